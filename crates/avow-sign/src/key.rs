@@ -1,0 +1,461 @@
+//! Key sources and the [`Signer`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ssh_key::public::KeyData;
+use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey};
+use zeroize::Zeroizing;
+
+use crate::agent::Agent;
+use crate::signature::{from_parts, Signature};
+use crate::{verify, Error, NAMESPACE};
+
+/// The hash every avow signature uses.
+pub const HASH: HashAlg = HashAlg::Sha512;
+
+/// Where the signing key comes from (resolved by the CLI from git config:
+/// `avow.signingKey`, then `user.signingKey`, then the agent, then
+/// `~/.ssh/id_ed25519`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// A private key file, or a public key file (`*.pub`, or a file holding
+    /// only a public key) whose private half is in the agent.
+    File(PathBuf),
+    /// A literal public key (`ssh-ed25519 AAAA…` as in git's `key::` form of
+    /// `user.signingKey`; the `key::` prefix is accepted); the agent must
+    /// hold it.
+    Literal(String),
+    /// The first ed25519 key the agent offers (a plain `ssh-ed25519` key
+    /// before any `sk-ssh-ed25519@openssh.com` security key).
+    Agent,
+}
+
+/// The callback [`Signer::load`] asks for a key file's passphrase.
+pub type PassphraseFn<'a> = dyn FnMut(&Path) -> Result<Zeroizing<String>, Error> + 'a;
+
+enum Backend {
+    /// A decrypted private key, held in memory (zeroized on drop).
+    Key(Box<PrivateKey>),
+    /// A key held by the agent at this socket.
+    Agent(Agent),
+}
+
+/// A ready signer: a decrypted ed25519 private key, or a key in ssh-agent.
+pub struct Signer {
+    public: PublicKey,
+    backend: Backend,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = match &self.backend {
+            Backend::Key(_) => "key file".to_owned(),
+            Backend::Agent(agent) => format!("ssh-agent at {}", agent.socket().display()),
+        };
+        f.debug_struct("Signer").field("key", &fingerprint(&self.public)).field("backend", &backend).finish()
+    }
+}
+
+impl Signer {
+    /// Loads a signer, using the agent named by `SSH_AUTH_SOCK` (if set and
+    /// not empty) when one is needed.
+    ///
+    /// `passphrase` is called (with the key path) only when a key file is
+    /// encrypted and the agent does not already hold that key; the CLI
+    /// prompts on `/dev/tty` there.
+    pub fn load(source: &KeySource, passphrase: &mut PassphraseFn<'_>) -> Result<Signer, Error> {
+        let socket = std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(PathBuf::from);
+        Self::load_with_agent(source, passphrase, socket.as_deref())
+    }
+
+    /// Like [`Signer::load`] with the agent socket given explicitly (`None`:
+    /// no agent).
+    ///
+    /// For [`KeySource::File`]:
+    /// - an unencrypted ed25519 private key signs in process;
+    /// - an encrypted one is used through the agent if the agent holds it
+    ///   (as `ssh-keygen -Y sign` does), otherwise it is decrypted with the
+    ///   passphrase from the callback;
+    /// - a security-key (`sk-ssh-ed25519`) private key, or a public key
+    ///   file, must be in the agent; for `NAME.pub` the private key `NAME`
+    ///   beside it is used when the agent does not hold the key.
+    pub fn load_with_agent(
+        source: &KeySource,
+        passphrase: &mut PassphraseFn<'_>,
+        agent_socket: Option<&Path>,
+    ) -> Result<Signer, Error> {
+        match source {
+            KeySource::Agent => {
+                let agent = Agent::new(agent_socket.ok_or(Error::AgentNotRunning)?);
+                let ids = agent.identities()?;
+                let keys: Vec<PublicKey> = ids.iter().filter_map(|id| PublicKey::from_bytes(&id.blob).ok()).collect();
+                let chosen = keys
+                    .iter()
+                    .find(|k| matches!(k.key_data(), KeyData::Ed25519(_)))
+                    .or_else(|| keys.iter().find(|k| matches!(k.key_data(), KeyData::SkEd25519(_))))
+                    .ok_or(Error::NoAgentKey { count: ids.len() })?;
+                Ok(Signer { public: chosen.clone(), backend: Backend::Agent(agent) })
+            }
+            KeySource::Literal(line) => {
+                let public = parse_public_key(line)?;
+                Self::from_agent(public, agent_socket, None)
+            }
+            KeySource::File(path) => load_file(path, passphrase, agent_socket),
+        }
+    }
+
+    /// A signer for `public`, which the agent at `socket` must hold.
+    fn from_agent(public: PublicKey, socket: Option<&Path>, path: Option<&Path>) -> Result<Signer, Error> {
+        let agent = Agent::new(socket.ok_or(Error::AgentNotRunning)?);
+        if agent_holds(&agent, &public)? {
+            Ok(Signer { public, backend: Backend::Agent(agent) })
+        } else {
+            Err(Error::KeyNotInAgent { fingerprint: fingerprint(&public), path: path.map(Path::to_path_buf) })
+        }
+    }
+
+    /// The public key of the signing key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Whether the key is used through ssh-agent (rather than from a key
+    /// file in this process).
+    pub fn uses_agent(&self) -> bool {
+        matches!(self.backend, Backend::Agent(_))
+    }
+
+    /// Signs `payload` in namespace [`NAMESPACE`] with hash sha512.
+    pub fn sign(&self, payload: &[u8]) -> Result<Signature, Error> {
+        let fpr = || fingerprint(&self.public);
+        let sig = match &self.backend {
+            Backend::Key(key) => {
+                let sig = key
+                    .sign(NAMESPACE, HASH, payload)
+                    .map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
+                Signature::from_sshsig(&sig).map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?
+            }
+            Backend::Agent(agent) => {
+                let data = ssh_key::SshSig::signed_data(NAMESPACE, HASH, payload)
+                    .map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
+                let blob =
+                    self.public.to_bytes().map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
+                let answer = agent.sign(&blob, &data, &fpr())?;
+                let signature = decode_agent_signature(&answer)
+                    .map_err(|reason| Error::AgentProtocol { socket: agent.socket().to_path_buf(), reason })?;
+                from_parts(self.public.key_data(), HASH, signature)?
+            }
+        };
+        // Never hand out a signature the verifier would refuse (a confused
+        // agent, a security key configured without touch).
+        verify(payload, &sig).map_err(|e| Error::Sign {
+            fingerprint: fpr(),
+            reason: format!("the new signature does not verify: {e}"),
+        })?;
+        Ok(sig)
+    }
+}
+
+/// Decodes the signature an agent returns (string algorithm, string bytes,
+/// plus flags and counter for security keys), refusing trailing bytes.
+fn decode_agent_signature(blob: &[u8]) -> Result<ssh_key::Signature, String> {
+    use ssh_encoding::Decode as _;
+    let mut reader = blob;
+    let sig = ssh_key::Signature::decode(&mut reader).map_err(|e| format!("bad signature: {e}"))?;
+    if reader.is_empty() {
+        Ok(sig)
+    } else {
+        Err("trailing bytes after the signature".to_owned())
+    }
+}
+
+fn agent_holds(agent: &Agent, public: &PublicKey) -> Result<bool, Error> {
+    Ok(agent
+        .identities()?
+        .iter()
+        .filter_map(|id| PublicKey::from_bytes(&id.blob).ok())
+        .any(|k| k.key_data() == public.key_data()))
+}
+
+/// Whether a key is one avow signs with.
+fn is_ed25519(key: &KeyData) -> bool {
+    matches!(key, KeyData::Ed25519(_) | KeyData::SkEd25519(_))
+}
+
+fn load_file(path: &Path, passphrase: &mut PassphraseFn<'_>, socket: Option<&Path>) -> Result<Signer, Error> {
+    let text = read_key_file(path)?;
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        return load_private(path, &text, passphrase, socket);
+    }
+    if let Some(algorithm) = foreign_private_key(&text) {
+        return Err(Error::KeyFileAlgorithm { path: path.to_path_buf(), algorithm: algorithm.to_owned() });
+    }
+    // A public key file.
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .ok_or_else(|| Error::KeyFileFormat { path: path.to_path_buf(), reason: "the file is empty".to_owned() })?;
+    let public = match parse_public_key(line) {
+        Ok(key) => key,
+        Err(Error::KeyAlgorithm { algorithm }) => {
+            return Err(Error::KeyFileAlgorithm { path: path.to_path_buf(), algorithm: algorithm_in_words(&algorithm) })
+        }
+        Err(e) => return Err(Error::KeyFileFormat { path: path.to_path_buf(), reason: e.to_string() }),
+    };
+    let private_path = path.extension().filter(|e| *e == "pub").map(|_| path.with_extension(""));
+    let agent_result = match socket {
+        Some(_) => Signer::from_agent(public.clone(), socket, Some(private_path.as_deref().unwrap_or(path))),
+        None => Err(Error::AgentNotRunning),
+    };
+    match (agent_result, private_path) {
+        (Ok(signer), _) => Ok(signer),
+        // NAME.pub whose private key NAME lies beside it, and no (reachable)
+        // agent holds the key: use the file, as long as it is the same key.
+        (Err(Error::AgentNotRunning | Error::AgentIo { .. } | Error::KeyNotInAgent { .. }), Some(private))
+            if private.is_file() =>
+        {
+            let signer = load_file(&private, passphrase, None)?;
+            if signer.public.key_data() == public.key_data() {
+                Ok(signer)
+            } else {
+                Err(Error::KeyFileFormat {
+                    path: private,
+                    reason: format!("it does not match its public key {}", path.display()),
+                })
+            }
+        }
+        (Err(e), _) => Err(e),
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<Zeroizing<String>, Error> {
+    let mut bytes = match std::fs::read(path) {
+        Ok(bytes) => Zeroizing::new(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::KeyFileMissing { path: path.to_path_buf() })
+        }
+        Err(source) => return Err(Error::KeyFileRead { path: path.to_path_buf(), source }),
+    };
+    match String::from_utf8(std::mem::take(&mut *bytes)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            // Wipe the bytes handed back with the error too.
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(Error::KeyFileFormat { path: path.to_path_buf(), reason: "it is not text".to_owned() })
+        }
+    }
+}
+
+/// The algorithm of a PEM private key in a format other than OpenSSH's.
+fn foreign_private_key(text: &str) -> Option<&'static str> {
+    [
+        ("-----BEGIN RSA PRIVATE KEY-----", "RSA"),
+        ("-----BEGIN EC PRIVATE KEY-----", "ECDSA"),
+        ("-----BEGIN DSA PRIVATE KEY-----", "DSA"),
+        ("-----BEGIN PRIVATE KEY-----", "PKCS#8"),
+        ("-----BEGIN ENCRYPTED PRIVATE KEY-----", "encrypted PKCS#8"),
+        ("PuTTY-User-Key-File", "PuTTY"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| text.contains(marker))
+    .map(|(_, name)| name)
+}
+
+fn load_private(
+    path: &Path,
+    text: &str,
+    passphrase: &mut PassphraseFn<'_>,
+    socket: Option<&Path>,
+) -> Result<Signer, Error> {
+    // Read the algorithm first: ssh-key is built without RSA/ECDSA support
+    // and would only say "unknown algorithm".
+    if let Some(algorithm) = openssh_private_key_algorithm(text) {
+        if algorithm != Algorithm::Ed25519.as_str() && algorithm != Algorithm::SkEd25519.as_str() {
+            return Err(Error::KeyFileAlgorithm {
+                path: path.to_path_buf(),
+                algorithm: algorithm_in_words(&algorithm),
+            });
+        }
+    }
+    let key = PrivateKey::from_openssh(text)
+        .map_err(|e| Error::KeyFileFormat { path: path.to_path_buf(), reason: e.to_string() })?;
+    let public = key.public_key().clone();
+    match public.key_data() {
+        KeyData::Ed25519(_) => {}
+        // The private half lives on the security key; ssh-agent drives it.
+        KeyData::SkEd25519(_) => return Signer::from_agent(public, socket, Some(path)),
+        other => {
+            return Err(Error::KeyFileAlgorithm {
+                path: path.to_path_buf(),
+                algorithm: algorithm_in_words(other.algorithm().as_str()),
+            })
+        }
+    }
+    if !key.is_encrypted() {
+        return Ok(Signer { public, backend: Backend::Key(Box::new(key)) });
+    }
+    // Encrypted: the agent, if it holds the key, spares the prompt.
+    if let Some(socket) = socket {
+        let agent = Agent::new(socket);
+        if matches!(agent_holds(&agent, &public), Ok(true)) {
+            return Ok(Signer { public, backend: Backend::Agent(agent) });
+        }
+    }
+    let pass = passphrase(path)?;
+    let decrypted = key.decrypt(pass.as_bytes()).map_err(|e| match e {
+        ssh_key::Error::Crypto | ssh_key::Error::PublicKey => Error::WrongPassphrase { path: path.to_path_buf() },
+        other => Error::KeyFileFormat { path: path.to_path_buf(), reason: format!("cannot decrypt: {other}") },
+    })?;
+    drop(pass);
+    Ok(Signer { public, backend: Backend::Key(Box::new(decrypted)) })
+}
+
+/// The public key algorithm named inside an OpenSSH private key file
+/// (`openssh-key-v1`: cipher, kdf, kdf options, key count, then the first
+/// public key blob, whose first string is the algorithm).
+fn openssh_private_key_algorithm(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    let body: Zeroizing<String> = Zeroizing::new(
+        text.lines()
+            .map(str::trim)
+            .skip_while(|l| *l != "-----BEGIN OPENSSH PRIVATE KEY-----")
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----END"))
+            .collect(),
+    );
+    let raw = Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(body.as_bytes()).ok()?);
+    let mut r = crate::wire::Reader::new(&raw);
+    r.take(b"openssh-key-v1\0".len()).filter(|m| *m == b"openssh-key-v1\0")?;
+    r.string()?; // cipher
+    r.string()?; // kdf
+    r.string()?; // kdf options
+    r.u32()?; // number of keys
+    let blob = r.string()?;
+    let algorithm = crate::wire::Reader::new(blob).string()?;
+    String::from_utf8(algorithm.to_vec()).ok()
+}
+
+/// "RSA" for `ssh-rsa` and so on, for messages.
+fn algorithm_in_words(algorithm: &str) -> String {
+    match algorithm {
+        "ssh-rsa" | "rsa-sha2-256" | "rsa-sha2-512" => "RSA".to_owned(),
+        "ssh-dss" => "DSA".to_owned(),
+        a if a.starts_with("ecdsa-") => "ECDSA".to_owned(),
+        a if a.starts_with("sk-ecdsa-") => "ECDSA security-key".to_owned(),
+        a => a.to_owned(),
+    }
+}
+
+/// The `SHA256:…` fingerprint of a key, as `ssh-keygen -l` prints it.
+pub fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// Parses a public key line `ssh-ed25519 AAAA… [comment]` (or
+/// `sk-ssh-ed25519@openssh.com …`; a leading `key::` as in git's
+/// `user.signingKey` is accepted). Keys of other algorithms are refused with
+/// [`Error::KeyAlgorithm`].
+pub fn parse_public_key(s: &str) -> Result<PublicKey, Error> {
+    let line = s.trim();
+    let line = line.strip_prefix("key::").unwrap_or(line);
+    let algorithm = line.split_ascii_whitespace().next().unwrap_or_default();
+    if algorithm.is_empty() {
+        return Err(Error::PublicKeyFormat { reason: "it is empty".to_owned() });
+    }
+    if algorithm != Algorithm::Ed25519.as_str() && algorithm != Algorithm::SkEd25519.as_str() {
+        return Err(
+            if Algorithm::new(algorithm).is_ok() || algorithm.starts_with("ssh-") || algorithm.starts_with("ecdsa-") {
+                Error::KeyAlgorithm { algorithm: algorithm.to_owned() }
+            } else {
+                Error::PublicKeyFormat { reason: format!("unknown key type {algorithm:?}") }
+            },
+        );
+    }
+    let key = PublicKey::from_openssh(line).map_err(|e| Error::PublicKeyFormat { reason: e.to_string() })?;
+    if !is_ed25519(key.key_data()) {
+        return Err(Error::KeyAlgorithm { algorithm: key.algorithm().as_str().to_owned() });
+    }
+    Ok(key)
+}
+
+/// Warns (returns `Some(message)`) when `path` is a private key file that
+/// group or others can read (`mode & 0o077 != 0`), as ssh does. Public key
+/// files, and files that cannot be read, get no warning.
+pub fn permissions_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    let group_or_others = mode & 0o077;
+    if group_or_others == 0 {
+        return None;
+    }
+    let text = Zeroizing::new(std::fs::read(path).ok()?);
+    let marker = b"PRIVATE KEY-----";
+    if !text.windows(marker.len()).any(|w| w == marker) {
+        return None;
+    }
+    Some(format!(
+        "private key {} is readable by others (mode {mode:04o}); restrict it with chmod 600 {}",
+        path.display(),
+        path.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_public_key_accepts_ed25519_and_key_prefix() {
+        let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti user@example.com";
+        let key = parse_public_key(line).unwrap();
+        assert_eq!(key.comment(), "user@example.com");
+        assert_eq!(parse_public_key(&format!("key::{line}\n")).unwrap().key_data(), key.key_data());
+        assert!(fingerprint(&key).starts_with("SHA256:"));
+    }
+
+    #[test]
+    fn parse_public_key_refuses_other_algorithms() {
+        for line in ["ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x", "ecdsa-sha2-nistp256 AAAAE2VjZHNh x", "ssh-dss AAAA"]
+        {
+            match parse_public_key(line) {
+                Err(Error::KeyAlgorithm { algorithm }) => {
+                    assert_eq!(Some(algorithm.as_str()), line.split(' ').next());
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        assert!(matches!(parse_public_key(""), Err(Error::PublicKeyFormat { .. })));
+        assert!(matches!(parse_public_key("hello world"), Err(Error::PublicKeyFormat { .. })));
+        assert!(matches!(parse_public_key("ssh-ed25519 AAAA"), Err(Error::PublicKeyFormat { .. })));
+    }
+
+    #[test]
+    fn error_is_send_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Error>();
+        check::<Signer>();
+        check::<Signature>();
+    }
+
+    #[test]
+    fn algorithm_names_in_messages() {
+        assert_eq!(algorithm_in_words("ssh-rsa"), "RSA");
+        assert_eq!(algorithm_in_words("ecdsa-sha2-nistp384"), "ECDSA");
+        let err = Error::KeyFileAlgorithm { path: "/k".into(), algorithm: "DSA".to_owned() };
+        assert!(err.to_string().starts_with("/k is a DSA key; "), "{err}");
+    }
+
+    #[test]
+    fn agent_signature_decoding_is_strict() {
+        let mut blob = Vec::new();
+        crate::wire::put_string(&mut blob, b"ssh-ed25519").unwrap();
+        crate::wire::put_string(&mut blob, &[7u8; 64]).unwrap();
+        let sig = decode_agent_signature(&blob).unwrap();
+        assert_eq!(sig.algorithm(), Algorithm::Ed25519);
+        blob.push(0);
+        assert!(decode_agent_signature(&blob).is_err());
+        assert!(decode_agent_signature(&blob[..20]).is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! avow's signatures: SSHSIG (the format of `ssh-keygen -Y sign`, see
+//! OpenSSH's PROTOCOL.sshsig) in namespace [`NAMESPACE`] with hash sha512,
+//! made with an ed25519 key from an OpenSSH key file (optionally
+//! passphrase-protected) or held by ssh-agent, and verified for
+//! `ssh-ed25519` and `sk-ssh-ed25519@openssh.com` (FIDO security key) keys.
+//!
+//! ```
+//! # fn main() -> Result<(), avow_sign::Error> {
+//! let sig = avow_sign::Signature::from_armored(
+//!     "-----BEGIN SSH SIGNATURE-----\n\
+//!      U1NIU0lHAAAAAQAAADMAAAALc3NoLWVkMjU1MTkAAAAgsz6u836i33yqAQ3v3qNOJB9l8b\n\
+//!      UppPQ+0UMn9cVKq2IAAAAHZXhhbXBsZQAAAAAAAAAGc2hhNTEyAAAAUwAAAAtzc2gtZWQy\n\
+//!      NTUxOQAAAEBPEav+tMGNnox4MuzM7rlHyVBajCn8B0kAyiOWwPKprNsG3i6X+voz/WCSik\n\
+//!      /FowYwqhgCABUJSvRX3AERVBUP\n\
+//!      -----END SSH SIGNATURE-----\n",
+//! )?;
+//! // Made for namespace "example", so it is no avow attestation:
+//! assert_eq!(sig.namespace(), "example");
+//! assert!(matches!(
+//!     avow_sign::verify(b"testing\n", &sig),
+//!     Err(avow_sign::Error::WrongNamespace { .. })
+//! ));
+//! // The base64 form (the `Avow-Signature` trailer) round-trips.
+//! assert_eq!(avow_sign::Signature::from_base64(&sig.to_base64())?, sig);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Signing: `Signer::load(&KeySource::File(path), &mut prompt)?.sign(payload)`.
+#![deny(missing_docs)]
+
+mod agent;
+mod error;
+mod key;
+mod signature;
+mod wire;
+
+pub use error::Error;
+pub use key::{fingerprint, parse_public_key, permissions_warning, KeySource, PassphraseFn, Signer, HASH};
+pub use signature::{verify, Signature};
+/// The `ssh-key` crate this API speaks in (`PublicKey`, `SshSig`).
+pub use ssh_key;
+/// Zeroizing containers for passphrases.
+pub use zeroize::Zeroizing;
+
+/// The SSHSIG namespace of avow attestations. Never `git`, so that a git
+/// commit signature can never be replayed as an attestation, or the reverse.
+pub const NAMESPACE: &str = "avow-attestation@v1";

@@ -1,0 +1,10 @@
+//! avow-sign's integration tests: real `ssh-keygen` and `ssh-agent`, keys
+//! generated per test, hermetic environment from avow-testutil.
+
+mod agent;
+mod interop;
+mod malformed;
+mod passphrase;
+mod props;
+mod sk;
+mod support;

@@ -1,0 +1,518 @@
+//! Every preset and every policy option: one commit that passes, one that
+//! fails with the finding naming the rule; policy file errors; presets'
+//! TOML text.
+
+use std::path::Path;
+
+use avow_core::attestation::Statement;
+use avow_core::trailer::{parse, ParseOptions};
+use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
+use avow_policy::markers::Markers;
+use avow_policy::policy::{Finding, MergeMode, Policy, Severity, UnderstoodBy};
+use proptest::prelude::*;
+
+const ALICE: (&str, &str) = ("Alice Example", "alice@example.org");
+const SUBJECT: &str = "http: back off exponentially when the server answers 503";
+const BODY: &str = "The client retried a 503 at once, up to ten times in a row.";
+const RATIONALE: &str = "Rationale: Retrying a 503 at once overloads a server that is recovering; waiting 2^n seconds with jitter spreads the retries out.";
+const ALICE_UNDERSTOOD: &str = "Understood-by: Alice Example <alice@example.org>";
+const ALICE_SOB: &str = "Signed-off-by: Alice Example <alice@example.org>";
+
+fn message(subject: &str, trailers: &[&str]) -> String {
+    format!("{subject}\n\n{BODY}\n\n{}\n", trailers.join("\n"))
+}
+
+fn commit_by(author: (&str, &str), message: &str) -> CommitFacts {
+    let trailers = parse(message, &ParseOptions::default());
+    let statement = Statement::from_trailers(&trailers).ok();
+    CommitFacts {
+        id: "4f1c2a9e0b7d3c5a8e6f1d2b3c4a5e6f7a8b9c0d".into(),
+        author: Ident { name: author.0.into(), email: author.1.into() },
+        committer: Ident { name: author.0.into(), email: author.1.into() },
+        subject: message.lines().next().unwrap().into(),
+        message: message.into(),
+        trailers,
+        statement,
+        parent_count: 1,
+        change: ChangeStats { lines_added: 40, lines_removed: 12, paths: vec!["src/http/client.rs".into()] },
+        author_time: 1_764_000_000,
+    }
+}
+
+fn commit(trailers: &[&str]) -> CommitFacts {
+    commit_by(ALICE, &message(SUBJECT, trailers))
+}
+
+fn human() -> CommitFacts {
+    commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, ALICE_SOB])
+}
+
+fn assisted() -> CommitFacts {
+    commit(&["Authorship: assisted", "Assisted-by: Claude:claude-sonnet-4-5 rg", ALICE_UNDERSTOOD, RATIONALE])
+}
+
+fn generated() -> CommitFacts {
+    commit(&["Authorship: generated", "Assisted-by: Codex:gpt-5-codex", ALICE_UNDERSTOOD, RATIONALE])
+}
+
+fn with_rationale(rationale: &str) -> CommitFacts {
+    let line = format!("Rationale: {rationale}");
+    commit(&["Authorship: human", ALICE_UNDERSTOOD, &line])
+}
+
+fn policy(toml: &str) -> Policy {
+    Policy::parse(&format!("version = 1\n{toml}"), Path::new(".avow/policy.toml")).unwrap()
+}
+
+fn check(p: &Policy, facts: &CommitFacts) -> Vec<Finding> {
+    assert!(
+        facts.statement.is_some() || !facts.message.contains("Authorship:"),
+        "test commit's statement is malformed"
+    );
+    p.check(facts, Markers::builtin())
+}
+
+fn deny(rule: &str, message: &str) -> Finding {
+    Finding { rule: rule.into(), severity: Severity::Deny, message: message.into() }
+}
+
+fn warn(rule: &str, message: &str) -> Finding {
+    Finding { rule: rule.into(), severity: Severity::Warn, message: message.into() }
+}
+
+const CLAUDE_MSG: &str = "Add exponential backoff to the HTTP client\n\n\
+    Retry idempotent requests up to five times with jittered backoff.\n\n\
+    🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n\
+    Authorship: human\n\
+    Understood-by: Alice Example <alice@example.org>\n\
+    Rationale: Retrying a 503 at once overloads a server that is recovering; back off instead.\n\
+    Co-Authored-By: Claude <noreply@anthropic.com>\n\
+    Signed-off-by: Alice Example <alice@example.org>\n";
+
+// ---- presets --------------------------------------------------------------
+
+#[test]
+fn preset_disclose() {
+    let p = Policy::preset("disclose").unwrap();
+    for ok in [human(), assisted(), generated()] {
+        assert_eq!(check(&p, &ok), []);
+    }
+    // Agent markers are not refused: disclosure is what counts.
+    assert_eq!(check(&p, &commit_by(ALICE, CLAUDE_MSG)), []);
+    let bad = commit(&["Authorship: assisted", "Assisted-by: GitHub Copilot", ALICE_UNDERSTOOD, RATIONALE]);
+    assert_eq!(
+        check(&p, &bad),
+        [deny(
+            "authorship.assisted-by-format",
+            "`Assisted-by: GitHub Copilot` is not in the kernel format AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2], e.g. `Assisted-by: Claude:claude-sonnet-4-5 coccinelle`"
+        )]
+    );
+}
+
+#[test]
+fn preset_no_ai() {
+    let p = Policy::preset("no-ai").unwrap();
+    assert_eq!(check(&p, &human()), []);
+    assert_eq!(
+        check(&p, &assisted()),
+        [
+            deny("authorship.allowed", "`Authorship: assisted` is not accepted by this project (allowed: human); submit only changes made that way, and declare them honestly"),
+            deny("dco.required", "no `Signed-off-by:` trailer; the author <alice@example.org> must certify the DCO: `git commit --amend --signoff`"),
+        ]
+    );
+    // Declared human, but the agent's own marks say otherwise.
+    assert_eq!(
+        check(&p, &commit_by(ALICE, CLAUDE_MSG)),
+        [
+            deny("markers.refuse", "Claude Code marker (trailer `Co-Authored-By: Claude <noreply@anthropic.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
+            deny("markers.refuse", "Claude Code marker (footer `🤖 Generated with [Claude Code](https://claude.com/claude-code)`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
+        ]
+    );
+}
+
+#[test]
+fn preset_no_autonomous() {
+    let p = Policy::preset("no-autonomous").unwrap();
+    assert_eq!(check(&p, &human()), []);
+    assert_eq!(check(&p, &assisted()), []);
+    assert_eq!(
+        check(&p, &generated()),
+        [deny("authorship.allowed", "`Authorship: generated` is not accepted by this project (allowed: human, assisted); submit only changes made that way, and declare them honestly")]
+    );
+}
+
+#[test]
+fn presets_toml_text_parses_to_the_preset() {
+    for name in Policy::PRESETS {
+        let text = Policy::preset_toml(name).unwrap();
+        assert!(text.starts_with(&format!("# avow policy (.avow/policy.toml), preset \"{name}\".")));
+        assert_eq!(
+            Policy::parse(text, Path::new(".avow/policy.toml")).unwrap(),
+            Policy::preset(name).unwrap(),
+            "{name}"
+        );
+    }
+    assert_eq!(Policy::default(), Policy::preset("disclose").unwrap());
+}
+
+#[test]
+fn unknown_preset() {
+    let msg = "unknown preset `no-llm`; known presets: no-ai, disclose, no-autonomous";
+    assert_eq!(Policy::preset("no-llm").unwrap_err().to_string(), msg);
+    assert_eq!(Policy::preset_toml("no-llm").unwrap_err().to_string(), msg);
+}
+
+// ---- options --------------------------------------------------------------
+
+#[test]
+fn authorship_allowed() {
+    let p = policy("[authorship]\nallowed = [\"human\", \"generated\"]\n");
+    assert_eq!(check(&p, &generated()), []);
+    assert_eq!(
+        check(&p, &assisted()),
+        [deny("authorship.allowed", "`Authorship: assisted` is not accepted by this project (allowed: human, generated); submit only changes made that way, and declare them honestly")]
+    );
+}
+
+#[test]
+fn assisted_by_format() {
+    let odd = commit(&["Authorship: assisted", "Assisted-by: Claude Code (Opus 4.5)", ALICE_UNDERSTOOD, RATIONALE]);
+    let free = policy("[authorship]\nassisted-by-format = \"free\"\n");
+    assert_eq!(check(&free, &odd), []);
+    let kernel = policy("[authorship]\nassisted-by-format = \"kernel\"\n");
+    assert_eq!(check(&kernel, &assisted()), []);
+    assert_eq!(
+        check(&kernel, &odd),
+        [deny(
+            "authorship.assisted-by-format",
+            "`Assisted-by: Claude Code (Opus 4.5)` is not in the kernel format AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2], e.g. `Assisted-by: Claude:claude-sonnet-4-5 coccinelle`"
+        )]
+    );
+}
+
+#[test]
+fn markers_refuse() {
+    let p = policy("[markers]\nrefuse = true\n");
+    assert_eq!(check(&p, &human()), []);
+    let copilot = commit_by(
+        ("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"),
+        &message("Fix flaky retry test", &["Co-authored-by: Alice Example <alice@example.org>"]),
+    );
+    let got = check(&p, &copilot);
+    assert_eq!(
+        got[0],
+        deny("markers.refuse", "Copilot coding agent marker (author-email `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity")
+    );
+    assert_eq!(got.len(), 3, "author-email, committer-email, bot-login: {got:?}");
+    // Off: markers are information for `report`, not a rule.
+    assert_eq!(check(&policy("[markers]\nrefuse = false\n"), &copilot), []);
+}
+
+#[test]
+fn adoption_since_and_merges_are_exposed() {
+    let p = policy("merges = \"require\"\n[adoption]\nsince = \"v2.4.0\"\n");
+    assert_eq!(p.adoption.since.as_deref(), Some("v2.4.0"));
+    assert_eq!(p.merges, MergeMode::Require);
+    let d = Policy::default();
+    assert_eq!((d.adoption.since, d.merges), (None, MergeMode::Skip));
+}
+
+#[test]
+fn exempt_emails() {
+    let p = policy("[exempt]\nemails = [\"49699333+dependabot[bot]@users.noreply.github.com\", \"*[bot]@users.noreply.github.com\", \"release@example.org\"]\n");
+    assert!(p.is_exempt("49699333+Dependabot[bot]@users.noreply.github.com"));
+    assert!(p.is_exempt("29139614+renovate[bot]@users.noreply.github.com"));
+    assert!(p.is_exempt("RELEASE@example.org"));
+    assert!(!p.is_exempt("alice@example.org"));
+    assert!(!p.is_exempt("renovateb@users.noreply.github.com"), "brackets are literal, not a character class");
+    assert!(!Policy::default().is_exempt("49699333+dependabot[bot]@users.noreply.github.com"));
+}
+
+#[test]
+fn dco_required() {
+    let p = policy("[dco]\nrequired = true\n");
+    assert_eq!(check(&p, &human()), []);
+    // The DCO app accepts a case-insensitive email match; so does avow.
+    let upper =
+        commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: A. Example <Alice@Example.org>"]);
+    assert_eq!(check(&p, &upper), []);
+    let other =
+        commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: Claude <noreply@anthropic.com>"]);
+    assert_eq!(
+        check(&p, &other),
+        [deny("dco.required", "`Signed-off-by: Claude <noreply@anthropic.com>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
+    );
+    assert_eq!(check(&policy("[dco]\nrequired = false\n"), &other), []);
+}
+
+#[test]
+fn understood_by() {
+    let by_maintainer = commit(&["Authorship: human", "Understood-by: Bob Maintainer <bob@example.org>", RATIONALE]);
+    let keyring = policy("understood-by = \"keyring\"\n");
+    assert_eq!(keyring.understood_by, UnderstoodBy::Keyring);
+    assert_eq!(check(&keyring, &by_maintainer), []);
+    let author = policy("understood-by = \"author\"\n");
+    assert_eq!(check(&author, &human()), []);
+    let mixed_case = commit(&["Authorship: human", "Understood-by: Alice <ALICE@example.org>", RATIONALE]);
+    assert_eq!(check(&author, &mixed_case), []);
+    assert_eq!(
+        check(&author, &by_maintainer),
+        [deny("understood-by", "`Understood-by: Bob Maintainer <bob@example.org>` is not the commit author <alice@example.org>; the author must vouch for their own change (or the policy must set understood-by = \"keyring\")")]
+    );
+}
+
+#[test]
+fn rationale_min_length() {
+    let p = policy("[rationale]\nmin-length = 40\nboilerplate = []\n");
+    assert_eq!(check(&p, &human()), []);
+    assert_eq!(
+        check(&p, &with_rationale("Avoids hammering the   server.")),
+        [deny("rationale.min-length", "the rationale has 28 characters, fewer than the 40 required; say in your own words why the change is needed and how it works")]
+    );
+    assert_eq!(check(&policy("[rationale]\nmin-length = 0\n"), &with_rationale("Avoids hammering.")), []);
+}
+
+#[test]
+fn rationale_reject_subject_copy() {
+    let p = policy("[rationale]\nreject-subject-copy = true\n");
+    assert_eq!(check(&p, &human()), []);
+    let copy = with_rationale("Back off exponentially when the server answers 503.");
+    assert_eq!(
+        check(&p, &copy),
+        [deny(
+            "rationale.reject-subject-copy",
+            "the rationale repeats the subject; say why the change is needed and how it works, not what it is"
+        )]
+    );
+    assert_eq!(check(&policy("[rationale]\nreject-subject-copy = false\n"), &copy), []);
+}
+
+#[test]
+fn rationale_boilerplate() {
+    let default = Policy::default();
+    assert_eq!(check(&default, &human()), []);
+    assert_eq!(
+        check(&default, &with_rationale("Implemented the requested changes.")),
+        [deny("rationale.boilerplate", "the rationale is the boilerplate \"implemented the requested changes\"; say in your own words why the change is needed and how it works")]
+    );
+    let custom = policy("[rationale]\nboilerplate = [\"Per the ticket's instructions\"]\n");
+    assert_eq!(check(&custom, &with_rationale("Implemented the requested changes.")), []);
+    assert_eq!(
+        check(&custom, &with_rationale("per the ticket's instructions!")),
+        [deny("rationale.boilerplate", "the rationale is the boilerplate \"Per the ticket's instructions\"; say in your own words why the change is needed and how it works")]
+    );
+}
+
+#[test]
+fn rationale_reject_reuse() {
+    let p = policy("[rationale]\nreject-reuse = true\n");
+    let r = "Retrying a 503 at once overloads a recovering server.";
+    let range = [
+        ("1111111111111111111111111111111111111111", "alice@example.org", r),
+        ("2222222222222222222222222222222222222222", "bob@example.org", r),
+        ("3333333333333333333333333333333333333333", "alice@example.org", "A different reason, in her own words."),
+    ];
+    assert_eq!(p.check_reuse(range), []);
+    let reused = [
+        ("1111111111111111111111111111111111111111", "alice@example.org", r),
+        (
+            "2222222222222222222222222222222222222222",
+            "ALICE@example.org",
+            "retrying a 503 at once overloads a recovering server",
+        ),
+    ];
+    assert_eq!(
+        p.check_reuse(reused),
+        [(
+            "2222222222222222222222222222222222222222".to_owned(),
+            deny("rationale.reject-reuse", "<ALICE@example.org> gave the same rationale on commit 111111111111; describe this change in its own words")
+        )]
+    );
+    assert_eq!(policy("[rationale]\nreject-reuse = false\n").check_reuse(reused), []);
+}
+
+fn sized(lines: usize, files: usize, first: &str) -> CommitFacts {
+    let mut f = human();
+    f.change.lines_added = lines;
+    f.change.lines_removed = 0;
+    f.change.paths = std::iter::once(first.to_owned()).chain((1..files).map(|i| format!("src/f{i}.rs"))).collect();
+    f
+}
+
+#[test]
+fn size_limits_and_action() {
+    let p = policy("[size]\nmax-lines = 400\nmax-files = 10\n");
+    assert_eq!(check(&p, &sized(400, 10, "src/a.rs")), []);
+    let big = sized(812, 31, "src/a.rs");
+    assert_eq!(
+        check(&p, &big),
+        [
+            warn("size.max-lines", "812 changed lines, more than the 400 allowed; split the change into smaller commits that can be reviewed on their own"),
+            warn("size.max-files", "31 changed files, more than the 10 allowed; split the change into smaller commits that can be reviewed on their own"),
+        ]
+    );
+    let p = policy("[size]\nmax-lines = 400\naction = \"deny\"\n");
+    assert_eq!(
+        check(&p, &big),
+        [deny("size.max-lines", "812 changed lines, more than the 400 allowed; split the change into smaller commits that can be reviewed on their own")]
+    );
+}
+
+const CRYPTO: &str = "[[path]]\nglob = \"crypto/**\"\n";
+
+#[test]
+fn path_authorship() {
+    let p = policy(&format!("{CRYPTO}authorship = [\"human\"]\n"));
+    let mut ok = assisted();
+    ok.change.paths = vec!["docs/retry.md".into()];
+    assert_eq!(check(&p, &ok), []);
+    let mut bad = assisted();
+    bad.change.paths = vec!["src/http/client.rs".into(), "crypto/aes/gcm.c".into()];
+    assert_eq!(
+        check(&p, &bad),
+        [deny(
+            "path[crypto/**].authorship",
+            "`Authorship: assisted` is not accepted for changes to crypto/** (crypto/aes/gcm.c); allowed there: human"
+        )]
+    );
+}
+
+#[test]
+fn path_size() {
+    let p = policy(&format!("{CRYPTO}max-lines = 200\nmax-files = 2\n"));
+    assert_eq!(check(&p, &sized(500, 5, "src/a.rs")), []);
+    assert_eq!(check(&p, &sized(200, 2, "crypto/aes.c")), []);
+    assert_eq!(
+        check(&p, &sized(312, 3, "crypto/aes.c")),
+        [
+            deny("path[crypto/**].max-lines", "312 changed lines touching crypto/** (crypto/aes.c), more than the 200 allowed there; split the change"),
+            deny("path[crypto/**].max-files", "3 changed files touching crypto/** (crypto/aes.c), more than the 2 allowed there; split the change"),
+        ]
+    );
+}
+
+#[test]
+fn path_require_dco() {
+    let p = policy(&format!("{CRYPTO}require-dco = true\n"));
+    let mut unsigned = with_rationale("Constant-time comparison closes the tag timing side channel.");
+    assert_eq!(check(&p, &unsigned), []);
+    unsigned.change.paths = vec!["crypto/aes/gcm.c".into()];
+    assert_eq!(
+        check(&p, &unsigned),
+        [deny("path[crypto/**].require-dco", "changes to crypto/** need a DCO sign-off: no `Signed-off-by:` trailer; the author <alice@example.org> must certify the DCO: `git commit --amend --signoff`")]
+    );
+    let mut signed = human();
+    signed.change.paths = vec!["crypto/aes/gcm.c".into()];
+    assert_eq!(check(&p, &signed), []);
+}
+
+#[test]
+fn path_refuse_markers() {
+    let p = policy(&format!("{CRYPTO}refuse-markers = true\n"));
+    let mut f = commit_by(ALICE, CLAUDE_MSG);
+    assert_eq!(check(&p, &f), []);
+    f.change.paths = vec!["crypto/aes/gcm.c".into()];
+    let got = check(&p, &f);
+    assert_eq!(
+        got[0],
+        deny("path[crypto/**].refuse-markers", "Claude Code marker (trailer `Co-Authored-By: Claude <noreply@anthropic.com>`): changes to crypto/** refuse AI-agent contributions; submit only work you wrote yourself")
+    );
+    assert_eq!(got.len(), 2);
+}
+
+#[test]
+fn without_a_statement_only_statement_free_rules_apply() {
+    let p = Policy::preset("no-ai").unwrap();
+    // An agent commit with no attestation at all: markers and DCO still apply.
+    let f = commit_by(
+        ("Alice Example (aider)", "alice@example.org"),
+        "aider: Handle empty config files\n\nCo-authored-by: aider (gpt-4o) <aider@aider.chat>\n",
+    );
+    assert!(f.statement.is_none());
+    let rules: Vec<String> = check(&p, &f).into_iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["markers.refuse", "markers.refuse", "markers.refuse", "dco.required"]);
+}
+
+// ---- errors ---------------------------------------------------------------
+
+fn err(text: &str) -> String {
+    Policy::parse(text, Path::new(".avow/policy.toml")).unwrap_err().to_string()
+}
+
+#[test]
+fn error_messages() {
+    let cases = [
+        (
+            "version = 1\n\n[size]\nmax-lines = 400\ncolour = \"red\"\n",
+            ".avow/policy.toml:5: size.colour: unknown field; expected one of max-lines, max-files, action",
+        ),
+        (
+            "version = 1\nunderstood = \"author\"\n",
+            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, authorship, markers, adoption, exempt, dco, rationale, size, path",
+        ),
+        (
+            "version = 1\n[size]\nmax-lines = \"400\"\n",
+            ".avow/policy.toml:3: size.max-lines: expected a non-negative integer, found string \"400\"",
+        ),
+        ("version = 1\n[dco]\nrequired = \"yes\"\n", ".avow/policy.toml:3: dco.required: expected a boolean, found string \"yes\""),
+        ("version = 1\nrationale = 3\n", ".avow/policy.toml:2: rationale: expected a table, found integer 3"),
+        (
+            "version = 1\n[size]\nmax-lines = 400\n# bigger changes are rejected\naction = \"block\"\n",
+            ".avow/policy.toml:5: size.action: \"block\" is not one of warn, deny",
+        ),
+        ("version = 1\nmerges = \"squash\"\n", ".avow/policy.toml:2: merges: \"squash\" is not one of skip, require"),
+        (
+            "version = 1\n[authorship]\nallowed = [\"human\", \"robot\"]\n",
+            ".avow/policy.toml:3: authorship.allowed: \"robot\" is not one of human, assisted, generated",
+        ),
+        (
+            "version = 1\n\n[[path]]\nglob = \"docs/**\"\n\n[[path]]\nglob = \"crypto/[\"\nauthorship = [\"human\"]\n",
+            ".avow/policy.toml:7: path[crypto/[].glob: \"crypto/[\" is not a valid glob: unclosed character class; missing ']'",
+        ),
+        (
+            "version = 1\n[[path]]\nglob = \"crypto/**\"\nmax-line = 3\n",
+            ".avow/policy.toml:4: path[crypto/**].max-line: unknown field; expected one of glob, authorship, max-lines, max-files, require-dco, refuse-markers",
+        ),
+        ("version = 2\n", ".avow/policy.toml:1: version: 2 is not supported (this avow reads version 1); write `version = 1`"),
+        ("# policy\n[dco]\nrequired = true\n", ".avow/policy.toml:1: version: required field is missing; add `version = 1` at the top"),
+        ("version = 1\n[dco]\nrequired = true\n[dco]\n", ".avow/policy.toml:4: invalid table header; duplicate key `dco` in document root"),
+        ("version = 1\nmerges = skip\n", ".avow/policy.toml:2: invalid string; expected `\"`, `'`"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(err(text), want, "{text}");
+    }
+}
+
+#[test]
+fn load_reports_the_path() {
+    let dir = avow_testutil::TempDir::new().unwrap();
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, "version = 1\n[size]\naction = \"block\"\n").unwrap();
+    assert_eq!(
+        Policy::load(&path).unwrap_err().to_string(),
+        format!("{}:3: size.action: \"block\" is not one of warn, deny", path.display())
+    );
+    std::fs::write(&path, Policy::preset_toml("no-ai").unwrap()).unwrap();
+    assert_eq!(Policy::load(&path).unwrap(), Policy::preset("no-ai").unwrap());
+    assert!(Policy::load(&dir.path().join("missing.toml"))
+        .unwrap_err()
+        .to_string()
+        .contains("missing.toml: cannot read the policy"));
+}
+
+proptest! {
+    #[test]
+    fn parse_never_panics(text in ".*") {
+        let _ = Policy::parse(&text, Path::new(".avow/policy.toml"));
+    }
+
+    #[test]
+    fn parse_never_panics_on_near_policies(
+        key in "[a-z-]{1,12}",
+        value in prop_oneof![Just("1".to_owned()), Just("\"x\"".to_owned()), Just("[\"human\"]".to_owned()), Just("{ a = 1 }".to_owned()), "[ -~]{0,12}"],
+        section in prop_oneof![Just(""), Just("[size]\n"), Just("[[path]]\nglob = \"a/**\"\n"), Just("[rationale]\n"), Just("[authorship]\n")],
+    ) {
+        let text = format!("version = 1\n{section}{key} = {value}\n");
+        let _ = Policy::parse(&text, Path::new(".avow/policy.toml"));
+    }
+}

@@ -1,0 +1,121 @@
+//! avow's verifier: walks commits with git2, computes patch-ids in-process and
+//! checks each commit's attestation against a trusted keyring and policy.
+#![deny(missing_docs)]
+
+pub mod commit;
+pub mod patch_id;
+pub mod trust;
+pub mod verify;
+
+use avow_policy::keyring::KeyringError;
+use avow_policy::policy::PolicyError;
+
+/// What stops verification from giving verdicts at all (as opposed to a
+/// rejected commit, which is a [`verify::Verdict`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A libgit2 failure, with what avow was doing.
+    #[error("{context}: {source}")]
+    Git {
+        /// What avow was doing.
+        context: String,
+        /// The libgit2 error.
+        #[source]
+        source: git2::Error,
+    },
+    /// A revision that does not name a commit.
+    #[error("unknown revision `{rev}`")]
+    UnknownRevision {
+        /// The revision as given.
+        rev: String,
+    },
+    /// A range form avow does not take.
+    #[error("`{spec}` is not a range avow verifies")]
+    BadRange {
+        /// The range as given.
+        spec: String,
+    },
+    /// The trusted revision has no keyring or policy.
+    #[error("there is no {path} at {rev}")]
+    MissingTrustFile {
+        /// The file.
+        path: String,
+        /// The trusted revision.
+        rev: String,
+    },
+    /// The trusted revision's keyring or policy is not a regular file.
+    #[error("{path} at {rev} is not a regular file (mode {mode:o}); symlinks and submodules are refused")]
+    TrustFileNotRegular {
+        /// The file.
+        path: String,
+        /// The trusted revision.
+        rev: String,
+        /// Its git file mode.
+        mode: i32,
+    },
+    /// The trusted keyring or policy is not UTF-8.
+    #[error("{path} at {rev} is not UTF-8 text")]
+    TrustFileNotUtf8 {
+        /// The file.
+        path: String,
+        /// The trusted revision.
+        rev: String,
+    },
+    /// The trusted keyring does not load.
+    #[error("{0}")]
+    Keyring(#[source] Box<KeyringError>),
+    /// The trusted policy does not load.
+    #[error("{0}")]
+    Policy(#[source] Box<PolicyError>),
+    /// A shallow clone lacks history the walk needs.
+    #[error("this is a shallow clone and commit history the range needs is missing ({detail})")]
+    Shallow {
+        /// What libgit2 said.
+        detail: String,
+    },
+    /// Computing a patch-id failed.
+    #[error(transparent)]
+    PatchId(#[from] patch_id::Error),
+}
+
+impl Error {
+    pub(crate) fn git(context: String, source: git2::Error) -> Self {
+        Error::Git { context, source }
+    }
+
+    /// A walk error, reported as a shallow-clone problem when the
+    /// repository is shallow.
+    pub(crate) fn walk(repo: &git2::Repository, source: git2::Error) -> Self {
+        if repo.is_shallow() {
+            Error::Shallow { detail: source.message().to_owned() }
+        } else {
+            Error::git("walking history".into(), source)
+        }
+    }
+
+    /// How to fix it, when avow knows.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::UnknownRevision { .. } => {
+                "check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)"
+                    .into()
+            }
+            Error::BadRange { .. } => "give `BASE..TIP` or a single revision, with `--trust REV` for the latter".into(),
+            Error::MissingTrustFile { .. } => {
+                "run `git avow init`, commit .avow/, and verify ranges whose base contains it (or pass --trust REV)"
+                    .into()
+            }
+            Error::TrustFileNotRegular { .. } | Error::TrustFileNotUtf8 { .. } => {
+                "restore .avow/ as regular text files in a trusted commit".into()
+            }
+            Error::Keyring(_) | Error::Policy(_) => {
+                "fix the file in a trusted commit; docs/keyring.md and docs/policy.md describe the format".into()
+            }
+            Error::Shallow { .. } => {
+                "fetch the whole range and its base: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0`"
+                    .into()
+            }
+            _ => return None,
+        })
+    }
+}

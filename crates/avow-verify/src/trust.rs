@@ -1,0 +1,68 @@
+//! The trust base: the keyring and policy read from a trusted revision,
+//! never from the commits under test.
+
+use std::path::Path;
+
+use avow_policy::keyring::Keyring;
+use avow_policy::policy::Policy;
+use git2::{ObjectType, Oid, Repository};
+
+use crate::Error;
+
+/// Where the keyring lives in a repository.
+pub const KEYRING_PATH: &str = ".avow/keyring.toml";
+/// Where the policy lives in a repository.
+pub const POLICY_PATH: &str = ".avow/policy.toml";
+/// The directory whose changes need a maintainer's attestation.
+pub const AVOW_DIR: &str = ".avow/";
+
+/// The keyring and policy in force for a verification, and where they came
+/// from.
+#[derive(Debug)]
+pub struct Trusted {
+    /// The trusted keyring.
+    pub keyring: Keyring,
+    /// The trusted policy.
+    pub policy: Policy,
+    /// The revision as the user named it.
+    pub rev: String,
+    /// The commit it resolved to.
+    pub commit: Oid,
+}
+
+/// Reads a regular file from a commit's tree; refuses symlinks, submodules
+/// and directories, which could point the verifier elsewhere.
+fn read_file(repo: &Repository, tree: &git2::Tree<'_>, path: &str, rev: &str) -> Result<String, Error> {
+    let entry = tree
+        .get_path(Path::new(path))
+        .map_err(|_| Error::MissingTrustFile { path: path.to_owned(), rev: rev.to_owned() })?;
+    let mode = entry.filemode();
+    if entry.kind() != Some(ObjectType::Blob) || !(mode == 0o100_644 || mode == 0o100_755) {
+        return Err(Error::TrustFileNotRegular { path: path.to_owned(), rev: rev.to_owned(), mode });
+    }
+    let blob = repo.find_blob(entry.id()).map_err(|e| Error::git(format!("reading {path} at {rev}"), e))?;
+    String::from_utf8(blob.content().to_vec())
+        .map_err(|_| Error::TrustFileNotUtf8 { path: path.to_owned(), rev: rev.to_owned() })
+}
+
+/// Resolves a revision to a commit, with an error that says how to fix it.
+pub fn resolve_commit<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Commit<'r>, Error> {
+    repo.revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|_| Error::UnknownRevision { rev: rev.to_owned() })
+}
+
+impl Trusted {
+    /// Loads `.avow/keyring.toml` and `.avow/policy.toml` from `rev`.
+    pub fn load(repo: &Repository, rev: &str) -> Result<Trusted, Error> {
+        let commit = resolve_commit(repo, rev)?;
+        let tree = commit.tree().map_err(|e| Error::git(format!("reading the tree of {rev}"), e))?;
+        let keyring_text = read_file(repo, &tree, KEYRING_PATH, rev)?;
+        let policy_text = read_file(repo, &tree, POLICY_PATH, rev)?;
+        let keyring = Keyring::parse(&keyring_text, Path::new(&format!("{KEYRING_PATH}@{rev}")))
+            .map_err(|e| Error::Keyring(Box::new(e)))?;
+        let policy = Policy::parse(&policy_text, Path::new(&format!("{POLICY_PATH}@{rev}")))
+            .map_err(|e| Error::Policy(Box::new(e)))?;
+        Ok(Trusted { keyring, policy, rev: rev.to_owned(), commit: commit.id() })
+    }
+}

@@ -1,0 +1,437 @@
+//! Checking commits against a trusted keyring and policy.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE};
+use avow_core::payload::{Payload, SignatureTrailer};
+use avow_core::trailer::Trailer;
+use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::keyring::{KeyStatus, Role};
+use avow_policy::markers::Markers;
+use avow_policy::policy::{Finding, MergeMode, Severity};
+use git2::{Commit, Oid, Repository, Sort};
+use rayon::prelude::*;
+
+use crate::commit;
+use crate::patch_id;
+use crate::trust::{Trusted, AVOW_DIR};
+use crate::Error;
+
+/// The outcome for one commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The attestation verifies and the policy accepts the commit.
+    Accepted,
+    /// Something is wrong; the findings say what.
+    Rejected,
+    /// The policy exempts the commit (bot identity, before adoption).
+    Exempt(String),
+    /// Not checked (a merge commit under `merges = "skip"`).
+    Skipped(String),
+}
+
+impl Verdict {
+    /// A short lowercase word: accepted, rejected, exempt, skipped.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Rejected => "rejected",
+            Verdict::Exempt(_) => "exempt",
+            Verdict::Skipped(_) => "skipped",
+        }
+    }
+}
+
+/// The key holder whose signature verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerInfo {
+    /// Their name in the keyring.
+    pub name: String,
+    /// Their email in the keyring.
+    pub email: String,
+    /// Their role in the keyring.
+    pub role: Role,
+    /// The key's `SHA256:` fingerprint.
+    pub fingerprint: String,
+}
+
+/// Everything verification found out about one commit.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The commit.
+    pub id: Oid,
+    /// Its subject.
+    pub subject: String,
+    /// Its author.
+    pub author: Ident,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Problems (deny) and warnings (warn), in the order found.
+    pub findings: Vec<Finding>,
+    /// Who signed, when the signature verified against a known key.
+    pub signer: Option<SignerInfo>,
+    /// The declared authorship, when well-formed.
+    pub authorship: Option<Authorship>,
+    /// The statement, when well-formed.
+    pub statement: Option<Statement>,
+    /// The signing time, when the signature trailer is well-formed.
+    pub signed_at: Option<i64>,
+    /// The commit's patch-id as verification established it.
+    pub patch_id: Option<String>,
+    /// Whether the tree-binding fast path avoided recomputing the patch-id.
+    pub fast_path: bool,
+    /// The exact payload checked against the signature (only when asked).
+    pub payload: Option<String>,
+    /// The `Avow-Signature:` value.
+    pub signature: Option<String>,
+    /// All trailers, as git reads them.
+    pub trailers: Vec<Trailer>,
+    /// The message, only when asked (the reviewer's report uses it).
+    pub facts: Option<CommitFacts>,
+}
+
+impl Report {
+    /// Whether any finding denies the commit.
+    pub fn denied(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Deny)
+    }
+}
+
+/// What to keep besides the verdict.
+#[derive(Debug, Clone, Copy, Default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent switches")]
+pub struct Options {
+    /// Keep the payload text (for `show`).
+    pub keep_payload: bool,
+    /// Keep the commit facts (for `report`).
+    pub keep_facts: bool,
+    /// Never take the tree-binding fast path (for tests and audits).
+    pub no_fast_path: bool,
+    /// Count changed lines even if the policy does not need them.
+    pub count_lines: bool,
+}
+
+fn finding(rule: &str, severity: Severity, message: String) -> Finding {
+    Finding { rule: rule.to_owned(), severity, message }
+}
+
+fn deny(rule: &str, message: String) -> Finding {
+    finding(rule, Severity::Deny, message)
+}
+
+/// Lines of the message that look like a signature trailer, wherever they
+/// are; more than git parses means one hides outside the trailer block.
+fn signature_lines(message: &str) -> usize {
+    let prefix = SIGNATURE.len();
+    message
+        .lines()
+        .filter(|l| l.len() > prefix && l.is_char_boundary(prefix) && l[..prefix].eq_ignore_ascii_case(SIGNATURE))
+        .filter(|l| l[prefix..].trim_start().starts_with(':'))
+        .count()
+}
+
+/// The set of commits that the policy's adoption point exempts, among
+/// those reachable from `since` and not from `base`.
+pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Result<HashSet<Oid>, Error> {
+    let start = crate::trust::resolve_commit(repo, since)?;
+    let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
+    walk.push(start.id()).map_err(|e| Error::git(format!("walking from {since}"), e))?;
+    if let Some(b) = base {
+        walk.hide(b).map_err(|e| Error::git("hiding the base".into(), e))?;
+    }
+    walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect()
+}
+
+/// The verifier for one trust base.
+pub struct Verifier<'t> {
+    trusted: &'t Trusted,
+    markers: &'t Markers,
+    exempt: HashSet<Oid>,
+    options: Options,
+}
+
+impl<'t> Verifier<'t> {
+    /// A verifier for `trusted`, with commits in `exempt` (the adoption
+    /// point's ancestors) exempt.
+    pub fn new(trusted: &'t Trusted, exempt: HashSet<Oid>, options: Options) -> Self {
+        Verifier { trusted, markers: Markers::builtin(), exempt, options }
+    }
+
+    /// Verifies one commit.
+    pub fn verify(&self, repo: &Repository, c: &Commit<'_>) -> Result<Report, Error> {
+        let policy = &self.trusted.policy;
+        let parent_tree = commit::parent_tree(c)?;
+        let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
+        let count_lines = self.options.count_lines || policy.needs_line_counts();
+        let change = commit::change_stats(repo, parent_tree.as_ref(), &tree, count_lines)?;
+        let message = commit::message_text(c);
+        let non_utf8 = message.is_none();
+        let facts = commit::facts(c, message.unwrap_or_default(), change);
+        let mut report = Report {
+            id: c.id(),
+            subject: facts.subject.clone(),
+            author: facts.author.clone(),
+            verdict: Verdict::Accepted,
+            findings: Vec::new(),
+            signer: None,
+            authorship: facts.statement.as_ref().map(|s| s.authorship),
+            statement: facts.statement.clone(),
+            signed_at: None,
+            patch_id: None,
+            fast_path: false,
+            payload: None,
+            signature: None,
+            trailers: facts.trailers.clone(),
+            facts: None,
+        };
+        if policy.is_exempt(&facts.author.email) {
+            report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
+            return Ok(self.finish(report, facts));
+        }
+        if self.exempt.contains(&c.id()) {
+            report.verdict = Verdict::Exempt("before the policy's adoption point".into());
+            return Ok(self.finish(report, facts));
+        }
+        if c.parent_count() > 1 && policy.merges == MergeMode::Skip {
+            report.verdict = Verdict::Skipped("merge commit (the policy skips merges)".into());
+            return Ok(self.finish(report, facts));
+        }
+        if non_utf8 {
+            report.findings.push(deny(
+                "message.encoding",
+                "the commit message is not UTF-8, so it cannot carry an attestation; re-commit it as UTF-8".into(),
+            ));
+        }
+        self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
+        if facts.change.paths.iter().any(|p| p == ".avow" || p.starts_with(AVOW_DIR)) {
+            let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
+            if !by_maintainer {
+                report.findings.push(deny(
+                    "trust.avow-change",
+                    format!(
+                        "the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at {}",
+                        self.trusted.rev
+                    ),
+                ));
+            }
+        }
+        report.findings.extend(policy.check(&facts, self.markers));
+        Ok(self.finish(report, facts))
+    }
+
+    fn finish(&self, mut report: Report, facts: CommitFacts) -> Report {
+        if report.denied() {
+            report.verdict = Verdict::Rejected;
+        }
+        if self.options.keep_facts {
+            report.facts = Some(facts);
+        }
+        report
+    }
+
+    fn check_attestation(
+        &self,
+        repo: &Repository,
+        c: &Commit<'_>,
+        parent_tree: Option<Oid>,
+        facts: &CommitFacts,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        let statement = match Statement::from_trailers(&facts.trailers) {
+            Ok(s) => Some(s),
+            Err(problems) => {
+                for p in problems {
+                    report.findings.push(deny("attestation.statement", p.to_string()));
+                }
+                None
+            }
+        };
+        let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
+        if signature_lines(&facts.message) > sigs.len() {
+            report.findings.push(deny(
+                "attestation.misplaced",
+                "an `Avow-Signature:` line stands outside the trailer block; only the trailer block counts".into(),
+            ));
+        }
+        let sig_trailer = match sigs.as_slice() {
+            [] => {
+                report.findings.push(deny(
+                    "attestation.missing",
+                    "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
+                ));
+                return Ok(());
+            }
+            [one] => one,
+            many => {
+                report.findings.push(deny(
+                    "attestation.duplicate",
+                    format!("{} `Avow-Signature:` trailers; a commit carries exactly one", many.len()),
+                ));
+                return Ok(());
+            }
+        };
+        report.signature = Some(sig_trailer.value.clone());
+        let st = match SignatureTrailer::parse(&sig_trailer.value) {
+            Ok(st) => st,
+            Err(e) => {
+                report.findings.push(deny("signature.malformed", e.to_string()));
+                return Ok(());
+            }
+        };
+        report.signed_at = Some(st.signed_at);
+        let binding = commit::tree_binding(parent_tree, c.tree_id());
+        let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
+            report.fast_path = true;
+            st.patch_id.clone()
+        } else {
+            let computed = patch_id::of_commit(repo, c)?.map(|p| p.to_string());
+            if computed != st.patch_id {
+                report.patch_id.clone_from(&computed);
+                report.findings.push(deny(
+                    "attestation.change",
+                    format!(
+                        "the change is not the one that was signed (patch-id {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
+                        computed.as_deref().unwrap_or("none"),
+                        st.patch_id.as_deref().unwrap_or("none")
+                    ),
+                ));
+                return Ok(());
+            }
+            computed
+        };
+        report.patch_id.clone_from(&patch_id);
+        let Some(statement) = statement else { return Ok(()) };
+        let payload = Payload {
+            patch_id,
+            tree_binding: st.tree_binding.clone(),
+            author_email: facts.author.email.clone(),
+            subject: facts.subject.clone(),
+            signed_at: st.signed_at,
+            statement: &statement,
+        };
+        let bytes = match payload.to_bytes() {
+            Ok(b) => b,
+            Err(e) => {
+                report.findings.push(deny("attestation.payload", e.to_string()));
+                return Ok(());
+            }
+        };
+        if self.options.keep_payload {
+            report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        self.check_signature(&bytes, &st, &statement, report);
+        Ok(())
+    }
+
+    /// The cryptographic check and the keyring: who signed, was the key
+    /// valid then, and does `Understood-by` name them.
+    fn check_signature(&self, bytes: &[u8], st: &SignatureTrailer, statement: &Statement, report: &mut Report) {
+        let key = match avow_sign::Signature::from_base64(&st.signature).and_then(|s| avow_sign::verify(bytes, &s)) {
+            Ok(key) => key,
+            Err(e) => {
+                report.findings.push(deny("signature.invalid", format!("the signature does not verify: {e}")));
+                return;
+            }
+        };
+        let fpr = avow_sign::fingerprint(&key);
+        let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
+            report.findings.push(deny(
+                "signature.unknown-key",
+                format!(
+                    "signed with {fpr}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
+                    self.trusted.rev
+                ),
+            ));
+            return;
+        };
+        let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
+        match k.status_at(signed_at) {
+            KeyStatus::Valid => {}
+            status => report.findings.push(deny(
+                "signature.key-status",
+                format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
+            )),
+        }
+        if !Person::same_email(&statement.understood_by.email, &person.email) {
+            report.findings.push(deny(
+                "understood-by.signer",
+                format!(
+                    "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
+                    statement.understood_by, person.name, person.email
+                ),
+            ));
+        }
+        report.signer = Some(SignerInfo {
+            name: person.name.clone(),
+            email: person.email.clone(),
+            role: person.role,
+            fingerprint: fpr,
+        });
+    }
+
+    /// Verifies many commits in parallel, in the order given. `progress` is
+    /// called once per finished commit.
+    pub fn verify_all(
+        &self,
+        git_dir: &Path,
+        commits: &[Oid],
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Report>, Error> {
+        thread_local! {
+            static REPO: RefCell<Option<(PathBuf, Repository)>> = const { RefCell::new(None) };
+        }
+        commits
+            .par_iter()
+            .map(|id| {
+                REPO.with(|cell| {
+                    let mut slot = cell.borrow_mut();
+                    if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
+                        let repo = Repository::open(git_dir)
+                            .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
+                        *slot = Some((git_dir.to_path_buf(), repo));
+                    }
+                    let (_, repo) = slot.as_ref().expect("just set");
+                    let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                    let r = self.verify(repo, &c);
+                    progress();
+                    r
+                })
+            })
+            .collect()
+    }
+}
+
+/// A resolved range: the commits to check (oldest first) and its base.
+#[derive(Debug, Clone)]
+pub struct Range {
+    /// The base revision as written (`A` in `A..B`).
+    pub base_rev: Option<String>,
+    /// The base commit.
+    pub base: Option<Oid>,
+    /// The commits, parents before children.
+    pub commits: Vec<Oid>,
+}
+
+/// Resolves `A..B` (commits reachable from B and not from A) or a single
+/// revision (it and all its ancestors).
+pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
+    if spec.contains("...") {
+        return Err(Error::BadRange { spec: spec.to_owned() });
+    }
+    let (base_rev, tip_rev) = match spec.split_once("..") {
+        Some((a, b)) => (Some(if a.is_empty() { "HEAD" } else { a }), if b.is_empty() { "HEAD" } else { b }),
+        None => (None, spec),
+    };
+    let tip = crate::trust::resolve_commit(repo, tip_rev)?;
+    let base = base_rev.map(|a| crate::trust::resolve_commit(repo, a)).transpose()?;
+    let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
+    walk.push(tip.id()).map_err(|e| Error::walk(repo, e))?;
+    if let Some(b) = &base {
+        walk.hide(b.id()).map_err(|e| Error::walk(repo, e))?;
+    }
+    let commits = walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect::<Result<Vec<_>, _>>()?;
+    Ok(Range { base_rev: base_rev.map(str::to_owned), base: base.map(|b| b.id()), commits })
+}

@@ -1,0 +1,68 @@
+//! The command line: one subcommand per file under `cmd/`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+use crate::error::{self, CliError};
+
+/// avow: make a named, key-holding person stand behind each commit.
+///
+/// Contributors attest each commit — how it was authored (human, assisted,
+/// generated), who understands it, and why it is right — and sign that
+/// statement with their SSH ed25519 key. Maintainers and CI verify every
+/// commit of a range against the keyring and policy in `.avow/` at a trusted
+/// base revision.
+///
+/// Exit codes: 0 all good, 1 verification failed or commit refused, 2 usage,
+/// configuration or runtime error.
+#[derive(Debug, Parser)]
+#[command(name = "git-avow", bin_name = "git avow", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(cmd::init::Args),
+    Install(cmd::install::InstallArgs),
+    Uninstall(cmd::install::UninstallArgs),
+    #[command(subcommand)]
+    Hook(cmd::hook::HookCommand),
+    #[command(subcommand)]
+    Keyring(cmd::keyring::KeyringCommand),
+    Verify(cmd::verify::Args),
+    Show(cmd::show::Args),
+    Demo(cmd::demo::Args),
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let _ = e.print();
+            return ExitCode::from(error::ERROR);
+        }
+    };
+    let result: Result<error::Outcome, CliError> = match cli.command {
+        Command::Init(a) => cmd::init::run(&a),
+        Command::Install(a) => cmd::install::install(&a),
+        Command::Uninstall(a) => cmd::install::uninstall(&a),
+        Command::Hook(h) => cmd::hook::run(h),
+        Command::Keyring(k) => cmd::keyring::run(k),
+        Command::Verify(a) => cmd::verify::run(&a),
+        Command::Show(a) => cmd::show::run(&a),
+        Command::Demo(a) => cmd::demo::run(&a),
+    };
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(e) => error::report(&e),
+    }
+}

@@ -1,0 +1,83 @@
+//! `git avow init`: adopt avow in a repository.
+
+use std::path::Path;
+
+use avow_policy::keyring::{Keyring, Role};
+use avow_policy::policy::Policy;
+use avow_verify::trust::{KEYRING_PATH, POLICY_PATH};
+
+use crate::error::{CliError, Outcome, Result};
+use crate::git::{open_repo, workdir, Config};
+use crate::keys;
+
+/// Write `.avow/policy.toml` and `.avow/keyring.toml`, with you as the
+/// first maintainer.
+///
+/// Commit both files; from then on, `git avow verify BASE..TIP` checks
+/// every commit after BASE against them.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policy to start from: no-ai, disclose or no-autonomous
+    /// (docs/policy.md explains each).
+    #[arg(long, default_value = "disclose", value_name = "NAME")]
+    pub preset: String,
+    /// Your public key (a `.pub` file or an `ssh-ed25519 …` line) instead
+    /// of the configured signing key.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Reads a public key given as a file path or a literal line.
+pub fn read_public_key_arg(arg: &str) -> Result<String> {
+    let trimmed = arg.trim();
+    if trimmed.starts_with("ssh-") || trimmed.starts_with("sk-ssh-") {
+        return Ok(trimmed.to_owned());
+    }
+    let path = crate::git::expand_home(trimmed);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::new(format!("cannot read the public key {}: {e}", path.display()))
+            .hint("give the path of a .pub file or an `ssh-ed25519 AAAA…` line")
+    })?;
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .ok_or_else(|| CliError::new(format!("{} holds no public key", path.display())))
+}
+
+pub fn run(args: &Args) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let dir = workdir(&repo)?;
+    let cfg = Config::new(Some(&repo));
+    let policy_text = Policy::preset_toml(&args.preset)
+        .map_err(|e| CliError::new(e.to_string()).hint(format!("choose one of: {}", Policy::PRESETS.join(", "))))?;
+    for rel in [POLICY_PATH, KEYRING_PATH] {
+        if dir.join(rel).exists() && !args.force {
+            return Err(CliError::new(format!("{rel} already exists"))
+                .hint("edit it, or run `git avow init --force` to start over"));
+        }
+    }
+    let (name, email) = cfg.user()?;
+    let key_line = match &args.key {
+        Some(k) => read_public_key_arg(k)?,
+        None => keys::signer(&cfg)?.public_key().to_openssh().map_err(|e| CliError::new(e.to_string()))?,
+    };
+    let mut keyring = Keyring::default();
+    keyring
+        .add(&name, &email, Role::Maintainer, &key_line, Some(crate::cmd::keyring::today()), None)
+        .map_err(|e| CliError::new(e.to_string()).hint("avow signs with ed25519 keys: `ssh-keygen -t ed25519`"))?;
+    std::fs::create_dir_all(dir.join(".avow"))
+        .map_err(|e| CliError::new(format!("cannot create {}: {e}", dir.join(".avow").display())))?;
+    write(&dir.join(POLICY_PATH), policy_text)?;
+    write(&dir.join(KEYRING_PATH), &keyring.to_toml())?;
+    println!("avow: wrote {POLICY_PATH} (preset {}) and {KEYRING_PATH} ({name} <{email}> as maintainer)", args.preset);
+    println!("avow: next: `git avow install`, then commit .avow/ — the first attested commit");
+    Ok(Outcome::Ok)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))
+}

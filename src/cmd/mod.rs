@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod hook;
+pub mod init;
+pub mod install;
+pub mod keyring;
+pub mod show;
+pub mod verify;

@@ -1,0 +1,75 @@
+//! `git avow show`: one commit, everything avow sees in it.
+
+use avow_policy::keyring::Keyring;
+use avow_policy::policy::Policy;
+use avow_verify::trust::{resolve_commit, Trusted};
+use avow_verify::verify::{Options, Verifier};
+
+use crate::error::{Outcome, Result};
+use crate::git::open_repo;
+use crate::output::{self, Format};
+
+/// Show one commit's trailers (as git parses them), patch-id, signed
+/// payload, signature and verdict.
+///
+/// The verdict uses the keyring and policy at `--trust` (default: the
+/// commit's first parent, as `verify PARENT..COMMIT` would). Exit 1 when
+/// the commit is rejected.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The commit.
+    #[arg(default_value = "HEAD")]
+    pub rev: String,
+    /// Read the keyring and policy from REV.
+    #[arg(long, value_name = "REV")]
+    pub trust: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+pub fn run(args: &Args) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let commit = resolve_commit(&repo, &args.rev)?;
+    let trust_rev = args.trust.clone().unwrap_or_else(|| format!("{}^", commit.id()));
+    // Without a trust base (a root commit, or no .avow/ there), show still
+    // shows everything; the verdict then only covers the signature itself.
+    let trusted = match Trusted::load(&repo, &trust_rev) {
+        Ok(t) => t,
+        Err(e) if args.trust.is_some() => return Err(e.into()),
+        Err(_) => Trusted {
+            keyring: Keyring::default(),
+            policy: Policy::default(),
+            rev: "(none)".into(),
+            commit: commit.id(),
+        },
+    };
+    let options = Options { keep_payload: true, no_fast_path: true, ..Options::default() };
+    let report = Verifier::new(&trusted, std::collections::HashSet::new(), options).verify(&repo, &commit)?;
+    match args.format {
+        Format::Json => {
+            let mut v = output::json_commit(&report);
+            v["trust"] = serde_json::json!(trusted.rev);
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            let mut out = format!("commit {}\nsubject {}\n", report.id, report.subject);
+            out.push_str(&format!("author {} <{}>\n", report.author.name, report.author.email));
+            out.push_str(&format!("patch-id {}\n", report.patch_id.as_deref().unwrap_or("none")));
+            out.push_str("trailers:\n");
+            for t in &report.trailers {
+                out.push_str(&format!("  {t}\n"));
+            }
+            if let Some(p) = &report.payload {
+                out.push_str("payload:\n");
+                for l in p.lines() {
+                    out.push_str(&format!("  {l}\n"));
+                }
+            }
+            out.push_str(&format!("trust {}\n", trusted.rev));
+            out.push_str(&output::human_commit(&report, output::colour(), true));
+            print!("{out}");
+        }
+    }
+    Ok(if report.verdict == avow_verify::verify::Verdict::Rejected { Outcome::Failed } else { Outcome::Ok })
+}

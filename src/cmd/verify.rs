@@ -1,0 +1,157 @@
+//! `git avow verify`: the authority. Every commit of a range against the
+//! keyring and policy of a trusted revision.
+
+use std::collections::HashSet;
+
+use avow_policy::keyring::Keyring;
+use avow_policy::policy::{Policy, Severity};
+use avow_verify::trust::Trusted;
+use avow_verify::verify::{adoption_exempt, resolve_range, Options, Report, Verdict, Verifier};
+use git2::Repository;
+use serde_json::json;
+
+use crate::error::{CliError, Outcome, Result};
+use crate::git::open_repo;
+use crate::output::{self, Format, Summary};
+
+/// Verify the attestation of every commit in a range.
+///
+/// Reads `.avow/keyring.toml` and `.avow/policy.toml` from the trusted
+/// revision — the range's base (`A` in `A..B`) unless `--trust` says
+/// otherwise — never from the commits under test, so a change cannot vouch
+/// for itself. Exit 0 when every commit is accepted, exempt or skipped; 1
+/// when any is rejected.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The commits: `BASE..TIP`, or one revision (it and its ancestors;
+    /// needs --trust). Default: `@{upstream}..HEAD`.
+    pub range: Option<String>,
+    /// Read the keyring and policy from REV instead of the range's base.
+    #[arg(long, value_name = "REV")]
+    pub trust: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Print only failures and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print signer fingerprints and patch-ids too.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Recompute every patch-id instead of trusting an unchanged tree
+    /// binding (slower; the result is the same).
+    #[arg(long)]
+    pub no_fast_path: bool,
+}
+
+/// Resolves the range and the trust base the way `verify` and `report` do.
+pub fn prepare(
+    repo: &Repository,
+    range: Option<&str>,
+    trust: Option<&str>,
+) -> Result<(String, avow_verify::verify::Range, Trusted)> {
+    let spec = if let Some(r) = range {
+        r.to_owned()
+    } else {
+        if repo.revparse_single("@{upstream}").is_err() {
+            return Err(CliError::new("no range given and the current branch has no upstream")
+                .hint("give a range, e.g. `git avow verify main..HEAD`"));
+        }
+        "@{upstream}..HEAD".to_owned()
+    };
+    let range = resolve_range(repo, &spec)?;
+    let trust_rev = match (trust, &range.base_rev) {
+        (Some(t), _) => t.to_owned(),
+        (None, Some(base)) => base.clone(),
+        (None, None) => {
+            return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from"))
+                .hint(format!("name a trusted revision: `git avow verify {spec} --trust main`")))
+        }
+    };
+    let trusted = Trusted::load(repo, &trust_rev)?;
+    Ok((spec, range, trusted))
+}
+
+/// Verifies a resolved range, with the range-level rules applied.
+pub fn verify_range(
+    repo: &Repository,
+    range: &avow_verify::verify::Range,
+    trusted: &Trusted,
+    options: Options,
+) -> Result<Vec<Report>> {
+    let exempt = match trusted.policy.adoption_since() {
+        Some(since) => adoption_exempt(repo, since, range.base)?,
+        None => HashSet::new(),
+    };
+    let verifier = Verifier::new(trusted, exempt, options);
+    let mut reports = verifier.verify_all(repo.path(), &range.commits, &|| {})?;
+    // Range-level: the same person's rationale reused across commits.
+    let triples: Vec<(String, String, String)> = reports
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Accepted | Verdict::Rejected))
+        .filter_map(|r| {
+            r.statement.as_ref().map(|s| (r.id.to_string(), s.understood_by.email.clone(), s.rationale.clone()))
+        })
+        .collect();
+    let reuse = trusted.policy.check_reuse(triples.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())));
+    for (id, finding) in reuse {
+        if let Some(r) = reports.iter_mut().find(|r| r.id.to_string() == id) {
+            if finding.severity == Severity::Deny {
+                r.verdict = Verdict::Rejected;
+            }
+            r.findings.push(finding);
+        }
+    }
+    Ok(reports)
+}
+
+pub fn run(args: &Args) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
+    let options = Options { no_fast_path: args.no_fast_path, ..Options::default() };
+    let reports = verify_range(&repo, &range, &trusted, options)?;
+    let summary = Summary::of(&reports);
+    match args.format {
+        Format::Human => {
+            let colour = output::colour();
+            let mut out = String::new();
+            for r in &reports {
+                if args.quiet && r.verdict != Verdict::Rejected {
+                    continue;
+                }
+                out.push_str(&output::human_commit(r, colour, args.verbose));
+            }
+            out.push_str(&format!("avow: {} (range {spec}, trust {})\n", summary.line(), trusted.rev));
+            print!("{out}");
+        }
+        Format::Json => {
+            let doc = json!({
+                "range": spec,
+                "trust": { "rev": trusted.rev, "commit": trusted.commit.to_string() },
+                "ok": summary.rejected == 0,
+                "summary": summary.json(),
+                "commits": reports.iter().map(output::json_commit).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+}
+
+/// The post-commit self-check: does HEAD's signature match HEAD? Only the
+/// mechanical part (trailers, change, signature); trust is the verifier's
+/// business. Returns the first problem.
+pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<String> {
+    let trusted =
+        Trusted { keyring: Keyring::default(), policy: Policy::default(), rev: "HEAD".into(), commit: head.id() };
+    let report = Verifier::new(&trusted, HashSet::new(), Options::default()).verify(repo, head).ok()?;
+    report
+        .findings
+        .iter()
+        .find(|f| {
+            f.severity == Severity::Deny
+                && (f.rule.starts_with("attestation.")
+                    || f.rule.starts_with("signature.") && f.rule != "signature.unknown-key")
+        })
+        .map(|f| f.message.clone())
+}

@@ -1,0 +1,174 @@
+//! The repository and git configuration as the user's git sees them.
+
+use std::path::{Path, PathBuf};
+
+use git2::Repository;
+
+use crate::error::{CliError, Result};
+
+/// Opens the repository the way git does: `$GIT_DIR` if set (as it is
+/// inside hooks), otherwise discovered from the current directory.
+pub fn open_repo() -> Result<Repository> {
+    Repository::open_from_env().map_err(|_| {
+        let cwd = std::env::current_dir().map_or_else(|_| "the current directory".into(), |p| p.display().to_string());
+        CliError::new(format!("not a git repository: {cwd}"))
+            .hint("run this inside a git repository (or create one with `git init`)")
+    })
+}
+
+/// The work tree, or an error for a bare repository.
+pub fn workdir(repo: &Repository) -> Result<PathBuf> {
+    repo.workdir().map(Path::to_path_buf).ok_or_else(|| {
+        CliError::new(format!("{} is a bare repository", repo.path().display()))
+            .hint("run this command in a clone with a work tree")
+    })
+}
+
+/// Git configuration: the repository's (local, global, system, as libgit2
+/// reads them) overlaid with what `git -c key=value` and
+/// `GIT_CONFIG_COUNT` pass down to hooks and subcommands.
+pub struct Config {
+    snapshot: Option<git2::Config>,
+    overrides: Vec<(String, String)>,
+}
+
+impl Config {
+    pub fn new(repo: Option<&Repository>) -> Self {
+        let snapshot = match repo {
+            Some(r) => r.config().and_then(|mut c| c.snapshot()).ok(),
+            None => git2::Config::open_default().and_then(|mut c| c.snapshot()).ok(),
+        };
+        let mut overrides =
+            std::env::var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
+        if let Some(n) = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse::<usize>().ok()) {
+            for i in 0..n.min(1000) {
+                if let (Ok(k), Ok(v)) =
+                    (std::env::var(format!("GIT_CONFIG_KEY_{i}")), std::env::var(format!("GIT_CONFIG_VALUE_{i}")))
+                {
+                    overrides.push((k.to_ascii_lowercase(), v));
+                }
+            }
+        }
+        Config { snapshot, overrides }
+    }
+
+    /// The last value of `key` (`section.name`, case-insensitive).
+    pub fn get(&self, key: &str) -> Option<String> {
+        let lower = key.to_ascii_lowercase();
+        if let Some((_, v)) = self.overrides.iter().rev().find(|(k, _)| *k == lower) {
+            return Some(v.clone());
+        }
+        self.snapshot.as_ref().and_then(|c| c.get_string(key).ok())
+    }
+
+    /// A boolean the way git reads it.
+    pub fn get_bool(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(|v| match v.to_ascii_lowercase().as_str() {
+            "" | "true" | "yes" | "on" | "1" => Some(true),
+            "false" | "no" | "off" | "0" => Some(false),
+            _ => None,
+        })
+    }
+
+    /// The comment prefix git uses in commit messages.
+    pub fn comment_prefix(&self) -> String {
+        if let Some(s) = self.get("core.commentString") {
+            if !s.is_empty() && s != "auto" {
+                return s;
+            }
+        }
+        match self.get("core.commentChar") {
+            Some(c) if !c.is_empty() && c != "auto" => c,
+            _ => "#".into(),
+        }
+    }
+
+    /// `user.name` and `user.email`, from the environment git exports to
+    /// hooks first, then configuration.
+    pub fn user(&self) -> Result<(String, String)> {
+        let name = self.get("user.name").unwrap_or_default();
+        let email = self.get("user.email").ok_or_else(|| {
+            CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`")
+        })?;
+        Ok((name, email))
+    }
+}
+
+/// Parses `GIT_CONFIG_PARAMETERS`: single-quoted words, `'key'='value'` or
+/// the older `'key=value'`, separated by spaces.
+pub fn parse_config_parameters(s: &str) -> Vec<(String, String)> {
+    fn word(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
+        let mut out = String::new();
+        let mut any = false;
+        loop {
+            match chars.peek() {
+                Some('\'') => {
+                    chars.next();
+                    any = true;
+                    loop {
+                        match chars.next() {
+                            Some('\'') | None => break,
+                            Some(c) => out.push(c),
+                        }
+                    }
+                }
+                Some('\\') => {
+                    chars.next();
+                    if let Some(c) = chars.next() {
+                        out.push(c);
+                        any = true;
+                    }
+                }
+                _ => break,
+            }
+        }
+        any.then_some(out)
+    }
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(key) = word(&mut chars) else { break };
+        if chars.peek() == Some(&'=') {
+            chars.next();
+            let value = word(&mut chars).unwrap_or_default();
+            out.push((key.to_ascii_lowercase(), value));
+        } else if let Some((k, v)) = key.split_once('=') {
+            out.push((k.to_ascii_lowercase(), v.to_owned()));
+        } else {
+            out.push((key.to_ascii_lowercase(), "true".into()));
+        }
+    }
+    out
+}
+
+/// Expands a leading `~/` the way git does for path settings.
+pub fn expand_home(p: &str) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/") {
+        if let Some(home) = dirs::home_dir() {
+            return home.join(rest);
+        }
+    }
+    PathBuf::from(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_parameters() {
+        assert_eq!(
+            parse_config_parameters("'user.name'='Alice O'\\''Brien' 'avow.signingKey=~/k' 'core.bare'"),
+            vec![
+                ("user.name".into(), "Alice O'Brien".into()),
+                ("avow.signingkey".into(), "~/k".into()),
+                ("core.bare".into(), "true".into()),
+            ]
+        );
+        assert!(parse_config_parameters("").is_empty());
+        assert!(parse_config_parameters("garbage 'unterminated").len() <= 1);
+    }
+}

@@ -1,0 +1,115 @@
+//! Finding the contributor's signing key, the way git finds an SSH signing
+//! key: `avow.signingKey`, then `user.signingKey` when `gpg.format=ssh`
+//! (a path or the literal `key::` form), then `gpg.ssh.defaultKeyCommand`,
+//! then the first ed25519 key in the ssh-agent, then `~/.ssh/id_ed25519`.
+
+use avow_sign::{KeySource, Signer};
+use zeroize::Zeroizing;
+
+use crate::error::{CliError, Result};
+use crate::git::{expand_home, Config};
+
+/// Reads a key setting: `key::…` or a bare public key line is a literal
+/// key (its private half must be in the agent), anything else a path.
+pub fn source_from_setting(value: &str) -> KeySource {
+    let v = value.trim();
+    if let Some(lit) = v.strip_prefix("key::") {
+        KeySource::Literal(lit.trim().to_owned())
+    } else if v.starts_with("ssh-") || v.starts_with("sk-ssh-") {
+        KeySource::Literal(v.to_owned())
+    } else {
+        KeySource::File(expand_home(v))
+    }
+}
+
+/// Where the key comes from, and which setting chose it (for messages).
+pub fn resolve(cfg: &Config) -> (Vec<(KeySource, String)>, bool) {
+    let mut candidates = Vec::new();
+    if let Some(v) = cfg.get("avow.signingKey").filter(|v| !v.trim().is_empty()) {
+        candidates.push((source_from_setting(&v), format!("avow.signingKey ({v})")));
+        return (candidates, true);
+    }
+    let ssh_format = cfg.get("gpg.format").is_some_and(|f| f.eq_ignore_ascii_case("ssh"));
+    if ssh_format {
+        if let Some(v) = cfg.get("user.signingKey").filter(|v| !v.trim().is_empty()) {
+            candidates.push((source_from_setting(&v), format!("user.signingKey ({v})")));
+            return (candidates, true);
+        }
+        if let Some(cmd) = cfg.get("gpg.ssh.defaultKeyCommand").filter(|v| !v.trim().is_empty()) {
+            if let Some(line) = run_default_key_command(&cmd) {
+                candidates.push((source_from_setting(&line), format!("gpg.ssh.defaultKeyCommand ({cmd})")));
+            }
+        }
+    }
+    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+        candidates.push((KeySource::Agent, "the ssh-agent (SSH_AUTH_SOCK)".into()));
+    }
+    if let Some(home) = dirs::home_dir() {
+        let p = home.join(".ssh/id_ed25519");
+        if p.exists() {
+            let label = format!("{}", p.display());
+            candidates.push((KeySource::File(p), label));
+        }
+    }
+    (candidates, false)
+}
+
+/// `gpg.ssh.defaultKeyCommand`: its first output line is a public key.
+fn run_default_key_command(cmd: &str) -> Option<String> {
+    let out = std::process::Command::new("sh").arg("-c").arg(cmd).stdin(std::process::Stdio::null()).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8(out.stdout).ok()?.lines().next().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty())
+}
+
+fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<String>, avow_sign::Error> {
+    rpassword::prompt_password(format!("Enter passphrase for {}: ", path.display()))
+        .map(Zeroizing::new)
+        .map_err(|e| avow_sign::Error::PassphraseUnavailable { path: path.to_path_buf(), reason: e.to_string() })
+}
+
+/// Loads the signer, trying each candidate in order. An explicitly
+/// configured key that fails is an error (no silent fallback to another
+/// key); the implicit candidates are tried one after another.
+pub fn signer(cfg: &Config) -> Result<Signer> {
+    let (candidates, explicit) = resolve(cfg);
+    if candidates.is_empty() {
+        return Err(CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)")
+            .hint(
+            "create one with `ssh-keygen -t ed25519` or point to yours with `git config avow.signingKey ~/.ssh/KEY`",
+        ));
+    }
+    let mut last = None;
+    for (source, label) in candidates {
+        if let avow_sign::KeySource::File(p) = &source {
+            if let Some(w) = avow_sign::permissions_warning(p) {
+                eprintln!("avow: warning: {w}");
+            }
+        }
+        match Signer::load(&source, &mut prompt_passphrase) {
+            Ok(s) => return Ok(s),
+            Err(e) if explicit => {
+                return Err(CliError::new(format!("cannot use the key from {label}: {e}"))
+                    .hint("fix the setting (`git config avow.signingKey PATH`) or the key; `git avow doctor` checks the set-up"));
+            }
+            Err(e) => last = Some(format!("{label}: {e}")),
+        }
+    }
+    Err(CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default()))
+        .hint("set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519 key), or add one to ssh-agent"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings() {
+        assert!(
+            matches!(source_from_setting("key::ssh-ed25519 AAAA x"), KeySource::Literal(s) if s == "ssh-ed25519 AAAA x")
+        );
+        assert!(matches!(source_from_setting("ssh-ed25519 AAAA"), KeySource::Literal(_)));
+        assert!(matches!(source_from_setting("/k/id"), KeySource::File(p) if p == std::path::Path::new("/k/id")));
+    }
+}

@@ -1,0 +1,16 @@
+//! `git-avow`: sign and verify authorship attestations on git commits.
+//! See `git avow --help`, README.md and docs/.
+
+mod cli;
+mod cmd;
+mod error;
+mod git;
+mod keys;
+mod output;
+mod tty;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::run()
+}

@@ -1,0 +1,157 @@
+//! Rendering verification results: human text and JSON.
+
+use std::io::IsTerminal as _;
+
+use avow_policy::policy::Severity;
+use avow_verify::verify::{Report, Verdict};
+use serde_json::{json, Value};
+
+/// Output formats shared by the commands that report on commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text for a person at a terminal.
+    Human,
+    /// One JSON document (schema in docs/cli.md).
+    Json,
+}
+
+/// Whether to colour standard output: a terminal, and `NO_COLOR` unset.
+pub fn colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn paint(on: bool, code: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The short commit id used in human output.
+pub fn short(id: git2::Oid) -> String {
+    id.to_string()[..12].to_owned()
+}
+
+/// One commit in human form: a verdict line, then one indented line per
+/// finding.
+pub fn human_commit(r: &Report, colour: bool, verbose: bool) -> String {
+    let (word, code) = match (&r.verdict, r.findings.iter().any(|f| f.severity == Severity::Warn)) {
+        (Verdict::Accepted, false) => ("ok", "32"),
+        (Verdict::Accepted, true) => ("warn", "33"),
+        (Verdict::Rejected, _) => ("FAIL", "31;1"),
+        (Verdict::Exempt(_), _) => ("exempt", "2"),
+        (Verdict::Skipped(_), _) => ("skip", "2"),
+    };
+    let mut line = format!("{:<6}  {}  {}", paint(colour, code, word), short(r.id), r.subject);
+    if !colour {
+        // keep columns aligned when no escape codes pad the word
+        line = format!("{word:<6}  {}  {}", short(r.id), r.subject);
+    }
+    match (&r.verdict, &r.signer, r.authorship) {
+        (Verdict::Accepted, Some(s), Some(a)) => {
+            line.push_str(&format!("  [{a}, {} <{}>]", s.name, s.email));
+        }
+        (Verdict::Exempt(why) | Verdict::Skipped(why), _, _) => line.push_str(&format!("  ({why})")),
+        _ => {}
+    }
+    line.push('\n');
+    for f in &r.findings {
+        let tag = if f.severity == Severity::Deny { "" } else { "warning: " };
+        line.push_str(&format!("        {tag}{} [{}]\n", f.message, f.rule));
+    }
+    if verbose {
+        if let Some(s) = &r.signer {
+            line.push_str(&format!("        signer {} ({})\n", s.fingerprint, s.role));
+        }
+        if let Some(p) = &r.patch_id {
+            line.push_str(&format!("        patch-id {p}{}\n", if r.fast_path { " (tree binding)" } else { "" }));
+        }
+    }
+    line
+}
+
+/// Counts of verdicts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub total: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub exempt: usize,
+    pub skipped: usize,
+    pub warnings: usize,
+}
+
+impl Summary {
+    pub fn of(reports: &[Report]) -> Summary {
+        let mut s = Summary { total: reports.len(), ..Summary::default() };
+        for r in reports {
+            match r.verdict {
+                Verdict::Accepted => s.accepted += 1,
+                Verdict::Rejected => s.rejected += 1,
+                Verdict::Exempt(_) => s.exempt += 1,
+                Verdict::Skipped(_) => s.skipped += 1,
+            }
+            s.warnings += r.findings.iter().filter(|f| f.severity == Severity::Warn).count();
+        }
+        s
+    }
+
+    pub fn line(&self) -> String {
+        let mut parts = vec![format!("{} accepted", self.accepted), format!("{} rejected", self.rejected)];
+        if self.exempt > 0 {
+            parts.push(format!("{} exempt", self.exempt));
+        }
+        if self.skipped > 0 {
+            parts.push(format!("{} skipped", self.skipped));
+        }
+        if self.warnings > 0 {
+            parts.push(format!("{} warning{}", self.warnings, if self.warnings == 1 { "" } else { "s" }));
+        }
+        format!("{} commit{}: {}", self.total, if self.total == 1 { "" } else { "s" }, parts.join(", "))
+    }
+
+    pub fn json(&self) -> Value {
+        json!({
+            "total": self.total,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "exempt": self.exempt,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+        })
+    }
+}
+
+/// One commit as JSON (the `commits[]` element of `verify --format json`
+/// and the whole of `show --format json`).
+pub fn json_commit(r: &Report) -> Value {
+    let reason = match &r.verdict {
+        Verdict::Exempt(w) | Verdict::Skipped(w) => Some(w.clone()),
+        _ => None,
+    };
+    json!({
+        "commit": r.id.to_string(),
+        "subject": r.subject,
+        "author": { "name": r.author.name, "email": r.author.email },
+        "verdict": r.verdict.as_str(),
+        "reason": reason,
+        "authorship": r.authorship.map(avow_core::attestation::Authorship::as_str),
+        "assisted_by": r.statement.as_ref().map(|s| s.assisted_by.clone()).unwrap_or_default(),
+        "understood_by": r.statement.as_ref().map(|s| s.understood_by.to_string()),
+        "rationale": r.statement.as_ref().map(|s| s.rationale.clone()),
+        "signer": r.signer.as_ref().map(|s| json!({
+            "name": s.name, "email": s.email, "role": s.role.to_string(), "fingerprint": s.fingerprint,
+        })),
+        "signed_at": r.signed_at,
+        "patch_id": r.patch_id,
+        "fast_path": r.fast_path,
+        "trailers": r.trailers.iter().map(|t| json!({"key": t.key, "value": t.value})).collect::<Vec<_>>(),
+        "payload": r.payload,
+        "signature": r.signature,
+        "problems": r.findings.iter().filter(|f| f.severity == Severity::Deny)
+            .map(|f| json!({"rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
+        "warnings": r.findings.iter().filter(|f| f.severity == Severity::Warn)
+            .map(|f| json!({"rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
+    })
+}

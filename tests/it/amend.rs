@@ -1,0 +1,66 @@
+//! `git commit --amend` re-attests against HEAD's parent, however it is
+//! spelled.
+
+use crate::support::*;
+
+fn amended(extra: &[&str]) -> World {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.write("a.txt", "first, amended\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["--amend"];
+    args.extend_from_slice(extra);
+    w.commit(&args).expect(0);
+    w
+}
+
+#[test]
+fn amend_no_edit_re_attests() {
+    let w = amended(&["--no-edit"]);
+    assert_eq!(w.git(["rev-list", "--count", "base..HEAD"]), "1");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+    let msg = w.message("HEAD");
+    assert_eq!(msg.matches("Avow-Signature:").count(), 1, "{msg}");
+}
+
+#[test]
+fn amend_with_message_re_attests() {
+    let mut args = vec!["-m", "Add a, amended"];
+    args.extend_from_slice(&HUMAN);
+    let w = amended(&args);
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn amend_with_editor_re_attests() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.write("a.txt", "second\n");
+    w.git(["add", "-A"]);
+    // The editor (here: none, GIT_EDITOR=true) keeps the old message.
+    w.git_notty(["commit", "-q", "--amend"]).expect(0);
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn amend_without_the_hook_is_caught() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.write("a.txt", "second\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[attestation.change]"), "{}", r.stdout);
+}
+
+#[test]
+fn post_commit_warns_when_the_new_commit_does_not_verify() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.write("a.txt", "second\n");
+    w.git(["add", "-A"]);
+    // commit-msg skipped (--no-verify), post-commit still runs.
+    let r = w.git_notty(["commit", "-q", "--amend", "--no-verify", "--no-edit"]).expect(0);
+    assert!(r.stderr.contains("the new commit's attestation does not verify"), "{}", r.stderr);
+    assert!(r.stderr.contains("git commit --amend --no-edit"), "{}", r.stderr);
+}

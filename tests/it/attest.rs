@@ -1,0 +1,144 @@
+//! The contributor's side: the hook refuses, asks, completes and signs.
+
+use crate::support::*;
+
+#[test]
+fn unattested_commit_is_refused_without_a_terminal_and_its_message_survives() {
+    let w = World::adopted("disclose");
+    let before = w.git(["rev-parse", "HEAD"]);
+    w.write("src/lib.rs", "pub fn answer() -> u32 { 42 }\n");
+    w.git(["add", "-A"]);
+    let body = "Add the answer\n\nA long body the contributor wrote carefully.\n";
+    let r = w.commit(&["-m", body]).expect(1);
+    assert!(
+        r.stderr.contains("commit refused: the message lacks an `Authorship:` trailer and a `Rationale:` trailer"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("git commit --trailer \"Authorship: human\" --trailer \"Rationale:"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "no commit was made");
+    let kept = std::fs::read_to_string(w.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    assert!(kept.starts_with(body), "message lost: {kept:?}");
+}
+
+#[test]
+fn trailers_on_the_command_line_are_completed_and_signed() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "one\n", "Add a");
+    let msg = w.message("HEAD");
+    let lines: Vec<&str> = msg.lines().collect();
+    assert_eq!(lines[0], "Add a");
+    assert_eq!(lines[2], "Authorship: human");
+    assert!(lines[3].starts_with("Rationale: Add a, because"), "{msg}");
+    assert_eq!(lines[4], format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
+    assert!(lines[5].starts_with("Avow-Signature: v1 t="), "{msg}");
+    assert_eq!(lines.len(), 6, "{msg}");
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn assisted_needs_a_tool_and_human_refuses_one() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    let r = w
+        .commit(&[
+            "-m",
+            "Add a",
+            "--trailer",
+            "Authorship: assisted",
+            "--trailer",
+            "Rationale: Explains the change well enough for review.",
+        ])
+        .expect(1);
+    assert!(r.stderr.contains("`Assisted-by:`"), "{}", r.stderr);
+    let r = w
+        .commit(&[
+            "-m",
+            "Add a",
+            "--trailer",
+            "Authorship: human",
+            "--trailer",
+            "Assisted-by: Claude:claude-opus-4-5",
+            "--trailer",
+            "Rationale: Explains the change well enough for review.",
+        ])
+        .expect(1);
+    assert!(r.stderr.contains("`Authorship: human` must not carry `Assisted-by:`"), "{}", r.stderr);
+    w.commit(&[
+        "-m",
+        "Add a",
+        "--trailer",
+        "Authorship: assisted",
+        "--trailer",
+        "Assisted-by: Claude:claude-opus-4-5",
+        "--trailer",
+        "Rationale: Explains the change well enough for review.",
+    ])
+    .expect(0);
+    let r = w.avow(["verify", "base..HEAD", "--format", "json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["commits"][0]["authorship"], "assisted");
+    assert_eq!(v["commits"][0]["assisted_by"][0], "Claude:claude-opus-4-5");
+    assert_eq!(v["commits"][0]["verdict"], "accepted");
+}
+
+#[test]
+fn signed_trailers_are_placed_before_comments_and_the_scissors_line() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    // An editor that leaves git's comments and the -v diff in place; the
+    // hook must sign the message above them, and git strips them after.
+    let editor = w.scratch().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nf=\"$1\"\n{ printf 'Add a\\n\\nAuthorship: human\\nRationale: Editors leave comments; the hook signs above them.\\n'; cat \"$f\"; } > \"$f.new\" && mv \"$f.new\" \"$f\"\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&editor).status().unwrap();
+    let out =
+        w.command("setsid").args(["-w", "git", "commit", "-q", "-v"]).env("GIT_EDITOR", &editor).output().unwrap();
+    Run::from(out).expect(0);
+    let msg = w.message("HEAD");
+    assert!(!msg.contains('#'), "comments stripped: {msg}");
+    assert!(msg.lines().last().unwrap().starts_with("Avow-Signature: v1 "), "{msg}");
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn prompts_on_the_terminal_for_what_is_missing() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    // `script` gives the commit a pseudo-terminal; our answers go to it.
+    let answers = "2\nClaude:claude-opus-4-5\nThe answers typed on the terminal become trailers and are signed.\n";
+    let mut child = w
+        .command("script")
+        .args(["-qec", "git commit -q -m 'Add a'", "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        for line in answers.lines() {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("How was this change written?"), "{screen}");
+    assert_eq!(w.trailer("HEAD", "Authorship").as_deref(), Some("assisted"));
+    assert_eq!(w.trailer("HEAD", "Assisted-by").as_deref(), Some("Claude:claude-opus-4-5"));
+    assert_eq!(
+        w.trailer("HEAD", "Rationale").as_deref(),
+        Some("The answers typed on the terminal become trailers and are signed.")
+    );
+    w.verify("base..HEAD").expect(0);
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `git-avow` binary, real git and real
+//! ssh-keygen, in temporary repositories. One test binary (linked once).
+
+mod support;
+
+mod amend;
+mod attest;
+mod errors;
+mod history;
+mod interop;
+mod tamper;

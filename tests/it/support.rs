@@ -1,0 +1,160 @@
+//! A test world: a repository with avow adopted, a contributor key, and
+//! helpers to run git (with hooks, without a terminal) and git-avow.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub use avow_testutil::{TestRepo, AUTHOR_EMAIL, AUTHOR_NAME};
+
+/// The binary under test.
+pub fn avow_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_git-avow"))
+}
+
+/// The outcome of a command, with text streams.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+pub struct World {
+    pub repo: TestRepo,
+    pub key: PathBuf,
+}
+
+impl std::ops::Deref for World {
+    type Target = TestRepo;
+    fn deref(&self) -> &TestRepo {
+        &self.repo
+    }
+}
+
+/// A statement for `git commit --trailer`.
+pub const HUMAN: [&str; 4] = [
+    "--trailer",
+    "Authorship: human",
+    "--trailer",
+    "Rationale: The parser stopped one element early; iterate to the end so the last item is read.",
+];
+
+impl World {
+    /// A repository with no avow set-up, and Alice's key configured.
+    pub fn bare() -> World {
+        let repo = TestRepo::new();
+        let key = repo.keygen("alice");
+        repo.git(["config", "avow.signingKey", key.to_str().unwrap()]);
+        World { repo, key }
+    }
+
+    /// A repository where avow is adopted with `preset`, hooks installed,
+    /// and .avow/ committed (attested) as the base commit `base`.
+    pub fn adopted(preset: &str) -> World {
+        let w = World::bare();
+        w.avow(["init", "--preset", preset]).expect(0);
+        w.avow(["install"]).expect(0);
+        w.repo.git(["add", ".avow"]);
+        w.commit(&[
+            "-m",
+            "Adopt avow",
+            "--trailer",
+            "Authorship: human",
+            "--trailer",
+            "Rationale: Every commit from here on carries a signed attestation.",
+        ])
+        .expect(0);
+        w.repo.git(["tag", "base"]);
+        w
+    }
+
+    /// Runs git without a controlling terminal (so the hook cannot prompt),
+    /// hooks enabled.
+    pub fn git_notty<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.repo.command("setsid");
+        c.arg("-w").arg("git").args(args);
+        c.output().expect("run setsid git").into()
+    }
+
+    /// `git commit` with the given arguments (hooks on, no terminal).
+    pub fn commit(&self, args: &[&str]) -> Run {
+        let mut all = vec!["commit", "-q"];
+        all.extend_from_slice(args);
+        self.git_notty(all)
+    }
+
+    /// Writes a file, stages everything and commits with a human statement.
+    pub fn change(&self, file: &str, contents: &str, subject: &str) -> String {
+        self.repo.write(file, contents);
+        self.repo.git(["add", "-A"]);
+        let rationale =
+            format!("Rationale: {subject}, because the tests need a real change to attest; it is small and reviewed.");
+        self.commit(&["-m", subject, "--trailer", "Authorship: human", "--trailer", &rationale]).expect(0);
+        self.repo.git(["rev-parse", "HEAD"])
+    }
+
+    /// Runs git-avow in the work tree, hermetically, without a terminal.
+    pub fn avow<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.avow_in(&self.repo.path(), args)
+    }
+
+    pub fn avow_in<I, S>(&self, dir: &Path, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.repo.command("setsid");
+        c.arg("-w").arg(avow_bin()).args(args).current_dir(dir);
+        c.output().expect("run git-avow").into()
+    }
+
+    /// The commit message of a revision.
+    pub fn message(&self, rev: &str) -> String {
+        self.repo.git(["log", "-1", "--format=%B", rev])
+    }
+
+    /// Rewrites HEAD's message with `edit`, bypassing hooks (a tamperer).
+    pub fn tamper_message(&self, edit: impl FnOnce(String) -> String) {
+        let msg = edit(self.message("HEAD"));
+        let f = self.repo.scratch().join("tampered-msg");
+        std::fs::write(&f, msg).unwrap();
+        self.repo.git(["commit", "-q", "--amend", "--no-verify", "--cleanup=verbatim", "-F", f.to_str().unwrap()]);
+    }
+
+    /// Trailer value of `key` in HEAD's message (first).
+    pub fn trailer(&self, rev: &str, key: &str) -> Option<String> {
+        let out = self.repo.git_stdin(["interpret-trailers", "--parse"], self.message(rev).as_bytes());
+        String::from_utf8(out).unwrap().lines().find_map(|l| l.strip_prefix(&format!("{key}: ")).map(str::to_owned))
+    }
+
+    pub fn verify(&self, range: &str) -> Run {
+        self.avow(["verify", range])
+    }
+}

@@ -142,3 +142,48 @@ fn prompts_on_the_terminal_for_what_is_missing() {
     );
     w.verify("base..HEAD").expect(0);
 }
+
+#[test]
+fn a_passphrase_protected_key_is_unlocked_on_the_terminal() {
+    let w = World::adopted("disclose");
+    let locked = w.keygen_with_passphrase("alice-locked", "correct horse");
+    let pubkey = format!("{}.pub", locked.display());
+    w.avow(["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key", &pubkey]).expect(0);
+    w.git(["add", "-A"]);
+    w.commit(&["-m", "Add Alice's second key", "--trailer", "Authorship: human", "--trailer", "Rationale: Alice signs from a second machine with a protected key."])
+        .expect(0);
+    w.git(["config", "avow.signingKey", locked.to_str().unwrap()]);
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    // Without a terminal there is nobody to ask: a clear error, no commit.
+    let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", "Rationale: Signed with the protected key after typing its passphrase."]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("is protected by a passphrase and none was given"), "{}", r.stderr);
+    // With a terminal, the passphrase is asked for there.
+    let mut child = w
+        .command("script")
+        .args([
+            "-qec",
+            "git commit -q -m 'Add a' --trailer 'Authorship: human' --trailer 'Rationale: Signed with the protected key after typing its passphrase.'",
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        stdin.write_all(b"correct horse\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("Enter passphrase for"), "{screen}");
+    assert!(!screen.contains("correct horse"), "the passphrase is not echoed: {screen}");
+    // The new key is trusted from the commit that added it on.
+    w.verify("HEAD~1..HEAD").expect(0);
+}

@@ -35,6 +35,7 @@ enum Command {
     Keyring(cmd::keyring::KeyringCommand),
     Verify(cmd::verify::Args),
     Show(cmd::show::Args),
+    Report(cmd::report::Args),
     Demo(cmd::demo::Args),
 }
 
@@ -59,6 +60,7 @@ pub fn run() -> ExitCode {
         Command::Keyring(k) => cmd::keyring::run(k),
         Command::Verify(a) => cmd::verify::run(&a),
         Command::Show(a) => cmd::show::run(&a),
+        Command::Report(a) => cmd::report::run(&a),
         Command::Demo(a) => cmd::demo::run(&a),
     };
     match result {

@@ -151,7 +151,10 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
         KeyringCommand::Rotate { fingerprint, key } => {
             let mut k = load(&path)?;
             let line = crate::cmd::init::read_public_key_arg(&key)?;
-            let new = k.rotate(&fingerprint, &line, Utc::now()).map_err(keyring_error)?.fingerprint.clone();
+            // Whole seconds, like the signing time in Avow-Signature: a commit signed
+            // in the same second as the rotation must count as after it.
+            let at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default();
+            let new = k.rotate(&fingerprint, &line, at).map_err(keyring_error)?.fingerprint.clone();
             save(&path, &k)?;
             println!("avow: {new} now succeeds {fingerprint}; commit .avow/keyring.toml for it to take effect");
         }

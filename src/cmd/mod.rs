@@ -5,5 +5,6 @@ pub mod hook;
 pub mod init;
 pub mod install;
 pub mod keyring;
+pub mod report;
 pub mod show;
 pub mod verify;

@@ -150,13 +150,27 @@ fn a_passphrase_protected_key_is_unlocked_on_the_terminal() {
     let pubkey = format!("{}.pub", locked.display());
     w.avow(["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key", &pubkey]).expect(0);
     w.git(["add", "-A"]);
-    w.commit(&["-m", "Add Alice's second key", "--trailer", "Authorship: human", "--trailer", "Rationale: Alice signs from a second machine with a protected key."])
-        .expect(0);
+    w.commit(&[
+        "-m",
+        "Add Alice's second key",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Alice signs from a second machine with a protected key.",
+    ])
+    .expect(0);
     w.git(["config", "avow.signingKey", locked.to_str().unwrap()]);
     w.write("a.txt", "x\n");
     w.git(["add", "-A"]);
     // Without a terminal there is nobody to ask: a clear error, no commit.
-    let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", "Rationale: Signed with the protected key after typing its passphrase."]);
+    let r = w.commit(&[
+        "-m",
+        "Add a",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Signed with the protected key after typing its passphrase.",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("is protected by a passphrase and none was given"), "{}", r.stderr);
     // With a terminal, the passphrase is asked for there.

@@ -8,4 +8,5 @@ mod attest;
 mod errors;
 mod history;
 mod interop;
+mod report;
 mod tamper;

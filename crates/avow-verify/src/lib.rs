@@ -4,6 +4,7 @@
 
 pub mod commit;
 pub mod patch_id;
+pub mod signals;
 pub mod trust;
 pub mod verify;
 

@@ -1,0 +1,447 @@
+//! `git avow report`: what in a range deserves a careful look. Information
+//! for a reviewer, not a verdict.
+
+use std::io::IsTerminal as _;
+
+use avow_policy::markers::{MarkerHit, Markers};
+use avow_verify::signals::{self, format_date, CommitSignals, ContributorSignals, SignalKind, Signals};
+use avow_verify::trust::Trusted;
+use avow_verify::verify::{Options, Verdict};
+use git2::Repository;
+use serde_json::{json, Value};
+
+use crate::cmd::verify::{prepare, verify_range};
+use crate::error::{Outcome, Result};
+use crate::git::open_repo;
+use crate::output::short;
+
+/// Report signals of autonomous generation and identity continuity.
+///
+/// For every commit of RANGE: the AI-agent markers it carries and whether
+/// they contradict its declared authorship, the size and spread of its
+/// change, the quality of its rationale, and whether its attestation
+/// verifies. For every contributor: their first attested commit in the
+/// repository, their key's age and rotations, and bursts of large commits.
+/// The most important findings come first. Exit 0 whenever a report could
+/// be made, whatever it says; 2 on errors. docs/signals.md describes every
+/// signal.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The commits: `BASE..TIP`, or one revision (it and its ancestors;
+    /// needs --trust). Default: `@{upstream}..HEAD`.
+    pub range: Option<String>,
+    /// Read the keyring and policy from REV instead of the range's base.
+    #[arg(long, value_name = "REV")]
+    pub trust: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+/// The report's output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for a person at a terminal.
+    Human,
+    /// One JSON document (schema in docs/signals.md).
+    Json,
+    /// Markdown to paste into a pull-request comment.
+    Markdown,
+}
+
+pub fn run(args: &Args) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
+    let options = Options { keep_facts: true, count_lines: true, ..Options::default() };
+    let reports = verify_range(&repo, &range, &trusted, options)?;
+    let branch = tip_branch(&repo, &spec);
+    let signals = signals::analyse(&repo, &range, &trusted, &reports, Markers::builtin(), branch.as_deref())?;
+    let out = match args.format {
+        ReportFormat::Human => human(&spec, &trusted, &signals, colour()),
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&to_json(&spec, &trusted, branch.as_deref(), &signals))
+                .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        ReportFormat::Markdown => markdown(&spec, &trusted, &signals),
+    };
+    print!("{out}");
+    Ok(Outcome::Ok)
+}
+
+/// The branch the range's tip names (`feature` in `main..feature`, the
+/// current branch for `HEAD` or an empty tip), if it is one.
+fn tip_branch(repo: &Repository, spec: &str) -> Option<String> {
+    let tip = spec.split_once("..").map_or(spec, |(_, b)| b);
+    let reference = if tip.is_empty() || tip == "HEAD" {
+        repo.head().ok()?
+    } else {
+        repo.resolve_reference_from_short_name(tip).ok()?
+    };
+    if !(reference.is_branch() || reference.is_remote()) {
+        return None;
+    }
+    reference.name().ok().map(str::to_owned)
+}
+
+fn colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn paint(on: bool, code: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The human label of a finding kind, and its colour.
+fn label(kind: SignalKind) -> (&'static str, &'static str) {
+    match kind {
+        SignalKind::Mismatch => ("MISMATCH", "31;1"),
+        SignalKind::Marker => ("marker", "35"),
+        SignalKind::Rejected => ("rejected", "31"),
+        SignalKind::NewIdentity => ("new identity", "33"),
+        SignalKind::Burst => ("burst", "33"),
+        SignalKind::Oversized => ("oversized", "33"),
+        SignalKind::WeakRationale => ("rationale", "33"),
+    }
+}
+
+/// Where a finding points: a commit, a contributor or the branch.
+fn subject_of(s: &signals::Signal) -> String {
+    match (&s.commit, &s.contributor) {
+        (Some(id), _) => short(*id),
+        (None, Some(email)) => format!("<{email}>"),
+        (None, None) => "branch".to_owned(),
+    }
+}
+
+fn authorship_text(c: &CommitSignals) -> String {
+    match (&c.authorship, c.assisted_by.is_empty()) {
+        (Some(a), true) => a.clone(),
+        (Some(a), false) => format!("{a} (Assisted-by: {})", c.assisted_by.join(", ")),
+        (None, _) => "no authorship declared".to_owned(),
+    }
+}
+
+fn change_text(c: &CommitSignals) -> String {
+    let ch = &c.change;
+    format!(
+        "+{} -{}, {} in {} ({})",
+        ch.lines_added,
+        ch.lines_removed,
+        plural(ch.files, "file", "files"),
+        plural(ch.top_level.len(), "top-level directory", "top-level directories"),
+        ch.top_level.join(", ")
+    )
+}
+
+fn rationale_text(c: &CommitSignals) -> String {
+    match &c.rationale {
+        Some(q) if q.is_weak() => format!("weak rationale ({} characters)", q.length),
+        Some(q) => format!("rationale {} characters", q.length),
+        None => "no rationale".to_owned(),
+    }
+}
+
+fn markers_text(hits: &[MarkerHit]) -> String {
+    let mut tools: Vec<&str> = Vec::new();
+    for h in hits {
+        if !tools.contains(&h.tool.as_str()) {
+            tools.push(&h.tool);
+        }
+    }
+    tools.join(", ")
+}
+
+fn key_text(p: &ContributorSignals) -> Vec<String> {
+    p.keys
+        .iter()
+        .map(|k| {
+            let added = match (k.added, k.age_days) {
+                (Some(a), Some(d)) => format!("added {}, {} before signing", format_date(a), plural_days(d)),
+                _ => "no `added` date in the keyring".to_owned(),
+            };
+            let rotations = match k.rotations.as_slice() {
+                [] => "no rotation".to_owned(),
+                chain => format!("{} (succeeds {})", plural(chain.len(), "rotation", "rotations"), chain.join(" <- ")),
+            };
+            format!("key {} {added}; {rotations}", k.fingerprint)
+        })
+        .collect()
+}
+
+fn plural_days(d: i64) -> String {
+    if d == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{d} days")
+    }
+}
+
+fn history_text(p: &ContributorSignals) -> String {
+    let first = match p.first_attested {
+        Some((id, t)) => format!("first attested commit {} ({})", short(id), format_date(t)),
+        None => "no attested commit".to_owned(),
+    };
+    format!("{first}; {} before this range", plural(p.earlier_attested, "attested commit", "attested commits"))
+}
+
+fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool) -> String {
+    let mut out = format!(
+        "avow report: {spec} (trust: {}), {} by {}\n\n",
+        trusted.rev,
+        plural(s.commits.len(), "commit", "commits"),
+        plural(s.contributors.len(), "contributor", "contributors")
+    );
+    if s.findings.is_empty() {
+        out.push_str(
+            "findings: none (no agent markers, rejected attestations, new identities, bursts, oversized changes or weak rationales)\n",
+        );
+    } else {
+        out.push_str(&format!("findings ({}), most important first:\n", s.findings.len()));
+        for f in &s.findings {
+            let (word, code) = label(f.kind);
+            let padded = format!("{word:<12}");
+            out.push_str(&format!("  {}  {}  {}\n", paint(colour, code, &padded), subject_of(f), f.message));
+        }
+    }
+    if !s.contributors.is_empty() {
+        out.push_str("\ncontributors:\n");
+    }
+    for p in &s.contributors {
+        out.push_str(&format!(
+            "  {} <{}>: {}; {}\n",
+            p.name,
+            p.email,
+            plural(p.commits.len(), "commit", "commits"),
+            history_text(p)
+        ));
+        for k in key_text(p) {
+            out.push_str(&format!("    {k}\n"));
+        }
+    }
+    if !s.commits.is_empty() {
+        out.push_str("\ncommits:\n");
+    }
+    for c in &s.commits {
+        let mut line = format!("  {:<8}  {}  {}\n", c.verdict.as_str(), short(c.id), c.subject);
+        let mut details = vec![authorship_text(c), change_text(c), rationale_text(c)];
+        if !c.markers.is_empty() {
+            details.push(format!(
+                "{}markers: {}",
+                if c.mismatch { "MISMATCH, " } else { "" },
+                markers_text(&c.markers)
+            ));
+        }
+        line.push_str(&format!("            {}\n", details.join("; ")));
+        out.push_str(&line);
+    }
+    out
+}
+
+fn hit_json(h: &MarkerHit) -> Value {
+    json!({ "tool": h.tool, "kind": h.kind, "evidence": h.evidence, "source": h.source })
+}
+
+fn commit_json(c: &CommitSignals) -> Value {
+    let reason = match &c.verdict {
+        Verdict::Exempt(w) | Verdict::Skipped(w) => Some(w.clone()),
+        _ => None,
+    };
+    json!({
+        "commit": c.id.to_string(),
+        "subject": c.subject,
+        "author": { "name": c.author.name, "email": c.author.email },
+        "author_time": c.author_time,
+        "verdict": c.verdict.as_str(),
+        "reason": reason,
+        "problems": c.problems.iter().map(|f| json!({"rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
+        "authorship": c.authorship,
+        "assisted_by": c.assisted_by,
+        "understood_by": c.understood_by,
+        "signer": c.signer.as_ref().map(|s| json!({
+            "name": s.name, "email": s.email, "role": s.role.to_string(), "fingerprint": s.fingerprint,
+        })),
+        "markers": c.markers.iter().map(hit_json).collect::<Vec<_>>(),
+        "mismatch": c.mismatch,
+        "change": {
+            "lines_added": c.change.lines_added,
+            "lines_removed": c.change.lines_removed,
+            "files": c.change.files,
+            "top_level_dirs": c.change.top_level,
+            "oversized": c.change.oversized,
+        },
+        "rationale": c.rationale.as_ref().map(|q| json!({
+            "length": q.length,
+            "short": q.short,
+            "repeats_subject": q.repeats_subject,
+            "boilerplate": q.boilerplate,
+            "reused_with": q.reused_with.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "reused_by_same_person": q.reused_by_same_person,
+            "weak": q.is_weak(),
+        })),
+    })
+}
+
+fn contributor_json(p: &ContributorSignals) -> Value {
+    json!({
+        "name": p.name,
+        "email": p.email,
+        "commits": p.commits.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "first_attested": p.first_attested.map(|(id, t)| json!({"commit": id.to_string(), "author_time": t})),
+        "earlier_attested": p.earlier_attested,
+        "new_identity": p.is_new(),
+        "exempt": p.exempt,
+        "keys": p.keys.iter().map(|k| json!({
+            "fingerprint": k.fingerprint,
+            "added": k.added,
+            "age_days": k.age_days,
+            "rotations": k.rotations,
+        })).collect::<Vec<_>>(),
+        "bursts": p.bursts.iter().map(|b| json!({
+            "commits": b.commits.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "start": b.start,
+            "end": b.end,
+        })).collect::<Vec<_>>(),
+        "mismatches": p.mismatches.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
+fn to_json(spec: &str, trusted: &Trusted, branch: Option<&str>, s: &Signals) -> Value {
+    let th = &s.thresholds;
+    let counts: serde_json::Map<String, Value> =
+        SignalKind::ALL.iter().map(|k| (k.as_str().to_owned(), json!(s.count(*k)))).collect();
+    json!({
+        "range": spec,
+        "trust": { "rev": trusted.rev, "commit": trusted.commit.to_string() },
+        "branch": branch,
+        "thresholds": {
+            "burst_min_commits": th.burst_min_commits,
+            "burst_min_lines": th.burst_min_lines,
+            "burst_window_secs": th.burst_window_secs,
+            "oversized_lines": th.oversized_lines,
+            "oversized_files": th.oversized_files,
+            "oversized_dirs": th.oversized_dirs,
+            "short_rationale": th.short_rationale,
+        },
+        "summary": {
+            "commits": s.commits.len(),
+            "contributors": s.contributors.len(),
+            "findings": counts,
+        },
+        "findings": s.findings.iter().map(|f| json!({
+            "kind": f.kind.as_str(),
+            "commit": f.commit.map(|id| id.to_string()),
+            "contributor": f.contributor,
+            "message": f.message,
+        })).collect::<Vec<_>>(),
+        "contributors": s.contributors.iter().map(contributor_json).collect::<Vec<_>>(),
+        "commits": s.commits.iter().map(commit_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Markdown text with the characters that would format, link, mention or
+/// break a table escaped.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if "\\`*_[]<>|#~@!".contains(ch) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A code span that holds `text` whatever backticks it contains; pipes
+/// escaped so that it can stand in a table.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
+}
+
+/// A finding's message with its backtick-quoted parts kept as code.
+fn md_message(message: &str) -> String {
+    message.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { code(part) } else { md(part) }).collect()
+}
+
+fn markdown(spec: &str, trusted: &Trusted, s: &Signals) -> String {
+    let mut out = format!("### avow report for {}\n\n", code(spec));
+    out.push_str(&format!(
+        "{} by {}, keyring and policy from {}. Information for the reviewer, not a verdict.\n\n",
+        plural(s.commits.len(), "commit", "commits"),
+        plural(s.contributors.len(), "contributor", "contributors"),
+        code(&trusted.rev)
+    ));
+    if s.findings.is_empty() {
+        out.push_str("**No findings**: no agent markers, rejected attestations, new identities, bursts, oversized changes or weak rationales.\n");
+    } else {
+        out.push_str(&format!("**Findings** ({}), most important first:\n\n", s.findings.len()));
+        for f in &s.findings {
+            let (word, _) = label(f.kind);
+            let at = match (&f.commit, &f.contributor) {
+                (Some(id), _) => code(&short(*id)),
+                (None, Some(email)) => code(email),
+                (None, None) => "branch".to_owned(),
+            };
+            out.push_str(&format!("- **{word}** {at}: {}\n", md_message(&f.message)));
+        }
+    }
+    if !s.commits.is_empty() {
+        out.push_str(
+            "\n| commit | subject | author | authorship | verdict | change | markers | rationale |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+        );
+    }
+    for c in &s.commits {
+        let markers = if c.markers.is_empty() {
+            "—".to_owned()
+        } else {
+            format!("{}{}", if c.mismatch { "**mismatch**: " } else { "" }, md(&markers_text(&c.markers)))
+        };
+        let rationale = match &c.rationale {
+            Some(q) if q.is_weak() => "weak",
+            Some(_) => "ok",
+            None => "—",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | +{} −{}, {} | {markers} | {rationale} |\n",
+            code(&short(c.id)),
+            md(&c.subject),
+            md(&c.author.name),
+            md(c.authorship.as_deref().unwrap_or("—")),
+            c.verdict.as_str(),
+            c.change.lines_added,
+            c.change.lines_removed,
+            plural(c.change.files, "file", "files"),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks_and_pipes() {
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code("x `y` z"), "``x `y` z``");
+        assert_eq!(code("`a`"), "`` `a` ``");
+    }
+
+    #[test]
+    fn markdown_text_cannot_mention_link_or_break_a_table() {
+        assert_eq!(md("Thanks @bob | see [x](y) <b>"), "Thanks \\@bob \\| see \\[x\\](y) \\<b\\>");
+        assert_eq!(md_message("a `b|c` d_e"), "a `b\\|c` d\\_e");
+    }
+}

@@ -353,8 +353,9 @@ pub fn parse(message: &str, opts: &ParseOptions) -> Vec<Trailer> {
 /// Rebuilds a message with the trailer block edited: items for which
 /// `keep` is false are dropped, and `append` trailers are added at the end
 /// of the block, where `git interpret-trailers --trailer` puts them
-/// (starting a new block after a blank line when there is none). Text
-/// outside the block is kept byte for byte.
+/// (starting a new block after a blank line when there is none). As git
+/// does, kept trailers are re-printed as `key: value` and comment lines in
+/// the block dropped; text outside the block is kept byte for byte.
 pub fn rewrite(message: &str, opts: &ParseOptions, mut keep: impl FnMut(&Item) -> bool, append: &[Trailer]) -> String {
     let blk = block(message, opts);
     let mut out = String::with_capacity(message.len() + 64 * append.len());
@@ -373,12 +374,21 @@ pub fn rewrite(message: &str, opts: &ParseOptions, mut keep: impl FnMut(&Item) -
         }
     }
     for item in &blk.items {
-        if keep(item) {
-            out.push_str(&item.raw);
-            if !item.raw.ends_with('\n') {
-                out.push('\n');
-            }
+        // git drops comment lines inside the block when it rewrites it.
+        if !keep(item) || starts_with_comment(&item.raw, &opts.comment_prefix) {
+            continue;
         }
+        // git re-prints trailers as `key: value` (value trimmed, its
+        // continuation lines kept) and other lines as they were.
+        match find_separator(item.raw.as_bytes()).filter(|&p| p >= 1 && item.trailer.is_some()) {
+            Some(sep) => {
+                out.push_str(trim(&item.raw[..sep]));
+                out.push_str(": ");
+                out.push_str(trim(&item.raw[sep + 1..]));
+            }
+            None => out.push_str(item.raw.strip_suffix('\n').unwrap_or(&item.raw)),
+        }
+        out.push('\n');
     }
     for t in append {
         out.push_str(&t.key);
@@ -400,7 +410,8 @@ pub fn subject(message: &str, opts: &ParseOptions, skip_comments: bool) -> Strin
         if skip_comments && starts_with_comment(line, &opts.comment_prefix) {
             continue;
         }
-        let t = trim(line);
+        // git keeps a subject line's leading white space, drops trailing.
+        let t = line.trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
         if t.is_empty() {
             if parts.is_empty() {
                 continue;

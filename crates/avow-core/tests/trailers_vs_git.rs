@@ -77,7 +77,7 @@ const MESSAGES: &[&str] = &[
     "# comment first\nTitle\n\nKey: v\n",
     "Title\n\nKey: v\n\n\n\n",
     "Title\n\nKey: v\n   \n",
-    &"Title\n\nLong: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+    "Title\n\nLong: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
     "Title\n\nSigned-off-by: A <a@x>\n(cherry picked from commit abc)\nReviewed-by: B <b@x>\n",
     "Title\n\nAuthorship: human\nAuthorship: generated\n",
     "Title\n\nauthorship: human\nAUTHORSHIP: human\n",

@@ -14,7 +14,7 @@ use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Policy, Severity};
+use avow_policy::policy::{MergeMode, Policy, Severity};
 use avow_verify::commit::{change_stats, tree_binding};
 use avow_verify::patch_id;
 use clap::Subcommand;
@@ -93,7 +93,12 @@ fn local_policy(repo: &Repository) -> Result<Policy> {
     if !path.exists() {
         return Ok(Policy::default());
     }
-    Policy::load(&path)
+    // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
+    let rel = Path::new(avow_verify::trust::POLICY_PATH);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::new(format!("cannot read {}: {e}", rel.display())).hint("check the file's permissions")
+    })?;
+    Policy::parse(&text, rel)
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
 }
 
@@ -279,6 +284,11 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     let policy = local_policy(&repo)?;
     let existing = trailer::parse(&text, &opts);
     let has = |k: &str| existing.iter().any(|t| t.is(k));
+    // A merge the policy skips needs no statement: the verifier does not
+    // check it, so the hook must not refuse it (an attested one is signed).
+    if policy.merges == MergeMode::Skip && !has(AUTHORSHIP) && repo.path().join("MERGE_HEAD").exists() {
+        return Ok(Outcome::Ok);
+    }
     let mut additions: Vec<Trailer> = Vec::new();
     let needs_tool = existing.iter().find(|t| t.is(AUTHORSHIP)).is_some_and(|t| t.value != Authorship::Human.as_str())
         && !has(ASSISTED_BY);

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avow_policy::keyring::{Keyring, Role};
+use avow_policy::keyring::{format_date, Keyring, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
@@ -45,8 +45,9 @@ pub enum KeyringCommand {
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
     },
-    /// Replace a key by a new one for the same person; the old key stays
-    /// valid for signatures made before today.
+    /// Replace a key by a new one for the same person, now: the old key
+    /// expires and the new one is added at this second, so what the old key
+    /// signed until now stays valid.
     Rotate {
         /// The old key's fingerprint.
         fingerprint: String,
@@ -181,9 +182,9 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                                     "fingerprint": key.fingerprint,
                                     "algorithm": key.public.algorithm().to_string(),
                                     "status": key.status_at(now).to_string(),
-                                    "added": key.added.map(|d| d.to_rfc3339()),
-                                    "expires": key.expires.map(|d| d.to_rfc3339()),
-                                    "revoked": key.revoked.as_ref().map(|r| json!({"at": r.at.to_rfc3339(), "reason": r.reason})),
+                                    "added": key.added.map(format_date),
+                                    "expires": key.expires.map(format_date),
+                                    "revoked": key.revoked.as_ref().map(|r| json!({"at": format_date(r.at), "reason": r.reason})),
                                     "succeeds": key.succeeds,
                                 })).collect::<Vec<_>>(),
                             })

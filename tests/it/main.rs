@@ -8,5 +8,7 @@ mod attest;
 mod errors;
 mod history;
 mod interop;
+mod keyring;
+mod policy;
 mod report;
 mod tamper;

@@ -115,9 +115,7 @@ pub fn hook_refuses(w: &World, files: &[(&str, &str)], args: &[String], rules: &
     let want: Vec<String> = rules.iter().map(|r| format!("refused [{r}]")).collect();
     assert_eq!(hook_findings(&r.stderr), want, "{}", r.stderr);
     assert!(
-        r.stderr.ends_with(
-            "avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG\n"
-        ),
+        r.stderr.ends_with("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG\n"),
         "{}",
         r.stderr
     );
@@ -146,18 +144,26 @@ pub fn verdicts(w: &World, args: &[&str], code: i32) -> Vec<String> {
     let mut out = Vec::new();
     for c in doc["commits"].as_array().expect("commits") {
         let mut line = format!("{}: {}", c["subject"].as_str().unwrap(), c["verdict"].as_str().unwrap());
-        for (key, tag) in [("problems", ""), ("warnings", "warning ")] {
+        for (key, tag, label) in [("problems", "", ""), ("warnings", "warning: ", "warning ")] {
             for p in c[key].as_array().unwrap() {
                 let rule = p["rule"].as_str().unwrap();
                 let message = p["message"].as_str().unwrap();
-                assert!(h.stdout.contains(&format!("{tag}{message} [{rule}]\n")), "{rule} not in\n{}", h.stdout);
-                line.push_str(&format!(" {tag}{rule}"));
+                assert!(
+                    h.stdout.contains(&format!("        {tag}{message} [{rule}]\n")),
+                    "{rule} not in\n{}",
+                    h.stdout
+                );
+                line.push_str(&format!(" {label}{rule}"));
             }
         }
         out.push(line);
     }
     out
 }
+
+/// What `verify` finds in a commit without any attestation: the three
+/// statement trailers and the signature are missing.
+const UNATTESTED: &str = "attestation.statement attestation.statement attestation.statement attestation.missing";
 
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
@@ -175,7 +181,8 @@ fn preset_no_ai() {
     let unsigned = msg("Work without sign-off", "human", &[]);
     hook_refuses(&w, &[("c.c", "c\n")], &unsigned, &["dco.required"]);
     sneak(&w, &[("c.c", "c\n")], &unsigned);
-    let agent = msg("Work with an agent", "human", &["-s", "--trailer", "Co-authored-by: Claude <noreply@anthropic.com>"]);
+    let agent =
+        msg("Work with an agent", "human", &["-s", "--trailer", "Co-authored-by: Claude <noreply@anthropic.com>"]);
     hook_refuses(&w, &[("d.c", "d\n")], &agent, &["markers.refuse"]);
     sneak(&w, &[("d.c", "d\n")], &agent);
     assert_eq!(
@@ -233,7 +240,8 @@ fn preset_no_autonomous() {
     );
     // The whole human output, commit ids filtered.
     let out = w.verify("trusted..HEAD").expect(1).stdout;
-    let ids: Vec<String> = w.git(["log", "--format=%h", "--abbrev=12", "trusted..HEAD"]).lines().map(str::to_owned).collect();
+    let ids: Vec<String> =
+        w.git(["log", "--format=%h", "--abbrev=12", "trusted..HEAD"]).lines().map(str::to_owned).collect();
     let mut out = out;
     for id in ids {
         out = out.replace(&id, "ID");
@@ -336,7 +344,7 @@ fn adoption_since_exempts_history_before_it() {
     policy = policy.replace("# since = \"v1.4.0\"", "since = \"v1\"");
     w.write(".avow/policy.toml", &policy);
     w.git(["add", ".avow"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow"]);
+    hook_accepts(&w, &[], &msg("Adopt avow", "human", &[]), &[]);
     w.git(["tag", "trusted"]);
     hook_accepts(&w, &[("new.txt", "1\n")], &msg("Attested work", "human", &[]), &[]);
     w.write("new.txt", "2\n");
@@ -347,9 +355,9 @@ fn adoption_since_exempts_history_before_it() {
         strs(&[
             "Old work: exempt",
             "More old work: exempt",
-            "Adopt avow: rejected attestation.missing trust.avow-change",
+            "Adopt avow: accepted",
             "Attested work: accepted",
-            "Unattested work: rejected attestation.missing",
+            &format!("Unattested work: rejected {UNATTESTED}"),
         ])
     );
     // Without an adoption point, the old history is checked too.
@@ -358,7 +366,7 @@ fn adoption_since_exempts_history_before_it() {
     w.git(["commit", "-q", "--no-verify", "-m", "Drop the adoption point"]);
     assert_eq!(
         verdicts(&w, &["v1", "--trust", "HEAD"], 1),
-        strs(&["Old work: rejected attestation.missing", "More old work: rejected attestation.missing"])
+        strs(&[&format!("Old work: rejected {UNATTESTED}"), &format!("More old work: rejected {UNATTESTED}")])
     );
 }
 
@@ -389,7 +397,7 @@ fn exempt_emails_dependabot() {
     ]);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
-        strs(&["Bump serde from 1.0.0 to 1.0.1: exempt", "Update serde to 1.0.2: rejected attestation.missing"])
+        strs(&["Bump serde from 1.0.0 to 1.0.1: exempt", &format!("Update serde to 1.0.2: rejected {UNATTESTED}")])
     );
     let out = w.verify("trusted..HEAD~1").expect(0).stdout;
     assert!(
@@ -429,7 +437,6 @@ fn merges_require() {
     w.git(["merge", "--abort"]);
     let attested = "Merge feature\n\nAuthorship: human\nRationale: The feature is reviewed and main needs it before the release.\n";
     w.git_notty(["merge", "-q", "--no-ff", "-m", attested, "feature"]).expect(0);
-    w.git(["tag", "attested-merge"]);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 0),
         strs(&["Main work: accepted", "Feature work: accepted", "Merge feature: accepted"])
@@ -439,7 +446,11 @@ fn merges_require() {
     w.git(["merge", "-q", "--no-ff", "--no-verify", "-m", "Merge feature again", "feature"]);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
-        strs(&["Main work: accepted", "Feature work: accepted", "Merge feature again: rejected attestation.missing"])
+        strs(&[
+            "Main work: accepted",
+            "Feature work: accepted",
+            &format!("Merge feature again: rejected {UNATTESTED}")
+        ])
     );
 }
 
@@ -450,7 +461,8 @@ fn dco_required() {
     let missing = msg("Work without sign-off", "human", &[]);
     hook_refuses(&w, &[("b.c", "b\n")], &missing, &["dco.required"]);
     sneak(&w, &[("b.c", "b\n")], &missing);
-    let other = msg("Work signed off by someone else", "human", &["--trailer", "Signed-off-by: Bob Example <bob@example.org>"]);
+    let other =
+        msg("Work signed off by someone else", "human", &["--trailer", "Signed-off-by: Bob Example <bob@example.org>"]);
     hook_refuses(&w, &[("c.c", "c\n")], &other, &["dco.required"]);
     sneak(&w, &[("c.c", "c\n")], &other);
     assert_eq!(
@@ -504,7 +516,17 @@ fn understood_by_author_refuses_a_maintainer_vouching_for_someone_else() {
     assert_eq!(hook_findings(&r.stderr), strs(&["refused [understood-by]"]), "{}", r.stderr);
     // Attested under a looser work-tree policy, refused by the trusted one.
     w.write(".avow/policy.toml", LOOSE);
-    w.git_notty(["commit", "-q", "--amend", "--no-edit", "--trailer", "Authorship: human", "--trailer", "Rationale: Bob's patch fixes the bug; I reviewed it line by line and stand behind it."]).expect(0);
+    w.git_notty([
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Bob's patch fixes the bug; I reviewed it line by line and stand behind it.",
+    ])
+    .expect(0);
     w.git(["checkout", "--", ".avow/policy.toml"]);
     assert_eq!(verdicts(&w, &["trusted..HEAD"], 1), strs(&["Fix Bob's bug: rejected understood-by"]));
 }
@@ -530,7 +552,8 @@ fn rationale_min_length() {
 #[test]
 fn rationale_reject_subject_copy() {
     let w = with_policy("version = 1\n[rationale]\nreject-subject-copy = true\n");
-    let why = rationale("http: back off on 503 responses", "Servers send 503 when overloaded; retrying at once adds load.");
+    let why =
+        rationale("http: back off on 503 responses", "Servers send 503 when overloaded; retrying at once adds load.");
     hook_accepts(&w, &[("a.c", "a\n")], &why, &[]);
     let copy = rationale("http: retry on 502 responses", "Retry on 502 responses.");
     hook_refuses(&w, &[("b.c", "b\n")], &copy, &["rationale.reject-subject-copy"]);
@@ -661,18 +684,23 @@ fn a_pull_request_cannot_loosen_the_policy_it_is_judged_by() {
     w.git(["config", "user.email", BOB_EMAIL]);
     w.git(["config", "avow.signingKey", bob.to_str().unwrap()]);
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
-    let loose = policy.replace("allowed = [\"human\", \"assisted\"]", "allowed = [\"human\", \"assisted\", \"generated\"]");
+    let loose =
+        policy.replace("allowed = [\"human\", \"assisted\"]", "allowed = [\"human\", \"assisted\", \"generated\"]");
     assert_ne!(loose, policy);
     let author = format!("--author={BOB_NAME} <{BOB_EMAIL}>");
-    hook_accepts(&w, &[(".avow/policy.toml", &loose)], &msg("Allow generated changes", "human", &[&author]), &[]);
+    hook_accepts(
+        &w,
+        &[(".avow/policy.toml", &loose)],
+        &msg("Allow generated changes", "human", &[author.as_str()]),
+        &[],
+    );
     // Bob's work tree now allows it, so his hook does too.
-    hook_accepts(&w, &[("gen.c", "g\n")], &msg("Generated parser", "generated", &[&author]), &[]);
+    hook_accepts(&w, &[("gen.c", "g\n")], &msg("Generated parser", "generated", &[author.as_str()]), &[]);
     assert_eq!(
         verdicts(&w, &["with-bob..pr"], 1),
-        strs(&[
-            "Allow generated changes: rejected trust.avow-change",
-            "Generated parser: rejected authorship.allowed",
-        ])
+        strs(
+            &["Allow generated changes: rejected trust.avow-change", "Generated parser: rejected authorship.allowed",]
+        )
     );
     // The same change attested by Alice, a maintainer, is accepted; from
     // then on it is the trusted policy.
@@ -688,16 +716,30 @@ fn a_pull_request_cannot_loosen_the_policy_it_is_judged_by() {
 
 /// Broken policies, each with the one-line error the CLI must give.
 const BROKEN: &[(&str, &str, &str)] = &[
-    ("unknown field", "version = 1\n\n[size]\ncolour = \"red\"\n", ":4: size.colour: unknown field; expected one of max-lines, max-files, action"),
-    ("wrong type", "version = 1\n[size]\nmax-lines = \"400\"\n", ":3: size.max-lines: expected a non-negative integer, found string \"400\""),
-    ("bad glob", "version = 1\n\n[[path]]\nglob = \"crypto/[\"\n", ":4: path[crypto/[].glob: \"crypto/[\" is not a valid glob: unclosed character class; missing ']'"),
+    (
+        "unknown field",
+        "version = 1\n\n[size]\ncolour = \"red\"\n",
+        ":4: size.colour: unknown field; expected one of max-lines, max-files, action",
+    ),
+    (
+        "wrong type",
+        "version = 1\n[size]\nmax-lines = \"400\"\n",
+        ":3: size.max-lines: expected a non-negative integer, found string \"400\"",
+    ),
+    (
+        "bad glob",
+        "version = 1\n\n[[path]]\nglob = \"crypto/[\"\n",
+        ":4: path[crypto/[].glob: \"crypto/[\" is not a valid glob: unclosed character class; missing ']'",
+    ),
 ];
 
 #[test]
 fn a_broken_trusted_policy_stops_verify_with_file_line_and_field() {
     for (what, text, error) in BROKEN {
         let w = with_policy(text);
-        w.change_unhooked();
+        w.write("later.txt", "later\n");
+        w.git(["add", "-A"]);
+        w.git(["commit", "-q", "--no-verify", "-m", "Later work"]);
         let r = w.verify("trusted..HEAD").expect(2);
         let lines: Vec<&str> = r.stderr.lines().collect();
         assert_eq!(lines.len(), 2, "{what}: {}", r.stderr);
@@ -731,19 +773,6 @@ fn unknown_preset() {
          hint: choose one of: no-ai, disclose, no-autonomous\n"
     );
     assert!(!w.path().join(".avow").exists());
-}
-
-trait Unhooked {
-    fn change_unhooked(&self);
-}
-
-impl Unhooked for World {
-    /// One commit after the base, attested under the default policy.
-    fn change_unhooked(&self) {
-        self.write("later.txt", "later\n");
-        self.git(["add", "-A"]);
-        self.git(["commit", "-q", "--no-verify", "-m", "Later work"]);
-    }
 }
 
 // ------------------------------------------------------------ docs agree

@@ -1,8 +1,6 @@
 //! `git avow report`: what in a range deserves a careful look. Information
 //! for a reviewer, not a verdict.
 
-use std::io::IsTerminal as _;
-
 use avow_policy::markers::{MarkerHit, Markers};
 use avow_verify::signals::{self, format_date, CommitSignals, ContributorSignals, SignalKind, Signals};
 use avow_verify::trust::Trusted;
@@ -13,7 +11,7 @@ use serde_json::{json, Value};
 use crate::cmd::verify::{prepare, verify_range};
 use crate::error::{Outcome, Result};
 use crate::git::open_repo;
-use crate::output::short;
+use crate::output::{colour, paint, short};
 
 /// Report signals of autonomous generation and identity continuity.
 ///
@@ -83,18 +81,6 @@ fn tip_branch(repo: &Repository, spec: &str) -> Option<String> {
         return None;
     }
     reference.name().ok().map(str::to_owned)
-}
-
-fn colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-}
-
-fn paint(on: bool, code: &str, text: &str) -> String {
-    if on {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
-    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

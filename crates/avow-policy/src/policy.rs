@@ -598,8 +598,8 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// Characters of `text` with whitespace runs counted as one and the ends
-/// trimmed.
-fn visible_len(text: &str) -> usize {
+/// trimmed (how `min-length` counts).
+pub fn visible_len(text: &str) -> usize {
     let mut words = 0usize;
     let mut chars = 0;
     for w in text.split_whitespace() {
@@ -949,7 +949,11 @@ impl Policy {
 
 /// Whether a normalized rationale only repeats the subject, with or without
 /// the subject's leading `area:` / `type(scope):`.
-fn repeats_subject(norm_rationale: &str, subject: &str) -> bool {
+/// An empty rationale repeats nothing.
+pub fn repeats_subject(norm_rationale: &str, subject: &str) -> bool {
+    if norm_rationale.is_empty() {
+        return false;
+    }
     if normalize(subject) == norm_rationale {
         return true;
     }

@@ -26,7 +26,7 @@ use avow_core::attestation::{Authorship, AUTHORSHIP, RATIONALE, SIGNATURE};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::markers::{MarkerHit, Markers};
-use avow_policy::policy::{normalize, Finding, Policy, Severity, DEFAULT_BOILERPLATE};
+use avow_policy::policy::{normalize, repeats_subject, visible_len, Finding, Policy, Severity, DEFAULT_BOILERPLATE};
 use git2::{Oid, Repository, Sort};
 
 use crate::trust::Trusted;
@@ -314,34 +314,6 @@ impl Signals {
     /// How many findings of `kind`.
     pub fn count(&self, kind: SignalKind) -> usize {
         self.findings.iter().filter(|s| s.kind == kind).count()
-    }
-}
-
-/// Characters of `text` with whitespace runs counted as one.
-fn visible_len(text: &str) -> usize {
-    let mut words = 0usize;
-    let mut chars = 0;
-    for w in text.split_whitespace() {
-        words += 1;
-        chars += w.chars().count();
-    }
-    chars + words.saturating_sub(1)
-}
-
-/// Whether a normalized rationale only repeats the subject, with or without
-/// its leading `area:` (the policy's `reject-subject-copy` rule).
-fn repeats_subject(norm_rationale: &str, subject: &str) -> bool {
-    if norm_rationale.is_empty() {
-        return false;
-    }
-    if normalize(subject) == norm_rationale {
-        return true;
-    }
-    match subject.split_once(':') {
-        Some((area, rest)) if !area.trim().is_empty() && !area.trim().contains(char::is_whitespace) => {
-            normalize(rest) == norm_rationale
-        }
-        _ => false,
     }
 }
 

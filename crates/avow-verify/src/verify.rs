@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE};
+use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT_KEYS};
 use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
@@ -239,6 +239,16 @@ impl<'t> Verifier<'t> {
         facts: &CommitFacts,
         report: &mut Report,
     ) -> Result<(), Error> {
+        // A commit with no attestation at all gets one finding, not one per
+        // missing trailer.
+        let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
+        if !attested && signature_lines(&facts.message) == 0 {
+            report.findings.push(deny(
+                "attestation.missing",
+                "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit".into(),
+            ));
+            return Ok(());
+        }
         let statement = match Statement::from_trailers(&facts.trailers) {
             Ok(s) => Some(s),
             Err(problems) => {

@@ -459,9 +459,18 @@ fn post_commit() -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
-    if let Some(problem) = crate::cmd::verify::self_check(&repo, &head) {
-        eprintln!("avow: warning: the new commit's attestation does not verify: {problem}");
-        eprintln!("avow: re-sign it with `git commit --amend --no-edit`");
+    match crate::cmd::verify::self_check(&repo, &head) {
+        Some((rule, _)) if rule == "attestation.missing" => {
+            eprintln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
+            eprintln!(
+                "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
+            );
+        }
+        Some((_, problem)) => {
+            eprintln!("avow: warning: the new commit's attestation does not verify: {problem}");
+            eprintln!("avow: re-sign it with `git commit --amend --no-edit`");
+        }
+        None => {}
     }
     // A post-commit hook cannot undo the commit; never fail it.
     Ok(Outcome::Ok)

@@ -140,8 +140,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
 
 /// The post-commit self-check: does HEAD's signature match HEAD? Only the
 /// mechanical part (trailers, change, signature); trust is the verifier's
-/// business. Returns the first problem.
-pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<String> {
+/// business. Returns the first problem's rule and message.
+pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<(String, String)> {
     let trusted =
         Trusted { keyring: Keyring::default(), policy: Policy::default(), rev: "HEAD".into(), commit: head.id() };
     let report = Verifier::new(&trusted, HashSet::new(), Options::default()).verify(repo, head).ok()?;
@@ -153,5 +153,5 @@ pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<String> 
                 && (f.rule.starts_with("attestation.")
                     || f.rule.starts_with("signature.") && f.rule != "signature.unknown-key")
         })
-        .map(|f| f.message.clone())
+        .map(|f| (f.rule.clone(), f.message.clone()))
 }

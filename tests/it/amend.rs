@@ -64,3 +64,20 @@ fn post_commit_warns_when_the_new_commit_does_not_verify() {
     assert!(r.stderr.contains("the new commit's attestation does not verify"), "{}", r.stderr);
     assert!(r.stderr.contains("git commit --amend --no-edit"), "{}", r.stderr);
 }
+
+#[test]
+fn post_commit_says_how_to_attest_a_commit_made_without_the_hook() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "first\n");
+    w.git(["add", "-A"]);
+    let r = w.git_notty(["commit", "-q", "--no-verify", "-m", "Add a"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: warning: the new commit is not attested (was the commit-msg hook skipped?)\n\
+         avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`\n"
+    );
+    let mut args = vec!["--amend", "--no-edit"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    w.verify("base..HEAD").expect(0);
+}

@@ -4,6 +4,7 @@
 mod support;
 
 mod amend;
+mod attacks;
 mod attest;
 mod errors;
 mod history;

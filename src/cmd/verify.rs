@@ -69,6 +69,9 @@ pub fn prepare(
         }
     };
     let trusted = Trusted::load(repo, &trust_rev)?;
+    if let (Some(_), Some(base)) = (trust, &range.base_rev) {
+        avow_verify::chain::check(repo, base, &trusted)?;
+    }
     Ok((spec, range, trusted))
 }
 

@@ -101,7 +101,7 @@ fn a_range_cannot_add_its_own_key() {
     let r = w.verify("base..HEAD").expect(1);
     assert!(r.stdout.contains("2 rejected"), "{}", r.stdout);
     assert!(r.stdout.contains("[trust.avow-change]"), "{}", r.stdout);
-    // Trusting the tip instead (what a careless CI would do) accepts it:
-    // that is why the default trust is the base.
-    w.avow(["verify", "base..HEAD", "--trust", "HEAD"]).expect(0);
+    // Trusting the tip instead (what a careless CI would do) is refused:
+    // nothing chains the tip's keyring to the base's.
+    w.avow(["verify", "base..HEAD", "--trust", "HEAD"]).expect(2);
 }

@@ -2,6 +2,7 @@
 //! checks each commit's attestation against a trusted keyring and policy.
 #![deny(missing_docs)]
 
+pub mod chain;
 pub mod commit;
 pub mod patch_id;
 pub mod signals;
@@ -68,6 +69,17 @@ pub enum Error {
     /// The trusted policy does not load.
     #[error("{0}")]
     Policy(#[source] Box<PolicyError>),
+    /// `--trust REV` is not the base and the base's keyring does not vouch
+    /// for how REV's `.avow/` came to be.
+    #[error("--trust {rev} is not reachable from the base {base} through trusted changes: {reason}")]
+    TrustNotChained {
+        /// The trusted revision as given.
+        rev: String,
+        /// The range's base as given.
+        base: String,
+        /// Which commit breaks the chain, or why the base cannot vouch.
+        reason: String,
+    },
     /// A shallow clone lacks history the walk needs.
     #[error("this is a shallow clone and commit history the range needs is missing ({detail})")]
     Shallow {
@@ -112,6 +124,9 @@ impl Error {
             Error::Keyring(_) | Error::Policy(_) => {
                 "fix the file in a trusted commit; docs/keyring.md and docs/policy.md describe the format".into()
             }
+            Error::TrustNotChained { base, .. } => format!(
+                "trust a revision the base contains (the default, `--trust {base}`), or have a maintainer attest the .avow/ change"
+            ),
             Error::Shallow { .. } => {
                 "fetch the whole range and its base: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0`"
                     .into()

@@ -1,0 +1,79 @@
+//! The chain of trust from a range's base to a `--trust` revision.
+//!
+//! By default the verifier trusts the base of the range it checks. A
+//! `--trust REV` that the base does not contain — a commit of the range
+//! itself, or one beyond the base on another line — has `.avow/` files that
+//! commits after the base may have written. Those are accepted only when
+//! each such commit is attested by a maintainer of the base's keyring:
+//! otherwise `verify base..HEAD --trust HEAD` would let a pull request vouch
+//! for itself with the key it adds.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use avow_policy::keyring::Role;
+use git2::{Commit, Oid, Repository, Sort};
+
+use crate::trust::Trusted;
+use crate::verify::{Options, Verifier};
+use crate::Error;
+
+/// The `.avow` entry of a commit's tree: its id and mode, or `None`.
+fn avow_entry(c: &Commit<'_>) -> Result<Option<(Oid, i32)>, Error> {
+    let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
+    Ok(tree.get_path(Path::new(".avow")).ok().map(|e| (e.id(), e.filemode())))
+}
+
+/// Whether `c` writes `.avow/`: its `.avow` entry differs from every
+/// parent's (a merge that takes one side's `.avow/` writes nothing; the
+/// commit that wrote it on that side is checked on its own).
+fn writes_avow(c: &Commit<'_>) -> Result<bool, Error> {
+    let mine = avow_entry(c)?;
+    if c.parent_count() == 0 {
+        return Ok(mine.is_some());
+    }
+    for p in c.parents() {
+        if avow_entry(&p)? == mine {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Checks that `trusted` (loaded from `--trust`) descends from the base
+/// `base_rev` only through `.avow/` changes that maintainers of the base's
+/// keyring attested. Nothing to check when the base contains the trusted
+/// revision.
+pub fn check(repo: &Repository, base_rev: &str, trusted: &Trusted) -> Result<(), Error> {
+    let base = crate::trust::resolve_commit(repo, base_rev)?.id();
+    let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
+    walk.push(trusted.commit).map_err(|e| Error::walk(repo, e))?;
+    walk.hide(base).map_err(|e| Error::walk(repo, e))?;
+    let after_base = walk.collect::<Result<Vec<Oid>, _>>().map_err(|e| Error::walk(repo, e))?;
+    if after_base.is_empty() {
+        return Ok(());
+    }
+    let refuse =
+        |reason: String| Error::TrustNotChained { rev: trusted.rev.clone(), base: base_rev.to_owned(), reason };
+    let at_base = Trusted::load(repo, base_rev).map_err(|e| refuse(format!("the base's trust files: {e}")))?;
+    let verifier = Verifier::new(&at_base, HashSet::new(), Options::default());
+    for id in after_base {
+        let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
+        if !writes_avow(&c)? {
+            continue;
+        }
+        let report = verifier.verify(repo, &c)?;
+        let mechanical =
+            report.findings.iter().any(|f| f.rule.starts_with("attestation.") || f.rule.starts_with("signature."));
+        let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
+        if mechanical || !by_maintainer {
+            return Err(refuse(format!(
+                "commit {} (\"{}\") changes .avow/ without a maintainer's valid attestation under the base's keyring",
+                &id.to_string()[..12],
+                report.subject
+            )));
+        }
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod commit;
+pub mod merge;
 pub mod patch_id;
 pub mod signals;
 pub mod trust;

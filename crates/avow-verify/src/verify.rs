@@ -132,6 +132,13 @@ fn signature_lines(message: &str) -> usize {
         .count()
 }
 
+/// `.avow` or a path under it, ASCII case-insensitively.
+fn is_avow_path(path: &str) -> bool {
+    let dir = AVOW_DIR.trim_end_matches('/').as_bytes();
+    let p = path.as_bytes();
+    p.len() >= dir.len() && p[..dir.len()].eq_ignore_ascii_case(dir) && matches!(p.get(dir.len()), None | Some(b'/'))
+}
+
 /// The set of commits that the policy's adoption point exempts, among
 /// those reachable from `since` and not from `base`.
 pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Result<HashSet<Oid>, Error> {
@@ -188,6 +195,8 @@ impl<'t> Verifier<'t> {
         };
         if policy.is_exempt(&facts.author.email) {
             report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
+            // Anyone can write an exempt author; it never reaches .avow/.
+            self.check_avow_change(&facts, &mut report);
             return Ok(self.finish(report, facts));
         }
         if self.exempt.contains(&c.id()) {
@@ -195,8 +204,15 @@ impl<'t> Verifier<'t> {
             return Ok(self.finish(report, facts));
         }
         if c.parent_count() > 1 && policy.merges == MergeMode::Skip {
-            report.verdict = Verdict::Skipped("merge commit (the policy skips merges)".into());
-            return Ok(self.finish(report, facts));
+            if crate::merge::is_clean(repo, c)? {
+                report.verdict = Verdict::Skipped("merge commit (the policy skips merges)".into());
+                return Ok(self.finish(report, facts));
+            }
+            report.findings.push(finding(
+                "merge.unclean",
+                Severity::Warn,
+                "the merge's tree is not the automatic merge of its parents (a conflict resolution or a change of its own), so it is checked like any commit and needs an attestation".into(),
+            ));
         }
         if non_utf8 {
             report.findings.push(deny(
@@ -205,7 +221,15 @@ impl<'t> Verifier<'t> {
             ));
         }
         self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
-        if facts.change.paths.iter().any(|p| p == ".avow" || p.starts_with(AVOW_DIR)) {
+        self.check_avow_change(&facts, &mut report);
+        report.findings.extend(policy.check(&facts, self.markers));
+        Ok(self.finish(report, facts))
+    }
+
+    /// A change to `.avow/` (in any letter case, which a case-insensitive
+    /// checkout would write to the same files) needs a maintainer.
+    fn check_avow_change(&self, facts: &CommitFacts, report: &mut Report) {
+        if facts.change.paths.iter().any(|p| is_avow_path(p)) {
             let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
             if !by_maintainer {
                 report.findings.push(deny(
@@ -217,8 +241,6 @@ impl<'t> Verifier<'t> {
                 ));
             }
         }
-        report.findings.extend(policy.check(&facts, self.markers));
-        Ok(self.finish(report, facts))
     }
 
     fn finish(&self, mut report: Report, facts: CommitFacts) -> Report {
@@ -444,4 +466,19 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     }
     let commits = walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect::<Result<Vec<_>, _>>()?;
     Ok(Range { base_rev: base_rev.map(str::to_owned), base: base.map(|b| b.id()), commits })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_avow_path;
+
+    #[test]
+    fn avow_paths_in_any_case() {
+        for p in [".avow", ".avow/keyring.toml", ".AVOW/keyring.toml", ".Avow", ".aVoW/x/y"] {
+            assert!(is_avow_path(p), "{p}");
+        }
+        for p in [".avowed", ".avow.toml", "src/.avow/keyring.toml", ".avo", "", "é.avow"] {
+            assert!(!is_avow_path(p), "{p}");
+        }
+    }
 }

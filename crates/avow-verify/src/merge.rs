@@ -1,0 +1,59 @@
+//! Whether a merge commit only merges: under `merges = "skip"` a merge is
+//! not attested, so it may be skipped only when its tree is exactly what
+//! merging its parents gives. Anything else — a conflict resolution, or a
+//! change slipped into the merge (an "evil merge") — is a change nobody
+//! attested, and is checked like any commit.
+
+use git2::{Commit, MergeOptions, Oid, Repository};
+
+use crate::Error;
+
+fn merge_options() -> MergeOptions {
+    let mut opts = MergeOptions::new();
+    // A conflict must stay a conflict, never be resolved by a default.
+    opts.fail_on_conflict(false).find_renames(true);
+    opts
+}
+
+/// The tree a conflict-free automatic merge of `c`'s parents gives, in
+/// order (octopus merges one parent after the other, as git does), or
+/// `None` when the parents conflict.
+fn automatic_merge(repo: &Repository, c: &Commit<'_>) -> Result<Option<Oid>, Error> {
+    let git = |what: &str, e| Error::git(format!("{what} the parents of merge {}", c.id()), e);
+    let parents: Vec<Commit<'_>> = c.parents().collect();
+    let (first, second) = (&parents[0], &parents[1]);
+    let mut index = repo.merge_commits(first, second, Some(&merge_options())).map_err(|e| git("merging", e))?;
+    let mut merged: Vec<Oid> = vec![first.id(), second.id()];
+    for next in &parents[2..] {
+        if index.has_conflicts() {
+            return Ok(None);
+        }
+        let ours = index.write_tree_to(repo).map_err(|e| git("writing a merge of", e))?;
+        let mut bases = vec![next.id()];
+        bases.extend(&merged);
+        let base = repo.merge_base_many(&bases).map_err(|e| git("finding the merge base of", e))?;
+        let tree = |id: Oid| repo.find_tree(id).map_err(|e| git("reading", e));
+        let base_tree = repo.find_commit(base).and_then(|b| b.tree()).map_err(|e| git("reading", e))?;
+        let next_tree = next.tree().map_err(|e| git("reading", e))?;
+        index = repo
+            .merge_trees(&base_tree, &tree(ours)?, &next_tree, Some(&merge_options()))
+            .map_err(|e| git("merging", e))?;
+        merged.push(next.id());
+    }
+    if index.has_conflicts() {
+        return Ok(None);
+    }
+    index.write_tree_to(repo).map(Some).map_err(|e| git("writing a merge of", e))
+}
+
+/// Whether merge commit `c`'s tree is exactly the conflict-free automatic
+/// merge of its parents. `false` for a commit with fewer than two parents.
+/// Where libgit2's merge differs from the one git made (rare rename cases),
+/// the answer is `false`: the merge then needs an attestation, which is the
+/// safe side.
+pub fn is_clean(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
+    if c.parent_count() < 2 {
+        return Ok(false);
+    }
+    Ok(automatic_merge(repo, c)? == Some(c.tree_id()))
+}

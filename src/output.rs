@@ -3,6 +3,7 @@
 use std::io::IsTerminal as _;
 
 use avow_policy::policy::Severity;
+use avow_policy::text::visible;
 use avow_verify::verify::{Report, Verdict};
 use serde_json::{json, Value};
 
@@ -44,22 +45,24 @@ pub fn human_commit(r: &Report, colour: bool, verbose: bool) -> String {
         (Verdict::Exempt(_), _) => ("exempt", "2"),
         (Verdict::Skipped(_), _) => ("skip", "2"),
     };
-    let mut line = format!("{:<6}  {}  {}", paint(colour, code, word), short(r.id), r.subject);
+    // Commit text is the committer's: never let it drive the terminal.
+    let subject = visible(&r.subject);
+    let mut line = format!("{:<6}  {}  {subject}", paint(colour, code, word), short(r.id));
     if !colour {
         // keep columns aligned when no escape codes pad the word
-        line = format!("{word:<6}  {}  {}", short(r.id), r.subject);
+        line = format!("{word:<6}  {}  {subject}", short(r.id));
     }
     match (&r.verdict, &r.signer, r.authorship) {
         (Verdict::Accepted, Some(s), Some(a)) => {
-            line.push_str(&format!("  [{a}, {} <{}>]", s.name, s.email));
+            line.push_str(&format!("  [{a}, {} <{}>]", visible(&s.name), visible(&s.email)));
         }
-        (Verdict::Exempt(why) | Verdict::Skipped(why), _, _) => line.push_str(&format!("  ({why})")),
+        (Verdict::Exempt(why) | Verdict::Skipped(why), _, _) => line.push_str(&format!("  ({})", visible(why))),
         _ => {}
     }
     line.push('\n');
     for f in &r.findings {
         let tag = if f.severity == Severity::Deny { "" } else { "warning: " };
-        line.push_str(&format!("        {tag}{} [{}]\n", f.message, f.rule));
+        line.push_str(&format!("        {tag}{} [{}]\n", visible(&f.message), f.rule));
     }
     if verbose {
         if let Some(s) = &r.signer {

@@ -2,6 +2,7 @@
 //! for a reviewer, not a verdict.
 
 use avow_policy::markers::{MarkerHit, Markers};
+use avow_policy::text::visible;
 use avow_verify::signals::{self, format_date, CommitSignals, ContributorSignals, SignalKind, Signals};
 use avow_verify::trust::Trusted;
 use avow_verify::verify::{Options, Verdict};
@@ -196,7 +197,12 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool) -> String {
         for f in &s.findings {
             let (word, code) = label(f.kind);
             let padded = format!("{word:<12}");
-            out.push_str(&format!("  {}  {}  {}\n", paint(colour, code, &padded), subject_of(f), f.message));
+            out.push_str(&format!(
+                "  {}  {}  {}\n",
+                paint(colour, code, &padded),
+                visible(&subject_of(f)),
+                visible(&f.message)
+            ));
         }
     }
     if !s.contributors.is_empty() {
@@ -218,7 +224,7 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool) -> String {
         out.push_str("\ncommits:\n");
     }
     for c in &s.commits {
-        let mut line = format!("  {:<8}  {}  {}\n", c.verdict.as_str(), short(c.id), c.subject);
+        let mut line = format!("  {:<8}  {}  {}\n", c.verdict.as_str(), short(c.id), visible(&c.subject));
         let mut details = vec![authorship_text(c), change_text(c), rationale_text(c)];
         if !c.markers.is_empty() {
             details.push(format!(

@@ -2,6 +2,7 @@
 
 use avow_policy::keyring::Keyring;
 use avow_policy::policy::Policy;
+use avow_policy::text::visible;
 use avow_verify::trust::{resolve_commit, Trusted};
 use avow_verify::verify::{Options, Verifier};
 
@@ -53,17 +54,17 @@ pub fn run(args: &Args) -> Result<Outcome> {
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Human => {
-            let mut out = format!("commit {}\nsubject {}\n", report.id, report.subject);
-            out.push_str(&format!("author {} <{}>\n", report.author.name, report.author.email));
+            let mut out = format!("commit {}\nsubject {}\n", report.id, visible(&report.subject));
+            out.push_str(&format!("author {} <{}>\n", visible(&report.author.name), visible(&report.author.email)));
             out.push_str(&format!("patch-id {}\n", report.patch_id.as_deref().unwrap_or("none")));
             out.push_str("trailers:\n");
             for t in &report.trailers {
-                out.push_str(&format!("  {t}\n"));
+                out.push_str(&format!("  {}\n", visible(&t.to_string())));
             }
             if let Some(p) = &report.payload {
                 out.push_str("payload:\n");
                 for l in p.lines() {
-                    out.push_str(&format!("  {l}\n"));
+                    out.push_str(&format!("  {}\n", visible(l)));
                 }
             }
             out.push_str(&format!("trust {}\n", trusted.rev));

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::policy::{adopt, msg, verdicts, BOB_EMAIL, BOB_NAME};
+use crate::policy::{adopt, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::support::*;
 
 /// Alice's attested change on top of the trusted base `base`.
@@ -626,4 +626,44 @@ fn attested_merge_resolution_edited_after_signing() {
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
     assert_eq!(refused(&w, "trusted..HEAD")[2], "Merge feature: rejected attestation.change");
+}
+
+// ------------------------------------------- text that reads differently
+
+#[test]
+fn terminal_escape_sequences_in_the_subject() {
+    let w = attested();
+    // Signed by a valid key holder: cursor up, erase line, a fake "ok".
+    let evil = "Fix the parser\u{1b}[1A\u{1b}[2Kok      000000000000  Harmless";
+    forge(&w, &w.key, |m| m.replacen("Fix the parser", evil, 1));
+    assert_eq!(refused(&w, "base..HEAD"), [format!("{evil}: rejected message.unsafe-characters")]);
+    let out = w.avow(["verify", "base..HEAD"]).expect(1).stdout.replace(&short(&w, "HEAD"), "ID");
+    assert_eq!(
+        out,
+        "FAIL    ID  Fix the parser\\u{1b}[1A\\u{1b}[2Kok      000000000000  Harmless\n        \
+         the subject contains the control character U+001B, which can make text read differently on a terminal or in review; \
+         write it without control or bidirectional characters and re-commit [message.unsafe-characters]\n\
+         avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n"
+    );
+}
+
+#[test]
+fn bidi_override_in_the_rationale() {
+    let w = attested();
+    // U+202E shows "reviewed" backwards-reordered text to a reviewer.
+    forge(&w, &w.key, |m| m.replace("it is small and reviewed", "it is small and \u{202e}deweiver ton\u{202c}"));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected message.unsafe-characters"]);
+    let finding = w.avow(["verify", "base..HEAD"]).stdout;
+    assert!(finding.contains("Rationale contains the control character U+202E"), "{finding}");
+    // The hook refuses to sign it in the first place.
+    let args = [
+        "-m",
+        "Add b",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: b is \u{2067}needed by the parser tests\u{2069}.",
+    ];
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    hook_refuses(&w, &[("b.rs", "b\n")], &args, &["message.unsafe-characters"]);
 }

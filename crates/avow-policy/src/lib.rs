@@ -7,3 +7,4 @@ pub mod facts;
 pub mod keyring;
 pub mod markers;
 pub mod policy;
+pub mod text;

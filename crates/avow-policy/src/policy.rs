@@ -532,7 +532,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn deny(rule: impl Into<String>, message: String) -> Finding {
+    pub(crate) fn deny(rule: impl Into<String>, message: String) -> Finding {
         Finding { rule: rule.into(), severity: Severity::Deny, message }
     }
 }
@@ -759,10 +759,11 @@ impl Policy {
     /// (markers, DCO, size, paths' DCO/markers/size); the caller reports the
     /// statement problems.
     ///
-    /// Findings come in this order: authorship, `Assisted-by:` format,
-    /// understood-by, rationale, markers, DCO, size, then each `[[path]]`.
+    /// Findings come in this order: unsafe characters, authorship,
+    /// `Assisted-by:` format, understood-by, rationale, markers, DCO, size,
+    /// then each `[[path]]`.
     pub fn check(&self, facts: &CommitFacts, markers: &Markers) -> Vec<Finding> {
-        let mut out = Vec::new();
+        let mut out: Vec<Finding> = crate::text::check(facts).into_iter().collect();
         let touched: Vec<(&PathRule, &str)> =
             self.paths.iter().filter_map(|r| r.touched(&facts.change.paths).map(|p| (r, p))).collect();
 

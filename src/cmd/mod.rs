@@ -5,6 +5,7 @@ pub mod hook;
 pub mod init;
 pub mod install;
 pub mod keyring;
+pub mod pre_push;
 pub mod report;
 pub mod show;
 pub mod verify;

@@ -90,8 +90,10 @@ pub fn signer(cfg: &Config) -> Result<Signer> {
         match Signer::load(&source, &mut prompt_passphrase) {
             Ok(s) => return Ok(s),
             Err(e) if explicit => {
-                return Err(CliError::new(format!("cannot use the key from {label}: {e}"))
-                    .hint("fix the setting (`git config avow.signingKey PATH`) or the key; `git avow doctor` checks the set-up"));
+                let setting = label.split(" (").next().unwrap_or("avow.signingKey");
+                return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
+                    "fix the key or the setting (`git config {setting} ~/.ssh/KEY`); `git avow doctor` checks the set-up"
+                )));
             }
             Err(e) => last = Some(format!("{label}: {e}")),
         }

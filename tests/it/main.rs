@@ -13,4 +13,5 @@ mod keyring;
 mod policy;
 mod pre_push;
 mod report;
+mod signing_keys;
 mod tamper;

@@ -418,6 +418,10 @@ Understood-by and the signature are added for you. Leave them out to be asked.
 ";
 
 fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outcome> {
+    // The pre-commit framework passes only the file and exports what git
+    // gave it in the environment.
+    let from_env = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
+    let source = source.or(from_env.as_deref());
     // Only when an editor will open and strip comments: a message given
     // with -m or -F keeps its lines, so adding comments there would
     // change it.

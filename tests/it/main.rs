@@ -11,6 +11,7 @@ mod hooks_install;
 mod interop;
 mod keyring;
 mod policy;
+mod pre_commit_framework;
 mod pre_push;
 mod report;
 mod signing_keys;

@@ -5,6 +5,7 @@ mod support;
 
 mod amend;
 mod attest;
+mod doctor;
 mod errors;
 mod history;
 mod hooks_install;

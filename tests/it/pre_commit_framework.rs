@@ -172,6 +172,16 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
     let msg = w.message("HEAD");
     assert!(w.trailer("HEAD", "Avow-Signature").is_some(), "{msg}");
     w.verify("base..HEAD").expect(0);
+    // doctor sees the hooks pre-commit runs avow from.
+    let out = w.avow(["doctor"]).stdout;
+    assert_eq!(
+        out.lines().filter(|l| l.contains(" hook ")).collect::<Vec<_>>(),
+        [
+            "ok    hook commit-msg: run by pre-commit (.pre-commit-config.yaml)",
+            "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
+            "ok    hook post-commit: run by pre-commit (.pre-commit-config.yaml)",
+        ]
+    );
 }
 
 #[test]

@@ -37,6 +37,7 @@ enum Command {
     Show(cmd::show::Args),
     Report(cmd::report::Args),
     Demo(cmd::demo::Args),
+    Doctor(cmd::doctor::Args),
 }
 
 pub fn run() -> ExitCode {
@@ -62,6 +63,7 @@ pub fn run() -> ExitCode {
         Command::Show(a) => cmd::show::run(&a),
         Command::Report(a) => cmd::report::run(&a),
         Command::Demo(a) => cmd::demo::run(&a),
+        Command::Doctor(a) => cmd::doctor::run(&a),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

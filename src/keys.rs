@@ -73,6 +73,12 @@ fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<St
 /// configured key that fails is an error (no silent fallback to another
 /// key); the implicit candidates are tried one after another.
 pub fn signer(cfg: &Config) -> Result<Signer> {
+    signer_with(cfg, &mut prompt_passphrase).map(|(signer, _)| signer)
+}
+
+/// Like [`signer`], with the passphrase callback given; also returns which
+/// setting (or source) the key came from.
+pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -> Result<(Signer, String)> {
     let (candidates, explicit) = resolve(cfg);
     if candidates.is_empty() {
         return Err(CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)")
@@ -87,11 +93,13 @@ pub fn signer(cfg: &Config) -> Result<Signer> {
                 eprintln!("avow: warning: {w}");
             }
         }
-        match Signer::load(&source, &mut prompt_passphrase) {
-            Ok(s) => return Ok(s),
+        match Signer::load(&source, passphrase) {
+            Ok(s) => return Ok((s, label)),
             Err(e) if explicit => {
-                return Err(CliError::new(format!("cannot use the key from {label}: {e}"))
-                    .hint("fix the setting (`git config avow.signingKey PATH`) or the key; `git avow doctor` checks the set-up"));
+                let setting = label.split(" (").next().unwrap_or("avow.signingKey");
+                return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
+                    "fix the key or the setting (`git config {setting} ~/.ssh/KEY`); `git avow doctor` checks the set-up"
+                )));
             }
             Err(e) => last = Some(format!("{label}: {e}")),
         }

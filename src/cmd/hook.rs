@@ -45,6 +45,14 @@ pub enum HookCommand {
     },
     /// Warn when the new HEAD's attestation does not verify.
     PostCommit,
+    /// Verify the commits about to be pushed (refs on standard input, as
+    /// git gives them) against the keyring and policy on the remote's side.
+    PrePush {
+        /// The remote's name (or URL) git passes to the hook.
+        remote: String,
+        /// The remote's URL.
+        url: Option<String>,
+    },
 }
 
 pub fn run(cmd: HookCommand) -> Result<Outcome> {
@@ -54,6 +62,7 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
             prepare_commit_msg(&file, source.as_deref(), sha.as_deref())
         }
         HookCommand::PostCommit => post_commit(),
+        HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
     }
 }
 
@@ -409,6 +418,10 @@ Understood-by and the signature are added for you. Leave them out to be asked.
 ";
 
 fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outcome> {
+    // The pre-commit framework passes only the file and exports what git
+    // gave it in the environment.
+    let from_env = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
+    let source = source.or(from_env.as_deref());
     // Only when an editor will open and strip comments: a message given
     // with -m or -F keeps its lines, so adding comments there would
     // change it.

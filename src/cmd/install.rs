@@ -7,10 +7,12 @@ use crate::git::{open_repo, Config};
 
 /// The hooks avow installs.
 pub const HOOKS: [&str; 3] = ["commit-msg", "prepare-commit-msg", "post-commit"];
+/// The optional hook `install --pre-push` adds.
+pub const PRE_PUSH: &str = "pre-push";
 /// First line after the shebang of every hook avow writes.
 const MARKER: &str = "# avow-managed:";
 /// An existing hook is kept under this suffix and run first.
-const CHAINED: &str = ".avow-chained";
+pub const CHAINED: &str = ".avow-chained";
 
 /// Install avow's commit-msg, prepare-commit-msg and post-commit hooks.
 ///
@@ -18,9 +20,14 @@ const CHAINED: &str = ".avow-chained";
 /// (as `NAME.avow-chained`) and runs first; `git avow uninstall` puts it
 /// back. Running install twice changes nothing.
 #[derive(Debug, clap::Args)]
-pub struct InstallArgs {}
+pub struct InstallArgs {
+    /// Also install a pre-push hook that verifies the commits about to be
+    /// pushed against the keyring and policy on the remote's side.
+    #[arg(long)]
+    pub pre_push: bool,
+}
 
-/// Remove avow's hooks and restore any hook they chained.
+/// Remove avow's hooks (pre-push too) and restore any hook they chained.
 #[derive(Debug, clap::Args)]
 pub struct UninstallArgs {}
 
@@ -40,23 +47,34 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
     repo.commondir().join("hooks")
 }
 
+/// The hook script avow writes for `hook`.
 fn script(hook: &str, exe: &Path) -> String {
     let args = if hook == "post-commit" { "" } else { " \"$@\"" };
+    // pre-push reads the refs on stdin: both the chained hook and avow
+    // need them, so keep a copy.
+    let (save, feed) = if hook == PRE_PUSH { ("refs=$(cat)\n", "printf '%s\\n' \"$refs\" | ") } else { ("", "") };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
          hook_dir=$(dirname \"$0\")\n\
+         {save}\
          if [ -x \"$hook_dir/{hook}{CHAINED}\" ]; then\n\
-         \x20   \"$hook_dir/{hook}{CHAINED}\" \"$@\" || exit $?\n\
+         \x20   {feed}\"$hook_dir/{hook}{CHAINED}\" \"$@\" || exit $?\n\
          fi\n\
          avow='{exe}'\n\
          [ -x \"$avow\" ] || avow=git-avow\n\
-         exec \"$avow\" hook {hook}{args}\n",
+         {feed}exec \"$avow\" hook {hook}{args}\n",
         exe = exe.display().to_string().replace('\'', "'\\''"),
     )
 }
 
-fn is_ours(path: &Path) -> bool {
+/// Whether `path` is a hook avow wrote.
+pub fn is_ours(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|s| s.lines().nth(1).is_some_and(|l| l.starts_with(MARKER)))
+}
+
+/// Whether anything (a file, or a symbolic link even if dangling) is at `path`.
+fn occupied(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
 }
 
 fn io_err(path: &Path, e: &std::io::Error) -> CliError {
@@ -69,30 +87,43 @@ fn make_executable(path: &Path) -> Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| io_err(path, &e))
 }
 
-pub fn install(_args: &InstallArgs) -> Result<Outcome> {
+pub fn install(args: &InstallArgs) -> Result<Outcome> {
     let repo = open_repo()?;
     let dir = hooks_dir(&repo);
     std::fs::create_dir_all(&dir).map_err(|e| io_err(&dir, &e))?;
-    let exe = std::env::current_exe().map_err(|e| CliError::new(format!("cannot find the git-avow binary: {e}")))?;
-    for hook in HOOKS {
+    let exe = std::env::current_exe().map_err(|e| {
+        CliError::new(format!("cannot find the git-avow binary: {e}"))
+            .hint("run `git avow install` from an installed git-avow (`cargo install --path .`)")
+    })?;
+    let mut hooks = HOOKS.to_vec();
+    if args.pre_push {
+        hooks.push(PRE_PUSH);
+    }
+    // Check every hook before changing any, so a refusal leaves nothing
+    // half-installed.
+    for hook in &hooks {
         let path = dir.join(hook);
         let chained = dir.join(format!("{hook}{CHAINED}"));
-        if path.exists() && !is_ours(&path) {
-            if chained.exists() {
-                return Err(CliError::new(format!(
-                    "{} exists and so does {}; refusing to overwrite either",
-                    path.display(),
-                    chained.display()
-                ))
-                .hint("merge them by hand, then run `git avow install` again"));
-            }
+        if occupied(&path) && !is_ours(&path) && occupied(&chained) {
+            return Err(CliError::new(format!(
+                "{} exists and so does {}; refusing to overwrite either",
+                path.display(),
+                chained.display()
+            ))
+            .hint("merge them by hand (or remove the stale one), then run `git avow install` again"));
+        }
+    }
+    for hook in &hooks {
+        let path = dir.join(hook);
+        let chained = dir.join(format!("{hook}{CHAINED}"));
+        if occupied(&path) && !is_ours(&path) {
             std::fs::rename(&path, &chained).map_err(|e| io_err(&path, &e))?;
             println!("avow: kept your {hook} hook; it now runs first, from {}", chained.display());
         }
         std::fs::write(&path, script(hook, &exe)).map_err(|e| io_err(&path, &e))?;
         make_executable(&path)?;
     }
-    println!("avow: installed {} in {}", HOOKS.join(", "), dir.display());
+    println!("avow: installed {} in {}", hooks.join(", "), dir.display());
     Ok(Outcome::Ok)
 }
 
@@ -100,16 +131,18 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
     let repo = open_repo()?;
     let dir = hooks_dir(&repo);
     let mut removed = 0;
-    for hook in HOOKS {
+    for hook in HOOKS.iter().chain(&[PRE_PUSH]) {
         let path = dir.join(hook);
         let chained = dir.join(format!("{hook}{CHAINED}"));
         if is_ours(&path) {
             std::fs::remove_file(&path).map_err(|e| io_err(&path, &e))?;
             removed += 1;
-            if chained.exists() {
-                std::fs::rename(&chained, &path).map_err(|e| io_err(&chained, &e))?;
-                println!("avow: restored your {hook} hook");
-            }
+        }
+        // Also when avow's hook was deleted by hand: never strand the
+        // user's own hook under a name git does not run.
+        if occupied(&chained) && !occupied(&path) {
+            std::fs::rename(&chained, &path).map_err(|e| io_err(&chained, &e))?;
+            println!("avow: restored your {hook} hook");
         }
     }
     println!("avow: removed {removed} hook{} from {}", if removed == 1 { "" } else { "s" }, dir.display());

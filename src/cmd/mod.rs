@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod doctor;
 pub mod hook;
 pub mod init;
 pub mod install;
 pub mod keyring;
+pub mod pre_push;
 pub mod report;
 pub mod show;
 pub mod verify;

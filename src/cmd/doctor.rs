@@ -1,0 +1,379 @@
+//! `git avow doctor`: checks the local set-up and says how to fix each
+//! problem.
+
+use std::path::{Path, PathBuf};
+
+use avow_policy::keyring::{KeyStatus, Keyring};
+use avow_sign::ssh_key::PublicKey;
+use git2::Repository;
+
+use crate::cmd::install::{hooks_dir, is_ours, CHAINED};
+use crate::error::{Outcome, Result};
+use crate::git::{expand_home, open_repo, Config};
+use crate::keys;
+
+/// Check git, the hooks, the signing key and the keyring, and say how to
+/// fix each problem.
+///
+/// Exit 0 when every check passes (warnings allowed), 1 when one fails.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// The oldest git avow supports: `git commit --trailer` came in 2.32.
+const MIN_GIT: (u32, u32) = (2, 32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ok,
+    Warn,
+    Fail,
+    Skip,
+}
+
+struct Check {
+    status: Status,
+    what: &'static str,
+    detail: String,
+    fix: Option<String>,
+}
+
+impl Check {
+    fn ok(what: &'static str, detail: impl Into<String>) -> Check {
+        Check { status: Status::Ok, what, detail: detail.into(), fix: None }
+    }
+    fn skip(what: &'static str, detail: impl Into<String>) -> Check {
+        Check { status: Status::Skip, what, detail: detail.into(), fix: None }
+    }
+    fn fail(what: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check { status: Status::Fail, what, detail: detail.into(), fix: Some(fix.into()) }
+    }
+    fn warn(what: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check { status: Status::Warn, what, detail: detail.into(), fix: Some(fix.into()) }
+    }
+
+    fn render(&self) -> String {
+        let word = match self.status {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+            Status::Skip => "-",
+        };
+        let mut out = format!("{word:<5} {}: {}\n", self.what, self.detail);
+        if let Some(fix) = &self.fix {
+            out.push_str(&format!("      fix: {fix}\n"));
+        }
+        out
+    }
+}
+
+/// Parses `git version 2.47.1` (and vendor suffixes like `.windows.1`).
+pub fn parse_git_version(s: &str) -> Option<(u32, u32)> {
+    let v = s.trim().strip_prefix("git version ")?;
+    let mut parts = v.split(|c: char| !c.is_ascii_digit());
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+fn check_git() -> Check {
+    let out = std::process::Command::new("git").arg("--version").output();
+    let text = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        _ => return Check::fail("git", "`git --version` did not run", "install git 2.32 or later and put it on PATH"),
+    };
+    match parse_git_version(&text) {
+        Some(v) if v >= MIN_GIT => Check::ok("git", text),
+        Some(_) => Check::fail(
+            "git",
+            format!("{text} is too old (`git commit --trailer` needs {}.{})", MIN_GIT.0, MIN_GIT.1),
+            format!("upgrade git to {}.{} or later", MIN_GIT.0, MIN_GIT.1),
+        ),
+        None => {
+            Check::warn("git", format!("cannot read the version in {text:?}"), "make sure git 2.32 or later is on PATH")
+        }
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn check_path() -> Check {
+    match find_on_path("git-avow") {
+        Some(p) => Check::ok("git-avow", format!("{} is on PATH", p.display())),
+        None => Check::warn(
+            "git-avow",
+            "not on PATH, so `git avow …`, the scripts in hooks/ and the pre-commit hooks cannot find it (hooks from `git avow install` use this binary's path)",
+            "install it with `cargo install --path .` in avow's repository, or add its directory to PATH",
+        ),
+    }
+}
+
+/// Whether the hook file at `path` (or the configuration of the hook
+/// manager it belongs to) runs `git avow hook NAME`; with a description.
+fn runs_avow(repo: &Repository, path: &Path, hook: &str) -> std::result::Result<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    if is_ours(path) {
+        let chained = path.with_file_name(format!("{hook}{CHAINED}"));
+        return Ok(if chained.exists() {
+            format!("avow's, after your own {}", chained.display())
+        } else {
+            "avow's".to_owned()
+        });
+    }
+    if text.contains("avow hook") {
+        return Ok("a script that runs `git avow hook`".to_owned());
+    }
+    let work = repo.workdir().unwrap_or_else(|| repo.path());
+    let mentions = |files: &[&str], needle: &str| {
+        files.iter().any(|f| std::fs::read_to_string(work.join(f)).is_ok_and(|t| t.contains(needle)))
+    };
+    let (manager, found, config) = if text.contains("pre-commit") {
+        let id = format!("avow-{hook}");
+        ("pre-commit", mentions(&[".pre-commit-config.yaml"], &id), ".pre-commit-config.yaml".to_owned())
+    } else if text.contains("lefthook") {
+        let files = ["lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml"];
+        ("lefthook", mentions(&files, "avow hook"), "lefthook.yml".to_owned())
+    } else if text.contains("husky") || path.parent().is_some_and(|d| d.ends_with(".husky/_")) {
+        let file = format!(".husky/{hook}");
+        ("husky", mentions(&[file.as_str()], "avow hook"), file)
+    } else {
+        return Err(format!("{} does not run avow", path.display()));
+    };
+    if found {
+        Ok(format!("run by {manager} ({config})"))
+    } else {
+        Err(format!("{} belongs to {manager}, and {config} does not run avow's {hook} hook", path.display()))
+    }
+}
+
+fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return vec![Check::fail(
+            "hooks",
+            "avow.enabled is false, so the hooks do nothing",
+            "git config --unset avow.enabled",
+        )];
+    }
+    let dir = hooks_dir(repo);
+    let all = ["commit-msg", "prepare-commit-msg", "post-commit"];
+    if all.iter().all(|h| !dir.join(h).exists()) {
+        return vec![Check::fail(
+            "hooks",
+            format!("none of {} is in {}; commits will not be attested", all.join(", "), dir.display()),
+            "`git avow install`, or run `git avow hook …` from your hook manager (docs/integrations.md)",
+        )];
+    }
+    let mut checks = Vec::new();
+    for (hook, required) in [("commit-msg", true), ("prepare-commit-msg", false), ("post-commit", false)] {
+        let path = dir.join(hook);
+        let problem = if !path.exists() {
+            Err(format!("no {hook} hook in {}", dir.display()))
+        } else if !is_executable(&path) {
+            Err(format!("{} is not executable, so git skips it", path.display()))
+        } else {
+            runs_avow(repo, &path, hook)
+        };
+        let what = match hook {
+            "commit-msg" => "hook commit-msg",
+            "prepare-commit-msg" => "hook prepare-commit-msg",
+            _ => "hook post-commit",
+        };
+        let fix = format!(
+            "`git avow install` (it keeps and chains a hook that is there), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
+        );
+        checks.push(match (problem, required) {
+            (Ok(how), _) => Check::ok(what, how),
+            (Err(p), true) => Check::fail(what, format!("{p}; commits will not be attested"), fix),
+            (Err(p), false) => Check::warn(what, p, fix),
+        });
+    }
+    checks
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    path.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+/// The signing key as the hook would find it, without asking for a
+/// passphrase: an encrypted key is reported by its public half.
+fn check_key(cfg: &Config) -> (Check, Option<PublicKey>) {
+    let mut locked: Option<PathBuf> = None;
+    let mut no_prompt = |p: &Path| {
+        locked = Some(p.to_path_buf());
+        Err(avow_sign::Error::PassphraseUnavailable {
+            path: p.to_path_buf(),
+            reason: "doctor does not ask for passphrases".into(),
+        })
+    };
+    match keys::signer_with(cfg, &mut no_prompt) {
+        Ok((signer, from)) => {
+            let how = if signer.uses_agent() { "through the ssh-agent" } else { "from the key file" };
+            let fpr = avow_sign::fingerprint(signer.public_key());
+            (Check::ok("signing key", format!("{fpr} from {from}, signing {how}")), Some(signer.public_key().clone()))
+        }
+        Err(e) => {
+            if let Some(public) = locked.as_deref().and_then(public_half) {
+                let fpr = avow_sign::fingerprint(&public);
+                let path = locked.unwrap_or_default();
+                return (
+                    Check::ok(
+                        "signing key",
+                        format!("{fpr} from {}, passphrase-protected (the hook asks for it)", path.display()),
+                    ),
+                    Some(public),
+                );
+            }
+            let fix = e.hint.unwrap_or_else(|| "set `git config avow.signingKey ~/.ssh/id_ed25519`".into());
+            (Check::fail("signing key", e.message, fix), None)
+        }
+    }
+}
+
+/// The public key of an OpenSSH private key file (readable without the
+/// passphrase), or of the `.pub` file beside it.
+fn public_half(private: &Path) -> Option<PublicKey> {
+    let text = std::fs::read_to_string(private).ok()?;
+    if let Ok(key) = avow_sign::ssh_key::PrivateKey::from_openssh(&text) {
+        return Some(key.public_key().clone());
+    }
+    let pub_text = std::fs::read_to_string(format!("{}.pub", private.display())).ok()?;
+    avow_sign::parse_public_key(pub_text.trim()).ok()
+}
+
+fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Check {
+    let Some(work) = repo.workdir() else { return Check::skip("keyring", "a bare repository has no work tree") };
+    let path = work.join(avow_verify::trust::KEYRING_PATH);
+    if !path.exists() {
+        return Check::fail(
+            "keyring",
+            format!("{} does not exist: this repository has not adopted avow", avow_verify::trust::KEYRING_PATH),
+            "a maintainer runs `git avow init` and commits .avow/",
+        );
+    }
+    let keyring = match Keyring::load(&path) {
+        Ok(k) => k,
+        Err(e) => return Check::fail("keyring", e.to_string(), "fix .avow/keyring.toml (docs/keyring.md)"),
+    };
+    let Some(key) = key else { return Check::skip("keyring", "no signing key to look up") };
+    let fpr = avow_sign::fingerprint(key);
+    let (name, email) = cfg.user().unwrap_or_default();
+    let Some((person, entry)) = keyring.find_by_key(key) else {
+        let line = key.to_openssh().unwrap_or_default();
+        return Check::fail(
+            "keyring",
+            format!("your key {fpr} is not in .avow/keyring.toml, so the verifier will reject your commits"),
+            format!(
+                "send your public key to a maintainer, who runs `git avow keyring add --name \"{name}\" --email {email} --key \"{line}\"`"
+            ),
+        );
+    };
+    let status = entry.status_at(chrono::Utc::now());
+    if let KeyStatus::Revoked { .. } | KeyStatus::Expired { .. } | KeyStatus::NotYetValid { .. } = status {
+        return Check::fail(
+            "keyring",
+            format!("your key {fpr} ({} <{}>) is {status}", person.name, person.email),
+            "create a new key (`ssh-keygen -t ed25519`) and ask a maintainer to add it (`git avow keyring rotate`)",
+        );
+    }
+    if !person.email.eq_ignore_ascii_case(&email) {
+        return Check::fail(
+            "keyring",
+            format!(
+                "your key {fpr} belongs to {} <{}>, but user.email is {email:?}; your commits' author must be the key's owner",
+                person.name, person.email
+            ),
+            format!("git config user.email {}", person.email),
+        );
+    }
+    Check::ok("keyring", format!("{fpr} belongs to {} <{}> ({})", person.name, person.email, person.role.as_str()))
+}
+
+/// `gpg.ssh.allowedSignersFile`, which git and `ssh-keygen -Y verify` use:
+/// when set, it should list your key (`git avow keyring export
+/// --allowed-signers` writes one from the keyring).
+fn check_allowed_signers(cfg: &Config, key: Option<&PublicKey>) -> Check {
+    let Some(file) = cfg.get("gpg.ssh.allowedSignersFile").filter(|f| !f.trim().is_empty()) else {
+        return Check::skip(
+            "allowed_signers",
+            "gpg.ssh.allowedSignersFile is not set (optional: lets `ssh-keygen -Y verify` and git check signatures)",
+        );
+    };
+    let path = expand_home(&file);
+    let export = "git avow keyring export --allowed-signers -o";
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            return Check::fail(
+                "allowed_signers",
+                format!("cannot read {} (gpg.ssh.allowedSignersFile): {e}", path.display()),
+                format!("{export} {}", path.display()),
+            )
+        }
+    };
+    let entries = match Keyring::from_allowed_signers(&text, &path) {
+        Ok(e) => e,
+        Err(e) => return Check::fail("allowed_signers", e.to_string(), format!("{export} {}", path.display())),
+    };
+    match key {
+        Some(k) if !entries.iter().any(|e| e.key.key_data() == k.key_data()) => Check::warn(
+            "allowed_signers",
+            format!("{} does not list your key {}", path.display(), avow_sign::fingerprint(k)),
+            format!("{export} {}", path.display()),
+        ),
+        _ => {
+            let n = entries.len();
+            Check::ok(
+                "allowed_signers",
+                format!("{} ({n} {})", path.display(), if n == 1 { "entry" } else { "entries" }),
+            )
+        }
+    }
+}
+
+#[expect(clippy::unnecessary_wraps, reason = "every subcommand has this signature")]
+pub fn run(_args: &Args) -> Result<Outcome> {
+    let mut checks = vec![check_git(), check_path()];
+    match open_repo() {
+        Ok(repo) => {
+            let cfg = Config::new(Some(&repo));
+            checks.push(match cfg.user() {
+                Ok((name, email)) => Check::ok("identity", format!("{name} <{email}>")),
+                Err(e) => Check::fail("identity", e.message, e.hint.unwrap_or_default()),
+            });
+            checks.extend(check_hooks(&repo, &cfg));
+            let (key_check, key) = check_key(&cfg);
+            checks.push(key_check);
+            checks.push(check_keyring(&repo, &cfg, key.as_ref()));
+            checks.push(check_allowed_signers(&cfg, key.as_ref()));
+        }
+        Err(e) => checks.push(Check::fail("repository", e.message, e.hint.unwrap_or_default())),
+    }
+    let mut out = String::new();
+    for c in &checks {
+        out.push_str(&c.render());
+    }
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let warned = checks.iter().filter(|c| c.status == Status::Warn).count();
+    out.push_str(&match (failed, warned) {
+        (0, 0) => "avow doctor: all good\n".to_owned(),
+        (0, w) => format!("avow doctor: no problems, {w} warning{}\n", if w == 1 { "" } else { "s" }),
+        (f, _) => format!("avow doctor: {f} problem{} to fix\n", if f == 1 { "" } else { "s" }),
+    });
+    print!("{out}");
+    Ok(if failed == 0 { Outcome::Ok } else { Outcome::Failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_git_version;
+
+    #[test]
+    fn git_versions() {
+        assert_eq!(parse_git_version("git version 2.47.1\n"), Some((2, 47)));
+        assert_eq!(parse_git_version("git version 2.39.3 (Apple Git-146)"), Some((2, 39)));
+        assert_eq!(parse_git_version("git version 2.45.2.windows.1"), Some((2, 45)));
+        assert_eq!(parse_git_version("hub version 2.14"), None);
+        assert_eq!(parse_git_version("git version x"), None);
+    }
+}

@@ -1,0 +1,186 @@
+//! `git avow hook pre-push REMOTE [URL]`: verify what is about to be
+//! pushed, against the keyring and policy on the remote's side.
+//!
+//! Git writes one line per ref to the hook's standard input:
+//! `<local ref> <local sha> <remote ref> <remote sha>`. A deletion has an
+//! all-zero local sha (nothing to verify); a new ref an all-zero remote
+//! sha.
+
+use std::io::Read as _;
+
+use avow_verify::trust::Trusted;
+use avow_verify::verify::{Options, Range, Verdict};
+use git2::{Oid, Repository, Sort};
+
+use crate::error::{CliError, Outcome, Result};
+use crate::git::{open_repo, Config};
+use crate::output::{self, Summary};
+
+/// One ref git is about to update on the remote.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Update {
+    pub local_ref: String,
+    pub local: String,
+    pub remote_ref: String,
+    pub remote: String,
+}
+
+fn is_zero(sha: &str) -> bool {
+    sha.bytes().all(|b| b == b'0')
+}
+
+/// Parses git's pre-push input; blank lines are ignored.
+pub fn parse_updates(input: &str) -> Result<Vec<Update>> {
+    let mut out = Vec::new();
+    for (n, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let hex = |s: &str| (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+        match fields[..] {
+            [local_ref, local, remote_ref, remote] if hex(local) && hex(remote) => out.push(Update {
+                local_ref: local_ref.to_owned(),
+                local: local.to_owned(),
+                remote_ref: remote_ref.to_owned(),
+                remote: remote.to_owned(),
+            }),
+            _ => {
+                return Err(CliError::new(format!(
+                    "pre-push input line {}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got {line:?}",
+                    n + 1
+                ))
+                .hint("this command is run by git's pre-push hook (`git avow install --pre-push`), which feeds it these lines"))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The remote-tracking branches of `remote` (`refs/remotes/REMOTE/*`).
+fn tracking_tips(repo: &Repository, remote: &str) -> Vec<Oid> {
+    let Ok(refs) = repo.references_glob(&format!("refs/remotes/{remote}/*")) else { return Vec::new() };
+    refs.flatten().filter_map(|r| Some(r.peel_to_commit().ok()?.id())).collect()
+}
+
+/// For a new ref: the remote's default branch as last fetched
+/// (`REMOTE/HEAD`, else `REMOTE/main`, else `REMOTE/master`).
+fn remote_default(repo: &Repository, remote: &str) -> Option<(String, Oid)> {
+    ["HEAD", "main", "master"].iter().find_map(|b| {
+        let name = format!("{remote}/{b}");
+        let id = repo.revparse_single(&format!("refs/remotes/{name}")).ok()?.peel_to_commit().ok()?.id();
+        Some((name, id))
+    })
+}
+
+/// Whether the trusted revision carries avow's files at all.
+fn has_avow(repo: &Repository, commit: Oid) -> bool {
+    repo.find_commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.get_path(std::path::Path::new(".avow")).is_ok())
+}
+
+/// The commits `tip` brings that none of `hide` has, parents first.
+fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(tip)?;
+    for h in hide {
+        walk.hide(*h)?;
+    }
+    Ok(walk.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+pub fn run(remote: &str) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return Ok(Outcome::Ok);
+    }
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).map_err(|e| {
+        CliError::new(format!("cannot read the refs git is pushing from standard input: {e}"))
+            .hint("this command is run by git's pre-push hook, which feeds it one line per ref")
+    })?;
+    let mut refused = false;
+    for update in parse_updates(&input)? {
+        if is_zero(&update.local) {
+            continue; // a deletion brings no commits
+        }
+        let Some(tip) = Oid::from_str(&update.local).ok().and_then(|id| repo.find_object(id, None).ok()) else {
+            return Err(CliError::new(format!("{}: {} is not in this repository", update.local_ref, update.local))
+                .hint("run the hook through `git push`"));
+        };
+        let Ok(tip) = tip.peel_to_commit() else { continue }; // a tag of a tree or blob
+        let (trust_name, trust, hide) = if is_zero(&update.remote) {
+            let Some((name, id)) = remote_default(&repo, remote) else {
+                eprintln!(
+                    "avow: {remote} has no branch fetched here to take the keyring and policy from; {} is not verified",
+                    update.remote_ref
+                );
+                continue;
+            };
+            (name, id, tracking_tips(&repo, remote))
+        } else {
+            let id = Oid::from_str(&update.remote)
+                .ok()
+                .and_then(|id| repo.find_commit(id).ok())
+                .map(|c| c.id())
+                .ok_or_else(|| {
+                    CliError::new(format!(
+                        "{remote}'s {} is at {}, which this repository does not have",
+                        update.remote_ref, update.remote
+                    ))
+                    .hint(format!("run `git fetch {remote}` and integrate its changes, then push again"))
+                })?;
+            (format!("{remote}'s {}", update.remote_ref), id, vec![id])
+        };
+        if !has_avow(&repo, trust) {
+            eprintln!("avow: {trust_name} has no .avow/ yet; {} is not verified", update.remote_ref);
+            continue;
+        }
+        let trusted = Trusted::load(&repo, &trust.to_string())?;
+        let trusted = Trusted { rev: trust_name.clone(), ..trusted };
+        let commits = new_commits(&repo, tip.id(), &hide)?;
+        let base = repo.merge_base(tip.id(), trust).ok();
+        let range = Range { base_rev: Some(trust_name.clone()), base, commits };
+        let reports = crate::cmd::verify::verify_range(&repo, &range, &trusted, Options::default())?;
+        let summary = Summary::of(&reports);
+        let mut out = String::new();
+        for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {
+            out.push_str(&output::human_commit(r, false, false));
+        }
+        eprint!("{out}");
+        eprintln!("avow: {} → {}: {} (trust {trust_name})", update.local_ref, update.remote_ref, summary.line());
+        refused |= summary.rejected > 0;
+    }
+    if refused {
+        eprintln!("avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again");
+        return Ok(Outcome::Failed);
+    }
+    Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_gits_lines_and_refuses_anything_else() {
+        let a = "a".repeat(40);
+        let z = "0".repeat(40);
+        let u = parse_updates(&format!("refs/heads/x {a} refs/heads/y {z}\n\n")).unwrap();
+        assert_eq!(
+            u,
+            [Update {
+                local_ref: "refs/heads/x".into(),
+                local: a.clone(),
+                remote_ref: "refs/heads/y".into(),
+                remote: z
+            }]
+        );
+        assert!(parse_updates("").unwrap().is_empty());
+        assert!(parse_updates("refs/heads/x abc refs/heads/y def").is_err());
+        assert!(parse_updates(&format!("refs/heads/x {a}")).is_err());
+        let sha256 = "b".repeat(64);
+        assert_eq!(parse_updates(&format!("HEAD {sha256} refs/heads/y {sha256}")).unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,207 @@
+//! The pre-push hook (`git avow install --pre-push`): what is about to be
+//! pushed is verified against the keyring and policy on the remote's side.
+
+use std::io::Write as _;
+use std::process::Stdio;
+
+use crate::support::*;
+
+/// Replaces commit ids and the scratch path so output can be compared whole.
+fn filtered(w: &World, text: &str) -> String {
+    let scratch = w.scratch().display().to_string();
+    let text = text.replace(&scratch, "<scratch>");
+    let mut out = String::new();
+    for line in text.lines() {
+        let words: Vec<String> = line
+            .split(' ')
+            .map(|word| {
+                if word.len() >= 12 && word.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    "<id>".to_owned()
+                } else if word.starts_with("SHA256:") {
+                    "<fingerprint>".to_owned()
+                } else {
+                    word.to_owned()
+                }
+            })
+            .collect();
+        out.push_str(&words.join(" "));
+        out.push('\n');
+    }
+    out
+}
+
+/// An adopted repository pushed to a bare remote `origin`, with the
+/// pre-push hook installed.
+fn with_remote() -> (World, std::path::PathBuf) {
+    let w = World::adopted("disclose");
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "origin", "main"]);
+    let out = w.avow(["install", "--pre-push"]).expect(0);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "avow: installed commit-msg, prepare-commit-msg, post-commit, pre-push in {}\n",
+            w.path().join(".git/hooks").display()
+        )
+    );
+    (w, remote)
+}
+
+fn remote_rev(w: &World, remote: &std::path::Path, rev: &str) -> String {
+    let out = w.git_output(["--git-dir", remote.to_str().unwrap(), "rev-parse", "--verify", "-q", rev]);
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn unattested(w: &World, file: &str) {
+    w.write(file, "unattested\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Sneak a change in"]);
+}
+
+#[test]
+fn a_good_push_passes_and_a_bad_one_is_refused() {
+    let (w, remote) = with_remote();
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: refs/heads/main → refs/heads/main: 2 commits: 2 accepted, 0 rejected (trust origin's refs/heads/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+
+    let pushed = w.git(["rev-parse", "HEAD"]);
+    unattested(&w, "c.txt");
+    w.change("d.txt", "d\n", "Add d");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert_eq!(
+        filtered(&w, &r.stderr),
+        "FAIL    <id>  Sneak a change in\n\
+         \x20       the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
+         avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)\n\
+         avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n\
+         error: failed to push some refs to '<scratch>/remote.git'\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), pushed, "the remote did not move");
+}
+
+#[test]
+fn new_branches_are_checked_against_the_remotes_default_branch_and_deletions_pass() {
+    let (w, remote) = with_remote();
+    w.git(["checkout", "-q", "-b", "feature"]);
+    unattested(&w, "c.txt");
+    let r = w.git_notty(["push", "-q", "origin", "feature"]).expect(1);
+    assert_eq!(
+        filtered(&w, &r.stderr).lines().nth(2).unwrap(),
+        "avow: refs/heads/feature → refs/heads/feature: 1 commit: 0 accepted, 1 rejected (trust origin/main)"
+    );
+    assert_eq!(remote_rev(&w, &remote, "feature"), "");
+
+    // Attest it (a commit made with --no-verify is re-attested by amending).
+    let mut args = vec!["--amend", "--no-edit"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    let r = w.git_notty(["push", "-q", "origin", "feature"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: refs/heads/feature → refs/heads/feature: 1 commit: 1 accepted, 0 rejected (trust origin/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "feature"), w.git(["rev-parse", "HEAD"]));
+
+    // A deletion brings no commits: nothing to verify, nothing printed.
+    let r = w.git_notty(["push", "-q", "origin", ":feature"]).expect(0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(remote_rev(&w, &remote, "feature"), "");
+}
+
+#[test]
+fn the_keyring_comes_from_the_remote_so_a_push_cannot_add_its_own_key() {
+    let (w, _remote) = with_remote();
+    // Mallory adds her key locally and signs with it: the local keyring
+    // says yes, the remote's says no.
+    let mallory = w.keygen("mallory");
+    let pubkey = format!("{}.pub", mallory.display());
+    w.avow(["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key", &pubkey]).expect(0);
+    w.git(["config", "avow.signingKey", mallory.to_str().unwrap()]);
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add my other key"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert_eq!(
+        filtered(&w, &r.stderr),
+        "FAIL    <id>  Add my other key\n\
+         \x20       signed with <fingerprint> which is not in the trusted keyring (.avow/keyring.toml at origin's refs/heads/main); a maintainer adds keys in a commit that is already trusted [signature.unknown-key]\n\
+         \x20       the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at origin's refs/heads/main [trust.avow-change]\n\
+         avow: refs/heads/main → refs/heads/main: 1 commit: 0 accepted, 1 rejected (trust origin's refs/heads/main)\n\
+         avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n\
+         error: failed to push some refs to '<scratch>/remote.git'\n"
+    );
+}
+
+#[test]
+fn a_remote_without_avow_is_pushed_to_with_a_note() {
+    let w = World::adopted("disclose");
+    w.avow(["install", "--pre-push"]).expect(0);
+    let empty = w.scratch().join("empty.git");
+    w.git(["init", "-q", "--bare", empty.to_str().unwrap()]);
+    w.git(["remote", "add", "empty", empty.to_str().unwrap()]);
+    let r = w.git_notty(["push", "-q", "empty", "main"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: empty has no branch fetched here to take the keyring and policy from; refs/heads/main is not verified\n"
+    );
+}
+
+/// Runs `git avow hook pre-push origin URL` with `input` on standard input.
+fn hook_with_input(w: &World, input: &str) -> Run {
+    let mut child = w
+        .command(avow_bin())
+        .args(["hook", "pre-push", "origin", "/nowhere"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap().into()
+}
+
+#[test]
+fn malformed_input_and_an_unfetched_remote_tip_are_errors_with_hints() {
+    let (w, _remote) = with_remote();
+    let r = hook_with_input(&w, "refs/heads/main abc\n").expect(2);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: pre-push input line 1: expected `<local ref> <local sha> <remote ref> <remote sha>`, got \"refs/heads/main abc\"\n\
+         hint: this command is run by git's pre-push hook (`git avow install --pre-push`), which feeds it these lines\n"
+    );
+    let head = w.git(["rev-parse", "HEAD"]);
+    let unknown = "1".repeat(40);
+    let r = hook_with_input(&w, &format!("refs/heads/main {head} refs/heads/main {unknown}\n")).expect(2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: origin's refs/heads/main is at {unknown}, which this repository does not have\n\
+             hint: run `git fetch origin` and integrate its changes, then push again\n"
+        )
+    );
+    let r = hook_with_input(&w, &format!("refs/heads/main {unknown} refs/heads/main {head}\n")).expect(2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: refs/heads/main: {unknown} is not in this repository\nhint: run the hook through `git push`\n"
+        )
+    );
+}
+
+#[test]
+fn uninstall_removes_the_pre_push_hook_too() {
+    let (w, _remote) = with_remote();
+    let out = w.avow(["uninstall"]).expect(0);
+    assert_eq!(out.stdout, format!("avow: removed 4 hooks from {}\n", w.path().join(".git/hooks").display()));
+    unattested(&w, "c.txt");
+    w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+}

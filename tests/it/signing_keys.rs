@@ -1,0 +1,188 @@
+//! The signing key comes from what git already has: `user.signingKey`
+//! (a private key path, a `.pub` path, or `key::…` whose private half is in
+//! a real ssh-agent), `gpg.ssh.defaultKeyCommand`, or the agent itself.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+/// A real ssh-agent for one test, stopped (by its pid) when dropped.
+struct Agent {
+    socket: PathBuf,
+    pid: String,
+    world_home: PathBuf,
+}
+
+impl Agent {
+    fn start(w: &World) -> Agent {
+        let socket = w.scratch().join("agent.sock");
+        let out = w.command("ssh-agent").args(["-s", "-a"]).arg(&socket).output().unwrap();
+        let out = Run::from(out).expect(0);
+        let pid = out
+            .stdout
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("SSH_AGENT_PID="))
+            .unwrap_or_else(|| panic!("no pid in {:?}", out.stdout))
+            .to_owned();
+        Agent { socket, pid, world_home: w.home() }
+    }
+
+    fn add(&self, w: &World, key: &Path) {
+        let out = w.command("ssh-add").arg("-q").arg(key).env("SSH_AUTH_SOCK", &self.socket).output().unwrap();
+        Run::from(out).expect(0);
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let mut kill = std::process::Command::new("ssh-agent");
+        avow_testutil::hermetic(&mut kill, &self.world_home);
+        let _ = kill.arg("-k").env("SSH_AGENT_PID", &self.pid).env("SSH_AUTH_SOCK", &self.socket).output();
+    }
+}
+
+/// An adopted repository whose only key setting is what `settings` sets
+/// (`avow.signingKey` is removed), and an empty home (no `~/.ssh/id_ed25519`).
+fn configured(settings: &[(&str, &str)]) -> World {
+    let w = World::adopted("disclose");
+    w.git(["config", "--unset", "avow.signingKey"]);
+    for (k, v) in settings {
+        w.git(["config", k, v]);
+    }
+    w
+}
+
+/// Commits a change with a human statement, with `agent` reachable (or
+/// not); returns git's result.
+fn commit_with(w: &World, agent: Option<&Agent>, file: &str) -> Run {
+    w.write(file, "content\n");
+    w.git(["add", "-A"]);
+    let mut c = w.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "-m", "Add a file"]).args(HUMAN);
+    if let Some(a) = agent {
+        c.env("SSH_AUTH_SOCK", &a.socket);
+    }
+    c.output().unwrap().into()
+}
+
+fn public_line(key: &Path) -> String {
+    std::fs::read_to_string(format!("{}.pub", key.display())).unwrap().trim().to_owned()
+}
+
+/// The `SHA256:…` fingerprint of a key pair, as ssh-keygen prints it.
+fn fingerprint(w: &World, key: &Path) -> String {
+    let out = w.command("ssh-keygen").arg("-lf").arg(format!("{}.pub", key.display())).output().unwrap();
+    Run::from(out).expect(0).stdout.split_whitespace().nth(1).unwrap().to_owned()
+}
+
+/// Checks HEAD is attested, verifies, and was signed by `key`.
+#[track_caller]
+fn signed_by(w: &World, key: &Path) {
+    let r = w.avow(["verify", "base..HEAD", "--format", "json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["commits"][0]["signer"]["fingerprint"], fingerprint(w, key).as_str(), "{}", r.stdout);
+}
+
+#[test]
+fn user_signing_key_as_a_private_key_path() {
+    let w = configured(&[("gpg.format", "ssh")]);
+    w.git(["config", "user.signingKey", w.key.to_str().unwrap()]);
+    commit_with(&w, None, "a.txt").expect(0);
+    signed_by(&w, &w.key);
+}
+
+#[test]
+fn user_signing_key_as_a_public_key_path_uses_the_private_key_beside_it() {
+    let w = configured(&[("gpg.format", "ssh")]);
+    w.git(["config", "user.signingKey", &format!("{}.pub", w.key.display())]);
+    commit_with(&w, None, "a.txt").expect(0);
+    signed_by(&w, &w.key);
+}
+
+#[test]
+fn user_signing_key_as_a_public_key_path_uses_the_agent_when_it_holds_the_key() {
+    let w = configured(&[("gpg.format", "ssh")]);
+    let agent = Agent::start(&w);
+    agent.add(&w, &w.key);
+    // Only the public half stays on disk: the agent must do the signing.
+    let public = w.scratch().join("only-public.pub");
+    std::fs::copy(format!("{}.pub", w.key.display()), &public).unwrap();
+    std::fs::remove_file(&w.key).unwrap();
+    w.git(["config", "user.signingKey", public.to_str().unwrap()]);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &public.with_extension(""));
+}
+
+#[test]
+fn user_signing_key_as_a_literal_key_signs_through_a_real_agent() {
+    let w = configured(&[("gpg.format", "ssh")]);
+    let agent = Agent::start(&w);
+    agent.add(&w, &w.key);
+    let line = public_line(&w.key);
+    let key = w.key.clone();
+    std::fs::copy(format!("{}.pub", key.display()), w.scratch().join("kept.pub")).unwrap();
+    std::fs::remove_file(&key).unwrap();
+    w.git(["config", "user.signingKey", &format!("key::{line}")]);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.scratch().join("kept"));
+}
+
+#[test]
+fn a_literal_key_without_an_agent_or_not_in_it_refuses_the_commit_with_a_hint() {
+    let w = configured(&[("gpg.format", "ssh")]);
+    let line = public_line(&w.key);
+    w.git(["config", "user.signingKey", &format!("key::{line}")]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let hint = "hint: fix the key or the setting (`git config user.signingKey ~/.ssh/KEY`); `git avow doctor` checks the set-up";
+    let r = commit_with(&w, None, "a.txt").expect(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: cannot use the key from user.signingKey (key::{line}): no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or set avow.signingKey to a private key file\n{hint}\n"
+        )
+    );
+    let agent = Agent::start(&w);
+    let r = commit_with(&w, Some(&agent), "a.txt").expect(1);
+    let fpr = fingerprint(&w, &w.key);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: cannot use the key from user.signingKey (key::{line}): the ssh-agent does not hold the key {fpr}; add it with ssh-add and the path of its private key\n{hint}\n"
+        )
+    );
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "no commit was made");
+}
+
+#[test]
+fn default_key_command_names_the_agent_key() {
+    let w = configured(&[("gpg.format", "ssh"), ("gpg.ssh.defaultKeyCommand", "ssh-add -L")]);
+    let agent = Agent::start(&w);
+    let other = w.keygen("other");
+    // The agent holds two keys; `ssh-add -L` lists Alice's first.
+    agent.add(&w, &w.key);
+    agent.add(&w, &other);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.key);
+}
+
+#[test]
+fn the_agents_first_ed25519_key_is_used_when_nothing_is_configured() {
+    let w = configured(&[]);
+    let agent = Agent::start(&w);
+    agent.add(&w, &w.key);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.key);
+}
+
+#[test]
+fn user_signing_key_is_ignored_unless_gpg_format_is_ssh() {
+    // An OpenPGP key id is not an SSH key: with nothing else to use, the
+    // hook says so instead of misreading it.
+    let w = configured(&[("user.signingKey", "0xDEADBEEF")]);
+    let r = commit_with(&w, None, "a.txt").expect(1);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)\n\
+         hint: create one with `ssh-keygen -t ed25519` or point to yours with `git config avow.signingKey ~/.ssh/KEY`\n"
+    );
+}

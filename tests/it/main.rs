@@ -9,6 +9,7 @@ mod errors;
 mod history;
 mod interop;
 mod keyring;
+mod odd_repos;
 mod policy;
 mod report;
 mod tamper;

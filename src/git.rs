@@ -10,10 +10,41 @@ use crate::error::{CliError, Result};
 /// inside hooks), otherwise discovered from the current directory.
 pub fn open_repo() -> Result<Repository> {
     Repository::open_from_env().map_err(|_| {
+        if let Some(err) = unsupported_object_format() {
+            return err;
+        }
         let cwd = std::env::current_dir().map_or_else(|_| "the current directory".into(), |p| p.display().to_string());
         CliError::new(format!("not a git repository: {cwd}"))
             .hint("run this inside a git repository (or create one with `git init`)")
     })
+}
+
+/// The error for a repository libgit2 could not open because it uses an
+/// object format other than SHA-1 (`git init --object-format=sha256`):
+/// this build of libgit2 reads SHA-1 repositories only.
+fn unsupported_object_format() -> Option<CliError> {
+    let git_dir = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => Repository::discover_path(std::env::current_dir().ok()?, std::iter::empty::<&Path>()).ok()?,
+    };
+    // A linked worktree's config lives in the common directory.
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .ok()
+        .map_or_else(|| git_dir.clone(), |c| git_dir.join(c.trim()));
+    let config = git2::Config::open(&common.join("config")).ok()?;
+    let format = config.get_string("extensions.objectFormat").ok()?;
+    if format.eq_ignore_ascii_case("sha1") {
+        return None;
+    }
+    let shown = git_dir.to_string_lossy();
+    let shown = shown.strip_suffix('/').unwrap_or(&shown);
+    Some(
+        CliError::new(format!(
+            "{shown} uses the {} object format (extensions.objectFormat = {format}), which avow does not support yet",
+            format.to_ascii_uppercase().replace("SHA", "SHA-")
+        ))
+        .hint("avow works in SHA-1 repositories; see docs/odd-repositories.md"),
+    )
 }
 
 /// The work tree, or an error for a bare repository.

@@ -6,6 +6,7 @@ mod cmd;
 mod error;
 mod git;
 mod keys;
+mod message;
 mod output;
 mod tty;
 

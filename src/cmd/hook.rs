@@ -23,6 +23,7 @@ use git2::Repository;
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::keys;
+use crate::message::MessageFile;
 use crate::tty::Tty;
 
 /// Run by git hooks; you do not normally call these yourself.
@@ -66,28 +67,21 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
     }
 }
 
-fn read_message(file: &Path) -> Result<String> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        CliError::new(format!("cannot read the commit message file {}: {e}", file.display()))
-            .hint("git passes this file to the hook; run the hook through git")
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        CliError::new(format!("the commit message in {} is not UTF-8", file.display())).hint(
-            "avow signs text: write the message in UTF-8 (i18n.commitEncoding is not supported for attested commits)",
-        )
-    })
-}
-
 /// Replaces `file` with `contents` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the original.
 pub fn write_atomically(file: &Path, contents: &str) -> Result<()> {
+    write_bytes_atomically(file, contents.as_bytes())
+}
+
+/// [`write_atomically`] for bytes (a message in a non-UTF-8 commit encoding).
+pub fn write_bytes_atomically(file: &Path, contents: &[u8]) -> Result<()> {
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| {
         CliError::new(format!("cannot write the commit message file {}: {e}", file.display()))
             .hint("check the permissions of the .git directory")
     };
     let mut tmp = tempfile::Builder::new().prefix(".avow-msg").tempfile_in(dir).map_err(fail)?;
-    tmp.write_all(contents.as_bytes()).map_err(fail)?;
+    tmp.write_all(contents).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(file).map_err(|e| fail(e.error))?;
     Ok(())
@@ -283,7 +277,8 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);
     }
-    let text = read_message(file)?;
+    let message = MessageFile::read(file, &cfg)?;
+    let text = message.text.clone();
     let opts = ParseOptions { comment_prefix: cfg.comment_prefix(), no_divider: false };
     let subject = trailer::subject(&text, &opts, true);
     if subject.is_empty() {
@@ -405,7 +400,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     additions.push(Trailer::new(SIGNATURE, SignatureTrailer::new(&payload, signature.to_base64()).to_string()));
     let new_text =
         trailer::rewrite(&text, &opts, |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE)), &additions);
-    write_atomically(file, &new_text)?;
+    message.write(&new_text)?;
     Ok(Outcome::Ok)
 }
 
@@ -436,7 +431,8 @@ fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> 
     if matches!(cfg.get("commit.cleanup").as_deref(), Some("verbatim" | "whitespace")) {
         return Ok(Outcome::Ok);
     }
-    let text = read_message(file)?;
+    let message = MessageFile::read(file, &cfg)?;
+    let text = message.text.clone();
     let prefix = cfg.comment_prefix();
     let opts = ParseOptions { comment_prefix: prefix.clone(), no_divider: false };
     if trailer::parse(&text, &opts).iter().any(|t| t.is(AUTHORSHIP)) {
@@ -461,7 +457,11 @@ fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> 
     }
     new_text.push_str(&guidance);
     new_text.push_str(&text[at..]);
-    write_atomically(file, &new_text)?;
+    if !message.can_write(&new_text) {
+        // The guidance is a courtesy; never fail a commit over it.
+        return Ok(Outcome::Ok);
+    }
+    message.write(&new_text)?;
     Ok(Outcome::Ok)
 }
 

@@ -12,6 +12,7 @@ mod history;
 mod hooks_install;
 mod interop;
 mod keyring;
+mod odd_repos;
 mod policy;
 mod pre_commit_framework;
 mod pre_push;

@@ -4,5 +4,6 @@
 #![deny(missing_docs)]
 
 pub mod attestation;
+pub mod encoding;
 pub mod payload;
 pub mod trailer;

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use avow_core::attestation::Statement;
+use avow_core::encoding::Encoding;
 use avow_core::trailer::{self, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use git2::{Commit, Diff, DiffOptions, Oid, Repository, Tree};
@@ -89,16 +90,27 @@ fn ident(sig: &git2::Signature<'_>) -> Ident {
     }
 }
 
-/// The message of a commit as text, or `None` when it is not UTF-8 (an
-/// attestation binds text, so such a commit cannot carry one).
+/// The message of a commit as text, decoded by its `encoding` header
+/// (UTF-8 without one), or `None` when avow cannot read it: bytes invalid
+/// in the declared encoding, or an encoding avow does not support (see
+/// [`avow_core::encoding`]). An attestation binds text, so such a commit
+/// cannot carry one.
 pub fn message_text(commit: &Commit<'_>) -> Option<String> {
-    let raw = commit.message_raw_bytes();
-    match commit.message_encoding().ok().flatten() {
-        None => std::str::from_utf8(raw).ok().map(str::to_owned),
-        Some(enc) if enc.eq_ignore_ascii_case("utf-8") || enc.eq_ignore_ascii_case("utf8") => {
-            std::str::from_utf8(raw).ok().map(str::to_owned)
-        }
+    let encoding = match commit.message_encoding().ok().flatten() {
+        None => Encoding::Utf8,
+        Some(label) => Encoding::from_label(label)?,
+    };
+    encoding.decode(commit.message_raw_bytes())
+}
+
+/// The encoding label a commit declares when avow cannot decode its
+/// message with it (for messages); `None` when the message is readable or
+/// declares no encoding.
+pub fn unreadable_encoding(commit: &Commit<'_>) -> Option<String> {
+    let label = commit.message_encoding().ok().flatten()?;
+    match Encoding::from_label(label) {
         Some(_) => None,
+        None => Some(label.to_owned()),
     }
 }
 

@@ -215,10 +215,13 @@ impl<'t> Verifier<'t> {
             ));
         }
         if non_utf8 {
-            report.findings.push(deny(
-                "message.encoding",
-                "the commit message is not UTF-8, so it cannot carry an attestation; re-commit it as UTF-8".into(),
-            ));
+            let message = match commit::unreadable_encoding(c) {
+                Some(label) => format!(
+                    "the commit message is in {label}, which avow cannot read (UTF-8 and ISO-8859-1 are supported), so it cannot carry an attestation; re-commit it as UTF-8"
+                ),
+                None => "the commit message is not valid in its encoding, so it cannot carry an attestation; re-commit it as UTF-8".into(),
+            };
+            report.findings.push(deny("message.encoding", message));
         }
         self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
         self.check_avow_change(&facts, &mut report);

@@ -1,0 +1,526 @@
+//! Odd repositories: every shape of history, content and layout avow must
+//! handle, each built with real git, attested through the real hooks and
+//! checked with the real `git avow verify` / `show` / `report`.
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// Replaces every commit id (12 to 64 hex digits standing alone) with `ID`,
+/// so whole outputs can be compared although signing times (and so commit
+/// ids) differ from run to run.
+fn mask_ids(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.len() >= 12 && word.len() <= 64 && word.bytes().all(|b| b.is_ascii_hexdigit()) {
+            out.push_str("ID");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// git's own patch-id of a commit against its first parent (the empty tree
+/// for a root commit), by the command docs/payload.md defines.
+fn git_patch_id(w: &World, rev: &str) -> Option<String> {
+    let parents = w.git(["rev-list", "--parents", "-n", "1", rev]);
+    let commit = parents.split(' ').next().unwrap().to_owned();
+    let diff = match parents.split(' ').nth(1) {
+        Some(parent) => {
+            w.git_stdin(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", parent, &commit], b"")
+        }
+        None => w.git_stdin(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", &commit], b""),
+    };
+    let out = w.git_stdin(["patch-id", "--stable"], &diff);
+    String::from_utf8(out).unwrap().split_whitespace().next().map(str::to_owned)
+}
+
+/// `git avow show REV --format json` (trusting `base`), parsed.
+fn show_json(w: &World, rev: &str) -> serde_json::Value {
+    let r = w.avow(["show", rev, "--trust", "base", "--format", "json"]).expect(0);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// avow's patch-id agrees with git's, and the signed `p=` is that patch-id.
+#[track_caller]
+fn patch_id_agrees(w: &World, rev: &str) -> Option<String> {
+    let shown = show_json(w, rev);
+    let ours = shown["patch_id"].as_str().map(str::to_owned);
+    assert_eq!(ours, git_patch_id(w, rev), "patch-id of {rev}");
+    let signed = shown["signature"].as_str().unwrap().split(' ').find_map(|f| f.strip_prefix("p=")).unwrap().to_owned();
+    assert_eq!(signed, ours.clone().unwrap_or_else(|| "none".into()), "signed patch-id of {rev}");
+    ours
+}
+
+/// `git commit` of what is staged with a human statement, through the
+/// hooks; `extra` arguments come first.
+fn commit_human(w: &World, extra: &[&str], subject: &str, rationale: &str) -> Run {
+    let rationale = format!("Rationale: {rationale}");
+    let mut args = extra.to_vec();
+    args.extend(["-m", subject, "--trailer", "Authorship: human", "--trailer", &rationale]);
+    w.commit(&args)
+}
+
+/// Commits what is staged with a human statement, through the hooks.
+fn attest_staged(w: &World, subject: &str) {
+    commit_human(w, &[], subject, &format!("{subject}; the odd-repository suite checks that avow attests it."))
+        .expect(0);
+}
+
+/// `git -C DIR ARGS` with the hooks on and no terminal.
+fn git_at(w: &World, dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["-C", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    w.git_notty(all)
+}
+
+/// The error and hint lines git-avow printed.
+fn error_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.starts_with("git-avow:") || l.starts_with("hint:")).collect()
+}
+
+/// The human verify output for `range`, ids masked.
+fn verify_masked(w: &World, range: &str, code: i32) -> String {
+    mask_ids(&w.verify(range).expect(code).stdout)
+}
+
+fn ok_line(subject: &str) -> String {
+    format!("ok      ID  {subject}  [human, {AUTHOR_NAME} <{AUTHOR_EMAIL}>]\n")
+}
+
+#[test]
+fn root_commit_is_attested_and_verified_against_the_empty_tree() {
+    let w = World::adopted("disclose");
+    assert_eq!(w.git(["rev-list", "--count", "base"]), "1", "base is a root commit");
+    assert!(patch_id_agrees(&w, "base").is_some());
+    let r = w.avow(["verify", "base", "--trust", "base"]).expect(0);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        format!("{}avow: 1 commit: 1 accepted, 0 rejected (range base, trust base)\n", ok_line("Adopt avow"))
+    );
+}
+
+#[test]
+fn empty_commit_signs_patch_id_none() {
+    let w = World::adopted("disclose");
+    let why = "The release is cut from here; an empty commit marks the decision in history.";
+    commit_human(&w, &["--allow-empty"], "Record the release decision", why).expect(0);
+    assert_eq!(patch_id_agrees(&w, "HEAD"), None);
+    assert_eq!(
+        verify_masked(&w, "base..HEAD", 0),
+        format!(
+            "{}avow: 1 commit: 1 accepted, 0 rejected (range base..HEAD, trust base)\n",
+            ok_line("Record the release decision")
+        )
+    );
+    // The same empty statement cannot be moved onto a commit with a change.
+    let msg = w.message("HEAD");
+    w.write("a.txt", "a change\n");
+    w.git(["add", "-A"]);
+    let f = w.scratch().join("copied");
+    std::fs::write(&f, msg).unwrap();
+    w.git(["commit", "-q", "--no-verify", "-F", f.to_str().unwrap()]);
+    let r = w.verify("HEAD~1..HEAD").expect(1);
+    assert!(mask_ids(&r.stdout).starts_with("FAIL    ID  Record the release decision\n"), "{}", r.stdout);
+}
+
+#[test]
+fn octopus_merge_is_attested_when_the_policy_requires_merges() {
+    let w = World::adopted("disclose");
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    w.write(".avow/policy.toml", policy.replace("merges = \"skip\"", "merges = \"require\""));
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Require attested merges");
+    // The new policy is the trust base from here on.
+    w.git(["tag", "-f", "base"]);
+    for branch in ["one", "two", "three"] {
+        w.git(["checkout", "-q", "-b", branch, "base"]);
+        w.write(&format!("{branch}.txt"), format!("{branch}\n"));
+        w.git(["add", "-A"]);
+        attest_staged(&w, &format!("Add {branch}"));
+    }
+    w.git(["checkout", "-q", "main"]);
+    w.write("main.txt", "main\n");
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Add main");
+    // git merge takes no --trailer: stop before committing, then commit
+    // the merge with the statement (the hooks run on both paths).
+    w.git_notty(["merge", "-q", "--no-ff", "--no-commit", "one", "two", "three"]).expect(0);
+    attest_staged(&w, "Merge one, two and three");
+    assert_eq!(w.git(["rev-list", "--parents", "-n", "1", "HEAD"]).split(' ').count(), 5, "an octopus merge");
+    assert!(patch_id_agrees(&w, "HEAD").is_some(), "first-parent diff of an octopus");
+    let out = verify_masked(&w, "base..HEAD", 0);
+    assert!(out.ends_with("avow: 5 commits: 5 accepted, 0 rejected (range base..HEAD, trust base)\n"), "{out}");
+    assert!(out.contains(&ok_line("Merge one, two and three")), "{out}");
+}
+
+#[test]
+fn binary_files_renames_and_mode_changes_agree_with_git() {
+    let w = World::adopted("disclose");
+    let mut image: Vec<u8> = (0..4096u32).map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()[1]).collect();
+    image[0] = 0;
+    w.write("assets/logo.png", &image);
+    w.write("tools/build.sh", "#!/bin/sh\necho build\n");
+    w.write("docs/guide.txt", (1..=40).map(|i| format!("guide line {i}")).collect::<Vec<_>>().join("\n") + "\n");
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Add the logo, a build script and the guide");
+    assert!(patch_id_agrees(&w, "HEAD").is_some());
+
+    image[2000] ^= 0xff;
+    w.write("assets/logo.png", &image);
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Touch up one pixel of the logo");
+    let one_byte = patch_id_agrees(&w, "HEAD");
+
+    w.git(["mv", "docs/guide.txt", "docs/handbook.txt"]);
+    attest_staged(&w, "Rename the guide to handbook");
+    patch_id_agrees(&w, "HEAD");
+
+    w.git(["update-index", "--chmod=+x", "tools/build.sh"]);
+    attest_staged(&w, "Make the build script executable");
+    patch_id_agrees(&w, "HEAD");
+
+    w.git(["mv", "assets/logo.png", "assets/logo-old.png"]);
+    w.write("assets/logo-old.png", b"\0\x01\x02 replaced binary\n");
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Rename the logo and replace its bytes");
+    assert_ne!(patch_id_agrees(&w, "HEAD"), one_byte);
+
+    let out = verify_masked(&w, "base..HEAD", 0);
+    assert!(out.ends_with("avow: 5 commits: 5 accepted, 0 rejected (range base..HEAD, trust base)\n"), "{out}");
+    // Recomputing every patch-id (no tree-binding shortcut) agrees.
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+    // A rebase onto other work keeps binary, rename and mode changes valid.
+    w.git(["checkout", "-q", "-b", "other", "base"]);
+    w.write("unrelated.txt", "elsewhere\n");
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Unrelated work");
+    w.git(["checkout", "-q", "main"]);
+    w.git(["rebase", "-q", "other"]);
+    let out = verify_masked(&w, "other..HEAD", 0);
+    assert!(out.ends_with("avow: 5 commits: 5 accepted, 0 rejected (range other..HEAD, trust other)\n"), "{out}");
+}
+
+#[test]
+fn symlinks_are_attested_as_git_sees_them() {
+    let w = World::adopted("disclose");
+    w.write("target.txt", "t\n");
+    std::os::unix::fs::symlink("target.txt", w.path().join("link")).unwrap();
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Add a link to the target");
+    patch_id_agrees(&w, "HEAD");
+    std::fs::remove_file(w.path().join("link")).unwrap();
+    std::os::unix::fs::symlink("elsewhere.txt", w.path().join("link")).unwrap();
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Point the link elsewhere");
+    patch_id_agrees(&w, "HEAD");
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn submodule_bumps_are_attested_and_a_different_bump_is_not() {
+    let w = World::adopted("disclose");
+    // A real submodule repository, cloned in through `git submodule add`.
+    let lib = TestRepo::new();
+    lib.write("lib.c", "int lib(void) { return 1; }\n");
+    let first = lib.commit_all("lib v1");
+    lib.write("lib.c", "int lib(void) { return 2; }\n");
+    let second = lib.commit_all("lib v2");
+    let url = lib.path().display().to_string();
+    w.git(["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "vendor/lib"]);
+    w.git(["-C", "vendor/lib", "checkout", "-q", &first]);
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Vendor the lib at v1");
+    patch_id_agrees(&w, "HEAD");
+    w.git(["-C", "vendor/lib", "checkout", "-q", &second]);
+    w.git(["add", "vendor/lib"]);
+    attest_staged(&w, "Bump the lib to v2");
+    let bump = patch_id_agrees(&w, "HEAD");
+    assert!(bump.is_some());
+    w.verify("base..HEAD").expect(0);
+    // The same statement on a bump to another commit: the gitlink is bound.
+    let msg = w.message("HEAD");
+    w.git(["reset", "-q", "--soft", "HEAD~1"]);
+    w.git(["update-index", "--cacheinfo", &format!("160000,{},vendor/lib", "3".repeat(40))]);
+    let f = w.scratch().join("bump");
+    std::fs::write(&f, msg).unwrap();
+    w.git(["commit", "-q", "--no-verify", "-F", f.to_str().unwrap()]);
+    let r = w.verify("HEAD~1..HEAD").expect(1);
+    assert!(r.stdout.contains("[attestation.change]"), "{}", r.stdout);
+}
+
+#[test]
+fn linked_worktree_runs_the_hooks_and_verifies() {
+    let w = World::adopted("disclose");
+    let wt = w.scratch().join("wt");
+    w.git(["worktree", "add", "-q", "-b", "topic", wt.to_str().unwrap()]);
+    std::fs::write(wt.join("topic.txt"), "from the worktree\n").unwrap();
+    let in_wt = |args: &[&str]| git_at(&w, &wt, args);
+    in_wt(&["add", "-A"]).expect(0);
+    // Unattested: the hook (installed in the common .git/hooks) refuses.
+    let r = in_wt(&["commit", "-q", "-m", "Work in a worktree"]).expect(1);
+    assert!(r.stderr.contains("commit refused: the message lacks"), "{}", r.stderr);
+    in_wt(&[
+        "commit",
+        "-q",
+        "-m",
+        "Work in a worktree",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Linked worktrees share hooks and objects; the commit is attested all the same.",
+    ])
+    .expect(0);
+    let r = w.avow_in(&wt, ["verify", "base..HEAD"]).expect(0);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        format!(
+            "{}avow: 1 commit: 1 accepted, 0 rejected (range base..HEAD, trust base)\n",
+            ok_line("Work in a worktree")
+        )
+    );
+    // Amending in the worktree re-attests against the right parent.
+    std::fs::write(wt.join("topic.txt"), "from the worktree, amended\n").unwrap();
+    in_wt(&["add", "-A"]).expect(0);
+    in_wt(&["commit", "-q", "--amend", "--no-edit"]).expect(0);
+    w.avow_in(&wt, ["verify", "base..HEAD"]).expect(0);
+    // The main work tree sees the worktree's branch too.
+    w.verify("base..topic").expect(0);
+}
+
+#[test]
+fn bare_clone_verifies_shows_and_reports() {
+    let w = World::adopted("disclose");
+    w.change("src/lib.rs", "pub fn answer() -> u32 { 42 }\n", "Add the answer");
+    w.change("src/lib.rs", "pub fn answer() -> u32 { 43 }\n", "Change the answer");
+    let bare = w.scratch().join("mirror.git");
+    w.git(["clone", "-q", "--bare", w.path().to_str().unwrap(), bare.to_str().unwrap()]);
+    let r = w.avow_in(&bare, ["verify", "base..main"]).expect(0);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        format!(
+            "{}{}avow: 2 commits: 2 accepted, 0 rejected (range base..main, trust base)\n",
+            ok_line("Add the answer"),
+            ok_line("Change the answer")
+        )
+    );
+    let shown = w.avow_in(&bare, ["show", "main", "--format", "json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["patch_id"].as_str().map(str::to_owned), git_patch_id(&w, "main"));
+    w.avow_in(&bare, ["report", "base..main"]).expect(0);
+    // A tampered commit pushed to the bare repository is caught there.
+    w.tamper_message(|m| m.replace("Change the answer", "Change the answer again"));
+    w.git(["push", "-q", "--force", bare.to_str().unwrap(), "main"]);
+    let r = w.avow_in(&bare, ["verify", "base..main"]).expect(1);
+    assert!(r.stdout.contains("1 accepted, 1 rejected"), "{}", r.stdout);
+}
+
+#[test]
+fn crlf_message_written_verbatim_is_attested_and_keeps_its_line_endings() {
+    let w = World::adopted("disclose");
+    w.write("crlf.txt", "x\n");
+    w.git(["add", "-A"]);
+    // A Windows editor's message file, kept as is by --cleanup=verbatim.
+    let msg = "Handle Windows line endings\r\n\r\nThe body, written on Windows.\r\n\r\nAuthorship: human\r\n\
+               Rationale: Messages written with CRLF line endings must attest like any other.\r\n";
+    let f = w.scratch().join("crlf-msg");
+    std::fs::write(&f, msg).unwrap();
+    w.commit(&["--cleanup=verbatim", "-F", f.to_str().unwrap()]).expect(0);
+    let raw = String::from_utf8(w.git_stdin(["cat-file", "commit", "HEAD"], b"")).unwrap();
+    let body = raw.split_once("\n\n").unwrap().1;
+    assert!(body.starts_with(msg), "the message is kept: {body:?}");
+    let added = &body[msg.len()..];
+    assert!(added.starts_with(&format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\r\nAvow-Signature: v1 t=")));
+    assert!(added.ends_with("\r\n") && added.matches('\n').count() == 2, "{added:?}");
+    assert_eq!(
+        verify_masked(&w, "base..HEAD", 0),
+        format!(
+            "{}avow: 1 commit: 1 accepted, 0 rejected (range base..HEAD, trust base)\n",
+            ok_line("Handle Windows line endings")
+        )
+    );
+    // git reads the same trailers (values without the carriage return).
+    assert_eq!(w.trailer("HEAD", "Authorship").as_deref(), Some("human"));
+}
+
+#[test]
+fn crlf_message_with_default_cleanup_is_attested() {
+    let w = World::adopted("disclose");
+    w.write("crlf.txt", "x\n");
+    w.git(["add", "-A"]);
+    let msg = "Handle Windows line endings\r\n\r\nAuthorship: human\r\n\
+               Rationale: git strips the carriage returns itself under the default cleanup.\r\n";
+    let f = w.scratch().join("crlf-msg");
+    std::fs::write(&f, msg).unwrap();
+    w.commit(&["-F", f.to_str().unwrap()]).expect(0);
+    w.verify("base..HEAD").expect(0);
+}
+
+/// A repository whose commits are stored in ISO-8859-1.
+fn latin1_world() -> World {
+    let w = World::adopted("disclose");
+    w.git(["config", "i18n.commitEncoding", "ISO-8859-1"]);
+    w
+}
+
+#[test]
+fn latin1_commit_encoding_attests_and_verifies() {
+    let w = latin1_world();
+    w.write("caf\u{e9}.txt", "x\n");
+    w.git(["add", "-A"]);
+    // "Corrige l'accent de café" and a rationale with é, à, ü in Latin-1.
+    let mut msg = b"Corrige l'accent de caf\xe9\n\nAuthorship: human\n".to_vec();
+    msg.extend_from_slice(b"Rationale: Le mot caf\xe9 perdait son accent \xe0 l'affichage; m\xfcsli aussi.\n");
+    let f = w.scratch().join("latin1-msg");
+    std::fs::write(&f, &msg).unwrap();
+    w.commit(&["-F", f.to_str().unwrap()]).expect(0);
+    let raw = w.git_stdin(["cat-file", "commit", "HEAD"], b"");
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("\nencoding ISO-8859-1\n"), "{text}");
+    let body = &raw[raw.windows(2).position(|p| p == b"\n\n").unwrap() + 2..];
+    assert!(body.starts_with(&msg), "the message stays Latin-1, byte for byte: {:?}", String::from_utf8_lossy(body));
+    assert!(std::str::from_utf8(body).is_err(), "not re-encoded to UTF-8");
+    assert_eq!(
+        verify_masked(&w, "base..HEAD", 0),
+        format!(
+            "{}avow: 1 commit: 1 accepted, 0 rejected (range base..HEAD, trust base)\n",
+            ok_line("Corrige l'accent de caf\u{e9}")
+        )
+    );
+    let shown = show_json(&w, "HEAD");
+    assert_eq!(shown["rationale"], "Le mot caf\u{e9} perdait son accent \u{e0} l'affichage; m\u{fc}sli aussi.");
+    assert!(
+        shown["payload"].as_str().unwrap().contains("\nsubject Corrige l'accent de caf\u{e9}\n"),
+        "the payload binds the text, in UTF-8: {}",
+        shown["payload"]
+    );
+    // Editing one Latin-1 byte breaks the signature.
+    let tampered: Vec<u8> = msg.iter().map(|&b| if b == 0xfc { 0xfb } else { b }).collect();
+    let full = w.git_stdin(["log", "-1", "--format=%B", "--encoding=ISO-8859-1"], b"");
+    let mut edited = tampered.clone();
+    edited.extend_from_slice(&full[msg.len()..]);
+    std::fs::write(&f, &edited).unwrap();
+    w.git(["commit", "-q", "--amend", "--no-verify", "--cleanup=verbatim", "-F", f.to_str().unwrap()]);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[signature.invalid]"), "{}", r.stdout);
+}
+
+#[test]
+fn latin1_refuses_a_name_latin1_cannot_write() {
+    let w = latin1_world();
+    w.git(["config", "user.name", "\u{141}ukasz \u{17b}\u{f3}\u{142}w"]);
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = commit_human(&w, &[], "Add a", "A name outside Latin-1 cannot be written into this message.").expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before);
+    assert_eq!(
+        error_lines(&r.stderr).first().copied().unwrap_or_default(),
+        "git-avow: error: the attestation cannot be written in the commit encoding ISO-8859-1 (i18n.commitEncoding): \
+         it contains \u{141}, which ISO-8859-1 cannot represent",
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unsupported_commit_encoding_is_a_clear_error() {
+    let w = World::adopted("disclose");
+    w.git(["config", "i18n.commitEncoding", "Shift_JIS"]);
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    let r = commit_human(&w, &[], "Add a", "An encoding avow cannot read must not be signed blindly.").expect(1);
+    let lines = error_lines(&r.stderr);
+    assert_eq!(
+        lines,
+        [
+            "git-avow: error: the commit encoding Shift_JIS (i18n.commitEncoding) is not supported",
+            "hint: write commit messages in UTF-8 (unset i18n.commitEncoding) or ISO-8859-1",
+        ],
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn non_utf8_message_without_an_encoding_is_a_clear_error() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    let f = w.scratch().join("bytes");
+    std::fs::write(&f, b"Caf\xe9 without a declared encoding\n\nAuthorship: human\nRationale: Latin-1 bytes but git thinks the message is UTF-8.\n").unwrap();
+    let r = w.commit(&["-F", f.to_str().unwrap()]).expect(1);
+    let lines = error_lines(&r.stderr);
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with("git-avow: error: the commit message in ") && lines[0].ends_with(" is not UTF-8"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        lines[1],
+        "hint: write the message in UTF-8, or declare its encoding with `git config i18n.commitEncoding ISO-8859-1`"
+    );
+}
+
+/// A SHA-256 repository with avow's hooks installed; `None` when this git
+/// cannot create one.
+fn sha256_repo() -> Option<(World, std::path::PathBuf)> {
+    let w = World::bare();
+    let dir = w.scratch().join("sha256");
+    let out = w.git_output(["init", "-q", "-b", "main", "--object-format=sha256", dir.to_str().unwrap()]);
+    if !out.status.success() {
+        return None;
+    }
+    Some((w, dir))
+}
+
+#[test]
+fn sha256_repository_is_refused_with_a_clear_error() {
+    let Some((w, dir)) = sha256_repo() else { return };
+    let git_in = |args: &[&str]| git_at(&w, &dir, args);
+    git_in(&["config", "user.name", AUTHOR_NAME]).expect(0);
+    git_in(&["config", "user.email", AUTHOR_EMAIL]).expect(0);
+    std::fs::write(dir.join("a.txt"), "a\n").unwrap();
+    git_in(&["add", "-A"]).expect(0);
+    git_in(&["commit", "-q", "--no-verify", "-m", "First"]).expect(0);
+    let expected = format!(
+        "git-avow: error: {} uses the SHA-256 object format (extensions.objectFormat = sha256), which avow does not support yet\n\
+         hint: avow works in SHA-1 repositories; see docs/odd-repositories.md\n",
+        dir.join(".git").display()
+    );
+    for args in [
+        &["verify", "HEAD", "--trust", "HEAD"][..],
+        &["show", "HEAD"],
+        &["report", "HEAD", "--trust", "HEAD"],
+        &["install"],
+        &["init"],
+    ] {
+        let r = w.avow_in(&dir, args).expect(2);
+        assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", expected.as_str()), "{args:?}");
+    }
+    // The hook, called the way git calls it, refuses the same way.
+    let msg = dir.join(".git/COMMIT_EDITMSG");
+    std::fs::write(&msg, "Second\n\nAuthorship: human\nRationale: A hook in a SHA-256 repository.\n").unwrap();
+    let r = w.avow_in(&dir, ["hook", "commit-msg", msg.to_str().unwrap()]).expect(2);
+    assert_eq!(r.stderr, expected);
+    // A bare SHA-256 repository too.
+    let bare = w.scratch().join("sha256.git");
+    w.git(["clone", "-q", "--bare", dir.to_str().unwrap(), bare.to_str().unwrap()]);
+    let r = w.avow_in(&bare, ["verify", "HEAD", "--trust", "HEAD"]).expect(2);
+    assert!(r.stderr.starts_with(&format!("git-avow: error: {} uses the SHA-256", bare.display())), "{}", r.stderr);
+    assert!(Path::new(&bare).join("objects").is_dir());
+}

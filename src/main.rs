@@ -7,6 +7,8 @@ mod error;
 mod git;
 mod keys;
 mod output;
+mod progress;
+mod shallow;
 mod tty;
 
 use std::process::ExitCode;

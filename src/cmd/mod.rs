@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
+pub mod completions;
 pub mod demo;
 pub mod hook;
 pub mod init;
 pub mod install;
 pub mod keyring;
+pub mod man;
 pub mod report;
 pub mod show;
 pub mod verify;

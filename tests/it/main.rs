@@ -13,4 +13,5 @@ mod interop;
 mod keyring;
 mod policy;
 mod report;
+mod shallow;
 mod tamper;

@@ -12,6 +12,7 @@ mod history;
 mod interop;
 mod keyring;
 mod policy;
+mod polish;
 mod report;
 mod shallow;
 mod tamper;

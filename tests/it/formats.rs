@@ -11,7 +11,7 @@ use crate::policy::adopt;
 use crate::support::*;
 
 /// The history every golden shows, trusted base tagged `trusted`.
-fn history() -> World {
+pub fn history() -> World {
     let w = adopt("disclose", Some("version = 1\n\n[size]\nmax-lines = 4\naction = \"warn\"\n"));
     w.change("src/parse.rs", "fn parse() {}\n", "Fix the parser's off-by-one");
     w.change("src/big.rs", "a\nb\nc\nd\ne\nf\n", "Add the lookup table");

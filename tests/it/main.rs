@@ -6,6 +6,7 @@ mod support;
 
 mod amend;
 mod attest;
+mod ci;
 mod errors;
 mod formats;
 mod history;

@@ -9,7 +9,7 @@ use crate::golden::normalise;
 use crate::support::*;
 
 /// Runs git in `dir` (hermetic); panics when it fails.
-fn git_in(w: &World, dir: &Path, args: &[&str]) {
+pub fn git_in(w: &World, dir: &Path, args: &[&str]) {
     let out = w.command("git").args(args).current_dir(dir).output().expect("run git");
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }

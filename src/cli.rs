@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::cmd;
 use crate::error::{self, CliError};
+use crate::output;
 
 /// avow: make a named, key-holding person stand behind each commit.
 ///
@@ -22,6 +23,13 @@ use crate::error::{self, CliError};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Say less: only failures and the summary (verify), only findings
+    /// (report), only the verdict (show); no progress bar.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say more: signer fingerprints and patch-ids (verify).
+    #[arg(short, long, global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +46,8 @@ enum Command {
     Report(cmd::report::Args),
     Demo(cmd::demo::Args),
     Doctor(cmd::doctor::Args),
+    Completions(cmd::completions::Args),
+    Man(cmd::man::Args),
 }
 
 pub fn run() -> ExitCode {
@@ -53,6 +63,11 @@ pub fn run() -> ExitCode {
             return ExitCode::from(error::ERROR);
         }
     };
+    output::set_verbosity(match (cli.quiet, cli.verbose) {
+        (true, _) => output::Verbosity::Quiet,
+        (false, true) => output::Verbosity::Verbose,
+        (false, false) => output::Verbosity::Normal,
+    });
     let result: Result<error::Outcome, CliError> = match cli.command {
         Command::Init(a) => cmd::init::run(&a),
         Command::Install(a) => cmd::install::install(&a),
@@ -64,6 +79,8 @@ pub fn run() -> ExitCode {
         Command::Report(a) => cmd::report::run(&a),
         Command::Demo(a) => cmd::demo::run(&a),
         Command::Doctor(a) => cmd::doctor::run(&a),
+        Command::Completions(a) => cmd::completions::run(&a),
+        Command::Man(a) => cmd::man::run(&a),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -8,6 +8,8 @@ mod git;
 mod keys;
 mod message;
 mod output;
+mod progress;
+mod shallow;
 mod tty;
 
 use std::process::ExitCode;

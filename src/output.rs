@@ -1,9 +1,15 @@
-//! Rendering verification results: human text and JSON.
+//! Rendering verification results: human text, JSON, GitHub workflow
+//! commands and SARIF; colour and verbosity shared by every command.
+
+pub mod github;
+pub mod sarif;
 
 use std::io::IsTerminal as _;
+use std::sync::OnceLock;
 
 use avow_policy::policy::Severity;
 use avow_policy::text::visible;
+use avow_verify::trust::Trusted;
 use avow_verify::verify::{Report, Verdict};
 use serde_json::{json, Value};
 
@@ -14,11 +20,70 @@ pub enum Format {
     Human,
     /// One JSON document (schema in docs/cli.md).
     Json,
+    /// GitHub Actions workflow commands: an error annotation per rejected
+    /// commit, a warning per policy warning, and a job summary.
+    Github,
+    /// A SARIF 2.1.0 log (for code-scanning tools).
+    Sarif,
 }
 
-/// Whether to colour standard output: a terminal, and `NO_COLOR` unset.
+/// Formats of commands that describe one thing (a commit, the keyring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormat {
+    /// Text for a person at a terminal.
+    Human,
+    /// One JSON document (schema in docs/cli.md).
+    Json,
+}
+
+/// How much the human output says: `--quiet`, default, `--verbose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Verbosity {
+    /// Only what failed, and the summary.
+    Quiet,
+    /// The usual.
+    #[default]
+    Normal,
+    /// Fingerprints, patch-ids and other details.
+    Verbose,
+}
+
+static VERBOSITY: OnceLock<Verbosity> = OnceLock::new();
+
+/// Sets the verbosity for the whole run (once, from the global flags).
+pub fn set_verbosity(v: Verbosity) {
+    let _ = VERBOSITY.set(v);
+}
+
+/// The verbosity the global `--quiet`/`--verbose` flags chose.
+pub fn verbosity() -> Verbosity {
+    VERBOSITY.get().copied().unwrap_or_default()
+}
+
+/// A non-empty environment variable that is not `0`.
+fn env_on(name: &str) -> Option<bool> {
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(|v| v != "0")
+}
+
+/// Whether to colour a stream: `NO_COLOR` (any non-empty value) always
+/// wins; then `CLICOLOR_FORCE` (non-empty, not `0`) forces colour; then
+/// `CLICOLOR=0` turns it off; otherwise colour only on a terminal.
+pub fn colour_for(is_terminal: bool) -> bool {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if env_on("CLICOLOR_FORCE") == Some(true) {
+        return true;
+    }
+    if env_on("CLICOLOR") == Some(false) {
+        return false;
+    }
+    is_terminal
+}
+
+/// Whether to colour standard output.
 pub fn colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    colour_for(std::io::stdout().is_terminal())
 }
 
 /// Wraps `text` in an ANSI colour when `on`.
@@ -45,13 +110,9 @@ pub fn human_commit(r: &Report, colour: bool, verbose: bool) -> String {
         (Verdict::Exempt(_), _) => ("exempt", "2"),
         (Verdict::Skipped(_), _) => ("skip", "2"),
     };
-    // Commit text is the committer's: never let it drive the terminal.
-    let subject = visible(&r.subject);
-    let mut line = format!("{:<6}  {}  {subject}", paint(colour, code, word), short(r.id));
-    if !colour {
-        // keep columns aligned when no escape codes pad the word
-        line = format!("{word:<6}  {}  {subject}", short(r.id));
-    }
+    // Commit text is the committer's: never let it drive the terminal; pad
+    // before painting so that escape codes do not count as width.
+    let mut line = format!("{}  {}  {}", paint(colour, code, &format!("{word:<6}")), short(r.id), visible(&r.subject));
     match (&r.verdict, &r.signer, r.authorship) {
         (Verdict::Accepted, Some(s), Some(a)) => {
             line.push_str(&format!("  [{a}, {} <{}>]", visible(&s.name), visible(&s.email)));
@@ -158,4 +219,55 @@ pub fn json_commit(r: &Report) -> Value {
         "warnings": r.findings.iter().filter(|f| f.severity == Severity::Warn)
             .map(|f| json!({"rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
     })
+}
+
+/// A verified range, as the renderers see it.
+pub struct RangeRun<'a> {
+    /// The range as the user gave it (or the default).
+    pub spec: &'a str,
+    /// Where the keyring and policy came from.
+    pub trusted: &'a Trusted,
+    /// One report per commit, oldest first.
+    pub reports: &'a [Report],
+}
+
+impl RangeRun<'_> {
+    /// The last line of human and GitHub output.
+    pub fn summary_line(&self) -> String {
+        format!("avow: {} (range {}, trust {})\n", Summary::of(self.reports).line(), self.spec, self.trusted.rev)
+    }
+}
+
+/// `verify`'s output in `format`. Human output honours the verbosity:
+/// quiet prints only rejected commits, verbose adds signer fingerprints
+/// and patch-ids; the summary line always ends it.
+pub fn verify(format: Format, run: &RangeRun<'_>, colour: bool, verbosity: Verbosity) -> String {
+    match format {
+        Format::Human => {
+            let mut out = String::new();
+            for r in run.reports {
+                if verbosity == Verbosity::Quiet && r.verdict != Verdict::Rejected {
+                    continue;
+                }
+                out.push_str(&human_commit(r, colour, verbosity == Verbosity::Verbose));
+            }
+            out.push_str(&run.summary_line());
+            out
+        }
+        Format::Json => {
+            let summary = Summary::of(run.reports);
+            let doc = json!({
+                "range": run.spec,
+                "trust": { "rev": run.trusted.rev, "commit": run.trusted.commit.to_string() },
+                "ok": summary.rejected == 0,
+                "summary": summary.json(),
+                "commits": run.reports.iter().map(json_commit).collect::<Vec<_>>(),
+            });
+            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Github => github::verify(run),
+        Format::Sarif => sarif::verify(run),
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, workdir};
-use crate::output::Format;
+use crate::output::TextFormat;
 
 /// Manage `.avow/keyring.toml`.
 #[derive(Debug, Subcommand)]
@@ -58,8 +58,8 @@ pub enum KeyringCommand {
     /// List people, keys and each key's state.
     List {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+        format: TextFormat,
     },
     /// Write the keyring as an OpenSSH `allowed_signers` file.
     Export {
@@ -163,7 +163,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let k = load(&path)?;
             let now = Utc::now();
             match format {
-                Format::Human => {
+                TextFormat::Human => {
                     for p in &k.people {
                         println!("{} <{}> ({})", p.name, p.email, p.role);
                         for key in &p.keys {
@@ -171,7 +171,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                         }
                     }
                 }
-                Format::Json => {
+                TextFormat::Json => {
                     let people: Vec<_> = k
                         .people
                         .iter()

@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
+pub mod completions;
 pub mod demo;
 pub mod doctor;
 pub mod hook;
 pub mod init;
 pub mod install;
 pub mod keyring;
+pub mod man;
 pub mod pre_push;
 pub mod report;
 pub mod show;

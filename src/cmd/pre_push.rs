@@ -142,7 +142,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
         let commits = new_commits(&repo, tip.id(), &hide)?;
         let base = repo.merge_base(tip.id(), trust).ok();
         let range = Range { base_rev: Some(trust_name.clone()), base, commits };
-        let reports = crate::cmd::verify::verify_range(&repo, &range, &trusted, Options::default())?;
+        let reports = crate::cmd::verify::verify_range(&repo, &range, &trusted, Options::default(), &|| {})?;
         let summary = Summary::of(&reports);
         let mut out = String::new();
         for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use crate::cmd::verify::{prepare, verify_range};
 use crate::error::{Outcome, Result};
 use crate::git::open_repo;
-use crate::output::{colour, paint, short};
+use crate::output::{self, colour, github, paint, short, Verbosity};
+use crate::progress::Progress;
 
 /// Report signals of autonomous generation and identity continuity.
 ///
@@ -21,9 +22,9 @@ use crate::output::{colour, paint, short};
 /// change, the quality of its rationale, and whether its attestation
 /// verifies. For every contributor: their first attested commit in the
 /// repository, their key's age and rotations, and bursts of large commits.
-/// The most important findings come first. Exit 0 whenever a report could
-/// be made, whatever it says; 2 on errors. docs/signals.md describes every
-/// signal.
+/// The most important findings come first; `--quiet` prints only them.
+/// Exit 0 whenever a report could be made, whatever it says; 2 on errors.
+/// docs/signals.md describes every signal.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The commits: `BASE..TIP`, or one revision (it and its ancestors;
@@ -46,17 +47,24 @@ pub enum ReportFormat {
     Json,
     /// Markdown to paste into a pull-request comment.
     Markdown,
+    /// GitHub Actions workflow commands: a `::warning` per finding, and a
+    /// job summary (the Markdown report) when `GITHUB_STEP_SUMMARY` is set.
+    Github,
+    /// A SARIF 2.1.0 log with one warning per finding.
+    Sarif,
 }
 
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
     let options = Options { keep_facts: true, count_lines: true, ..Options::default() };
-    let reports = verify_range(&repo, &range, &trusted, options)?;
+    let progress = Progress::commits(range.commits.len(), "reading");
+    let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
+    drop(progress);
     let branch = tip_branch(&repo, &spec);
     let signals = signals::analyse(&repo, &range, &trusted, &reports, Markers::builtin(), branch.as_deref())?;
     let out = match args.format {
-        ReportFormat::Human => human(&spec, &trusted, &signals, colour()),
+        ReportFormat::Human => human(&spec, &trusted, &signals, colour(), output::verbosity()),
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&to_json(&spec, &trusted, branch.as_deref(), &signals))
                 .unwrap_or_default();
@@ -64,6 +72,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
             s
         }
         ReportFormat::Markdown => markdown(&spec, &trusted, &signals),
+        ReportFormat::Github => {
+            github::append_step_summary(&markdown(&spec, &trusted, &signals))?;
+            github_annotations(&spec, &trusted, &signals)
+        }
+        ReportFormat::Sarif => output::sarif::report(&spec, &trusted, &signals),
     };
     print!("{out}");
     Ok(Outcome::Ok)
@@ -181,7 +194,25 @@ fn history_text(p: &ContributorSignals) -> String {
     format!("{first}; {} before this range", plural(p.earlier_attested, "attested commit", "attested commits"))
 }
 
-fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool) -> String {
+/// `report --format github`: a `::warning` per finding, then one line
+/// saying how many there are.
+fn github_annotations(spec: &str, trusted: &Trusted, s: &Signals) -> String {
+    let mut out = String::new();
+    for f in &s.findings {
+        let (word, _) = label(f.kind);
+        out.push_str(&github::command("warning", &format!("avow report: {word} {}", subject_of(f)), &f.message));
+    }
+    out.push_str(&format!(
+        "avow report: {} in {} (range {spec}, trust {})\n",
+        plural(s.findings.len(), "finding", "findings"),
+        plural(s.commits.len(), "commit", "commits"),
+        trusted.rev
+    ));
+    out
+}
+
+/// The human report; `--quiet` keeps only the findings.
+fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Verbosity) -> String {
     let mut out = format!(
         "avow report: {spec} (trust: {}), {} by {}\n\n",
         trusted.rev,
@@ -204,6 +235,9 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool) -> String {
                 visible(&f.message)
             ));
         }
+    }
+    if verbosity == Verbosity::Quiet {
+        return out;
     }
     if !s.contributors.is_empty() {
         out.push_str("\ncontributors:\n");

@@ -8,14 +8,15 @@ use avow_verify::verify::{Options, Verifier};
 
 use crate::error::{Outcome, Result};
 use crate::git::open_repo;
-use crate::output::{self, Format};
+use crate::output::{self, TextFormat, Verbosity};
 
 /// Show one commit's trailers (as git parses them), patch-id, signed
 /// payload, signature and verdict.
 ///
 /// The verdict uses the keyring and policy at `--trust` (default: the
 /// commit's first parent, as `verify PARENT..COMMIT` would). Exit 1 when
-/// the commit is rejected.
+/// the commit is rejected. With `--quiet`, only the verdict and its
+/// findings.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The commit.
@@ -25,8 +26,8 @@ pub struct Args {
     #[arg(long, value_name = "REV")]
     pub trust: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
 }
 
 pub fn run(args: &Args) -> Result<Outcome> {
@@ -48,12 +49,16 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let options = Options { keep_payload: true, no_fast_path: true, ..Options::default() };
     let report = Verifier::new(&trusted, std::collections::HashSet::new(), options).verify(&repo, &commit)?;
     match args.format {
-        Format::Json => {
+        TextFormat::Json => {
             let mut v = output::json_commit(&report);
             v["trust"] = serde_json::json!(trusted.rev);
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
-        Format::Human => {
+        // Quiet: only the verdict and its findings; otherwise everything.
+        TextFormat::Human if output::verbosity() == Verbosity::Quiet => {
+            print!("{}", output::human_commit(&report, output::colour(), false));
+        }
+        TextFormat::Human => {
             let mut out = format!("commit {}\nsubject {}\n", report.id, visible(&report.subject));
             out.push_str(&format!("author {} <{}>\n", visible(&report.author.name), visible(&report.author.email)));
             out.push_str(&format!("patch-id {}\n", report.patch_id.as_deref().unwrap_or("none")));

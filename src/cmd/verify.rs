@@ -8,11 +8,11 @@ use avow_policy::policy::{Policy, Severity};
 use avow_verify::trust::Trusted;
 use avow_verify::verify::{adoption_exempt, resolve_range, Options, Report, Verdict, Verifier};
 use git2::Repository;
-use serde_json::json;
 
 use crate::error::{CliError, Outcome, Result};
 use crate::git::open_repo;
-use crate::output::{self, Format, Summary};
+use crate::output::{self, github, Format, RangeRun, Summary};
+use crate::progress::Progress;
 
 /// Verify the attestation of every commit in a range.
 ///
@@ -29,15 +29,11 @@ pub struct Args {
     /// Read the keyring and policy from REV instead of the range's base.
     #[arg(long, value_name = "REV")]
     pub trust: Option<String>,
-    /// Output format.
+    /// Output format: `github` writes workflow commands (annotations) and,
+    /// when `GITHUB_STEP_SUMMARY` is set, a job summary; `sarif` a SARIF
+    /// 2.1.0 log.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Print only failures and the summary.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Print signer fingerprints and patch-ids too.
-    #[arg(short, long)]
-    pub verbose: bool,
     /// Recompute every patch-id instead of trusting an unchanged tree
     /// binding (slower; the result is the same).
     #[arg(long)]
@@ -59,7 +55,8 @@ pub fn prepare(
         }
         "@{upstream}..HEAD".to_owned()
     };
-    let range = resolve_range(repo, &spec)?;
+    let range = resolve_range(repo, &spec).map_err(|e| crate::shallow::explain_unknown(repo, e.into()))?;
+    crate::shallow::check(repo, &spec, &range)?;
     let trust_rev = match (trust, &range.base_rev) {
         (Some(t), _) => t.to_owned(),
         (None, Some(base)) => base.clone(),
@@ -81,13 +78,14 @@ pub fn verify_range(
     range: &avow_verify::verify::Range,
     trusted: &Trusted,
     options: Options,
+    progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
     let exempt = match trusted.policy.adoption_since() {
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
     let verifier = Verifier::new(trusted, exempt, options);
-    let mut reports = verifier.verify_all(repo.path(), &range.commits, &|| {})?;
+    let mut reports = verifier.verify_all(repo.path(), &range.commits, progress)?;
     // Range-level: the same person's rationale reused across commits.
     let triples: Vec<(String, String, String)> = reports
         .iter()
@@ -112,33 +110,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
     let options = Options { no_fast_path: args.no_fast_path, ..Options::default() };
-    let reports = verify_range(&repo, &range, &trusted, options)?;
-    let summary = Summary::of(&reports);
-    match args.format {
-        Format::Human => {
-            let colour = output::colour();
-            let mut out = String::new();
-            for r in &reports {
-                if args.quiet && r.verdict != Verdict::Rejected {
-                    continue;
-                }
-                out.push_str(&output::human_commit(r, colour, args.verbose));
-            }
-            out.push_str(&format!("avow: {} (range {spec}, trust {})\n", summary.line(), trusted.rev));
-            print!("{out}");
-        }
-        Format::Json => {
-            let doc = json!({
-                "range": spec,
-                "trust": { "rev": trusted.rev, "commit": trusted.commit.to_string() },
-                "ok": summary.rejected == 0,
-                "summary": summary.json(),
-                "commits": reports.iter().map(output::json_commit).collect::<Vec<_>>(),
-            });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        }
+    let progress = Progress::commits(range.commits.len(), "verifying");
+    let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
+    drop(progress);
+    let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };
+    print!("{}", output::verify(args.format, &run, output::colour(), output::verbosity()));
+    if args.format == Format::Github {
+        github::append_step_summary(&github::verify_summary(&run))?;
     }
-    Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+    Ok(if Summary::of(&reports).rejected == 0 { Outcome::Ok } else { Outcome::Failed })
 }
 
 /// The post-commit self-check: does HEAD's signature match HEAD? Only the

@@ -1,21 +1,26 @@
 //! End-to-end tests: the real `git-avow` binary, real git and real
 //! ssh-keygen, in temporary repositories. One test binary (linked once).
 
+mod golden;
 mod support;
 
 mod amend;
 mod attacks;
 mod attest;
+mod ci;
 mod doctor;
 mod errors;
+mod formats;
 mod history;
 mod hooks_install;
 mod interop;
 mod keyring;
 mod odd_repos;
 mod policy;
+mod polish;
 mod pre_commit_framework;
 mod pre_push;
 mod report;
+mod shallow;
 mod signing_keys;
 mod tamper;

@@ -1,0 +1,81 @@
+//! `git avow man`: manual pages in roff, generated from the clap
+//! definitions (the same text as `--help`).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory as _;
+
+use crate::cli::Cli;
+use crate::error::{CliError, Outcome, Result};
+
+/// Print the git-avow(1) manual page, or write one page per command.
+///
+/// `git avow man | man -l -` reads it now; `git avow man --dir DIR` writes
+/// `git-avow.1` and `git-avow-COMMAND.1` for every command and
+/// subcommand into DIR (e.g. `/usr/local/share/man/man1`), so that `man
+/// git-avow-verify` and `git help avow` work.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write every page into this directory instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Writes bytes to standard output; a closed pipe is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::new(format!("cannot write to standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn render(cmd: clap::Command) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| CliError::new(format!("cannot render the manual page: {e}")))?;
+    Ok(out)
+}
+
+/// Every page: `(file name, roff)`, the command first, then its
+/// subcommands depth-first, named `git-avow-verify`, `git-avow-keyring-add`…
+fn pages(cmd: &clap::Command, name: &str, usage: &str, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
+    let page = cmd.clone().name(name.to_owned()).bin_name(usage.to_owned());
+    out.push((format!("{name}.1"), render(page)?));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        pages(sub, &format!("{name}-{}", sub.get_name()), &format!("{usage} {}", sub.get_name()), out)?;
+    }
+    Ok(())
+}
+
+fn write_pages(dir: &Path) -> Result<Outcome> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut all = Vec::new();
+    pages(&cmd, "git-avow", "git avow", &mut all)?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CliError::new(format!("cannot create {}: {e}", dir.display())).hint("give a writable directory to --dir")
+    })?;
+    for (file, roff) in &all {
+        let path = dir.join(file);
+        std::fs::write(&path, roff).map_err(|e| {
+            CliError::new(format!("cannot write {}: {e}", path.display())).hint("give a writable directory to --dir")
+        })?;
+    }
+    println!("avow: wrote {} manual pages to {}", all.len(), dir.display());
+    Ok(Outcome::Ok)
+}
+
+pub fn run(args: &Args) -> Result<Outcome> {
+    if let Some(dir) = &args.dir {
+        return write_pages(dir);
+    }
+    let mut cmd = Cli::command().name("git-avow");
+    cmd.build();
+    write_stdout(&render(cmd)?)?;
+    Ok(Outcome::Ok)
+}

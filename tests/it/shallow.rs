@@ -1,0 +1,80 @@
+//! Shallow clones, as CI checks out: a range that reaches past the shallow
+//! boundary is an error (exit 2) that says how much history to fetch, never
+//! a verdict on a cut history. Each suggested fetch is then run and shown to
+//! make the range verify.
+
+use std::path::{Path, PathBuf};
+
+use crate::golden::normalise;
+use crate::support::*;
+
+/// Runs git in `dir` (hermetic); panics when it fails.
+pub fn git_in(w: &World, dir: &Path, args: &[&str]) {
+    let out = w.command("git").args(args).current_dir(dir).output().expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Three attested commits on top of the adopted base (tag `base`), then a
+/// `git clone --depth DEPTH` of it, with the base fetched one commit deep
+/// when `with_base`.
+fn shallow_clone(depth: &str, with_base: bool) -> (World, PathBuf) {
+    let w = World::adopted("disclose");
+    w.change("src/a.rs", "fn a() {}\n", "Add a");
+    w.change("src/b.rs", "fn b() {}\n", "Add b");
+    w.change("src/c.rs", "fn c() {}\n", "Add c");
+    let clone = w.scratch().join("clone");
+    let url = format!("file://{}", w.path().display());
+    git_in(&w, &w.scratch(), &["clone", "-q", "--depth", depth, &url, clone.to_str().unwrap()]);
+    if with_base {
+        git_in(&w, &clone, &["fetch", "-q", "--depth", "1", "origin", "refs/tags/base:refs/tags/base"]);
+    }
+    (w, clone)
+}
+
+#[test]
+fn one_commit_short_names_the_exact_depth() {
+    let (w, clone) = shallow_clone("3", true);
+    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        normalise(&w, &run.stderr),
+        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-2> (3 commits below HEAD); fetch with `git fetch --deepen=1` (depth 4 from HEAD) / `fetch-depth: 0`\n\
+         hint: the range needs at least 4 commits of history below HEAD; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
+    );
+    // `report` resolves ranges the same way.
+    assert_eq!(w.avow_in(&clone, ["report", "base..HEAD"]).expect(2).stderr, run.stderr);
+    git_in(&w, &clone, &["fetch", "-q", "--deepen=1"]);
+    let ok = w.avow_in(&clone, ["verify", "-q", "base..HEAD"]).expect(0);
+    assert_eq!(ok.stdout, "avow: 3 commits: 3 accepted, 0 rejected (range base..HEAD, trust base)\n");
+}
+
+#[test]
+fn an_unknown_distance_asks_for_the_whole_history() {
+    let (w, clone) = shallow_clone("2", true);
+    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    assert_eq!(
+        normalise(&w, &run.stderr),
+        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-3> (2 commits below HEAD); fetch with `git fetch --unshallow` / `fetch-depth: 0`\n\
+         hint: the range needs at least 3 commits of history below HEAD; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
+    );
+    git_in(&w, &clone, &["fetch", "-q", "--unshallow"]);
+    w.avow_in(&clone, ["verify", "base..HEAD"]).expect(0);
+}
+
+#[test]
+fn a_base_missing_from_a_shallow_clone_says_to_fetch_it() {
+    let (w, clone) = shallow_clone("1", false);
+    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    assert_eq!(
+        run.stderr,
+        "git-avow: error: unknown revision `base`\n\
+         hint: this is a shallow clone: fetch the base first, e.g. `git fetch --unshallow origin main` (GitHub Actions: `fetch-depth: 0`)\n"
+    );
+}
+
+#[test]
+fn a_range_inside_the_shallow_history_verifies() {
+    let (w, clone) = shallow_clone("2", false);
+    let run = w.avow_in(&clone, ["verify", "-q", "HEAD~1..HEAD"]).expect(0);
+    assert_eq!(run.stdout, "avow: 1 commit: 1 accepted, 0 rejected (range HEAD~1..HEAD, trust HEAD~1)\n");
+}

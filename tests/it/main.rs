@@ -11,4 +11,5 @@ mod interop;
 mod keyring;
 mod policy;
 mod report;
+mod speed;
 mod tamper;

@@ -14,6 +14,7 @@ use avow_policy::policy::{Finding, MergeMode, Severity};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::commit;
 use crate::patch_id;
 use crate::trust::{Trusted, AVOW_DIR};
@@ -82,6 +83,9 @@ pub struct Report {
     pub patch_id: Option<String>,
     /// Whether the tree-binding fast path avoided recomputing the patch-id.
     pub fast_path: bool,
+    /// Whether the verification cache vouched for the patch-id and the
+    /// signature (the keyring and policy checks ran all the same).
+    pub cached: bool,
     /// The exact payload checked against the signature (only when asked).
     pub payload: Option<String>,
     /// The `Avow-Signature:` value.
@@ -150,13 +154,23 @@ pub struct Verifier<'t> {
     markers: &'t Markers,
     exempt: HashSet<Oid>,
     options: Options,
+    cache: Option<&'t Cache>,
 }
 
 impl<'t> Verifier<'t> {
     /// A verifier for `trusted`, with commits in `exempt` (the adoption
     /// point's ancestors) exempt.
     pub fn new(trusted: &'t Trusted, exempt: HashSet<Oid>, options: Options) -> Self {
-        Verifier { trusted, markers: Markers::builtin(), exempt, options }
+        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None }
+    }
+
+    /// Uses `cache` for the patch-id and signature checks: a commit it
+    /// knows skips them (everything else is checked as usual), and every
+    /// signature that verifies with a trusted key is recorded in it.
+    #[must_use]
+    pub fn with_cache(mut self, cache: &'t Cache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// Verifies one commit.
@@ -181,6 +195,7 @@ impl<'t> Verifier<'t> {
             signed_at: None,
             patch_id: None,
             fast_path: false,
+            cached: false,
             payload: None,
             signature: None,
             trailers: facts.trailers.clone(),
@@ -291,6 +306,9 @@ impl<'t> Verifier<'t> {
             }
         };
         report.signed_at = Some(st.signed_at);
+        if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
+            return Ok(());
+        }
         let binding = commit::tree_binding(parent_tree, c.tree_id());
         let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
             report.fast_path = true;
@@ -332,7 +350,25 @@ impl<'t> Verifier<'t> {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
         self.check_signature(&bytes, &st, &statement, report);
+        if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
+            cache.record(c.id(), &signer.fingerprint);
+        }
         Ok(())
+    }
+
+    /// A cache hit: the patch-id and the signature were checked on an
+    /// earlier run, with the key of this fingerprint; the keyring checks run
+    /// as on a miss. False when the cache does not know the commit or its
+    /// key is not in the trusted keyring (the caller checks it in full).
+    fn cache_hit(&self, id: Oid, st: &SignatureTrailer, statement: Option<&Statement>, report: &mut Report) -> bool {
+        let (Some(cache), Some(statement)) = (self.cache, statement) else { return false };
+        let Some((person, k)) = cache.lookup(id).and_then(|f| self.trusted.keyring.find_by_fingerprint(f)) else {
+            return false;
+        };
+        report.cached = true;
+        report.patch_id.clone_from(&st.patch_id);
+        check_signer(person, k, st, statement, report);
+        true
     }
 
     /// The cryptographic check and the keyring: who signed, was the key
@@ -356,29 +392,7 @@ impl<'t> Verifier<'t> {
             ));
             return;
         };
-        let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
-        match k.status_at(signed_at) {
-            KeyStatus::Valid => {}
-            status => report.findings.push(deny(
-                "signature.key-status",
-                format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
-            )),
-        }
-        if !Person::same_email(&statement.understood_by.email, &person.email) {
-            report.findings.push(deny(
-                "understood-by.signer",
-                format!(
-                    "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
-                    statement.understood_by, person.name, person.email
-                ),
-            ));
-        }
-        report.signer = Some(SignerInfo {
-            name: person.name.clone(),
-            email: person.email.clone(),
-            role: person.role,
-            fingerprint: fpr,
-        });
+        check_signer(person, k, st, statement, report);
     }
 
     /// Verifies many commits in parallel, in the order given. `progress` is
@@ -411,6 +425,41 @@ impl<'t> Verifier<'t> {
             })
             .collect()
     }
+}
+
+/// The keyring's part: was the signer's key valid at signing time, and
+/// does `Understood-by` name them. Runs on cache hits too.
+fn check_signer(
+    person: &avow_policy::keyring::Person,
+    k: &avow_policy::keyring::Key,
+    st: &SignatureTrailer,
+    statement: &Statement,
+    report: &mut Report,
+) {
+    let fpr = k.fingerprint.clone();
+    let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
+    match k.status_at(signed_at) {
+        KeyStatus::Valid => {}
+        status => report.findings.push(deny(
+            "signature.key-status",
+            format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
+        )),
+    }
+    if !Person::same_email(&statement.understood_by.email, &person.email) {
+        report.findings.push(deny(
+            "understood-by.signer",
+            format!(
+                "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
+                statement.understood_by, person.name, person.email
+            ),
+        ));
+    }
+    report.signer = Some(SignerInfo {
+        name: person.name.clone(),
+        email: person.email.clone(),
+        role: person.role,
+        fingerprint: fpr,
+    });
 }
 
 /// A resolved range: the commits to check (oldest first) and its base.

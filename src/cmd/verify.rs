@@ -124,7 +124,9 @@ pub fn verify_range_cached(
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
-    let options = Options { no_fast_path: args.no_fast_path, ..Options::default() };
+    // The human form prints no trailers: leave them out of long ranges' reports.
+    let drop_trailers = matches!(args.format, Format::Human);
+    let options = Options { no_fast_path: args.no_fast_path, drop_trailers, ..Options::default() };
     // An audit without the fast path does not take the cache's word either.
     let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
     let reports = verify_range_cached(&repo, &range, &trusted, options, cache.as_ref())?;

@@ -55,7 +55,7 @@ pub struct Shape {
 
 impl Shape {
     fn dir_name(self) -> String {
-        format!("history-v1-{}-{}-{}", self.commits, self.compare, self.rebased)
+        format!("history-v2-{}-{}-{}", self.commits, self.compare, self.rebased)
     }
 }
 
@@ -189,6 +189,18 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
     reference(&repo, "refs/heads/rebased", tip)?;
     flush()?;
     repo.set_head("refs/heads/main").map_err(git_err("setting HEAD"))?;
+    // One pack, as a fresh clone has (many small packs would each keep
+    // their own delta cache in every reader).
+    let mut repack = std::process::Command::new("git");
+    avow_testutil::hermetic(&mut repack, &h.dir);
+    let status = repack
+        .args(["repack", "-a", "-d", "-q"])
+        .current_dir(&h.dir)
+        .status()
+        .map_err(|e| Fail(format!("running git repack: {e}")))?;
+    if !status.success() {
+        return Err(Fail(format!("git repack failed ({status})")));
+    }
     Ok(())
 }
 

@@ -92,8 +92,9 @@ pub struct Report {
     pub signature: Option<String>,
     /// All trailers, as git reads them.
     pub trailers: Vec<Trailer>,
-    /// The message, only when asked (the reviewer's report uses it).
-    pub facts: Option<CommitFacts>,
+    /// The message, only when asked (the reviewer's report uses it);
+    /// boxed, so that a long range's reports stay small without it.
+    pub facts: Option<Box<CommitFacts>>,
 }
 
 impl Report {
@@ -115,6 +116,9 @@ pub struct Options {
     pub no_fast_path: bool,
     /// Count changed lines even if the policy does not need them.
     pub count_lines: bool,
+    /// Leave out the trailers and the signature text, which only the full
+    /// formats print: a lean report for long ranges.
+    pub drop_trailers: bool,
 }
 
 fn finding(rule: &str, severity: Severity, message: String) -> Finding {
@@ -198,7 +202,7 @@ impl<'t> Verifier<'t> {
             cached: false,
             payload: None,
             signature: None,
-            trailers: facts.trailers.clone(),
+            trailers: Vec::new(),
             facts: None,
         };
         if policy.is_exempt(&facts.author.email) {
@@ -236,12 +240,16 @@ impl<'t> Verifier<'t> {
         Ok(self.finish(report, facts))
     }
 
-    fn finish(&self, mut report: Report, facts: CommitFacts) -> Report {
+    fn finish(&self, mut report: Report, mut facts: CommitFacts) -> Report {
         if report.denied() {
             report.verdict = Verdict::Rejected;
         }
+        if !self.options.drop_trailers {
+            report.trailers =
+                if self.options.keep_facts { facts.trailers.clone() } else { std::mem::take(&mut facts.trailers) };
+        }
         if self.options.keep_facts {
-            report.facts = Some(facts);
+            report.facts = Some(Box::new(facts));
         }
         report
     }
@@ -297,7 +305,9 @@ impl<'t> Verifier<'t> {
                 return Ok(());
             }
         };
-        report.signature = Some(sig_trailer.value.clone());
+        if !self.options.drop_trailers {
+            report.signature = Some(sig_trailer.value.clone());
+        }
         let st = match SignatureTrailer::parse(&sig_trailer.value) {
             Ok(st) => st,
             Err(e) => {
@@ -397,35 +407,53 @@ impl<'t> Verifier<'t> {
 
     /// Verifies many commits in parallel, in the order given. `progress` is
     /// called once per finished commit.
+    ///
+    /// Turns libgit2's object cache off for the process: every commit is
+    /// read once, and each thread's repository would otherwise hold up to
+    /// 256 MiB of objects it never reads again.
     pub fn verify_all(
         &self,
         git_dir: &Path,
         commits: &[Oid],
         progress: &(dyn Fn() + Sync),
     ) -> Result<Vec<Report>, Error> {
+        git2::opts::enable_caching(false);
         thread_local! {
             static REPO: RefCell<Option<(PathBuf, Repository)>> = const { RefCell::new(None) };
         }
-        commits
-            .par_iter()
-            .map(|id| {
-                REPO.with(|cell| {
-                    let mut slot = cell.borrow_mut();
-                    if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
-                        let repo = Repository::open(git_dir)
-                            .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
-                        *slot = Some((git_dir.to_path_buf(), repo));
-                    }
-                    let (_, repo) = slot.as_ref().expect("just set");
-                    let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-                    let r = self.verify(repo, &c);
-                    progress();
-                    r
+        // In chunks, so that only one chunk's results exist twice while
+        // they are moved into the answer (rayon's collect would hold every
+        // report twice at the end).
+        let mut reports = Vec::with_capacity(commits.len());
+        for chunk in commits.chunks(CHUNK) {
+            let done: Vec<Result<Report, Error>> = chunk
+                .par_iter()
+                .map(|id| {
+                    REPO.with(|cell| {
+                        let mut slot = cell.borrow_mut();
+                        if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
+                            let repo = Repository::open(git_dir)
+                                .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
+                            *slot = Some((git_dir.to_path_buf(), repo));
+                        }
+                        let (_, repo) = slot.as_ref().expect("just set");
+                        let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                        let r = self.verify(repo, &c);
+                        progress();
+                        r
+                    })
                 })
-            })
-            .collect()
+                .collect();
+            for r in done {
+                reports.push(r?);
+            }
+        }
+        Ok(reports)
     }
 }
+
+/// Commits verified per parallel batch.
+const CHUNK: usize = 4096;
 
 /// The keyring's part: was the signer's key valid at signing time, and
 /// does `Understood-by` name them. Runs on cache hits too.

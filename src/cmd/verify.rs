@@ -38,6 +38,8 @@ pub struct Args {
     /// binding (slower; the result is the same).
     #[arg(long)]
     pub no_fast_path: bool,
+    #[command(flatten)]
+    pub cache: crate::cache::CacheArgs,
 }
 
 /// Resolves the range and the trust base the way `verify` and `report` do.
@@ -80,11 +82,26 @@ pub fn verify_range(
     options: Options,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
+    verify_range_cached(repo, range, trusted, options, None, progress)
+}
+
+/// [`verify_range`], with the verification cache when given one.
+pub fn verify_range_cached(
+    repo: &Repository,
+    range: &avow_verify::verify::Range,
+    trusted: &Trusted,
+    options: Options,
+    cache: Option<&avow_verify::cache::Cache>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<Report>> {
     let exempt = match trusted.policy.adoption_since() {
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
-    let verifier = Verifier::new(trusted, exempt, options);
+    let mut verifier = Verifier::new(trusted, exempt, options);
+    if let Some(c) = cache {
+        verifier = verifier.with_cache(c);
+    }
     let mut reports = verifier.verify_all(repo.path(), &range.commits, progress)?;
     // Range-level: the same person's rationale reused across commits.
     let triples: Vec<(String, String, String)> = reports
@@ -109,10 +126,15 @@ pub fn verify_range(
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
-    let options = Options { no_fast_path: args.no_fast_path, ..Options::default() };
+    // The human form prints no trailers: leave them out of long ranges' reports.
+    let drop_trailers = matches!(args.format, Format::Human);
+    let options = Options { no_fast_path: args.no_fast_path, drop_trailers, ..Options::default() };
+    // An audit without the fast path does not take the cache's word either.
+    let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
     let progress = Progress::commits(range.commits.len(), "verifying");
-    let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
+    let reports = verify_range_cached(&repo, &range, &trusted, options, cache.as_ref(), &|| progress.inc())?;
     drop(progress);
+    crate::cache::CacheArgs::save(cache.as_ref());
     let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };
     print!("{}", output::verify(args.format, &run, output::colour(), output::verbosity()));
     if args.format == Format::Github {

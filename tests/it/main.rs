@@ -23,4 +23,5 @@ mod pre_push;
 mod report;
 mod shallow;
 mod signing_keys;
+mod speed;
 mod tamper;

@@ -38,6 +38,8 @@ pub fn hermetic<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
         "VISUAL",
         "NO_COLOR",
         "AVOW_LOG",
+        "AVOW_CACHE_DIR",
+        "RAYON_NUM_THREADS",
     ] {
         cmd.env_remove(var);
     }

@@ -60,27 +60,98 @@ pub fn change_stats(
     new: &Tree<'_>,
     count_lines: bool,
 ) -> Result<ChangeStats, Error> {
-    let mut opts = diff_options();
-    let diff: Diff<'_> =
-        repo.diff_tree_to_tree(old, Some(new), Some(&mut opts)).map_err(|e| Error::git("diffing trees".into(), e))?;
-    let mut paths = BTreeSet::new();
-    for delta in diff.deltas() {
-        for file in [delta.old_file(), delta.new_file()] {
-            if let Some(p) = file.path_bytes() {
-                if file.id().is_zero() {
-                    continue;
-                }
-                paths.insert(String::from_utf8_lossy(p).into_owned());
-            }
-        }
-    }
+    let paths = changed_paths(repo, old, new)?;
     let (lines_added, lines_removed) = if count_lines {
+        let mut opts = diff_options();
+        let diff: Diff<'_> = repo
+            .diff_tree_to_tree(old, Some(new), Some(&mut opts))
+            .map_err(|e| Error::git("diffing trees".into(), e))?;
         let stats = diff.stats().map_err(|e| Error::git("counting changed lines".into(), e))?;
         (stats.insertions(), stats.deletions())
     } else {
         (0, 0)
     };
-    Ok(ChangeStats { lines_added, lines_removed, paths: paths.into_iter().collect() })
+    Ok(ChangeStats { lines_added, lines_removed, paths })
+}
+
+/// The paths that differ between two trees, sorted — what
+/// `git diff-tree -r --no-renames --name-only OLD NEW` lists: every
+/// added, deleted or modified file, symlink or submodule, a mode change
+/// included, both sides of a file replaced by a directory. Subtrees with
+/// equal ids are skipped without being read, so a commit touching one file
+/// reads only the trees on that file's path (a libgit2 diff walks every
+/// entry of both trees).
+pub fn changed_paths(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Vec<String>, Error> {
+    let mut out = BTreeSet::new();
+    let mut prefix = Vec::new();
+    walk_trees(repo, old, Some(new), &mut prefix, &mut out)?;
+    Ok(out.into_iter().collect())
+}
+
+fn walk_trees(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: Option<&Tree<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut BTreeSet<String>,
+) -> Result<(), Error> {
+    if let (Some(o), Some(n)) = (old, new) {
+        if o.id() == n.id() {
+            return Ok(());
+        }
+    }
+    if let Some(o) = old {
+        for entry in o {
+            let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
+            walk_entry(repo, Some(&entry), other.as_ref(), prefix, out)?;
+        }
+    }
+    if let Some(n) = new {
+        for entry in n {
+            if old.and_then(|o| o.get_name_bytes(entry.name_bytes())).is_none() {
+                walk_entry(repo, None, Some(&entry), prefix, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One name on either side: equal entries are skipped, two trees
+/// compared, anything else listed (a tree side with all its files).
+fn walk_entry(
+    repo: &Repository,
+    old: Option<&git2::TreeEntry<'_>>,
+    new: Option<&git2::TreeEntry<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut BTreeSet<String>,
+) -> Result<(), Error> {
+    if let (Some(o), Some(n)) = (old, new) {
+        if o.id() == n.id() && o.filemode() == n.filemode() {
+            return Ok(());
+        }
+    }
+    let name = old.or(new).map_or(&[][..], git2::TreeEntry::name_bytes);
+    let len = prefix.len();
+    prefix.extend_from_slice(name);
+    let subtree = |e: Option<&git2::TreeEntry<'_>>| -> Result<Option<Tree<'_>>, Error> {
+        match e {
+            Some(e) if e.kind() == Some(git2::ObjectType::Tree) => {
+                repo.find_tree(e.id()).map(Some).map_err(|err| Error::git(format!("reading the tree {}", e.id()), err))
+            }
+            _ => Ok(None),
+        }
+    };
+    let (old_tree, new_tree) = (subtree(old)?, subtree(new)?);
+    let leaf = (old.is_some() && old_tree.is_none()) || (new.is_some() && new_tree.is_none());
+    if leaf {
+        out.insert(String::from_utf8_lossy(prefix).into_owned());
+    }
+    if old_tree.is_some() || new_tree.is_some() {
+        prefix.push(b'/');
+        walk_trees(repo, old_tree.as_ref(), new_tree.as_ref(), prefix, out)?;
+    }
+    prefix.truncate(len);
+    Ok(())
 }
 
 fn ident(sig: &git2::Signature<'_>) -> Ident {

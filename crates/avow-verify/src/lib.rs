@@ -2,6 +2,7 @@
 //! checks each commit's attestation against a trusted keyring and policy.
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod chain;
 pub mod commit;
 pub mod merge;

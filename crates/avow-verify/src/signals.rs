@@ -462,7 +462,7 @@ pub fn commit_signals(policy: &Policy, reports: &[Report], markers: &Markers) ->
     let mut norms: Vec<Option<String>> = Vec::with_capacity(reports.len());
     for r in reports {
         let fallback;
-        let facts = if let Some(f) = &r.facts {
+        let facts = if let Some(f) = r.facts.as_deref() {
             f
         } else {
             fallback = CommitFacts {

@@ -14,6 +14,7 @@ use avow_policy::policy::{Finding, MergeMode, Severity};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::commit;
 use crate::patch_id;
 use crate::trust::{Trusted, AVOW_DIR};
@@ -82,14 +83,18 @@ pub struct Report {
     pub patch_id: Option<String>,
     /// Whether the tree-binding fast path avoided recomputing the patch-id.
     pub fast_path: bool,
+    /// Whether the verification cache vouched for the patch-id and the
+    /// signature (the keyring and policy checks ran all the same).
+    pub cached: bool,
     /// The exact payload checked against the signature (only when asked).
     pub payload: Option<String>,
     /// The `Avow-Signature:` value.
     pub signature: Option<String>,
     /// All trailers, as git reads them.
     pub trailers: Vec<Trailer>,
-    /// The message, only when asked (the reviewer's report uses it).
-    pub facts: Option<CommitFacts>,
+    /// The message, only when asked (the reviewer's report uses it);
+    /// boxed, so that a long range's reports stay small without it.
+    pub facts: Option<Box<CommitFacts>>,
 }
 
 impl Report {
@@ -111,6 +116,9 @@ pub struct Options {
     pub no_fast_path: bool,
     /// Count changed lines even if the policy does not need them.
     pub count_lines: bool,
+    /// Leave out the trailers and the signature text, which only the full
+    /// formats print: a lean report for long ranges.
+    pub drop_trailers: bool,
 }
 
 fn finding(rule: &str, severity: Severity, message: String) -> Finding {
@@ -157,13 +165,23 @@ pub struct Verifier<'t> {
     markers: &'t Markers,
     exempt: HashSet<Oid>,
     options: Options,
+    cache: Option<&'t Cache>,
 }
 
 impl<'t> Verifier<'t> {
     /// A verifier for `trusted`, with commits in `exempt` (the adoption
     /// point's ancestors) exempt.
     pub fn new(trusted: &'t Trusted, exempt: HashSet<Oid>, options: Options) -> Self {
-        Verifier { trusted, markers: Markers::builtin(), exempt, options }
+        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None }
+    }
+
+    /// Uses `cache` for the patch-id and signature checks: a commit it
+    /// knows skips them (everything else is checked as usual), and every
+    /// signature that verifies with a trusted key is recorded in it.
+    #[must_use]
+    pub fn with_cache(mut self, cache: &'t Cache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// Verifies one commit.
@@ -188,9 +206,10 @@ impl<'t> Verifier<'t> {
             signed_at: None,
             patch_id: None,
             fast_path: false,
+            cached: false,
             payload: None,
             signature: None,
-            trailers: facts.trailers.clone(),
+            trailers: Vec::new(),
             facts: None,
         };
         if policy.is_exempt(&facts.author.email) {
@@ -246,12 +265,16 @@ impl<'t> Verifier<'t> {
         }
     }
 
-    fn finish(&self, mut report: Report, facts: CommitFacts) -> Report {
+    fn finish(&self, mut report: Report, mut facts: CommitFacts) -> Report {
         if report.denied() {
             report.verdict = Verdict::Rejected;
         }
+        if !self.options.drop_trailers {
+            report.trailers =
+                if self.options.keep_facts { facts.trailers.clone() } else { std::mem::take(&mut facts.trailers) };
+        }
         if self.options.keep_facts {
-            report.facts = Some(facts);
+            report.facts = Some(Box::new(facts));
         }
         report
     }
@@ -307,7 +330,9 @@ impl<'t> Verifier<'t> {
                 return Ok(());
             }
         };
-        report.signature = Some(sig_trailer.value.clone());
+        if !self.options.drop_trailers {
+            report.signature = Some(sig_trailer.value.clone());
+        }
         let st = match SignatureTrailer::parse(&sig_trailer.value) {
             Ok(st) => st,
             Err(e) => {
@@ -316,6 +341,9 @@ impl<'t> Verifier<'t> {
             }
         };
         report.signed_at = Some(st.signed_at);
+        if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
+            return Ok(());
+        }
         let binding = commit::tree_binding(parent_tree, c.tree_id());
         let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
             report.fast_path = true;
@@ -357,7 +385,25 @@ impl<'t> Verifier<'t> {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
         self.check_signature(&bytes, &st, &statement, report);
+        if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
+            cache.record(c.id(), &signer.fingerprint);
+        }
         Ok(())
+    }
+
+    /// A cache hit: the patch-id and the signature were checked on an
+    /// earlier run, with the key of this fingerprint; the keyring checks run
+    /// as on a miss. False when the cache does not know the commit or its
+    /// key is not in the trusted keyring (the caller checks it in full).
+    fn cache_hit(&self, id: Oid, st: &SignatureTrailer, statement: Option<&Statement>, report: &mut Report) -> bool {
+        let (Some(cache), Some(statement)) = (self.cache, statement) else { return false };
+        let Some((person, k)) = cache.lookup(id).and_then(|f| self.trusted.keyring.find_by_fingerprint(f)) else {
+            return false;
+        };
+        report.cached = true;
+        report.patch_id.clone_from(&st.patch_id);
+        check_signer(person, k, st, statement, report);
+        true
     }
 
     /// The cryptographic check and the keyring: who signed, was the key
@@ -381,61 +427,92 @@ impl<'t> Verifier<'t> {
             ));
             return;
         };
-        let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
-        match k.status_at(signed_at) {
-            KeyStatus::Valid => {}
-            status => report.findings.push(deny(
-                "signature.key-status",
-                format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
-            )),
-        }
-        if !Person::same_email(&statement.understood_by.email, &person.email) {
-            report.findings.push(deny(
-                "understood-by.signer",
-                format!(
-                    "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
-                    statement.understood_by, person.name, person.email
-                ),
-            ));
-        }
-        report.signer = Some(SignerInfo {
-            name: person.name.clone(),
-            email: person.email.clone(),
-            role: person.role,
-            fingerprint: fpr,
-        });
+        check_signer(person, k, st, statement, report);
     }
 
     /// Verifies many commits in parallel, in the order given. `progress` is
     /// called once per finished commit.
+    ///
+    /// Turns libgit2's object cache off for the process: every commit is
+    /// read once, and each thread's repository would otherwise hold up to
+    /// 256 MiB of objects it never reads again.
     pub fn verify_all(
         &self,
         git_dir: &Path,
         commits: &[Oid],
         progress: &(dyn Fn() + Sync),
     ) -> Result<Vec<Report>, Error> {
+        git2::opts::enable_caching(false);
         thread_local! {
             static REPO: RefCell<Option<(PathBuf, Repository)>> = const { RefCell::new(None) };
         }
-        commits
-            .par_iter()
-            .map(|id| {
-                REPO.with(|cell| {
-                    let mut slot = cell.borrow_mut();
-                    if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
-                        let repo = Repository::open(git_dir)
-                            .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
-                        *slot = Some((git_dir.to_path_buf(), repo));
-                    }
-                    let (_, repo) = slot.as_ref().expect("just set");
-                    let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-                    let r = self.verify(repo, &c);
-                    progress();
-                    r
+        // In chunks, so that only one chunk's results exist twice while
+        // they are moved into the answer (rayon's collect would hold every
+        // report twice at the end).
+        let mut reports = Vec::with_capacity(commits.len());
+        for chunk in commits.chunks(CHUNK) {
+            let done: Vec<Result<Report, Error>> = chunk
+                .par_iter()
+                .map(|id| {
+                    REPO.with(|cell| {
+                        let mut slot = cell.borrow_mut();
+                        if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
+                            let repo = Repository::open(git_dir)
+                                .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
+                            *slot = Some((git_dir.to_path_buf(), repo));
+                        }
+                        let (_, repo) = slot.as_ref().expect("just set");
+                        let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                        let r = self.verify(repo, &c);
+                        progress();
+                        r
+                    })
                 })
-            })
-            .collect()
+                .collect();
+            for r in done {
+                reports.push(r?);
+            }
+        }
+        Ok(reports)
     }
+}
+
+/// Commits verified per parallel batch.
+const CHUNK: usize = 4096;
+
+/// The keyring's part: was the signer's key valid at signing time, and
+/// does `Understood-by` name them. Runs on cache hits too.
+fn check_signer(
+    person: &avow_policy::keyring::Person,
+    k: &avow_policy::keyring::Key,
+    st: &SignatureTrailer,
+    statement: &Statement,
+    report: &mut Report,
+) {
+    let fpr = k.fingerprint.clone();
+    let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
+    match k.status_at(signed_at) {
+        KeyStatus::Valid => {}
+        status => report.findings.push(deny(
+            "signature.key-status",
+            format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
+        )),
+    }
+    if !Person::same_email(&statement.understood_by.email, &person.email) {
+        report.findings.push(deny(
+            "understood-by.signer",
+            format!(
+                "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
+                statement.understood_by, person.name, person.email
+            ),
+        ));
+    }
+    report.signer = Some(SignerInfo {
+        name: person.name.clone(),
+        email: person.email.clone(),
+        role: person.role,
+        fingerprint: fpr,
+    });
 }
 
 /// A resolved range: the commits to check (oldest first) and its base.

@@ -1,0 +1,238 @@
+//! A cache of the expensive part of verification — the patch-id and the
+//! signature check — so that re-verifying a range (each push to a pull
+//! request, each CI run on `main`) costs little more than reading commits.
+//!
+//! What is cached is one fact per commit: "the attestation of commit C
+//! carries a signature that verifies over the payload rebuilt from C, with
+//! C's own patch-id, made by the key with fingerprint F of the trusted
+//! keyring". A commit id names its content exactly, so that fact cannot go
+//! stale; everything else (the key's dates, `Understood-by`, the policy,
+//! `.avow/` changes, range rules) is checked again on every run, so a hit is
+//! exactly as strict as a miss. Entries are made only when the signature
+//! verified with a key of the trusted keyring; failures are never cached.
+//!
+//! Entries live in one file per trust state: its name is a hash of the
+//! avow version and the trusted keyring's and policy's bytes, so changing
+//! either (or trusting a revision where they differ) starts afresh. Each
+//! line carries a checksum; a file with a bad line is ignored (with a
+//! warning for the caller to print) and rewritten. The cache is as trusted
+//! as the verifier itself: whoever can write to it can make a forged commit
+//! pass, so keep it where only trusted jobs write it (docs/performance.md).
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use git2::{Oid, Repository};
+use sha2::{Digest as _, Sha256};
+
+use crate::trust::{KEYRING_PATH, POLICY_PATH};
+
+const HEADER: &str = "avow-verify-cache v1";
+
+/// Why the cache cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The directory cannot be created or read.
+    #[error("cannot use the verification cache directory {}: {source}", dir.display())]
+    Dir {
+        /// The directory.
+        dir: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The cache file cannot be written.
+    #[error("cannot write the verification cache {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The trusted revision's keyring or policy cannot be read.
+    #[error("cannot read {path} at the trusted revision for the cache key: {source}")]
+    Trust {
+        /// The file.
+        path: &'static str,
+        /// What libgit2 said.
+        #[source]
+        source: git2::Error,
+    },
+}
+
+/// A loaded cache for one trust state.
+#[derive(Debug)]
+pub struct Cache {
+    path: PathBuf,
+    key: String,
+    fingerprints: Vec<String>,
+    known: HashMap<Oid, usize>,
+    added: Mutex<Vec<(Oid, String)>>,
+    rewrite: bool,
+}
+
+/// The hash naming a trust state: avow's version and the exact bytes of
+/// the keyring and policy at the trusted commit (by their blob ids, which
+/// are hashes of those bytes).
+fn trust_key(repo: &Repository, trusted_commit: Oid) -> Result<String, CacheError> {
+    let mut h = Sha256::new();
+    h.update(HEADER.as_bytes());
+    h.update(b"\n");
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(b"\n");
+    let tree = repo
+        .find_commit(trusted_commit)
+        .and_then(|c| c.tree())
+        .map_err(|source| CacheError::Trust { path: KEYRING_PATH, source })?;
+    for path in [KEYRING_PATH, POLICY_PATH] {
+        let entry = tree.get_path(Path::new(path)).map_err(|source| CacheError::Trust { path, source })?;
+        let blob = repo.find_blob(entry.id()).map_err(|source| CacheError::Trust { path, source })?;
+        h.update(path.as_bytes());
+        h.update(b"\0");
+        h.update(blob.content().len().to_string().as_bytes());
+        h.update(b"\0");
+        h.update(blob.content());
+    }
+    Ok(hex(&h.finalize()[..16]))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The checksum of one entry (it catches a damaged file, not a forger).
+fn check(key: &str, id: &str, fingerprint: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [key, id, fingerprint] {
+        h.update(part.as_bytes());
+        h.update(b"\n");
+    }
+    hex(&h.finalize()[..8])
+}
+
+impl Cache {
+    /// Opens (creating `dir` when needed) the cache for the trust state of
+    /// `trusted_commit`. A damaged cache file is not an error: the cache
+    /// starts empty and the second value says why, for a warning.
+    pub fn open(dir: &Path, repo: &Repository, trusted_commit: Oid) -> Result<(Cache, Option<String>), CacheError> {
+        std::fs::create_dir_all(dir).map_err(|source| CacheError::Dir { dir: dir.to_path_buf(), source })?;
+        let key = trust_key(repo, trusted_commit)?;
+        let path = dir.join(format!("{key}.v1"));
+        let mut cache = Cache {
+            path,
+            key,
+            fingerprints: Vec::new(),
+            known: HashMap::new(),
+            added: Mutex::new(Vec::new()),
+            rewrite: false,
+        };
+        let text = match std::fs::read(&cache.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((cache, None)),
+            Err(source) => return Err(CacheError::Dir { dir: dir.to_path_buf(), source }),
+        };
+        match cache.load(&text) {
+            Ok(()) => Ok((cache, None)),
+            Err(line) => {
+                cache.known.clear();
+                cache.fingerprints.clear();
+                cache.rewrite = true;
+                let warning = format!(
+                    "ignoring the damaged verification cache {} (line {line}); it is rebuilt from this run",
+                    cache.path.display()
+                );
+                Ok((cache, Some(warning)))
+            }
+        }
+    }
+
+    /// Reads the entries; on a bad line, its number.
+    fn load(&mut self, bytes: &[u8]) -> Result<(), usize> {
+        let text = std::str::from_utf8(bytes).map_err(|_| 1_usize)?;
+        let mut lines = text.split_terminator('\n').enumerate();
+        if lines.next().map(|(_, l)| l) != Some(&format!("{HEADER} {}", self.key)) {
+            return Err(1);
+        }
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (n, line) in lines {
+            let bad = || n + 1;
+            let mut fields = line.split(' ');
+            let (Some(id), Some(fpr), Some(sum), None) = (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(bad());
+            };
+            if sum != check(&self.key, id, fpr) || !fpr.starts_with("SHA256:") {
+                return Err(bad());
+            }
+            let oid = Oid::from_str(id).ok().filter(|o| o.to_string() == id).ok_or_else(bad)?;
+            let slot = *index.entry(fpr).or_insert_with(|| {
+                self.fingerprints.push(fpr.to_owned());
+                self.fingerprints.len() - 1
+            });
+            self.known.insert(oid, slot);
+        }
+        Ok(())
+    }
+
+    /// The fingerprint of the key whose signature on `commit` verified
+    /// before, if this cache knows the commit.
+    pub fn lookup(&self, commit: Oid) -> Option<&str> {
+        self.known.get(&commit).map(|&i| self.fingerprints[i].as_str())
+    }
+
+    /// Records that `commit`'s signature verified with the trusted key
+    /// `fingerprint` (kept until [`Cache::save`]).
+    pub fn record(&self, commit: Oid, fingerprint: &str) {
+        if self.known.contains_key(&commit) {
+            return;
+        }
+        if let Ok(mut added) = self.added.lock() {
+            added.push((commit, fingerprint.to_owned()));
+        }
+    }
+
+    /// How many entries the file holds and how many this run adds.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.known.len(), self.added.lock().map_or(0, |a| a.len()))
+    }
+
+    /// Writes the file when this run learnt something (or the old one was
+    /// damaged): to a temporary file beside it, then renamed over it, so a
+    /// reader never sees half a file.
+    pub fn save(&self) -> Result<(), CacheError> {
+        let added = self.added.lock().map(|a| a.clone()).unwrap_or_default();
+        if added.is_empty() && !self.rewrite {
+            return Ok(());
+        }
+        let fail = |source| CacheError::Write { path: self.path.clone(), source };
+        let mut out = String::with_capacity((self.known.len() + added.len()) * 100);
+        out.push_str(&format!("{HEADER} {}\n", self.key));
+        let old = self.known.iter().map(|(id, &i)| (*id, self.fingerprints[i].as_str()));
+        let mut entries: Vec<(Oid, &str)> = old.chain(added.iter().map(|(id, f)| (*id, f.as_str()))).collect();
+        entries.sort_unstable();
+        entries.dedup_by_key(|e| e.0);
+        for (id, fpr) in entries {
+            let id = id.to_string();
+            let sum = check(&self.key, &id, fpr);
+            out.push_str(&format!("{id} {fpr} {sum}\n"));
+        }
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new().prefix(".avow-cache").tempfile_in(dir).map_err(fail)?;
+        // The file itself: its errors do not name the temporary file.
+        tmp.as_file_mut().write_all(out.as_bytes()).map_err(fail)?;
+        tmp.persist(&self.path).map_err(|e| fail(e.error))?;
+        Ok(())
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

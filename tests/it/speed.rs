@@ -1,0 +1,250 @@
+//! The fast paths — the tree-binding shortcut, the verification cache and
+//! parallel verification — never accept what the slow path refuses: the
+//! same ranges of good and tampered commits give the same output in every
+//! mode. And the cache's own rules: keyed by the trust state, a damaged
+//! file is ignored with a warning, an unusable directory is an error.
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// A topic branch from `base` with good and tampered commits, and the
+/// same branch rebased onto `base2` (so no tree binding matches there).
+fn mixed_history() -> World {
+    let w = World::adopted("disclose");
+    w.git(["checkout", "-q", "-b", "topic"]);
+    w.change("good.txt", "good\n", "Add a good file");
+    let good_pid = w.trailer("HEAD", "Avow-Signature").unwrap().split(' ').nth(2).unwrap().to_owned();
+    // The rationale edited after signing (the trees still match the binding).
+    w.change("msg.txt", "msg\n", "Add a message file");
+    w.tamper_message(|m| m.replace("small and reviewed", "tiny and reviewed"));
+    // The diff edited after signing.
+    w.change("diff.txt", "diff\n", "Add a diff file");
+    w.write("diff.txt", "diff, edited after signing\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    // The signed patch-id replaced by another commit's (binding untouched).
+    w.change("pid.txt", "pid\n", "Add a patch-id file");
+    w.tamper_message(|m| {
+        let at = m.find(" p=").unwrap() + 3;
+        let end = at + m[at..].find(' ').unwrap();
+        format!("{}{good_pid}{}", &m[..at], &m[end..])
+    });
+    // Another commit's trailers copied onto a new change.
+    let copied = w.message("topic~3");
+    w.write("copy.txt", "copy\n");
+    w.git(["add", "-A"]);
+    let f = w.scratch().join("copied");
+    std::fs::write(&f, copied).unwrap();
+    w.git(["commit", "-q", "--no-verify", "-F", f.to_str().unwrap()]);
+    w.change("last.txt", "last\n", "Add a last file");
+    w.git(["tag", "before-rebase"]);
+    // Upstream moves on; the topic is rebased onto it.
+    w.git(["checkout", "-q", "-b", "upstream", "base"]);
+    w.change("upstream.txt", "upstream\n", "Add an upstream file");
+    w.git(["tag", "base2"]);
+    w.git(["checkout", "-q", "topic"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "rebase", "-q", "base2"]);
+    w
+}
+
+/// Runs git-avow with extra environment variables.
+fn avow_env(w: &World, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut c = w.repo.command("setsid");
+    c.arg("-w").arg(avow_bin()).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run git-avow").into()
+}
+
+/// A mode: its name, environment variables and extra arguments.
+type Mode<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+
+/// Every mode's exit code and stdout for `range`, named.
+fn all_modes(w: &World, range: &str) -> Vec<(String, Run)> {
+    let cache = w.scratch().join("cache");
+    let cache_arg = format!("--cache={}", cache.display());
+    let modes: [Mode<'_>; 6] = [
+        ("default", vec![], vec![]),
+        ("no fast path", vec![], vec!["--no-fast-path"]),
+        ("one thread", vec![("RAYON_NUM_THREADS", "1")], vec![]),
+        ("cache, cold", vec![], vec![&cache_arg]),
+        ("cache, warm", vec![], vec![&cache_arg]),
+        ("cache from the environment, one thread", vec![("RAYON_NUM_THREADS", "1")], vec![]),
+    ];
+    let env_dir = cache.display().to_string();
+    modes
+        .into_iter()
+        .map(|(name, mut env, extra)| {
+            if name.starts_with("cache from the environment") {
+                env.push(("AVOW_CACHE_DIR", env_dir.as_str()));
+            }
+            let mut args = vec!["verify", range];
+            args.extend(extra);
+            (name.to_owned(), avow_env(w, &env, &args))
+        })
+        .collect()
+}
+
+#[track_caller]
+fn same_in_every_mode(w: &World, range: &str, rejected: usize) {
+    let runs = all_modes(w, range);
+    let (_, first) = &runs[0];
+    assert_eq!(first.code, 1, "{}", first.stdout);
+    let summary = first.stdout.lines().last().unwrap();
+    assert!(summary.contains(&format!(", {rejected} rejected")), "{summary}");
+    for (name, run) in &runs {
+        assert_eq!(run.code, first.code, "{name}: {}", run.stderr);
+        assert_eq!(run.stdout, first.stdout, "{name} differs from the default mode");
+        assert_eq!(run.stderr, "", "{name}");
+    }
+}
+
+#[test]
+fn tampered_commits_are_refused_in_every_mode() {
+    let w = mixed_history();
+    // Trees as signed: the fast path applies to every commit whose binding matches.
+    same_in_every_mode(&w, "base..before-rebase", 4);
+    // Rebased: every patch-id recomputed.
+    same_in_every_mode(&w, "base2..topic", 4);
+}
+
+#[test]
+fn the_cache_keeps_only_commits_whose_signature_verified() {
+    let w = mixed_history();
+    let cache = w.scratch().join("cache");
+    let arg = format!("--cache={}", cache.display());
+    w.avow(["verify", "base..before-rebase", &arg]).expect(1);
+    let files = cache_files(&cache);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let mut cached: Vec<String> = text.lines().skip(1).map(|l| l.split(' ').next().unwrap().to_owned()).collect();
+    cached.sort();
+    // The good commit and the last one; every tampered commit fails
+    // before or at the signature check and is not kept.
+    let mut expected = vec![w.git(["rev-parse", "before-rebase~5"]), w.git(["rev-parse", "before-rebase"])];
+    expected.sort();
+    assert_eq!(cached, expected);
+}
+
+fn cache_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+/// A repository with two attested commits, verified once into a cache.
+fn cached_world() -> (World, String) {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    let arg = format!("--cache={}", w.scratch().join("cache").display());
+    w.avow(["verify", "base..HEAD", &arg]).expect(0);
+    (w, arg)
+}
+
+#[test]
+fn a_damaged_cache_file_is_ignored_with_a_warning_and_rewritten() {
+    let (w, arg) = cached_world();
+    let clean = w.verify("base..HEAD").expect(0);
+    let file = cache_files(&w.scratch().join("cache")).remove(0);
+    let text = std::fs::read_to_string(&file).unwrap();
+    // One changed digit of a commit id: the line's checksum no longer fits.
+    let damaged = text.replacen(" SHA256:", "0 SHA256:", 1);
+    std::fs::write(&file, &damaged).unwrap();
+    let r = w.avow(["verify", "base..HEAD", &arg]).expect(0);
+    assert_eq!(r.stdout, clean.stdout);
+    assert_eq!(
+        r.stderr.replace(&file.display().to_string(), "FILE"),
+        "avow: warning: ignoring the damaged verification cache FILE (line 2); it is rebuilt from this run\n"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "rewritten as it was");
+    let r = w.avow(["verify", "base..HEAD", &arg]).expect(0);
+    assert_eq!((r.stdout, r.stderr), (clean.stdout, String::new()));
+}
+
+#[test]
+fn a_cache_of_another_trust_state_is_not_used() {
+    let (w, arg) = cached_world();
+    // The maintainer revokes the key that signed both commits; trusting
+    // that revision, the commits fail although the cache knows them.
+    let fpr = w.avow(["keyring", "list"]).expect(0).stdout;
+    let fpr = fpr.split_whitespace().find(|t| t.starts_with("SHA256:")).unwrap().to_owned();
+    w.avow(["keyring", "revoke", &fpr, "--reason", "laptop stolen"]).expect(0);
+    w.repo.git(["add", ".avow"]);
+    // A maintainer attests the change, so the trust chain from the base holds.
+    w.commit(&[&["-m", "Revoke"][..], &HUMAN[..]].concat()).expect(0);
+    let uncached = w.avow(["verify", "base..HEAD~1", "--trust", "HEAD"]).expect(1);
+    let cached = w.avow(["verify", "base..HEAD~1", "--trust", "HEAD", &arg]).expect(1);
+    assert_eq!(cached.stdout, uncached.stdout);
+    assert!(cached.stdout.contains("[signature.key-status]"), "{}", cached.stdout);
+    assert_eq!(cache_files(&w.scratch().join("cache")).len(), 2, "one file per trust state");
+    // The policy counts too: a changed policy gets its own file.
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    w.write(".avow/policy.toml", policy.replace("min-length = 20", "min-length = 25"));
+    w.repo.git(["add", ".avow"]);
+    // A maintainer attests the change, so the trust chain from the base holds.
+    w.commit(&[&["-m", "Policy"][..], &HUMAN[..]].concat()).expect(0);
+    w.avow(["verify", "base..HEAD~2", "--trust", "HEAD", &arg]).expect(1);
+    assert_eq!(cache_files(&w.scratch().join("cache")).len(), 3);
+}
+
+#[test]
+fn no_cache_overrides_the_environment() {
+    let (w, _) = cached_world();
+    let dir = w.scratch().join("env-cache");
+    let env = [("AVOW_CACHE_DIR", dir.to_str().unwrap())];
+    avow_env(&w, &env, &["verify", "base..HEAD", "--no-cache"]).expect(0);
+    assert!(!dir.exists());
+    avow_env(&w, &env, &["verify", "base..HEAD"]).expect(0);
+    assert_eq!(cache_files(&dir).len(), 1);
+}
+
+#[test]
+fn the_default_cache_lives_in_the_git_dir() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.avow(["verify", "base..HEAD", "--cache"]).expect(0);
+    assert_eq!(cache_files(&w.path().join(".git/avow/cache")).len(), 1);
+}
+
+#[test]
+fn an_unusable_cache_directory_is_an_error() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    let file = w.scratch().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let r = w.avow(["verify", "base..HEAD", &format!("--cache={}", file.display())]).expect(2);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr.replace(&file.display().to_string(), "PATH"),
+        "git-avow: error: cannot use the verification cache directory PATH: File exists (os error 17)\n\
+         hint: point --cache=DIR (or AVOW_CACHE_DIR) at a writable directory, or pass --no-cache\n"
+    );
+}
+
+#[test]
+fn an_unwritable_cache_only_warns() {
+    let (w, arg) = cached_world();
+    w.change("c.txt", "c\n", "Add c");
+    let clean = w.verify("base..HEAD").expect(0);
+    // A file-size limit of 0 makes writing the cache fail (for root too);
+    // SIGXFSZ ignored, so the write returns an error instead of killing.
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "sh", "-c", "trap '' XFSZ; ulimit -f 0; exec \"$0\" \"$@\""]).arg(avow_bin()).args([
+        "verify",
+        "base..HEAD",
+        &arg,
+    ]);
+    let r: Run = c.output().unwrap().into();
+    let r = r.expect(0);
+    assert_eq!(r.stdout, clean.stdout);
+    let dir = w.scratch().join("cache").display().to_string();
+    let stderr = r.stderr.replace(&dir, "DIR");
+    let file = stderr.split_whitespace().find(|t| t.starts_with("DIR/")).unwrap_or("DIR/?").trim_end_matches(':');
+    assert_eq!(
+        stderr.replace(file, "DIR/KEY.v1"),
+        "avow: warning: cannot write the verification cache DIR/KEY.v1: File too large (os error 27); the next run checks these commits again\n"
+    );
+}

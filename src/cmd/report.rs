@@ -77,7 +77,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         }
         ReportFormat::Sarif => output::sarif::report(&spec, &trusted, &signals),
     };
-    print!("{out}");
+    output::write_stdout(out.as_bytes())?;
     Ok(Outcome::Ok)
 }
 

@@ -111,7 +111,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
     drop(progress);
     let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };
-    print!("{}", output::verify(args.format, &run, output::colour(), output::verbosity()));
+    output::write_stdout(output::verify(args.format, &run, output::colour(), output::verbosity()).as_bytes())?;
     if args.format == Format::Github {
         github::append_step_summary(&github::verify_summary(&run))?;
     }

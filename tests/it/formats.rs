@@ -43,6 +43,11 @@ fn assert_valid_sarif(doc: &str) {
     let validator = sarif_validator();
     let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
     assert!(errors.is_empty(), "not valid SARIF 2.1.0:\n{}\n{doc}", errors.join("\n"));
+    // GitHub code scanning also needs a file for every result.
+    for result in value["runs"][0]["results"].as_array().expect("results") {
+        let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(uri.as_str().is_some_and(|u| !u.is_empty()), "a result without a file: {result}");
+    }
 }
 
 /// Runs `args` (exit `code`), checks that the output is valid SARIF and
@@ -138,4 +143,16 @@ fn an_unwritable_step_summary_is_an_error() {
         normalise(&w, &run.stderr).replace(w.scratch().to_str().unwrap(), "<scratch>"),
         "git-avow: error: cannot append the job summary to <scratch>/no-such-dir/summary.md (GITHUB_STEP_SUMMARY): No such file or directory (os error 2)\nhint: unset GITHUB_STEP_SUMMARY outside GitHub Actions, or point it at a writable file\n"
     );
+}
+
+#[test]
+fn report_github_puts_the_markdown_report_in_the_job_summary() {
+    let w = history();
+    let summary = w.scratch().join("step-summary.md");
+    let mut c = w.command(avow_bin());
+    c.args(["report", "trusted..HEAD", "--format", "github"]).env("GITHUB_STEP_SUMMARY", &summary);
+    let run = Run::from(c.output().unwrap()).expect(0);
+    assert_eq!(normalise(&w, &run.stdout), output(&w, &["report", "trusted..HEAD", "--format", "github"], 0));
+    let markdown = w.avow(["report", "trusted..HEAD", "--format", "markdown"]).expect(0).stdout;
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("{markdown}\n"));
 }

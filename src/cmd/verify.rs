@@ -106,7 +106,9 @@ pub fn verify_range(
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
-    let options = Options { no_fast_path: args.no_fast_path, ..Options::default() };
+    // GitHub annotations name a file the commit changes.
+    let keep_facts = args.format == Format::Github;
+    let options = Options { no_fast_path: args.no_fast_path, keep_facts, ..Options::default() };
     let progress = Progress::commits(range.commits.len(), "verifying");
     let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
     drop(progress);

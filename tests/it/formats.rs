@@ -156,3 +156,26 @@ fn report_github_puts_the_markdown_report_in_the_job_summary() {
     let markdown = w.avow(["report", "trusted..HEAD", "--format", "markdown"]).expect(0).stdout;
     assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("{markdown}\n"));
 }
+
+/// `file=` is the first path a commit changes, escaped as a property; a
+/// commit that changes nothing gets an annotation without a file.
+#[test]
+fn github_annotations_name_the_changed_file() {
+    let w = adopt("disclose", None);
+    w.git(["commit", "-q", "--no-verify", "--allow-empty", "-m", "Empty"]);
+    w.write("docs/a,b: c.txt", "x\n");
+    w.write("z.txt", "z\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Odd name"]);
+    let out = output(&w, &["verify", "trusted..HEAD", "--format", "github"], 1);
+    let missing = "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); \
+                   install the hook with `git avow install` and re-commit [attestation.missing]";
+    assert_eq!(
+        out,
+        format!(
+            "::error title=avow%3A commit <short-2> rejected::<commit-2> Empty%0A{missing}\n\
+             ::error file=docs/a%2Cb%3A c.txt,title=avow%3A commit <short-3> rejected::<commit-3> Odd name%0A{missing}\n\
+             avow: 2 commits: 0 accepted, 2 rejected (range trusted..HEAD, trust trusted)\n"
+        )
+    );
+}

@@ -109,6 +109,7 @@ fn report_github_and_sarif() {
     assert_sarif_golden(&w, &["report", "trusted..HEAD", "--format", "sarif"], 0, "report.sarif");
     assert_golden("report.github.txt", &output(&w, &["report", "trusted..HEAD", "--format", "github"], 0));
     assert_golden("report.human-quiet.txt", &output(&w, &["report", "trusted..HEAD", "--quiet"], 0));
+    assert_golden("report.human-verbose.txt", &output(&w, &["report", "trusted..HEAD", "--verbose"], 0));
 }
 
 #[test]

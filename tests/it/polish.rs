@@ -246,7 +246,15 @@ fn output_to_a_closed_pipe_or_a_full_disk_never_panics() {
     for i in 0..3 {
         w.change(&format!("src/{i}.rs"), "fn f() {}\n", &format!("Add file {i}"));
     }
-    for command in ["verify base..HEAD", "report base..HEAD", "show HEAD", "show --format json HEAD"] {
+    for command in [
+        "verify base..HEAD",
+        "report base..HEAD",
+        "show HEAD",
+        "show --format json HEAD",
+        "keyring list",
+        "keyring list --format json",
+        "keyring export --allowed-signers",
+    ] {
         // A pipe whose reader is gone before the first write (as after
         // `| head -1`): nothing more to say, exit 0.
         let closed = bash(&w, &format!("python3 -c '{CLOSED_PIPE}' {}", avow_cmd(command)));

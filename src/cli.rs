@@ -27,7 +27,8 @@ pub struct Cli {
     /// (report), only the verdict (show); no progress bar.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Say more: signer fingerprints and patch-ids (verify).
+    /// Say more: signer fingerprints and patch-ids (verify), thresholds
+    /// (report).
     #[arg(short, long, global = true)]
     verbose: bool,
 }

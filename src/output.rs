@@ -4,7 +4,7 @@
 pub mod github;
 pub mod sarif;
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::sync::OnceLock;
 
 use avow_policy::policy::Severity;
@@ -12,6 +12,8 @@ use avow_policy::text::visible;
 use avow_verify::trust::Trusted;
 use avow_verify::verify::{Report, Verdict};
 use serde_json::{json, Value};
+
+use crate::error::{CliError, Result};
 
 /// Output formats shared by the commands that report on commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,6 +86,19 @@ pub fn colour_for(is_terminal: bool) -> bool {
 /// Whether to colour standard output.
 pub fn colour() -> bool {
     colour_for(std::io::stdout().is_terminal())
+}
+
+/// Writes to standard output. A reader that went away (`| head`) is not an
+/// error; a write that fails otherwise (a full disk) is, never a panic.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::new(format!("cannot write to standard output: {e}"))
+                .hint("redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Wraps `text` in an ANSI colour when `on`.

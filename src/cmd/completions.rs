@@ -51,6 +51,6 @@ pub fn run(args: &Args) -> Result<Outcome> {
         }
         out = script.into_bytes();
     }
-    crate::cmd::man::write_stdout(&out)?;
+    crate::output::write_stdout(&out)?;
     Ok(Outcome::Ok)
 }

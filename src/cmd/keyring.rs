@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, workdir};
-use crate::output::TextFormat;
+use crate::output::{self, TextFormat};
 
 /// Manage `.avow/keyring.toml`.
 #[derive(Debug, Subcommand)]
@@ -164,12 +164,19 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let now = Utc::now();
             match format {
                 TextFormat::Human => {
+                    let mut out = String::new();
                     for p in &k.people {
-                        println!("{} <{}> ({})", p.name, p.email, p.role);
+                        out.push_str(&format!("{} <{}> ({})\n", p.name, p.email, p.role));
                         for key in &p.keys {
-                            println!("  {}  {}  {}", key.fingerprint, key.public.algorithm(), key.status_at(now));
+                            out.push_str(&format!(
+                                "  {}  {}  {}\n",
+                                key.fingerprint,
+                                key.public.algorithm(),
+                                key.status_at(now)
+                            ));
                         }
                     }
+                    output::write_stdout(out.as_bytes())?;
                 }
                 TextFormat::Json => {
                     let people: Vec<_> = k
@@ -190,7 +197,8 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                             })
                         })
                         .collect();
-                    println!("{}", serde_json::to_string_pretty(&json!({ "people": people })).unwrap_or_default());
+                    let doc = serde_json::to_string_pretty(&json!({ "people": people })).unwrap_or_default();
+                    output::write_stdout(format!("{doc}\n").as_bytes())?;
                 }
             }
         }
@@ -200,7 +208,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             match output {
                 Some(out) => std::fs::write(&out, text)
                     .map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?,
-                None => print!("{text}"),
+                None => output::write_stdout(text.as_bytes())?,
             }
         }
         KeyringCommand::Import { allowed_signers, role } => {

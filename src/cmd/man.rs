@@ -1,13 +1,13 @@
 //! `git avow man`: manual pages in roff, generated from the clap
 //! definitions (the same text as `--help`).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory as _;
 
 use crate::cli::Cli;
 use crate::error::{CliError, Outcome, Result};
+use crate::output;
 
 /// Print the git-avow(1) manual page, or write one page per command.
 ///
@@ -20,17 +20,6 @@ pub struct Args {
     /// Write every page into this directory instead of printing one.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-}
-
-/// Writes bytes to standard output; a closed pipe is not an error.
-pub fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::new(format!("cannot write to standard output: {e}")))
-        }
-        _ => Ok(()),
-    }
 }
 
 fn render(cmd: clap::Command) -> Result<Vec<u8>> {
@@ -76,6 +65,6 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let mut cmd = Cli::command().name("git-avow");
     cmd.build();
-    write_stdout(&render(cmd)?)?;
+    output::write_stdout(&render(cmd)?)?;
     Ok(Outcome::Ok)
 }

@@ -22,7 +22,8 @@ use crate::progress::Progress;
 /// change, the quality of its rationale, and whether its attestation
 /// verifies. For every contributor: their first attested commit in the
 /// repository, their key's age and rotations, and bursts of large commits.
-/// The most important findings come first; `--quiet` prints only them.
+/// The most important findings come first; `--quiet` prints only them,
+/// `--verbose` adds the thresholds in force.
 /// Exit 0 whenever a report could be made, whatever it says; 2 on errors.
 /// docs/signals.md describes every signal.
 #[derive(Debug, clap::Args)]
@@ -78,7 +79,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         }
         ReportFormat::Sarif => output::sarif::report(&spec, &trusted, &signals),
     };
-    print!("{out}");
+    output::write_stdout(out.as_bytes())?;
     Ok(Outcome::Ok)
 }
 
@@ -211,7 +212,8 @@ fn github_annotations(spec: &str, trusted: &Trusted, s: &Signals) -> String {
     out
 }
 
-/// The human report; `--quiet` keeps only the findings.
+/// The human report; `--quiet` keeps only the findings, `--verbose` adds
+/// the thresholds that decided them.
 fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Verbosity) -> String {
     let mut out = format!(
         "avow report: {spec} (trust: {}), {} by {}\n\n",
@@ -219,6 +221,19 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Ve
         plural(s.commits.len(), "commit", "commits"),
         plural(s.contributors.len(), "contributor", "contributors")
     );
+    if verbosity == Verbosity::Verbose {
+        let th = &s.thresholds;
+        out.push_str(&format!(
+            "thresholds: burst = {}+ commits of {}+ changed lines within {}s; oversized = over {} lines, {} files or {} top-level directories; short rationale = under {} characters\n\n",
+            th.burst_min_commits,
+            th.burst_min_lines,
+            th.burst_window_secs,
+            th.oversized_lines,
+            th.oversized_files,
+            th.oversized_dirs,
+            th.short_rationale
+        ));
+    }
     if s.findings.is_empty() {
         out.push_str(
             "findings: none (no agent markers, rejected attestations, new identities, bursts, oversized changes or weak rationales)\n",

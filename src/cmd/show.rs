@@ -52,11 +52,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         TextFormat::Json => {
             let mut v = output::json_commit(&report);
             v["trust"] = serde_json::json!(trusted.rev);
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            output::write_stdout(format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()).as_bytes())?;
         }
         // Quiet: only the verdict and its findings; otherwise everything.
         TextFormat::Human if output::verbosity() == Verbosity::Quiet => {
-            print!("{}", output::human_commit(&report, output::colour(), false));
+            output::write_stdout(output::human_commit(&report, output::colour(), false).as_bytes())?;
         }
         TextFormat::Human => {
             let mut out = format!("commit {}\nsubject {}\n", report.id, visible(&report.subject));
@@ -74,7 +74,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             }
             out.push_str(&format!("trust {}\n", trusted.rev));
             out.push_str(&output::human_commit(&report, output::colour(), true));
-            print!("{out}");
+            output::write_stdout(out.as_bytes())?;
         }
     }
     Ok(if report.verdict == avow_verify::verify::Verdict::Rejected { Outcome::Failed } else { Outcome::Ok })

@@ -128,7 +128,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
     // The human form prints no trailers: leave them out of long ranges' reports.
     let drop_trailers = matches!(args.format, Format::Human);
-    let options = Options { no_fast_path: args.no_fast_path, drop_trailers, ..Options::default() };
+    // GitHub annotations name a file the commit changes.
+    let keep_facts = args.format == Format::Github;
+    let options = Options { no_fast_path: args.no_fast_path, drop_trailers, keep_facts, ..Options::default() };
     // An audit without the fast path does not take the cache's word either.
     let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
     let progress = Progress::commits(range.commits.len(), "verifying");
@@ -136,7 +138,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
     let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };
-    print!("{}", output::verify(args.format, &run, output::colour(), output::verbosity()));
+    output::write_stdout(output::verify(args.format, &run, output::colour(), output::verbosity()).as_bytes())?;
     if args.format == Format::Github {
         github::append_step_summary(&github::verify_summary(&run))?;
     }

@@ -1,7 +1,8 @@
 //! GitHub Actions output: workflow commands (`::error …::…`) that become
 //! annotations on the run, and a Markdown job summary.
 //!
-//! The escaping follows GitHub's toolkit (`@actions/core` `command.ts`):
+//! Annotations about a commit carry `file=` the first path the commit
+//! changes. The escaping follows GitHub's toolkit (`@actions/core` `command.ts`):
 //! in a message `%`, `\r` and `\n` are percent-encoded; in a property value
 //! `:` and `,` are too, since they separate properties.
 
@@ -29,6 +30,21 @@ pub fn command(name: &str, title: &str, message: &str) -> String {
     format!("::{name} title={}::{}\n", escape_property(title), escape_data(message))
 }
 
+/// One workflow command about a commit: `::NAME file=PATH,title=…::…`
+/// with the first path the commit changes, when it changes any (so that
+/// the annotation links to the change), else without `file`.
+fn commit_command(name: &str, r: &Report, title: &str, message: &str) -> String {
+    match r.facts.as_ref().and_then(|f| f.change.paths.first()) {
+        Some(path) => format!(
+            "::{name} file={},title={}::{}\n",
+            escape_property(path),
+            escape_property(title),
+            escape_data(message)
+        ),
+        None => command(name, title, message),
+    }
+}
+
 /// `verify --format github`: an `::error` per rejected commit listing its
 /// problems, a `::warning` per policy warning, then the summary line.
 pub fn verify(run: &RangeRun<'_>) -> String {
@@ -39,11 +55,11 @@ pub fn verify(run: &RangeRun<'_>) -> String {
             for f in r.findings.iter().filter(|f| f.severity == Severity::Deny) {
                 message.push_str(&format!("\n{} [{}]", f.message, f.rule));
             }
-            out.push_str(&command("error", &format!("avow: commit {} rejected", short(r.id)), &message));
+            out.push_str(&commit_command("error", r, &format!("avow: commit {} rejected", short(r.id)), &message));
         }
         for f in r.findings.iter().filter(|f| f.severity == Severity::Warn) {
             let title = format!("avow: commit {} warning {}", short(r.id), f.rule);
-            out.push_str(&command("warning", &title, &format!("{} {}\n{}", r.id, r.subject, f.message)));
+            out.push_str(&commit_command("warning", r, &title, &format!("{} {}\n{}", r.id, r.subject, f.message)));
         }
     }
     out.push_str(&run.summary_line());

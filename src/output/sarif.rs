@@ -2,12 +2,13 @@
 //! for code-scanning dashboards and other tools that read SARIF.
 //!
 //! A commit is not a file, so each result names its commit as a *logical*
-//! location (`kind: "commit"`); tests check every document against the
-//! official schema (tests/it/schemas/).
+//! location (`kind: "commit"`), and `.avow/policy.toml` as the physical
+//! one that code-scanning services require; tests check every document
+//! against the official schema (tests/it/schemas/).
 
 use avow_policy::policy::Severity;
 use avow_verify::signals::{Signal, Signals};
-use avow_verify::trust::Trusted;
+use avow_verify::trust::{Trusted, POLICY_PATH};
 use serde_json::{json, Value};
 
 use super::{RangeRun, Summary};
@@ -77,8 +78,22 @@ fn rule_index(rules: &mut Vec<(String, &'static str, String)>, rule: &str, level
     rules.len() - 1
 }
 
+/// Where a result points: the commit, as a logical location, and the
+/// policy file as its physical location — GitHub code scanning refuses
+/// results without a file, and the policy is the file whose rule decided.
 fn commit_location(id: &str) -> Value {
-    json!([{ "logicalLocations": [{ "name": id, "fullyQualifiedName": format!("commit/{id}"), "kind": "commit" }] }])
+    json!([{
+        "physicalLocation": {
+            "artifactLocation": { "uri": POLICY_PATH },
+            "region": { "startLine": 1 },
+        },
+        "logicalLocations": [{ "name": id, "fullyQualifiedName": format!("commit/{id}"), "kind": "commit" }],
+    }])
+}
+
+/// For findings about no single commit (a contributor, the branch).
+fn policy_location() -> Value {
+    json!([{ "physicalLocation": { "artifactLocation": { "uri": POLICY_PATH }, "region": { "startLine": 1 } } }])
 }
 
 fn log(tool: &Value, results: &[Value], exit_code: i32, properties: &Value) -> String {
@@ -146,6 +161,7 @@ pub fn report(spec: &str, trusted: &Trusted, signals: &Signals) -> String {
                 "ruleIndex": index,
                 "level": "warning",
                 "message": { "text": s.message },
+                "locations": policy_location(),
                 "properties": { "contributor": s.contributor },
             });
             if let Some(id) = s.commit {

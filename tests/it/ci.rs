@@ -162,3 +162,36 @@ fn the_gitlab_template_verifies_a_merge_request() {
     let quiet = run_script(&w, &checkout, &script, &env).expect(1);
     assert_golden("gitlab.human-quiet.txt", &normalise(&w, &quiet.stdout));
 }
+
+/// The cache key changes with the source and only with it.
+#[test]
+fn the_action_cache_key_fingerprints_the_source() {
+    let action = action_steps(&load("action.yml"));
+    let script = str_of(&action["source"]["run"], "source step");
+    let w = World::bare();
+    let source = w.scratch().join("action");
+    std::fs::create_dir_all(source.join("src")).unwrap();
+    std::fs::create_dir_all(source.join("target")).unwrap();
+    std::fs::write(source.join("Cargo.toml"), "[package]\n").unwrap();
+    std::fs::write(source.join("src/main file.rs"), "fn main() {}\n").unwrap();
+    let key = |w: &World| {
+        let out = w.scratch().join("github-output");
+        let _ = std::fs::remove_file(&out);
+        let env = [
+            ("GITHUB_ACTION_PATH", source.to_str().unwrap().to_owned()),
+            ("GITHUB_OUTPUT", out.to_str().unwrap().to_owned()),
+        ];
+        run_script(w, &w.path(), script, &env).expect(0);
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let first = key(&w);
+    assert!(
+        first.len() == "hash=".len() + 17 && first.starts_with("hash=") && first.ends_with('\n'),
+        "not a key line: {first:?}"
+    );
+    std::fs::write(source.join("target/built.rs"), "// build output\n").unwrap();
+    std::fs::write(source.join("README.md"), "docs\n").unwrap();
+    assert_eq!(key(&w), first, "build output and docs must not change the key");
+    std::fs::write(source.join("src/main file.rs"), "fn main() { println!(); }\n").unwrap();
+    assert_ne!(key(&w), first, "a source change must change the key");
+}

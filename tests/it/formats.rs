@@ -43,6 +43,11 @@ fn assert_valid_sarif(doc: &str) {
     let validator = sarif_validator();
     let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
     assert!(errors.is_empty(), "not valid SARIF 2.1.0:\n{}\n{doc}", errors.join("\n"));
+    // GitHub code scanning also needs a file for every result.
+    for result in value["runs"][0]["results"].as_array().expect("results") {
+        let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(uri.as_str().is_some_and(|u| !u.is_empty()), "a result without a file: {result}");
+    }
 }
 
 /// Runs `args` (exit `code`), checks that the output is valid SARIF and
@@ -104,6 +109,7 @@ fn report_github_and_sarif() {
     assert_sarif_golden(&w, &["report", "trusted..HEAD", "--format", "sarif"], 0, "report.sarif");
     assert_golden("report.github.txt", &output(&w, &["report", "trusted..HEAD", "--format", "github"], 0));
     assert_golden("report.human-quiet.txt", &output(&w, &["report", "trusted..HEAD", "--quiet"], 0));
+    assert_golden("report.human-verbose.txt", &output(&w, &["report", "trusted..HEAD", "--verbose"], 0));
 }
 
 #[test]
@@ -137,5 +143,40 @@ fn an_unwritable_step_summary_is_an_error() {
     assert_eq!(
         normalise(&w, &run.stderr).replace(w.scratch().to_str().unwrap(), "<scratch>"),
         "git-avow: error: cannot append the job summary to <scratch>/no-such-dir/summary.md (GITHUB_STEP_SUMMARY): No such file or directory (os error 2)\nhint: unset GITHUB_STEP_SUMMARY outside GitHub Actions, or point it at a writable file\n"
+    );
+}
+
+#[test]
+fn report_github_puts_the_markdown_report_in_the_job_summary() {
+    let w = history();
+    let summary = w.scratch().join("step-summary.md");
+    let mut c = w.command(avow_bin());
+    c.args(["report", "trusted..HEAD", "--format", "github"]).env("GITHUB_STEP_SUMMARY", &summary);
+    let run = Run::from(c.output().unwrap()).expect(0);
+    assert_eq!(normalise(&w, &run.stdout), output(&w, &["report", "trusted..HEAD", "--format", "github"], 0));
+    let markdown = w.avow(["report", "trusted..HEAD", "--format", "markdown"]).expect(0).stdout;
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), format!("{markdown}\n"));
+}
+
+/// `file=` is the first path a commit changes, escaped as a property; a
+/// commit that changes nothing gets an annotation without a file.
+#[test]
+fn github_annotations_name_the_changed_file() {
+    let w = adopt("disclose", None);
+    w.git(["commit", "-q", "--no-verify", "--allow-empty", "-m", "Empty"]);
+    w.write("docs/a,b: c.txt", "x\n");
+    w.write("z.txt", "z\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Odd name"]);
+    let out = output(&w, &["verify", "trusted..HEAD", "--format", "github"], 1);
+    let missing = "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); \
+                   install the hook with `git avow install` and re-commit [attestation.missing]";
+    assert_eq!(
+        out,
+        format!(
+            "::error title=avow%3A commit <short-2> rejected::<commit-2> Empty%0A{missing}\n\
+             ::error file=docs/a%2Cb%3A c.txt,title=avow%3A commit <short-3> rejected::<commit-3> Odd name%0A{missing}\n\
+             avow: 2 commits: 0 accepted, 2 rejected (range trusted..HEAD, trust trusted)\n"
+        )
     );
 }

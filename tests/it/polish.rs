@@ -217,3 +217,61 @@ fn a_progress_bar_on_a_terminal_for_long_ranges_only() {
     let short = on_terminal(&w, &avow_cmd("verify HEAD~500..HEAD >/dev/null; echo rc=$?"), &[]);
     assert_eq!(short, "rc=1\n");
 }
+
+#[test]
+fn man_page_that_cannot_be_written_is_an_error() {
+    let w = World::bare();
+    let dir = w.scratch().join("man1");
+    // A directory where the first page should go: the write fails.
+    std::fs::create_dir_all(dir.join("git-avow.1")).unwrap();
+    let run = w.avow(["man", "--dir", dir.to_str().unwrap()]).expect(2);
+    assert_eq!(
+        run.stderr.replace(dir.to_str().unwrap(), "<dir>"),
+        "git-avow: error: cannot write <dir>/git-avow.1: Is a directory (os error 21)\nhint: give a writable directory to --dir\n"
+    );
+}
+
+#[test]
+fn a_full_standard_output_is_an_error_not_a_panic() {
+    let w = World::bare();
+    for command in ["man", "completions bash"] {
+        let run = bash(&w, &format!("{} > /dev/full; echo rc=$?", avow_cmd(command)));
+        assert_eq!(run.stdout, "rc=2\n", "{command}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            "git-avow: error: cannot write to standard output: No space left on device (os error 28)\n\
+             hint: redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`\n"
+        );
+    }
+}
+
+/// Runs its arguments with standard output a pipe whose read end is
+/// already closed; prints the exit code and passes standard error on.
+const CLOSED_PIPE: &str = "import os, subprocess, sys\n\
+r, w = os.pipe(); os.close(r)\n\
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\n\
+print(\"rc=%d\" % p.returncode); sys.stderr.write(p.stderr.decode())";
+
+#[test]
+fn output_to_a_closed_pipe_or_a_full_disk_never_panics() {
+    let w = World::adopted("disclose");
+    for i in 0..3 {
+        w.change(&format!("src/{i}.rs"), "fn f() {}\n", &format!("Add file {i}"));
+    }
+    for command in [
+        "verify base..HEAD",
+        "report base..HEAD",
+        "show HEAD",
+        "show --format json HEAD",
+        "keyring list",
+        "keyring list --format json",
+        "keyring export --allowed-signers",
+    ] {
+        // A pipe whose reader is gone before the first write (as after
+        // `| head -1`): nothing more to say, exit 0.
+        let closed = bash(&w, &format!("python3 -c '{CLOSED_PIPE}' {}", avow_cmd(command)));
+        assert_eq!((closed.stdout.as_str(), closed.stderr.as_str()), ("rc=0\n", ""), "{command}");
+        let full = bash(&w, &format!("{} > /dev/full; echo rc=$?", avow_cmd(command)));
+        assert_eq!(full.stdout, "rc=2\n", "{command}");
+    }
+}

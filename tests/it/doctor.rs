@@ -56,6 +56,15 @@ fn doctor_in(w: &World, dir: &Path, with_avow: bool) -> (i32, String) {
     (r.code, out + "\n")
 }
 
+/// The hook lines (not their fixes) of `git avow doctor`.
+pub fn hook_lines(w: &World) -> Vec<String> {
+    hook_lines_of(&w.avow(["doctor"]).stdout)
+}
+
+fn hook_lines_of(out: &str) -> Vec<String> {
+    out.lines().filter(|l| l.contains(" hook ") && !l.starts_with(' ')).map(str::to_owned).collect()
+}
+
 fn doctor(w: &World) -> (i32, String) {
     doctor_in(w, &w.path(), true)
 }
@@ -232,9 +241,8 @@ fn hooks_run_by_husky_count_when_they_call_avow() {
     w.write(".husky/prepare-commit-msg", "git avow hook prepare-commit-msg \"$@\"\n");
     w.write(".husky/post-commit", "npm test\n");
     let (code, out) = doctor(&w);
-    let hooks: Vec<&str> = out.lines().filter(|l| l.contains("hook ") && !l.starts_with(' ')).collect();
     assert_eq!(
-        hooks,
+        hook_lines_of(&out),
         [
             "ok    hook commit-msg: run by husky (.husky/commit-msg)",
             "ok    hook prepare-commit-msg: run by husky (.husky/prepare-commit-msg)",

@@ -1,56 +1,12 @@
 //! avow under the real pre-commit framework (from the Python package index), driven by the
 //! `.pre-commit-hooks.yaml` of this repository.
 //!
-//! `pre-commit` is taken from PATH when there, otherwise installed once
-//! into a virtual environment under the target directory.
+//! `pre-commit` comes from PATH or is installed by `python_tools`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
+use crate::python_tools::{path_with, tool};
 use crate::support::*;
-
-/// The pre-commit release the tests install when none is on PATH.
-const PRE_COMMIT: &str = "pre-commit==4.5.1";
-
-/// A command that runs pre-commit: `[program, args…]`.
-fn pre_commit() -> &'static [PathBuf] {
-    static CMD: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    CMD.get_or_init(|| {
-        let on_path = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).map(|d| d.join("pre-commit")).find(|p| p.is_file()));
-        if let Some(Some(exe)) = on_path {
-            return vec![exe];
-        }
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-venv");
-        let python = venv.join("bin/python");
-        if !python.exists() {
-            install_venv(&venv);
-        }
-        vec![python, "-m".into(), "pre_commit".into()]
-    })
-}
-
-/// Builds the virtual environment beside `venv` and renames it into place,
-/// so a concurrent test run either sees a complete one or none. Run as
-/// `bin/python -m pre_commit`, which does not care where the venv was built.
-fn install_venv(venv: &Path) {
-    let home = tempfile::tempdir().unwrap();
-    let building = venv.with_extension(format!("building-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&building);
-    let run = |program: &Path, args: &[&str]| {
-        let mut c = Command::new(program);
-        avow_testutil::hermetic(&mut c, home.path());
-        let out = c.args(args).env("PIP_DISABLE_PIP_VERSION_CHECK", "1").output().unwrap();
-        assert!(out.status.success(), "{} {args:?}: {}", program.display(), String::from_utf8_lossy(&out.stderr));
-    };
-    run(Path::new("python3"), &["-m", "venv", building.to_str().unwrap()]);
-    run(&building.join("bin/python"), &["-m", "pip", "install", "-q", PRE_COMMIT]);
-    if std::fs::rename(&building, venv).is_err() {
-        // Another run finished first; use its environment.
-        let _ = std::fs::remove_dir_all(&building);
-    }
-}
 
 /// A git repository holding this checkout's `.pre-commit-hooks.yaml` and
 /// `hooks/`, as pre-commit would clone avow's; returns its path and commit.
@@ -75,19 +31,12 @@ fn hook_repository(w: &World) -> (PathBuf, String) {
     (dir, rev)
 }
 
-/// PATH with the binary under test first, as after `cargo install`.
-fn path_with_avow() -> std::ffi::OsString {
-    let mut dirs = vec![avow_bin().parent().unwrap().to_path_buf()];
-    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-    std::env::join_paths(dirs).unwrap()
-}
-
 /// Runs `git commit` (no terminal) with pre-commit's hooks and git-avow on PATH.
 fn commit(w: &World, args: &[&str]) -> Run {
     let mut c = w.command("setsid");
     c.args(["-w", "git", "commit", "-q"])
         .args(args)
-        .env("PATH", path_with_avow())
+        .env("PATH", path_with("pre-commit"))
         .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
     c.output().unwrap().into()
 }
@@ -115,9 +64,8 @@ fn with_pre_commit() -> World {
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow through pre-commit"]);
     w.git(["tag", "base"]);
-    let cmd = pre_commit();
-    let mut c = w.command(&cmd[0]);
-    c.args(&cmd[1..]).arg("install").env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
+    let mut c = w.command(tool("pre-commit"));
+    c.arg("install").env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
     let out = Run::from(c.output().unwrap()).expect(0);
     assert_eq!(
         out.stdout,
@@ -173,9 +121,8 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
     assert!(w.trailer("HEAD", "Avow-Signature").is_some(), "{msg}");
     w.verify("base..HEAD").expect(0);
     // doctor sees the hooks pre-commit runs avow from.
-    let out = w.avow(["doctor"]).stdout;
     assert_eq!(
-        out.lines().filter(|l| l.contains(" hook ")).collect::<Vec<_>>(),
+        crate::doctor::hook_lines(&w),
         [
             "ok    hook commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
@@ -204,7 +151,7 @@ fn pre_commit_adds_guidance_only_when_an_editor_opens() {
     let mut c = w.command("setsid");
     c.args(["-w", "git", "commit", "-q"])
         .env("GIT_EDITOR", &editor)
-        .env("PATH", path_with_avow())
+        .env("PATH", path_with("pre-commit"))
         .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
     Run::from(c.output().unwrap()).expect(0);
     let shown = std::fs::read_to_string(&seen).unwrap();

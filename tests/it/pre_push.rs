@@ -205,3 +205,67 @@ fn uninstall_removes_the_pre_push_hook_too() {
     unattested(&w, "c.txt");
     w.git_notty(["push", "-q", "origin", "main"]).expect(0);
 }
+
+#[test]
+fn a_chained_pre_push_hook_and_avow_both_read_the_refs() {
+    let w = World::adopted("disclose");
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "origin", "main"]);
+    let log = w.scratch().join("pre-push.log");
+    let hook = w.path().join(".git/hooks/pre-push");
+    std::fs::write(&hook, format!("#!/bin/sh\necho \"$1\" >> '{0}'\ncat >> '{0}'\n", log.display())).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    w.avow(["install", "--pre-push"]).expect(0);
+    let old = w.git(["rev-parse", "HEAD"]);
+    w.change("a.txt", "a\n", "Add a");
+    let new = w.git(["rev-parse", "HEAD"]);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!("origin\nrefs/heads/main {new} refs/heads/main {old}\n")
+    );
+    assert_eq!(
+        r.stderr,
+        "avow: refs/heads/main → refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust origin's refs/heads/main)\n"
+    );
+}
+
+#[test]
+fn the_hooks_folder_works_as_core_hooks_path() {
+    // A project that vendors avow's hooks/ and points core.hooksPath at it.
+    let w = World::adopted("disclose");
+    w.avow(["uninstall"]).expect(0);
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        let to = w.path().join("hooks").join(entry.file_name());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(entry.path(), &to).unwrap();
+    }
+    w.git(["config", "core.hooksPath", "hooks"]);
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let mut path = vec![avow_bin().parent().unwrap().to_path_buf()];
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let path = std::env::join_paths(path).unwrap();
+    let git = |args: &[&str]| -> Run {
+        let mut c = w.command("setsid");
+        c.arg("-w").arg("git").args(args).env("PATH", &path);
+        c.output().unwrap().into()
+    };
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    let r = git(&["commit", "-q", "-m", "Add a"]).expect(1);
+    assert!(r.stderr.starts_with("avow: commit refused: the message lacks"), "{}", r.stderr);
+    let mut args = vec!["commit", "-q", "-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    git(&args).expect(0);
+    w.verify("base..HEAD").expect(0);
+    git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", "Sneak"]).expect(0);
+    let r = git(&["push", "-q", "origin", "main"]).expect(1);
+    assert!(r.stderr.contains("1 accepted, 1 rejected (trust origin's refs/heads/main)\n"), "{}", r.stderr);
+}

@@ -25,6 +25,10 @@ pub struct InstallArgs {
     /// pushed against the keyring and policy on the remote's side.
     #[arg(long)]
     pub pre_push: bool,
+    /// Install only this hook (repeatable), e.g. `--hook pre-push` next to
+    /// a hook manager that already runs avow's commit hooks.
+    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "pre-push"])]
+    pub only: Vec<String>,
 }
 
 /// Remove avow's hooks (pre-push too) and restore any hook they chained.
@@ -95,8 +99,12 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         CliError::new(format!("cannot find the git-avow binary: {e}"))
             .hint("run `git avow install` from an installed git-avow (`cargo install --path .`)")
     })?;
-    let mut hooks = HOOKS.to_vec();
-    if args.pre_push {
+    let mut hooks: Vec<&str> = if args.only.is_empty() {
+        HOOKS.to_vec()
+    } else {
+        HOOKS.iter().chain(&[PRE_PUSH]).copied().filter(|h| args.only.iter().any(|o| o == h)).collect()
+    };
+    if args.pre_push && !hooks.contains(&PRE_PUSH) {
         hooks.push(PRE_PUSH);
     }
     // Check every hook before changing any, so a refusal leaves nothing

@@ -50,15 +50,25 @@ fn with_pre_commit() -> World {
     w.write(
         ".pre-commit-config.yaml",
         format!(
-            "default_install_hook_types: [prepare-commit-msg, commit-msg, post-commit]\n\
+            "default_install_hook_types: [prepare-commit-msg, commit-msg, post-commit, pre-push]\n\
              repos:\n\
              \x20 - repo: {}\n\
              \x20   rev: {rev}\n\
              \x20   hooks:\n\
              \x20     - id: avow-prepare-commit-msg\n\
              \x20     - id: avow-commit-msg\n\
-             \x20     - id: avow-post-commit\n",
-            hooks.display()
+             \x20     - id: avow-post-commit\n\
+             \x20 - repo: local\n\
+             \x20   hooks:\n\
+             \x20     - id: log-push\n\
+             \x20       name: log the push\n\
+             \x20       entry: sh -c 'echo pushed >> \"$0\"' {}\n\
+             \x20       language: system\n\
+             \x20       stages: [pre-push]\n\
+             \x20       always_run: true\n\
+             \x20       pass_filenames: false\n",
+            hooks.display(),
+            w.scratch().join("push.log").display()
         ),
     );
     w.git(["add", "-A"]);
@@ -71,7 +81,8 @@ fn with_pre_commit() -> World {
         out.stdout,
         "pre-commit installed at .git/hooks/prepare-commit-msg\n\
          pre-commit installed at .git/hooks/commit-msg\n\
-         pre-commit installed at .git/hooks/post-commit\n"
+         pre-commit installed at .git/hooks/post-commit\n\
+         pre-commit installed at .git/hooks/pre-push\n"
     );
     w
 }
@@ -163,4 +174,45 @@ fn pre_commit_adds_guidance_only_when_an_editor_opens() {
         "{shown}"
     );
     w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn avows_pre_push_hook_chains_pre_commits() {
+    let w = with_pre_commit();
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let out = w.avow(["install", "--hook", "pre-push"]).expect(0);
+    let hooks = w.path().join(".git/hooks");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "avow: kept your pre-push hook; it now runs first, from {}\navow: installed pre-push in {}\n",
+            hooks.join("pre-push.avow-chained").display(),
+            hooks.display()
+        )
+    );
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    commit(&w, &args).expect(0);
+    commit(&w, &["--no-verify", "--allow-empty", "-m", "Sneak"]).expect(0);
+    let mut c = w.command("setsid");
+    c.args(["-w", "git", "push", "-q", "origin", "main"])
+        .env("PATH", path_with("pre-commit"))
+        .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
+    let r = Run::from(c.output().unwrap()).expect(1);
+    // pre-commit's own pre-push hook ran first, then avow refused.
+    assert_eq!(std::fs::read_to_string(w.scratch().join("push.log")).unwrap(), "pushed\n");
+    let tail: Vec<&str> = r.stderr.lines().rev().take(3).collect();
+    assert_eq!(
+        tail,
+        [
+            format!("error: failed to push some refs to '{}'", remote.display()),
+            "avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again".to_owned(),
+            "avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)".to_owned(),
+        ]
+    );
 }

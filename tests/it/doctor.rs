@@ -288,3 +288,20 @@ fn outside_a_repository_the_machine_checks_still_run() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn a_missing_email_and_a_broken_keyring_fail() {
+    let w = World::adopted("disclose");
+    w.git(["config", "--unset", "user.email"]);
+    w.write(".avow/keyring.toml", "[[person]\n");
+    let (code, out) = doctor(&w);
+    let p = problems(&out);
+    let lines: Vec<&str> = p.lines().collect();
+    assert_eq!(lines[0], "FAIL  identity: user.email is not set");
+    assert_eq!(lines[1], "      fix: set it with `git config user.email you@example.org`");
+    assert!(lines[2].starts_with("FAIL  keyring: "), "{p}");
+    assert!(lines[2].contains(".avow/keyring.toml"), "{p}");
+    assert_eq!(lines[3], "      fix: fix .avow/keyring.toml (docs/keyring.md)");
+    assert_eq!(lines[4], "avow doctor: 2 problems to fix");
+    assert_eq!(code, 1);
+}

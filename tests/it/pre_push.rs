@@ -269,3 +269,37 @@ fn the_hooks_folder_works_as_core_hooks_path() {
     let r = git(&["push", "-q", "origin", "main"]).expect(1);
     assert!(r.stderr.contains("1 accepted, 1 rejected (trust origin's refs/heads/main)\n"), "{}", r.stderr);
 }
+
+#[test]
+fn an_annotated_tag_is_verified_through_the_commit_it_names() {
+    let (w, remote) = with_remote();
+    unattested(&w, "c.txt");
+    w.git(["tag", "-a", "-m", "Release", "v1"]);
+    let r = w.git_notty(["push", "-q", "origin", "v1"]).expect(1);
+    assert_eq!(
+        filtered(&w, &r.stderr).lines().nth(2).unwrap(),
+        "avow: refs/tags/v1 → refs/tags/v1: 1 commit: 0 accepted, 1 rejected (trust origin/main)"
+    );
+    assert_eq!(remote_rev(&w, &remote, "v1"), "");
+}
+
+#[test]
+fn a_broken_policy_on_the_remote_is_an_error_naming_it() {
+    let (w, remote) = with_remote();
+    w.write(".avow/policy.toml", "this is = not [valid toml\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Break the policy"]);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    unattested(&w, "a.txt");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: .avow/policy.toml@{}:1: expected `.`, `=`\n\
+             hint: fix the file in a trusted commit; docs/keyring.md and docs/policy.md describe the format\n\
+             error: failed to push some refs to '{}'\n",
+            remote_rev(&w, &remote, "main"),
+            remote.display()
+        )
+    );
+}

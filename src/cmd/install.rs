@@ -132,6 +132,11 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         make_executable(&path)?;
     }
     println!("avow: installed {} in {}", hooks.join(", "), dir.display());
+    if repo.workdir().is_some_and(|w| dir.starts_with(w)) && !dir.starts_with(repo.commondir()) {
+        println!(
+            "avow: note: these hooks are inside the work tree and name this machine's git-avow; do not commit them (to share hooks, commit ones that run `git avow hook …`, see docs/integrations.md)"
+        );
+    }
     Ok(Outcome::Ok)
 }
 

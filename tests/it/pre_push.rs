@@ -303,3 +303,12 @@ fn a_broken_policy_on_the_remote_is_an_error_naming_it() {
         )
     );
 }
+
+#[test]
+fn avow_enabled_false_lets_a_push_through_unchecked() {
+    let (w, remote) = with_remote();
+    unattested(&w, "c.txt");
+    let r = w.git_notty(["-c", "avow.enabled=false", "push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}

@@ -55,8 +55,10 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
 fn script(hook: &str, exe: &Path) -> String {
     let args = if hook == "post-commit" { "" } else { " \"$@\"" };
     // pre-push reads the refs on stdin: both the chained hook and avow
-    // need them, so keep a copy.
-    let (save, feed) = if hook == PRE_PUSH { ("refs=$(cat)\n", "printf '%s\\n' \"$refs\" | ") } else { ("", "") };
+    // need them, so keep an exact copy (the `.` keeps trailing newlines
+    // from being stripped by the command substitution).
+    let (save, feed) =
+        if hook == PRE_PUSH { ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ") } else { ("", "") };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
          hook_dir=$(dirname \"$0\")\n\
@@ -160,4 +162,29 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
     }
     println!("avow: removed {removed} hook{} from {}", if removed == 1 { "" } else { "s" }, dir.display());
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_quote_the_binary_path_and_pass_arguments() {
+        let s = script("commit-msg", Path::new("/opt/it's here/git-avow"));
+        assert_eq!(
+            s,
+            "#!/bin/sh\n\
+             # avow-managed: installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
+             hook_dir=$(dirname \"$0\")\n\
+             if [ -x \"$hook_dir/commit-msg.avow-chained\" ]; then\n\
+             \x20   \"$hook_dir/commit-msg.avow-chained\" \"$@\" || exit $?\n\
+             fi\n\
+             avow='/opt/it'\\''s here/git-avow'\n\
+             [ -x \"$avow\" ] || avow=git-avow\n\
+             exec \"$avow\" hook commit-msg \"$@\"\n"
+        );
+        let s = script(PRE_PUSH, Path::new("/bin/git-avow"));
+        assert!(s.contains("refs=$(cat; echo .)\nrefs=${refs%.}\n"), "{s}");
+        assert!(s.ends_with("printf '%s' \"$refs\" | exec \"$avow\" hook pre-push \"$@\"\n"), "{s}");
+    }
 }

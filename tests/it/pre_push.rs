@@ -312,3 +312,41 @@ fn avow_enabled_false_lets_a_push_through_unchecked() {
     assert_eq!(r.stderr, "");
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
+
+#[test]
+fn the_push_that_adopts_avow_goes_through_with_a_note() {
+    let w = World::bare();
+    w.write("README", "hello\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Start"]);
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "origin", "main"]);
+    w.avow(["init", "--preset", "disclose"]).expect(0);
+    w.avow(["install", "--pre-push"]).expect(0);
+    w.git(["add", ".avow"]);
+    let mut args = vec!["-m", "Adopt avow"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(r.stderr, "avow: origin's refs/heads/main has no .avow/ yet; refs/heads/main is not verified\n");
+    // From then on the remote's side is the trust base.
+    unattested(&w, "c.txt");
+    w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+}
+
+#[test]
+fn a_tag_moved_on_the_remote_is_checked_from_the_commit_it_named() {
+    let (w, remote) = with_remote();
+    w.git(["tag", "-a", "-m", "Release", "v1"]);
+    w.git(["push", "-q", "origin", "v1"]);
+    w.change("a.txt", "a\n", "Add a");
+    w.git(["tag", "-f", "-a", "-m", "Release again", "v1"]);
+    let r = w.git_notty(["push", "-q", "-f", "origin", "v1"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: refs/tags/v1 → refs/tags/v1: 1 commit: 1 accepted, 0 rejected (trust origin's refs/tags/v1)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "v1^{commit}"), w.git(["rev-parse", "HEAD"]));
+}

@@ -305,3 +305,30 @@ fn a_missing_email_and_a_broken_keyring_fail() {
     assert_eq!(lines[4], "avow doctor: 2 problems to fix");
     assert_eq!(code, 1);
 }
+
+#[test]
+fn hooks_whose_binary_is_gone_fail_unless_git_avow_is_on_path() {
+    let w = World::adopted("disclose");
+    let hooks = w.path().join(".git/hooks");
+    for hook in ["commit-msg", "prepare-commit-msg", "post-commit"] {
+        let path = hooks.join(hook);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let moved = text.replace(&format!("avow='{}'", avow_bin().display()), "avow='/gone/git-avow'");
+        assert_ne!(moved, text);
+        std::fs::write(&path, moved).unwrap();
+    }
+    let (code, out) = doctor_in(&w, &w.path(), false);
+    let failing = hook_lines_of(&problems(&out));
+    assert_eq!(
+        failing,
+        [
+            "FAIL  hook commit-msg: <repo>/.git/hooks/commit-msg runs /gone/git-avow, which is gone, and git-avow is not on PATH either; commits will not be attested",
+            "warn  hook prepare-commit-msg: <repo>/.git/hooks/prepare-commit-msg runs /gone/git-avow, which is gone, and git-avow is not on PATH either",
+            "warn  hook post-commit: <repo>/.git/hooks/post-commit runs /gone/git-avow, which is gone, and git-avow is not on PATH either",
+        ]
+    );
+    assert_eq!(code, 1);
+    // With git-avow on PATH the scripts fall back to it.
+    let (code, _) = doctor_in(&w, &w.path(), true);
+    assert_eq!(code, 0);
+}

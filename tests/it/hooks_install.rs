@@ -266,3 +266,10 @@ fn install_and_uninstall_outside_a_repository_fail_with_a_hint() {
         );
     }
 }
+
+#[test]
+fn chains_an_existing_hook_under_a_core_hooks_path_in_the_home_directory() {
+    let (w, log) = adopted_without_hooks();
+    w.git(["config", "core.hooksPath", "~/githooks"]);
+    chain_and_restore(&w, &w.home().join("githooks"), &log);
+}

@@ -22,23 +22,29 @@ pub fn source_from_setting(value: &str) -> KeySource {
     }
 }
 
-/// Where the key comes from, and which setting chose it (for messages).
-pub fn resolve(cfg: &Config) -> (Vec<(KeySource, String)>, bool) {
+/// Where the key comes from, and which setting chose it (for messages);
+/// `true` when a setting named the key (no fallback to another one).
+pub fn resolve(cfg: &Config) -> Result<(Vec<(KeySource, String)>, bool)> {
     let mut candidates = Vec::new();
     if let Some(v) = cfg.get("avow.signingKey").filter(|v| !v.trim().is_empty()) {
         candidates.push((source_from_setting(&v), format!("avow.signingKey ({v})")));
-        return (candidates, true);
+        return Ok((candidates, true));
     }
     let ssh_format = cfg.get("gpg.format").is_some_and(|f| f.eq_ignore_ascii_case("ssh"));
     if ssh_format {
         if let Some(v) = cfg.get("user.signingKey").filter(|v| !v.trim().is_empty()) {
             candidates.push((source_from_setting(&v), format!("user.signingKey ({v})")));
-            return (candidates, true);
+            return Ok((candidates, true));
         }
         if let Some(cmd) = cfg.get("gpg.ssh.defaultKeyCommand").filter(|v| !v.trim().is_empty()) {
-            if let Some(line) = run_default_key_command(&cmd) {
-                candidates.push((source_from_setting(&line), format!("gpg.ssh.defaultKeyCommand ({cmd})")));
-            }
+            // As git does: a failing command is an error, not a reason to
+            // pick some other key.
+            let line = run_default_key_command(&cmd).map_err(|why| {
+                CliError::new(format!("gpg.ssh.defaultKeyCommand ({cmd}) {why}"))
+                    .hint("fix the command (its first output line must be an SSH public key, e.g. `ssh-add -L`) or set user.signingKey")
+            })?;
+            candidates.push((source_from_setting(&line), format!("gpg.ssh.defaultKeyCommand ({cmd})")));
+            return Ok((candidates, true));
         }
     }
     if std::env::var_os("SSH_AUTH_SOCK").is_some() {
@@ -51,16 +57,27 @@ pub fn resolve(cfg: &Config) -> (Vec<(KeySource, String)>, bool) {
             candidates.push((KeySource::File(p), label));
         }
     }
-    (candidates, false)
+    Ok((candidates, false))
 }
 
 /// `gpg.ssh.defaultKeyCommand`: its first output line is a public key.
-fn run_default_key_command(cmd: &str) -> Option<String> {
-    let out = std::process::Command::new("sh").arg("-c").arg(cmd).stdin(std::process::Stdio::null()).output().ok()?;
+fn run_default_key_command(cmd: &str) -> std::result::Result<String, String> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("did not run: {e}"))?;
     if !out.status.success() {
-        return None;
+        return Err(format!("failed ({})", out.status));
     }
-    String::from_utf8(out.stdout).ok()?.lines().next().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty())
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| "printed no key".to_owned())
 }
 
 fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<String>, avow_sign::Error> {
@@ -79,7 +96,7 @@ pub fn signer(cfg: &Config) -> Result<Signer> {
 /// Like [`signer`], with the passphrase callback given; also returns which
 /// setting (or source) the key came from.
 pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -> Result<(Signer, String)> {
-    let (candidates, explicit) = resolve(cfg);
+    let (candidates, explicit) = resolve(cfg)?;
     if candidates.is_empty() {
         return Err(CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)")
             .hint(

@@ -112,6 +112,16 @@ fn check_path() -> Check {
 fn runs_avow(repo: &Repository, path: &Path, hook: &str) -> std::result::Result<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     if is_ours(path) {
+        // The script runs the binary that installed it, else git-avow on PATH.
+        let baked = text.lines().find_map(|l| l.strip_prefix("avow='")).and_then(|l| l.strip_suffix('\''));
+        let baked = baked.map(|b| PathBuf::from(b.replace("'\\''", "'")));
+        if !baked.as_deref().is_some_and(is_executable) && find_on_path("git-avow").is_none() {
+            return Err(format!(
+                "{} runs {}, which is gone, and git-avow is not on PATH either",
+                path.display(),
+                baked.map_or_else(|| "an unknown binary".to_owned(), |b| b.display().to_string())
+            ));
+        }
         let chained = path.with_file_name(format!("{hook}{CHAINED}"));
         return Ok(if chained.exists() {
             format!("avow's, after your own {}", chained.display())

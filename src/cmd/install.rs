@@ -25,6 +25,10 @@ pub struct InstallArgs {
     /// pushed against the keyring and policy on the remote's side.
     #[arg(long)]
     pub pre_push: bool,
+    /// Install only this hook (repeatable), e.g. `--hook pre-push` next to
+    /// a hook manager that already runs avow's commit hooks.
+    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "pre-push"])]
+    pub only: Vec<String>,
 }
 
 /// Remove avow's hooks (pre-push too) and restore any hook they chained.
@@ -51,8 +55,10 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
 fn script(hook: &str, exe: &Path) -> String {
     let args = if hook == "post-commit" { "" } else { " \"$@\"" };
     // pre-push reads the refs on stdin: both the chained hook and avow
-    // need them, so keep a copy.
-    let (save, feed) = if hook == PRE_PUSH { ("refs=$(cat)\n", "printf '%s\\n' \"$refs\" | ") } else { ("", "") };
+    // need them, so keep an exact copy (the `.` keeps trailing newlines
+    // from being stripped by the command substitution).
+    let (save, feed) =
+        if hook == PRE_PUSH { ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ") } else { ("", "") };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
          hook_dir=$(dirname \"$0\")\n\
@@ -95,8 +101,12 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         CliError::new(format!("cannot find the git-avow binary: {e}"))
             .hint("run `git avow install` from an installed git-avow (`cargo install --path .`)")
     })?;
-    let mut hooks = HOOKS.to_vec();
-    if args.pre_push {
+    let mut hooks: Vec<&str> = if args.only.is_empty() {
+        HOOKS.to_vec()
+    } else {
+        HOOKS.iter().chain(&[PRE_PUSH]).copied().filter(|h| args.only.iter().any(|o| o == h)).collect()
+    };
+    if args.pre_push && !hooks.contains(&PRE_PUSH) {
         hooks.push(PRE_PUSH);
     }
     // Check every hook before changing any, so a refusal leaves nothing
@@ -124,6 +134,11 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         make_executable(&path)?;
     }
     println!("avow: installed {} in {}", hooks.join(", "), dir.display());
+    if repo.workdir().is_some_and(|w| dir.starts_with(w)) && !dir.starts_with(repo.commondir()) {
+        println!(
+            "avow: note: these hooks are inside the work tree and name this machine's git-avow; do not commit them (to share hooks, commit ones that run `git avow hook …`, see docs/integrations.md)"
+        );
+    }
     Ok(Outcome::Ok)
 }
 
@@ -147,4 +162,29 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
     }
     println!("avow: removed {removed} hook{} from {}", if removed == 1 { "" } else { "s" }, dir.display());
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_quote_the_binary_path_and_pass_arguments() {
+        let s = script("commit-msg", Path::new("/opt/it's here/git-avow"));
+        assert_eq!(
+            s,
+            "#!/bin/sh\n\
+             # avow-managed: installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
+             hook_dir=$(dirname \"$0\")\n\
+             if [ -x \"$hook_dir/commit-msg.avow-chained\" ]; then\n\
+             \x20   \"$hook_dir/commit-msg.avow-chained\" \"$@\" || exit $?\n\
+             fi\n\
+             avow='/opt/it'\\''s here/git-avow'\n\
+             [ -x \"$avow\" ] || avow=git-avow\n\
+             exec \"$avow\" hook commit-msg \"$@\"\n"
+        );
+        let s = script(PRE_PUSH, Path::new("/bin/git-avow"));
+        assert!(s.contains("refs=$(cat; echo .)\nrefs=${refs%.}\n"), "{s}");
+        assert!(s.ends_with("printf '%s' \"$refs\" | exec \"$avow\" hook pre-push \"$@\"\n"), "{s}");
+    }
 }

@@ -122,7 +122,8 @@ pub fn run(remote: &str) -> Result<Outcome> {
         } else {
             let id = Oid::from_str(&update.remote)
                 .ok()
-                .and_then(|id| repo.find_commit(id).ok())
+                .and_then(|id| repo.find_object(id, None).ok())
+                .and_then(|o| o.peel_to_commit().ok())
                 .map(|c| c.id())
                 .ok_or_else(|| {
                     CliError::new(format!(

@@ -56,6 +56,15 @@ fn doctor_in(w: &World, dir: &Path, with_avow: bool) -> (i32, String) {
     (r.code, out + "\n")
 }
 
+/// The hook lines (not their fixes) of `git avow doctor`.
+pub fn hook_lines(w: &World) -> Vec<String> {
+    hook_lines_of(&w.avow(["doctor"]).stdout)
+}
+
+fn hook_lines_of(out: &str) -> Vec<String> {
+    out.lines().filter(|l| l.contains(" hook ") && !l.starts_with(' ')).map(str::to_owned).collect()
+}
+
 fn doctor(w: &World) -> (i32, String) {
     doctor_in(w, &w.path(), true)
 }
@@ -232,9 +241,8 @@ fn hooks_run_by_husky_count_when_they_call_avow() {
     w.write(".husky/prepare-commit-msg", "git avow hook prepare-commit-msg \"$@\"\n");
     w.write(".husky/post-commit", "npm test\n");
     let (code, out) = doctor(&w);
-    let hooks: Vec<&str> = out.lines().filter(|l| l.contains("hook ") && !l.starts_with(' ')).collect();
     assert_eq!(
-        hooks,
+        hook_lines_of(&out),
         [
             "ok    hook commit-msg: run by husky (.husky/commit-msg)",
             "ok    hook prepare-commit-msg: run by husky (.husky/prepare-commit-msg)",
@@ -279,4 +287,48 @@ fn outside_a_repository_the_machine_checks_still_run() {
         )
     );
     assert_eq!(code, 1);
+}
+
+#[test]
+fn a_missing_email_and_a_broken_keyring_fail() {
+    let w = World::adopted("disclose");
+    w.git(["config", "--unset", "user.email"]);
+    w.write(".avow/keyring.toml", "[[person]\n");
+    let (code, out) = doctor(&w);
+    let p = problems(&out);
+    let lines: Vec<&str> = p.lines().collect();
+    assert_eq!(lines[0], "FAIL  identity: user.email is not set");
+    assert_eq!(lines[1], "      fix: set it with `git config user.email you@example.org`");
+    assert!(lines[2].starts_with("FAIL  keyring: "), "{p}");
+    assert!(lines[2].contains(".avow/keyring.toml"), "{p}");
+    assert_eq!(lines[3], "      fix: fix .avow/keyring.toml (docs/keyring.md)");
+    assert_eq!(lines[4], "avow doctor: 2 problems to fix");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn hooks_whose_binary_is_gone_fail_unless_git_avow_is_on_path() {
+    let w = World::adopted("disclose");
+    let hooks = w.path().join(".git/hooks");
+    for hook in ["commit-msg", "prepare-commit-msg", "post-commit"] {
+        let path = hooks.join(hook);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let moved = text.replace(&format!("avow='{}'", avow_bin().display()), "avow='/gone/git-avow'");
+        assert_ne!(moved, text);
+        std::fs::write(&path, moved).unwrap();
+    }
+    let (code, out) = doctor_in(&w, &w.path(), false);
+    let failing = hook_lines_of(&problems(&out));
+    assert_eq!(
+        failing,
+        [
+            "FAIL  hook commit-msg: <repo>/.git/hooks/commit-msg runs /gone/git-avow, which is gone, and git-avow is not on PATH either; commits will not be attested",
+            "warn  hook prepare-commit-msg: <repo>/.git/hooks/prepare-commit-msg runs /gone/git-avow, which is gone, and git-avow is not on PATH either",
+            "warn  hook post-commit: <repo>/.git/hooks/post-commit runs /gone/git-avow, which is gone, and git-avow is not on PATH either",
+        ]
+    );
+    assert_eq!(code, 1);
+    // With git-avow on PATH the scripts fall back to it.
+    let (code, _) = doctor_in(&w, &w.path(), true);
+    assert_eq!(code, 0);
 }

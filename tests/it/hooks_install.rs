@@ -68,12 +68,18 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     let hook = dir.join("commit-msg");
     let original = user_hook(&hook, log, 0, 0o750);
     let out = w.avow(["install"]).expect(0);
+    let note = if dir.starts_with(w.path()) && !dir.starts_with(w.path().join(".git")) {
+        "avow: note: these hooks are inside the work tree and name this machine's git-avow; do not commit them (to share hooks, commit ones that run `git avow hook …`, see docs/integrations.md)\n"
+    } else {
+        ""
+    };
+    let installed_line =
+        format!("avow: installed commit-msg, prepare-commit-msg, post-commit in {}\n{note}", dir.display());
     assert_eq!(
         out.stdout,
         format!(
-            "avow: kept your commit-msg hook; it now runs first, from {}\navow: installed commit-msg, prepare-commit-msg, post-commit in {}\n",
+            "avow: kept your commit-msg hook; it now runs first, from {}\n{installed_line}",
             dir.join("commit-msg.avow-chained").display(),
-            dir.display()
         )
     );
     let installed = listing(dir);
@@ -90,10 +96,7 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     // Idempotent: a second install changes nothing and chains nothing twice.
     let scripts: Vec<Vec<u8>> = installed.iter().map(|(n, _)| std::fs::read(dir.join(n)).unwrap()).collect();
     let again = w.avow(["install"]).expect(0);
-    assert_eq!(
-        again.stdout,
-        format!("avow: installed commit-msg, prepare-commit-msg, post-commit in {}\n", dir.display())
-    );
+    assert_eq!(again.stdout, installed_line);
     assert_eq!(listing(dir), installed);
     let rescripts: Vec<Vec<u8>> = installed.iter().map(|(n, _)| std::fs::read(dir.join(n)).unwrap()).collect();
     assert_eq!(rescripts, scripts);
@@ -262,4 +265,11 @@ fn install_and_uninstall_outside_a_repository_fail_with_a_hint() {
             )
         );
     }
+}
+
+#[test]
+fn chains_an_existing_hook_under_a_core_hooks_path_in_the_home_directory() {
+    let (w, log) = adopted_without_hooks();
+    w.git(["config", "core.hooksPath", "~/githooks"]);
+    chain_and_restore(&w, &w.home().join("githooks"), &log);
 }

@@ -1,56 +1,12 @@
 //! avow under the real pre-commit framework (from the Python package index), driven by the
 //! `.pre-commit-hooks.yaml` of this repository.
 //!
-//! `pre-commit` is taken from PATH when there, otherwise installed once
-//! into a virtual environment under the target directory.
+//! `pre-commit` comes from PATH or is installed by `python_tools`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
+use crate::python_tools::{path_with, tool};
 use crate::support::*;
-
-/// The pre-commit release the tests install when none is on PATH.
-const PRE_COMMIT: &str = "pre-commit==4.5.1";
-
-/// A command that runs pre-commit: `[program, args…]`.
-fn pre_commit() -> &'static [PathBuf] {
-    static CMD: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    CMD.get_or_init(|| {
-        let on_path = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).map(|d| d.join("pre-commit")).find(|p| p.is_file()));
-        if let Some(Some(exe)) = on_path {
-            return vec![exe];
-        }
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-venv");
-        let python = venv.join("bin/python");
-        if !python.exists() {
-            install_venv(&venv);
-        }
-        vec![python, "-m".into(), "pre_commit".into()]
-    })
-}
-
-/// Builds the virtual environment beside `venv` and renames it into place,
-/// so a concurrent test run either sees a complete one or none. Run as
-/// `bin/python -m pre_commit`, which does not care where the venv was built.
-fn install_venv(venv: &Path) {
-    let home = tempfile::tempdir().unwrap();
-    let building = venv.with_extension(format!("building-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&building);
-    let run = |program: &Path, args: &[&str]| {
-        let mut c = Command::new(program);
-        avow_testutil::hermetic(&mut c, home.path());
-        let out = c.args(args).env("PIP_DISABLE_PIP_VERSION_CHECK", "1").output().unwrap();
-        assert!(out.status.success(), "{} {args:?}: {}", program.display(), String::from_utf8_lossy(&out.stderr));
-    };
-    run(Path::new("python3"), &["-m", "venv", building.to_str().unwrap()]);
-    run(&building.join("bin/python"), &["-m", "pip", "install", "-q", PRE_COMMIT]);
-    if std::fs::rename(&building, venv).is_err() {
-        // Another run finished first; use its environment.
-        let _ = std::fs::remove_dir_all(&building);
-    }
-}
 
 /// A git repository holding this checkout's `.pre-commit-hooks.yaml` and
 /// `hooks/`, as pre-commit would clone avow's; returns its path and commit.
@@ -75,19 +31,12 @@ fn hook_repository(w: &World) -> (PathBuf, String) {
     (dir, rev)
 }
 
-/// PATH with the binary under test first, as after `cargo install`.
-fn path_with_avow() -> std::ffi::OsString {
-    let mut dirs = vec![avow_bin().parent().unwrap().to_path_buf()];
-    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-    std::env::join_paths(dirs).unwrap()
-}
-
 /// Runs `git commit` (no terminal) with pre-commit's hooks and git-avow on PATH.
 fn commit(w: &World, args: &[&str]) -> Run {
     let mut c = w.command("setsid");
     c.args(["-w", "git", "commit", "-q"])
         .args(args)
-        .env("PATH", path_with_avow())
+        .env("PATH", path_with("pre-commit"))
         .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
     c.output().unwrap().into()
 }
@@ -101,29 +50,39 @@ fn with_pre_commit() -> World {
     w.write(
         ".pre-commit-config.yaml",
         format!(
-            "default_install_hook_types: [prepare-commit-msg, commit-msg, post-commit]\n\
+            "default_install_hook_types: [prepare-commit-msg, commit-msg, post-commit, pre-push]\n\
              repos:\n\
              \x20 - repo: {}\n\
              \x20   rev: {rev}\n\
              \x20   hooks:\n\
              \x20     - id: avow-prepare-commit-msg\n\
              \x20     - id: avow-commit-msg\n\
-             \x20     - id: avow-post-commit\n",
-            hooks.display()
+             \x20     - id: avow-post-commit\n\
+             \x20 - repo: local\n\
+             \x20   hooks:\n\
+             \x20     - id: log-push\n\
+             \x20       name: log the push\n\
+             \x20       entry: sh -c 'echo pushed >> \"$0\"' {}\n\
+             \x20       language: system\n\
+             \x20       stages: [pre-push]\n\
+             \x20       always_run: true\n\
+             \x20       pass_filenames: false\n",
+            hooks.display(),
+            w.scratch().join("push.log").display()
         ),
     );
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow through pre-commit"]);
     w.git(["tag", "base"]);
-    let cmd = pre_commit();
-    let mut c = w.command(&cmd[0]);
-    c.args(&cmd[1..]).arg("install").env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
+    let mut c = w.command(tool("pre-commit"));
+    c.arg("install").env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
     let out = Run::from(c.output().unwrap()).expect(0);
     assert_eq!(
         out.stdout,
         "pre-commit installed at .git/hooks/prepare-commit-msg\n\
          pre-commit installed at .git/hooks/commit-msg\n\
-         pre-commit installed at .git/hooks/post-commit\n"
+         pre-commit installed at .git/hooks/post-commit\n\
+         pre-commit installed at .git/hooks/pre-push\n"
     );
     w
 }
@@ -173,9 +132,8 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
     assert!(w.trailer("HEAD", "Avow-Signature").is_some(), "{msg}");
     w.verify("base..HEAD").expect(0);
     // doctor sees the hooks pre-commit runs avow from.
-    let out = w.avow(["doctor"]).stdout;
     assert_eq!(
-        out.lines().filter(|l| l.contains(" hook ")).collect::<Vec<_>>(),
+        crate::doctor::hook_lines(&w),
         [
             "ok    hook commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
@@ -204,7 +162,7 @@ fn pre_commit_adds_guidance_only_when_an_editor_opens() {
     let mut c = w.command("setsid");
     c.args(["-w", "git", "commit", "-q"])
         .env("GIT_EDITOR", &editor)
-        .env("PATH", path_with_avow())
+        .env("PATH", path_with("pre-commit"))
         .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
     Run::from(c.output().unwrap()).expect(0);
     let shown = std::fs::read_to_string(&seen).unwrap();
@@ -216,4 +174,45 @@ fn pre_commit_adds_guidance_only_when_an_editor_opens() {
         "{shown}"
     );
     w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn avows_pre_push_hook_chains_pre_commits() {
+    let w = with_pre_commit();
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let out = w.avow(["install", "--hook", "pre-push"]).expect(0);
+    let hooks = w.path().join(".git/hooks");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "avow: kept your pre-push hook; it now runs first, from {}\navow: installed pre-push in {}\n",
+            hooks.join("pre-push.avow-chained").display(),
+            hooks.display()
+        )
+    );
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    commit(&w, &args).expect(0);
+    commit(&w, &["--no-verify", "--allow-empty", "-m", "Sneak"]).expect(0);
+    let mut c = w.command("setsid");
+    c.args(["-w", "git", "push", "-q", "origin", "main"])
+        .env("PATH", path_with("pre-commit"))
+        .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
+    let r = Run::from(c.output().unwrap()).expect(1);
+    // pre-commit's own pre-push hook ran first, then avow refused.
+    assert_eq!(std::fs::read_to_string(w.scratch().join("push.log")).unwrap(), "pushed\n");
+    let tail: Vec<&str> = r.stderr.lines().rev().take(3).collect();
+    assert_eq!(
+        tail,
+        [
+            format!("error: failed to push some refs to '{}'", remote.display()),
+            "avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again".to_owned(),
+            "avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)".to_owned(),
+        ]
+    );
 }

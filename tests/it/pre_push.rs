@@ -205,3 +205,148 @@ fn uninstall_removes_the_pre_push_hook_too() {
     unattested(&w, "c.txt");
     w.git_notty(["push", "-q", "origin", "main"]).expect(0);
 }
+
+#[test]
+fn a_chained_pre_push_hook_and_avow_both_read_the_refs() {
+    let w = World::adopted("disclose");
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "origin", "main"]);
+    let log = w.scratch().join("pre-push.log");
+    let hook = w.path().join(".git/hooks/pre-push");
+    std::fs::write(&hook, format!("#!/bin/sh\necho \"$1\" >> '{0}'\ncat >> '{0}'\n", log.display())).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    w.avow(["install", "--pre-push"]).expect(0);
+    let old = w.git(["rev-parse", "HEAD"]);
+    w.change("a.txt", "a\n", "Add a");
+    let new = w.git(["rev-parse", "HEAD"]);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!("origin\nrefs/heads/main {new} refs/heads/main {old}\n")
+    );
+    assert_eq!(
+        r.stderr,
+        "avow: refs/heads/main → refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust origin's refs/heads/main)\n"
+    );
+}
+
+#[test]
+fn the_hooks_folder_works_as_core_hooks_path() {
+    // A project that vendors avow's hooks/ and points core.hooksPath at it.
+    let w = World::adopted("disclose");
+    w.avow(["uninstall"]).expect(0);
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        let to = w.path().join("hooks").join(entry.file_name());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(entry.path(), &to).unwrap();
+    }
+    w.git(["config", "core.hooksPath", "hooks"]);
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let mut path = vec![avow_bin().parent().unwrap().to_path_buf()];
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let path = std::env::join_paths(path).unwrap();
+    let git = |args: &[&str]| -> Run {
+        let mut c = w.command("setsid");
+        c.arg("-w").arg("git").args(args).env("PATH", &path);
+        c.output().unwrap().into()
+    };
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    let r = git(&["commit", "-q", "-m", "Add a"]).expect(1);
+    assert!(r.stderr.starts_with("avow: commit refused: the message lacks"), "{}", r.stderr);
+    let mut args = vec!["commit", "-q", "-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    git(&args).expect(0);
+    w.verify("base..HEAD").expect(0);
+    git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", "Sneak"]).expect(0);
+    let r = git(&["push", "-q", "origin", "main"]).expect(1);
+    assert!(r.stderr.contains("1 accepted, 1 rejected (trust origin's refs/heads/main)\n"), "{}", r.stderr);
+}
+
+#[test]
+fn an_annotated_tag_is_verified_through_the_commit_it_names() {
+    let (w, remote) = with_remote();
+    unattested(&w, "c.txt");
+    w.git(["tag", "-a", "-m", "Release", "v1"]);
+    let r = w.git_notty(["push", "-q", "origin", "v1"]).expect(1);
+    assert_eq!(
+        filtered(&w, &r.stderr).lines().nth(2).unwrap(),
+        "avow: refs/tags/v1 → refs/tags/v1: 1 commit: 0 accepted, 1 rejected (trust origin/main)"
+    );
+    assert_eq!(remote_rev(&w, &remote, "v1"), "");
+}
+
+#[test]
+fn a_broken_policy_on_the_remote_is_an_error_naming_it() {
+    let (w, remote) = with_remote();
+    w.write(".avow/policy.toml", "this is = not [valid toml\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Break the policy"]);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    unattested(&w, "a.txt");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: .avow/policy.toml@{}:1: expected `.`, `=`\n\
+             hint: fix the file in a trusted commit; docs/keyring.md and docs/policy.md describe the format\n\
+             error: failed to push some refs to '{}'\n",
+            remote_rev(&w, &remote, "main"),
+            remote.display()
+        )
+    );
+}
+
+#[test]
+fn avow_enabled_false_lets_a_push_through_unchecked() {
+    let (w, remote) = with_remote();
+    unattested(&w, "c.txt");
+    let r = w.git_notty(["-c", "avow.enabled=false", "push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}
+
+#[test]
+fn the_push_that_adopts_avow_goes_through_with_a_note() {
+    let w = World::bare();
+    w.write("README", "hello\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Start"]);
+    let remote = w.scratch().join("remote.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "origin", "main"]);
+    w.avow(["init", "--preset", "disclose"]).expect(0);
+    w.avow(["install", "--pre-push"]).expect(0);
+    w.git(["add", ".avow"]);
+    let mut args = vec!["-m", "Adopt avow"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(r.stderr, "avow: origin's refs/heads/main has no .avow/ yet; refs/heads/main is not verified\n");
+    // From then on the remote's side is the trust base.
+    unattested(&w, "c.txt");
+    w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+}
+
+#[test]
+fn a_tag_moved_on_the_remote_is_checked_from_the_commit_it_named() {
+    let (w, remote) = with_remote();
+    w.git(["tag", "-a", "-m", "Release", "v1"]);
+    w.git(["push", "-q", "origin", "v1"]);
+    w.change("a.txt", "a\n", "Add a");
+    w.git(["tag", "-f", "-a", "-m", "Release again", "v1"]);
+    let r = w.git_notty(["push", "-q", "-f", "origin", "v1"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: refs/tags/v1 → refs/tags/v1: 1 commit: 1 accepted, 0 rejected (trust origin's refs/tags/v1)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "v1^{commit}"), w.git(["rev-parse", "HEAD"]));
+}

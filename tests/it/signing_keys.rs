@@ -52,6 +52,14 @@ fn configured(settings: &[(&str, &str)]) -> World {
     w
 }
 
+/// `gpg.format=ssh` and a real agent holding Alice's key.
+fn ssh_format_with_agent() -> (World, Agent) {
+    let w = configured(&[("gpg.format", "ssh")]);
+    let agent = Agent::start(&w);
+    agent.add(&w, &w.key);
+    (w, agent)
+}
+
 /// Commits a change with a human statement, with `agent` reachable (or
 /// not); returns git's result.
 fn commit_with(w: &World, agent: Option<&Agent>, file: &str) -> Run {
@@ -101,9 +109,7 @@ fn user_signing_key_as_a_public_key_path_uses_the_private_key_beside_it() {
 
 #[test]
 fn user_signing_key_as_a_public_key_path_uses_the_agent_when_it_holds_the_key() {
-    let w = configured(&[("gpg.format", "ssh")]);
-    let agent = Agent::start(&w);
-    agent.add(&w, &w.key);
+    let (w, agent) = ssh_format_with_agent();
     // Only the public half stays on disk: the agent must do the signing.
     let public = w.scratch().join("only-public.pub");
     std::fs::copy(format!("{}.pub", w.key.display()), &public).unwrap();
@@ -115,9 +121,7 @@ fn user_signing_key_as_a_public_key_path_uses_the_agent_when_it_holds_the_key() 
 
 #[test]
 fn user_signing_key_as_a_literal_key_signs_through_a_real_agent() {
-    let w = configured(&[("gpg.format", "ssh")]);
-    let agent = Agent::start(&w);
-    agent.add(&w, &w.key);
+    let (w, agent) = ssh_format_with_agent();
     let line = public_line(&w.key);
     let key = w.key.clone();
     std::fs::copy(format!("{}.pub", key.display()), w.scratch().join("kept.pub")).unwrap();
@@ -185,4 +189,35 @@ fn user_signing_key_is_ignored_unless_gpg_format_is_ssh() {
         "git-avow: error: no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)\n\
          hint: create one with `ssh-keygen -t ed25519` or point to yours with `git config avow.signingKey ~/.ssh/KEY`\n"
     );
+}
+
+#[test]
+fn default_key_command_may_print_the_key_form_and_its_failure_is_an_error() {
+    let (w, agent) = ssh_format_with_agent();
+    let line = public_line(&w.key);
+    w.git(["config", "gpg.ssh.defaultKeyCommand", &format!("echo 'key::{line}'")]);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.key);
+
+    // A failing command does not silently fall back to the agent's key.
+    w.git(["config", "gpg.ssh.defaultKeyCommand", "exit 3"]);
+    let r = commit_with(&w, Some(&agent), "b.txt").expect(1);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: gpg.ssh.defaultKeyCommand (exit 3) failed (exit status: 3)\n\
+         hint: fix the command (its first output line must be an SSH public key, e.g. `ssh-add -L`) or set user.signingKey\n"
+    );
+    w.git(["config", "gpg.ssh.defaultKeyCommand", "true"]);
+    let r = commit_with(&w, Some(&agent), "b.txt").expect(1);
+    assert_eq!(r.stderr.lines().next(), Some("git-avow: error: gpg.ssh.defaultKeyCommand (true) printed no key"));
+}
+
+#[test]
+fn user_signing_key_paths_may_start_with_the_home_directory() {
+    let w = configured(&[("gpg.format", "ssh")]);
+    std::fs::copy(&w.key, w.home().join(".ssh/work")).unwrap();
+    std::fs::copy(format!("{}.pub", w.key.display()), w.home().join(".ssh/work.pub")).unwrap();
+    w.git(["config", "user.signingKey", "~/.ssh/work.pub"]);
+    commit_with(&w, None, "a.txt").expect(0);
+    signed_by(&w, &w.key);
 }

@@ -10,6 +10,7 @@
 //! payload (as `git avow show --format json` prints it) is re-signed with
 //! `ssh-keygen -Y sign`.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::policy::{adopt, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
@@ -666,4 +667,117 @@ fn bidi_override_in_the_rationale() {
     ];
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     hook_refuses(&w, &[("b.rs", "b\n")], &args, &["message.unsafe-characters"]);
+}
+
+// ------------------------------------------------ git's own mechanisms
+
+#[test]
+fn git_replace_substitutes_an_attested_commit() {
+    let w = World::adopted("disclose");
+    // An unattested commit, and an attested twin on a side branch.
+    w.write("src/parse.rs", "fn parse() {}\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Fix the parser"]);
+    let unattested = w.git(["rev-parse", "HEAD"]);
+    w.git(["checkout", "-q", "-b", "twin", "base"]);
+    w.change("src/parse.rs", "fn parse() {}\n", "Fix the parser");
+    let twin = w.git(["rev-parse", "HEAD"]);
+    w.git(["checkout", "-q", "main"]);
+    // `git replace` makes git show the twin wherever the commit is.
+    w.git(["replace", &unattested, &twin]);
+    assert!(w.message("HEAD").contains("Avow-Signature: v1 "));
+    // The verifier reads the objects, not the replacement.
+    assert_eq!(refused(&w, "base..main"), ["Fix the parser: rejected attestation.missing"]);
+}
+
+#[test]
+fn trailers_after_a_cut_line() {
+    let w = attested();
+    // `---` starts the patch part of a message for git: what follows is
+    // not a trailer, however much it looks like one.
+    w.tamper_message(|m| m.replacen("\n\nAuthorship:", "\n\n---\n\nAuthorship:", 1));
+    assert_eq!(w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes()), b"");
+    assert_eq!(
+        refused(&w, "base..HEAD"),
+        [concat!(
+            "Fix the parser: rejected attestation.statement attestation.statement attestation.statement ",
+            "attestation.misplaced attestation.missing"
+        )]
+    );
+}
+
+#[test]
+fn carriage_returns_written_after_signing() {
+    let w = attested();
+    // CRLF line ends: git reads the same trailers, so the statement and
+    // the signature are unchanged — nothing to refuse.
+    w.tamper_message(|m| m.replace('\n', "\r\n"));
+    assert!(w.message("HEAD").contains("\r\n"));
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
+    // A lone CR inside the rationale would make a terminal print the rest
+    // of the line over its start.
+    w.tamper_message(|m| m.replace("\r\n", "\n").replace("small and reviewed", "small\rand unreviewed"));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.payload message.unsafe-characters"]);
+}
+
+#[test]
+fn encoding_header_that_makes_git_read_the_message_otherwise() {
+    let w = attested();
+    // Same bytes, but git is told they are Latin-1 and re-decodes them.
+    w.git(["-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    assert!(w.git(["cat-file", "commit", "HEAD"]).contains("\nencoding ISO-8859-1\n"));
+    // The message no longer reads as text: nothing of it counts.
+    assert_eq!(refused(&w, "base..HEAD"), [": rejected message.encoding attestation.missing"]);
+}
+
+#[test]
+fn signature_fields_out_of_range() {
+    let w = attested();
+    for t in ["99999999999999999999", "-1x", ""] {
+        let old = sig_field(&w, "t");
+        set_sig_field(&w, "t", t);
+        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.malformed"], "t={t}");
+        set_sig_field(&w, "t", &old);
+    }
+}
+
+// --------------------------------------------------------------- size
+
+#[test]
+fn huge_message() {
+    let w = attested();
+    // A 4 MB paragraph in the body, and 100 000 more signature trailers:
+    // refused, in bounded time, without a panic.
+    let line = format!("\nAvow-Signature: {}", w.trailer("HEAD", "Avow-Signature").unwrap());
+    let body = format!("\n\n{}\n\nAuthorship:", "x".repeat(4 << 20));
+    w.tamper_message(|m| format!("{}{}", m.trim_end().replacen("\n\nAuthorship:", &body, 1), line.repeat(100_000)));
+    let trailers = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+    assert_eq!(String::from_utf8(trailers).unwrap().lines().count(), 100_004);
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.duplicate"]);
+}
+
+#[test]
+fn huge_diff() {
+    let w = World::adopted("disclose");
+    // 200 000 lines, each replaced by a different one, and a 16 MB blob:
+    // an attested change of this size verifies and an edited one is refused.
+    let text = |tag: &str| {
+        (0..200_000).fold(String::new(), |mut s, i| {
+            _ = writeln!(s, "{tag} {i}");
+            s
+        })
+    };
+    w.write("big.txt", text("old"));
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Big file"]);
+    w.git(["tag", "-f", "base"]);
+    w.write("big.txt", text("new"));
+    w.write("blob.bin", (0..16u32 << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    w.git(["add", "-A"]);
+    w.commit(&["-m", "Rewrite the big file", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
+    assert_eq!(verdicts(&w, &["base..HEAD", "--no-fast-path"], 0), ["Rewrite the big file: accepted"]);
+    w.write("blob.bin", "small now\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    assert_eq!(refused(&w, "base..HEAD"), ["Rewrite the big file: rejected attestation.change"]);
 }

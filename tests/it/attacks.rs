@@ -307,6 +307,16 @@ fn homoglyph_email_of_another_keyring_person() {
 }
 
 #[test]
+fn understood_by_with_another_name_on_the_signers_email() {
+    for name in ["Linus Torvalds", "Alice Ex\u{430}mple"] {
+        let w = attested();
+        // Alice's own key and email, under a famous or a homoglyph name.
+        forge(&w, &w.key, |m| m.replace(&understood_by_alice(), &format!("Understood-by: {name} <{AUTHOR_EMAIL}>")));
+        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected understood-by.name"], "{name}");
+    }
+}
+
+#[test]
 fn case_variant_email_registered_twice_in_the_keyring() {
     let (w, _) = with_bob();
     let mallory = w.keygen("mallory");

@@ -523,6 +523,36 @@ fn avow_dir_submodule_at_the_trust_base() {
 }
 
 #[test]
+fn adoption_point_moved_by_a_tag() {
+    let w = World::bare();
+    w.commit_all("Old work");
+    w.git(["tag", "v1"]);
+    w.avow(["init"]).expect(0);
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    w.write(".avow/policy.toml", policy.replace("# since = \"v1.4.0\"", "since = \"v1\""));
+    w.git(["add", ".avow"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow"]);
+    w.git(["tag", "trusted"]);
+    w.write("new.txt", "unattested\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Unattested work"]);
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Unattested work: rejected attestation.missing"]);
+    // The tag the policy names now points at the pull request (a fork's
+    // tags, a re-pushed tag): everything up to it would be exempt.
+    w.git(["tag", "-f", "v1", "HEAD"]);
+    stops(
+        &w,
+        &["trusted..HEAD"],
+        &format!(
+            "git-avow: error: adoption.since = \"v1\" in .avow/policy.toml at trusted resolves to {}, which is not in the history of trusted; \
+             a moved tag or branch would exempt other commits\n\
+             hint: name the adoption commit by its full id in .avow/policy.toml (a commit a maintainer attests), and check where the tag points\n",
+            w.git(["rev-parse", "HEAD"])
+        ),
+    );
+}
+
+#[test]
 fn exempt_author_changes_the_keyring() {
     let bot = "49699333+dependabot[bot]@users.noreply.github.com";
     let w = adopt("disclose", Some(&format!("version = 1\n[exempt]\nemails = [\"{bot}\"]\n")));

@@ -169,6 +169,28 @@ fn replay_on_other_repository() {
 // ------------------------------------------------- the signature trailer
 
 #[test]
+fn whitespace_only_edit_after_signing() {
+    for (binding, code, verdict) in [
+        // git's patch-id ignores whitespace inside lines, so by default a
+        // re-indented line keeps the attestation: a known limit.
+        ("patch-id", 0, "Guard the cleanup: accepted"),
+        // A project that binds exact trees refuses it.
+        ("trees", 1, "Guard the cleanup: rejected attestation.trees"),
+    ] {
+        let w = adopt("disclose", Some(&format!("version = 1\nbinding = \"{binding}\"\n")));
+        let rationale = "Rationale: Only remove the file when it exists, so that a second run does not fail.";
+        w.write("clean.py", "if exists(path):\n    check(path)\n    remove(path)\n");
+        w.git(["add", "-A"]);
+        w.commit(&["-m", "Guard the cleanup", "--trailer", "Authorship: human", "--trailer", rationale]).expect(0);
+        // Dedent one line: in Python, `remove` now runs unconditionally.
+        w.write("clean.py", "if exists(path):\n    check(path)\nremove(path)\n");
+        w.git(["add", "-A"]);
+        w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+        assert_eq!(verdicts(&w, &["trusted..HEAD"], code), [verdict], "{binding}");
+    }
+}
+
+#[test]
 fn tree_binding_copied_to_force_the_fast_path() {
     let w = attested();
     edit_the_diff(&w);

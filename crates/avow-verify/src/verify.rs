@@ -10,7 +10,7 @@ use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Finding, MergeMode, Severity};
+use avow_policy::policy::{Binding, Finding, MergeMode, Severity};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
@@ -321,6 +321,13 @@ impl<'t> Verifier<'t> {
         };
         report.signed_at = Some(st.signed_at);
         let binding = commit::tree_binding(parent_tree, c.tree_id());
+        if self.trusted.policy.binding == Binding::Trees && binding != st.tree_binding {
+            report.findings.push(deny(
+                "attestation.trees",
+                "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
+            ));
+            return Ok(());
+        }
         let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
             report.fast_path = true;
             st.patch_id.clone()

@@ -338,17 +338,25 @@ fn understood_by_with_another_name_on_the_signers_email() {
     }
 }
 
-#[test]
-fn case_variant_email_registered_twice_in_the_keyring() {
-    let (w, _) = with_bob();
-    let mallory = w.keygen("mallory");
-    // `keyring add` refuses, so the attacker edits the file by hand.
-    let line = format!("key = \"{}\"", std::fs::read_to_string(format!("{}.pub", mallory.display())).unwrap().trim());
+/// A trusted keyring (Alice, Bob) with one more person written by hand
+/// (`keyring add` refuses these): `extra` gives their email and key from
+/// the world and Bob's key. Verify stops with exit 2 and the error that
+/// `error` builds from that key's fingerprint.
+#[track_caller]
+fn keyring_with_extra_person(
+    extra: impl FnOnce(&World, &Path) -> (String, PathBuf),
+    error: impl FnOnce(&str) -> String,
+) {
+    let (w, bob) = with_bob();
+    let (email, key) = extra(&w, &bob);
+    let pubkey = format!("{}.pub", key.display());
+    let fpr = w.command("ssh-keygen").arg("-lf").arg(&pubkey).output().unwrap().stdout;
+    let fpr = String::from_utf8(fpr).unwrap().split(' ').nth(1).unwrap().to_owned();
     let path = w.path().join(".avow/keyring.toml");
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str(&format!(
-        "\n[[person]]\nname = \"Alice Example\"\nemail = \"{}\"\nrole = \"maintainer\"\n\n[[person.key]]\n{line}\n",
-        AUTHOR_EMAIL.to_uppercase()
+        "\n[[person]]\nname = \"Alice Example\"\nemail = \"{email}\"\nrole = \"maintainer\"\n\n[[person.key]]\nkey = \"{}\"\n",
+        std::fs::read_to_string(&pubkey).unwrap().trim()
     ));
     std::fs::write(&path, text).unwrap();
     w.git(["commit", "-q", "--no-verify", "-am", "Add another Alice"]);
@@ -358,10 +366,28 @@ fn case_variant_email_registered_twice_in_the_keyring() {
         &w,
         &["trusted..HEAD"],
         &format!(
-            "git-avow: error: .avow/keyring.toml@trusted:28: person[2].email: {:?} is already used by person[0] (line 8)\n\
+            "git-avow: error: .avow/keyring.toml@trusted:{}\n\
              hint: fix the file in a trusted commit; docs/keyring.md and docs/policy.md describe the format\n",
-            AUTHOR_EMAIL.to_uppercase()
+            error(&fpr)
         ),
+    );
+}
+
+#[test]
+fn case_variant_email_registered_twice_in_the_keyring() {
+    let upper = AUTHOR_EMAIL.to_uppercase();
+    keyring_with_extra_person(
+        |w, _| (upper.clone(), w.keygen("mallory")),
+        |_| format!("28: person[2].email: {upper:?} is already used by person[0] (line 8)"),
+    );
+}
+
+#[test]
+fn one_key_listed_for_two_people_in_the_keyring() {
+    // Bob's key again, under a maintainer: whose signature would it be?
+    keyring_with_extra_person(
+        |_, bob| ("mallory@example.org".to_owned(), bob.to_path_buf()),
+        |fpr| format!("32: person[2].key[0].key: key {fpr} is already listed at person[1].key[0] (line 23)"),
     );
 }
 
@@ -842,4 +868,33 @@ fn huge_diff() {
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
     assert_eq!(refused(&w, "base..HEAD"), ["Rewrite the big file: rejected attestation.change"]);
+}
+
+// ----------------------------------------------------------- the doc
+
+/// Every row of the catalogue in docs/threat-model.md links at least one
+/// test, and every link names a `#[test]` function in the linked file, so
+/// that renaming a test without the doc fails here.
+#[test]
+fn every_catalogue_entry_links_a_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/threat-model.md")).unwrap();
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.strip_prefix("| ").and_then(|r| r.split(' ').next()).is_some_and(|n| n.parse::<u32>().is_ok()))
+        .collect();
+    assert!(rows.len() >= 30, "{} entries", rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row.starts_with(&format!("| {} |", i + 1)), "entries are numbered in order: {row}");
+        let mut links = 0;
+        for link in row.split("[`").skip(1) {
+            let (name, rest) = link.split_once("`](").expect("[`module::test`](path)");
+            let path = rest.split_once(')').unwrap().0;
+            let func = name.rsplit("::").next().unwrap();
+            let source = std::fs::read_to_string(root.join("docs").join(path)).unwrap();
+            assert!(source.contains(&format!("#[test]\nfn {func}()")), "{name} is not a test in {path}");
+            links += 1;
+        }
+        assert!(links > 0, "no test linked: {row}");
+    }
 }

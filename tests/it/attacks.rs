@@ -298,6 +298,28 @@ fn continuation_line_added_to_the_rationale() {
 // ------------------------------------------------------- identities
 
 #[test]
+fn backdated_signature_by_an_expired_key() {
+    use chrono::{Days, Utc};
+    let today = Utc::now().date_naive();
+    let (added, expires) = (today - Days::new(2), today - Days::new(1));
+    let w = adopt("disclose", None);
+    let path = w.path().join(".avow/keyring.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dated = format!("added = \"{added}\"\nexpires = \"{expires}\"\n");
+    std::fs::write(&path, text.replace(&format!("added = \"{today}\"\n"), &dated)).unwrap();
+    w.git(["commit", "-q", "--no-verify", "-am", "Alice's key expired yesterday"]);
+    w.git(["tag", "-f", "trusted"]);
+    w.change("a.c", "a\n", "Alice's work");
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Alice's work: rejected signature.key-status"]);
+    // Alice still holds the key and writes a t= inside its window: the
+    // signing time is the signer's word, so this is accepted — a limit.
+    let t = sig_field(&w, "t");
+    let inside = added.and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp().to_string();
+    forge(&w, &w.key, |m| m.replacen(&format!(" t={t} "), &format!(" t={inside} "), 1));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), ["Alice's work: accepted"]);
+}
+
+#[test]
 fn understood_by_names_a_maintainer_but_a_contributor_signed() {
     let (w, bob) = with_bob();
     bob_commits(&w, &bob, "b.c", "Bob's change");
@@ -472,6 +494,25 @@ fn trust_revision_inside_the_range() {
             ),
         );
     }
+}
+
+#[test]
+fn trust_revision_on_an_orphan_branch() {
+    let w = attested();
+    // A history of its own whose first commit brings an attacker's .avow/.
+    w.git(["checkout", "-q", "--orphan", "elsewhere"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Start over"]);
+    w.git(["checkout", "-q", "main"]);
+    stops(
+        &w,
+        &["base..HEAD", "--trust", "elsewhere"],
+        &format!(
+            "git-avow: error: --trust elsewhere is not reachable from the base base through trusted changes: \
+             commit {} (\"Start over\") changes .avow/ without a maintainer's valid attestation under the base's keyring\n\
+             hint: trust a revision the base contains (the default, `--trust base`), or have a maintainer attest the .avow/ change\n",
+            short(&w, "elsewhere")
+        ),
+    );
 }
 
 /// Bob's pull request does `change` to the work tree and index, commits it

@@ -10,6 +10,7 @@
 //! payload (as `git avow show --format json` prints it) is re-signed with
 //! `ssh-keygen -Y sign`.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::policy::{adopt, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
@@ -168,6 +169,28 @@ fn replay_on_other_repository() {
 // ------------------------------------------------- the signature trailer
 
 #[test]
+fn whitespace_only_edit_after_signing() {
+    for (binding, code, verdict) in [
+        // git's patch-id ignores whitespace inside lines, so by default a
+        // re-indented line keeps the attestation: a known limit.
+        ("patch-id", 0, "Guard the cleanup: accepted"),
+        // A project that binds exact trees refuses it.
+        ("trees", 1, "Guard the cleanup: rejected attestation.trees"),
+    ] {
+        let w = adopt("disclose", Some(&format!("version = 1\nbinding = \"{binding}\"\n")));
+        let rationale = "Rationale: Only remove the file when it exists, so that a second run does not fail.";
+        w.write("clean.py", "if exists(path):\n    check(path)\n    remove(path)\n");
+        w.git(["add", "-A"]);
+        w.commit(&["-m", "Guard the cleanup", "--trailer", "Authorship: human", "--trailer", rationale]).expect(0);
+        // Dedent one line: in Python, `remove` now runs unconditionally.
+        w.write("clean.py", "if exists(path):\n    check(path)\nremove(path)\n");
+        w.git(["add", "-A"]);
+        w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+        assert_eq!(verdicts(&w, &["trusted..HEAD"], code), [verdict], "{binding}");
+    }
+}
+
+#[test]
 fn tree_binding_copied_to_force_the_fast_path() {
     let w = attested();
     edit_the_diff(&w);
@@ -275,6 +298,28 @@ fn continuation_line_added_to_the_rationale() {
 // ------------------------------------------------------- identities
 
 #[test]
+fn backdated_signature_by_an_expired_key() {
+    use chrono::{Days, Utc};
+    let today = Utc::now().date_naive();
+    let (added, expires) = (today - Days::new(2), today - Days::new(1));
+    let w = adopt("disclose", None);
+    let path = w.path().join(".avow/keyring.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dated = format!("added = \"{added}\"\nexpires = \"{expires}\"\n");
+    std::fs::write(&path, text.replace(&format!("added = \"{today}\"\n"), &dated)).unwrap();
+    w.git(["commit", "-q", "--no-verify", "-am", "Alice's key expired yesterday"]);
+    w.git(["tag", "-f", "trusted"]);
+    w.change("a.c", "a\n", "Alice's work");
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Alice's work: rejected signature.key-status"]);
+    // Alice still holds the key and writes a t= inside its window: the
+    // signing time is the signer's word, so this is accepted — a limit.
+    let t = sig_field(&w, "t");
+    let inside = added.and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp().to_string();
+    forge(&w, &w.key, |m| m.replacen(&format!(" t={t} "), &format!(" t={inside} "), 1));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), ["Alice's work: accepted"]);
+}
+
+#[test]
 fn understood_by_names_a_maintainer_but_a_contributor_signed() {
     let (w, bob) = with_bob();
     bob_commits(&w, &bob, "b.c", "Bob's change");
@@ -306,16 +351,34 @@ fn homoglyph_email_of_another_keyring_person() {
 }
 
 #[test]
-fn case_variant_email_registered_twice_in_the_keyring() {
-    let (w, _) = with_bob();
-    let mallory = w.keygen("mallory");
-    // `keyring add` refuses, so the attacker edits the file by hand.
-    let line = format!("key = \"{}\"", std::fs::read_to_string(format!("{}.pub", mallory.display())).unwrap().trim());
+fn understood_by_with_another_name_on_the_signers_email() {
+    for name in ["Linus Torvalds", "Alice Ex\u{430}mple"] {
+        let w = attested();
+        // Alice's own key and email, under a famous or a homoglyph name.
+        forge(&w, &w.key, |m| m.replace(&understood_by_alice(), &format!("Understood-by: {name} <{AUTHOR_EMAIL}>")));
+        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected understood-by.name"], "{name}");
+    }
+}
+
+/// A trusted keyring (Alice, Bob) with one more person written by hand
+/// (`keyring add` refuses these): `extra` gives their email and key from
+/// the world and Bob's key. Verify stops with exit 2 and the error that
+/// `error` builds from that key's fingerprint.
+#[track_caller]
+fn keyring_with_extra_person(
+    extra: impl FnOnce(&World, &Path) -> (String, PathBuf),
+    error: impl FnOnce(&str) -> String,
+) {
+    let (w, bob) = with_bob();
+    let (email, key) = extra(&w, &bob);
+    let pubkey = format!("{}.pub", key.display());
+    let fpr = w.command("ssh-keygen").arg("-lf").arg(&pubkey).output().unwrap().stdout;
+    let fpr = String::from_utf8(fpr).unwrap().split(' ').nth(1).unwrap().to_owned();
     let path = w.path().join(".avow/keyring.toml");
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str(&format!(
-        "\n[[person]]\nname = \"Alice Example\"\nemail = \"{}\"\nrole = \"maintainer\"\n\n[[person.key]]\n{line}\n",
-        AUTHOR_EMAIL.to_uppercase()
+        "\n[[person]]\nname = \"Alice Example\"\nemail = \"{email}\"\nrole = \"maintainer\"\n\n[[person.key]]\nkey = \"{}\"\n",
+        std::fs::read_to_string(&pubkey).unwrap().trim()
     ));
     std::fs::write(&path, text).unwrap();
     w.git(["commit", "-q", "--no-verify", "-am", "Add another Alice"]);
@@ -325,10 +388,28 @@ fn case_variant_email_registered_twice_in_the_keyring() {
         &w,
         &["trusted..HEAD"],
         &format!(
-            "git-avow: error: .avow/keyring.toml@trusted:28: person[2].email: {:?} is already used by person[0] (line 8)\n\
+            "git-avow: error: .avow/keyring.toml@trusted:{}\n\
              hint: fix the file in a trusted commit; docs/keyring.md and docs/policy.md describe the format\n",
-            AUTHOR_EMAIL.to_uppercase()
+            error(&fpr)
         ),
+    );
+}
+
+#[test]
+fn case_variant_email_registered_twice_in_the_keyring() {
+    let upper = AUTHOR_EMAIL.to_uppercase();
+    keyring_with_extra_person(
+        |w, _| (upper.clone(), w.keygen("mallory")),
+        |_| format!("28: person[2].email: {upper:?} is already used by person[0] (line 8)"),
+    );
+}
+
+#[test]
+fn one_key_listed_for_two_people_in_the_keyring() {
+    // Bob's key again, under a maintainer: whose signature would it be?
+    keyring_with_extra_person(
+        |_, bob| ("mallory@example.org".to_owned(), bob.to_path_buf()),
+        |fpr| format!("32: person[2].key[0].key: key {fpr} is already listed at person[1].key[0] (line 23)"),
     );
 }
 
@@ -413,6 +494,25 @@ fn trust_revision_inside_the_range() {
             ),
         );
     }
+}
+
+#[test]
+fn trust_revision_on_an_orphan_branch() {
+    let w = attested();
+    // A history of its own whose first commit brings an attacker's .avow/.
+    w.git(["checkout", "-q", "--orphan", "elsewhere"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Start over"]);
+    w.git(["checkout", "-q", "main"]);
+    stops(
+        &w,
+        &["base..HEAD", "--trust", "elsewhere"],
+        &format!(
+            "git-avow: error: --trust elsewhere is not reachable from the base base through trusted changes: \
+             commit {} (\"Start over\") changes .avow/ without a maintainer's valid attestation under the base's keyring\n\
+             hint: trust a revision the base contains (the default, `--trust base`), or have a maintainer attest the .avow/ change\n",
+            short(&w, "elsewhere")
+        ),
+    );
 }
 
 /// Bob's pull request does `change` to the work tree and index, commits it
@@ -509,6 +609,36 @@ fn avow_dir_submodule_at_the_trust_base() {
         w.git(["update-index", "--add", "--cacheinfo", &target]);
     });
     stops(&w, &["trusted..HEAD"], NO_KEYRING_AT_TRUSTED);
+}
+
+#[test]
+fn adoption_point_moved_by_a_tag() {
+    let w = World::bare();
+    w.commit_all("Old work");
+    w.git(["tag", "v1"]);
+    w.avow(["init"]).expect(0);
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    w.write(".avow/policy.toml", policy.replace("# since = \"v1.4.0\"", "since = \"v1\""));
+    w.git(["add", ".avow"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow"]);
+    w.git(["tag", "trusted"]);
+    w.write("new.txt", "unattested\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Unattested work"]);
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Unattested work: rejected attestation.missing"]);
+    // The tag the policy names now points at the pull request (a fork's
+    // tags, a re-pushed tag): everything up to it would be exempt.
+    w.git(["tag", "-f", "v1", "HEAD"]);
+    stops(
+        &w,
+        &["trusted..HEAD"],
+        &format!(
+            "git-avow: error: adoption.since = \"v1\" in .avow/policy.toml at trusted resolves to {}, which is not in the history of trusted; \
+             a moved tag or branch would exempt other commits\n\
+             hint: name the adoption commit by its full id in .avow/policy.toml (a commit a maintainer attests), and check where the tag points\n",
+            w.git(["rev-parse", "HEAD"])
+        ),
+    );
 }
 
 #[test]
@@ -666,4 +796,146 @@ fn bidi_override_in_the_rationale() {
     ];
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     hook_refuses(&w, &[("b.rs", "b\n")], &args, &["message.unsafe-characters"]);
+}
+
+// ------------------------------------------------ git's own mechanisms
+
+#[test]
+fn git_replace_substitutes_an_attested_commit() {
+    let w = World::adopted("disclose");
+    // An unattested commit, and an attested twin on a side branch.
+    w.write("src/parse.rs", "fn parse() {}\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Fix the parser"]);
+    let unattested = w.git(["rev-parse", "HEAD"]);
+    w.git(["checkout", "-q", "-b", "twin", "base"]);
+    w.change("src/parse.rs", "fn parse() {}\n", "Fix the parser");
+    let twin = w.git(["rev-parse", "HEAD"]);
+    w.git(["checkout", "-q", "main"]);
+    // `git replace` makes git show the twin wherever the commit is.
+    w.git(["replace", &unattested, &twin]);
+    assert!(w.message("HEAD").contains("Avow-Signature: v1 "));
+    // The verifier reads the objects, not the replacement.
+    assert_eq!(refused(&w, "base..main"), ["Fix the parser: rejected attestation.missing"]);
+}
+
+#[test]
+fn trailers_after_a_cut_line() {
+    let w = attested();
+    // `---` starts the patch part of a message for git: what follows is
+    // not a trailer, however much it looks like one.
+    w.tamper_message(|m| m.replacen("\n\nAuthorship:", "\n\n---\n\nAuthorship:", 1));
+    assert_eq!(w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes()), b"");
+    assert_eq!(
+        refused(&w, "base..HEAD"),
+        [concat!(
+            "Fix the parser: rejected attestation.statement attestation.statement attestation.statement ",
+            "attestation.misplaced attestation.missing"
+        )]
+    );
+}
+
+#[test]
+fn carriage_returns_written_after_signing() {
+    let w = attested();
+    // CRLF line ends: git reads the same trailers, so the statement and
+    // the signature are unchanged — nothing to refuse.
+    w.tamper_message(|m| m.replace('\n', "\r\n"));
+    assert!(w.message("HEAD").contains("\r\n"));
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
+    // A lone CR inside the rationale would make a terminal print the rest
+    // of the line over its start.
+    w.tamper_message(|m| m.replace("\r\n", "\n").replace("small and reviewed", "small\rand unreviewed"));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.payload message.unsafe-characters"]);
+}
+
+#[test]
+fn encoding_header_that_makes_git_read_the_message_otherwise() {
+    let w = attested();
+    // Same bytes, but git is told they are Latin-1 and re-decodes them.
+    w.git(["-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    assert!(w.git(["cat-file", "commit", "HEAD"]).contains("\nencoding ISO-8859-1\n"));
+    // The message no longer reads as text: nothing of it counts.
+    assert_eq!(refused(&w, "base..HEAD"), [": rejected message.encoding attestation.missing"]);
+}
+
+#[test]
+fn signature_fields_out_of_range() {
+    let w = attested();
+    for t in ["99999999999999999999", "-1x", ""] {
+        let old = sig_field(&w, "t");
+        set_sig_field(&w, "t", t);
+        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.malformed"], "t={t}");
+        set_sig_field(&w, "t", &old);
+    }
+}
+
+// --------------------------------------------------------------- size
+
+#[test]
+fn huge_message() {
+    let w = attested();
+    // A 4 MB paragraph in the body, and 100 000 more signature trailers:
+    // refused, in bounded time, without a panic.
+    let line = format!("\nAvow-Signature: {}", w.trailer("HEAD", "Avow-Signature").unwrap());
+    let body = format!("\n\n{}\n\nAuthorship:", "x".repeat(4 << 20));
+    w.tamper_message(|m| format!("{}{}", m.trim_end().replacen("\n\nAuthorship:", &body, 1), line.repeat(100_000)));
+    let trailers = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+    assert_eq!(String::from_utf8(trailers).unwrap().lines().count(), 100_004);
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.duplicate"]);
+}
+
+#[test]
+fn huge_diff() {
+    let w = World::adopted("disclose");
+    // 200 000 lines, each replaced by a different one, and a 16 MB blob:
+    // an attested change of this size verifies and an edited one is refused.
+    let text = |tag: &str| {
+        (0..200_000).fold(String::new(), |mut s, i| {
+            _ = writeln!(s, "{tag} {i}");
+            s
+        })
+    };
+    w.write("big.txt", text("old"));
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Big file"]);
+    w.git(["tag", "-f", "base"]);
+    w.write("big.txt", text("new"));
+    w.write("blob.bin", (0..16u32 << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    w.git(["add", "-A"]);
+    w.commit(&["-m", "Rewrite the big file", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
+    assert_eq!(verdicts(&w, &["base..HEAD", "--no-fast-path"], 0), ["Rewrite the big file: accepted"]);
+    w.write("blob.bin", "small now\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    assert_eq!(refused(&w, "base..HEAD"), ["Rewrite the big file: rejected attestation.change"]);
+}
+
+// ----------------------------------------------------------- the doc
+
+/// Every row of the catalogue in docs/threat-model.md links at least one
+/// test, and every link names a `#[test]` function in the linked file, so
+/// that renaming a test without the doc fails here.
+#[test]
+fn every_catalogue_entry_links_a_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/threat-model.md")).unwrap();
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.strip_prefix("| ").and_then(|r| r.split(' ').next()).is_some_and(|n| n.parse::<u32>().is_ok()))
+        .collect();
+    assert!(rows.len() >= 30, "{} entries", rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row.starts_with(&format!("| {} |", i + 1)), "entries are numbered in order: {row}");
+        let mut links = 0;
+        for link in row.split("[`").skip(1) {
+            let (name, rest) = link.split_once("`](").expect("[`module::test`](path)");
+            let path = rest.split_once(')').unwrap().0;
+            let func = name.rsplit("::").next().unwrap();
+            let source = std::fs::read_to_string(root.join("docs").join(path)).unwrap();
+            assert!(source.contains(&format!("#[test]\nfn {func}()")), "{name} is not a test in {path}");
+            links += 1;
+        }
+        assert!(links > 0, "no test linked: {row}");
+    }
 }

@@ -165,6 +165,19 @@ string_enum! {
 }
 
 string_enum! {
+    /// `binding`: what of the commit an attestation must match.
+    Binding {
+        /// The change's patch-id (the default): survives rebase, cherry-pick
+        /// and `git am`, and, as git's patch-id, ignores whitespace inside
+        /// lines.
+        PatchId = "patch-id",
+        /// The exact pair of trees signed (the tree binding): any later edit,
+        /// whitespace included, and any rebase need a new attestation.
+        Trees = "trees",
+    }
+}
+
+string_enum! {
     /// How serious a finding is; also `size.action`.
     Severity {
         /// The commit is accepted with a warning.
@@ -467,6 +480,9 @@ pub struct Policy {
     /// `understood-by`: default `author`.
     #[serde(default = "understood_by_author")]
     pub understood_by: UnderstoodBy,
+    /// `binding`: default `patch-id`.
+    #[serde(default = "binding_patch_id")]
+    pub binding: Binding,
     /// `[authorship]`.
     #[serde(default)]
     pub authorship: AuthorshipRules,
@@ -501,12 +517,17 @@ fn understood_by_author() -> UnderstoodBy {
     UnderstoodBy::Author
 }
 
+fn binding_patch_id() -> Binding {
+    Binding::PatchId
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
             version: VERSION,
             merges: MergeMode::Skip,
             understood_by: UnderstoodBy::Author,
+            binding: Binding::PatchId,
             authorship: AuthorshipRules::default(),
             markers: MarkerRules::default(),
             adoption: Adoption::default(),

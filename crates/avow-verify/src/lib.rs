@@ -82,6 +82,16 @@ pub enum Error {
         /// Which commit breaks the chain, or why the base cannot vouch.
         reason: String,
     },
+    /// The policy's adoption point is not in the trusted history.
+    #[error("adoption.since = {since:?} in .avow/policy.toml at {rev} resolves to {commit}, which is not in the history of {rev}; a moved tag or branch would exempt other commits")]
+    AdoptionOutsideTrust {
+        /// The revision as the policy names it.
+        since: String,
+        /// What it resolved to.
+        commit: String,
+        /// The trusted revision.
+        rev: String,
+    },
     /// A shallow clone lacks history the walk needs.
     #[error("this is a shallow clone and commit history the range needs is missing ({detail})")]
     Shallow {
@@ -129,6 +139,9 @@ impl Error {
             Error::TrustNotChained { base, .. } => format!(
                 "trust a revision the base contains (the default, `--trust {base}`), or have a maintainer attest the .avow/ change"
             ),
+            Error::AdoptionOutsideTrust { .. } => {
+                "name the adoption commit by its full id in .avow/policy.toml (a commit a maintainer attests), and check where the tag points".into()
+            }
             Error::Shallow { .. } => {
                 "fetch the whole range and its base: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0`"
                     .into()

@@ -63,6 +63,23 @@ impl Trusted {
             .map_err(|e| Error::Keyring(Box::new(e)))?;
         let policy = Policy::parse(&policy_text, Path::new(&format!("{POLICY_PATH}@{rev}")))
             .map_err(|e| Error::Policy(Box::new(e)))?;
+        check_adoption_point(repo, &policy, rev, commit.id())?;
         Ok(Trusted { keyring, policy, rev: rev.to_owned(), commit: commit.id() })
+    }
+}
+
+/// The policy's `adoption.since` exempts a commit and its ancestors, so it
+/// must name a commit of the trusted history: a tag or branch that someone
+/// moves onto other commits (a fork's `v2.4.0`, a re-pushed tag) would
+/// exempt those instead.
+fn check_adoption_point(repo: &Repository, policy: &Policy, rev: &str, trusted: Oid) -> Result<(), Error> {
+    let Some(since) = policy.adoption_since() else { return Ok(()) };
+    let point = resolve_commit(repo, since)?.id();
+    let in_history = point == trusted
+        || repo.graph_descendant_of(trusted, point).map_err(|e| Error::git(format!("placing {since}"), e))?;
+    if in_history {
+        Ok(())
+    } else {
+        Err(Error::AdoptionOutsideTrust { since: since.to_owned(), commit: point.to_string(), rev: rev.to_owned() })
     }
 }

@@ -10,7 +10,7 @@ use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Finding, MergeMode, Severity};
+use avow_policy::policy::{Binding, Finding, MergeMode, Severity};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
@@ -138,6 +138,13 @@ fn signature_lines(message: &str) -> usize {
         .filter(|l| l.len() > prefix && l.is_char_boundary(prefix) && l[..prefix].eq_ignore_ascii_case(SIGNATURE))
         .filter(|l| l[prefix..].trim_start().starts_with(':'))
         .count()
+}
+
+/// Whether two display names are the same, ignoring ASCII case and runs
+/// of whitespace (nothing else: no Unicode folding, so homoglyphs differ).
+fn same_name(a: &str, b: &str) -> bool {
+    let words = |s: &str| s.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>();
+    words(a) == words(b)
 }
 
 /// `.avow` or a path under it, ASCII case-insensitively.
@@ -341,10 +348,17 @@ impl<'t> Verifier<'t> {
             }
         };
         report.signed_at = Some(st.signed_at);
+        let binding = commit::tree_binding(parent_tree, c.tree_id());
+        if self.trusted.policy.binding == Binding::Trees && binding != st.tree_binding {
+            report.findings.push(deny(
+                "attestation.trees",
+                "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
+            ));
+            return Ok(());
+        }
         if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
             return Ok(());
         }
-        let binding = commit::tree_binding(parent_tree, c.tree_id());
         let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
             report.fast_path = true;
             st.patch_id.clone()
@@ -506,6 +520,16 @@ fn check_signer(
                 statement.understood_by, person.name, person.email
             ),
         ));
+    } else if !same_name(&statement.understood_by.name, &person.name) {
+        // The email is the identity, but a reader of `git log` sees the
+        // name: it must not claim someone else stands behind the change.
+        report.findings.push(deny(
+            "understood-by.name",
+            format!(
+                "`Understood-by: {}` gives the name {:?}, but the keyring names the signer {:?}; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
+                statement.understood_by, statement.understood_by.name, person.name, person.name
+            ),
+        ));
     }
     report.signer = Some(SignerInfo {
         name: person.name.clone(),
@@ -550,7 +574,16 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_avow_path;
+    use super::{is_avow_path, same_name};
+
+    #[test]
+    fn names_compare_by_ascii_case_and_words() {
+        assert!(same_name("Alice Example", "alice  EXAMPLE"));
+        assert!(same_name(" Alice\tExample ", "Alice Example"));
+        assert!(!same_name("Alice Example", "Alice Exаmple"), "Cyrillic а");
+        assert!(!same_name("Alice Example", "Linus Torvalds"));
+        assert!(!same_name("Alice Example", "Alice"));
+    }
 
     #[test]
     fn avow_paths_in_any_case() {

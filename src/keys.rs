@@ -88,7 +88,14 @@ pub fn signer(cfg: &Config) -> Result<Signer> {
             }
         }
         match Signer::load(&source, &mut prompt_passphrase) {
-            Ok(s) => return Ok(s),
+            Ok(s) => {
+                // `NAME.pub` configured: the private key read is `NAME`.
+                let checked = matches!(&source, avow_sign::KeySource::File(p) if Some(p.as_path()) == s.key_file());
+                if let Some(w) = s.key_file().filter(|_| !checked).and_then(avow_sign::permissions_warning) {
+                    eprintln!("avow: warning: {w}");
+                }
+                return Ok(s);
+            }
             Err(e) if explicit => {
                 return Err(CliError::new(format!("cannot use the key from {label}: {e}"))
                     .hint("fix the setting (`git config avow.signingKey PATH`) or the key; `git avow doctor` checks the set-up"));

@@ -8,6 +8,7 @@ mod attest;
 mod errors;
 mod history;
 mod interop;
+mod key_hygiene;
 mod keyring;
 mod odd_repos;
 mod policy;

@@ -581,3 +581,36 @@ fn message_without_a_log_message_before_the_divider_is_refused() {
     );
     assert_eq!(std::fs::read_to_string(&f).unwrap(), text, "the message is left as it was");
 }
+
+#[test]
+fn verify_names_an_encoding_it_cannot_read() {
+    let w = World::adopted("disclose");
+    // Commits made past the hook: one declares Shift_JIS, one carries
+    // Latin-1 bytes while declaring nothing (so UTF-8).
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    w.git(["-c", "i18n.commitEncoding=Shift_JIS", "commit", "-q", "--no-verify", "-m", "Declared Shift_JIS"]);
+    w.write("b.txt", "b\n");
+    w.git(["add", "-A"]);
+    // git commit would re-encode invalid UTF-8 as Latin-1; write the
+    // object by hand, as another tool might.
+    let tree = w.git(["write-tree"]);
+    let parent = w.git(["rev-parse", "HEAD"]);
+    let ident = format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}> 1764000000 +0000");
+    let mut object = format!("tree {tree}\nparent {parent}\nauthor {ident}\ncommitter {ident}\n\n").into_bytes();
+    object.extend_from_slice(b"Caf\xe9 undeclared\n");
+    let id = w.git_stdin(["hash-object", "-w", "-t", "commit", "--stdin"], &object);
+    w.git(["update-ref", "HEAD", String::from_utf8(id).unwrap().trim()]);
+    let out = verify_masked(&w, "base..HEAD", 1);
+    assert_eq!(
+        out.lines().filter(|l| l.contains("[message.encoding]")).map(str::trim).collect::<Vec<_>>(),
+        [
+            "the commit message is in Shift_JIS, which avow cannot read (UTF-8 and ISO-8859-1 are supported), so it \
+             cannot carry an attestation; re-commit it as UTF-8 [message.encoding]",
+            "the commit message is not valid in its encoding, so it cannot carry an attestation; re-commit it as UTF-8 \
+             [message.encoding]",
+        ],
+        "{out}"
+    );
+    assert!(out.ends_with("avow: 2 commits: 0 accepted, 2 rejected (range base..HEAD, trust base)\n"), "{out}");
+}

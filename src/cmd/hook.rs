@@ -454,6 +454,8 @@ fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> 
     }
     new_text.push_str(&guidance);
     new_text.push_str(&text[at..]);
+    // In a commit encoding without `…` (ISO-8859-1), spell it `...`.
+    let new_text = if message.can_write(&new_text) { new_text } else { new_text.replace('…', "...") };
     if !message.can_write(&new_text) {
         // The guidance is a courtesy; never fail a commit over it.
         return Ok(Outcome::Ok);

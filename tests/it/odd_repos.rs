@@ -614,3 +614,25 @@ fn verify_names_an_encoding_it_cannot_read() {
     );
     assert!(out.ends_with("avow: 2 commits: 0 accepted, 2 rejected (range base..HEAD, trust base)\n"), "{out}");
 }
+
+#[test]
+fn latin1_editor_template_gets_the_guidance_in_latin1() {
+    let w = latin1_world();
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    // The editor (`true`) leaves only comments: git aborts the commit and
+    // keeps the message file the hooks prepared.
+    w.commit(&[]).expect(1);
+    let bytes = std::fs::read(w.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    let guidance: Vec<&[u8]> =
+        bytes.split(|&b| b == b'\n').filter(|l| l.starts_with(b"# avow: ") || l.starts_with(b"#   ")).collect();
+    assert_eq!(
+        guidance.iter().map(|l| String::from_utf8(l.to_vec()).unwrap()).collect::<Vec<_>>(),
+        [
+            "# avow: end the message with your attestation, in your own words:",
+            "#   Authorship: human | assisted | generated",
+            "#   Assisted-by: AGENT:MODEL [TOOL...]   (when not human)",
+            "#   Rationale: why the change is needed and how it works",
+        ]
+    );
+}

@@ -316,16 +316,25 @@ fn every_kind_of_change(t: &TestRepo) {
 
 #[test]
 fn submodules_gitlinks() {
-    let t = TestRepo::new();
+    gitlinks(&TestRepo::new(), 40);
+}
+
+#[test]
+fn submodules_gitlinks_in_a_sha256_repository() {
+    gitlinks(&TestRepo::new_sha256(), 64);
+}
+
+/// Gitlink changes with commit ids of `hexsz` digits.
+fn gitlinks(t: &TestRepo, hexsz: usize) {
     t.write("f", "x\n");
-    commit_check(&t, "base");
+    commit_check(t, "base");
     let commit_index = |what: &str| {
         t.git(["commit", "-q", "--no-verify", "--allow-empty", "-m", what]);
         let c = t.git(["rev-parse", "HEAD"]);
-        check(&t, &c, what);
+        check(t, &c, what);
     };
-    let a = "1111111111111111111111111111111111111111";
-    let b = "2222222222222222222222222222222222222222";
+    let a = &"1".repeat(hexsz);
+    let b = &"2".repeat(hexsz);
     t.git(["update-index", "--add", "--cacheinfo", &format!("160000,{a},sub")]);
     t.git(["update-index", "--add", "--cacheinfo", &format!("160000,{a},deps/other sub")]);
     commit_index("add submodules");

@@ -20,8 +20,7 @@ pub fn open_repo() -> Result<Repository> {
 }
 
 /// The error for a repository libgit2 could not open because it uses an
-/// object format other than SHA-1 (`git init --object-format=sha256`):
-/// this build of libgit2 reads SHA-1 repositories only.
+/// object format it does not know (it reads SHA-1 and SHA-256 ones).
 fn unsupported_object_format() -> Option<CliError> {
     let git_dir = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d),
@@ -33,17 +32,17 @@ fn unsupported_object_format() -> Option<CliError> {
         .map_or_else(|| git_dir.clone(), |c| git_dir.join(c.trim()));
     let config = git2::Config::open(&common.join("config")).ok()?;
     let format = config.get_string("extensions.objectFormat").ok()?;
-    if format.eq_ignore_ascii_case("sha1") {
+    if format.eq_ignore_ascii_case("sha1") || format.eq_ignore_ascii_case("sha256") {
         return None;
     }
     let shown = git_dir.to_string_lossy();
     let shown = shown.strip_suffix('/').unwrap_or(&shown);
     Some(
         CliError::new(format!(
-            "{shown} uses the {} object format (extensions.objectFormat = {format}), which avow does not support yet",
+            "{shown} uses the {} object format (extensions.objectFormat = {format}), which avow does not support",
             format.to_ascii_uppercase().replace("SHA", "SHA-")
         ))
-        .hint("avow works in SHA-1 repositories; see docs/odd-repositories.md"),
+        .hint("avow works in SHA-1 and SHA-256 repositories; see docs/odd-repositories.md"),
     )
 }
 

@@ -111,7 +111,14 @@ pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -
             }
         }
         match Signer::load(&source, passphrase) {
-            Ok(s) => return Ok((s, label)),
+            Ok(s) => {
+                // `NAME.pub` configured: the private key read is `NAME`.
+                let checked = matches!(&source, avow_sign::KeySource::File(p) if Some(p.as_path()) == s.key_file());
+                if let Some(w) = s.key_file().filter(|_| !checked).and_then(avow_sign::permissions_warning) {
+                    eprintln!("avow: warning: {w}");
+                }
+                return Ok((s, label));
+            }
             Err(e) if explicit => {
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");
                 return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(

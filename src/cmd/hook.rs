@@ -285,6 +285,16 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         // git aborts an empty message itself; nothing to attest.
         return Ok(Outcome::Ok);
     }
+    // A message whose first line is a `---` patch divider (or that is all
+    // trailers) has no log message for the trailers to follow: they would
+    // be written above the divider and become the subject, so the
+    // signature could never verify.
+    if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, true).is_empty() {
+        eprintln!(
+            "avow: commit refused: the message has no subject line before its trailers or its `---` line; start it with a one-line summary"
+        );
+        return Ok(Outcome::Failed);
+    }
     let policy = local_policy(&repo)?;
     let existing = trailer::parse(&text, &opts);
     let has = |k: &str| existing.iter().any(|t| t.is(k));
@@ -340,7 +350,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     let parent = if is_amend() { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
     let parent_tree = parent.as_ref().map(git2::Commit::tree).transpose()?;
     let mut index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) => git2::Index::open(Path::new(&p))?,
+        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
         None => repo.index()?,
     };
     let tree_id = index.write_tree_to(&repo)?;
@@ -457,6 +467,8 @@ fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> 
     }
     new_text.push_str(&guidance);
     new_text.push_str(&text[at..]);
+    // In a commit encoding without `…` (ISO-8859-1), spell it `...`.
+    let new_text = if message.can_write(&new_text) { new_text } else { new_text.replace('…', "...") };
     if !message.can_write(&new_text) {
         // The guidance is a courtesy; never fail a commit over it.
         return Ok(Outcome::Ok);

@@ -14,6 +14,7 @@ mod formats;
 mod history;
 mod hooks_install;
 mod interop;
+mod key_hygiene;
 mod keyring;
 mod lefthook;
 mod odd_repos;

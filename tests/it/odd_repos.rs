@@ -476,51 +476,163 @@ fn non_utf8_message_without_an_encoding_is_a_clear_error() {
     );
 }
 
-/// A SHA-256 repository with avow's hooks installed; `None` when this git
-/// cannot create one.
-fn sha256_repo() -> Option<(World, std::path::PathBuf)> {
-    let w = World::bare();
-    let dir = w.scratch().join("sha256");
-    let out = w.git_output(["init", "-q", "-b", "main", "--object-format=sha256", dir.to_str().unwrap()]);
-    if !out.status.success() {
-        return None;
+#[test]
+fn sha256_repository_attests_verifies_and_agrees_with_git() {
+    let w = World::adopted_in(TestRepo::new_sha256(), "disclose");
+    assert_eq!(w.git(["rev-parse", "--show-object-format"]), "sha256");
+    let mut image: Vec<u8> = (0..3000u32).map(|i| i.wrapping_mul(40_503).to_le_bytes()[1]).collect();
+    image[0] = 0;
+    w.write("bin/blob.dat", &image);
+    w.write("tool.sh", "#!/bin/sh\n");
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Add a binary file and a script");
+    let exec = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(w.path().join("tool.sh"), exec).unwrap();
+    w.git(["mv", "bin/blob.dat", "bin/moved.dat"]);
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Make the script executable and move the blob");
+    w.commit(&[
+        "--allow-empty",
+        "-m",
+        "Mark the sha256 release",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: An empty commit in a SHA-256 repository signs patch-id none.",
+    ])
+    .expect(0);
+    for rev in ["base", "HEAD~2", "HEAD~1", "HEAD"] {
+        let pid = patch_id_agrees(&w, rev);
+        assert!(pid.as_ref().is_none_or(|p| p.len() == 64), "a SHA-256 patch-id: {pid:?}");
     }
-    Some((w, dir))
+    let out = verify_masked(&w, "base..HEAD", 0);
+    assert_eq!(
+        out,
+        format!(
+            "{}{}{}avow: 3 commits: 3 accepted, 0 rejected (range base..HEAD, trust base)\n",
+            ok_line("Add a binary file and a script"),
+            ok_line("Make the script executable and move the blob"),
+            ok_line("Mark the sha256 release")
+        )
+    );
+    let full = w.git(["rev-parse", "HEAD"]);
+    assert_eq!(full.len(), 64);
+    w.avow(["show", &full, "--trust", "base"]).expect(0);
+    // A rebase recomputes the SHA-256 patch-ids; a bare clone verifies too.
+    w.git(["checkout", "-q", "-b", "other", "base"]);
+    w.write("other.txt", "o\n");
+    w.git(["add", "-A"]);
+    attest_staged(&w, "Other work");
+    w.git(["checkout", "-q", "main"]);
+    w.git(["rebase", "-q", "other"]);
+    w.avow(["verify", "other..main", "--no-fast-path"]).expect(0);
+    let bare = w.scratch().join("sha256.git");
+    w.git(["clone", "-q", "--bare", w.path().to_str().unwrap(), bare.to_str().unwrap()]);
+    w.avow_in(&bare, ["verify", "other..main"]).expect(0);
+    // Tampering is caught as in SHA-1 repositories.
+    let f = w.scratch().join("tampered");
+    std::fs::write(&f, w.message("HEAD").replace("signs patch-id none", "signs nothing at all")).unwrap();
+    w.git(["commit", "-q", "--amend", "--no-verify", "--allow-empty", "--cleanup=verbatim", "-F", f.to_str().unwrap()]);
+    let r = w.verify("other..HEAD").expect(1);
+    assert!(r.stdout.contains("[signature.invalid]"), "{}", r.stdout);
 }
 
 #[test]
-fn sha256_repository_is_refused_with_a_clear_error() {
-    let Some((w, dir)) = sha256_repo() else { return };
-    let git_in = |args: &[&str]| git_at(&w, &dir, args);
-    git_in(&["config", "user.name", AUTHOR_NAME]).expect(0);
-    git_in(&["config", "user.email", AUTHOR_EMAIL]).expect(0);
-    std::fs::write(dir.join("a.txt"), "a\n").unwrap();
-    git_in(&["add", "-A"]).expect(0);
-    git_in(&["commit", "-q", "--no-verify", "-m", "First"]).expect(0);
+fn unknown_object_format_is_a_clear_error() {
+    let w = World::adopted("disclose");
+    // A future object format neither libgit2 nor this git knows.
+    let config = w.path().join(".git/config");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("repositoryformatversion = 0", "repositoryformatversion = 1")
+            + "[extensions]\n\tobjectFormat = sha512\n",
+    )
+    .unwrap();
     let expected = format!(
-        "git-avow: error: {} uses the SHA-256 object format (extensions.objectFormat = sha256), which avow does not support yet\n\
-         hint: avow works in SHA-1 repositories; see docs/odd-repositories.md\n",
-        dir.join(".git").display()
+        "git-avow: error: {} uses the SHA-512 object format (extensions.objectFormat = sha512), which avow does not support\n\
+         hint: avow works in SHA-1 and SHA-256 repositories; see docs/odd-repositories.md\n",
+        w.path().join(".git").display()
     );
-    for args in [
-        &["verify", "HEAD", "--trust", "HEAD"][..],
-        &["show", "HEAD"],
-        &["report", "HEAD", "--trust", "HEAD"],
-        &["install"],
-        &["init"],
-    ] {
-        let r = w.avow_in(&dir, args).expect(2);
+    for args in [&["verify", "base..HEAD"][..], &["show"], &["report", "base..HEAD"], &["install"], &["init"]] {
+        let r = w.avow(args).expect(2);
         assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", expected.as_str()), "{args:?}");
     }
-    // The hook, called the way git calls it, refuses the same way.
-    let msg = dir.join(".git/COMMIT_EDITMSG");
-    std::fs::write(&msg, "Second\n\nAuthorship: human\nRationale: A hook in a SHA-256 repository.\n").unwrap();
-    let r = w.avow_in(&dir, ["hook", "commit-msg", msg.to_str().unwrap()]).expect(2);
+    // From a subdirectory, and as the hook git would call.
+    std::fs::create_dir_all(w.path().join("src")).unwrap();
+    let msg = w.scratch().join("msg");
+    std::fs::write(&msg, "Subject\n\nAuthorship: human\nRationale: A hook in a repository of an unknown format.\n")
+        .unwrap();
+    let r = w.avow_in(&w.path().join("src"), ["hook", "commit-msg", msg.to_str().unwrap()]).expect(2);
     assert_eq!(r.stderr, expected);
-    // A bare SHA-256 repository too.
-    let bare = w.scratch().join("sha256.git");
-    w.git(["clone", "-q", "--bare", dir.to_str().unwrap(), bare.to_str().unwrap()]);
-    let r = w.avow_in(&bare, ["verify", "HEAD", "--trust", "HEAD"]).expect(2);
-    assert!(r.stderr.starts_with(&format!("git-avow: error: {} uses the SHA-256", bare.display())), "{}", r.stderr);
-    assert!(Path::new(&bare).join("objects").is_dir());
+}
+
+#[test]
+fn message_without_a_log_message_before_the_divider_is_refused() {
+    let w = World::adopted("disclose");
+    let f = w.scratch().join("msg");
+    let text = "---\nnot a subject\n\nAuthorship: human\nRationale: Trailers would land above the divider line.\n";
+    std::fs::write(&f, text).unwrap();
+    let r = w.avow(["hook", "commit-msg", f.to_str().unwrap()]).expect(1);
+    assert_eq!(
+        r.stderr,
+        "avow: commit refused: the message has no subject line before its trailers or its `---` line; \
+         start it with a one-line summary\n"
+    );
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), text, "the message is left as it was");
+}
+
+#[test]
+fn verify_names_an_encoding_it_cannot_read() {
+    let w = World::adopted("disclose");
+    // Commits made past the hook: one declares Shift_JIS, one carries
+    // Latin-1 bytes while declaring nothing (so UTF-8).
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    w.git(["-c", "i18n.commitEncoding=Shift_JIS", "commit", "-q", "--no-verify", "-m", "Declared Shift_JIS"]);
+    w.write("b.txt", "b\n");
+    w.git(["add", "-A"]);
+    // git commit would re-encode invalid UTF-8 as Latin-1; write the
+    // object by hand, as another tool might.
+    let tree = w.git(["write-tree"]);
+    let parent = w.git(["rev-parse", "HEAD"]);
+    let ident = format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}> 1764000000 +0000");
+    let mut object = format!("tree {tree}\nparent {parent}\nauthor {ident}\ncommitter {ident}\n\n").into_bytes();
+    object.extend_from_slice(b"Caf\xe9 undeclared\n");
+    let id = w.git_stdin(["hash-object", "-w", "-t", "commit", "--stdin"], &object);
+    w.git(["update-ref", "HEAD", String::from_utf8(id).unwrap().trim()]);
+    let out = verify_masked(&w, "base..HEAD", 1);
+    assert_eq!(
+        out.lines().filter(|l| l.contains("[message.encoding]")).map(str::trim).collect::<Vec<_>>(),
+        [
+            "the commit message is in Shift_JIS, which avow cannot read (UTF-8 and ISO-8859-1 are supported), so it \
+             cannot carry an attestation; re-commit it as UTF-8 [message.encoding]",
+            "the commit message is not valid in its encoding, so it cannot carry an attestation; re-commit it as UTF-8 \
+             [message.encoding]",
+        ],
+        "{out}"
+    );
+    assert!(out.ends_with("avow: 2 commits: 0 accepted, 2 rejected (range base..HEAD, trust base)\n"), "{out}");
+}
+
+#[test]
+fn latin1_editor_template_gets_the_guidance_in_latin1() {
+    let w = latin1_world();
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    // The editor (`true`) leaves only comments: git aborts the commit and
+    // keeps the message file the hooks prepared.
+    w.commit(&[]).expect(1);
+    let bytes = std::fs::read(w.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    let guidance: Vec<&[u8]> =
+        bytes.split(|&b| b == b'\n').filter(|l| l.starts_with(b"# avow: ") || l.starts_with(b"#   ")).collect();
+    assert_eq!(
+        guidance.iter().map(|l| String::from_utf8(l.to_vec()).unwrap()).collect::<Vec<_>>(),
+        [
+            "# avow: end the message with your attestation, in your own words:",
+            "#   Authorship: human | assisted | generated",
+            "#   Assisted-by: AGENT:MODEL [TOOL...]   (when not human)",
+            "#   Rationale: why the change is needed and how it works",
+        ]
+    );
 }

@@ -61,7 +61,11 @@ pub const HUMAN: [&str; 4] = [
 impl World {
     /// A repository with no avow set-up, and Alice's key configured.
     pub fn bare() -> World {
-        let repo = TestRepo::new();
+        World::bare_in(TestRepo::new())
+    }
+
+    /// [`World::bare`] in a given repository (e.g. a SHA-256 one).
+    pub fn bare_in(repo: TestRepo) -> World {
         let key = repo.keygen("alice");
         repo.git(["config", "avow.signingKey", key.to_str().unwrap()]);
         World { repo, key }
@@ -70,7 +74,12 @@ impl World {
     /// A repository where avow is adopted with `preset`, hooks installed,
     /// and .avow/ committed (attested) as the base commit `base`.
     pub fn adopted(preset: &str) -> World {
-        let w = World::bare();
+        World::adopted_in(TestRepo::new(), preset)
+    }
+
+    /// [`World::adopted`] in a given repository.
+    pub fn adopted_in(repo: TestRepo, preset: &str) -> World {
+        let w = World::bare_in(repo);
         w.avow(["init", "--preset", preset]).expect(0);
         w.avow(["install"]).expect(0);
         w.repo.git(["add", ".avow"]);

@@ -105,3 +105,12 @@ fn a_range_cannot_add_its_own_key() {
     // nothing chains the tip's keyring to the base's.
     w.avow(["verify", "base..HEAD", "--trust", "HEAD"]).expect(2);
 }
+
+#[test]
+fn a_leading_zero_in_the_signing_time_is_not_the_same_signature() {
+    // Found by fuzzing the payload decoder: `t=0…` used to parse to the
+    // same time, so one signature fitted two different messages.
+    let w = attested();
+    w.tamper_message(|m| m.replace("Avow-Signature: v1 t=", "Avow-Signature: v1 t=0"));
+    fails_with(&w, "signature.malformed");
+}

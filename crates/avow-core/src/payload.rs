@@ -173,10 +173,13 @@ impl SignatureTrailer {
         if fields.next().is_some() {
             return Err(bad("unexpected text after the signature"));
         }
-        let signed_at = if t.bytes().all(|c| c.is_ascii_digit()) && !t.is_empty() && t.len() <= 12 {
+        // Canonical decimal only: `t=0123` would print back as `t=123`, so
+        // the same signature would fit two different messages.
+        let canonical = t == "0" || !t.starts_with('0');
+        let signed_at = if t.bytes().all(|c| c.is_ascii_digit()) && !t.is_empty() && t.len() <= 12 && canonical {
             t.parse::<i64>().map_err(|_| bad("`t=` is not a time"))?
         } else {
-            return Err(bad("`t=` must be seconds since 1970 in decimal"));
+            return Err(bad("`t=` must be seconds since 1970 in decimal, without leading zeros"));
         };
         let patch_id = match p {
             "none" => None,
@@ -258,6 +261,7 @@ mod tests {
     fn signature_trailer_is_strict() {
         let good = format!("v1 t=5 p={} b={} s=AAAA", "a".repeat(40), "b".repeat(32));
         assert!(SignatureTrailer::parse(&good).is_ok());
+        assert_eq!(SignatureTrailer::parse(&good.replace("t=5", "t=0")).map(|t| t.signed_at), Ok(0));
         for bad in [
             String::new(),
             "v2 t=5 p=none b=x s=AAAA".to_owned(),
@@ -271,6 +275,10 @@ mod tests {
             good.replace("s=AAAA", "s=AA AA"),
             good.replace("s=AAAA", "s="),
             good.replace("t=5", "t=99999999999999999999"),
+            // Found by fuzzing: a leading zero parsed to the same time, so
+            // one signature fitted two messages.
+            good.replace("t=5", "t=05"),
+            good.replace("t=5", "t=00"),
         ] {
             assert!(SignatureTrailer::parse(&bad).is_err(), "{bad:?}");
         }

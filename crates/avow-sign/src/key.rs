@@ -35,8 +35,9 @@ pub enum KeySource {
 pub type PassphraseFn<'a> = dyn FnMut(&Path) -> Result<Zeroizing<String>, Error> + 'a;
 
 enum Backend {
-    /// A decrypted private key, held in memory (zeroized on drop).
-    Key(Box<PrivateKey>),
+    /// A decrypted private key, held in memory (zeroized on drop), and the
+    /// file it was read from.
+    Key(Box<PrivateKey>, PathBuf),
     /// A key held by the agent at this socket.
     Agent(Agent),
 }
@@ -50,7 +51,7 @@ pub struct Signer {
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let backend = match &self.backend {
-            Backend::Key(_) => "key file".to_owned(),
+            Backend::Key(_, path) => format!("key file {}", path.display()),
             Backend::Agent(agent) => format!("ssh-agent at {}", agent.socket().display()),
         };
         f.debug_struct("Signer").field("key", &fingerprint(&self.public)).field("backend", &backend).finish()
@@ -120,6 +121,16 @@ impl Signer {
         &self.public
     }
 
+    /// The private key file this signer read and signs with in process
+    /// (`None` when ssh-agent signs). For `NAME.pub` it is `NAME`: check
+    /// its permissions with [`permissions_warning`].
+    pub fn key_file(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Key(_, path) => Some(path),
+            Backend::Agent(_) => None,
+        }
+    }
+
     /// Whether the key is used through ssh-agent (rather than from a key
     /// file in this process).
     pub fn uses_agent(&self) -> bool {
@@ -130,7 +141,7 @@ impl Signer {
     pub fn sign(&self, payload: &[u8]) -> Result<Signature, Error> {
         let fpr = || fingerprint(&self.public);
         let sig = match &self.backend {
-            Backend::Key(key) => {
+            Backend::Key(key, _) => {
                 let sig = key
                     .sign(NAMESPACE, HASH, payload)
                     .map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
@@ -294,7 +305,7 @@ fn load_private(
         }
     }
     if !key.is_encrypted() {
-        return Ok(Signer { public, backend: Backend::Key(Box::new(key)) });
+        return Ok(Signer { public, backend: Backend::Key(Box::new(key), path.to_path_buf()) });
     }
     // Encrypted: the agent, if it holds the key, spares the prompt.
     if let Some(socket) = socket {
@@ -309,7 +320,7 @@ fn load_private(
         other => Error::KeyFileFormat { path: path.to_path_buf(), reason: format!("cannot decrypt: {other}") },
     })?;
     drop(pass);
-    Ok(Signer { public, backend: Backend::Key(Box::new(decrypted)) })
+    Ok(Signer { public, backend: Backend::Key(Box::new(decrypted), path.to_path_buf()) })
 }
 
 /// The public key algorithm named inside an OpenSSH private key file

@@ -74,12 +74,22 @@ impl TestRepo {
     /// the fixed identity in the repository's own config (which libgit2 reads
     /// too).
     pub fn new() -> Self {
+        Self::init(&[])
+    }
+
+    /// Like [`TestRepo::new`], with SHA-256 object ids
+    /// (`git init --object-format=sha256`).
+    pub fn new_sha256() -> Self {
+        Self::init(&["--object-format=sha256"])
+    }
+
+    fn init(extra: &[&str]) -> Self {
         let dir = tempfile::Builder::new().prefix("avow-test").tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("home/.ssh")).expect("home");
         std::fs::write(dir.path().join("home/.gitconfig"), "").expect("gitconfig");
         std::fs::create_dir_all(dir.path().join("repo")).expect("repo dir");
         let repo = Self { dir };
-        repo.git(["init", "-q", "-b", "main"]);
+        repo.git(["init", "-q", "-b", "main"].iter().chain(extra));
         repo.git(["config", "user.name", AUTHOR_NAME]);
         repo.git(["config", "user.email", AUTHOR_EMAIL]);
         repo.git(["config", "commit.gpgsign", "false"]);

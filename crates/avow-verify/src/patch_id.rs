@@ -41,20 +41,24 @@
 //! Deliberate limits (the reference command itself is not config-free here):
 //! `.gitattributes` (`-diff`, `binary`, `diff=driver`) and `.gitmodules`
 //! `ignore=` settings are not consulted; they are read from the working
-//! tree by git, so they are not a property of the commit. SHA-256
-//! repositories cannot be opened by git2 0.21 without its `unstable-sha256`
-//! feature; should such trees reach this module it returns
+//! tree by git, so they are not a property of the commit.
+//!
+//! SHA-256 repositories (git2's `unstable-sha256`, libgit2's experimental
+//! SHA-256 support): `git patch-id` there hashes with SHA-256 and reads
+//! 64-digit object ids, and so does this module, choosing by the trees'
+//! object format. Trees of two different formats are an
 //! [`Error::UnsupportedObjectFormat`] rather than a wrong answer.
 
 use std::fmt;
 
-use git2::{Blob, DiffOptions, Oid, Patch, Repository, Tree};
+use git2::{Blob, DiffOptions, ObjectFormat, Oid, Patch, Repository, Tree};
 use sha1::{Digest, Sha1};
+use sha2::Sha256;
 
 /// Bytes in a SHA-1 object id.
-const RAWSZ: usize = 20;
-/// Hex digits in a SHA-1 object id.
-const HEXSZ: usize = 2 * RAWSZ;
+const SHA1_RAWSZ: usize = 20;
+/// Bytes in the longest object id (SHA-256), `GIT_MAX_RAWSZ`.
+const MAX_RAWSZ: usize = 32;
 /// Longest object id `patch-id` copies out of an `index` line
 /// (`GIT_MAX_HEXSZ`).
 const MAX_HEXSZ: usize = 64;
@@ -121,9 +125,9 @@ pub enum Error {
         #[source]
         source: git2::Error,
     },
-    /// The repository's object ids are not SHA-1, which this build cannot
-    /// hash (git2 is built without SHA-256 support).
-    #[error("unsupported object format: {len}-byte object ids (only SHA-1 is supported)")]
+    /// The two trees have object ids of different formats (SHA-1 and
+    /// SHA-256), so no patch-id can be defined.
+    #[error("unsupported object format: {len}-byte object ids next to ids of another format")]
     UnsupportedObjectFormat {
         /// Length in bytes of the object ids seen.
         len: usize,
@@ -133,19 +137,19 @@ pub enum Error {
 /// patch-id of the change from `old` (`None` = empty tree) to `new`;
 /// `Ok(None)` when the diff is empty.
 pub fn between_trees(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Option<PatchId>, Error> {
+    let format = new.id().object_format();
     for id in old.map(Tree::id).into_iter().chain([new.id()]) {
-        let len = id.as_bytes().len();
-        if len != RAWSZ {
-            return Err(Error::UnsupportedObjectFormat { len });
+        if id.object_format() != format {
+            return Err(Error::UnsupportedObjectFormat { len: id.as_bytes().len() });
         }
     }
     if old.is_some_and(|o| o.id() == new.id()) {
         return Ok(None);
     }
-    let mut gen = PatchGen::new(repo);
+    let mut gen = PatchGen::new(repo, format);
     let mut prefix = Vec::new();
     gen.diff_trees(old, Some(new), &mut prefix)?;
-    gen.hasher.finish().map(PatchId::from_raw).transpose()
+    gen.hasher.finish().as_deref().map(PatchId::from_raw).transpose()
 }
 
 /// patch-id of a commit against its first parent (the empty tree for a root
@@ -162,8 +166,8 @@ pub fn of_commit(repo: &Repository, commit: &git2::Commit<'_>) -> Result<Option<
 }
 
 impl PatchId {
-    fn from_raw(raw: [u8; RAWSZ]) -> Result<Self, Error> {
-        Oid::from_bytes(&raw).map(PatchId).map_err(|_| Error::UnsupportedObjectFormat { len: RAWSZ })
+    fn from_raw(raw: &[u8]) -> Result<Self, Error> {
+        Oid::from_bytes(raw).map(PatchId).map_err(|_| Error::UnsupportedObjectFormat { len: raw.len() })
     }
 }
 
@@ -177,9 +181,9 @@ impl PatchId {
 /// Lines are fed whole, including their trailing `\n`.
 struct LineHasher {
     /// Hash of the current file (git calls it a hunk).
-    ctx: Sha1,
+    ctx: Hash,
     /// Sum of the per-file hashes, little-endian with carry.
-    result: [u8; RAWSZ],
+    result: [u8; MAX_RAWSZ],
     /// Bytes hashed through the normal path; 0 means "no patch".
     patchlen: usize,
     /// Lines left in the current hunk's pre-image; -1 while in a header.
@@ -199,10 +203,18 @@ struct LineHasher {
 }
 
 impl LineHasher {
+    /// A hasher for a SHA-1 repository.
+    #[cfg(test)]
     fn new() -> Self {
+        Self::for_format(ObjectFormat::Sha1)
+    }
+
+    /// A hasher for a repository of `format`: `git patch-id` hashes with
+    /// the repository's hash function and reads object ids of its length.
+    fn for_format(format: ObjectFormat) -> Self {
         Self {
-            ctx: Sha1::new(),
-            result: [0; RAWSZ],
+            ctx: Hash::new(format),
+            result: [0; MAX_RAWSZ],
             patchlen: 0,
             before: -1,
             after: -1,
@@ -221,7 +233,7 @@ impl LineHasher {
         // A line starting with an object name (possibly after "commit " or
         // "From ") begins the next patch of a log; git stops this one there.
         let p = line.strip_prefix(b"commit ").or_else(|| line.strip_prefix(b"From ")).unwrap_or(line);
-        if starts_with_hex_oid(p) {
+        if starts_with_hex_oid(p, 2 * self.ctx.rawsz()) {
             self.stopped = true;
             return;
         }
@@ -306,7 +318,8 @@ impl LineHasher {
 
     /// Adds the current file's hash into the result (20-byte sum with carry).
     fn flush(&mut self) {
-        let hash = self.ctx.finalize_reset();
+        let (hash, rawsz) = self.ctx.finalize_reset();
+        let hash = &hash[..rawsz];
         let mut carry: u16 = 0;
         for (r, h) in self.result.iter_mut().zip(hash.iter()) {
             carry += u16::from(*r) + u16::from(*h);
@@ -316,9 +329,56 @@ impl LineHasher {
     }
 
     /// The patch-id, or `None` when nothing was hashed (empty diff).
-    fn finish(mut self) -> Option<[u8; RAWSZ]> {
+    fn finish(mut self) -> Option<Vec<u8>> {
         self.flush();
-        (self.patchlen > 0).then_some(self.result)
+        (self.patchlen > 0).then(|| self.result[..self.ctx.rawsz()].to_vec())
+    }
+}
+
+/// The repository's hash function.
+enum Hash {
+    Sha1(Sha1),
+    Sha256(Sha256),
+}
+
+impl Hash {
+    fn new(format: ObjectFormat) -> Self {
+        if format == ObjectFormat::Sha1 {
+            Hash::Sha1(Sha1::new())
+        } else {
+            Hash::Sha256(Sha256::new())
+        }
+    }
+
+    /// Bytes in a digest (and an object id).
+    fn rawsz(&self) -> usize {
+        match self {
+            Hash::Sha1(_) => SHA1_RAWSZ,
+            Hash::Sha256(_) => MAX_RAWSZ,
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Hash::Sha1(c) => c.update(data),
+            Hash::Sha256(c) => c.update(data),
+        }
+    }
+
+    /// The digest (in the first [`Hash::rawsz`] bytes) and its length.
+    fn finalize_reset(&mut self) -> ([u8; MAX_RAWSZ], usize) {
+        let mut out = [0; MAX_RAWSZ];
+        let n = match self {
+            Hash::Sha1(c) => {
+                out[..SHA1_RAWSZ].copy_from_slice(&c.finalize_reset());
+                SHA1_RAWSZ
+            }
+            Hash::Sha256(c) => {
+                out.copy_from_slice(&c.finalize_reset());
+                MAX_RAWSZ
+            }
+        };
+        (out, n)
     }
 }
 
@@ -336,8 +396,8 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
 }
 
-fn starts_with_hex_oid(p: &[u8]) -> bool {
-    p.len() >= HEXSZ && p[..HEXSZ].iter().all(u8::is_ascii_hexdigit)
+fn starts_with_hex_oid(p: &[u8], hexsz: usize) -> bool {
+    p.len() >= hexsz && p[..hexsz].iter().all(u8::is_ascii_hexdigit)
 }
 
 fn count_digits(s: &[u8]) -> usize {
@@ -436,10 +496,10 @@ struct PatchGen<'r> {
 }
 
 impl<'r> PatchGen<'r> {
-    fn new(repo: &'r Repository) -> Self {
+    fn new(repo: &'r Repository, format: ObjectFormat) -> Self {
         let mut opts = DiffOptions::new();
         opts.force_text(true).indent_heuristic(true).context_lines(3).interhunk_lines(0).ignore_submodules(false);
-        Self { repo, hasher: LineHasher::new(), line: Vec::with_capacity(256), opts }
+        Self { repo, hasher: LineHasher::for_format(format), line: Vec::with_capacity(256), opts }
     }
 
     fn emit_line(&mut self) {
@@ -539,7 +599,7 @@ impl<'r> PatchGen<'r> {
 
     /// Everything git prints for one file pair.
     fn file_pair(&mut self, path: &[u8], old: Option<Side>, new: Option<Side>) -> Result<(), Error> {
-        let zero = Oid::ZERO_SHA1;
+        let zero = if self.hasher.ctx.rawsz() == SHA1_RAWSZ { Oid::ZERO_SHA1 } else { Oid::ZERO_SHA256 };
         let (old_id, new_id) = (old.map_or(zero, |s| s.id), new.map_or(zero, |s| s.id));
 
         self.line.clear();
@@ -789,7 +849,7 @@ fn push_quoted_two(buf: &mut Vec<u8>, prefix: &[u8], name: &[u8]) {
 mod tests {
     use super::*;
 
-    fn hash_lines(lines: &[&[u8]]) -> Option<[u8; RAWSZ]> {
+    fn hash_lines(lines: &[&[u8]]) -> Option<Vec<u8>> {
         let mut h = LineHasher::new();
         for l in lines {
             h.feed(l);

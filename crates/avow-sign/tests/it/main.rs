@@ -2,6 +2,7 @@
 //! generated per test, hermetic environment from avow-testutil.
 
 mod agent;
+mod hygiene;
 mod interop;
 mod malformed;
 mod passphrase;

@@ -313,30 +313,7 @@ impl<'t> Verifier<'t> {
                 None
             }
         };
-        let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
-        if signature_lines(&facts.message) > sigs.len() {
-            report.findings.push(deny(
-                "attestation.misplaced",
-                "an `Avow-Signature:` line stands outside the trailer block; only the trailer block counts".into(),
-            ));
-        }
-        let sig_trailer = match sigs.as_slice() {
-            [] => {
-                report.findings.push(deny(
-                    "attestation.missing",
-                    "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
-                ));
-                return Ok(());
-            }
-            [one] => one,
-            many => {
-                report.findings.push(deny(
-                    "attestation.duplicate",
-                    format!("{} `Avow-Signature:` trailers; a commit carries exactly one", many.len()),
-                ));
-                return Ok(());
-            }
-        };
+        let Some(sig_trailer) = the_signature_trailer(facts, report) else { return Ok(()) };
         if !self.options.drop_trailers {
             report.signature = Some(sig_trailer.value.clone());
         }
@@ -496,6 +473,35 @@ const CHUNK: usize = 4096;
 
 /// The keyring's part: was the signer's key valid at signing time, and
 /// does `Understood-by` name them. Runs on cache hits too.
+/// The commit's one `Avow-Signature:` trailer, or `None` with the finding
+/// that says why there is not exactly one in the trailer block.
+fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Option<&'f Trailer> {
+    let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
+    if signature_lines(&facts.message) > sigs.len() {
+        report.findings.push(deny(
+            "attestation.misplaced",
+            "an `Avow-Signature:` line stands outside the trailer block; only the trailer block counts".into(),
+        ));
+    }
+    match sigs.as_slice() {
+        [] => {
+            report.findings.push(deny(
+                "attestation.missing",
+                "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
+            ));
+            None
+        }
+        [one] => Some(*one),
+        many => {
+            report.findings.push(deny(
+                "attestation.duplicate",
+                format!("{} `Avow-Signature:` trailers; a commit carries exactly one", many.len()),
+            ));
+            None
+        }
+    }
+}
+
 fn check_signer(
     person: &avow_policy::keyring::Person,
     k: &avow_policy::keyring::Key,

@@ -1,7 +1,7 @@
 //! avow under lefthook (from the Python package index), configured with the
 //! `lefthook.yml` snippet docs/integrations.md gives.
 
-use crate::python_tools::{path_with, tool};
+use crate::python_tools::{answer_on_terminal, path_with, tool};
 use crate::support::*;
 
 /// The `lefthook.yml` block of docs/integrations.md, verbatim.
@@ -92,15 +92,5 @@ fn lefthook_runs_avow_at_commit_and_push() {
 fn with_lefthook_avow_still_asks_on_the_terminal() {
     let w = adopted_with_lefthook();
     let path = path_with("lefthook");
-    w.write("a.txt", "a\n");
-    w.git(["add", "-A"]);
-    let answers = "1\nThe answers typed on the terminal reach avow through lefthook.\n";
-    let (code, screen) = w.on_terminal("git commit -q -m 'Add a'", answers, &[("PATH", path.as_os_str())]);
-    assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("How was this change written?"), "{screen}");
-    assert_eq!(
-        w.trailer("HEAD", "Rationale").as_deref(),
-        Some("The answers typed on the terminal reach avow through lefthook.")
-    );
-    w.verify("base..HEAD").expect(0);
+    answer_on_terminal(&w, "lefthook", &[("PATH", path.as_os_str())]);
 }

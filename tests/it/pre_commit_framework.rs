@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::python_tools::{path_with, tool};
+use crate::python_tools::{answer_on_terminal, path_with, tool};
 use crate::support::*;
 
 /// A git repository holding this checkout's `.pre-commit-hooks.yaml` and
@@ -220,18 +220,7 @@ fn avows_pre_push_hook_chains_pre_commits() {
 #[test]
 fn under_pre_commit_avow_still_asks_on_the_terminal() {
     let w = with_pre_commit();
-    w.write("a.txt", "a\n");
-    w.git(["add", "-A"]);
     let path = path_with("pre-commit");
     let cache = w.scratch().join("pre-commit-cache");
-    let answers = "1\nThe answers typed on the terminal reach avow through pre-commit.\n";
-    let env = [("PATH", path.as_os_str()), ("PRE_COMMIT_HOME", cache.as_os_str())];
-    let (code, screen) = w.on_terminal("git commit -q -m 'Add a'", answers, &env);
-    assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("How was this change written?"), "{screen}");
-    assert_eq!(
-        w.trailer("HEAD", "Rationale").as_deref(),
-        Some("The answers typed on the terminal reach avow through pre-commit.")
-    );
-    w.verify("base..HEAD").expect(0);
+    answer_on_terminal(&w, "pre-commit", &[("PATH", path.as_os_str()), ("PRE_COMMIT_HOME", cache.as_os_str())]);
 }

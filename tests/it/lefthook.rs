@@ -41,10 +41,7 @@ fn adopted_with_lefthook() -> World {
 #[test]
 fn lefthook_runs_avow_at_commit_and_push() {
     let w = adopted_with_lefthook();
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let remote = w.remote("origin");
 
     // An unattested commit is refused, with avow's explanation.
     w.write("a.txt", "a\n");

@@ -179,10 +179,7 @@ fn pre_commit_adds_guidance_only_when_an_editor_opens() {
 #[test]
 fn avows_pre_push_hook_chains_pre_commits() {
     let w = with_pre_commit();
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let remote = w.remote("origin");
     let out = w.avow(["install", "--hook", "pre-push"]).expect(0);
     let hooks = w.path().join(".git/hooks");
     assert_eq!(

@@ -183,6 +183,16 @@ impl World {
         (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// A bare repository `scratch/NAME.git` as remote NAME, with `main`
+    /// pushed to it (hooks skipped) and set as main's upstream.
+    pub fn remote(&self, name: &str) -> PathBuf {
+        let path = self.repo.scratch().join(format!("{name}.git"));
+        self.repo.git(["init", "-q", "--bare", path.to_str().unwrap()]);
+        self.repo.git(["remote", "add", name, path.to_str().unwrap()]);
+        self.repo.git(["push", "-q", "--no-verify", "-u", name, "main"]);
+        path
+    }
+
     pub fn verify(&self, range: &str) -> Run {
         self.avow(["verify", range])
     }

@@ -336,7 +336,7 @@ fn hooks_whose_binary_is_gone_fail_unless_git_avow_is_on_path() {
 #[test]
 fn a_key_trusted_only_in_the_work_tree_fails_against_the_upstream() {
     let w = World::adopted("disclose");
-    let remote = w.remote("origin");
+    w.remote("origin");
     let (code, out) = doctor(&w);
     assert!(
         out.contains("\nok    trusted keyring: <fpr> is in origin/main's .avow/keyring.toml, which CI trusts\n"),

@@ -206,7 +206,7 @@ fn uninstall_removes_the_pre_push_hook_too() {
 #[test]
 fn a_chained_pre_push_hook_and_avow_both_read_the_refs() {
     let w = World::adopted("disclose");
-    let remote = w.remote("origin");
+    w.remote("origin");
     let log = w.scratch().join("pre-push.log");
     let hook = w.path().join(".git/hooks/pre-push");
     std::fs::write(&hook, format!("#!/bin/sh\necho \"$1\" >> '{0}'\ncat >> '{0}'\n", log.display())).unwrap();
@@ -239,7 +239,7 @@ fn the_hooks_folder_works_as_core_hooks_path() {
         std::fs::copy(entry.path(), &to).unwrap();
     }
     w.git(["config", "core.hooksPath", "hooks"]);
-    let remote = w.remote("origin");
+    w.remote("origin");
     let mut path = vec![avow_bin().parent().unwrap().to_path_buf()];
     path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     let path = std::env::join_paths(path).unwrap();
@@ -310,7 +310,7 @@ fn the_push_that_adopts_avow_goes_through_with_a_note() {
     w.write("README", "hello\n");
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Start"]);
-    let remote = w.remote("origin");
+    w.remote("origin");
     w.avow(["init", "--preset", "disclose"]).expect(0);
     w.avow(["install", "--pre-push"]).expect(0);
     w.git(["add", ".avow"]);

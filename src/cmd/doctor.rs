@@ -299,6 +299,29 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
     Check::ok("keyring", format!("{fpr} belongs to {} <{}> ({})", person.name, person.email, person.role.as_str()))
 }
 
+/// The verifier trusts the base, not the work tree: a key added only
+/// locally (or on an unmerged branch) is not trusted yet. Checked against
+/// the current branch's upstream, when there is one.
+fn check_upstream_keyring(repo: &Repository, key: Option<&PublicKey>) -> Option<Check> {
+    let key = key?;
+    let upstream = repo.revparse_single("@{upstream}").ok()?.peel_to_commit().ok()?;
+    let name = repo
+        .branch_upstream_name(repo.head().ok()?.name().ok()?)
+        .ok()
+        .and_then(|b| b.as_str().ok().map(|s| s.trim_start_matches("refs/remotes/").to_owned()))
+        .unwrap_or_else(|| "@{upstream}".to_owned());
+    let trusted = avow_verify::trust::Trusted::load(repo, &upstream.id().to_string()).ok()?;
+    let fpr = avow_sign::fingerprint(key);
+    Some(match trusted.keyring.find_by_key(key) {
+        Some(_) => Check::ok("trusted keyring", format!("{fpr} is in {name}'s .avow/keyring.toml, which CI trusts")),
+        None => Check::fail(
+            "trusted keyring",
+            format!("{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {name}..HEAD` trusts"),
+            "ask a maintainer to add your key on the main branch; a key added only in your own branch is not trusted",
+        ),
+    })
+}
+
 /// `gpg.ssh.allowedSignersFile`, which git and `ssh-keygen -Y verify` use:
 /// when set, it should list your key (`git avow keyring export
 /// --allowed-signers` writes one from the keyring).
@@ -355,6 +378,7 @@ pub fn run(_args: &Args) -> Result<Outcome> {
             let (key_check, key) = check_key(&cfg);
             checks.push(key_check);
             checks.push(check_keyring(&repo, &cfg, key.as_ref()));
+            checks.extend(check_upstream_keyring(&repo, key.as_ref()));
             checks.push(check_allowed_signers(&cfg, key.as_ref()));
         }
         Err(e) => checks.push(Check::fail("repository", e.message, e.hint.unwrap_or_default())),

@@ -113,26 +113,8 @@ fn prompts_on_the_terminal_for_what_is_missing() {
     w.git(["add", "-A"]);
     // `script` gives the commit a pseudo-terminal; our answers go to it.
     let answers = "2\nClaude:claude-opus-4-5\nThe answers typed on the terminal become trailers and are signed.\n";
-    let mut child = w
-        .command("script")
-        .args(["-qec", "git commit -q -m 'Add a'", "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().unwrap();
-        for line in answers.lines() {
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
-        }
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
-    let out = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{screen}");
+    let (code, screen) = w.on_terminal("git commit -q -m 'Add a'", answers, &[]);
+    assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("How was this change written?"), "{screen}");
     assert_eq!(w.trailer("HEAD", "Authorship").as_deref(), Some("assisted"));
     assert_eq!(w.trailer("HEAD", "Assisted-by").as_deref(), Some("Claude:claude-opus-4-5"));
@@ -174,28 +156,12 @@ fn a_passphrase_protected_key_is_unlocked_on_the_terminal() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("is protected by a passphrase and none was given"), "{}", r.stderr);
     // With a terminal, the passphrase is asked for there.
-    let mut child = w
-        .command("script")
-        .args([
-            "-qec",
-            "git commit -q -m 'Add a' --trailer 'Authorship: human' --trailer 'Rationale: Signed with the protected key after typing its passphrase.'",
-            "/dev/null",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        stdin.write_all(b"correct horse\n").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-    let out = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{screen}");
+    let (code, screen) = w.on_terminal(
+        "git commit -q -m 'Add a' --trailer 'Authorship: human' --trailer 'Rationale: Signed with the protected key after typing its passphrase.'",
+        "correct horse\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("Enter passphrase for"), "{screen}");
     assert!(!screen.contains("correct horse"), "the passphrase is not echoed: {screen}");
     // The new key is trusted from the commit that added it on.

@@ -332,3 +332,28 @@ fn hooks_whose_binary_is_gone_fail_unless_git_avow_is_on_path() {
     let (code, _) = doctor_in(&w, &w.path(), true);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_key_trusted_only_in_the_work_tree_fails_against_the_upstream() {
+    let w = World::adopted("disclose");
+    w.remote("origin");
+    let (code, out) = doctor(&w);
+    assert!(
+        out.contains("\nok    trusted keyring: <fpr> is in origin/main's .avow/keyring.toml, which CI trusts\n"),
+        "{out}"
+    );
+    assert_eq!(code, 0);
+    // A second key, added to the keyring on this branch only.
+    let laptop = w.keygen("laptop");
+    let pubkey = format!("{}.pub", laptop.display());
+    w.avow(["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key", &pubkey]).expect(0);
+    w.git(["config", "avow.signingKey", laptop.to_str().unwrap()]);
+    let (code, out) = doctor(&w);
+    assert_eq!(
+        problems(&out),
+        "FAIL  trusted keyring: <fpr> is not in origin/main's .avow/keyring.toml, which `git avow verify origin/main..HEAD` trusts\n\
+         \x20     fix: ask a maintainer to add your key on the main branch; a key added only in your own branch is not trusted\n\
+         avow doctor: 1 problem to fix\n"
+    );
+    assert_eq!(code, 1);
+}

@@ -1,7 +1,7 @@
 //! avow under lefthook (from the Python package index), configured with the
 //! `lefthook.yml` snippet docs/integrations.md gives.
 
-use crate::python_tools::{path_with, tool};
+use crate::python_tools::{answer_on_terminal, path_with, tool};
 use crate::support::*;
 
 /// The `lefthook.yml` block of docs/integrations.md, verbatim.
@@ -23,21 +23,25 @@ fn git_with_lefthook(w: &World, args: &[&str]) -> Run {
     c.output().unwrap().into()
 }
 
-#[test]
-fn lefthook_runs_avow_at_commit_and_push() {
+/// A repository that adopted avow, with the documented lefthook.yml
+/// committed and `lefthook install` run.
+fn adopted_with_lefthook() -> World {
     let w = World::bare();
     w.avow(["init", "--preset", "disclose"]).expect(0);
     w.write("lefthook.yml", documented_config());
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow with lefthook"]);
     w.git(["tag", "base"]);
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "origin", "main"]);
     let mut c = w.command(tool("lefthook"));
     c.arg("install").env("PATH", path_with("lefthook"));
     Run::from(c.output().unwrap()).expect(0);
+    w
+}
+
+#[test]
+fn lefthook_runs_avow_at_commit_and_push() {
+    let w = adopted_with_lefthook();
+    let remote = w.remote("origin");
 
     // An unattested commit is refused, with avow's explanation.
     w.write("a.txt", "a\n");
@@ -79,4 +83,11 @@ fn lefthook_runs_avow_at_commit_and_push() {
             "ok    hook post-commit: run by lefthook (lefthook.yml)",
         ]
     );
+}
+
+#[test]
+fn with_lefthook_avow_still_asks_on_the_terminal() {
+    let w = adopted_with_lefthook();
+    let path = path_with("lefthook");
+    answer_on_terminal(&w, "lefthook", &[("PATH", path.as_os_str())]);
 }

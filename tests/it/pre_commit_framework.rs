@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::python_tools::{path_with, tool};
+use crate::python_tools::{answer_on_terminal, path_with, tool};
 use crate::support::*;
 
 /// A git repository holding this checkout's `.pre-commit-hooks.yaml` and
@@ -179,10 +179,7 @@ fn pre_commit_adds_guidance_only_when_an_editor_opens() {
 #[test]
 fn avows_pre_push_hook_chains_pre_commits() {
     let w = with_pre_commit();
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    let remote = w.remote("origin");
     let out = w.avow(["install", "--hook", "pre-push"]).expect(0);
     let hooks = w.path().join(".git/hooks");
     assert_eq!(
@@ -215,4 +212,12 @@ fn avows_pre_push_hook_chains_pre_commits() {
             "avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)".to_owned(),
         ]
     );
+}
+
+#[test]
+fn under_pre_commit_avow_still_asks_on_the_terminal() {
+    let w = with_pre_commit();
+    let path = path_with("pre-commit");
+    let cache = w.scratch().join("pre-commit-cache");
+    answer_on_terminal(&w, "pre-commit", &[("PATH", path.as_os_str()), ("PRE_COMMIT_HOME", cache.as_os_str())]);
 }

@@ -34,10 +34,7 @@ fn filtered(w: &World, text: &str) -> String {
 /// pre-push hook installed.
 fn with_remote() -> (World, std::path::PathBuf) {
     let w = World::adopted("disclose");
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "origin", "main"]);
+    let remote = w.remote("origin");
     let out = w.avow(["install", "--pre-push"]).expect(0);
     assert_eq!(
         out.stdout,
@@ -82,7 +79,7 @@ fn a_good_push_passes_and_a_bad_one_is_refused() {
          \x20       the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
          avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)\n\
          avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n\
-         error: failed to push some refs to '<scratch>/remote.git'\n"
+         error: failed to push some refs to '<scratch>/origin.git'\n"
     );
     assert_eq!(remote_rev(&w, &remote, "main"), pushed, "the remote did not move");
 }
@@ -137,7 +134,7 @@ fn the_keyring_comes_from_the_remote_so_a_push_cannot_add_its_own_key() {
          \x20       the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at origin's refs/heads/main [trust.avow-change]\n\
          avow: refs/heads/main → refs/heads/main: 1 commit: 0 accepted, 1 rejected (trust origin's refs/heads/main)\n\
          avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n\
-         error: failed to push some refs to '<scratch>/remote.git'\n"
+         error: failed to push some refs to '<scratch>/origin.git'\n"
     );
 }
 
@@ -209,10 +206,7 @@ fn uninstall_removes_the_pre_push_hook_too() {
 #[test]
 fn a_chained_pre_push_hook_and_avow_both_read_the_refs() {
     let w = World::adopted("disclose");
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "origin", "main"]);
+    w.remote("origin");
     let log = w.scratch().join("pre-push.log");
     let hook = w.path().join(".git/hooks/pre-push");
     std::fs::write(&hook, format!("#!/bin/sh\necho \"$1\" >> '{0}'\ncat >> '{0}'\n", log.display())).unwrap();
@@ -245,10 +239,7 @@ fn the_hooks_folder_works_as_core_hooks_path() {
         std::fs::copy(entry.path(), &to).unwrap();
     }
     w.git(["config", "core.hooksPath", "hooks"]);
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    w.remote("origin");
     let mut path = vec![avow_bin().parent().unwrap().to_path_buf()];
     path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     let path = std::env::join_paths(path).unwrap();
@@ -319,10 +310,7 @@ fn the_push_that_adopts_avow_goes_through_with_a_note() {
     w.write("README", "hello\n");
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Start"]);
-    let remote = w.scratch().join("remote.git");
-    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
-    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
-    w.git(["push", "-q", "origin", "main"]);
+    w.remote("origin");
     w.avow(["init", "--preset", "disclose"]).expect(0);
     w.avow(["install", "--pre-push"]).expect(0);
     w.git(["add", ".avow"]);

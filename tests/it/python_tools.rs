@@ -55,3 +55,17 @@ pub fn path_with(name: &str) -> std::ffi::OsString {
     dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(dirs).unwrap()
 }
+
+/// Commits a new file on a terminal with `env` (the hook manager on PATH)
+/// and answers avow's questions: human, and a rationale naming `manager`.
+/// Checks the questions were shown and the answers signed.
+pub fn answer_on_terminal(w: &crate::support::World, manager: &str, env: &[(&str, &std::ffi::OsStr)]) {
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let rationale = format!("The answers typed on the terminal reach avow through {manager}.");
+    let (code, screen) = w.on_terminal("git commit -q -m 'Add a'", &format!("1\n{rationale}\n"), env);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("How was this change written?"), "{screen}");
+    assert_eq!(w.trailer("HEAD", "Rationale"), Some(rationale));
+    w.verify("base..HEAD").expect(0);
+}

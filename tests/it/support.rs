@@ -163,6 +163,45 @@ impl World {
         String::from_utf8(out).unwrap().lines().find_map(|l| l.strip_prefix(&format!("{key}: ")).map(str::to_owned))
     }
 
+    /// Runs `command` (a shell command line) on a pseudo-terminal made by
+    /// `script`, typing `answers` one line at a time; returns the exit code
+    /// and what the terminal showed. `timeout` bounds it, so a prompt that
+    /// never gets its answer fails the test instead of hanging it.
+    pub fn on_terminal(&self, command: &str, answers: &str, env: &[(&str, &std::ffi::OsStr)]) -> (i32, String) {
+        use std::io::Write as _;
+        let mut c = self.repo.command("timeout");
+        c.args(["120", "script", "-qec", command, "/dev/null"]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            let mut stdin = child.stdin.take().unwrap();
+            for line in answers.lines() {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// A bare repository `scratch/NAME.git` as remote NAME, with `main`
+    /// pushed to it (hooks skipped) and set as main's upstream.
+    pub fn remote(&self, name: &str) -> PathBuf {
+        let path = self.repo.scratch().join(format!("{name}.git"));
+        self.repo.git(["init", "-q", "--bare", path.to_str().unwrap()]);
+        self.repo.git(["remote", "add", name, path.to_str().unwrap()]);
+        self.repo.git(["push", "-q", "--no-verify", "-u", name, "main"]);
+        path
+    }
+
     pub fn verify(&self, range: &str) -> Run {
         self.avow(["verify", range])
     }

@@ -413,6 +413,17 @@ fn one_key_listed_for_two_people_in_the_keyring() {
     );
 }
 
+#[test]
+fn non_ed25519_key_in_the_keyring() {
+    keyring_with_extra_person(
+        |w, _| ("mallory@example.org".to_owned(), keygen_type(w, "mallory", "rsa")),
+        |_| {
+            "32: person[2].key[0].key: ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+                .to_owned()
+        },
+    );
+}
+
 // ---------------------------------------------- namespace confusion
 
 #[test]
@@ -817,6 +828,21 @@ fn git_replace_substitutes_an_attested_commit() {
     assert!(w.message("HEAD").contains("Avow-Signature: v1 "));
     // The verifier reads the objects, not the replacement.
     assert_eq!(refused(&w, "base..main"), ["Fix the parser: rejected attestation.missing"]);
+}
+
+#[test]
+fn trailers_after_a_nul_byte() {
+    let w = attested();
+    // git refuses such an object (fsck: nulInCommit) unless forced; its
+    // tools read the message up to the NUL, and so does avow.
+    let raw = w.git(["cat-file", "commit", "HEAD"]);
+    let (header, message) = raw.split_once("\n\n").unwrap();
+    let forged = format!("{header}\n\nFix the parser\n\nNothing to see.\0{message}\n");
+    let id = w.git_stdin(["hash-object", "--literally", "-t", "commit", "-w", "--stdin"], forged.as_bytes());
+    let id = String::from_utf8(id).unwrap();
+    w.git(["reset", "-q", "--hard", id.trim()]);
+    assert_eq!(w.message("HEAD"), "Fix the parser\n\nNothing to see.");
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.missing"]);
 }
 
 #[test]

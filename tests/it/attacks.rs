@@ -786,6 +786,12 @@ fn terminal_escape_sequences_in_the_subject() {
          write it without control or bidirectional characters and re-commit [message.unsafe-characters]\n\
          avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n"
     );
+    // `show` and `report` print the commit's text too, never its escapes.
+    for args in [["show", "HEAD"], ["report", "base..HEAD"]] {
+        let out = w.avow(args).stdout;
+        assert!(out.contains("Fix the parser\\u{1b}[1A"), "{out}");
+        assert!(!out.contains('\u{1b}'), "{out}");
+    }
 }
 
 #[test]
@@ -843,6 +849,17 @@ fn trailers_after_a_nul_byte() {
     w.git(["reset", "-q", "--hard", id.trim()]);
     assert_eq!(w.message("HEAD"), "Fix the parser\n\nNothing to see.");
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.missing"]);
+}
+
+#[test]
+fn comment_character_hides_a_statement_trailer() {
+    let w = attested();
+    // A `#` line is a comment to git's trailer parser: the reader of the
+    // log still sees the line, git does not count it, nor does avow.
+    w.tamper_message(|m| m.replace("Authorship: human", "# Authorship: human"));
+    let trailers = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+    assert!(!String::from_utf8(trailers).unwrap().contains("Authorship"));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.statement"]);
 }
 
 #[test]

@@ -241,6 +241,17 @@ fn padded_signature() {
 }
 
 #[test]
+fn wrong_type_blob_as_signature() {
+    let w = attested();
+    // Valid base64 of another SSH structure: Alice's public key blob.
+    let pubkey = std::fs::read_to_string(format!("{}.pub", w.key.display())).unwrap();
+    set_sig_field(&w, "s", pubkey.split(' ').nth(1).unwrap());
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    let out = w.avow(["verify", "base..HEAD"]).stdout;
+    assert!(out.contains("does not start with SSHSIG"), "{out}");
+}
+
+#[test]
 fn signature_by_non_ed25519_keys() {
     let w = attested();
     for kind in ["ecdsa", "rsa"] {

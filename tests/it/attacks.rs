@@ -407,6 +407,25 @@ fn keyring_with_extra_person(
 }
 
 #[test]
+fn understood_by_name_differs_from_the_keyring_through_the_hook() {
+    let w = World::adopted("disclose");
+    // An honest mismatch: git's user.name is not the keyring's name. The
+    // hook signs but says what verification will make of it.
+    w.git(["config", "user.name", "A. Example"]);
+    w.write("a.c", "a\n");
+    w.git(["add", "-A"]);
+    let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: warning: `Understood-by: A. Example <{AUTHOR_EMAIL}>` gives another name than .avow/keyring.toml (\"{AUTHOR_NAME}\"); \
+             verification will refuse it (understood-by.name): `git config user.name \"{AUTHOR_NAME}\"` and re-attest with `git commit --amend --no-edit`\n"
+        )
+    );
+    assert_eq!(refused(&w, "base..HEAD"), ["Add a: rejected understood-by.name"]);
+}
+
+#[test]
 fn case_variant_email_registered_twice_in_the_keyring() {
     let upper = AUTHOR_EMAIL.to_uppercase();
     keyring_with_extra_person(

@@ -1012,3 +1012,31 @@ fn every_catalogue_entry_links_a_test() {
         assert!(links > 0, "no test linked: {row}");
     }
 }
+
+#[test]
+fn merge_of_unrelated_histories_under_merges_skip() {
+    let w = adopt("disclose", Some("version = 1\nmerges = \"skip\"\n"));
+    w.git(["checkout", "-q", "--orphan", "other"]);
+    w.git(["rm", "-q", "-r", "--cached", "."]);
+    std::fs::remove_dir_all(w.path().join(".avow")).unwrap();
+    w.write("other.txt", "imported\n");
+    w.git(["add", "other.txt"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Another project"]);
+    w.git(["checkout", "-q", "main"]);
+    w.git(["merge", "-q", "--no-verify", "--allow-unrelated-histories", "-m", "Import another project", "other"]);
+    // No merge base: the automatic merge is the union, as git's, so the
+    // merge is clean and skipped — and the imported history is checked
+    // commit by commit.
+    assert_eq!(
+        sorted(refused(&w, "trusted..HEAD")),
+        ["Another project: rejected attestation.missing", "Import another project: skipped"]
+    );
+    // With a change of its own, it is checked like any commit.
+    w.write("glue.txt", "glue\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
+    assert_eq!(
+        sorted(refused(&w, "trusted..HEAD"))[1],
+        "Import another project: rejected attestation.missing warning merge.unclean"
+    );
+}

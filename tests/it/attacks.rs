@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::policy::{adopt, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
+use crate::policy::{adopt, hook_accepts, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::support::*;
 
 /// Alice's attested change on top of the trusted base `base`.
@@ -553,6 +553,29 @@ fn trust_revision_on_an_orphan_branch() {
              hint: trust a revision the base contains (the default, `--trust base`), or have a maintainer attest the .avow/ change\n",
             short(&w, "elsewhere")
         ),
+    );
+}
+
+#[test]
+fn trust_revision_after_a_clean_merge_of_keyring_changes() {
+    // Not an attack: the chain rule must not refuse a trusted revision
+    // whose .avow/ two maintainer-attested lines changed and a clean,
+    // unattested merge (merges = "skip") combined.
+    let w = World::adopted("disclose");
+    w.git(["checkout", "-q", "-b", "people"]);
+    let bob = w.keygen("bob");
+    w.avow(["keyring", "add", "--name", BOB_NAME, "--email", BOB_EMAIL, "--key", &format!("{}.pub", bob.display())])
+        .expect(0);
+    hook_accepts(&w, &[], &msg("Add Bob", "human", &["-a"]), &[]);
+    w.git(["checkout", "-q", "main"]);
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    w.write(".avow/policy.toml", format!("{policy}\n# Reviewed.\n"));
+    hook_accepts(&w, &[], &msg("Note the review", "human", &["-a"]), &[]);
+    w.git(["merge", "-q", "--no-ff", "--no-verify", "-m", "Merge people", "people"]);
+    w.change("a.c", "a\n", "Alice's work");
+    assert_eq!(
+        sorted(verdicts(&w, &["base..HEAD", "--trust", "HEAD~1"], 0)),
+        ["Add Bob: accepted", "Alice's work: accepted", "Merge people: skipped", "Note the review: accepted"]
     );
 }
 

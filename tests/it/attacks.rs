@@ -238,6 +238,9 @@ fn padded_signature() {
     // Four more bytes after the SSHSIG blob, still canonical base64.
     set_sig_field(&w, "s", &format!("{s}AAAAAA=="));
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    // A megabyte of signature is refused before it is decoded.
+    set_sig_field(&w, "s", &"A".repeat(1 << 20));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
 }
 
 #[test]

@@ -769,6 +769,10 @@ fn evil_merge_under_merges_skip() {
     w.git(["rm", "-q", "main.txt"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Merge feature"]);
     assert_eq!(refused(&w, "trusted..HEAD")[2], "Merge feature: rejected attestation.missing warning merge.unclean");
+    // So is a merge that drops the other side (`-s ours`).
+    w.git(["reset", "-q", "--hard", "HEAD^"]);
+    w.git(["merge", "-q", "--no-ff", "--no-verify", "-s", "ours", "-m", "Merge feature", "feature"]);
+    assert_eq!(refused(&w, "trusted..HEAD")[2], "Merge feature: rejected attestation.missing warning merge.unclean");
     // The clean merge is skipped, and an attested one is accepted.
     w.git(["reset", "-q", "--hard", "HEAD^"]);
     w.git(["merge", "-q", "--no-ff", "--no-verify", "-m", "Merge feature", "feature"]);

@@ -923,6 +923,28 @@ fn comment_character_hides_a_statement_trailer() {
 }
 
 #[test]
+fn lookalike_statement_trailer_added_after_signing() {
+    let w = World::adopted("disclose");
+    // A generated change, signed off, as the hook attests it.
+    w.write("gen.rs", "fn generated() {}\n");
+    w.git(["add", "-A"]);
+    let args = ["-s", "-m", "Add the generated code", "--trailer", "Authorship: generated"];
+    let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let rationale = "Rationale: The bindings are generated from the schema, which is the source of truth.";
+    args.extend(["--trailer".into(), "Assisted-by: Devin:unknown".into(), "--trailer".into(), rationale.into()]);
+    crate::policy::commit(&w, &[], &args).expect(0);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add the generated code: accepted"]);
+    // A line that reads `Authorship: human` (Cyrillic А). With a
+    // Signed-off-by in the block git keeps reading the real trailers and
+    // ignores this line; the log shows it to every reader.
+    w.tamper_message(|m| m.replacen("Authorship: generated", "\u{410}uthorship: human\nAuthorship: generated", 1));
+    let trailers = String::from_utf8(w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes()));
+    let trailers = trailers.unwrap();
+    assert!(trailers.contains("\nAuthorship: generated\n") && !trailers.contains("human"), "{trailers}");
+    assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.lookalike-trailer"]);
+}
+
+#[test]
 fn trailers_after_a_cut_line() {
     let w = attested();
     // `---` starts the patch part of a message for git: what follows is

@@ -784,7 +784,7 @@ impl Policy {
     /// `Assisted-by:` format, understood-by, rationale, markers, DCO, size,
     /// then each `[[path]]`.
     pub fn check(&self, facts: &CommitFacts, markers: &Markers) -> Vec<Finding> {
-        let mut out: Vec<Finding> = crate::text::check(facts).into_iter().collect();
+        let mut out = crate::text::check(facts);
         let touched: Vec<(&PathRule, &str)> =
             self.paths.iter().filter_map(|r| r.touched(&facts.change.paths).map(|p| (r, p))).collect();
 

@@ -1092,3 +1092,18 @@ fn merge_of_unrelated_histories_under_merges_skip() {
         "Import another project: rejected attestation.missing warning merge.unclean"
     );
 }
+
+// --------------------------------------------------------- path rules
+
+#[test]
+fn submodule_bump_under_a_protected_path() {
+    let policy = "version = 1\n[[path]]\nglob = \"vendor/lib/**\"\nauthorship = [\"human\"]\n";
+    let w = adopt("disclose", Some(policy));
+    // The protected code is a submodule: its gitlink path has nothing
+    // below it for `vendor/lib/**` to match, unless the rule treats it as
+    // the directory it is.
+    let target = format!("160000,{},vendor/lib", w.git(["rev-parse", "HEAD"]));
+    w.git(["update-index", "--add", "--cacheinfo", &target]);
+    crate::policy::sneak(&w, &[], &msg("Bump the vendored library", "assisted", &[]));
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Bump the vendored library: rejected path[vendor/lib/**].authorship"]);
+}

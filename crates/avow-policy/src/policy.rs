@@ -457,9 +457,11 @@ pub struct PathRule {
 }
 
 impl PathRule {
-    /// The first changed path that matches, if any.
+    /// The first changed path that matches, if any. A path also counts as
+    /// the directory it may be: a submodule at `vendor/lib` is what
+    /// `vendor/lib/**` protects, though its gitlink has no path below it.
     pub fn touched<'a>(&self, paths: &'a [String]) -> Option<&'a str> {
-        paths.iter().map(String::as_str).find(|p| self.glob.is_match(p))
+        paths.iter().map(String::as_str).find(|p| self.glob.is_match(p) || self.glob.is_match(&format!("{p}/")))
     }
 
     fn rule(&self, field: &str) -> String {

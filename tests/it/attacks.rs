@@ -1107,3 +1107,16 @@ fn submodule_bump_under_a_protected_path() {
     crate::policy::sneak(&w, &[], &msg("Bump the vendored library", "assisted", &[]));
     assert_eq!(refused(&w, "trusted..HEAD"), ["Bump the vendored library: rejected path[vendor/lib/**].authorship"]);
 }
+
+#[test]
+fn case_variant_path_under_a_protected_path() {
+    let policy = "version = 1\n[[path]]\nglob = \"crypto/**\"\nauthorship = [\"human\"]\n";
+    let w = adopt("disclose", Some(policy));
+    w.write("crypto/aes.c", "int aes;\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Add AES"]);
+    w.git(["tag", "-f", "trusted"]);
+    // On a case-insensitive checkout this file is crypto/aes.c.
+    crate::policy::sneak(&w, &[("CRYPTO/aes.c", "int aes_generated;\n")], &msg("Speed up AES", "assisted", &[]));
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Speed up AES: rejected path[crypto/**].authorship"]);
+}

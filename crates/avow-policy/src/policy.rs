@@ -208,7 +208,13 @@ pub struct PathGlob {
 impl PathGlob {
     /// Compiles a glob.
     pub fn new(glob: &str) -> Result<PathGlob, globset::Error> {
-        let matcher = globset::GlobBuilder::new(glob).literal_separator(true).backslash_escape(true).build()?;
+        // Case-insensitive: on a case-insensitive checkout `CRYPTO/aes.c`
+        // is `crypto/aes.c`, so a rule for one must cover the other.
+        let matcher = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .case_insensitive(true)
+            .build()?;
         Ok(PathGlob { text: glob.to_owned(), matcher: matcher.compile_matcher() })
     }
 

@@ -709,6 +709,21 @@ fn adoption_point_moved_by_a_tag() {
 }
 
 #[test]
+fn mailmap_makes_an_author_look_exempt() {
+    let bot = "49699333+dependabot[bot]@users.noreply.github.com";
+    let w = adopt("disclose", Some(&format!("version = 1\n[exempt]\nemails = [\"{bot}\"]\n")));
+    // The pull request's own .mailmap turns its author into the bot for
+    // everything that reads identities through the mailmap.
+    w.write(".mailmap", format!("dependabot[bot] <{bot}> {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n"));
+    w.write("deps.txt", "evil 6.6.6\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Bump evil"]);
+    assert_eq!(w.git(["log", "-1", "--format=%aE"]), bot);
+    // The verifier reads the commit's own author.
+    assert_eq!(refused(&w, "trusted..HEAD"), ["Bump evil: rejected attestation.missing"]);
+}
+
+#[test]
 fn exempt_author_changes_the_keyring() {
     let bot = "49699333+dependabot[bot]@users.noreply.github.com";
     let w = adopt("disclose", Some(&format!("version = 1\n[exempt]\nemails = [\"{bot}\"]\n")));

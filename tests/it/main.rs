@@ -5,6 +5,7 @@ mod support;
 
 mod amend;
 mod attacks;
+mod attacks_trust;
 mod attest;
 mod errors;
 mod history;

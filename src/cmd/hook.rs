@@ -8,7 +8,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
+use avow_core::attestation::{
+    Authorship, Person, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY,
+};
 use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
@@ -388,11 +390,21 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
 
     let signer = keys::signer(&cfg)?;
     if let Some(keyring) = local_keyring(&repo) {
-        if keyring.find_by_key(signer.public_key()).is_none() {
-            eprintln!(
+        match keyring.find_by_key(signer.public_key()) {
+            None => eprintln!(
                 "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
                 avow_sign::fingerprint(signer.public_key())
+            ),
+            Some((person, _))
+                if Person::same_email(&statement.understood_by.email, &person.email)
+                    && !Person::same_name(&statement.understood_by.name, &person.name) =>
+            {
+                eprintln!(
+                "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verification will refuse it (understood-by.name): `git config user.name {:?}` and re-attest with `git commit --amend --no-edit`",
+                statement.understood_by, person.name, person.name
             );
+            }
+            Some(_) => {}
         }
     }
     let payload = Payload {

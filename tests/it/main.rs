@@ -6,6 +6,7 @@ mod support;
 
 mod amend;
 mod attacks;
+mod attacks_trust;
 mod attest;
 mod ci;
 mod doctor;

@@ -98,6 +98,14 @@ impl Person {
     pub fn same_email(a: &str, b: &str) -> bool {
         a.eq_ignore_ascii_case(b)
     }
+
+    /// Whether two display names are the same: ASCII case and runs of
+    /// whitespace aside, and nothing else (no Unicode folding, so homoglyphs
+    /// differ).
+    pub fn same_name(a: &str, b: &str) -> bool {
+        let words = |s: &str| s.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>();
+        words(a) == words(b)
+    }
 }
 
 impl fmt::Display for Person {

@@ -208,7 +208,13 @@ pub struct PathGlob {
 impl PathGlob {
     /// Compiles a glob.
     pub fn new(glob: &str) -> Result<PathGlob, globset::Error> {
-        let matcher = globset::GlobBuilder::new(glob).literal_separator(true).backslash_escape(true).build()?;
+        // Case-insensitive: on a case-insensitive checkout `CRYPTO/aes.c`
+        // is `crypto/aes.c`, so a rule for one must cover the other.
+        let matcher = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .case_insensitive(true)
+            .build()?;
         Ok(PathGlob { text: glob.to_owned(), matcher: matcher.compile_matcher() })
     }
 
@@ -457,9 +463,11 @@ pub struct PathRule {
 }
 
 impl PathRule {
-    /// The first changed path that matches, if any.
+    /// The first changed path that matches, if any. A path also counts as
+    /// the directory it may be: a submodule at `vendor/lib` is what
+    /// `vendor/lib/**` protects, though its gitlink has no path below it.
     pub fn touched<'a>(&self, paths: &'a [String]) -> Option<&'a str> {
-        paths.iter().map(String::as_str).find(|p| self.glob.is_match(p))
+        paths.iter().map(String::as_str).find(|p| self.glob.is_match(p) || self.glob.is_match(&format!("{p}/")))
     }
 
     fn rule(&self, field: &str) -> String {
@@ -784,7 +792,7 @@ impl Policy {
     /// `Assisted-by:` format, understood-by, rationale, markers, DCO, size,
     /// then each `[[path]]`.
     pub fn check(&self, facts: &CommitFacts, markers: &Markers) -> Vec<Finding> {
-        let mut out: Vec<Finding> = crate::text::check(facts).into_iter().collect();
+        let mut out = crate::text::check(facts);
         let touched: Vec<(&PathRule, &str)> =
             self.paths.iter().filter_map(|r| r.touched(&facts.change.paths).map(|p| (r, p))).collect();
 

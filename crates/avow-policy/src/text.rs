@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use avow_core::attestation::{SIGNATURE, STATEMENT_KEYS};
+
 use crate::facts::CommitFacts;
 use crate::policy::Finding;
 
@@ -40,11 +42,101 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Letters of other scripts that look like ASCII letters (Cyrillic, Greek,
+/// Latin variants): enough to unmask a trailer key written to pass for
+/// `Authorship` or `Avow-Signature`.
+const CONFUSABLES: [(char, char); 40] = [
+    ('а', 'a'),
+    ('А', 'A'),
+    ('в', 'b'),
+    ('В', 'B'),
+    ('с', 'c'),
+    ('С', 'C'),
+    ('ԁ', 'd'),
+    ('е', 'e'),
+    ('Е', 'E'),
+    ('ɡ', 'g'),
+    ('һ', 'h'),
+    ('Н', 'H'),
+    ('і', 'i'),
+    ('І', 'I'),
+    ('ı', 'i'),
+    ('ι', 'i'),
+    ('Ι', 'I'),
+    ('ј', 'j'),
+    ('К', 'K'),
+    ('κ', 'k'),
+    ('М', 'M'),
+    ('о', 'o'),
+    ('О', 'O'),
+    ('ο', 'o'),
+    ('Ο', 'O'),
+    ('р', 'p'),
+    ('Р', 'P'),
+    ('ρ', 'p'),
+    ('ѕ', 's'),
+    ('Ѕ', 'S'),
+    ('т', 't'),
+    ('Т', 'T'),
+    ('τ', 't'),
+    ('Τ', 'T'),
+    ('υ', 'u'),
+    ('ν', 'v'),
+    ('ѵ', 'v'),
+    ('х', 'x'),
+    ('Х', 'X'),
+    ('у', 'y'),
+];
+
+/// What a key looks like: look-alike letters as ASCII, fullwidth forms as
+/// ASCII, invisible and combining characters dropped, lowercase.
+fn skeleton(key: &str) -> String {
+    key.chars()
+        .filter_map(|c| {
+            if c.is_ascii() {
+                return Some(c.to_ascii_lowercase());
+            }
+            if let Some((_, a)) = CONFUSABLES.iter().find(|(k, _)| *k == c) {
+                return Some(a.to_ascii_lowercase());
+            }
+            // Fullwidth ASCII (U+FF01..U+FF5E).
+            let fullwidth =
+                u32::from(c).checked_sub(0xFEE0).and_then(char::from_u32).filter(|a| ('!'..='~').contains(a));
+            fullwidth.map(|a| a.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// The rules on how a commit's text reads: `message.unsafe-characters`
+/// (below), and `message.lookalike-trailer`: a line whose key is not ASCII
+/// but looks like a statement or signature key (`Аuthorship: human` with a
+/// Cyrillic `А`, or an invisible character inside the key). git does not
+/// read it as that trailer (nor as any), but a reader of the log does.
+pub fn check(facts: &CommitFacts) -> Vec<Finding> {
+    let keys = STATEMENT_KEYS.iter().chain([&SIGNATURE]);
+    let mut out: Vec<Finding> = unsafe_characters(facts).into_iter().collect();
+    let lookalike = facts.message.lines().find_map(|line| {
+        let key = line.split_once(':')?.0.trim();
+        let target = keys.clone().find(|k| !key.is_ascii() && skeleton(key) == k.to_ascii_lowercase())?;
+        Some((key, *target))
+    });
+    if let Some((key, target)) = lookalike {
+        out.push(Finding::deny(
+            "message.lookalike-trailer",
+            format!(
+                "the line key {:?} is written to look like `{target}:` but is not (git does not read it as that trailer); remove the line",
+                visible(key)
+            ),
+        ));
+    }
+    out
+}
+
 /// The rule `message.unsafe-characters`: the subject and the statement
 /// (what the signature binds and the verifier shows) must not hold
 /// [`is_unsafe`] characters. Line breaks cannot occur there (the payload
 /// refuses them), so any control character is an attempt to hide text.
-pub fn check(facts: &CommitFacts) -> Option<Finding> {
+fn unsafe_characters(facts: &CommitFacts) -> Option<Finding> {
     let mut fields: Vec<(&str, &str)> = vec![("the subject", facts.subject.as_str())];
     if let Some(st) = &facts.statement {
         fields.push(("Understood-by", &st.understood_by.name));
@@ -65,6 +157,15 @@ pub fn check(facts: &CommitFacts) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skeletons_unmask_lookalike_keys() {
+        assert_eq!(skeleton("\u{410}uthorship"), "authorship");
+        assert_eq!(skeleton("Auth\u{200b}orship"), "authorship");
+        assert_eq!(skeleton("\u{ff21}vow-Signature"), "avow-signature");
+        assert_eq!(skeleton("R\u{430}tionale"), "rationale");
+        assert_ne!(skeleton("Rationalé"), "rationale");
+    }
 
     #[test]
     fn escapes_controls_and_bidi_only() {

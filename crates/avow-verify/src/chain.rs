@@ -25,9 +25,10 @@ fn avow_entry(c: &Commit<'_>) -> Result<Option<(Oid, i32)>, Error> {
 }
 
 /// Whether `c` writes `.avow/`: its `.avow` entry differs from every
-/// parent's (a merge that takes one side's `.avow/` writes nothing; the
-/// commit that wrote it on that side is checked on its own).
-fn writes_avow(c: &Commit<'_>) -> Result<bool, Error> {
+/// parent's. A merge that takes one side's `.avow/`, or whose whole tree is
+/// the automatic merge of its parents, writes nothing of its own; the
+/// commits that wrote `.avow/` on either side are checked on their own.
+fn writes_avow(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
     let mine = avow_entry(c)?;
     if c.parent_count() == 0 {
         return Ok(mine.is_some());
@@ -37,7 +38,7 @@ fn writes_avow(c: &Commit<'_>) -> Result<bool, Error> {
             return Ok(false);
         }
     }
-    Ok(true)
+    Ok(!crate::merge::is_clean(repo, c)?)
 }
 
 /// Checks that `trusted` (loaded from `--trust`) descends from the base
@@ -60,7 +61,7 @@ pub fn check(repo: &Repository, base_rev: &str, trusted: &Trusted) -> Result<(),
     let verifier = Verifier::new(&at_base, HashSet::new(), Options::default());
     for id in after_base {
         let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
-        if !writes_avow(&c)? {
+        if !writes_avow(repo, &c)? {
             continue;
         }
         let report = verifier.verify(repo, &c)?;

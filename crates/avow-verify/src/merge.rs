@@ -31,7 +31,12 @@ fn automatic_merge(repo: &Repository, c: &Commit<'_>) -> Result<Option<Oid>, Err
         let ours = index.write_tree_to(repo).map_err(|e| git("writing a merge of", e))?;
         let mut bases = vec![next.id()];
         bases.extend(&merged);
-        let base = repo.merge_base_many(&bases).map_err(|e| git("finding the merge base of", e))?;
+        let base = match repo.merge_base_many(&bases) {
+            Ok(base) => base,
+            // Unrelated lines: git's octopus refuses them; not a clean merge.
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(git("finding the merge base of", e)),
+        };
         let tree = |id: Oid| repo.find_tree(id).map_err(|e| git("reading", e));
         let base_tree = repo.find_commit(base).and_then(|b| b.tree()).map_err(|e| git("reading", e))?;
         let next_tree = next.tree().map_err(|e| git("reading", e))?;

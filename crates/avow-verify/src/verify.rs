@@ -140,13 +140,6 @@ fn signature_lines(message: &str) -> usize {
         .count()
 }
 
-/// Whether two display names are the same, ignoring ASCII case and runs
-/// of whitespace (nothing else: no Unicode folding, so homoglyphs differ).
-fn same_name(a: &str, b: &str) -> bool {
-    let words = |s: &str| s.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>();
-    words(a) == words(b)
-}
-
 /// `.avow` or a path under it, ASCII case-insensitively.
 fn is_avow_path(path: &str) -> bool {
     let dir = AVOW_DIR.trim_end_matches('/').as_bytes();
@@ -526,7 +519,7 @@ fn check_signer(
                 statement.understood_by, person.name, person.email
             ),
         ));
-    } else if !same_name(&statement.understood_by.name, &person.name) {
+    } else if !Person::same_name(&statement.understood_by.name, &person.name) {
         // The email is the identity, but a reader of `git log` sees the
         // name: it must not claim someone else stands behind the change.
         report.findings.push(deny(
@@ -580,15 +573,18 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_avow_path, same_name};
+    use avow_core::attestation::Person;
+
+    use super::is_avow_path;
 
     #[test]
     fn names_compare_by_ascii_case_and_words() {
-        assert!(same_name("Alice Example", "alice  EXAMPLE"));
-        assert!(same_name(" Alice\tExample ", "Alice Example"));
-        assert!(!same_name("Alice Example", "Alice Exаmple"), "Cyrillic а");
-        assert!(!same_name("Alice Example", "Linus Torvalds"));
-        assert!(!same_name("Alice Example", "Alice"));
+        let same = Person::same_name;
+        assert!(same("Alice Example", "alice  EXAMPLE"));
+        assert!(same(" Alice\tExample ", "Alice Example"));
+        assert!(!same("Alice Example", "Alice Exаmple"), "Cyrillic а");
+        assert!(!same("Alice Example", "Linus Torvalds"));
+        assert!(!same("Alice Example", "Alice"));
     }
 
     #[test]

@@ -72,6 +72,18 @@ fn read_message(file: &Path) -> Result<String> {
 /// Replaces `file` with `contents` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the original.
 pub fn write_atomically(file: &Path, contents: &str) -> Result<()> {
+    replace_file(file, contents, true)
+}
+
+/// Replaces the commit message file git passed to a hook: atomically (git
+/// never reads half a message) but without waiting for the disk, which
+/// costs several milliseconds per commit. The file only lives until git
+/// reads it back a moment later; git itself does not sync it either.
+fn write_message(file: &Path, contents: &str) -> Result<()> {
+    replace_file(file, contents, false)
+}
+
+fn replace_file(file: &Path, contents: &str, durable: bool) -> Result<()> {
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| {
         CliError::new(format!("cannot write the commit message file {}: {e}", file.display()))
@@ -79,7 +91,9 @@ pub fn write_atomically(file: &Path, contents: &str) -> Result<()> {
     };
     let mut tmp = tempfile::Builder::new().prefix(".avow-msg").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(contents.as_bytes()).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
+    if durable {
+        tmp.as_file().sync_all().map_err(fail)?;
+    }
     tmp.persist(file).map_err(|e| fail(e.error))?;
     Ok(())
 }
@@ -396,7 +410,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     additions.push(Trailer::new(SIGNATURE, SignatureTrailer::new(&payload, signature.to_base64()).to_string()));
     let new_text =
         trailer::rewrite(&text, &opts, |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE)), &additions);
-    write_atomically(file, &new_text)?;
+    write_message(file, &new_text)?;
     Ok(Outcome::Ok)
 }
 
@@ -448,7 +462,7 @@ fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> 
     }
     new_text.push_str(&guidance);
     new_text.push_str(&text[at..]);
-    write_atomically(file, &new_text)?;
+    write_message(file, &new_text)?;
     Ok(Outcome::Ok)
 }
 

@@ -50,7 +50,10 @@ pub fn table(figures: &[Figure], machine: &str, judged: bool) -> String {
         };
         let idle = f.idle.map_or_else(
             || "—".to_owned(),
-            |v| format!("{} {} ({})", round(v), f.unit, if f.meets(v) { "meets" } else { "misses" }),
+            |v| match (judged, f.meets(v)) {
+                (false, _) => format!("{} {}", round(v), f.unit),
+                (true, meets) => format!("{} {} ({})", round(v), f.unit, if meets { "meets" } else { "misses" }),
+            },
         );
         out.push_str(&format!(
             "| {} | {} {} | {cmp} {} {} | {result} | {idle} | {} |\n",

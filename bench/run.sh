@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 profile=release
 for a in "$@"; do [ "$a" = --smoke ] && profile=dev; done
 if [ "$profile" = release ]; then
-  cargo build --release --locked --bin git-avow -p git-avow -p avow-bench >&2
+  cargo build --release --locked -p git-avow -p avow-bench --bins >&2
   dir=target/release
 else
-  cargo build --locked --bin git-avow -p git-avow -p avow-bench >&2
+  cargo build --locked -p git-avow -p avow-bench --bins >&2
   dir=target/debug
 fi
 exec "$dir/avow-bench" --avow "$dir/git-avow" "$@"

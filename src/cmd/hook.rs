@@ -72,11 +72,19 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
 /// Replaces `file` with `contents` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the original.
 pub fn write_atomically(file: &Path, contents: &str) -> Result<()> {
-    write_bytes_atomically(file, contents.as_bytes())
+    replace_file(file, contents.as_bytes(), true)
 }
 
-/// [`write_atomically`] for bytes (a message in a non-UTF-8 commit encoding).
-pub fn write_bytes_atomically(file: &Path, contents: &[u8]) -> Result<()> {
+/// Replaces the commit message file git passed to a hook (bytes: a message
+/// may be in a non-UTF-8 commit encoding): atomically (git never reads half
+/// a message) but without waiting for the disk, which costs several
+/// milliseconds per commit. The file only lives until git reads it back a
+/// moment later; git itself does not sync it either.
+pub fn write_message_bytes(file: &Path, contents: &[u8]) -> Result<()> {
+    replace_file(file, contents, false)
+}
+
+fn replace_file(file: &Path, contents: &[u8], durable: bool) -> Result<()> {
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| {
         CliError::new(format!("cannot write the commit message file {}: {e}", file.display()))
@@ -84,7 +92,9 @@ pub fn write_bytes_atomically(file: &Path, contents: &[u8]) -> Result<()> {
     };
     let mut tmp = tempfile::Builder::new().prefix(".avow-msg").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(contents).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
+    if durable {
+        tmp.as_file().sync_all().map_err(fail)?;
+    }
     tmp.persist(file).map_err(|e| fail(e.error))?;
     Ok(())
 }

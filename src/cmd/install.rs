@@ -59,13 +59,18 @@ fn script(hook: &str, exe: &Path) -> String {
     // from being stripped by the command substitution).
     let (save, feed) =
         if hook == PRE_PUSH { ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ") } else { ("", "") };
+    // A message given with -m/-F, a merge, squash or amend gets no
+    // guidance (`hook prepare-commit-msg` would exit at once): skip
+    // starting avow at all, since each process costs every commit time.
+    let skip = if hook == "prepare-commit-msg" { "case \"$2\" in ''|template) ;; *) exit 0 ;; esac\n" } else { "" };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
-         hook_dir=$(dirname \"$0\")\n\
+         case $0 in */*) hook_dir=${{0%/*}} ;; *) hook_dir=. ;; esac\n\
          {save}\
          if [ -x \"$hook_dir/{hook}{CHAINED}\" ]; then\n\
          \x20   {feed}\"$hook_dir/{hook}{CHAINED}\" \"$@\" || exit $?\n\
          fi\n\
+         {skip}\
          avow='{exe}'\n\
          [ -x \"$avow\" ] || avow=git-avow\n\
          {feed}exec \"$avow\" hook {hook}{args}\n",
@@ -175,7 +180,7 @@ mod tests {
             s,
             "#!/bin/sh\n\
              # avow-managed: installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
-             hook_dir=$(dirname \"$0\")\n\
+             case $0 in */*) hook_dir=${0%/*} ;; *) hook_dir=. ;; esac\n\
              if [ -x \"$hook_dir/commit-msg.avow-chained\" ]; then\n\
              \x20   \"$hook_dir/commit-msg.avow-chained\" \"$@\" || exit $?\n\
              fi\n\

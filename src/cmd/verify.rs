@@ -104,16 +104,24 @@ pub fn verify_range_cached(
     }
     let mut reports = verifier.verify_all(repo.path(), &range.commits, progress)?;
     // Range-level: the same person's rationale reused across commits.
-    let triples: Vec<(String, String, String)> = reports
+    // Borrowed, not copied: a long range would hold every rationale twice.
+    let triples: Vec<(String, &str, &str)> = reports
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Accepted | Verdict::Rejected))
         .filter_map(|r| {
-            r.statement.as_ref().map(|s| (r.id.to_string(), s.understood_by.email.clone(), s.rationale.clone()))
+            r.statement.as_ref().map(|s| (r.id.to_string(), s.understood_by.email.as_str(), s.rationale.as_str()))
         })
         .collect();
-    let reuse = trusted.policy.check_reuse(triples.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())));
+    let reuse = trusted.policy.check_reuse(triples.iter().map(|(a, b, c)| (a.as_str(), *b, *c)));
+    drop(triples);
+    // By id, not a scan per finding: reuse can flag thousands of commits.
+    let index: std::collections::HashMap<String, usize> = if reuse.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        reports.iter().enumerate().map(|(i, r)| (r.id.to_string(), i)).collect()
+    };
     for (id, finding) in reuse {
-        if let Some(r) = reports.iter_mut().find(|r| r.id.to_string() == id) {
+        if let Some(r) = index.get(&id).map(|&i| &mut reports[i]) {
             if finding.severity == Severity::Deny {
                 r.verdict = Verdict::Rejected;
             }

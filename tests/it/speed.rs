@@ -248,3 +248,62 @@ fn an_unwritable_cache_only_warns() {
         "avow: warning: cannot write the verification cache DIR/KEY.v1: File too large (os error 27); the next run checks these commits again\n"
     );
 }
+
+/// Runs `git commit` with hooks, no terminal, and `editor` as the editor.
+fn commit_with_editor(w: &World, editor: &Path, args: &[&str]) -> Run {
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q"]).args(args).env("GIT_EDITOR", editor);
+    c.output().unwrap().into()
+}
+
+#[test]
+fn the_lean_hook_scripts_still_chain_and_guide() {
+    let w = World::adopted("disclose");
+    let seen = w.scratch().join("seen");
+    let editor = w.scratch().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\ncp \"$1\" '{}'\nprintf 'Add b\\n\\nAuthorship: human\\nRationale: The editor wrote this rationale so the hook can sign the change.\\n' > \"$1\"\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    let log = w.scratch().join("chained.log");
+    let own = w.path().join(".git/hooks/prepare-commit-msg.own");
+    std::fs::write(&own, format!("#!/bin/sh\necho \"$2\" >> '{}'\n", log.display())).unwrap();
+    for f in [&editor, &own] {
+        let mut perms = std::fs::metadata(f).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(f, perms).unwrap();
+    }
+    // An existing hook of the user's, installed before avow: avow chains it.
+    w.avow(["uninstall"]).expect(0);
+    std::fs::rename(&own, w.path().join(".git/hooks/prepare-commit-msg")).unwrap();
+    w.avow(["install"]).expect(0);
+    // With -m avow has nothing to add and is not started; the chained hook runs.
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    commit_with_editor(
+        &w,
+        &editor,
+        &[
+            "-m",
+            "Add a",
+            "--trailer",
+            "Authorship: human",
+            "--trailer",
+            "Rationale: The message came from -m, so no guidance was needed here.",
+        ],
+    )
+    .expect(0);
+    assert!(!seen.exists(), "no editor for -m");
+    // With the editor, the guidance is there and the chained hook ran too.
+    w.write("b.txt", "b\n");
+    w.git(["add", "-A"]);
+    commit_with_editor(&w, &editor, &[]).expect(0);
+    let shown = std::fs::read_to_string(&seen).unwrap();
+    assert!(shown.contains("# avow: end the message with your attestation, in your own words:\n"), "{shown}");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "message\n\n");
+    w.verify("base..HEAD").expect(0);
+}

@@ -103,6 +103,9 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
     let key = key();
     let pem = key.to_openssh(LineEnding::LF).map_err(|e| Fail(format!("encoding the key: {e}")))?;
     std::fs::write(&h.key, pem.as_bytes()).map_err(|e| Fail(format!("writing {}: {e}", h.key.display())))?;
+    // A private key readable by others would make the hook warn on every commit.
+    std::fs::set_permissions(&h.key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| Fail(format!("restricting {}: {e}", h.key.display())))?;
     let public = key.public_key().to_openssh().map_err(|e| Fail(format!("encoding the public key: {e}")))?;
     std::fs::write(&h.allowed_signers, format!("{EMAIL} namespaces=\"git\" {public}\n"))
         .map_err(|e| Fail(format!("writing {}: {e}", h.allowed_signers.display())))?;

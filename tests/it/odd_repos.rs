@@ -529,6 +529,9 @@ fn sha256_repository_attests_verifies_and_agrees_with_git() {
     let bare = w.scratch().join("sha256.git");
     w.git(["clone", "-q", "--bare", w.path().to_str().unwrap(), bare.to_str().unwrap()]);
     w.avow_in(&bare, ["verify", "other..main"]).expect(0);
+    let report = w.avow(["report", "other..main", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+    assert_eq!(report["commits"].as_array().map(Vec::len), Some(3), "{report}");
     // Tampering is caught as in SHA-1 repositories.
     let f = w.scratch().join("tampered");
     std::fs::write(&f, w.message("HEAD").replace("signs patch-id none", "signs nothing at all")).unwrap();

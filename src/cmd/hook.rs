@@ -297,10 +297,9 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         // git aborts an empty message itself; nothing to attest.
         return Ok(Outcome::Ok);
     }
-    // A message whose first line is a `---` patch divider (or that is all
-    // trailers) has no log message for the trailers to follow: they would
-    // be written above the divider and become the subject, so the
-    // signature could never verify.
+    // A message whose first line is a `---` patch divider has no log
+    // message for the trailers to follow: they would be written above the
+    // divider and become the subject, so the signature could never verify.
     if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, true).is_empty() {
         eprintln!(
             "avow: commit refused: the message has no subject line before its trailers or its `---` line; start it with a one-line summary"

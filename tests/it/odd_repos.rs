@@ -96,6 +96,18 @@ fn verify_masked(w: &World, range: &str, code: i32) -> String {
     mask_ids(&w.verify(range).expect(code).stdout)
 }
 
+/// The finding for a signature that no longer matches its commit.
+fn bad_signature(w: &World) -> String {
+    let out = w.command("ssh-keygen").arg("-lf").arg(w.key.with_extension("pub")).output().unwrap();
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let fingerprint = listing.split(' ').nth(1).unwrap();
+    // Masked like the output it is compared with.
+    mask_ids(&format!(
+        "        the signature does not verify: bad signature by key {fingerprint}: the signed statement or the commit \
+         changed after signing; re-attest the commit [signature.invalid]\n"
+    ))
+}
+
 fn ok_line(subject: &str) -> String {
     format!("ok      ID  {subject}  [human, {AUTHOR_NAME} <{AUTHOR_EMAIL}>]\n")
 }
@@ -258,7 +270,12 @@ fn submodule_bumps_are_attested_and_a_different_bump_is_not() {
     std::fs::write(&f, msg).unwrap();
     w.git(["commit", "-q", "--no-verify", "-F", f.to_str().unwrap()]);
     let r = w.verify("HEAD~1..HEAD").expect(1);
-    assert!(r.stdout.contains("[attestation.change]"), "{}", r.stdout);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        "FAIL    ID  Bump the lib to v2\n        the change is not the one that was signed (patch-id ID, signed ID): the diff \
+         was edited after signing; re-attest with `git commit --amend --no-edit` [attestation.change]\n\
+         avow: 1 commit: 0 accepted, 1 rejected (range HEAD~1..HEAD, trust HEAD~1)\n"
+    );
 }
 
 #[test]
@@ -325,7 +342,14 @@ fn bare_clone_verifies_shows_and_reports() {
     w.tamper_message(|m| m.replace("Change the answer", "Change the answer again"));
     w.git(["push", "-q", "--force", bare.to_str().unwrap(), "main"]);
     let r = w.avow_in(&bare, ["verify", "base..main"]).expect(1);
-    assert!(r.stdout.contains("1 accepted, 1 rejected"), "{}", r.stdout);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        format!(
+            "{}FAIL    ID  Change the answer again\n{}avow: 2 commits: 1 accepted, 1 rejected (range base..main, trust base)\n",
+            ok_line("Add the answer"),
+            bad_signature(&w)
+        )
+    );
 }
 
 #[test]
@@ -415,7 +439,13 @@ fn latin1_commit_encoding_attests_and_verifies() {
     std::fs::write(&f, &edited).unwrap();
     w.git(["commit", "-q", "--amend", "--no-verify", "--cleanup=verbatim", "-F", f.to_str().unwrap()]);
     let r = w.verify("base..HEAD").expect(1);
-    assert!(r.stdout.contains("[signature.invalid]"), "{}", r.stdout);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        format!(
+            "FAIL    ID  Corrige l'accent de caf\u{e9}\n{}avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n",
+            bad_signature(&w)
+        )
+    );
 }
 
 #[test]
@@ -529,12 +559,23 @@ fn sha256_repository_attests_verifies_and_agrees_with_git() {
     let bare = w.scratch().join("sha256.git");
     w.git(["clone", "-q", "--bare", w.path().to_str().unwrap(), bare.to_str().unwrap()]);
     w.avow_in(&bare, ["verify", "other..main"]).expect(0);
+    let report = w.avow(["report", "other..main", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+    assert_eq!(report["commits"].as_array().map(Vec::len), Some(3), "{report}");
     // Tampering is caught as in SHA-1 repositories.
     let f = w.scratch().join("tampered");
     std::fs::write(&f, w.message("HEAD").replace("signs patch-id none", "signs nothing at all")).unwrap();
     w.git(["commit", "-q", "--amend", "--no-verify", "--allow-empty", "--cleanup=verbatim", "-F", f.to_str().unwrap()]);
     let r = w.verify("other..HEAD").expect(1);
-    assert!(r.stdout.contains("[signature.invalid]"), "{}", r.stdout);
+    assert_eq!(
+        mask_ids(&r.stdout),
+        format!(
+            "{}{}FAIL    ID  Mark the sha256 release\n{}avow: 3 commits: 2 accepted, 1 rejected (range other..HEAD, trust other)\n",
+            ok_line("Add a binary file and a script"),
+            ok_line("Make the script executable and move the blob"),
+            bad_signature(&w)
+        )
+    );
 }
 
 #[test]

@@ -596,19 +596,28 @@ mod random {
             edits in prop::collection::vec(edit(), 0..10),
             edits2 in prop::collection::vec(edit(), 0..6),
         ) {
-            let t = TestRepo::new();
-            for e in &base {
-                apply(&t, e);
+            random_story(&TestRepo::new(), &[base, edits, edits2]);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn random_trees_and_edits_agree_with_git_in_sha256(
+            base in prop::collection::vec(edit(), 1..8),
+            edits in prop::collection::vec(edit(), 0..10),
+        ) {
+            random_story(&TestRepo::new_sha256(), &[base, edits]);
+        }
+    }
+
+    /// Applies each batch of edits and checks the commit against git.
+    fn random_story(t: &TestRepo, batches: &[Vec<Edit>]) {
+        for (i, batch) in batches.iter().enumerate() {
+            for e in batch {
+                apply(t, e);
             }
-            commit_check(&t, "random base");
-            for e in &edits {
-                apply(&t, e);
-            }
-            commit_check(&t, "random edits");
-            for e in &edits2 {
-                apply(&t, e);
-            }
-            commit_check(&t, "more random edits");
+            commit_check(t, &format!("random edits {i}"));
         }
     }
 }

@@ -73,4 +73,19 @@ proptest! {
     fn from_armored_never_panics(s in "(-----BEGIN SSH SIGNATURE-----\n)?[A-Za-z0-9+/=\r\n ]{0,300}(-----END SSH SIGNATURE-----\n)?") {
         let _ = Signature::from_armored(&s);
     }
+
+    #[test]
+    fn signatures_round_trip_through_every_form(seed in any::<[u8; 32]>(), payload in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
+        let sshsig = key.sign(avow_sign::NAMESPACE, avow_sign::HASH, &payload).unwrap();
+        let sig = Signature::from_sshsig(&sshsig).unwrap();
+        prop_assert_eq!(&Signature::from_base64(&sig.to_base64()).unwrap(), &sig);
+        prop_assert_eq!(&Signature::from_armored(&sig.to_armored()).unwrap(), &sig);
+        prop_assert_eq!(&Signature::from_bytes(sig.as_bytes()).unwrap(), &sig);
+        let signer = verify(&payload, &sig).unwrap();
+        prop_assert_eq!(signer.key_data(), key.public_key().key_data());
+        let mut other = payload.clone();
+        other.push(b'\n');
+        prop_assert!(verify(&other, &sig).is_err());
+    }
 }

@@ -11,9 +11,9 @@ profile=release
 for a in "$@"; do [ "$a" = --smoke ] && profile=dev; done
 if [ "$profile" = release ]; then
   cargo build --release --locked -p git-avow -p avow-bench --bins >&2
-  dir=target/release
+  dir=${CARGO_TARGET_DIR:-target}/release
 else
   cargo build --locked -p git-avow -p avow-bench --bins >&2
-  dir=target/debug
+  dir=${CARGO_TARGET_DIR:-target}/debug
 fi
 exec "$dir/avow-bench" --avow "$dir/git-avow" "$@"

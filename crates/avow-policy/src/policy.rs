@@ -23,6 +23,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash as _, Hasher as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -951,26 +952,52 @@ impl Policy {
         if !self.rationale.reject_reuse {
             return out;
         }
-        let mut first: HashMap<(String, String), &str> = HashMap::new();
+        // Keyed by a hash of (email, normalized rationale), holding the
+        // first commit's borrowed fields: a range of 100,000 commits would
+        // otherwise keep a normalized copy of every rationale. A hash match
+        // is confirmed on the text; a true collision falls back to a map
+        // of owned keys.
+        let mut first: HashMap<u64, (&str, &str, &str)> = HashMap::new();
+        let mut collided: HashMap<(String, String), &str> = HashMap::new();
         for (id, email, rationale) in commits {
             let norm = normalize(rationale);
             if norm.is_empty() {
                 continue;
             }
-            match first.entry((email.to_ascii_lowercase(), norm)) {
-                Entry::Occupied(e) => out.push((
+            let email_key = email.to_ascii_lowercase();
+            let mut h = std::hash::DefaultHasher::new();
+            (&email_key, &norm).hash(&mut h);
+            let earlier = match first.entry(h.finish()) {
+                Entry::Vacant(v) => {
+                    v.insert((id, email, rationale));
+                    None
+                }
+                Entry::Occupied(e) => {
+                    let (first_id, first_email, first_rationale) = *e.get();
+                    if first_email.eq_ignore_ascii_case(email) && normalize(first_rationale) == norm {
+                        Some(first_id)
+                    } else {
+                        match collided.entry((email_key, norm)) {
+                            Entry::Occupied(c) => Some(*c.get()),
+                            Entry::Vacant(v) => {
+                                v.insert(id);
+                                None
+                            }
+                        }
+                    }
+                }
+            };
+            if let Some(earlier) = earlier {
+                out.push((
                     id.to_owned(),
                     Finding::deny(
                         "rationale.reject-reuse",
                         format!(
                             "<{email}> gave the same rationale on commit {}; describe this change in its own words",
-                            short(e.get())
+                            short(earlier)
                         ),
                     ),
-                )),
-                Entry::Vacant(v) => {
-                    v.insert(id);
-                }
+                ));
             }
         }
         out

@@ -198,11 +198,6 @@ impl Cache {
         }
     }
 
-    /// How many entries the file holds and how many this run adds.
-    pub fn counts(&self) -> (usize, usize) {
-        (self.known.len(), self.added.lock().map_or(0, |a| a.len()))
-    }
-
     /// Writes the file when this run learnt something (or the old one was
     /// damaged): to a temporary file beside it, then renamed over it, so a
     /// reader never sees half a file.

@@ -566,6 +566,10 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     };
     let tip = crate::trust::resolve_commit(repo, tip_rev)?;
     let base = base_rev.map(|a| crate::trust::resolve_commit(repo, a)).transpose()?;
+    // The walk reads every commit of the range once; libgit2 would keep
+    // each one in its object cache for the rest of the run (about 60 MB
+    // for 100,000 commits). Nothing reads them from the cache again.
+    git2::opts::enable_caching(false);
     let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
     walk.push(tip.id()).map_err(|e| Error::walk(repo, e))?;

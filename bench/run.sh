@@ -13,7 +13,9 @@ if [ "$profile" = release ]; then
   cargo build --release --locked -p git-avow -p avow-bench --bins >&2
   dir=${CARGO_TARGET_DIR:-target}/release
 else
-  cargo build --locked -p git-avow -p avow-bench --bins >&2
+  # The same targets and features as `cargo test --workspace`, so that after
+  # the tests (as in .ci/run) nothing is built twice.
+  cargo build --locked --workspace --all-targets >&2
   dir=${CARGO_TARGET_DIR:-target}/debug
 fi
 exec "$dir/avow-bench" --avow "$dir/git-avow" "$@"

@@ -90,9 +90,9 @@ impl Outcome {
 /// Prints the error the way every avow error looks:
 /// `git-avow: error: …` and `hint: …`.
 pub fn report(err: &CliError) -> ExitCode {
-    eprintln!("git-avow: error: {}", err.message);
+    crate::output::errln!("git-avow: error: {}", err.message);
     if let Some(h) = &err.hint {
-        eprintln!("hint: {h}");
+        crate::output::errln!("hint: {h}");
     }
     ExitCode::from(ERROR)
 }

@@ -56,13 +56,13 @@ impl Demo {
             .iter()
             .map(|a| if a.is_empty() || a.contains(' ') { format!("\"{a}\"") } else { (*a).to_owned() })
             .collect();
-        println!("$ {program} {}", shown.join(" "));
+        crate::output::outln!("$ {program} {}", shown.join(" "))?;
         let out = self.command(program, args).output().map_err(|e| {
             CliError::new(format!("cannot run {program}: {e}")).hint("the demo needs git and ssh-keygen on PATH")
         })?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         for line in text.lines() {
-            println!("    {line}");
+            crate::output::outln!("    {line}")?;
         }
         let code = out.status.code().unwrap_or(-1);
         if code != expect {
@@ -75,8 +75,8 @@ impl Demo {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
-    fn say(text: &str) {
-        println!("\n# {text}");
+    fn say(text: &str) -> Result<()> {
+        crate::output::outln!("\n# {text}")
     }
 }
 
@@ -94,13 +94,13 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let key = d.root.join("home/.ssh/id_ed25519");
     let key_s = key.display().to_string();
 
-    Demo::say("A contributor, Alice, with an ed25519 key, in a new repository.");
+    Demo::say("A contributor, Alice, with an ed25519 key, in a new repository.")?;
     d.step("git", &["init", "-q", "-b", "main"], 0)?;
     d.step("git", &["config", "user.name", "Alice Example"], 0)?;
     d.step("git", &["config", "user.email", "alice@example.org"], 0)?;
     d.step("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-C", "alice@example.org", "-f", &key_s], 0)?;
 
-    Demo::say("The maintainer adopts avow: a policy (the Linux kernel's disclosure rule) and a keyring.");
+    Demo::say("The maintainer adopts avow: a policy (the Linux kernel's disclosure rule) and a keyring.")?;
     d.step("git", &["avow", "init", "--preset", "disclose"], 0)?;
     d.step("git", &["avow", "install"], 0)?;
     d.step("git", &["add", ".avow"], 0)?;
@@ -120,12 +120,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
     )?;
     let base = d.step("git", &["rev-parse", "HEAD"], 0)?;
 
-    Demo::say("A commit without an attestation is refused (no terminal to ask on); the message is kept.");
+    Demo::say("A commit without an attestation is refused (no terminal to ask on); the message is kept.")?;
     std::fs::write(d.repo().join("greet.sh"), "echo hello\n").map_err(|e| CliError::new(e.to_string()))?;
     d.step("git", &["add", "greet.sh"], 0)?;
     d.step("git", &["-c", "avow.prompt=false", "commit", "-q", "-m", "Add a greeting script"], 1)?;
 
-    Demo::say("With the statement given as trailers, the hook adds Understood-by and signs.");
+    Demo::say("With the statement given as trailers, the hook adds Understood-by and signs.")?;
     d.step(
         "git",
         &[
@@ -138,11 +138,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
     )?;
     d.step("git", &["log", "-1", "--format=%B"], 0)?;
 
-    Demo::say("The maintainer (or CI) verifies the range against the keyring and policy at its base.");
+    Demo::say("The maintainer (or CI) verifies the range against the keyring and policy at its base.")?;
     let range = format!("{base}..HEAD");
     d.step("git", &["avow", "verify", &range], 0)?;
 
-    Demo::say("Someone edits the subject after signing: verification fails (exit 1).");
+    Demo::say("Someone edits the subject after signing: verification fails (exit 1).")?;
     let msg = d.step("git", &["log", "-1", "--format=%B"], 0)?;
     let edited = msg.replacen("Add a greeting script", "Add a friendly greeting script", 1);
     let msg_file = d.root.join("edited-msg");
@@ -150,15 +150,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
     d.step("git", &["commit", "-q", "--amend", "--no-verify", "-F", &msg_file.display().to_string()], 0)?;
     d.step("git", &["avow", "verify", &range], 1)?;
 
-    Demo::say("Re-attesting (the hook runs again on amend) makes it verify.");
+    Demo::say("Re-attesting (the hook runs again on amend) makes it verify.")?;
     d.step("git", &["commit", "-q", "--amend", "--no-edit"], 0)?;
     d.step("git", &["avow", "verify", &range], 0)?;
 
     if args.keep {
         let kept = dir.keep();
-        println!("\navow: demo repository kept at {}", kept.join("repo").display());
+        crate::output::outln!("\navow: demo repository kept at {}", kept.join("repo").display())?;
     } else {
-        println!("\navow: demo finished; every step behaved as expected.");
+        crate::output::outln!("\navow: demo finished; every step behaved as expected.")?;
     }
     Ok(Outcome::Ok)
 }

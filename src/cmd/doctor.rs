@@ -341,7 +341,6 @@ fn check_allowed_signers(cfg: &Config, key: Option<&PublicKey>) -> Check {
     }
 }
 
-#[expect(clippy::unnecessary_wraps, reason = "every subcommand has this signature")]
 pub fn run(_args: &Args) -> Result<Outcome> {
     let mut checks = vec![check_git(), check_path()];
     match open_repo() {
@@ -370,7 +369,7 @@ pub fn run(_args: &Args) -> Result<Outcome> {
         (0, w) => format!("avow doctor: no problems, {w} warning{}\n", if w == 1 { "" } else { "s" }),
         (f, _) => format!("avow doctor: {f} problem{} to fix\n", if f == 1 { "" } else { "s" }),
     });
-    print!("{out}");
+    crate::output::write_stdout(out.as_bytes())?;
     Ok(if failed == 0 { Outcome::Ok } else { Outcome::Failed })
 }
 

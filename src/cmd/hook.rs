@@ -266,7 +266,7 @@ fn prompt_statement(tty: &mut Tty, have: &[Trailer], min_rationale: usize) -> Op
 fn print_findings(findings: &[avow_policy::policy::Finding]) {
     for f in findings {
         let level = if f.severity == Severity::Deny { "refused" } else { "warning" };
-        eprintln!("avow: {level}: {} [{}]", f.message, f.rule);
+        crate::output::errln!("avow: {level}: {} [{}]", f.message, f.rule);
     }
 }
 
@@ -290,7 +290,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     // be written above the divider and become the subject, so the
     // signature could never verify.
     if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, true).is_empty() {
-        eprintln!(
+        crate::output::errln!(
             "avow: commit refused: the message has no subject line before its trailers or its `---` line; start it with a one-line summary"
         );
         return Ok(Outcome::Failed);
@@ -319,11 +319,13 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     if !missing.is_empty() {
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
         let Some(mut tty) = tty else {
-            eprint!("{}", missing_statement_help(&missing));
+            crate::output::errprint!("{}", missing_statement_help(&missing));
             return Ok(Outcome::Failed);
         };
         let Some(add) = prompt_statement(&mut tty, &existing, policy.rationale.min_length) else {
-            eprintln!("avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG");
+            crate::output::errln!(
+                "avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG"
+            );
             return Ok(Outcome::Failed);
         };
         additions.extend(add);
@@ -337,9 +339,9 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         Ok(s) => s,
         Err(problems) => {
             for p in problems {
-                eprintln!("avow: refused: {p}");
+                crate::output::errln!("avow: refused: {p}");
             }
-            eprintln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
+            crate::output::errln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
             return Ok(Outcome::Failed);
         }
     };
@@ -382,14 +384,14 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Deny) {
-        eprintln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
         return Ok(Outcome::Failed);
     }
 
     let signer = keys::signer(&cfg)?;
     if let Some(keyring) = local_keyring(&repo) {
         if keyring.find_by_key(signer.public_key()).is_none() {
-            eprintln!(
+            crate::output::errln!(
                 "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
                 avow_sign::fingerprint(signer.public_key())
             );
@@ -486,14 +488,14 @@ fn post_commit() -> Result<Outcome> {
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
     match crate::cmd::verify::self_check(&repo, &head) {
         Some((rule, _)) if rule == "attestation.missing" => {
-            eprintln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
-            eprintln!(
+            crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
+            crate::output::errln!(
                 "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
             );
         }
         Some((_, problem)) => {
-            eprintln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            eprintln!("avow: re-sign it with `git commit --amend --no-edit`");
+            crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
+            crate::output::errln!("avow: re-sign it with `git commit --amend --no-edit`");
         }
         None => {}
     }

@@ -73,8 +73,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .map_err(|e| CliError::new(format!("cannot create {}: {e}", dir.join(".avow").display())))?;
     write(&dir.join(POLICY_PATH), policy_text)?;
     write(&dir.join(KEYRING_PATH), &keyring.to_toml())?;
-    println!("avow: wrote {POLICY_PATH} (preset {}) and {KEYRING_PATH} ({name} <{email}> as maintainer)", args.preset);
-    println!("avow: next: `git avow install`, then commit .avow/ — the first attested commit");
+    crate::output::outln!(
+        "avow: wrote {POLICY_PATH} (preset {}) and {KEYRING_PATH} ({name} <{email}> as maintainer)",
+        args.preset
+    )?;
+    crate::output::outln!("avow: next: `git avow install`, then commit .avow/ — the first attested commit")?;
     Ok(Outcome::Ok)
 }
 

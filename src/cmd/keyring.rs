@@ -140,14 +140,16 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                 .fingerprint
                 .clone();
             save(&path, &k)?;
-            println!("avow: added {fpr} for {name} <{email}>; commit .avow/keyring.toml for it to take effect");
+            crate::output::outln!(
+                "avow: added {fpr} for {name} <{email}>; commit .avow/keyring.toml for it to take effect"
+            )?;
         }
         KeyringCommand::Revoke { fingerprint, reason, at } => {
             let mut k = load(&path)?;
             let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(Utc::now);
             k.revoke(&fingerprint, &reason, at).map_err(keyring_error)?;
             save(&path, &k)?;
-            println!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect");
+            crate::output::outln!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect")?;
         }
         KeyringCommand::Rotate { fingerprint, key } => {
             let mut k = load(&path)?;
@@ -157,7 +159,9 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default();
             let new = k.rotate(&fingerprint, &line, at).map_err(keyring_error)?.fingerprint.clone();
             save(&path, &k)?;
-            println!("avow: {new} now succeeds {fingerprint}; commit .avow/keyring.toml for it to take effect");
+            crate::output::outln!(
+                "avow: {new} now succeeds {fingerprint}; commit .avow/keyring.toml for it to take effect"
+            )?;
         }
         KeyringCommand::List { format } => {
             let k = load(&path)?;
@@ -218,7 +222,11 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let entries = Keyring::from_allowed_signers(&text, &allowed_signers).map_err(keyring_error)?;
             let n = k.import_allowed_signers(&entries, parse_role(&role)?).map_err(keyring_error)?;
             save(&path, &k)?;
-            println!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display());
+            crate::output::outln!(
+                "avow: imported {n} key{} from {}",
+                if n == 1 { "" } else { "s" },
+                allowed_signers.display()
+            )?;
         }
     }
     Ok(Outcome::Ok)

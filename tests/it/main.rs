@@ -8,6 +8,7 @@ mod amend;
 mod attacks;
 mod attest;
 mod ci;
+mod closed_streams;
 mod doctor;
 mod errors;
 mod formats;

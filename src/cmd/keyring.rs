@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avow_policy::keyring::{format_date, Keyring, Role};
+use avow_policy::keyring::{format_date, Keyring, KeyringError, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
@@ -123,8 +123,25 @@ fn save(path: &Path, keyring: &Keyring) -> Result<()> {
     crate::cmd::hook::write_atomically(path, &keyring.to_toml())
 }
 
-fn keyring_error(e: impl std::fmt::Display) -> CliError {
-    CliError::new(e.to_string())
+/// A refused keyring operation, with the fix for each kind of refusal.
+#[expect(clippy::needless_pass_by_value, reason = "used as `.map_err(keyring_error)`")]
+fn keyring_error(e: KeyringError) -> CliError {
+    let hint = match &e {
+        KeyringError::DuplicateKey { .. } => {
+            "a key belongs to one person: `git avow keyring list` shows whose it is; to replace a key use `git avow keyring rotate`"
+        }
+        KeyringError::UnknownKey { .. } => "copy the fingerprint (SHA256:…) from `git avow keyring list`",
+        KeyringError::AlreadyRevoked { .. } => "nothing to do: `git avow keyring list` shows each key's state",
+        KeyringError::BadKey { .. } => {
+            "give an ed25519 public key: a `.pub` file or an `ssh-ed25519 AAAA…` line (`ssh-keygen -t ed25519` makes one)"
+        }
+        // Only `import` parses a file here; `load` reports keyring.toml.
+        KeyringError::Import { .. } | KeyringError::Invalid { .. } => {
+            "fix or remove that line of the allowed_signers file, then import again"
+        }
+        _ => "correct the value on the command line; `git avow keyring SUBCOMMAND --help` describes each",
+    };
+    CliError::new(e.to_string()).hint(hint)
 }
 
 pub fn run(cmd: KeyringCommand) -> Result<Outcome> {

@@ -18,6 +18,7 @@ mod interop;
 mod key_hygiene;
 mod keyring;
 mod lefthook;
+mod new_user;
 mod odd_repos;
 mod policy;
 mod polish;

@@ -48,12 +48,20 @@ fn one_commit_short_names_the_exact_depth() {
     assert_eq!(ok.stdout, "avow: 3 commits: 3 accepted, 0 rejected (range base..HEAD, trust base)\n");
 }
 
+/// The refusal in a clone of `depth` (with the base fetched) whose boundary
+/// does not join the base: `git fetch --unshallow` is the advice.
+fn unshallow_refusal(depth: &str) -> (World, PathBuf, String) {
+    let (w, clone) = shallow_clone(depth, true);
+    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    let stderr = normalise(&w, &run.stderr);
+    (w, clone, stderr)
+}
+
 #[test]
 fn an_unknown_distance_asks_for_the_whole_history() {
-    let (w, clone) = shallow_clone("2", true);
-    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    let (w, clone, stderr) = unshallow_refusal("2");
     assert_eq!(
-        normalise(&w, &run.stderr),
+        stderr,
         "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-3> (depth 2 from HEAD); fetch with `git fetch --unshallow` / `fetch-depth: 0`\n\
          hint: the clone has 2 commits of history from HEAD and the range needs at least 3; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
     );
@@ -64,10 +72,9 @@ fn an_unknown_distance_asks_for_the_whole_history() {
 #[test]
 fn a_single_commit_clone_counts_its_tip() {
     // The boundary is HEAD itself: depth 1, not "1 commit below HEAD".
-    let (w, clone) = shallow_clone("1", true);
-    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    let (_w, _clone, stderr) = unshallow_refusal("1");
     assert_eq!(
-        normalise(&w, &run.stderr),
+        stderr,
         "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-4> (depth 1 from HEAD); fetch with `git fetch --unshallow` / `fetch-depth: 0`\n\
          hint: the clone has 1 commit of history from HEAD and the range needs at least 2; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
     );

@@ -79,3 +79,102 @@ hint: fix or remove that line of the allowed_signers file, then import again
         )
     );
 }
+
+/// The shell commands of README.md's `## {title}` section: every `sh` code
+/// block, one entry per logical line (backslash continuations joined).
+fn readme_commands(title: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find(&format!("\n## {title}\n")).unwrap_or_else(|| panic!("README.md has no `## {title}`"));
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    let mut pending = String::new();
+    for line in section.lines() {
+        match (in_sh, line) {
+            (false, "```sh") => in_sh = true,
+            (true, "```") => in_sh = false,
+            (true, _) => {
+                pending.push_str(line);
+                pending.push('\n');
+                if !line.ends_with('\\') {
+                    commands.push(std::mem::take(&mut pending));
+                }
+            }
+            (false, _) => {}
+        }
+    }
+    assert!(!commands.is_empty(), "README.md's `## {title}` has no sh block");
+    commands
+}
+
+/// Runs one README line with `sh` in `dir`, `git-avow` on PATH, no
+/// terminal, as `who` (name, email) when given; it must succeed. Returns
+/// its stdout.
+fn run_readme_line(w: &World, dir: &std::path::Path, who: Option<(&str, &str)>, line: &str) -> String {
+    let bin_dir = avow_bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "sh", "-c", line]).current_dir(dir).env("PATH", path);
+    if let Some((name, email)) = who {
+        for role in ["AUTHOR", "COMMITTER"] {
+            c.env(format!("GIT_{role}_NAME"), name).env(format!("GIT_{role}_EMAIL"), email);
+        }
+    }
+    let r = Run::from(c.output().expect("run sh"));
+    assert_eq!(r.code, 0, "README.md line failed: {line}\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    r.stdout
+}
+
+/// README.md's two quick starts, run literally: the maintainer adopts avow
+/// and adds Bob's key; Bob (whose key is `~/.ssh/id_ed25519`) follows the
+/// contributor's steps in a clone and pushes `pr-branch`; the maintainer
+/// verifies it. Every line must succeed, and the verdicts accept both
+/// commits.
+#[test]
+fn readme_quick_starts_work_as_written() {
+    let w = World::bare();
+    let bob_key = w.home().join(".ssh/id_ed25519");
+    let out = w
+        .repo
+        .command("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f"])
+        .arg(&bob_key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::copy(bob_key.with_extension("pub"), w.path().join("bob.pub")).unwrap();
+
+    let maintainer = readme_commands("Quick start: maintainer");
+    let verify_at = maintainer.iter().position(|l| l.starts_with("git avow verify")).expect("a verify line");
+    for line in &maintainer[..verify_at] {
+        run_readme_line(&w, &w.path(), None, line);
+    }
+
+    let clone = w.scratch().join("bob");
+    w.git(["clone", "-q", w.path().to_str().unwrap(), clone.to_str().unwrap()]);
+    let bob = Some(("Bob", "bob@example.org"));
+    let in_clone = |args: &[&str]| run_readme_line(&w, &clone, bob, &format!("git {}", args.join(" ")));
+    in_clone(&["config", "user.name", "Bob"]);
+    in_clone(&["config", "user.email", "bob@example.org"]);
+    for (i, line) in readme_commands("Quick start: contributor").iter().enumerate() {
+        if line.starts_with("git commit") {
+            std::fs::write(clone.join(format!("parser{i}.c")), "int last = len;\n").unwrap();
+            in_clone(&["add", "-A"]);
+        }
+        run_readme_line(&w, &clone, bob, line);
+    }
+    in_clone(&["push", "-q", "origin", "HEAD:pr-branch"]);
+
+    let mut verdicts = Vec::new();
+    for line in &maintainer[verify_at..] {
+        let out = run_readme_line(&w, &w.path(), None, line);
+        if line.starts_with("git avow verify") {
+            verdicts.push(out.lines().last().unwrap_or_default().to_owned());
+        }
+    }
+    assert_eq!(verdicts, ["avow: 1 commit: 1 accepted, 0 rejected (range main..pr-branch, trust main)"]);
+}

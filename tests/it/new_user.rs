@@ -178,3 +178,29 @@ fn readme_quick_starts_work_as_written() {
     }
     assert_eq!(verdicts, ["avow: 1 commit: 1 accepted, 0 rejected (range main..pr-branch, trust main)"]);
 }
+
+/// End of input (Ctrl-D) at the hook's question ends the question's line
+/// before the refusal, instead of running on from `Choice [1-3]: `.
+#[test]
+fn end_of_input_at_the_prompt_ends_the_line() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    // `script` gives the commit a terminal; its standard input is empty, so
+    // the terminal reads end of input.
+    let out = w.command("script").args(["-qec", "git commit -q -m 'Add a'", "/dev/null"]).output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert_eq!(
+        screen,
+        "\
+avow: this commit needs an authorship statement.
+How was this change written?
+  1) human      every line written by you
+  2) assisted   AI tools used interactively; you read and understood every line
+  3) generated  substantial parts produced by an autonomous tool
+Choice [1-3]: 
+avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG
+"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -19,6 +19,7 @@ mod key_hygiene;
 mod keyring;
 mod lefthook;
 mod new_user;
+mod no_panic;
 mod odd_repos;
 mod policy;
 mod polish;

@@ -80,17 +80,27 @@ impl Demo {
     }
 }
 
+const TMPDIR_HINT: &str = "point TMPDIR at a writable directory with some free space";
+
+/// A failure writing inside the demo's temporary directory.
+fn temp_error(e: &std::io::Error) -> CliError {
+    CliError::new(format!("cannot write in the demo's temporary directory: {e}")).hint(TMPDIR_HINT)
+}
+
 pub fn run(args: &Args) -> Result<Outcome> {
     let dir = tempfile::Builder::new()
         .prefix("avow-demo")
         .tempdir()
-        .map_err(|e| CliError::new(format!("cannot create a temporary directory: {e}")))?;
-    let exe = std::env::current_exe().map_err(|e| CliError::new(format!("cannot find git-avow: {e}")))?;
+        .map_err(|e| CliError::new(format!("cannot create a temporary directory: {e}")).hint(TMPDIR_HINT))?;
+    let exe = std::env::current_exe().map_err(|e| {
+        CliError::new(format!("cannot find git-avow: {e}"))
+            .hint("run the demo from an installed git-avow (`cargo install --path .`)")
+    })?;
     let d = Demo { root: dir.path().to_path_buf(), exe };
     for sub in ["repo", "home/.ssh"] {
-        std::fs::create_dir_all(d.root.join(sub)).map_err(|e| CliError::new(e.to_string()))?;
+        std::fs::create_dir_all(d.root.join(sub)).map_err(|e| temp_error(&e))?;
     }
-    std::fs::write(d.root.join("home/.gitconfig"), "").map_err(|e| CliError::new(e.to_string()))?;
+    std::fs::write(d.root.join("home/.gitconfig"), "").map_err(|e| temp_error(&e))?;
     let key = d.root.join("home/.ssh/id_ed25519");
     let key_s = key.display().to_string();
 
@@ -121,7 +131,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let base = d.step("git", &["rev-parse", "HEAD"], 0)?;
 
     Demo::say("A commit without an attestation is refused (no terminal to ask on); the message is kept.")?;
-    std::fs::write(d.repo().join("greet.sh"), "echo hello\n").map_err(|e| CliError::new(e.to_string()))?;
+    std::fs::write(d.repo().join("greet.sh"), "echo hello\n").map_err(|e| temp_error(&e))?;
     d.step("git", &["add", "greet.sh"], 0)?;
     d.step("git", &["-c", "avow.prompt=false", "commit", "-q", "-m", "Add a greeting script"], 1)?;
 
@@ -146,7 +156,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let msg = d.step("git", &["log", "-1", "--format=%B"], 0)?;
     let edited = msg.replacen("Add a greeting script", "Add a friendly greeting script", 1);
     let msg_file = d.root.join("edited-msg");
-    std::fs::write(&msg_file, edited).map_err(|e| CliError::new(e.to_string()))?;
+    std::fs::write(&msg_file, edited).map_err(|e| temp_error(&e))?;
     d.step("git", &["commit", "-q", "--amend", "--no-verify", "-F", &msg_file.display().to_string()], 0)?;
     d.step("git", &["avow", "verify", &range], 1)?;
 

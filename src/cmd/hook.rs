@@ -358,7 +358,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     let tree_id = index.write_tree_to(&repo)?;
     let tree = repo.find_tree(tree_id)?;
     let patch_id = patch_id::between_trees(&repo, parent_tree.as_ref(), &tree)
-        .map_err(|e| CliError::new(format!("computing the patch-id: {e}")))?;
+        .map_err(|e| CliError::new(format!("computing the patch-id: {e}")).hint(crate::error::GIT_HINT))?;
     let binding = tree_binding(parent_tree.as_ref().map(git2::Tree::id), tree_id);
     let (cfg_name, cfg_email) = cfg.user()?;
     let author = Ident {
@@ -368,7 +368,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
 
     // The same policy rules the verifier applies, for early feedback.
     let change = change_stats(&repo, parent_tree.as_ref(), &tree, true)
-        .map_err(|e| CliError::new(format!("reading the change: {e}")))?;
+        .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
     let facts = CommitFacts {
         id: String::new(),
         author: author.clone(),

@@ -227,24 +227,27 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let k = load(&path)?;
             let text = k.to_allowed_signers();
             match output {
-                Some(out) => std::fs::write(&out, text)
-                    .map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?,
+                Some(out) => std::fs::write(&out, text).map_err(|e| {
+                    CliError::new(format!("cannot write {}: {e}", out.display()))
+                        .hint("give --output a path in a directory you can write to")
+                })?,
                 None => output::write_stdout(text.as_bytes())?,
             }
         }
-        KeyringCommand::Import { allowed_signers, role } => {
-            let mut k = load(&path)?;
-            let text = std::fs::read_to_string(&allowed_signers)
-                .map_err(|e| CliError::new(format!("cannot read {}: {e}", allowed_signers.display())))?;
-            let entries = Keyring::from_allowed_signers(&text, &allowed_signers).map_err(keyring_error)?;
-            let n = k.import_allowed_signers(&entries, parse_role(&role)?).map_err(keyring_error)?;
-            save(&path, &k)?;
-            crate::output::outln!(
-                "avow: imported {n} key{} from {}",
-                if n == 1 { "" } else { "s" },
-                allowed_signers.display()
-            )?;
-        }
+        KeyringCommand::Import { allowed_signers, role } => import(&path, &allowed_signers, &role)?,
     }
     Ok(Outcome::Ok)
+}
+
+/// `keyring import`: adds the keys of an `allowed_signers` file.
+fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
+    let mut k = load(path)?;
+    let text = std::fs::read_to_string(allowed_signers).map_err(|e| {
+        CliError::new(format!("cannot read {}: {e}", allowed_signers.display()))
+            .hint("give --allowed-signers the path of an OpenSSH allowed_signers file")
+    })?;
+    let entries = Keyring::from_allowed_signers(&text, allowed_signers).map_err(keyring_error)?;
+    let n = k.import_allowed_signers(&entries, parse_role(role)?).map_err(keyring_error)?;
+    save(path, &k)?;
+    crate::output::outln!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display())
 }

@@ -204,3 +204,86 @@ avow: commit refused: no answer on the terminal; your message is kept in .git/CO
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A failed command's stderr (exit 2, one reason line and one hint line),
+/// with the scratch directory and work tree shortened.
+fn error_lines(w: &World, r: &Run) -> String {
+    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    r.stderr.replace(&w.scratch().display().to_string(), "$SCRATCH").replace(&w.path().display().to_string(), "$REPO")
+}
+
+#[test]
+fn file_errors_of_init_keyring_and_demo_have_hints() {
+    let w = World::adopted("disclose");
+    let empty = w.scratch().join("empty.pub");
+    std::fs::write(&empty, "\n# nothing here\n").unwrap();
+    let no_dir = w.scratch().join("no/such/dir/allowed_signers");
+    let mut out = String::new();
+    for args in [
+        vec!["keyring", "export", "--allowed-signers", "-o", no_dir.to_str().unwrap()],
+        vec!["keyring", "import", "--allowed-signers", w.scratch().to_str().unwrap()],
+        vec!["init", "--force", "--key", empty.to_str().unwrap()],
+    ] {
+        out.push_str(&error_lines(&w, &w.avow(&args)));
+    }
+    // Something in the way of .avow/policy.toml.
+    std::fs::remove_file(w.path().join(".avow/policy.toml")).unwrap();
+    std::fs::create_dir(w.path().join(".avow/policy.toml")).unwrap();
+    out.push_str(&error_lines(&w, &w.avow(["init", "--force"])));
+    // A file where the .avow directory should be.
+    std::fs::remove_dir_all(w.path().join(".avow")).unwrap();
+    std::fs::write(w.path().join(".avow"), "").unwrap();
+    out.push_str(&error_lines(&w, &w.avow(["init"])));
+    // No temporary directory for the demo.
+    let mut demo = w.repo.command(avow_bin());
+    demo.arg("demo").env("TMPDIR", w.scratch().join("no-such-tmp"));
+    let demo = error_lines(&w, &Run::from(demo.output().unwrap()));
+    // tempfile names the directory it tried with a random suffix.
+    let random = demo.find("avow-demo").map_or(0..0, |at| at + 9..at + 15);
+    out.push_str(&format!("{}XXXXXX{}", &demo[..random.start], &demo[random.end..]));
+    assert_eq!(
+        out,
+        "\
+git-avow: error: cannot write $SCRATCH/no/such/dir/allowed_signers: No such file or directory (os error 2)
+hint: give --output a path in a directory you can write to
+git-avow: error: cannot read $SCRATCH: Is a directory (os error 21)
+hint: give --allowed-signers the path of an OpenSSH allowed_signers file
+git-avow: error: $SCRATCH/empty.pub holds no public key
+hint: give the `.pub` file `ssh-keygen -t ed25519` wrote, or an `ssh-ed25519 AAAA…` line
+git-avow: error: cannot write $REPO/.avow/policy.toml: Is a directory (os error 21)
+hint: move away whatever is in the way, or make .avow/ writable
+git-avow: error: cannot create $REPO/.avow: File exists (os error 17)
+hint: move away whatever is in the way (a file named .avow?), or make the work tree writable
+git-avow: error: cannot create a temporary directory: No such file or directory (os error 2) at path \"$SCRATCH/no-such-tmp/avow-demoXXXXXX\"
+hint: point TMPDIR at a writable directory with some free space
+"
+    );
+}
+
+/// Deletes the loose object `id` (a test repository's objects are loose).
+fn delete_object(w: &World, id: &str) {
+    std::fs::remove_file(w.path().join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+}
+
+#[test]
+fn missing_objects_are_errors_with_a_hint() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    let blob = w.git(["rev-parse", "HEAD:b.txt"]);
+    let parent = w.git(["rev-parse", "HEAD~1"]);
+    delete_object(&w, &blob);
+    let report = error_lines(&w, &w.avow(["report", "base..HEAD"]));
+    delete_object(&w, &parent);
+    let verify = error_lines(&w, &w.verify("base..HEAD"));
+    assert_eq!(
+        format!("{report}{verify}").replace(&blob, "BLOB").replace(&parent, "PARENT"),
+        "\
+git-avow: error: counting changed lines: object not found - cannot read header for (BLOB); class=Odb (9); code=NotFound (-3)
+hint: check the repository with `git fsck`; if git finds nothing wrong, please report this to avow
+git-avow: error: walking history: object not found - no match for id (PARENT); class=Odb (9); code=NotFound (-3)
+hint: check the repository with `git fsck`; if git finds nothing wrong, please report this to avow
+"
+    );
+}

@@ -287,3 +287,41 @@ hint: check the repository with `git fsck`; if git finds nothing wrong, please r
 "
     );
 }
+
+#[test]
+fn a_revision_naming_a_tree_or_blob_is_not_called_unknown() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.git(["tag", "-a", "-m", "a tree", "tree-tag", "HEAD^{tree}"]);
+    let mut out = String::new();
+    for args in [
+        &["show", "HEAD:a.txt"][..],
+        &["show", "HEAD^{tree}"],
+        &["show", "tree-tag"],
+        &["verify", "HEAD:a.txt..HEAD"],
+        &["verify", "base..HEAD", "--trust", "tree-tag"],
+        &["report", "base..tree-tag"],
+    ] {
+        let r = w.avow(args).expect(2);
+        out.push_str(&r.stderr);
+    }
+    let hint = "hint: name a commit: a branch, a tag of a commit, or a commit id\n";
+    assert_eq!(
+        out,
+        [
+            "git-avow: error: `HEAD:a.txt` names a blob, not a commit\n",
+            hint,
+            "git-avow: error: `HEAD^{tree}` names a tree, not a commit\n",
+            hint,
+            "git-avow: error: `tree-tag` names a tree, not a commit\n",
+            hint,
+            "git-avow: error: `HEAD:a.txt` names a blob, not a commit\n",
+            hint,
+            "git-avow: error: `tree-tag` names a tree, not a commit\n",
+            hint,
+            "git-avow: error: `tree-tag` names a tree, not a commit\n",
+            hint,
+        ]
+        .concat()
+    );
+}

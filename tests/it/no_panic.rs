@@ -47,3 +47,26 @@ fn report_on_author_dates_at_the_ends_of_time() {
            rejected      <c5>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n"
     );
 }
+
+/// A merge whose second parent's object is missing (a damaged or partial
+/// repository): the merge check read only the parents it could find and
+/// indexed past them.
+#[test]
+fn a_merge_with_a_missing_parent_is_an_error() {
+    let w = World::adopted("disclose");
+    w.git(["checkout", "-q", "-b", "side"]);
+    w.write("side.txt", "side\n");
+    let side = w.repo.commit_all("Side work");
+    w.git(["checkout", "-q", "main"]);
+    w.write("main.txt", "main\n");
+    w.repo.commit_all("Main work");
+    w.git(["merge", "-q", "--no-verify", "--no-edit", "side"]);
+    let merge = w.git(["rev-parse", "HEAD"]);
+    std::fs::remove_file(w.path().join(".git/objects").join(&side[..2]).join(&side[2..])).unwrap();
+    let r = w.avow(["show", "HEAD"]).expect(2);
+    assert_eq!(
+        r.stderr.replace(&merge, "MERGE").replace(&side, "SIDE"),
+        "git-avow: error: reading the parents of merge MERGE: object not found - no match for id (SIDE); class=Odb (9); code=NotFound (-3)\n\
+         hint: check the repository with `git fsck`; if git finds nothing wrong, please report this to avow\n"
+    );
+}

@@ -108,10 +108,10 @@ fn readme_commands(title: &str) -> Vec<String> {
     commands
 }
 
-/// Runs one README line with `sh` in `dir`, `git-avow` on PATH, no
+/// Runs one documented command line with `sh` in `dir`, `git-avow` on PATH, no
 /// terminal, as `who` (name, email) when given; it must succeed. Returns
 /// its stdout.
-fn run_readme_line(w: &World, dir: &std::path::Path, who: Option<(&str, &str)>, line: &str) -> String {
+fn run_documented(w: &World, dir: &std::path::Path, who: Option<(&str, &str)>, line: &str) -> String {
     let bin_dir = avow_bin().parent().unwrap().to_path_buf();
     let path = std::env::join_paths(
         std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
@@ -125,7 +125,7 @@ fn run_readme_line(w: &World, dir: &std::path::Path, who: Option<(&str, &str)>, 
         }
     }
     let r = Run::from(c.output().expect("run sh"));
-    assert_eq!(r.code, 0, "README.md line failed: {line}\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "documented command failed: {line}\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     r.stdout
 }
 
@@ -151,13 +151,13 @@ fn readme_quick_starts_work_as_written() {
     let maintainer = readme_commands("Quick start: maintainer");
     let verify_at = maintainer.iter().position(|l| l.starts_with("git avow verify")).expect("a verify line");
     for line in &maintainer[..verify_at] {
-        run_readme_line(&w, &w.path(), None, line);
+        run_documented(&w, &w.path(), None, line);
     }
 
     let clone = w.scratch().join("bob");
     w.git(["clone", "-q", w.path().to_str().unwrap(), clone.to_str().unwrap()]);
     let bob = Some(("Bob", "bob@example.org"));
-    let in_clone = |args: &[&str]| run_readme_line(&w, &clone, bob, &format!("git {}", args.join(" ")));
+    let in_clone = |args: &[&str]| run_documented(&w, &clone, bob, &format!("git {}", args.join(" ")));
     in_clone(&["config", "user.name", "Bob"]);
     in_clone(&["config", "user.email", "bob@example.org"]);
     for (i, line) in readme_commands("Quick start: contributor").iter().enumerate() {
@@ -165,13 +165,13 @@ fn readme_quick_starts_work_as_written() {
             std::fs::write(clone.join(format!("parser{i}.c")), "int last = len;\n").unwrap();
             in_clone(&["add", "-A"]);
         }
-        run_readme_line(&w, &clone, bob, line);
+        run_documented(&w, &clone, bob, line);
     }
     in_clone(&["push", "-q", "origin", "HEAD:pr-branch"]);
 
     let mut verdicts = Vec::new();
     for line in &maintainer[verify_at..] {
-        let out = run_readme_line(&w, &w.path(), None, line);
+        let out = run_documented(&w, &w.path(), None, line);
         if line.starts_with("git avow verify") {
             verdicts.push(out.lines().last().unwrap_or_default().to_owned());
         }
@@ -324,4 +324,37 @@ fn a_revision_naming_a_tree_or_blob_is_not_called_unknown() {
         ]
         .concat()
     );
+}
+
+/// Without `user.name` (git itself falls back to the login name), doctor
+/// warns, and the keyring command it suggests is one `keyring add` takes.
+#[test]
+fn doctor_without_user_name_suggests_a_command_that_works() {
+    let w = World::adopted("disclose");
+    w.git(["config", "--unset", "user.name"]);
+    let stranger = w.repo.keygen("stranger");
+    w.git(["config", "avow.signingKey", stranger.to_str().unwrap()]);
+    let r = w.avow(["doctor"]).expect(1);
+    let key = std::fs::read_to_string(stranger.with_extension("pub")).unwrap();
+    let key = key.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let lines: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("identity") || l.contains("keyring") || l.starts_with("      fix: send"))
+        .map(|l| l.replace(&key, "KEY"))
+        .map(|l| l.split(' ').map(|w| if w.starts_with("SHA256:") { "FPR" } else { w }).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "warn  identity: user.name is not set: `Understood-by:` will name you only as <alice@example.org>",
+            "FAIL  keyring: your key FPR is not in .avow/keyring.toml, so the verifier will reject your commits",
+            "      fix: send your public key to a maintainer, who runs `git avow keyring add --name \"YOUR NAME\" --email alice@example.org --key \"KEY stranger\"`",
+        ]
+    );
+    // The maintainer's side of that advice works as printed.
+    let fix = r.stdout.lines().find(|l| l.starts_with("      fix: send")).unwrap();
+    let command = fix.split('`').nth(1).unwrap();
+    run_documented(&w, &w.path(), None, command);
+    w.avow(["doctor"]).expect(0);
 }

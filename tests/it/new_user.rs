@@ -358,3 +358,25 @@ fn doctor_without_user_name_suggests_a_command_that_works() {
     run_documented(&w, &w.path(), None, command);
     w.avow(["doctor"]).expect(0);
 }
+
+/// `show` on the commit that adopts avow (its parent has no .avow/) and on
+/// a root commit: say why there is no keyring and how to check anyway.
+#[test]
+fn show_says_why_there_is_no_trust_base() {
+    let repo = TestRepo::new();
+    repo.commit_all("Initial");
+    let w = World::adopted_in(repo, "disclose");
+    let trust_line = |rev: &str| {
+        let r = w.avow(["show", rev]).expect(1);
+        r.stdout.lines().find(|l| l.starts_with("trust ")).unwrap().replace(&w.git(["rev-parse", "HEAD"]), "<adoption>")
+    };
+    assert_eq!(
+        [trust_line("HEAD"), trust_line("HEAD~1")],
+        [
+            "trust (none): there is no .avow/keyring.toml at <adoption>^; every key is unknown (check against a keyring with --trust REV, e.g. --trust HEAD)",
+            "trust (none): a root commit has no parent to take a keyring from; every key is unknown (check against a keyring with --trust REV, e.g. --trust HEAD~1)",
+        ]
+    );
+    // The advice works for the adoption commit: its own keyring knows its key.
+    w.avow(["show", "--trust", "HEAD", "HEAD"]).expect(0);
+}

@@ -851,12 +851,34 @@ fn carriage_returns_written_after_signing() {
 
 #[test]
 fn encoding_header_that_makes_git_read_the_message_otherwise() {
+    let w = World::adopted("disclose");
+    w.repo.write("src/parse.rs", "fn parse() {}\n");
+    w.repo.git(["add", "-A"]);
+    let rationale =
+        "Rationale: The naïve parser stopped one element early; iterate to the end so the last item is read.";
+    w.commit(&["-m", "Fix the parser", "--trailer", "Authorship: human", "--trailer", rationale]).expect(0);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
+    // Same bytes, but the object now tells git they are Latin-1 (`git
+    // commit --amend` would re-encode them; an attacker writes the object
+    // by hand): git shows the UTF-8 "ï" as two other characters, so the
+    // statement a reader sees is not the one that was signed.
+    let object = w.git(["cat-file", "commit", "HEAD"]);
+    let (header, body) = object.split_once("\n\n").unwrap();
+    let relabelled = format!("{header}\nencoding ISO-8859-1\n\n{body}\n");
+    let id = w.git_stdin(["hash-object", "-t", "commit", "-w", "--stdin"], relabelled.as_bytes());
+    w.git(["reset", "-q", "--soft", String::from_utf8(id).unwrap().trim()]);
+    assert!(w.git(["log", "-1", "--format=%B"]).contains("naÃ¯ve"), "git reads it as Latin-1");
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+}
+
+#[test]
+fn encoding_header_on_ascii_text_changes_nothing() {
     let w = attested();
-    // Same bytes, but git is told they are Latin-1 and re-decodes them.
+    // ASCII reads the same in Latin-1: git shows the statement that was
+    // signed, so the relabelled commit keeps its attestation.
     w.git(["-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "--amend", "--no-verify", "--no-edit"]);
     assert!(w.git(["cat-file", "commit", "HEAD"]).contains("\nencoding ISO-8859-1\n"));
-    // The message no longer reads as text: nothing of it counts.
-    assert_eq!(refused(&w, "base..HEAD"), [": rejected message.encoding attestation.missing"]);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
 }
 
 #[test]

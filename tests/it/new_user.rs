@@ -380,3 +380,29 @@ fn show_says_why_there_is_no_trust_base() {
     // The advice works for the adoption commit: its own keyring knows its key.
     w.avow(["show", "--trust", "HEAD", "HEAD"]).expect(0);
 }
+
+/// Before the first commit, `HEAD` is not an unknown name to fetch: say
+/// that the branch has no commits yet.
+#[test]
+fn head_before_the_first_commit() {
+    let w = World::bare();
+    let mut out = String::new();
+    for args in [&["show"][..], &["verify", "--trust", "HEAD", "HEAD"], &["report", "HEAD~1..HEAD"]] {
+        out.push_str(&w.avow(args).expect(2).stderr);
+    }
+    // A name that does not exist is still unknown.
+    out.push_str(&w.avow(["show", "nope"]).expect(2).stderr);
+    assert_eq!(
+        out,
+        "\
+git-avow: error: `HEAD` names nothing yet: the current branch has no commits
+hint: make the first commit, then run this again
+git-avow: error: `HEAD` names nothing yet: the current branch has no commits
+hint: make the first commit, then run this again
+git-avow: error: `HEAD` names nothing yet: the current branch has no commits
+hint: make the first commit, then run this again
+git-avow: error: unknown revision `nope`
+hint: check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)
+"
+    );
+}

@@ -48,7 +48,7 @@ impl CacheArgs {
                 .hint(format!("point --cache=DIR (or {ENV}) at a writable directory, or pass --no-cache"))
         })?;
         if let Some(w) = warning {
-            eprintln!("avow: warning: {w}");
+            crate::output::errln!("avow: warning: {w}");
         }
         Ok(Some(cache))
     }
@@ -57,7 +57,7 @@ impl CacheArgs {
     /// stand without the cache.
     pub fn save(cache: Option<&Cache>) {
         if let Some(Err(e)) = cache.map(Cache::save) {
-            eprintln!("avow: warning: {e}; the next run checks these commits again");
+            crate::output::errln!("avow: warning: {e}; the next run checks these commits again");
         }
     }
 }

@@ -88,3 +88,16 @@ pub fn run() -> ExitCode {
         Err(e) => error::report(&e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// clap's own consistency checks over every subcommand: a global flag
+    /// (`-q`, `-v`) clashing with a subcommand's, duplicate short options,
+    /// `conflicts_with` naming an argument that does not exist.
+    #[test]
+    fn command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

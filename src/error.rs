@@ -52,18 +52,21 @@ impl fmt::Display for CliError {
     }
 }
 
+/// The hint for a failure inside git's data (a missing or corrupt object),
+/// where avow has no more specific advice.
+pub const GIT_HINT: &str =
+    "check the repository with `git fsck`; if git finds nothing wrong, please report this to avow";
+
 impl From<avow_verify::Error> for CliError {
     fn from(e: avow_verify::Error) -> Self {
-        let hint = e.hint();
-        let mut err = CliError::new(e.to_string());
-        err.hint = hint;
-        err
+        let hint = e.hint().unwrap_or_else(|| GIT_HINT.to_owned());
+        CliError::new(e.to_string()).hint(hint)
     }
 }
 
 impl From<git2::Error> for CliError {
     fn from(e: git2::Error) -> Self {
-        CliError::new(format!("git: {}", e.message()))
+        CliError::new(format!("git: {}", e.message())).hint(GIT_HINT)
     }
 }
 
@@ -90,9 +93,9 @@ impl Outcome {
 /// Prints the error the way every avow error looks:
 /// `git-avow: error: …` and `hint: …`.
 pub fn report(err: &CliError) -> ExitCode {
-    eprintln!("git-avow: error: {}", err.message);
+    crate::output::errln!("git-avow: error: {}", err.message);
     if let Some(h) = &err.hint {
-        eprintln!("hint: {h}");
+        crate::output::errln!("hint: {h}");
     }
     ExitCode::from(ERROR)
 }

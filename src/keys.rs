@@ -107,7 +107,7 @@ pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -
     for (source, label) in candidates {
         if let avow_sign::KeySource::File(p) = &source {
             if let Some(w) = avow_sign::permissions_warning(p) {
-                eprintln!("avow: warning: {w}");
+                crate::output::errln!("avow: warning: {w}");
             }
         }
         match Signer::load(&source, passphrase) {
@@ -115,7 +115,7 @@ pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -
                 // `NAME.pub` configured: the private key read is `NAME`.
                 let checked = matches!(&source, avow_sign::KeySource::File(p) if Some(p.as_path()) == s.key_file());
                 if let Some(w) = s.key_file().filter(|_| !checked).and_then(avow_sign::permissions_warning) {
-                    eprintln!("avow: warning: {w}");
+                    crate::output::errln!("avow: warning: {w}");
                 }
                 return Ok((s, label));
             }

@@ -101,6 +101,36 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// `println!` for what a command prints: through [`write_stdout`], so a
+/// closed pipe (`git avow init | true`) is no panic. Evaluates to
+/// `Result<()>`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+pub(crate) use outln;
+
+/// `eprintln!` that cannot panic: when standard error is a closed pipe
+/// (`git avow verify 2>&1 | head -1`) the message is dropped, since there is
+/// nowhere left to report it.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use errln;
+
+/// `eprint!` that cannot panic, like [`errln`].
+macro_rules! errprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use errprint;
+
 /// Wraps `text` in an ANSI colour when `on`.
 pub fn paint(on: bool, code: &str, text: &str) -> String {
     if on {

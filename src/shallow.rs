@@ -81,12 +81,12 @@ pub fn check(repo: &Repository, spec: &str, range: &Range) -> Result<()> {
         "fetch with `git fetch --unshallow`".to_owned()
     };
     Err(CliError::new(format!(
-        "this repository is a shallow clone and `{spec}` reaches past its boundary at {} ({} below {tip}); {fetch} / `fetch-depth: 0`",
+        "this repository is a shallow clone and `{spec}` reaches past its boundary at {} (depth {d} from {tip}); {fetch} / `fetch-depth: 0`",
         short(deepest),
-        if d == 1 { "1 commit".to_owned() } else { format!("{d} commits") },
     ))
     .hint(format!(
-        "the range needs at least {} commits of history below {tip}; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`",
+        "the clone has {d} commit{} of history from {tip} and the range needs at least {}; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`",
+        if d == 1 { "" } else { "s" },
         d + 1
     )))
 }

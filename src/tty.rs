@@ -29,7 +29,12 @@ impl Tty {
         self.say(question);
         let mut line = String::new();
         match self.reader.read_line(&mut line) {
-            Ok(0) | Err(_) => None,
+            Ok(0) | Err(_) => {
+                // Ctrl-D leaves the cursor after the question: end its line
+                // so that what follows does not run on from it.
+                self.say("\n");
+                None
+            }
             Ok(_) => Some(line.trim().to_owned()),
         }
     }

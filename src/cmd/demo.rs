@@ -56,13 +56,13 @@ impl Demo {
             .iter()
             .map(|a| if a.is_empty() || a.contains(' ') { format!("\"{a}\"") } else { (*a).to_owned() })
             .collect();
-        println!("$ {program} {}", shown.join(" "));
+        crate::output::outln!("$ {program} {}", shown.join(" "))?;
         let out = self.command(program, args).output().map_err(|e| {
             CliError::new(format!("cannot run {program}: {e}")).hint("the demo needs git and ssh-keygen on PATH")
         })?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         for line in text.lines() {
-            println!("    {line}");
+            crate::output::outln!("    {line}")?;
         }
         let code = out.status.code().unwrap_or(-1);
         if code != expect {
@@ -75,32 +75,42 @@ impl Demo {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
-    fn say(text: &str) {
-        println!("\n# {text}");
+    fn say(text: &str) -> Result<()> {
+        crate::output::outln!("\n# {text}")
     }
+}
+
+const TMPDIR_HINT: &str = "point TMPDIR at a writable directory with some free space";
+
+/// A failure writing inside the demo's temporary directory.
+fn temp_error(e: &std::io::Error) -> CliError {
+    CliError::new(format!("cannot write in the demo's temporary directory: {e}")).hint(TMPDIR_HINT)
 }
 
 pub fn run(args: &Args) -> Result<Outcome> {
     let dir = tempfile::Builder::new()
         .prefix("avow-demo")
         .tempdir()
-        .map_err(|e| CliError::new(format!("cannot create a temporary directory: {e}")))?;
-    let exe = std::env::current_exe().map_err(|e| CliError::new(format!("cannot find git-avow: {e}")))?;
+        .map_err(|e| CliError::new(format!("cannot create a temporary directory: {e}")).hint(TMPDIR_HINT))?;
+    let exe = std::env::current_exe().map_err(|e| {
+        CliError::new(format!("cannot find git-avow: {e}"))
+            .hint("run the demo from an installed git-avow (`cargo install --path .`)")
+    })?;
     let d = Demo { root: dir.path().to_path_buf(), exe };
     for sub in ["repo", "home/.ssh"] {
-        std::fs::create_dir_all(d.root.join(sub)).map_err(|e| CliError::new(e.to_string()))?;
+        std::fs::create_dir_all(d.root.join(sub)).map_err(|e| temp_error(&e))?;
     }
-    std::fs::write(d.root.join("home/.gitconfig"), "").map_err(|e| CliError::new(e.to_string()))?;
+    std::fs::write(d.root.join("home/.gitconfig"), "").map_err(|e| temp_error(&e))?;
     let key = d.root.join("home/.ssh/id_ed25519");
     let key_s = key.display().to_string();
 
-    Demo::say("A contributor, Alice, with an ed25519 key, in a new repository.");
+    Demo::say("A contributor, Alice, with an ed25519 key, in a new repository.")?;
     d.step("git", &["init", "-q", "-b", "main"], 0)?;
     d.step("git", &["config", "user.name", "Alice Example"], 0)?;
     d.step("git", &["config", "user.email", "alice@example.org"], 0)?;
     d.step("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-C", "alice@example.org", "-f", &key_s], 0)?;
 
-    Demo::say("The maintainer adopts avow: a policy (the Linux kernel's disclosure rule) and a keyring.");
+    Demo::say("The maintainer adopts avow: a policy (the Linux kernel's disclosure rule) and a keyring.")?;
     d.step("git", &["avow", "init", "--preset", "disclose"], 0)?;
     d.step("git", &["avow", "install"], 0)?;
     d.step("git", &["add", ".avow"], 0)?;
@@ -120,12 +130,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
     )?;
     let base = d.step("git", &["rev-parse", "HEAD"], 0)?;
 
-    Demo::say("A commit without an attestation is refused (no terminal to ask on); the message is kept.");
-    std::fs::write(d.repo().join("greet.sh"), "echo hello\n").map_err(|e| CliError::new(e.to_string()))?;
+    Demo::say("A commit without an attestation is refused (no terminal to ask on); the message is kept.")?;
+    std::fs::write(d.repo().join("greet.sh"), "echo hello\n").map_err(|e| temp_error(&e))?;
     d.step("git", &["add", "greet.sh"], 0)?;
     d.step("git", &["-c", "avow.prompt=false", "commit", "-q", "-m", "Add a greeting script"], 1)?;
 
-    Demo::say("With the statement given as trailers, the hook adds Understood-by and signs.");
+    Demo::say("With the statement given as trailers, the hook adds Understood-by and signs.")?;
     d.step(
         "git",
         &[
@@ -138,27 +148,27 @@ pub fn run(args: &Args) -> Result<Outcome> {
     )?;
     d.step("git", &["log", "-1", "--format=%B"], 0)?;
 
-    Demo::say("The maintainer (or CI) verifies the range against the keyring and policy at its base.");
+    Demo::say("The maintainer (or CI) verifies the range against the keyring and policy at its base.")?;
     let range = format!("{base}..HEAD");
     d.step("git", &["avow", "verify", &range], 0)?;
 
-    Demo::say("Someone edits the subject after signing: verification fails (exit 1).");
+    Demo::say("Someone edits the subject after signing: verification fails (exit 1).")?;
     let msg = d.step("git", &["log", "-1", "--format=%B"], 0)?;
     let edited = msg.replacen("Add a greeting script", "Add a friendly greeting script", 1);
     let msg_file = d.root.join("edited-msg");
-    std::fs::write(&msg_file, edited).map_err(|e| CliError::new(e.to_string()))?;
+    std::fs::write(&msg_file, edited).map_err(|e| temp_error(&e))?;
     d.step("git", &["commit", "-q", "--amend", "--no-verify", "-F", &msg_file.display().to_string()], 0)?;
     d.step("git", &["avow", "verify", &range], 1)?;
 
-    Demo::say("Re-attesting (the hook runs again on amend) makes it verify.");
+    Demo::say("Re-attesting (the hook runs again on amend) makes it verify.")?;
     d.step("git", &["commit", "-q", "--amend", "--no-edit"], 0)?;
     d.step("git", &["avow", "verify", &range], 0)?;
 
     if args.keep {
         let kept = dir.keep();
-        println!("\navow: demo repository kept at {}", kept.join("repo").display());
+        crate::output::outln!("\navow: demo repository kept at {}", kept.join("repo").display())?;
     } else {
-        println!("\navow: demo finished; every step behaved as expected.");
+        crate::output::outln!("\navow: demo finished; every step behaved as expected.")?;
     }
     Ok(Outcome::Ok)
 }

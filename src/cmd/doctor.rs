@@ -268,6 +268,9 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
     let Some(key) = key else { return Check::skip("keyring", "no signing key to look up") };
     let fpr = avow_sign::fingerprint(key);
     let (name, email) = cfg.user().unwrap_or_default();
+    // A command to copy: `keyring add` refuses an empty name or email.
+    let name = if name.trim().is_empty() { "YOUR NAME".to_owned() } else { name };
+    let email = if email.trim().is_empty() { "YOU@EXAMPLE.ORG".to_owned() } else { email };
     let Some((person, entry)) = keyring.find_by_key(key) else {
         let line = key.to_openssh().unwrap_or_default();
         return Check::fail(
@@ -364,13 +367,17 @@ fn check_allowed_signers(cfg: &Config, key: Option<&PublicKey>) -> Check {
     }
 }
 
-#[expect(clippy::unnecessary_wraps, reason = "every subcommand has this signature")]
 pub fn run(_args: &Args) -> Result<Outcome> {
     let mut checks = vec![check_git(), check_path()];
     match open_repo() {
         Ok(repo) => {
             let cfg = Config::new(Some(&repo));
             checks.push(match cfg.user() {
+                Ok((name, email)) if name.trim().is_empty() => Check::warn(
+                    "identity",
+                    format!("user.name is not set: `Understood-by:` will name you only as <{email}>"),
+                    "set it with `git config --global user.name \"Your Name\"`",
+                ),
                 Ok((name, email)) => Check::ok("identity", format!("{name} <{email}>")),
                 Err(e) => Check::fail("identity", e.message, e.hint.unwrap_or_default()),
             });
@@ -394,7 +401,7 @@ pub fn run(_args: &Args) -> Result<Outcome> {
         (0, w) => format!("avow doctor: no problems, {w} warning{}\n", if w == 1 { "" } else { "s" }),
         (f, _) => format!("avow doctor: {f} problem{} to fix\n", if f == 1 { "" } else { "s" }),
     });
-    print!("{out}");
+    crate::output::write_stdout(out.as_bytes())?;
     Ok(if failed == 0 { Outcome::Ok } else { Outcome::Failed })
 }
 

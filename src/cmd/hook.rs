@@ -278,7 +278,7 @@ fn prompt_statement(tty: &mut Tty, have: &[Trailer], min_rationale: usize) -> Op
 fn print_findings(findings: &[avow_policy::policy::Finding]) {
     for f in findings {
         let level = if f.severity == Severity::Deny { "refused" } else { "warning" };
-        eprintln!("avow: {level}: {} [{}]", f.message, f.rule);
+        crate::output::errln!("avow: {level}: {} [{}]", f.message, f.rule);
     }
 }
 
@@ -301,7 +301,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     // message for the trailers to follow: they would be written above the
     // divider and become the subject, so the signature could never verify.
     if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, true).is_empty() {
-        eprintln!(
+        crate::output::errln!(
             "avow: commit refused: the message has no subject line before its trailers or its `---` line; start it with a one-line summary"
         );
         return Ok(Outcome::Failed);
@@ -330,11 +330,13 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     if !missing.is_empty() {
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
         let Some(mut tty) = tty else {
-            eprint!("{}", missing_statement_help(&missing));
+            crate::output::errprint!("{}", missing_statement_help(&missing));
             return Ok(Outcome::Failed);
         };
         let Some(add) = prompt_statement(&mut tty, &existing, policy.rationale.min_length) else {
-            eprintln!("avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG");
+            crate::output::errln!(
+                "avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG"
+            );
             return Ok(Outcome::Failed);
         };
         additions.extend(add);
@@ -348,9 +350,9 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         Ok(s) => s,
         Err(problems) => {
             for p in problems {
-                eprintln!("avow: refused: {p}");
+                crate::output::errln!("avow: refused: {p}");
             }
-            eprintln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
+            crate::output::errln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
             return Ok(Outcome::Failed);
         }
     };
@@ -367,7 +369,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     let tree_id = index.write_tree_to(&repo)?;
     let tree = repo.find_tree(tree_id)?;
     let patch_id = patch_id::between_trees(&repo, parent_tree.as_ref(), &tree)
-        .map_err(|e| CliError::new(format!("computing the patch-id: {e}")))?;
+        .map_err(|e| CliError::new(format!("computing the patch-id: {e}")).hint(crate::error::GIT_HINT))?;
     let binding = tree_binding(parent_tree.as_ref().map(git2::Tree::id), tree_id);
     let (cfg_name, cfg_email) = cfg.user()?;
     let author = Ident {
@@ -377,7 +379,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
 
     // The same policy rules the verifier applies, for early feedback.
     let change = change_stats(&repo, parent_tree.as_ref(), &tree, true)
-        .map_err(|e| CliError::new(format!("reading the change: {e}")))?;
+        .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
     let facts = CommitFacts {
         id: String::new(),
         author: author.clone(),
@@ -393,14 +395,14 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Deny) {
-        eprintln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
         return Ok(Outcome::Failed);
     }
 
     let signer = keys::signer(&cfg)?;
     if let Some(keyring) = local_keyring(&repo) {
         match keyring.find_by_key(signer.public_key()) {
-            None => eprintln!(
+            None => crate::output::errln!(
                 "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
                 avow_sign::fingerprint(signer.public_key())
             ),
@@ -408,7 +410,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
                 if Person::same_email(&statement.understood_by.email, &person.email)
                     && !Person::same_name(&statement.understood_by.name, &person.name) =>
             {
-                eprintln!(
+                crate::output::errln!(
                 "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verification will refuse it (understood-by.name): `git config user.name {:?}` and re-attest with `git commit --amend --no-edit`",
                 statement.understood_by, person.name, person.name
             );
@@ -507,14 +509,14 @@ fn post_commit() -> Result<Outcome> {
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
     match crate::cmd::verify::self_check(&repo, &head) {
         Some((rule, _)) if rule == "attestation.missing" => {
-            eprintln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
-            eprintln!(
+            crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
+            crate::output::errln!(
                 "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
             );
         }
         Some((_, problem)) => {
-            eprintln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            eprintln!("avow: re-sign it with `git commit --amend --no-edit`");
+            crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
+            crate::output::errln!("avow: re-sign it with `git commit --amend --no-edit`");
         }
         None => {}
     }

@@ -41,11 +41,10 @@ pub fn read_public_key_arg(arg: &str) -> Result<String> {
         CliError::new(format!("cannot read the public key {}: {e}", path.display()))
             .hint("give the path of a .pub file or an `ssh-ed25519 AAAA…` line")
     })?;
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
-        .ok_or_else(|| CliError::new(format!("{} holds no public key", path.display())))
+    text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).ok_or_else(|| {
+        CliError::new(format!("{} holds no public key", path.display()))
+            .hint("give the `.pub` file `ssh-keygen -t ed25519` wrote, or an `ssh-ed25519 AAAA…` line")
+    })
 }
 
 pub fn run(args: &Args) -> Result<Outcome> {
@@ -69,15 +68,23 @@ pub fn run(args: &Args) -> Result<Outcome> {
     keyring
         .add(&name, &email, Role::Maintainer, &key_line, Some(crate::cmd::keyring::today()), None)
         .map_err(|e| CliError::new(e.to_string()).hint("avow signs with ed25519 keys: `ssh-keygen -t ed25519`"))?;
-    std::fs::create_dir_all(dir.join(".avow"))
-        .map_err(|e| CliError::new(format!("cannot create {}: {e}", dir.join(".avow").display())))?;
+    std::fs::create_dir_all(dir.join(".avow")).map_err(|e| {
+        CliError::new(format!("cannot create {}: {e}", dir.join(".avow").display()))
+            .hint("move away whatever is in the way (a file named .avow?), or make the work tree writable")
+    })?;
     write(&dir.join(POLICY_PATH), policy_text)?;
     write(&dir.join(KEYRING_PATH), &keyring.to_toml())?;
-    println!("avow: wrote {POLICY_PATH} (preset {}) and {KEYRING_PATH} ({name} <{email}> as maintainer)", args.preset);
-    println!("avow: next: `git avow install`, then commit .avow/ — the first attested commit");
+    crate::output::outln!(
+        "avow: wrote {POLICY_PATH} (preset {}) and {KEYRING_PATH} ({name} <{email}> as maintainer)",
+        args.preset
+    )?;
+    crate::output::outln!("avow: next: `git avow install`, then commit .avow/ — the first attested commit")?;
     Ok(Outcome::Ok)
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, text).map_err(|e| {
+        CliError::new(format!("cannot write {}: {e}", path.display()))
+            .hint("move away whatever is in the way, or make .avow/ writable")
+    })
 }

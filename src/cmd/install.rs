@@ -133,16 +133,16 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         let chained = dir.join(format!("{hook}{CHAINED}"));
         if occupied(&path) && !is_ours(&path) {
             std::fs::rename(&path, &chained).map_err(|e| io_err(&path, &e))?;
-            println!("avow: kept your {hook} hook; it now runs first, from {}", chained.display());
+            crate::output::outln!("avow: kept your {hook} hook; it now runs first, from {}", chained.display())?;
         }
         std::fs::write(&path, script(hook, &exe)).map_err(|e| io_err(&path, &e))?;
         make_executable(&path)?;
     }
-    println!("avow: installed {} in {}", hooks.join(", "), dir.display());
+    crate::output::outln!("avow: installed {} in {}", hooks.join(", "), dir.display())?;
     if repo.workdir().is_some_and(|w| dir.starts_with(w)) && !dir.starts_with(repo.commondir()) {
-        println!(
+        crate::output::outln!(
             "avow: note: these hooks are inside the work tree and name this machine's git-avow; do not commit them (to share hooks, commit ones that run `git avow hook …`, see docs/integrations.md)"
-        );
+        )?;
     }
     Ok(Outcome::Ok)
 }
@@ -162,10 +162,14 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
         // user's own hook under a name git does not run.
         if occupied(&chained) && !occupied(&path) {
             std::fs::rename(&chained, &path).map_err(|e| io_err(&chained, &e))?;
-            println!("avow: restored your {hook} hook");
+            crate::output::outln!("avow: restored your {hook} hook")?;
         }
     }
-    println!("avow: removed {removed} hook{} from {}", if removed == 1 { "" } else { "s" }, dir.display());
+    crate::output::outln!(
+        "avow: removed {removed} hook{} from {}",
+        if removed == 1 { "" } else { "s" },
+        dir.display()
+    )?;
     Ok(Outcome::Ok)
 }
 

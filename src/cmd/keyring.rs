@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avow_policy::keyring::{format_date, Keyring, Role};
+use avow_policy::keyring::{format_date, Keyring, KeyringError, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
@@ -123,8 +123,25 @@ fn save(path: &Path, keyring: &Keyring) -> Result<()> {
     crate::cmd::hook::write_atomically(path, &keyring.to_toml())
 }
 
-fn keyring_error(e: impl std::fmt::Display) -> CliError {
-    CliError::new(e.to_string())
+/// A refused keyring operation, with the fix for each kind of refusal.
+#[expect(clippy::needless_pass_by_value, reason = "used as `.map_err(keyring_error)`")]
+fn keyring_error(e: KeyringError) -> CliError {
+    let hint = match &e {
+        KeyringError::DuplicateKey { .. } => {
+            "a key belongs to one person: `git avow keyring list` shows whose it is; to replace a key use `git avow keyring rotate`"
+        }
+        KeyringError::UnknownKey { .. } => "copy the fingerprint (SHA256:…) from `git avow keyring list`",
+        KeyringError::AlreadyRevoked { .. } => "nothing to do: `git avow keyring list` shows each key's state",
+        KeyringError::BadKey { .. } => {
+            "give an ed25519 public key: a `.pub` file or an `ssh-ed25519 AAAA…` line (`ssh-keygen -t ed25519` makes one)"
+        }
+        // Only `import` parses a file here; `load` reports keyring.toml.
+        KeyringError::Import { .. } | KeyringError::Invalid { .. } => {
+            "fix or remove that line of the allowed_signers file, then import again"
+        }
+        _ => "correct the value on the command line; `git avow keyring SUBCOMMAND --help` describes each",
+    };
+    CliError::new(e.to_string()).hint(hint)
 }
 
 pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
@@ -140,14 +157,16 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                 .fingerprint
                 .clone();
             save(&path, &k)?;
-            println!("avow: added {fpr} for {name} <{email}>; commit .avow/keyring.toml for it to take effect");
+            crate::output::outln!(
+                "avow: added {fpr} for {name} <{email}>; commit .avow/keyring.toml for it to take effect"
+            )?;
         }
         KeyringCommand::Revoke { fingerprint, reason, at } => {
             let mut k = load(&path)?;
             let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(Utc::now);
             k.revoke(&fingerprint, &reason, at).map_err(keyring_error)?;
             save(&path, &k)?;
-            println!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect");
+            crate::output::outln!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect")?;
         }
         KeyringCommand::Rotate { fingerprint, key } => {
             let mut k = load(&path)?;
@@ -157,7 +176,9 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default();
             let new = k.rotate(&fingerprint, &line, at).map_err(keyring_error)?.fingerprint.clone();
             save(&path, &k)?;
-            println!("avow: {new} now succeeds {fingerprint}; commit .avow/keyring.toml for it to take effect");
+            crate::output::outln!(
+                "avow: {new} now succeeds {fingerprint}; commit .avow/keyring.toml for it to take effect"
+            )?;
         }
         KeyringCommand::List { format } => {
             let k = load(&path)?;
@@ -206,20 +227,27 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let k = load(&path)?;
             let text = k.to_allowed_signers();
             match output {
-                Some(out) => std::fs::write(&out, text)
-                    .map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?,
+                Some(out) => std::fs::write(&out, text).map_err(|e| {
+                    CliError::new(format!("cannot write {}: {e}", out.display()))
+                        .hint("give --output a path in a directory you can write to")
+                })?,
                 None => output::write_stdout(text.as_bytes())?,
             }
         }
-        KeyringCommand::Import { allowed_signers, role } => {
-            let mut k = load(&path)?;
-            let text = std::fs::read_to_string(&allowed_signers)
-                .map_err(|e| CliError::new(format!("cannot read {}: {e}", allowed_signers.display())))?;
-            let entries = Keyring::from_allowed_signers(&text, &allowed_signers).map_err(keyring_error)?;
-            let n = k.import_allowed_signers(&entries, parse_role(&role)?).map_err(keyring_error)?;
-            save(&path, &k)?;
-            println!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display());
-        }
+        KeyringCommand::Import { allowed_signers, role } => import(&path, &allowed_signers, &role)?,
     }
     Ok(Outcome::Ok)
+}
+
+/// `keyring import`: adds the keys of an `allowed_signers` file.
+fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
+    let mut k = load(path)?;
+    let text = std::fs::read_to_string(allowed_signers).map_err(|e| {
+        CliError::new(format!("cannot read {}: {e}", allowed_signers.display()))
+            .hint("give --allowed-signers the path of an OpenSSH allowed_signers file")
+    })?;
+    let entries = Keyring::from_allowed_signers(&text, allowed_signers).map_err(keyring_error)?;
+    let n = k.import_allowed_signers(&entries, parse_role(role)?).map_err(keyring_error)?;
+    save(path, &k)?;
+    crate::output::outln!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display())
 }

@@ -55,7 +55,7 @@ fn write_pages(dir: &Path) -> Result<Outcome> {
             CliError::new(format!("cannot write {}: {e}", path.display())).hint("give a writable directory to --dir")
         })?;
     }
-    println!("avow: wrote {} manual pages to {}", all.len(), dir.display());
+    crate::output::outln!("avow: wrote {} manual pages to {}", all.len(), dir.display())?;
     Ok(Outcome::Ok)
 }
 

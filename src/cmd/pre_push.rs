@@ -112,7 +112,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
         let Ok(tip) = tip.peel_to_commit() else { continue }; // a tag of a tree or blob
         let (trust_name, trust, hide) = if is_zero(&update.remote) {
             let Some((name, id)) = remote_default(&repo, remote) else {
-                eprintln!(
+                crate::output::errln!(
                     "avow: {remote} has no branch fetched here to take the keyring and policy from; {} is not verified",
                     update.remote_ref
                 );
@@ -135,7 +135,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
         if !has_avow(&repo, trust) {
-            eprintln!("avow: {trust_name} has no .avow/ yet; {} is not verified", update.remote_ref);
+            crate::output::errln!("avow: {trust_name} has no .avow/ yet; {} is not verified", update.remote_ref);
             continue;
         }
         let trusted = Trusted::load(&repo, &trust.to_string())?;
@@ -149,12 +149,17 @@ pub fn run(remote: &str) -> Result<Outcome> {
         for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {
             out.push_str(&output::human_commit(r, false, false));
         }
-        eprint!("{out}");
-        eprintln!("avow: {} → {}: {} (trust {trust_name})", update.local_ref, update.remote_ref, summary.line());
+        crate::output::errprint!("{out}");
+        crate::output::errln!(
+            "avow: {} → {}: {} (trust {trust_name})",
+            update.local_ref,
+            update.remote_ref,
+            summary.line()
+        );
         refused |= summary.rejected > 0;
     }
     if refused {
-        eprintln!("avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again");
+        crate::output::errln!("avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again");
         return Ok(Outcome::Failed);
     }
     Ok(Outcome::Ok)

@@ -57,7 +57,7 @@ pub enum ReportFormat {
 
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
-    let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
+    let (spec, range, trusted) = prepare("report", &repo, args.range.as_deref(), args.trust.as_deref())?;
     let options = Options { keep_facts: true, count_lines: true, ..Options::default() };
     let progress = Progress::commits(range.commits.len(), "reading");
     let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;

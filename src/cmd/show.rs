@@ -36,15 +36,23 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let trust_rev = args.trust.clone().unwrap_or_else(|| format!("{}^", commit.id()));
     // Without a trust base (a root commit, or no .avow/ there), show still
     // shows everything; the verdict then only covers the signature itself.
+    let mut no_trust = None;
     let trusted = match Trusted::load(&repo, &trust_rev) {
         Ok(t) => t,
         Err(e) if args.trust.is_some() => return Err(e.into()),
-        Err(_) => Trusted {
-            keyring: Keyring::default(),
-            policy: Policy::default(),
-            rev: "(none)".into(),
-            commit: commit.id(),
-        },
+        Err(e) => {
+            no_trust = Some(if commit.parent_count() == 0 {
+                "a root commit has no parent to take a keyring from".to_owned()
+            } else {
+                e.to_string()
+            });
+            Trusted {
+                keyring: Keyring::default(),
+                policy: Policy::default(),
+                rev: "(none)".into(),
+                commit: commit.id(),
+            }
+        }
     };
     let options = Options { keep_payload: true, no_fast_path: true, ..Options::default() };
     let report = Verifier::new(&trusted, std::collections::HashSet::new(), options).verify(&repo, &commit)?;
@@ -72,7 +80,16 @@ pub fn run(args: &Args) -> Result<Outcome> {
                     out.push_str(&format!("  {}\n", visible(l)));
                 }
             }
-            out.push_str(&format!("trust {}\n", trusted.rev));
+            match &no_trust {
+                // The commit that adopts avow, or one before it: no key is
+                // known, so say why the verdict rejects it and how to check
+                // it against a keyring anyway.
+                Some(why) => out.push_str(&format!(
+                    "trust (none): {why}; every key is unknown (check against a keyring with --trust REV, e.g. --trust {})\n",
+                    args.rev
+                )),
+                None => out.push_str(&format!("trust {}\n", trusted.rev)),
+            }
             out.push_str(&output::human_commit(&report, output::colour(), true));
             output::write_stdout(out.as_bytes())?;
         }

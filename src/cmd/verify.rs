@@ -42,8 +42,10 @@ pub struct Args {
     pub cache: crate::cache::CacheArgs,
 }
 
-/// Resolves the range and the trust base the way `verify` and `report` do.
+/// Resolves the range and the trust base the way `verify` and `report` do;
+/// `command` (`verify`, `report`) is named in the hints.
 pub fn prepare(
+    command: &str,
     repo: &Repository,
     range: Option<&str>,
     trust: Option<&str>,
@@ -53,7 +55,7 @@ pub fn prepare(
     } else {
         if repo.revparse_single("@{upstream}").is_err() {
             return Err(CliError::new("no range given and the current branch has no upstream")
-                .hint("give a range, e.g. `git avow verify main..HEAD`"));
+                .hint(format!("give a range, e.g. `git avow {command} main..HEAD`")));
         }
         "@{upstream}..HEAD".to_owned()
     };
@@ -64,7 +66,7 @@ pub fn prepare(
         (None, Some(base)) => base.clone(),
         (None, None) => {
             return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from"))
-                .hint(format!("name a trusted revision: `git avow verify {spec} --trust main`")))
+                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
         }
     };
     let trusted = Trusted::load(repo, &trust_rev)?;
@@ -133,7 +135,7 @@ pub fn verify_range_cached(
 
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
-    let (spec, range, trusted) = prepare(&repo, args.range.as_deref(), args.trust.as_deref())?;
+    let (spec, range, trusted) = prepare("verify", &repo, args.range.as_deref(), args.trust.as_deref())?;
     // The human form prints no trailers: leave them out of long ranges' reports.
     let drop_trailers = matches!(args.format, Format::Human);
     // GitHub annotations name a file the commit changes.

@@ -38,8 +38,8 @@ fn one_commit_short_names_the_exact_depth() {
     assert_eq!(run.stdout, "");
     assert_eq!(
         normalise(&w, &run.stderr),
-        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-2> (3 commits below HEAD); fetch with `git fetch --deepen=1` (depth 4 from HEAD) / `fetch-depth: 0`\n\
-         hint: the range needs at least 4 commits of history below HEAD; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
+        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-2> (depth 3 from HEAD); fetch with `git fetch --deepen=1` (depth 4 from HEAD) / `fetch-depth: 0`\n\
+         hint: the clone has 3 commits of history from HEAD and the range needs at least 4; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
     );
     // `report` resolves ranges the same way.
     assert_eq!(w.avow_in(&clone, ["report", "base..HEAD"]).expect(2).stderr, run.stderr);
@@ -48,17 +48,36 @@ fn one_commit_short_names_the_exact_depth() {
     assert_eq!(ok.stdout, "avow: 3 commits: 3 accepted, 0 rejected (range base..HEAD, trust base)\n");
 }
 
+/// The refusal in a clone of `depth` (with the base fetched) whose boundary
+/// does not join the base: `git fetch --unshallow` is the advice.
+fn unshallow_refusal(depth: &str) -> (World, PathBuf, String) {
+    let (w, clone) = shallow_clone(depth, true);
+    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    let stderr = normalise(&w, &run.stderr);
+    (w, clone, stderr)
+}
+
 #[test]
 fn an_unknown_distance_asks_for_the_whole_history() {
-    let (w, clone) = shallow_clone("2", true);
-    let run = w.avow_in(&clone, ["verify", "base..HEAD"]).expect(2);
+    let (w, clone, stderr) = unshallow_refusal("2");
     assert_eq!(
-        normalise(&w, &run.stderr),
-        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-3> (2 commits below HEAD); fetch with `git fetch --unshallow` / `fetch-depth: 0`\n\
-         hint: the range needs at least 3 commits of history below HEAD; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
+        stderr,
+        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-3> (depth 2 from HEAD); fetch with `git fetch --unshallow` / `fetch-depth: 0`\n\
+         hint: the clone has 2 commits of history from HEAD and the range needs at least 3; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
     );
     git_in(&w, &clone, &["fetch", "-q", "--unshallow"]);
     w.avow_in(&clone, ["verify", "base..HEAD"]).expect(0);
+}
+
+#[test]
+fn a_single_commit_clone_counts_its_tip() {
+    // The boundary is HEAD itself: depth 1, not "1 commit below HEAD".
+    let (_w, _clone, stderr) = unshallow_refusal("1");
+    assert_eq!(
+        stderr,
+        "git-avow: error: this repository is a shallow clone and `base..HEAD` reaches past its boundary at <short-4> (depth 1 from HEAD); fetch with `git fetch --unshallow` / `fetch-depth: 0`\n\
+         hint: the clone has 1 commit of history from HEAD and the range needs at least 2; in GitHub Actions set `fetch-depth: 0` on actions/checkout, in GitLab CI `GIT_DEPTH: 0`\n"
+    );
 }
 
 #[test]

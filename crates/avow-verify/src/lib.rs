@@ -33,6 +33,22 @@ pub enum Error {
         /// The revision as given.
         rev: String,
     },
+    /// `HEAD` (or a revision relative to it) in a repository whose current
+    /// branch has no commits yet.
+    #[error("`{rev}` names nothing yet: the current branch has no commits")]
+    NoCommitsYet {
+        /// The revision as given.
+        rev: String,
+    },
+    /// A revision that names an object other than a commit (a tree, a
+    /// blob, a tag of either).
+    #[error("`{rev}` names a {kind}, not a commit")]
+    NotACommit {
+        /// The revision as given.
+        rev: String,
+        /// The kind of object it names (`blob`, `tree`).
+        kind: String,
+    },
     /// A range form avow does not take.
     #[error("`{spec}` is not a range avow verifies")]
     BadRange {
@@ -125,6 +141,8 @@ impl Error {
                 "check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)"
                     .into()
             }
+            Error::NoCommitsYet { .. } => "make the first commit, then run this again".into(),
+            Error::NotACommit { .. } => "name a commit: a branch, a tag of a commit, or a commit id".into(),
             Error::BadRange { .. } => "give `BASE..TIP` or a single revision, with `--trust REV` for the latter".into(),
             Error::MissingTrustFile { .. } => {
                 "run `git avow init`, commit .avow/, and verify ranges whose base contains it (or pass --trust REV)"

@@ -20,11 +20,14 @@ fn merge_options() -> MergeOptions {
 /// `None` when the parents conflict.
 fn automatic_merge(repo: &Repository, c: &Commit<'_>) -> Result<Option<Oid>, Error> {
     let git = |what: &str, e| Error::git(format!("{what} the parents of merge {}", c.id()), e);
-    let parents: Vec<Commit<'_>> = c.parents().collect();
-    let (first, second) = (&parents[0], &parents[1]);
+    // Every parent, or the error of the first that cannot be read
+    // (`Commit::parents` would silently stop there).
+    let parents = (0..c.parent_count()).map(|i| c.parent(i)).collect::<Result<Vec<Commit<'_>>, _>>();
+    let parents = parents.map_err(|e| git("reading", e))?;
+    let [first, second, rest @ ..] = parents.as_slice() else { return Ok(None) };
     let mut index = repo.merge_commits(first, second, Some(&merge_options())).map_err(|e| git("merging", e))?;
     let mut merged: Vec<Oid> = vec![first.id(), second.id()];
-    for next in &parents[2..] {
+    for next in rest {
         if index.has_conflicts() {
             return Ok(None);
         }

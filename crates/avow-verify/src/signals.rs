@@ -335,7 +335,7 @@ pub fn bursts(commits: &[(Oid, i64, usize)]) -> Vec<Burst> {
     let n = BURST_MIN_COMMITS;
     // `in_window[i]`: commits i..i+n lie within the window.
     let in_window: Vec<bool> = (0..large.len())
-        .map(|i| i + n <= large.len() && large[i + n - 1].1 - large[i].1 <= BURST_WINDOW_SECS)
+        .map(|i| i + n <= large.len() && large[i + n - 1].1.saturating_sub(large[i].1) <= BURST_WINDOW_SECS)
         .collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -602,7 +602,7 @@ fn contributor_signals(
             keys.push(KeyAge {
                 fingerprint: signer.fingerprint.clone(),
                 added: added.map(|a| a.timestamp()),
-                age_days: added.map(|a| (signed_at - a.timestamp()).div_euclid(DAY_SECS)),
+                age_days: added.map(|a| signed_at.saturating_sub(a.timestamp()).div_euclid(DAY_SECS)),
                 rotations: rotations(trusted, &signer.fingerprint),
             });
         }
@@ -715,7 +715,7 @@ fn findings(signals: &Signals, branch_hits: &[MarkerHit]) -> Vec<Signal> {
                     "{} commits of {}+ changed lines within {} minutes ({} to {})",
                     b.commits.len(),
                     th.burst_min_lines,
-                    (b.end - b.start) / 60,
+                    b.end.saturating_sub(b.start) / 60,
                     format_time(b.start),
                     format_time(b.end)
                 ),
@@ -752,6 +752,17 @@ mod tests {
 
     fn oid(n: u8) -> Oid {
         Oid::from_bytes(&[n; 20]).unwrap()
+    }
+
+    #[test]
+    fn author_times_at_the_ends_of_i64_are_no_burst_and_no_overflow() {
+        // Author dates are whatever the commit object says; a crafted one
+        // can hold any i64. Far apart is far apart, not a wrapped-around
+        // negative gap.
+        let c: Vec<_> = (0..6u8)
+            .map(|i| (oid(i), if i < 3 { i64::MIN + i64::from(i) } else { i64::MAX - i64::from(i) }, 300))
+            .collect();
+        assert!(bursts(&c).is_empty());
     }
 
     #[test]

@@ -47,9 +47,18 @@ fn read_file(repo: &Repository, tree: &git2::Tree<'_>, path: &str, rev: &str) ->
 
 /// Resolves a revision to a commit, with an error that says how to fix it.
 pub fn resolve_commit<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Commit<'r>, Error> {
-    repo.revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|_| Error::UnknownRevision { rev: rev.to_owned() })
+    let object = repo.revparse_single(rev).map_err(|_| {
+        let unborn = repo.head().is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch);
+        if unborn && (rev.starts_with("HEAD") || rev.starts_with('@')) {
+            Error::NoCommitsYet { rev: rev.to_owned() }
+        } else {
+            Error::UnknownRevision { rev: rev.to_owned() }
+        }
+    })?;
+    object.peel_to_commit().map_err(|_| {
+        let kind = object.peel(ObjectType::Any).ok().and_then(|o| o.kind()).or(object.kind());
+        Error::NotACommit { rev: rev.to_owned(), kind: kind.map_or("non-commit object", |k| k.str()).to_owned() }
+    })
 }
 
 impl Trusted {

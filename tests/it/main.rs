@@ -8,6 +8,7 @@ mod amend;
 mod attacks;
 mod attacks_trust;
 mod attest;
+mod cache_trust;
 mod ci;
 mod doctor;
 mod errors;

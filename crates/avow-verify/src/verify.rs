@@ -469,8 +469,6 @@ impl<'t> Verifier<'t> {
 /// Commits verified per parallel batch.
 const CHUNK: usize = 4096;
 
-/// The keyring's part: was the signer's key valid at signing time, and
-/// does `Understood-by` name them. Runs on cache hits too.
 /// The commit's one `Avow-Signature:` trailer, or `None` with the finding
 /// that says why there is not exactly one in the trailer block.
 fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Option<&'f Trailer> {
@@ -500,6 +498,8 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     }
 }
 
+/// The keyring's part: was the signer's key valid at signing time, and
+/// does `Understood-by` name them. Runs on cache hits too.
 fn check_signer(
     person: &avow_policy::keyring::Person,
     k: &avow_policy::keyring::Key,

@@ -8,6 +8,7 @@ mod amend;
 mod attacks;
 mod attacks_trust;
 mod attest;
+mod avow_aliases;
 mod cache_trust;
 mod ci;
 mod doctor;

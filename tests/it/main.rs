@@ -8,6 +8,8 @@ mod amend;
 mod attacks;
 mod attacks_trust;
 mod attest;
+mod avow_aliases;
+mod cache_trust;
 mod ci;
 mod closed_streams;
 mod doctor;

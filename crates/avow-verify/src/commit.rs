@@ -1,7 +1,7 @@
 //! Reading what avow needs from a commit: message, trailers, identities, and
 //! the change's size and spread.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use avow_core::attestation::Statement;
 use avow_core::encoding::Encoding;
@@ -95,25 +95,51 @@ fn walk_trees(
     prefix: &mut Vec<u8>,
     out: &mut BTreeSet<String>,
 ) -> Result<(), Error> {
-    if let (Some(o), Some(n)) = (old, new) {
-        if o.id() == n.id() {
-            return Ok(());
-        }
-    }
+    let twice = match (old, new) {
+        (Some(o), Some(n)) if o.id() == n.id() => return Ok(()),
+        (Some(o), Some(n)) => names_given_twice(&[o, n]),
+        _ => HashSet::new(),
+    };
     if let Some(o) = old {
         for entry in o {
-            let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
+            let other = counterpart(new, entry.name_bytes(), &twice);
             walk_entry(repo, Some(&entry), other.as_ref(), prefix, out)?;
         }
     }
     if let Some(n) = new {
         for entry in n {
-            if old.and_then(|o| o.get_name_bytes(entry.name_bytes())).is_none() {
+            if counterpart(old, entry.name_bytes(), &twice).is_none() {
                 walk_entry(repo, None, Some(&entry), prefix, out)?;
             }
         }
     }
     Ok(())
+}
+
+/// The entry of the same name on the other side; none for a name a
+/// malformed tree gives twice (`git fsck`: duplicateEntries), where a
+/// lookup would find only one of them: all its entries count as changed.
+fn counterpart<'t>(tree: Option<&'t Tree<'_>>, name: &[u8], twice: &HashSet<Vec<u8>>) -> Option<git2::TreeEntry<'t>> {
+    if twice.contains(name) {
+        None
+    } else {
+        tree.and_then(|t| t.get_name_bytes(name))
+    }
+}
+
+/// The names that occur more than once in any of `trees` (none in a tree
+/// git wrote; found without allocating per entry).
+fn names_given_twice(trees: &[&Tree<'_>]) -> HashSet<Vec<u8>> {
+    let mut twice = HashSet::new();
+    for tree in trees {
+        let entries: Vec<git2::TreeEntry<'_>> = tree.iter().collect();
+        let mut names: Vec<&[u8]> = entries.iter().map(git2::TreeEntry::name_bytes).collect();
+        names.sort_unstable();
+        for pair in names.windows(2).filter(|p| p[0] == p[1]) {
+            twice.insert(pair[0].to_vec());
+        }
+    }
+    twice
 }
 
 /// One name on either side: equal entries are skipped, two trees

@@ -140,11 +140,24 @@ fn signature_lines(message: &str) -> usize {
         .count()
 }
 
-/// `.avow` or a path under it, ASCII case-insensitively.
+/// `.avow` or a path under it, under any name a checkout may write there:
+/// any ASCII letter case (case-insensitive file systems), with trailing
+/// dots and spaces or as the 8.3 short name `AVOW~1`…`AVOW~4` (NTFS), and
+/// with the code points HFS+ ignores in names (as git guards `.git`).
 fn is_avow_path(path: &str) -> bool {
-    let dir = AVOW_DIR.trim_end_matches('/').as_bytes();
-    let p = path.as_bytes();
-    p.len() >= dir.len() && p[..dir.len()].eq_ignore_ascii_case(dir) && matches!(p.get(dir.len()), None | Some(b'/'))
+    const HFS_IGNORED: [char; 16] = [
+        '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}',
+        '\u{206A}', '\u{206B}', '\u{206C}', '\u{206D}', '\u{206E}', '\u{206F}', '\u{FEFF}',
+    ];
+    let first = path.split('/').next().unwrap_or_default();
+    let name: std::borrow::Cow<'_, str> = if first.is_ascii() {
+        first.into()
+    } else {
+        first.chars().filter(|c| !HFS_IGNORED.contains(c)).collect::<String>().into()
+    };
+    let name = name.trim_end_matches(['.', ' ']);
+    name.eq_ignore_ascii_case(AVOW_DIR.trim_end_matches('/'))
+        || matches!(name.as_bytes(), [a, v, o, w, b'~', b'1'..=b'4'] if [*a, *v, *o, *w].eq_ignore_ascii_case(b"avow"))
 }
 
 /// The set of commits that the policy's adoption point exempts, among
@@ -469,8 +482,6 @@ impl<'t> Verifier<'t> {
 /// Commits verified per parallel batch.
 const CHUNK: usize = 4096;
 
-/// The keyring's part: was the signer's key valid at signing time, and
-/// does `Understood-by` name them. Runs on cache hits too.
 /// The commit's one `Avow-Signature:` trailer, or `None` with the finding
 /// that says why there is not exactly one in the trailer block.
 fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Option<&'f Trailer> {
@@ -500,6 +511,8 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     }
 }
 
+/// The keyring's part: was the signer's key valid at signing time, and
+/// does `Understood-by` name them. Runs on cache hits too.
 fn check_signer(
     person: &avow_policy::keyring::Person,
     k: &avow_policy::keyring::Key,
@@ -598,10 +611,33 @@ mod tests {
 
     #[test]
     fn avow_paths_in_any_case() {
-        for p in [".avow", ".avow/keyring.toml", ".AVOW/keyring.toml", ".Avow", ".aVoW/x/y"] {
+        for p in [
+            ".avow",
+            ".avow/keyring.toml",
+            ".AVOW/keyring.toml",
+            ".Avow",
+            ".aVoW/x/y",
+            ".avow./keyring.toml",
+            ".avow . /x",
+            "AVOW~1/keyring.toml",
+            "avow~4",
+            ".av\u{200c}ow/keyring.toml",
+            "\u{feff}.avow\u{206f}",
+        ] {
             assert!(is_avow_path(p), "{p}");
         }
-        for p in [".avowed", ".avow.toml", "src/.avow/keyring.toml", ".avo", "", "é.avow"] {
+        for p in [
+            ".avowed",
+            ".avow.toml",
+            "src/.avow/keyring.toml",
+            ".avo",
+            "",
+            "é.avow",
+            "avow~5",
+            "AVOW~12",
+            "avow",
+            "avow~1x",
+        ] {
             assert!(!is_avow_path(p), "{p}");
         }
     }

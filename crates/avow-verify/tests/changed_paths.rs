@@ -13,12 +13,16 @@ const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 #[track_caller]
 fn check(t: &TestRepo, what: &str) {
-    let commit = t.commit_all(what);
+    check_commit(t, &t.commit_all(what), what);
+}
+
+#[track_caller]
+fn check_commit(t: &TestRepo, commit: &str, what: &str) {
     let repo = Repository::open(t.path()).unwrap();
-    let c = repo.find_commit(Oid::from_str(&commit).unwrap()).unwrap();
+    let c = repo.find_commit(Oid::from_str(commit).unwrap()).unwrap();
     let parent = parent_tree(&c).unwrap();
     let old = parent.as_ref().map_or_else(|| EMPTY_TREE.to_owned(), |p| p.id().to_string());
-    let out = t.git_output(["diff-tree", "-r", "--no-renames", "--name-only", "-z", &old, &commit]);
+    let out = t.git_output(["diff-tree", "-r", "--no-renames", "--name-only", "-z", &old, commit]);
     assert!(out.status.success());
     let mut theirs: Vec<String> = out
         .stdout
@@ -27,6 +31,8 @@ fn check(t: &TestRepo, what: &str) {
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect();
     theirs.sort();
+    // A tree naming an entry twice gets its path listed twice by git.
+    theirs.dedup();
     let tree = c.tree().unwrap();
     let ours = changed_paths(&repo, parent.as_ref(), &tree).unwrap();
     assert_eq!(ours, theirs, "{what}");
@@ -73,4 +79,29 @@ fn the_tree_walk_lists_what_git_lists() {
     t.write("src/a.rs", "a again\n");
     t.write("zzz/last.txt", "last\n");
     check(&t, "first and last entries");
+}
+
+/// A malformed tree (`git fsck`: duplicateEntries) may name an entry
+/// twice, `git mktree` writes one, and a lookup by name finds only one of
+/// the two: the change behind the other must still be listed, or a commit
+/// could slip a second `.avow` past the `.avow/` rule.
+#[test]
+fn a_name_given_twice_in_a_tree_hides_no_change() {
+    let t = TestRepo::new();
+    t.write(".avow/keyring.toml", "trusted\n");
+    t.write("src/a.rs", "a\n");
+    let base = t.commit_all("base");
+    let trusted = t.git(["rev-parse", "HEAD:.avow"]);
+    let src = t.git(["rev-parse", "HEAD:src"]);
+    let blob = t.git_stdin(["hash-object", "-w", "--stdin"], b"forged\n");
+    let blob = String::from_utf8(blob).unwrap();
+    let forged = t.git_stdin(["mktree"], format!("100644 blob {}\tkeyring.toml\n", blob.trim()).as_bytes());
+    let forged = String::from_utf8(forged).unwrap();
+    for order in [[&trusted, forged.trim()], [forged.trim(), &trusted]] {
+        let entries =
+            format!("040000 tree {}\t.avow\n040000 tree {}\t.avow\n040000 tree {src}\tsrc\n", order[0], order[1]);
+        let root = String::from_utf8(t.git_stdin(["mktree"], entries.as_bytes())).unwrap();
+        let commit = t.git(["commit-tree", root.trim(), "-p", &base, "-m", "two .avow"]);
+        check_commit(&t, &commit, &format!("a second .avow ({order:?})"));
+    }
 }

@@ -405,7 +405,10 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         signed_at: chrono::Utc::now().timestamp(),
         statement: &statement,
     };
-    let bytes = payload.to_bytes().map_err(|e| CliError::new(format!("cannot attest this commit: {e}")))?;
+    let bytes = payload.to_bytes().map_err(|e| {
+        CliError::new(format!("cannot attest this commit: {e}"))
+            .hint("remove the line break or NUL from that field of the message or identity, then commit again")
+    })?;
     let signature = signer
         .sign(&bytes)
         .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;

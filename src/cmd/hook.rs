@@ -332,6 +332,14 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     }
     if !has(UNDERSTOOD_BY) {
         let (name, email) = cfg.user()?;
+        if name.trim().is_empty() {
+            // The keyring always names its people, and the verifier refuses
+            // an `Understood-by:` whose name differs: refuse now, not in CI.
+            return Err(CliError::new(format!(
+                "user.name is not set, so `Understood-by: <{email}>` would name nobody and verification would reject it"
+            ))
+            .hint("set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`"));
+        }
         additions.push(Trailer::new(UNDERSTOOD_BY, format!("{name} <{email}>")));
     }
     let trailers: Vec<Trailer> = existing.iter().chain(&additions).cloned().collect();

@@ -52,6 +52,9 @@ impl fmt::Display for CliError {
     }
 }
 
+/// The hint for a failure avow cannot explain.
+pub const REPORT_HINT: &str = "this should not happen; please report it to avow with the command you ran";
+
 /// The hint for a failure inside git's data (a missing or corrupt object),
 /// where avow has no more specific advice.
 pub const GIT_HINT: &str =

@@ -373,9 +373,9 @@ pub fn run(_args: &Args) -> Result<Outcome> {
         Ok(repo) => {
             let cfg = Config::new(Some(&repo));
             checks.push(match cfg.user() {
-                Ok((name, email)) if name.trim().is_empty() => Check::warn(
+                Ok((name, email)) if name.trim().is_empty() => Check::fail(
                     "identity",
-                    format!("user.name is not set: `Understood-by:` will name you only as <{email}>"),
+                    format!("user.name is not set: the hook cannot name you in `Understood-by:` (only <{email}>)"),
                     "set it with `git config --global user.name \"Your Name\"`",
                 ),
                 Ok((name, email)) => Check::ok("identity", format!("{name} <{email}>")),

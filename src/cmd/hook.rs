@@ -343,6 +343,14 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     }
     if !has(UNDERSTOOD_BY) {
         let (name, email) = cfg.user()?;
+        if name.trim().is_empty() {
+            // The keyring always names its people, and the verifier refuses
+            // an `Understood-by:` whose name differs: refuse now, not in CI.
+            return Err(CliError::new(format!(
+                "user.name is not set, so `Understood-by: <{email}>` would name nobody and verification would reject it"
+            ))
+            .hint("set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`"));
+        }
         additions.push(Trailer::new(UNDERSTOOD_BY, format!("{name} <{email}>")));
     }
     let trailers: Vec<Trailer> = existing.iter().chain(&additions).cloned().collect();
@@ -426,7 +434,10 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         signed_at: chrono::Utc::now().timestamp(),
         statement: &statement,
     };
-    let bytes = payload.to_bytes().map_err(|e| CliError::new(format!("cannot attest this commit: {e}")))?;
+    let bytes = payload.to_bytes().map_err(|e| {
+        CliError::new(format!("cannot attest this commit: {e}"))
+            .hint("remove the line break or NUL from that field of the message or identity, then commit again")
+    })?;
     let signature = signer
         .sign(&bytes)
         .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;

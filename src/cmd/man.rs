@@ -26,7 +26,7 @@ fn render(cmd: clap::Command) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd)
         .render(&mut out)
-        .map_err(|e| CliError::new(format!("cannot render the manual page: {e}")))?;
+        .map_err(|e| CliError::new(format!("cannot render the manual page: {e}")).hint(crate::error::REPORT_HINT))?;
     Ok(out)
 }
 

@@ -327,7 +327,9 @@ fn a_revision_naming_a_tree_or_blob_is_not_called_unknown() {
 }
 
 /// Without `user.name` (git itself falls back to the login name), doctor
-/// warns, and the keyring command it suggests is one `keyring add` takes.
+/// fails the identity check, and the keyring command it suggests is one
+/// `keyring add` takes; the hook refuses to sign a nameless
+/// `Understood-by:`, which the verifier would reject.
 #[test]
 fn doctor_without_user_name_suggests_a_command_that_works() {
     let w = World::adopted("disclose");
@@ -347,7 +349,7 @@ fn doctor_without_user_name_suggests_a_command_that_works() {
     assert_eq!(
         lines,
         [
-            "warn  identity: user.name is not set: `Understood-by:` will name you only as <alice@example.org>",
+            "FAIL  identity: user.name is not set: the hook cannot name you in `Understood-by:` (only <alice@example.org>)",
             "FAIL  keyring: your key FPR is not in .avow/keyring.toml, so the verifier will reject your commits",
             "      fix: send your public key to a maintainer, who runs `git avow keyring add --name \"YOUR NAME\" --email alice@example.org --key \"KEY stranger\"`",
         ]
@@ -356,6 +358,19 @@ fn doctor_without_user_name_suggests_a_command_that_works() {
     let fix = r.stdout.lines().find(|l| l.starts_with("      fix: send")).unwrap();
     let command = fix.split('`').nth(1).unwrap();
     run_documented(&w, &w.path(), None, command);
+    let r = w.avow(["doctor"]).expect(1);
+    assert_eq!(r.stdout.lines().filter(|l| l.starts_with("FAIL")).count(), 1, "only identity: {}", r.stdout);
+    // The hook refuses rather than sign what verify would reject.
+    let args = [&["--allow-empty", "-m", "Nothing yet"][..], &HUMAN].concat();
+    let r = w.commit(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: user.name is not set, so `Understood-by: <alice@example.org>` would name nobody and verification would reject it\n\
+         hint: set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`\n"
+    );
+    w.git(["config", "user.name", AUTHOR_NAME]);
+    w.commit(&args).expect(0);
     w.avow(["doctor"]).expect(0);
 }
 

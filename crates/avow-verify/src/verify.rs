@@ -1,8 +1,9 @@
 //! Checking commits against a trusted keyring and policy.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT_KEYS};
 use avow_core::payload::{Payload, SignatureTrailer};
@@ -71,8 +72,10 @@ pub struct Report {
     pub verdict: Verdict,
     /// Problems (deny) and warnings (warn), in the order found.
     pub findings: Vec<Finding>,
-    /// Who signed, when the signature verified against a known key.
-    pub signer: Option<SignerInfo>,
+    /// Who signed, when the signature verified against a known key; shared
+    /// by every report signed with the same key (a long range holds one
+    /// copy per key, not per commit).
+    pub signer: Option<Arc<SignerInfo>>,
     /// The declared authorship, when well-formed.
     pub authorship: Option<Authorship>,
     /// The statement, when well-formed.
@@ -166,13 +169,21 @@ pub struct Verifier<'t> {
     exempt: HashSet<Oid>,
     options: Options,
     cache: Option<&'t Cache>,
+    /// One [`SignerInfo`] per key of the trusted keyring, by fingerprint.
+    signers: HashMap<&'t str, Arc<SignerInfo>>,
 }
 
 impl<'t> Verifier<'t> {
     /// A verifier for `trusted`, with commits in `exempt` (the adoption
     /// point's ancestors) exempt.
     pub fn new(trusted: &'t Trusted, exempt: HashSet<Oid>, options: Options) -> Self {
-        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None }
+        let signers = trusted
+            .keyring
+            .people
+            .iter()
+            .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
+            .collect();
+        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
     }
 
     /// Uses `cache` for the patch-id and signature checks: a commit it
@@ -387,6 +398,7 @@ impl<'t> Verifier<'t> {
         report.cached = true;
         report.patch_id.clone_from(&st.patch_id);
         check_signer(person, k, st, statement, report);
+        report.signer = Some(self.signer(person, k));
         true
     }
 
@@ -400,18 +412,24 @@ impl<'t> Verifier<'t> {
                 return;
             }
         };
-        let fpr = avow_sign::fingerprint(&key);
         let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
             report.findings.push(deny(
                 "signature.unknown-key",
                 format!(
-                    "signed with {fpr}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
+                    "signed with {}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
+                    avow_sign::fingerprint(&key),
                     self.trusted.rev
                 ),
             ));
             return;
         };
         check_signer(person, k, st, statement, report);
+        report.signer = Some(self.signer(person, k));
+    }
+
+    /// The shared [`SignerInfo`] of a keyring key.
+    fn signer(&self, person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> Arc<SignerInfo> {
+        self.signers.get(k.fingerprint.as_str()).cloned().unwrap_or_else(|| Arc::new(signer_info(person, k)))
     }
 
     /// Verifies many commits in parallel, in the order given. `progress` is
@@ -507,7 +525,7 @@ fn check_signer(
     statement: &Statement,
     report: &mut Report,
 ) {
-    let fpr = k.fingerprint.clone();
+    let fpr = &k.fingerprint;
     let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
     match k.status_at(signed_at) {
         KeyStatus::Valid => {}
@@ -535,12 +553,15 @@ fn check_signer(
             ),
         ));
     }
-    report.signer = Some(SignerInfo {
+}
+
+fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {
+    SignerInfo {
         name: person.name.clone(),
         email: person.email.clone(),
         role: person.role,
-        fingerprint: fpr,
-    });
+        fingerprint: k.fingerprint.clone(),
+    }
 }
 
 /// A resolved range: the commits to check (oldest first) and its base.

@@ -106,21 +106,19 @@ pub fn verify_range_cached(
     }
     let mut reports = verifier.verify_all(repo.path(), &range.commits, progress)?;
     // Range-level: the same person's rationale reused across commits.
-    // Borrowed, not copied: a long range would hold every rationale twice.
-    let triples: Vec<(String, &str, &str)> = reports
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Accepted | Verdict::Rejected))
-        .filter_map(|r| {
-            r.statement.as_ref().map(|s| (r.id.to_string(), s.understood_by.email.as_str(), s.rationale.as_str()))
-        })
-        .collect();
-    let reuse = trusted.policy.check_reuse(triples.iter().map(|(a, b, c)| (a.as_str(), *b, *c)));
-    drop(triples);
+    // Borrowed, not copied, and by object id, not its text: a long range
+    // would otherwise hold every rationale twice and every id as a string.
+    let reuse = trusted.policy.check_reuse(
+        reports
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Accepted | Verdict::Rejected))
+            .filter_map(|r| r.statement.as_ref().map(|s| (r.id, s.understood_by.email.as_str(), s.rationale.as_str()))),
+    );
     // By id, not a scan per finding: reuse can flag thousands of commits.
-    let index: std::collections::HashMap<String, usize> = if reuse.is_empty() {
+    let index: std::collections::HashMap<git2::Oid, usize> = if reuse.is_empty() {
         std::collections::HashMap::new()
     } else {
-        reports.iter().enumerate().map(|(i, r)| (r.id.to_string(), i)).collect()
+        reports.iter().enumerate().map(|(i, r)| (r.id, i)).collect()
     };
     for (id, finding) in reuse {
         if let Some(r) = index.get(&id).map(|&i| &mut reports[i]) {

@@ -944,10 +944,13 @@ impl Policy {
     /// commits. Input: `(commit id, Understood-by email, rationale)`, oldest
     /// first; the first use is kept and every later one is reported with its
     /// commit id. Empty unless `rationale.reject-reuse`.
-    pub fn check_reuse<'a>(
+    ///
+    /// The id is anything printable and copyable (`&str`, a git object id):
+    /// a long range need not turn every id into a string.
+    pub fn check_reuse<'a, I: Copy + std::fmt::Display>(
         &self,
-        commits: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
-    ) -> Vec<(String, Finding)> {
+        commits: impl IntoIterator<Item = (I, &'a str, &'a str)>,
+    ) -> Vec<(I, Finding)> {
         let mut out = Vec::new();
         if !self.rationale.reject_reuse {
             return out;
@@ -957,8 +960,8 @@ impl Policy {
         // otherwise keep a normalized copy of every rationale. A hash match
         // is confirmed on the text; a true collision falls back to a map
         // of owned keys.
-        let mut first: HashMap<u64, (&str, &str, &str)> = HashMap::new();
-        let mut collided: HashMap<(String, String), &str> = HashMap::new();
+        let mut first: HashMap<u64, (I, &str, &str)> = HashMap::new();
+        let mut collided: HashMap<(String, String), I> = HashMap::new();
         for (id, email, rationale) in commits {
             let norm = normalize(rationale);
             if norm.is_empty() {
@@ -988,13 +991,14 @@ impl Policy {
                 }
             };
             if let Some(earlier) = earlier {
+                let earlier = earlier.to_string();
                 out.push((
-                    id.to_owned(),
+                    id,
                     Finding::deny(
                         "rationale.reject-reuse",
                         format!(
                             "<{email}> gave the same rationale on commit {}; describe this change in its own words",
-                            short(earlier)
+                            short(&earlier)
                         ),
                     ),
                 ));

@@ -324,7 +324,7 @@ fn rationale_reject_reuse() {
     assert_eq!(
         p.check_reuse(reused),
         [(
-            "2222222222222222222222222222222222222222".to_owned(),
+            "2222222222222222222222222222222222222222",
             deny("rationale.reject-reuse", "<ALICE@example.org> gave the same rationale on commit 111111111111; describe this change in its own words")
         )]
     );

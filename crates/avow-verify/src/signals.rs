@@ -230,7 +230,7 @@ pub struct CommitSignals {
     /// The `Understood-by:` value.
     pub understood_by: Option<String>,
     /// Whose key verified, when one did.
-    pub signer: Option<SignerInfo>,
+    pub signer: Option<std::sync::Arc<SignerInfo>>,
     /// The AI-agent markers found.
     pub markers: Vec<MarkerHit>,
     /// Declares `human` and carries markers.

@@ -1,8 +1,9 @@
 //! Checking commits against a trusted keyring and policy.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT_KEYS};
 use avow_core::payload::{Payload, SignatureTrailer};
@@ -71,8 +72,10 @@ pub struct Report {
     pub verdict: Verdict,
     /// Problems (deny) and warnings (warn), in the order found.
     pub findings: Vec<Finding>,
-    /// Who signed, when the signature verified against a known key.
-    pub signer: Option<SignerInfo>,
+    /// Who signed, when the signature verified against a known key; shared
+    /// by every report signed with the same key (a long range holds one
+    /// copy per key, not per commit).
+    pub signer: Option<Arc<SignerInfo>>,
     /// The declared authorship, when well-formed.
     pub authorship: Option<Authorship>,
     /// The statement, when well-formed.
@@ -179,13 +182,21 @@ pub struct Verifier<'t> {
     exempt: HashSet<Oid>,
     options: Options,
     cache: Option<&'t Cache>,
+    /// One [`SignerInfo`] per key of the trusted keyring, by fingerprint.
+    signers: HashMap<&'t str, Arc<SignerInfo>>,
 }
 
 impl<'t> Verifier<'t> {
     /// A verifier for `trusted`, with commits in `exempt` (the adoption
     /// point's ancestors) exempt.
     pub fn new(trusted: &'t Trusted, exempt: HashSet<Oid>, options: Options) -> Self {
-        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None }
+        let signers = trusted
+            .keyring
+            .people
+            .iter()
+            .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
+            .collect();
+        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
     }
 
     /// Uses `cache` for the patch-id and signature checks: a commit it
@@ -400,6 +411,7 @@ impl<'t> Verifier<'t> {
         report.cached = true;
         report.patch_id.clone_from(&st.patch_id);
         check_signer(person, k, st, statement, report);
+        report.signer = Some(self.signer(person, k));
         true
     }
 
@@ -413,18 +425,24 @@ impl<'t> Verifier<'t> {
                 return;
             }
         };
-        let fpr = avow_sign::fingerprint(&key);
         let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
             report.findings.push(deny(
                 "signature.unknown-key",
                 format!(
-                    "signed with {fpr}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
+                    "signed with {}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
+                    avow_sign::fingerprint(&key),
                     self.trusted.rev
                 ),
             ));
             return;
         };
         check_signer(person, k, st, statement, report);
+        report.signer = Some(self.signer(person, k));
+    }
+
+    /// The shared [`SignerInfo`] of a keyring key.
+    fn signer(&self, person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> Arc<SignerInfo> {
+        self.signers.get(k.fingerprint.as_str()).cloned().unwrap_or_else(|| Arc::new(signer_info(person, k)))
     }
 
     /// Verifies many commits in parallel, in the order given. `progress` is
@@ -520,7 +538,7 @@ fn check_signer(
     statement: &Statement,
     report: &mut Report,
 ) {
-    let fpr = k.fingerprint.clone();
+    let fpr = &k.fingerprint;
     let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
     match k.status_at(signed_at) {
         KeyStatus::Valid => {}
@@ -548,12 +566,15 @@ fn check_signer(
             ),
         ));
     }
-    report.signer = Some(SignerInfo {
+}
+
+fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {
+    SignerInfo {
         name: person.name.clone(),
         email: person.email.clone(),
         role: person.role,
-        fingerprint: fpr,
-    });
+        fingerprint: k.fingerprint.clone(),
+    }
 }
 
 /// A resolved range: the commits to check (oldest first) and its base.
@@ -583,14 +604,27 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     // each one in its object cache for the rest of the run (about 60 MB
     // for 100,000 commits). Nothing reads them from the cache again.
     git2::opts::enable_caching(false);
+    let (tip, base_id) = (tip.id(), base.map(|b| b.id()));
+    // On a thread of the pool that verifies the commits, with its own
+    // handle: the walk's memory (tens of MB for 100,000 commits), freed but
+    // kept by that thread's allocator, then holds reports instead of
+    // adding to the peak.
+    let path = repo.path().to_owned();
+    let commits = rayon::scope(|_| {
+        let repo = Repository::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
+        walk_range(&repo, tip, base_id)
+    })?;
+    Ok(Range { base_rev: base_rev.map(str::to_owned), base: base_id, commits })
+}
+
+fn walk_range(repo: &Repository, tip: Oid, base: Option<Oid>) -> Result<Vec<Oid>, Error> {
     let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
-    walk.push(tip.id()).map_err(|e| Error::walk(repo, e))?;
-    if let Some(b) = &base {
-        walk.hide(b.id()).map_err(|e| Error::walk(repo, e))?;
+    walk.push(tip).map_err(|e| Error::walk(repo, e))?;
+    if let Some(b) = base {
+        walk.hide(b).map_err(|e| Error::walk(repo, e))?;
     }
-    let commits = walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect::<Result<Vec<_>, _>>()?;
-    Ok(Range { base_rev: base_rev.map(str::to_owned), base: base.map(|b| b.id()), commits })
+    walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect()
 }
 
 #[cfg(test)]

@@ -30,11 +30,13 @@
 #![deny(missing_docs)]
 
 mod agent;
+mod batch;
 mod error;
 mod key;
 mod signature;
 mod wire;
 
+pub use batch::{verify_many, BATCH};
 pub use error::Error;
 pub use key::{fingerprint, parse_public_key, permissions_warning, KeySource, PassphraseFn, Signer, HASH};
 pub use signature::{verify, Signature};

@@ -2,6 +2,7 @@
 //! generated per test, hermetic environment from avow-testutil.
 
 mod agent;
+mod batch;
 mod hygiene;
 mod interop;
 mod malformed;

@@ -92,12 +92,9 @@ pub fn colour() -> bool {
 /// error; a write that fails otherwise (a full disk) is, never a panic.
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::new(format!("cannot write to standard output: {e}"))
-                .hint("redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`"))
-        }
-        _ => Ok(()),
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()).err().and_then(|e| write_error(&e)) {
+        Some(err) => Err(err),
+        None => Ok(()),
     }
 }
 
@@ -194,17 +191,23 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(reports: &[Report]) -> Summary {
-        let mut s = Summary { total: reports.len(), ..Summary::default() };
+        let mut s = Summary::default();
         for r in reports {
-            match r.verdict {
-                Verdict::Accepted => s.accepted += 1,
-                Verdict::Rejected => s.rejected += 1,
-                Verdict::Exempt(_) => s.exempt += 1,
-                Verdict::Skipped(_) => s.skipped += 1,
-            }
-            s.warnings += r.findings.iter().filter(|f| f.severity == Severity::Warn).count();
+            s.add(r);
         }
         s
+    }
+
+    /// Counts one more report.
+    pub fn add(&mut self, r: &Report) {
+        self.total += 1;
+        match r.verdict {
+            Verdict::Accepted => self.accepted += 1,
+            Verdict::Rejected => self.rejected += 1,
+            Verdict::Exempt(_) => self.exempt += 1,
+            Verdict::Skipped(_) => self.skipped += 1,
+        }
+        self.warnings += r.findings.iter().filter(|f| f.severity == Severity::Warn).count();
     }
 
     pub fn line(&self) -> String {
@@ -279,8 +282,143 @@ pub struct RangeRun<'a> {
 impl RangeRun<'_> {
     /// The last line of human and GitHub output.
     pub fn summary_line(&self) -> String {
-        format!("avow: {} (range {}, trust {})\n", Summary::of(self.reports).line(), self.spec, self.trusted.rev)
+        summary_line(&Summary::of(self.reports), self.spec, self.trusted)
     }
+}
+
+fn summary_line(summary: &Summary, spec: &str, trusted: &Trusted) -> String {
+    format!("avow: {} (range {spec}, trust {})\n", summary.line(), trusted.rev)
+}
+
+/// `verify`'s output written as the reports come, oldest first: human text
+/// and JSON go to standard output at once (a long range's reports are not
+/// kept), the other formats are rendered from all reports at the end. The
+/// bytes are exactly [`verify`]'s.
+pub struct VerifyStream<'a, W: std::io::Write = std::io::BufWriter<std::io::Stdout>> {
+    format: Format,
+    spec: &'a str,
+    trusted: &'a Trusted,
+    colour: bool,
+    verbosity: Verbosity,
+    summary: Summary,
+    /// The reports, for the formats that need them all.
+    kept: Vec<Report>,
+    out: W,
+    /// The first write error; once set, nothing more is written.
+    failed: Option<std::io::Error>,
+}
+
+impl<'a> VerifyStream<'a> {
+    /// Writing to standard output.
+    pub fn new(format: Format, spec: &'a str, trusted: &'a Trusted, colour: bool, verbosity: Verbosity) -> Self {
+        let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+        VerifyStream::to(out, format, spec, trusted, colour, verbosity)
+    }
+}
+
+impl<'a, W: std::io::Write> VerifyStream<'a, W> {
+    /// Writing to `out`.
+    pub fn to(out: W, format: Format, spec: &'a str, trusted: &'a Trusted, colour: bool, verbosity: Verbosity) -> Self {
+        VerifyStream {
+            format,
+            spec,
+            trusted,
+            colour,
+            verbosity,
+            summary: Summary::default(),
+            kept: Vec::new(),
+            out,
+            failed: None,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.failed.is_none() {
+            if let Err(e) = self.out.write_all(bytes) {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    /// One more report, in range order.
+    pub fn push(&mut self, r: Report) {
+        let first = self.summary.total == 0;
+        self.summary.add(&r);
+        match self.format {
+            Format::Human => {
+                if self.verbosity != Verbosity::Quiet || r.verdict == Verdict::Rejected {
+                    let text = human_commit(&r, self.colour, self.verbosity == Verbosity::Verbose);
+                    self.write(text.as_bytes());
+                }
+            }
+            Format::Json => {
+                if first {
+                    self.write(b"{\n  \"commits\": [");
+                }
+                let text = serde_json::to_string_pretty(&json_commit(&r)).unwrap_or_default();
+                let mut item = String::with_capacity(text.len() + text.len() / 8);
+                item.push_str(if first { "\n" } else { ",\n" });
+                for (i, line) in text.lines().enumerate() {
+                    if i > 0 {
+                        item.push('\n');
+                    }
+                    item.push_str("    ");
+                    item.push_str(line);
+                }
+                self.write(item.as_bytes());
+            }
+            Format::Github | Format::Sarif => self.kept.push(r),
+        }
+    }
+
+    /// Ends the output; the counts of the verdicts.
+    pub fn finish(mut self) -> Result<Summary> {
+        match self.format {
+            Format::Human => {
+                let line = summary_line(&self.summary, self.spec, self.trusted);
+                self.write(line.as_bytes());
+            }
+            Format::Json => {
+                // The rest of the document, as serde_json orders and
+                // indents it (keys sorted: `commits` comes first).
+                let rest = json!({
+                    "range": self.spec,
+                    "trust": { "rev": self.trusted.rev, "commit": self.trusted.commit.to_string() },
+                    "ok": self.summary.rejected == 0,
+                    "summary": self.summary.json(),
+                });
+                let rest = serde_json::to_string_pretty(&rest).unwrap_or_default();
+                let rest = rest.strip_prefix("{\n").unwrap_or(&rest);
+                let head = if self.summary.total == 0 { "{\n  \"commits\": [],\n" } else { "\n  ],\n" };
+                let text = format!("{head}{rest}\n");
+                self.write(text.as_bytes());
+            }
+            Format::Github | Format::Sarif => {
+                let kept = std::mem::take(&mut self.kept);
+                let run = RangeRun { spec: self.spec, trusted: self.trusted, reports: &kept };
+                let text = verify(self.format, &run, self.colour, self.verbosity);
+                self.write(text.as_bytes());
+                if self.format == Format::Github {
+                    github::append_step_summary(&github::verify_summary(&run))?;
+                }
+            }
+        }
+        if let Some(e) = self.failed.take().or_else(|| self.out.flush().err()) {
+            if let Some(err) = write_error(&e) {
+                return Err(err);
+            }
+        }
+        Ok(self.summary)
+    }
+}
+
+/// A failed write to standard output as an error; a reader that went away
+/// (`| head`) is none, as in [`write_stdout`].
+fn write_error(e: &std::io::Error) -> Option<CliError> {
+    (e.kind() != std::io::ErrorKind::BrokenPipe).then(|| {
+        CliError::new(format!("cannot write to standard output: {e}"))
+            .hint("redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`")
+    })
 }
 
 /// `verify`'s output in `format`. Human output honours the verbosity:
@@ -314,5 +452,85 @@ pub fn verify(format: Format, run: &RangeRun<'_>, colour: bool, verbosity: Verbo
         }
         Format::Github => github::verify(run),
         Format::Sarif => sarif::verify(run),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use avow_policy::keyring::Keyring;
+    use avow_policy::policy::{Finding, Policy};
+    use avow_verify::verify::Report;
+
+    use super::*;
+
+    fn report(n: u8, verdict: Verdict, findings: Vec<Finding>) -> Report {
+        Report {
+            id: git2::Oid::from_bytes(&[n; 20]).unwrap(),
+            subject: format!("Commit {n} \u{1b}[31m"),
+            author: avow_policy::facts::Ident { name: "A".into(), email: "a@example.org".into() },
+            verdict,
+            findings,
+            signer: None,
+            authorship: None,
+            statement: None,
+            signed_at: Some(1_700_000_000),
+            patch_id: Some("0123".into()),
+            fast_path: n % 2 == 0,
+            cached: false,
+            payload: None,
+            signature: None,
+            trailers: Vec::new(),
+            facts: None,
+        }
+    }
+
+    /// The streamed output is byte for byte what the whole-range renderer
+    /// gives, for every format, verbosity and range length (0 included).
+    #[test]
+    fn streaming_output_is_the_whole_range_output() {
+        let trusted = Trusted {
+            keyring: Keyring::default(),
+            policy: Policy::default(),
+            rev: "main".into(),
+            commit: git2::Oid::from_bytes(&[9; 20]).unwrap(),
+        };
+        let all = [
+            report(1, Verdict::Accepted, Vec::new()),
+            report(
+                2,
+                Verdict::Rejected,
+                vec![Finding {
+                    rule: "attestation.missing".into(),
+                    severity: Severity::Deny,
+                    message: "no \"trailer\"".into(),
+                }],
+            ),
+            report(3, Verdict::Exempt("bot".into()), Vec::new()),
+            report(
+                4,
+                Verdict::Accepted,
+                vec![Finding { rule: "rationale.short".into(), severity: Severity::Warn, message: "short".into() }],
+            ),
+        ];
+        for n in [0, 1, 4] {
+            let reports = &all[..n];
+            for format in [Format::Human, Format::Json, Format::Sarif] {
+                for verbosity in [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose] {
+                    for colour in [false, true] {
+                        let run = RangeRun { spec: "main..HEAD", trusted: &trusted, reports };
+                        let whole = verify(format, &run, colour, verbosity);
+                        let mut bytes = Vec::new();
+                        let mut stream =
+                            VerifyStream::to(&mut bytes, format, "main..HEAD", &trusted, colour, verbosity);
+                        for r in reports {
+                            stream.push(r.clone());
+                        }
+                        let summary = stream.finish().unwrap();
+                        assert_eq!(summary.total, n);
+                        assert_eq!(String::from_utf8(bytes).unwrap(), whole, "{n} {format:?} {verbosity:?} {colour}");
+                    }
+                }
+            }
+        }
     }
 }

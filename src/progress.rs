@@ -32,6 +32,14 @@ impl Progress {
         Progress(Some(pb))
     }
 
+    /// Runs `f` (which writes to the terminal) with the bar hidden.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
+            Some(pb) => pb.suspend(f),
+            None => f(),
+        }
+    }
+
     /// One more commit done.
     pub fn inc(&self) {
         if let Some(pb) = &self.0 {

@@ -6,12 +6,12 @@ use std::collections::HashSet;
 use avow_policy::keyring::Keyring;
 use avow_policy::policy::{Policy, Severity};
 use avow_verify::trust::Trusted;
-use avow_verify::verify::{adoption_exempt, resolve_range, Options, Report, Verdict, Verifier};
+use avow_verify::verify::{resolve_range, Options, Report, Verifier};
 use git2::Repository;
 
 use crate::error::{CliError, Outcome, Result};
 use crate::git::open_repo;
-use crate::output::{self, github, Format, RangeRun, Summary};
+use crate::output::{self, Format};
 use crate::progress::Progress;
 
 /// Verify the attestation of every commit in a range.
@@ -76,7 +76,8 @@ pub fn prepare(
     Ok((spec, range, trusted))
 }
 
-/// Verifies a resolved range, with the range-level rules applied.
+/// Verifies a resolved range, with the range-level rules applied, and
+/// collects the reports (`report` and the pre-push hook need them all).
 pub fn verify_range(
     repo: &Repository,
     range: &avow_verify::verify::Range,
@@ -84,50 +85,11 @@ pub fn verify_range(
     options: Options,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
-    verify_range_cached(repo, range, trusted, options, None, progress)
-}
-
-/// [`verify_range`], with the verification cache when given one.
-pub fn verify_range_cached(
-    repo: &Repository,
-    range: &avow_verify::verify::Range,
-    trusted: &Trusted,
-    options: Options,
-    cache: Option<&avow_verify::cache::Cache>,
-    progress: &(dyn Fn() + Sync),
-) -> Result<Vec<Report>> {
-    let exempt = match trusted.policy.adoption_since() {
-        Some(since) => adoption_exempt(repo, since, range.base)?,
-        None => HashSet::new(),
-    };
-    let mut verifier = Verifier::new(trusted, exempt, options);
-    if let Some(c) = cache {
-        verifier = verifier.with_cache(c);
-    }
-    let mut reports = verifier.verify_all(repo.path(), &range.commits, progress)?;
-    // Range-level: the same person's rationale reused across commits.
-    // Borrowed, not copied, and by object id, not its text: a long range
-    // would otherwise hold every rationale twice and every id as a string.
-    let reuse = trusted.policy.check_reuse(
-        reports
-            .iter()
-            .filter(|r| matches!(r.verdict, Verdict::Accepted | Verdict::Rejected))
-            .filter_map(|r| r.statement.as_ref().map(|s| (r.id, s.understood_by.email.as_str(), s.rationale.as_str()))),
-    );
-    // By id, not a scan per finding: reuse can flag thousands of commits.
-    let index: std::collections::HashMap<git2::Oid, usize> = if reuse.is_empty() {
-        std::collections::HashMap::new()
-    } else {
-        reports.iter().enumerate().map(|(i, r)| (r.id, i)).collect()
-    };
-    for (id, finding) in reuse {
-        if let Some(r) = index.get(&id).map(|&i| &mut reports[i]) {
-            if finding.severity == Severity::Deny {
-                r.verdict = Verdict::Rejected;
-            }
-            r.findings.push(finding);
-        }
-    }
+    let mut reports = Vec::with_capacity(range.commits.len());
+    avow_verify::range::verify_range(repo, range, trusted, options, None, progress, |r| {
+        reports.push(r);
+        Ok::<(), CliError>(())
+    })?;
     Ok(reports)
 }
 
@@ -142,15 +104,18 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // An audit without the fast path does not take the cache's word either.
     let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
     let progress = Progress::commits(range.commits.len(), "verifying");
-    let reports = verify_range_cached(&repo, &range, &trusted, options, cache.as_ref(), &|| progress.inc())?;
+    // Human and JSON output are written as the verdicts come, so memory
+    // stays flat however long the range; GitHub and SARIF output are built
+    // from all reports.
+    let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
+    avow_verify::range::verify_range(&repo, &range, &trusted, options, cache.as_ref(), &|| progress.inc(), |r| {
+        progress.suspend(|| out.push(r));
+        Ok::<(), CliError>(())
+    })?;
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
-    let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };
-    output::write_stdout(output::verify(args.format, &run, output::colour(), output::verbosity()).as_bytes())?;
-    if args.format == Format::Github {
-        github::append_step_summary(&github::verify_summary(&run))?;
-    }
-    Ok(if Summary::of(&reports).rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+    let summary = out.finish()?;
+    Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
 }
 
 /// The post-commit self-check: does HEAD's signature match HEAD? Only the

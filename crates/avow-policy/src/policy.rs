@@ -23,7 +23,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash as _, Hasher as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -943,68 +942,72 @@ impl Policy {
     /// [`normalize`], people by ASCII case-insensitive email) on several
     /// commits. Input: `(commit id, Understood-by email, rationale)`, oldest
     /// first; the first use is kept and every later one is reported with its
-    /// commit id. Empty unless `rationale.reject-reuse`.
-    ///
-    /// The id is anything printable and copyable (`&str`, a git object id):
-    /// a long range need not turn every id into a string.
+    /// commit id. Empty unless `rationale.reject-reuse`. [`ReuseCheck`] is
+    /// the same rule one commit at a time.
     pub fn check_reuse<'a, I: Copy + std::fmt::Display>(
         &self,
         commits: impl IntoIterator<Item = (I, &'a str, &'a str)>,
     ) -> Vec<(I, Finding)> {
-        let mut out = Vec::new();
-        if !self.rationale.reject_reuse {
-            return out;
+        let mut check = ReuseCheck::new(self);
+        commits
+            .into_iter()
+            .filter_map(|(id, email, rationale)| check.check(id, email, rationale).map(|f| (id, f)))
+            .collect()
+    }
+}
+
+/// [`Policy::check_reuse`] for a stream of commits, oldest first: what it
+/// keeps is one 16-byte digest and one id per distinct rationale, never the
+/// texts, so a range of a million commits can be checked as it is verified.
+#[derive(Debug)]
+pub struct ReuseCheck<I> {
+    on: bool,
+    /// SHA-256 of (lowercased email, normalized rationale), truncated to
+    /// 128 bits (no two texts share one unless SHA-256 is broken), to the
+    /// first commit that gave it.
+    first: HashMap<[u8; 16], I>,
+}
+
+impl<I: Copy + std::fmt::Display> ReuseCheck<I> {
+    /// The check for `policy` (which says whether the rule is on).
+    pub fn new(policy: &Policy) -> Self {
+        ReuseCheck { on: policy.rationale.reject_reuse, first: HashMap::new() }
+    }
+
+    /// The finding for commit `id`, when `email` gave the same rationale on
+    /// an earlier commit of the stream.
+    pub fn check(&mut self, id: I, email: &str, rationale: &str) -> Option<Finding> {
+        use sha2::Digest as _;
+        if !self.on {
+            return None;
         }
-        // Keyed by a hash of (email, normalized rationale), holding the
-        // first commit's borrowed fields: a range of 100,000 commits would
-        // otherwise keep a normalized copy of every rationale. A hash match
-        // is confirmed on the text; a true collision falls back to a map
-        // of owned keys.
-        let mut first: HashMap<u64, (I, &str, &str)> = HashMap::new();
-        let mut collided: HashMap<(String, String), I> = HashMap::new();
-        for (id, email, rationale) in commits {
-            let norm = normalize(rationale);
-            if norm.is_empty() {
-                continue;
+        let norm = normalize(rationale);
+        if norm.is_empty() {
+            return None;
+        }
+        let mut h = sha2::Sha256::new();
+        h.update(email.to_ascii_lowercase().as_bytes());
+        h.update([0]);
+        h.update(norm.as_bytes());
+        let digest = h.finalize();
+        let mut key = [0; 16];
+        key.copy_from_slice(&digest[..16]);
+        match self.first.entry(key) {
+            Entry::Vacant(v) => {
+                v.insert(id);
+                None
             }
-            let email_key = email.to_ascii_lowercase();
-            let mut h = std::hash::DefaultHasher::new();
-            (&email_key, &norm).hash(&mut h);
-            let earlier = match first.entry(h.finish()) {
-                Entry::Vacant(v) => {
-                    v.insert((id, email, rationale));
-                    None
-                }
-                Entry::Occupied(e) => {
-                    let (first_id, first_email, first_rationale) = *e.get();
-                    if first_email.eq_ignore_ascii_case(email) && normalize(first_rationale) == norm {
-                        Some(first_id)
-                    } else {
-                        match collided.entry((email_key, norm)) {
-                            Entry::Occupied(c) => Some(*c.get()),
-                            Entry::Vacant(v) => {
-                                v.insert(id);
-                                None
-                            }
-                        }
-                    }
-                }
-            };
-            if let Some(earlier) = earlier {
-                let earlier = earlier.to_string();
-                out.push((
-                    id,
-                    Finding::deny(
-                        "rationale.reject-reuse",
-                        format!(
-                            "<{email}> gave the same rationale on commit {}; describe this change in its own words",
-                            short(&earlier)
-                        ),
+            Entry::Occupied(e) => {
+                let earlier = e.get().to_string();
+                Some(Finding::deny(
+                    "rationale.reject-reuse",
+                    format!(
+                        "<{email}> gave the same rationale on commit {}; describe this change in its own words",
+                        short(&earlier)
                     ),
-                ));
+                ))
             }
         }
-        out
     }
 }
 

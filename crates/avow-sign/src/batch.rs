@@ -89,7 +89,11 @@ fn settle(
     let all_good = ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
     for (i, _) in pending.drain(..) {
         let (payload, sig) = items[i];
-        out[i] = Some(if all_good { Ok(PublicKey::from(sig.as_sshsig().public_key().clone())) } else { verify(payload, sig) });
+        out[i] = Some(if all_good {
+            Ok(PublicKey::from(sig.as_sshsig().public_key().clone()))
+        } else {
+            verify(payload, sig)
+        });
     }
 }
 

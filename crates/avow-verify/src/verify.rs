@@ -1,8 +1,6 @@
 //! Checking commits against a trusted keyring and policy.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT_KEYS};
@@ -12,8 +10,8 @@ use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
 use avow_policy::policy::{Binding, Finding, MergeMode, Severity};
+use avow_sign::ssh_key::PublicKey;
 use git2::{Commit, Oid, Repository, Sort};
-use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::commit;
@@ -175,6 +173,32 @@ pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Res
     walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect()
 }
 
+/// A commit verified up to its signature check.
+enum Pending {
+    /// Nothing left to check (exempt, skipped).
+    Decided(Box<Report>),
+    /// The signature check and what follows it are left.
+    Open(Box<Open>),
+}
+
+/// What [`Verifier::complete`] needs.
+struct Open {
+    report: Report,
+    facts: CommitFacts,
+    /// The signature over the rebuilt payload, when the commit got that far.
+    signature: Option<SignatureCheck>,
+}
+
+/// A signature to check, with what the keyring checks need afterwards.
+struct SignatureCheck {
+    /// The payload rebuilt from the commit.
+    bytes: Vec<u8>,
+    /// The `s=` field, decoded (or why it does not decode).
+    signature: Result<avow_sign::Signature, avow_sign::Error>,
+    st: SignatureTrailer,
+    statement: Statement,
+}
+
 /// The verifier for one trust base.
 pub struct Verifier<'t> {
     trusted: &'t Trusted,
@@ -210,6 +234,57 @@ impl<'t> Verifier<'t> {
 
     /// Verifies one commit.
     pub fn verify(&self, repo: &Repository, c: &Commit<'_>) -> Result<Report, Error> {
+        Ok(match self.prepare(repo, c)? {
+            Pending::Decided(report) => *report,
+            Pending::Open(open) => {
+                let verified = open
+                    .signature
+                    .as_ref()
+                    .and_then(|s| s.signature.as_ref().ok().map(|sig| avow_sign::verify(&s.bytes, sig)));
+                self.complete(*open, verified)
+            }
+        })
+    }
+
+    /// Verifies commits, in the order given, with their signatures checked
+    /// in batches ([`avow_sign::verify_many`]); the reports are exactly
+    /// [`Verifier::verify`]'s.
+    pub fn verify_commits(&self, repo: &Repository, ids: &[Oid]) -> Result<Vec<Report>, Error> {
+        let pending = ids
+            .iter()
+            .map(|id| {
+                let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                self.prepare(repo, &c)
+            })
+            .collect::<Result<Vec<Pending>, Error>>()?;
+        let mut keys = {
+            let items: Vec<(&[u8], &avow_sign::Signature)> = pending
+                .iter()
+                .filter_map(|p| match p {
+                    Pending::Open(o) => {
+                        o.signature.as_ref().and_then(|s| Some((s.bytes.as_slice(), s.signature.as_ref().ok()?)))
+                    }
+                    Pending::Decided(_) => None,
+                })
+                .collect();
+            avow_sign::verify_many(&items).into_iter()
+        };
+        Ok(pending
+            .into_iter()
+            .map(|p| match p {
+                Pending::Decided(report) => *report,
+                Pending::Open(open) => {
+                    let verified = open.signature.as_ref().and_then(|s| {
+                        s.signature.as_ref().ok().map(|_| keys.next().expect("one answer per signature"))
+                    });
+                    self.complete(*open, verified)
+                }
+            })
+            .collect())
+    }
+
+    /// Everything but the signature check, which the caller may batch.
+    fn prepare(&self, repo: &Repository, c: &Commit<'_>) -> Result<Pending, Error> {
         let policy = &self.trusted.policy;
         let parent_tree = commit::parent_tree(c)?;
         let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
@@ -240,16 +315,16 @@ impl<'t> Verifier<'t> {
             report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
             // Anyone can write an exempt author; it never reaches .avow/.
             self.check_avow_change(&facts, &mut report);
-            return Ok(self.finish(report, facts));
+            return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
         }
         if self.exempt.contains(&c.id()) {
             report.verdict = Verdict::Exempt("before the policy's adoption point".into());
-            return Ok(self.finish(report, facts));
+            return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
         }
         if c.parent_count() > 1 && policy.merges == MergeMode::Skip {
             if crate::merge::is_clean(repo, c)? {
                 report.verdict = Verdict::Skipped("merge commit (the policy skips merges)".into());
-                return Ok(self.finish(report, facts));
+                return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
             }
             report.findings.push(finding(
                 "merge.unclean",
@@ -266,10 +341,28 @@ impl<'t> Verifier<'t> {
             };
             report.findings.push(deny("message.encoding", message));
         }
-        self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
+        let signature =
+            self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
+        Ok(Pending::Open(Box::new(Open { report, facts, signature })))
+    }
+
+    /// The rest of a commit's checks, given the answer of the signature
+    /// check (`None` when there was no decoded signature to check).
+    fn complete(&self, open: Open, verified: Option<Result<PublicKey, avow_sign::Error>>) -> Report {
+        let Open { mut report, facts, signature } = open;
+        if let Some(s) = signature {
+            let key = match s.signature {
+                Err(e) => Err(e),
+                Ok(_) => verified.expect("a decoded signature is verified"),
+            };
+            self.check_signature(key, &s.st, &s.statement, &mut report);
+            if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
+                cache.record(report.id, &signer.fingerprint);
+            }
+        }
         self.check_avow_change(&facts, &mut report);
-        report.findings.extend(policy.check(&facts, self.markers));
-        Ok(self.finish(report, facts))
+        report.findings.extend(self.trusted.policy.check(&facts, self.markers));
+        self.finish(report, facts)
     }
 
     /// A change to `.avow/` (in any letter case, which a case-insensitive
@@ -310,7 +403,7 @@ impl<'t> Verifier<'t> {
         parent_tree: Option<Oid>,
         facts: &CommitFacts,
         report: &mut Report,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<SignatureCheck>, Error> {
         // A commit with no attestation at all gets one finding, not one per
         // missing trailer.
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
@@ -319,7 +412,7 @@ impl<'t> Verifier<'t> {
                 "attestation.missing",
                 "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit".into(),
             ));
-            return Ok(());
+            return Ok(None);
         }
         let statement = match Statement::from_trailers(&facts.trailers) {
             Ok(s) => Some(s),
@@ -330,7 +423,7 @@ impl<'t> Verifier<'t> {
                 None
             }
         };
-        let Some(sig_trailer) = the_signature_trailer(facts, report) else { return Ok(()) };
+        let Some(sig_trailer) = the_signature_trailer(facts, report) else { return Ok(None) };
         if !self.options.drop_trailers {
             report.signature = Some(sig_trailer.value.clone());
         }
@@ -338,7 +431,7 @@ impl<'t> Verifier<'t> {
             Ok(st) => st,
             Err(e) => {
                 report.findings.push(deny("signature.malformed", e.to_string()));
-                return Ok(());
+                return Ok(None);
             }
         };
         report.signed_at = Some(st.signed_at);
@@ -348,10 +441,10 @@ impl<'t> Verifier<'t> {
                 "attestation.trees",
                 "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
             ));
-            return Ok(());
+            return Ok(None);
         }
         if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
-            return Ok(());
+            return Ok(None);
         }
         let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
             report.fast_path = true;
@@ -368,12 +461,12 @@ impl<'t> Verifier<'t> {
                         st.patch_id.as_deref().unwrap_or("none")
                     ),
                 ));
-                return Ok(());
+                return Ok(None);
             }
             computed
         };
         report.patch_id.clone_from(&patch_id);
-        let Some(statement) = statement else { return Ok(()) };
+        let Some(statement) = statement else { return Ok(None) };
         let payload = Payload {
             patch_id,
             tree_binding: st.tree_binding.clone(),
@@ -386,17 +479,14 @@ impl<'t> Verifier<'t> {
             Ok(b) => b,
             Err(e) => {
                 report.findings.push(deny("attestation.payload", e.to_string()));
-                return Ok(());
+                return Ok(None);
             }
         };
         if self.options.keep_payload {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
-        self.check_signature(&bytes, &st, &statement, report);
-        if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
-            cache.record(c.id(), &signer.fingerprint);
-        }
-        Ok(())
+        let signature = avow_sign::Signature::from_base64(&st.signature);
+        Ok(Some(SignatureCheck { bytes, signature, st, statement }))
     }
 
     /// A cache hit: the patch-id and the signature were checked on an
@@ -417,8 +507,14 @@ impl<'t> Verifier<'t> {
 
     /// The cryptographic check and the keyring: who signed, was the key
     /// valid then, and does `Understood-by` name them.
-    fn check_signature(&self, bytes: &[u8], st: &SignatureTrailer, statement: &Statement, report: &mut Report) {
-        let key = match avow_sign::Signature::from_base64(&st.signature).and_then(|s| avow_sign::verify(bytes, &s)) {
+    fn check_signature(
+        &self,
+        key: Result<PublicKey, avow_sign::Error>,
+        st: &SignatureTrailer,
+        statement: &Statement,
+        report: &mut Report,
+    ) {
+        let key = match key {
             Ok(key) => key,
             Err(e) => {
                 report.findings.push(deny("signature.invalid", format!("the signature does not verify: {e}")));
@@ -444,61 +540,7 @@ impl<'t> Verifier<'t> {
     fn signer(&self, person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> Arc<SignerInfo> {
         self.signers.get(k.fingerprint.as_str()).cloned().unwrap_or_else(|| Arc::new(signer_info(person, k)))
     }
-
-    /// Verifies many commits in parallel, in the order given. `progress` is
-    /// called once per finished commit.
-    ///
-    /// Turns libgit2's object cache off for the process: every commit is
-    /// read once, and each thread's repository would otherwise hold up to
-    /// 256 MiB of objects it never reads again. Also turns off re-hashing
-    /// every object read (a tenth of the time), as git itself reads
-    /// objects: they were checked when they entered the repository (`git
-    /// fetch`, `git index-pack`), and whoever can rewrite `.git/objects`
-    /// can rewrite the refs under test too.
-    pub fn verify_all(
-        &self,
-        git_dir: &Path,
-        commits: &[Oid],
-        progress: &(dyn Fn() + Sync),
-    ) -> Result<Vec<Report>, Error> {
-        git2::opts::enable_caching(false);
-        git2::opts::strict_hash_verification(false);
-        thread_local! {
-            static REPO: RefCell<Option<(PathBuf, Repository)>> = const { RefCell::new(None) };
-        }
-        // In chunks, so that only one chunk's results exist twice while
-        // they are moved into the answer (rayon's collect would hold every
-        // report twice at the end).
-        let mut reports = Vec::with_capacity(commits.len());
-        for chunk in commits.chunks(CHUNK) {
-            let done: Vec<Result<Report, Error>> = chunk
-                .par_iter()
-                .map(|id| {
-                    REPO.with(|cell| {
-                        let mut slot = cell.borrow_mut();
-                        if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
-                            let repo = Repository::open(git_dir)
-                                .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
-                            *slot = Some((git_dir.to_path_buf(), repo));
-                        }
-                        let (_, repo) = slot.as_ref().expect("just set");
-                        let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-                        let r = self.verify(repo, &c);
-                        progress();
-                        r
-                    })
-                })
-                .collect();
-            for r in done {
-                reports.push(r?);
-            }
-        }
-        Ok(reports)
-    }
 }
-
-/// Commits verified per parallel batch.
-const CHUNK: usize = 4096;
 
 /// The commit's one `Avow-Signature:` trailer, or `None` with the finding
 /// that says why there is not exactly one in the trailer block.

@@ -16,5 +16,14 @@ mod tty;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A hook git runs directly (`#!…/git-avow hook-direct`): straight to
+    // the hook, without building the whole command line parser.
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|a| a == cmd::install::DIRECT) {
+        return match cmd::install::run_direct(args) {
+            Ok(outcome) => outcome.exit_code(),
+            Err(e) => error::report(&e),
+        };
+    }
     cli::run()
 }

@@ -7,7 +7,7 @@ use avow_policy::keyring::{KeyStatus, Keyring};
 use avow_sign::ssh_key::PublicKey;
 use git2::Repository;
 
-use crate::cmd::install::{hooks_dir, is_ours, CHAINED};
+use crate::cmd::install::{baked_binary, hooks_dir, is_ours, CHAINED};
 use crate::error::{Outcome, Result};
 use crate::git::{expand_home, open_repo, Config};
 use crate::keys;
@@ -113,13 +113,15 @@ fn runs_avow(repo: &Repository, path: &Path, hook: &str) -> std::result::Result<
     let text = std::fs::read_to_string(path).unwrap_or_default();
     if is_ours(path) {
         // The script runs the binary that installed it, else git-avow on PATH.
-        let baked = text.lines().find_map(|l| l.strip_prefix("avow='")).and_then(|l| l.strip_suffix('\''));
-        let baked = baked.map(|b| PathBuf::from(b.replace("'\\''", "'")));
-        if !baked.as_deref().is_some_and(is_executable) && find_on_path("git-avow").is_none() {
+        let baked = baked_binary(&text);
+        // A direct hook has no fallback: git runs the binary its `#!` line names.
+        let direct = text.starts_with("#!") && !text.starts_with("#!/bin/sh");
+        if !baked.as_deref().is_some_and(is_executable) && (direct || find_on_path("git-avow").is_none()) {
             return Err(format!(
-                "{} runs {}, which is gone, and git-avow is not on PATH either",
+                "{} runs {}, which is gone, {}",
                 path.display(),
-                baked.map_or_else(|| "an unknown binary".to_owned(), |b| b.display().to_string())
+                baked.map_or_else(|| "an unknown binary".to_owned(), |b| b.display().to_string()),
+                if direct { "and git runs it directly (git-avow on PATH does not stand in)" } else { "and git-avow is not on PATH either" }
             ));
         }
         let chained = path.with_file_name(format!("{hook}{CHAINED}"));

@@ -51,8 +51,103 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
     repo.commondir().join("hooks")
 }
 
-/// The hook script avow writes for `hook`.
+/// The argument after the binary on the `#!` line of a hook git runs
+/// directly ([`direct_script`]); `git-avow` then runs that hook.
+pub const DIRECT: &str = "hook-direct";
+
+/// The hook file avow writes for `hook`: one git runs as `git-avow`
+/// itself when the binary's path can stand on a `#!` line, else a shell
+/// script.
 fn script(hook: &str, exe: &Path) -> String {
+    direct_script(hook, exe).unwrap_or_else(|| shell_script(hook, exe))
+}
+
+/// A commit hook git runs directly: its `#!` line names the binary, so
+/// the kernel starts `git-avow hook-direct HOOKFILE ARGS…` — one process
+/// per hook and no shell, which is most of what a hook costs a commit.
+/// `git-avow` runs a chained hook itself ([`run_direct`]). `None` when the
+/// path cannot stand on a `#!` line (a blank or control character ends
+/// it; older Linux kernels read only 127 bytes of it) and for pre-push,
+/// whose standard input both the chained hook and avow read (the shell
+/// script keeps a copy; it runs once per push, not per commit).
+fn direct_script(hook: &str, exe: &Path) -> Option<String> {
+    let path = exe.to_str()?;
+    let fits = exe.is_absolute() && path.len() + DIRECT.len() + 3 <= 127;
+    if hook == PRE_PUSH || !fits || path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        return None;
+    }
+    Some(format!(
+        "#!{path} {DIRECT}\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
+         # git runs {path} with this file's path; it runs {hook}{CHAINED} first when that is executable.\n"
+    ))
+}
+
+/// The binary a hook avow wrote runs: the `#!` line's of a direct hook, the
+/// `avow='…'` line's of a shell script.
+pub fn baked_binary(text: &str) -> Option<PathBuf> {
+    if let Some(path) =
+        text.lines().next().and_then(|l| l.strip_prefix("#!")).and_then(|l| l.strip_suffix(&format!(" {DIRECT}")))
+    {
+        return Some(PathBuf::from(path));
+    }
+    let baked = text.lines().find_map(|l| l.strip_prefix("avow='")).and_then(|l| l.strip_suffix('\''))?;
+    Some(PathBuf::from(baked.replace("'\\''", "'")))
+}
+
+/// `git-avow hook-direct HOOKFILE ARGS…`, as the kernel starts a direct
+/// hook: runs `HOOKFILE.avow-chained` first when it is executable (as the
+/// shell script did: its failure is the hook's), then avow's hook named by
+/// HOOKFILE's name.
+pub fn run_direct(mut args: impl Iterator<Item = std::ffi::OsString>) -> Result<Outcome> {
+    let Some(file) = args.next().map(PathBuf::from) else {
+        return Err(CliError::new(format!("`git-avow {DIRECT}` needs the hook file"))
+            .hint("git runs it from a hook `git avow install` wrote; reinstall with `git avow install`"));
+    };
+    let rest: Vec<std::ffi::OsString> = args.collect();
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let mut given = rest.iter().map(PathBuf::from);
+    let hook = match name {
+        "commit-msg" => given.next().map(|file| crate::cmd::hook::HookCommand::CommitMsg { file }),
+        "prepare-commit-msg" => given.next().map(|file| crate::cmd::hook::HookCommand::PrepareCommitMsg {
+            file,
+            source: given.next().map(|s| s.to_string_lossy().into_owned()),
+            sha: given.next().map(|s| s.to_string_lossy().into_owned()),
+        }),
+        "post-commit" => Some(crate::cmd::hook::HookCommand::PostCommit),
+        _ => None,
+    };
+    let Some(hook) = hook else {
+        return Err(CliError::new(format!(
+            "{} is not a hook avow runs directly, or git gave it no message file",
+            file.display()
+        ))
+        .hint("reinstall avow's hooks with `git avow install`"));
+    };
+    let chained = file.with_file_name(format!("{name}{CHAINED}"));
+    if is_executable(&chained) {
+        let status = std::process::Command::new(&chained).args(&rest).status().map_err(|e| {
+            CliError::new(format!("cannot run {}: {e}", chained.display()))
+                .hint("fix the hook (a `#!` line and an executable bit), or remove it")
+        })?;
+        if !status.success() {
+            use std::os::unix::process::ExitStatusExt as _;
+            // As the shell script's `|| exit $?` did: 128 + the signal.
+            let code = status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(1);
+            std::process::exit(code);
+        }
+    }
+    crate::cmd::hook::run(hook)
+}
+
+/// What `[ -x PATH ]` tests: something there that may be executed.
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The shell script avow writes for `hook` when git cannot run the binary
+/// directly.
+fn shell_script(hook: &str, exe: &Path) -> String {
     let args = if hook == "post-commit" { "" } else { " \"$@\"" };
     // pre-push reads the refs on stdin: both the chained hook and avow
     // need them, so keep an exact copy (the `.` keeps trailing newlines
@@ -178,8 +273,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn direct_hooks_name_the_binary_on_their_first_line() {
+        let s = script("commit-msg", Path::new("/opt/avow/bin/git-avow"));
+        assert_eq!(
+            s,
+            "#!/opt/avow/bin/git-avow hook-direct\n\
+             # avow-managed: installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
+             # git runs /opt/avow/bin/git-avow with this file's path; it runs commit-msg.avow-chained first when that is executable.\n"
+        );
+        assert_eq!(baked_binary(&s).unwrap(), Path::new("/opt/avow/bin/git-avow"));
+        // Paths a `#!` line cannot carry, and pre-push, get the shell script.
+        for exe in [
+            "/opt/it's here/git-avow",
+            "relative/git-avow",
+            "/tab\there/git-avow",
+            &format!("/{}/git-avow", "x".repeat(120)),
+        ] {
+            assert!(script("commit-msg", Path::new(exe)).starts_with("#!/bin/sh\n"), "{exe}");
+        }
+        assert!(script(PRE_PUSH, Path::new("/bin/git-avow")).starts_with("#!/bin/sh\n"));
+    }
+
+    #[test]
     fn scripts_quote_the_binary_path_and_pass_arguments() {
         let s = script("commit-msg", Path::new("/opt/it's here/git-avow"));
+        assert_eq!(baked_binary(&s).unwrap(), Path::new("/opt/it's here/git-avow"));
         assert_eq!(
             s,
             "#!/bin/sh\n\

@@ -307,29 +307,35 @@ fn a_missing_email_and_a_broken_keyring_fail() {
 }
 
 #[test]
-fn hooks_whose_binary_is_gone_fail_unless_git_avow_is_on_path() {
+fn hooks_whose_binary_is_gone_fail_until_reinstalled() {
     let w = World::adopted("disclose");
     let hooks = w.path().join(".git/hooks");
     for hook in ["commit-msg", "prepare-commit-msg", "post-commit"] {
         let path = hooks.join(hook);
         let text = std::fs::read_to_string(&path).unwrap();
-        let moved = text.replace(&format!("avow='{}'", avow_bin().display()), "avow='/gone/git-avow'");
+        // git runs the binary of the hook's `#!` line directly.
+        let moved = text.replace(&format!("#!{} hook-direct", avow_bin().display()), "#!/gone/git-avow hook-direct");
         assert_ne!(moved, text);
         std::fs::write(&path, moved).unwrap();
     }
+    for on_path in [false, true] {
+        let (code, out) = doctor_in(&w, &w.path(), on_path);
+        let failing = hook_lines_of(&problems(&out));
+        assert_eq!(
+            failing,
+            [
+                "FAIL  hook commit-msg: <repo>/.git/hooks/commit-msg runs /gone/git-avow, which is gone, and git runs it directly (git-avow on PATH does not stand in); commits will not be attested",
+                "warn  hook prepare-commit-msg: <repo>/.git/hooks/prepare-commit-msg runs /gone/git-avow, which is gone, and git runs it directly (git-avow on PATH does not stand in)",
+                "warn  hook post-commit: <repo>/.git/hooks/post-commit runs /gone/git-avow, which is gone, and git runs it directly (git-avow on PATH does not stand in)",
+            ]
+        );
+        assert_eq!(code, 1);
+    }
+    // The hint, followed literally: `git avow install` rewrites the hooks.
+    assert!(std::fs::read_to_string(hooks.join("commit-msg")).unwrap().contains("/gone/"));
+    w.avow(["install"]).expect(0);
     let (code, out) = doctor_in(&w, &w.path(), false);
-    let failing = hook_lines_of(&problems(&out));
-    assert_eq!(
-        failing,
-        [
-            "FAIL  hook commit-msg: <repo>/.git/hooks/commit-msg runs /gone/git-avow, which is gone, and git-avow is not on PATH either; commits will not be attested",
-            "warn  hook prepare-commit-msg: <repo>/.git/hooks/prepare-commit-msg runs /gone/git-avow, which is gone, and git-avow is not on PATH either",
-            "warn  hook post-commit: <repo>/.git/hooks/post-commit runs /gone/git-avow, which is gone, and git-avow is not on PATH either",
-        ]
-    );
-    assert_eq!(code, 1);
-    // With git-avow on PATH the scripts fall back to it.
-    let (code, _) = doctor_in(&w, &w.path(), true);
+    assert_eq!(hook_lines_of(&problems(&out)), Vec::<String>::new(), "{out}");
     assert_eq!(code, 0);
 }
 

@@ -121,7 +121,11 @@ fn runs_avow(repo: &Repository, path: &Path, hook: &str) -> std::result::Result<
                 "{} runs {}, which is gone, {}",
                 path.display(),
                 baked.map_or_else(|| "an unknown binary".to_owned(), |b| b.display().to_string()),
-                if direct { "and git runs it directly (git-avow on PATH does not stand in)" } else { "and git-avow is not on PATH either" }
+                if direct {
+                    "and git runs it directly (git-avow on PATH does not stand in)"
+                } else {
+                    "and git-avow is not on PATH either"
+                }
             ));
         }
         let chained = path.with_file_name(format!("{hook}{CHAINED}"));

@@ -59,7 +59,7 @@ impl Shape {
     }
 }
 
-fn git_err(what: &str) -> impl Fn(git2::Error) -> Fail + '_ {
+pub fn git_err(what: &str) -> impl Fn(git2::Error) -> Fail + '_ {
     move |e| Fail(format!("{what}: {e}"))
 }
 
@@ -99,7 +99,9 @@ struct Gen<'r> {
     avow: Oid,
 }
 
-fn build(h: &History, shape: Shape) -> Result<(), Fail> {
+/// Writes the benchmark key (private key file, allowed-signers file) for
+/// `h` and loads it; returns the key, its public line and the signer.
+pub fn write_key(h: &History) -> Result<(PrivateKey, String, Signer), Fail> {
     let key = key();
     let pem = key.to_openssh(LineEnding::LF).map_err(|e| Fail(format!("encoding the key: {e}")))?;
     std::fs::write(&h.key, pem.as_bytes()).map_err(|e| Fail(format!("writing {}: {e}", h.key.display())))?;
@@ -113,7 +115,26 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
         Err(avow_sign::Error::PassphraseUnavailable { path: p.to_path_buf(), reason: "not encrypted".into() })
     })
     .map_err(|e| Fail(format!("loading the benchmark key: {e}")))?;
+    Ok((key, public, signer))
+}
 
+/// The `.avow/` tree: the benchmark key's holder as the one maintainer,
+/// the `disclose` preset.
+pub fn avow_tree(repo: &Repository, public: &str) -> Result<Oid, Fail> {
+    let keyring = format!(
+        "version = 1\n\n[[person]]\nname = \"{NAME}\"\nemail = \"{EMAIL}\"\nrole = \"maintainer\"\n\n[[person.key]]\nkey = \"{public}\"\n"
+    );
+    let policy = Policy::preset_toml("disclose").map_err(|e| Fail(format!("the disclose preset: {e}")))?;
+    let mut avow = repo.treebuilder(None).map_err(git_err("building .avow/"))?;
+    for (name, text) in [("keyring.toml", keyring.as_str()), ("policy.toml", policy)] {
+        let blob = repo.blob(text.as_bytes()).map_err(git_err("writing .avow/"))?;
+        avow.insert(name, blob, FileMode::Blob.into()).map_err(git_err("building .avow/"))?;
+    }
+    avow.write().map_err(git_err("writing .avow/"))
+}
+
+fn build(h: &History, shape: Shape) -> Result<(), Fail> {
+    let (key, public, signer) = write_key(h)?;
     let repo = Repository::init(&h.dir).map_err(git_err("git init"))?;
     let odb = repo.odb().map_err(git_err("opening the object database"))?;
     let mempack = odb.add_new_mempack_backend(1000).map_err(git_err("adding the in-memory backend"))?;
@@ -126,16 +147,7 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
         mempack.reset().map_err(git_err("resetting the in-memory backend"))
     };
 
-    let keyring = format!(
-        "version = 1\n\n[[person]]\nname = \"{NAME}\"\nemail = \"{EMAIL}\"\nrole = \"maintainer\"\n\n[[person.key]]\nkey = \"{public}\"\n"
-    );
-    let policy = Policy::preset_toml("disclose").map_err(|e| Fail(format!("the disclose preset: {e}")))?;
-    let mut avow = repo.treebuilder(None).map_err(git_err("building .avow/"))?;
-    for (name, text) in [("keyring.toml", keyring.as_str()), ("policy.toml", policy)] {
-        let blob = repo.blob(text.as_bytes()).map_err(git_err("writing .avow/"))?;
-        avow.insert(name, blob, FileMode::Blob.into()).map_err(git_err("building .avow/"))?;
-    }
-    let avow = avow.write().map_err(git_err("writing .avow/"))?;
+    let avow = avow_tree(&repo, &public)?;
     let mut g = Gen {
         repo: &repo,
         key,
@@ -207,11 +219,11 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
     Ok(())
 }
 
-fn reference(repo: &Repository, name: &str, id: Oid) -> Result<(), Fail> {
+pub fn reference(repo: &Repository, name: &str, id: Oid) -> Result<(), Fail> {
     repo.reference(name, id, true, "avow-bench").map(|_| ()).map_err(git_err("writing a reference"))
 }
 
-fn with_file(repo: &Repository, tree: Oid, name: &str, blob: Oid) -> Result<Oid, Fail> {
+pub fn with_file(repo: &Repository, tree: Oid, name: &str, blob: Oid) -> Result<Oid, Fail> {
     let tree = repo.find_tree(tree).map_err(git_err("reading a tree"))?;
     let mut b = repo.treebuilder(Some(&tree)).map_err(git_err("building a tree"))?;
     b.insert(name, blob, FileMode::Blob.into()).map_err(git_err("building a tree"))?;
@@ -220,22 +232,35 @@ fn with_file(repo: &Repository, tree: Oid, name: &str, blob: Oid) -> Result<Oid,
 
 /// The message the hook would write for commit `i`.
 fn attested_message(g: &Gen<'_>, parent: Option<Oid>, tree: Oid, i: usize, path: &str) -> Result<String, Fail> {
-    let repo = g.repo;
+    let parent_tree = parent
+        .map(|p| g.repo.find_commit(p).map(|c| c.tree_id()))
+        .transpose()
+        .map_err(git_err("reading the parent tree"))?;
     let subject = format!("Extend {path} (step {i})");
+    let rationale = format!("Step {i} appends one line to {path} so that the benchmark attests a real change.");
+    sign_message(g.repo, &g.signer, parent_tree, tree, i, &subject, &rationale)
+}
+
+/// A message with `subject`, `rationale` and the attestation the hook
+/// would sign for the change from `parent_tree` to `tree`.
+pub fn sign_message(
+    repo: &Repository,
+    signer: &Signer,
+    parent_tree: Option<Oid>,
+    tree: Oid,
+    i: usize,
+    subject: &str,
+    rationale: &str,
+) -> Result<String, Fail> {
+    let subject = subject.to_owned();
     let trailers = vec![
         Trailer::new(AUTHORSHIP, "human"),
-        Trailer::new(
-            RATIONALE,
-            format!("Step {i} appends one line to {path} so that the benchmark attests a real change."),
-        ),
+        Trailer::new(RATIONALE, rationale),
         Trailer::new(UNDERSTOOD_BY, format!("{NAME} <{EMAIL}>")),
     ];
     let statement =
         Statement::from_trailers(&trailers).map_err(|e| Fail(format!("the benchmark statement is invalid: {e:?}")))?;
-    let parent_tree = parent
-        .map(|p| repo.find_commit(p).and_then(|c| c.tree()))
-        .transpose()
-        .map_err(git_err("reading the parent tree"))?;
+    let parent_tree = parent_tree.map(|p| repo.find_tree(p)).transpose().map_err(git_err("reading the parent tree"))?;
     let new_tree = repo.find_tree(tree).map_err(git_err("reading a tree"))?;
     let patch_id = patch_id::between_trees(repo, parent_tree.as_ref(), &new_tree)
         .map_err(|e| Fail(format!("computing a patch-id: {e}")))?;
@@ -248,7 +273,7 @@ fn attested_message(g: &Gen<'_>, parent: Option<Oid>, tree: Oid, i: usize, path:
         statement: &statement,
     };
     let bytes = payload.to_bytes().map_err(|e| Fail(format!("building a payload: {e}")))?;
-    let sig = g.signer.sign(&bytes).map_err(|e| Fail(format!("signing: {e}")))?;
+    let sig = signer.sign(&bytes).map_err(|e| Fail(format!("signing: {e}")))?;
     let mut message = format!("{subject}\n\n");
     for t in &trailers {
         message.push_str(&format!("{}: {}\n", t.key, t.value));
@@ -257,7 +282,7 @@ fn attested_message(g: &Gen<'_>, parent: Option<Oid>, tree: Oid, i: usize, path:
     Ok(message)
 }
 
-fn stamp(i: usize) -> i64 {
+pub fn stamp(i: usize) -> i64 {
     EPOCH + i64::try_from(i).unwrap_or(i64::MAX / 2) * 60
 }
 

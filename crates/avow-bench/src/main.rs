@@ -5,11 +5,13 @@
 
 mod history;
 mod measure;
+mod replay;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use git2::Repository;
 
 /// An error that stops the benchmark (exit 2).
 #[derive(Debug)]
@@ -40,6 +42,15 @@ struct Args {
     /// Where histories are built and kept between runs.
     #[arg(long, value_name = "DIR")]
     work: Option<PathBuf>,
+    /// Also replay the last --replay-commits commits of this local
+    /// repository with attestations (real diffs, binary files, renames,
+    /// merges) and time both verification paths on them. --smoke replays
+    /// avow's own repository when it is a git checkout.
+    #[arg(long, value_name = "PATH")]
+    replay: Option<PathBuf>,
+    /// Commits replayed from --replay.
+    #[arg(long, default_value_t = 5_000)]
+    replay_commits: usize,
     /// Tiny sizes, one run each, figures not judged: checks the harness
     /// works (CI runs this), not the speed.
     #[arg(long)]
@@ -54,6 +65,11 @@ fn main() -> ExitCode {
         args.rebased = args.rebased.min(10);
         args.hook_runs = args.hook_runs.min(2);
         args.repeat = 1;
+        args.replay_commits = args.replay_commits.min(200);
+        if args.replay.is_none() {
+            let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+            args.replay = Repository::open(&own).is_ok().then_some(own);
+        }
     }
     match run(&args) {
         Ok(true) => ExitCode::SUCCESS,
@@ -88,9 +104,31 @@ fn run(args: &Args) -> Result<bool, Fail> {
     } else {
         eprintln!("avow-bench: reusing the history at {}", h.dir.display());
     }
+    let replayed = match &args.replay {
+        Some(source) => {
+            let started = std::time::Instant::now();
+            let (r, built) = replay::ensure(&work, source, args.replay_commits)?;
+            if built {
+                eprintln!(
+                    "avow-bench: replayed {} commits of {} in {:.1} s at {}",
+                    r.commits,
+                    r.source,
+                    started.elapsed().as_secs_f64(),
+                    r.history.dir.display()
+                );
+            }
+            Some(r)
+        }
+        None => None,
+    };
     let m = measure::Bench::new(&work, &h, &avow, args.repeat)?;
-    let figures = m.all(args)?;
+    let mut figures = m.all(args)?;
+    if let Some(r) = &replayed {
+        figures.extend(m.replayed(r)?);
+    }
+    let peers = measure::peer_line();
+    eprintln!("avow-bench: {peers}");
     let judged = !args.smoke;
-    println!("{}", measure::table(&figures, &m.machine(), judged));
+    println!("{}\n{peers}", measure::table(&figures, &m.machine(), judged));
     Ok(!judged || figures.iter().all(measure::Figure::pass))
 }

@@ -5,6 +5,7 @@
 
 mod history;
 mod measure;
+mod peer;
 mod replay;
 
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ struct Args {
     /// avow's own repository when it is a git checkout.
     #[arg(long, value_name = "PATH")]
     replay: Option<PathBuf>,
+    /// Commits of the history compared with sequoia-git (when `sq-git` is
+    /// on PATH).
+    #[arg(long, default_value_t = 5_000)]
+    peer_commits: usize,
     /// Commits replayed from --replay.
     #[arg(long, default_value_t = 5_000)]
     replay_commits: usize,
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
         args.hook_runs = args.hook_runs.min(2);
         args.repeat = 1;
         args.replay_commits = args.replay_commits.min(200);
+        args.peer_commits = args.peer_commits.min(10);
         if args.replay.is_none() {
             let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
             args.replay = Repository::open(&own).is_ok().then_some(own);
@@ -126,9 +132,23 @@ fn run(args: &Args) -> Result<bool, Fail> {
     if let Some(r) = &replayed {
         figures.extend(m.replayed(r)?);
     }
-    let peers = measure::peer_line();
-    eprintln!("avow-bench: {peers}");
+    let mut note = String::new();
+    if let Some(sq) = peer::sq_git() {
+        let started = std::time::Instant::now();
+        let (p, built) = peer::ensure(&work, args.peer_commits)?;
+        if built {
+            eprintln!(
+                "avow-bench: built the peer history ({} commits, OpenPGP-signed by gpg) in {:.1} s",
+                p.commits,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        figures.extend(m.peers(&p, &sq)?);
+    } else {
+        eprintln!("avow-bench: {}", measure::NO_PEER);
+        note = format!("\n{}\n", measure::NO_PEER);
+    }
     let judged = !args.smoke;
-    println!("{}\n{peers}", measure::table(&figures, &m.machine(), judged));
+    println!("{}{note}", measure::table(&figures, &m.machine(), judged));
     Ok(!judged || figures.iter().all(measure::Figure::pass))
 }

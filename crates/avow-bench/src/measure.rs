@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::history::{History, EMAIL, NAME};
+use crate::peer::PeerHistory;
 use crate::replay::Replay;
 use crate::{Args, Fail};
 
@@ -172,19 +173,9 @@ fn rebased_ratio(name: &'static str, fast: (f64, f64), rebased: (f64, f64)) -> F
     }
 }
 
-/// The line that says why the sequoia-git rows are missing. They cannot
-/// be measured yet: `sq-git` verifies `OpenPGP` commit signatures against an
-/// `openpgp-policy.toml`, and the harness does not build an
-/// `OpenPGP`-signed history.
-pub fn peer_line() -> String {
-    let on_path =
-        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("sq-git").is_file()));
-    if on_path {
-        "sequoia-git rows skipped: `sq-git` is on PATH, but this harness does not build the OpenPGP-signed history it verifies yet".to_owned()
-    } else {
-        "sequoia-git rows skipped: `sq-git` is not on PATH (docs/performance.md says how to install it)".to_owned()
-    }
-}
+/// The line that says why the sequoia-git rows are missing.
+pub const NO_PEER: &str =
+    "sequoia-git rows skipped: `sq-git` is not on PATH (docs/performance.md says how to install it)";
 
 impl<'h> Bench<'h> {
     pub fn new(work: &Path, history: &'h History, avow: &Path, repeat: usize) -> Result<Self, Fail> {
@@ -352,6 +343,100 @@ impl<'h> Bench<'h> {
                 args.commits
             ),
         });
+        Ok(figures)
+    }
+
+    /// avow against sequoia-git on the peer history: uncached on all
+    /// cores and on one, and with both caches full.
+    pub fn peers(&self, p: &PeerHistory, sq: &Path) -> Result<Vec<Figure>, Fail> {
+        let dir = &p.history.dir;
+        let n = p.commits;
+        let caches = self.work.join("peer-caches");
+        let fresh = std::cell::Cell::new(0_usize);
+        // A new, empty cache directory for each uncached run.
+        let cache_dir = |warm: bool| {
+            if warm {
+                caches.join("warm")
+            } else {
+                fresh.set(fresh.get() + 1);
+                let d = caches.join(format!("cold-{}", fresh.get()));
+                let _ = std::fs::remove_dir_all(&d);
+                d
+            }
+        };
+        let one_core = |cmd: Command, single: bool| {
+            if !single {
+                return cmd;
+            }
+            let mut t = Command::new("taskset");
+            t.arg("-c").arg("0").arg(cmd.get_program()).args(cmd.get_args());
+            for (k, v) in cmd.get_envs() {
+                match v {
+                    Some(v) => t.env(k, v),
+                    None => t.env_remove(k),
+                };
+            }
+            if let Some(d) = cmd.get_current_dir() {
+                t.current_dir(d);
+            }
+            t.stdin(Stdio::null());
+            t
+        };
+        let sq_git = |warm: bool, single: bool| {
+            let mut c = self.command(sq, dir);
+            c.env("XDG_CACHE_HOME", cache_dir(warm)).args(["log", "--trust-root", "pgp-base", "pgp-base..pgp"]);
+            one_core(c, single)
+        };
+        let avow = |warm: bool, single: bool| {
+            let mut c = self.command(&self.avow, dir);
+            c.args(["verify", "pgp-base..pgp"]);
+            if warm {
+                c.arg(format!("--cache={}", caches.join("avow-warm").display()));
+            }
+            one_core(c, single)
+        };
+        // Both must accept the whole range, and the warm caches be filled.
+        run_checked(&mut sq_git(true, false), "sq-git log")?;
+        let out = run_checked(&mut avow(true, false), "git avow verify pgp-base..pgp")?;
+        let summary = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").to_owned();
+        if !summary.starts_with(&format!("avow: {n} commits: {n} accepted, 0 rejected")) {
+            return Err(Fail(format!("git avow verify pgp-base..pgp did not accept all {n} commits: {summary}")));
+        }
+        let mut figures = Vec::new();
+        for (name, warm, single, target) in [
+            ("uncached verify vs `sq-git log`", false, false, 10.0),
+            ("uncached verify vs `sq-git log`, one core", false, true, 4.0),
+            ("cached verify vs `sq-git log` cached", true, false, 3.0),
+        ] {
+            // Interleaved: sq-git, avow, sq-git, avow, …
+            let (mut t_sq, mut t_avow) = (Vec::new(), Vec::new());
+            let (mut cpu_sq, mut cpu_avow) = (0.0, 0.0);
+            for _ in 0..self.repeat {
+                let t = self.time(|| sq_git(warm, single), "sq-git log")?;
+                t_sq.push(t.wall);
+                cpu_sq += t.cpu;
+                let t = self.time(|| avow(warm, single), "git avow verify")?;
+                t_avow.push(t.wall);
+                cpu_avow += t.cpu;
+            }
+            let (sq_wall, avow_wall) = (median(t_sq), median(t_avow));
+            figures.push(Figure {
+                name,
+                value: sq_wall / avow_wall,
+                unit: "×",
+                target,
+                higher_is_better: true,
+                idle: Some(cpu_sq / cpu_avow),
+                detail: format!(
+                    "{n} commits: sq-git {:.0} ms, avow {:.1} ms (median of {}, interleaved; CPU {:.0} ms and {:.0} ms in all)",
+                    sq_wall * 1e3,
+                    avow_wall * 1e3,
+                    self.repeat,
+                    cpu_sq * 1e3,
+                    cpu_avow * 1e3
+                ),
+            });
+        }
         Ok(figures)
     }
 

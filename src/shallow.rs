@@ -37,7 +37,7 @@ fn depths(repo: &Repository, range: &Range) -> HashMap<Oid, usize> {
         let d = if i == 0 { 1 } else { depth.get(id).copied().unwrap_or(usize::MAX) };
         depth.insert(*id, d);
         let Ok(c) = repo.find_commit(*id) else { continue };
-        for p in c.parent_ids().filter(|p| in_range.contains(p)) {
+        for p in c.parent_ids().map(avow_verify::canonical).filter(|p| in_range.contains(p)) {
             let e = depth.entry(p).or_insert(usize::MAX);
             *e = (*e).min(d.saturating_add(1));
         }

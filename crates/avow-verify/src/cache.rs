@@ -184,13 +184,13 @@ impl Cache {
     /// The fingerprint of the key whose signature on `commit` verified
     /// before, if this cache knows the commit.
     pub fn lookup(&self, commit: Oid) -> Option<&str> {
-        self.known.get(&commit).map(|&i| self.fingerprints[i].as_str())
+        self.known.get(&crate::canonical(commit)).map(|&i| self.fingerprints[i].as_str())
     }
 
     /// Records that `commit`'s signature verified with the trusted key
     /// `fingerprint` (kept until [`Cache::save`]).
     pub fn record(&self, commit: Oid, fingerprint: &str) {
-        if self.known.contains_key(&commit) {
+        if self.known.contains_key(&crate::canonical(commit)) {
             return;
         }
         if let Ok(mut added) = self.added.lock() {

@@ -13,6 +13,19 @@ pub mod trust;
 pub mod verify;
 
 use avow_policy::keyring::KeyringError;
+use git2::Oid;
+
+/// `id` with the bytes past its length zeroed: the form every id takes
+/// before it goes into, or is looked up in, a hashed collection.
+///
+/// git2's `Oid` (built with SHA-256 support) hashes all 32 bytes of
+/// libgit2's `git_oid` but compares only the id's own length, and libgit2
+/// leaves the tail of SHA-1 ids it parses from commit objects (parents, and
+/// so the ids a revision walk yields) uninitialized: two equal ids can hash
+/// differently, and a `HashSet<Oid>` lookup can miss an id it holds.
+pub fn canonical(id: Oid) -> Oid {
+    Oid::from_bytes(id.as_bytes()).unwrap_or(id)
+}
 use avow_policy::policy::PolicyError;
 
 /// What stops verification from giving verdicts at all (as opposed to a

@@ -392,7 +392,7 @@ fn history(repo: &Repository, range: &Range, emails: &HashSet<String>) -> Result
         walk.push(*id).map_err(|e| Error::walk(repo, e))?;
     }
     for id in walk {
-        let id = id.map_err(|e| Error::walk(repo, e))?;
+        let id = crate::canonical(id.map_err(|e| Error::walk(repo, e))?);
         let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
         let email = String::from_utf8_lossy(c.author().email_bytes()).to_ascii_lowercase();
         if !emails.contains(&email) || !is_attested(&c) {

@@ -170,7 +170,7 @@ pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Res
     if let Some(b) = base {
         walk.hide(b).map_err(|e| Error::git("hiding the base".into(), e))?;
     }
-    walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect()
+    walk.map(|r| r.map(crate::canonical).map_err(|e| Error::walk(repo, e))).collect()
 }
 
 /// A commit verified up to its signature check.
@@ -317,7 +317,7 @@ impl<'t> Verifier<'t> {
             self.check_avow_change(&facts, &mut report);
             return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
         }
-        if self.exempt.contains(&c.id()) {
+        if self.exempt.contains(&crate::canonical(c.id())) {
             report.verdict = Verdict::Exempt("before the policy's adoption point".into());
             return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
         }
@@ -666,7 +666,7 @@ fn walk_range(repo: &Repository, tip: Oid, base: Option<Oid>) -> Result<Vec<Oid>
     if let Some(b) = base {
         walk.hide(b).map_err(|e| Error::walk(repo, e))?;
     }
-    walk.map(|r| r.map_err(|e| Error::walk(repo, e))).collect()
+    walk.map(|r| r.map(crate::canonical).map_err(|e| Error::walk(repo, e))).collect()
 }
 
 #[cfg(test)]

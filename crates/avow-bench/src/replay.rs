@@ -69,7 +69,12 @@ fn last_commits(src: &Repository, head: Oid, limit: usize) -> Result<Vec<Oid>, F
     let mut walk = src.revwalk().map_err(git_err("walking the source"))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME).map_err(git_err("walking the source"))?;
     walk.push(head).map_err(git_err("walking the source"))?;
-    let newest = walk.take(limit).collect::<Result<Vec<Oid>, _>>().map_err(git_err("walking the source"))?;
+    // Canonical ids: they go into hashed sets (see avow_verify::canonical).
+    let newest = walk
+        .take(limit)
+        .map(|r| r.map(avow_verify::canonical))
+        .collect::<Result<Vec<Oid>, _>>()
+        .map_err(git_err("walking the source"))?;
     let wanted: std::collections::HashSet<Oid> = newest.iter().copied().collect();
     let mut done = std::collections::HashSet::new();
     let mut order = Vec::with_capacity(newest.len());
@@ -87,10 +92,19 @@ fn last_commits(src: &Repository, head: Oid, limit: usize) -> Result<Vec<Oid>, F
             }
             stack.push((id, true));
             let c = src.find_commit(id).map_err(git_err("reading a source commit"))?;
-            for p in c.parent_ids().filter(|p| wanted.contains(p) && !done.contains(p)) {
+            for p in c.parent_ids().map(avow_verify::canonical).filter(|p| wanted.contains(p) && !done.contains(p)) {
                 stack.push((p, false));
             }
         }
+    }
+    // Parents first, or the replay would drop parents (a self-check).
+    let mut seen = std::collections::HashSet::new();
+    for id in &order {
+        let c = src.find_commit(*id).map_err(git_err("reading a source commit"))?;
+        if let Some(p) = c.parent_ids().map(avow_verify::canonical).find(|p| wanted.contains(p) && !seen.contains(p)) {
+            return Err(Fail(format!("replay order: {id} comes before its parent {p}")));
+        }
+        seen.insert(*id);
     }
     Ok(order)
 }
@@ -135,7 +149,8 @@ fn build(h: &History, src: &Repository, ids: &[Oid]) -> Result<(), Fail> {
             if let Some(blob) = extra {
                 tree = with_file(&repo, tree, "UPSTREAM", blob)?;
             }
-            let mut parents: Vec<(Oid, Oid)> = c.parent_ids().filter_map(|p| map.get(&p).copied()).collect();
+            let mut parents: Vec<(Oid, Oid)> =
+                c.parent_ids().filter_map(|p| map.get(&avow_verify::canonical(p)).copied()).collect();
             if parents.is_empty() {
                 parents.push((onto, onto_tree));
             }
@@ -153,7 +168,7 @@ fn build(h: &History, src: &Repository, ids: &[Oid]) -> Result<(), Fail> {
             let message = sign_message(&repo, &signer, Some(parents[0].1), tree, i + 2, &subject, &rationale)?;
             let parent_ids: Vec<Oid> = parents.iter().map(|p| p.0).collect();
             tip = commit(&repo, &parent_ids, tree, i + 2, &message)?;
-            map.insert(*id, (tip, tree));
+            map.insert(avow_verify::canonical(*id), (tip, tree));
         }
         reference(&repo, &format!("refs/heads/{branch}"), tip)?;
     }

@@ -17,8 +17,8 @@ use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
 use avow_policy::markers::Markers;
 use avow_policy::policy::{MergeMode, Policy, Severity};
-use avow_verify::commit::{change_stats, tree_binding};
-use avow_verify::patch_id;
+use avow_verify::change;
+use avow_verify::commit::change_stats;
 use clap::Subcommand;
 use git2::Repository;
 
@@ -376,9 +376,8 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     };
     let tree_id = index.write_tree_to(&repo)?;
     let tree = repo.find_tree(tree_id)?;
-    let patch_id = patch_id::between_trees(&repo, parent_tree.as_ref(), &tree)
-        .map_err(|e| CliError::new(format!("computing the patch-id: {e}")).hint(crate::error::GIT_HINT))?;
-    let binding = tree_binding(parent_tree.as_ref().map(git2::Tree::id), tree_id);
+    let binding = change::binding(&repo, parent_tree.as_ref(), &tree)
+        .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
     let (cfg_name, cfg_email) = cfg.user()?;
     let author = Ident {
         name: std::env::var("GIT_AUTHOR_NAME").unwrap_or(cfg_name),
@@ -426,14 +425,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
             Some(_) => {}
         }
     }
-    let payload = Payload {
-        patch_id: patch_id.map(|p| p.to_string()),
-        tree_binding: binding,
-        author_email: author.email.clone(),
-        subject,
-        signed_at: chrono::Utc::now().timestamp(),
-        statement: &statement,
-    };
+    let payload = Payload::new(&binding, &author.email, &subject, chrono::Utc::now().timestamp(), &statement);
     let bytes = payload.to_bytes().map_err(|e| {
         CliError::new(format!("cannot attest this commit: {e}"))
             .hint("remove the line break or NUL from that field of the message or identity, then commit again")

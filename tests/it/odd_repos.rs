@@ -367,7 +367,7 @@ fn crlf_message_written_verbatim_is_attested_and_keeps_its_line_endings() {
     let body = raw.split_once("\n\n").unwrap().1;
     assert!(body.starts_with(msg), "the message is kept: {body:?}");
     let added = &body[msg.len()..];
-    assert!(added.starts_with(&format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\r\nAvow-Signature: v1 t=")));
+    assert!(added.starts_with(&format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\r\nAvow-Signature: v2 t=")));
     assert!(added.ends_with("\r\n") && added.matches('\n').count() == 2, "{added:?}");
     assert_eq!(
         verify_masked(&w, "base..HEAD", 0),

@@ -244,8 +244,8 @@ fn an_unwritable_cache_only_warns() {
     let stderr = r.stderr.replace(&dir, "DIR");
     let file = stderr.split_whitespace().find(|t| t.starts_with("DIR/")).unwrap_or("DIR/?").trim_end_matches(':');
     assert_eq!(
-        stderr.replace(file, "DIR/KEY.v1"),
-        "avow: warning: cannot write the verification cache DIR/KEY.v1: File too large (os error 27); the next run checks these commits again\n"
+        stderr.replace(file, "DIR/KEY.v2"),
+        "avow: warning: cannot write the verification cache DIR/KEY.v2: File too large (os error 27); the next run checks these commits again\n"
     );
 }
 

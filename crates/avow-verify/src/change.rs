@@ -130,7 +130,7 @@ impl FileRecord {
 pub fn records(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Vec<FileRecord>, Error> {
     let mut out = Vec::new();
     each_record(repo, old, new, &mut |path, bytes| {
-        out.push(FileRecord { path: path.to_vec(), bytes: bytes.to_vec() })
+        out.push(FileRecord { path: path.to_vec(), bytes: bytes.to_vec() });
     })?;
     Ok(out)
 }

@@ -205,12 +205,15 @@ fn tree_binding_copied_to_force_the_fast_path() {
     let w = attested();
     edit_the_diff(&w);
     // b= now names the edited commit's trees, so the verifier would take
-    // the fast path and trust c= — but b= is signed.
+    // the fast path and trust c= — but b= is signed, so the signature
+    // fails, and the verifier then computes the digest after all and names
+    // the edit, exactly as without the fast path.
     let repo = git2::Repository::open(w.path()).unwrap();
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     let parent_tree = head.parent(0).unwrap().tree_id();
     set_sig_field(&w, "b", &avow_verify::change::tree_binding(Some(parent_tree), head.tree_id()).to_string());
-    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.change"]);
+    assert_eq!(verdicts(&w, &["base..HEAD", "--no-fast-path"], 1), ["Fix the parser: rejected attestation.change"]);
 }
 
 #[test]

@@ -365,46 +365,66 @@ impl<'t> Verifier<'t> {
         if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
             return Ok(());
         }
-        let change = if !self.options.no_fast_path && trees == st.binding.trees {
-            // The exact trees signed: the signed digest is theirs.
-            report.fast_path = true;
-            st.binding.change
-        } else {
+        if self.options.no_fast_path || trees != st.binding.trees {
             let computed = change::digest(repo, parent_tree, tree)?;
+            report.change = computed;
             if computed != st.binding.change {
-                report.change = computed;
-                let show = |d: Option<Digest>| d.map_or_else(|| "none".to_owned(), |d| d.to_string());
-                report.findings.push(deny(
-                    "attestation.change",
-                    format!(
-                        "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
-                        show(computed),
-                        show(st.binding.change)
-                    ),
-                ));
+                report.findings.push(change_mismatch(computed, st.binding.change));
                 return Ok(());
             }
-            computed
-        };
-        report.change = change;
-        let Some(statement) = statement else { return Ok(()) };
-        let binding = Binding { change, trees: st.binding.trees };
-        let payload = Payload::new(&binding, &facts.author.email, &facts.subject, st.signed_at, &statement);
+            self.check_signed(c.id(), &st, statement.as_ref(), facts, report);
+            return Ok(());
+        }
+        // The fast path: the exact trees signed, so the signed digest is
+        // theirs if the signature holds. When it does not hold, the digest
+        // is computed after all, so that the verdict and its reasons are
+        // those of the slow path (`--no-fast-path` changes nothing).
+        report.fast_path = true;
+        report.change = st.binding.change;
+        let before = report.findings.len();
+        self.check_signed(c.id(), &st, statement.as_ref(), facts, report);
+        let failed = statement.is_none() || report.findings[before..].iter().any(|f| f.severity == Severity::Deny);
+        if failed {
+            let computed = change::digest(repo, parent_tree, tree)?;
+            if computed != st.binding.change {
+                report.findings.truncate(before);
+                report.findings.push(change_mismatch(computed, st.binding.change));
+                report.fast_path = false;
+                report.change = computed;
+                report.signer = None;
+                report.payload = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// The payload rebuilt with the established change digest, and the
+    /// signature over it; records a verified commit in the cache.
+    fn check_signed(
+        &self,
+        id: Oid,
+        st: &SignatureTrailer,
+        statement: Option<&Statement>,
+        facts: &CommitFacts,
+        report: &mut Report,
+    ) {
+        let Some(statement) = statement else { return };
+        let binding = Binding { change: report.change, trees: st.binding.trees };
+        let payload = Payload::new(&binding, &facts.author.email, &facts.subject, st.signed_at, statement);
         let bytes = match payload.to_bytes() {
             Ok(b) => b,
             Err(e) => {
                 report.findings.push(deny("attestation.payload", e.to_string()));
-                return Ok(());
+                return;
             }
         };
         if self.options.keep_payload {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
-        self.check_signature(&bytes, &st, &statement, report);
+        self.check_signature(&bytes, st, statement, report);
         if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
-            cache.record(c.id(), &signer.fingerprint);
+            cache.record(id, &signer.fingerprint);
         }
-        Ok(())
     }
 
     /// A cache hit: the change digest and the signature were checked on an
@@ -503,6 +523,19 @@ impl<'t> Verifier<'t> {
         }
         Ok(reports)
     }
+}
+
+/// The finding for a commit whose change is not the signed one.
+fn change_mismatch(computed: Option<Digest>, signed: Option<Digest>) -> Finding {
+    let show = |d: Option<Digest>| d.map_or_else(|| "none".to_owned(), |d| d.to_string());
+    deny(
+        "attestation.change",
+        format!(
+            "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
+            show(computed),
+            show(signed)
+        ),
+    )
 }
 
 /// How to re-attest a branch of old attestations (or any whose change

@@ -161,7 +161,7 @@ fn is_avow_path(path: &str) -> bool {
         first.chars().filter(|c| !HFS_IGNORED.contains(c)).collect::<String>().into()
     };
     let name = name.trim_end_matches(['.', ' ']);
-    name.eq_ignore_ascii_case(AVOW_DIR.trim_end_matches('/'))
+    name.eq_ignore_ascii_case(AVOW_DIR)
         || matches!(name.as_bytes(), [a, v, o, w, b'~', b'1'..=b'4'] if [*a, *v, *o, *w].eq_ignore_ascii_case(b"avow"))
 }
 

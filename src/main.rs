@@ -3,6 +3,7 @@
 
 mod cache;
 mod cli;
+mod clock;
 mod cmd;
 mod error;
 mod git;

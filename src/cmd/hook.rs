@@ -398,7 +398,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         statement: Some(statement.clone()),
         parent_count: usize::from(parent.is_some()) + usize::from(repo.path().join("MERGE_HEAD").exists()),
         change,
-        author_time: chrono::Utc::now().timestamp(),
+        author_time: crate::clock::now().timestamp(),
     };
     let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
     print_findings(&findings);
@@ -431,7 +431,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         tree_binding: binding,
         author_email: author.email.clone(),
         subject,
-        signed_at: chrono::Utc::now().timestamp(),
+        signed_at: crate::clock::now().timestamp(),
         statement: &statement,
     };
     let bytes = payload.to_bytes().map_err(|e| {

@@ -322,8 +322,8 @@ fn continuation_line_added_to_the_rationale() {
 
 #[test]
 fn backdated_signature_by_an_expired_key() {
-    use chrono::{Days, Utc};
-    let today = Utc::now().date_naive();
+    use chrono::Days;
+    let today = chrono::DateTime::from_timestamp(avow_testutil::NOW, 0).unwrap().date_naive();
     let (added, expires) = (today - Days::new(2), today - Days::new(1));
     let w = adopt("disclose", None);
     let path = w.path().join(".avow/keyring.toml");

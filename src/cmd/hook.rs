@@ -306,6 +306,14 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         );
         return Ok(Outcome::Failed);
     }
+    // Before reading the statement: `git commit --trailer` writes trailers
+    // for git's other reader, past a `---` line, where this one (and the
+    // verifier) would not find them.
+    if let Some(finding) = avow_policy::text::divider(&text) {
+        print_findings(&[finding]);
+        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        return Ok(Outcome::Failed);
+    }
     let policy = local_policy(&repo)?;
     let existing = trailer::parse(&text, &opts);
     let has = |k: &str| existing.iter().any(|t| t.is(k));

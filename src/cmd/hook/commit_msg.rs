@@ -124,6 +124,14 @@ fn read(file: &Path, cfg: &Config) -> Step<Draft> {
         );
         return Ok(Err(Outcome::Failed));
     }
+    // Before reading the statement: `git commit --trailer` writes trailers
+    // for git's other reader, past a `---` line, where this one (and the
+    // verifier) would not find them.
+    if let Some(finding) = avow_policy::text::divider(&text) {
+        print_findings(&[finding]);
+        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        return Ok(Err(Outcome::Failed));
+    }
     let existing = trailer::parse(&text, &opts);
     Ok(Ok(Draft { message, text, opts, subject, existing, additions: Vec::new() }))
 }
@@ -231,7 +239,7 @@ fn check(
         statement: Some(statement.clone()),
         parent_count: usize::from(staged.parent.is_some()) + usize::from(repo.path().join("MERGE_HEAD").exists()),
         change: staged.change.clone(),
-        author_time: chrono::Utc::now().timestamp(),
+        author_time: crate::clock::now().timestamp(),
     };
     let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
     print_findings(&findings);
@@ -268,7 +276,7 @@ fn sign(
         tree_binding: staged.binding.clone(),
         author_email: author.email.clone(),
         subject: draft.subject.clone(),
-        signed_at: chrono::Utc::now().timestamp(),
+        signed_at: crate::clock::now().timestamp(),
         statement,
     };
     let bytes = payload.to_bytes().map_err(|e| {

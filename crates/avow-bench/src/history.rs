@@ -54,7 +54,7 @@ pub struct Shape {
 
 impl Shape {
     fn dir_name(self) -> String {
-        format!("history-v2-{}-{}-{}", self.commits, self.compare, self.rebased)
+        format!("history-v3-{}-{}-{}", self.commits, self.compare, self.rebased)
     }
 }
 

@@ -53,7 +53,7 @@ fn run(cmd: &mut Command, input: Option<&[u8]>, what: &str) -> Result<Vec<u8>, F
 
 /// Builds (or reuses) the peer history of `commits` commits under `work`.
 pub fn ensure(work: &Path, commits: usize) -> Result<(PeerHistory, bool), Fail> {
-    let dir = work.join(format!("peer-v1-{commits}"));
+    let dir = work.join(format!("peer-v2-{commits}"));
     let history =
         History { allowed_signers: dir.join("allowed_signers"), key: dir.join("id_ed25519"), dir: dir.clone() };
     if dir.join("complete").exists() {

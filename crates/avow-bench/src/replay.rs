@@ -43,7 +43,7 @@ pub fn ensure(work: &Path, source: &Path, limit: usize) -> Result<(Replay, bool)
         .and_then(|h| h.peel_to_commit())
         .map_err(|e| Fail(format!("--replay {}: no HEAD commit: {e}", source.display())))?
         .id();
-    let dir = work.join(format!("replay-{head}-{limit}"));
+    let dir = work.join(format!("replay-v2-{head}-{limit}"));
     let history =
         History { allowed_signers: dir.join("allowed_signers"), key: dir.join("id_ed25519"), dir: dir.clone() };
     let ids = last_commits(&src, head, limit)?;

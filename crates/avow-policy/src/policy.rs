@@ -616,6 +616,16 @@ fn render_invalid(path: &Path, line: usize, field: &str, message: &str) -> Strin
 /// space: `"Fix the bug!"` and `"fix  the-bug"` both become `"fix the bug"`.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        // The same result without Unicode case tables (most messages).
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        return out;
+    }
     for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
@@ -1163,8 +1173,25 @@ mod tests {
     fn normalization() {
         assert_eq!(normalize("  Fix the BUG!  "), "fix the bug");
         assert_eq!(normalize("fix--the\nbug"), "fix the bug");
+        // The ASCII fast path and the Unicode path agree (and below, on any ASCII text).
+        assert_eq!(normalize("Fix ÉTÉ the BUG"), "fix été the bug");
+        assert_eq!(normalize("x\u{7f}Y_z9"), "x y z9");
         assert_eq!(visible_len("  a  b\n   c "), 5);
         assert!(repeats_subject("fix the off by one in the parser", "parser: Fix the off-by-one in the parser"));
         assert!(!repeats_subject("fix the off by one", "two words: fix the off-by-one"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_fast_path_is_the_unicode_path(text in "[ -~\t\n]{0,60}") {
+            let mut slow = String::new();
+            for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+                if !slow.is_empty() {
+                    slow.push(' ');
+                }
+                slow.extend(word.chars().flat_map(char::to_lowercase));
+            }
+            proptest::prop_assert_eq!(normalize(&text), slow);
+        }
     }
 }

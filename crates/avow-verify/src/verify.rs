@@ -735,6 +735,9 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     // each one in its object cache for the rest of the run (about 60 MB
     // for 100,000 commits). Nothing reads them from the cache again.
     git2::opts::enable_caching(false);
+    // Nor are the objects re-hashed as they are read (see
+    // `range::verify_range`): the walk reads every commit of the range.
+    git2::opts::strict_hash_verification(false);
     let (tip, base_id) = (tip.id(), base.map(|b| b.id()));
     // On a thread of the pool that verifies the commits, with its own
     // handle: the walk's memory (tens of MB for 100,000 commits), freed but

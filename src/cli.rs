@@ -43,6 +43,7 @@ enum Command {
     #[command(subcommand)]
     Keyring(cmd::keyring::KeyringCommand),
     Verify(cmd::verify::Args),
+    Reattest(cmd::reattest::Args),
     Show(cmd::show::Args),
     Report(cmd::report::Args),
     Demo(cmd::demo::Args),
@@ -76,6 +77,7 @@ pub fn run() -> ExitCode {
         Command::Hook(h) => cmd::hook::run(h),
         Command::Keyring(k) => cmd::keyring::run(k),
         Command::Verify(a) => cmd::verify::run(&a),
+        Command::Reattest(a) => cmd::reattest::run(&a),
         Command::Show(a) => cmd::show::run(&a),
         Command::Report(a) => cmd::report::run(&a),
         Command::Demo(a) => cmd::demo::run(&a),

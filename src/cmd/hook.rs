@@ -48,6 +48,14 @@ pub enum HookCommand {
     },
     /// Warn when the new HEAD's attestation does not verify.
     PostCommit,
+    /// After a rebase: re-sign or name how to re-sign the rewritten
+    /// commits whose change no longer matches their statement.
+    PostRewrite {
+        /// `rebase` or `amend`, as git passes it; the rewritten commits come on standard input.
+        command: String,
+    },
+    /// After `git am` applies its last patch: as post-rewrite.
+    PostApplypatch,
     /// Verify the commits about to be pushed (refs on standard input, as
     /// git gives them) against the keyring and policy on the remote's side.
     PrePush {
@@ -65,6 +73,8 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
             prepare_commit_msg(&file, source.as_deref(), sha.as_deref())
         }
         HookCommand::PostCommit => post_commit(),
+        HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(&command),
+        HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
     }
 }
@@ -102,7 +112,7 @@ fn replace_file(file: &Path, contents: &[u8], durable: bool) -> Result<()> {
 /// Policy from the work tree, for early feedback. The verifier reads the
 /// trusted one; here a missing or broken file must not block work
 /// silently, so a broken one is an error and a missing one the default.
-fn local_policy(repo: &Repository) -> Result<Policy> {
+pub(crate) fn local_policy(repo: &Repository) -> Result<Policy> {
     let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
     let path = dir.join(avow_verify::trust::POLICY_PATH);
     if !path.exists() {
@@ -124,35 +134,11 @@ fn local_keyring(repo: &Repository) -> Option<Keyring> {
 
 /// Whether the git process that runs this hook is `git commit --amend`.
 /// Git does not tell hooks; its command line does (see SPEC "amend").
-fn is_amend() -> bool {
+pub(crate) fn is_amend() -> bool {
     if let Ok(v) = std::env::var("AVOW_AMEND") {
         return v == "1";
     }
-    let mut pid = std::os::unix::process::parent_id();
-    for _ in 0..8 {
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if let Some(amend) = git_commit_amend(&args) {
-            return amend;
-        }
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-        let Some(parent) = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            return false;
-        };
-        if parent <= 1 {
-            return false;
-        }
-        pid = parent;
-    }
-    false
+    crate::workflows::ancestor_commands().find_map(|args| git_commit_amend(&args)).unwrap_or(false)
 }
 
 /// For a `git … commit …` command line, whether it amends; `None` if it is
@@ -230,7 +216,7 @@ fn missing_statement_help(missing: &[&str]) -> String {
 }
 
 /// Asks for the missing parts of the statement on the terminal.
-fn prompt_statement(tty: &mut Tty, have: &[Trailer], min_rationale: usize) -> Option<Vec<Trailer>> {
+pub(crate) fn prompt_statement(tty: &mut Tty, have: &[Trailer], min_rationale: usize) -> Option<Vec<Trailer>> {
     let mut add = Vec::new();
     let authorship = if let Some(t) = have.iter().find(|t| t.is(AUTHORSHIP)) {
         t.value.parse::<Authorship>().ok()?
@@ -283,7 +269,7 @@ fn print_findings(findings: &[avow_policy::policy::Finding]) {
 }
 
 #[expect(clippy::too_many_lines, reason = "one linear story: read, complete, lint, sign, write")]
-fn commit_msg(file: &Path) -> Result<Outcome> {
+pub(crate) fn commit_msg(file: &Path) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
     if cfg.get_bool("avow.enabled") == Some(false) {
@@ -308,6 +294,12 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     }
     let policy = local_policy(&repo)?;
     let existing = trailer::parse(&text, &opts);
+    if crate::workflows::is_unattested_fixup(&subject, &existing) {
+        return Ok(Outcome::Ok);
+    }
+    if let Some(outcome) = crate::workflows::commit_msg_in_operation(&repo, &cfg, &text, is_amend())? {
+        return Ok(outcome);
+    }
     let has = |k: &str| existing.iter().any(|t| t.is(k));
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
@@ -461,6 +453,9 @@ fn prepare_commit_msg(file: &Path, source: Option<&str>, _sha: Option<&str>) -> 
     // gave it in the environment.
     let from_env = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
     let source = source.or(from_env.as_deref());
+    if let Some(outcome) = crate::workflows::prepare_revert(file, source)? {
+        return Ok(outcome);
+    }
     // Only when an editor will open and strip comments: a message given
     // with -m or -F keeps its lines, so adding comments there would
     // change it.
@@ -518,6 +513,9 @@ fn post_commit() -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
+    if crate::workflows::post_commit_quiet(&repo, &head) {
+        return Ok(Outcome::Ok);
+    }
     match crate::cmd::verify::self_check(&repo, &head) {
         Some((rule, _)) if rule == "attestation.missing" => {
             crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
@@ -527,7 +525,7 @@ fn post_commit() -> Result<Outcome> {
         }
         Some((_, problem)) => {
             crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            crate::output::errln!("avow: re-sign it with `git commit --amend --no-edit`");
+            crate::output::errln!("{}", crate::workflows::resign_head_advice(&repo, &head));
         }
         None => {}
     }

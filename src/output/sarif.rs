@@ -26,6 +26,7 @@ fn describe(rule: &str) -> &'static str {
         "attestation.misplaced" => "An attestation trailer stands outside the trailer block.",
         "attestation.payload" => "The signed payload cannot be rebuilt from the commit.",
         "attestation.change" => "The change differs from the one that was signed.",
+        "attestation.fixup" => "A fixup!/squash!/amend! commit that was not folded in.",
         "signature.malformed" => "The Avow-Signature trailer is malformed.",
         "signature.invalid" => "The signature does not verify.",
         "signature.unknown-key" => "The signing key is not in the trusted keyring.",

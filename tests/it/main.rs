@@ -34,3 +34,4 @@ mod shallow;
 mod signing_keys;
 mod speed;
 mod tamper;
+mod workflows;

@@ -311,6 +311,15 @@ impl<'t> Verifier<'t> {
         facts: &CommitFacts,
         report: &mut Report,
     ) -> Result<(), Error> {
+        // A fixup!/squash!/amend! commit exists to be folded into another;
+        // in a verified range it means the branch was not autosquashed.
+        if commit::is_autosquash(&facts.subject) {
+            report.findings.push(deny(
+                "attestation.fixup",
+                "a fixup!/squash!/amend! commit, made to be folded into another: fold it in with `git rebase -i --autosquash BASE` first".into(),
+            ));
+            return Ok(());
+        }
         // A commit with no attestation at all gets one finding, not one per
         // missing trailer.
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));

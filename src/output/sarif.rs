@@ -27,6 +27,8 @@ fn describe(rule: &str) -> &'static str {
         "attestation.payload" => "The signed payload cannot be rebuilt from the commit.",
         "attestation.change" => "The change differs from the one that was signed.",
         "attestation.fixup" => "A fixup!/squash!/amend! commit that was not folded in.",
+        "squash.change" => "A squash carries more than the change of the branch it squashes.",
+        "squash.source" => "A commit of the branch a squash comes from does not verify.",
         "signature.malformed" => "The Avow-Signature trailer is malformed.",
         "signature.invalid" => "The signature does not verify.",
         "signature.unknown-key" => "The signing key is not in the trusted keyring.",

@@ -14,6 +14,7 @@ mod ci;
 mod closed_streams;
 mod doctor;
 mod errors;
+mod forge;
 mod formats;
 mod history;
 mod hooks_install;

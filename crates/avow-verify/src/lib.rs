@@ -6,8 +6,10 @@ pub mod cache;
 pub mod chain;
 pub mod commit;
 pub mod merge;
+pub mod notes;
 pub mod patch_id;
 pub mod signals;
+pub mod squash;
 pub mod trust;
 pub mod verify;
 

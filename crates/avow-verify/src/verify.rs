@@ -98,6 +98,9 @@ pub struct Report {
     /// The message, only when asked (the reviewer's report uses it);
     /// boxed, so that a long range's reports stay small without it.
     pub facts: Option<Box<CommitFacts>>,
+    /// Where the accepted attestation came from when not the commit's own
+    /// trailers: a note, or the verified commits of a squash's source.
+    pub via: Option<String>,
 }
 
 impl Report {
@@ -184,6 +187,8 @@ pub struct Verifier<'t> {
     cache: Option<&'t Cache>,
     /// One [`SignerInfo`] per key of the trusted keyring, by fingerprint.
     signers: HashMap<&'t str, Arc<SignerInfo>>,
+    /// Revisions to try as the source of a squash (`--squash-source`).
+    squash_sources: Vec<String>,
 }
 
 impl<'t> Verifier<'t> {
@@ -196,7 +201,23 @@ impl<'t> Verifier<'t> {
             .iter()
             .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
             .collect();
-        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
+        Verifier {
+            trusted,
+            markers: Markers::builtin(),
+            exempt,
+            options,
+            cache: None,
+            signers,
+            squash_sources: Vec::new(),
+        }
+    }
+
+    /// Also tries `revs` as the source branch of every rejected commit
+    /// with one parent (besides the forge's pull refs its message names).
+    #[must_use]
+    pub fn with_squash_sources(mut self, revs: Vec<String>) -> Self {
+        self.squash_sources = revs;
+        self
     }
 
     /// Uses `cache` for the patch-id and signature checks: a commit it
@@ -208,8 +229,78 @@ impl<'t> Verifier<'t> {
         self
     }
 
-    /// Verifies one commit.
+    /// Verifies one commit: its own attestation, and when that is rejected,
+    /// a note in `refs/notes/avow` ([`crate::notes`]) or the commits of the
+    /// branch it squashes ([`crate::squash`]).
     pub fn verify(&self, repo: &Repository, c: &Commit<'_>) -> Result<Report, Error> {
+        self.verify_with(repo, c, true)
+    }
+
+    fn verify_with(&self, repo: &Repository, c: &Commit<'_>, squash: bool) -> Result<Report, Error> {
+        let report = self.verify_from(repo, c, None)?;
+        if report.verdict != Verdict::Rejected {
+            return Ok(report);
+        }
+        if let Some(note) = crate::notes::read(repo, c.id()) {
+            let mut by_note = self.verify_from(repo, c, Some(&note))?;
+            if by_note.verdict != Verdict::Rejected {
+                by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
+                return Ok(by_note);
+            }
+        }
+        if squash {
+            return self.squash(repo, c, report);
+        }
+        Ok(report)
+    }
+
+    /// A rejected commit as a squash of one of its candidate sources.
+    fn squash(&self, repo: &Repository, c: &Commit<'_>, mut report: Report) -> Result<Report, Error> {
+        let message = commit::message_text(c).unwrap_or_default();
+        for (name, tip) in crate::squash::candidates(repo, &report.subject, &message, &self.squash_sources) {
+            let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
+            if !source.same_change {
+                report.findings.push(deny(
+                    "squash.change",
+                    format!(
+                        "the squash's change is not the whole change of {name} ({}..{}): it carries something those commits do not, so their statements do not cover it",
+                        &source.base.to_string()[..12],
+                        &tip.to_string()[..12]
+                    ),
+                ));
+                continue;
+            }
+            let mut rejected = Vec::new();
+            for id in &source.commits {
+                let sc = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                if self.verify_with(repo, &sc, false)?.verdict == Verdict::Rejected {
+                    rejected.push(id.to_string()[..12].to_owned());
+                }
+            }
+            if rejected.is_empty() {
+                let n = source.commits.len();
+                return Ok(Report {
+                    verdict: Verdict::Accepted,
+                    findings: Vec::new(),
+                    signer: None,
+                    via: Some(format!("squash of {name}: its {n} commit(s) verify and their change is the squash's")),
+                    ..report
+                });
+            }
+            report.findings.push(deny(
+                "squash.source",
+                format!(
+                    "the squash's change is that of {name}, but these of its commits do not verify: {}",
+                    rejected.join(", ")
+                ),
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Verifies one commit with the attestation in its trailers, or in
+    /// `note` (a note's text) when given.
+    fn verify_from(&self, repo: &Repository, c: &Commit<'_>, note: Option<&str>) -> Result<Report, Error> {
         let policy = &self.trusted.policy;
         let parent_tree = commit::parent_tree(c)?;
         let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
@@ -217,7 +308,16 @@ impl<'t> Verifier<'t> {
         let change = commit::change_stats(repo, parent_tree.as_ref(), &tree, count_lines)?;
         let message = commit::message_text(c);
         let non_utf8 = message.is_none();
-        let facts = commit::facts(c, message.unwrap_or_default(), change);
+        let mut facts = commit::facts(c, message.unwrap_or_default(), change);
+        // A note's trailers stand for the commit's own: the signature is
+        // checked against them, the policy reads them with the message.
+        let note_facts = note.map(|n| {
+            let text = crate::notes::as_message(&facts.subject, n);
+            let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
+            facts.statement = Statement::from_trailers(&trailers).ok();
+            facts.trailers.clone_from(&trailers);
+            CommitFacts { message: text, trailers, ..facts.clone() }
+        });
         let mut report = Report {
             id: c.id(),
             subject: facts.subject.clone(),
@@ -235,6 +335,7 @@ impl<'t> Verifier<'t> {
             signature: None,
             trailers: Vec::new(),
             facts: None,
+            via: None,
         };
         if policy.is_exempt(&facts.author.email) {
             report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
@@ -266,7 +367,14 @@ impl<'t> Verifier<'t> {
             };
             report.findings.push(deny("message.encoding", message));
         }
-        self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
+        self.check_attestation(
+            repo,
+            c,
+            parent_tree.as_ref().map(git2::Tree::id),
+            note_facts.as_ref().unwrap_or(&facts),
+            &mut report,
+            note.is_none(),
+        )?;
         self.check_avow_change(&facts, &mut report);
         report.findings.extend(policy.check(&facts, self.markers));
         Ok(self.finish(report, facts))
@@ -310,6 +418,7 @@ impl<'t> Verifier<'t> {
         parent_tree: Option<Oid>,
         facts: &CommitFacts,
         report: &mut Report,
+        cacheable: bool,
     ) -> Result<(), Error> {
         // A fixup!/squash!/amend! commit exists to be folded into another;
         // in a verified range it means the branch was not autosquashed.
@@ -359,7 +468,9 @@ impl<'t> Verifier<'t> {
             ));
             return Ok(());
         }
-        if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
+        // The cache is keyed by commit: it speaks for the commit's own
+        // trailers, never for a note's.
+        if cacheable && self.cache_hit(c.id(), &st, statement.as_ref(), report) {
             return Ok(());
         }
         let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
@@ -402,7 +513,7 @@ impl<'t> Verifier<'t> {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
         self.check_signature(&bytes, &st, &statement, report);
-        if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
+        if let (Some(cache), Some(signer), true) = (self.cache, &report.signer, cacheable) {
             cache.record(c.id(), &signer.fingerprint);
         }
         Ok(())

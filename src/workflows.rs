@@ -203,7 +203,8 @@ pub fn post_applypatch() -> Result<Outcome> {
     }
     let state = repo.path().join("rebase-apply");
     let read = |f: &str| std::fs::read_to_string(state.join(f)).ok().map(|s| s.trim().to_owned());
-    if read("next") != read("last") {
+    // `git rebase --apply` runs am too; its post-rewrite reports.
+    if state.join("rebasing").exists() || read("next") != read("last") {
         return Ok(Outcome::Ok);
     }
     let (Ok(orig), Ok(head)) = (repo.revparse_single("ORIG_HEAD"), repo.head().and_then(|h| h.peel_to_commit())) else {
@@ -255,19 +256,18 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
         return Ok(Outcome::Ok);
     }
     // Your own fixups folded into your own commit: you made both changes
-    // and asked for them to be joined, so the statement is re-signed.
-    let me = cfg.user().map(|(_, e)| e).unwrap_or_default();
+    // and asked for them to be joined, so the statement is re-signed. A
+    // fixup is yours when `git commit` made it here (HEAD's reflog says so:
+    // a fetched one, whatever author it names, is not in it).
+    let made_here = committed_here(repo);
     let squashed_own = |id: &Oid| {
         let olds = sources.get(id).map_or(&[][..], Vec::as_slice);
         olds.len() > 1
             && olds.iter().all(|o| {
                 repo.find_commit(*o).is_ok_and(|c| {
-                    let mine = avow_core::attestation::Person::same_email(
-                        &String::from_utf8_lossy(c.author().email_bytes()),
-                        &me,
-                    );
                     let subject = String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned();
-                    (resign::is_autosquash(&subject) && mine) || crate::cmd::verify::self_check(repo, &c).is_none()
+                    (resign::is_autosquash(&subject) && made_here.contains(o))
+                        || crate::cmd::verify::self_check(repo, &c).is_none()
                 })
             })
     };
@@ -292,6 +292,13 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
         );
     }
     Ok(Outcome::Ok)
+}
+
+/// The commits `git commit` made in this repository, by HEAD's reflog (a
+/// local record: fetching or pulling never writes a `commit` entry).
+fn committed_here(repo: &Repository) -> std::collections::HashSet<Oid> {
+    let Ok(log) = repo.reflog("HEAD") else { return std::collections::HashSet::new() };
+    log.iter().filter(|e| e.message_bytes().is_some_and(|m| m.starts_with(b"commit"))).map(|e| e.id_new()).collect()
 }
 
 /// prepare-commit-msg during `git revert`, which runs no commit-msg hook:

@@ -317,3 +317,24 @@ fn reattest_refuses_mid_rebase_and_outside_head() {
     let r = w.avow(["reattest", "base..topic"]).expect(0);
     assert!(r.stderr.contains("nothing to re-sign"), "{}", r.stderr);
 }
+
+#[test]
+fn a_fetched_fixup_is_not_re_signed_without_asking() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    // Someone else's clone makes a fixup, authored in Alice's name.
+    let other = w.scratch().join("other");
+    w.git(["clone", "-q", w.path().to_str().unwrap(), other.to_str().unwrap()]);
+    let o = other.to_str().unwrap();
+    std::fs::write(other.join("a.txt"), "first, and a line nobody reviewed\n").unwrap();
+    w.git(["-C", o, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-a", "--fixup", "HEAD"]);
+    w.git(["fetch", "-q", o, "main"]);
+    w.git(["reset", "-q", "--hard", "FETCH_HEAD"]);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r: Run = c.output().unwrap().into();
+    let r = r.expect(0);
+    assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
+    assert_eq!(named_command(&r.stderr)[0], "reattest");
+    w.verify("base..HEAD").expect(1);
+}

@@ -173,8 +173,9 @@ pub fn resign_head_advice(repo: &Repository, head: &git2::Commit<'_>) -> String 
 /// own fixups squashed into your own commit: automatically; a conflict
 /// resolution: after you confirm on the terminal) or name the one command
 /// that does.
-pub fn post_rewrite(kind: &str) -> Result<Outcome> {
-    if kind != "rebase" {
+pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
+    let kind = kind.or_else(|| std::env::var("PRE_COMMIT_REWRITE_COMMAND").ok());
+    if kind.as_deref() != Some("rebase") {
         return Ok(Outcome::Ok);
     }
     let repo = open_repo()?;
@@ -190,7 +191,24 @@ pub fn post_rewrite(kind: &str) -> Result<Outcome> {
             sources.entry(new).or_default().push(old);
         }
     }
+    // A hook manager that does not pass git's lines on: the rebase left
+    // its old tip in ORIG_HEAD, and what HEAD has that it had not is new.
+    if sources.is_empty() {
+        sources = rebased_since_orig_head(&repo)?;
+    }
     settle(&repo, &cfg, &sources, "this rebase")
+}
+
+/// The commits of HEAD not in `ORIG_HEAD` (the tip before a rebase, or
+/// before `git am`).
+fn rebased_since_orig_head(repo: &Repository) -> Result<HashMap<Oid, Vec<Oid>>> {
+    let (Ok(orig), Ok(head)) = (repo.revparse_single("ORIG_HEAD"), repo.head().and_then(|h| h.peel_to_commit())) else {
+        return Ok(HashMap::new());
+    };
+    let mut walk = repo.revwalk()?;
+    walk.push(head.id())?;
+    walk.hide(orig.id())?;
+    Ok(walk.filter_map(std::result::Result::ok).map(|id| (id, Vec::new())).collect())
 }
 
 /// `git avow hook post-applypatch`: after the last patch of `git am`, the
@@ -207,13 +225,7 @@ pub fn post_applypatch() -> Result<Outcome> {
     if state.join("rebasing").exists() || read("next") != read("last") {
         return Ok(Outcome::Ok);
     }
-    let (Ok(orig), Ok(head)) = (repo.revparse_single("ORIG_HEAD"), repo.head().and_then(|h| h.peel_to_commit())) else {
-        return Ok(Outcome::Ok);
-    };
-    let mut walk = repo.revwalk()?;
-    walk.push(head.id())?;
-    walk.hide(orig.id())?;
-    let sources: HashMap<Oid, Vec<Oid>> = walk.filter_map(std::result::Result::ok).map(|id| (id, Vec::new())).collect();
+    let sources = rebased_since_orig_head(&repo)?;
     settle(&repo, &cfg, &sources, "`git am`")
 }
 

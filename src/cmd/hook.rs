@@ -51,8 +51,10 @@ pub enum HookCommand {
     /// After a rebase: re-sign or name how to re-sign the rewritten
     /// commits whose change no longer matches their statement.
     PostRewrite {
-        /// `rebase` or `amend`, as git passes it; the rewritten commits come on standard input.
-        command: String,
+        /// `rebase` or `amend`, as git passes it (default: the pre-commit
+        /// framework's `PRE_COMMIT_REWRITE_COMMAND`); the rewritten commits
+        /// come on standard input.
+        command: Option<String>,
     },
     /// After `git am` applies its last patch: as post-rewrite.
     PostApplypatch,
@@ -73,7 +75,7 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
             prepare_commit_msg(&file, source.as_deref(), sha.as_deref())
         }
         HookCommand::PostCommit => post_commit(),
-        HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(&command),
+        HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(command),
         HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
     }

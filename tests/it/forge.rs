@@ -313,3 +313,23 @@ fn the_action_fetches_pull_refs_and_notes_for_a_push_to_main() {
     assert!(r.stdout.contains("squash of refs/pull/7/head"), "{}", r.stdout);
     assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
 }
+
+/// GitHub's "Rebase and merge": the forge replays the commits onto main
+/// (new ids, committer GitHub, no hooks); their changes are unchanged, so
+/// their own attestations verify.
+#[test]
+fn github_rebase_and_merge_keeps_each_attestation() {
+    let w = pull_request();
+    w.git(["switch", "-q", "feature"]);
+    let mut c = w.repo.command("git");
+    c.args(["-c", "core.hooksPath=/dev/null", "rebase", "-q", "main"])
+        .env("GIT_COMMITTER_NAME", GITHUB.0)
+        .env("GIT_COMMITTER_EMAIL", GITHUB.1);
+    let r: Run = c.output().unwrap().into();
+    r.expect(0);
+    w.git(["switch", "-q", "main"]);
+    w.git(["merge", "-q", "--ff-only", "feature"]);
+    assert_eq!(w.git(["show", "-s", "--format=%cn", "HEAD"]), "GitHub");
+    let r = w.avow(["verify", "before-merge..main", "--no-fast-path"]).expect(0);
+    assert!(!r.stdout.contains("squash of"), "{}", r.stdout);
+}

@@ -338,3 +338,20 @@ fn a_fetched_fixup_is_not_re_signed_without_asking() {
     assert_eq!(named_command(&r.stderr)[0], "reattest");
     w.verify("base..HEAD").expect(1);
 }
+
+/// A hook manager that does not hand git's old → new lines on (pre-commit
+/// passes no standard input to post-rewrite hooks): avow takes the
+/// rebased commits from ORIG_HEAD.
+#[test]
+fn post_rewrite_without_its_standard_input_still_names_the_command() {
+    let w = diverged();
+    let hook = w.path().join(".git/hooks/post-rewrite");
+    std::fs::write(&hook, format!("#!/bin/sh\nexec '{}' hook post-rewrite \"$@\" </dev/null\n", avow_bin().display()))
+        .unwrap();
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    resolve(&w);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    let args = named_command(&r.stderr);
+    w.avow(&args).expect(0);
+    w.verify("main..topic").expect(0);
+}

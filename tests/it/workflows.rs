@@ -341,7 +341,7 @@ fn a_fetched_fixup_is_not_re_signed_without_asking() {
 
 /// A hook manager that does not hand git's old → new lines on (pre-commit
 /// passes no standard input to post-rewrite hooks): avow takes the
-/// rebased commits from ORIG_HEAD.
+/// rebased commits from `ORIG_HEAD`.
 #[test]
 fn post_rewrite_without_its_standard_input_still_names_the_command() {
     let w = diverged();

@@ -333,3 +333,73 @@ fn github_rebase_and_merge_keeps_each_attestation() {
     let r = w.avow(["verify", "before-merge..main", "--no-fast-path"]).expect(0);
     assert!(!r.stdout.contains("squash of"), "{}", r.stdout);
 }
+
+/// A note cannot launder what the commit says about itself: an agent's
+/// trailer in the message is still seen under a policy that refuses them.
+#[test]
+fn a_note_does_not_hide_the_commits_own_agent_trailer() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap().replace("refuse = false", "refuse = true");
+    assert!(text.contains("refuse = true"), "{text}");
+    std::fs::write(&policy, text).unwrap();
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Refuse agents",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: This project takes no AI-agent contributions.",
+    ])
+    .expect(0);
+    w.git(["tag", "-f", "base"]);
+    w.write("a.txt", "generated\n");
+    w.git(["add", "a.txt"]);
+    w.git([
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "Add a",
+        "--trailer",
+        "Co-authored-by: Claude <noreply@anthropic.com>",
+    ]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "I wrote a myself, the trailer is wrong."])
+        .expect(0);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[markers.refuse]"), "{}", r.stdout);
+}
+
+/// A note adds a statement, nothing else: a `Signed-off-by:` slipped into
+/// a (validly signed) note does not certify the DCO for the author.
+#[test]
+fn a_note_cannot_sign_off_for_the_author() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap().replace("required = false", "required = true");
+    assert!(text.contains("required = true"), "{text}");
+    std::fs::write(&policy, text).unwrap();
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-s",
+        "-m",
+        "Require the DCO",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Contributors must certify the Developer Certificate of Origin.",
+    ])
+    .expect(0);
+    w.git(["tag", "-f", "base"]);
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Add a"]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "I checked a before it landed."]).expect(0);
+    let note = w.git(["notes", "--ref", "avow", "show", "HEAD"]);
+    let forged = format!("Signed-off-by: Alice Example <alice@example.org>\n{note}\n");
+    w.git(["notes", "--ref", "avow", "add", "-f", "-m", &forged, "HEAD"]);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[dco.required]"), "{}", r.stdout);
+}

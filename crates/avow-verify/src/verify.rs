@@ -310,13 +310,18 @@ impl<'t> Verifier<'t> {
         let non_utf8 = message.is_none();
         let mut facts = commit::facts(c, message.unwrap_or_default(), change);
         // A note's trailers stand for the commit's own: the signature is
-        // checked against them, the policy reads them with the message.
+        // checked against them alone; the policy reads the note's statement
+        // with the commit's own message and trailers, so a note can neither
+        // hide what the commit says (an agent's trailer) nor add to it
+        // anything but the statement (a `Signed-off-by:`).
         let note_facts = note.map(|n| {
             let text = crate::notes::as_message(&facts.subject, n);
             let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
             facts.statement = Statement::from_trailers(&trailers).ok();
-            facts.trailers.clone_from(&trailers);
-            CommitFacts { message: text, trailers, ..facts.clone() }
+            let note_facts = CommitFacts { message: text, trailers, ..facts.clone() };
+            let statement = note_facts.trailers.iter().filter(|t| STATEMENT_KEYS.iter().any(|k| t.is(k)));
+            facts.trailers.extend(statement.cloned());
+            note_facts
         });
         let mut report = Report {
             id: c.id(),

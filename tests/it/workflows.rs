@@ -314,8 +314,15 @@ fn reattest_refuses_mid_rebase_and_outside_head() {
     w.git(["rebase", "--abort"]);
     let r = w.avow(["reattest", "base..main"]).expect(2);
     assert!(r.stderr.contains("does not end at HEAD"), "{}", r.stderr);
-    let r = w.avow(["reattest", "base..topic"]).expect(0);
+    assert!(r.stderr.contains("hint: check out the branch first (`git switch BRANCH`)"), "{}", r.stderr);
+    w.git(["switch", "-q", "main"]);
+    let r = w.avow(["reattest", "base..main"]).expect(0);
     assert!(r.stderr.contains("nothing to re-sign"), "{}", r.stderr);
+    // No range and no upstream: the hint's range works.
+    let r = w.avow(["reattest"]).expect(2);
+    assert!(r.stderr.contains("hint: give the range to re-sign, e.g. `git avow reattest main..HEAD`"), "{}", r.stderr);
+    w.git(["switch", "-q", "topic"]);
+    w.avow(["reattest", "main..HEAD"]).expect(0);
 }
 
 #[test]

@@ -13,7 +13,6 @@ use avow_core::attestation::{Person, Statement, SIGNATURE};
 use avow_core::encoding::Encoding;
 use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
-use avow_policy::keyring::Keyring;
 use avow_sign::Signer;
 use git2::{Commit, Oid, Repository, Tree};
 
@@ -45,7 +44,7 @@ pub fn sign(
         tree_binding: binding,
         author_email: author_email.to_owned(),
         subject: subject.to_owned(),
-        signed_at: chrono::Utc::now().timestamp(),
+        signed_at: crate::clock::now().timestamp(),
         statement,
     };
     let bytes = payload.to_bytes().map_err(|e| {
@@ -68,7 +67,7 @@ pub struct Me {
 
 impl Me {
     pub fn of(repo: &Repository, cfg: &Config, signer: &Signer) -> Result<Me> {
-        if let Some(k) = local_keyring(repo) {
+        if let Some(k) = crate::cmd::hook::local_keyring(repo) {
             if let Some((p, _)) = k.find_by_key(signer.public_key()) {
                 return Ok(Me { name: p.name.clone(), email: p.email.clone() });
             }
@@ -81,11 +80,6 @@ impl Me {
     pub fn owns(&self, statement: &Statement) -> bool {
         Person::same_email(&statement.understood_by.email, &self.email)
     }
-}
-
-/// The work tree's keyring (the hook's view; trust is the verifier's).
-pub fn local_keyring(repo: &Repository) -> Option<Keyring> {
-    Keyring::load(&repo.workdir()?.join(avow_verify::trust::KEYRING_PATH)).ok()
 }
 
 /// A commit's message as text, with the encoding to write it back in.

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use avow_core::attestation::{Person, Statement, SIGNATURE};
 use avow_core::encoding::Encoding;
-use avow_core::payload::{Payload, SignatureTrailer};
+use avow_core::payload::{Binding, Payload, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_sign::Signer;
 use git2::{Commit, Oid, Repository, Tree};
@@ -21,32 +21,23 @@ use crate::git::Config;
 
 pub use avow_verify::commit::is_autosquash;
 
-/// The change a signature binds, between two trees (`None`: empty). The
-/// one place that computes it for re-signing, so the switch to the change
-/// digest (issue 11) happens here.
-pub fn change_of(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Option<String>> {
-    avow_verify::patch_id::between_trees(repo, old, new)
-        .map(|p| p.map(|p| p.to_string()))
-        .map_err(|e| CliError::new(format!("computing the change: {e}")).hint(crate::error::GIT_HINT))
+/// What a signature binds of the change between two trees: its change
+/// digest and tree binding (docs/payload.md).
+pub fn binding_of(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Binding> {
+    avow_verify::change::binding(repo, old, new)
+        .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))
 }
 
-/// Signs `statement` for a change and returns the `Avow-Signature:` value.
+/// Signs `statement` for a change and returns the `Avow-Signature:` value:
+/// what the commit-msg hook, `reattest` and `attest` all write.
 pub fn sign(
     signer: &Signer,
-    change: Option<String>,
-    binding: String,
+    binding: &Binding,
     author_email: &str,
     subject: &str,
     statement: &Statement,
 ) -> Result<String> {
-    let payload = Payload {
-        patch_id: change,
-        tree_binding: binding,
-        author_email: author_email.to_owned(),
-        subject: subject.to_owned(),
-        signed_at: crate::clock::now().timestamp(),
-        statement,
-    };
+    let payload = Payload::new(binding, author_email, subject, crate::clock::now().timestamp(), statement);
     let bytes = payload.to_bytes().map_err(|e| {
         CliError::new(format!("cannot attest this commit: {e}"))
             .hint("remove the line break or NUL from that field of the message or identity")
@@ -124,9 +115,8 @@ pub fn resign_text(
     let statement = Statement::from_trailers(&trailers)
         .map_err(|_| CliError::new("the message carries no complete statement").hint(crate::error::REPORT_HINT))?;
     let subject = trailer::subject(text, &opts, false);
-    let change = change_of(repo, parent_tree, tree)?;
-    let binding = avow_verify::commit::tree_binding(parent_tree.map(Tree::id), tree.id());
-    let value = sign(signer, change, binding, author_email, &subject, &statement)?;
+    let binding = binding_of(repo, parent_tree, tree)?;
+    let value = sign(signer, &binding, author_email, &subject, &statement)?;
     let understood = avow_core::attestation::UNDERSTOOD_BY;
     let mut append = Vec::new();
     if let Some(p) = replace {

@@ -83,12 +83,6 @@ pub fn git_subcommand(args: &[String]) -> Option<String> {
     }
 }
 
-/// The signed change recorded in a signature trailer value (`none` for an
-/// empty change), or `None` when the value does not parse.
-fn signed_change(value: &str) -> Option<String> {
-    SignatureTrailer::parse(value).ok().map(|st| st.patch_id.unwrap_or_else(|| "none".into()))
-}
-
 /// commit-msg while a cherry-pick, revert or rebase commits a message that
 /// is already signed (after a conflict, or `cherry-pick -e`). Returns the
 /// hook's outcome when it is decided here, `None` to attest as usual.
@@ -108,14 +102,15 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
     if !in_op || amend {
         return Ok(None);
     }
-    let Some(signed) = signed_change(&sig.value) else { return Ok(None) };
+    // A signature avow cannot read (another version) is re-signed as usual.
+    let Ok(signed) = SignatureTrailer::parse(&sig.value) else { return Ok(None) };
     let parent_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
     let mut index = match std::env::var_os("GIT_INDEX_FILE") {
         Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
         None => repo.index()?,
     };
     let tree = repo.find_tree(index.write_tree_to(repo)?)?;
-    if resign::change_of(repo, parent_tree.as_ref(), &tree)?.unwrap_or_else(|| "none".into()) == signed {
+    if resign::binding_of(repo, parent_tree.as_ref(), &tree)?.change == signed.binding.change {
         return Ok(Some(Outcome::Ok));
     }
     let Ok(statement) = avow_core::attestation::Statement::from_trailers(&trailers) else { return Ok(None) };

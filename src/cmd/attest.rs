@@ -106,10 +106,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
         let subject = trailer::subject(&text, &ParseOptions::default(), false);
         let parent_tree = avow_verify::commit::parent_tree(c)?;
         let tree = c.tree()?;
-        let change = resign::change_of(&repo, parent_tree.as_ref(), &tree)?;
-        let binding = avow_verify::commit::tree_binding(parent_tree.as_ref().map(git2::Tree::id), tree.id());
+        let binding = resign::binding_of(&repo, parent_tree.as_ref(), &tree)?;
         let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
-        let value = resign::sign(&signer, change, binding, &author, &subject, &statement)?;
+        let value = resign::sign(&signer, &binding, &author, &subject, &statement)?;
         let mut note = String::new();
         for t in trailers.iter().chain(std::iter::once(&Trailer::new(SIGNATURE, value))) {
             note.push_str(&format!("{}: {}\n", t.key, t.value));

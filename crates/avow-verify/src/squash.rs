@@ -107,9 +107,13 @@ pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid) -> Result<Option
     Ok(Some(Source { base, commits, same_change: ours == theirs }))
 }
 
-/// The change digest between two trees (the one the binding issue defines).
-fn change(repo: &Repository, old: Option<&git2::Tree<'_>>, new: &git2::Tree<'_>) -> Result<Option<String>, Error> {
-    Ok(crate::patch_id::between_trees(repo, old, new)?.map(|p| p.to_string()))
+/// The change digest between two trees ([`crate::change::digest`]).
+fn change(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+) -> Result<Option<crate::change::Digest>, Error> {
+    Ok(crate::change::digest(repo, old, new)?)
 }
 
 #[cfg(test)]

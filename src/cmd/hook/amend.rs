@@ -6,7 +6,7 @@
 //! hook, found by walking up the process tree through `/proc`.
 
 /// Whether the git process that runs this hook is `git commit --amend`.
-/// Git does not tell hooks; its command line does (see SPEC "amend").
+/// Git does not tell hooks; its command line does (see the module docs).
 pub fn is_amend() -> bool {
     if let Ok(v) = std::env::var("AVOW_AMEND") {
         return v == "1";

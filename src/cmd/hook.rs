@@ -15,7 +15,6 @@ use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
-use avow_policy::markers::Markers;
 use avow_policy::policy::{MergeMode, Policy, Severity};
 use avow_verify::commit::{change_stats, tree_binding};
 use avow_verify::patch_id;
@@ -400,7 +399,7 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         change,
         author_time: chrono::Utc::now().timestamp(),
     };
-    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
+    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, &policy.markers()) };
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Deny) {
         crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");

@@ -1,7 +1,7 @@
 //! `git avow report`: what in a range deserves a careful look. Information
 //! for a reviewer, not a verdict.
 
-use avow_policy::markers::{MarkerHit, Markers};
+use avow_policy::markers::MarkerHit;
 use avow_policy::text::visible;
 use avow_verify::signals::{self, format_date, CommitSignals, ContributorSignals, SignalKind, Signals};
 use avow_verify::trust::Trusted;
@@ -63,7 +63,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
     drop(progress);
     let branch = tip_branch(&repo, &spec);
-    let signals = signals::analyse(&repo, &range, &trusted, &reports, Markers::builtin(), branch.as_deref())?;
+    let signals = signals::analyse(&repo, &range, &trusted, &reports, &trusted.policy.markers(), branch.as_deref())?;
     let out = match args.format {
         ReportFormat::Human => human(&spec, &trusted, &signals, colour(), output::verbosity()),
         ReportFormat::Json => {

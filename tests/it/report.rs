@@ -253,15 +253,15 @@ fn every_agent_marker_is_reported() {
     assert_eq!(
         markers(&v),
         vec![
-            vec!["Claude Code/trailer", "Claude Code/footer"],
-            vec!["Copilot coding agent/author-email", "Copilot coding agent/bot-login"],
-            vec!["aider/trailer", "aider/name-suffix"],
+            vec!["Claude Code/identity", "Claude Code/footer"],
+            vec!["Copilot coding agent/identity", "Copilot coding agent/bot-login"],
+            vec!["aider/identity", "aider/name-suffix"],
             vec!["aider/subject-prefix"],
-            vec!["Cursor/trailer"],
-            vec!["Amp/trailer", "Amp/trailer"],
+            vec!["Cursor/identity"],
+            vec!["Amp/identity", "Amp/trailer", "Amp/footer"],
             vec!["Replit Agent/trailer", "Replit Agent/trailer", "Replit Agent/trailer"],
-            vec!["OpenAI Codex/trailer"],
-            vec!["OpenHands/trailer", "OpenHands/author-email"],
+            vec!["OpenAI Codex/identity", "OpenAI Codex/name"],
+            vec!["OpenHands/identity"],
         ]
     );
     // Every commit is reported as a marker finding, before the rejections
@@ -277,13 +277,13 @@ fn every_agent_marker_is_reported() {
     );
     assert_eq!(
         f[0],
-        "marker: agent markers: Claude Code trailer `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>`; \
+        "marker: agent markers: Claude Code identity `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>`; \
          Claude Code footer `🤖 Generated with [Claude Code](https://claude.com/claude-code)` \
          (declares `Authorship: assisted`, Assisted-by Claude:claude-opus-4-5)"
     );
     assert_eq!(
         f[1],
-        "marker: agent markers: Copilot coding agent author-email \
+        "marker: agent markers: Copilot coding agent identity \
          `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`; \
          Copilot coding agent bot-login `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>` \
          (no authorship declared)"
@@ -295,7 +295,7 @@ fn every_agent_marker_is_reported() {
     assert_eq!(v["summary"]["findings"]["marker"], 9);
     assert_eq!(v["summary"]["findings"]["mismatch"], 0);
     // Each marker names where it is documented.
-    assert!(v["commits"][1]["markers"][0]["source"].as_str().unwrap().contains("agent-markers.md"));
+    assert!(v["commits"][1]["markers"][0]["source"].as_str().unwrap().starts_with("https://github.com/"));
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn a_declared_human_commit_with_agent_markers_is_a_mismatch_reported_first() {
 avow report: base..HEAD (trust: base), 2 commits by 1 contributor
 
 findings (1), most important first:
-  MISMATCH      <claude>  declares `Authorship: human` but carries agent markers: Claude Code trailer `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
+  MISMATCH      <claude>  declares `Authorship: human` but carries agent markers: Claude Code identity `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
 
 contributors:
   Alice Example <alice@example.org>: 2 commits; first attested commit <base> (2025-11-24); 1 attested commit before this range
@@ -350,7 +350,7 @@ commits:
 
 **Findings** (1), most important first:
 
-- **MISMATCH** `<claude>`: declares `Authorship: human` but carries agent markers: Claude Code trailer `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
+- **MISMATCH** `<claude>`: declares `Authorship: human` but carries agent markers: Claude Code identity `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
 
 | commit | subject | author | authorship | verdict | change | markers | rationale |
 | --- | --- | --- | --- | --- | --- | --- | --- |

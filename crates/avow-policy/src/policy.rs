@@ -33,7 +33,7 @@ use serde::{Deserialize, Deserializer};
 use toml_edit::{Item, TableLike, Value};
 
 use crate::facts::CommitFacts;
-use crate::markers::{line_of, one_line, Markers, Wildcard};
+use crate::markers::{line_of, one_line, MarkerEntry, Markers, MarkersError, Wildcard};
 
 /// Where the policy lives in a repository.
 pub const POLICY_PATH: &str = ".avow/policy.toml";
@@ -337,6 +337,11 @@ pub struct MarkerRules {
     /// `refuse`: reject commits that carry a marker. Default `false`.
     #[serde(default)]
     pub refuse: bool,
+    /// `[[markers.extra]]`: the project's own markers, in the format of
+    /// the built-in list (`tool`, `kind`, `pattern`, `source`, `class`,
+    /// `note`), added to it ([`Policy::markers`]). Default: none.
+    #[serde(default)]
+    pub extra: Vec<MarkerEntry>,
 }
 
 /// `[adoption]`: where attestation starts.
@@ -704,7 +709,7 @@ impl Policy {
         };
         let doc =
             toml_edit::ImDocument::parse(text).map_err(|e| invalid(e.span(), String::new(), one_line(e.message())))?;
-        toml::from_str::<Policy>(text).map_err(|e| {
+        let policy = toml::from_str::<Policy>(text).map_err(|e| {
             let span = e.span();
             let located = span.as_ref().and_then(|s| locate(doc.as_table(), s.start, ""));
             let message = one_line(e.message());
@@ -724,7 +729,27 @@ impl Policy {
                 return invalid(span, field, "required field is missing".into());
             }
             invalid(span, located.unwrap_or_default(), explain(&message))
-        })
+        })?;
+        if let Err(MarkersError::BadEntry { index, message, .. }) = Markers::builtin().with_extra(&policy.markers.extra)
+        {
+            let line = text.match_indices("[[markers.extra]]").nth(index - 1).map(|(at, _)| at);
+            return Err(invalid(line.map(|at| at..at), format!("markers.extra[{index}]"), message));
+        }
+        Ok(policy)
+    }
+
+    /// The markers in force: the built-in list plus the project's
+    /// `[[markers.extra]]` (checked when the policy was parsed).
+    pub fn markers(&self) -> std::borrow::Cow<'static, Markers> {
+        if self.markers.extra.is_empty() {
+            return std::borrow::Cow::Borrowed(Markers::builtin());
+        }
+        match Markers::builtin().with_extra(&self.markers.extra) {
+            Ok(m) => std::borrow::Cow::Owned(m),
+            // `parse` refuses bad entries; a policy built in code with one
+            // falls back to the built-in list rather than failing late.
+            Err(_) => std::borrow::Cow::Borrowed(Markers::builtin()),
+        }
     }
 
     /// Reads and parses a policy file.

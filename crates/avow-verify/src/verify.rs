@@ -178,7 +178,8 @@ pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Res
 /// The verifier for one trust base.
 pub struct Verifier<'t> {
     trusted: &'t Trusted,
-    markers: &'t Markers,
+    /// The built-in markers plus the trusted policy's own.
+    markers: std::borrow::Cow<'static, Markers>,
     exempt: HashSet<Oid>,
     options: Options,
     cache: Option<&'t Cache>,
@@ -196,7 +197,7 @@ impl<'t> Verifier<'t> {
             .iter()
             .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
             .collect();
-        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
+        Verifier { trusted, markers: trusted.policy.markers(), exempt, options, cache: None, signers }
     }
 
     /// Uses `cache` for the patch-id and signature checks: a commit it
@@ -268,7 +269,7 @@ impl<'t> Verifier<'t> {
         }
         self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
         self.check_avow_change(&facts, &mut report);
-        report.findings.extend(policy.check(&facts, self.markers));
+        report.findings.extend(policy.check(&facts, &self.markers));
         Ok(self.finish(report, facts))
     }
 

@@ -100,7 +100,11 @@ pub fn verify_range_cached(
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
+    let records = avow_verify::newcomer::track_records(repo, trusted, range)?;
     let mut verifier = Verifier::new(trusted, exempt, options);
+    if let Some(r) = &records {
+        verifier = verifier.with_newcomers(r);
+    }
     if let Some(c) = cache {
         verifier = verifier.with_cache(c);
     }

@@ -540,3 +540,22 @@ fn a_bad_project_marker_names_its_entry_and_line() {
         ".avow/policy.toml:3: markers.extra[1]: \"Claude\" is not an email address (never match bare display names)"
     );
 }
+
+#[test]
+fn newcomer_rules_apply_below_the_record_only() {
+    let p = policy("[newcomer]\nattested-commits = 3\nmax-lines = 0\nauthorship = [\"human\"]\n");
+    let c = assisted();
+    let rules =
+        |record| p.check_newcomer(&c, "alice@example.org", record).into_iter().map(|f| f.rule).collect::<Vec<_>>();
+    assert_eq!(rules(0), ["newcomer.max-lines", "newcomer.authorship"].map(String::from));
+    assert_eq!(rules(2), ["newcomer.max-lines", "newcomer.authorship"].map(String::from));
+    assert_eq!(rules(3), Vec::<String>::new());
+    // Without the section nobody is a newcomer.
+    assert_eq!(policy("").check_newcomer(&c, "alice@example.org", 0), []);
+    let err =
+        Policy::parse("version = 1\n[newcomer]\nattested-commits = 0\n", Path::new(".avow/policy.toml")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        ".avow/policy.toml:3: newcomer.attested-commits: 0 would make nobody a newcomer; give at least 1 (LLVM's practice suggests a few)"
+    );
+}

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod chain;
 pub mod commit;
 pub mod merge;
+pub mod newcomer;
 pub mod patch_id;
 pub mod signals;
 pub mod trust;

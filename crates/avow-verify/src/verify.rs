@@ -185,6 +185,8 @@ pub struct Verifier<'t> {
     cache: Option<&'t Cache>,
     /// One [`SignerInfo`] per key of the trusted keyring, by fingerprint.
     signers: HashMap<&'t str, Arc<SignerInfo>>,
+    /// The `[newcomer]` track records, when the policy has the section.
+    newcomers: Option<&'t crate::newcomer::Records>,
 }
 
 impl<'t> Verifier<'t> {
@@ -197,7 +199,14 @@ impl<'t> Verifier<'t> {
             .iter()
             .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
             .collect();
-        Verifier { trusted, markers: trusted.policy.markers(), exempt, options, cache: None, signers }
+        Verifier { trusted, markers: trusted.policy.markers(), exempt, options, cache: None, signers, newcomers: None }
+    }
+
+    /// Applies the `[newcomer]` rules with these track records.
+    #[must_use]
+    pub fn with_newcomers(mut self, records: &'t crate::newcomer::Records) -> Self {
+        self.newcomers = Some(records);
+        self
     }
 
     /// Uses `cache` for the patch-id and signature checks: a commit it
@@ -270,6 +279,15 @@ impl<'t> Verifier<'t> {
         self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
         self.check_avow_change(&facts, &mut report);
         report.findings.extend(policy.check(&facts, &self.markers));
+        if let Some(records) = self.newcomers {
+            // The person who stands behind the change: the verified signer,
+            // else the one `Understood-by:` names, else the author.
+            let who = report.signer.as_ref().map_or_else(
+                || facts.statement.as_ref().map_or(&facts.author.email, |s| &s.understood_by.email).clone(),
+                |s| s.email.clone(),
+            );
+            report.findings.extend(policy.check_newcomer(&facts, &who, records.of(&who)));
+        }
         Ok(self.finish(report, facts))
     }
 

@@ -50,6 +50,19 @@ pub fn prepare(
     range: Option<&str>,
     trust: Option<&str>,
 ) -> Result<(String, avow_verify::verify::Range, Trusted)> {
+    let (spec, range, trust_rev) = resolve(command, repo, range, trust)?;
+    let trusted = load_trusted(repo, &range, &trust_rev, trust)?;
+    Ok((spec, range, trusted))
+}
+
+/// The range and the revision to trust: the range's base unless `--trust`
+/// names one.
+pub fn resolve(
+    command: &str,
+    repo: &Repository,
+    range: Option<&str>,
+    trust: Option<&str>,
+) -> Result<(String, avow_verify::verify::Range, String)> {
     let spec = if let Some(r) = range {
         r.to_owned()
     } else {
@@ -69,11 +82,22 @@ pub fn prepare(
                 .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
         }
     };
-    let trusted = Trusted::load(repo, &trust_rev)?;
+    Ok((spec, range, trust_rev))
+}
+
+/// The keyring and policy of `trust_rev`; a `--trust` other than the base
+/// must be reachable from it through maintainer-attested `.avow/` changes.
+pub fn load_trusted(
+    repo: &Repository,
+    range: &avow_verify::verify::Range,
+    trust_rev: &str,
+    trust: Option<&str>,
+) -> Result<Trusted> {
+    let trusted = Trusted::load(repo, trust_rev)?;
     if let (Some(_), Some(base)) = (trust, &range.base_rev) {
         avow_verify::chain::check(repo, base, &trusted)?;
     }
-    Ok((spec, range, trusted))
+    Ok(trusted)
 }
 
 /// Verifies a resolved range, with the range-level rules applied.

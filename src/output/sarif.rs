@@ -35,6 +35,7 @@ fn describe(rule: &str) -> &'static str {
         "dco.required" => "The policy requires a Signed-off-by matching the author.",
         "markers.refuse" => "The commit carries AI-agent markers the policy refuses.",
         "message.encoding" => "The commit message is not UTF-8.",
+        "message.divider" => "A `---` line makes git's trailer readers disagree on the statement.",
         "rationale.boilerplate" => "The rationale is boilerplate.",
         "rationale.min-length" => "The rationale is shorter than the policy's minimum.",
         "rationale.reject-reuse" => "The same rationale is reused across commits.",

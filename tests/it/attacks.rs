@@ -322,8 +322,8 @@ fn continuation_line_added_to_the_rationale() {
 
 #[test]
 fn backdated_signature_by_an_expired_key() {
-    use chrono::{Days, Utc};
-    let today = Utc::now().date_naive();
+    use chrono::Days;
+    let today = chrono::DateTime::from_timestamp(avow_testutil::NOW, 0).unwrap().date_naive();
     let (added, expires) = (today - Days::new(2), today - Days::new(1));
     let w = adopt("disclose", None);
     let path = w.path().join(".avow/keyring.toml");
@@ -603,10 +603,9 @@ fn comment_character_hides_a_statement_trailer() {
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.statement"]);
 }
 
-#[test]
-fn lookalike_statement_trailer_added_after_signing() {
+/// Alice's attested commit with a generated statement, signed off.
+fn generated_and_attested() -> World {
     let w = World::adopted("disclose");
-    // A generated change, signed off, as the hook attests it.
     w.write("gen.rs", "fn generated() {}\n");
     w.git(["add", "-A"]);
     let args = ["-s", "-m", "Add the generated code", "--trailer", "Authorship: generated"];
@@ -615,6 +614,13 @@ fn lookalike_statement_trailer_added_after_signing() {
     args.extend(["--trailer".into(), "Assisted-by: Devin:unknown".into(), "--trailer".into(), rationale.into()]);
     crate::policy::commit(&w, &[], &args).expect(0);
     assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add the generated code: accepted"]);
+    w
+}
+
+#[test]
+fn lookalike_statement_trailer_added_after_signing() {
+    // A generated change, signed off, as the hook attests it.
+    let w = generated_and_attested();
     // A line that reads `Authorship: human` (Cyrillic А). With a
     // Signed-off-by in the block git keeps reading the real trailers and
     // ignores this line; the log shows it to every reader.
@@ -636,9 +642,46 @@ fn trailers_after_a_cut_line() {
         refused(&w, "base..HEAD"),
         [concat!(
             "Fix the parser: rejected attestation.statement attestation.statement attestation.statement ",
-            "attestation.misplaced attestation.missing"
+            "attestation.misplaced attestation.missing message.divider"
         )]
     );
+}
+
+#[test]
+fn divider_makes_git_log_show_an_unsigned_statement() {
+    let w = generated_and_attested();
+    // An unsigned paragraph after a `---` line, below the signed trailers.
+    w.tamper_message(|m| format!("{m}\n---\n\nAuthorship: human\n"));
+    // git's two readers, on the real commit: interpret-trailers stops at
+    // the divider and reads the signed statement; git log reads on.
+    let parsed = String::from_utf8(w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes()));
+    assert!(parsed.unwrap().contains("Authorship: generated\n"));
+    assert_eq!(w.git(["log", "-1", "--format=%(trailers:key=Authorship,valueonly)"]).trim(), "human");
+    assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.divider"]);
+    let out = w.verify("base..HEAD").stdout;
+    assert!(
+        out.contains(
+            "a `---` line makes git's trailer readers disagree on the statement: \
+             `git log --format=%(trailers)` reads `Authorship: human`, `git interpret-trailers --parse` does not; \
+             remove or indent the `---` line and commit again [message.divider]"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn divider_above_the_trailers_is_refused_by_the_hook() {
+    let w = World::adopted("disclose");
+    let body = "Notes from the review:\n---\nthe parser skipped the last element";
+    let args = msg("Fix the parser", "human", &["-m", body]);
+    // git commit --trailer reads the message as git log does and appends
+    // the statement below the `---` line, where interpret-trailers --parse
+    // (and the verifier) would not read it.
+    crate::policy::hook_refuses(&w, &[("src/parse.rs", "fn parse() {}\n")], &args, &["message.divider"]);
+    let args = msg("Fix the parser", "human", &["-m", &body.replace("\n---\n", "\n ---\n")]);
+    crate::policy::hook_accepts(&w, &[], &args, &[]);
+    assert_eq!(w.git(["log", "-1", "--format=%(trailers:key=Authorship,valueonly)"]).trim(), "human");
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
 }
 
 #[test]

@@ -34,6 +34,15 @@ pub enum Error {
         /// The revision as given.
         rev: String,
     },
+    /// A revision name that more than one ref could mean (a tag and a
+    /// remote-tracking branch both called `origin/main`).
+    #[error("`{rev}` is ambiguous: it could name {}", candidates.join(", "))]
+    AmbiguousRevision {
+        /// The revision as given.
+        rev: String,
+        /// The full names of the refs (or the object) it could mean.
+        candidates: Vec<String>,
+    },
     /// `HEAD` (or a revision relative to it) in a repository whose current
     /// branch has no commits yet.
     #[error("`{rev}` names nothing yet: the current branch has no commits")]
@@ -141,6 +150,17 @@ impl Error {
             Error::UnknownRevision { .. } => {
                 "check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)"
                     .into()
+            }
+            Error::AmbiguousRevision { candidates, .. } => {
+                // A branch is the likelier meaning than a tag someone fetched.
+                let example = candidates
+                    .iter()
+                    .find(|c| c.starts_with("refs/remotes/") || c.starts_with("refs/heads/"))
+                    .or(candidates.first())
+                    .map_or("refs/heads/NAME", String::as_str);
+                format!(
+                    "name the one you mean in full (e.g. `{example}`) or by its full commit id (`git rev-parse {example}`); a tag you did not make can go: `git tag -d NAME`"
+                )
             }
             Error::NoCommitsYet { .. } => "make the first commit, then run this again".into(),
             Error::NotACommit { .. } => "name a commit: a branch, a tag of a commit, or a commit id".into(),

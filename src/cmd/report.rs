@@ -230,12 +230,19 @@ fn history_text(p: &ContributorSignals, checked: bool) -> String {
     if !checked {
         return format!("{seen}; {earlier}");
     }
+    let newcomer = match p.newcomer {
+        Some((record, needed)) if record < needed => {
+            format!("; newcomer: {record} of the {needed} attested commits that end the newcomer rules")
+        }
+        Some((_, needed)) => format!("; past the newcomer rules ({needed}+ attested commits)"),
+        None => String::new(),
+    };
     let first = match p.first_attested {
         Some((id, t)) => format!("first attested commit {} ({})", short(id), format_date(t)),
         None => "no attested commit".to_owned(),
     };
     format!(
-        "{seen}; {earlier}; {first}; {} before this range",
+        "{seen}; {earlier}; {first}; {} before this range{newcomer}",
         plural(p.earlier_attested, "attested commit", "attested commits")
     )
 }
@@ -392,6 +399,7 @@ fn contributor_json(p: &ContributorSignals, checked: bool) -> Value {
         "earlier_attested": p.earlier_attested,
         "first_seen": p.first_seen.map(|(id, t)| json!({"commit": id.to_string(), "author_time": t})),
         "earlier_commits": p.earlier_commits,
+        "newcomer": p.newcomer.map(|(record, needed)| json!({"record": record, "needed": needed, "newcomer": record < needed})),
         "new_identity": p.is_new(checked),
         "exempt": p.exempt,
         "keys": p.keys.iter().map(|k| json!({
@@ -531,7 +539,11 @@ fn markdown(spec: &str, trusted: &Trusted, s: &Signals) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            row.push_str(&format!(" {} | {keys} |", p.earlier_attested));
+            let newcomer = match p.newcomer {
+                Some((record, needed)) if record < needed => format!(" (newcomer: {record} of {needed})"),
+                _ => String::new(),
+            };
+            row.push_str(&format!(" {}{newcomer} | {keys} |", p.earlier_attested));
         }
         out.push_str(&row);
         out.push('\n');

@@ -66,6 +66,20 @@ fn a_first_time_contributors_oversized_commit_is_refused() {
         ),
         "{out}"
     );
+    // The report shows the record and the refusal.
+    let report = w.avow(["report", "with-bob..pr"]).expect(0).stdout;
+    assert!(
+        report.contains(
+            "Bob Example <bob@example.org>: 3 commits; first seen <short-1> (2025-11-24); 0 commits before this range; first attested commit <short-1> (2025-11-24); 0 attested commits before this range; newcomer: 0 of the 2 attested commits that end the newcomer rules"
+                .replace("<short-1>", &w.git(["rev-parse", "--short=12", "pr~2"]))
+                .as_str()
+        ),
+        "{report}"
+    );
+    assert!(report.contains("more than the 5 allowed for a newcomer"), "{report}");
+    let json = w.avow(["report", "with-bob..pr", "--format", "json"]).expect(0).stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["contributors"][0]["newcomer"], serde_json::json!({"record": 0, "needed": 2, "newcomer": true}));
 }
 
 #[test]

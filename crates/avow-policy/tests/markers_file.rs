@@ -324,6 +324,19 @@ proptest! {
     }
 
     #[test]
+    fn merge_subjects_and_generic_rules_never_panic(
+        subject in "Merge (pull request #[0-9]{0,3} from |branch '|remote-tracking branch ')?.{0,40}",
+        line in "\\PC{0,3}[Gg]enerated with .{0,20}",
+        who in ".{0,20}(\\[bot\\])?",
+        email in "([0-9]{1,4}\\+)?.{0,12}(@users\\.noreply\\.github\\.com|@.{0,10})?",
+    ) {
+        let _ = avow_policy::markers::merged_branch(&subject);
+        let mut facts = commit((&who, &email), (&who, &email), &format!("{subject}\n\n{line}\nCo-authored-by: {who} <{email}>\n"));
+        facts.parent_count = 2;
+        let _ = Markers::builtin().scan_all(&facts);
+    }
+
+    #[test]
     fn parse_never_panics(text in ".*") {
         let _ = Markers::parse(&text);
     }

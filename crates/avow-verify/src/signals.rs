@@ -289,6 +289,10 @@ pub struct ContributorSignals {
     /// Their commits (attested or not) reachable from the range but outside
     /// it.
     pub earlier_commits: usize,
+    /// With a `[newcomer]` policy: their track record (attested commits in
+    /// the trusted history, counted as `verify` counts them) and the record
+    /// that ends the newcomer rules.
+    pub newcomer: Option<(usize, usize)>,
     /// The keys that verified their commits in the range.
     pub keys: Vec<KeyAge>,
     /// Their bursts.
@@ -649,6 +653,7 @@ fn contributor_signals(
             earlier_attested: seen.earlier_attested,
             first_seen: seen.first_seen,
             earlier_commits: seen.earlier_commits,
+            newcomer: None,
             keys,
             bursts: bursts(&sized),
             mismatches: idx.iter().filter(|&&i| commits[i].mismatch).map(|&i| commits[i].id).collect(),
@@ -827,7 +832,12 @@ pub fn analyse(
     attestation_checked: bool,
 ) -> Result<Signals, Error> {
     let commits = commit_signals(&trusted.policy, reports, markers);
-    let contributors = contributor_signals(repo, range, trusted, reports, &commits)?;
+    let mut contributors = contributor_signals(repo, range, trusted, reports, &commits)?;
+    if let Some(records) = crate::newcomer::track_records(repo, trusted, range)? {
+        for p in &mut contributors {
+            p.newcomer = Some((records.of(&p.email), records.needed()));
+        }
+    }
     let mut signals = Signals {
         attestation_checked,
         thresholds: Thresholds::for_policy(&trusted.policy),

@@ -447,7 +447,7 @@ fn error_messages() {
         ),
         (
             "version = 1\nunderstood = \"author\"\n",
-            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, authorship, markers, adoption, exempt, dco, rationale, size, path",
+            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer",
         ),
         (
             "version = 1\n[size]\nmax-lines = \"400\"\n",

@@ -158,7 +158,7 @@ fn a_forged_understood_by_in_the_history_counts_for_nobody() {
             "--trailer",
             &format!("Understood-by: {BOB_NAME} <{BOB_EMAIL}>"),
             "--trailer",
-            "Avow-Signature: v1 t=1764000000 p=none b=00000000000000000000000000000000 s=AAAA",
+            "Avow-Signature: v2 t=1764000000 c=none b=0000000000000000000000000000000000000000000000000000000000000000 s=AAAA",
         ]);
     }
     w.git(["checkout", "-q", "-b", "pr"]);

@@ -15,7 +15,7 @@ pub fn source_from_setting(value: &str) -> KeySource {
     let v = value.trim();
     if let Some(lit) = v.strip_prefix("key::") {
         KeySource::Literal(lit.trim().to_owned())
-    } else if v.starts_with("ssh-") || v.starts_with("sk-ssh-") {
+    } else if ["ssh-", "sk-", "ecdsa-"].iter().any(|p| v.starts_with(p)) {
         KeySource::Literal(v.to_owned())
     } else {
         KeySource::File(expand_home(v))

@@ -264,20 +264,26 @@ fn wrong_type_blob_as_signature() {
 }
 
 #[test]
-fn signature_by_non_ed25519_keys() {
+fn signature_by_other_key_types() {
     let w = attested();
-    for kind in ["ecdsa", "rsa"] {
-        // A valid SSHSIG over the right payload, in the right namespace.
+    let old = sig_field(&w, "s");
+    // A valid SSHSIG over the right payload, in the right namespace, by an
+    // ECDSA or RSA key: a supported type, but not a keyring key.
+    for (kind, ty) in [("ecdsa", "ecdsa-sha2-nistp256"), ("rsa", "ssh-rsa")] {
         let key = keygen_type(&w, "alice", kind);
         let s = ssh_sign(&w, &key, "avow-attestation@v1", &payload(&w));
-        let old = sig_field(&w, "s");
         set_sig_field(&w, "s", &s);
-        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"], "{kind}");
-        let out = w.avow(["verify", "base..HEAD"]).stdout;
-        let ty = if kind == "rsa" { "ssh-rsa" } else { "ecdsa-sha2-nistp256" };
-        assert!(out.contains(&format!("{ty} key")), "{kind}:\n{out}");
+        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.unknown-key"], "{ty}");
         set_sig_field(&w, "s", &old);
     }
+    // DSA: refused as a type, before any keyring lookup.
+    let key = keygen_type(&w, "alice", "dsa");
+    let s = ssh_sign(&w, &key, "avow-attestation@v1", &payload(&w));
+    set_sig_field(&w, "s", &s);
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    let out = w.avow(["verify", "base..HEAD"]).stdout;
+    assert!(out.contains("ssh-dss key"), "{out}");
+    set_sig_field(&w, "s", &old);
 }
 
 #[test]
@@ -329,7 +335,9 @@ fn backdated_signature_by_an_expired_key() {
     let path = w.path().join(".avow/keyring.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let dated = format!("added = \"{added}\"\nexpires = \"{expires}\"\n");
-    std::fs::write(&path, text.replace(&format!("added = \"{today}\"\n"), &dated)).unwrap();
+    let start = text.find(&format!("added = \"{today}T")).unwrap();
+    let end = start + text[start..].find('\n').unwrap() + 1;
+    std::fs::write(&path, text.replace(&text[start..end], &dated)).unwrap();
     w.git(["commit", "-q", "--no-verify", "-am", "Alice's key expired yesterday"]);
     w.git(["tag", "-f", "trusted"]);
     w.change("a.c", "a\n", "Alice's work");
@@ -456,11 +464,11 @@ fn one_key_listed_for_two_people_in_the_keyring() {
 }
 
 #[test]
-fn non_ed25519_key_in_the_keyring() {
+fn unsupported_key_in_the_keyring() {
     keyring_with_extra_person(
-        |w, _| ("mallory@example.org".to_owned(), keygen_type(w, "mallory", "rsa")),
+        |w, _| ("mallory@example.org".to_owned(), keygen_type(w, "mallory", "dsa")),
         |_| {
-            "32: person[2].key[0].key: ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+            "32: person[2].key[0].key: ssh-dss keys are not accepted: avow accepts ed25519, ECDSA (nistp256, nistp384, nistp521), their security-key (sk-) forms and RSA keys of 2048 to 4096 bits"
                 .to_owned()
         },
     );

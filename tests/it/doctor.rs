@@ -137,7 +137,7 @@ fn a_key_missing_from_the_keyring_says_what_to_send_the_maintainer() {
     assert_eq!(
         problems(&out),
         "FAIL  keyring: your key <fpr> is not in .avow/keyring.toml, so the verifier will reject your commits\n\
-         \x20     fix: send your public key to a maintainer, who runs `git avow keyring add --name \"Alice Example\" --email alice@example.org --key \"ssh-ed25519 <key> laptop\"`\n\
+         \x20     fix: send your public key to a maintainer, who runs `git avow keyring add --email alice@example.org --key \"ssh-ed25519 <key> laptop\"`\n\
          avow doctor: 1 problem to fix\n"
     );
     assert_eq!(code, 1);

@@ -3,7 +3,8 @@
 //! `git avow keyring list` shows at each step.
 //!
 //! Signing time is the clock's, so the tests move the keyring's dates
-//! instead: `expires = yesterday`, `added = tomorrow`, in a trusted base.
+//! instead: `expires = yesterday`, `valid-after = tomorrow`, in a trusted
+//! base.
 
 use chrono::{Days, Utc};
 
@@ -29,14 +30,16 @@ fn fingerprint(w: &World, private: &std::path::Path) -> String {
 }
 
 /// A repository whose trusted keyring gives Alice's key `dates` instead of
-/// the `added = today` that `init` wrote.
+/// the `added = <now>` that `init` wrote.
 fn alice_key_dated(dates: &str) -> World {
     let w = adopt("disclose", None);
     let path = w.path().join(".avow/keyring.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let added = format!("added = \"{}\"\n", day(0));
-    assert!(text.contains(&added), "{text}");
-    std::fs::write(&path, text.replace(&added, dates)).unwrap();
+    let start = text.find("added = \"").unwrap();
+    let end = start + text[start..].find('\n').unwrap() + 1;
+    let added = &text[start..end];
+    assert!(added.starts_with(&format!("added = \"{}T", day(0))), "one format, RFC 3339: {added}");
+    std::fs::write(&path, text.replace(added, dates)).unwrap();
     w.git(["add", ".avow"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Date Alice's key"]);
     w.git(["tag", "-f", "trusted"]);
@@ -66,28 +69,81 @@ fn a_key_used_after_it_expired_is_refused() {
         verify_filtered(&w, &["trusted..HEAD"], 1, &[(&fpr, "FPR")]),
         format!(
             "FAIL    ID  Alice's work\n        \
-             signed with FPR of Alice Example <alice@example.org>: expired on {} [signature.key-status]\n\
+             signed with FPR of Alice Example <alice@example.org>: expired on {}T23:59:59Z [signature.key-status]\n\
              avow: 1 commit: 0 accepted, 1 rejected (range trusted..HEAD, trust trusted)\n",
             day(-1)
         )
     );
+    // `expires` is the last day, inclusive: a key that expires today signs today.
+    let w = alice_key_dated(&format!("expires = \"{}\"\n", day(0)));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
     // The same key within its window verifies.
     let w = alice_key_dated(&format!("added = \"{}\"\nexpires = \"{}\"\n", day(-2), day(1)));
     assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
 }
 
 #[test]
-fn a_key_used_before_it_was_added_is_refused() {
-    let w = alice_key_dated(&format!("added = \"{}\"\n", day(1)));
+fn a_key_used_before_its_valid_after_is_refused() {
+    let w = alice_key_dated(&format!("valid-after = \"{}\"\n", day(1)));
     let fpr = fingerprint(&w, &w.key);
     assert_eq!(
         verify_filtered(&w, &["trusted..HEAD"], 1, &[(&fpr, "FPR")]),
         format!(
             "FAIL    ID  Alice's work\n        \
-             signed with FPR of Alice Example <alice@example.org>: not yet valid (added {}) [signature.key-status]\n\
+             signed with FPR of Alice Example <alice@example.org>: not yet valid (valid after {}T00:00:00Z) [signature.key-status]\n\
              avow: 1 commit: 0 accepted, 1 rejected (range trusted..HEAD, trust trusted)\n",
             day(1)
         )
+    );
+}
+
+/// `added` records when a maintainer added the key; it is no bound: work
+/// signed before (the normal order: do the work, then ask to be added)
+/// verifies once the key is trusted.
+#[test]
+fn a_key_added_after_the_signature_still_verifies_it() {
+    let w = alice_key_dated(&format!("added = \"{}T12:00:00Z\"\n", day(1)));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
+}
+
+/// Bob commits and signs before anyone has heard of his key; a maintainer
+/// adds it afterwards with `keyring add`; Bob's earlier commit verifies
+/// against the keyring that now has him.
+#[test]
+fn work_signed_before_keyring_add_verifies_once_the_key_is_added() {
+    let w = adopt("disclose", None);
+    let bob = w.keygen("bob");
+    w.git(["tag", "base"]);
+    w.git(["checkout", "-q", "-b", "bob-work"]);
+    w.write("bob.c", "Bob's first change");
+    w.git(["add", "bob.c"]);
+    let mut args: Vec<String> = ["-c", &format!("user.name={BOB_NAME}"), "-c", &format!("user.email={BOB_EMAIL}")]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    args.extend(["-c".to_owned(), format!("avow.signingKey={}", bob.display()), "commit".to_owned(), "-q".to_owned()]);
+    args.push(format!("--author={BOB_NAME} <{BOB_EMAIL}>"));
+    args.extend(msg("Bob's first change", "human", &[]));
+    let r = w.git_notty(&args).expect(0);
+    assert!(
+        r.stderr.contains("is not in .avow/keyring.toml; verification will fail until a maintainer adds it"),
+        "{}",
+        r.stderr
+    );
+    // One second later at least, so `added` is after Bob's signing time.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    w.git(["checkout", "-q", "main"]);
+    w.avow(["keyring", "add", "--name", BOB_NAME, "--email", BOB_EMAIL, "--key", &format!("{}.pub", bob.display())])
+        .expect(0);
+    hook_accepts(&w, &[], &msg("Add Bob to the keyring", "human", &["-a"]), &[]);
+    let text = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
+    assert!(
+        text.contains(&format!("added = \"{}T", day(0))) || text.contains(&format!("added = \"{}T", day(-1))),
+        "{text}"
+    );
+    assert_eq!(
+        verdicts(&w, &["main..bob-work", "--trust", "main"], 0),
+        vec!["Bob's first change: accepted".to_owned()]
     );
 }
 
@@ -153,7 +209,7 @@ fn revocation_refuses_signatures_made_before_the_revocation_date_too() {
         verify_filtered(&w, &["with-bob..bobs-work", "--trust", "revoked"], 1, &names),
         format!(
             "FAIL    ID  Bob's work\n        \
-             signed with BOB of Bob Example <bob@example.org>: revoked on {}: laptop stolen [signature.key-status]\n\
+             signed with BOB of Bob Example <bob@example.org>: revoked on {}T00:00:00Z: laptop stolen [signature.key-status]\n\
              avow: 1 commit: 0 accepted, 1 rejected (range with-bob..bobs-work, trust revoked)\n",
             day(1)
         )
@@ -168,22 +224,30 @@ fn revocation_refuses_signatures_made_before_the_revocation_date_too() {
             "Alice Example <alice@example.org> (maintainer)\n  \
                ALICE  ssh-ed25519  valid\n\
              Bob Example <bob@example.org> (contributor)\n  \
-               BOB  ssh-ed25519  revoked on {}: laptop stolen\n",
+               BOB  ssh-ed25519  revoked on {}T00:00:00Z: laptop stolen\n",
             day(1)
         )
     );
-    let json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names)).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names)).unwrap();
+    // `added` is the moment of `keyring add` (RFC 3339, whole seconds).
+    for person in json["people"].as_array_mut().unwrap() {
+        for key in person["keys"].as_array_mut().unwrap() {
+            let added = key["added"].as_str().unwrap();
+            assert!(added.starts_with(&format!("{}T", day(0))) && added.ends_with('Z'), "{added}");
+            key["added"] = "ADDED".into();
+        }
+    }
     assert_eq!(
         json,
         serde_json::json!({"people": [
             {"name": "Alice Example", "email": "alice@example.org", "role": "maintainer", "keys": [
                 {"fingerprint": "ALICE", "algorithm": "ssh-ed25519", "status": "valid",
-                 "added": day(0), "expires": null, "revoked": null, "succeeds": null}]},
+                 "added": "ADDED", "valid-after": null, "expires": null, "revoked": null, "succeeds": null}]},
             {"name": "Bob Example", "email": "bob@example.org", "role": "contributor", "keys": [
                 {"fingerprint": "BOB", "algorithm": "ssh-ed25519",
-                 "status": format!("revoked on {}: laptop stolen", day(1)),
-                 "added": day(0), "expires": null,
-                 "revoked": {"at": day(1), "reason": "laptop stolen"}, "succeeds": null}]},
+                 "status": format!("revoked on {}T00:00:00Z: laptop stolen", day(1)),
+                 "added": "ADDED", "valid-after": null, "expires": null,
+                 "revoked": {"at": format!("{}T00:00:00Z", day(1)), "reason": "laptop stolen"}, "succeeds": null}]},
         ]})
     );
 }
@@ -206,7 +270,8 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
     let r = w.avow(["keyring", "rotate", &old_fpr, "--key", &format!("{}.pub", new.display())]).expect(0);
     assert_eq!(
         r.stdout.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW"),
-        "avow: NEW now succeeds OLD; commit .avow/keyring.toml for it to take effect\n"
+        "avow: NEW now succeeds OLD; commit .avow/keyring.toml for it to take effect\n\
+         avow: sign that commit with a maintainer's key that the current keyring already trusts (a change to .avow/ needs a maintainer)\n"
     );
     hook_accepts(&w, &[], &msg("Rotate Bob's key", "human", &["-a"]), &[]);
     w.git(["tag", "rotated"]);
@@ -242,14 +307,19 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
            OLD  ssh-ed25519  expired on AT\n  \
            NEW  ssh-ed25519  valid\n"
     );
-    let json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names).replace(&at, "AT")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names).replace(&at, "AT")).unwrap();
+    // The old key's `added` is the moment of `keyring add`, whole seconds.
+    let added = &mut json["people"][1]["keys"][0]["added"];
+    let text = added.as_str().unwrap();
+    assert!(text == "AT" || (text.starts_with(&format!("{}T", day(0))) && text.ends_with('Z')), "{text}");
+    *added = "ADDED".into();
     assert_eq!(
         json["people"][1]["keys"],
         serde_json::json!([
             {"fingerprint": "OLD", "algorithm": "ssh-ed25519", "status": "expired on AT",
-             "added": day(0), "expires": "AT", "revoked": null, "succeeds": null},
+             "added": "ADDED", "valid-after": null, "expires": "AT", "revoked": null, "succeeds": null},
             {"fingerprint": "NEW", "algorithm": "ssh-ed25519", "status": "valid",
-             "added": "AT", "expires": null, "revoked": null, "succeeds": "OLD"},
+             "added": "AT", "valid-after": null, "expires": null, "revoked": null, "succeeds": "OLD"},
         ])
     );
 }

@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod error;
 mod git;
+mod identity;
 mod keys;
 mod message;
 mod output;

@@ -8,9 +8,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use avow_core::attestation::{
-    Authorship, Person, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY,
-};
+use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
@@ -308,6 +306,16 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
     }
     let policy = local_policy(&repo)?;
     let existing = trailer::parse(&text, &opts);
+    // The committer's own earlier attestation is re-attested with their
+    // current identity; someone else's is refused (docs/keyring.md, Names).
+    let refresh = match crate::identity::reattestation(&existing, &cfg.user()?, &cfg, &policy) {
+        crate::identity::Reattest::Refuse(why) => {
+            crate::output::errprint!("{why}");
+            return Ok(Outcome::Failed);
+        }
+        r => r == crate::identity::Reattest::Refresh,
+    };
+    let existing: Vec<Trailer> = existing.into_iter().filter(|t| !(refresh && t.is(UNDERSTOOD_BY))).collect();
     let has = |k: &str| existing.iter().any(|t| t.is(k));
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
@@ -407,24 +415,11 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         return Ok(Outcome::Failed);
     }
 
-    let signer = keys::signer(&cfg)?;
-    if let Some(keyring) = local_keyring(&repo) {
-        match keyring.find_by_key(signer.public_key()) {
-            None => crate::output::errln!(
-                "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
-                avow_sign::fingerprint(signer.public_key())
-            ),
-            Some((person, _))
-                if Person::same_email(&statement.understood_by.email, &person.email)
-                    && !Person::same_name(&statement.understood_by.name, &person.name) =>
-            {
-                crate::output::errln!(
-                "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verification will refuse it (understood-by.name): `git config user.name {:?}` and re-attest with `git commit --amend --no-edit`",
-                statement.understood_by, person.name, person.name
-            );
-            }
-            Some(_) => {}
-        }
+    let keyring = local_keyring(&repo);
+    let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
+    if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
+        crate::output::errln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
+        return Ok(Outcome::Failed);
     }
     let payload = Payload {
         patch_id: patch_id.map(|p| p.to_string()),
@@ -442,8 +437,8 @@ fn commit_msg(file: &Path) -> Result<Outcome> {
         .sign(&bytes)
         .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;
     additions.push(Trailer::new(SIGNATURE, SignatureTrailer::new(&payload, signature.to_base64()).to_string()));
-    let new_text =
-        trailer::rewrite(&text, &opts, |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE)), &additions);
+    let replaced = |t: &Trailer| t.is(SIGNATURE) || (refresh && t.is(UNDERSTOOD_BY));
+    let new_text = trailer::rewrite(&text, &opts, |item| !item.trailer.as_ref().is_some_and(replaced), &additions);
     message.write(&new_text)?;
     Ok(Outcome::Ok)
 }

@@ -62,7 +62,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let (name, email) = cfg.user()?;
     let key_line = match &args.key {
         Some(k) => read_public_key_arg(k)?,
-        None => keys::signer(&cfg)?.public_key().to_openssh().map_err(|e| {
+        None => keys::signer_knowing(&cfg, None)?.public_key().to_openssh().map_err(|e| {
             CliError::new(format!("cannot write your public key as text: {e}")).hint("give it with --key PUB instead")
         })?,
     };

@@ -387,8 +387,31 @@ fn understood_by_with_another_name_on_the_signers_email() {
         let w = attested();
         // Alice's own key and email, under a famous or a homoglyph name.
         forge(&w, &w.key, |m| m.replace(&understood_by_alice(), &format!("Understood-by: {name} <{AUTHOR_EMAIL}>")));
+        // The key and email are Alice's: by default a warning that shows
+        // the keyring's name beside the signed one, so a reviewer sees it.
+        let out = w.avow(["verify", "base..HEAD"]).expect(0).stdout;
+        assert!(
+            out.contains(&format!("warning: `Understood-by:` gives the name {name:?}, but the keyring names the signer \"Alice Example\" <{AUTHOR_EMAIL}>")),
+            "{out}"
+        );
+        assert!(out.contains("[understood-by.name]"), "{out}");
+        // A project that wants names to match refuses it.
+        deny_other_names(&w);
         assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected understood-by.name"], "{name}");
     }
+}
+
+/// Moves `base` to a commit whose trusted policy sets
+/// `understood-by-name = "deny"` (the range's commits are rebased onto it
+/// unchanged: their patch-ids and signatures still match).
+fn deny_other_names(w: &World) {
+    let policy = w.git(["show", "base:.avow/policy.toml"]);
+    let tip = w.git(["rev-parse", "HEAD"]).trim().to_owned();
+    w.git(["checkout", "-q", "base"]);
+    w.write(".avow/policy.toml", policy.replace("understood-by-name = \"warn\"", "understood-by-name = \"deny\""));
+    w.git(["commit", "-q", "--no-verify", "-am", "Names must match"]);
+    w.git(["tag", "-f", "base"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "cherry-pick", &format!("{tip}~1..{tip}")]);
 }
 
 /// A trusted keyring (Alice, Bob) with one more person written by hand
@@ -435,14 +458,22 @@ fn understood_by_name_differs_from_the_keyring_through_the_hook() {
     w.write("a.c", "a\n");
     w.git(["add", "-A"]);
     let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
+    let hint = format!("`git config user.name \"{AUTHOR_NAME}\"`, then `git commit --amend --no-edit`");
     assert_eq!(
         r.stderr,
         format!(
             "avow: warning: `Understood-by: A. Example <{AUTHOR_EMAIL}>` gives another name than .avow/keyring.toml (\"{AUTHOR_NAME}\"); \
-             verification will refuse it (understood-by.name): `git config user.name \"{AUTHOR_NAME}\"` and re-attest with `git commit --amend --no-edit`\n"
+             verify will warn about it [understood-by.name]; to use the keyring's name: {hint}\n"
         )
     );
-    assert_eq!(refused(&w, "base..HEAD"), ["Add a: rejected understood-by.name"]);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted warning understood-by.name"]);
+    // The printed fix, followed literally, removes the warning: the hook
+    // re-attests its own Understood-by with the new name.
+    w.git(["config", "user.name", AUTHOR_NAME]);
+    let r = w.commit(&["--amend", "--no-edit"]).expect(0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted"]);
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod errors;
 mod formats;
 mod history;
 mod hooks_install;
+mod identity;
 mod interop;
 mod key_hygiene;
 mod keyring;

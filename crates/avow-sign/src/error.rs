@@ -52,6 +52,21 @@ pub enum Error {
         algorithm: String,
     },
 
+    /// A private key in a PEM format (PKCS #1, SEC 1, PKCS #8) of a type avow
+    /// signs with: `ssh-keygen -p` rewrites it in OpenSSH format.
+    #[error(
+        "{} holds {} private key in PEM format, and avow reads OpenSSH key files; rewrite it in OpenSSH format (same key) with ssh-keygen -p -f {}",
+        path.display(),
+        with_article(algorithm),
+        path.display()
+    )]
+    PemKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// The algorithm, in words (`RSA`, `ECDSA`, `PKCS#8`).
+        algorithm: String,
+    },
+
     /// The passphrase does not decrypt the key file.
     #[error("wrong passphrase for {}; try again, or check the key with ssh-keygen -y -f {}", path.display(), path.display())]
     WrongPassphrase {
@@ -91,7 +106,7 @@ pub enum Error {
 
     /// The agent is needed and none is configured.
     #[error(
-        "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or set avow.signingKey to a private key file"
+        "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or name the private key file instead"
     )]
     AgentNotRunning,
 

@@ -238,7 +238,11 @@ fn load_file(path: &Path, passphrase: &mut PassphraseFn<'_>, socket: Option<&Pat
         return load_private(path, &text, passphrase, socket);
     }
     if let Some(algorithm) = foreign_private_key(&text) {
-        return Err(Error::KeyFileAlgorithm { path: path.to_path_buf(), algorithm: algorithm.to_owned() });
+        let (path, algorithm) = (path.to_path_buf(), algorithm.to_owned());
+        return Err(match algorithm.as_str() {
+            "RSA" | "ECDSA" | "PKCS#8" | "encrypted PKCS#8" => Error::PemKeyFile { path, algorithm },
+            _ => Error::KeyFileAlgorithm { path, algorithm },
+        });
     }
     // A public key file.
     let line = text

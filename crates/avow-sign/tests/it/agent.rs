@@ -115,7 +115,7 @@ fn no_agent_is_a_clear_error() {
         assert!(matches!(err, Error::AgentNotRunning), "{err:?}");
         assert_eq!(
             err.to_string(),
-            "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or set avow.signingKey to a private key file"
+            "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or name the private key file instead"
         );
     }
     // A socket nobody listens on.

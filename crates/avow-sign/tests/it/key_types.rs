@@ -211,3 +211,24 @@ fn sk_ecdsa_signatures_verify_with_avow_and_ssh_keygen() {
     let (_, untouched) = sk_ecdsa_sign(0x00, PAYLOAD);
     assert!(matches!(verify(PAYLOAD, &untouched), Err(Error::NoUserPresence { .. })));
 }
+
+/// An RSA key in the old PEM format (`ssh-keygen -m PEM`): refused with the
+/// command that rewrites it; after running it, the same key signs.
+#[test]
+fn pem_key_files_are_refused_with_a_conversion_that_works() {
+    let repo = TestRepo::new();
+    let key = repo.keygen_typed("pem", &["-t", "rsa", "-b", "2048", "-m", "PEM"], "");
+    let err = Signer::load_with_agent(&KeySource::File(key.clone()), &mut no_prompt, None).unwrap_err();
+    assert!(matches!(err, Error::PemKeyFile { .. }), "{err:?}");
+    let message = err.to_string();
+    let command = message.rsplit_once("with ").unwrap().1;
+    assert_eq!(command, format!("ssh-keygen -p -f {}", key.display()));
+    // The printed command, with the (empty) passphrases given on the command
+    // line instead of at its prompts.
+    let mut args: Vec<String> = command.split(' ').skip(1).map(str::to_owned).collect();
+    args.splice(1..1, ["-P".to_owned(), String::new(), "-N".to_owned(), String::new()]);
+    let out = repo.command("ssh-keygen").args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signer = Signer::load_with_agent(&KeySource::File(key.clone()), &mut no_prompt, None).unwrap();
+    check_signature(&repo, &key, &signer.sign(PAYLOAD).unwrap(), "ssh-rsa");
+}

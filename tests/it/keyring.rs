@@ -323,3 +323,107 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
         ])
     );
 }
+
+/// `keyring add` for an email the keyring has, with another name or role:
+/// refused (it used to print "added" and ignore both), and the command in
+/// the hint adds the key to the person as they are.
+#[test]
+fn adding_a_key_under_another_name_is_refused_and_the_hint_works() {
+    let (w, _) = with_bob();
+    let second = w.keygen("bob-laptop");
+    let pubfile = format!("{}.pub", second.display());
+    let r = w
+        .avow(["keyring", "add", "--name", "Bobby", "--email", BOB_EMAIL, "--key", &pubfile, "--role", "maintainer"])
+        .expect(2);
+    assert_eq!(
+        r.stderr.lines().next().unwrap(),
+        "git-avow: error: bob@example.org is already in the keyring as \"Bob Example\" (contributor), not \"Bobby\", not maintainer; a key is added to the person as they are"
+    );
+    let hint = r.stderr.lines().nth(1).unwrap();
+    let command = hint.split('`').nth(1).unwrap();
+    assert_eq!(command, format!("git avow keyring add --email {BOB_EMAIL} --key {pubfile}"));
+    let args: Vec<&str> = command.split(' ').skip(2).collect();
+    let r = w.avow(&args).expect(0);
+    assert!(r.stdout.starts_with("avow: added SHA256:"), "{}", r.stdout);
+    assert!(r.stdout.contains(" for Bob Example <bob@example.org> (their key number 2)"), "{}", r.stdout);
+    let listed = w.avow(["keyring", "list"]).expect(0).stdout;
+    assert!(listed.contains("Bob Example <bob@example.org> (contributor)"), "{listed}");
+}
+
+/// `--expires` is the last day; a window that could never sign is refused,
+/// one already over is a warning.
+#[test]
+fn impossible_and_past_windows_at_keyring_add() {
+    let w = adopt("disclose", None);
+    let key = format!("{}.pub", w.keygen("carol").display());
+    let base = ["keyring", "add", "--name", "Carol", "--email", "carol@example.org", "--key", key.as_str()];
+    let r = w.avow([&base[..], &["--valid-after", &day(2), "--expires", &day(1)]].concat()).expect(2);
+    assert_eq!(
+        r.stderr.lines().next().unwrap(),
+        format!(
+            "git-avow: error: expires: {}T23:59:59Z is before valid-after ({}T00:00:00Z): the key could never sign",
+            day(1),
+            day(2)
+        )
+    );
+    let r = w.avow([&base[..], &["--expires", &day(-1)]].concat()).expect(0);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: warning: the key expired on {}T23:59:59Z (before now): it verifies only what it signed until then\n",
+            day(-1)
+        )
+    );
+    let text = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
+    assert!(text.contains(&format!("expires = \"{}T23:59:59Z\"", day(-1))), "{text}");
+}
+
+/// `revoke` takes a unique fingerprint prefix or the key's .pub file (a
+/// path used to be read as a fingerprint).
+#[test]
+fn revoke_by_fingerprint_prefix_or_public_key_file() {
+    let (w, bob) = with_bob();
+    let fpr = fingerprint(&w, &bob);
+    let r = w.avow(["keyring", "revoke", "SHA256:", "--reason", "x"]).expect(2);
+    assert!(r.stderr.contains("is too short to name a key"), "{}", r.stderr);
+    let prefix = &fpr["SHA256:".len().."SHA256:".len() + 8];
+    let r = w.avow(["keyring", "revoke", prefix, "--reason", "laptop stolen"]).expect(0);
+    assert_eq!(r.stdout, format!("avow: revoked {fpr}; commit .avow/keyring.toml for it to take effect\n"));
+    let (w, bob) = with_bob();
+    let r = w.avow(["keyring", "revoke", &format!("{}.pub", bob.display()), "--reason", "laptop stolen"]).expect(0);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "avow: revoked {fpr2}; commit .avow/keyring.toml for it to take effect\n",
+            fpr2 = fingerprint(&w, &bob)
+        )
+    );
+}
+
+/// A maintainer rotating her own key is told to sign the rotation commit
+/// with the old key; doing so verifies, and the new key would not.
+#[test]
+fn rotating_ones_own_key_says_which_key_signs_and_that_works() {
+    let w = adopt("disclose", None);
+    let old = w.key.clone();
+    let new = w.keygen("alice-new");
+    let (old_fpr, new_fpr) = (fingerprint(&w, &old), fingerprint(&w, &new));
+    let r = w.avow(["keyring", "rotate", &old_fpr[..20], "--key", &format!("{}.pub", new.display())]).expect(0);
+    assert_eq!(
+        r.stdout.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW"),
+        "avow: NEW now succeeds OLD; commit .avow/keyring.toml for it to take effect\n\
+         avow: sign that commit with a maintainer's key that the current keyring already trusts — for Alice Example that is the old key OLD, not the new one, which is trusted only once this commit is in the base\n"
+    );
+    // Signed with the new key, the rotation is not trusted…
+    w.git(["add", ".avow"]);
+    let sign_new = format!("avow.signingKey={}", new.display());
+    let mut args = vec!["-c".to_owned(), sign_new, "commit".to_owned(), "-q".to_owned()];
+    args.extend(msg("Rotate Alice's key", "human", &[]));
+    w.git_notty(&args).expect(0);
+    let out = w.avow(["verify", "trusted..HEAD"]).expect(1).stdout;
+    assert!(out.contains("[signature.unknown-key]"), "{out}");
+    // …signed with the old key, as advised, it is.
+    w.git(["reset", "-q", "--soft", "HEAD~1"]);
+    hook_accepts(&w, &[], &msg("Rotate Alice's key", "human", &[]), &[]);
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Rotate Alice's key: accepted".to_owned()]);
+}

@@ -58,6 +58,27 @@ pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config
     ))
 }
 
+/// Applies [`reattestation`] to the trailers the message has: drops the
+/// `Understood-by:` to refresh (returns `true`: the rewrite must drop it
+/// too), or prints the refusal and ends the hook.
+pub fn reattest(
+    existing: &mut Vec<Trailer>,
+    cfg: &Config,
+    policy: &Policy,
+) -> crate::error::Result<std::result::Result<bool, crate::error::Outcome>> {
+    match reattestation(existing, &cfg.user()?, cfg, policy) {
+        Reattest::Keep => Ok(Ok(false)),
+        Reattest::Refresh => {
+            existing.retain(|t| !t.is(UNDERSTOOD_BY));
+            Ok(Ok(true))
+        }
+        Reattest::Refuse(why) => {
+            crate::output::errprint!("{why}");
+            Ok(Err(crate::error::Outcome::Failed))
+        }
+    }
+}
+
 /// Checks the signing key against the work tree's keyring and policy
 /// before signing, printing a warning or refusal for each problem; `true`
 /// when the commit must be refused (a finding the verifier would deny).

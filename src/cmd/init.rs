@@ -80,8 +80,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
             CliError::new(e.to_string())
                 .hint("give an ed25519, ECDSA or RSA (2048+ bits) key: `ssh-keygen -t ed25519` makes one")
         })?;
-    std::fs::create_dir_all(dir.join(".avow")).map_err(|e| {
-        CliError::new(format!("cannot create {}: {e}", dir.join(".avow").display()))
+    std::fs::create_dir_all(dir.join(avow_policy::AVOW_DIR)).map_err(|e| {
+        CliError::new(format!("cannot create {}: {e}", dir.join(avow_policy::AVOW_DIR).display()))
             .hint("move away whatever is in the way (a file named .avow?), or make the work tree writable")
     })?;
     write(&dir.join(POLICY_PATH), policy_text)?;

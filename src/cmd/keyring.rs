@@ -105,9 +105,11 @@ fn parse_role(s: &str) -> Result<Role> {
 }
 
 /// Now, in whole seconds (as signing times are): the `added` record of a
-/// new key, and the instant of a rotation.
+/// new key, and the instant of a rotation. From [`crate::clock`], which
+/// tests fix.
 pub fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()
+    let now = crate::clock::now();
+    DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
 }
 
 /// Parses a date given on the command line: YYYY-MM-DD (midnight UTC) or
@@ -161,7 +163,7 @@ fn load(path: &Path) -> Result<Keyring> {
 }
 
 fn save(path: &Path, keyring: &Keyring) -> Result<()> {
-    crate::cmd::hook::write_atomically(path, &keyring.to_toml())
+    crate::atomic::write_atomically(path, &keyring.to_toml())
 }
 
 /// A refused keyring operation, with the fix for each kind of refusal.
@@ -205,7 +207,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
         KeyringCommand::Rotate { fingerprint, key } => rotate(&path, &fingerprint, &key)?,
         KeyringCommand::List { format } => {
             let k = load(&path)?;
-            let now = Utc::now();
+            let now = crate::clock::now();
             match format {
                 TextFormat::Human => {
                     let mut out = String::new();

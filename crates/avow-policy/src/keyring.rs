@@ -53,15 +53,14 @@ use serde::{Deserialize, Deserializer};
 use ssh_key::{Algorithm, HashAlg, PublicKey};
 use toml::Spanned;
 
-/// Where the keyring lives, relative to the repository root.
-pub const KEYRING_PATH: &str = ".avow/keyring.toml";
+pub use crate::KEYRING_PATH;
 
 /// The keyring format version this code reads and writes.
 pub const KEYRING_VERSION: i64 = 1;
 
 /// The SSHSIG namespace of attestations; exported allowed-signers entries
 /// are restricted to it.
-pub const NAMESPACE: &str = "avow-attestation@v1";
+pub use avow_core::payload::NAMESPACE;
 
 /// The key types avow accepts, as OpenSSH names them: every type git's SSH
 /// signing takes but DSA. RSA keys from [`RSA_MIN_BITS`] to

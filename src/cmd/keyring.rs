@@ -316,7 +316,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
         "avow: added {fpr} for {name} <{}>{note}; commit .avow/keyring.toml for it to take effect",
         args.email
     )?;
-    if let Some(end) = expires.filter(|e| *e < Utc::now()) {
+    if let Some(end) = expires.filter(|e| *e < crate::clock::now()) {
         crate::output::errln!(
             "avow: warning: the key expired on {} (before now): it verifies only what it signed until then",
             format_date(end)

@@ -107,6 +107,14 @@ pub fn signer_knowing(cfg: &Config, keyring: Option<&Keyring>) -> Result<Signer>
     })
 }
 
+/// [`signer_knowing`] with the work tree's keyring, when there is one.
+pub fn signer(cfg: &Config) -> Result<Signer> {
+    let keyring = crate::git::open_repo()
+        .ok()
+        .and_then(|repo| Keyring::load(&repo.workdir()?.join(avow_verify::trust::KEYRING_PATH)).ok());
+    signer_knowing(cfg, keyring.as_ref())
+}
+
 /// Which of the agent's keys to sign with: the keyring's key of the
 /// committer's email, else any keyring key, else the agent's first
 /// (a key in memory before a security key). With a description.

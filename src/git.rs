@@ -100,19 +100,6 @@ impl Config {
         })
     }
 
-    /// The comment prefix git uses in commit messages.
-    pub fn comment_prefix(&self) -> String {
-        if let Some(s) = self.get("core.commentString") {
-            if !s.is_empty() && s != "auto" {
-                return s;
-            }
-        }
-        match self.get("core.commentChar") {
-            Some(c) if !c.is_empty() && c != "auto" => c,
-            _ => "#".into(),
-        }
-    }
-
     /// `user.name` and `user.email`, from the environment git exports to
     /// hooks first, then configuration.
     pub fn user(&self) -> Result<(String, String)> {

@@ -16,6 +16,7 @@ mod doctor;
 mod errors;
 mod formats;
 mod history;
+mod hook_fidelity;
 mod hooks_install;
 mod interop;
 mod key_hygiene;

@@ -3,12 +3,14 @@
 //! - [`commit_msg`]: the pipeline that checks, completes and signs the
 //!   attestation (read → complete → stage → check → sign → write);
 //! - [`prompt`]: the questions asked on the terminal for what is missing;
-//! - [`amend`]: whether the commit being made amends HEAD;
+//! - [`invocation`]: the `git commit` command line (amend, clean-up mode);
+//! - [`cleanup`]: the message as git will store it;
 //! - [`prepare`]: the guidance comment added before the editor opens;
 //! - [`post_commit`]: the self-check of the new commit.
 
-mod amend;
+mod cleanup;
 mod commit_msg;
+mod invocation;
 mod post_commit;
 mod prepare;
 mod prompt;

@@ -107,6 +107,8 @@ fn load_with_tries(
     source: &KeySource,
     passphrase: &mut avow_sign::PassphraseFn<'_>,
 ) -> std::result::Result<Signer, avow_sign::Error> {
+    // Only a key file can ask for a passphrase.
+    let _quiet = matches!(source, KeySource::File(_)).then(crate::tty::quiet).flatten();
     let mut tries = 0;
     loop {
         tries += 1;
@@ -114,7 +116,15 @@ fn load_with_tries(
             Err(avow_sign::Error::WrongPassphrase { path }) if tries < PASSPHRASE_TRIES => {
                 crate::output::errln!("avow: wrong passphrase for {}; try again", path.display());
             }
-            other => return other,
+            other => {
+                if crate::tty::asked_secret() {
+                    // Extra lines typed at the passphrase prompt must not reach the shell.
+                    if let Some(mut tty) = crate::tty::Tty::open() {
+                        tty.discard_input();
+                    }
+                }
+                return other;
+            }
         }
     }
 }

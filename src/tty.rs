@@ -33,6 +33,15 @@ pub const MAX_ANSWER: usize = 64 * 1024;
 /// Set when the person pressed Ctrl-C (or Ctrl-\) at a prompt.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Set once avow has asked for a secret.
+static ASKED_SECRET: AtomicBool = AtomicBool::new(false);
+
+/// Whether avow asked for a secret (so what is left in the terminal's
+/// input was typed for it).
+pub fn asked_secret() -> bool {
+    ASKED_SECRET.load(Ordering::SeqCst)
+}
+
 /// Whether the person interrupted a prompt.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
@@ -73,6 +82,35 @@ pub struct Tty {
     pending: Vec<u8>,
 }
 
+/// What one [`Tty`] read ahead, for the next one (each passphrase try
+/// opens the terminal anew).
+static TYPED_AHEAD: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+impl Drop for Tty {
+    fn drop(&mut self) {
+        if let Ok(mut ahead) = TYPED_AHEAD.lock() {
+            *ahead = std::mem::take(&mut self.pending);
+        }
+    }
+}
+
+/// Keeps the terminal from echoing and from turning Ctrl-C into a signal
+/// while it lives (between passphrase tries, while a key is decrypted, so
+/// a passphrase typed ahead is not shown); restores it when dropped.
+pub struct Quiet {
+    _restore: Mode,
+}
+
+/// [`Quiet`] on the controlling terminal, if there is one.
+pub fn quiet() -> Option<Quiet> {
+    let file = OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
+    let saved = termios::tcgetattr(file.as_fd()).ok()?;
+    let mut t = saved.clone();
+    t.local_modes &= !(LocalModes::ECHO | LocalModes::ISIG);
+    termios::tcsetattr(file.as_fd(), OptionalActions::Now, &t).ok()?;
+    Some(Quiet { _restore: Mode { file, saved, paste: false } })
+}
+
 /// Restores the terminal's modes when dropped.
 struct Mode {
     file: File,
@@ -93,7 +131,8 @@ impl Tty {
     /// Opens `/dev/tty`; `None` without a controlling terminal.
     pub fn open() -> Option<Tty> {
         let file = OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
-        termios::isatty(file.as_fd()).then_some(Tty { file, pending: Vec::new() })
+        let pending = TYPED_AHEAD.lock().map(|mut a| std::mem::take(&mut *a)).unwrap_or_default();
+        termios::isatty(file.as_fd()).then_some(Tty { file, pending })
     }
 
     /// Prints text (no newline added).
@@ -114,6 +153,7 @@ impl Tty {
 
     /// Asks for a secret, without echo.
     pub fn ask_hidden(&mut self, question: &str) -> Reply {
+        ASKED_SECRET.store(true, Ordering::SeqCst);
         self.read_answer(question, false, false)
     }
 
@@ -121,6 +161,9 @@ impl Tty {
     /// pasted for avow, and must not reach the shell.
     pub fn discard_input(&mut self) {
         self.pending.clear();
+        if let Ok(mut ahead) = TYPED_AHEAD.lock() {
+            ahead.clear();
+        }
         let _ = termios::tcflush(self.file.as_fd(), QueueSelector::IFlush);
     }
 

@@ -17,6 +17,7 @@ mod errors;
 mod formats;
 mod history;
 mod hook_fidelity;
+mod hook_terminal;
 mod hooks_install;
 mod interop;
 mod key_hygiene;

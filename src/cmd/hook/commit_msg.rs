@@ -127,7 +127,7 @@ type Step<T> = Result<std::result::Result<T, Outcome>>;
 pub fn run(file: &Path) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let invocation = invocation::find();

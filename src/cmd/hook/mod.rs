@@ -59,3 +59,16 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
     }
 }
+
+/// Whether this repository has adopted avow: `.avow/` in the work tree or
+/// in HEAD. Without it avow's commit hooks do nothing, so hooks installed
+/// machine-wide (a global `core.hooksPath`) leave other repositories alone.
+pub fn adopted(repo: &git2::Repository) -> bool {
+    let dir = avow_verify::trust::AVOW_DIR.trim_end_matches('/');
+    if repo.workdir().is_some_and(|w| w.join(dir).is_dir()) {
+        return true;
+    }
+    repo.head()
+        .and_then(|h| h.peel_to_tree())
+        .is_ok_and(|t| t.get_name(dir).is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree)))
+}

@@ -4,6 +4,7 @@
 mod atomic;
 mod cache;
 mod cli;
+mod clock;
 mod cmd;
 mod error;
 mod git;

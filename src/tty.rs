@@ -18,7 +18,9 @@
 //!   the answer; when avow is done asking, whatever is left in the
 //!   terminal's input was typed for avow and is discarded, never run by
 //!   the shell;
-//! - an answer that is not UTF-8 is reported as such.
+//! - an answer that is not UTF-8 is reported as such;
+//! - SIGTERM, SIGHUP, SIGQUIT or an outside SIGINT while the terminal is
+//!   changed restores it before avow dies of the signal (signal-hook).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write as _};
@@ -107,8 +109,7 @@ pub fn quiet() -> Option<Quiet> {
     let saved = termios::tcgetattr(file.as_fd()).ok()?;
     let mut t = saved.clone();
     t.local_modes &= !(LocalModes::ECHO | LocalModes::ISIG);
-    termios::tcsetattr(file.as_fd(), OptionalActions::Now, &t).ok()?;
-    Some(Quiet { _restore: Mode { file, saved, paste: false } })
+    Some(Quiet { _restore: enter(file, saved, &t, false)? })
 }
 
 /// Restores the terminal's modes when dropped.
@@ -116,6 +117,7 @@ struct Mode {
     file: File,
     saved: Termios,
     paste: bool,
+    depth: usize,
 }
 
 impl Drop for Mode {
@@ -124,7 +126,54 @@ impl Drop for Mode {
             let _ = self.file.write_all(b"\x1b[?2004l");
         }
         let _ = termios::tcsetattr(self.file.as_fd(), OptionalActions::Now, &self.saved);
+        DEPTH.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut outer) = OUTERMOST.lock() {
+            if outer.as_ref().is_some_and(|(depth, _, _)| *depth == self.depth) {
+                *outer = None;
+            }
+        }
     }
+}
+
+/// The terminal's modes before avow changed them (with the nesting depth
+/// of the [`Mode`] that saved them), for the signal watcher.
+static OUTERMOST: std::sync::Mutex<Option<(usize, File, Termios)>> = std::sync::Mutex::new(None);
+
+/// How many [`Mode`]s are alive.
+static DEPTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Switches the terminal to `t`, first recording how to restore it, and
+/// watching for signals that would otherwise leave it changed: SIGTERM,
+/// SIGHUP, SIGQUIT or an outside SIGINT restores it and then dies of the
+/// signal (Ctrl-C typed at a prompt is read as a byte, not a signal).
+fn enter(file: File, saved: Termios, t: &Termios, paste: bool) -> Option<Mode> {
+    static WATCHER: std::sync::Once = std::sync::Once::new();
+    WATCHER.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGHUP, SIGINT, SIGQUIT, SIGTERM]) else { return };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                if let Ok(outer) = OUTERMOST.lock() {
+                    if let Some((_, file, saved)) = outer.as_ref() {
+                        let _ = termios::tcsetattr(file.as_fd(), OptionalActions::Now, saved);
+                    }
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(sig);
+                std::process::exit(128 + sig);
+            }
+        });
+    });
+    let depth = DEPTH.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut outer) = OUTERMOST.lock() {
+        if outer.is_none() {
+            *outer = Some((depth, file.try_clone().ok()?, saved.clone()));
+        }
+    }
+    if termios::tcsetattr(file.as_fd(), OptionalActions::Now, t).is_err() {
+        DEPTH.fetch_sub(1, Ordering::SeqCst);
+        return None;
+    }
+    Some(Mode { file, saved, paste, depth })
 }
 
 impl Tty {
@@ -201,11 +250,11 @@ impl Tty {
         t.local_modes &= !(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG | LocalModes::IEXTEN);
         t.special_codes[SpecialCodeIndex::VMIN] = 1;
         t.special_codes[SpecialCodeIndex::VTIME] = 0;
-        termios::tcsetattr(self.file.as_fd(), OptionalActions::Now, &t).ok()?;
+        let mode = enter(file, saved, &t, paste)?;
         if paste {
             let _ = (&self.file).write_all(b"\x1b[?2004h");
         }
-        Some(Mode { file, saved, paste })
+        Some(mode)
     }
 
     /// The next input byte; `None` at end of input. With `wait_ms`, gives

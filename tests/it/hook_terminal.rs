@@ -250,3 +250,16 @@ fn the_prompt_offers_what_the_policy_accepts_and_checks_each_answer_at_once() {
     assert!(!screen.contains("assisted"), "{screen}");
     assert!(screen.contains("exit=0"), "{screen}");
 }
+
+#[test]
+fn a_signal_at_the_prompt_leaves_the_terminal_as_it_was() {
+    let w = World::adopted("disclose");
+    staged(&w);
+    // SIGTERM to avow while it waits for an answer in raw mode (only the
+    // processes of this terminal's session are signalled).
+    let script = "git commit -q -m 'Add a' &\nsleep 3\npkill -TERM -s 0 -f 'hook commit-msg'\nwait\necho after\nstty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?echo\\|-\\?icanon\\|-\\?isig'\n";
+    let screen = on_pty(&w, script, &[(6000, b"")]);
+    assert!(screen.contains("How was this change written?"), "{screen}");
+    let after = screen.split("after\n").nth(1).unwrap_or_default();
+    assert_eq!(after.lines().collect::<Vec<_>>(), ["isig", "icanon", "echo"], "{screen}");
+}

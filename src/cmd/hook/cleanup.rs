@@ -118,6 +118,12 @@ fn editor_is_used(invocation: Option<&Invocation>) -> bool {
     }
 }
 
+/// The comment prefix configured (`auto` read as `#`, as git does
+/// without an editor), for messages read outside `git commit`.
+pub fn configured_comment_prefix(cfg: &Config) -> String {
+    configured_comment(cfg).unwrap_or_else(|| "#".to_owned())
+}
+
 /// `core.commentString` / `core.commentChar` unless `auto` (the last one
 /// set wins, as in git; `None` for `auto`).
 fn configured_comment(cfg: &Config) -> Option<String> {

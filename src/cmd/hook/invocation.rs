@@ -40,30 +40,12 @@ impl Invocation {
 
 /// The `git commit` running this hook, if it can be found.
 pub fn find() -> Option<Invocation> {
-    let mut pid = std::os::unix::process::parent_id();
-    for _ in 0..8 {
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if let Some(mut inv) = parse_git_commit(&args) {
-            inv.own_editor_is_colon = std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == b"GIT_EDITOR=:"));
-            return Some(inv);
-        }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let parent = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok())?;
-        if parent <= 1 {
-            return None;
-        }
-        pid = parent;
-    }
-    None
+    crate::workflows::ancestors().find_map(|(pid, args)| {
+        let mut inv = parse_git_commit(&args)?;
+        inv.own_editor_is_colon = std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == b"GIT_EDITOR=:"));
+        Some(inv)
+    })
 }
 
 /// Whether the git process that runs this hook is `git commit --amend`

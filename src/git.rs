@@ -91,6 +91,13 @@ impl Config {
         self.snapshot.as_ref().and_then(|c| c.get_string(key).ok())
     }
 
+    /// Whether `key` is set on git's command line (`git -c`, which hooks
+    /// and subcommands inherit).
+    pub fn is_overridden(&self, key: &str) -> bool {
+        let lower = key.to_ascii_lowercase();
+        self.overrides.iter().any(|(k, _)| *k == lower)
+    }
+
     /// A boolean the way git reads it.
     pub fn get_bool(&self, key: &str) -> Option<bool> {
         self.get(key).and_then(|v| match v.to_ascii_lowercase().as_str() {
@@ -98,19 +105,6 @@ impl Config {
             "false" | "no" | "off" | "0" => Some(false),
             _ => None,
         })
-    }
-
-    /// The comment prefix git uses in commit messages.
-    pub fn comment_prefix(&self) -> String {
-        if let Some(s) = self.get("core.commentString") {
-            if !s.is_empty() && s != "auto" {
-                return s;
-            }
-        }
-        match self.get("core.commentChar") {
-            Some(c) if !c.is_empty() && c != "auto" => c,
-            _ => "#".into(),
-        }
     }
 
     /// The person committing: `user.name` and `user.email`; when

@@ -83,10 +83,53 @@ fn run_default_key_command(cmd: &str) -> std::result::Result<String, String> {
         .ok_or_else(|| "printed no key".to_owned())
 }
 
+/// Asks for a key's passphrase on the terminal, without echo.
 fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<String>, avow_sign::Error> {
-    rpassword::prompt_password(format!("Enter passphrase for {}: ", path.display()))
-        .map(Zeroizing::new)
-        .map_err(|e| avow_sign::Error::PassphraseUnavailable { path: path.to_path_buf(), reason: e.to_string() })
+    let unavailable =
+        |reason: &str| avow_sign::Error::PassphraseUnavailable { path: path.to_path_buf(), reason: reason.into() };
+    let Some(mut tty) = crate::tty::Tty::open() else { return Err(unavailable("no terminal to ask on")) };
+    let reply = tty.ask_hidden(&format!("Enter passphrase for {}: ", path.display()));
+    match reply {
+        crate::tty::Reply::Text(p) => Ok(Zeroizing::new(p)),
+        crate::tty::Reply::Invalid(why) => Err(unavailable(&why)),
+        crate::tty::Reply::End => Err(unavailable(ON_TERMINAL_EOF)),
+        crate::tty::Reply::Interrupted => Err(unavailable("interrupted")),
+    }
+}
+
+/// The reason given when the terminal read end of input at the
+/// passphrase prompt.
+const ON_TERMINAL_EOF: &str = "end of input at the terminal";
+
+/// How many times a wrong passphrase may be typed.
+const PASSPHRASE_TRIES: usize = 3;
+
+/// Loads a signer, asking again (up to [`PASSPHRASE_TRIES`] times) when
+/// the passphrase typed is wrong.
+fn load_with_tries(
+    source: &KeySource,
+    passphrase: &mut avow_sign::PassphraseFn<'_>,
+) -> std::result::Result<Signer, avow_sign::Error> {
+    // Only a key file can ask for a passphrase.
+    let _quiet = matches!(source, KeySource::File(_)).then(crate::tty::quiet).flatten();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match Signer::load(source, passphrase) {
+            Err(avow_sign::Error::WrongPassphrase { path }) if tries < PASSPHRASE_TRIES => {
+                crate::output::errln!("avow: wrong passphrase for {}; try again", path.display());
+            }
+            other => {
+                if crate::tty::asked_secret() {
+                    // Extra lines typed at the passphrase prompt must not reach the shell.
+                    if let Some(mut tty) = crate::tty::Tty::open() {
+                        tty.discard_input();
+                    }
+                }
+                return other;
+            }
+        }
+    }
 }
 
 /// Loads the signer, trying each candidate in order. An explicitly
@@ -170,7 +213,7 @@ pub fn signer_with(
                 crate::output::errln!("avow: warning: {w}");
             }
         }
-        match Signer::load(&source, passphrase) {
+        match load_with_tries(&source, passphrase) {
             Ok(s) => {
                 // `NAME.pub` configured: the private key read is `NAME`.
                 let checked = matches!(&source, avow_sign::KeySource::File(p) if Some(p.as_path()) == s.key_file());
@@ -178,6 +221,17 @@ pub fn signer_with(
                     crate::output::errln!("avow: warning: {w}");
                 }
                 return Ok((s, label));
+            }
+            Err(avow_sign::Error::PassphraseUnavailable { path, reason }) if reason == ON_TERMINAL_EOF => {
+                // The terminal is there: saying "run it from a terminal" would be false.
+                return Err(CliError::new(format!(
+                    "no passphrase was typed for {} (end of input at the terminal)",
+                    path.display()
+                ))
+                .hint(format!(
+                    "commit again and type the passphrase, or add the key to ssh-agent with `ssh-add {}`",
+                    path.display()
+                )));
             }
             Err(e) if explicit => {
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");

@@ -37,6 +37,11 @@ fn terminal(cfg: &Config) -> Option<Tty> {
 /// eight): git does not tell hooks which command runs them; its command
 /// line does.
 pub fn ancestor_commands() -> impl Iterator<Item = Vec<String>> {
+    ancestors().map(|(_, args)| args)
+}
+
+/// [`ancestor_commands`] with each process id (for its `/proc` entries).
+pub fn ancestors() -> impl Iterator<Item = (u32, Vec<String>)> {
     let mut pid = Some(std::os::unix::process::parent_id());
     std::iter::from_fn(move || {
         let p = pid.take()?;
@@ -53,7 +58,7 @@ pub fn ancestor_commands() -> impl Iterator<Item = Vec<String>> {
             .and_then(|(_, rest)| rest.split_whitespace().nth(1))
             .and_then(|n| n.parse::<u32>().ok())
             .filter(|&n| n > 1);
-        Some(args)
+        Some((p, args))
     })
     .take(8)
 }
@@ -96,8 +101,8 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
     let in_op = ["CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"]
         .iter()
         .any(|f| repo.path().join(f).exists());
-    let opts = ParseOptions { comment_prefix: cfg.comment_prefix(), no_divider: false };
-    let trailers = trailer::parse(text, &opts);
+    // `text` is the message as git will store it: read it as the verifier does.
+    let trailers = trailer::parse(text, &ParseOptions::default());
     let Some(sig) = trailers.iter().find(|t| t.is(SIGNATURE)) else { return Ok(None) };
     if !in_op || amend {
         return Ok(None);
@@ -124,10 +129,9 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
     }
     if let Some(mut tty) = terminal(cfg) {
         tty.say("avow: the change differs from the one you signed (you resolved a conflict).\n");
-        if matches!(
-            tty.ask("Re-sign your statement for the change as it is now? [y/N] ").as_deref(),
-            Some("y" | "Y" | "yes")
-        ) {
+        let reply = tty.ask("Re-sign your statement for the change as it is now? [y/N] ");
+        tty.discard_input();
+        if matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes")) {
             return Ok(None);
         }
     }
@@ -285,10 +289,9 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
                 "avow: {} of your commits changed in {what} (a conflict resolved, or the code around them moved), so their signatures no longer match.\n",
                 plan.to_sign.len()
             ));
-            matches!(
-                tty.ask("Re-sign your statements for the changes as they are now? [y/N] ").as_deref(),
-                Some("y" | "Y" | "yes")
-            )
+            let reply = tty.ask("Re-sign your statements for the changes as they are now? [y/N] ");
+            tty.discard_input();
+            matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes"))
         });
     if confirmed {
         crate::cmd::reattest::apply(repo, &range, plan)?;
@@ -322,7 +325,7 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
         return Ok(Some(Outcome::Ok));
     }
     let message = crate::message::MessageFile::read(file, &cfg)?;
-    let opts = ParseOptions { comment_prefix: cfg.comment_prefix(), no_divider: false };
+    let opts = ParseOptions { comment_prefix: crate::cmd::hook::configured_comment_prefix(&cfg), no_divider: false };
     let existing = trailer::parse(&message.text, &opts);
     if existing.iter().any(|t| t.is(AUTHORSHIP)) {
         return crate::cmd::hook::commit_msg(file).map(Some);
@@ -330,9 +333,19 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
     if let Some(mut tty) = terminal(&cfg) {
         let policy = crate::cmd::hook::local_policy(&repo)?;
         tty.say("avow: a revert is a change too.\n");
-        let Some(add) = crate::cmd::hook::prompt_statement(&mut tty, &existing, policy.rationale.min_length) else {
+        let subject = trailer::subject(&message.text, &opts, true);
+        let mut add = Vec::new();
+        let answered = crate::cmd::hook::prompt_statement(&mut tty, &existing, &policy, &subject, &mut add);
+        if !answered {
+            // What was typed is kept in the message, as the commit-msg hook does.
+            if !add.is_empty() {
+                message.write(&trailer::rewrite(&message.text, &opts, |_| true, &add))?;
+            }
+            if crate::tty::interrupted() {
+                crate::tty::die_of_interrupt();
+            }
             return Ok(Some(Outcome::Failed));
-        };
+        }
         let text = trailer::rewrite(&message.text, &opts, |_| true, &add);
         message.write(&text)?;
         return crate::cmd::hook::commit_msg(file).map(Some);

@@ -75,10 +75,16 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 "give it on the command line: `git avow attest REV --authorship human --rationale \"<why the change is right>\"`",
             ));
         };
-        let min = crate::cmd::hook::local_policy(&repo)?.rationale.min_length;
-        let Some(add) = crate::cmd::hook::prompt_statement(&mut tty, &trailers, min) else {
+        let policy = crate::cmd::hook::local_policy(&repo)?;
+        let mut add = Vec::new();
+        // No one subject to compare the rationale with: several commits may be attested.
+        let answered = crate::cmd::hook::prompt_statement(&mut tty, &trailers, &policy, "", &mut add);
+        if crate::tty::interrupted() {
+            crate::tty::die_of_interrupt();
+        }
+        if !answered {
             return Ok(Outcome::Failed);
-        };
+        }
         trailers.extend(add);
     }
     let signer = crate::keys::signer(&cfg)?;

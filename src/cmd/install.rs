@@ -52,6 +52,29 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
     repo.commondir().join("hooks")
 }
 
+/// Where `core.hooksPath` comes from when it is set outside this
+/// repository (`global` or `system` configuration), so that hooks
+/// installed there reach every repository of the user or machine.
+fn global_hooks_path(repo: &git2::Repository) -> Option<&'static str> {
+    let cfg = Config::new(Some(repo));
+    cfg.get("core.hooksPath")?;
+    // `git -c core.hooksPath=…` is this command's own choice.
+    if cfg.is_overridden("core.hooksPath") {
+        return None;
+    }
+    let config = repo.config().ok()?;
+    let mut level = None;
+    let mut entries = config.entries(Some("core.hookspath")).ok()?;
+    while let Some(Ok(entry)) = entries.next() {
+        level = Some(entry.level());
+    }
+    match level? {
+        git2::ConfigLevel::Global | git2::ConfigLevel::XDG => Some("global"),
+        git2::ConfigLevel::System | git2::ConfigLevel::ProgramData => Some("system"),
+        _ => None,
+    }
+}
+
 /// The hook script avow writes for `hook`.
 fn script(hook: &str, exe: &Path) -> String {
     let args = if matches!(hook, "post-commit" | "post-applypatch") { "" } else { " \"$@\"" };
@@ -147,6 +170,11 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         make_executable(&path)?;
     }
     crate::output::outln!("avow: installed {} in {}", hooks.join(", "), dir.display())?;
+    if let Some(scope) = global_hooks_path(&repo) {
+        crate::output::outln!(
+            "avow: note: core.hooksPath is set in your {scope} git configuration, so these hooks run in every repository that uses it (they do nothing where there is no .avow/); for this repository only: `git config core.hooksPath .git/hooks && git avow install`"
+        )?;
+    }
     if repo.workdir().is_some_and(|w| dir.starts_with(w)) && !dir.starts_with(repo.commondir()) {
         crate::output::outln!(
             "avow: note: these hooks are inside the work tree and name this machine's git-avow; do not commit them (to share hooks, commit ones that run `git avow hook …`, see docs/integrations.md)"

@@ -285,3 +285,43 @@ fn chains_an_existing_hook_under_a_core_hooks_path_in_the_home_directory() {
     w.git(["config", "core.hooksPath", "~/githooks"]);
     chain_and_restore(&w, &w.home().join("githooks"), &log);
 }
+
+/// A global `core.hooksPath`: install says its hooks reach every
+/// repository; following its advice installs for this repository only;
+/// and in a repository without `.avow/` avow's hooks do nothing.
+#[test]
+fn install_names_a_global_hooks_path_and_hooks_do_nothing_without_avow() {
+    let w = World::adopted("disclose");
+    let global = w.home().join("global-hooks");
+    w.git(["config", "--global", "core.hooksPath", global.to_str().unwrap()]);
+    let r = w.avow(["install"]).expect(0);
+    let note = "avow: note: core.hooksPath is set in your global git configuration, so these hooks run in every repository that uses it (they do nothing where there is no .avow/); for this repository only: `git config core.hooksPath .git/hooks && git avow install`";
+    assert!(r.stdout.contains(note), "{}", r.stdout);
+    // Another repository of the same user, without .avow/: commits as usual.
+    let other = w.scratch().join("other");
+    w.git(["init", "-q", other.to_str().unwrap()]);
+    let out = w
+        .command("setsid")
+        .args(["-w", "git", "commit", "-q", "--allow-empty", "-m", "Plain"])
+        .current_dir(&other)
+        .output()
+        .unwrap();
+    let r = Run::from(out).expect(0);
+    assert_eq!(r.stderr, "");
+    // The advice, followed literally.
+    let out = w
+        .command("sh")
+        .args(["-c", "git config core.hooksPath .git/hooks && git avow install"])
+        .env(
+            "PATH",
+            format!("{}:{}", crate::support::avow_bin().parent().unwrap().display(), std::env::var("PATH").unwrap()),
+        )
+        .output()
+        .unwrap();
+    let r = Run::from(out).expect(0);
+    assert!(!r.stdout.contains("note: core.hooksPath"), "{}", r.stdout);
+    assert!(w.path().join(".git/hooks/commit-msg").exists());
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    w.commit(&["-m", "Add a"]).expect(1);
+}

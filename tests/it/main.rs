@@ -18,6 +18,8 @@ mod errors;
 mod forge;
 mod formats;
 mod history;
+mod hook_fidelity;
+mod hook_terminal;
 mod hooks_install;
 mod identity;
 mod interop;

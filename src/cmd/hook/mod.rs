@@ -3,16 +3,19 @@
 //! - [`commit_msg`]: the pipeline that checks, completes and signs the
 //!   attestation (read → complete → stage → check → sign → write);
 //! - [`prompt`]: the questions asked on the terminal for what is missing;
-//! - [`amend`]: whether the commit being made amends HEAD;
+//! - [`invocation`]: the `git commit` command line (amend, clean-up mode);
+//! - [`cleanup`]: the message as git will store it;
 //! - [`prepare`]: the guidance comment added before the editor opens;
 //! - [`post_commit`]: the self-check of the new commit.
 
-mod amend;
+mod cleanup;
 mod commit_msg;
+mod invocation;
 mod post_commit;
 mod prepare;
 mod prompt;
 
+pub(crate) use cleanup::configured_comment_prefix;
 pub(crate) use commit_msg::{local_keyring, local_policy, run as commit_msg};
 pub(crate) use prompt::prompt_statement;
 
@@ -71,4 +74,17 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
         HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
     }
+}
+
+/// Whether this repository has adopted avow: `.avow/` in the work tree or
+/// in HEAD. Without it avow's commit hooks do nothing, so hooks installed
+/// machine-wide (a global `core.hooksPath`) leave other repositories alone.
+pub fn adopted(repo: &git2::Repository) -> bool {
+    let dir = avow_verify::trust::AVOW_DIR.trim_end_matches('/');
+    if repo.workdir().is_some_and(|w| w.join(dir).is_dir()) {
+        return true;
+    }
+    repo.head()
+        .and_then(|h| h.peel_to_tree())
+        .is_ok_and(|t| t.get_name(dir).is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree)))
 }

@@ -36,6 +36,7 @@ fn describe(rule: &str) -> &'static str {
         "markers.refuse" => "The commit carries AI-agent markers the policy refuses.",
         "message.encoding" => "The commit message is not UTF-8.",
         "message.divider" => "A `---` line makes git's trailer readers disagree on the statement.",
+        "message.lookalike-trailer" => "A line looks like a statement trailer that git does not read.",
         "rationale.boilerplate" => "The rationale is boilerplate.",
         "rationale.min-length" => "The rationale is shorter than the policy's minimum.",
         "rationale.reject-reuse" => "The same rationale is reused across commits.",

@@ -1,6 +1,7 @@
 //! `git-avow`: sign and verify authorship attestations on git commits.
 //! See `git avow --help`, README.md and docs/.
 
+mod atomic;
 mod cache;
 mod cli;
 mod clock;

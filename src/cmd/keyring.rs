@@ -114,7 +114,7 @@ fn load(path: &Path) -> Result<Keyring> {
 }
 
 fn save(path: &Path, keyring: &Keyring) -> Result<()> {
-    crate::cmd::hook::write_atomically(path, &keyring.to_toml())
+    crate::atomic::write_atomically(path, &keyring.to_toml())
 }
 
 /// A refused keyring operation, with the fix for each kind of refusal.

@@ -14,7 +14,7 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_security::skeleton;
 
 use crate::facts::CommitFacts;
-use crate::policy::Finding;
+use crate::findings::{Finding, MESSAGE_DIVIDER, MESSAGE_LOOKALIKE_TRAILER, MESSAGE_UNSAFE_CHARACTERS};
 
 /// Unicode's bidirectional formatting characters (marks, embeddings,
 /// overrides, isolates): they reorder what a reader sees ("Trojan Source").
@@ -137,7 +137,7 @@ pub fn lookalike(message: &str) -> Option<Finding> {
         Some((line, reads_as(line, &mut memo)?))
     })?;
     Some(Finding::deny(
-        "message.lookalike-trailer",
+        &MESSAGE_LOOKALIKE_TRAILER,
         format!(
             "the line \"{}\" is written to look like an `{key}:` trailer, but git does not read it as one; remove the line",
             spelled_out(line, 48)
@@ -189,7 +189,7 @@ pub fn divider(message: &str) -> Option<Finding> {
         shown = shown.chars().take(59).chain(['…']).collect();
     }
     Some(Finding::deny(
-        "message.divider",
+        &MESSAGE_DIVIDER,
         format!(
             "a `---` line makes git's trailer readers disagree on the statement: `{reader}` reads `{}`, `{other}` does not; remove or indent the `---` line and commit again",
             visible(&shown)
@@ -211,7 +211,7 @@ fn unsafe_characters(facts: &CommitFacts) -> Option<Finding> {
     }
     let (field, c) = fields.iter().find_map(|(f, v)| v.chars().find(|c| is_unsafe(*c)).map(|c| (*f, c)))?;
     Some(Finding::deny(
-        "message.unsafe-characters",
+        &MESSAGE_UNSAFE_CHARACTERS,
         format!(
             "{field} contains the control character U+{:04X}, which can make text read differently on a terminal or in review; write it without control or bidirectional characters and re-commit",
             u32::from(c)
@@ -242,7 +242,7 @@ mod tests {
             "Understood\u{2010}by: A <a@x>", // Unicode hyphen
         ] {
             let f = lookalike(&format!("Title\n\n{line}\n")).unwrap_or_else(|| panic!("{line:?}"));
-            assert_eq!(f.rule, "message.lookalike-trailer");
+            assert_eq!(f.rule, MESSAGE_LOOKALIKE_TRAILER.id);
         }
         for line in [
             "Authorship: human",

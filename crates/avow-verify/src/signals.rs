@@ -25,8 +25,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use avow_core::attestation::{Authorship, AUTHORSHIP, RATIONALE, SIGNATURE};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::findings::{Finding, Severity, ATTESTATION_MISSING};
 use avow_policy::markers::{MarkerHit, Markers};
-use avow_policy::policy::{normalize, repeats_subject, visible_len, Finding, Policy, Severity, DEFAULT_BOILERPLATE};
+use avow_policy::policy::{normalize, repeats_subject, visible_len, Policy, DEFAULT_BOILERPLATE};
 use git2::{Oid, Repository, Sort};
 
 use crate::trust::Trusted;
@@ -676,11 +677,11 @@ fn findings(signals: &Signals, branch_hits: &[MarkerHit]) -> Vec<Signal> {
         if c.verdict == Verdict::Rejected {
             // An unattested commit has statement problems too; say first
             // that it is not attested at all.
-            let main = c.problems.iter().find(|p| p.rule == "attestation.missing").or(c.problems.first());
+            let main = c.problems.iter().find(|p| p.rule == ATTESTATION_MISSING.id).or(c.problems.first());
             let message = match main {
                 None => "verify rejects it".to_owned(),
-                Some(p) if p.rule == "attestation.missing" => {
-                    "not attested: no `Avow-Signature:` trailer [attestation.missing]".to_owned()
+                Some(p) if p.rule == ATTESTATION_MISSING.id => {
+                    format!("not attested: no `Avow-Signature:` trailer [{}]", ATTESTATION_MISSING.id)
                 }
                 Some(p) if c.problems.len() == 1 => format!("verify rejects it: {} [{}]", p.message, p.rule),
                 Some(p) => format!("verify rejects it: {} [{}] (and {} more)", p.message, p.rule, c.problems.len() - 1),

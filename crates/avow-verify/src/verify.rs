@@ -9,9 +9,10 @@ use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT
 use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::findings::{self, Finding, Rule, Severity};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Binding, Finding, MergeMode, Severity};
+use avow_policy::policy::{Binding, MergeMode};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
@@ -124,12 +125,12 @@ pub struct Options {
     pub drop_trailers: bool,
 }
 
-fn finding(rule: &str, severity: Severity, message: String) -> Finding {
-    Finding { rule: rule.to_owned(), severity, message }
+fn finding(rule: &Rule, severity: Severity, message: String) -> Finding {
+    Finding::new(rule, severity, message)
 }
 
-fn deny(rule: &str, message: String) -> Finding {
-    finding(rule, Severity::Deny, message)
+fn deny(rule: &Rule, message: String) -> Finding {
+    Finding::deny(rule, message)
 }
 
 /// Lines of the message that look like a signature trailer, wherever they
@@ -252,7 +253,7 @@ impl<'t> Verifier<'t> {
                 return Ok(self.finish(report, facts));
             }
             report.findings.push(finding(
-                "merge.unclean",
+                &findings::MERGE_UNCLEAN,
                 Severity::Warn,
                 "the merge's tree is not the automatic merge of its parents (a conflict resolution or a change of its own), so it is checked like any commit and needs an attestation".into(),
             ));
@@ -264,7 +265,7 @@ impl<'t> Verifier<'t> {
                 ),
                 None => "the commit message is not valid in its encoding, so it cannot carry an attestation; re-commit it as UTF-8".into(),
             };
-            report.findings.push(deny("message.encoding", message));
+            report.findings.push(deny(&findings::MESSAGE_ENCODING, message));
         }
         self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
         self.check_avow_change(&facts, &mut report);
@@ -279,7 +280,7 @@ impl<'t> Verifier<'t> {
             let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
             if !by_maintainer {
                 report.findings.push(deny(
-                    "trust.avow-change",
+                    &findings::TRUST_AVOW_CHANGE,
                     format!(
                         "the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at {}",
                         self.trusted.rev
@@ -316,7 +317,7 @@ impl<'t> Verifier<'t> {
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
         if !attested && signature_lines(&facts.message) == 0 {
             report.findings.push(deny(
-                "attestation.missing",
+                &findings::ATTESTATION_MISSING,
                 "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit".into(),
             ));
             return Ok(());
@@ -325,7 +326,7 @@ impl<'t> Verifier<'t> {
             Ok(s) => Some(s),
             Err(problems) => {
                 for p in problems {
-                    report.findings.push(deny("attestation.statement", p.to_string()));
+                    report.findings.push(deny(&findings::ATTESTATION_STATEMENT, p.to_string()));
                 }
                 None
             }
@@ -337,7 +338,7 @@ impl<'t> Verifier<'t> {
         let st = match SignatureTrailer::parse(&sig_trailer.value) {
             Ok(st) => st,
             Err(e) => {
-                report.findings.push(deny("signature.malformed", e.to_string()));
+                report.findings.push(deny(&findings::SIGNATURE_MALFORMED, e.to_string()));
                 return Ok(());
             }
         };
@@ -345,7 +346,7 @@ impl<'t> Verifier<'t> {
         let binding = commit::tree_binding(parent_tree, c.tree_id());
         if self.trusted.policy.binding == Binding::Trees && binding != st.tree_binding {
             report.findings.push(deny(
-                "attestation.trees",
+                &findings::ATTESTATION_TREES,
                 "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
             ));
             return Ok(());
@@ -361,7 +362,7 @@ impl<'t> Verifier<'t> {
             if computed != st.patch_id {
                 report.patch_id.clone_from(&computed);
                 report.findings.push(deny(
-                    "attestation.change",
+                    &findings::ATTESTATION_CHANGE,
                     format!(
                         "the change is not the one that was signed (patch-id {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
                         computed.as_deref().unwrap_or("none"),
@@ -385,7 +386,7 @@ impl<'t> Verifier<'t> {
         let bytes = match payload.to_bytes() {
             Ok(b) => b,
             Err(e) => {
-                report.findings.push(deny("attestation.payload", e.to_string()));
+                report.findings.push(deny(&findings::ATTESTATION_PAYLOAD, e.to_string()));
                 return Ok(());
             }
         };
@@ -421,13 +422,13 @@ impl<'t> Verifier<'t> {
         let key = match avow_sign::Signature::from_base64(&st.signature).and_then(|s| avow_sign::verify(bytes, &s)) {
             Ok(key) => key,
             Err(e) => {
-                report.findings.push(deny("signature.invalid", format!("the signature does not verify: {e}")));
+                report.findings.push(deny(&findings::SIGNATURE_INVALID, format!("the signature does not verify: {e}")));
                 return;
             }
         };
         let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
             report.findings.push(deny(
-                "signature.unknown-key",
+                &findings::SIGNATURE_UNKNOWN_KEY,
                 format!(
                     "signed with {}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
                     avow_sign::fingerprint(&key),
@@ -506,14 +507,14 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
     if signature_lines(&facts.message) > sigs.len() {
         report.findings.push(deny(
-            "attestation.misplaced",
+            &findings::ATTESTATION_MISPLACED,
             "an `Avow-Signature:` line stands outside the trailer block; only the trailer block counts".into(),
         ));
     }
     match sigs.as_slice() {
         [] => {
             report.findings.push(deny(
-                "attestation.missing",
+                &findings::ATTESTATION_MISSING,
                 "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
             ));
             None
@@ -521,7 +522,7 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
         [one] => Some(*one),
         many => {
             report.findings.push(deny(
-                "attestation.duplicate",
+                &findings::ATTESTATION_DUPLICATE,
                 format!("{} `Avow-Signature:` trailers; a commit carries exactly one", many.len()),
             ));
             None
@@ -543,13 +544,13 @@ fn check_signer(
     match k.status_at(signed_at) {
         KeyStatus::Valid => {}
         status => report.findings.push(deny(
-            "signature.key-status",
+            &findings::SIGNATURE_KEY_STATUS,
             format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
         )),
     }
     if !Person::same_email(&statement.understood_by.email, &person.email) {
         report.findings.push(deny(
-            "understood-by.signer",
+            &findings::UNDERSTOOD_BY_SIGNER,
             format!(
                 "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
                 statement.understood_by, person.name, person.email
@@ -559,7 +560,7 @@ fn check_signer(
         // The email is the identity, but a reader of `git log` sees the
         // name: it must not claim someone else stands behind the change.
         report.findings.push(deny(
-            "understood-by.name",
+            &findings::UNDERSTOOD_BY_NAME,
             format!(
                 "`Understood-by: {}` gives the name {:?}, but the keyring names the signer {:?}; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
                 statement.understood_by, statement.understood_by.name, person.name, person.name

@@ -176,13 +176,21 @@ pub fn divider(message: &str) -> Option<Finding> {
             .collect()
     };
     let (cut, whole) = (statement(false), statement(true));
-    if cut == whole {
+    let sorted = |v: &[Trailer]| {
+        let mut v: Vec<String> = v.iter().map(ToString::to_string).collect();
+        v.sort();
+        v
+    };
+    if sorted(&cut) == sorted(&whole) {
         return None;
     }
-    let only_in = |a: &[Trailer], b: &[Trailer]| a.iter().find(|t| !b.contains(t)).cloned();
-    let (reader, other, t) = match only_in(&whole, &cut) {
-        Some(t) => ("git log --format=%(trailers)", "git interpret-trailers --parse", t),
-        None => ("git interpret-trailers --parse", "git log --format=%(trailers)", only_in(&cut, &whole)?),
+    // A trailer one reader sees more often than the other (or only one sees).
+    let count = |v: &[Trailer], t: &Trailer| v.iter().filter(|x| *x == t).count();
+    let t = whole.iter().chain(&cut).find(|t| count(&whole, t) != count(&cut, t))?.clone();
+    let (reader, n, other, m) = if count(&whole, &t) > count(&cut, &t) {
+        ("git log --format=%(trailers)", count(&whole, &t), "git interpret-trailers --parse", count(&cut, &t))
+    } else {
+        ("git interpret-trailers --parse", count(&cut, &t), "git log --format=%(trailers)", count(&whole, &t))
     };
     let mut shown = t.to_string();
     if shown.chars().count() > 60 {
@@ -191,8 +199,9 @@ pub fn divider(message: &str) -> Option<Finding> {
     Some(Finding::deny(
         &MESSAGE_DIVIDER,
         format!(
-            "a `---` line makes git's trailer readers disagree on the statement: `{reader}` reads `{}`, `{other}` does not; remove or indent the `---` line and commit again",
-            visible(&shown)
+            "a `---` line makes git's trailer readers disagree on the statement: `{reader}` reads `{}`{}; remove or indent the `---` line and commit again",
+            visible(&shown),
+            if m == 0 { format!(", `{other}` does not") } else { format!(" {n} times, `{other}` {m}") }
         ),
     ))
 }
@@ -254,6 +263,17 @@ mod tests {
         ] {
             assert!(lookalike(&format!("Title\n\n{line}\n")).is_none(), "{line:?}");
         }
+    }
+
+    #[test]
+    fn divider_names_what_one_reader_sees_more_often() {
+        let f = divider("Title\n\nAuthorship: human\nSigned-off-by: A <a@x>\n---\nAuthorship: human\n").unwrap();
+        assert_eq!(
+            f.message,
+            "a `---` line makes git's trailer readers disagree on the statement: `git log --format=%(trailers)` reads `Authorship: human` 2 times, `git interpret-trailers --parse` 1; remove or indent the `---` line and commit again"
+        );
+        assert!(divider("Title\n\nNotes\n---\nmore\n\nAuthorship: human\n").is_some());
+        assert!(divider("Title\n\nAuthorship: human\n---x\n").is_none());
     }
 
     #[test]

@@ -53,10 +53,15 @@ fn ssh_keygen_verifies_avows_signature_with_the_exported_keyring() {
     std::fs::write(dir.join("payload.sig"), armor(sig_field(v["signature"].as_str().unwrap()))).unwrap();
     let signers = dir.join("allowed_signers");
     w.avow(["keyring", "export", "--allowed-signers", "-o", signers.to_str().unwrap()]).expect(0);
+    // The exported keys carry their validity window; check at the signing
+    // time, as avow does (docs/keyring.md), not at ssh-keygen's clock.
+    let t: i64 =
+        v["signature"].as_str().unwrap().split(' ').find_map(|f| f.strip_prefix("t=")).unwrap().parse().unwrap();
+    let at = chrono::DateTime::from_timestamp(t, 0).unwrap().format("-Overify-time=%Y%m%d%H%M%SZ").to_string();
     let payload = std::fs::File::open(dir.join("payload")).unwrap();
     let out = w
         .command("ssh-keygen")
-        .args(["-Y", "verify", "-n", "avow-attestation@v1", "-I", AUTHOR_EMAIL, "-f"])
+        .args(["-Y", "verify", "-n", "avow-attestation@v1", "-I", AUTHOR_EMAIL, &at, "-f"])
         .arg(&signers)
         .arg("-s")
         .arg(dir.join("payload.sig"))
@@ -70,7 +75,7 @@ fn ssh_keygen_verifies_avows_signature_with_the_exported_keyring() {
     let payload = std::fs::File::open(dir.join("payload")).unwrap();
     let out = w
         .command("ssh-keygen")
-        .args(["-Y", "verify", "-n", "git", "-I", AUTHOR_EMAIL, "-f"])
+        .args(["-Y", "verify", "-n", "git", "-I", AUTHOR_EMAIL, &at, "-f"])
         .arg(&signers)
         .arg("-s")
         .arg(dir.join("payload.sig"))

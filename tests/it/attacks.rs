@@ -57,7 +57,7 @@ fn set_sig_field(w: &World, k: &str, value: &str) {
 }
 
 /// The canonical payload avow rebuilds from HEAD (needs the change to
-/// match `p=` and a well-formed statement).
+/// match `c=` and a well-formed statement).
 fn payload(w: &World) -> String {
     let r = w.avow(["show", "HEAD", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("show json");
@@ -180,10 +180,11 @@ fn replay_on_other_repository() {
 #[test]
 fn whitespace_only_edit_after_signing() {
     for (binding, code, verdict) in [
-        // git's patch-id ignores whitespace inside lines, so by default a
-        // re-indented line keeps the attestation: a known limit.
-        ("patch-id", 0, "Guard the cleanup: accepted"),
-        // A project that binds exact trees refuses it.
+        // The change digest binds every content line byte for byte (git's
+        // patch-id, which bound v1 attestations, ignored whitespace inside
+        // lines, so a re-indented line kept the attestation).
+        ("change", 1, "Guard the cleanup: rejected attestation.change"),
+        // A project that binds exact trees refuses it before any digest.
         ("trees", 1, "Guard the cleanup: rejected attestation.trees"),
     ] {
         let w = adopt("disclose", Some(&format!("version = 1\nbinding = \"{binding}\"\n")));
@@ -204,23 +205,26 @@ fn tree_binding_copied_to_force_the_fast_path() {
     let w = attested();
     edit_the_diff(&w);
     // b= now names the edited commit's trees, so the verifier would take
-    // the fast path and trust p= — but b= is signed.
+    // the fast path and trust c= — but b= is signed, so the signature
+    // fails, and the verifier then computes the digest after all and names
+    // the edit, exactly as without the fast path.
     let repo = git2::Repository::open(w.path()).unwrap();
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     let parent_tree = head.parent(0).unwrap().tree_id();
-    set_sig_field(&w, "b", &avow_verify::commit::tree_binding(Some(parent_tree), head.tree_id()));
-    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    set_sig_field(&w, "b", &avow_verify::change::tree_binding(Some(parent_tree), head.tree_id()).to_string());
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.change"]);
+    assert_eq!(verdicts(&w, &["base..HEAD", "--no-fast-path"], 1), ["Fix the parser: rejected attestation.change"]);
 }
 
 #[test]
-fn patch_id_rewritten_to_match_an_edited_diff() {
+fn change_digest_rewritten_to_match_an_edited_diff() {
     let w = attested();
     edit_the_diff(&w);
-    let diff = w.git_output(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", "HEAD^", "HEAD"]);
-    let id = w.git_stdin(["patch-id", "--stable"], &diff.stdout);
-    let id = String::from_utf8(id).unwrap().split(' ').next().unwrap().to_owned();
-    assert_ne!(id, sig_field(&w, "p"));
-    set_sig_field(&w, "p", &id);
+    // `git avow show` prints the edited commit's own change digest.
+    let show = w.avow(["show", "HEAD"]);
+    let id = show.stdout.lines().find_map(|l| l.strip_prefix("change ")).expect("a change line").to_owned();
+    assert_ne!(id, sig_field(&w, "c"));
+    set_sig_field(&w, "c", &id);
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
 }
 
@@ -572,7 +576,7 @@ fn git_replace_substitutes_an_attested_commit() {
     w.git(["checkout", "-q", "main"]);
     // `git replace` makes git show the twin wherever the commit is.
     w.git(["replace", &unattested, &twin]);
-    assert!(w.message("HEAD").contains("Avow-Signature: v1 "));
+    assert!(w.message("HEAD").contains("Avow-Signature: v2 "));
     // The verifier reads the objects, not the replacement.
     assert_eq!(refused(&w, "base..main"), ["Fix the parser: rejected attestation.missing"]);
 }

@@ -127,7 +127,9 @@ rules! {
     /// The change differs from the signed one.
     ATTESTATION_CHANGE = "attestation.change", Attestation, "The change differs from the one that was signed.";
     /// Under `binding = "trees"`, the trees differ from the signed ones.
-    ATTESTATION_TREES = "attestation.trees", Attestation, POLICY_RULE;
+    ATTESTATION_TREES = "attestation.trees", Attestation, "The commit's trees are not the ones that were signed, and the policy binds exact trees.";
+    /// An attestation version this avow no longer accepts (v1).
+    ATTESTATION_VERSION = "attestation.version", Attestation, "The attestation is of a version this avow no longer accepts (v1: bound by git's forgeable patch-id).";
     /// The `Avow-Signature:` trailer is malformed.
     SIGNATURE_MALFORMED = "signature.malformed", Attestation, "The Avow-Signature trailer is malformed.";
     /// The signature does not verify.

@@ -11,6 +11,8 @@ use std::process::{Command, Output, Stdio};
 
 pub use tempfile::TempDir;
 
+pub mod by_hand;
+
 /// Fixed identity used for every test commit unless a test overrides it.
 pub const AUTHOR_NAME: &str = "Alice Example";
 /// Fixed email used for every test commit unless a test overrides it.

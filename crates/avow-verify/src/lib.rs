@@ -1,12 +1,12 @@
-//! avow's verifier: walks commits with git2, computes patch-ids in-process and
-//! checks each commit's attestation against a trusted keyring and policy.
+//! avow's verifier: walks commits with git2, computes change digests in-process
+//! and checks each commit's attestation against a trusted keyring and policy.
 #![deny(missing_docs)]
 
 pub mod cache;
 pub mod chain;
+pub mod change;
 pub mod commit;
 pub mod merge;
-pub mod patch_id;
 pub mod signals;
 pub mod trust;
 pub mod verify;
@@ -123,9 +123,9 @@ pub enum Error {
         /// What libgit2 said.
         detail: String,
     },
-    /// Computing a patch-id failed.
+    /// Computing a change digest failed.
     #[error(transparent)]
-    PatchId(#[from] patch_id::Error),
+    Change(#[from] change::Error),
 }
 
 impl Error {

@@ -9,12 +9,7 @@ use git2::{ObjectType, Oid, Repository};
 
 use crate::Error;
 
-/// Where the keyring lives in a repository.
-pub const KEYRING_PATH: &str = ".avow/keyring.toml";
-/// Where the policy lives in a repository.
-pub const POLICY_PATH: &str = ".avow/policy.toml";
-/// The directory whose changes need a maintainer's attestation.
-pub const AVOW_DIR: &str = ".avow/";
+pub use avow_policy::{AVOW_DIR, KEYRING_PATH, POLICY_PATH};
 
 /// The keyring and policy in force for a verification, and where they came
 /// from.

@@ -24,8 +24,8 @@ use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
 use avow_policy::markers::Markers;
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity};
-use avow_verify::commit::{change_stats, tree_binding};
-use avow_verify::patch_id;
+use avow_verify::change;
+use avow_verify::commit::change_stats;
 use git2::Repository;
 
 use super::amend::is_amend;
@@ -65,8 +65,8 @@ impl Draft {
 struct Staged {
     /// The commit's (first) parent: HEAD, or HEAD's parent when amending.
     parent: Option<git2::Oid>,
-    patch_id: Option<String>,
-    binding: String,
+    /// The change digest and tree binding the signature binds.
+    binding: change::Binding,
     change: ChangeStats,
 }
 
@@ -203,12 +203,11 @@ fn stage(repo: &Repository) -> Result<Staged> {
     };
     let tree_id = index.write_tree_to(repo)?;
     let tree = repo.find_tree(tree_id)?;
-    let patch_id = patch_id::between_trees(repo, parent_tree.as_ref(), &tree)
-        .map_err(|e| CliError::new(format!("computing the patch-id: {e}")).hint(crate::error::GIT_HINT))?;
-    let binding = tree_binding(parent_tree.as_ref().map(git2::Tree::id), tree_id);
+    let binding = change::binding(repo, parent_tree.as_ref(), &tree)
+        .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
     let change = change_stats(repo, parent_tree.as_ref(), &tree, true)
         .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
-    Ok(Staged { parent: parent.map(|p| p.id()), patch_id: patch_id.map(|p| p.to_string()), binding, change })
+    Ok(Staged { parent: parent.map(|p| p.id()), binding, change })
 }
 
 /// The author git will record: its environment, then configuration.
@@ -271,14 +270,8 @@ fn sign(
     if let Some(keyring) = local_keyring(repo) {
         warn_about_keyring(&keyring, &signer, statement);
     }
-    let payload = Payload {
-        patch_id: staged.patch_id.clone(),
-        tree_binding: staged.binding.clone(),
-        author_email: author.email.clone(),
-        subject: draft.subject.clone(),
-        signed_at: crate::clock::now().timestamp(),
-        statement,
-    };
+    let payload =
+        Payload::new(&staged.binding, &author.email, &draft.subject, crate::clock::now().timestamp(), statement);
     let bytes = payload.to_bytes().map_err(|e| {
         CliError::new(format!("cannot attest this commit: {e}"))
             .hint("remove the line break or NUL from that field of the message or identity, then commit again")

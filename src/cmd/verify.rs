@@ -39,6 +39,13 @@ pub struct Args {
     /// binding (slower; the result is the same).
     #[arg(long)]
     pub no_fast_path: bool,
+    /// A branch to check a rejected commit against as a squash of it
+    /// (repeatable): accepted when its commits verify and their change
+    /// together is the commit's. The forge's pull refs named in a squash's
+    /// message (`refs/pull/N/head`, `refs/merge-requests/N/head`) are tried
+    /// without it.
+    #[arg(long, value_name = "REV")]
+    pub squash_source: Vec<String>,
     #[command(flatten)]
     pub cache: crate::cache::CacheArgs,
 }
@@ -85,7 +92,7 @@ pub fn verify_range(
     options: Options,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
-    verify_range_cached(repo, range, trusted, options, None, progress)
+    verify_range_cached(repo, range, trusted, options, None, &[], progress)
 }
 
 /// [`verify_range`], with the verification cache when given one.
@@ -95,13 +102,14 @@ pub fn verify_range_cached(
     trusted: &Trusted,
     options: Options,
     cache: Option<&avow_verify::cache::Cache>,
+    squash_sources: &[String],
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
     let exempt = match trusted.policy.adoption_since() {
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
-    let mut verifier = Verifier::new(trusted, exempt, options);
+    let mut verifier = Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec());
     if let Some(c) = cache {
         verifier = verifier.with_cache(c);
     }
@@ -143,7 +151,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // An audit without the fast path does not take the cache's word either.
     let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
     let progress = Progress::commits(range.commits.len(), "verifying");
-    let reports = verify_range_cached(&repo, &range, &trusted, options, cache.as_ref(), &|| progress.inc())?;
+    let reports =
+        verify_range_cached(&repo, &range, &trusted, options, cache.as_ref(), &args.squash_source, &|| progress.inc())?;
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
     let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };

@@ -84,7 +84,7 @@ pub enum Concern {
     Message,
     /// A rule of the repository's `.avow/policy.toml`.
     Policy,
-    /// Merge commits.
+    /// Merge commits and squash merges.
     Merge,
 }
 
@@ -130,6 +130,12 @@ rules! {
     ATTESTATION_TREES = "attestation.trees", Attestation, "The commit's trees are not the ones that were signed, and the policy binds exact trees.";
     /// An attestation version this avow no longer accepts (v1).
     ATTESTATION_VERSION = "attestation.version", Attestation, "The attestation is of a version this avow no longer accepts (v1: bound by git's forgeable patch-id).";
+    /// A fixup!/squash!/amend! commit that was not folded in.
+    ATTESTATION_FIXUP = "attestation.fixup", Attestation, "A fixup!/squash!/amend! commit that was not folded in.";
+    /// A squash merge carries more than the branch it squashes.
+    SQUASH_CHANGE = "squash.change", Merge, "A squash carries more than the change of the branch it squashes.";
+    /// A commit of a squashed branch does not verify.
+    SQUASH_SOURCE = "squash.source", Merge, "A commit of the branch a squash comes from does not verify.";
     /// The `Avow-Signature:` trailer is malformed.
     SIGNATURE_MALFORMED = "signature.malformed", Attestation, "The Avow-Signature trailer is malformed.";
     /// The signature does not verify.

@@ -7,7 +7,9 @@ pub mod chain;
 pub mod change;
 pub mod commit;
 pub mod merge;
+pub mod notes;
 pub mod signals;
+pub mod squash;
 pub mod trust;
 pub mod verify;
 

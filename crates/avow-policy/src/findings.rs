@@ -75,8 +75,11 @@ pub enum Concern {
     /// The attestation itself: present, well-formed, bound to this change,
     /// its signature valid. Decided without a keyring.
     Attestation,
-    /// The signer as the trusted keyring knows them: a known key, valid at
-    /// signing time, the person `Understood-by:` names.
+    /// The signing key as the trusted keyring knows it: listed, and valid
+    /// at signing time.
+    Key,
+    /// The signer as the trusted keyring names them: the person
+    /// `Understood-by:` names.
     Signer,
     /// The trust base: changes to `.avow/`.
     Trust,
@@ -141,9 +144,9 @@ rules! {
     /// The signature does not verify.
     SIGNATURE_INVALID = "signature.invalid", Attestation, "The signature does not verify.";
     /// The signing key is not in the trusted keyring.
-    SIGNATURE_UNKNOWN_KEY = "signature.unknown-key", Signer, "The signing key is not in the trusted keyring.";
+    SIGNATURE_UNKNOWN_KEY = "signature.unknown-key", Key, "The signing key is not in the trusted keyring.";
     /// The key was expired, revoked or not yet valid at signing time.
-    SIGNATURE_KEY_STATUS = "signature.key-status", Signer, "The signing key was expired, revoked or not yet valid when it signed.";
+    SIGNATURE_KEY_STATUS = "signature.key-status", Key, "The signing key was expired, revoked or not yet valid when it signed.";
     /// `Understood-by:` does not name the signer.
     UNDERSTOOD_BY_SIGNER = "understood-by.signer", Signer, POLICY_RULE;
     /// `Understood-by:` gives another name than the keyring's.

@@ -122,16 +122,18 @@ fn spelled_out(s: &str, max: usize) -> String {
 /// The rule `message.lookalike-trailer`: a line a person reads as a
 /// statement or signature trailer that git does not read as that trailer
 /// (`Аuthorship: human` with a Cyrillic `А`, a fullwidth or ratio-sign
-/// colon, a no-break or zero-width space, a leading space that makes it a
-/// continuation line). Every line of the message is checked, inside the
-/// trailer block or not.
+/// colon, a no-break or zero-width space). Every line of the message is
+/// checked, inside the trailer block or not.
 pub fn lookalike(message: &str) -> Option<Finding> {
     let keys = || STATEMENT_KEYS.iter().chain([&SIGNATURE]);
     // Each character's skeleton once per message.
     let mut memo = HashMap::new();
     let (line, key) = message.lines().find_map(|line| {
-        // A line git reads as one of the keys is that trailer, as it looks.
-        if keys().any(|k| git_reads_as(line, k)) {
+        // A line git reads as one of the keys is that trailer, as it looks;
+        // indented with ASCII white space it reads as indented text (git
+        // merge --squash and revert quote messages that way).
+        let unindented = line.trim_start_matches([' ', '\t']);
+        if keys().any(|k| git_reads_as(unindented, k)) {
             return None;
         }
         Some((line, reads_as(line, &mut memo)?))
@@ -245,7 +247,6 @@ mod tests {
             "\u{a0}Authorship: human",       // leading no-break space
             "Auth\u{585}rship: human",       // Armenian օ
             "Authorship \u{200b}: human",    // space, zero-width space
-            " Authorship: human",            // a continuation line to git
             "AUTHORSH\u{1d408}P: human",     // mathematical bold I
             "Authórship: human",             // a combining accent
             "Understood\u{2010}by: A <a@x>", // Unicode hyphen
@@ -253,8 +254,11 @@ mod tests {
             let f = lookalike(&format!("Title\n\n{line}\n")).unwrap_or_else(|| panic!("{line:?}"));
             assert_eq!(f.rule, MESSAGE_LOOKALIKE_TRAILER.id);
         }
+        // Indented, an ASCII trailer reads as quoted text (a squash message).
         for line in [
             "Authorship: human",
+            "    Authorship: human",
+            "\tRationale: quoted",
             "authorship : human",
             "AUTHORSHIP\t: x",
             "Authorships: many",

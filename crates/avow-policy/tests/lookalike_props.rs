@@ -103,9 +103,11 @@ proptest! {
         upper in prop::collection::vec(any::<bool>(), 14),
         space in "[ \t]{0,3}",
         value in "[ -~]{0,40}",
+        indent in "[ \t]{0,4}",
     ) {
         let key: String = key.chars().zip(upper).map(|(c, u)| if u { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }).collect();
-        let msg = format!("Title\n\nBody.\n\n{key}{space}: {value}\n");
+        // Indented: a statement quoted in a squash or revert message.
+        let msg = format!("Title\n\nBody.\n\n{indent}{key}{space}: {value}\n");
         prop_assert!(!lookalike(&msg), "{:?}", msg);
     }
 }

@@ -58,6 +58,19 @@ pub fn prepare(
     range: Option<&str>,
     trust: Option<&str>,
 ) -> Result<(String, avow_verify::verify::Range, Trusted)> {
+    let (spec, range, trust_rev) = resolve(command, repo, range, trust)?;
+    let trusted = load_trusted(repo, &range, &trust_rev, trust)?;
+    Ok((spec, range, trusted))
+}
+
+/// The range and the revision to trust: the range's base unless `--trust`
+/// names one.
+pub fn resolve(
+    command: &str,
+    repo: &Repository,
+    range: Option<&str>,
+    trust: Option<&str>,
+) -> Result<(String, avow_verify::verify::Range, String)> {
     let spec = if let Some(r) = range {
         r.to_owned()
     } else {
@@ -77,11 +90,22 @@ pub fn prepare(
                 .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
         }
     };
-    let trusted = Trusted::load(repo, &trust_rev)?;
+    Ok((spec, range, trust_rev))
+}
+
+/// The keyring and policy of `trust_rev`; a `--trust` other than the base
+/// must be reachable from it through maintainer-attested `.avow/` changes.
+pub fn load_trusted(
+    repo: &Repository,
+    range: &avow_verify::verify::Range,
+    trust_rev: &str,
+    trust: Option<&str>,
+) -> Result<Trusted> {
+    let trusted = Trusted::load(repo, trust_rev)?;
     if let (Some(_), Some(base)) = (trust, &range.base_rev) {
         avow_verify::chain::check(repo, base, &trusted)?;
     }
-    Ok((spec, range, trusted))
+    Ok(trusted)
 }
 
 /// Verifies a resolved range, with the range-level rules applied.
@@ -109,7 +133,11 @@ pub fn verify_range_cached(
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
+    let records = avow_verify::newcomer::track_records(repo, trusted, range)?;
     let mut verifier = Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec());
+    if let Some(r) = &records {
+        verifier = verifier.with_newcomers(r);
+    }
     if let Some(c) = cache {
         verifier = verifier.with_cache(c);
     }

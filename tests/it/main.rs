@@ -24,6 +24,7 @@ mod key_hygiene;
 mod keyring;
 mod lefthook;
 mod new_user;
+mod newcomer;
 mod no_panic;
 mod odd_repos;
 mod policy;

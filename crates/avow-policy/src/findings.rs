@@ -181,6 +181,12 @@ rules! {
     RATIONALE_REJECT_REUSE = "rationale.reject-reuse", Policy, "The same rationale is reused across commits.";
     /// The rationale repeats the subject.
     RATIONALE_REJECT_SUBJECT_COPY = "rationale.reject-subject-copy", Policy, "The rationale repeats the subject.";
+    /// A newcomer's change is larger than `[newcomer]` allows.
+    NEWCOMER_MAX_LINES = "newcomer.max-lines", Policy, POLICY_RULE;
+    /// A newcomer's change touches more files than `[newcomer]` allows.
+    NEWCOMER_MAX_FILES = "newcomer.max-files", Policy, POLICY_RULE;
+    /// A newcomer's authorship is not one `[newcomer]` allows.
+    NEWCOMER_AUTHORSHIP = "newcomer.authorship", Policy, POLICY_RULE;
     /// Too many files.
     SIZE_MAX_FILES = "size.max-files", Policy, "The change touches more files than the policy allows.";
     /// Too many lines.

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod change;
 pub mod commit;
 pub mod merge;
+pub mod newcomer;
 pub mod notes;
 pub mod signals;
 pub mod squash;

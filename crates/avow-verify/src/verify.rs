@@ -184,7 +184,8 @@ pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Res
 /// The verifier for one trust base.
 pub struct Verifier<'t> {
     trusted: &'t Trusted,
-    markers: &'t Markers,
+    /// The built-in markers plus the trusted policy's own.
+    markers: std::borrow::Cow<'static, Markers>,
     exempt: HashSet<Oid>,
     options: Options,
     cache: Option<&'t Cache>,
@@ -192,6 +193,8 @@ pub struct Verifier<'t> {
     signers: HashMap<&'t str, Arc<SignerInfo>>,
     /// Revisions to try as the source of a squash (`--squash-source`).
     squash_sources: Vec<String>,
+    /// The `[newcomer]` track records, when the policy has the section.
+    newcomers: Option<&'t crate::newcomer::Records>,
 }
 
 impl<'t> Verifier<'t> {
@@ -206,12 +209,13 @@ impl<'t> Verifier<'t> {
             .collect();
         Verifier {
             trusted,
-            markers: Markers::builtin(),
+            markers: trusted.policy.markers(),
             exempt,
             options,
             cache: None,
             signers,
             squash_sources: Vec::new(),
+            newcomers: None,
         }
     }
 
@@ -220,6 +224,13 @@ impl<'t> Verifier<'t> {
     #[must_use]
     pub fn with_squash_sources(mut self, revs: Vec<String>) -> Self {
         self.squash_sources = revs;
+        self
+    }
+
+    /// Applies the `[newcomer]` rules with these track records.
+    #[must_use]
+    pub fn with_newcomers(mut self, records: &'t crate::newcomer::Records) -> Self {
+        self.newcomers = Some(records);
         self
     }
 
@@ -385,7 +396,16 @@ impl<'t> Verifier<'t> {
             note.is_none(),
         )?;
         self.check_avow_change(&facts, &mut report);
-        report.findings.extend(policy.check(&facts, self.markers));
+        report.findings.extend(policy.check(&facts, &self.markers));
+        if let Some(records) = self.newcomers {
+            // The person who stands behind the change: the verified signer,
+            // else the one `Understood-by:` names, else the author.
+            let who = report.signer.as_ref().map_or_else(
+                || facts.statement.as_ref().map_or(&facts.author.email, |s| &s.understood_by.email).clone(),
+                |s| s.email.clone(),
+            );
+            report.findings.extend(policy.check_newcomer(&facts, &who, records.of(&who)));
+        }
         Ok(self.finish(report, facts))
     }
 

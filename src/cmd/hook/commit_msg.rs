@@ -21,7 +21,6 @@ use avow_core::attestation::{
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
-use avow_policy::markers::Markers;
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity};
 use avow_verify::change;
 use avow_verify::commit::change_stats;
@@ -247,7 +246,7 @@ fn check(
         change: staged.change.clone(),
         author_time: crate::clock::now().timestamp(),
     };
-    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
+    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, &policy.markers()) };
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Deny) {
         crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");

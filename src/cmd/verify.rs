@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
+use avow_policy::findings::{Concern, Severity};
 use avow_policy::keyring::Keyring;
-use avow_policy::policy::{Policy, Severity};
+use avow_policy::policy::Policy;
 use avow_verify::trust::Trusted;
 use avow_verify::verify::{adoption_exempt, resolve_range, Options, Report, Verdict, Verifier};
 use git2::Repository;
@@ -200,10 +201,6 @@ pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<(String,
     report
         .findings
         .iter()
-        .find(|f| {
-            f.severity == Severity::Deny
-                && (f.rule.starts_with("attestation.")
-                    || f.rule.starts_with("signature.") && f.rule != "signature.unknown-key")
-        })
+        .find(|f| f.severity == Severity::Deny && f.known_rule().is_some_and(|r| r.concern == Concern::Attestation))
         .map(|f| (f.rule.clone(), f.message.clone()))
 }

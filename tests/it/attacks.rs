@@ -674,6 +674,46 @@ fn lookalike_statement_trailer_added_after_signing() {
     assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.lookalike-trailer"]);
 }
 
+/// The six forms an outside review got past the old look-alike table,
+/// each written above the signed `Authorship: generated` after signing.
+const REVIEWED_LOOKALIKES: [(&str, &str); 6] = [
+    ("a no-break space before the colon", "Authorship\u{a0}: human"),
+    ("a fullwidth colon", "Authorship\u{ff1a} human"),
+    ("the ratio sign as a colon", "Authorship\u{2236} human"),
+    ("a leading no-break space", "\u{a0}Authorship: human"),
+    ("an Armenian letter in the key", "Auth\u{585}rship: human"),
+    ("a space and a zero-width space before the colon", "Authorship \u{200b}: human"),
+];
+
+#[test]
+fn lookalike_forms_the_review_found() {
+    let w = generated_and_attested();
+    let signed = w.message("HEAD");
+    for (form, line) in REVIEWED_LOOKALIKES {
+        w.tamper_message(|_| signed.replacen("Authorship: generated", &format!("{line}\nAuthorship: generated"), 1));
+        // git reads the signed statement and nothing of the added line.
+        let parsed = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+        let parsed = String::from_utf8(parsed).unwrap();
+        assert!(parsed.contains("\nAuthorship: generated\n") && !parsed.contains("human"), "{form}: {parsed}");
+        assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.lookalike-trailer"], "{form}");
+    }
+    // The hook refuses each too, before signing.
+    for (i, (_, line)) in REVIEWED_LOOKALIKES.iter().enumerate() {
+        let args = msg(&format!("Change {i}"), "human", &["-m", &format!("Notes.\n\n{line}")]);
+        hook_refuses(&w, &[("x.rs", &format!("{i}\n"))], &args, &["message.lookalike-trailer"]);
+    }
+    // And the message names the line, its characters spelled out.
+    w.tamper_message(|_| signed.replacen("Authorship: generated", "Authorship\u{a0}: human\nAuthorship: generated", 1));
+    let out = w.verify("base..HEAD").stdout;
+    assert!(
+        out.contains(
+            "the line \"Authorship\\u{a0}: human\" is written to look like an `Authorship:` trailer, \
+             but git does not read it as one; remove the line [message.lookalike-trailer]"
+        ),
+        "{out}"
+    );
+}
+
 #[test]
 fn trailers_after_a_cut_line() {
     let w = attested();

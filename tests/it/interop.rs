@@ -65,9 +65,14 @@ fn ssh_keygen_verifies_head(w: &World, namespace: &str) -> (String, std::process
     std::fs::write(dir.join("payload.sig"), armor(&b64)).unwrap();
     let signers = dir.join("allowed_signers");
     w.avow(["keyring", "export", "--allowed-signers", "-o", signers.to_str().unwrap()]).expect(0);
+    // The exported keys carry their validity window; check at the signing
+    // time, as avow does (docs/keyring.md), not at ssh-keygen's clock.
+    let t: i64 =
+        v["signature"].as_str().unwrap().split(' ').find_map(|f| f.strip_prefix("t=")).unwrap().parse().unwrap();
+    let at = chrono::DateTime::from_timestamp(t, 0).unwrap().format("-Overify-time=%Y%m%d%H%M%SZ").to_string();
     let out = w
         .command("ssh-keygen")
-        .args(["-Y", "verify", "-n", namespace, "-I", AUTHOR_EMAIL, "-f"])
+        .args(["-Y", "verify", "-n", namespace, "-I", AUTHOR_EMAIL, &at, "-f"])
         .arg(&signers)
         .arg("-s")
         .arg(dir.join("payload.sig"))

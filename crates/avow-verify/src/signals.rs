@@ -25,8 +25,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use avow_core::attestation::{Authorship, AUTHORSHIP, RATIONALE, SIGNATURE};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::findings::{Finding, Severity, ATTESTATION_MISSING};
 use avow_policy::markers::{MarkerHit, Markers};
-use avow_policy::policy::{normalize, repeats_subject, visible_len, Finding, Policy, Severity, DEFAULT_BOILERPLATE};
+use avow_policy::policy::{normalize, repeats_subject, visible_len, Policy, DEFAULT_BOILERPLATE};
 use git2::{Oid, Repository, Sort};
 
 use crate::trust::Trusted;
@@ -664,7 +665,7 @@ fn contributor_signals(
 }
 
 /// The rule of a commit without any attestation.
-const MISSING: &str = "attestation.missing";
+const MISSING: &str = ATTESTATION_MISSING.id;
 
 /// How many commits shown by id in the one-line summary of unattested ones.
 const UNATTESTED_SHOWN: usize = 5;

@@ -9,9 +9,10 @@ use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT
 use avow_core::payload::{Binding, Digest, Payload, PayloadError, SignatureTrailer};
 use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::findings::{self, Finding, Rule, Severity};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Binding as BindingMode, Finding, MergeMode, Severity};
+use avow_policy::policy::{Binding as BindingMode, MergeMode};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
@@ -129,12 +130,12 @@ pub struct Options {
     pub drop_trailers: bool,
 }
 
-fn finding(rule: &str, severity: Severity, message: String) -> Finding {
-    Finding { rule: rule.to_owned(), severity, message }
+fn finding(rule: &Rule, severity: Severity, message: String) -> Finding {
+    Finding::new(rule, severity, message)
 }
 
-fn deny(rule: &str, message: String) -> Finding {
-    finding(rule, Severity::Deny, message)
+fn deny(rule: &Rule, message: String) -> Finding {
+    Finding::deny(rule, message)
 }
 
 /// Lines of the message that look like a signature trailer, wherever they
@@ -274,7 +275,7 @@ impl<'t> Verifier<'t> {
             let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
             if !source.same_change {
                 report.findings.push(deny(
-                    "squash.change",
+                    &findings::SQUASH_CHANGE,
                     format!(
                         "the squash's change is not the whole change of {name} ({}..{}): it carries something those commits do not, so their statements do not cover it",
                         &source.base.to_string()[..12],
@@ -301,7 +302,7 @@ impl<'t> Verifier<'t> {
                 });
             }
             report.findings.push(deny(
-                "squash.source",
+                &findings::SQUASH_SOURCE,
                 format!(
                     "the squash's change is that of {name}, but these of its commits do not verify: {}",
                     rejected.join(", ")
@@ -371,7 +372,7 @@ impl<'t> Verifier<'t> {
                 return Ok(self.finish(report, facts));
             }
             report.findings.push(finding(
-                "merge.unclean",
+                &findings::MERGE_UNCLEAN,
                 Severity::Warn,
                 "the merge's tree is not the automatic merge of its parents (a conflict resolution or a change of its own), so it is checked like any commit and needs an attestation".into(),
             ));
@@ -383,7 +384,7 @@ impl<'t> Verifier<'t> {
                 ),
                 None => "the commit message is not valid in its encoding, so it cannot carry an attestation; re-commit it as UTF-8".into(),
             };
-            report.findings.push(deny("message.encoding", message));
+            report.findings.push(deny(&findings::MESSAGE_ENCODING, message));
         }
         self.check_attestation(
             repo,
@@ -415,7 +416,7 @@ impl<'t> Verifier<'t> {
             let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
             if !by_maintainer {
                 report.findings.push(deny(
-                    "trust.avow-change",
+                    &findings::TRUST_AVOW_CHANGE,
                     format!(
                         "the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at {}",
                         self.trusted.rev
@@ -454,7 +455,7 @@ impl<'t> Verifier<'t> {
         // in a verified range it means the branch was not autosquashed.
         if commit::is_autosquash(&facts.subject) {
             report.findings.push(deny(
-                "attestation.fixup",
+                &findings::ATTESTATION_FIXUP,
                 "a fixup!/squash!/amend! commit, made to be folded into another: fold it in with `git rebase -i --autosquash BASE` first".into(),
             ));
             return Ok(());
@@ -464,7 +465,7 @@ impl<'t> Verifier<'t> {
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
         if !attested && signature_lines(&facts.message) == 0 {
             report.findings.push(deny(
-                "attestation.missing",
+                &findings::ATTESTATION_MISSING,
                 "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit".into(),
             ));
             return Ok(());
@@ -473,7 +474,7 @@ impl<'t> Verifier<'t> {
             Ok(s) => Some(s),
             Err(problems) => {
                 for p in problems {
-                    report.findings.push(deny("attestation.statement", p.to_string()));
+                    report.findings.push(deny(&findings::ATTESTATION_STATEMENT, p.to_string()));
                 }
                 None
             }
@@ -486,7 +487,7 @@ impl<'t> Verifier<'t> {
             Ok(st) => st,
             Err(PayloadError::Version { found }) => {
                 report.findings.push(deny(
-                    "attestation.version",
+                    &findings::ATTESTATION_VERSION,
                     format!(
                         "the attestation is of version {found}, which this avow no longer accepts ({found} bound the change by git's patch-id, which can be forged; see docs/threat-model.md); {REATTEST_HINT}"
                     ),
@@ -494,7 +495,7 @@ impl<'t> Verifier<'t> {
                 return Ok(());
             }
             Err(e) => {
-                report.findings.push(deny("signature.malformed", e.to_string()));
+                report.findings.push(deny(&findings::SIGNATURE_MALFORMED, e.to_string()));
                 return Ok(());
             }
         };
@@ -502,7 +503,7 @@ impl<'t> Verifier<'t> {
         let trees = change::tree_binding(parent_tree.map(git2::Tree::id), tree.id());
         if self.trusted.policy.binding == BindingMode::Trees && trees != st.binding.trees {
             report.findings.push(deny(
-                "attestation.trees",
+                &findings::ATTESTATION_TREES,
                 "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
             ));
             return Ok(());
@@ -562,7 +563,7 @@ impl<'t> Verifier<'t> {
         let bytes = match payload.to_bytes() {
             Ok(b) => b,
             Err(e) => {
-                report.findings.push(deny("attestation.payload", e.to_string()));
+                report.findings.push(deny(&findings::ATTESTATION_PAYLOAD, e.to_string()));
                 return;
             }
         };
@@ -597,13 +598,13 @@ impl<'t> Verifier<'t> {
         let key = match avow_sign::Signature::from_base64(&st.signature).and_then(|s| avow_sign::verify(bytes, &s)) {
             Ok(key) => key,
             Err(e) => {
-                report.findings.push(deny("signature.invalid", format!("the signature does not verify: {e}")));
+                report.findings.push(deny(&findings::SIGNATURE_INVALID, format!("the signature does not verify: {e}")));
                 return;
             }
         };
         let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
             report.findings.push(deny(
-                "signature.unknown-key",
+                &findings::SIGNATURE_UNKNOWN_KEY,
                 format!(
                     "signed with {}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
                     avow_sign::fingerprint(&key),
@@ -677,7 +678,7 @@ impl<'t> Verifier<'t> {
 fn change_mismatch(computed: Option<Digest>, signed: Option<Digest>) -> Finding {
     let show = |d: Option<Digest>| d.map_or_else(|| "none".to_owned(), |d| d.to_string());
     deny(
-        "attestation.change",
+        &findings::ATTESTATION_CHANGE,
         format!(
             "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing (or a conflict resolved); if the statement is yours, re-sign it with `git commit --amend --no-edit` (HEAD) or `git avow reattest BASE..HEAD` (a branch)",
             show(computed),
@@ -701,14 +702,14 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
     if signature_lines(&facts.message) > sigs.len() {
         report.findings.push(deny(
-            "attestation.misplaced",
+            &findings::ATTESTATION_MISPLACED,
             "an `Avow-Signature:` line stands outside the trailer block; only the trailer block counts".into(),
         ));
     }
     match sigs.as_slice() {
         [] => {
             report.findings.push(deny(
-                "attestation.missing",
+                &findings::ATTESTATION_MISSING,
                 "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
             ));
             None
@@ -716,7 +717,7 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
         [one] => Some(*one),
         many => {
             report.findings.push(deny(
-                "attestation.duplicate",
+                &findings::ATTESTATION_DUPLICATE,
                 format!("{} `Avow-Signature:` trailers; a commit carries exactly one", many.len()),
             ));
             None
@@ -740,13 +741,13 @@ fn check_signer(
     match k.status_at(signed_at) {
         KeyStatus::Valid => {}
         status => report.findings.push(deny(
-            "signature.key-status",
+            &findings::SIGNATURE_KEY_STATUS,
             format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
         )),
     }
     if !Person::same_email(&statement.understood_by.email, &person.email) {
         report.findings.push(deny(
-            "understood-by.signer",
+            &findings::UNDERSTOOD_BY_SIGNER,
             format!(
                 "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
                 statement.understood_by, person.name, person.email
@@ -770,14 +771,14 @@ pub fn name_finding(
     if Person::same_name(signed_name, &person.name) {
         return None;
     }
-    Some(Finding {
-        rule: "understood-by.name".to_owned(),
-        severity: policy.understood_by_name,
-        message: format!(
+    Some(Finding::new(
+        &findings::UNDERSTOOD_BY_NAME,
+        policy.understood_by_name,
+        format!(
             "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
             person.name, person.email, person.name
         ),
-    })
+    ))
 }
 
 fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {

@@ -15,7 +15,7 @@ pub fn run() -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     match crate::cmd::verify::self_check(&repo, &head) {
-        Some((rule, _)) if rule == "attestation.missing" => {
+        Some((rule, _)) if rule == avow_policy::findings::ATTESTATION_MISSING.id => {
             crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
             crate::output::errln!(
                 "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"

@@ -9,6 +9,7 @@ pub mod install;
 pub mod keyring;
 pub mod man;
 pub mod pre_push;
+pub mod receive;
 pub mod report;
 pub mod show;
 pub mod verify;

@@ -30,6 +30,7 @@ mod pre_commit_framework;
 mod pre_push;
 mod python_tools;
 mod report;
+mod server;
 mod shallow;
 mod signing_keys;
 mod speed;

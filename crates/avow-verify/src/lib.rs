@@ -7,6 +7,7 @@ pub mod chain;
 pub mod commit;
 pub mod merge;
 pub mod patch_id;
+pub mod repo;
 pub mod signals;
 pub mod trust;
 pub mod verify;

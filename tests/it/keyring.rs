@@ -22,7 +22,7 @@ fn day(offset: i64) -> String {
 }
 
 /// The `SHA256:…` fingerprint of a public key file, by ssh-keygen.
-fn fingerprint(w: &World, private: &std::path::Path) -> String {
+pub fn fingerprint(w: &World, private: &std::path::Path) -> String {
     let out = w.command("ssh-keygen").arg("-lf").arg(format!("{}.pub", private.display())).output().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().split_whitespace().nth(1).unwrap().to_owned()
@@ -93,7 +93,7 @@ fn a_key_used_before_it_was_added_is_refused() {
 
 /// Alice (maintainer) adds Bob (contributor) with `keyring add`, in an
 /// attested commit tagged `with-bob`.
-fn with_bob() -> (World, std::path::PathBuf) {
+pub fn with_bob() -> (World, std::path::PathBuf) {
     let w = adopt("disclose", None);
     let bob = w.keygen("bob");
     let r = w
@@ -109,7 +109,7 @@ fn with_bob() -> (World, std::path::PathBuf) {
 }
 
 /// Commits as Bob, signing with `key`.
-fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
+pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
     let sign = format!("avow.signingKey={}", key.display());
     let author = format!("--author={BOB_NAME} <{BOB_EMAIL}>");
     w.write(file, subject);

@@ -94,24 +94,17 @@ fn the_gitlab_template_verifies_a_merge_request() {
     let job = &template["avow-verify"];
     assert_eq!(str_of(&job["rules"][0]["if"], "rules"), "$CI_PIPELINE_SOURCE == \"merge_request_event\"");
     assert_eq!(str_of(&job["variables"]["GIT_DEPTH"], "GIT_DEPTH"), "0");
-    let lines = |key: &str| -> Vec<String> {
-        job[key].as_vec().expect(key).iter().map(|l| str_of(l, key).to_owned()).collect()
-    };
-    let script = [lines("before_script"), lines("script")].concat().join("\n");
+    let (mut env, script) = gitlab_script();
     let w = history();
     let (base, head) = (w.git(["rev-parse", "trusted"]), w.git(["rev-parse", "HEAD"]));
+    // The merge request's target branch.
+    w.git(["branch", "target", "trusted"]);
     let checkout = w.scratch().join("checkout");
     let url = format!("file://{}", w.path().display());
     git_in(&w, &w.scratch(), &["clone", "-q", &url, checkout.to_str().unwrap()]);
     // The template's own variables, then what GitLab sets for a merged
     // results pipeline: CI_COMMIT_SHA is GitLab's merge commit (here one
     // nobody attested), the source branch's tip is what must verify.
-    let mut env: Vec<(&str, String)> = template["variables"]
-        .as_hash()
-        .expect("variables")
-        .iter()
-        .map(|(k, v)| (str_of(k, "variable"), str_of(v, "variable").to_owned()))
-        .collect();
     git_in(&w, &checkout, &["commit", "-q", "--allow-empty", "--no-verify", "-m", "Merge branch 'feature'"]);
     let merge =
         String::from_utf8(w.command("git").args(["rev-parse", "HEAD"]).current_dir(&checkout).output().unwrap().stdout)
@@ -119,6 +112,7 @@ fn the_gitlab_template_verifies_a_merge_request() {
             .trim()
             .to_owned();
     env.extend([
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "target".to_owned()),
         ("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.clone()),
         ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", head.clone()),
         ("CI_COMMIT_SHA", merge),
@@ -126,13 +120,129 @@ fn the_gitlab_template_verifies_a_merge_request() {
     ]);
     let run = run_script(&w, &checkout, &script, &env).expect(1);
     assert_eq!(run.stderr, "");
-    assert_golden("gitlab.human.txt", &normalise(&w, &run.stdout));
+    // The image has git-avow: the install section says so and does nothing.
+    let (install, verify) = after_install(&run.stdout);
+    assert_eq!(install, [format!("avow: using {}", avow_bin().display())]);
+    assert_golden("gitlab.human.txt", &normalise(&w, &verify));
     // A branch pipeline (no merged results): CI_COMMIT_SHA is the tip.
     env.retain(|(k, _)| *k != "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA" && *k != "CI_COMMIT_SHA");
     env.push(("CI_COMMIT_SHA", head));
     env.push(("AVOW_ARGS", "--quiet".to_owned()));
     let quiet = run_script(&w, &checkout, &script, &env).expect(1);
-    assert_golden("gitlab.human-quiet.txt", &normalise(&w, &quiet.stdout));
+    assert_golden("gitlab.human-quiet.txt", &normalise(&w, &after_install(&quiet.stdout).1));
+}
+
+/// Splits the GitLab job's output into the install section's lines (inside
+/// GitLab's collapsible-section markers) and what follows it.
+fn after_install(stdout: &str) -> (Vec<String>, String) {
+    let (head, rest) = stdout.split_once("section_end:").expect("the install section ends");
+    let (_, rest) = rest.split_once('\n').expect("a line");
+    let inside = head.lines().skip(1).filter(|l| !l.starts_with('\u{1b}')).map(str::to_owned).collect();
+    assert!(head.starts_with("\u{1b}[0Ksection_start:"), "{stdout}");
+    (inside, rest.to_owned())
+}
+
+fn gitlab_script() -> (Vec<(&'static str, String)>, String) {
+    let template = load("ci/gitlab/avow.gitlab-ci.yml");
+    let job = &template["avow-verify"];
+    let lines = |key: &str| -> Vec<String> {
+        job[key].as_vec().expect(key).iter().map(|l| str_of(l, key).to_owned()).collect()
+    };
+    let env = template["variables"]
+        .as_hash()
+        .expect("variables")
+        .iter()
+        .map(|(k, v)| (str_of(k, "variable").to_owned().leak() as &str, str_of(v, "variable").to_owned()))
+        .collect();
+    (env, [lines("before_script"), lines("script")].concat().join("\n"))
+}
+
+#[test]
+fn the_gitlab_template_refuses_a_merge_request_signed_with_a_key_the_target_branch_revoked() {
+    let (w, fork, head) = revoked_after_the_fork();
+    publish(&w, "feature");
+    let checkout = checkout_depth(&w, &head, None);
+    let (mut env, script) = gitlab_script();
+    env.extend([
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_owned()),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", fork.clone()),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", head.clone()),
+        ("CI_COMMIT_SHA", head.clone()),
+        ("PATH", path_with_avow()),
+    ]);
+    let run = run_script(&w, &checkout, &script, &env).expect(1);
+    let main = w.git(["rev-parse", "main"]);
+    let verify = after_install(&run.stdout).1;
+    let lines: Vec<&str> = verify.lines().collect();
+    assert_eq!(lines[0], format!("avow: verifying {main}..{head}, trusting main at {main}"));
+    assert!(lines[2].contains("revoked on ") && lines[2].ends_with("laptop stolen [signature.key-status]"), "{verify}");
+    assert_eq!(lines[3], format!("avow: 1 commit: 0 accepted, 1 rejected (range {main}..{head}, trust {main})"));
+    // The merge request's diff base, which the template used to trust,
+    // still has the key: it would have let the commit through.
+    w.avow(["verify", &format!("{fork}..{head}"), "--trust", &fork]).expect(0);
+}
+
+#[test]
+fn the_gitlab_template_installs_a_release_and_checks_it() {
+    let w = World::adopted("disclose");
+    publish(&w, "main");
+    let main = w.git(["rev-parse", "main"]);
+    let releases = w.scratch().join("releases");
+    let machine = String::from_utf8(w.command("uname").arg("-m").output().unwrap().stdout).unwrap();
+    let name = fake_release(&w, &releases, "-", &format!("{}-unknown-linux-musl", machine.trim()));
+    let checkout = checkout_depth(&w, &main, None);
+    let (mut env, script) = gitlab_script();
+    // The release's version, and a PATH without git-avow.
+    env.retain(|(k, _)| *k != "AVOW_VERSION");
+    env.extend([
+        ("AVOW_VERSION", env!("CARGO_PKG_VERSION").to_owned()),
+        ("AVOW_RELEASE_URL", format!("file://{}", releases.display())),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_owned()),
+        ("CI_COMMIT_SHA", main.clone()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
+    ]);
+    let run = run_script(&w, &checkout, &script, &env).expect(0);
+    let (install, verify) = after_install(&run.stdout);
+    assert_eq!(
+        install,
+        [
+            format!(
+                "avow: downloading {name}.tar.gz from file://{}/v{}",
+                releases.display(),
+                env!("CARGO_PKG_VERSION")
+            ),
+            format!(
+                "avow: installed git-avow v{} ({}-unknown-linux-musl), checksum checked",
+                env!("CARGO_PKG_VERSION"),
+                machine.trim()
+            ),
+        ]
+    );
+    assert_eq!(
+        verify,
+        format!(
+            "avow: verifying {main}..{main}, trusting main at {main}\n\
+             avow: 0 commits: 0 accepted, 0 rejected (range {main}..{main}, trust {main})\n"
+        )
+    );
+    // The next pipeline takes the archive from the cache, checked again.
+    let again = run_script(&w, &checkout, &script, &env).expect(0);
+    assert_eq!(after_install(&again.stdout).0.len(), 1, "{}", again.stdout);
+    // A cached archive that no longer matches is replaced by a fresh
+    // download; a fresh download that does not match is refused.
+    let cached = checkout.join(format!(".avow-cache/releases/{name}.tar.gz"));
+    std::fs::write(&cached, b"poisoned").unwrap();
+    let replaced = run_script(&w, &checkout, &script, &env).expect(0);
+    assert_eq!(after_install(&replaced.stdout).0.len(), 2, "{}", replaced.stdout);
+    let published = releases.join(format!("v{}/{name}.tar.gz", env!("CARGO_PKG_VERSION")));
+    std::fs::write(&published, b"tampered").unwrap();
+    std::fs::write(&cached, b"poisoned").unwrap();
+    let refused = run_script(&w, &checkout, &script, &env).expect(2);
+    let message = format!(
+        "does not match its checksum in SHA256SUMS of release v{}; not installing it\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(refused.stderr.ends_with(&message), "{}", refused.stderr);
 }
 
 /// The cache key changes with the source and only with it.
@@ -325,13 +435,24 @@ fn publish(w: &World, refspec: &str) {
 /// What actions/checkout does: a fresh repository with `origin`, one
 /// commit deep, at `sha`.
 fn checkout(w: &World, sha: &str) -> PathBuf {
+    checkout_depth(w, sha, Some("1"))
+}
+
+/// A checkout at `sha`, `depth` commits deep (`None`: the whole history,
+/// as GitLab's `GIT_DEPTH: "0"`).
+fn checkout_depth(w: &World, sha: &str, depth: Option<&str>) -> PathBuf {
     let dir = w.scratch().join(format!("checkout-{}", &sha[..12]));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("file://{}", github_origin(w).display());
     git_in(w, &dir, &["init", "-q"]);
     git_in(w, &dir, &["remote", "add", "origin", &url]);
-    git_in(w, &dir, &["fetch", "-q", "--no-tags", "--depth", "1", "origin", sha]);
+    let mut fetch = vec!["fetch", "-q", "--no-tags"];
+    if let Some(d) = depth {
+        fetch.extend(["--depth", d]);
+    }
+    fetch.extend(["origin", sha]);
+    git_in(w, &dir, &fetch);
     git_in(w, &dir, &["checkout", "-q", "--detach", "FETCH_HEAD"]);
     dir
 }
@@ -559,11 +680,11 @@ fn the_job_summary_escapes_what_commits_control() {
 }
 
 /// A release as the release workflow publishes it, in `dir`: the archive
-/// for Linux `x86_64` (this build's git-avow and a manual page), SHA256SUMS
-/// and the source fingerprint.
-fn fake_release(w: &World, dir: &Path, fingerprint: &str) -> String {
+/// for `target` (this build's git-avow and a manual page), SHA256SUMS and
+/// the source fingerprint.
+fn fake_release(w: &World, dir: &Path, fingerprint: &str, target: &str) -> String {
     let version = env!("CARGO_PKG_VERSION");
-    let name = format!("git-avow-v{version}-x86_64-unknown-linux-musl");
+    let name = format!("git-avow-v{version}-{target}");
     let release = dir.join(format!("v{version}"));
     let staging = w.scratch().join("staging").join(&name);
     std::fs::create_dir_all(staging.join("man/man1")).unwrap();
@@ -593,7 +714,7 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
     let install = str_of(&action["install"]["run"], "install step");
     let w = World::bare();
     let releases = w.scratch().join("releases");
-    let name = fake_release(&w, &releases, "0123456789abcdef");
+    let name = fake_release(&w, &releases, "0123456789abcdef", "x86_64-unknown-linux-musl");
     // A `cargo` that only says it was asked: the fallback builds from source.
     let bin = w.scratch().join("fake-bin");
     std::fs::create_dir_all(&bin).unwrap();

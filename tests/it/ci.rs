@@ -680,28 +680,22 @@ fn the_job_summary_escapes_what_commits_control() {
 }
 
 /// A release as the release workflow publishes it, in `dir`: the archive
-/// for `target` (this build's git-avow and a manual page), SHA256SUMS and
-/// the source fingerprint.
+/// for `target` (this build's git-avow and its manual pages, packed by
+/// ci/release-archive.sh), SHA256SUMS and the source fingerprint.
 fn fake_release(w: &World, dir: &Path, fingerprint: &str, target: &str) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let name = format!("git-avow-v{version}-{target}");
     let release = dir.join(format!("v{version}"));
-    let staging = w.scratch().join("staging").join(&name);
-    std::fs::create_dir_all(staging.join("man/man1")).unwrap();
     std::fs::create_dir_all(&release).unwrap();
-    std::fs::copy(avow_bin(), staging.join("git-avow")).unwrap();
-    std::fs::write(staging.join("man/man1/git-avow.1"), ".TH git-avow 1\n").unwrap();
-    let archive = release.join(format!("{name}.tar.gz"));
-    let tar = w
-        .command("tar")
-        .arg("-czf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(staging.parent().unwrap())
-        .arg(&name)
+    // The release workflow's own packing script, on this build's binary.
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ci/release-archive.sh");
+    let packed = w
+        .command(&script)
+        .args([target, &format!("v{version}"), release.to_str().unwrap()])
+        .env("AVOW_BINARY", avow_bin())
         .output()
         .unwrap();
-    assert!(tar.status.success());
+    assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
     let sums = w.command("sha256sum").arg(format!("{name}.tar.gz")).current_dir(&release).output().unwrap();
     std::fs::write(release.join("SHA256SUMS"), sums.stdout).unwrap();
     std::fs::write(release.join("source-fingerprint.txt"), format!("{fingerprint}\n")).unwrap();
@@ -749,7 +743,7 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
     );
     let v = w.command(&installed).arg("--version").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&v.stdout), format!("git-avow {version}\n"));
-    assert!(w.home().join(".cache/avow-action/share/man/man1/git-avow.1").exists());
+    assert!(w.home().join(".cache/avow-action/share/man/man1/git-avow-verify.1").exists());
 
     // Another source than the release was built from: build it instead.
     let other = run("auto", "fedcba9876543210").expect(0);

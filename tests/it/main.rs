@@ -29,6 +29,7 @@ mod polish;
 mod pre_commit_framework;
 mod pre_push;
 mod python_tools;
+mod release;
 mod report;
 mod server;
 mod shallow;

@@ -27,7 +27,7 @@ pub struct Cli {
     /// (report), only the verdict (show); no progress bar.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Say more: signer fingerprints and patch-ids (verify), thresholds
+    /// Say more: signer fingerprints and change digests (verify), thresholds
     /// (report).
     #[arg(short, long, global = true)]
     verbose: bool,

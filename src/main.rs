@@ -1,8 +1,10 @@
 //! `git-avow`: sign and verify authorship attestations on git commits.
 //! See `git avow --help`, README.md and docs/.
 
+mod atomic;
 mod cache;
 mod cli;
+mod clock;
 mod cmd;
 mod error;
 mod git;

@@ -80,7 +80,7 @@ impl MessageFile {
             ))
             .hint(format!("write the statement (and user.name) in characters {name} has, or commit in UTF-8 (unset i18n.commitEncoding)"))
         })?;
-        crate::cmd::hook::write_message_bytes(&self.path, &bytes)
+        crate::atomic::write_message_bytes(&self.path, &bytes)
     }
 
     /// Whether `text` can be written back in this file's encoding.

@@ -47,7 +47,7 @@ pub enum Verbosity {
     /// The usual.
     #[default]
     Normal,
-    /// Fingerprints, patch-ids and other details.
+    /// Fingerprints, change digests and other details.
     Verbose,
 }
 
@@ -175,8 +175,8 @@ pub fn human_commit(r: &Report, colour: bool, verbose: bool) -> String {
         if let Some(s) = &r.signer {
             line.push_str(&format!("        signer {} ({})\n", s.fingerprint, s.role));
         }
-        if let Some(p) = &r.patch_id {
-            line.push_str(&format!("        patch-id {p}{}\n", if r.fast_path { " (tree binding)" } else { "" }));
+        if let Some(d) = &r.change {
+            line.push_str(&format!("        change {d}{}\n", if r.fast_path { " (tree binding)" } else { "" }));
         }
     }
     line
@@ -255,7 +255,7 @@ pub fn json_commit(r: &Report) -> Value {
             "name": s.name, "email": s.email, "role": s.role.to_string(), "fingerprint": s.fingerprint,
         })),
         "signed_at": r.signed_at,
-        "patch_id": r.patch_id,
+        "change": r.change.map(|d| d.to_string()),
         "fast_path": r.fast_path,
         "trailers": r.trailers.iter().map(|t| json!({"key": t.key, "value": t.value})).collect::<Vec<_>>(),
         "payload": r.payload,
@@ -286,7 +286,7 @@ impl RangeRun<'_> {
 
 /// `verify`'s output in `format`. Human output honours the verbosity:
 /// quiet prints only rejected commits, verbose adds signer fingerprints
-/// and patch-ids; the summary line always ends it.
+/// and change digests; the summary line always ends it.
 pub fn verify(format: Format, run: &RangeRun<'_>, colour: bool, verbosity: Verbosity) -> String {
     match format {
         Format::Human => {

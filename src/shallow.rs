@@ -1,6 +1,6 @@
 //! Shallow clones (CI checkouts) lack the history a range needs. Verifying
 //! a cut history would be wrong — a commit whose parents are cut off looks
-//! like a root commit, its patch-id changes and its attestation fails — so
+//! like a root commit, its change digest changes and its attestation fails — so
 //! say so plainly, with the depth to fetch when it can be known.
 
 use std::collections::{HashMap, HashSet};

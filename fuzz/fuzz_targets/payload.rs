@@ -18,14 +18,7 @@ fuzz_target!(|message: &str| {
     for t in trailers.iter().filter(|t| t.is(SIGNATURE)) {
         let Ok(sig) = SignatureTrailer::parse(&t.value) else { continue };
         assert_eq!(sig.to_string(), t.value);
-        let payload = Payload {
-            patch_id: sig.patch_id.clone(),
-            tree_binding: sig.tree_binding.clone(),
-            author_email: "fuzz@example.org".to_owned(),
-            subject: subject.clone(),
-            signed_at: sig.signed_at,
-            statement: &statement,
-        };
+        let payload = Payload::new(&sig.binding, "fuzz@example.org", &subject, sig.signed_at, &statement);
         if let Ok(bytes) = payload.to_bytes() {
             let text = std::str::from_utf8(&bytes).expect("payload is UTF-8");
             assert!(text.starts_with(HEADER) && text.ends_with('\n'));

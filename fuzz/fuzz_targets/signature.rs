@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(sig) = Signature::from_bytes(data) {
         assert_eq!(Signature::from_base64(&sig.to_base64()).expect("base64 round trip"), sig);
         assert_eq!(Signature::from_armored(&sig.to_armored()).expect("armour round trip"), sig);
-        let _ = avow_sign::verify(b"avow-attestation v1\n", &sig);
+        let _ = avow_sign::verify(avow_core::payload::HEADER.as_bytes(), &sig);
     }
     let Ok(text) = std::str::from_utf8(data) else { return };
     if let Ok(t) = SignatureTrailer::parse(text) {

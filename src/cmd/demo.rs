@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     Demo::say("The maintainer adopts avow: a policy (the Linux kernel's disclosure rule) and a keyring.")?;
     d.step("git", &["avow", "init", "--preset", "disclose"], 0)?;
     d.step("git", &["avow", "install"], 0)?;
-    d.step("git", &["add", ".avow"], 0)?;
+    d.step("git", &["add", avow_policy::AVOW_DIR], 0)?;
     d.step(
         "git",
         &[

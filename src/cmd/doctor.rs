@@ -281,7 +281,7 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
             ),
         );
     };
-    let status = entry.status_at(chrono::Utc::now());
+    let status = entry.status_at(crate::clock::now());
     if let KeyStatus::Revoked { .. } | KeyStatus::Expired { .. } | KeyStatus::NotYetValid { .. } = status {
         return Check::fail(
             "keyring",

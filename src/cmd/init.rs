@@ -68,10 +68,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
     };
     let mut keyring = Keyring::default();
     keyring
-        .add(&name, &email, Role::Maintainer, &key_line, Some(crate::cmd::keyring::today()), None)
+        .add(&name, &email, Role::Maintainer, &key_line, Some(crate::clock::today()), None)
         .map_err(|e| CliError::new(e.to_string()).hint("avow signs with ed25519 keys: `ssh-keygen -t ed25519`"))?;
-    std::fs::create_dir_all(dir.join(".avow")).map_err(|e| {
-        CliError::new(format!("cannot create {}: {e}", dir.join(".avow").display()))
+    std::fs::create_dir_all(dir.join(avow_policy::AVOW_DIR)).map_err(|e| {
+        CliError::new(format!("cannot create {}: {e}", dir.join(avow_policy::AVOW_DIR).display()))
             .hint("move away whatever is in the way (a file named .avow?), or make the work tree writable")
     })?;
     write(&dir.join(POLICY_PATH), policy_text)?;

@@ -89,12 +89,6 @@ fn parse_role(s: &str) -> Result<Role> {
     }
 }
 
-/// Midnight UTC today: the `added` date of a new key. A whole day, so a
-/// signature made a moment after adding the key is inside its window.
-pub fn today() -> DateTime<Utc> {
-    Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
 /// Parses a date given on the command line: YYYY-MM-DD (midnight UTC) or
 /// RFC 3339.
 pub fn parse_date(s: &str) -> Result<DateTime<Utc>> {
@@ -120,7 +114,7 @@ fn load(path: &Path) -> Result<Keyring> {
 }
 
 fn save(path: &Path, keyring: &Keyring) -> Result<()> {
-    crate::cmd::hook::write_atomically(path, &keyring.to_toml())
+    crate::atomic::write_atomically(path, &keyring.to_toml())
 }
 
 /// A refused keyring operation, with the fix for each kind of refusal.
@@ -152,7 +146,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let line = crate::cmd::init::read_public_key_arg(&key)?;
             let expires = expires.as_deref().map(parse_date).transpose()?;
             let fpr = k
-                .add(&name, &email, parse_role(&role)?, &line, Some(today()), expires)
+                .add(&name, &email, parse_role(&role)?, &line, Some(crate::clock::today()), expires)
                 .map_err(keyring_error)?
                 .fingerprint
                 .clone();
@@ -163,7 +157,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
         }
         KeyringCommand::Revoke { fingerprint, reason, at } => {
             let mut k = load(&path)?;
-            let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(Utc::now);
+            let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(crate::clock::now);
             k.revoke(&fingerprint, &reason, at).map_err(keyring_error)?;
             save(&path, &k)?;
             crate::output::outln!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect")?;
@@ -173,7 +167,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let line = crate::cmd::init::read_public_key_arg(&key)?;
             // Whole seconds, like the signing time in Avow-Signature: a commit signed
             // in the same second as the rotation must count as after it.
-            let at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default();
+            let at = DateTime::from_timestamp(crate::clock::now().timestamp(), 0).unwrap_or_default();
             let new = k.rotate(&fingerprint, &line, at).map_err(keyring_error)?.fingerprint.clone();
             save(&path, &k)?;
             crate::output::outln!(
@@ -182,7 +176,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
         }
         KeyringCommand::List { format } => {
             let k = load(&path)?;
-            let now = Utc::now();
+            let now = crate::clock::now();
             match format {
                 TextFormat::Human => {
                     let mut out = String::new();

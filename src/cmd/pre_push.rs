@@ -83,7 +83,9 @@ fn remote_default(repo: &Repository, remote: &str) -> Option<(String, Oid)> {
 
 /// Whether the trusted revision carries avow's files at all.
 pub(crate) fn has_avow(repo: &Repository, commit: Oid) -> bool {
-    repo.find_commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.get_path(std::path::Path::new(".avow")).is_ok())
+    repo.find_commit(commit)
+        .and_then(|c| c.tree())
+        .is_ok_and(|t| t.get_path(std::path::Path::new(avow_policy::AVOW_DIR)).is_ok())
 }
 
 /// The commits `tip` brings that none of `hide` has, parents first.

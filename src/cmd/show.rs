@@ -10,7 +10,7 @@ use crate::error::{Outcome, Result};
 use crate::git::open_repo;
 use crate::output::{self, TextFormat, Verbosity};
 
-/// Show one commit's trailers (as git parses them), patch-id, signed
+/// Show one commit's trailers (as git parses them), change digest, signed
 /// payload, signature and verdict.
 ///
 /// The verdict uses the keyring and policy at `--trust` (default: the
@@ -69,7 +69,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         TextFormat::Human => {
             let mut out = format!("commit {}\nsubject {}\n", report.id, visible(&report.subject));
             out.push_str(&format!("author {} <{}>\n", visible(&report.author.name), visible(&report.author.email)));
-            out.push_str(&format!("patch-id {}\n", report.patch_id.as_deref().unwrap_or("none")));
+            // The commit's own change digest, whatever the verdict.
+            let parent_tree = avow_verify::commit::parent_tree(&commit)?;
+            let digest = avow_verify::change::digest(&repo, parent_tree.as_ref(), &commit.tree()?)
+                .map_err(avow_verify::Error::from)?;
+            out.push_str(&format!("change {}\n", digest.map_or_else(|| "none".to_owned(), |d| d.to_string())));
             out.push_str("trailers:\n");
             for t in &report.trailers {
                 out.push_str(&format!("  {}\n", visible(&t.to_string())));

@@ -34,7 +34,7 @@ pub struct Args {
     /// 2.1.0 log.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Recompute every patch-id instead of trusting an unchanged tree
+    /// Recompute every change digest instead of trusting an unchanged tree
     /// binding (slower; the result is the same).
     #[arg(long)]
     pub no_fast_path: bool,

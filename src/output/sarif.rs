@@ -26,6 +26,12 @@ fn describe(rule: &str) -> &'static str {
         "attestation.misplaced" => "An attestation trailer stands outside the trailer block.",
         "attestation.payload" => "The signed payload cannot be rebuilt from the commit.",
         "attestation.change" => "The change differs from the one that was signed.",
+        "attestation.trees" => {
+            "The commit's trees are not the ones that were signed, and the policy binds exact trees."
+        }
+        "attestation.version" => {
+            "The attestation is of a version this avow no longer accepts (v1: bound by git's forgeable patch-id)."
+        }
         "signature.malformed" => "The Avow-Signature trailer is malformed.",
         "signature.invalid" => "The signature does not verify.",
         "signature.unknown-key" => "The signing key is not in the trusted keyring.",
@@ -35,6 +41,7 @@ fn describe(rule: &str) -> &'static str {
         "dco.required" => "The policy requires a Signed-off-by matching the author.",
         "markers.refuse" => "The commit carries AI-agent markers the policy refuses.",
         "message.encoding" => "The commit message is not UTF-8.",
+        "message.divider" => "A `---` line makes git's trailer readers disagree on the statement.",
         "rationale.boilerplate" => "The rationale is boilerplate.",
         "rationale.min-length" => "The rationale is shorter than the policy's minimum.",
         "rationale.reject-reuse" => "The same rationale is reused across commits.",

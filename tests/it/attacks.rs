@@ -57,7 +57,7 @@ fn set_sig_field(w: &World, k: &str, value: &str) {
 }
 
 /// The canonical payload avow rebuilds from HEAD (needs the change to
-/// match `p=` and a well-formed statement).
+/// match `c=` and a well-formed statement).
 fn payload(w: &World) -> String {
     let r = w.avow(["show", "HEAD", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("show json");
@@ -180,10 +180,11 @@ fn replay_on_other_repository() {
 #[test]
 fn whitespace_only_edit_after_signing() {
     for (binding, code, verdict) in [
-        // git's patch-id ignores whitespace inside lines, so by default a
-        // re-indented line keeps the attestation: a known limit.
-        ("patch-id", 0, "Guard the cleanup: accepted"),
-        // A project that binds exact trees refuses it.
+        // The change digest binds every content line byte for byte (git's
+        // patch-id, which bound v1 attestations, ignored whitespace inside
+        // lines, so a re-indented line kept the attestation).
+        ("change", 1, "Guard the cleanup: rejected attestation.change"),
+        // A project that binds exact trees refuses it before any digest.
         ("trees", 1, "Guard the cleanup: rejected attestation.trees"),
     ] {
         let w = adopt("disclose", Some(&format!("version = 1\nbinding = \"{binding}\"\n")));
@@ -204,23 +205,26 @@ fn tree_binding_copied_to_force_the_fast_path() {
     let w = attested();
     edit_the_diff(&w);
     // b= now names the edited commit's trees, so the verifier would take
-    // the fast path and trust p= — but b= is signed.
+    // the fast path and trust c= — but b= is signed, so the signature
+    // fails, and the verifier then computes the digest after all and names
+    // the edit, exactly as without the fast path.
     let repo = git2::Repository::open(w.path()).unwrap();
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     let parent_tree = head.parent(0).unwrap().tree_id();
-    set_sig_field(&w, "b", &avow_verify::commit::tree_binding(Some(parent_tree), head.tree_id()));
-    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    set_sig_field(&w, "b", &avow_verify::change::tree_binding(Some(parent_tree), head.tree_id()).to_string());
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.change"]);
+    assert_eq!(verdicts(&w, &["base..HEAD", "--no-fast-path"], 1), ["Fix the parser: rejected attestation.change"]);
 }
 
 #[test]
-fn patch_id_rewritten_to_match_an_edited_diff() {
+fn change_digest_rewritten_to_match_an_edited_diff() {
     let w = attested();
     edit_the_diff(&w);
-    let diff = w.git_output(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", "HEAD^", "HEAD"]);
-    let id = w.git_stdin(["patch-id", "--stable"], &diff.stdout);
-    let id = String::from_utf8(id).unwrap().split(' ').next().unwrap().to_owned();
-    assert_ne!(id, sig_field(&w, "p"));
-    set_sig_field(&w, "p", &id);
+    // `git avow show` prints the edited commit's own change digest.
+    let show = w.avow(["show", "HEAD"]);
+    let id = show.stdout.lines().find_map(|l| l.strip_prefix("change ")).expect("a change line").to_owned();
+    assert_ne!(id, sig_field(&w, "c"));
+    set_sig_field(&w, "c", &id);
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
 }
 
@@ -322,8 +326,8 @@ fn continuation_line_added_to_the_rationale() {
 
 #[test]
 fn backdated_signature_by_an_expired_key() {
-    use chrono::{Days, Utc};
-    let today = Utc::now().date_naive();
+    use chrono::Days;
+    let today = chrono::DateTime::from_timestamp(avow_testutil::NOW, 0).unwrap().date_naive();
     let (added, expires) = (today - Days::new(2), today - Days::new(1));
     let w = adopt("disclose", None);
     let path = w.path().join(".avow/keyring.toml");
@@ -572,7 +576,7 @@ fn git_replace_substitutes_an_attested_commit() {
     w.git(["checkout", "-q", "main"]);
     // `git replace` makes git show the twin wherever the commit is.
     w.git(["replace", &unattested, &twin]);
-    assert!(w.message("HEAD").contains("Avow-Signature: v1 "));
+    assert!(w.message("HEAD").contains("Avow-Signature: v2 "));
     // The verifier reads the objects, not the replacement.
     assert_eq!(refused(&w, "base..main"), ["Fix the parser: rejected attestation.missing"]);
 }
@@ -603,10 +607,9 @@ fn comment_character_hides_a_statement_trailer() {
     assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.statement"]);
 }
 
-#[test]
-fn lookalike_statement_trailer_added_after_signing() {
+/// Alice's attested commit with a generated statement, signed off.
+fn generated_and_attested() -> World {
     let w = World::adopted("disclose");
-    // A generated change, signed off, as the hook attests it.
     w.write("gen.rs", "fn generated() {}\n");
     w.git(["add", "-A"]);
     let args = ["-s", "-m", "Add the generated code", "--trailer", "Authorship: generated"];
@@ -615,6 +618,13 @@ fn lookalike_statement_trailer_added_after_signing() {
     args.extend(["--trailer".into(), "Assisted-by: Devin:unknown".into(), "--trailer".into(), rationale.into()]);
     crate::policy::commit(&w, &[], &args).expect(0);
     assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add the generated code: accepted"]);
+    w
+}
+
+#[test]
+fn lookalike_statement_trailer_added_after_signing() {
+    // A generated change, signed off, as the hook attests it.
+    let w = generated_and_attested();
     // A line that reads `Authorship: human` (Cyrillic А). With a
     // Signed-off-by in the block git keeps reading the real trailers and
     // ignores this line; the log shows it to every reader.
@@ -636,9 +646,46 @@ fn trailers_after_a_cut_line() {
         refused(&w, "base..HEAD"),
         [concat!(
             "Fix the parser: rejected attestation.statement attestation.statement attestation.statement ",
-            "attestation.misplaced attestation.missing"
+            "attestation.misplaced attestation.missing message.divider"
         )]
     );
+}
+
+#[test]
+fn divider_makes_git_log_show_an_unsigned_statement() {
+    let w = generated_and_attested();
+    // An unsigned paragraph after a `---` line, below the signed trailers.
+    w.tamper_message(|m| format!("{m}\n---\n\nAuthorship: human\n"));
+    // git's two readers, on the real commit: interpret-trailers stops at
+    // the divider and reads the signed statement; git log reads on.
+    let parsed = String::from_utf8(w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes()));
+    assert!(parsed.unwrap().contains("Authorship: generated\n"));
+    assert_eq!(w.git(["log", "-1", "--format=%(trailers:key=Authorship,valueonly)"]).trim(), "human");
+    assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.divider"]);
+    let out = w.verify("base..HEAD").stdout;
+    assert!(
+        out.contains(
+            "a `---` line makes git's trailer readers disagree on the statement: \
+             `git log --format=%(trailers)` reads `Authorship: human`, `git interpret-trailers --parse` does not; \
+             remove or indent the `---` line and commit again [message.divider]"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn divider_above_the_trailers_is_refused_by_the_hook() {
+    let w = World::adopted("disclose");
+    let body = "Notes from the review:\n---\nthe parser skipped the last element";
+    let args = msg("Fix the parser", "human", &["-m", body]);
+    // git commit --trailer reads the message as git log does and appends
+    // the statement below the `---` line, where interpret-trailers --parse
+    // (and the verifier) would not read it.
+    crate::policy::hook_refuses(&w, &[("src/parse.rs", "fn parse() {}\n")], &args, &["message.divider"]);
+    let args = msg("Fix the parser", "human", &["-m", &body.replace("\n---\n", "\n ---\n")]);
+    crate::policy::hook_accepts(&w, &[], &args, &[]);
+    assert_eq!(w.git(["log", "-1", "--format=%(trailers:key=Authorship,valueonly)"]).trim(), "human");
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Fix the parser: accepted"]);
 }
 
 #[test]

@@ -397,3 +397,112 @@ fn case_variant_path_under_a_protected_path() {
     crate::policy::sneak(&w, &[("CRYPTO/aes.c", "int aes_generated;\n")], &msg("Speed up AES", "assisted", &[]));
     assert_eq!(refused(&w, "trusted..HEAD"), ["Speed up AES: rejected path[crypto/**].authorship"]);
 }
+
+// ------------------------------------------------- ambiguous revisions
+
+/// Mallory's fork: a commit that makes her a maintainer, tagged
+/// `origin/main`, then her work attested with her own key — pushed to a
+/// bare repository `fork.git`, nothing of it left locally. Returns the
+/// world, with `origin` holding Alice's attested main.
+fn fork_with_a_shadowing_tag() -> World {
+    let w = crate::attacks::attested();
+    w.remote("origin");
+    let mallory = w.keygen("mallory");
+    w.git(["checkout", "-q", "-b", "evil"]);
+    let pubkey = format!("{}.pub", mallory.display());
+    let add = ["--name", "Mallory", "--email", "mallory@example.org", "--key", &pubkey, "--role", "maintainer"];
+    w.avow(["keyring", "add"].iter().chain(&add)).expect(0);
+    w.git(["commit", "-q", "--no-verify", "-am", "Add Mallory"]);
+    w.git(["tag", "origin/main"]);
+    let sign = format!("avow.signingKey={}", mallory.display());
+    w.write("src/parse.rs", "fn parse() { exfiltrate() }\n");
+    w.git(["add", "-A"]);
+    let mut args: Vec<String> =
+        ["-c", "user.name=Mallory", "-c", "user.email=mallory@example.org", "-c", &sign, "commit", "-q"]
+            .map(str::to_owned)
+            .into();
+    args.extend(msg("Mallory's work", "human", &["--author=Mallory <mallory@example.org>"]));
+    w.git_notty(&args).expect(0);
+    let fork = w.scratch().join("fork.git");
+    w.git(["init", "-q", "--bare", fork.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", fork.to_str().unwrap(), "evil:refs/heads/main", "refs/tags/origin/main"]);
+    w.git(["checkout", "-q", "main"]);
+    w.git(["branch", "-q", "-D", "evil"]);
+    w.git(["tag", "-d", "origin/main"]);
+    // The contributor's fork is fetched; git follows the tag because it
+    // points into the fetched history.
+    w.git(["remote", "add", "fork", fork.to_str().unwrap()]);
+    w.git(["fetch", "-q", "fork"]);
+    w
+}
+
+#[test]
+fn fetched_tag_shadows_the_remote_tracking_branch() {
+    let w = fork_with_a_shadowing_tag();
+    // The attack's premise: git itself reads `origin/main` as the tag, the
+    // fork's commit that made Mallory a maintainer.
+    let premise = w.git_output(["rev-parse", "origin/main"]);
+    assert_eq!(String::from_utf8_lossy(&premise.stdout).trim(), w.git(["rev-parse", "fork/main~1"]));
+    assert!(String::from_utf8_lossy(&premise.stderr).contains("refname 'origin/main' is ambiguous"));
+    let refusal =
+        "git-avow: error: `origin/main` is ambiguous: it could name refs/tags/origin/main, refs/remotes/origin/main\n\
+         hint: name the one you mean in full (e.g. `refs/remotes/origin/main`) or by its full commit id \
+         (`git rev-parse refs/remotes/origin/main`); a tag you did not make can go: `git tag -d NAME`\n";
+    stops(&w, &["origin/main..fork/main"], refusal);
+    // Every command that names a trust base refuses it the same way.
+    for args in [
+        &["verify", "fork/main", "--trust", "origin/main"][..],
+        &["verify", "refs/remotes/origin/main..fork/main", "--trust", "origin/main"],
+        &["report", "origin/main..fork/main"],
+        &["report", "fork/main", "--trust", "origin/main"],
+        &["show", "fork/main", "--trust", "origin/main"],
+        &["verify", "origin/main~1..fork/main"],
+    ] {
+        let r = w.avow(args).expect(2);
+        assert_eq!(
+            (r.stdout.as_str(), r.stderr.replace("origin/main~1`", "origin/main`")),
+            ("", refusal.to_owned()),
+            "{args:?}"
+        );
+    }
+    // Following the hint: the full name trusts Alice's main, and the fork's
+    // commits are judged by her keyring.
+    let mallory = refused(&w, "refs/remotes/origin/main..fork/main");
+    assert_eq!(
+        mallory,
+        [
+            "Add Mallory: rejected attestation.missing trust.avow-change",
+            "Mallory's work: rejected signature.unknown-key"
+        ]
+    );
+    // What the shadowed name used to mean: trust from Mallory's own commit,
+    // under which her work is accepted.
+    let tagged = w.git(["rev-parse", "refs/tags/origin/main"]);
+    assert_eq!(verdicts(&w, &[&format!("{tagged}..fork/main")], 0), ["Mallory's work: accepted"]);
+    let id = w.git(["rev-parse", "refs/remotes/origin/main"]);
+    assert_eq!(refused(&w, &format!("{id}..fork/main")), mallory);
+    // And the other hint: without the stray tag, the short name is fine.
+    w.git(["tag", "-d", "origin/main"]);
+    assert_eq!(refused(&w, "origin/main..fork/main"), mallory);
+}
+
+#[test]
+fn tag_named_like_an_abbreviated_commit_id() {
+    // A tag whose name is the short id of the base, pointing elsewhere:
+    // git and libgit2 both take the tag.
+    let w = crate::attacks::attested();
+    let base = w.git(["rev-parse", "base"]);
+    let short = &base[..12];
+    w.git(["tag", short, "HEAD"]);
+    stops(
+        &w,
+        &[&format!("{short}..HEAD")],
+        &format!(
+            "git-avow: error: `{short}` is ambiguous: it could name refs/tags/{short}, commit id {base}\n\
+             hint: name the one you mean in full (e.g. `refs/tags/{short}`) or by its full commit id \
+             (`git rev-parse refs/tags/{short}`); a tag you did not make can go: `git tag -d NAME`\n"
+        ),
+    );
+    // The full id is never ambiguous.
+    assert_eq!(verdicts(&w, &[&format!("{base}..HEAD")], 0), ["Fix the parser: accepted"]);
+}

@@ -31,7 +31,7 @@ fn trailers_on_the_command_line_are_completed_and_signed() {
     assert_eq!(lines[2], "Authorship: human");
     assert!(lines[3].starts_with("Rationale: Add a, because"), "{msg}");
     assert_eq!(lines[4], format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
-    assert!(lines[5].starts_with("Avow-Signature: v1 t="), "{msg}");
+    assert!(lines[5].starts_with("Avow-Signature: v2 t="), "{msg}");
     assert_eq!(lines.len(), 6, "{msg}");
     w.verify("base..HEAD").expect(0);
 }
@@ -102,7 +102,7 @@ fn signed_trailers_are_placed_before_comments_and_the_scissors_line() {
     Run::from(out).expect(0);
     let msg = w.message("HEAD");
     assert!(!msg.contains('#'), "comments stripped: {msg}");
-    assert!(msg.lines().last().unwrap().starts_with("Avow-Signature: v1 "), "{msg}");
+    assert!(msg.lines().last().unwrap().starts_with("Avow-Signature: v2 "), "{msg}");
     w.verify("base..HEAD").expect(0);
 }
 

@@ -33,7 +33,7 @@ fn a_cache_directory_inside_the_work_tree_is_refused() {
     w.avow(["verify", "base..HEAD", &format!("--cache={}", genuine.display())]).expect(0);
     let file = std::fs::read_dir(&genuine).unwrap().next().unwrap().unwrap().path();
     let name = file.file_name().unwrap().to_str().unwrap().to_owned();
-    let key = name.trim_end_matches(".v1").to_owned();
+    let key = name.trim_end_matches(".v2").to_owned();
     let text = std::fs::read_to_string(&file).unwrap();
     let fpr = text.lines().nth(1).unwrap().split(' ').nth(1).unwrap().to_owned();
     // The forged commit: its rationale edited after signing.
@@ -43,7 +43,7 @@ fn a_cache_directory_inside_the_work_tree_is_refused() {
     // The next commit of the pull request carries a cache file vouching
     // for it.
     let sum = line_checksum(&w, &key, &forged, &fpr);
-    let planted = format!("avow-verify-cache v1 {key}\n{forged} {fpr} {sum}\n");
+    let planted = format!("avow-verify-cache v2 {key}\n{forged} {fpr} {sum}\n");
     w.change(&format!(".avow-cache/{name}"), &planted, "Add a build cache");
     let r = w.avow(["verify", "base..HEAD", "--cache=.avow-cache"]).expect(2);
     assert_eq!(r.stdout, "");

@@ -21,7 +21,7 @@ fn rebase_keeps_attestations_valid() {
     assert_ne!(w.git(["rev-parse", "HEAD"]), before, "rebase rewrote the commits");
     let r = w.verify("main..HEAD").expect(0);
     assert!(r.stdout.contains("2 commits: 2 accepted, 0 rejected"), "{}", r.stdout);
-    // …and the slow path (recomputing each patch-id) agrees.
+    // …and the slow path (recomputing each change digest) agrees.
     w.avow(["verify", "main..HEAD", "--no-fast-path"]).expect(0);
 }
 

@@ -27,20 +27,18 @@ fn show_json_has_the_documented_fields() {
     let w = World::adopted("disclose");
     w.change("a.txt", "a\n", "Add a");
     let v = show_json(&w, "HEAD");
-    for field in ["commit", "trailers", "patch_id", "payload", "signature", "verdict", "problems"] {
+    for field in ["commit", "trailers", "change", "payload", "signature", "verdict", "problems"] {
         assert!(v.get(field).is_some(), "missing {field}: {v}");
     }
     assert_eq!(v["verdict"], "accepted");
     let keys: Vec<&str> = v["trailers"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["Authorship", "Rationale", "Understood-by", "Avow-Signature"]);
-    let expected_patch_id = {
-        let diff = w
-            .git_stdin(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", "HEAD^", "HEAD"], b"");
-        let out = w.git_stdin(["patch-id", "--stable"], &diff);
-        String::from_utf8(out).unwrap().split_whitespace().next().unwrap().to_owned()
-    };
-    assert_eq!(v["patch_id"], expected_patch_id);
-    assert!(v["payload"].as_str().unwrap().contains(&format!("patch-id {expected_patch_id}\n")));
+    // The change digest as docs/payload.md defines it, recomputed from
+    // git's output with sha256sum.
+    let expected = w.change_digest_by_hand("HEAD").expect("a change");
+    assert_eq!(v["change"], expected);
+    assert!(v["payload"].as_str().unwrap().contains(&format!("change {expected}\n")));
+    assert!(v["signature"].as_str().unwrap().contains(&format!(" c={expected} ")));
 }
 
 #[test]
@@ -117,4 +115,33 @@ fn a_signature_made_in_namespace_git_is_refused() {
     let r = w.verify("base..HEAD").expect(1);
     assert!(r.stdout.contains("[signature.invalid]"), "{}", r.stdout);
     assert!(r.stdout.contains("namespace"), "{}", r.stdout);
+}
+
+/// The fenced block after `marker` in docs/payload.md.
+fn payload_doc_block(marker: &str) -> String {
+    let doc =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/payload.md")).unwrap();
+    let after = &doc[doc.find(marker).unwrap_or_else(|| panic!("{marker} in docs/payload.md"))..];
+    let start = after.find("```").unwrap();
+    let body = &after[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_owned()
+}
+
+/// docs/payload.md's worked example, run as it stands (bash, git, sed,
+/// sort, sha256sum) in an empty directory: it prints what the page says,
+/// and `git avow show` agrees on the change digest.
+#[test]
+fn payload_doc_worked_example_recomputes_by_hand() {
+    let w = World::bare();
+    let script = payload_doc_block("<!-- worked example: the test runs this block -->");
+    let expected = payload_doc_block("<!-- worked example: its output -->");
+    let dir = w.scratch().join("worked-example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = w.command("bash").args(["-e", "-c", &script]).current_dir(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+    let digest = expected.lines().last().unwrap();
+    let shown = w.avow_in(&dir.join("example"), ["show", "HEAD"]).stdout;
+    assert!(shown.contains(&format!("\nchange {digest}\n")), "{shown}");
 }

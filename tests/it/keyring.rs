@@ -2,17 +2,19 @@
 //! revocation (which wins over the signing time), rotation, and what
 //! `git avow keyring list` shows at each step.
 //!
-//! Signing time is the clock's, so the tests move the keyring's dates
-//! instead: `expires = yesterday`, `added = tomorrow`, in a trusted base.
+//! Signing time is the clock's, which tests fix at `avow_testutil::NOW`
+//! (`AVOW_TEST_NOW`); the tests move the keyring's dates around it:
+//! `expires = yesterday`, `added = tomorrow`, in a trusted base.
 
-use chrono::{Days, Utc};
+use avow_testutil::NOW;
+use chrono::Days;
 
 use crate::policy::{adopt, hook_accepts, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::support::*;
 
-/// Today plus `offset` days, as `YYYY-MM-DD`.
+/// The test clock's day plus `offset` days, as `YYYY-MM-DD`.
 fn day(offset: i64) -> String {
-    let today = Utc::now().date_naive();
+    let today = chrono::DateTime::from_timestamp(NOW, 0).unwrap().date_naive();
     let d = if offset >= 0 {
         today.checked_add_days(Days::new(offset.unsigned_abs()))
     } else {
@@ -44,6 +46,11 @@ fn alice_key_dated(dates: &str) -> World {
     w
 }
 
+/// HEAD's id as `verify` prints it.
+fn short_head(w: &World) -> String {
+    w.git(["log", "-1", "--format=%h", "--abbrev=12"])
+}
+
 /// `verify RANGE` (human), exit `code`, fingerprints and ids replaced.
 fn verify_filtered(w: &World, args: &[&str], code: i32, names: &[(&str, &str)]) -> String {
     let mut all = vec!["verify"];
@@ -71,6 +78,19 @@ fn a_key_used_after_it_expired_is_refused() {
             day(-1)
         )
     );
+    // The verdict rests on the signed time alone: no clock setting, the
+    // test clock moved back into the key's window or none at all, changes it.
+    let expired = verify_filtered(&w, &["trusted..HEAD"], 1, &[(&fpr, "FPR")]);
+    for clock in [Some(NOW - 3 * 86_400), None] {
+        let mut c = w.command("setsid");
+        c.arg("-w").arg(avow_bin()).args(["verify", "trusted..HEAD"]);
+        match clock {
+            Some(t) => c.env("AVOW_TEST_NOW", t.to_string()),
+            None => c.env_remove("AVOW_TEST_NOW"),
+        };
+        let out = Run::from(c.output().unwrap()).expect(1).stdout;
+        assert_eq!(out.replace(&fpr, "FPR"), expired.replace("ID", &short_head(&w)));
+    }
     // The same key within its window verifies.
     let w = alice_key_dated(&format!("added = \"{}\"\nexpires = \"{}\"\n", day(-2), day(1)));
     assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
@@ -110,6 +130,11 @@ pub fn with_bob() -> (World, std::path::PathBuf) {
 
 /// Commits as Bob, signing with `key`.
 pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
+    as_bob_at(w, key, file, subject, NOW);
+}
+
+/// [`as_bob`] with the hook's clock at `now` (seconds since the epoch).
+fn as_bob_at(w: &World, key: &std::path::Path, file: &str, subject: &str, now: i64) {
     let sign = format!("avow.signingKey={}", key.display());
     let author = format!("--author={BOB_NAME} <{BOB_EMAIL}>");
     w.write(file, subject);
@@ -120,12 +145,21 @@ pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
         .collect();
     args.extend(["-c".to_owned(), sign, "commit".to_owned(), "-q".to_owned(), author]);
     args.extend(msg(subject, "human", &[]));
-    let r = w.git_notty(&args).expect(0);
+    let mut c = w.command("setsid");
+    c.arg("-w").arg("git").args(&args).env("AVOW_TEST_NOW", now.to_string());
+    let r = Run::from(c.output().unwrap()).expect(0);
     assert_eq!(r.stderr, "");
 }
 
 fn list(w: &World, format: &str, names: &[(&str, &str)]) -> String {
-    let mut out = w.avow(["keyring", "list", "--format", format]).expect(0).stdout;
+    list_at(w, format, names, NOW)
+}
+
+/// `keyring list` with the clock at `now`, names replaced.
+fn list_at(w: &World, format: &str, names: &[(&str, &str)], now: i64) -> String {
+    let mut c = w.command("setsid");
+    c.arg("-w").arg(avow_bin()).args(["keyring", "list", "--format", format]).env("AVOW_TEST_NOW", now.to_string());
+    let mut out = Run::from(c.output().unwrap()).expect(0).stdout;
     for (from, to) in names {
         out = out.replace(from, to);
     }
@@ -188,15 +222,6 @@ fn revocation_refuses_signatures_made_before_the_revocation_date_too() {
     );
 }
 
-/// Waits until the clock's whole second is past `instant` (RFC 3339), so
-/// that what is signed next is strictly after it.
-fn wait_past(instant: &str) {
-    let at = chrono::DateTime::parse_from_rfc3339(instant).unwrap().timestamp();
-    while Utc::now().timestamp() <= at {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
     let (w, old) = with_bob();
@@ -219,11 +244,12 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
         .and_then(|l| l.strip_suffix('"'))
         .unwrap()
         .to_owned();
-    assert!(at.ends_with('Z') && !at.contains('.'), "whole seconds, UTC: {at}");
+    // Whole seconds, UTC: the test clock's instant.
+    assert_eq!(at, "2025-11-24T16:00:00Z");
     assert!(keyring.contains(&format!("expires = \"{at}\"")), "{keyring}");
-    wait_past(&at);
-    as_bob(&w, &new, "two.c", "Bob's work with his new key");
-    as_bob(&w, &old, "three.c", "Bob's work with his old key after the rotation");
+    // A second later, the new key signs and the old one is past its end.
+    as_bob_at(&w, &new, "two.c", "Bob's work with his new key", NOW + 1);
+    as_bob_at(&w, &old, "three.c", "Bob's work with his old key after the rotation", NOW + 1);
     let names = [(alice_fpr.as_str(), "ALICE"), (old_fpr.as_str(), "OLD"), (new_fpr.as_str(), "NEW")];
     assert_eq!(
         verify_filtered(&w, &["with-bob..HEAD", "--trust", "rotated"], 1, &names).replace(&at, "AT"),
@@ -235,14 +261,15 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
          avow: 4 commits: 3 accepted, 1 rejected (range with-bob..HEAD, trust rotated)\n"
     );
     assert_eq!(
-        list(&w, "human", &names).replace(&at, "AT"),
+        list_at(&w, "human", &names, NOW + 1).replace(&at, "AT"),
         "Alice Example <alice@example.org> (maintainer)\n  \
            ALICE  ssh-ed25519  valid\n\
          Bob Example <bob@example.org> (contributor)\n  \
            OLD  ssh-ed25519  expired on AT\n  \
            NEW  ssh-ed25519  valid\n"
     );
-    let json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names).replace(&at, "AT")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&list_at(&w, "json", &names, NOW + 1).replace(&at, "AT")).unwrap();
     assert_eq!(
         json["people"][1]["keys"],
         serde_json::json!([

@@ -6,6 +6,7 @@ mod support;
 
 mod amend;
 mod attacks;
+mod attacks_binding;
 mod attacks_trust;
 mod attest;
 mod avow_aliases;

@@ -43,8 +43,9 @@ fn every_keyring_refusal_has_a_hint() {
     w.avow(["keyring", "add", "--name", "Bob", "--email", "bob@example.org", "--key", &bob]).expect(0);
     let bob_fpr =
         w.avow(["keyring", "list"]).stdout.lines().nth(3).unwrap().split_whitespace().next().unwrap().to_owned();
-    let revoked_on = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    w.avow(["keyring", "revoke", &bob_fpr, "--reason", "left", "--at", &revoked_on]).expect(0);
+    // The test clock's day (`avow_testutil::NOW`).
+    let revoked_on = "2025-11-24";
+    w.avow(["keyring", "revoke", &bob_fpr, "--reason", "left", "--at", revoked_on]).expect(0);
     let out: Vec<String> = [
         vec!["keyring", "add", "--name", "Bob", "--email", "bob@example.org", "--key", &bob],
         vec!["keyring", "add", "--name", "Carol", "--email", "carol@example.org", "--key", garbage],

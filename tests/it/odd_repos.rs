@@ -32,35 +32,21 @@ fn mask_ids(s: &str) -> String {
     out
 }
 
-/// git's own patch-id of a commit against its first parent (the empty tree
-/// for a root commit), by the command docs/payload.md defines.
-fn git_patch_id(w: &World, rev: &str) -> Option<String> {
-    let parents = w.git(["rev-list", "--parents", "-n", "1", rev]);
-    let commit = parents.split(' ').next().unwrap().to_owned();
-    let diff = match parents.split(' ').nth(1) {
-        Some(parent) => {
-            w.git_stdin(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", parent, &commit], b"")
-        }
-        None => w.git_stdin(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", &commit], b""),
-    };
-    let out = w.git_stdin(["patch-id", "--stable"], &diff);
-    String::from_utf8(out).unwrap().split_whitespace().next().map(str::to_owned)
-}
-
 /// `git avow show REV --format json` (trusting `base`), parsed.
 fn show_json(w: &World, rev: &str) -> serde_json::Value {
     let r = w.avow(["show", rev, "--trust", "base", "--format", "json"]).expect(0);
     serde_json::from_str(&r.stdout).unwrap()
 }
 
-/// avow's patch-id agrees with git's, and the signed `p=` is that patch-id.
+/// avow's change digest agrees with docs/payload.md recomputed by hand
+/// from git's output, and the signed `c=` is that digest.
 #[track_caller]
-fn patch_id_agrees(w: &World, rev: &str) -> Option<String> {
+fn change_agrees(w: &World, rev: &str) -> Option<String> {
     let shown = show_json(w, rev);
-    let ours = shown["patch_id"].as_str().map(str::to_owned);
-    assert_eq!(ours, git_patch_id(w, rev), "patch-id of {rev}");
-    let signed = shown["signature"].as_str().unwrap().split(' ').find_map(|f| f.strip_prefix("p=")).unwrap().to_owned();
-    assert_eq!(signed, ours.clone().unwrap_or_else(|| "none".into()), "signed patch-id of {rev}");
+    let ours = shown["change"].as_str().map(str::to_owned);
+    assert_eq!(ours, w.change_digest_by_hand(rev), "change digest of {rev}");
+    let signed = shown["signature"].as_str().unwrap().split(' ').find_map(|f| f.strip_prefix("c=")).unwrap().to_owned();
+    assert_eq!(signed, ours.clone().unwrap_or_else(|| "none".into()), "signed change digest of {rev}");
     ours
 }
 
@@ -116,7 +102,7 @@ fn ok_line(subject: &str) -> String {
 fn root_commit_is_attested_and_verified_against_the_empty_tree() {
     let w = World::adopted("disclose");
     assert_eq!(w.git(["rev-list", "--count", "base"]), "1", "base is a root commit");
-    assert!(patch_id_agrees(&w, "base").is_some());
+    assert!(change_agrees(&w, "base").is_some());
     let r = w.avow(["verify", "base", "--trust", "base"]).expect(0);
     assert_eq!(
         mask_ids(&r.stdout),
@@ -125,11 +111,11 @@ fn root_commit_is_attested_and_verified_against_the_empty_tree() {
 }
 
 #[test]
-fn empty_commit_signs_patch_id_none() {
+fn empty_commit_signs_change_none() {
     let w = World::adopted("disclose");
     let why = "The release is cut from here; an empty commit marks the decision in history.";
     commit_human(&w, &["--allow-empty"], "Record the release decision", why).expect(0);
-    assert_eq!(patch_id_agrees(&w, "HEAD"), None);
+    assert_eq!(change_agrees(&w, "HEAD"), None);
     assert_eq!(
         verify_masked(&w, "base..HEAD", 0),
         format!(
@@ -172,7 +158,7 @@ fn octopus_merge_is_attested_when_the_policy_requires_merges() {
     w.git_notty(["merge", "-q", "--no-ff", "--no-commit", "one", "two", "three"]).expect(0);
     attest_staged(&w, "Merge one, two and three");
     assert_eq!(w.git(["rev-list", "--parents", "-n", "1", "HEAD"]).split(' ').count(), 5, "an octopus merge");
-    assert!(patch_id_agrees(&w, "HEAD").is_some(), "first-parent diff of an octopus");
+    assert!(change_agrees(&w, "HEAD").is_some(), "first-parent diff of an octopus");
     let out = verify_masked(&w, "base..HEAD", 0);
     assert!(out.ends_with("avow: 5 commits: 5 accepted, 0 rejected (range base..HEAD, trust base)\n"), "{out}");
     assert!(out.contains(&ok_line("Merge one, two and three")), "{out}");
@@ -188,31 +174,31 @@ fn binary_files_renames_and_mode_changes_agree_with_git() {
     w.write("docs/guide.txt", (1..=40).map(|i| format!("guide line {i}")).collect::<Vec<_>>().join("\n") + "\n");
     w.git(["add", "-A"]);
     attest_staged(&w, "Add the logo, a build script and the guide");
-    assert!(patch_id_agrees(&w, "HEAD").is_some());
+    assert!(change_agrees(&w, "HEAD").is_some());
 
     image[2000] ^= 0xff;
     w.write("assets/logo.png", &image);
     w.git(["add", "-A"]);
     attest_staged(&w, "Touch up one pixel of the logo");
-    let one_byte = patch_id_agrees(&w, "HEAD");
+    let one_byte = change_agrees(&w, "HEAD");
 
     w.git(["mv", "docs/guide.txt", "docs/handbook.txt"]);
     attest_staged(&w, "Rename the guide to handbook");
-    patch_id_agrees(&w, "HEAD");
+    change_agrees(&w, "HEAD");
 
     w.git(["update-index", "--chmod=+x", "tools/build.sh"]);
     attest_staged(&w, "Make the build script executable");
-    patch_id_agrees(&w, "HEAD");
+    change_agrees(&w, "HEAD");
 
     w.git(["mv", "assets/logo.png", "assets/logo-old.png"]);
     w.write("assets/logo-old.png", b"\0\x01\x02 replaced binary\n");
     w.git(["add", "-A"]);
     attest_staged(&w, "Rename the logo and replace its bytes");
-    assert_ne!(patch_id_agrees(&w, "HEAD"), one_byte);
+    assert_ne!(change_agrees(&w, "HEAD"), one_byte);
 
     let out = verify_masked(&w, "base..HEAD", 0);
     assert!(out.ends_with("avow: 5 commits: 5 accepted, 0 rejected (range base..HEAD, trust base)\n"), "{out}");
-    // Recomputing every patch-id (no tree-binding shortcut) agrees.
+    // Recomputing every change digest (no tree-binding shortcut) agrees.
     w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
     // A rebase onto other work keeps binary, rename and mode changes valid.
     w.git(["checkout", "-q", "-b", "other", "base"]);
@@ -232,12 +218,12 @@ fn symlinks_are_attested_as_git_sees_them() {
     std::os::unix::fs::symlink("target.txt", w.path().join("link")).unwrap();
     w.git(["add", "-A"]);
     attest_staged(&w, "Add a link to the target");
-    patch_id_agrees(&w, "HEAD");
+    change_agrees(&w, "HEAD");
     std::fs::remove_file(w.path().join("link")).unwrap();
     std::os::unix::fs::symlink("elsewhere.txt", w.path().join("link")).unwrap();
     w.git(["add", "-A"]);
     attest_staged(&w, "Point the link elsewhere");
-    patch_id_agrees(&w, "HEAD");
+    change_agrees(&w, "HEAD");
     w.verify("base..HEAD").expect(0);
 }
 
@@ -255,11 +241,11 @@ fn submodule_bumps_are_attested_and_a_different_bump_is_not() {
     w.git(["-C", "vendor/lib", "checkout", "-q", &first]);
     w.git(["add", "-A"]);
     attest_staged(&w, "Vendor the lib at v1");
-    patch_id_agrees(&w, "HEAD");
+    change_agrees(&w, "HEAD");
     w.git(["-C", "vendor/lib", "checkout", "-q", &second]);
     w.git(["add", "vendor/lib"]);
     attest_staged(&w, "Bump the lib to v2");
-    let bump = patch_id_agrees(&w, "HEAD");
+    let bump = change_agrees(&w, "HEAD");
     assert!(bump.is_some());
     w.verify("base..HEAD").expect(0);
     // The same statement on a bump to another commit: the gitlink is bound.
@@ -272,7 +258,7 @@ fn submodule_bumps_are_attested_and_a_different_bump_is_not() {
     let r = w.verify("HEAD~1..HEAD").expect(1);
     assert_eq!(
         mask_ids(&r.stdout),
-        "FAIL    ID  Bump the lib to v2\n        the change is not the one that was signed (patch-id ID, signed ID): the diff \
+        "FAIL    ID  Bump the lib to v2\n        the change is not the one that was signed (change digest ID, signed ID): the diff \
          was edited after signing; re-attest with `git commit --amend --no-edit` [attestation.change]\n\
          avow: 1 commit: 0 accepted, 1 rejected (range HEAD~1..HEAD, trust HEAD~1)\n"
     );
@@ -336,7 +322,7 @@ fn bare_clone_verifies_shows_and_reports() {
     let shown = w.avow_in(&bare, ["show", "main", "--format", "json"]).expect(0);
     let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
     assert_eq!(v["verdict"], "accepted");
-    assert_eq!(v["patch_id"].as_str().map(str::to_owned), git_patch_id(&w, "main"));
+    assert_eq!(v["change"].as_str().map(str::to_owned), w.change_digest_by_hand("main"));
     w.avow_in(&bare, ["report", "base..main"]).expect(0);
     // A tampered commit pushed to the bare repository is caught there.
     w.tamper_message(|m| m.replace("Change the answer", "Change the answer again"));
@@ -367,7 +353,7 @@ fn crlf_message_written_verbatim_is_attested_and_keeps_its_line_endings() {
     let body = raw.split_once("\n\n").unwrap().1;
     assert!(body.starts_with(msg), "the message is kept: {body:?}");
     let added = &body[msg.len()..];
-    assert!(added.starts_with(&format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\r\nAvow-Signature: v1 t=")));
+    assert!(added.starts_with(&format!("Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\r\nAvow-Signature: v2 t=")));
     assert!(added.ends_with("\r\n") && added.matches('\n').count() == 2, "{added:?}");
     assert_eq!(
         verify_masked(&w, "base..HEAD", 0),
@@ -528,12 +514,12 @@ fn sha256_repository_attests_verifies_and_agrees_with_git() {
         "--trailer",
         "Authorship: human",
         "--trailer",
-        "Rationale: An empty commit in a SHA-256 repository signs patch-id none.",
+        "Rationale: An empty commit in a SHA-256 repository signs change none.",
     ])
     .expect(0);
     for rev in ["base", "HEAD~2", "HEAD~1", "HEAD"] {
-        let pid = patch_id_agrees(&w, rev);
-        assert!(pid.as_ref().is_none_or(|p| p.len() == 64), "a SHA-256 patch-id: {pid:?}");
+        let digest = change_agrees(&w, rev);
+        assert!(digest.as_ref().is_none_or(|d| d.len() == 64), "a change digest: {digest:?}");
     }
     let out = verify_masked(&w, "base..HEAD", 0);
     assert_eq!(
@@ -548,7 +534,7 @@ fn sha256_repository_attests_verifies_and_agrees_with_git() {
     let full = w.git(["rev-parse", "HEAD"]);
     assert_eq!(full.len(), 64);
     w.avow(["show", &full, "--trust", "base"]).expect(0);
-    // A rebase recomputes the SHA-256 patch-ids; a bare clone verifies too.
+    // A rebase recomputes the change digests; a bare clone verifies too.
     w.git(["checkout", "-q", "-b", "other", "base"]);
     w.write("other.txt", "o\n");
     w.git(["add", "-A"]);
@@ -564,7 +550,7 @@ fn sha256_repository_attests_verifies_and_agrees_with_git() {
     assert_eq!(report["commits"].as_array().map(Vec::len), Some(3), "{report}");
     // Tampering is caught as in SHA-1 repositories.
     let f = w.scratch().join("tampered");
-    std::fs::write(&f, w.message("HEAD").replace("signs patch-id none", "signs nothing at all")).unwrap();
+    std::fs::write(&f, w.message("HEAD").replace("signs change none", "signs nothing at all")).unwrap();
     w.git(["commit", "-q", "--amend", "--no-verify", "--allow-empty", "--cleanup=verbatim", "-F", f.to_str().unwrap()]);
     let r = w.verify("other..HEAD").expect(1);
     assert_eq!(

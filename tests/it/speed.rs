@@ -14,7 +14,8 @@ fn mixed_history() -> World {
     let w = World::adopted("disclose");
     w.git(["checkout", "-q", "-b", "topic"]);
     w.change("good.txt", "good\n", "Add a good file");
-    let good_pid = w.trailer("HEAD", "Avow-Signature").unwrap().split(' ').nth(2).unwrap().to_owned();
+    let good = w.trailer("HEAD", "Avow-Signature").unwrap();
+    let good_digest = good.split(' ').find_map(|f| f.strip_prefix("c=")).unwrap().to_owned();
     // The rationale edited after signing (the trees still match the binding).
     w.change("msg.txt", "msg\n", "Add a message file");
     w.tamper_message(|m| m.replace("small and reviewed", "tiny and reviewed"));
@@ -23,12 +24,13 @@ fn mixed_history() -> World {
     w.write("diff.txt", "diff, edited after signing\n");
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
-    // The signed patch-id replaced by another commit's (binding untouched).
-    w.change("pid.txt", "pid\n", "Add a patch-id file");
+    // The signed change digest replaced by another commit's (binding
+    // untouched).
+    w.change("digest.txt", "digest\n", "Add a digest file");
     w.tamper_message(|m| {
-        let at = m.find(" p=").unwrap() + 3;
+        let at = m.find(" c=").unwrap() + 3;
         let end = at + m[at..].find(' ').unwrap();
-        format!("{}{good_pid}{}", &m[..at], &m[end..])
+        format!("{}{good_digest}{}", &m[..at], &m[end..])
     });
     // Another commit's trailers copied onto a new change.
     let copied = w.message("topic~3");
@@ -106,7 +108,7 @@ fn tampered_commits_are_refused_in_every_mode() {
     let w = mixed_history();
     // Trees as signed: the fast path applies to every commit whose binding matches.
     same_in_every_mode(&w, "base..before-rebase", 4);
-    // Rebased: every patch-id recomputed.
+    // Rebased: every change digest recomputed.
     same_in_every_mode(&w, "base2..topic", 4);
 }
 
@@ -244,8 +246,8 @@ fn an_unwritable_cache_only_warns() {
     let stderr = r.stderr.replace(&dir, "DIR");
     let file = stderr.split_whitespace().find(|t| t.starts_with("DIR/")).unwrap_or("DIR/?").trim_end_matches(':');
     assert_eq!(
-        stderr.replace(file, "DIR/KEY.v1"),
-        "avow: warning: cannot write the verification cache DIR/KEY.v1: File too large (os error 27); the next run checks these commits again\n"
+        stderr.replace(file, "DIR/KEY.v2"),
+        "avow: warning: cannot write the verification cache DIR/KEY.v2: File too large (os error 27); the next run checks these commits again\n"
     );
 }
 

@@ -111,6 +111,6 @@ fn a_leading_zero_in_the_signing_time_is_not_the_same_signature() {
     // Found by fuzzing the payload decoder: `t=0…` used to parse to the
     // same time, so one signature fitted two different messages.
     let w = attested();
-    w.tamper_message(|m| m.replace("Avow-Signature: v1 t=", "Avow-Signature: v1 t=0"));
+    w.tamper_message(|m| m.replace("Avow-Signature: v2 t=", "Avow-Signature: v2 t=0"));
     fails_with(&w, "signature.malformed");
 }

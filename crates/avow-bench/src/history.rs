@@ -14,8 +14,7 @@ use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::Trailer;
 use avow_policy::policy::Policy;
 use avow_sign::{KeySource, Signer};
-use avow_verify::commit::tree_binding;
-use avow_verify::patch_id;
+use avow_verify::change;
 use git2::{FileMode, Oid, Repository, Signature, Time};
 use ssh_key::{HashAlg, LineEnding, PrivateKey};
 
@@ -175,7 +174,7 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
 
     // `upstream`: the base plus an unrelated file; `rebased`: the first
     // commits replayed onto it, so every tree pair differs from the signed
-    // one and each patch-id must be recomputed.
+    // one and each change digest must be recomputed.
     let extra =
         repo.blob(b"an upstream change the rebased commits did not see\n").map_err(git_err("writing a blob"))?;
     let upstream_tree = with_file(&repo, base_tree, "UPSTREAM", extra)?;
@@ -237,16 +236,9 @@ fn attested_message(g: &Gen<'_>, parent: Option<Oid>, tree: Oid, i: usize, path:
         .transpose()
         .map_err(git_err("reading the parent tree"))?;
     let new_tree = repo.find_tree(tree).map_err(git_err("reading a tree"))?;
-    let patch_id = patch_id::between_trees(repo, parent_tree.as_ref(), &new_tree)
-        .map_err(|e| Fail(format!("computing a patch-id: {e}")))?;
-    let payload = Payload {
-        patch_id: patch_id.map(|p| p.to_string()),
-        tree_binding: tree_binding(parent_tree.as_ref().map(git2::Tree::id), tree),
-        author_email: EMAIL.to_owned(),
-        subject: subject.clone(),
-        signed_at: stamp(i),
-        statement: &statement,
-    };
+    let binding = change::binding(repo, parent_tree.as_ref(), &new_tree)
+        .map_err(|e| Fail(format!("computing a change digest: {e}")))?;
+    let payload = Payload::new(&binding, EMAIL, &subject, stamp(i), &statement);
     let bytes = payload.to_bytes().map_err(|e| Fail(format!("building a payload: {e}")))?;
     let sig = g.signer.sign(&bytes).map_err(|e| Fail(format!("signing: {e}")))?;
     let mut message = format!("{subject}\n\n");

@@ -28,7 +28,7 @@ struct Args {
     /// Commits compared with `git log --show-signature`.
     #[arg(long, default_value_t = 1_000)]
     compare: usize,
-    /// Commits replayed onto another base (every patch-id recomputed).
+    /// Commits replayed onto another base (every change digest recomputed).
     #[arg(long, default_value_t = 10_000)]
     rebased: usize,
     /// Commits made with and without the hooks (the median is reported).

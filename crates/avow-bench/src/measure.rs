@@ -260,7 +260,7 @@ impl<'h> Bench<'h> {
         });
         for (name, range, n, target) in [
             ("unrebased range", "base..main", args.commits, 20_000.0),
-            ("rebased range (patch-ids recomputed)", "upstream..rebased", args.rebased, 5_000.0),
+            ("rebased range (change digests recomputed)", "upstream..rebased", args.rebased, 5_000.0),
         ] {
             let t = self.time(|| self.verify(range), &format!("git avow verify {range}"))?;
             figures.push(Figure {

@@ -1,13 +1,14 @@
 //! The canonical payload: the exact bytes an attestation signature covers,
 //! and the `Avow-Signature:` trailer that carries the signature.
 //!
-//! `docs/payload.md` describes the format for other implementers; the two
-//! must agree. The payload is a few `\n`-terminated lines:
+//! [docs/payload.md](../../../docs/payload.md) is the reference for the
+//! format, byte for byte; this module and that page must agree. The payload
+//! is a few `\n`-terminated lines:
 //!
 //! ```text
-//! avow-attestation v1
-//! patch-id 3f1c…            (or "none" for an empty change)
-//! tree-binding 9a0b…        (32 hex digits; see below)
+//! avow-attestation v2
+//! change 3f1c…              (64 hex digits, or "none" for an empty change)
+//! tree-binding 9a0b…        (64 hex digits)
 //! author-email alice@example.org
 //! subject Fix the parser's off-by-one
 //! signed-at 1764000000
@@ -17,8 +18,11 @@
 //! Rationale: The loop stopped one short of the last element because …
 //! ```
 //!
+//! The change digest and the tree binding are computed from a repository
+//! by `avow_verify::change`; this crate only carries them.
+//!
 //! ```
-//! use avow_core::payload::{Payload, SignatureTrailer};
+//! use avow_core::payload::{Binding, Digest, Payload, SignatureTrailer};
 //! use avow_core::attestation::{Authorship, Person, Statement};
 //! let statement = Statement {
 //!     authorship: Authorship::Human,
@@ -26,16 +30,10 @@
 //!     understood_by: Person::parse("Alice <alice@example.org>").unwrap(),
 //!     rationale: "Explain the change.".into(),
 //! };
-//! let payload = Payload {
-//!     patch_id: Some("0123456789abcdef0123456789abcdef01234567".into()),
-//!     tree_binding: "00112233445566778899aabbccddeeff".into(),
-//!     author_email: "alice@example.org".into(),
-//!     subject: "Fix it".into(),
-//!     signed_at: 1_764_000_000,
-//!     statement: &statement,
-//! };
+//! let binding = Binding { change: Some(Digest([0x01; 32])), trees: Digest([0xab; 32]) };
+//! let payload = Payload::new(&binding, "alice@example.org", "Fix it", 1_764_000_000, &statement);
 //! let bytes = payload.to_bytes().unwrap();
-//! assert!(bytes.starts_with(b"avow-attestation v1\npatch-id 0123"));
+//! assert!(bytes.starts_with(b"avow-attestation v2\nchange 0101"));
 //! let trailer = SignatureTrailer::new(&payload, "U1NIU0lH".into());
 //! let parsed = SignatureTrailer::parse(&trailer.to_string()).unwrap();
 //! assert_eq!(parsed, trailer);
@@ -46,7 +44,65 @@ use std::fmt;
 use crate::attestation::{Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, UNDERSTOOD_BY};
 
 /// The first line of every payload; a new format gets a new version.
-pub const HEADER: &str = "avow-attestation v1";
+pub const HEADER: &str = "avow-attestation v2";
+
+/// The version word that starts an `Avow-Signature:` value.
+pub const VERSION: &str = "v2";
+
+/// The SSHSIG namespace of avow attestations. Never `git`, so that a git
+/// commit signature can never be replayed as an attestation, or the
+/// reverse. It stays `@v1` across payload versions: the payload's first
+/// line ([`HEADER`]) tells versions apart.
+pub const NAMESPACE: &str = "avow-attestation@v1";
+
+/// A SHA-256 digest: the change digest and the tree binding. Always the
+/// full 32 bytes, printed as 64 lowercase hex digits (nothing that decides
+/// trust is truncated).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// Parses exactly 64 lowercase hex digits.
+    pub fn from_hex(hex: &str) -> Option<Digest> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut out = [0; 32];
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        }
+        Some(Digest(out))
+    }
+}
+
+impl fmt::Display for Digest {
+    /// 64 lowercase hex digits.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digest({self})")
+    }
+}
+
+/// What ties an attestation to a commit's content (docs/payload.md, "The
+/// change digest" and "The tree binding").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// The change digest; `None` for an empty change.
+    pub change: Option<Digest>,
+    /// The tree binding: the exact (parent tree, tree) pair.
+    pub trees: Digest,
+}
 
 /// Why a payload or signature trailer cannot be built or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,6 +114,13 @@ pub enum PayloadError {
         /// Which field.
         field: &'static str,
     },
+    /// The `Avow-Signature:` value is of another version than this avow
+    /// reads (`v1`: bound by git's forgeable patch-id, refused).
+    #[error("the attestation is of version `{found}`; this avow reads only {VERSION} attestations")]
+    Version {
+        /// The version word found (at most a few characters of it).
+        found: String,
+    },
     /// The `Avow-Signature:` value is malformed.
     #[error("malformed `Avow-Signature:` value: {reason}")]
     BadSignatureTrailer {
@@ -66,19 +129,16 @@ pub enum PayloadError {
     },
 }
 
-/// The values a signature binds. See the module documentation.
+/// The values a signature binds. See the module documentation; build it
+/// with [`Payload::new`], for signing and for checking alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payload<'a> {
-    /// The change's patch-id in lowercase hex; `None` for an empty change.
-    pub patch_id: Option<String>,
-    /// 32 lowercase hex digits binding the exact (parent tree, tree) pair at
-    /// signing time, which lets a verifier skip recomputing the patch-id
-    /// when a commit has not been rebased.
-    pub tree_binding: String,
+    /// The change digest and tree binding.
+    pub binding: Binding,
     /// The commit author's email, as git records it.
-    pub author_email: String,
+    pub author_email: &'a str,
     /// The subject, as `git log --format=%s` shows it.
-    pub subject: String,
+    pub subject: &'a str,
     /// Seconds since the Unix epoch when the attestation was signed.
     pub signed_at: i64,
     /// The statement being signed.
@@ -95,16 +155,33 @@ fn line(out: &mut Vec<u8>, field: &'static str, prefix: &str, value: &str) -> Re
     Ok(())
 }
 
-impl Payload<'_> {
+impl<'a> Payload<'a> {
+    /// The payload of a commit: the one place where both the hook (when
+    /// signing) and the verifier (when checking) say what is signed. The
+    /// hook passes the staged change's [`Binding`], the author it will
+    /// commit as and the time now; the verifier passes the binding it
+    /// established, the commit's author and subject, and the trailer's
+    /// signing time.
+    pub fn new(
+        binding: &Binding,
+        author_email: &'a str,
+        subject: &'a str,
+        signed_at: i64,
+        statement: &'a Statement,
+    ) -> Self {
+        Payload { binding: *binding, author_email, subject, signed_at, statement }
+    }
+
     /// The exact bytes that are signed.
     pub fn to_bytes(&self) -> Result<Vec<u8>, PayloadError> {
         let s = self.statement;
-        let mut out = Vec::with_capacity(256 + s.rationale.len());
+        let mut out = Vec::with_capacity(320 + s.rationale.len());
+        let change = self.binding.change.map_or_else(|| "none".to_owned(), |d| d.to_string());
         line(&mut out, "header", "", HEADER)?;
-        line(&mut out, "patch-id", "patch-id ", self.patch_id.as_deref().unwrap_or("none"))?;
-        line(&mut out, "tree binding", "tree-binding ", &self.tree_binding)?;
-        line(&mut out, "author email", "author-email ", &self.author_email)?;
-        line(&mut out, "subject", "subject ", &self.subject)?;
+        line(&mut out, "change digest", "change ", &change)?;
+        line(&mut out, "tree binding", "tree-binding ", &self.binding.trees.to_string())?;
+        line(&mut out, "author email", "author-email ", self.author_email)?;
+        line(&mut out, "subject", "subject ", self.subject)?;
         line(&mut out, "signing time", "signed-at ", &self.signed_at.to_string())?;
         line(&mut out, "Authorship trailer", "Authorship: ", s.authorship.as_str())?;
         for tool in &s.assisted_by {
@@ -118,9 +195,9 @@ impl Payload<'_> {
 }
 
 /// The value of the `Avow-Signature:` trailer:
-/// `v1 t=<signed-at> p=<patch-id|none> b=<tree-binding> s=<base64 SSHSIG>`.
+/// `v2 t=<signed-at> c=<change digest|none> b=<tree binding> s=<base64 SSHSIG>`.
 ///
-/// `t`, `p` and `b` repeat what the payload binds so that a verifier can
+/// `t`, `c` and `b` repeat what the payload binds so that a verifier can
 /// rebuild the payload and explain a mismatch ("the diff changed since
 /// signing") instead of only reporting a bad signature. They are not trusted
 /// on their own: each is either recomputed from the commit or checked by the
@@ -129,36 +206,32 @@ impl Payload<'_> {
 pub struct SignatureTrailer {
     /// Seconds since the Unix epoch at signing.
     pub signed_at: i64,
-    /// The patch-id that was signed (`None` for an empty change).
-    pub patch_id: Option<String>,
-    /// The tree binding that was signed.
-    pub tree_binding: String,
+    /// The change digest and tree binding that were signed.
+    pub binding: Binding,
     /// The SSHSIG blob, base64.
     pub signature: String,
-}
-
-fn is_lower_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl SignatureTrailer {
     /// The trailer for a payload signed as `signature` (base64).
     pub fn new(payload: &Payload<'_>, signature: String) -> Self {
-        SignatureTrailer {
-            signed_at: payload.signed_at,
-            patch_id: payload.patch_id.clone(),
-            tree_binding: payload.tree_binding.clone(),
-            signature,
-        }
+        SignatureTrailer { signed_at: payload.signed_at, binding: payload.binding, signature }
     }
 
     /// Parses a trailer value strictly: the fields in order, single spaces,
-    /// nothing else.
+    /// nothing else. Another version word than [`VERSION`] is
+    /// [`PayloadError::Version`].
     pub fn parse(value: &str) -> Result<Self, PayloadError> {
         let bad = |reason: &str| PayloadError::BadSignatureTrailer { reason: reason.to_owned() };
         let mut fields = value.split(' ');
-        if fields.next() != Some("v1") {
-            return Err(bad("it must start with `v1` (this avow reads version 1 attestations)"));
+        match fields.next() {
+            Some(VERSION) => {}
+            Some(v)
+                if v.len() <= 4 && v.starts_with('v') && v[1..].bytes().all(|c| c.is_ascii_digit()) && v.len() > 1 =>
+            {
+                return Err(PayloadError::Version { found: v.to_owned() });
+            }
+            _ => return Err(bad(&format!("it must start with `{VERSION}`"))),
         }
         let mut field = |name: &str| -> Result<&str, PayloadError> {
             fields
@@ -167,7 +240,7 @@ impl SignatureTrailer {
                 .ok_or_else(|| bad(&format!("expected the field `{name}…`")))
         };
         let t = field("t=")?;
-        let p = field("p=")?;
+        let c = field("c=")?;
         let b = field("b=")?;
         let s = field("s=")?;
         if fields.next().is_some() {
@@ -181,31 +254,26 @@ impl SignatureTrailer {
         } else {
             return Err(bad("`t=` must be seconds since 1970 in decimal, without leading zeros"));
         };
-        let patch_id = match p {
+        let change = match c {
             "none" => None,
-            p if is_lower_hex(p) && (p.len() == 40 || p.len() == 64) => Some(p.to_owned()),
-            _ => return Err(bad("`p=` must be a patch-id in lowercase hex or `none`")),
+            c => Some(Digest::from_hex(c).ok_or_else(|| bad("`c=` must be 64 lowercase hex digits or `none`"))?),
         };
-        if !(is_lower_hex(b) && b.len() == 32) {
-            return Err(bad("`b=` must be 32 lowercase hex digits"));
-        }
+        let trees = Digest::from_hex(b).ok_or_else(|| bad("`b=` must be 64 lowercase hex digits"))?;
         if s.is_empty() || !s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')) {
             return Err(bad("`s=` must be base64"));
         }
-        Ok(SignatureTrailer { signed_at, patch_id, tree_binding: b.to_owned(), signature: s.to_owned() })
+        Ok(SignatureTrailer { signed_at, binding: Binding { change, trees }, signature: s.to_owned() })
     }
 }
 
 impl fmt::Display for SignatureTrailer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "v1 t={} p={} b={} s={}",
-            self.signed_at,
-            self.patch_id.as_deref().unwrap_or("none"),
-            self.tree_binding,
-            self.signature
-        )
+        write!(f, "{VERSION} t={} c=", self.signed_at)?;
+        match self.binding.change {
+            Some(d) => write!(f, "{d}")?,
+            None => f.write_str("none")?,
+        }
+        write!(f, " b={} s={}", self.binding.trees, self.signature)
     }
 }
 
@@ -223,55 +291,71 @@ mod tests {
         }
     }
 
+    const NONE: Binding = Binding { change: None, trees: Digest([0; 32]) };
+
     #[test]
     fn exact_bytes() {
         let s = statement();
-        let p = Payload {
-            patch_id: None,
-            tree_binding: "0".repeat(32),
-            author_email: "alice@example.org".into(),
-            subject: "Fix it".into(),
-            signed_at: 42,
-            statement: &s,
-        };
+        let p = Payload::new(&NONE, "alice@example.org", "Fix it", 42, &s);
         assert_eq!(
             String::from_utf8(p.to_bytes().unwrap()).unwrap(),
-            "avow-attestation v1\npatch-id none\ntree-binding 00000000000000000000000000000000\n\
-             author-email alice@example.org\nsubject Fix it\nsigned-at 42\nAuthorship: assisted\n\
-             Assisted-by: Claude:claude-opus-4-5\nAssisted-by: aider:gpt-5 ripgrep\n\
-             Understood-by: Alice Example <alice@example.org>\nRationale: Because.\n"
+            format!(
+                "avow-attestation v2\nchange none\ntree-binding {}\n\
+                 author-email alice@example.org\nsubject Fix it\nsigned-at 42\nAuthorship: assisted\n\
+                 Assisted-by: Claude:claude-opus-4-5\nAssisted-by: aider:gpt-5 ripgrep\n\
+                 Understood-by: Alice Example <alice@example.org>\nRationale: Because.\n",
+                "0".repeat(64)
+            )
         );
+        let change = Binding { change: Some(Digest([0xa5; 32])), trees: Digest([0x3c; 32]) };
+        let bytes = Payload::new(&change, "a@b", "s", 0, &s).to_bytes().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(&format!(
+            "avow-attestation v2\nchange {}\ntree-binding {}\n",
+            "a5".repeat(32),
+            "3c".repeat(32)
+        )));
     }
 
     #[test]
     fn refuses_line_breaks() {
         let s = statement();
-        let p = Payload {
-            patch_id: None,
-            tree_binding: "0".repeat(32),
-            author_email: "a@b".into(),
-            subject: "two\nlines".into(),
-            signed_at: 0,
-            statement: &s,
-        };
+        let p = Payload::new(&NONE, "a@b", "two\nlines", 0, &s);
         assert_eq!(p.to_bytes(), Err(PayloadError::LineBreak { field: "subject" }));
     }
 
     #[test]
+    fn digests_are_full_lowercase_hex() {
+        let d = Digest::from_hex(&"0123456789abcdef".repeat(4)).unwrap();
+        assert_eq!(d.to_string(), "0123456789abcdef".repeat(4));
+        for bad in
+            ["", &"a".repeat(63), &"a".repeat(65), &"A".repeat(64), &format!("{}g", "a".repeat(63)), &"é".repeat(32)]
+        {
+            assert_eq!(Digest::from_hex(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn signature_trailer_is_strict() {
-        let good = format!("v1 t=5 p={} b={} s=AAAA", "a".repeat(40), "b".repeat(32));
+        let good = format!("v2 t=5 c={} b={} s=AAAA", "a".repeat(64), "b".repeat(64));
         assert!(SignatureTrailer::parse(&good).is_ok());
         assert_eq!(SignatureTrailer::parse(&good.replace("t=5", "t=0")).map(|t| t.signed_at), Ok(0));
+        let none = good.replace(&"a".repeat(64), "none");
+        assert_eq!(SignatureTrailer::parse(&none).map(|t| t.binding.change), Ok(None));
         for bad in [
             String::new(),
-            "v2 t=5 p=none b=x s=AAAA".to_owned(),
+            "v3x t=5 c=none b=x s=AAAA".to_owned(),
             good.replace("t=5", "t=-5"),
             good.replace("t=5", "t=5 "),
             good.replace(" s=", "  s="),
             format!("{good} extra"),
-            good.replace(&"a".repeat(40), &"A".repeat(40)),
-            good.replace(&"a".repeat(40), &"a".repeat(39)),
-            good.replace(&"b".repeat(32), &"b".repeat(31)),
+            good.replace(&"a".repeat(64), &"A".repeat(64)),
+            good.replace(&"a".repeat(64), &"a".repeat(63)),
+            // The tree binding is never truncated.
+            good.replace(&"b".repeat(64), &"b".repeat(32)),
+            good.replace(&"b".repeat(64), "none"),
+            // A v1 patch-id field name in a v2 value.
+            good.replace("c=", "p="),
             good.replace("s=AAAA", "s=AA AA"),
             good.replace("s=AAAA", "s="),
             good.replace("t=5", "t=99999999999999999999"),
@@ -280,7 +364,14 @@ mod tests {
             good.replace("t=5", "t=05"),
             good.replace("t=5", "t=00"),
         ] {
-            assert!(SignatureTrailer::parse(&bad).is_err(), "{bad:?}");
+            assert!(matches!(SignatureTrailer::parse(&bad), Err(PayloadError::BadSignatureTrailer { .. })), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn other_versions_are_named() {
+        let v1 = format!("v1 t=5 p={} b={} s=AAAA", "a".repeat(40), "b".repeat(32));
+        assert_eq!(SignatureTrailer::parse(&v1), Err(PayloadError::Version { found: "v1".into() }));
+        assert_eq!(SignatureTrailer::parse("v3 t=1"), Err(PayloadError::Version { found: "v3".into() }));
     }
 }

@@ -5,23 +5,22 @@
 
 use avow_core::attestation::{Authorship, Person, Statement};
 use avow_core::encoding::Encoding;
-use avow_core::payload::{Payload, PayloadError, SignatureTrailer, HEADER};
+use avow_core::payload::{Binding, Digest, Payload, PayloadError, SignatureTrailer, HEADER};
 use avow_core::trailer::Trailer;
 use proptest::prelude::*;
 
+fn digest() -> impl Strategy<Value = Digest> {
+    any::<[u8; 32]>().prop_map(Digest)
+}
+
 fn signature_trailer() -> impl Strategy<Value = SignatureTrailer> {
-    (
-        0i64..=999_999_999_999,
-        prop_oneof![Just(None), "[0-9a-f]{40}".prop_map(Some), "[0-9a-f]{64}".prop_map(Some)],
-        "[0-9a-f]{32}",
-        "[A-Za-z0-9+/]{4,200}={0,2}",
-    )
-        .prop_map(|(signed_at, patch_id, tree_binding, signature)| SignatureTrailer {
+    (0i64..=999_999_999_999, prop::option::of(digest()), digest(), "[A-Za-z0-9+/]{4,200}={0,2}").prop_map(
+        |(signed_at, change, trees, signature)| SignatureTrailer {
             signed_at,
-            patch_id,
-            tree_binding,
+            binding: Binding { change, trees },
             signature,
-        })
+        },
+    )
 }
 
 /// Text that may hold anything a commit message can, line breaks included.
@@ -102,17 +101,12 @@ proptest! {
     fn payload_is_one_field_per_line_or_refused(
         s in statement(),
         subject in field(),
-        patch_id in prop_oneof![Just(None), "[0-9a-f]{40}".prop_map(Some)],
+        change in prop::option::of(digest()),
+        trees in digest(),
         signed_at in any::<i64>(),
     ) {
-        let p = Payload {
-            patch_id,
-            tree_binding: "0".repeat(32),
-            author_email: s.understood_by.email.clone(),
-            subject: subject.clone(),
-            signed_at,
-            statement: &s,
-        };
+        let binding = Binding { change, trees };
+        let p = Payload::new(&binding, &s.understood_by.email, &subject, signed_at, &s);
         let has_break = |v: &str| v.contains(['\n', '\r', '\0']);
         let fields: Vec<String> = [subject.clone(), s.understood_by.to_string(), s.rationale.clone()]
             .into_iter()

@@ -18,6 +18,24 @@ fn git_parse(repo: &TestRepo, message: &str) -> Vec<Trailer> {
         .collect()
 }
 
+/// The message as a real commit (`git commit-tree` keeps it byte for
+/// byte), read by git's other trailer reader, `git log
+/// --format=%(trailers)`, which does not stop at a `---` line.
+fn git_log_trailers(repo: &TestRepo, message: &str) -> Vec<Trailer> {
+    let tree = repo.git(["hash-object", "-t", "tree", "/dev/null"]);
+    let f = repo.scratch().join("log-msg");
+    std::fs::write(&f, message).unwrap();
+    let commit = repo.git(["commit-tree", &tree, "-F", f.to_str().unwrap()]);
+    assert!(repo.git_stdin(["cat-file", "commit", &commit], b"").ends_with(message.as_bytes()));
+    let out = repo.git(["log", "-1", "--format=%(trailers:only,unfold)", &commit]);
+    out.lines()
+        .map(|l| {
+            let (k, v) = l.split_once(':').expect("git prints key: value");
+            Trailer::new(k, v.strip_prefix(' ').unwrap_or(v))
+        })
+        .collect()
+}
+
 fn git_add(repo: &TestRepo, message: &str, key: &str, value: &str) -> String {
     let out = repo.git_stdin(
         [
@@ -105,6 +123,26 @@ fn parse_agrees_with_git_on_every_message() {
     }
 }
 
+/// avow's `no_divider` reading is git's second reader, on real commits:
+/// the `message.divider` rule compares the two, so both must be exact.
+#[test]
+fn no_divider_parse_agrees_with_git_log_on_real_commits() {
+    let repo = TestRepo::new();
+    let opts = ParseOptions { no_divider: true, ..ParseOptions::default() };
+    let mut disagree = 0;
+    for msg in MESSAGES {
+        let ours = trailer::parse(msg, &opts);
+        assert_eq!(ours, git_log_trailers(&repo, msg), "message: {msg:?}");
+        let out = repo.git_stdin(["interpret-trailers", "--parse", "--no-divider"], msg.as_bytes());
+        let flag = String::from_utf8(out).unwrap();
+        let lines: Vec<String> = ours.iter().map(ToString::to_string).collect();
+        assert_eq!(lines, flag.lines().collect::<Vec<_>>(), "message: {msg:?}");
+        disagree += usize::from(ours != trailer::parse(msg, &ParseOptions::default()));
+    }
+    // The list holds messages on which the two readers part.
+    assert!(disagree >= 2, "{disagree}");
+}
+
 #[test]
 fn appending_agrees_with_git() {
     let repo = TestRepo::new();
@@ -161,6 +199,8 @@ proptest! {
         let repo = TestRepo::new();
         let msg = format!("Title\n\n{}", lines.concat());
         prop_assert_eq!(trailer::parse(&msg, &ParseOptions::default()), git_parse(&repo, &msg), "message: {:?}", msg);
+        let whole = ParseOptions { no_divider: true, ..ParseOptions::default() };
+        prop_assert_eq!(trailer::parse(&msg, &whole), git_log_trailers(&repo, &msg), "message: {:?}", msg);
     }
 }
 

@@ -47,15 +47,14 @@ use serde::{Deserialize, Deserializer};
 use ssh_key::{Algorithm, HashAlg, PublicKey};
 use toml::Spanned;
 
-/// Where the keyring lives, relative to the repository root.
-pub const KEYRING_PATH: &str = ".avow/keyring.toml";
+pub use crate::KEYRING_PATH;
 
 /// The keyring format version this code reads and writes.
 pub const KEYRING_VERSION: i64 = 1;
 
 /// The SSHSIG namespace of attestations; exported allowed-signers entries
 /// are restricted to it.
-pub const NAMESPACE: &str = "avow-attestation@v1";
+pub use avow_core::payload::NAMESPACE;
 
 /// The key types avow accepts, as OpenSSH names them.
 pub const ACCEPTED_KEY_TYPES: [&str; 2] = ["ssh-ed25519", "sk-ssh-ed25519@openssh.com"];

@@ -35,8 +35,7 @@ use toml_edit::{Item, TableLike, Value};
 use crate::facts::CommitFacts;
 use crate::markers::{line_of, one_line, Markers, Wildcard};
 
-/// Where the policy lives in a repository.
-pub const POLICY_PATH: &str = ".avow/policy.toml";
+pub use crate::POLICY_PATH;
 
 /// The policy format version this crate reads and writes.
 pub const VERSION: u32 = 1;
@@ -168,10 +167,10 @@ string_enum! {
 string_enum! {
     /// `binding`: what of the commit an attestation must match.
     Binding {
-        /// The change's patch-id (the default): survives rebase, cherry-pick
-        /// and `git am`, and, as git's patch-id, ignores whitespace inside
-        /// lines.
-        PatchId = "patch-id",
+        /// The change digest (the default): survives rebase, cherry-pick
+        /// and `git am`; binds every path, mode and content line byte for
+        /// byte (docs/payload.md).
+        Change = "change",
         /// The exact pair of trees signed (the tree binding): any later edit,
         /// whitespace included, and any rebase need a new attestation.
         Trees = "trees",
@@ -489,8 +488,8 @@ pub struct Policy {
     /// `understood-by`: default `author`.
     #[serde(default = "understood_by_author")]
     pub understood_by: UnderstoodBy,
-    /// `binding`: default `patch-id`.
-    #[serde(default = "binding_patch_id")]
+    /// `binding`: default `change`.
+    #[serde(default = "binding_change")]
     pub binding: Binding,
     /// `[authorship]`.
     #[serde(default)]
@@ -526,8 +525,8 @@ fn understood_by_author() -> UnderstoodBy {
     UnderstoodBy::Author
 }
 
-fn binding_patch_id() -> Binding {
-    Binding::PatchId
+fn binding_change() -> Binding {
+    Binding::Change
 }
 
 impl Default for Policy {
@@ -536,7 +535,7 @@ impl Default for Policy {
             version: VERSION,
             merges: MergeMode::Skip,
             understood_by: UnderstoodBy::Author,
-            binding: Binding::PatchId,
+            binding: Binding::Change,
             authorship: AuthorshipRules::default(),
             markers: MarkerRules::default(),
             adoption: Adoption::default(),

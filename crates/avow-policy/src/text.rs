@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use avow_core::attestation::{SIGNATURE, STATEMENT_KEYS};
+use avow_core::trailer::{self, ParseOptions, Trailer};
 
 use crate::facts::CommitFacts;
 use crate::policy::Finding;
@@ -114,7 +115,7 @@ fn skeleton(key: &str) -> String {
 /// read it as that trailer (nor as any), but a reader of the log does.
 pub fn check(facts: &CommitFacts) -> Vec<Finding> {
     let keys = STATEMENT_KEYS.iter().chain([&SIGNATURE]);
-    let mut out: Vec<Finding> = unsafe_characters(facts).into_iter().collect();
+    let mut out: Vec<Finding> = unsafe_characters(facts).into_iter().chain(divider(&facts.message)).collect();
     let lookalike = facts.message.lines().find_map(|line| {
         let key = line.split_once(':')?.0.trim();
         let target = keys.clone().find(|k| !key.is_ascii() && skeleton(key) == k.to_ascii_lowercase())?;
@@ -130,6 +131,43 @@ pub fn check(facts: &CommitFacts) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The rule `message.divider`: git has two ways of reading trailers, and
+/// they part at a `---` line. `git interpret-trailers --parse` (and avow, the
+/// hook, `git commit --trailer`) take the line for the start of a patch and
+/// read the trailers above it; `git log --format=%(trailers)`, `git
+/// for-each-ref` and `git shortlog --group=trailer:` read the whole message.
+/// When they see different statement or signature trailers, a reader of the
+/// log is shown a statement that was not signed.
+pub fn divider(message: &str) -> Option<Finding> {
+    let statement = |no_divider| -> Vec<Trailer> {
+        let opts = ParseOptions { no_divider, ..ParseOptions::default() };
+        trailer::parse(message, &opts)
+            .into_iter()
+            .filter(|t| STATEMENT_KEYS.iter().chain([&SIGNATURE]).any(|k| t.is(k)))
+            .collect()
+    };
+    let (cut, whole) = (statement(false), statement(true));
+    if cut == whole {
+        return None;
+    }
+    let only_in = |a: &[Trailer], b: &[Trailer]| a.iter().find(|t| !b.contains(t)).cloned();
+    let (reader, other, t) = match only_in(&whole, &cut) {
+        Some(t) => ("git log --format=%(trailers)", "git interpret-trailers --parse", t),
+        None => ("git interpret-trailers --parse", "git log --format=%(trailers)", only_in(&cut, &whole)?),
+    };
+    let mut shown = t.to_string();
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(59).chain(['…']).collect();
+    }
+    Some(Finding::deny(
+        "message.divider",
+        format!(
+            "a `---` line makes git's trailer readers disagree on the statement: `{reader}` reads `{}`, `{other}` does not; remove or indent the `---` line and commit again",
+            visible(&shown)
+        ),
+    ))
 }
 
 /// The rule `message.unsafe-characters`: the subject and the statement

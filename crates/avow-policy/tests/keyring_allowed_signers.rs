@@ -101,7 +101,7 @@ fn ssh_keygen_verifies_with_the_exported_file() {
     keyring.add("Bob", "bob@example.org", Role::Contributor, &bob, None, None).unwrap();
     let signers = ssh.write("allowed_signers", &keyring.to_allowed_signers());
 
-    let message = "avow-attestation v1\npatch-id 0123\n";
+    let message = "avow-attestation v2\nchange none\n";
     let sig = ssh.sign(&alice_private, NAMESPACE, message);
     assert!(ssh.verify(&signers, "alice@example.org", &sig, message, None));
     assert!(!ssh.verify(&signers, "bob@example.org", &sig, message, None), "another principal");

@@ -43,6 +43,5 @@ pub use ssh_key;
 /// Zeroizing containers for passphrases.
 pub use zeroize::Zeroizing;
 
-/// The SSHSIG namespace of avow attestations. Never `git`, so that a git
-/// commit signature can never be replayed as an attestation, or the reverse.
-pub const NAMESPACE: &str = "avow-attestation@v1";
+/// The SSHSIG namespace of avow attestations (defined with the payload).
+pub use avow_core::payload::NAMESPACE;

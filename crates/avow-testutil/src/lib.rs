@@ -11,12 +11,20 @@ use std::process::{Command, Output, Stdio};
 
 pub use tempfile::TempDir;
 
+pub mod by_hand;
+
 /// Fixed identity used for every test commit unless a test overrides it.
 pub const AUTHOR_NAME: &str = "Alice Example";
 /// Fixed email used for every test commit unless a test overrides it.
 pub const AUTHOR_EMAIL: &str = "alice@example.org";
 /// A fixed date, so commit ids are reproducible.
 pub const DATE: &str = "1764000000 +0000";
+/// The clock git-avow reads in tests (`AVOW_TEST_NOW`, honoured by debug
+/// builds only): the same instant as [`DATE`], 2025-11-24T16:00:00Z, so the
+/// signing time, the `added` date `init` writes and every status shown are
+/// the same on any day. A test that needs time to pass sets the variable
+/// again on its command.
+pub const NOW: i64 = 1_764_000_000;
 
 /// Applies the hermetic environment to any command (git, ssh-keygen, the
 /// binary under test). `home` becomes `$HOME`, so `~/.ssh` and
@@ -54,6 +62,7 @@ pub fn hermetic<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
         .env("GIT_COMMITTER_EMAIL", AUTHOR_EMAIL)
         .env("GIT_COMMITTER_DATE", DATE)
         .env("GIT_EDITOR", "true")
+        .env("AVOW_TEST_NOW", NOW.to_string())
         .env("LC_ALL", "C")
         .env("TZ", "UTC")
 }

@@ -1,10 +1,10 @@
-//! A cache of the expensive part of verification — the patch-id and the
+//! A cache of the expensive part of verification — the change digest and the
 //! signature check — so that re-verifying a range (each push to a pull
 //! request, each CI run on `main`) costs little more than reading commits.
 //!
 //! What is cached is one fact per commit: "the attestation of commit C
 //! carries a signature that verifies over the payload rebuilt from C, with
-//! C's own patch-id, made by the key with fingerprint F of the trusted
+//! C's own change digest, made by the key with fingerprint F of the trusted
 //! keyring". A commit id names its content exactly, so that fact cannot go
 //! stale; everything else (the key's dates, `Understood-by`, the policy,
 //! `.avow/` changes, range rules) is checked again on every run, so a hit is
@@ -29,7 +29,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::trust::{KEYRING_PATH, POLICY_PATH};
 
-const HEADER: &str = "avow-verify-cache v1";
+/// Version 2: entries vouch for v2 attestations (the change digest), and
+/// the file name is the full SHA-256 of the trust state.
+const HEADER: &str = "avow-verify-cache v2";
 
 /// Why the cache cannot be used at all.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +98,7 @@ fn trust_key(repo: &Repository, trusted_commit: Oid) -> Result<String, CacheErro
         h.update(b"\0");
         h.update(blob.content());
     }
-    Ok(hex(&h.finalize()[..16]))
+    Ok(hex(&h.finalize()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -124,7 +126,7 @@ impl Cache {
     pub fn open(dir: &Path, repo: &Repository, trusted_commit: Oid) -> Result<(Cache, Option<String>), CacheError> {
         std::fs::create_dir_all(dir).map_err(|source| CacheError::Dir { dir: dir.to_path_buf(), source })?;
         let key = trust_key(repo, trusted_commit)?;
-        let path = dir.join(format!("{key}.v1"));
+        let path = dir.join(format!("{key}.v2"));
         let mut cache = Cache {
             path,
             key,

@@ -21,7 +21,7 @@ use crate::Error;
 /// The `.avow` entry of a commit's tree: its id and mode, or `None`.
 fn avow_entry(c: &Commit<'_>) -> Result<Option<(Oid, i32)>, Error> {
     let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
-    Ok(tree.get_path(Path::new(".avow")).ok().map(|e| (e.id(), e.filemode())))
+    Ok(tree.get_path(Path::new(crate::trust::AVOW_DIR)).ok().map(|e| (e.id(), e.filemode())))
 }
 
 /// Whether `c` writes `.avow/`: its `.avow` entry differs from every

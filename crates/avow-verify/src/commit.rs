@@ -7,8 +7,7 @@ use avow_core::attestation::Statement;
 use avow_core::encoding::Encoding;
 use avow_core::trailer::{self, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
-use git2::{Commit, Diff, DiffOptions, Oid, Repository, Tree};
-use sha2::{Digest as _, Sha256};
+use git2::{Commit, Diff, DiffOptions, Repository, Tree};
 
 use crate::Error;
 
@@ -19,29 +18,6 @@ pub fn parent_tree<'r>(commit: &Commit<'r>) -> Result<Option<Tree<'r>>, Error> {
     }
     let parent = commit.parent(0).map_err(|e| Error::git(format!("reading the first parent of {}", commit.id()), e))?;
     parent.tree().map(Some).map_err(|e| Error::git(format!("reading the tree of {}", parent.id()), e))
-}
-
-/// The tree binding: 32 hex digits naming the exact (parent tree, tree)
-/// pair, so that a verifier can tell cheaply that a commit has the very
-/// trees it was signed with. `docs/payload.md` defines it:
-/// the first 16 bytes of SHA-256 over
-/// `"avow-tree-binding v1\n" + (parent tree hex or "none") + "\n" + tree hex + "\n"`.
-pub fn tree_binding(parent_tree: Option<Oid>, tree: Oid) -> String {
-    let mut h = Sha256::new();
-    h.update(b"avow-tree-binding v1\n");
-    match parent_tree {
-        Some(p) => h.update(p.to_string().as_bytes()),
-        None => h.update(b"none"),
-    }
-    h.update(b"\n");
-    h.update(tree.to_string().as_bytes());
-    h.update(b"\n");
-    let digest = h.finalize();
-    digest[..16].iter().fold(String::with_capacity(32), |mut s, b| {
-        use std::fmt::Write as _;
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The diff options that make git2's tree diff match `git diff-tree
@@ -228,21 +204,5 @@ pub fn facts(commit: &Commit<'_>, message: String, change: ChangeStats) -> Commi
         parent_count: commit.parent_count(),
         change,
         author_time: commit.author().when().seconds(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn binding_depends_on_both_trees() {
-        let a = Oid::from_str("4b825dc642cb6eb9a060e54bf8d69288fbee4904").unwrap();
-        let b = Oid::from_str("1111111111111111111111111111111111111111").unwrap();
-        let x = tree_binding(Some(a), b);
-        assert_eq!(x.len(), 32);
-        assert_ne!(x, tree_binding(Some(b), a));
-        assert_ne!(x, tree_binding(None, b));
-        assert_eq!(x, tree_binding(Some(a), b));
     }
 }

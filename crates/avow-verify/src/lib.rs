@@ -1,12 +1,12 @@
-//! avow's verifier: walks commits with git2, computes patch-ids in-process and
-//! checks each commit's attestation against a trusted keyring and policy.
+//! avow's verifier: walks commits with git2, computes change digests in-process
+//! and checks each commit's attestation against a trusted keyring and policy.
 #![deny(missing_docs)]
 
 pub mod cache;
 pub mod chain;
+pub mod change;
 pub mod commit;
 pub mod merge;
-pub mod patch_id;
 pub mod repo;
 pub mod signals;
 pub mod trust;
@@ -33,6 +33,15 @@ pub enum Error {
     UnknownRevision {
         /// The revision as given.
         rev: String,
+    },
+    /// A revision name that more than one ref could mean (a tag and a
+    /// remote-tracking branch both called `origin/main`).
+    #[error("`{rev}` is ambiguous: it could name {}", candidates.join(", "))]
+    AmbiguousRevision {
+        /// The revision as given.
+        rev: String,
+        /// The full names of the refs (or the object) it could mean.
+        candidates: Vec<String>,
     },
     /// `HEAD` (or a revision relative to it) in a repository whose current
     /// branch has no commits yet.
@@ -115,9 +124,9 @@ pub enum Error {
         /// What libgit2 said.
         detail: String,
     },
-    /// Computing a patch-id failed.
+    /// Computing a change digest failed.
     #[error(transparent)]
-    PatchId(#[from] patch_id::Error),
+    Change(#[from] change::Error),
 }
 
 impl Error {
@@ -141,6 +150,17 @@ impl Error {
             Error::UnknownRevision { .. } => {
                 "check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)"
                     .into()
+            }
+            Error::AmbiguousRevision { candidates, .. } => {
+                // A branch is the likelier meaning than a tag someone fetched.
+                let example = candidates
+                    .iter()
+                    .find(|c| c.starts_with("refs/remotes/") || c.starts_with("refs/heads/"))
+                    .or(candidates.first())
+                    .map_or("refs/heads/NAME", String::as_str);
+                format!(
+                    "name the one you mean in full (e.g. `{example}`) or by its full commit id (`git rev-parse {example}`); a tag you did not make can go: `git tag -d NAME`"
+                )
             }
             Error::NoCommitsYet { .. } => "make the first commit, then run this again".into(),
             Error::NotACommit { .. } => "name a commit: a branch, a tag of a commit, or a commit id".into(),

@@ -9,12 +9,7 @@ use git2::{ObjectType, Oid, Repository};
 
 use crate::Error;
 
-/// Where the keyring lives in a repository.
-pub const KEYRING_PATH: &str = ".avow/keyring.toml";
-/// Where the policy lives in a repository.
-pub const POLICY_PATH: &str = ".avow/policy.toml";
-/// The directory whose changes need a maintainer's attestation.
-pub const AVOW_DIR: &str = ".avow/";
+pub use avow_policy::{AVOW_DIR, KEYRING_PATH, POLICY_PATH};
 
 /// The keyring and policy in force for a verification, and where they came
 /// from.
@@ -45,8 +40,62 @@ fn read_file(repo: &Repository, tree: &git2::Tree<'_>, path: &str, rev: &str) ->
         .map_err(|_| Error::TrustFileNotUtf8 { path: path.to_owned(), rev: rev.to_owned() })
 }
 
+/// git's rules for completing a short ref name (`ref_rev_parse_rules` in
+/// git's refs.c), in git's order: `X`, `refs/X`, `refs/tags/X`,
+/// `refs/heads/X`, `refs/remotes/X`, `refs/remotes/X/HEAD`.
+const REV_PARSE_RULES: [(&str, &str); 6] = [
+    ("", ""),
+    ("refs/", ""),
+    ("refs/tags/", ""),
+    ("refs/heads/", ""),
+    ("refs/remotes/", ""),
+    ("refs/remotes/", "/HEAD"),
+];
+
+/// The ref name a revision starts with: what comes before its first `^`,
+/// `~`, `:` or `@{` (`origin/main~2` → `origin/main`; `@` is `HEAD`).
+/// `None` for a form with no name of its own (`@{upstream}`, `:/text`).
+fn leading_name(rev: &str) -> Option<&str> {
+    let end = rev.find(['^', '~', ':']).unwrap_or(rev.len());
+    let name = &rev[..end];
+    let name = name.find("@{").map_or(name, |at| &name[..at]);
+    match name {
+        "" => None,
+        "@" => Some("HEAD"),
+        n => Some(n),
+    }
+}
+
+/// Every ref a revision's name could mean, by git's rules — more than one
+/// and git picks by a fixed order (a tag `origin/main` fetched from a fork
+/// wins over the remote-tracking branch), so avow refuses the name instead.
+/// A full object id is never ambiguous (git and libgit2 read it as the id);
+/// an abbreviated one that is also a ref name is, and counts the object.
+pub fn candidates(repo: &Repository, rev: &str) -> Vec<String> {
+    let Some(name) = leading_name(rev) else { return Vec::new() };
+    let hex = name.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && (name.len() == 40 || name.len() == 64) {
+        return Vec::new();
+    }
+    let mut found: Vec<String> = REV_PARSE_RULES
+        .iter()
+        .map(|(prefix, suffix)| format!("{prefix}{name}{suffix}"))
+        .filter(|full| repo.find_reference(full).is_ok())
+        .collect();
+    if !found.is_empty() && hex && name.len() >= 4 {
+        let object = Oid::from_str(name).ok().and_then(|short| repo.odb().ok()?.exists_prefix(short, name.len()).ok());
+        found.extend(object.map(|id| format!("commit id {id}")));
+    }
+    found
+}
+
 /// Resolves a revision to a commit, with an error that says how to fix it.
+/// A name that more than one ref could mean is refused ([`candidates`]).
 pub fn resolve_commit<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Commit<'r>, Error> {
+    let found = candidates(repo, rev);
+    if found.len() > 1 {
+        return Err(Error::AmbiguousRevision { rev: rev.to_owned(), candidates: found });
+    }
     let object = repo.revparse_single(rev).map_err(|_| {
         let unborn = repo.head().is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch);
         if unborn && (rev.starts_with("HEAD") || rev.starts_with('@')) {
@@ -90,5 +139,31 @@ fn check_adoption_point(repo: &Repository, policy: &Policy, rev: &str, trusted: 
         Ok(())
     } else {
         Err(Error::AdoptionOutsideTrust { since: since.to_owned(), commit: point.to_string(), rev: rev.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_name;
+
+    #[test]
+    fn the_name_a_revision_starts_with() {
+        for (rev, name) in [
+            ("origin/main", Some("origin/main")),
+            ("origin/main~2", Some("origin/main")),
+            ("origin/main^{commit}", Some("origin/main")),
+            ("v1^2~3", Some("v1")),
+            ("main@{upstream}", Some("main")),
+            ("main@{1}", Some("main")),
+            ("@", Some("HEAD")),
+            ("@~1", Some("HEAD")),
+            ("@{upstream}", None),
+            ("@{-1}", None),
+            (":/fix", None),
+            ("HEAD:src", Some("HEAD")),
+            ("refs/remotes/origin/main", Some("refs/remotes/origin/main")),
+        ] {
+            assert_eq!(leading_name(rev), name, "{rev}");
+        }
     }
 }

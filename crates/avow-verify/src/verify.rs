@@ -6,18 +6,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT_KEYS};
-use avow_core::payload::{Payload, SignatureTrailer};
+use avow_core::payload::{Binding, Digest, Payload, PayloadError, SignatureTrailer};
 use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Binding, Finding, MergeMode, Severity};
+use avow_policy::policy::{Binding as BindingMode, Finding, MergeMode, Severity};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::prelude::*;
 
 use crate::cache::Cache;
+use crate::change;
 use crate::commit;
-use crate::patch_id;
 use crate::trust::{Trusted, AVOW_DIR};
 use crate::Error;
 
@@ -82,11 +82,13 @@ pub struct Report {
     pub statement: Option<Statement>,
     /// The signing time, when the signature trailer is well-formed.
     pub signed_at: Option<i64>,
-    /// The commit's patch-id as verification established it.
-    pub patch_id: Option<String>,
-    /// Whether the tree-binding fast path avoided recomputing the patch-id.
+    /// The commit's change digest as verification established it (`None`
+    /// for an empty change, or when verification did not get that far).
+    pub change: Option<Digest>,
+    /// Whether the tree-binding fast path avoided recomputing the change
+    /// digest.
     pub fast_path: bool,
-    /// Whether the verification cache vouched for the patch-id and the
+    /// Whether the verification cache vouched for the change digest and the
     /// signature (the keyring and policy checks ran all the same).
     pub cached: bool,
     /// The exact payload checked against the signature (only when asked).
@@ -159,7 +161,7 @@ fn is_avow_path(path: &str) -> bool {
         first.chars().filter(|c| !HFS_IGNORED.contains(c)).collect::<String>().into()
     };
     let name = name.trim_end_matches(['.', ' ']);
-    name.eq_ignore_ascii_case(AVOW_DIR.trim_end_matches('/'))
+    name.eq_ignore_ascii_case(AVOW_DIR)
         || matches!(name.as_bytes(), [a, v, o, w, b'~', b'1'..=b'4'] if [*a, *v, *o, *w].eq_ignore_ascii_case(b"avow"))
 }
 
@@ -199,7 +201,7 @@ impl<'t> Verifier<'t> {
         Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
     }
 
-    /// Uses `cache` for the patch-id and signature checks: a commit it
+    /// Uses `cache` for the change digest and signature checks: a commit it
     /// knows skips them (everything else is checked as usual), and every
     /// signature that verifies with a trusted key is recorded in it.
     #[must_use]
@@ -228,7 +230,7 @@ impl<'t> Verifier<'t> {
             authorship: facts.statement.as_ref().map(|s| s.authorship),
             statement: facts.statement.clone(),
             signed_at: None,
-            patch_id: None,
+            change: None,
             fast_path: false,
             cached: false,
             payload: None,
@@ -266,7 +268,7 @@ impl<'t> Verifier<'t> {
             };
             report.findings.push(deny("message.encoding", message));
         }
-        self.check_attestation(repo, c, parent_tree.as_ref().map(git2::Tree::id), &facts, &mut report)?;
+        self.check_attestation(repo, c, parent_tree.as_ref(), &tree, &facts, &mut report)?;
         self.check_avow_change(&facts, &mut report);
         report.findings.extend(policy.check(&facts, self.markers));
         Ok(self.finish(report, facts))
@@ -307,7 +309,8 @@ impl<'t> Verifier<'t> {
         &self,
         repo: &Repository,
         c: &Commit<'_>,
-        parent_tree: Option<Oid>,
+        parent_tree: Option<&git2::Tree<'_>>,
+        tree: &git2::Tree<'_>,
         facts: &CommitFacts,
         report: &mut Report,
     ) -> Result<(), Error> {
@@ -336,14 +339,23 @@ impl<'t> Verifier<'t> {
         }
         let st = match SignatureTrailer::parse(&sig_trailer.value) {
             Ok(st) => st,
+            Err(PayloadError::Version { found }) => {
+                report.findings.push(deny(
+                    "attestation.version",
+                    format!(
+                        "the attestation is of version {found}, which this avow no longer accepts ({found} bound the change by git's patch-id, which can be forged; see docs/threat-model.md); {REATTEST_HINT}"
+                    ),
+                ));
+                return Ok(());
+            }
             Err(e) => {
                 report.findings.push(deny("signature.malformed", e.to_string()));
                 return Ok(());
             }
         };
         report.signed_at = Some(st.signed_at);
-        let binding = commit::tree_binding(parent_tree, c.tree_id());
-        if self.trusted.policy.binding == Binding::Trees && binding != st.tree_binding {
+        let trees = change::tree_binding(parent_tree.map(git2::Tree::id), tree.id());
+        if self.trusted.policy.binding == BindingMode::Trees && trees != st.binding.trees {
             report.findings.push(deny(
                 "attestation.trees",
                 "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
@@ -353,53 +365,69 @@ impl<'t> Verifier<'t> {
         if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
             return Ok(());
         }
-        let patch_id = if !self.options.no_fast_path && binding == st.tree_binding {
-            report.fast_path = true;
-            st.patch_id.clone()
-        } else {
-            let computed = patch_id::of_commit(repo, c)?.map(|p| p.to_string());
-            if computed != st.patch_id {
-                report.patch_id.clone_from(&computed);
-                report.findings.push(deny(
-                    "attestation.change",
-                    format!(
-                        "the change is not the one that was signed (patch-id {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
-                        computed.as_deref().unwrap_or("none"),
-                        st.patch_id.as_deref().unwrap_or("none")
-                    ),
-                ));
+        if self.options.no_fast_path || trees != st.binding.trees {
+            let computed = change::digest(repo, parent_tree, tree)?;
+            report.change = computed;
+            if computed != st.binding.change {
+                report.findings.push(change_mismatch(computed, st.binding.change));
                 return Ok(());
             }
-            computed
-        };
-        report.patch_id.clone_from(&patch_id);
-        let Some(statement) = statement else { return Ok(()) };
-        let payload = Payload {
-            patch_id,
-            tree_binding: st.tree_binding.clone(),
-            author_email: facts.author.email.clone(),
-            subject: facts.subject.clone(),
-            signed_at: st.signed_at,
-            statement: &statement,
-        };
+            self.check_signed(c.id(), &st, statement.as_ref(), facts, report);
+            return Ok(());
+        }
+        // The fast path: the exact trees signed, so the signed digest is
+        // theirs if the signature holds. When it does not hold, the digest
+        // is computed after all, so that the verdict and its reasons are
+        // those of the slow path (`--no-fast-path` changes nothing).
+        report.fast_path = true;
+        report.change = st.binding.change;
+        let before = report.findings.len();
+        self.check_signed(c.id(), &st, statement.as_ref(), facts, report);
+        let failed = statement.is_none() || report.findings[before..].iter().any(|f| f.severity == Severity::Deny);
+        if failed {
+            let computed = change::digest(repo, parent_tree, tree)?;
+            if computed != st.binding.change {
+                report.findings.truncate(before);
+                report.findings.push(change_mismatch(computed, st.binding.change));
+                report.fast_path = false;
+                report.change = computed;
+                report.signer = None;
+                report.payload = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// The payload rebuilt with the established change digest, and the
+    /// signature over it; records a verified commit in the cache.
+    fn check_signed(
+        &self,
+        id: Oid,
+        st: &SignatureTrailer,
+        statement: Option<&Statement>,
+        facts: &CommitFacts,
+        report: &mut Report,
+    ) {
+        let Some(statement) = statement else { return };
+        let binding = Binding { change: report.change, trees: st.binding.trees };
+        let payload = Payload::new(&binding, &facts.author.email, &facts.subject, st.signed_at, statement);
         let bytes = match payload.to_bytes() {
             Ok(b) => b,
             Err(e) => {
                 report.findings.push(deny("attestation.payload", e.to_string()));
-                return Ok(());
+                return;
             }
         };
         if self.options.keep_payload {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
-        self.check_signature(&bytes, &st, &statement, report);
+        self.check_signature(&bytes, st, statement, report);
         if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
-            cache.record(c.id(), &signer.fingerprint);
+            cache.record(id, &signer.fingerprint);
         }
-        Ok(())
     }
 
-    /// A cache hit: the patch-id and the signature were checked on an
+    /// A cache hit: the change digest and the signature were checked on an
     /// earlier run, with the key of this fingerprint; the keyring checks run
     /// as on a miss. False when the cache does not know the commit or its
     /// key is not in the trusted keyring (the caller checks it in full).
@@ -409,7 +437,7 @@ impl<'t> Verifier<'t> {
             return false;
         };
         report.cached = true;
-        report.patch_id.clone_from(&st.patch_id);
+        report.change = st.binding.change;
         check_signer(person, k, st, statement, report);
         report.signer = Some(self.signer(person, k));
         true
@@ -496,6 +524,24 @@ impl<'t> Verifier<'t> {
         Ok(reports)
     }
 }
+
+/// The finding for a commit whose change is not the signed one.
+fn change_mismatch(computed: Option<Digest>, signed: Option<Digest>) -> Finding {
+    let show = |d: Option<Digest>| d.map_or_else(|| "none".to_owned(), |d| d.to_string());
+    deny(
+        "attestation.change",
+        format!(
+            "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
+            show(computed),
+            show(signed)
+        ),
+    )
+}
+
+/// How to re-attest a branch of old attestations (or any whose change
+/// the hook must sign again): amend every commit with the hook installed.
+pub const REATTEST_HINT: &str =
+    "re-attest the branch with the hook installed: `git rebase -x 'git commit --amend --no-edit' BASE`, BASE being the commit the branch starts from (e.g. origin/main)";
 
 /// Commits verified per parallel batch.
 const CHUNK: usize = 4096;

@@ -5,7 +5,7 @@ use avow_testutil::TestRepo;
 
 use crate::support::{assert_keygen_verifies, keygen_sign, keygen_verify, no_prompt, pub_line};
 
-const PAYLOAD: &[u8] = b"avow-attestation v1\npatch-id 0123abcd\nAuthorship: human\n";
+const PAYLOAD: &[u8] = b"avow-attestation v2\nchange none\nAuthorship: human\n";
 
 #[test]
 fn our_signature_verifies_with_ssh_keygen() {

@@ -1,54 +1,48 @@
-//! `avow_verify::patch_id` against real git: for every commit built here,
-//! `of_commit` must equal the first field of
-//! `git diff-tree -p --root --no-renames --full-index --binary P C | git patch-id --stable`.
+//! `avow_verify::change` against docs/payload.md, recomputed by hand: for
+//! every commit built here, `digest` must equal the digest computed from
+//! git's own `diff-tree --raw`, `cat-file` and `diff` output with
+//! `sha256sum` (`avow_testutil::by_hand`, which shares no code with avow).
+//! The commits cover every shape of change: text, binary, renames, mode
+//! changes, symlinks, submodules, CRLF, whitespace-only edits, no newline
+//! at the end of a file, paths that need quoting, odd tree modes, SHA-256
+//! repositories, and random trees and edits.
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt as _};
 
 use avow_testutil::TestRepo;
-use avow_verify::patch_id::{self, PatchId};
+use avow_verify::change::{self, Digest};
 use git2::{Oid, Repository};
 
-/// What git says, `None` when it prints nothing.
-fn git_patch_id(t: &TestRepo, parent: &str, commit: &str) -> (Option<String>, Vec<u8>) {
-    let out = t.git_output(["diff-tree", "-p", "--root", "--no-renames", "--full-index", "--binary", parent, commit]);
-    assert!(out.status.success(), "diff-tree: {}", String::from_utf8_lossy(&out.stderr));
-    let pid = t.git_stdin(["patch-id", "--stable"], &out.stdout);
-    let pid = String::from_utf8(pid).expect("utf8");
-    (pid.split_whitespace().next().map(str::to_owned), out.stdout)
-}
-
-fn ours(t: &TestRepo, commit: &str) -> Option<PatchId> {
+fn ours(t: &TestRepo, commit: &str) -> Option<Digest> {
     let repo = Repository::open(t.path()).expect("open");
     let c = repo.revparse_single(commit).and_then(|o| o.peel_to_commit()).expect("commit");
-    patch_id::of_commit(&repo, &c).expect("of_commit")
+    let parent = avow_verify::commit::parent_tree(&c).expect("parent tree");
+    let tree = c.tree().expect("tree");
+    change::digest(&repo, parent.as_ref(), &tree).expect("digest")
 }
 
-/// Asserts we agree with git on `commit` (against its first parent) and
-/// returns the patch-id.
-fn check(t: &TestRepo, commit: &str, what: &str) -> Option<PatchId> {
-    let parent = {
+/// Asserts avow agrees with the by-hand digest on `commit` (against its
+/// first parent) and returns the digest.
+fn check(t: &TestRepo, commit: &str, what: &str) -> Option<Digest> {
+    let theirs = t.change_digest_by_hand(commit);
+    let mine = ours(t, commit);
+    if mine.map(|d| d.to_string()) != theirs {
         let repo = Repository::open(t.path()).expect("open");
         let c = repo.revparse_single(commit).and_then(|o| o.peel_to_commit()).expect("commit");
-        if c.parent_count() == 0 {
-            t.git(["hash-object", "-t", "tree", "/dev/null"])
-        } else {
-            c.parent_id(0).expect("parent").to_string()
-        }
-    };
-    let (theirs, diff) = git_patch_id(t, &parent, commit);
-    let mine = ours(t, commit);
-    assert_eq!(
-        mine.map(|p| p.to_string()),
-        theirs,
-        "patch-id mismatch for {what} ({commit}); git's diff:\n{}",
-        String::from_utf8_lossy(&diff)
-    );
+        let parent = avow_verify::commit::parent_tree(&c).expect("parent tree");
+        let records = change::records(&repo, parent.as_ref(), &c.tree().unwrap()).unwrap();
+        panic!(
+            "change digest mismatch for {what} ({commit}):\navow's records: {:#?}\nby hand: {:#?}",
+            records.iter().map(|r| String::from_utf8_lossy(&r.bytes).into_owned()).collect::<Vec<_>>(),
+            t.file_records_by_hand(commit).iter().map(|r| String::from_utf8_lossy(r).into_owned()).collect::<Vec<_>>(),
+        );
+    }
     mine
 }
 
-/// Commits everything and checks the commit; returns its id and patch-id.
-fn commit_check(t: &TestRepo, what: &str) -> (String, Option<PatchId>) {
+/// Commits everything and checks the commit; returns its id and digest.
+fn commit_check(t: &TestRepo, what: &str) -> (String, Option<Digest>) {
     let c = t.commit_all(what);
     let p = check(t, &c, what);
     (c, p)
@@ -102,8 +96,7 @@ fn agrees_with_git_on_every_kind_of_change() {
     every_kind_of_change(&TestRepo::new());
 }
 
-/// The same changes in a SHA-256 repository: git hashes them with SHA-256
-/// and prints 64-digit ids, and so must avow.
+/// The same changes in a SHA-256 repository (64-digit object ids).
 #[test]
 fn agrees_with_git_in_a_sha256_repository() {
     every_kind_of_change(&TestRepo::new_sha256());
@@ -301,6 +294,19 @@ fn every_kind_of_change(t: &TestRepo) {
     t.write("slider2.c", "}\n\tif (y) {\n\tx;\n\tx;\n\n\t\tz;\n\t}\n\tx;\n\tx;\n\t\tz;\n\n");
     step("insertion the indent heuristic moves");
 
+    // Identical sections: the hunk's pre-image occurs three times, and the
+    // edit is in the third (occurrence index 3), then in the first.
+    let block = "a\nb\nc\nd\ne\nf\ng\n";
+    t.write("sections.txt", block.repeat(3));
+    step("three identical sections");
+    t.write("sections.txt", format!("{block}{block}a\nb\nc\nD\ne\nf\ng\n"));
+    let (_, third) = step("edit the third section");
+    t.write("sections.txt", block.repeat(3));
+    step("undo");
+    t.write("sections.txt", format!("a\nb\nc\nD\ne\nf\ng\n{block}{block}"));
+    let (_, first) = step("the same edit in the first section");
+    assert_ne!(third, first, "the occurrence index tells identical sections apart");
+
     // Delete a whole directory tree with binary and text inside.
     rm(t, "many");
     rm(t, "bin");
@@ -383,7 +389,7 @@ fn merges_use_the_first_parent() {
 }
 
 #[test]
-fn cherry_pick_keeps_the_patch_id_and_binary_bytes_change_it() {
+fn cherry_pick_keeps_the_digest_and_binary_bytes_change_it() {
     let t = TestRepo::new();
     t.write("base.txt", numbered(30, "b"));
     t.write("img.bin", noise(7, 9000));
@@ -407,9 +413,9 @@ fn cherry_pick_keeps_the_patch_id_and_binary_bytes_change_it() {
     let picked = t.git(["rev-parse", "HEAD"]);
     assert_ne!(picked, topic);
     let picked_pid = check(&t, &picked, "cherry-pick");
-    assert_eq!(picked_pid, topic_pid, "a cherry-pick keeps the patch-id");
+    assert_eq!(picked_pid, topic_pid, "a cherry-pick keeps the change digest");
 
-    // One byte more in the binary file: a different patch-id.
+    // One byte more in the binary file: a different change digest.
     t.git(["checkout", "-q", "topic~1"]);
     t.write("base.txt", lines_at(15, "the change"));
     let mut img2 = img.clone();
@@ -426,7 +432,7 @@ fn lines_at(i: usize, s: &str) -> String {
 }
 
 #[test]
-fn between_trees_matches_of_commit_and_empty_is_none() {
+fn binding_matches_digest_and_an_unchanged_tree_is_none() {
     let t = TestRepo::new();
     t.write("a", "1\n");
     let c1 = t.commit_all("one");
@@ -434,15 +440,13 @@ fn between_trees_matches_of_commit_and_empty_is_none() {
     let c2 = t.commit_all("two");
     let repo = Repository::open(t.path()).expect("open");
     let t1 = repo.find_commit(Oid::from_str(&c1).unwrap()).unwrap().tree().unwrap();
-    let c2 = repo.find_commit(Oid::from_str(&c2).unwrap()).unwrap();
-    let t2 = c2.tree().unwrap();
-    let via_trees = patch_id::between_trees(&repo, Some(&t1), &t2).unwrap();
-    assert_eq!(via_trees, patch_id::of_commit(&repo, &c2).unwrap());
-    assert!(via_trees.is_some());
-    assert_eq!(patch_id::between_trees(&repo, Some(&t2), &t2).unwrap(), None);
-    let p = via_trees.unwrap();
-    assert_eq!(p.to_string(), p.oid().to_string());
-    assert_eq!(p.to_string().len(), 40);
+    let t2 = repo.find_commit(Oid::from_str(&c2).unwrap()).unwrap().tree().unwrap();
+    let binding = change::binding(&repo, Some(&t1), &t2).unwrap();
+    assert_eq!(binding.change, change::digest(&repo, Some(&t1), &t2).unwrap());
+    assert_eq!(binding.trees, change::tree_binding(Some(t1.id()), t2.id()));
+    assert!(binding.change.is_some());
+    assert_eq!(change::digest(&repo, Some(&t2), &t2).unwrap(), None);
+    assert_eq!(binding.change.unwrap().to_string().len(), 64);
 }
 
 mod random {
@@ -619,58 +623,6 @@ mod random {
             }
             commit_check(t, &format!("random edits {i}"));
         }
-    }
-}
-
-/// Ad-hoc speed check: `cargo test -p avow-verify --release --test patch_id_vs_git -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing, run by hand in release mode"]
-fn time_of_commit_on_small_commits() {
-    use std::fmt::Write as _;
-    const FILES: usize = 200;
-    const COMMITS: usize = 3000;
-    let t = TestRepo::new();
-    // Build history in one `git fast-import` run: 200 files of 30 lines,
-    // then each commit rewrites one to three files with a one-line change.
-    let mut contents: Vec<Vec<String>> =
-        (0..FILES).map(|f| (0..30).map(|l| format!("file {f} line {l} some text here")).collect()).collect();
-    let mut stream = String::new();
-    for c in 0..=COMMITS {
-        let _ = write!(stream, "commit refs/heads/main\ncommitter A <a@b> {} +0000\ndata 2\nc\n", 1_700_000_000 + c);
-        let touched: Vec<usize> =
-            if c == 0 { (0..FILES).collect() } else { (0..=(c % 3)).map(|k| (c * 7 + k * 31) % FILES).collect() };
-        for f in touched {
-            if c > 0 {
-                let l = (c * 13 + f) % 30;
-                contents[f][l] = format!("file {f} line {l} edited in commit {c}");
-            }
-            let body = contents[f].join("\n") + "\n";
-            let _ = write!(stream, "M 100644 inline dir{}/file{f}.txt\ndata {}\n{body}\n", f % 10, body.len());
-        }
-    }
-    t.git_stdin(["fast-import", "--quiet"], stream.as_bytes());
-    let repo = Repository::open(t.path()).expect("open");
-    let mut walk = repo.revwalk().expect("revwalk");
-    walk.push_ref("refs/heads/main").expect("push");
-    let ids: Vec<Oid> = walk.map(|r| r.expect("walk")).collect();
-    let commits: Vec<_> = ids.iter().map(|id| repo.find_commit(*id).expect("commit")).collect();
-    let start = std::time::Instant::now();
-    let mut some = 0;
-    for c in &commits[..commits.len() - 1] {
-        some += usize::from(patch_id::of_commit(&repo, c).expect("patch-id").is_some());
-    }
-    let elapsed = start.elapsed();
-    let n = commits.len() - 1;
-    let per = f64::from(u32::try_from(n).expect("count"));
-    assert_eq!(some, n);
-    println!(
-        "of_commit: {n} small commits in {elapsed:?} = {:.1} us/commit ({:.0} commits/s)",
-        elapsed.as_secs_f64() * 1e6 / per,
-        per / elapsed.as_secs_f64()
-    );
-    // Spot-check a few against git.
-    for c in commits.iter().step_by(500) {
-        check(&t, &c.id().to_string(), "timing history");
     }
 }
 

@@ -1,0 +1,341 @@
+//! `commit-msg`: the hook that attests a commit, as a pipeline:
+//!
+//! 1. [`read`] the message git passed, as git will store it;
+//! 2. [`complete`] the statement, asking on the terminal for what is
+//!    missing ([`super::prompt`]), and add `Understood-by:`;
+//! 3. [`stage`]: the change being committed (the index against the parent
+//!    the commit will have) and what binds the signature to it;
+//! 4. [`check`] the statement and change against the work tree's policy,
+//!    the same rules the verifier applies, for early feedback;
+//! 5. [`sign`] the payload with the contributor's key;
+//! 6. [`write`] the message back atomically.
+//!
+//! It never writes a partial message: on any refusal or error the file is
+//! left exactly as it was.
+
+use std::path::Path;
+
+use avow_core::attestation::{
+    Authorship, Person, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY,
+};
+use avow_core::payload::{Payload, SignatureTrailer};
+use avow_core::trailer::{self, ParseOptions, Trailer};
+use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
+use avow_policy::keyring::Keyring;
+use avow_policy::markers::Markers;
+use avow_policy::policy::{Finding, MergeMode, Policy, Severity};
+use avow_verify::change;
+use avow_verify::commit::change_stats;
+use git2::Repository;
+
+use super::amend::is_amend;
+use super::prompt::{missing_statement_help, prompt_statement};
+use crate::error::{CliError, Outcome, Result};
+use crate::git::{open_repo, Config};
+use crate::keys;
+use crate::message::MessageFile;
+use crate::tty::Tty;
+
+/// The message being attested and what avow adds to it.
+struct Draft {
+    message: MessageFile,
+    /// The message text as read.
+    text: String,
+    opts: ParseOptions,
+    subject: String,
+    /// The trailers the message already has.
+    existing: Vec<Trailer>,
+    /// What avow appends: the answers given on the terminal,
+    /// `Understood-by:`, then the signature.
+    additions: Vec<Trailer>,
+}
+
+impl Draft {
+    fn has(&self, key: &str) -> bool {
+        self.existing.iter().any(|t| t.is(key))
+    }
+
+    /// Every trailer the commit will carry, existing then added.
+    fn trailers(&self) -> Vec<Trailer> {
+        self.existing.iter().chain(&self.additions).cloned().collect()
+    }
+}
+
+/// The change being committed and what binds a signature to it.
+struct Staged {
+    /// The commit's (first) parent: HEAD, or HEAD's parent when amending.
+    parent: Option<git2::Oid>,
+    /// The change digest and tree binding the signature binds.
+    binding: change::Binding,
+    change: ChangeStats,
+}
+
+/// Runs a pipeline step: its value, or the hook's outcome when the step
+/// ends the hook (nothing to attest, or a refusal already explained).
+macro_rules! step {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(outcome) => return Ok(outcome),
+        }
+    };
+}
+
+/// A step's result: its value, or the outcome that ends the hook.
+type Step<T> = Result<std::result::Result<T, Outcome>>;
+
+pub fn run(file: &Path) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return Ok(Outcome::Ok);
+    }
+    let mut draft = step!(read(file, &cfg)?);
+    let policy = local_policy(&repo)?;
+    // A merge the policy skips needs no statement: the verifier does not
+    // check it, so the hook must not refuse it (an attested one is signed).
+    if policy.merges == MergeMode::Skip && !draft.has(AUTHORSHIP) && repo.path().join("MERGE_HEAD").exists() {
+        return Ok(Outcome::Ok);
+    }
+    let statement = step!(complete(&mut draft, &cfg, &policy)?);
+    let staged = stage(&repo)?;
+    let author = author(&cfg)?;
+    step!(check(&repo, &policy, &draft, &statement, &staged, &author));
+    let signature = sign(&repo, &cfg, &draft, &statement, &staged, &author)?;
+    write(draft, signature)
+}
+
+/// Reads the message git passed and what it already says.
+fn read(file: &Path, cfg: &Config) -> Step<Draft> {
+    let message = MessageFile::read(file, cfg)?;
+    let text = message.text.clone();
+    let opts = ParseOptions { comment_prefix: cfg.comment_prefix(), no_divider: false };
+    let subject = trailer::subject(&text, &opts, true);
+    if subject.is_empty() {
+        // git aborts an empty message itself; nothing to attest.
+        return Ok(Err(Outcome::Ok));
+    }
+    // A message whose first line is a `---` patch divider has no log
+    // message for the trailers to follow: they would be written above the
+    // divider and become the subject, so the signature could never verify.
+    if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, true).is_empty() {
+        crate::output::errln!(
+            "avow: commit refused: the message has no subject line before its trailers or its `---` line; start it with a one-line summary"
+        );
+        return Ok(Err(Outcome::Failed));
+    }
+    // Before reading the statement: `git commit --trailer` writes trailers
+    // for git's other reader, past a `---` line, where this one (and the
+    // verifier) would not find them.
+    if let Some(finding) = avow_policy::text::divider(&text) {
+        print_findings(&[finding]);
+        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        return Ok(Err(Outcome::Failed));
+    }
+    let existing = trailer::parse(&text, &opts);
+    Ok(Ok(Draft { message, text, opts, subject, existing, additions: Vec::new() }))
+}
+
+/// Completes the statement: asks on the terminal for what the message
+/// lacks (or explains how to give it), adds `Understood-by:`, and reads
+/// the statement the trailers make.
+fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement> {
+    let needs_tool =
+        draft.existing.iter().find(|t| t.is(AUTHORSHIP)).is_some_and(|t| t.value != Authorship::Human.as_str())
+            && !draft.has(ASSISTED_BY);
+    let mut missing = Vec::new();
+    if !draft.has(AUTHORSHIP) {
+        missing.push("an `Authorship:` trailer");
+    }
+    if needs_tool {
+        missing.push("an `Assisted-by:` trailer");
+    }
+    if !draft.has(RATIONALE) {
+        missing.push("a `Rationale:` trailer");
+    }
+    if !missing.is_empty() {
+        let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
+        let Some(mut tty) = tty else {
+            crate::output::errprint!("{}", missing_statement_help(&missing));
+            return Ok(Err(Outcome::Failed));
+        };
+        let Some(add) = prompt_statement(&mut tty, &draft.existing, policy.rationale.min_length) else {
+            crate::output::errln!(
+                "avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG"
+            );
+            return Ok(Err(Outcome::Failed));
+        };
+        draft.additions.extend(add);
+    }
+    if !draft.has(UNDERSTOOD_BY) {
+        let (name, email) = cfg.user()?;
+        if name.trim().is_empty() {
+            // The keyring always names its people, and the verifier refuses
+            // an `Understood-by:` whose name differs: refuse now, not in CI.
+            return Err(CliError::new(format!(
+                "user.name is not set, so `Understood-by: <{email}>` would name nobody and verification would reject it"
+            ))
+            .hint("set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`"));
+        }
+        draft.additions.push(Trailer::new(UNDERSTOOD_BY, format!("{name} <{email}>")));
+    }
+    match Statement::from_trailers(&draft.trailers()) {
+        Ok(s) => Ok(Ok(s)),
+        Err(problems) => {
+            for p in problems {
+                crate::output::errln!("avow: refused: {p}");
+            }
+            crate::output::errln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
+            Ok(Err(Outcome::Failed))
+        }
+    }
+}
+
+/// The change being committed: the index git is about to commit against
+/// the parent it will have (HEAD, or HEAD's parent when amending).
+fn stage(repo: &Repository) -> Result<Staged> {
+    let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parent = if is_amend() { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
+    let parent_tree = parent.as_ref().map(git2::Commit::tree).transpose()?;
+    let mut index = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
+        None => repo.index()?,
+    };
+    let tree_id = index.write_tree_to(repo)?;
+    let tree = repo.find_tree(tree_id)?;
+    let binding = change::binding(repo, parent_tree.as_ref(), &tree)
+        .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
+    let change = change_stats(repo, parent_tree.as_ref(), &tree, true)
+        .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
+    Ok(Staged { parent: parent.map(|p| p.id()), binding, change })
+}
+
+/// The author git will record: its environment, then configuration.
+fn author(cfg: &Config) -> Result<Ident> {
+    let (cfg_name, cfg_email) = cfg.user()?;
+    Ok(Ident {
+        name: std::env::var("GIT_AUTHOR_NAME").unwrap_or(cfg_name),
+        email: std::env::var("GIT_AUTHOR_EMAIL").unwrap_or(cfg_email),
+    })
+}
+
+/// The same policy rules the verifier applies, for early feedback.
+fn check(
+    repo: &Repository,
+    policy: &Policy,
+    draft: &Draft,
+    statement: &Statement,
+    staged: &Staged,
+    author: &Ident,
+) -> std::result::Result<(), Outcome> {
+    let facts = CommitFacts {
+        id: String::new(),
+        author: author.clone(),
+        committer: author.clone(),
+        subject: draft.subject.clone(),
+        message: draft.text.clone(),
+        trailers: draft.trailers(),
+        statement: Some(statement.clone()),
+        parent_count: usize::from(staged.parent.is_some()) + usize::from(repo.path().join("MERGE_HEAD").exists()),
+        change: staged.change.clone(),
+        author_time: crate::clock::now().timestamp(),
+    };
+    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
+    print_findings(&findings);
+    if findings.iter().any(|f| f.severity == Severity::Deny) {
+        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        return Err(Outcome::Failed);
+    }
+    Ok(())
+}
+
+fn print_findings(findings: &[Finding]) {
+    for f in findings {
+        let level = if f.severity == Severity::Deny { "refused" } else { "warning" };
+        crate::output::errln!("avow: {level}: {} [{}]", f.message, f.rule);
+    }
+}
+
+/// Signs the payload with the contributor's key; returns the
+/// `Avow-Signature:` trailer.
+fn sign(
+    repo: &Repository,
+    cfg: &Config,
+    draft: &Draft,
+    statement: &Statement,
+    staged: &Staged,
+    author: &Ident,
+) -> Result<Trailer> {
+    let signer = keys::signer(cfg)?;
+    if let Some(keyring) = local_keyring(repo) {
+        warn_about_keyring(&keyring, &signer, statement);
+    }
+    let payload =
+        Payload::new(&staged.binding, &author.email, &draft.subject, crate::clock::now().timestamp(), statement);
+    let bytes = payload.to_bytes().map_err(|e| {
+        CliError::new(format!("cannot attest this commit: {e}"))
+            .hint("remove the line break or NUL from that field of the message or identity, then commit again")
+    })?;
+    let signature = signer
+        .sign(&bytes)
+        .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;
+    Ok(Trailer::new(SIGNATURE, SignatureTrailer::new(&payload, signature.to_base64()).to_string()))
+}
+
+/// Warns when the signing key is not in the work tree's keyring, or the
+/// keyring names its holder differently: verification would fail.
+fn warn_about_keyring(keyring: &Keyring, signer: &avow_sign::Signer, statement: &Statement) {
+    match keyring.find_by_key(signer.public_key()) {
+        None => crate::output::errln!(
+            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
+            avow_sign::fingerprint(signer.public_key())
+        ),
+        Some((person, _))
+            if Person::same_email(&statement.understood_by.email, &person.email)
+                && !Person::same_name(&statement.understood_by.name, &person.name) =>
+        {
+            crate::output::errln!(
+                "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verification will refuse it (understood-by.name): `git config user.name {:?}` and re-attest with `git commit --amend --no-edit`",
+                statement.understood_by, person.name, person.name
+            );
+        }
+        Some(_) => {}
+    }
+}
+
+/// Writes the message back: any old signature replaced, the additions and
+/// the new signature appended to the trailer block.
+fn write(mut draft: Draft, signature: Trailer) -> Result<Outcome> {
+    draft.additions.push(signature);
+    let new_text = trailer::rewrite(
+        &draft.text,
+        &draft.opts,
+        |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE)),
+        &draft.additions,
+    );
+    draft.message.write(&new_text)?;
+    Ok(Outcome::Ok)
+}
+
+/// Policy from the work tree, for early feedback. The verifier reads the
+/// trusted one; here a missing or broken file must not block work
+/// silently, so a broken one is an error and a missing one the default.
+fn local_policy(repo: &Repository) -> Result<Policy> {
+    let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
+    let path = dir.join(avow_verify::trust::POLICY_PATH);
+    if !path.exists() {
+        return Ok(Policy::default());
+    }
+    // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
+    let rel = Path::new(avow_verify::trust::POLICY_PATH);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::new(format!("cannot read {}: {e}", rel.display())).hint("check the file's permissions")
+    })?;
+    Policy::parse(&text, rel)
+        .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
+}
+
+fn local_keyring(repo: &Repository) -> Option<Keyring> {
+    let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
+    Keyring::load(&path).ok()
+}

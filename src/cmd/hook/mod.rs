@@ -1,0 +1,74 @@
+//! `git avow hook …`: what the scripts in hooks/ call.
+//!
+//! - [`commit_msg`]: the pipeline that checks, completes and signs the
+//!   attestation (read → complete → stage → check → sign → write);
+//! - [`prompt`]: the questions asked on the terminal for what is missing;
+//! - [`amend`]: whether the commit being made amends HEAD;
+//! - [`prepare`]: the guidance comment added before the editor opens;
+//! - [`post_commit`]: the self-check of the new commit.
+
+mod amend;
+mod commit_msg;
+mod post_commit;
+mod prepare;
+mod prompt;
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::error::{Outcome, Result};
+
+/// Run by git hooks; you do not normally call these yourself.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Check, complete and sign the attestation in the commit message FILE.
+    CommitMsg {
+        /// The commit message file git passes to the hook.
+        file: PathBuf,
+    },
+    /// Add guidance about the attestation trailers to a message about to
+    /// be edited.
+    PrepareCommitMsg {
+        /// The commit message file.
+        file: PathBuf,
+        /// Where the message came from: message, template, merge, squash or commit.
+        source: Option<String>,
+        /// The commit for source `commit`.
+        sha: Option<String>,
+    },
+    /// Warn when the new HEAD's attestation does not verify.
+    PostCommit,
+    /// Verify the commits about to be pushed (refs on standard input, as
+    /// git gives them) against the keyring and policy on the remote's side.
+    PrePush {
+        /// The remote's name (or URL) git passes to the hook.
+        remote: String,
+        /// The remote's URL.
+        url: Option<String>,
+    },
+    /// On a server: verify the pushed refs (`OLD NEW REF` lines on standard
+    /// input, as git gives them) against the keyring and policy the
+    /// receiving repository already has (docs/server.md).
+    PreReceive,
+    /// On a server that runs a hook per ref: verify one pushed ref.
+    Update {
+        /// The ref being updated.
+        refname: String,
+        /// Its current value.
+        old: String,
+        /// The pushed value.
+        new: String,
+    },
+}
+
+pub fn run(cmd: HookCommand) -> Result<Outcome> {
+    match cmd {
+        HookCommand::CommitMsg { file } => commit_msg::run(&file),
+        HookCommand::PrepareCommitMsg { file, source, sha } => prepare::run(&file, source.as_deref(), sha.as_deref()),
+        HookCommand::PostCommit => post_commit::run(),
+        HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
+        HookCommand::PreReceive => crate::cmd::receive::pre_receive(),
+        HookCommand::Update { refname, old, new } => crate::cmd::receive::update(&refname, &old, &new),
+    }
+}

@@ -1,0 +1,29 @@
+//! `post-commit`: warns when the new HEAD's attestation does not verify,
+//! and says how to re-sign it. It cannot undo the commit, so it never fails.
+
+use crate::error::{Outcome, Result};
+use crate::git::{open_repo, Config};
+
+pub fn run() -> Result<Outcome> {
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return Ok(Outcome::Ok);
+    }
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
+    match crate::cmd::verify::self_check(&repo, &head) {
+        Some((rule, _)) if rule == "attestation.missing" => {
+            crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
+            crate::output::errln!(
+                "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
+            );
+        }
+        Some((_, problem)) => {
+            crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
+            crate::output::errln!("avow: re-sign it with `git commit --amend --no-edit`");
+        }
+        None => {}
+    }
+    // A post-commit hook cannot undo the commit; never fail it.
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,74 @@
+//! `prepare-commit-msg`: adds guidance about the attestation trailers, as
+//! comments, to a message about to be edited.
+
+use std::path::Path;
+
+use avow_core::attestation::AUTHORSHIP;
+use avow_core::trailer::{self, ParseOptions};
+
+use crate::error::{Outcome, Result};
+use crate::git::{open_repo, Config};
+use crate::message::MessageFile;
+
+const GUIDANCE: &str = "\
+avow: end the message with your attestation, in your own words:
+  Authorship: human | assisted | generated
+  Assisted-by: AGENT:MODEL [TOOL…]   (when not human)
+  Rationale: why the change is needed and how it works
+Understood-by and the signature are added for you. Leave them out to be asked.
+";
+
+pub fn run(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outcome> {
+    // The pre-commit framework passes only the file and exports what git
+    // gave it in the environment.
+    let from_env = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
+    let source = source.or(from_env.as_deref());
+    // Only when an editor will open and strip comments: a message given
+    // with -m or -F keeps its lines, so adding comments there would
+    // change it.
+    if !matches!(source, None | Some("" | "template")) {
+        return Ok(Outcome::Ok);
+    }
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return Ok(Outcome::Ok);
+    }
+    if matches!(cfg.get("commit.cleanup").as_deref(), Some("verbatim" | "whitespace")) {
+        return Ok(Outcome::Ok);
+    }
+    let message = MessageFile::read(file, &cfg)?;
+    let text = message.text.clone();
+    let prefix = cfg.comment_prefix();
+    let opts = ParseOptions { comment_prefix: prefix.clone(), no_divider: false };
+    if trailer::parse(&text, &opts).iter().any(|t| t.is(AUTHORSHIP)) {
+        return Ok(Outcome::Ok);
+    }
+    // Insert the guidance just before git's own comment block (or at the end).
+    let mut guidance = String::new();
+    for l in GUIDANCE.lines() {
+        guidance.push_str(&format!("{prefix} {l}\n"));
+    }
+    let at = text
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain(std::iter::once(0))
+        .filter(|&i| text[i..].starts_with(prefix.as_str()))
+        .min()
+        .unwrap_or(text.len());
+    let mut new_text = String::with_capacity(text.len() + guidance.len());
+    new_text.push_str(&text[..at]);
+    if at > 0 && !text[..at].ends_with('\n') {
+        new_text.push('\n');
+    }
+    new_text.push_str(&guidance);
+    new_text.push_str(&text[at..]);
+    // In a commit encoding without `…` (ISO-8859-1), spell it `...`.
+    let new_text = if message.can_write(&new_text) { new_text } else { new_text.replace('…', "...") };
+    if !message.can_write(&new_text) {
+        // The guidance is a courtesy; never fail a commit over it.
+        return Ok(Outcome::Ok);
+    }
+    message.write(&new_text)?;
+    Ok(Outcome::Ok)
+}

@@ -105,6 +105,12 @@ fn io_err(path: &Path, e: &std::io::Error) -> CliError {
     CliError::new(format!("{}: {e}", path.display())).hint("check the permissions of the hooks directory")
 }
 
+/// Windows has no executable bit: Git for Windows runs any hook file.
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt as _;

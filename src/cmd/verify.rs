@@ -38,6 +38,13 @@ pub struct Args {
     /// binding (slower; the result is the same).
     #[arg(long)]
     pub no_fast_path: bool,
+    /// A branch to check a rejected commit against as a squash of it
+    /// (repeatable): accepted when its commits verify and their change
+    /// together is the commit's. The forge's pull refs named in a squash's
+    /// message (`refs/pull/N/head`, `refs/merge-requests/N/head`) are tried
+    /// without it.
+    #[arg(long, value_name = "REV")]
+    pub squash_source: Vec<String>,
     #[command(flatten)]
     pub cache: crate::cache::CacheArgs,
 }
@@ -50,6 +57,19 @@ pub fn prepare(
     range: Option<&str>,
     trust: Option<&str>,
 ) -> Result<(String, avow_verify::verify::Range, Trusted)> {
+    let (spec, range, trust_rev) = resolve(command, repo, range, trust)?;
+    let trusted = load_trusted(repo, &range, &trust_rev, trust)?;
+    Ok((spec, range, trusted))
+}
+
+/// The range and the revision to trust: the range's base unless `--trust`
+/// names one.
+pub fn resolve(
+    command: &str,
+    repo: &Repository,
+    range: Option<&str>,
+    trust: Option<&str>,
+) -> Result<(String, avow_verify::verify::Range, String)> {
     let spec = if let Some(r) = range {
         r.to_owned()
     } else {
@@ -69,11 +89,22 @@ pub fn prepare(
                 .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
         }
     };
-    let trusted = Trusted::load(repo, &trust_rev)?;
+    Ok((spec, range, trust_rev))
+}
+
+/// The keyring and policy of `trust_rev`; a `--trust` other than the base
+/// must be reachable from it through maintainer-attested `.avow/` changes.
+pub fn load_trusted(
+    repo: &Repository,
+    range: &avow_verify::verify::Range,
+    trust_rev: &str,
+    trust: Option<&str>,
+) -> Result<Trusted> {
+    let trusted = Trusted::load(repo, trust_rev)?;
     if let (Some(_), Some(base)) = (trust, &range.base_rev) {
         avow_verify::chain::check(repo, base, &trusted)?;
     }
-    Ok((spec, range, trusted))
+    Ok(trusted)
 }
 
 /// Verifies a resolved range, with the range-level rules applied.
@@ -84,7 +115,7 @@ pub fn verify_range(
     options: Options,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
-    verify_range_cached(repo, range, trusted, options, None, progress)
+    verify_range_cached(repo, range, trusted, options, None, &[], progress)
 }
 
 /// [`verify_range`], with the verification cache when given one.
@@ -94,13 +125,18 @@ pub fn verify_range_cached(
     trusted: &Trusted,
     options: Options,
     cache: Option<&avow_verify::cache::Cache>,
+    squash_sources: &[String],
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
     let exempt = match trusted.policy.adoption_since() {
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
-    let mut verifier = Verifier::new(trusted, exempt, options);
+    let records = avow_verify::newcomer::track_records(repo, trusted, range)?;
+    let mut verifier = Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec());
+    if let Some(r) = &records {
+        verifier = verifier.with_newcomers(r);
+    }
     if let Some(c) = cache {
         verifier = verifier.with_cache(c);
     }
@@ -142,7 +178,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // An audit without the fast path does not take the cache's word either.
     let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
     let progress = Progress::commits(range.commits.len(), "verifying");
-    let reports = verify_range_cached(&repo, &range, &trusted, options, cache.as_ref(), &|| progress.inc())?;
+    let reports =
+        verify_range_cached(&repo, &range, &trusted, options, cache.as_ref(), &args.squash_source, &|| progress.inc())?;
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
     let run = RangeRun { spec: &spec, trusted: &trusted, reports: &reports };

@@ -3,10 +3,13 @@
 //! is escaped so that it cannot format, link, mention, inject HTML or break
 //! a table.
 
+use avow_policy::text::visible;
+
 /// Markdown text with the characters that would format, link, mention,
 /// start HTML or an entity, or break a table escaped; line breaks become
 /// spaces (a table row is one line).
 pub fn md(text: &str) -> String {
+    let text = visible(text);
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         if "\\`*_[]<>|#~@!&".contains(ch) {
@@ -20,6 +23,7 @@ pub fn md(text: &str) -> String {
 /// A code span that holds `text` whatever backticks it contains; pipes
 /// escaped so that it can stand in a table.
 pub fn code(text: &str) -> String {
+    let text = &*visible(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };

@@ -32,6 +32,9 @@ fn describe(rule: &str) -> &'static str {
         "attestation.version" => {
             "The attestation is of a version this avow no longer accepts (v1: bound by git's forgeable patch-id)."
         }
+        "attestation.fixup" => "A fixup!/squash!/amend! commit that was not folded in.",
+        "squash.change" => "A squash carries more than the change of the branch it squashes.",
+        "squash.source" => "A commit of the branch a squash comes from does not verify.",
         "signature.malformed" => "The Avow-Signature trailer is malformed.",
         "signature.invalid" => "The signature does not verify.",
         "signature.unknown-key" => "The signing key is not in the trusted keyring.",

@@ -369,7 +369,7 @@ fn run_action(w: &World, checkout: &Path, github: &[(&str, String)], given: &[(&
     };
     for step in action["runs"]["steps"].as_vec().unwrap() {
         let id = str_of(&step["id"], "id");
-        if !["plan", "fetch", "verify"].contains(&id) {
+        if !["plan", "fetch", "attestations", "verify"].contains(&id) {
             continue;
         }
         if let Some(cond) = step["if"].as_str() {
@@ -482,7 +482,7 @@ fn the_action_on_push_an_update_a_new_branch_a_force_push_and_a_deletion() {
         ctx(&[("event_name", "push"), ("ref", r), ("sha", after), ("event.before", before), ("event.after", after)])
     };
     let run = run_action(&w, &checkout(&w, &after), &push(&before, &after, "refs/heads/main"), &[]);
-    assert_eq!(run.ran, ["plan", "fetch", "verify"]);
+    assert_eq!(run.ran, ["plan", "fetch", "attestations", "verify"]);
     assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
     assert_eq!(run.outputs["plan.range"], format!("{before}..{after}"));
     let sarif = std::fs::read_to_string(&run.outputs["verify.sarif"]).unwrap();

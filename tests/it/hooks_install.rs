@@ -73,8 +73,10 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     } else {
         ""
     };
-    let installed_line =
-        format!("avow: installed commit-msg, prepare-commit-msg, post-commit in {}\n{note}", dir.display());
+    let installed_line = format!(
+        "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch in {}\n{note}",
+        dir.display()
+    );
     assert_eq!(
         out.stdout,
         format!(
@@ -83,7 +85,17 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
         )
     );
     let installed = listing(dir);
-    assert_eq!(names(&installed), ["commit-msg", "commit-msg.avow-chained", "post-commit", "prepare-commit-msg"]);
+    assert_eq!(
+        names(&installed),
+        [
+            "commit-msg",
+            "commit-msg.avow-chained",
+            "post-applypatch",
+            "post-commit",
+            "post-rewrite",
+            "prepare-commit-msg"
+        ]
+    );
     assert_eq!(std::fs::read(dir.join("commit-msg.avow-chained")).unwrap(), original);
 
     // Both hooks run: the user's first (it saw the message file), then
@@ -106,7 +118,7 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     let out = w.avow(["uninstall"]).expect(0);
     assert_eq!(
         out.stdout,
-        format!("avow: restored your commit-msg hook\navow: removed 3 hooks from {}\n", dir.display())
+        format!("avow: restored your commit-msg hook\navow: removed 5 hooks from {}\n", dir.display())
     );
     assert_eq!(names(&listing(dir)), ["commit-msg"]);
     assert_eq!(std::fs::read(&hook).unwrap(), original);
@@ -157,7 +169,7 @@ fn install_from_a_subdirectory_and_a_worktree_uses_the_shared_hooks() {
     assert_eq!(
         out.stdout,
         format!(
-            "avow: installed commit-msg, prepare-commit-msg, post-commit in {}\n",
+            "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch in {}\n",
             w.path().join(".git/hooks").display()
         )
     );
@@ -227,7 +239,7 @@ fn uninstall_restores_a_chained_hook_whose_avow_hook_was_deleted() {
     let out = w.avow(["uninstall"]).expect(0);
     assert_eq!(
         out.stdout,
-        format!("avow: restored your commit-msg hook\navow: removed 2 hooks from {}\n", hooks.display())
+        format!("avow: restored your commit-msg hook\navow: removed 4 hooks from {}\n", hooks.display())
     );
     assert_eq!(std::fs::read(hooks.join("commit-msg")).unwrap(), original);
 }

@@ -169,7 +169,9 @@ fn git_avow_help_finds_the_manual_after_cargo_install_and_man_install() {
     assert_eq!(man_finds(&w, &bin, "git-avow"), None, "no page before installing one");
     let out = w.command(bin.join("git-avow")).args(["man", "--install"]).output().unwrap();
     let pages = prefix.join("share/man/man1");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("avow: wrote 25 manual pages to {}\n", pages.display()));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let tail = format!(" manual pages to {}\n", pages.display());
+    assert!(said.starts_with("avow: wrote ") && said.ends_with(&tail), "{said}");
     assert_eq!(man_finds(&w, &bin, "git-avow"), Some(pages.join("git-avow.1").display().to_string()));
     assert_eq!(man_finds(&w, &bin, "git-avow-verify"), Some(pages.join("git-avow-verify.1").display().to_string()));
     // `git avow --help` is git's: it runs `man git-avow`.

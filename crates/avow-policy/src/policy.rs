@@ -33,7 +33,7 @@ use serde::{Deserialize, Deserializer};
 use toml_edit::{Item, TableLike, Value};
 
 use crate::facts::CommitFacts;
-use crate::markers::{line_of, one_line, Markers, Wildcard};
+use crate::markers::{line_of, one_line, MarkerEntry, Markers, MarkersError, Wildcard};
 
 pub use crate::POLICY_PATH;
 
@@ -336,6 +336,11 @@ pub struct MarkerRules {
     /// `refuse`: reject commits that carry a marker. Default `false`.
     #[serde(default)]
     pub refuse: bool,
+    /// `[[markers.extra]]`: the project's own markers, in the format of
+    /// the built-in list (`tool`, `kind`, `pattern`, `source`, `class`,
+    /// `note`), added to it ([`Policy::markers`]). Default: none.
+    #[serde(default)]
+    pub extra: Vec<MarkerEntry>,
 }
 
 /// `[adoption]`: where attestation starts.
@@ -515,6 +520,44 @@ pub struct Policy {
     /// `[[path]]` entries, in file order.
     #[serde(default, rename = "path")]
     pub paths: Vec<PathRule>,
+    /// `[newcomer]`: stricter limits until a person has a track record.
+    #[serde(default)]
+    pub newcomer: Option<NewcomerRules>,
+}
+
+fn de_record<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let n = usize::deserialize(d)?;
+    if n == 0 {
+        return Err(D::Error::custom(
+            "0 would make nobody a newcomer; give at least 1 (LLVM's practice suggests a few)",
+        ));
+    }
+    Ok(n)
+}
+
+/// `[newcomer]`: stricter limits for a person with fewer than
+/// `attested-commits` attested commits in the trusted history (LLVM asks
+/// new contributors to start below 150 added lines). The verifier counts
+/// the record from the trust base only, so a pull request cannot raise its
+/// own count; its findings are always [`Severity::Deny`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NewcomerRules {
+    /// `attested-commits`: the track record that ends the newcomer rules
+    /// (required, at least 1).
+    #[serde(deserialize_with = "de_record")]
+    pub attested_commits: usize,
+    /// `max-lines`: most changed lines (added + removed) of a newcomer's
+    /// commit. Default: none.
+    #[serde(default)]
+    pub max_lines: Option<usize>,
+    /// `max-files`: most changed files of a newcomer's commit. Default: none.
+    #[serde(default)]
+    pub max_files: Option<usize>,
+    /// `authorship`: the `Authorship:` a newcomer may declare. Default: as
+    /// `[authorship] allowed`.
+    #[serde(default, deserialize_with = "de_opt_authorships")]
+    pub authorship: Option<Vec<Authorship>>,
 }
 
 fn merge_skip() -> MergeMode {
@@ -544,6 +587,7 @@ impl Default for Policy {
             rationale: RationaleRules::default(),
             size: SizeRules::default(),
             paths: Vec::new(),
+            newcomer: None,
         }
     }
 }
@@ -703,7 +747,7 @@ impl Policy {
         };
         let doc =
             toml_edit::ImDocument::parse(text).map_err(|e| invalid(e.span(), String::new(), one_line(e.message())))?;
-        toml::from_str::<Policy>(text).map_err(|e| {
+        let policy = toml::from_str::<Policy>(text).map_err(|e| {
             let span = e.span();
             let located = span.as_ref().and_then(|s| locate(doc.as_table(), s.start, ""));
             let message = one_line(e.message());
@@ -723,7 +767,27 @@ impl Policy {
                 return invalid(span, field, "required field is missing".into());
             }
             invalid(span, located.unwrap_or_default(), explain(&message))
-        })
+        })?;
+        if let Err(MarkersError::BadEntry { index, message, .. }) = Markers::builtin().with_extra(&policy.markers.extra)
+        {
+            let line = text.match_indices("[[markers.extra]]").nth(index - 1).map(|(at, _)| at);
+            return Err(invalid(line.map(|at| at..at), format!("markers.extra[{index}]"), message));
+        }
+        Ok(policy)
+    }
+
+    /// The markers in force: the built-in list plus the project's
+    /// `[[markers.extra]]` (checked when the policy was parsed).
+    pub fn markers(&self) -> std::borrow::Cow<'static, Markers> {
+        if self.markers.extra.is_empty() {
+            return std::borrow::Cow::Borrowed(Markers::builtin());
+        }
+        match Markers::builtin().with_extra(&self.markers.extra) {
+            Ok(m) => std::borrow::Cow::Owned(m),
+            // `parse` refuses bad entries; a policy built in code with one
+            // falls back to the built-in list rather than failing late.
+            Err(_) => std::borrow::Cow::Borrowed(Markers::builtin()),
+        }
     }
 
     /// Reads and parses a policy file.
@@ -770,7 +834,9 @@ impl Policy {
     /// Whether any rule reads the number of changed lines, which costs a
     /// content diff; the verifier skips that diff otherwise.
     pub fn needs_line_counts(&self) -> bool {
-        self.size.max_lines.is_some() || self.paths.iter().any(|p| p.max_lines.is_some())
+        self.size.max_lines.is_some()
+            || self.paths.iter().any(|p| p.max_lines.is_some())
+            || self.newcomer.as_ref().is_some_and(|n| n.max_lines.is_some())
     }
 
     /// Whether commits by this author email need no attestation
@@ -876,6 +942,46 @@ impl Policy {
                         format!("changes to {glob} need a DCO sign-off: {problem}"),
                     ));
                 }
+            }
+        }
+        out
+    }
+
+    /// The `[newcomer]` rules for a commit by a person who has `record`
+    /// attested commits in the trusted history (the verifier counts them);
+    /// nothing when the policy has no `[newcomer]` or the record is reached.
+    pub fn check_newcomer(&self, facts: &CommitFacts, who: &str, record: usize) -> Vec<Finding> {
+        let Some(n) = self.newcomer.as_ref().filter(|n| record < n.attested_commits) else { return Vec::new() };
+        let mut out = Vec::new();
+        let status = format!(
+            "{who} has {record} attested commit{} in the trusted history, fewer than the {} that end the newcomer rules",
+            if record == 1 { "" } else { "s" },
+            n.attested_commits
+        );
+        let lines = facts.change.lines_changed();
+        if let Some(max) = n.max_lines.filter(|&m| lines > m) {
+            out.push(Finding::deny(
+                "newcomer.max-lines",
+                format!("{status}: {lines} changed lines, more than the {max} allowed for a newcomer; split the change into smaller commits, or ask a maintainer to land it"),
+            ));
+        }
+        let files = facts.change.paths.len();
+        if let Some(max) = n.max_files.filter(|&m| files > m) {
+            out.push(Finding::deny(
+                "newcomer.max-files",
+                format!("{status}: {files} changed files, more than the {max} allowed for a newcomer; split the change into smaller commits, or ask a maintainer to land it"),
+            ));
+        }
+        if let (Some(allowed), Some(st)) = (&n.authorship, &facts.statement) {
+            if !allowed.contains(&st.authorship) {
+                out.push(Finding::deny(
+                    "newcomer.authorship",
+                    format!(
+                        "{status}: `Authorship: {}` is not accepted from a newcomer (allowed: {})",
+                        st.authorship,
+                        list(allowed)
+                    ),
+                ));
             }
         }
         out

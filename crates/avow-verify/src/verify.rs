@@ -100,6 +100,9 @@ pub struct Report {
     /// The message, only when asked (the reviewer's report uses it);
     /// boxed, so that a long range's reports stay small without it.
     pub facts: Option<Box<CommitFacts>>,
+    /// Where the accepted attestation came from when not the commit's own
+    /// trailers: a note, or the verified commits of a squash's source.
+    pub via: Option<String>,
 }
 
 impl Report {
@@ -180,12 +183,17 @@ pub fn adoption_exempt(repo: &Repository, since: &str, base: Option<Oid>) -> Res
 /// The verifier for one trust base.
 pub struct Verifier<'t> {
     trusted: &'t Trusted,
-    markers: &'t Markers,
+    /// The built-in markers plus the trusted policy's own.
+    markers: std::borrow::Cow<'static, Markers>,
     exempt: HashSet<Oid>,
     options: Options,
     cache: Option<&'t Cache>,
     /// One [`SignerInfo`] per key of the trusted keyring, by fingerprint.
     signers: HashMap<&'t str, Arc<SignerInfo>>,
+    /// Revisions to try as the source of a squash (`--squash-source`).
+    squash_sources: Vec<String>,
+    /// The `[newcomer]` track records, when the policy has the section.
+    newcomers: Option<&'t crate::newcomer::Records>,
 }
 
 impl<'t> Verifier<'t> {
@@ -198,7 +206,31 @@ impl<'t> Verifier<'t> {
             .iter()
             .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
             .collect();
-        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
+        Verifier {
+            trusted,
+            markers: trusted.policy.markers(),
+            exempt,
+            options,
+            cache: None,
+            signers,
+            squash_sources: Vec::new(),
+            newcomers: None,
+        }
+    }
+
+    /// Also tries `revs` as the source branch of every rejected commit
+    /// with one parent (besides the forge's pull refs its message names).
+    #[must_use]
+    pub fn with_squash_sources(mut self, revs: Vec<String>) -> Self {
+        self.squash_sources = revs;
+        self
+    }
+
+    /// Applies the `[newcomer]` rules with these track records.
+    #[must_use]
+    pub fn with_newcomers(mut self, records: &'t crate::newcomer::Records) -> Self {
+        self.newcomers = Some(records);
+        self
     }
 
     /// Uses `cache` for the change digest and signature checks: a commit it
@@ -210,8 +242,78 @@ impl<'t> Verifier<'t> {
         self
     }
 
-    /// Verifies one commit.
+    /// Verifies one commit: its own attestation, and when that is rejected,
+    /// a note in `refs/notes/avow` ([`crate::notes`]) or the commits of the
+    /// branch it squashes ([`crate::squash`]).
     pub fn verify(&self, repo: &Repository, c: &Commit<'_>) -> Result<Report, Error> {
+        self.verify_with(repo, c, true)
+    }
+
+    fn verify_with(&self, repo: &Repository, c: &Commit<'_>, squash: bool) -> Result<Report, Error> {
+        let report = self.verify_from(repo, c, None)?;
+        if report.verdict != Verdict::Rejected {
+            return Ok(report);
+        }
+        if let Some(note) = crate::notes::read(repo, c.id()) {
+            let mut by_note = self.verify_from(repo, c, Some(&note))?;
+            if by_note.verdict != Verdict::Rejected {
+                by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
+                return Ok(by_note);
+            }
+        }
+        if squash {
+            return self.squash(repo, c, report);
+        }
+        Ok(report)
+    }
+
+    /// A rejected commit as a squash of one of its candidate sources.
+    fn squash(&self, repo: &Repository, c: &Commit<'_>, mut report: Report) -> Result<Report, Error> {
+        let message = commit::message_text(c).unwrap_or_default();
+        for (name, tip) in crate::squash::candidates(repo, &report.subject, &message, &self.squash_sources) {
+            let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
+            if !source.same_change {
+                report.findings.push(deny(
+                    "squash.change",
+                    format!(
+                        "the squash's change is not the whole change of {name} ({}..{}): it carries something those commits do not, so their statements do not cover it",
+                        &source.base.to_string()[..12],
+                        &tip.to_string()[..12]
+                    ),
+                ));
+                continue;
+            }
+            let mut rejected = Vec::new();
+            for id in &source.commits {
+                let sc = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                if self.verify_with(repo, &sc, false)?.verdict == Verdict::Rejected {
+                    rejected.push(id.to_string()[..12].to_owned());
+                }
+            }
+            if rejected.is_empty() {
+                let n = source.commits.len();
+                return Ok(Report {
+                    verdict: Verdict::Accepted,
+                    findings: Vec::new(),
+                    signer: None,
+                    via: Some(format!("squash of {name}: its {n} commit(s) verify and their change is the squash's")),
+                    ..report
+                });
+            }
+            report.findings.push(deny(
+                "squash.source",
+                format!(
+                    "the squash's change is that of {name}, but these of its commits do not verify: {}",
+                    rejected.join(", ")
+                ),
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Verifies one commit with the attestation in its trailers, or in
+    /// `note` (a note's text) when given.
+    fn verify_from(&self, repo: &Repository, c: &Commit<'_>, note: Option<&str>) -> Result<Report, Error> {
         let policy = &self.trusted.policy;
         let parent_tree = commit::parent_tree(c)?;
         let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
@@ -219,7 +321,21 @@ impl<'t> Verifier<'t> {
         let change = commit::change_stats(repo, parent_tree.as_ref(), &tree, count_lines)?;
         let message = commit::message_text(c);
         let non_utf8 = message.is_none();
-        let facts = commit::facts(c, message.unwrap_or_default(), change);
+        let mut facts = commit::facts(c, message.unwrap_or_default(), change);
+        // A note's trailers stand for the commit's own: the signature is
+        // checked against them alone; the policy reads the note's statement
+        // with the commit's own message and trailers, so a note can neither
+        // hide what the commit says (an agent's trailer) nor add to it
+        // anything but the statement (a `Signed-off-by:`).
+        let note_facts = note.map(|n| {
+            let text = crate::notes::as_message(&facts.subject, n);
+            let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
+            facts.statement = Statement::from_trailers(&trailers).ok();
+            let note_facts = CommitFacts { message: text, trailers, ..facts.clone() };
+            let statement = note_facts.trailers.iter().filter(|t| STATEMENT_KEYS.iter().any(|k| t.is(k)));
+            facts.trailers.extend(statement.cloned());
+            note_facts
+        });
         let mut report = Report {
             id: c.id(),
             subject: facts.subject.clone(),
@@ -237,6 +353,7 @@ impl<'t> Verifier<'t> {
             signature: None,
             trailers: Vec::new(),
             facts: None,
+            via: None,
         };
         if policy.is_exempt(&facts.author.email) {
             report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
@@ -268,9 +385,26 @@ impl<'t> Verifier<'t> {
             };
             report.findings.push(deny("message.encoding", message));
         }
-        self.check_attestation(repo, c, parent_tree.as_ref(), &tree, &facts, &mut report)?;
+        self.check_attestation(
+            repo,
+            c,
+            parent_tree.as_ref(),
+            &tree,
+            note_facts.as_ref().unwrap_or(&facts),
+            &mut report,
+            note.is_none(),
+        )?;
         self.check_avow_change(&facts, &mut report);
-        report.findings.extend(policy.check(&facts, self.markers));
+        report.findings.extend(policy.check(&facts, &self.markers));
+        if let Some(records) = self.newcomers {
+            // The person who stands behind the change: the verified signer,
+            // else the one `Understood-by:` names, else the author.
+            let who = report.signer.as_ref().map_or_else(
+                || facts.statement.as_ref().map_or(&facts.author.email, |s| &s.understood_by.email).clone(),
+                |s| s.email.clone(),
+            );
+            report.findings.extend(policy.check_newcomer(&facts, &who, records.of(&who)));
+        }
         Ok(self.finish(report, facts))
     }
 
@@ -305,6 +439,7 @@ impl<'t> Verifier<'t> {
         report
     }
 
+    #[expect(clippy::too_many_arguments, reason = "the commit, its two trees, the facts and where they come from")]
     fn check_attestation(
         &self,
         repo: &Repository,
@@ -313,7 +448,17 @@ impl<'t> Verifier<'t> {
         tree: &git2::Tree<'_>,
         facts: &CommitFacts,
         report: &mut Report,
+        cacheable: bool,
     ) -> Result<(), Error> {
+        // A fixup!/squash!/amend! commit exists to be folded into another;
+        // in a verified range it means the branch was not autosquashed.
+        if commit::is_autosquash(&facts.subject) {
+            report.findings.push(deny(
+                "attestation.fixup",
+                "a fixup!/squash!/amend! commit, made to be folded into another: fold it in with `git rebase -i --autosquash BASE` first".into(),
+            ));
+            return Ok(());
+        }
         // A commit with no attestation at all gets one finding, not one per
         // missing trailer.
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
@@ -362,7 +507,9 @@ impl<'t> Verifier<'t> {
             ));
             return Ok(());
         }
-        if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
+        // The cache is keyed by commit: it speaks for the commit's own
+        // trailers, never for a note's.
+        if cacheable && self.cache_hit(c.id(), &st, statement.as_ref(), report) {
             return Ok(());
         }
         if self.options.no_fast_path || trees != st.binding.trees {
@@ -372,7 +519,7 @@ impl<'t> Verifier<'t> {
                 report.findings.push(change_mismatch(computed, st.binding.change));
                 return Ok(());
             }
-            self.check_signed(c.id(), &st, statement.as_ref(), facts, report);
+            self.check_signed(c.id(), &st, statement.as_ref(), facts, report, cacheable);
             return Ok(());
         }
         // The fast path: the exact trees signed, so the signed digest is
@@ -382,7 +529,7 @@ impl<'t> Verifier<'t> {
         report.fast_path = true;
         report.change = st.binding.change;
         let before = report.findings.len();
-        self.check_signed(c.id(), &st, statement.as_ref(), facts, report);
+        self.check_signed(c.id(), &st, statement.as_ref(), facts, report, cacheable);
         let failed = statement.is_none() || report.findings[before..].iter().any(|f| f.severity == Severity::Deny);
         if failed {
             let computed = change::digest(repo, parent_tree, tree)?;
@@ -407,6 +554,7 @@ impl<'t> Verifier<'t> {
         statement: Option<&Statement>,
         facts: &CommitFacts,
         report: &mut Report,
+        cacheable: bool,
     ) {
         let Some(statement) = statement else { return };
         let binding = Binding { change: report.change, trees: st.binding.trees };
@@ -422,7 +570,7 @@ impl<'t> Verifier<'t> {
             report.payload = Some(String::from_utf8_lossy(&bytes).into_owned());
         }
         self.check_signature(&bytes, st, statement, report);
-        if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
+        if let (Some(cache), Some(signer), true) = (self.cache, &report.signer, cacheable) {
             cache.record(id, &signer.fingerprint);
         }
     }
@@ -531,7 +679,7 @@ fn change_mismatch(computed: Option<Digest>, signed: Option<Digest>) -> Finding 
     deny(
         "attestation.change",
         format!(
-            "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
+            "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing (or a conflict resolved); if the statement is yours, re-sign it with `git commit --amend --no-edit` (HEAD) or `git avow reattest BASE..HEAD` (a branch)",
             show(computed),
             show(signed)
         ),
@@ -539,9 +687,10 @@ fn change_mismatch(computed: Option<Digest>, signed: Option<Digest>) -> Finding 
 }
 
 /// How to re-attest a branch of old attestations (or any whose change
-/// the hook must sign again): amend every commit with the hook installed.
+/// no longer matches): `git avow reattest` re-signs your own statements in
+/// place (docs/workflows.md).
 pub const REATTEST_HINT: &str =
-    "re-attest the branch with the hook installed: `git rebase -x 'git commit --amend --no-edit' BASE`, BASE being the commit the branch starts from (e.g. origin/main)";
+    "re-sign your statements on the branch: `git avow reattest BASE..HEAD`, BASE being the commit the branch starts from (e.g. origin/main)";
 
 /// Commits verified per parallel batch.
 const CHUNK: usize = 4096;

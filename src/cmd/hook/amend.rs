@@ -6,36 +6,12 @@
 //! hook, found by walking up the process tree through `/proc`.
 
 /// Whether the git process that runs this hook is `git commit --amend`.
-/// Git does not tell hooks; its command line does (see SPEC "amend").
+/// Git does not tell hooks; its command line does (see the module docs).
 pub fn is_amend() -> bool {
     if let Ok(v) = std::env::var("AVOW_AMEND") {
         return v == "1";
     }
-    let mut pid = std::os::unix::process::parent_id();
-    for _ in 0..8 {
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if let Some(amend) = git_commit_amend(&args) {
-            return amend;
-        }
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-        let Some(parent) = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            return false;
-        };
-        if parent <= 1 {
-            return false;
-        }
-        pid = parent;
-    }
-    false
+    crate::workflows::ancestor_commands().find_map(|args| git_commit_amend(&args)).unwrap_or(false)
 }
 
 /// For a `git … commit …` command line, whether it amends; `None` if it is

@@ -18,11 +18,9 @@ use std::path::Path;
 use avow_core::attestation::{
     Authorship, Person, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY,
 };
-use avow_core::payload::{Payload, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
-use avow_policy::markers::Markers;
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity};
 use avow_verify::change;
 use avow_verify::commit::change_stats;
@@ -91,6 +89,14 @@ pub fn run(file: &Path) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let mut draft = step!(read(file, &cfg)?);
+    // A fixup! commit waits to be folded in; a cherry-pick, revert or
+    // rebase that commits a signed message decides on it itself.
+    if crate::workflows::is_unattested_fixup(&draft.subject, &draft.existing) {
+        return Ok(Outcome::Ok);
+    }
+    if let Some(outcome) = crate::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, is_amend())? {
+        return Ok(outcome);
+    }
     let policy = local_policy(&repo)?;
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
@@ -240,7 +246,7 @@ fn check(
         change: staged.change.clone(),
         author_time: crate::clock::now().timestamp(),
     };
-    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
+    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, &policy.markers()) };
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Deny) {
         crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
@@ -270,16 +276,8 @@ fn sign(
     if let Some(keyring) = local_keyring(repo) {
         warn_about_keyring(&keyring, &signer, statement);
     }
-    let payload =
-        Payload::new(&staged.binding, &author.email, &draft.subject, crate::clock::now().timestamp(), statement);
-    let bytes = payload.to_bytes().map_err(|e| {
-        CliError::new(format!("cannot attest this commit: {e}"))
-            .hint("remove the line break or NUL from that field of the message or identity, then commit again")
-    })?;
-    let signature = signer
-        .sign(&bytes)
-        .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;
-    Ok(Trailer::new(SIGNATURE, SignatureTrailer::new(&payload, signature.to_base64()).to_string()))
+    let signature = crate::resign::sign(&signer, &staged.binding, &author.email, &draft.subject, statement)?;
+    Ok(Trailer::new(SIGNATURE, signature))
 }
 
 /// Warns when the signing key is not in the work tree's keyring, or the
@@ -320,7 +318,7 @@ fn write(mut draft: Draft, signature: Trailer) -> Result<Outcome> {
 /// Policy from the work tree, for early feedback. The verifier reads the
 /// trusted one; here a missing or broken file must not block work
 /// silently, so a broken one is an error and a missing one the default.
-fn local_policy(repo: &Repository) -> Result<Policy> {
+pub(crate) fn local_policy(repo: &Repository) -> Result<Policy> {
     let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
     let path = dir.join(avow_verify::trust::POLICY_PATH);
     if !path.exists() {
@@ -335,7 +333,7 @@ fn local_policy(repo: &Repository) -> Result<Policy> {
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
 }
 
-fn local_keyring(repo: &Repository) -> Option<Keyring> {
+pub(crate) fn local_keyring(repo: &Repository) -> Option<Keyring> {
     let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
     Keyring::load(&path).ok()
 }

@@ -13,6 +13,9 @@ mod post_commit;
 mod prepare;
 mod prompt;
 
+pub(crate) use commit_msg::{local_keyring, local_policy, run as commit_msg};
+pub(crate) use prompt::prompt_statement;
+
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -39,6 +42,16 @@ pub enum HookCommand {
     },
     /// Warn when the new HEAD's attestation does not verify.
     PostCommit,
+    /// After a rebase: re-sign or name how to re-sign the rewritten
+    /// commits whose change no longer matches their statement.
+    PostRewrite {
+        /// `rebase` or `amend`, as git passes it (default: the pre-commit
+        /// framework's `PRE_COMMIT_REWRITE_COMMAND`); the rewritten commits
+        /// come on standard input.
+        command: Option<String>,
+    },
+    /// After `git am` applies its last patch: as post-rewrite.
+    PostApplypatch,
     /// Verify the commits about to be pushed (refs on standard input, as
     /// git gives them) against the keyring and policy on the remote's side.
     PrePush {
@@ -67,6 +80,8 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
         HookCommand::CommitMsg { file } => commit_msg::run(&file),
         HookCommand::PrepareCommitMsg { file, source, sha } => prepare::run(&file, source.as_deref(), sha.as_deref()),
         HookCommand::PostCommit => post_commit::run(),
+        HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(command),
+        HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
         HookCommand::PreReceive => crate::cmd::receive::pre_receive(),
         HookCommand::Update { refname, old, new } => crate::cmd::receive::update(&refname, &old, &new),

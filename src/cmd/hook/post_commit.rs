@@ -11,6 +11,9 @@ pub fn run() -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
+    if crate::workflows::post_commit_quiet(&repo, &head) {
+        return Ok(Outcome::Ok);
+    }
     match crate::cmd::verify::self_check(&repo, &head) {
         Some((rule, _)) if rule == "attestation.missing" => {
             crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
@@ -20,7 +23,7 @@ pub fn run() -> Result<Outcome> {
         }
         Some((_, problem)) => {
             crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            crate::output::errln!("avow: re-sign it with `git commit --amend --no-edit`");
+            crate::output::errln!("{}", crate::workflows::resign_head_advice(&repo, &head));
         }
         None => {}
     }

@@ -113,14 +113,26 @@ impl Config {
         }
     }
 
-    /// `user.name` and `user.email`, from the environment git exports to
-    /// hooks first, then configuration.
+    /// The person committing: `user.name` and `user.email`; when
+    /// `user.email` is not configured, the identity given to git in the
+    /// environment instead (`GIT_COMMITTER_EMAIL`, `GIT_AUTHOR_EMAIL`, then
+    /// `EMAIL`, with the name variable of the same kind), as a script or CI
+    /// job that sets only those commits with it (docs/keyring.md, "Names").
     pub fn user(&self) -> Result<(String, String)> {
-        let name = self.get("user.name").unwrap_or_default();
-        let email = self.get("user.email").ok_or_else(|| {
-            CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`")
-        })?;
-        Ok((name, email))
+        let configured = self.get("user.name").filter(|n| !n.trim().is_empty());
+        if let Some(email) = self.get("user.email").filter(|e| !e.trim().is_empty()) {
+            return Ok((configured.unwrap_or_default(), email));
+        }
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        for (name_var, email_var) in
+            [("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"), ("", "EMAIL")]
+        {
+            if let Some(email) = env(email_var) {
+                let name = configured.or_else(|| env(name_var)).unwrap_or_default();
+                return Ok((name, email));
+            }
+        }
+        Err(CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`"))
     }
 }
 

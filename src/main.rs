@@ -8,6 +8,7 @@ mod clock;
 mod cmd;
 mod error;
 mod git;
+mod identity;
 mod keys;
 mod message;
 mod output;

@@ -19,6 +19,7 @@ mod forge;
 mod formats;
 mod history;
 mod hooks_install;
+mod identity;
 mod interop;
 mod key_hygiene;
 mod keyring;

@@ -330,7 +330,7 @@ impl Default for AuthorshipRules {
 }
 
 /// `[markers]`: known AI-agent markers (see [`crate::markers`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MarkerRules {
     /// `refuse`: reject commits that carry a marker. Default `false`.
@@ -341,6 +341,69 @@ pub struct MarkerRules {
     /// `note`), added to it ([`Policy::markers`]). Default: none.
     #[serde(default)]
     pub extra: Vec<MarkerEntry>,
+    /// `mismatch`: what `Authorship: human` beside an agent marker is (rule
+    /// `authorship.mismatch`). Default `warn`.
+    #[serde(default = "severity_warn")]
+    pub mismatch: Severity,
+}
+
+impl Default for MarkerRules {
+    fn default() -> Self {
+        MarkerRules { refuse: false, extra: Vec::new(), mismatch: Severity::Warn }
+    }
+}
+
+/// `[keys]`: which signing keys the project accepts, within what the
+/// keyring accepts (docs/keyring.md).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeyRules {
+    /// `types`: the accepted key types (OpenSSH names, e.g.
+    /// `["ssh-ed25519", "sk-ssh-ed25519@openssh.com"]`). Default: all.
+    #[serde(default = "all_key_types", deserialize_with = "de_key_types")]
+    pub types: Vec<String>,
+    /// `rsa-min-bits`: the smallest RSA key accepted. Default 2048 (the
+    /// keyring's own floor); may only be raised.
+    #[serde(default = "rsa_min_bits", deserialize_with = "de_rsa_min_bits")]
+    pub rsa_min_bits: usize,
+}
+
+impl Default for KeyRules {
+    fn default() -> Self {
+        KeyRules { types: all_key_types(), rsa_min_bits: rsa_min_bits() }
+    }
+}
+
+fn all_key_types() -> Vec<String> {
+    avow_core::key_types::KEY_TYPES.iter().map(|t| (*t).to_owned()).collect()
+}
+
+fn rsa_min_bits() -> usize {
+    avow_core::key_types::RSA_MIN_BITS
+}
+
+fn de_key_types<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let types = Vec::<String>::deserialize(d)?;
+    if types.is_empty() {
+        return Err(D::Error::custom("must name at least one key type"));
+    }
+    if let Some(bad) = types.iter().find(|t| !avow_core::key_types::is_accepted(t)) {
+        return Err(D::Error::custom(format!(
+            "{bad:?} is not a key type avow accepts (one of {})",
+            avow_core::key_types::KEY_TYPES.join(", ")
+        )));
+    }
+    Ok(types)
+}
+
+fn de_rsa_min_bits<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let bits = usize::deserialize(d)?;
+    let (min, max) = (avow_core::key_types::RSA_MIN_BITS, avow_core::key_types::RSA_MAX_BITS);
+    if (min..=max).contains(&bits) {
+        Ok(bits)
+    } else {
+        Err(D::Error::custom(format!("{bits} is not between {min} and {max}")))
+    }
 }
 
 /// `[adoption]`: where attestation starts.
@@ -496,6 +559,14 @@ pub struct Policy {
     /// `binding`: default `change`.
     #[serde(default = "binding_change")]
     pub binding: Binding,
+    /// `understood-by-name`: what an `Understood-by:` name other than the
+    /// signer's keyring name is (rule `understood-by.name`); default `warn`:
+    /// a person is their email and key.
+    #[serde(default = "severity_warn")]
+    pub understood_by_name: Severity,
+    /// `[keys]`.
+    #[serde(default)]
+    pub keys: KeyRules,
     /// `[authorship]`.
     #[serde(default)]
     pub authorship: AuthorshipRules,
@@ -572,6 +643,10 @@ fn binding_change() -> Binding {
     Binding::Change
 }
 
+fn severity_warn() -> Severity {
+    Severity::Warn
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
@@ -579,6 +654,8 @@ impl Default for Policy {
             merges: MergeMode::Skip,
             understood_by: UnderstoodBy::Author,
             binding: Binding::Change,
+            understood_by_name: Severity::Warn,
+            keys: KeyRules::default(),
             authorship: AuthorshipRules::default(),
             markers: MarkerRules::default(),
             adoption: Adoption::default(),
@@ -719,18 +796,20 @@ fn short(id: &str) -> &str {
 fn dco_problem(facts: &CommitFacts) -> Option<String> {
     let signoffs: Vec<&str> = facts.trailers.iter().filter(|t| t.is(SIGNED_OFF_BY)).map(|t| t.value.as_str()).collect();
     let author = &facts.author.email;
+    // Before the commit exists (the hook: `id` is empty) there is nothing
+    // to amend: the fix is the same `git commit` with `--signoff`.
+    let fix = if facts.id.is_empty() {
+        "run the `git commit` again with `--signoff` (`-s`)"
+    } else {
+        "`git commit --amend --signoff`"
+    };
     if signoffs.is_empty() {
-        return Some(format!(
-            "no `Signed-off-by:` trailer; the author <{author}> must certify the DCO: `git commit --amend --signoff`"
-        ));
+        return Some(format!("no `Signed-off-by:` trailer; the author <{author}> must certify the DCO: {fix}"));
     }
     if signoffs.iter().any(|v| Person::parse(v).is_some_and(|p| Person::same_email(&p.email, author))) {
         return None;
     }
-    Some(format!(
-        "`Signed-off-by: {}` is not the author <{author}>; the author must sign off: `git commit --amend --signoff`",
-        signoffs[0]
-    ))
+    Some(format!("`Signed-off-by: {}` is not the author <{author}>; the author must sign off: {fix}", signoffs[0]))
 }
 
 impl Policy {
@@ -839,6 +918,32 @@ impl Policy {
             || self.newcomer.as_ref().is_some_and(|n| n.max_lines.is_some())
     }
 
+    /// The `[keys]` rules for a signing key: `keys.types` when its type is
+    /// not listed, `keys.rsa-min-bits` for an RSA key below the floor.
+    /// Always `deny`; `None` when the key is fine.
+    pub fn check_key(&self, key: &ssh_key::PublicKey) -> Option<Finding> {
+        let ty = key.algorithm().as_str().to_owned();
+        if !self.keys.types.contains(&ty) {
+            return Some(Finding::deny(
+                "keys.types",
+                format!(
+                    "signed with a {ty} key, which this project does not accept (keys.types: {}); sign with a key of one of those types and have it added to the keyring",
+                    self.keys.types.join(", ")
+                ),
+            ));
+        }
+        let bits = crate::keyring::rsa_bits(key)?;
+        (bits < self.keys.rsa_min_bits).then(|| {
+            Finding::deny(
+                "keys.rsa-min-bits",
+                format!(
+                    "signed with an RSA key of {bits} bits; this project requires at least {} (keys.rsa-min-bits): use ssh-keygen -t ed25519 or -t rsa -b {}",
+                    self.keys.rsa_min_bits, self.keys.rsa_min_bits
+                ),
+            )
+        })
+    }
+
     /// Whether commits by this author email need no attestation
     /// (`[exempt] emails`). [`Policy::check`] does not look at exemptions:
     /// the caller skips exempt commits.
@@ -867,8 +972,22 @@ impl Policy {
         }
 
         let marker_rules: Vec<&PathRule> = touched.iter().filter(|(r, _)| r.refuse_markers).map(|(r, _)| *r).collect();
-        if self.markers.refuse || !marker_rules.is_empty() {
-            for hit in markers.scan(facts) {
+        let declares_human = facts.statement.as_ref().is_some_and(|st| st.authorship == Authorship::Human);
+        if self.markers.refuse || !marker_rules.is_empty() || declares_human {
+            let hits = markers.scan(facts);
+            // When the markers themselves are refused, that finding says it.
+            let refused = self.markers.refuse || !marker_rules.is_empty();
+            if let (true, false, Some(hit)) = (declares_human, refused, hits.first()) {
+                out.push(Finding {
+                    rule: "authorship.mismatch".into(),
+                    severity: self.markers.mismatch,
+                    message: format!(
+                        "`Authorship: human` beside a {} marker ({} `{}`): if an agent took part, declare `Authorship: assisted` or `generated` with `Assisted-by:`; if not, remove the marker",
+                        hit.tool, hit.kind, hit.evidence
+                    ),
+                });
+            }
+            for hit in hits.into_iter().filter(|_| refused) {
                 let what = format!("{} marker ({} `{}`)", hit.tool, hit.kind, hit.evidence);
                 if self.markers.refuse {
                     out.push(Finding::deny(

@@ -96,8 +96,13 @@ fn preset_disclose() {
     for ok in [human(), assisted(), generated()] {
         assert_eq!(check(&p, &ok), []);
     }
-    // Agent markers are not refused: disclosure is what counts.
-    assert_eq!(check(&p, &commit_by(ALICE, CLAUDE_MSG)), []);
+    // Agent markers are not refused: disclosure is what counts; beside a
+    // `human` claim they are a warning (authorship.mismatch).
+    let mismatch = check(&p, &commit_by(ALICE, CLAUDE_MSG));
+    assert_eq!(
+        mismatch.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
+        [("authorship.mismatch", Severity::Warn)]
+    );
     let bad = commit(&["Authorship: assisted", "Assisted-by: GitHub Copilot", ALICE_UNDERSTOOD, RATIONALE]);
     assert_eq!(
         check(&p, &bad),
@@ -236,10 +241,10 @@ fn dco_required() {
         commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: A. Example <Alice@Example.org>"]);
     assert_eq!(check(&p, &upper), []);
     let other =
-        commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: Claude <noreply@anthropic.com>"]);
+        commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: Bob Other <bob@example.org>"]);
     assert_eq!(
         check(&p, &other),
-        [deny("dco.required", "`Signed-off-by: Claude <noreply@anthropic.com>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
+        [deny("dco.required", "`Signed-off-by: Bob Other <bob@example.org>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
     );
     assert_eq!(check(&policy("[dco]\nrequired = false\n"), &other), []);
 }
@@ -409,7 +414,8 @@ fn path_require_dco() {
 fn path_refuse_markers() {
     let p = policy(&format!("{CRYPTO}refuse-markers = true\n"));
     let mut f = commit_by(ALICE, CLAUDE_MSG);
-    assert_eq!(check(&p, &f), []);
+    // Outside the paths: only the `human` claim beside the marker, a warning.
+    assert_eq!(check(&p, &f).iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["authorship.mismatch"]);
     f.change.paths = vec!["crypto/aes/gcm.c".into()];
     let got = check(&p, &f);
     assert_eq!(
@@ -447,7 +453,7 @@ fn error_messages() {
         ),
         (
             "version = 1\nunderstood = \"author\"\n",
-            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer",
+            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, understood-by-name, keys, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer",
         ),
         (
             "version = 1\n[size]\nmax-lines = \"400\"\n",
@@ -558,4 +564,34 @@ fn newcomer_rules_apply_below_the_record_only() {
         err.to_string(),
         ".avow/policy.toml:3: newcomer.attested-commits: 0 would make nobody a newcomer; give at least 1 (LLVM's practice suggests a few)"
     );
+}
+
+#[test]
+fn mismatch_keys_and_name_options() {
+    let p = policy("understood-by-name = \"deny\"\n[markers]\nmismatch = \"deny\"\n[keys]\ntypes = [\"ssh-ed25519\"]\nrsa-min-bits = 3072\n");
+    assert_eq!(p.understood_by_name, Severity::Deny);
+    let got = check(&p, &commit_by(ALICE, CLAUDE_MSG));
+    assert_eq!(
+        got.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
+        [("authorship.mismatch", Severity::Deny)]
+    );
+    // A human claim without markers, or a disclosed one with them: nothing.
+    assert_eq!(check(&p, &human()), []);
+    let ed = avow_sign_free_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAATe3tswxR6uiQ3R8FN5ds32RSsJyXQgnBgkG7O7ytl a");
+    assert_eq!(p.check_key(&ed), None);
+    let sk = avow_sign_free_key("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIAATe3tswxR6uiQ3R8FN5ds32RSsJyXQgnBgkG7O7ytlAAAABHNzaDo= a");
+    assert_eq!(p.check_key(&sk).map(|f| f.rule), Some("keys.types".to_owned()));
+    for (text, message) in [
+        ("version = 1\n[keys]\ntypes = []\n", "must name at least one key type"),
+        ("version = 1\n[keys]\ntypes = [\"ssh-dss\"]\n", "\"ssh-dss\" is not a key type avow accepts"),
+        ("version = 1\n[keys]\nrsa-min-bits = 1024\n", "1024 is not between 2048 and 4096"),
+        ("version = 1\nunderstood-by-name = \"maybe\"\n", "\"maybe\" is not one of warn, deny"),
+    ] {
+        let e = Policy::parse(text, Path::new(".avow/policy.toml")).unwrap_err().to_string();
+        assert!(e.contains(message), "{e}");
+    }
+}
+
+fn avow_sign_free_key(line: &str) -> ssh_key::PublicKey {
+    ssh_key::PublicKey::from_openssh(line).unwrap()
 }

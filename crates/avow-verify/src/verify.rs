@@ -586,7 +586,7 @@ impl<'t> Verifier<'t> {
         };
         report.cached = true;
         report.change = st.binding.change;
-        check_signer(person, k, st, statement, report);
+        check_signer(&self.trusted.policy, person, k, st, statement, report);
         report.signer = Some(self.signer(person, k));
         true
     }
@@ -612,7 +612,7 @@ impl<'t> Verifier<'t> {
             ));
             return;
         };
-        check_signer(person, k, st, statement, report);
+        check_signer(&self.trusted.policy, person, k, st, statement, report);
         report.signer = Some(self.signer(person, k));
     }
 
@@ -724,9 +724,11 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     }
 }
 
-/// The keyring's part: was the signer's key valid at signing time, and
-/// does `Understood-by` name them. Runs on cache hits too.
+/// The keyring's part: was the signer's key valid at signing time, is it a
+/// key the policy accepts (`[keys]`), and does `Understood-by` name them.
+/// Runs on cache hits too.
 fn check_signer(
+    policy: &avow_policy::policy::Policy,
     person: &avow_policy::keyring::Person,
     k: &avow_policy::keyring::Key,
     st: &SignatureTrailer,
@@ -750,17 +752,32 @@ fn check_signer(
                 statement.understood_by, person.name, person.email
             ),
         ));
-    } else if !Person::same_name(&statement.understood_by.name, &person.name) {
-        // The email is the identity, but a reader of `git log` sees the
-        // name: it must not claim someone else stands behind the change.
-        report.findings.push(deny(
-            "understood-by.name",
-            format!(
-                "`Understood-by: {}` gives the name {:?}, but the keyring names the signer {:?}; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
-                statement.understood_by, statement.understood_by.name, person.name, person.name
-            ),
-        ));
+    } else if let Some(finding) = name_finding(policy, &statement.understood_by.name, person) {
+        report.findings.push(finding);
     }
+    report.findings.extend(policy.check_key(&k.public));
+}
+
+/// `understood-by.name`: the email and key are the identity, so another
+/// name is a warning that shows the keyring's name beside the signed one
+/// (a reader of the log sees who stands behind it); `understood-by-name =
+/// "deny"` refuses it. `None` when the names agree.
+pub fn name_finding(
+    policy: &avow_policy::policy::Policy,
+    signed_name: &str,
+    person: &avow_policy::keyring::Person,
+) -> Option<Finding> {
+    if Person::same_name(signed_name, &person.name) {
+        return None;
+    }
+    Some(Finding {
+        rule: "understood-by.name".to_owned(),
+        severity: policy.understood_by_name,
+        message: format!(
+            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
+            person.name, person.email, person.name
+        ),
+    })
 }
 
 fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {

@@ -15,9 +15,7 @@
 
 use std::path::Path;
 
-use avow_core::attestation::{
-    Authorship, Person, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY,
-};
+use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
@@ -103,12 +101,21 @@ pub fn run(file: &Path) -> Result<Outcome> {
     if policy.merges == MergeMode::Skip && !draft.has(AUTHORSHIP) && repo.path().join("MERGE_HEAD").exists() {
         return Ok(Outcome::Ok);
     }
+    // The committer's own earlier attestation is re-attested with their
+    // current identity; someone else's is refused (crate::identity).
+    let refresh = step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy)?);
     let statement = step!(complete(&mut draft, &cfg, &policy)?);
     let staged = stage(&repo)?;
     let author = author(&cfg)?;
     step!(check(&repo, &policy, &draft, &statement, &staged, &author));
-    let signature = sign(&repo, &cfg, &draft, &statement, &staged, &author)?;
-    write(draft, signature)
+    let keyring = local_keyring(&repo);
+    let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
+    if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
+        crate::output::errln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
+        return Ok(Outcome::Failed);
+    }
+    let signature = sign(&signer, &draft, &statement, &staged, &author)?;
+    write(draft, signature, refresh)
 }
 
 /// Reads the message git passed and what it already says.
@@ -265,50 +272,26 @@ fn print_findings(findings: &[Finding]) {
 /// Signs the payload with the contributor's key; returns the
 /// `Avow-Signature:` trailer.
 fn sign(
-    repo: &Repository,
-    cfg: &Config,
+    signer: &avow_sign::Signer,
     draft: &Draft,
     statement: &Statement,
     staged: &Staged,
     author: &Ident,
 ) -> Result<Trailer> {
-    let signer = keys::signer(cfg)?;
-    if let Some(keyring) = local_keyring(repo) {
-        warn_about_keyring(&keyring, &signer, statement);
-    }
-    let signature = crate::resign::sign(&signer, &staged.binding, &author.email, &draft.subject, statement)?;
+    let signature = crate::resign::sign(signer, &staged.binding, &author.email, &draft.subject, statement)?;
     Ok(Trailer::new(SIGNATURE, signature))
 }
 
-/// Warns when the signing key is not in the work tree's keyring, or the
-/// keyring names its holder differently: verification would fail.
-fn warn_about_keyring(keyring: &Keyring, signer: &avow_sign::Signer, statement: &Statement) {
-    match keyring.find_by_key(signer.public_key()) {
-        None => crate::output::errln!(
-            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
-            avow_sign::fingerprint(signer.public_key())
-        ),
-        Some((person, _))
-            if Person::same_email(&statement.understood_by.email, &person.email)
-                && !Person::same_name(&statement.understood_by.name, &person.name) =>
-        {
-            crate::output::errln!(
-                "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verification will refuse it (understood-by.name): `git config user.name {:?}` and re-attest with `git commit --amend --no-edit`",
-                statement.understood_by, person.name, person.name
-            );
-        }
-        Some(_) => {}
-    }
-}
-
-/// Writes the message back: any old signature replaced, the additions and
-/// the new signature appended to the trailer block.
-fn write(mut draft: Draft, signature: Trailer) -> Result<Outcome> {
+/// Writes the message back: any old signature (and, when `refresh`, the
+/// committer's old `Understood-by:`) replaced, the additions and the new
+/// signature appended to the trailer block.
+fn write(mut draft: Draft, signature: Trailer, refresh: bool) -> Result<Outcome> {
     draft.additions.push(signature);
+    let replaced = |t: &Trailer| t.is(SIGNATURE) || (refresh && t.is(UNDERSTOOD_BY));
     let new_text = trailer::rewrite(
         &draft.text,
         &draft.opts,
-        |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE)),
+        |item| !item.trailer.as_ref().is_some_and(replaced),
         &draft.additions,
     );
     draft.message.write(&new_text)?;

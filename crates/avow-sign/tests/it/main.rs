@@ -4,6 +4,7 @@
 mod agent;
 mod hygiene;
 mod interop;
+mod key_types;
 mod malformed;
 mod passphrase;
 mod props;

@@ -25,12 +25,37 @@ pub fn write_message_bytes(file: &Path, contents: &[u8]) -> Result<()> {
 }
 
 fn replace_file(file: &Path, contents: &[u8], durable: bool) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| {
-        CliError::new(format!("cannot write the commit message file {}: {e}", file.display()))
-            .hint("check the permissions of the .git directory")
+        let hint = match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                "the disk is full (or your quota is used up): free some space and try again".to_owned()
+            }
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                format!("check that you may write to {}", dir.display())
+            }
+            _ => "check the file and its directory".to_owned(),
+        };
+        CliError::new(format!("cannot write {}: {e}", file.display())).hint(hint)
     };
-    let mut tmp = tempfile::Builder::new().prefix(".avow-msg").tempfile_in(dir).map_err(fail)?;
+    let original = std::fs::metadata(file).ok();
+    // Created as a new file would be (0666 less the umask), then given the
+    // original's mode and group: the rename must not turn a shared
+    // repository's group-writable file into one only its last writer can
+    // open again.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".avow-tmp")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    if let Some(meta) = &original {
+        if meta.gid() != tmp.as_file().metadata().map_err(fail)?.gid() {
+            // Best effort: only a member of the group may hand the file to it.
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), None, Some(meta.gid()));
+        }
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777)).map_err(fail)?;
+    }
     tmp.write_all(contents).map_err(fail)?;
     if durable {
         tmp.as_file().sync_all().map_err(fail)?;

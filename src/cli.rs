@@ -43,6 +43,8 @@ enum Command {
     #[command(subcommand)]
     Keyring(cmd::keyring::KeyringCommand),
     Verify(cmd::verify::Args),
+    Reattest(cmd::reattest::Args),
+    Attest(cmd::attest::Args),
     Show(cmd::show::Args),
     Report(cmd::report::Args),
     Demo(cmd::demo::Args),
@@ -76,6 +78,8 @@ pub fn run() -> ExitCode {
         Command::Hook(h) => cmd::hook::run(h),
         Command::Keyring(k) => cmd::keyring::run(k),
         Command::Verify(a) => cmd::verify::run(&a),
+        Command::Reattest(a) => cmd::reattest::run(&a),
+        Command::Attest(a) => cmd::attest::run(&a),
         Command::Show(a) => cmd::show::run(&a),
         Command::Report(a) => cmd::report::run(&a),
         Command::Demo(a) => cmd::demo::run(&a),

@@ -26,10 +26,3 @@ pub fn now() -> DateTime<Utc> {
     }
     Utc::now()
 }
-
-/// Midnight UTC of the current day: the `added` date of a new key. A whole
-/// day, so a signature made a moment after adding the key is inside its
-/// window.
-pub fn today() -> DateTime<Utc> {
-    now().date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}

@@ -91,6 +91,13 @@ impl Config {
         self.snapshot.as_ref().and_then(|c| c.get_string(key).ok())
     }
 
+    /// Whether `key` is set on git's command line (`git -c`, which hooks
+    /// and subcommands inherit).
+    pub fn is_overridden(&self, key: &str) -> bool {
+        let lower = key.to_ascii_lowercase();
+        self.overrides.iter().any(|(k, _)| *k == lower)
+    }
+
     /// A boolean the way git reads it.
     pub fn get_bool(&self, key: &str) -> Option<bool> {
         self.get(key).and_then(|v| match v.to_ascii_lowercase().as_str() {
@@ -100,27 +107,26 @@ impl Config {
         })
     }
 
-    /// The comment prefix git uses in commit messages.
-    pub fn comment_prefix(&self) -> String {
-        if let Some(s) = self.get("core.commentString") {
-            if !s.is_empty() && s != "auto" {
-                return s;
+    /// The person committing: `user.name` and `user.email`; when
+    /// `user.email` is not configured, the identity given to git in the
+    /// environment instead (`GIT_COMMITTER_EMAIL`, `GIT_AUTHOR_EMAIL`, then
+    /// `EMAIL`, with the name variable of the same kind), as a script or CI
+    /// job that sets only those commits with it (docs/keyring.md, "Names").
+    pub fn user(&self) -> Result<(String, String)> {
+        let configured = self.get("user.name").filter(|n| !n.trim().is_empty());
+        if let Some(email) = self.get("user.email").filter(|e| !e.trim().is_empty()) {
+            return Ok((configured.unwrap_or_default(), email));
+        }
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        for (name_var, email_var) in
+            [("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"), ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"), ("", "EMAIL")]
+        {
+            if let Some(email) = env(email_var) {
+                let name = configured.or_else(|| env(name_var)).unwrap_or_default();
+                return Ok((name, email));
             }
         }
-        match self.get("core.commentChar") {
-            Some(c) if !c.is_empty() && c != "auto" => c,
-            _ => "#".into(),
-        }
-    }
-
-    /// `user.name` and `user.email`, from the environment git exports to
-    /// hooks first, then configuration.
-    pub fn user(&self) -> Result<(String, String)> {
-        let name = self.get("user.name").unwrap_or_default();
-        let email = self.get("user.email").ok_or_else(|| {
-            CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`")
-        })?;
-        Ok((name, email))
+        Err(CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`"))
     }
 }
 

@@ -1,8 +1,11 @@
 //! Finding the contributor's signing key, the way git finds an SSH signing
 //! key: `avow.signingKey`, then `user.signingKey` when `gpg.format=ssh`
 //! (a path or the literal `key::` form), then `gpg.ssh.defaultKeyCommand`,
-//! then the first ed25519 key in the ssh-agent, then `~/.ssh/id_ed25519`.
+//! then a key in the ssh-agent (the one the work tree's keyring lists for
+//! you when it holds several), then `~/.ssh/id_ed25519`.
 
+use avow_policy::keyring::Keyring;
+use avow_sign::ssh_key::PublicKey;
 use avow_sign::{KeySource, Signer};
 use zeroize::Zeroizing;
 
@@ -15,7 +18,7 @@ pub fn source_from_setting(value: &str) -> KeySource {
     let v = value.trim();
     if let Some(lit) = v.strip_prefix("key::") {
         KeySource::Literal(lit.trim().to_owned())
-    } else if v.starts_with("ssh-") || v.starts_with("sk-ssh-") {
+    } else if ["ssh-", "sk-", "ecdsa-"].iter().any(|p| v.starts_with(p)) {
         KeySource::Literal(v.to_owned())
     } else {
         KeySource::File(expand_home(v))
@@ -80,23 +83,123 @@ fn run_default_key_command(cmd: &str) -> std::result::Result<String, String> {
         .ok_or_else(|| "printed no key".to_owned())
 }
 
+/// Asks for a key's passphrase on the terminal, without echo.
 fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<String>, avow_sign::Error> {
-    rpassword::prompt_password(format!("Enter passphrase for {}: ", path.display()))
-        .map(Zeroizing::new)
-        .map_err(|e| avow_sign::Error::PassphraseUnavailable { path: path.to_path_buf(), reason: e.to_string() })
+    let unavailable =
+        |reason: &str| avow_sign::Error::PassphraseUnavailable { path: path.to_path_buf(), reason: reason.into() };
+    let Some(mut tty) = crate::tty::Tty::open() else { return Err(unavailable("no terminal to ask on")) };
+    let reply = tty.ask_hidden(&format!("Enter passphrase for {}: ", path.display()));
+    match reply {
+        crate::tty::Reply::Text(p) => Ok(Zeroizing::new(p)),
+        crate::tty::Reply::Invalid(why) => Err(unavailable(&why)),
+        crate::tty::Reply::End => Err(unavailable(ON_TERMINAL_EOF)),
+        crate::tty::Reply::Interrupted => Err(unavailable("interrupted")),
+    }
+}
+
+/// The reason given when the terminal read end of input at the
+/// passphrase prompt.
+const ON_TERMINAL_EOF: &str = "end of input at the terminal";
+
+/// How many times a wrong passphrase may be typed.
+const PASSPHRASE_TRIES: usize = 3;
+
+/// Loads a signer, asking again (up to [`PASSPHRASE_TRIES`] times) when
+/// the passphrase typed is wrong.
+fn load_with_tries(
+    source: &KeySource,
+    passphrase: &mut avow_sign::PassphraseFn<'_>,
+) -> std::result::Result<Signer, avow_sign::Error> {
+    // Only a key file can ask for a passphrase.
+    let _quiet = matches!(source, KeySource::File(_)).then(crate::tty::quiet).flatten();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match Signer::load(source, passphrase) {
+            Err(avow_sign::Error::WrongPassphrase { path }) if tries < PASSPHRASE_TRIES => {
+                crate::output::errln!("avow: wrong passphrase for {}; try again", path.display());
+            }
+            other => {
+                if crate::tty::asked_secret() {
+                    // Extra lines typed at the passphrase prompt must not reach the shell.
+                    if let Some(mut tty) = crate::tty::Tty::open() {
+                        tty.discard_input();
+                    }
+                }
+                return other;
+            }
+        }
+    }
 }
 
 /// Loads the signer, trying each candidate in order. An explicitly
 /// configured key that fails is an error (no silent fallback to another
-/// key); the implicit candidates are tried one after another.
-pub fn signer(cfg: &Config) -> Result<Signer> {
-    signer_with(cfg, &mut prompt_passphrase).map(|(signer, _)| signer)
+/// key); the implicit candidates are tried one after another. From an
+/// ssh-agent holding several keys, the one `keyring` lists (for the
+/// committer's email first) is taken.
+pub fn signer_knowing(cfg: &Config, keyring: Option<&Keyring>) -> Result<Signer> {
+    signer_with(cfg, keyring, &mut prompt_passphrase).map(|(signer, _)| signer).map_err(|e| {
+        // Doctor checks the whole set-up; its own output does not say so.
+        match e.hint.as_deref() {
+            Some(h) if h.starts_with("point ") => {
+                let hint = format!("{h}; `git avow doctor` checks the set-up");
+                e.hint(hint)
+            }
+            _ => e,
+        }
+    })
 }
 
-/// Like [`signer`], with the passphrase callback given; also returns which
-/// setting (or source) the key came from.
-pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -> Result<(Signer, String)> {
-    let (candidates, explicit) = resolve(cfg)?;
+/// [`signer_knowing`] with the work tree's keyring, when there is one.
+pub fn signer(cfg: &Config) -> Result<Signer> {
+    let keyring = crate::git::open_repo()
+        .ok()
+        .and_then(|repo| Keyring::load(&repo.workdir()?.join(avow_verify::trust::KEYRING_PATH)).ok());
+    signer_knowing(cfg, keyring.as_ref())
+}
+
+/// Which of the agent's keys to sign with: the keyring's key of the
+/// committer's email, else any keyring key, else the agent's first
+/// (a key in memory before a security key). With a description.
+fn choose_agent_key(keys: &[PublicKey], keyring: Option<&Keyring>, email: &str) -> Option<(PublicKey, String)> {
+    let listed = |k: &&PublicKey| keyring.and_then(|r| r.find_by_key(k));
+    let of = |i: usize| format!("key {} of {}", i + 1, keys.len());
+    if let Some((i, k)) =
+        keys.iter().enumerate().find(|(_, k)| listed(k).is_some_and(|(p, _)| p.email.eq_ignore_ascii_case(email)))
+    {
+        return Some((k.clone(), format!("{}, the one .avow/keyring.toml lists for <{email}>", of(i))));
+    }
+    if let Some((i, k)) = keys.iter().enumerate().find(|(_, k)| listed(k).is_some()) {
+        let owner = listed(&k).map(|(p, _)| p.email.clone()).unwrap_or_default();
+        return Some((k.clone(), format!("{}, which .avow/keyring.toml lists for <{owner}>", of(i))));
+    }
+    let i = keys.iter().position(|k| !avow_sign::is_security_key(k.key_data())).unwrap_or(0);
+    let none = if keyring.is_some() { ", none of them in .avow/keyring.toml" } else { "" };
+    keys.get(i).map(|k| (k.clone(), format!("{}{none}", of(i))))
+}
+
+/// Like [`signer_knowing`], with the passphrase callback given; also
+/// returns which setting (or source) the key came from. Its errors do not
+/// point at `git avow doctor` (doctor itself calls this).
+pub fn signer_with(
+    cfg: &Config,
+    keyring: Option<&Keyring>,
+    passphrase: &mut avow_sign::PassphraseFn<'_>,
+) -> Result<(Signer, String)> {
+    let (mut candidates, explicit) = resolve(cfg)?;
+    // The agent: name the key to use, so that several keys are no guess.
+    if let (Some(at), Some(socket)) = (
+        candidates.iter().position(|(s, _)| *s == KeySource::Agent),
+        std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()),
+    ) {
+        let email = cfg.user().map(|(_, e)| e).unwrap_or_default();
+        if let Ok(keys) = avow_sign::agent_keys(std::path::Path::new(&socket)) {
+            if let Some((key, why)) = choose_agent_key(&keys, keyring, &email) {
+                let line = key.to_openssh().unwrap_or_default();
+                candidates[at] = (KeySource::Literal(line), format!("the ssh-agent (SSH_AUTH_SOCK), {why}"));
+            }
+        }
+    }
     if candidates.is_empty() {
         return Err(CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)")
             .hint(
@@ -110,7 +213,7 @@ pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -
                 crate::output::errln!("avow: warning: {w}");
             }
         }
-        match Signer::load(&source, passphrase) {
+        match load_with_tries(&source, passphrase) {
             Ok(s) => {
                 // `NAME.pub` configured: the private key read is `NAME`.
                 let checked = matches!(&source, avow_sign::KeySource::File(p) if Some(p.as_path()) == s.key_file());
@@ -119,17 +222,35 @@ pub fn signer_with(cfg: &Config, passphrase: &mut avow_sign::PassphraseFn<'_>) -
                 }
                 return Ok((s, label));
             }
+            Err(avow_sign::Error::PassphraseUnavailable { path, reason }) if reason == ON_TERMINAL_EOF => {
+                // The terminal is there: saying "run it from a terminal" would be false.
+                return Err(CliError::new(format!(
+                    "no passphrase was typed for {} (end of input at the terminal)",
+                    path.display()
+                ))
+                .hint(format!(
+                    "commit again and type the passphrase, or add the key to ssh-agent with `ssh-add {}`",
+                    path.display()
+                )));
+            }
             Err(e) if explicit => {
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");
-                return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
-                    "fix the key or the setting (`git config {setting} ~/.ssh/KEY`); `git avow doctor` checks the set-up"
-                )));
+                // The setting in force, and how to point it at another key.
+                let fix = match setting {
+                    "gpg.ssh.defaultKeyCommand" => {
+                        "fix the command, or name a key with `git config avow.signingKey ~/.ssh/KEY`".to_owned()
+                    }
+                    "user.signingKey" => "point user.signingKey at an ed25519, ECDSA or RSA key (`git config user.signingKey ~/.ssh/KEY`; git signs with it too), or give avow its own: `git config avow.signingKey ~/.ssh/KEY`".to_owned(),
+                    s => format!("point {s} at an ed25519, ECDSA or RSA key: `git config {s} ~/.ssh/KEY`"),
+                };
+                return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(fix));
             }
             Err(e) => last = Some(format!("{label}: {e}")),
         }
     }
-    Err(CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default()))
-        .hint("set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519 key), or add one to ssh-agent"))
+    Err(CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default())).hint(
+        "set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519, ECDSA or RSA key), or add one to ssh-agent",
+    ))
 }
 
 #[cfg(test)]

@@ -8,12 +8,15 @@ mod clock;
 mod cmd;
 mod error;
 mod git;
+mod identity;
 mod keys;
 mod message;
 mod output;
 mod progress;
+mod resign;
 mod shallow;
 mod tty;
+mod workflows;
 
 use std::process::ExitCode;
 

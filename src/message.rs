@@ -83,6 +83,11 @@ impl MessageFile {
         crate::atomic::write_message_bytes(&self.path, &bytes)
     }
 
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Whether `text` can be written back in this file's encoding.
     pub fn can_write(&self, text: &str) -> bool {
         self.encoding.encode(text).is_ok()

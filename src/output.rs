@@ -2,6 +2,7 @@
 //! commands and SARIF; colour and verbosity shared by every command.
 
 pub mod github;
+pub mod markdown;
 pub mod sarif;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -162,6 +163,9 @@ pub fn human_commit(r: &Report, colour: bool, verbose: bool) -> String {
         (Verdict::Exempt(why) | Verdict::Skipped(why), _, _) => line.push_str(&format!("  ({})", visible(why))),
         _ => {}
     }
+    if let (Verdict::Accepted, Some(via)) = (&r.verdict, &r.via) {
+        line.push_str(&format!("  ({})", visible(via)));
+    }
     line.push('\n');
     for f in &r.findings {
         let tag = if f.severity == Severity::Deny { "" } else { "warning: " };
@@ -259,6 +263,7 @@ pub fn json_commit(r: &Report) -> Value {
         "signed_at": r.signed_at,
         "change": r.change.map(|d| d.to_string()),
         "fast_path": r.fast_path,
+        "via": r.via,
         "trailers": r.trailers.iter().map(|t| json!({"key": t.key, "value": t.value})).collect::<Vec<_>>(),
         "payload": r.payload,
         "signature": r.signature,
@@ -481,6 +486,7 @@ mod tests {
             signature: None,
             trailers: Vec::new(),
             facts: None,
+            via: (n % 5 == 1).then(|| "attested by a note in refs/notes/avow".into()),
         }
     }
 

@@ -205,6 +205,12 @@ fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
     checks
 }
 
+/// Windows has no executable bit: Git for Windows runs any hook file.
+#[cfg(not(unix))]
+fn is_executable(_path: &Path) -> bool {
+    true
+}
+
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
@@ -213,7 +219,8 @@ fn is_executable(path: &Path) -> bool {
 
 /// The signing key as the hook would find it, without asking for a
 /// passphrase: an encrypted key is reported by its public half.
-fn check_key(cfg: &Config) -> (Check, Option<PublicKey>) {
+fn check_key(repo: &Repository, cfg: &Config) -> (Check, Option<PublicKey>) {
+    let keyring = repo.workdir().and_then(|w| Keyring::load(&w.join(avow_verify::trust::KEYRING_PATH)).ok());
     let mut locked: Option<PathBuf> = None;
     let mut no_prompt = |p: &Path| {
         locked = Some(p.to_path_buf());
@@ -222,7 +229,7 @@ fn check_key(cfg: &Config) -> (Check, Option<PublicKey>) {
             reason: "doctor does not ask for passphrases".into(),
         })
     };
-    match keys::signer_with(cfg, &mut no_prompt) {
+    match keys::signer_with(cfg, keyring.as_ref(), &mut no_prompt) {
         Ok((signer, from)) => {
             let how = if signer.uses_agent() { "through the ssh-agent" } else { "from the key file" };
             let fpr = avow_sign::fingerprint(signer.public_key());
@@ -279,11 +286,14 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
     let email = if email.trim().is_empty() { "YOU@EXAMPLE.ORG".to_owned() } else { email };
     let Some((person, entry)) = keyring.find_by_key(key) else {
         let line = key.to_openssh().unwrap_or_default();
+        // A person the keyring has keeps their name: `keyring add` refuses another.
+        let name_arg =
+            if keyring.find_person_by_email(&email).is_some() { String::new() } else { format!("--name \"{name}\" ") };
         return Check::fail(
             "keyring",
             format!("your key {fpr} is not in .avow/keyring.toml, so the verifier will reject your commits"),
             format!(
-                "send your public key to a maintainer, who runs `git avow keyring add --name \"{name}\" --email {email} --key \"{line}\"`"
+                "send your public key to a maintainer, who runs `git avow keyring add {name_arg}--email {email} --key \"{line}\"`"
             ),
         );
     };
@@ -303,6 +313,19 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
                 person.name, person.email
             ),
             format!("git config user.email {}", person.email),
+        );
+    }
+    let user_name = cfg.user().map(|(n, _)| n).unwrap_or_default();
+    if !user_name.trim().is_empty() && !avow_core::attestation::Person::same_name(&user_name, &person.name) {
+        return Check::warn(
+            "keyring",
+            format!(
+                "{fpr} belongs to {} <{}> ({}), but user.name is {user_name:?}: your attestations will name you so, and verify warns (understood-by.name)",
+                person.name,
+                person.email,
+                person.role.as_str()
+            ),
+            format!("git config user.name \"{}\"", person.name),
         );
     }
     Check::ok("keyring", format!("{fpr} belongs to {} <{}> ({})", person.name, person.email, person.role.as_str()))
@@ -388,7 +411,7 @@ pub fn run(_args: &Args) -> Result<Outcome> {
                 Err(e) => Check::fail("identity", e.message, e.hint.unwrap_or_default()),
             });
             checks.extend(check_hooks(&repo, &cfg));
-            let (key_check, key) = check_key(&cfg);
+            let (key_check, key) = check_key(&repo, &cfg);
             checks.push(key_check);
             checks.push(check_keyring(&repo, &cfg, key.as_ref()));
             checks.extend(check_upstream_keyring(&repo, key.as_ref()));

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use avow_policy::keyring::{Keyring, Role};
+use avow_policy::keyring::{Keyring, NewKey, Role};
 use avow_policy::policy::Policy;
 use avow_verify::trust::{KEYRING_PATH, POLICY_PATH};
 
@@ -33,7 +33,7 @@ pub struct Args {
 /// Reads a public key given as a file path or a literal line.
 pub fn read_public_key_arg(arg: &str) -> Result<String> {
     let trimmed = arg.trim();
-    if trimmed.starts_with("ssh-") || trimmed.starts_with("sk-ssh-") {
+    if ["ssh-", "sk-", "ecdsa-"].iter().any(|p| trimmed.starts_with(p)) {
         return Ok(trimmed.to_owned());
     }
     let path = crate::git::expand_home(trimmed);
@@ -62,14 +62,24 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let (name, email) = cfg.user()?;
     let key_line = match &args.key {
         Some(k) => read_public_key_arg(k)?,
-        None => keys::signer(&cfg)?.public_key().to_openssh().map_err(|e| {
+        None => keys::signer_knowing(&cfg, None)?.public_key().to_openssh().map_err(|e| {
             CliError::new(format!("cannot write your public key as text: {e}")).hint("give it with --key PUB instead")
         })?,
     };
     let mut keyring = Keyring::default();
     keyring
-        .add(&name, &email, Role::Maintainer, &key_line, Some(crate::clock::today()), None)
-        .map_err(|e| CliError::new(e.to_string()).hint("avow signs with ed25519 keys: `ssh-keygen -t ed25519`"))?;
+        .add(&NewKey {
+            name: Some(&name),
+            email: &email,
+            role: Some(Role::Maintainer),
+            key: &key_line,
+            added: Some(crate::cmd::keyring::now()),
+            ..NewKey::default()
+        })
+        .map_err(|e| {
+            CliError::new(e.to_string())
+                .hint("give an ed25519, ECDSA or RSA (2048+ bits) key: `ssh-keygen -t ed25519` makes one")
+        })?;
     std::fs::create_dir_all(dir.join(avow_policy::AVOW_DIR)).map_err(|e| {
         CliError::new(format!("cannot create {}: {e}", dir.join(avow_policy::AVOW_DIR).display()))
             .hint("move away whatever is in the way (a file named .avow?), or make the work tree writable")

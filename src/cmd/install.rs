@@ -6,15 +6,19 @@ use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 
 /// The hooks avow installs.
-pub const HOOKS: [&str; 3] = ["commit-msg", "prepare-commit-msg", "post-commit"];
+pub const HOOKS: [&str; 5] = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch"];
 /// The optional hook `install --pre-push` adds.
 pub const PRE_PUSH: &str = "pre-push";
+/// The server hooks: `install --server` adds pre-receive; `--hook update`
+/// for servers that run a hook per ref.
+pub const SERVER: [&str; 2] = ["pre-receive", "update"];
 /// First line after the shebang of every hook avow writes.
 const MARKER: &str = "# avow-managed:";
 /// An existing hook is kept under this suffix and run first.
 pub const CHAINED: &str = ".avow-chained";
 
-/// Install avow's commit-msg, prepare-commit-msg and post-commit hooks.
+/// Install avow's commit-msg, prepare-commit-msg, post-commit, post-rewrite
+/// and post-applypatch hooks.
 ///
 /// Respects `core.hooksPath`. An existing hook of the same name is kept
 /// (as `NAME.avow-chained`) and runs first; `git avow uninstall` puts it
@@ -25,13 +29,20 @@ pub struct InstallArgs {
     /// pushed against the keyring and policy on the remote's side.
     #[arg(long)]
     pub pre_push: bool,
+    /// In a repository that receives pushes (usually bare): install only a
+    /// pre-receive hook that refuses pushed commits that do not verify
+    /// against the keyring and policy the repository already has
+    /// (docs/server.md).
+    #[arg(long, conflicts_with = "pre_push")]
+    pub server: bool,
     /// Install only this hook (repeatable), e.g. `--hook pre-push` next to
-    /// a hook manager that already runs avow's commit hooks.
-    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "pre-push"])]
+    /// a hook manager that already runs avow's commit hooks, or `--hook
+    /// update` on a server that runs a hook per ref.
+    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch", "pre-push", "pre-receive", "update"])]
     pub only: Vec<String>,
 }
 
-/// Remove avow's hooks (pre-push too) and restore any hook they chained.
+/// Remove avow's hooks (pre-push and server hooks too) and restore any hook they chained.
 #[derive(Debug, clap::Args)]
 pub struct UninstallArgs {}
 
@@ -49,6 +60,29 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
         return base.join(p);
     }
     repo.commondir().join("hooks")
+}
+
+/// Where `core.hooksPath` comes from when it is set outside this
+/// repository (`global` or `system` configuration), so that hooks
+/// installed there reach every repository of the user or machine.
+fn global_hooks_path(repo: &git2::Repository) -> Option<&'static str> {
+    let cfg = Config::new(Some(repo));
+    cfg.get("core.hooksPath")?;
+    // `git -c core.hooksPath=…` is this command's own choice.
+    if cfg.is_overridden("core.hooksPath") {
+        return None;
+    }
+    let config = repo.config().ok()?;
+    let mut level = None;
+    let mut entries = config.entries(Some("core.hookspath")).ok()?;
+    while let Some(Ok(entry)) = entries.next() {
+        level = Some(entry.level());
+    }
+    match level? {
+        git2::ConfigLevel::Global | git2::ConfigLevel::XDG => Some("global"),
+        git2::ConfigLevel::System | git2::ConfigLevel::ProgramData => Some("system"),
+        _ => None,
+    }
 }
 
 /// The argument after the binary on the `#!` line of a hook git runs
@@ -73,7 +107,10 @@ fn script(hook: &str, exe: &Path) -> String {
 fn direct_script(hook: &str, exe: &Path) -> Option<String> {
     let path = exe.to_str()?;
     let fits = exe.is_absolute() && path.len() + DIRECT.len() + 3 <= 127;
-    if hook == PRE_PUSH || !fits || path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if !matches!(hook, "commit-msg" | "prepare-commit-msg" | "post-commit")
+        || !fits
+        || path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return None;
     }
     Some(format!(
@@ -148,16 +185,26 @@ fn is_executable(path: &Path) -> bool {
 /// The shell script avow writes for `hook` when git cannot run the binary
 /// directly.
 fn shell_script(hook: &str, exe: &Path) -> String {
-    let args = if hook == "post-commit" { "" } else { " \"$@\"" };
-    // pre-push reads the refs on stdin: both the chained hook and avow
-    // need them, so keep an exact copy (the `.` keeps trailing newlines
-    // from being stripped by the command substitution).
-    let (save, feed) =
-        if hook == PRE_PUSH { ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ") } else { ("", "") };
+    let args = if matches!(hook, "post-commit" | "post-applypatch") || hook == SERVER[0] { "" } else { " \"$@\"" };
+    // pre-push and pre-receive read the refs on stdin: both the chained
+    // hook and avow need them, so keep an exact copy (the `.` keeps
+    // trailing newlines from being stripped by the command substitution).
+    let (save, feed) = if hook == PRE_PUSH || hook == SERVER[0] {
+        ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ")
+    } else {
+        ("", "")
+    };
     // A message given with -m/-F, a merge, squash or amend gets no
     // guidance (`hook prepare-commit-msg` would exit at once): skip
     // starting avow at all, since each process costs every commit time.
-    let skip = if hook == "prepare-commit-msg" { "case \"$2\" in ''|template) ;; *) exit 0 ;; esac\n" } else { "" };
+    // A revert (source `message` with "This reverts commit" in it, found
+    // with shell built-ins only) does need avow: `git revert` runs no
+    // commit-msg hook.
+    let skip = if hook == "prepare-commit-msg" {
+        "case \"$2\" in\n''|template) ;;\nmessage) r=; while IFS= read -r l; do case $l in 'This reverts commit '*) r=1 ;; esac; done < \"$1\"; [ -n \"$r\" ] || exit 0 ;;\n*) exit 0 ;;\nesac\n"
+    } else {
+        ""
+    };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
          case $0 in */*) hook_dir=${{0%/*}} ;; *) hook_dir=. ;; esac\n\
@@ -187,6 +234,12 @@ fn io_err(path: &Path, e: &std::io::Error) -> CliError {
     CliError::new(format!("{}: {e}", path.display())).hint("check the permissions of the hooks directory")
 }
 
+/// Windows has no executable bit: Git for Windows runs any hook file.
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
@@ -201,11 +254,17 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         CliError::new(format!("cannot find the git-avow binary: {e}"))
             .hint("run `git avow install` from an installed git-avow (`cargo install --path .`)")
     })?;
-    let mut hooks: Vec<&str> = if args.only.is_empty() {
-        HOOKS.to_vec()
+    let all = || HOOKS.iter().chain(&[PRE_PUSH]).chain(&SERVER).copied();
+    let mut hooks: Vec<&str> = if !args.only.is_empty() {
+        all().filter(|h| args.only.iter().any(|o| o == h)).collect()
+    } else if args.server {
+        vec![SERVER[0]]
     } else {
-        HOOKS.iter().chain(&[PRE_PUSH]).copied().filter(|h| args.only.iter().any(|o| o == h)).collect()
+        HOOKS.to_vec()
     };
+    if args.server && !hooks.contains(&SERVER[0]) && !hooks.contains(&SERVER[1]) {
+        hooks.push(SERVER[0]);
+    }
     if args.pre_push && !hooks.contains(&PRE_PUSH) {
         hooks.push(PRE_PUSH);
     }
@@ -234,6 +293,11 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         make_executable(&path)?;
     }
     crate::output::outln!("avow: installed {} in {}", hooks.join(", "), dir.display())?;
+    if let Some(scope) = global_hooks_path(&repo) {
+        crate::output::outln!(
+            "avow: note: core.hooksPath is set in your {scope} git configuration, so these hooks run in every repository that uses it (they do nothing where there is no .avow/); for this repository only: `git config core.hooksPath .git/hooks && git avow install`"
+        )?;
+    }
     if repo.workdir().is_some_and(|w| dir.starts_with(w)) && !dir.starts_with(repo.commondir()) {
         crate::output::outln!(
             "avow: note: these hooks are inside the work tree and name this machine's git-avow; do not commit them (to share hooks, commit ones that run `git avow hook …`, see docs/integrations.md)"
@@ -246,7 +310,7 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
     let repo = open_repo()?;
     let dir = hooks_dir(&repo);
     let mut removed = 0;
-    for hook in HOOKS.iter().chain(&[PRE_PUSH]) {
+    for hook in HOOKS.iter().chain(&[PRE_PUSH]).chain(&SERVER) {
         let path = dir.join(hook);
         let chained = dir.join(format!("{hook}{CHAINED}"));
         if is_ours(&path) {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avow_policy::keyring::{format_date, Keyring, KeyringError, Role};
+use avow_policy::keyring::{format_date, Keyring, KeyringError, NewKey, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
@@ -17,26 +17,39 @@ use crate::output::{self, TextFormat};
 #[derive(Debug, Subcommand)]
 pub enum KeyringCommand {
     /// Add a person's key (adds the person when the email is new).
+    ///
+    /// The key is recorded with `added` = now; what it signed before (work
+    /// done before asking to be added) verifies once this is committed.
     Add {
-        /// The person's name.
+        /// The person's name (required for a new person; an existing one
+        /// keeps theirs, and another name is refused).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// The person's email (what `Understood-by:` and the commit author use).
         #[arg(long)]
         email: String,
-        /// Public key: a `.pub` file or an `ssh-ed25519 AAAA…` line.
+        /// Public key: a `.pub` file or a line like `ssh-ed25519 AAAA…`
+        /// (ed25519, ECDSA, RSA of 2048+ bits, or their sk- forms).
         #[arg(long)]
         key: String,
-        /// maintainer or contributor.
-        #[arg(long, default_value = "contributor")]
-        role: String,
-        /// Last day the key may sign (YYYY-MM-DD).
+        /// maintainer or contributor (default for a new person:
+        /// contributor; an existing one keeps theirs).
+        #[arg(long)]
+        role: Option<String>,
+        /// The last day the key may sign, UTC, inclusive (YYYY-MM-DD: valid
+        /// through 23:59:59 UTC that day), or an RFC 3339 instant.
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
+        /// Refuse signatures dated before this (YYYY-MM-DD, midnight UTC, or
+        /// RFC 3339). Unset: the key's earlier signatures count too.
+        #[arg(long, value_name = "DATE")]
+        valid_after: Option<String>,
     },
     /// Revoke a key: no signature by it verifies any more, whenever made.
     Revoke {
-        /// The key's fingerprint (`SHA256:…`, as `keyring list` shows).
+        /// The key: its fingerprint (`SHA256:…` as `keyring list` shows,
+        /// or a unique prefix of it), its `.pub` file, or its public key line.
+        #[arg(value_name = "KEY")]
         fingerprint: String,
         /// Why (recorded in the keyring).
         #[arg(long)]
@@ -49,7 +62,9 @@ pub enum KeyringCommand {
     /// expires and the new one is added at this second, so what the old key
     /// signed until now stays valid.
     Rotate {
-        /// The old key's fingerprint.
+        /// The old key: fingerprint (or a unique prefix), `.pub` file or
+        /// public key line.
+        #[arg(value_name = "OLD_KEY")]
         fingerprint: String,
         /// The new public key: a `.pub` file or an `ssh-ed25519 AAAA…` line.
         #[arg(long)]
@@ -89,15 +104,49 @@ fn parse_role(s: &str) -> Result<Role> {
     }
 }
 
+/// Now, in whole seconds (as signing times are): the `added` record of a
+/// new key, and the instant of a rotation. From [`crate::clock`], which
+/// tests fix.
+pub fn now() -> DateTime<Utc> {
+    let now = crate::clock::now();
+    DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+}
+
 /// Parses a date given on the command line: YYYY-MM-DD (midnight UTC) or
 /// RFC 3339.
 pub fn parse_date(s: &str) -> Result<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
-    DateTime::parse_from_rfc3339(s)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| CliError::new(format!("`{s}` is not a date")).hint("write dates as YYYY-MM-DD"))
+    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).map_err(|_| bad_date(s))
+}
+
+/// `--expires`: YYYY-MM-DD is the last day (through 23:59:59 UTC), an RFC
+/// 3339 date-time that instant.
+fn parse_expires(s: &str) -> Result<DateTime<Utc>> {
+    avow_policy::keyring::parse_expiry(s).ok_or_else(|| bad_date(s))
+}
+
+fn bad_date(s: &str) -> CliError {
+    CliError::new(format!("`{s}` is not a date"))
+        .hint("write dates as YYYY-MM-DD (UTC) or RFC 3339 with a time zone, like 2026-12-07T18:00:00Z")
+}
+
+/// The fingerprint a KEY argument names: a `.pub` file, a public key line,
+/// or a fingerprint or unique prefix of one in the keyring.
+fn key_argument(keyring: &Keyring, arg: &str) -> Result<String> {
+    let trimmed = arg.trim();
+    let looks_like_line = ["ssh-", "sk-", "ecdsa-", "key::"].iter().any(|p| trimmed.starts_with(p));
+    let path = crate::git::expand_home(trimmed);
+    if looks_like_line || (!trimmed.starts_with("SHA256:") && path.is_file()) {
+        let line = crate::cmd::init::read_public_key_arg(trimmed.strip_prefix("key::").unwrap_or(trimmed))?;
+        let key = avow_policy::keyring::Key::from_openssh(&line).map_err(keyring_error)?;
+        return match keyring.find_by_fingerprint(&key.fingerprint) {
+            Some(_) => Ok(key.fingerprint),
+            None => Err(keyring_error(KeyringError::UnknownKey { fingerprint: key.fingerprint })),
+        };
+    }
+    keyring.resolve_fingerprint(trimmed).map_err(keyring_error)
 }
 
 fn keyring_path() -> Result<PathBuf> {
@@ -124,10 +173,13 @@ fn keyring_error(e: KeyringError) -> CliError {
         KeyringError::DuplicateKey { .. } => {
             "a key belongs to one person: `git avow keyring list` shows whose it is; to replace a key use `git avow keyring rotate`"
         }
-        KeyringError::UnknownKey { .. } => "copy the fingerprint (SHA256:…) from `git avow keyring list`",
+        KeyringError::UnknownKey { .. } => {
+            "copy the fingerprint (SHA256:…, or enough of it to be unique) from `git avow keyring list`, or give the key's .pub file"
+        }
+        KeyringError::AmbiguousKey { .. } => "give more characters of the fingerprint, as `git avow keyring list` shows it",
         KeyringError::AlreadyRevoked { .. } => "nothing to do: `git avow keyring list` shows each key's state",
         KeyringError::BadKey { .. } => {
-            "give an ed25519 public key: a `.pub` file or an `ssh-ed25519 AAAA…` line (`ssh-keygen -t ed25519` makes one)"
+            "give an ed25519, ECDSA or RSA (2048 to 4096 bits) public key: a `.pub` file or a line like `ssh-ed25519 AAAA…` (`ssh-keygen -t ed25519` makes one)"
         }
         // Only `import` parses a file here; `load` reports keyring.toml.
         KeyringError::Import { .. } | KeyringError::Invalid { .. } => {
@@ -141,39 +193,18 @@ fn keyring_error(e: KeyringError) -> CliError {
 pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
     let path = keyring_path()?;
     match cmd {
-        KeyringCommand::Add { name, email, key, role, expires } => {
-            let mut k = load(&path)?;
-            let line = crate::cmd::init::read_public_key_arg(&key)?;
-            let expires = expires.as_deref().map(parse_date).transpose()?;
-            let fpr = k
-                .add(&name, &email, parse_role(&role)?, &line, Some(crate::clock::today()), expires)
-                .map_err(keyring_error)?
-                .fingerprint
-                .clone();
-            save(&path, &k)?;
-            crate::output::outln!(
-                "avow: added {fpr} for {name} <{email}>; commit .avow/keyring.toml for it to take effect"
-            )?;
+        KeyringCommand::Add { name, email, key, role, expires, valid_after } => {
+            add(&path, &AddArgs { name, email, key, role, expires, valid_after })?;
         }
         KeyringCommand::Revoke { fingerprint, reason, at } => {
             let mut k = load(&path)?;
-            let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(crate::clock::now);
+            let fingerprint = key_argument(&k, &fingerprint)?;
+            let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(now);
             k.revoke(&fingerprint, &reason, at).map_err(keyring_error)?;
             save(&path, &k)?;
             crate::output::outln!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect")?;
         }
-        KeyringCommand::Rotate { fingerprint, key } => {
-            let mut k = load(&path)?;
-            let line = crate::cmd::init::read_public_key_arg(&key)?;
-            // Whole seconds, like the signing time in Avow-Signature: a commit signed
-            // in the same second as the rotation must count as after it.
-            let at = DateTime::from_timestamp(crate::clock::now().timestamp(), 0).unwrap_or_default();
-            let new = k.rotate(&fingerprint, &line, at).map_err(keyring_error)?.fingerprint.clone();
-            save(&path, &k)?;
-            crate::output::outln!(
-                "avow: {new} now succeeds {fingerprint}; commit .avow/keyring.toml for it to take effect"
-            )?;
-        }
+        KeyringCommand::Rotate { fingerprint, key } => rotate(&path, &fingerprint, &key)?,
         KeyringCommand::List { format } => {
             let k = load(&path)?;
             let now = crate::clock::now();
@@ -205,6 +236,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                                     "algorithm": key.public.algorithm().to_string(),
                                     "status": key.status_at(now).to_string(),
                                     "added": key.added.map(format_date),
+                                    "valid-after": key.valid_after.map(format_date),
                                     "expires": key.expires.map(format_date),
                                     "revoked": key.revoked.as_ref().map(|r| json!({"at": format_date(r.at), "reason": r.reason})),
                                     "succeeds": key.succeeds,
@@ -231,6 +263,101 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
         KeyringCommand::Import { allowed_signers, role } => import(&path, &allowed_signers, &role)?,
     }
     Ok(Outcome::Ok)
+}
+
+/// `keyring add`'s arguments.
+struct AddArgs {
+    name: Option<String>,
+    email: String,
+    key: String,
+    role: Option<String>,
+    expires: Option<String>,
+    valid_after: Option<String>,
+}
+
+/// `keyring add`: refuses a name or role that differs from an existing
+/// person's (with the command that adds the key to them as they are), and
+/// warns about a window that ends before now.
+fn add(path: &Path, args: &AddArgs) -> Result<()> {
+    let mut k = load(path)?;
+    let line = crate::cmd::init::read_public_key_arg(&args.key)?;
+    let expires = args.expires.as_deref().map(parse_expires).transpose()?;
+    let valid_after = args.valid_after.as_deref().map(parse_date).transpose()?;
+    let role = args.role.as_deref().map(parse_role).transpose()?;
+    let existing = k.find_person_by_email(&args.email).cloned();
+    let new = NewKey {
+        key: &line,
+        email: &args.email,
+        name: args.name.as_deref(),
+        role,
+        added: Some(now()),
+        valid_after,
+        expires,
+    };
+    let fpr = match k.add(&new) {
+        Ok(key) => key.fingerprint.clone(),
+        Err(e @ KeyringError::PersonDiffers { .. }) => {
+            let quoted = shell_quote(&args.key);
+            return Err(CliError::new(e.to_string()).hint(format!(
+                "to add the key to them as they are, leave out --name and --role: `git avow keyring add --email {} --key {quoted}`; to rename them or change their role, edit .avow/keyring.toml in a commit of its own",
+                args.email
+            )));
+        }
+        Err(e) => return Err(keyring_error(e)),
+    };
+    save(path, &k)?;
+    let name = k.find_by_fingerprint(&fpr).map(|(p, _)| p.name.clone()).unwrap_or_default();
+    let others = existing.map(|p| p.keys.len()).unwrap_or_default();
+    let note = match others {
+        0 => String::new(),
+        n => format!(" (their key number {})", n + 1),
+    };
+    crate::output::outln!(
+        "avow: added {fpr} for {name} <{}>{note}; commit .avow/keyring.toml for it to take effect",
+        args.email
+    )?;
+    if let Some(end) = expires.filter(|e| *e < crate::clock::now()) {
+        crate::output::errln!(
+            "avow: warning: the key expired on {} (before now): it verifies only what it signed until then",
+            format_date(end)
+        );
+    }
+    Ok(())
+}
+
+/// `keyring rotate`, saying which key must sign the commit that records it.
+fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
+    let mut k = load(path)?;
+    let old = key_argument(&k, old)?;
+    let line = crate::cmd::init::read_public_key_arg(key)?;
+    // Whole seconds, like the signing time in Avow-Signature: a commit signed
+    // in the same second as the rotation must count as after it.
+    let at = now();
+    let new = k.rotate(&old, &line, at).map_err(keyring_error)?.fingerprint.clone();
+    save(path, &k)?;
+    let (name, role) =
+        k.find_by_fingerprint(&new).map_or((String::new(), Role::Contributor), |(p, _)| (p.name.clone(), p.role));
+    crate::output::outln!("avow: {new} now succeeds {old}; commit .avow/keyring.toml for it to take effect")?;
+    // The commit changes .avow/, so verify checks it against the keyring
+    // *before* it, where only the old key is known.
+    let signer = if role == Role::Maintainer {
+        format!(
+            "a maintainer's key that the current keyring already trusts — for {name} that is the old key {old}, not the new one, which is trusted only once this commit is in the base",
+        )
+    } else {
+        "a maintainer's key that the current keyring already trusts (a change to .avow/ needs a maintainer)".to_owned()
+    };
+    crate::output::outln!("avow: sign that commit with {signer}")?;
+    Ok(())
+}
+
+/// Quotes a command-line word for a POSIX shell when it needs it.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_~".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// `keyring import`: adds the keys of an `allowed_signers` file.

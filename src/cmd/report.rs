@@ -1,7 +1,7 @@
 //! `git avow report`: what in a range deserves a careful look. Information
 //! for a reviewer, not a verdict.
 
-use avow_policy::markers::{MarkerHit, Markers};
+use avow_policy::markers::MarkerHit;
 use avow_policy::text::visible;
 use avow_verify::signals::{self, format_date, CommitSignals, ContributorSignals, SignalKind, Signals};
 use avow_verify::trust::Trusted;
@@ -9,9 +9,10 @@ use avow_verify::verify::{Options, Verdict};
 use git2::Repository;
 use serde_json::{json, Value};
 
-use crate::cmd::verify::{prepare, verify_range};
+use crate::cmd::verify::{load_trusted, resolve, verify_range};
 use crate::error::{Outcome, Result};
 use crate::git::open_repo;
+use crate::output::markdown::{code, md, md_message};
 use crate::output::{self, colour, github, paint, short, Verbosity};
 use crate::progress::Progress;
 
@@ -20,10 +21,13 @@ use crate::progress::Progress;
 /// For every commit of RANGE: the AI-agent markers it carries and whether
 /// they contradict its declared authorship, the size and spread of its
 /// change, the quality of its rationale, and whether its attestation
-/// verifies. For every contributor: their first attested commit in the
-/// repository, their key's age and rotations, and bursts of large commits.
-/// The most important findings come first; `--quiet` prints only them,
-/// `--verbose` adds the thresholds in force.
+/// verifies. For every contributor: when the repository first saw them,
+/// their first attested commit, their key's age and rotations, and bursts
+/// of large commits. The most important findings come first (unattested
+/// commits summed up in one line); `--quiet` prints only them, `--verbose`
+/// adds the thresholds in force. Runs on any repository: without
+/// `.avow/keyring.toml` at the trusted revision it skips attestation checks
+/// and says so.
 /// Exit 0 whenever a report could be made, whatever it says; 2 on errors.
 /// docs/signals.md describes every signal.
 #[derive(Debug, clap::Args)]
@@ -46,7 +50,8 @@ pub enum ReportFormat {
     Human,
     /// One JSON document (schema in docs/signals.md).
     Json,
-    /// Markdown to paste into a pull-request comment.
+    /// Markdown for a pull-request comment or job summary: findings,
+    /// contributors' continuity, commits folded; commit text escaped.
     Markdown,
     /// GitHub Actions workflow commands: a `::warning` per finding, and a
     /// job summary (the Markdown report) when `GITHUB_STEP_SUMMARY` is set.
@@ -57,13 +62,22 @@ pub enum ReportFormat {
 
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
-    let (spec, range, trusted) = prepare("report", &repo, args.range.as_deref(), args.trust.as_deref())?;
+    let (spec, range, trust_rev) = resolve("report", &repo, args.range.as_deref(), args.trust.as_deref())?;
+    // A repository that has not adopted avow is reported on all the same:
+    // markers, identities, bursts and sizes need no keyring.
+    let adopted = Trusted::is_adopted(&repo, &trust_rev)?;
+    let trusted = if adopted {
+        load_trusted(&repo, &range, &trust_rev, args.trust.as_deref())?
+    } else {
+        Trusted::unadopted(&repo, &trust_rev)?
+    };
     let options = Options { keep_facts: true, count_lines: true, ..Options::default() };
     let progress = Progress::commits(range.commits.len(), "reading");
     let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
     drop(progress);
     let branch = tip_branch(&repo, &spec);
-    let signals = signals::analyse(&repo, &range, &trusted, &reports, Markers::builtin(), branch.as_deref())?;
+    let signals =
+        signals::analyse(&repo, &range, &trusted, &reports, &trusted.policy.markers(), branch.as_deref(), adopted)?;
     let out = match args.format {
         ReportFormat::Human => human(&spec, &trusted, &signals, colour(), output::verbosity()),
         ReportFormat::Json => {
@@ -115,13 +129,32 @@ fn label(kind: SignalKind) -> (&'static str, &'static str) {
     }
 }
 
-/// Where a finding points: a commit, a contributor or the branch.
+/// Where a finding points: a commit, a contributor, the branch (its name
+/// is a marker) or the whole range (the unattested commits' summary).
 fn subject_of(s: &signals::Signal) -> String {
     match (&s.commit, &s.contributor) {
         (Some(id), _) => short(*id),
         (None, Some(email)) => format!("<{email}>"),
-        (None, None) => "branch".to_owned(),
+        (None, None) if s.kind == SignalKind::Marker => "branch".to_owned(),
+        (None, None) => "range".to_owned(),
     }
+}
+
+/// The verdict, or `unchecked` when attestations were not checked.
+fn verdict_text(c: &CommitSignals, checked: bool) -> &'static str {
+    if checked {
+        c.verdict.as_str()
+    } else {
+        "unchecked"
+    }
+}
+
+/// The note a report on a repository without `.avow/` starts with.
+fn skipped_note(trusted: &Trusted) -> String {
+    format!(
+        "attestation checks skipped: there is no .avow/keyring.toml at {} (the repository has not adopted avow); markers, identities, bursts and sizes only",
+        trusted.rev
+    )
 }
 
 fn authorship_text(c: &CommitSignals) -> String {
@@ -187,12 +220,32 @@ fn plural_days(d: i64) -> String {
     }
 }
 
-fn history_text(p: &ContributorSignals) -> String {
+/// Continuity: when the repository first saw them, and (when attestations
+/// are checked) their attested record.
+fn history_text(p: &ContributorSignals, checked: bool) -> String {
+    let seen = match p.first_seen {
+        Some((id, t)) => format!("first seen {} ({})", short(id), format_date(t)),
+        None => "first seen in this range".to_owned(),
+    };
+    let earlier = format!("{} before this range", plural(p.earlier_commits, "commit", "commits"));
+    if !checked {
+        return format!("{seen}; {earlier}");
+    }
+    let newcomer = match p.newcomer {
+        Some((record, needed)) if record < needed => {
+            format!("; newcomer: {record} of the {needed} attested commits that end the newcomer rules")
+        }
+        Some((_, needed)) => format!("; past the newcomer rules ({needed}+ attested commits)"),
+        None => String::new(),
+    };
     let first = match p.first_attested {
         Some((id, t)) => format!("first attested commit {} ({})", short(id), format_date(t)),
         None => "no attested commit".to_owned(),
     };
-    format!("{first}; {} before this range", plural(p.earlier_attested, "attested commit", "attested commits"))
+    format!(
+        "{seen}; {earlier}; {first}; {} before this range{newcomer}",
+        plural(p.earlier_attested, "attested commit", "attested commits")
+    )
 }
 
 /// `report --format github`: a `::warning` per finding, then one line
@@ -221,6 +274,9 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Ve
         plural(s.commits.len(), "commit", "commits"),
         plural(s.contributors.len(), "contributor", "contributors")
     );
+    if !s.attestation_checked {
+        out.push_str(&format!("{}\n\n", visible(&skipped_note(trusted))));
+    }
     if verbosity == Verbosity::Verbose {
         let th = &s.thresholds;
         out.push_str(&format!(
@@ -260,10 +316,10 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Ve
     for p in &s.contributors {
         out.push_str(&format!(
             "  {} <{}>: {}; {}\n",
-            p.name,
-            p.email,
+            visible(&p.name),
+            visible(&p.email),
             plural(p.commits.len(), "commit", "commits"),
-            history_text(p)
+            history_text(p, s.attestation_checked)
         ));
         for k in key_text(p) {
             out.push_str(&format!("    {k}\n"));
@@ -273,7 +329,8 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Ve
         out.push_str("\ncommits:\n");
     }
     for c in &s.commits {
-        let mut line = format!("  {:<8}  {}  {}\n", c.verdict.as_str(), short(c.id), visible(&c.subject));
+        let mut line =
+            format!("  {:<8}  {}  {}\n", verdict_text(c, s.attestation_checked), short(c.id), visible(&c.subject));
         let mut details = vec![authorship_text(c), change_text(c), rationale_text(c)];
         if !c.markers.is_empty() {
             details.push(format!(
@@ -289,10 +346,10 @@ fn human(spec: &str, trusted: &Trusted, s: &Signals, colour: bool, verbosity: Ve
 }
 
 fn hit_json(h: &MarkerHit) -> Value {
-    json!({ "tool": h.tool, "kind": h.kind, "evidence": h.evidence, "source": h.source })
+    json!({ "tool": h.tool, "kind": h.kind, "class": h.class.as_str(), "evidence": h.evidence, "source": h.source })
 }
 
-fn commit_json(c: &CommitSignals) -> Value {
+fn commit_json(c: &CommitSignals, checked: bool) -> Value {
     let reason = match &c.verdict {
         Verdict::Exempt(w) | Verdict::Skipped(w) => Some(w.clone()),
         _ => None,
@@ -302,9 +359,10 @@ fn commit_json(c: &CommitSignals) -> Value {
         "subject": c.subject,
         "author": { "name": c.author.name, "email": c.author.email },
         "author_time": c.author_time,
-        "verdict": c.verdict.as_str(),
+        "verdict": verdict_text(c, checked),
         "reason": reason,
-        "problems": c.problems.iter().map(|f| json!({"rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
+        // Without `.avow/` nothing was checked, so nothing is a problem.
+        "problems": c.problems.iter().filter(|_| checked).map(|f| json!({"rule": f.rule, "message": f.message})).collect::<Vec<_>>(),
         "authorship": c.authorship,
         "assisted_by": c.assisted_by,
         "understood_by": c.understood_by,
@@ -312,6 +370,7 @@ fn commit_json(c: &CommitSignals) -> Value {
             "name": s.name, "email": s.email, "role": s.role.to_string(), "fingerprint": s.fingerprint,
         })),
         "markers": c.markers.iter().map(hit_json).collect::<Vec<_>>(),
+        "automation": c.automation.iter().map(hit_json).collect::<Vec<_>>(),
         "mismatch": c.mismatch,
         "change": {
             "lines_added": c.change.lines_added,
@@ -332,14 +391,17 @@ fn commit_json(c: &CommitSignals) -> Value {
     })
 }
 
-fn contributor_json(p: &ContributorSignals) -> Value {
+fn contributor_json(p: &ContributorSignals, checked: bool) -> Value {
     json!({
         "name": p.name,
         "email": p.email,
         "commits": p.commits.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "first_attested": p.first_attested.map(|(id, t)| json!({"commit": id.to_string(), "author_time": t})),
         "earlier_attested": p.earlier_attested,
-        "new_identity": p.is_new(),
+        "first_seen": p.first_seen.map(|(id, t)| json!({"commit": id.to_string(), "author_time": t})),
+        "earlier_commits": p.earlier_commits,
+        "newcomer": p.newcomer.map(|(record, needed)| json!({"record": record, "needed": needed, "newcomer": record < needed})),
+        "new_identity": p.is_new(checked),
         "exempt": p.exempt,
         "keys": p.keys.iter().map(|k| json!({
             "fingerprint": k.fingerprint,
@@ -360,9 +422,11 @@ fn to_json(spec: &str, trusted: &Trusted, branch: Option<&str>, s: &Signals) -> 
     let th = &s.thresholds;
     let counts: serde_json::Map<String, Value> =
         SignalKind::ALL.iter().map(|k| (k.as_str().to_owned(), json!(s.count(*k)))).collect();
+    let checked = s.attestation_checked;
     json!({
         "range": spec,
         "trust": { "rev": trusted.rev, "commit": trusted.commit.to_string() },
+        "attestation_checks": if checked { "done" } else { "skipped" },
         "branch": branch,
         "thresholds": {
             "burst_min_commits": th.burst_min_commits,
@@ -384,46 +448,30 @@ fn to_json(spec: &str, trusted: &Trusted, branch: Option<&str>, s: &Signals) -> 
             "contributor": f.contributor,
             "message": f.message,
         })).collect::<Vec<_>>(),
-        "contributors": s.contributors.iter().map(contributor_json).collect::<Vec<_>>(),
-        "commits": s.commits.iter().map(commit_json).collect::<Vec<_>>(),
+        "contributors": s.contributors.iter().map(|p| contributor_json(p, checked)).collect::<Vec<_>>(),
+        "commits": s.commits.iter().map(|c| commit_json(c, checked)).collect::<Vec<_>>(),
     })
 }
 
-/// Markdown text with the characters that would format, link, mention or
-/// break a table escaped.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        if "\\`*_[]<>|#~@!".contains(ch) {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// A code span that holds `text` whatever backticks it contains; pipes
-/// escaped so that it can stand in a table.
-fn code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
-    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
-}
-
-/// A finding's message with its backtick-quoted parts kept as code.
-fn md_message(message: &str) -> String {
-    message.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { code(part) } else { md(part) }).collect()
-}
-
+/// Markdown for a pull-request comment or a job summary: the findings
+/// (mismatches and markers first, unattested commits in one line), each
+/// contributor's continuity, then the commits folded away. Every string a
+/// commit controls is escaped ([`md`]) or in a code span ([`code`]).
 fn markdown(spec: &str, trusted: &Trusted, s: &Signals) -> String {
     let mut out = format!("### avow report for {}\n\n", code(spec));
+    let source = if s.attestation_checked { "keyring and policy from" } else { "history up to" };
     out.push_str(&format!(
-        "{} by {}, keyring and policy from {}. Information for the reviewer, not a verdict.\n\n",
+        "{} by {}, {source} {}. Information for the reviewer, not a verdict.\n\n",
         plural(s.commits.len(), "commit", "commits"),
         plural(s.contributors.len(), "contributor", "contributors"),
         code(&trusted.rev)
     ));
+    if !s.attestation_checked {
+        out.push_str(&format!(
+            "> **Attestation checks skipped**: {} has no `.avow/keyring.toml` (the repository has not adopted avow); markers, identities, bursts and sizes only.\n\n",
+            code(&trusted.rev)
+        ));
+    }
     if s.findings.is_empty() {
         out.push_str("**No findings**: no agent markers, rejected attestations, new identities, bursts, oversized changes or weak rationales.\n");
     } else {
@@ -433,15 +481,50 @@ fn markdown(spec: &str, trusted: &Trusted, s: &Signals) -> String {
             let at = match (&f.commit, &f.contributor) {
                 (Some(id), _) => code(&short(*id)),
                 (None, Some(email)) => code(email),
-                (None, None) => "branch".to_owned(),
+                (None, None) => subject_of(f),
             };
             out.push_str(&format!("- **{word}** {at}: {}\n", md_message(&f.message)));
         }
     }
+    if !s.contributors.is_empty() {
+        out.push_str(if s.attestation_checked {
+            "\n| contributor | commits here | first seen | earlier commits | attested before | keys |\n| --- | --- | --- | --- | --- | --- |\n"
+        } else {
+            "\n| contributor | commits here | first seen | earlier commits |\n| --- | --- | --- | --- |\n"
+        });
+    }
+    for p in &s.contributors {
+        let seen =
+            p.first_seen.map_or_else(|| "—".to_owned(), |(id, t)| format!("{} {}", code(&short(id)), format_date(t)));
+        let mut row =
+            format!("| {} {} | {} | {seen} | {} |", md(&p.name), code(&p.email), p.commits.len(), p.earlier_commits);
+        if s.attestation_checked {
+            let keys = if p.keys.is_empty() {
+                "—".to_owned()
+            } else {
+                p.keys
+                    .iter()
+                    .map(|k| match k.age_days {
+                        Some(d) => format!("{} ({})", code(&k.fingerprint), plural_days(d)),
+                        None => code(&k.fingerprint),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let newcomer = match p.newcomer {
+                Some((record, needed)) if record < needed => format!(" (newcomer: {record} of {needed})"),
+                _ => String::new(),
+            };
+            row.push_str(&format!(" {}{newcomer} | {keys} |", p.earlier_attested));
+        }
+        out.push_str(&row);
+        out.push('\n');
+    }
     if !s.commits.is_empty() {
-        out.push_str(
-            "\n| commit | subject | author | authorship | verdict | change | markers | rationale |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
-        );
+        out.push_str(&format!(
+            "\n<details><summary>{}</summary>\n\n| commit | subject | author | authorship | verdict | change | markers | rationale |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+            plural(s.commits.len(), "commit", "commits")
+        ));
     }
     for c in &s.commits {
         let markers = if c.markers.is_empty() {
@@ -460,29 +543,14 @@ fn markdown(spec: &str, trusted: &Trusted, s: &Signals) -> String {
             md(&c.subject),
             md(&c.author.name),
             md(c.authorship.as_deref().unwrap_or("—")),
-            c.verdict.as_str(),
+            verdict_text(c, s.attestation_checked),
             c.change.lines_added,
             c.change.lines_removed,
             plural(c.change.files, "file", "files"),
         ));
     }
+    if !s.commits.is_empty() {
+        out.push_str("\n</details>\n");
+    }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_spans_survive_backticks_and_pipes() {
-        assert_eq!(code("a|b"), "`a\\|b`");
-        assert_eq!(code("x `y` z"), "``x `y` z``");
-        assert_eq!(code("`a`"), "`` `a` ``");
-    }
-
-    #[test]
-    fn markdown_text_cannot_mention_link_or_break_a_table() {
-        assert_eq!(md("Thanks @bob | see [x](y) <b>"), "Thanks \\@bob \\| see \\[x\\](y) \\<b\\>");
-        assert_eq!(md_message("a `b|c` d_e"), "a `b\\|c` d\\_e");
-    }
 }

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
+use avow_policy::findings::{Concern, Severity};
 use avow_policy::keyring::Keyring;
-use avow_policy::policy::{Policy, Severity};
+use avow_policy::policy::Policy;
 use avow_verify::trust::Trusted;
 use avow_verify::verify::{resolve_range, Options, Report, Verifier};
 use git2::Repository;
@@ -38,6 +39,13 @@ pub struct Args {
     /// binding (slower; the result is the same).
     #[arg(long)]
     pub no_fast_path: bool,
+    /// A branch to check a rejected commit against as a squash of it
+    /// (repeatable): accepted when its commits verify and their change
+    /// together is the commit's. The forge's pull refs named in a squash's
+    /// message (`refs/pull/N/head`, `refs/merge-requests/N/head`) are tried
+    /// without it.
+    #[arg(long, value_name = "REV")]
+    pub squash_source: Vec<String>,
     #[command(flatten)]
     pub cache: crate::cache::CacheArgs,
 }
@@ -50,6 +58,19 @@ pub fn prepare(
     range: Option<&str>,
     trust: Option<&str>,
 ) -> Result<(String, avow_verify::verify::Range, Trusted)> {
+    let (spec, range, trust_rev) = resolve(command, repo, range, trust)?;
+    let trusted = load_trusted(repo, &range, &trust_rev, trust)?;
+    Ok((spec, range, trusted))
+}
+
+/// The range and the revision to trust: the range's base unless `--trust`
+/// names one.
+pub fn resolve(
+    command: &str,
+    repo: &Repository,
+    range: Option<&str>,
+    trust: Option<&str>,
+) -> Result<(String, avow_verify::verify::Range, String)> {
     let spec = if let Some(r) = range {
         r.to_owned()
     } else {
@@ -69,11 +90,22 @@ pub fn prepare(
                 .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
         }
     };
-    let trusted = Trusted::load(repo, &trust_rev)?;
+    Ok((spec, range, trust_rev))
+}
+
+/// The keyring and policy of `trust_rev`; a `--trust` other than the base
+/// must be reachable from it through maintainer-attested `.avow/` changes.
+pub fn load_trusted(
+    repo: &Repository,
+    range: &avow_verify::verify::Range,
+    trust_rev: &str,
+    trust: Option<&str>,
+) -> Result<Trusted> {
+    let trusted = Trusted::load(repo, trust_rev)?;
     if let (Some(_), Some(base)) = (trust, &range.base_rev) {
         avow_verify::chain::check(repo, base, &trusted)?;
     }
-    Ok((spec, range, trusted))
+    Ok(trusted)
 }
 
 /// Verifies a resolved range, with the range-level rules applied, and
@@ -86,7 +118,7 @@ pub fn verify_range(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Report>> {
     let mut reports = Vec::with_capacity(range.commits.len());
-    avow_verify::range::verify_range(repo, range, trusted, options, None, progress, |r| {
+    avow_verify::range::verify_range(repo, range, trusted, options, None, &[], progress, |r| {
         reports.push(r);
         Ok::<(), CliError>(())
     })?;
@@ -108,10 +140,19 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // stays flat however long the range; GitHub and SARIF output are built
     // from all reports.
     let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
-    avow_verify::range::verify_range(&repo, &range, &trusted, options, cache.as_ref(), &|| progress.inc(), |r| {
-        progress.suspend(|| out.push(r));
-        Ok::<(), CliError>(())
-    })?;
+    avow_verify::range::verify_range(
+        &repo,
+        &range,
+        &trusted,
+        options,
+        cache.as_ref(),
+        &args.squash_source,
+        &|| progress.inc(),
+        |r| {
+            progress.suspend(|| out.push(r));
+            Ok::<(), CliError>(())
+        },
+    )?;
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
     let summary = out.finish()?;
@@ -128,10 +169,6 @@ pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<(String,
     report
         .findings
         .iter()
-        .find(|f| {
-            f.severity == Severity::Deny
-                && (f.rule.starts_with("attestation.")
-                    || f.rule.starts_with("signature.") && f.rule != "signature.unknown-key")
-        })
+        .find(|f| f.severity == Severity::Deny && f.known_rule().is_some_and(|r| r.concern == Concern::Attestation))
         .map(|f| (f.rule.clone(), f.message.clone()))
 }

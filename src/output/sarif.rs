@@ -16,43 +16,6 @@ use super::{RangeRun, Summary};
 /// The schema URI SARIF consumers recognise.
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// What a rule checks, for the rules the verifier and policy use; path
-/// rules (`path[GLOB].…`) and unknown ones get a generic description.
-fn describe(rule: &str) -> &'static str {
-    match rule {
-        "attestation.missing" => "The commit carries no attestation trailers.",
-        "attestation.statement" => "The attestation statement is malformed.",
-        "attestation.duplicate" => "An attestation trailer appears more than once.",
-        "attestation.misplaced" => "An attestation trailer stands outside the trailer block.",
-        "attestation.payload" => "The signed payload cannot be rebuilt from the commit.",
-        "attestation.change" => "The change differs from the one that was signed.",
-        "attestation.trees" => {
-            "The commit's trees are not the ones that were signed, and the policy binds exact trees."
-        }
-        "attestation.version" => {
-            "The attestation is of a version this avow no longer accepts (v1: bound by git's forgeable patch-id)."
-        }
-        "signature.malformed" => "The Avow-Signature trailer is malformed.",
-        "signature.invalid" => "The signature does not verify.",
-        "signature.unknown-key" => "The signing key is not in the trusted keyring.",
-        "signature.key-status" => "The signing key was expired, revoked or not yet valid when it signed.",
-        "authorship.allowed" => "The declared authorship is not allowed by the policy.",
-        "authorship.assisted-by-format" => "An Assisted-by trailer does not follow AGENT:MODEL.",
-        "dco.required" => "The policy requires a Signed-off-by matching the author.",
-        "markers.refuse" => "The commit carries AI-agent markers the policy refuses.",
-        "message.encoding" => "The commit message is not UTF-8.",
-        "message.divider" => "A `---` line makes git's trailer readers disagree on the statement.",
-        "rationale.boilerplate" => "The rationale is boilerplate.",
-        "rationale.min-length" => "The rationale is shorter than the policy's minimum.",
-        "rationale.reject-reuse" => "The same rationale is reused across commits.",
-        "rationale.reject-subject-copy" => "The rationale repeats the subject.",
-        "size.max-files" => "The change touches more files than the policy allows.",
-        "size.max-lines" => "The change is larger than the policy allows.",
-        "trust.avow-change" => "A change to .avow/ is not attested by a maintainer.",
-        _ => "A rule of the repository's avow policy.",
-    }
-}
-
 fn level(severity: Severity) -> &'static str {
     if severity == Severity::Deny {
         "error"
@@ -127,7 +90,7 @@ pub fn verify(run: &RangeRun<'_>) -> String {
     for r in run.reports {
         let id = r.id.to_string();
         for f in &r.findings {
-            let index = rule_index(&mut rules, &f.rule, level(f.severity), describe(&f.rule));
+            let index = rule_index(&mut rules, &f.rule, level(f.severity), avow_policy::findings::describe(&f.rule));
             results.push(json!({
                 "ruleId": f.rule,
                 "ruleIndex": index,

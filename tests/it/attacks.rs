@@ -268,20 +268,26 @@ fn wrong_type_blob_as_signature() {
 }
 
 #[test]
-fn signature_by_non_ed25519_keys() {
+fn signature_by_other_key_types() {
     let w = attested();
-    for kind in ["ecdsa", "rsa"] {
-        // A valid SSHSIG over the right payload, in the right namespace.
+    let old = sig_field(&w, "s");
+    // A valid SSHSIG over the right payload, in the right namespace, by an
+    // ECDSA or RSA key: a supported type, but not a keyring key.
+    for (kind, ty) in [("ecdsa", "ecdsa-sha2-nistp256"), ("rsa", "ssh-rsa")] {
         let key = keygen_type(&w, "alice", kind);
         let s = ssh_sign(&w, &key, "avow-attestation@v1", &payload(&w));
-        let old = sig_field(&w, "s");
         set_sig_field(&w, "s", &s);
-        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"], "{kind}");
-        let out = w.avow(["verify", "base..HEAD"]).stdout;
-        let ty = if kind == "rsa" { "ssh-rsa" } else { "ecdsa-sha2-nistp256" };
-        assert!(out.contains(&format!("{ty} key")), "{kind}:\n{out}");
+        assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.unknown-key"], "{ty}");
         set_sig_field(&w, "s", &old);
     }
+    // DSA: refused as a type, before any keyring lookup.
+    let key = keygen_type(&w, "alice", "dsa");
+    let s = ssh_sign(&w, &key, "avow-attestation@v1", &payload(&w));
+    set_sig_field(&w, "s", &s);
+    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected signature.invalid"]);
+    let out = w.avow(["verify", "base..HEAD"]).stdout;
+    assert!(out.contains("ssh-dss key"), "{out}");
+    set_sig_field(&w, "s", &old);
 }
 
 #[test]
@@ -333,7 +339,9 @@ fn backdated_signature_by_an_expired_key() {
     let path = w.path().join(".avow/keyring.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let dated = format!("added = \"{added}\"\nexpires = \"{expires}\"\n");
-    std::fs::write(&path, text.replace(&format!("added = \"{today}\"\n"), &dated)).unwrap();
+    let start = text.find(&format!("added = \"{today}T")).unwrap();
+    let end = start + text[start..].find('\n').unwrap() + 1;
+    std::fs::write(&path, text.replace(&text[start..end], &dated)).unwrap();
     w.git(["commit", "-q", "--no-verify", "-am", "Alice's key expired yesterday"]);
     w.git(["tag", "-f", "trusted"]);
     w.change("a.c", "a\n", "Alice's work");
@@ -383,8 +391,31 @@ fn understood_by_with_another_name_on_the_signers_email() {
         let w = attested();
         // Alice's own key and email, under a famous or a homoglyph name.
         forge(&w, &w.key, |m| m.replace(&understood_by_alice(), &format!("Understood-by: {name} <{AUTHOR_EMAIL}>")));
+        // The key and email are Alice's: by default a warning that shows
+        // the keyring's name beside the signed one, so a reviewer sees it.
+        let out = w.avow(["verify", "base..HEAD"]).expect(0).stdout;
+        assert!(
+            out.contains(&format!("warning: `Understood-by:` gives the name {name:?}, but the keyring names the signer \"Alice Example\" <{AUTHOR_EMAIL}>")),
+            "{out}"
+        );
+        assert!(out.contains("[understood-by.name]"), "{out}");
+        // A project that wants names to match refuses it.
+        deny_other_names(&w);
         assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected understood-by.name"], "{name}");
     }
+}
+
+/// Moves `base` to a commit whose trusted policy sets
+/// `understood-by-name = "deny"` (the range's commits are rebased onto it
+/// unchanged: their patch-ids and signatures still match).
+fn deny_other_names(w: &World) {
+    let policy = w.git(["show", "base:.avow/policy.toml"]);
+    let tip = w.git(["rev-parse", "HEAD"]).trim().to_owned();
+    w.git(["checkout", "-q", "base"]);
+    w.write(".avow/policy.toml", policy.replace("understood-by-name = \"warn\"", "understood-by-name = \"deny\""));
+    w.git(["commit", "-q", "--no-verify", "-am", "Names must match"]);
+    w.git(["tag", "-f", "base"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "cherry-pick", &format!("{tip}~1..{tip}")]);
 }
 
 /// A trusted keyring (Alice, Bob) with one more person written by hand
@@ -431,14 +462,22 @@ fn understood_by_name_differs_from_the_keyring_through_the_hook() {
     w.write("a.c", "a\n");
     w.git(["add", "-A"]);
     let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
+    let hint = format!("`git config user.name \"{AUTHOR_NAME}\"`, then `git commit --amend --no-edit`");
     assert_eq!(
         r.stderr,
         format!(
             "avow: warning: `Understood-by: A. Example <{AUTHOR_EMAIL}>` gives another name than .avow/keyring.toml (\"{AUTHOR_NAME}\"); \
-             verification will refuse it (understood-by.name): `git config user.name \"{AUTHOR_NAME}\"` and re-attest with `git commit --amend --no-edit`\n"
+             verify will warn about it [understood-by.name]; to use the keyring's name: {hint}\n"
         )
     );
-    assert_eq!(refused(&w, "base..HEAD"), ["Add a: rejected understood-by.name"]);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted warning understood-by.name"]);
+    // The printed fix, followed literally, removes the warning: the hook
+    // re-attests its own Understood-by with the new name.
+    w.git(["config", "user.name", AUTHOR_NAME]);
+    let r = w.commit(&["--amend", "--no-edit"]).expect(0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted"]);
 }
 
 #[test]
@@ -460,11 +499,11 @@ fn one_key_listed_for_two_people_in_the_keyring() {
 }
 
 #[test]
-fn non_ed25519_key_in_the_keyring() {
+fn unsupported_key_in_the_keyring() {
     keyring_with_extra_person(
-        |w, _| ("mallory@example.org".to_owned(), keygen_type(w, "mallory", "rsa")),
+        |w, _| ("mallory@example.org".to_owned(), keygen_type(w, "mallory", "dsa")),
         |_| {
-            "32: person[2].key[0].key: ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+            "32: person[2].key[0].key: ssh-dss keys are not accepted: avow accepts ed25519, ECDSA (nistp256, nistp384, nistp521), their security-key (sk-) forms and RSA keys of 2048 to 4096 bits"
                 .to_owned()
         },
     );
@@ -633,6 +672,46 @@ fn lookalike_statement_trailer_added_after_signing() {
     let trailers = trailers.unwrap();
     assert!(trailers.contains("\nAuthorship: generated\n") && !trailers.contains("human"), "{trailers}");
     assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.lookalike-trailer"]);
+}
+
+/// The six forms an outside review got past the old look-alike table,
+/// each written above the signed `Authorship: generated` after signing.
+const REVIEWED_LOOKALIKES: [(&str, &str); 6] = [
+    ("a no-break space before the colon", "Authorship\u{a0}: human"),
+    ("a fullwidth colon", "Authorship\u{ff1a} human"),
+    ("the ratio sign as a colon", "Authorship\u{2236} human"),
+    ("a leading no-break space", "\u{a0}Authorship: human"),
+    ("an Armenian letter in the key", "Auth\u{585}rship: human"),
+    ("a space and a zero-width space before the colon", "Authorship \u{200b}: human"),
+];
+
+#[test]
+fn lookalike_forms_the_review_found() {
+    let w = generated_and_attested();
+    let signed = w.message("HEAD");
+    for (form, line) in REVIEWED_LOOKALIKES {
+        w.tamper_message(|_| signed.replacen("Authorship: generated", &format!("{line}\nAuthorship: generated"), 1));
+        // git reads the signed statement and nothing of the added line.
+        let parsed = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+        let parsed = String::from_utf8(parsed).unwrap();
+        assert!(parsed.contains("\nAuthorship: generated\n") && !parsed.contains("human"), "{form}: {parsed}");
+        assert_eq!(refused(&w, "base..HEAD"), ["Add the generated code: rejected message.lookalike-trailer"], "{form}");
+    }
+    // The hook refuses each too, before signing.
+    for (i, (_, line)) in REVIEWED_LOOKALIKES.iter().enumerate() {
+        let args = msg(&format!("Change {i}"), "human", &["-m", &format!("Notes.\n\n{line}")]);
+        hook_refuses(&w, &[("x.rs", &format!("{i}\n"))], &args, &["message.lookalike-trailer"]);
+    }
+    // And the message names the line, its characters spelled out.
+    w.tamper_message(|_| signed.replacen("Authorship: generated", "Authorship\u{a0}: human\nAuthorship: generated", 1));
+    let out = w.verify("base..HEAD").stdout;
+    assert!(
+        out.contains(
+            "the line \"Authorship\\u{a0}: human\" is written to look like an `Authorship:` trailer, \
+             but git does not read it as one; remove the line [message.lookalike-trailer]"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

@@ -196,10 +196,10 @@ fn v1_attestation_is_refused_with_how_to_reattest() {
         ["Add a: rejected attestation.version", "Add b: rejected attestation.version"]
     );
     let out = w.verify("base..HEAD").expect(1).stdout;
-    let hint = "re-attest the branch with the hook installed: `git rebase -x 'git commit --amend --no-edit' BASE`";
+    let hint = "re-sign your statements on the branch: `git avow reattest BASE..HEAD`";
     assert!(out.contains(&format!("the attestation is of version v1, which this avow no longer accepts (v1 bound the change by git's patch-id, which can be forged; see docs/threat-model.md); {hint}")), "{out}");
     // The hint, literally, with BASE the commit the branch starts from.
-    w.git_notty(["rebase", "-q", "-x", "git commit --amend --no-edit", "base"]).expect(0);
+    w.avow(["reattest", "base..HEAD"]).expect(0);
     assert!(w.message("HEAD").contains("Avow-Signature: v2 "));
     assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted", "Add b: accepted"]);
 }

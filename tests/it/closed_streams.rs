@@ -75,6 +75,10 @@ fn every_subcommand(w: &World) -> Vec<Vec<String>> {
         s(&["hook", "commit-msg", msg.to_str().unwrap()]),
         s(&["hook", "post-commit"]),
         s(&["hook", "pre-push", "origin", "/nowhere"]),
+        s(&["hook", "post-rewrite", "rebase"]),
+        s(&["hook", "post-applypatch"]),
+        s(&["attest", "--force", "--authorship", "human", "--rationale", "Vouched for after the fact.", "HEAD"]),
+        s(&["reattest", "base..HEAD"]),
         s(&["verify", "base..HEAD"]),
         s(&["verify", "--format", "json", "base..HEAD"]),
         s(&["verify", "--format", "github", "base..HEAD"]),
@@ -134,6 +138,10 @@ hook prepare-commit-msg $SCRATCH/msg -> 0
 hook commit-msg $SCRATCH/msg -> 0
 hook post-commit -> 0
 hook pre-push origin /nowhere -> 0
+hook post-rewrite rebase -> 0
+hook post-applypatch -> 0
+attest --force --authorship human --rationale Vouched for after the fact. HEAD -> 0
+reattest base..HEAD -> 0
 verify base..HEAD -> 0
 verify --format json base..HEAD -> 0
 verify --format github base..HEAD -> 0

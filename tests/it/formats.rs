@@ -180,3 +180,19 @@ fn github_annotations_name_the_changed_file() {
         )
     );
 }
+
+/// Rule ids are public API: each one of the findings vocabulary is named in
+/// the docs, in backticks, so a reader can find what it refuses.
+#[test]
+fn every_rule_id_is_in_the_docs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs: String = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let missing: Vec<&str> =
+        avow_policy::findings::RULES.iter().map(|r| r.id).filter(|id| !docs.contains(&format!("`{id}`"))).collect();
+    assert!(missing.is_empty(), "rule ids not in the docs: {missing:?}");
+}

@@ -73,8 +73,10 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     } else {
         ""
     };
-    let installed_line =
-        format!("avow: installed commit-msg, prepare-commit-msg, post-commit in {}\n{note}", dir.display());
+    let installed_line = format!(
+        "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch in {}\n{note}",
+        dir.display()
+    );
     assert_eq!(
         out.stdout,
         format!(
@@ -83,7 +85,17 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
         )
     );
     let installed = listing(dir);
-    assert_eq!(names(&installed), ["commit-msg", "commit-msg.avow-chained", "post-commit", "prepare-commit-msg"]);
+    assert_eq!(
+        names(&installed),
+        [
+            "commit-msg",
+            "commit-msg.avow-chained",
+            "post-applypatch",
+            "post-commit",
+            "post-rewrite",
+            "prepare-commit-msg"
+        ]
+    );
     assert_eq!(std::fs::read(dir.join("commit-msg.avow-chained")).unwrap(), original);
 
     // Both hooks run: the user's first (it saw the message file), then
@@ -106,7 +118,7 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     let out = w.avow(["uninstall"]).expect(0);
     assert_eq!(
         out.stdout,
-        format!("avow: restored your commit-msg hook\navow: removed 3 hooks from {}\n", dir.display())
+        format!("avow: restored your commit-msg hook\navow: removed 5 hooks from {}\n", dir.display())
     );
     assert_eq!(names(&listing(dir)), ["commit-msg"]);
     assert_eq!(std::fs::read(&hook).unwrap(), original);
@@ -157,7 +169,7 @@ fn install_from_a_subdirectory_and_a_worktree_uses_the_shared_hooks() {
     assert_eq!(
         out.stdout,
         format!(
-            "avow: installed commit-msg, prepare-commit-msg, post-commit in {}\n",
+            "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch in {}\n",
             w.path().join(".git/hooks").display()
         )
     );
@@ -227,7 +239,7 @@ fn uninstall_restores_a_chained_hook_whose_avow_hook_was_deleted() {
     let out = w.avow(["uninstall"]).expect(0);
     assert_eq!(
         out.stdout,
-        format!("avow: restored your commit-msg hook\navow: removed 2 hooks from {}\n", hooks.display())
+        format!("avow: restored your commit-msg hook\navow: removed 4 hooks from {}\n", hooks.display())
     );
     assert_eq!(std::fs::read(hooks.join("commit-msg")).unwrap(), original);
 }
@@ -272,4 +284,44 @@ fn chains_an_existing_hook_under_a_core_hooks_path_in_the_home_directory() {
     let (w, log) = adopted_without_hooks();
     w.git(["config", "core.hooksPath", "~/githooks"]);
     chain_and_restore(&w, &w.home().join("githooks"), &log);
+}
+
+/// A global `core.hooksPath`: install says its hooks reach every
+/// repository; following its advice installs for this repository only;
+/// and in a repository without `.avow/` avow's hooks do nothing.
+#[test]
+fn install_names_a_global_hooks_path_and_hooks_do_nothing_without_avow() {
+    let w = World::adopted("disclose");
+    let global = w.home().join("global-hooks");
+    w.git(["config", "--global", "core.hooksPath", global.to_str().unwrap()]);
+    let r = w.avow(["install"]).expect(0);
+    let note = "avow: note: core.hooksPath is set in your global git configuration, so these hooks run in every repository that uses it (they do nothing where there is no .avow/); for this repository only: `git config core.hooksPath .git/hooks && git avow install`";
+    assert!(r.stdout.contains(note), "{}", r.stdout);
+    // Another repository of the same user, without .avow/: commits as usual.
+    let other = w.scratch().join("other");
+    w.git(["init", "-q", other.to_str().unwrap()]);
+    let out = w
+        .command("setsid")
+        .args(["-w", "git", "commit", "-q", "--allow-empty", "-m", "Plain"])
+        .current_dir(&other)
+        .output()
+        .unwrap();
+    let r = Run::from(out).expect(0);
+    assert_eq!(r.stderr, "");
+    // The advice, followed literally.
+    let out = w
+        .command("sh")
+        .args(["-c", "git config core.hooksPath .git/hooks && git avow install"])
+        .env(
+            "PATH",
+            format!("{}:{}", crate::support::avow_bin().parent().unwrap().display(), std::env::var("PATH").unwrap()),
+        )
+        .output()
+        .unwrap();
+    let r = Run::from(out).expect(0);
+    assert!(!r.stdout.contains("note: core.hooksPath"), "{}", r.stdout);
+    assert!(w.path().join(".git/hooks/commit-msg").exists());
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    w.commit(&["-m", "Add a"]).expect(1);
 }

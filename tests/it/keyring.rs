@@ -4,7 +4,7 @@
 //!
 //! Signing time is the clock's, which tests fix at `avow_testutil::NOW`
 //! (`AVOW_TEST_NOW`); the tests move the keyring's dates around it:
-//! `expires = yesterday`, `added = tomorrow`, in a trusted base.
+//! `expires = yesterday`, `valid-after = tomorrow`, in a trusted base.
 
 use avow_testutil::NOW;
 use chrono::Days;
@@ -24,21 +24,23 @@ fn day(offset: i64) -> String {
 }
 
 /// The `SHA256:…` fingerprint of a public key file, by ssh-keygen.
-fn fingerprint(w: &World, private: &std::path::Path) -> String {
+pub fn fingerprint(w: &World, private: &std::path::Path) -> String {
     let out = w.command("ssh-keygen").arg("-lf").arg(format!("{}.pub", private.display())).output().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().split_whitespace().nth(1).unwrap().to_owned()
 }
 
 /// A repository whose trusted keyring gives Alice's key `dates` instead of
-/// the `added = today` that `init` wrote.
+/// the `added = <now>` that `init` wrote.
 fn alice_key_dated(dates: &str) -> World {
     let w = adopt("disclose", None);
     let path = w.path().join(".avow/keyring.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let added = format!("added = \"{}\"\n", day(0));
-    assert!(text.contains(&added), "{text}");
-    std::fs::write(&path, text.replace(&added, dates)).unwrap();
+    let start = text.find("added = \"").unwrap();
+    let end = start + text[start..].find('\n').unwrap() + 1;
+    let added = &text[start..end];
+    assert!(added.starts_with(&format!("added = \"{}T", day(0))), "one format, RFC 3339: {added}");
+    std::fs::write(&path, text.replace(added, dates)).unwrap();
     w.git(["add", ".avow"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Date Alice's key"]);
     w.git(["tag", "-f", "trusted"]);
@@ -73,7 +75,7 @@ fn a_key_used_after_it_expired_is_refused() {
         verify_filtered(&w, &["trusted..HEAD"], 1, &[(&fpr, "FPR")]),
         format!(
             "FAIL    ID  Alice's work\n        \
-             signed with FPR of Alice Example <alice@example.org>: expired on {} [signature.key-status]\n\
+             signed with FPR of Alice Example <alice@example.org>: expired on {}T23:59:59Z [signature.key-status]\n\
              avow: 1 commit: 0 accepted, 1 rejected (range trusted..HEAD, trust trusted)\n",
             day(-1)
         )
@@ -91,29 +93,81 @@ fn a_key_used_after_it_expired_is_refused() {
         let out = Run::from(c.output().unwrap()).expect(1).stdout;
         assert_eq!(out.replace(&fpr, "FPR"), expired.replace("ID", &short_head(&w)));
     }
+    // `expires` is the last day, inclusive: a key that expires today signs today.
+    let w = alice_key_dated(&format!("expires = \"{}\"\n", day(0)));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
     // The same key within its window verifies.
     let w = alice_key_dated(&format!("added = \"{}\"\nexpires = \"{}\"\n", day(-2), day(1)));
     assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
 }
 
 #[test]
-fn a_key_used_before_it_was_added_is_refused() {
-    let w = alice_key_dated(&format!("added = \"{}\"\n", day(1)));
+fn a_key_used_before_its_valid_after_is_refused() {
+    let w = alice_key_dated(&format!("valid-after = \"{}\"\n", day(1)));
     let fpr = fingerprint(&w, &w.key);
     assert_eq!(
         verify_filtered(&w, &["trusted..HEAD"], 1, &[(&fpr, "FPR")]),
         format!(
             "FAIL    ID  Alice's work\n        \
-             signed with FPR of Alice Example <alice@example.org>: not yet valid (added {}) [signature.key-status]\n\
+             signed with FPR of Alice Example <alice@example.org>: not yet valid (valid after {}T00:00:00Z) [signature.key-status]\n\
              avow: 1 commit: 0 accepted, 1 rejected (range trusted..HEAD, trust trusted)\n",
             day(1)
         )
     );
 }
 
+/// `added` records when a maintainer added the key; it is no bound: work
+/// signed before (the normal order: do the work, then ask to be added)
+/// verifies once the key is trusted.
+#[test]
+fn a_key_added_after_the_signature_still_verifies_it() {
+    let w = alice_key_dated(&format!("added = \"{}T12:00:00Z\"\n", day(1)));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Alice's work: accepted".to_owned()]);
+}
+
+/// Bob commits and signs before anyone has heard of his key; a maintainer
+/// adds it afterwards with `keyring add`; Bob's earlier commit verifies
+/// against the keyring that now has him.
+#[test]
+fn work_signed_before_keyring_add_verifies_once_the_key_is_added() {
+    let w = adopt("disclose", None);
+    let bob = w.keygen("bob");
+    w.git(["tag", "base"]);
+    w.git(["checkout", "-q", "-b", "bob-work"]);
+    w.write("bob.c", "Bob's first change");
+    w.git(["add", "bob.c"]);
+    let mut args: Vec<String> = ["-c", &format!("user.name={BOB_NAME}"), "-c", &format!("user.email={BOB_EMAIL}")]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    args.extend(["-c".to_owned(), format!("avow.signingKey={}", bob.display()), "commit".to_owned(), "-q".to_owned()]);
+    args.push(format!("--author={BOB_NAME} <{BOB_EMAIL}>"));
+    args.extend(msg("Bob's first change", "human", &[]));
+    let r = w.git_notty(&args).expect(0);
+    assert!(
+        r.stderr.contains("is not in .avow/keyring.toml; verification will fail until a maintainer adds it"),
+        "{}",
+        r.stderr
+    );
+    // The maintainer adds the key a day later.
+    w.git(["checkout", "-q", "main"]);
+    let mut c = w.command("setsid");
+    c.arg("-w").arg(avow_bin()).env("AVOW_TEST_NOW", (NOW + 86_400).to_string());
+    c.args(["keyring", "add", "--name", BOB_NAME, "--email", BOB_EMAIL, "--key", &format!("{}.pub", bob.display())]);
+    Run::from(c.output().unwrap()).expect(0);
+    hook_accepts(&w, &[], &msg("Add Bob to the keyring", "human", &["-a"]), &[]);
+    let text = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
+    let added = chrono::DateTime::from_timestamp(NOW + 86_400, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    assert!(text.contains(&format!("added = \"{added}\"")), "{text}");
+    assert_eq!(
+        verdicts(&w, &["main..bob-work", "--trust", "main"], 0),
+        vec!["Bob's first change: accepted".to_owned()]
+    );
+}
+
 /// Alice (maintainer) adds Bob (contributor) with `keyring add`, in an
 /// attested commit tagged `with-bob`.
-fn with_bob() -> (World, std::path::PathBuf) {
+pub fn with_bob() -> (World, std::path::PathBuf) {
     let w = adopt("disclose", None);
     let bob = w.keygen("bob");
     let r = w
@@ -129,7 +183,7 @@ fn with_bob() -> (World, std::path::PathBuf) {
 }
 
 /// Commits as Bob, signing with `key`.
-fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
+pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
     as_bob_at(w, key, file, subject, NOW);
 }
 
@@ -187,7 +241,7 @@ fn revocation_refuses_signatures_made_before_the_revocation_date_too() {
         verify_filtered(&w, &["with-bob..bobs-work", "--trust", "revoked"], 1, &names),
         format!(
             "FAIL    ID  Bob's work\n        \
-             signed with BOB of Bob Example <bob@example.org>: revoked on {}: laptop stolen [signature.key-status]\n\
+             signed with BOB of Bob Example <bob@example.org>: revoked on {}T00:00:00Z: laptop stolen [signature.key-status]\n\
              avow: 1 commit: 0 accepted, 1 rejected (range with-bob..bobs-work, trust revoked)\n",
             day(1)
         )
@@ -202,22 +256,30 @@ fn revocation_refuses_signatures_made_before_the_revocation_date_too() {
             "Alice Example <alice@example.org> (maintainer)\n  \
                ALICE  ssh-ed25519  valid\n\
              Bob Example <bob@example.org> (contributor)\n  \
-               BOB  ssh-ed25519  revoked on {}: laptop stolen\n",
+               BOB  ssh-ed25519  revoked on {}T00:00:00Z: laptop stolen\n",
             day(1)
         )
     );
-    let json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names)).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&list(&w, "json", &names)).unwrap();
+    // `added` is the moment of `keyring add` (RFC 3339, whole seconds).
+    for person in json["people"].as_array_mut().unwrap() {
+        for key in person["keys"].as_array_mut().unwrap() {
+            let added = key["added"].as_str().unwrap();
+            assert!(added.starts_with(&format!("{}T", day(0))) && added.ends_with('Z'), "{added}");
+            key["added"] = "ADDED".into();
+        }
+    }
     assert_eq!(
         json,
         serde_json::json!({"people": [
             {"name": "Alice Example", "email": "alice@example.org", "role": "maintainer", "keys": [
                 {"fingerprint": "ALICE", "algorithm": "ssh-ed25519", "status": "valid",
-                 "added": day(0), "expires": null, "revoked": null, "succeeds": null}]},
+                 "added": "ADDED", "valid-after": null, "expires": null, "revoked": null, "succeeds": null}]},
             {"name": "Bob Example", "email": "bob@example.org", "role": "contributor", "keys": [
                 {"fingerprint": "BOB", "algorithm": "ssh-ed25519",
-                 "status": format!("revoked on {}: laptop stolen", day(1)),
-                 "added": day(0), "expires": null,
-                 "revoked": {"at": day(1), "reason": "laptop stolen"}, "succeeds": null}]},
+                 "status": format!("revoked on {}T00:00:00Z: laptop stolen", day(1)),
+                 "added": "ADDED", "valid-after": null, "expires": null,
+                 "revoked": {"at": format!("{}T00:00:00Z", day(1)), "reason": "laptop stolen"}, "succeeds": null}]},
         ]})
     );
 }
@@ -231,7 +293,8 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
     let r = w.avow(["keyring", "rotate", &old_fpr, "--key", &format!("{}.pub", new.display())]).expect(0);
     assert_eq!(
         r.stdout.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW"),
-        "avow: NEW now succeeds OLD; commit .avow/keyring.toml for it to take effect\n"
+        "avow: NEW now succeeds OLD; commit .avow/keyring.toml for it to take effect\n\
+         avow: sign that commit with a maintainer's key that the current keyring already trusts (a change to .avow/ needs a maintainer)\n"
     );
     hook_accepts(&w, &[], &msg("Rotate Bob's key", "human", &["-a"]), &[]);
     w.git(["tag", "rotated"]);
@@ -268,15 +331,124 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
            OLD  ssh-ed25519  expired on AT\n  \
            NEW  ssh-ed25519  valid\n"
     );
-    let json: serde_json::Value =
+    let mut json: serde_json::Value =
         serde_json::from_str(&list_at(&w, "json", &names, NOW + 1).replace(&at, "AT")).unwrap();
+    // The old key's `added` is the moment of `keyring add`, whole seconds.
+    let added = &mut json["people"][1]["keys"][0]["added"];
+    let text = added.as_str().unwrap();
+    assert!(text == "AT" || (text.starts_with(&format!("{}T", day(0))) && text.ends_with('Z')), "{text}");
+    *added = "ADDED".into();
     assert_eq!(
         json["people"][1]["keys"],
         serde_json::json!([
             {"fingerprint": "OLD", "algorithm": "ssh-ed25519", "status": "expired on AT",
-             "added": day(0), "expires": "AT", "revoked": null, "succeeds": null},
+             "added": "ADDED", "valid-after": null, "expires": "AT", "revoked": null, "succeeds": null},
             {"fingerprint": "NEW", "algorithm": "ssh-ed25519", "status": "valid",
-             "added": "AT", "expires": null, "revoked": null, "succeeds": "OLD"},
+             "added": "AT", "valid-after": null, "expires": null, "revoked": null, "succeeds": "OLD"},
         ])
     );
+}
+
+/// `keyring add` for an email the keyring has, with another name or role:
+/// refused (it used to print "added" and ignore both), and the command in
+/// the hint adds the key to the person as they are.
+#[test]
+fn adding_a_key_under_another_name_is_refused_and_the_hint_works() {
+    let (w, _) = with_bob();
+    let second = w.keygen("bob-laptop");
+    let pubfile = format!("{}.pub", second.display());
+    let r = w
+        .avow(["keyring", "add", "--name", "Bobby", "--email", BOB_EMAIL, "--key", &pubfile, "--role", "maintainer"])
+        .expect(2);
+    assert_eq!(
+        r.stderr.lines().next().unwrap(),
+        "git-avow: error: bob@example.org is already in the keyring as \"Bob Example\" (contributor), not \"Bobby\", not maintainer; a key is added to the person as they are"
+    );
+    let hint = r.stderr.lines().nth(1).unwrap();
+    let command = hint.split('`').nth(1).unwrap();
+    assert_eq!(command, format!("git avow keyring add --email {BOB_EMAIL} --key {pubfile}"));
+    let args: Vec<&str> = command.split(' ').skip(2).collect();
+    let r = w.avow(&args).expect(0);
+    assert!(r.stdout.starts_with("avow: added SHA256:"), "{}", r.stdout);
+    assert!(r.stdout.contains(" for Bob Example <bob@example.org> (their key number 2)"), "{}", r.stdout);
+    let listed = w.avow(["keyring", "list"]).expect(0).stdout;
+    assert!(listed.contains("Bob Example <bob@example.org> (contributor)"), "{listed}");
+}
+
+/// `--expires` is the last day; a window that could never sign is refused,
+/// one already over is a warning.
+#[test]
+fn impossible_and_past_windows_at_keyring_add() {
+    let w = adopt("disclose", None);
+    let key = format!("{}.pub", w.keygen("carol").display());
+    let base = ["keyring", "add", "--name", "Carol", "--email", "carol@example.org", "--key", key.as_str()];
+    let r = w.avow([&base[..], &["--valid-after", &day(2), "--expires", &day(1)]].concat()).expect(2);
+    assert_eq!(
+        r.stderr.lines().next().unwrap(),
+        format!(
+            "git-avow: error: expires: {}T23:59:59Z is before valid-after ({}T00:00:00Z): the key could never sign",
+            day(1),
+            day(2)
+        )
+    );
+    let r = w.avow([&base[..], &["--expires", &day(-1)]].concat()).expect(0);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: warning: the key expired on {}T23:59:59Z (before now): it verifies only what it signed until then\n",
+            day(-1)
+        )
+    );
+    let text = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
+    assert!(text.contains(&format!("expires = \"{}T23:59:59Z\"", day(-1))), "{text}");
+}
+
+/// `revoke` takes a unique fingerprint prefix or the key's .pub file (a
+/// path used to be read as a fingerprint).
+#[test]
+fn revoke_by_fingerprint_prefix_or_public_key_file() {
+    let (w, bob) = with_bob();
+    let fpr = fingerprint(&w, &bob);
+    let r = w.avow(["keyring", "revoke", "SHA256:", "--reason", "x"]).expect(2);
+    assert!(r.stderr.contains("is too short to name a key"), "{}", r.stderr);
+    let prefix = &fpr["SHA256:".len().."SHA256:".len() + 8];
+    let r = w.avow(["keyring", "revoke", prefix, "--reason", "laptop stolen"]).expect(0);
+    assert_eq!(r.stdout, format!("avow: revoked {fpr}; commit .avow/keyring.toml for it to take effect\n"));
+    let (w, bob) = with_bob();
+    let r = w.avow(["keyring", "revoke", &format!("{}.pub", bob.display()), "--reason", "laptop stolen"]).expect(0);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "avow: revoked {fpr2}; commit .avow/keyring.toml for it to take effect\n",
+            fpr2 = fingerprint(&w, &bob)
+        )
+    );
+}
+
+/// A maintainer rotating her own key is told to sign the rotation commit
+/// with the old key; doing so verifies, and the new key would not.
+#[test]
+fn rotating_ones_own_key_says_which_key_signs_and_that_works() {
+    let w = adopt("disclose", None);
+    let old = w.key.clone();
+    let new = w.keygen("alice-new");
+    let (old_fpr, new_fpr) = (fingerprint(&w, &old), fingerprint(&w, &new));
+    let r = w.avow(["keyring", "rotate", &old_fpr[..20], "--key", &format!("{}.pub", new.display())]).expect(0);
+    assert_eq!(
+        r.stdout.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW"),
+        "avow: NEW now succeeds OLD; commit .avow/keyring.toml for it to take effect\n\
+         avow: sign that commit with a maintainer's key that the current keyring already trusts — for Alice Example that is the old key OLD, not the new one, which is trusted only once this commit is in the base\n"
+    );
+    // Signed with the new key, the rotation is not trusted…
+    w.git(["add", ".avow"]);
+    let sign_new = format!("avow.signingKey={}", new.display());
+    let mut args = vec!["-c".to_owned(), sign_new, "commit".to_owned(), "-q".to_owned()];
+    args.extend(msg("Rotate Alice's key", "human", &[]));
+    w.git_notty(&args).expect(0);
+    let out = w.avow(["verify", "trusted..HEAD"]).expect(1).stdout;
+    assert!(out.contains("[signature.unknown-key]"), "{out}");
+    // …signed with the old key, as advised, it is.
+    w.git(["reset", "-q", "--soft", "HEAD~1"]);
+    hook_accepts(&w, &[], &msg("Rotate Alice's key", "human", &[]), &[]);
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Rotate Alice's key: accepted".to_owned()]);
 }

@@ -65,15 +65,15 @@ fn every_keyring_refusal_has_a_hint() {
 git-avow: error: key FPR is already in the keyring (for bob@example.org)
 hint: a key belongs to one person: `git avow keyring list` shows whose it is; to replace a key use `git avow keyring rotate`
 git-avow: error: \"garbage\" is not an OpenSSH public key (expected \"ssh-ed25519 AAAA… comment\"): length invalid
-hint: give an ed25519 public key: a `.pub` file or an `ssh-ed25519 AAAA…` line (`ssh-keygen -t ed25519` makes one)
+hint: give an ed25519, ECDSA or RSA (2048 to 4096 bits) public key: a `.pub` file or a line like `ssh-ed25519 AAAA…` (`ssh-keygen -t ed25519` makes one)
 git-avow: error: email: \"carol\" is not an email address (one address with an @, no spaces, quotes, commas, angle brackets or * ?)
 hint: correct the value on the command line; `git avow keyring SUBCOMMAND --help` describes each
 git-avow: error: no key SHA256:nope in the keyring; `git avow keyring list` shows the fingerprints
-hint: copy the fingerprint (SHA256:…) from `git avow keyring list`
-git-avow: error: key FPR is already revoked (on {revoked_on})
+hint: copy the fingerprint (SHA256:…, or enough of it to be unique) from `git avow keyring list`, or give the key's .pub file
+git-avow: error: key FPR is already revoked (on {revoked_on}T00:00:00Z)
 hint: nothing to do: `git avow keyring list` shows each key's state
 git-avow: error: no key SHA256:nope in the keyring; `git avow keyring list` shows the fingerprints
-hint: copy the fingerprint (SHA256:…) from `git avow keyring list`
+hint: copy the fingerprint (SHA256:…, or enough of it to be unique) from `git avow keyring list`, or give the key's .pub file
 git-avow: error: $SCRATCH/garbage.pub:1: key: missing public key
 hint: fix or remove that line of the allowed_signers file, then import again
 "
@@ -352,7 +352,7 @@ fn doctor_without_user_name_suggests_a_command_that_works() {
         [
             "FAIL  identity: user.name is not set: the hook cannot name you in `Understood-by:` (only <alice@example.org>)",
             "FAIL  keyring: your key FPR is not in .avow/keyring.toml, so the verifier will reject your commits",
-            "      fix: send your public key to a maintainer, who runs `git avow keyring add --name \"YOUR NAME\" --email alice@example.org --key \"KEY stranger\"`",
+            "      fix: send your public key to a maintainer, who runs `git avow keyring add --email alice@example.org --key \"KEY stranger\"`",
         ]
     );
     // The maintainer's side of that advice works as printed.

@@ -38,13 +38,9 @@ fn report_on_author_dates_at_the_ends_of_time() {
     assert_eq!(
         out,
         "avow report: base..HEAD (trust: base), 6 commits by 1 contributor\n\n\
-         findings (6), most important first:\n  \
-           rejected      <c0>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n  \
-           rejected      <c1>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n  \
-           rejected      <c2>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n  \
-           rejected      <c3>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n  \
-           rejected      <c4>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n  \
-           rejected      <c5>  not attested: no `Avow-Signature:` trailer [attestation.missing]\n"
+         findings (1), most important first:\n  \
+           rejected      range  6 of 6 commits are not attested (no `Avow-Signature:` trailer): \
+           <c0>, <c1>, <c2>, <c3>, <c4> and 1 more [attestation.missing]\n"
     );
 }
 

@@ -259,7 +259,8 @@ fn submodule_bumps_are_attested_and_a_different_bump_is_not() {
     assert_eq!(
         mask_ids(&r.stdout),
         "FAIL    ID  Bump the lib to v2\n        the change is not the one that was signed (change digest ID, signed ID): the diff \
-         was edited after signing; re-attest with `git commit --amend --no-edit` [attestation.change]\n\
+         was edited after signing (or a conflict resolved); if the statement is yours, re-sign it with \
+         `git commit --amend --no-edit` (HEAD) or `git avow reattest BASE..HEAD` (a branch) [attestation.change]\n\
          avow: 1 commit: 0 accepted, 1 rejected (range HEAD~1..HEAD, trust HEAD~1)\n"
     );
 }

@@ -165,7 +165,7 @@ pub fn verdicts(w: &World, args: &[&str], code: i32) -> Vec<String> {
 /// statement trailers and the signature are missing.
 const UNATTESTED: &str = "attestation.missing";
 
-fn strs(v: &[&str]) -> Vec<String> {
+pub fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
 

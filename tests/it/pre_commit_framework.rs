@@ -96,11 +96,12 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
 
     let r = commit(&w, &["-m", "Add the answer"]).expect(1);
     assert_eq!(
-        r.stderr.replace(&w.scratch().display().to_string(), "<scratch>"),
+        without_durations(&r.stderr.replace(&w.scratch().display().to_string(), "<scratch>")),
         "[INFO] Initializing environment for <scratch>/avow-hooks.\n\
          avow attestation guidance................................................Passed\n\
          avow attestation (check and sign)........................................Failed\n\
          - hook id: avow-commit-msg\n\
+         - duration: <d>\n\
          - exit code: 1\n\
          \n\
          avow: commit refused: the message lacks an `Authorship:` trailer and a `Rationale:` trailer.\n\
@@ -120,13 +121,14 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
     args.extend_from_slice(&HUMAN);
     let r = commit(&w, &args).expect(0);
     assert_eq!(
-        r.stderr,
+        without_durations(&r.stderr),
         "avow attestation guidance................................................Passed\n\
          avow attestation (check and sign)........................................Passed\n\
+         - hook id: avow-commit-msg\n\
+         - duration: <d>\n\
          avow attestation self-check..............................................Passed\n\
          - hook id: avow-post-commit\n\
          - duration: <d>\n"
-            .replace("<d>", r.stderr.lines().last().unwrap().trim_start_matches("- duration: "))
     );
     let msg = w.message("HEAD");
     assert!(w.trailer("HEAD", "Avow-Signature").is_some(), "{msg}");
@@ -139,6 +141,31 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
             "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook post-commit: run by pre-commit (.pre-commit-config.yaml)",
         ]
+    );
+}
+
+/// pre-commit's output with each `- duration: …` value replaced by `<d>`.
+fn without_durations(s: &str) -> String {
+    s.split_inclusive('\n').map(|l| if l.starts_with("- duration: ") { "- duration: <d>\n" } else { l }).collect()
+}
+
+/// Under pre-commit, avow's warnings on a commit it signs are shown
+/// (pre-commit hides the output of hooks that pass unless `verbose`).
+#[test]
+fn pre_commit_shows_avows_warnings_on_a_signed_commit() {
+    let w = with_pre_commit();
+    // A key the keyring does not know: avow signs and warns.
+    let stranger = w.keygen("stranger");
+    w.git(["config", "avow.signingKey", stranger.to_str().unwrap()]);
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add the answer"];
+    args.extend_from_slice(&HUMAN);
+    let r = commit(&w, &args).expect(0);
+    assert!(
+        r.stderr.contains("avow: warning: your key SHA256:") && r.stderr.contains("is not in .avow/keyring.toml"),
+        "{}",
+        r.stderr
     );
 }
 

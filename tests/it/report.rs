@@ -136,7 +136,7 @@ avow report: base..HEAD (trust: base), 3 commits by 1 contributor
 findings: none (no agent markers, rejected attestations, new identities, bursts, oversized changes or weak rationales)
 
 contributors:
-  Alice Example <alice@example.org>: 3 commits; first attested commit <base> (2025-11-24); 1 attested commit before this range
+  Alice Example <alice@example.org>: 3 commits; first seen <base> (2025-11-24); 1 commit before this range; first attested commit <base> (2025-11-24); 1 attested commit before this range
     key SHA256:<fpr> added <date> before signing; no rotation
 
 commits:
@@ -158,11 +158,19 @@ commits:
 
 **No findings**: no agent markers, rejected attestations, new identities, bursts, oversized changes or weak rationales.
 
+| contributor | commits here | first seen | earlier commits | attested before | keys |
+| --- | --- | --- | --- | --- | --- |
+| Alice Example `alice@example.org` | 3 | `<base>` 2025-11-24 | 1 | 1 | `SHA256:<fpr>` (0 days) |
+
+<details><summary>3 commits</summary>
+
 | commit | subject | author | authorship | verdict | change | markers | rationale |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 | `<c1>` | Fix the parser's off-by-one | Alice Example | human | accepted | +1 −0, 1 file | — | ok |
 | `<c2>` | Document how to run the tool | Alice Example | human | accepted | +3 −0, 1 file | — | ok |
 | `<c3>` | Add the inverse of parse | Alice Example | human | accepted | +1 −0, 1 file | — | ok |
+
+</details>
 "
     );
     let v = json(&w, "base..HEAD");
@@ -253,49 +261,58 @@ fn every_agent_marker_is_reported() {
     assert_eq!(
         markers(&v),
         vec![
-            vec!["Claude Code/trailer", "Claude Code/footer"],
-            vec!["Copilot coding agent/author-email", "Copilot coding agent/bot-login"],
-            vec!["aider/trailer", "aider/name-suffix"],
+            vec!["Claude Code/identity", "Claude Code/footer"],
+            vec!["Copilot coding agent/identity", "Copilot coding agent/bot-login"],
+            vec!["aider/identity", "aider/name-suffix"],
             vec!["aider/subject-prefix"],
-            vec!["Cursor/trailer"],
-            vec!["Amp/trailer", "Amp/trailer"],
+            vec!["Cursor/identity"],
+            vec!["Amp/identity", "Amp/trailer", "Amp/footer"],
             vec!["Replit Agent/trailer", "Replit Agent/trailer", "Replit Agent/trailer"],
-            vec!["OpenAI Codex/trailer"],
-            vec!["OpenHands/trailer", "OpenHands/author-email"],
+            vec!["OpenAI Codex/identity", "OpenAI Codex/name"],
+            vec!["OpenHands/identity"],
         ]
     );
-    // Every commit is reported as a marker finding, before the rejections
-    // of the unattested ones; none is a mismatch (none declares human).
-    // The two agent identities are new to the repository.
+    // Every commit is reported as a marker finding, before the one line
+    // that sums up the unattested ones; none is a mismatch (none declares
+    // human). The two agent identities are new to the repository.
     let f = findings(&v);
     let kinds: Vec<&str> = f.iter().map(|s| s.split(':').next().unwrap()).collect();
     assert_eq!(kinds[..9], ["marker"; 9], "{f:#?}");
-    assert_eq!(kinds[9..17], ["rejected"; 8], "{f:#?}");
+    assert_eq!(kinds[9], "rejected", "{f:#?}");
     assert_eq!(
-        f[17..],
+        f[10..],
         ["new-identity: no attested commit before this range", "new-identity: no attested commit before this range",]
     );
     assert_eq!(
         f[0],
-        "marker: agent markers: Claude Code trailer `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>`; \
+        "marker: agent markers: Claude Code identity `Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>`; \
          Claude Code footer `🤖 Generated with [Claude Code](https://claude.com/claude-code)` \
          (declares `Authorship: assisted`, Assisted-by Claude:claude-opus-4-5)"
     );
     assert_eq!(
         f[1],
-        "marker: agent markers: Copilot coding agent author-email \
+        "marker: agent markers: Copilot coding agent identity \
          `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`; \
          Copilot coding agent bot-login `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>` \
          (no authorship declared)"
     );
-    assert_eq!(f[9], "rejected: not attested: no `Avow-Signature:` trailer [attestation.missing]");
+    let ids: Vec<String> =
+        v["commits"].as_array().unwrap()[1..6].iter().map(|c| c["commit"].as_str().unwrap()[..12].to_owned()).collect();
+    assert_eq!(
+        f[9],
+        format!(
+            "rejected: 8 of 9 commits are not attested (no `Avow-Signature:` trailer): {} and 3 more [attestation.missing]",
+            ids.join(", ")
+        )
+    );
+    assert!(v["findings"][9]["commit"].is_null() && v["findings"][9]["contributor"].is_null());
     let who: Vec<&str> =
-        v["findings"].as_array().unwrap()[17..].iter().map(|f| f["contributor"].as_str().unwrap()).collect();
+        v["findings"].as_array().unwrap()[10..].iter().map(|f| f["contributor"].as_str().unwrap()).collect();
     assert_eq!(who, ["198982749+Copilot@users.noreply.github.com", "openhands@all-hands.dev"]);
     assert_eq!(v["summary"]["findings"]["marker"], 9);
     assert_eq!(v["summary"]["findings"]["mismatch"], 0);
     // Each marker names where it is documented.
-    assert!(v["commits"][1]["markers"][0]["source"].as_str().unwrap().contains("agent-markers.md"));
+    assert!(v["commits"][1]["markers"][0]["source"].as_str().unwrap().starts_with("https://github.com/"));
 }
 
 #[test]
@@ -324,10 +341,10 @@ fn a_declared_human_commit_with_agent_markers_is_a_mismatch_reported_first() {
 avow report: base..HEAD (trust: base), 2 commits by 1 contributor
 
 findings (1), most important first:
-  MISMATCH      <claude>  declares `Authorship: human` but carries agent markers: Claude Code trailer `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
+  MISMATCH      <claude>  declares `Authorship: human` but carries agent markers: Claude Code identity `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
 
 contributors:
-  Alice Example <alice@example.org>: 2 commits; first attested commit <base> (2025-11-24); 1 attested commit before this range
+  Alice Example <alice@example.org>: 2 commits; first seen <base> (2025-11-24); 1 commit before this range; first attested commit <base> (2025-11-24); 1 attested commit before this range
     key SHA256:<fpr> added <date> before signing; no rotation
 
 commits:
@@ -350,12 +367,20 @@ commits:
 
 **Findings** (1), most important first:
 
-- **MISMATCH** `<claude>`: declares `Authorship: human` but carries agent markers: Claude Code trailer `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
+- **MISMATCH** `<claude>`: declares `Authorship: human` but carries agent markers: Claude Code identity `Co-Authored-By: Claude <noreply@anthropic.com>`; Claude Code footer `🤖 Generated with [Claude Code](https://claude.ai/code)`
+
+| contributor | commits here | first seen | earlier commits | attested before | keys |
+| --- | --- | --- | --- | --- | --- |
+| Alice Example `alice@example.org` | 2 | `<base>` 2025-11-24 | 1 | 1 | `SHA256:<fpr>` (0 days) |
+
+<details><summary>2 commits</summary>
 
 | commit | subject | author | authorship | verdict | change | markers | rationale |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 | `<a>` | Add a | Alice Example | human | accepted | +1 −0, 1 file | — | ok |
 | `<claude>` | Refactor the parser into a state machine | Alice Example | human | accepted | +1 −0, 1 file | **mismatch**: Claude Code | ok |
+
+</details>
 "
     );
 }
@@ -494,9 +519,9 @@ findings (1), most important first:
   new identity  <bob@example.org>  no attested commit before this range; first attested commit <bob> (2025-11-24); key SHA256:<fpr> added <date> before signing
 
 contributors:
-  Bob Builder <bob@example.org>: 1 commit; first attested commit <bob> (2025-11-24); 0 attested commits before this range
+  Bob Builder <bob@example.org>: 1 commit; first seen <bob> (2025-11-24); 0 commits before this range; first attested commit <bob> (2025-11-24); 0 attested commits before this range
     key SHA256:<fpr> added <date> before signing; no rotation
-  Alice Example <alice@example.org>: 1 commit; first attested commit <adopt> (2025-11-24); 2 attested commits before this range
+  Alice Example <alice@example.org>: 1 commit; first seen <adopt> (2025-11-24); 2 commits before this range; first attested commit <adopt> (2025-11-24); 2 attested commits before this range
     key SHA256:<fpr> added <date> before signing; 1 rotation (succeeds SHA256:<fpr>)
 
 commits:
@@ -573,4 +598,137 @@ fn an_agent_branch_name_is_reported() {
     assert_eq!(json(&w, "main..HEAD")["summary"]["findings"]["marker"], 1);
     let id = w.git(["rev-parse", "HEAD"]);
     assert_eq!(json(&w, &format!("main..{id}"))["findings"], serde_json::json!([]));
+}
+
+/// A repository that never adopted avow: a maintainer tries `report` on
+/// their own history before adopting anything.
+fn unadopted() -> World {
+    let w = World::bare();
+    stage(&w, "README.md", "hello\n");
+    w.git(["commit", "-q", "--no-verify", "-m", "Start the project"]);
+    w.git(["tag", "base"]);
+    w
+}
+
+#[test]
+fn report_runs_on_a_repository_that_has_not_adopted_avow() {
+    let w = unadopted();
+    stage(&w, "src/a.rs", "pub fn a() {}\n");
+    agent_commit(
+        &w,
+        "Alice Example <alice@example.org>",
+        "Add a\n\nPlain human work that mentions Claude and Copilot.",
+    );
+    stage(&w, "src/b.rs", "pub fn b() {}\n");
+    agent_commit(
+        &w,
+        "Alice Example <alice@example.org>",
+        "Add b\n\n💘 Generated with Crush\n\nCo-Authored-By: Crush <crush@charm.land>",
+    );
+    stage(&w, "Cargo.lock", "# lock\n");
+    agent_commit(
+        &w,
+        "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+        "Bump serde from 1.0.1 to 1.0.2",
+    );
+    stage(&w, "src/c.rs", "pub fn c() {}\n");
+    agent_commit(&w, "Claude <noreply@anthropic.com>", "Add c");
+    let r = w.avow(["report", "base..HEAD"]).expect(0);
+    let names: Vec<(String, &str)> =
+        [("HEAD~3", "<a>"), ("HEAD~2", "<crush>"), ("HEAD~1", "<bot>"), ("HEAD", "<claude>")]
+            .iter()
+            .map(|(rev, name)| (w.git(["rev-parse", "--short=12", rev]), *name))
+            .collect();
+    let mut out = r.stdout.clone();
+    for (id, name) in &names {
+        out = out.replace(id.as_str(), name);
+    }
+    let base = w.git(["rev-parse", "--short=12", "base"]);
+    out = out.replace(&base, "<base>");
+    assert_eq!(
+        out,
+        "\
+avow report: base..HEAD (trust: base), 4 commits by 3 contributors
+
+attestation checks skipped: there is no .avow/keyring.toml at base (the repository has not adopted avow); markers, identities, bursts and sizes only
+
+findings (4), most important first:
+  marker        <crush>  agent markers: Crush identity `Co-Authored-By: Crush <crush@charm.land>`; Crush footer `💘 Generated with Crush` (no authorship declared)
+  marker        <claude>  agent markers: Claude Code identity `author Claude <noreply@anthropic.com>` (no authorship declared)
+  new identity  <49699333+dependabot[bot]@users.noreply.github.com>  no commit before this range
+  new identity  <noreply@anthropic.com>  no commit before this range
+
+contributors:
+  Alice Example <alice@example.org>: 2 commits; first seen <base> (2025-11-24); 1 commit before this range
+  dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>: 1 commit; first seen <bot> (2025-11-24); 0 commits before this range
+  Claude <noreply@anthropic.com>: 1 commit; first seen <claude> (2025-11-24); 0 commits before this range
+
+commits:
+  unchecked  <a>  Add a
+            no authorship declared; +1 -0, 1 file in 1 top-level directory (src); no rationale
+  unchecked  <crush>  Add b
+            no authorship declared; +1 -0, 1 file in 1 top-level directory (src); no rationale; markers: Crush
+  unchecked  <bot>  Bump serde from 1.0.1 to 1.0.2
+            no authorship declared; +1 -0, 1 file in 1 top-level directory (.); no rationale
+  unchecked  <claude>  Add c
+            no authorship declared; +1 -0, 1 file in 1 top-level directory (src); no rationale; markers: Claude Code
+"
+    );
+    let v = json(&w, "base..HEAD");
+    assert_eq!(v["attestation_checks"], "skipped");
+    assert_eq!(v["summary"]["findings"]["rejected"], 0);
+    for c in v["commits"].as_array().unwrap() {
+        assert_eq!(c["verdict"], "unchecked");
+        assert_eq!(c["problems"].as_array().unwrap().len(), 0);
+    }
+    // Dependabot is recognised, as automation, not AI.
+    assert_eq!(v["commits"][2]["markers"].as_array().unwrap().len(), 0);
+    assert_eq!(v["commits"][2]["automation"][0]["tool"], "Dependabot");
+    assert_eq!(v["commits"][2]["automation"][0]["class"], "automation");
+    assert_eq!(v["contributors"][0]["earlier_commits"], 1);
+    // verify still refuses to run without a keyring: it gives verdicts.
+    w.avow(["verify", "base..HEAD"]).expect(2);
+}
+
+#[test]
+fn the_pull_request_view_sums_up_unattested_commits_and_escapes_what_commits_control() {
+    let w = World::adopted("disclose");
+    w.change("src/a.rs", "pub fn a() {}\n", "Add a");
+    w.git(["tag", "pr-base"]);
+    for i in 0..7 {
+        stage(&w, &format!("src/n{i}.rs"), "pub fn n() {}\n");
+        agent_commit(&w, "Alice Example <alice@example.org>", &format!("Unattested change {i}"));
+    }
+    stage(&w, "src/evil.rs", "pub fn e() {}\n");
+    agent_commit(
+        &w,
+        "Mallory *Bold* [x](https://evil.example) <mallory@example.org>",
+        "Fix | @maintainers <img src=x onerror=alert(1)> `code` & [link](https://evil.example)\n\n\
+         Co-authored-by: Amp <amp@ampcode.com>",
+    );
+    let md = w.avow(["report", "pr-base..HEAD", "--format", "markdown"]).expect(0).stdout;
+    // One line for the eight unattested commits, after the marker.
+    let findings: Vec<&str> = md.lines().filter(|l| l.starts_with("- **")).collect();
+    assert_eq!(findings.len(), 3, "{md}");
+    assert!(findings[0].starts_with("- **marker** `"), "{md}");
+    assert!(
+        findings[1]
+            .starts_with("- **rejected** range: 8 of 8 commits are not attested (no `Avow-Signature:` trailer): "),
+        "{md}"
+    );
+    assert!(findings[1].ends_with(" and 3 more \\[attestation.missing\\]"), "{md}");
+    assert!(findings[2].starts_with("- **new identity** `mallory@example.org`"), "{md}");
+    // Nothing a commit controls can format, link, mention or inject HTML.
+    let row = md.lines().find(|l| l.contains("Fix \\|")).expect("the evil commit's row");
+    assert!(
+        row.contains(
+            "Fix \\| \\@maintainers \\<img src=x onerror=alert(1)\\> \\`code\\` \\& \\[link\\](https://evil.example)"
+        ),
+        "{row}"
+    );
+    assert!(row.contains("Mallory \\*Bold\\* \\[x\\](https://evil.example)"), "{row}");
+    assert!(!md.replace("\\<img", "").contains("<img"), "{md}");
+    assert!(!md.replace("\\@maintainers", "").contains("@maintainers"), "{md}");
+    let who = md.lines().find(|l| l.starts_with("| Mallory")).expect("the contributor row");
+    assert!(who.starts_with("| Mallory \\*Bold\\* \\[x\\](https://evil.example) `mallory@example.org` | 1 |"), "{who}");
 }

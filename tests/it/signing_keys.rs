@@ -137,12 +137,12 @@ fn a_literal_key_without_an_agent_or_not_in_it_refuses_the_commit_with_a_hint() 
     let line = public_line(&w.key);
     w.git(["config", "user.signingKey", &format!("key::{line}")]);
     let before = w.git(["rev-parse", "HEAD"]);
-    let hint = "hint: fix the key or the setting (`git config user.signingKey ~/.ssh/KEY`); `git avow doctor` checks the set-up";
+    let hint = "hint: point user.signingKey at an ed25519, ECDSA or RSA key (`git config user.signingKey ~/.ssh/KEY`; git signs with it too), or give avow its own: `git config avow.signingKey ~/.ssh/KEY`; `git avow doctor` checks the set-up";
     let r = commit_with(&w, None, "a.txt").expect(1);
     assert_eq!(
         r.stderr,
         format!(
-            "git-avow: error: cannot use the key from user.signingKey (key::{line}): no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or set avow.signingKey to a private key file\n{hint}\n"
+            "git-avow: error: cannot use the key from user.signingKey (key::{line}): no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or name the private key file instead\n{hint}\n"
         )
     );
     let agent = Agent::start(&w);
@@ -176,6 +176,32 @@ fn the_agents_first_ed25519_key_is_used_when_nothing_is_configured() {
     agent.add(&w, &w.key);
     commit_with(&w, Some(&agent), "a.txt").expect(0);
     signed_by(&w, &w.key);
+}
+
+/// ssh-agent holds several keys, a stranger's first: the hook signs with
+/// the one the work tree's keyring lists for the committer, and doctor
+/// names it (it used to take the agent's first ed25519 key and advise
+/// registering it).
+#[test]
+fn with_several_agent_keys_the_keyrings_key_signs_and_doctor_names_it() {
+    let w = configured(&[]);
+    let agent = Agent::start(&w);
+    let other = w.keygen("other");
+    let rsa = w.repo.keygen_typed("rsa-other", &["-t", "rsa", "-b", "2048"], "");
+    agent.add(&w, &other);
+    agent.add(&w, &rsa);
+    agent.add(&w, &w.key);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.key);
+    let mut c = w.command(avow_bin());
+    c.arg("doctor").env("SSH_AUTH_SOCK", &agent.socket);
+    let out = Run::from(c.output().unwrap()).stdout;
+    let line = out.lines().find(|l| l.contains("signing key:")).unwrap().to_owned();
+    assert_eq!(
+        line.replace(&fingerprint(&w, &w.key), "FPR"),
+        "ok    signing key: FPR from the ssh-agent (SSH_AUTH_SOCK), key 3 of 3, the one .avow/keyring.toml lists for <alice@example.org>, signing through the ssh-agent"
+    );
+    assert!(out.contains("ok    keyring: "), "{out}");
 }
 
 #[test]

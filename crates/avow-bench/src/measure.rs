@@ -529,7 +529,10 @@ impl<'h> Bench<'h> {
             self.git(&dir).args(["log", "-3", "--format=%(trailers:key=Avow-Signature,valueonly)%x00"]),
             "git log",
         )?;
-        let signed = String::from_utf8_lossy(&out.stdout).split('\0').filter(|s| s.trim().starts_with("v2 ")).count();
+        let signed = String::from_utf8_lossy(&out.stdout)
+            .split('\0')
+            .filter(|s| s.trim().starts_with(&format!("{} ", avow_core::payload::VERSION)))
+            .count();
         if signed != 1 && signed != 2 {
             return Err(Fail(format!("expected the hooked commits to be signed, found {signed} of the last 3")));
         }

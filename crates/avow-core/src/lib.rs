@@ -5,5 +5,6 @@
 
 pub mod attestation;
 pub mod encoding;
+pub mod key_types;
 pub mod payload;
 pub mod trailer;

@@ -2,8 +2,9 @@
 //! a repository, with which SSH keys, and when each key was good.
 //!
 //! The format is described field by field in `docs/keyring.md`. In short:
-//! a version number, then people (name, email, role), each with ed25519 SSH
-//! public keys that carry optional `added`, `expires` and `revoked` dates.
+//! a version number, then people (name, email, role), each with SSH public
+//! keys (every type git's SSH signing takes but DSA) that carry optional
+//! `added`, `valid-after`, `expires` and `revoked` dates.
 //! The keyring converts to and from OpenSSH `allowed_signers`, so that
 //! `ssh-keygen -Y verify -n avow-attestation@v1` can check an attestation
 //! too.
@@ -32,6 +33,11 @@
 //! assert_eq!(person.role, Role::Maintainer);
 //! let signed_at = "2026-03-01T12:00:00Z".parse().unwrap();
 //! assert_eq!(key.status_at(signed_at), KeyStatus::Valid);
+//! // `added` records when; it is no lower bound (work signed before verifies).
+//! assert_eq!(key.status_at("2025-12-24T08:00:00Z".parse().unwrap()), KeyStatus::Valid);
+//! // `expires` given as a date is the last day, through 23:59:59 UTC.
+//! assert_eq!(key.status_at("2027-01-10T23:59:59Z".parse().unwrap()), KeyStatus::Valid);
+//! assert!(!key.status_at("2027-01-11T00:00:00Z".parse().unwrap()).is_valid());
 //! assert_eq!(Keyring::parse(&keyring.to_toml(), Path::new("x")).unwrap(), keyring);
 //! ```
 
@@ -56,13 +62,15 @@ pub const KEYRING_VERSION: i64 = 1;
 /// are restricted to it.
 pub use avow_core::payload::NAMESPACE;
 
-/// The key types avow accepts, as OpenSSH names them.
-pub const ACCEPTED_KEY_TYPES: [&str; 2] = ["ssh-ed25519", "sk-ssh-ed25519@openssh.com"];
+/// The key types avow accepts, as OpenSSH names them: every type git's SSH
+/// signing takes but DSA. RSA keys from [`RSA_MIN_BITS`] to
+/// [`RSA_MAX_BITS`] bits.
+pub use avow_core::key_types::{KEY_TYPES as ACCEPTED_KEY_TYPES, RSA_MAX_BITS, RSA_MIN_BITS};
 
 const HEADER: &str = "\
 # avow keyring: who may attest commits in this repository. See docs/keyring.md.
-# Dates are YYYY-MM-DD (UTC midnight) or RFC 3339 date-times. A key is good
-# from `added` through `expires`; a revoked key is refused for every signature.
+# Times are RFC 3339, UTC. `added` is a record; a key signs up to `expires`
+# (inclusive), from `valid-after` if set; a revoked key signs nothing valid.
 ";
 
 // ---------------------------------------------------------------------------
@@ -123,14 +131,19 @@ pub struct Revocation {
 /// One SSH public key of a person, with its validity window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
-    /// The public key (`ssh-ed25519` or `sk-ssh-ed25519@openssh.com`).
+    /// The public key (one of [`ACCEPTED_KEY_TYPES`]).
     pub public: PublicKey,
     /// The SHA-256 fingerprint as `ssh-keygen -l` prints it: `SHA256:…`.
     pub fingerprint: String,
     /// The comment of the OpenSSH key line (often `user@host`), possibly empty.
     pub comment: String,
-    /// First instant the key is good for; `None` = always was.
+    /// When the key was added to the keyring. A record only, no bound:
+    /// what the key signed before (the work a contributor did before asking
+    /// to be added) verifies once the key is trusted.
     pub added: Option<DateTime<Utc>>,
+    /// First instant the key is good for, set only deliberately (`keyring
+    /// add --valid-after`, an imported `valid-after`); `None` = always was.
+    pub valid_after: Option<DateTime<Utc>>,
     /// Last instant the key is good for (inclusive, like OpenSSH's
     /// `valid-before`); `None` = no expiry.
     pub expires: Option<DateTime<Utc>>,
@@ -145,10 +158,10 @@ pub struct Key {
 pub enum KeyStatus {
     /// Good.
     Valid,
-    /// The signature predates the key's `added` date.
+    /// The signature predates the key's `valid-after` time.
     NotYetValid {
-        /// The key's `added` date.
-        added: DateTime<Utc>,
+        /// The key's `valid-after` time.
+        valid_after: DateTime<Utc>,
     },
     /// The signature was made after the key's `expires` date.
     Expired {
@@ -175,7 +188,9 @@ impl fmt::Display for KeyStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyStatus::Valid => f.write_str("valid"),
-            KeyStatus::NotYetValid { added } => write!(f, "not yet valid (added {})", format_date(*added)),
+            KeyStatus::NotYetValid { valid_after } => {
+                write!(f, "not yet valid (valid after {})", format_date(*valid_after))
+            }
             KeyStatus::Expired { at } => write!(f, "expired on {}", format_date(*at)),
             KeyStatus::Revoked { at, reason } if reason.is_empty() => write!(f, "revoked on {}", format_date(*at)),
             KeyStatus::Revoked { at, reason } => write!(f, "revoked on {}: {reason}", format_date(*at)),
@@ -185,7 +200,8 @@ impl fmt::Display for KeyStatus {
 
 impl Key {
     /// Builds a key from an OpenSSH public key line (`keytype base64
-    /// [comment]`), refusing key types other than [`ACCEPTED_KEY_TYPES`].
+    /// [comment]`), refusing key types other than [`ACCEPTED_KEY_TYPES`] and
+    /// RSA keys outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
     pub fn from_openssh(line: &str) -> Result<Key, KeyringError> {
         let public =
             parse_public_key(line).map_err(|p| KeyringError::BadKey { kind: p.kind(), message: p.to_string() })?;
@@ -198,6 +214,7 @@ impl Key {
             comment: public.comment().to_owned(),
             public,
             added: None,
+            valid_after: None,
             expires: None,
             revoked: None,
             succeeds: None,
@@ -209,16 +226,19 @@ impl Key {
     /// Revocation wins over everything: a revoked key is
     /// [`KeyStatus::Revoked`] for any signing time, also one before the
     /// revocation date, because the signing time is written by whoever holds
-    /// the key, and a thief can backdate. Otherwise `added` and `expires`
-    /// bound the window, both inclusive (as OpenSSH's `valid-after` and
-    /// `valid-before`).
+    /// the key, and a thief can backdate. Otherwise `valid-after` (when set)
+    /// and `expires` bound the window, both inclusive (as OpenSSH's
+    /// `valid-after` and `valid-before`). `added` is no bound, for the same
+    /// reason: the signing time is the signer's own claim, so refusing work
+    /// "signed before the key was added" stops nobody who could backdate,
+    /// and refuses the honest order (do the work, then ask to be added).
     pub fn status_at(&self, signed_at: DateTime<Utc>) -> KeyStatus {
         if let Some(r) = &self.revoked {
             return KeyStatus::Revoked { at: r.at, reason: r.reason.clone() };
         }
-        if let Some(added) = self.added {
-            if signed_at < added {
-                return KeyStatus::NotYetValid { added };
+        if let Some(valid_after) = self.valid_after {
+            if signed_at < valid_after {
+                return KeyStatus::NotYetValid { valid_after };
             }
         }
         if let Some(at) = self.expires {
@@ -282,6 +302,27 @@ impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keyring").field("people", &self.people).finish_non_exhaustive()
     }
+}
+
+/// A key for [`Keyring::add`], and its person.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewKey<'a> {
+    /// The OpenSSH public key line.
+    pub key: &'a str,
+    /// The person's email.
+    pub email: &'a str,
+    /// The person's name: required for a new person; for an existing one,
+    /// `None` or their name.
+    pub name: Option<&'a str>,
+    /// The role: for a new person (default contributor); for an existing
+    /// one, `None` or their role.
+    pub role: Option<Role>,
+    /// When the key is added (recorded, no bound).
+    pub added: Option<DateTime<Utc>>,
+    /// An explicit first instant the key may sign.
+    pub valid_after: Option<DateTime<Utc>>,
+    /// The last instant the key may sign (inclusive).
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// One entry of an OpenSSH `allowed_signers` file.
@@ -399,6 +440,32 @@ pub enum KeyringError {
         /// The fingerprint asked for.
         fingerprint: String,
     },
+    /// Several keys start with the fingerprint prefix given.
+    #[error("{prefix:?} names {} keys ({}); give more of the fingerprint", matches.len(), matches.join(", "))]
+    AmbiguousKey {
+        /// The prefix asked for.
+        prefix: String,
+        /// The fingerprints it matches.
+        matches: Vec<String>,
+    },
+    /// `add` for an email the keyring has, with another name or role.
+    #[error(
+        "{email} is already in the keyring as {name:?} ({role}){}{}; a key is added to the person as they are",
+        given_name.as_ref().map(|n| format!(", not {n:?}")).unwrap_or_default(),
+        given_role.map(|r| format!(", not {r}")).unwrap_or_default()
+    )]
+    PersonDiffers {
+        /// The person's email.
+        email: String,
+        /// Their name in the keyring.
+        name: String,
+        /// Their role in the keyring.
+        role: Role,
+        /// The other name given, if any.
+        given_name: Option<String>,
+        /// The other role given, if any.
+        given_role: Option<Role>,
+    },
     /// The key is already revoked.
     #[error("key {fingerprint} is already revoked (on {})", format_date(*at))]
     AlreadyRevoked {
@@ -487,13 +554,14 @@ fn one_line(s: &str) -> String {
 enum KeyProblem {
     ControlCharacter,
     Unsupported(String),
+    RsaSize(usize),
     Malformed { excerpt: String, detail: String },
 }
 
 impl KeyProblem {
     fn kind(&self) -> InvalidKind {
         match self {
-            KeyProblem::Unsupported(_) => InvalidKind::KeyType,
+            KeyProblem::Unsupported(_) | KeyProblem::RsaSize(_) => InvalidKind::KeyType,
             _ => InvalidKind::Key,
         }
     }
@@ -503,9 +571,14 @@ impl fmt::Display for KeyProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyProblem::ControlCharacter => f.write_str("a public key must be one line without control characters"),
-            KeyProblem::Unsupported(kind) => {
-                write!(f, "{kind} keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys")
-            }
+            KeyProblem::Unsupported(kind) => write!(
+                f,
+                "{kind} keys are not accepted: avow accepts ed25519, ECDSA (nistp256, nistp384, nistp521), their security-key (sk-) forms and RSA keys of {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"
+            ),
+            KeyProblem::RsaSize(bits) => write!(
+                f,
+                "an RSA key of {bits} bits is not accepted: RSA keys must have {RSA_MIN_BITS} to {RSA_MAX_BITS} bits (ssh-keygen -t rsa -b 3072, or better -t ed25519)"
+            ),
             KeyProblem::Malformed { excerpt, detail } => {
                 write!(f, "{excerpt:?} is not an OpenSSH public key (expected \"ssh-ed25519 AAAA… comment\"): {detail}")
             }
@@ -514,10 +587,27 @@ impl fmt::Display for KeyProblem {
 }
 
 fn is_accepted(algorithm: &Algorithm) -> bool {
-    matches!(algorithm, Algorithm::Ed25519 | Algorithm::SkEd25519)
+    ACCEPTED_KEY_TYPES.contains(&algorithm.as_str())
 }
 
-/// Parses `keytype base64 [comment]`, accepting only ed25519 keys.
+/// The modulus size of an RSA key in bits (`None` for other keys).
+pub fn rsa_bits(key: &PublicKey) -> Option<usize> {
+    let ssh_key::public::KeyData::Rsa(rsa) = key.key_data() else { return None };
+    Some(avow_core::key_types::bit_length(rsa.n.as_positive_bytes().unwrap_or_default()))
+}
+
+/// A key of an accepted type, and for RSA of an accepted size.
+fn check_accepted(key: &PublicKey) -> Result<(), KeyProblem> {
+    if !is_accepted(&key.algorithm()) {
+        return Err(KeyProblem::Unsupported(key.algorithm().as_str().to_owned()));
+    }
+    match rsa_bits(key) {
+        Some(bits) if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) => Err(KeyProblem::RsaSize(bits)),
+        _ => Ok(()),
+    }
+}
+
+/// Parses `keytype base64 [comment]`, accepting only [`ACCEPTED_KEY_TYPES`].
 fn parse_public_key(line: &str) -> Result<PublicKey, KeyProblem> {
     let line = line.trim();
     if line.chars().any(char::is_control) {
@@ -527,8 +617,7 @@ fn parse_public_key(line: &str) -> Result<PublicKey, KeyProblem> {
     let kind = parts.next().unwrap_or("");
     let parsed = PublicKey::from_openssh(line);
     match parsed {
-        Ok(key) if is_accepted(&key.algorithm()) => Ok(key),
-        Ok(key) => Err(KeyProblem::Unsupported(key.algorithm().as_str().to_owned())),
+        Ok(key) => check_accepted(&key).map(|()| key),
         Err(_) if !ACCEPTED_KEY_TYPES.contains(&kind) && looks_like_key_type(kind) => {
             Err(KeyProblem::Unsupported(kind.to_owned()))
         }
@@ -580,24 +669,41 @@ fn is_fingerprint(s: &str) -> bool {
 
 /// `YYYY-MM-DD` (UTC midnight) or an RFC 3339 date-time.
 fn parse_date(s: &str) -> Option<DateTime<Utc>> {
-    let b = s.as_bytes();
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if !b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()) {
-            return None;
-        }
-        return NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| d.and_time(NaiveTime::MIN).and_utc());
+    if is_day(s) {
+        parse_day(s).map(|d| d.and_time(NaiveTime::MIN).and_utc())
+    } else {
+        DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
     }
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
 }
 
-/// The inverse of [`parse_date`]: `YYYY-MM-DD` for UTC midnight, RFC 3339
-/// otherwise.
-pub fn format_date(at: DateTime<Utc>) -> String {
-    if at.num_seconds_from_midnight() == 0 && at.nanosecond() == 0 {
-        at.format("%Y-%m-%d").to_string()
+/// Whether `s` has the shape `YYYY-MM-DD` (digits aside).
+fn is_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+}
+
+/// A `YYYY-MM-DD` date, digits only.
+fn parse_day(s: &str) -> Option<NaiveDate> {
+    let digits = s.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    digits.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten()
+}
+
+/// An `expires` value: a date alone is the last day the key signs, so it
+/// means 23:59:59 UTC of that day (inclusive, whole seconds as the signing
+/// time and OpenSSH's `valid-before`); a date-time is that instant.
+pub fn parse_expiry(s: &str) -> Option<DateTime<Utc>> {
+    if is_day(s) {
+        parse_day(s).and_then(|d| d.and_hms_opt(23, 59, 59)).map(|t| t.and_utc())
     } else {
-        at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
     }
+}
+
+/// How avow writes every time in the keyring: RFC 3339 in UTC, whole
+/// seconds (`2026-01-10T00:00:00Z`). Sub-second parts, which only a
+/// hand-written file can carry, are kept.
+pub fn format_date(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 fn date_error_message(shown: &str) -> String {
@@ -670,6 +776,7 @@ struct RawPerson {
 struct RawKey {
     key: Spanned<String>,
     added: Option<Spanned<toml::Value>>,
+    valid_after: Option<Spanned<toml::Value>>,
     expires: Option<Spanned<toml::Value>>,
     revoked: Option<Spanned<toml::Value>>,
     revoked_reason: Option<Spanned<String>>,
@@ -699,14 +806,28 @@ impl Source<'_> {
     }
 
     fn date(&self, value: &Spanned<toml::Value>, field: &str) -> Result<DateTime<Utc>, KeyringError> {
+        self.time(value, field, parse_date)
+    }
+
+    /// Like [`Source::date`], with a date alone meaning the end of that day.
+    fn expiry(&self, value: &Spanned<toml::Value>, field: &str) -> Result<DateTime<Utc>, KeyringError> {
+        self.time(value, field, parse_expiry)
+    }
+
+    fn time(
+        &self,
+        value: &Spanned<toml::Value>,
+        field: &str,
+        parse: fn(&str) -> Option<DateTime<Utc>>,
+    ) -> Result<DateTime<Utc>, KeyringError> {
         let at = value.span().start;
         match value.get_ref() {
             toml::Value::String(s) => {
-                parse_date(s).ok_or_else(|| self.error(at, field, InvalidKind::Date, date_error_message(s)))
+                parse(s).ok_or_else(|| self.error(at, field, InvalidKind::Date, date_error_message(s)))
             }
             toml::Value::Datetime(d) => {
                 let s = d.to_string();
-                parse_date(&s).ok_or_else(|| self.error(at, field, InvalidKind::Date, date_error_message(&s)))
+                parse(&s).ok_or_else(|| self.error(at, field, InvalidKind::Date, date_error_message(&s)))
             }
             other => Err(self.error(
                 at,
@@ -811,14 +932,19 @@ impl Source<'_> {
         }
         seen.insert(key.fingerprint.clone(), (at.to_owned(), line_at(self.text, key_at)));
         key.added = raw.added.as_ref().map(|v| self.date(v, &format!("{at}.added"))).transpose()?;
-        key.expires = raw.expires.as_ref().map(|v| self.date(v, &format!("{at}.expires"))).transpose()?;
-        if let (Some(added), Some(expires), Some(raw_expires)) = (key.added, key.expires, &raw.expires) {
-            if expires < added {
+        key.valid_after = raw.valid_after.as_ref().map(|v| self.date(v, &format!("{at}.valid-after"))).transpose()?;
+        key.expires = raw.expires.as_ref().map(|v| self.expiry(v, &format!("{at}.expires"))).transpose()?;
+        if let (Some(after), Some(expires), Some(raw_expires)) = (key.valid_after, key.expires, &raw.expires) {
+            if expires < after {
                 return Err(self.error(
                     raw_expires.span().start,
                     format!("{at}.expires"),
                     InvalidKind::Date,
-                    format!("{} is before added ({})", format_date(expires), format_date(added)),
+                    format!(
+                        "{} is before valid-after ({}): the key could never sign",
+                        format_date(expires),
+                        format_date(after)
+                    ),
                 ));
             }
         }
@@ -1323,8 +1449,12 @@ impl Keyring {
                 out.push_str("\n[[person.key]]\n");
                 _ = writeln!(out, "# {}", key.fingerprint);
                 _ = writeln!(out, "key = {}", toml_string(&key.openssh_line()));
-                let dates =
-                    [("added", key.added), ("expires", key.expires), ("revoked", key.revoked.as_ref().map(|r| r.at))];
+                let dates = [
+                    ("added", key.added),
+                    ("valid-after", key.valid_after),
+                    ("expires", key.expires),
+                    ("revoked", key.revoked.as_ref().map(|r| r.at)),
+                ];
                 for (name, date) in dates {
                     if let Some(date) = date {
                         _ = writeln!(out, "{name} = {}", toml_string(&format_date(date)));
@@ -1397,46 +1527,90 @@ impl Keyring {
         &keys[keys.len() - 1]
     }
 
-    /// Adds a key (an OpenSSH public key line) to the person with this email
-    /// (whose name and role stay as they are), or to a new person. Refuses a
-    /// key that is already in the keyring, under anyone.
-    pub fn add(
-        &mut self,
-        name: &str,
-        email: &str,
-        role: Role,
-        key: &str,
-        added: Option<DateTime<Utc>>,
-        expires: Option<DateTime<Utc>>,
-    ) -> Result<&Key, KeyringError> {
-        let mut new = Key::from_openssh(key)?;
-        check_email(email).map_err(|message| KeyringError::BadValue { field: "email", message })?;
-        if let (Some(added), Some(expires)) = (added, expires) {
-            if expires < added {
+    /// Adds a key (an OpenSSH public key line) to the person with this
+    /// email, or to a new person. Refuses a key that is already in the
+    /// keyring (under anyone), a window that could never sign (`expires`
+    /// before `valid-after`), and, for an existing person, a name or role
+    /// other than theirs (changing those is a deliberate edit of the file):
+    /// [`KeyringError::PersonDiffers`].
+    pub fn add(&mut self, new: &NewKey<'_>) -> Result<&Key, KeyringError> {
+        let mut key = Key::from_openssh(new.key)?;
+        check_email(new.email).map_err(|message| KeyringError::BadValue { field: "email", message })?;
+        if let (Some(after), Some(expires)) = (new.valid_after, new.expires) {
+            if expires < after {
                 return Err(KeyringError::BadValue {
                     field: "expires",
-                    message: format!("{} is before added ({})", format_date(expires), format_date(added)),
+                    message: format!(
+                        "{} is before valid-after ({}): the key could never sign",
+                        format_date(expires),
+                        format_date(after)
+                    ),
                 });
             }
         }
-        self.refuse_duplicate(&new)?;
-        new.added = added;
-        new.expires = expires;
-        let person = if let Some(p) = self.person_index(email) {
+        self.refuse_duplicate(&key)?;
+        key.added = new.added;
+        key.valid_after = new.valid_after;
+        key.expires = new.expires;
+        let person = if let Some(p) = self.person_index(new.email) {
+            let person = &self.people[p];
+            let other_name = new.name.filter(|n| *n != person.name);
+            let other_role = new.role.filter(|r| *r != person.role);
+            if other_name.is_some() || other_role.is_some() {
+                return Err(KeyringError::PersonDiffers {
+                    email: person.email.clone(),
+                    name: person.name.clone(),
+                    role: person.role,
+                    given_name: other_name.map(str::to_owned),
+                    given_role: other_role,
+                });
+            }
             p
         } else {
+            let name = new.name.ok_or(KeyringError::BadValue {
+                field: "name",
+                message: format!("{} is not in the keyring yet, so a new person needs a name", new.email),
+            })?;
             check_name(name).map_err(|message| KeyringError::BadValue { field: "name", message })?;
-            self.people.push(Person { name: name.to_owned(), email: email.to_owned(), role, keys: Vec::new() });
+            let role = new.role.unwrap_or(Role::Contributor);
+            self.people.push(Person { name: name.to_owned(), email: new.email.to_owned(), role, keys: Vec::new() });
             self.people.len() - 1
         };
-        Ok(self.push_key(person, new))
+        Ok(self.push_key(person, key))
+    }
+
+    /// The fingerprint of the one key whose fingerprint starts with
+    /// `prefix` (`SHA256:` may be left out; at least 4 characters of the
+    /// hash). Errors: no key ([`KeyringError::UnknownKey`]) or several
+    /// ([`KeyringError::AmbiguousKey`], listing them).
+    pub fn resolve_fingerprint(&self, prefix: &str) -> Result<String, KeyringError> {
+        let full = normalize_fingerprint(prefix);
+        if self.position(&full).is_some() {
+            return Ok(full);
+        }
+        let hash_len = full.len() - "SHA256:".len();
+        if hash_len < 4 {
+            return Err(KeyringError::BadValue {
+                field: "fingerprint",
+                message: format!(
+                    "{prefix:?} is too short to name a key; give at least 4 characters of the SHA256:… fingerprint"
+                ),
+            });
+        }
+        let matches: Vec<String> =
+            self.keys().map(|(_, k)| k.fingerprint.clone()).filter(|f| f.starts_with(&full)).collect();
+        match matches.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(KeyringError::UnknownKey { fingerprint: full }),
+            _ => Err(KeyringError::AmbiguousKey { prefix: prefix.trim().to_owned(), matches }),
+        }
     }
 
     /// Revokes a key: from now on it is refused for every signature, also
     /// those made before `at`.
     pub fn revoke(&mut self, fingerprint: &str, reason: &str, at: DateTime<Utc>) -> Result<(), KeyringError> {
         check_reason(reason).map_err(|message| KeyringError::BadValue { field: "reason", message })?;
-        let fingerprint = normalize_fingerprint(fingerprint);
+        let fingerprint = self.resolve_fingerprint(fingerprint)?;
         let (p, k) =
             self.position(&fingerprint).ok_or_else(|| KeyringError::UnknownKey { fingerprint: fingerprint.clone() })?;
         let key = &mut self.people[p].keys[k];
@@ -1452,17 +1626,17 @@ impl Keyring {
     /// (unless it expires earlier already). The old key is not revoked, so
     /// what it signed before `at` stays valid.
     pub fn rotate(&mut self, old_fingerprint: &str, new_key: &str, at: DateTime<Utc>) -> Result<&Key, KeyringError> {
-        let old_fingerprint = normalize_fingerprint(old_fingerprint);
+        let old_fingerprint = self.resolve_fingerprint(old_fingerprint)?;
         let (p, k) = self
             .position(&old_fingerprint)
             .ok_or_else(|| KeyringError::UnknownKey { fingerprint: old_fingerprint.clone() })?;
         let mut new = Key::from_openssh(new_key)?;
         self.refuse_duplicate(&new)?;
         let old = &mut self.people[p].keys[k];
-        if old.added.is_some_and(|added| at < added) {
+        if old.valid_after.is_some_and(|after| at < after) {
             return Err(KeyringError::BadValue {
                 field: "at",
-                message: format!("the rotation date {} is before the old key was added", format_date(at)),
+                message: format!("the rotation date {} is before the old key's valid-after", format_date(at)),
             });
         }
         old.expires = Some(old.expires.map_or(at, |e| e.min(at)));
@@ -1473,7 +1647,7 @@ impl Keyring {
 
     /// The keyring as an OpenSSH `allowed_signers` file: one line per key
     /// that is not revoked, `email namespaces="avow-attestation@v1"` with
-    /// `added` as `valid-after` and `expires` as `valid-before` (UTC, whole
+    /// `valid-after` and `expires` as `valid-before` (UTC, whole
     /// seconds), so that `ssh-keygen -Y verify` agrees with
     /// [`Key::status_at`] about unrevoked keys.
     pub fn to_allowed_signers(&self) -> String {
@@ -1484,10 +1658,10 @@ impl Keyring {
         for (person, key) in self.keys().filter(|(_, k)| k.revoked.is_none()) {
             out.push_str(&person.email);
             _ = write!(out, " namespaces=\"{NAMESPACE}\"");
-            if let Some(added) = key.added {
+            if let Some(after) = key.valid_after {
                 // OpenSSH compares whole seconds: round the start up.
-                let whole = added.with_nanosecond(0).unwrap_or(added);
-                let start = if whole == added { whole } else { whole + TimeDelta::seconds(1) };
+                let whole = after.with_nanosecond(0).unwrap_or(after);
+                let start = if whole == after { whole } else { whole + TimeDelta::seconds(1) };
                 _ = write!(out, ",valid-after=\"{}\"", ssh_time(start));
             }
             if let Some(expires) = key.expires {
@@ -1525,8 +1699,9 @@ impl Keyring {
     /// whose namespaces exclude `avow-attestation@v1` are skipped, and so are
     /// keys already in the keyring. The first principal is the email (name:
     /// its local part; role: `role` for new people); `valid-after` becomes
-    /// `added` and `valid-before` `expires`. `cert-authority` entries,
-    /// pattern principals and key types other than ed25519 are refused.
+    /// `valid-after` and `valid-before` `expires`. `cert-authority` entries,
+    /// pattern principals and key types not in [`ACCEPTED_KEY_TYPES`] are
+    /// refused.
     /// Returns how many keys were added.
     pub fn import_allowed_signers(&mut self, entries: &[AllowedSigner], role: Role) -> Result<usize, KeyringError> {
         let mut next = self.clone();
@@ -1547,14 +1722,12 @@ impl Keyring {
                 return Err(refuse(format!("principal {email:?} is a pattern; avow needs one email address per key")));
             }
             check_email(email).map_err(|m| refuse(format!("principal {m}")))?;
-            if !is_accepted(&entry.key.algorithm()) {
-                return Err(refuse(KeyProblem::Unsupported(entry.key.algorithm().as_str().to_owned()).to_string()));
-            }
+            check_accepted(&entry.key).map_err(|p| refuse(p.to_string()))?;
             let mut key = Key::new(entry.key.clone());
             if next.position(&key.fingerprint).is_some() {
                 continue;
             }
-            key.added = entry.valid_after;
+            key.valid_after = entry.valid_after;
             key.expires = entry.valid_before;
             let person = if let Some(p) = next.person_index(email) {
                 p
@@ -1591,6 +1764,11 @@ mod tests {
         PublicKey::new(KeyData::SkEd25519(sk), "yubikey").to_openssh().unwrap()
     }
 
+    /// A key for `add` with nothing but its person.
+    fn new_key<'a>(name: &'a str, email: &'a str, role: Role, key: &'a str) -> NewKey<'a> {
+        NewKey { name: Some(name), email, role: Some(role), key, ..NewKey::default() }
+    }
+
     fn fpr(line: &str) -> String {
         fingerprint(&PublicKey::from_openssh(line).unwrap())
     }
@@ -1620,6 +1798,7 @@ role = "maintainer"
 [[person.key]]
 key = "{}"
 added = "2026-01-10"
+valid-after = "2026-01-10"
 expires = "2027-01-10T12:30:00Z"
 
 [[person.key]]
@@ -1650,6 +1829,7 @@ succeeds = "{}"
         let alice = &k.people[0];
         assert_eq!((alice.name.as_str(), alice.role), ("Alice Example", Role::Maintainer));
         assert_eq!(alice.keys[0].comment, "alice@laptop");
+        assert_eq!(alice.keys[0].valid_after, Some(date("2026-01-10")));
         assert_eq!(alice.keys[0].added, Some(date("2026-01-10")));
         assert_eq!(alice.keys[0].expires, Some(date("2027-01-10T12:30:00Z")));
         assert_eq!(alice.keys[1].public.algorithm(), Algorithm::SkEd25519);
@@ -1666,15 +1846,23 @@ succeeds = "{}"
         assert_eq!(again, k);
         assert_eq!(again.to_toml(), text, "to_toml is stable");
         assert!(text.starts_with("# avow keyring: who may attest"));
-        assert!(text.contains("revoked = \"2026-06-01\"\nrevoked-reason = \"laptop stolen\"\n"));
+        assert!(text.contains("revoked = \"2026-06-01T00:00:00Z\"\nrevoked-reason = \"laptop stolen\"\n"));
         assert!(text.contains("expires = \"2027-01-10T12:30:00Z\"\n"));
     }
 
     #[test]
     fn round_trips_awkward_strings() {
         let mut k = Keyring::default();
-        k.add("Zoë \"Z\" \\ O'Neil", "zoe@example.org", Role::Contributor, &key_line(4, "zo\u{eb}@host"), None, None)
-            .unwrap();
+        k.add(&NewKey {
+            name: Some("Zoë \"Z\" \\ O'Neil"),
+            email: "zoe@example.org",
+            role: Some(Role::Contributor),
+            key: &key_line(4, "zo\u{eb}@host"),
+            added: None,
+            valid_after: None,
+            expires: None,
+        })
+        .unwrap();
         k.revoke(&fpr(&key_line(4, "")), "it's \"gone\"", date("2026-02-03T04:05:06.5Z")).unwrap();
         assert_eq!(parse(&k.to_toml()).unwrap(), k);
     }
@@ -1712,9 +1900,12 @@ succeeds = "{}"
             ".avow/keyring.toml:8: person[0].key[0].added: invalid type: integer, expected a date like \"2026-01-10\""
         );
         assert_eq!(
-            err(&one_key("added = \"2026-02-01\"\nexpires = \"2026-01-01\"\n")),
-            ".avow/keyring.toml:9: person[0].key[0].expires: 2026-01-01 is before added (2026-02-01)"
+            err(&one_key("valid-after = \"2026-02-01\"\nexpires = \"2026-01-01\"\n")),
+            ".avow/keyring.toml:9: person[0].key[0].expires: 2026-01-01T23:59:59Z is before valid-after (2026-02-01T00:00:00Z): the key could never sign"
         );
+        // `added` is a record: a key added after it expired verifies what it
+        // signed in its time (history of a retired contributor).
+        assert!(parse(&one_key("added = \"2026-02-01\"\nexpires = \"2026-01-01\"\n")).is_ok());
     }
 
     #[test]
@@ -1728,7 +1919,7 @@ succeeds = "{}"
     fn unknown_field_names_path_line_and_field() {
         assert_eq!(
             err(&one_key("expire = \"2027-01-01\"\n")),
-            ".avow/keyring.toml:8: person[0].key[0].expire: unknown field (expected one of `key`, `added`, `expires`, `revoked`, `revoked-reason`, `succeeds`)"
+            ".avow/keyring.toml:8: person[0].key[0].expire: unknown field (expected one of `key`, `added`, `valid-after`, `expires`, `revoked`, `revoked-reason`, `succeeds`)"
         );
         assert_eq!(
             err("version = 1\n[[person]]\nname = \"A\"\nmail = \"a@example.org\"\n"),
@@ -1745,7 +1936,7 @@ succeeds = "{}"
         );
         assert_eq!(
             err(&inline),
-            ".avow/keyring.toml:3: person[0].key[0].colour: unknown field (expected one of `key`, `added`, `expires`, `revoked`, `revoked-reason`, `succeeds`)"
+            ".avow/keyring.toml:3: person[0].key[0].colour: unknown field (expected one of `key`, `added`, `valid-after`, `expires`, `revoked`, `revoked-reason`, `succeeds`)"
         );
     }
 
@@ -1807,12 +1998,12 @@ succeeds = "{}"
         let text = one_key("").replace(&key_line(1, ""), RSA);
         assert_eq!(
             err(&text),
-            ".avow/keyring.toml:7: person[0].key[0].key: ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+            ".avow/keyring.toml:7: person[0].key[0].key: an RSA key of 1024 bits is not accepted: RSA keys must have 2048 to 4096 bits (ssh-keygen -t rsa -b 3072, or better -t ed25519)"
         );
-        let text = one_key("").replace(&key_line(1, ""), "ecdsa-sha2-nistp256 AAAAE2VjZHNh");
+        let text = one_key("").replace(&key_line(1, ""), "ssh-dss AAAAB3NzaC1kc3M=");
         assert_eq!(
             err(&text),
-            ".avow/keyring.toml:7: person[0].key[0].key: ecdsa-sha2-nistp256 keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+            ".avow/keyring.toml:7: person[0].key[0].key: ssh-dss keys are not accepted: avow accepts ed25519, ECDSA (nistp256, nistp384, nistp521), their security-key (sk-) forms and RSA keys of 2048 to 4096 bits"
         );
     }
 
@@ -1869,16 +2060,58 @@ succeeds = "{}"
 
     #[test]
     fn status_windows() {
-        let k = parse(&one_key("added = \"2026-01-10\"\nexpires = \"2027-01-10\"\n")).unwrap();
+        let k = parse(&one_key("valid-after = \"2026-01-10\"\nexpires = \"2027-01-10\"\n")).unwrap();
         let key = &k.people[0].keys[0];
-        assert_eq!(key.status_at(date("2026-01-09T23:59:59Z")), KeyStatus::NotYetValid { added: date("2026-01-10") });
-        assert_eq!(key.status_at(date("2026-01-10")), KeyStatus::Valid);
-        assert_eq!(key.status_at(date("2027-01-10")), KeyStatus::Valid, "expires is inclusive, like valid-before");
-        assert_eq!(key.status_at(date("2027-01-10T00:00:01Z")), KeyStatus::Expired { at: date("2027-01-10") });
-        assert_eq!(key.status_at(date("2027-01-10T00:00:01Z")).to_string(), "expired on 2027-01-10");
-        assert_eq!(key.status_at(date("2020-01-01")).to_string(), "not yet valid (added 2026-01-10)");
+        let first = date("2026-01-10");
+        assert_eq!(key.status_at(date("2026-01-09T23:59:59Z")), KeyStatus::NotYetValid { valid_after: first });
+        assert_eq!(key.status_at(first), KeyStatus::Valid);
+        // A date alone is the last day: valid through 23:59:59 UTC, inclusive.
+        let last = date("2027-01-10T23:59:59Z");
+        assert_eq!(key.expires, Some(last));
+        assert_eq!(key.status_at(last), KeyStatus::Valid, "expires is inclusive, like valid-before");
+        assert_eq!(key.status_at(date("2027-01-11")), KeyStatus::Expired { at: last });
+        assert_eq!(key.status_at(date("2027-01-11")).to_string(), "expired on 2027-01-10T23:59:59Z");
+        assert_eq!(key.status_at(date("2020-01-01")).to_string(), "not yet valid (valid after 2026-01-10T00:00:00Z)");
+        // An instant is that instant.
+        let k = parse(&one_key("expires = \"2027-01-10T12:00:00Z\"\n")).unwrap();
+        assert_eq!(k.people[0].keys[0].expires, Some(date("2027-01-10T12:00:00Z")));
         let open = parse(&one_key("")).unwrap();
         assert!(open.people[0].keys[0].status_at(date("1999-01-01")).is_valid());
+    }
+
+    #[test]
+    fn added_is_no_lower_bound() {
+        let k = parse(&one_key("added = \"2026-06-01T09:30:00Z\"\n")).unwrap();
+        let key = &k.people[0].keys[0];
+        assert_eq!(key.added, Some(date("2026-06-01T09:30:00Z")));
+        assert!(key.status_at(date("2026-05-20T10:00:00Z")).is_valid(), "work signed before the key was added");
+    }
+
+    #[test]
+    fn every_time_is_written_one_way() {
+        let mut k = Keyring::default();
+        let revoked_at = date("2026-06-01T10:11:12Z") + TimeDelta::nanoseconds(123_456_789);
+        k.add(&NewKey {
+            name: Some("A"),
+            email: "a@example.org",
+            key: &key_line(1, ""),
+            added: Some(date("2026-06-01T09:00:00Z")),
+            valid_after: Some(date("2026-01-01")),
+            expires: parse_expiry("2026-12-07"),
+            ..NewKey::default()
+        })
+        .unwrap();
+        k.revoke(&fpr(&key_line(1, "")), "lost", revoked_at.with_nanosecond(0).unwrap()).unwrap();
+        let text = k.to_toml();
+        for line in [
+            "added = \"2026-06-01T09:00:00Z\"",
+            "valid-after = \"2026-01-01T00:00:00Z\"",
+            "expires = \"2026-12-07T23:59:59Z\"",
+            "revoked = \"2026-06-01T10:11:12Z\"",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+        assert_eq!(parse(&text).unwrap(), k);
     }
 
     #[test]
@@ -1889,7 +2122,7 @@ succeeds = "{}"
         for t in ["2026-03-01", "2026-06-02", "2025-01-01", "2028-01-01"] {
             assert_eq!(key.status_at(date(t)), revoked, "signed at {t}");
         }
-        assert_eq!(revoked.to_string(), "revoked on 2026-06-01: laptop stolen");
+        assert_eq!(revoked.to_string(), "revoked on 2026-06-01T00:00:00Z: laptop stolen");
     }
 
     #[test]
@@ -1906,7 +2139,7 @@ succeeds = "{}"
         assert!(k.find_person_by_email("alice@example.com").is_none());
         // Unicode is not folded.
         let mut k2 = Keyring::default();
-        k2.add("Ö", "ö@example.org", Role::Contributor, &key_line(5, ""), None, None).unwrap();
+        k2.add(&new_key("Ö", "ö@example.org", Role::Contributor, &key_line(5, ""))).unwrap();
         assert!(k2.find_person_by_email("Ö@example.org").is_none());
         assert!(k2.find_person_by_email("ö@EXAMPLE.org").is_some());
     }
@@ -1926,37 +2159,79 @@ succeeds = "{}"
     fn add_to_new_and_existing_people() {
         let mut k = Keyring::default();
         let added = k
-            .add("Alice", "alice@example.org", Role::Maintainer, &key_line(1, "a"), Some(date("2026-01-01")), None)
+            .add(&NewKey {
+                name: Some("Alice"),
+                email: "alice@example.org",
+                role: Some(Role::Maintainer),
+                key: &key_line(1, "a"),
+                added: Some(date("2026-01-01")),
+                valid_after: None,
+                expires: None,
+            })
             .unwrap();
         assert_eq!(added.fingerprint, fpr(&key_line(1, "")));
-        k.add("Ignored", "ALICE@example.org", Role::Contributor, &sk_key_line(2), None, Some(date("2027-01-01")))
-            .unwrap();
+        // Another name or role for the same email is refused, not ignored.
+        let e = k.add(&new_key("Other", "ALICE@example.org", Role::Contributor, &sk_key_line(2))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "alice@example.org is already in the keyring as \"Alice\" (maintainer), not \"Other\", not contributor; a key is added to the person as they are"
+        );
+        let e = k
+            .add(&NewKey {
+                name: Some("Alice"),
+                email: "alice@example.org",
+                role: Some(Role::Contributor),
+                key: &sk_key_line(2),
+                ..NewKey::default()
+            })
+            .unwrap_err();
+        assert!(
+            matches!(e, KeyringError::PersonDiffers { given_name: None, given_role: Some(Role::Contributor), .. }),
+            "{e:?}"
+        );
+        // Their own name and role, or none, add the key.
+        k.add(&NewKey {
+            name: None,
+            email: "ALICE@example.org",
+            role: None,
+            key: &sk_key_line(2),
+            added: None,
+            valid_after: None,
+            expires: Some(date("2027-01-01")),
+        })
+        .unwrap();
         assert_eq!(k.people.len(), 1);
         assert_eq!((k.people[0].name.as_str(), k.people[0].role), ("Alice", Role::Maintainer));
         assert_eq!(k.people[0].keys.len(), 2);
-        let e = k.add("Bob", "bob@example.org", Role::Contributor, &key_line(1, "again"), None, None).unwrap_err();
+        let e = k.add(&new_key("Bob", "bob@example.org", Role::Contributor, &key_line(1, "again"))).unwrap_err();
         assert_eq!(
             e.to_string(),
             format!("key {} is already in the keyring (for alice@example.org)", fpr(&key_line(1, "")))
         );
-        let e = k.add("Bob", "bob@example.org", Role::Contributor, RSA, None, None).unwrap_err();
+        let e = k.add(&new_key("Bob", "bob@example.org", Role::Contributor, RSA)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+            "an RSA key of 1024 bits is not accepted: RSA keys must have 2048 to 4096 bits (ssh-keygen -t rsa -b 3072, or better -t ed25519)"
         );
-        let e = k.add("Bob", "bob example", Role::Contributor, &key_line(3, ""), None, None).unwrap_err();
+        let e = k.add(&new_key("Bob", "bob example", Role::Contributor, &key_line(3, ""))).unwrap_err();
         assert!(matches!(e, KeyringError::BadValue { field: "email", .. }), "{e}");
         let e = k
-            .add(
-                "Bob",
-                "bob@example.org",
-                Role::Contributor,
-                &key_line(3, ""),
-                Some(date("2026-02-01")),
-                Some(date("2026-01-01")),
-            )
+            .add(&NewKey {
+                name: Some("Bob"),
+                email: "bob@example.org",
+                role: Some(Role::Contributor),
+                key: &key_line(3, ""),
+                added: None,
+                valid_after: Some(date("2026-02-01")),
+                expires: Some(date("2026-01-01")),
+            })
             .unwrap_err();
-        assert_eq!(e.to_string(), "expires: 2026-01-01 is before added (2026-02-01)");
+        assert_eq!(
+            e.to_string(),
+            "expires: 2026-01-01T00:00:00Z is before valid-after (2026-02-01T00:00:00Z): the key could never sign"
+        );
+        let e = k.add(&NewKey { email: "new@example.org", key: &key_line(3, ""), ..NewKey::default() }).unwrap_err();
+        assert_eq!(e.to_string(), "name: new@example.org is not in the keyring yet, so a new person needs a name");
         assert_eq!(k.people.len(), 1, "failed adds change nothing");
         assert_eq!(parse(&k.to_toml()).unwrap(), k);
     }
@@ -1967,17 +2242,59 @@ succeeds = "{}"
         let f = fpr(&key_line(3, ""));
         k.revoke(&f, "left the project", date("2026-05-05")).unwrap();
         let (_, key) = k.find_by_fingerprint(&f).unwrap();
-        assert_eq!(key.status_at(date("2026-01-01")).to_string(), "revoked on 2026-05-05: left the project");
+        assert_eq!(key.status_at(date("2026-01-01")).to_string(), "revoked on 2026-05-05T00:00:00Z: left the project");
         assert_eq!(
             k.revoke(&f, "again", date("2026-06-06")).unwrap_err().to_string(),
-            format!("key {f} is already revoked (on 2026-05-05)")
+            format!("key {f} is already revoked (on 2026-05-05T00:00:00Z)")
         );
+        // A unique prefix, with or without `SHA256:`, names the key.
+        let bob = fpr(&key_line(3, ""));
+        let mut k2 = parse(&sample()).unwrap();
+        k2.revoke(&bob[..12], "prefix", date("2026-05-05")).unwrap();
+        assert!(k2.find_by_fingerprint(&bob).unwrap().1.revoked.is_some());
+        assert_eq!(k2.resolve_fingerprint(&bob["SHA256:".len()..15]).unwrap(), bob);
+        assert!(matches!(
+            k2.resolve_fingerprint("SHA256:ab"),
+            Err(KeyringError::BadValue { field: "fingerprint", .. })
+        ));
         let unknown = fpr(&key_line(8, ""));
         assert_eq!(
             k.revoke(&unknown, "x", date("2026-06-06")).unwrap_err().to_string(),
             format!("no key {unknown} in the keyring; `git avow keyring list` shows the fingerprints")
         );
         assert_eq!(parse(&k.to_toml()).unwrap(), k);
+    }
+
+    #[test]
+    fn ambiguous_prefixes_list_the_keys() {
+        // Two keys whose fingerprints share the first 4 hash characters (a
+        // birthday search over 64^4 prefixes).
+        let line_of = |n: u32| {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&n.to_be_bytes());
+            PublicKey::new(KeyData::Ed25519(Ed25519Keypair::from_seed(&seed).public), "").to_openssh().unwrap()
+        };
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let (a_line, b_line) = (0..100_000u32)
+            .find_map(|n| {
+                let line = line_of(n);
+                let prefix = fpr(&line)[..11].to_owned();
+                seen.insert(prefix, line.clone()).map(|other| (other, line))
+            })
+            .unwrap();
+        let mut k = Keyring::default();
+        for line in [&a_line, &b_line] {
+            k.add(&NewKey { name: Some("A"), email: "a@example.org", key: line, ..NewKey::default() }).unwrap();
+        }
+        let (a, b) = (fpr(&a_line), fpr(&b_line));
+        let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        let e = k.resolve_fingerprint(&a[..shared]).unwrap_err();
+        assert_eq!(e.to_string(), format!("{:?} names 2 keys ({a}, {b}); give more of the fingerprint", &a[..shared]));
+        assert_eq!(k.resolve_fingerprint(&a[..=shared]).unwrap(), a);
+        assert_eq!(k.resolve_fingerprint(&b["SHA256:".len()..=shared]).unwrap(), b);
+        k.revoke(&a[..=shared], "by prefix", date("2026-01-01")).unwrap();
+        assert!(k.find_by_fingerprint(&a).unwrap().1.revoked.is_some());
+        assert!(k.find_by_fingerprint(&b).unwrap().1.revoked.is_none());
     }
 
     #[test]
@@ -2028,14 +2345,15 @@ succeeds = "{}"
     #[test]
     fn export_rounds_subseconds_inwards() {
         let mut k = Keyring::default();
-        k.add(
-            "A",
-            "a@b",
-            Role::Contributor,
-            &key_line(1, ""),
-            Some(date("2026-01-01T00:00:00.2Z")),
-            Some(date("2026-02-01T00:00:00.7Z")),
-        )
+        k.add(&NewKey {
+            name: Some("A"),
+            email: "a@b",
+            role: Some(Role::Contributor),
+            key: &key_line(1, ""),
+            added: None,
+            valid_after: Some(date("2026-01-01T00:00:00.2Z")),
+            expires: Some(date("2026-02-01T00:00:00.7Z")),
+        })
         .unwrap();
         assert!(k.to_allowed_signers().contains("valid-after=\"20260101000001Z\",valid-before=\"20260201000000Z\""));
     }
@@ -2114,7 +2432,7 @@ succeeds = "{}"
         assert_eq!(k.people.len(), 2);
         let alice = k.find_person_by_email("alice@example.org").unwrap();
         assert_eq!((alice.name.as_str(), alice.role, alice.keys.len()), ("alice", Role::Contributor, 2));
-        assert_eq!(alice.keys[0].added, Some(date("2026-01-10")));
+        assert_eq!(alice.keys[0].valid_after, Some(date("2026-01-10")));
         assert_eq!(alice.keys[0].expires, Some(date("2027-01-10T12:30:00Z")));
         assert_eq!(alice.keys[0].comment, "alice@laptop");
         assert_eq!(k.find_person_by_email("bob@example.org").unwrap().keys[0].comment, "bob");
@@ -2132,7 +2450,7 @@ succeeds = "{}"
         let cases = [
             (format!("a@b {}\nca@x cert-authority {}\n", key_line(1, ""), key_line(2, "")), "allowed_signers line 2: cert-authority entries cannot be imported: avow trusts individual keys, not certificate authorities"),
             (format!("a@b {}\n*@x {}\n", key_line(1, ""), key_line(2, "")), "allowed_signers line 2: principal \"*@x\" is a pattern; avow needs one email address per key"),
-            (format!("a@b {}\nrsa@x {RSA}\n", key_line(1, "")), "allowed_signers line 2: ssh-rsa keys are not accepted: avow accepts ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"),
+            (format!("a@b {}\nrsa@x {RSA}\n", key_line(1, "")), "allowed_signers line 2: an RSA key of 1024 bits is not accepted: RSA keys must have 2048 to 4096 bits (ssh-keygen -t rsa -b 3072, or better -t ed25519)"),
             (format!("a@b {}\nalice {}\n", key_line(1, ""), key_line(2, "")), "allowed_signers line 2: principal \"alice\" is not an email address (one address with an @, no spaces, quotes, commas, angle brackets or * ?)"),
         ];
         for (text, expected) in cases {

@@ -3,7 +3,52 @@
 //! evaluation of a commit against them.
 #![deny(missing_docs)]
 
+/// An enum written as a string in the policy file: `as_str`, `Display`,
+/// `Deserialize` with an error that lists the values, and `ALL`.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value as written in the policy file.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let s = String::deserialize(d)?;
+                match s.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(D::Error::custom(format!(
+                        "{other:?} is not one of {}",
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
 pub mod facts;
+pub mod findings;
 pub mod keyring;
 pub mod markers;
 pub mod policy;

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use avow_core::attestation::Person;
+use avow_core::attestation::{Person, AUTHORSHIP};
 use serde::{Deserialize, Deserializer};
 
 use crate::facts::{CommitFacts, Ident};
@@ -159,9 +159,17 @@ pub enum MarkerKind {
     AuthorEmail,
     /// The committer's email matches the pattern (a [`Wildcard`]).
     CommitterEmail,
+    /// An identity's email matches the pattern (a [`Wildcard`]): the
+    /// author, the committer, and every `Name <email>` trailer
+    /// (`Co-authored-by:`, `Signed-off-by:`, `Assisted-by: … <email>`).
+    Identity,
+    /// An identity's whole name is the pattern (ASCII case-insensitive):
+    /// only for names no person bears (`Codex`, `Crush`), never `Claude`.
+    Name,
     /// A GitHub app identity `name[bot]`: matched against the author, the
     /// committer and every `Name <email>` trailer, by the name `name[bot]`
-    /// or the email `[ID+]name[bot]@users.noreply.github.com`.
+    /// or the email `[ID+]name[bot]@users.noreply.github.com` (or
+    /// `ID+name@users.noreply.github.com`, as some apps write it).
     BotLogin,
     /// A trailer, written `Key` (any value) or `Key: VALUE` where VALUE is a
     /// [`Wildcard`], e.g. `Co-authored-by: *<noreply@anthropic.com>`. The
@@ -173,9 +181,15 @@ pub enum MarkerKind {
     SubjectPrefix,
     /// The end of the author's or committer's name (case-insensitive).
     NameSuffix,
-    /// The start of a branch name; informational, commits do not carry
-    /// branches (see [`Markers::scan_branch`]).
+    /// The start of a branch name: matched against the branch a merge
+    /// subject names (`Merge pull request #74 from org/devin/…`, `Merge
+    /// branch 'claude/…'`) and by [`Markers::scan_branch`].
     BranchPrefix,
+    /// A rule written in code for agents not yet listed; the pattern names
+    /// it: `emoji-generated-footer`, `agent-account`, `ai-bot-login`,
+    /// `vendor-noreply` ([`GENERIC_RULES`]). Reported only when no listed
+    /// agent marker is found in the commit.
+    Generic,
 }
 
 impl MarkerKind {
@@ -184,12 +198,15 @@ impl MarkerKind {
         match self {
             MarkerKind::AuthorEmail => "author-email",
             MarkerKind::CommitterEmail => "committer-email",
+            MarkerKind::Identity => "identity",
+            MarkerKind::Name => "name",
             MarkerKind::BotLogin => "bot-login",
             MarkerKind::Trailer => "trailer",
             MarkerKind::Footer => "footer",
             MarkerKind::SubjectPrefix => "subject-prefix",
             MarkerKind::NameSuffix => "name-suffix",
             MarkerKind::BranchPrefix => "branch-prefix",
+            MarkerKind::Generic => "generic",
         }
     }
 }
@@ -199,6 +216,76 @@ impl fmt::Display for MarkerKind {
         f.write_str(self.as_str())
     }
 }
+
+/// What kind of tool leaves a marker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarkerClass {
+    /// An AI agent or AI service (the default).
+    #[default]
+    Agent,
+    /// Ordinary automation (dependabot, renovate, release bots): known so
+    /// that it is named as such, never counted as AI.
+    Automation,
+    /// A disclosure of AI help in a project's own convention (the kernel's
+    /// `Assisted-by:`, Apache's `Generated-by:`): an AI marker in a commit
+    /// without an avow statement; in one with an `Authorship:` trailer the
+    /// statement already declares it (and is checked against it), so it
+    /// is not reported again.
+    Disclosure,
+}
+
+impl MarkerClass {
+    /// The name used in the data file and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkerClass::Agent => "agent",
+            MarkerClass::Automation => "automation",
+            MarkerClass::Disclosure => "disclosure",
+        }
+    }
+}
+
+/// The generic rules a `kind = "generic"` entry may name.
+pub const GENERIC_RULES: &[&str] = &["emoji-generated-footer", "agent-account", "ai-bot-login", "vendor-noreply"];
+
+/// Words that make a `name[bot]` login an AI agent's (`ai-bot-login`),
+/// compared with the login's `-`/`_`-separated words.
+const AI_LOGIN_WORDS: &[&str] = &[
+    "ai",
+    "agent",
+    "llm",
+    "gpt",
+    "copilot",
+    "claude",
+    "anthropic",
+    "openai",
+    "codex",
+    "gemini",
+    "devin",
+    "cursor",
+    "jules",
+    "coderabbitai",
+    "droid",
+    "aider",
+    "openhands",
+];
+
+/// Domains whose `noreply@` addresses are forges and translation services,
+/// not agents (`vendor-noreply`): `GitHub <noreply@github.com>` commits
+/// every merge made on the web.
+const NOREPLY_NOT_AGENTS: &[&str] = &[
+    "github.com",
+    "gitlab.com",
+    "bitbucket.org",
+    "codeberg.org",
+    "gitee.com",
+    "sourceforge.net",
+    "sr.ht",
+    "weblate.org",
+    "crowdin.com",
+    "transifex.com",
+];
 
 /// One line of the marker list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -210,9 +297,12 @@ pub struct MarkerEntry {
     pub kind: MarkerKind,
     /// The exact pattern; how it is read depends on `kind`.
     pub pattern: String,
-    /// Where the marker is documented: a public URL or a place in
-    /// `shared/agent-markers.md`.
+    /// Where the marker is documented or seen: a public URL, or a public
+    /// repository and commit.
     pub source: String,
+    /// Agent (default) or ordinary automation.
+    #[serde(default)]
+    pub class: MarkerClass,
     /// Remarks (false positives, history).
     #[serde(default)]
     pub note: Option<String>,
@@ -230,6 +320,16 @@ pub struct MarkerHit {
     pub evidence: String,
     /// The entry's source.
     pub source: String,
+    /// Agent or automation.
+    pub class: MarkerClass,
+}
+
+impl MarkerHit {
+    /// Whether the marker is AI evidence (an agent's, or a disclosure),
+    /// not ordinary automation.
+    pub fn is_agent(&self) -> bool {
+        self.class != MarkerClass::Automation
+    }
 }
 
 /// Why a marker list could not be read.
@@ -265,10 +365,21 @@ struct MarkerFile {
     marker: Vec<MarkerEntry>,
 }
 
+/// The generic rules, compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Generic {
+    EmojiGeneratedFooter,
+    AgentAccount,
+    AiBotLogin,
+    VendorNoreply,
+}
+
 /// A compiled entry.
 #[derive(Debug, Clone)]
 enum Matcher {
     Email(Wildcard),
+    /// A whole name, compared ASCII case-insensitively.
+    Name(String),
     /// `name[bot]`, lowercased.
     Bot(String),
     /// Value pattern; `None` for any value. The key is in `trailer_keys`.
@@ -276,6 +387,7 @@ enum Matcher {
     Line(Wildcard),
     Prefix(String),
     Suffix(String),
+    Generic(Generic),
 }
 
 /// A parsed, compiled marker list.
@@ -312,11 +424,17 @@ fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), String> {
         return Err("empty tool".into());
     }
     Ok(match entry.kind {
-        MarkerKind::AuthorEmail | MarkerKind::CommitterEmail => {
+        MarkerKind::AuthorEmail | MarkerKind::CommitterEmail | MarkerKind::Identity => {
             if !p.contains('@') {
                 return Err(format!("{p:?} is not an email address (never match bare display names)"));
             }
             (Matcher::Email(Wildcard::new(p)), None)
+        }
+        MarkerKind::Name => {
+            if p.contains(['*', '<', '>', '@']) || p.trim() != p {
+                return Err(format!("{p:?} is not a whole name (no `*`, `<`, `>`, `@` or outer spaces)"));
+            }
+            (Matcher::Name(p.to_owned()), None)
         }
         MarkerKind::BotLogin => {
             let login = p.to_ascii_lowercase();
@@ -348,31 +466,138 @@ fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), String> {
         }
         MarkerKind::SubjectPrefix | MarkerKind::BranchPrefix => (Matcher::Prefix(p.to_owned()), None),
         MarkerKind::NameSuffix => (Matcher::Suffix(p.to_owned()), None),
+        MarkerKind::Generic => {
+            let rule = match p {
+                "emoji-generated-footer" => Generic::EmojiGeneratedFooter,
+                "agent-account" => Generic::AgentAccount,
+                "ai-bot-login" => Generic::AiBotLogin,
+                "vendor-noreply" => Generic::VendorNoreply,
+                _ => return Err(format!("{p:?} is not a generic rule (one of {})", GENERIC_RULES.join(", "))),
+            };
+            (Matcher::Generic(rule), None)
+        }
+    })
+}
+
+/// The local part of a GitHub no-reply address without its numeric id
+/// (`dependabot[bot]` of `49699333+dependabot[bot]@users.noreply.github.com`).
+fn github_login(email: &str) -> Option<&str> {
+    let n = email.len().checked_sub(GITHUB_NOREPLY.len())?;
+    if !ends_with_ci(email, GITHUB_NOREPLY) {
+        return None;
+    }
+    let local = &email[..n];
+    Some(match local.split_once('+') {
+        Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => rest,
+        _ => local,
     })
 }
 
 /// Whether an identity is the GitHub app `login` (`name[bot]`, lowercase):
-/// its name is the login, or its email is `[ID+]login@users.noreply.github.com`.
+/// its name is the login, or its email is `[ID+]login@users.noreply.github.com`,
+/// or `ID+name@users.noreply.github.com` (the login without `[bot]`, with
+/// the numeric id, as Sweep's nightly app writes it: a person's no-reply
+/// address never has a `[bot]`-named owner, and the id-less form would be
+/// a person's login).
 fn is_bot(login: &str, name: &str, email: &str) -> bool {
     if name.trim().eq_ignore_ascii_case(login) {
         return true;
     }
-    let Some(local) = email
-        .len()
-        .checked_sub(GITHUB_NOREPLY.len())
-        .and_then(|n| ends_with_ci(email, GITHUB_NOREPLY).then(|| &email[..n]))
-    else {
+    let Some(local) = github_login(email) else { return false };
+    if local.eq_ignore_ascii_case(login) {
+        return true;
+    }
+    let bare = &login[..login.len() - "[bot]".len()];
+    let has_id = email.split_once('+').is_some_and(|(id, _)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    has_id && local.eq_ignore_ascii_case(bare) && ends_with_ci(name.trim(), "[bot]")
+}
+
+/// Words of `s`: runs of ASCII letters and digits, lowercased.
+fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase)
+}
+
+/// `agent-account`: `agent` is a word of the name or of the email's local
+/// part (`joestump-agent`, `Cursor Agent`, `Joe (Agent) Stump`), but not
+/// inside a word (`TheRAWagent`, `truffleagent`).
+fn is_agent_account(name: &str, email: &str) -> bool {
+    let local = github_login(email).unwrap_or_else(|| email.split('@').next().unwrap_or(""));
+    words(name).chain(words(local)).any(|w| w == "agent")
+}
+
+/// `ai-bot-login`: a `name[bot]` login (in the name or the no-reply email)
+/// whose words include an AI word ([`AI_LOGIN_WORDS`]).
+fn is_ai_bot(name: &str, email: &str) -> bool {
+    let login = if ends_with_ci(name.trim(), "[bot]") {
+        Some(name.trim())
+    } else {
+        github_login(email).filter(|l| ends_with_ci(l, "[bot]"))
+    };
+    let Some(login) = login else { return false };
+    let bare = &login[..login.len() - "[bot]".len()];
+    words(bare).any(|w| AI_LOGIN_WORDS.contains(&w.as_str()))
+}
+
+/// `vendor-noreply`: `noreply@DOMAIN` or `no-reply@DOMAIN` of a domain that
+/// is neither a forge nor a translation service ([`NOREPLY_NOT_AGENTS`]) nor
+/// a placeholder (`example.*`, `*.example`, `*.invalid`, `localhost`).
+fn is_vendor_noreply(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    if !(local.eq_ignore_ascii_case("noreply") || local.eq_ignore_ascii_case("no-reply")) {
         return false;
-    };
-    let local = match local.split_once('+') {
-        Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => rest,
-        _ => local,
-    };
-    local.eq_ignore_ascii_case(login)
+    }
+    let domain = domain.to_ascii_lowercase();
+    let placeholder = domain.starts_with("example.")
+        || domain.ends_with(".example")
+        || domain.ends_with(".invalid")
+        || domain == "localhost"
+        || !domain.contains('.');
+    let forge = NOREPLY_NOT_AGENTS.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}")));
+    !placeholder && !forge
+}
+
+/// `emoji-generated-footer`: a line `<symbols> Generated with <tool>` where
+/// the symbols hold no ASCII letter or digit and at least one non-ASCII
+/// character (`🤖 Generated with …`, `💘 Generated with Crush`): the
+/// signature agents append. A plain `Generated with ./gen.sh` is not one.
+fn is_emoji_generated_footer(line: &str) -> bool {
+    const PHRASE: &str = "generated with ";
+    let lower = line.to_ascii_lowercase();
+    let Some(at) = lower.find(PHRASE) else { return false };
+    let (prefix, rest) = (&line[..at], &line[at + PHRASE.len()..]);
+    !rest.trim().is_empty()
+        && !prefix.trim().is_empty()
+        && !prefix.bytes().any(|b| b.is_ascii_alphanumeric())
+        && !prefix.is_ascii()
+}
+
+/// The branch a merge commit's subject names as merged: `Merge pull
+/// request #N from OWNER/BRANCH`, `Merge branch 'BRANCH'[ of URL][ into
+/// X]`, `Merge remote-tracking branch 'REMOTE/BRANCH'`.
+pub fn merged_branch(subject: &str) -> Option<&str> {
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        let (_, from) = rest.split_once(" from ")?;
+        let from = from.split_whitespace().next()?;
+        return from.split_once('/').map(|(_, branch)| branch);
+    }
+    if let Some(rest) = subject.strip_prefix("Merge remote-tracking branch '") {
+        let quoted = rest.split_once('\'')?.0;
+        return quoted.split_once('/').map(|(_, branch)| branch);
+    }
+    let rest = subject.strip_prefix("Merge branch '")?;
+    Some(rest.split_once('\'')?.0)
 }
 
 fn ident_evidence(role: &str, who: &Ident) -> String {
     format!("{role} {} <{}>", who.name, who.email)
+}
+
+/// An identity of a commit: the author, the committer, or a `Name <email>`
+/// trailer, with the evidence to show for it.
+struct Who<'f> {
+    name: std::borrow::Cow<'f, str>,
+    email: std::borrow::Cow<'f, str>,
+    evidence: String,
 }
 
 impl Markers {
@@ -395,9 +620,14 @@ impl Markers {
                 message: format!("version {} is not supported (this avow reads version 1)", file.version),
             });
         }
-        let mut matchers = Vec::with_capacity(file.marker.len());
+        Markers::from_entries(file.marker)
+    }
+
+    /// Compiles a list of entries.
+    pub fn from_entries(entries: Vec<MarkerEntry>) -> Result<Markers, MarkersError> {
+        let mut matchers = Vec::with_capacity(entries.len());
         let mut trailer_keys: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, entry) in file.marker.iter().enumerate() {
+        for (i, entry) in entries.iter().enumerate() {
             let (matcher, key) = compile(entry).map_err(|message| MarkersError::BadEntry {
                 index: i + 1,
                 tool: entry.tool.clone(),
@@ -409,7 +639,21 @@ impl Markers {
             }
             matchers.push(matcher);
         }
-        Ok(Markers { entries: file.marker, matchers, trailer_keys })
+        Ok(Markers { entries, matchers, trailer_keys })
+    }
+
+    /// This list with a project's own entries (`[[markers.extra]]` of
+    /// `.avow/policy.toml`) appended; an error names the extra entry (its
+    /// index counts from 1 among the extras).
+    pub fn with_extra(&self, extra: &[MarkerEntry]) -> Result<Markers, MarkersError> {
+        let before = self.entries.len();
+        let all = self.entries.iter().chain(extra).cloned().collect();
+        Markers::from_entries(all).map_err(|e| match e {
+            MarkersError::BadEntry { index, tool, kind, message } => {
+                MarkersError::BadEntry { index: index.saturating_sub(before), tool, kind, message }
+            }
+            other @ MarkersError::Syntax { .. } => other,
+        })
     }
 
     /// The entries, in file order.
@@ -419,21 +663,55 @@ impl Markers {
 
     fn hit(&self, i: usize, evidence: String) -> MarkerHit {
         let e = &self.entries[i];
-        MarkerHit { tool: e.tool.clone(), kind: e.kind.as_str().to_owned(), evidence, source: e.source.clone() }
+        MarkerHit {
+            tool: e.tool.clone(),
+            kind: e.kind.as_str().to_owned(),
+            evidence,
+            source: e.source.clone(),
+            class: e.class,
+        }
     }
 
-    /// The markers a commit carries: in its author and committer, its
-    /// trailers, every line of its message, and its subject. At most one
-    /// hit per entry (the first evidence found), in entry order.
+    /// The AI-agent markers a commit carries, without ordinary automation
+    /// (dependabot, renovate, release bots): what a policy refuses, what
+    /// contradicts `Authorship: human`, what the report flags. See
+    /// [`Markers::scan_all`].
     pub fn scan(&self, facts: &CommitFacts) -> Vec<MarkerHit> {
+        let mut hits = self.scan_all(facts);
+        hits.retain(MarkerHit::is_agent);
+        hits
+    }
+
+    /// Whether the commit carries any AI-agent marker ([`Markers::scan`]
+    /// is not empty).
+    pub fn has_agent_markers(&self, facts: &CommitFacts) -> bool {
+        !self.scan(facts).is_empty()
+    }
+
+    /// Every marker a commit carries, automation included: in its author
+    /// and committer, every `Name <email>` trailer, its trailers, every line
+    /// of its message, its subject, and the branch a merge subject names.
+    /// At most one hit per entry (the first evidence found), in entry
+    /// order; generic rules only when no listed agent marker is found.
+    pub fn scan_all(&self, facts: &CommitFacts) -> Vec<MarkerHit> {
         let mut found: Vec<Option<String>> = vec![None; self.entries.len()];
-        let idents = [("author", &facts.author), ("committer", &facts.committer)];
+        let mut who: Vec<Who<'_>> = vec![
+            Who {
+                name: facts.author.name.as_str().into(),
+                email: facts.author.email.as_str().into(),
+                evidence: ident_evidence("author", &facts.author),
+            },
+            Who {
+                name: facts.committer.name.as_str().into(),
+                email: facts.committer.email.as_str().into(),
+                evidence: ident_evidence("committer", &facts.committer),
+            },
+        ];
 
         // Trailers: git's parse, and any message line that starts with a
         // trailer key (squash merges and quoted footers put them anywhere).
         let message_trailers = facts.message.lines().filter_map(|l| split_trailer_line(l).map(|(k, v)| (k, v, l)));
         let parsed = facts.trailers.iter().map(|t| (t.key.as_str(), t.value.as_str(), ""));
-        let mut trailer_people: Vec<(Person, String)> = Vec::new();
         for (key, value, line) in parsed.chain(message_trailers) {
             let evidence = || if line.is_empty() { format!("{key}: {value}") } else { line.trim_end().to_owned() };
             if let Some(ids) = self.trailer_keys.get(&key.to_ascii_lowercase()) {
@@ -449,13 +727,16 @@ impl Markers {
             }
             if value.contains('<') {
                 if let Some(person) = Person::parse(value) {
-                    trailer_people.push((person, evidence()));
+                    who.push(Who { name: person.name.into(), email: person.email.into(), evidence: evidence() });
                 }
             }
         }
 
         let subject =
             if facts.subject.is_empty() { facts.message.lines().next().unwrap_or("") } else { &facts.subject };
+        let merged =
+            if facts.parent_count > 1 || subject.starts_with("Merge ") { merged_branch(subject) } else { None };
+        let mut generic = Vec::new();
         for (i, matcher) in self.matchers.iter().enumerate() {
             if found[i].is_some() {
                 continue;
@@ -467,30 +748,82 @@ impl Markers {
                 (MarkerKind::CommitterEmail, Matcher::Email(w)) => {
                     w.is_match(&facts.committer.email).then(|| ident_evidence("committer", &facts.committer))
                 }
-                (_, Matcher::Bot(login)) => idents
-                    .iter()
-                    .find(|(_, who)| is_bot(login, &who.name, &who.email))
-                    .map(|(role, who)| ident_evidence(role, who))
-                    .or_else(|| {
-                        trailer_people
-                            .iter()
-                            .find(|(p, _)| is_bot(login, &p.name, &p.email))
-                            .map(|(_, line)| line.clone())
-                    }),
+                (MarkerKind::Identity, Matcher::Email(w)) => {
+                    who.iter().find(|p| w.is_match(&p.email)).map(|p| p.evidence.clone())
+                }
+                (_, Matcher::Name(n)) => {
+                    who.iter().find(|p| p.name.trim().eq_ignore_ascii_case(n)).map(|p| p.evidence.clone())
+                }
+                (_, Matcher::Bot(login)) => {
+                    who.iter().find(|p| is_bot(login, &p.name, &p.email)).map(|p| p.evidence.clone())
+                }
                 (_, Matcher::Line(w)) => {
                     facts.message.lines().find(|l| w.is_match(l.trim())).map(|l| l.trim().to_owned())
                 }
                 (MarkerKind::SubjectPrefix, Matcher::Prefix(p)) => {
                     starts_with_ci(subject, p).then(|| subject.to_owned())
                 }
-                (_, Matcher::Suffix(s)) => idents
+                (MarkerKind::BranchPrefix, Matcher::Prefix(p)) => {
+                    merged.filter(|b| starts_with_ci(b, p)).map(|_| subject.to_owned())
+                }
+                (_, Matcher::Suffix(s)) => [("author", &facts.author), ("committer", &facts.committer)]
                     .iter()
                     .find(|(_, who)| ends_with_ci(who.name.trim_end(), s.trim_end()))
                     .map(|(role, who)| ident_evidence(role, who)),
+                (_, Matcher::Generic(_)) => {
+                    generic.push(i);
+                    None
+                }
                 _ => None,
             };
         }
+        if facts.trailers.iter().any(|t| t.is(AUTHORSHIP)) {
+            for (i, f) in found.iter_mut().enumerate() {
+                if self.entries[i].class == MarkerClass::Disclosure {
+                    *f = None;
+                }
+            }
+        }
+        let listed_agent =
+            found.iter().enumerate().any(|(i, f)| f.is_some() && self.entries[i].class != MarkerClass::Automation);
+        if !listed_agent {
+            self.scan_generic(facts, &who, &generic, &mut found);
+        }
         found.into_iter().enumerate().filter_map(|(i, ev)| ev.map(|ev| self.hit(i, ev))).collect()
+    }
+
+    /// The generic rules `generic` (entry indexes), for a commit in which no
+    /// listed agent marker was found; identities a listed automation entry
+    /// names are not agents.
+    fn scan_generic(&self, facts: &CommitFacts, who: &[Who<'_>], generic: &[usize], found: &mut [Option<String>]) {
+        let automation: Vec<bool> = who
+            .iter()
+            .map(|p| {
+                self.matchers.iter().enumerate().any(|(i, m)| {
+                    self.entries[i].class == MarkerClass::Automation
+                        && match m {
+                            Matcher::Email(w) => w.is_match(&p.email),
+                            Matcher::Bot(login) => is_bot(login, &p.name, &p.email),
+                            Matcher::Name(n) => p.name.trim().eq_ignore_ascii_case(n),
+                            _ => false,
+                        }
+                })
+            })
+            .collect();
+        let people = || who.iter().zip(&automation).filter(|(_, a)| !**a).map(|(p, _)| p);
+        for &i in generic {
+            let Matcher::Generic(rule) = self.matchers[i] else { continue };
+            found[i] = match rule {
+                Generic::EmojiGeneratedFooter => {
+                    facts.message.lines().find(|l| is_emoji_generated_footer(l.trim())).map(|l| l.trim().to_owned())
+                }
+                Generic::AgentAccount => {
+                    people().find(|p| is_agent_account(&p.name, &p.email)).map(|p| p.evidence.clone())
+                }
+                Generic::AiBotLogin => people().find(|p| is_ai_bot(&p.name, &p.email)).map(|p| p.evidence.clone()),
+                Generic::VendorNoreply => people().find(|p| is_vendor_noreply(&p.email)).map(|p| p.evidence.clone()),
+            };
+        }
     }
 
     /// The branch-name markers of `branch` (`claude/…`, `copilot/…`). A
@@ -571,7 +904,7 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("trailer", "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"),
+                ("identity", "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"),
                 ("footer", "🤖 Generated with [Claude Code](https://claude.com/claude-code)"),
             ]
         );
@@ -583,8 +916,8 @@ mod tests {
         let f = facts(("claude[bot]", "209825114+claude[bot]@users.noreply.github.com"), "Fix typo\n");
         assert_eq!(m.scan(&f)[0].evidence, "author claude[bot] <209825114+claude[bot]@users.noreply.github.com>");
         let f = facts(("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"), "Fix typo\n");
-        let tools: Vec<_> = m.scan(&f).into_iter().map(|h| h.kind).collect();
-        assert_eq!(tools, ["author-email", "committer-email", "bot-login"]);
+        let kinds: Vec<_> = m.scan(&f).into_iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, ["identity", "bot-login"]);
         // A human whose GitHub login is `claude`.
         let f = facts(("Claude", "12345+claude@users.noreply.github.com"), "Fix typo\n");
         assert_eq!(m.scan(&f), []);
@@ -618,7 +951,8 @@ mod tests {
         assert_eq!(
             Markers::parse(bad).unwrap_err().to_string(),
             "agent-markers.toml:4: unknown variant `colour`, expected one of `author-email`, `committer-email`, \
-             `bot-login`, `trailer`, `footer`, `subject-prefix`, `name-suffix`, `branch-prefix`"
+             `identity`, `name`, `bot-login`, `trailer`, `footer`, `subject-prefix`, `name-suffix`, `branch-prefix`, \
+             `generic`"
         );
     }
 }

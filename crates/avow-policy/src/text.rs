@@ -4,13 +4,17 @@
 //! not be rewritten by the commits it reports on.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use avow_core::attestation::{SIGNATURE, STATEMENT_KEYS};
 use avow_core::trailer::{self, ParseOptions, Trailer};
+use unicode_normalization::char::is_combining_mark;
+use unicode_security::skeleton;
 
 use crate::facts::CommitFacts;
-use crate::policy::Finding;
+use crate::findings::{Finding, MESSAGE_DIVIDER, MESSAGE_LOOKALIKE_TRAILER, MESSAGE_UNSAFE_CHARACTERS};
 
 /// Unicode's bidirectional formatting characters (marks, embeddings,
 /// overrides, isolates): they reorder what a reader sees ("Trojan Source").
@@ -43,94 +47,111 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Letters of other scripts that look like ASCII letters (Cyrillic, Greek,
-/// Latin variants): enough to unmask a trailer key written to pass for
-/// `Authorship` or `Avow-Signature`.
-const CONFUSABLES: [(char, char); 40] = [
-    ('а', 'a'),
-    ('А', 'A'),
-    ('в', 'b'),
-    ('В', 'B'),
-    ('с', 'c'),
-    ('С', 'C'),
-    ('ԁ', 'd'),
-    ('е', 'e'),
-    ('Е', 'E'),
-    ('ɡ', 'g'),
-    ('һ', 'h'),
-    ('Н', 'H'),
-    ('і', 'i'),
-    ('І', 'I'),
-    ('ı', 'i'),
-    ('ι', 'i'),
-    ('Ι', 'I'),
-    ('ј', 'j'),
-    ('К', 'K'),
-    ('κ', 'k'),
-    ('М', 'M'),
-    ('о', 'o'),
-    ('О', 'O'),
-    ('ο', 'o'),
-    ('Ο', 'O'),
-    ('р', 'p'),
-    ('Р', 'P'),
-    ('ρ', 'p'),
-    ('ѕ', 's'),
-    ('Ѕ', 'S'),
-    ('т', 't'),
-    ('Т', 'T'),
-    ('τ', 't'),
-    ('Τ', 'T'),
-    ('υ', 'u'),
-    ('ν', 'v'),
-    ('ѵ', 'v'),
-    ('х', 'x'),
-    ('Х', 'X'),
-    ('у', 'y'),
-];
-
-/// What a key looks like: look-alike letters as ASCII, fullwidth forms as
-/// ASCII, invisible and combining characters dropped, lowercase.
-fn skeleton(key: &str) -> String {
-    key.chars()
-        .filter_map(|c| {
-            if c.is_ascii() {
-                return Some(c.to_ascii_lowercase());
-            }
-            if let Some((_, a)) = CONFUSABLES.iter().find(|(k, _)| *k == c) {
-                return Some(a.to_ascii_lowercase());
-            }
-            // Fullwidth ASCII (U+FF01..U+FF5E).
-            let fullwidth =
-                u32::from(c).checked_sub(0xFEE0).and_then(char::from_u32).filter(|a| ('!'..='~').contains(a));
-            fullwidth.map(|a| a.to_ascii_lowercase())
-        })
-        .collect()
+/// [`skeleton_of`], remembered per message: a long message repeats few
+/// distinct characters.
+fn looks(c: char, upper: bool, memo: &mut HashMap<(char, bool), Vec<char>>) -> Vec<char> {
+    memo.entry((c, upper)).or_insert_with(|| skeleton_of(c, upper)).clone()
 }
 
-/// The rules on how a commit's text reads: `message.unsafe-characters`
-/// (below), and `message.lookalike-trailer`: a line whose key is not ASCII
-/// but looks like a statement or signature key (`Аuthorship: human` with a
-/// Cyrillic `А`, or an invisible character inside the key). git does not
-/// read it as that trailer (nor as any), but a reader of the log does.
-pub fn check(facts: &CommitFacts) -> Vec<Finding> {
-    let keys = STATEMENT_KEYS.iter().chain([&SIGNATURE]);
-    let mut out: Vec<Finding> = unsafe_characters(facts).into_iter().chain(divider(&facts.message)).collect();
-    let lookalike = facts.message.lines().find_map(|line| {
-        let key = line.split_once(':')?.0.trim();
-        let target = keys.clone().find(|k| !key.is_ascii() && skeleton(key) == k.to_ascii_lowercase())?;
-        Some((key, *target))
+/// How a character looks, for comparing text with a trailer key: white
+/// space of any kind as a space, then Unicode's confusable skeleton (UTS
+/// #39, which drops default-ignorable characters such as zero-width spaces
+/// and maps fullwidth forms, `∶` and letters of other scripts to their
+/// ASCII look-alikes), combining marks dropped, lowercase. Case is folded
+/// before the skeleton (`upper` picks the direction), because the skeleton
+/// keeps case; text and key look alike when either direction matches.
+/// Character by character, so that a long line is read only as far as it
+/// can still look like a key; the skeleton of a string is the skeletons of
+/// its characters, up to the order of combining marks, which are dropped.
+fn skeleton_of(c: char, upper: bool) -> Vec<char> {
+    let c = if c.is_whitespace() { ' ' } else { c };
+    let cased: String = if upper { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
+    skeleton(&cased).filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
+/// A key and how it looks.
+type KeyLooks = (&'static str, Vec<char>);
+
+/// The statement or signature key that `line` reads as to a person — a
+/// key, then `:`, with white space around, all as [`skeleton_of`] sees them.
+fn reads_as(line: &str, memo: &mut HashMap<(char, bool), Vec<char>>) -> Option<&'static str> {
+    // Each key as it looks, in both case directions.
+    static KEYS: OnceLock<[Vec<KeyLooks>; 2]> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        [false, true].map(|upper| {
+            let key_looks = |key: &str| key.chars().flat_map(|c| skeleton_of(c, upper)).collect();
+            STATEMENT_KEYS.iter().chain([&SIGNATURE]).map(|&k| (k, key_looks(k))).collect()
+        })
     });
-    if let Some((key, target)) = lookalike {
-        out.push(Finding::deny(
-            "message.lookalike-trailer",
-            format!(
-                "the line key {:?} is written to look like `{target}:` but is not (git does not read it as that trailer); remove the line",
-                visible(key)
-            ),
-        ));
+    [false, true].into_iter().find_map(|upper| {
+        let keys = &keys[usize::from(upper)];
+        let longest = keys.iter().map(|(_, k)| k.len()).max().unwrap_or(0);
+        // Only as much of the line as the longest key, then on to the colon.
+        let mut seen = line.chars().flat_map(|c| looks(c, upper, memo)).skip_while(|&c| c == ' ');
+        let head: Vec<char> = seen.by_ref().take(longest).collect();
+        let (key, looked) = keys.iter().find(|(_, k)| head.starts_with(k))?;
+        let mut rest = head[looked.len()..].iter().copied().chain(seen);
+        (rest.find(|&c| c != ' ') == Some(':')).then_some(*key)
+    })
+}
+
+/// Whether git's trailer syntax reads `line` as the trailer `key`: the key
+/// in ASCII (any case) at the start of the line, spaces or tabs, `:`.
+fn git_reads_as(line: &str, key: &str) -> bool {
+    line.get(..key.len()).is_some_and(|k| k.eq_ignore_ascii_case(key))
+        && line[key.len()..].trim_start_matches([' ', '\t']).starts_with(':')
+}
+
+/// `s` cut to `max` characters, everything but printable ASCII written as
+/// `\u{…}`, so that a reader sees which characters a line holds.
+fn spelled_out(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars().take(max) {
+        if c == ' ' || c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+    if s.chars().count() > max {
+        out.push('…');
     }
     out
+}
+
+/// The rule `message.lookalike-trailer`: a line a person reads as a
+/// statement or signature trailer that git does not read as that trailer
+/// (`Аuthorship: human` with a Cyrillic `А`, a fullwidth or ratio-sign
+/// colon, a no-break or zero-width space). Every line of the message is
+/// checked, inside the trailer block or not.
+pub fn lookalike(message: &str) -> Option<Finding> {
+    let keys = || STATEMENT_KEYS.iter().chain([&SIGNATURE]);
+    // Each character's skeleton once per message.
+    let mut memo = HashMap::new();
+    let (line, key) = message.lines().find_map(|line| {
+        // A line git reads as one of the keys is that trailer, as it looks;
+        // indented with ASCII white space it reads as indented text (git
+        // merge --squash and revert quote messages that way).
+        let unindented = line.trim_start_matches([' ', '\t']);
+        if keys().any(|k| git_reads_as(unindented, k)) {
+            return None;
+        }
+        Some((line, reads_as(line, &mut memo)?))
+    })?;
+    Some(Finding::deny(
+        &MESSAGE_LOOKALIKE_TRAILER,
+        format!(
+            "the line \"{}\" is written to look like an `{key}:` trailer, but git does not read it as one; remove the line",
+            spelled_out(line, 48)
+        ),
+    ))
+}
+
+/// The rules on how a commit's text reads, built in and always on:
+/// `message.unsafe-characters`, `message.divider` and
+/// `message.lookalike-trailer` (below).
+pub fn check(facts: &CommitFacts) -> Vec<Finding> {
+    unsafe_characters(facts).into_iter().chain(divider(&facts.message)).chain(lookalike(&facts.message)).collect()
 }
 
 /// The rule `message.divider`: git has two ways of reading trailers, and
@@ -141,8 +162,12 @@ pub fn check(facts: &CommitFacts) -> Vec<Finding> {
 /// When they see different statement or signature trailers, a reader of the
 /// log is shown a statement that was not signed.
 pub fn divider(message: &str) -> Option<Finding> {
-    // Without a line that starts with `---` both readers read the same.
-    if !message.starts_with("---") && !message.contains("\n---") {
+    // Without a `---` line (git's test: `---` then white space or the end)
+    // the two readers are the same reader.
+    let divides = |l: &str| {
+        l.strip_prefix("---").is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\x0b', '\x0c']))
+    };
+    if !message.split('\n').any(divides) {
         return None;
     }
     let statement = |no_divider| -> Vec<Trailer> {
@@ -153,23 +178,32 @@ pub fn divider(message: &str) -> Option<Finding> {
             .collect()
     };
     let (cut, whole) = (statement(false), statement(true));
-    if cut == whole {
+    let sorted = |v: &[Trailer]| {
+        let mut v: Vec<String> = v.iter().map(ToString::to_string).collect();
+        v.sort();
+        v
+    };
+    if sorted(&cut) == sorted(&whole) {
         return None;
     }
-    let only_in = |a: &[Trailer], b: &[Trailer]| a.iter().find(|t| !b.contains(t)).cloned();
-    let (reader, other, t) = match only_in(&whole, &cut) {
-        Some(t) => ("git log --format=%(trailers)", "git interpret-trailers --parse", t),
-        None => ("git interpret-trailers --parse", "git log --format=%(trailers)", only_in(&cut, &whole)?),
+    // A trailer one reader sees more often than the other (or only one sees).
+    let count = |v: &[Trailer], t: &Trailer| v.iter().filter(|x| *x == t).count();
+    let t = whole.iter().chain(&cut).find(|t| count(&whole, t) != count(&cut, t))?.clone();
+    let (reader, n, other, m) = if count(&whole, &t) > count(&cut, &t) {
+        ("git log --format=%(trailers)", count(&whole, &t), "git interpret-trailers --parse", count(&cut, &t))
+    } else {
+        ("git interpret-trailers --parse", count(&cut, &t), "git log --format=%(trailers)", count(&whole, &t))
     };
     let mut shown = t.to_string();
     if shown.chars().count() > 60 {
         shown = shown.chars().take(59).chain(['…']).collect();
     }
     Some(Finding::deny(
-        "message.divider",
+        &MESSAGE_DIVIDER,
         format!(
-            "a `---` line makes git's trailer readers disagree on the statement: `{reader}` reads `{}`, `{other}` does not; remove or indent the `---` line and commit again",
-            visible(&shown)
+            "a `---` line makes git's trailer readers disagree on the statement: `{reader}` reads `{}`{}; remove or indent the `---` line and commit again",
+            visible(&shown),
+            if m == 0 { format!(", `{other}` does not") } else { format!(" {n} times, `{other}` {m}") }
         ),
     ))
 }
@@ -188,7 +222,7 @@ fn unsafe_characters(facts: &CommitFacts) -> Option<Finding> {
     }
     let (field, c) = fields.iter().find_map(|(f, v)| v.chars().find(|c| is_unsafe(*c)).map(|c| (*f, c)))?;
     Some(Finding::deny(
-        "message.unsafe-characters",
+        &MESSAGE_UNSAFE_CHARACTERS,
         format!(
             "{field} contains the control character U+{:04X}, which can make text read differently on a terminal or in review; write it without control or bidirectional characters and re-commit",
             u32::from(c)
@@ -201,12 +235,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn skeletons_unmask_lookalike_keys() {
-        assert_eq!(skeleton("\u{410}uthorship"), "authorship");
-        assert_eq!(skeleton("Auth\u{200b}orship"), "authorship");
-        assert_eq!(skeleton("\u{ff21}vow-Signature"), "avow-signature");
-        assert_eq!(skeleton("R\u{430}tionale"), "rationale");
-        assert_ne!(skeleton("Rationalé"), "rationale");
+    fn lines_that_read_as_a_statement_trailer_but_are_not_one() {
+        for line in [
+            "\u{410}uthorship: human",       // Cyrillic А
+            "Auth\u{200b}orship: human",     // zero-width space in the key
+            "\u{ff21}vow-Signature: v1",     // fullwidth A
+            "R\u{430}tionale: fine",         // Cyrillic а
+            "Authorship\u{a0}: human",       // no-break space before the colon
+            "Authorship\u{ff1a} human",      // fullwidth colon
+            "Authorship\u{2236} human",      // ratio sign
+            "\u{a0}Authorship: human",       // leading no-break space
+            "Auth\u{585}rship: human",       // Armenian օ
+            "Authorship \u{200b}: human",    // space, zero-width space
+            "AUTHORSH\u{1d408}P: human",     // mathematical bold I
+            "Authórship: human",             // a combining accent
+            "Understood\u{2010}by: A <a@x>", // Unicode hyphen
+        ] {
+            let f = lookalike(&format!("Title\n\n{line}\n")).unwrap_or_else(|| panic!("{line:?}"));
+            assert_eq!(f.rule, MESSAGE_LOOKALIKE_TRAILER.id);
+        }
+        // Indented, an ASCII trailer reads as quoted text (a squash message).
+        for line in [
+            "Authorship: human",
+            "    Authorship: human",
+            "\tRationale: quoted",
+            "authorship : human",
+            "AUTHORSHIP\t: x",
+            "Authorships: many",
+            "Autorship: typo",
+            "Rationale- x",
+        ] {
+            assert!(lookalike(&format!("Title\n\n{line}\n")).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn divider_names_what_one_reader_sees_more_often() {
+        let f = divider("Title\n\nAuthorship: human\nSigned-off-by: A <a@x>\n---\nAuthorship: human\n").unwrap();
+        assert_eq!(
+            f.message,
+            "a `---` line makes git's trailer readers disagree on the statement: `git log --format=%(trailers)` reads `Authorship: human` 2 times, `git interpret-trailers --parse` 1; remove or indent the `---` line and commit again"
+        );
+        assert!(divider("Title\n\nNotes\n---\nmore\n\nAuthorship: human\n").is_some());
+        assert!(divider("Title\n\nAuthorship: human\n---x\n").is_none());
+    }
+
+    #[test]
+    fn the_message_spells_the_line_out() {
+        let f = lookalike("Title\n\nAuthorship\u{a0}: human\n").unwrap();
+        assert_eq!(
+            f.message,
+            "the line \"Authorship\\u{a0}: human\" is written to look like an `Authorship:` trailer, but git does not read it as one; remove the line"
+        );
     }
 
     #[test]

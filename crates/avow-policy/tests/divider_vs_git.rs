@@ -9,13 +9,16 @@ use proptest::prelude::*;
 
 const STATEMENT: [&str; 5] = ["authorship", "assisted-by", "rationale", "understood-by", "avow-signature"];
 
-/// The statement trailers in `key: value` lines as git prints them.
+/// The statement trailers in `key: value` lines as git prints them, in
+/// order of their text: what the statement says, however it is ordered.
 fn statement(lines: &str) -> Vec<String> {
-    lines
+    let mut out: Vec<String> = lines
         .lines()
         .filter(|l| l.split_once(':').is_some_and(|(k, _)| STATEMENT.contains(&k.to_ascii_lowercase().as_str())))
         .map(str::to_owned)
-        .collect()
+        .collect();
+    out.sort();
+    out
 }
 
 /// Whether git's readers disagree on `message`, read from a real commit.
@@ -46,6 +49,9 @@ fn the_reviewers_message_is_refused_and_plain_ones_are_not() {
         (attack, true),
         // A `---` in the body above the trailers cuts them off for one reader.
         ("Title\n\nNotes\n---\nmore\n\nAuthorship: human\n".to_owned(), true),
+        // One reader sees the statement twice (a Signed-off-by makes git
+        // log take the divider and what follows as part of the block).
+        ("Title\n\nAuthorship: human\nSigned-off-by: A <a@x>\n---\nAuthorship: human\n".to_owned(), true),
         // A `---` with nothing statement-like on either side is harmless.
         ("Title\n\nNotes\n---\nmore\n".to_owned(), false),
         // An indented one is no divider for git.
@@ -77,7 +83,7 @@ fn line() -> impl Strategy<Value = &'static str> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn refused_exactly_when_gits_readers_disagree(lines in prop::collection::vec(line(), 0..14)) {

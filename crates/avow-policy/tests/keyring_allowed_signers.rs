@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use avow_policy::keyring::{KeyStatus, Keyring, Role, NAMESPACE};
+use avow_policy::keyring::{KeyStatus, Keyring, NewKey, Role, NAMESPACE};
 use avow_testutil::TestRepo;
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
@@ -81,12 +81,17 @@ impl Ssh {
     }
 }
 
+/// A key for `add` with nothing but its person.
+fn new_key<'a>(name: &'a str, email: &'a str, role: Role, key: &'a str) -> NewKey<'a> {
+    NewKey { name: Some(name), email, role: Some(role), key, ..NewKey::default() }
+}
+
 #[test]
 fn fingerprints_match_ssh_keygen() {
     let ssh = Ssh::new();
     let (private, public) = ssh.key("alice");
     let mut keyring = Keyring::default();
-    let key = keyring.add("Alice", "alice@example.org", Role::Maintainer, &public, None, None).unwrap();
+    let key = keyring.add(&new_key("Alice", "alice@example.org", Role::Maintainer, &public)).unwrap();
     assert_eq!(key.fingerprint, ssh.fingerprint(&private));
     assert_eq!(key.comment, "alice");
 }
@@ -97,8 +102,8 @@ fn ssh_keygen_verifies_with_the_exported_file() {
     let (alice_private, alice) = ssh.key("alice");
     let (bob_private, bob) = ssh.key("bob");
     let mut keyring = Keyring::default();
-    keyring.add("Alice", "alice@example.org", Role::Maintainer, &alice, None, None).unwrap();
-    keyring.add("Bob", "bob@example.org", Role::Contributor, &bob, None, None).unwrap();
+    keyring.add(&new_key("Alice", "alice@example.org", Role::Maintainer, &alice)).unwrap();
+    keyring.add(&new_key("Bob", "bob@example.org", Role::Contributor, &bob)).unwrap();
     let signers = ssh.write("allowed_signers", &keyring.to_allowed_signers());
 
     let message = "avow-attestation v2\nchange none\n";
@@ -121,14 +126,15 @@ fn ssh_keygen_agrees_with_status_at_about_the_window() {
     let (private, public) = ssh.key("alice");
     let mut keyring = Keyring::default();
     keyring
-        .add(
-            "Alice",
-            "alice@example.org",
-            Role::Maintainer,
-            &public,
-            Some(date("2026-01-10")),
-            Some(date("2027-01-10T12:00:00Z")),
-        )
+        .add(&NewKey {
+            name: Some("Alice"),
+            email: "alice@example.org",
+            role: Some(Role::Maintainer),
+            key: &public,
+            added: None,
+            valid_after: Some(date("2026-01-10")),
+            expires: Some(date("2027-01-10T12:00:00Z")),
+        })
         .unwrap();
     let export = keyring.to_allowed_signers();
     assert!(export.contains("valid-after=\"20260110000000Z\",valid-before=\"20270110120000Z\""), "{export}");
@@ -138,7 +144,7 @@ fn ssh_keygen_agrees_with_status_at_about_the_window() {
     let key = &keyring.people[0].keys[0];
 
     let cases = [
-        ("20260109235959Z", "2026-01-09T23:59:59Z", KeyStatus::NotYetValid { added: date("2026-01-10") }),
+        ("20260109235959Z", "2026-01-09T23:59:59Z", KeyStatus::NotYetValid { valid_after: date("2026-01-10") }),
         ("20260110000000Z", "2026-01-10T00:00:00Z", KeyStatus::Valid),
         ("20260601Z", "2026-06-01T00:00:00Z", KeyStatus::Valid),
         ("20270110120000Z", "2027-01-10T12:00:00Z", KeyStatus::Valid),
@@ -163,8 +169,8 @@ fn revoked_keys_are_left_out() {
     let (kept_private, kept) = ssh.key("kept");
     let mut keyring = Keyring::default();
     let stolen_fpr =
-        keyring.add("Alice", "alice@example.org", Role::Maintainer, &stolen, None, None).unwrap().fingerprint.clone();
-    keyring.add("Alice", "alice@example.org", Role::Maintainer, &kept, None, None).unwrap();
+        keyring.add(&new_key("Alice", "alice@example.org", Role::Maintainer, &stolen)).unwrap().fingerprint.clone();
+    keyring.add(&new_key("Alice", "alice@example.org", Role::Maintainer, &kept)).unwrap();
     keyring.revoke(&stolen_fpr, "laptop stolen", date("2026-06-01")).unwrap();
 
     let export = keyring.to_allowed_signers();
@@ -189,7 +195,7 @@ fn rotation_keeps_old_signatures_valid() {
     let (new_private, new) = ssh.key("new");
     let mut keyring = Keyring::default();
     let old_fpr =
-        keyring.add("Alice", "alice@example.org", Role::Maintainer, &old, None, None).unwrap().fingerprint.clone();
+        keyring.add(&new_key("Alice", "alice@example.org", Role::Maintainer, &old)).unwrap().fingerprint.clone();
     let rotated = keyring.rotate(&old_fpr, &new, date("2026-09-01")).unwrap();
     assert_eq!(rotated.succeeds.as_deref(), Some(old_fpr.as_str()));
     let signers = ssh.write("allowed_signers", &keyring.to_allowed_signers());
@@ -198,7 +204,10 @@ fn rotation_keeps_old_signatures_valid() {
     let new_sig = ssh.sign(&new_private, NAMESPACE, message);
     assert!(ssh.verify(&signers, "alice@example.org", &old_sig, message, Some("20260801Z")));
     assert!(!ssh.verify(&signers, "alice@example.org", &old_sig, message, Some("20261001Z")));
-    assert!(!ssh.verify(&signers, "alice@example.org", &new_sig, message, Some("20260801Z")));
+    // The new key's `added` is no bound (docs/keyring.md): both agree that
+    // it verifies at any time, as status_at says.
+    assert!(ssh.verify(&signers, "alice@example.org", &new_sig, message, Some("20260801Z")));
+    assert!(keyring.people[0].keys[1].status_at(date("2026-08-01")).is_valid());
     assert!(ssh.verify(&signers, "alice@example.org", &new_sig, message, Some("20261001Z")));
     assert_eq!(Keyring::parse(&keyring.to_toml(), Path::new("k")).unwrap(), keyring);
 }
@@ -231,7 +240,7 @@ fn imports_a_hand_written_file() {
     assert_eq!(entries.iter().map(|e| e.line).collect::<Vec<_>>(), [3, 4, 5, 6, 7]);
     assert_eq!(entries[1].principals, ["alice@example.org", "alice@old.example.org"]);
     let mut keyring = Keyring::default();
-    keyring.add("Alice Example", "alice@example.org", Role::Maintainer, &alice, None, None).unwrap();
+    keyring.add(&new_key("Alice Example", "alice@example.org", Role::Maintainer, &alice)).unwrap();
     assert_eq!(keyring.import_allowed_signers(&entries, Role::Contributor).unwrap(), 3);
 
     let fpr = |line: &str| {
@@ -242,7 +251,7 @@ fn imports_a_hand_written_file() {
         .keys()
         .map(|(p, k)| {
             format!(
-                "{} <{}> {} {} {} added={:?} expires={:?}",
+                "{} <{}> {} {} {} valid-after={:?} expires={:?}",
                 p.name,
                 p.email,
                 p.role,
@@ -251,7 +260,7 @@ fn imports_a_hand_written_file() {
                     || k.fingerprint == fpr(&bob)
                     || k.fingerprint == fpr(&carol),
                 k.comment,
-                k.added.map(|d| d.to_rfc3339()),
+                k.valid_after.map(|d| d.to_rfc3339()),
                 k.expires.map(|d| d.to_rfc3339()),
             )
         })
@@ -260,10 +269,10 @@ fn imports_a_hand_written_file() {
         summary,
         [
             // Alice was already there: her first key keeps its (absent) dates.
-            "Alice Example <alice@example.org> maintainer true alice@laptop added=None expires=None",
-            "Alice Example <alice@example.org> maintainer true alice@desktop added=None expires=None",
-            "bob <bob@example.org> contributor true bob added=None expires=Some(\"2027-01-01T12:00:00+00:00\")",
-            "carol <carol@example.org> contributor true carol added=Some(\"2026-01-01T00:00:00+00:00\") expires=Some(\"2027-01-01T00:00:00+00:00\")",
+            "Alice Example <alice@example.org> maintainer true alice@laptop valid-after=None expires=None",
+            "Alice Example <alice@example.org> maintainer true alice@desktop valid-after=None expires=None",
+            "bob <bob@example.org> contributor true bob valid-after=None expires=Some(\"2027-01-01T12:00:00+00:00\")",
+            "carol <carol@example.org> contributor true carol valid-after=Some(\"2026-01-01T00:00:00+00:00\") expires=Some(\"2027-01-01T00:00:00+00:00\")",
         ]
     );
     // The git-only key was skipped.

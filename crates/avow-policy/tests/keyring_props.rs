@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use avow_policy::keyring::{Keyring, Role};
+use avow_policy::keyring::{Keyring, NewKey, Role};
 use chrono::{DateTime, TimeZone as _, Utc};
 use proptest::prelude::*;
 use ssh_key::private::Ed25519Keypair;
@@ -63,7 +63,17 @@ fn build(entries: &[Entry]) -> Keyring {
         let role = if e.maintainer { Role::Maintainer } else { Role::Contributor };
         let added = e.added.map(at);
         let expires = e.added.zip(e.lifetime).map(|(a, l)| at(a + l));
-        let Ok(key) = k.add(&e.name, &e.email, role, &key_line(e.seed), added, expires) else { continue };
+        let Ok(key) = k.add(&NewKey {
+            name: Some(&e.name),
+            email: &e.email,
+            role: Some(role),
+            key: &key_line(e.seed),
+            added: None,
+            valid_after: added,
+            expires,
+        }) else {
+            continue;
+        };
         let fingerprint = key.fingerprint.clone();
         if let Some(reason) = &e.revoked {
             k.revoke(&fingerprint, reason, at(1_950_000_000)).unwrap();
@@ -98,7 +108,7 @@ proptest! {
         let want: BTreeSet<(String, String, Option<i64>, Option<i64>)> = k
             .keys()
             .filter(|(_, key)| key.revoked.is_none())
-            .map(|(p, key)| (p.email.clone(), key.fingerprint.clone(), key.added.map(|t| t.timestamp()), key.expires.map(|t| t.timestamp())))
+            .map(|(p, key)| (p.email.clone(), key.fingerprint.clone(), key.valid_after.map(|t| t.timestamp()), key.expires.map(|t| t.timestamp())))
             .collect();
         let got: BTreeSet<(String, String, Option<i64>, Option<i64>)> = read
             .iter()

@@ -7,7 +7,6 @@ use std::path::Path;
 use avow_core::attestation::Statement;
 use avow_core::trailer::{parse, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
-use avow_policy::markers::Markers;
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity, UnderstoodBy};
 use proptest::prelude::*;
 
@@ -69,7 +68,7 @@ fn check(p: &Policy, facts: &CommitFacts) -> Vec<Finding> {
         facts.statement.is_some() || !facts.message.contains("Authorship:"),
         "test commit's statement is malformed"
     );
-    p.check(facts, Markers::builtin())
+    p.check(facts, &p.markers())
 }
 
 fn deny(rule: &str, message: &str) -> Finding {
@@ -97,8 +96,13 @@ fn preset_disclose() {
     for ok in [human(), assisted(), generated()] {
         assert_eq!(check(&p, &ok), []);
     }
-    // Agent markers are not refused: disclosure is what counts.
-    assert_eq!(check(&p, &commit_by(ALICE, CLAUDE_MSG)), []);
+    // Agent markers are not refused: disclosure is what counts; beside a
+    // `human` claim they are a warning (authorship.mismatch).
+    let mismatch = check(&p, &commit_by(ALICE, CLAUDE_MSG));
+    assert_eq!(
+        mismatch.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
+        [("authorship.mismatch", Severity::Warn)]
+    );
     let bad = commit(&["Authorship: assisted", "Assisted-by: GitHub Copilot", ALICE_UNDERSTOOD, RATIONALE]);
     assert_eq!(
         check(&p, &bad),
@@ -124,7 +128,7 @@ fn preset_no_ai() {
     assert_eq!(
         check(&p, &commit_by(ALICE, CLAUDE_MSG)),
         [
-            deny("markers.refuse", "Claude Code marker (trailer `Co-Authored-By: Claude <noreply@anthropic.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
+            deny("markers.refuse", "Claude Code marker (identity `Co-Authored-By: Claude <noreply@anthropic.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
             deny("markers.refuse", "Claude Code marker (footer `🤖 Generated with [Claude Code](https://claude.com/claude-code)`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
         ]
     );
@@ -201,9 +205,9 @@ fn markers_refuse() {
     let got = check(&p, &copilot);
     assert_eq!(
         got[0],
-        deny("markers.refuse", "Copilot coding agent marker (author-email `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity")
+        deny("markers.refuse", "Copilot coding agent marker (identity `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity")
     );
-    assert_eq!(got.len(), 3, "author-email, committer-email, bot-login: {got:?}");
+    assert_eq!(got.len(), 2, "identity, bot-login: {got:?}");
     // Off: markers are information for `report`, not a rule.
     assert_eq!(check(&policy("[markers]\nrefuse = false\n"), &copilot), []);
 }
@@ -237,10 +241,10 @@ fn dco_required() {
         commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: A. Example <Alice@Example.org>"]);
     assert_eq!(check(&p, &upper), []);
     let other =
-        commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: Claude <noreply@anthropic.com>"]);
+        commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: Bob Other <bob@example.org>"]);
     assert_eq!(
         check(&p, &other),
-        [deny("dco.required", "`Signed-off-by: Claude <noreply@anthropic.com>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
+        [deny("dco.required", "`Signed-off-by: Bob Other <bob@example.org>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
     );
     assert_eq!(check(&policy("[dco]\nrequired = false\n"), &other), []);
 }
@@ -410,12 +414,13 @@ fn path_require_dco() {
 fn path_refuse_markers() {
     let p = policy(&format!("{CRYPTO}refuse-markers = true\n"));
     let mut f = commit_by(ALICE, CLAUDE_MSG);
-    assert_eq!(check(&p, &f), []);
+    // Outside the paths: only the `human` claim beside the marker, a warning.
+    assert_eq!(check(&p, &f).iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["authorship.mismatch"]);
     f.change.paths = vec!["crypto/aes/gcm.c".into()];
     let got = check(&p, &f);
     assert_eq!(
         got[0],
-        deny("path[crypto/**].refuse-markers", "Claude Code marker (trailer `Co-Authored-By: Claude <noreply@anthropic.com>`): changes to crypto/** refuse AI-agent contributions; submit only work you wrote yourself")
+        deny("path[crypto/**].refuse-markers", "Claude Code marker (identity `Co-Authored-By: Claude <noreply@anthropic.com>`): changes to crypto/** refuse AI-agent contributions; submit only work you wrote yourself")
     );
     assert_eq!(got.len(), 2);
 }
@@ -448,7 +453,7 @@ fn error_messages() {
         ),
         (
             "version = 1\nunderstood = \"author\"\n",
-            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, authorship, markers, adoption, exempt, dco, rationale, size, path",
+            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, understood-by-name, keys, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer",
         ),
         (
             "version = 1\n[size]\nmax-lines = \"400\"\n",
@@ -515,4 +520,78 @@ proptest! {
         let text = format!("version = 1\n{section}{key} = {value}\n");
         let _ = Policy::parse(&text, Path::new(".avow/policy.toml"));
     }
+}
+
+#[test]
+fn project_markers_are_added_and_refused_like_built_in_ones() {
+    let p = policy(
+        "[markers]\nrefuse = true\n\n[[markers.extra]]\ntool = \"Our review bot\"\nkind = \"identity\"\n\
+         pattern = \"*@bots.example.org\"\nsource = \"https://example.org/bots\"\n",
+    );
+    let c = commit_by(("Review Bot", "r2@bots.example.org"), &message("Fix flaky retry test", &[]));
+    let got = check(&p, &c);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].message.starts_with("Our review bot marker (identity `author Review Bot <r2@bots.example.org>`)"));
+    // Without the extra entry the same commit carries no marker.
+    assert_eq!(check(&policy("[markers]\nrefuse = true\n"), &c), []);
+}
+
+#[test]
+fn a_bad_project_marker_names_its_entry_and_line() {
+    let text =
+        "version = 1\n\n[[markers.extra]]\ntool = \"X\"\nkind = \"identity\"\npattern = \"Claude\"\nsource = \"s\"\n";
+    let err = Policy::parse(text, std::path::Path::new(".avow/policy.toml")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        ".avow/policy.toml:3: markers.extra[1]: \"Claude\" is not an email address (never match bare display names)"
+    );
+}
+
+#[test]
+fn newcomer_rules_apply_below_the_record_only() {
+    let p = policy("[newcomer]\nattested-commits = 3\nmax-lines = 0\nauthorship = [\"human\"]\n");
+    let c = assisted();
+    let rules =
+        |record| p.check_newcomer(&c, "alice@example.org", record).into_iter().map(|f| f.rule).collect::<Vec<_>>();
+    assert_eq!(rules(0), ["newcomer.max-lines", "newcomer.authorship"].map(String::from));
+    assert_eq!(rules(2), ["newcomer.max-lines", "newcomer.authorship"].map(String::from));
+    assert_eq!(rules(3), Vec::<String>::new());
+    // Without the section nobody is a newcomer.
+    assert_eq!(policy("").check_newcomer(&c, "alice@example.org", 0), []);
+    let err =
+        Policy::parse("version = 1\n[newcomer]\nattested-commits = 0\n", Path::new(".avow/policy.toml")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        ".avow/policy.toml:3: newcomer.attested-commits: 0 would make nobody a newcomer; give at least 1 (LLVM's practice suggests a few)"
+    );
+}
+
+#[test]
+fn mismatch_keys_and_name_options() {
+    let p = policy("understood-by-name = \"deny\"\n[markers]\nmismatch = \"deny\"\n[keys]\ntypes = [\"ssh-ed25519\"]\nrsa-min-bits = 3072\n");
+    assert_eq!(p.understood_by_name, Severity::Deny);
+    let got = check(&p, &commit_by(ALICE, CLAUDE_MSG));
+    assert_eq!(
+        got.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
+        [("authorship.mismatch", Severity::Deny)]
+    );
+    // A human claim without markers, or a disclosed one with them: nothing.
+    assert_eq!(check(&p, &human()), []);
+    let ed = avow_sign_free_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAATe3tswxR6uiQ3R8FN5ds32RSsJyXQgnBgkG7O7ytl a");
+    assert_eq!(p.check_key(&ed), None);
+    let sk = avow_sign_free_key("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIAATe3tswxR6uiQ3R8FN5ds32RSsJyXQgnBgkG7O7ytlAAAABHNzaDo= a");
+    assert_eq!(p.check_key(&sk).map(|f| f.rule), Some("keys.types".to_owned()));
+    for (text, message) in [
+        ("version = 1\n[keys]\ntypes = []\n", "must name at least one key type"),
+        ("version = 1\n[keys]\ntypes = [\"ssh-dss\"]\n", "\"ssh-dss\" is not a key type avow accepts"),
+        ("version = 1\n[keys]\nrsa-min-bits = 1024\n", "1024 is not between 2048 and 4096"),
+        ("version = 1\nunderstood-by-name = \"maybe\"\n", "\"maybe\" is not one of warn, deny"),
+    ] {
+        let e = Policy::parse(text, Path::new(".avow/policy.toml")).unwrap_err().to_string();
+        assert!(e.contains(message), "{e}");
+    }
+}
+
+fn avow_sign_free_key(line: &str) -> ssh_key::PublicKey {
+    ssh_key::PublicKey::from_openssh(line).unwrap()
 }

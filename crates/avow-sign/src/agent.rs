@@ -2,12 +2,28 @@
 //! sign, over the agent's Unix socket.
 
 use std::io::{Read as _, Write as _};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::wire::{put_string, put_u32, Reader};
 use crate::Error;
+
+/// A connection to the agent's Unix socket, with read and write timeouts.
+#[cfg(unix)]
+fn connect(socket: &Path, timeout: Duration) -> std::io::Result<std::os::unix::net::UnixStream> {
+    let stream = std::os::unix::net::UnixStream::connect(socket)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    Ok(stream)
+}
+
+/// A connection to the agent's named pipe (Windows' OpenSSH agent:
+/// `\\.\pipe\openssh-ssh-agent`), opened as a file; pipes opened this way
+/// take no timeouts.
+#[cfg(not(unix))]
+fn connect(socket: &Path, _timeout: Duration) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open(socket)
+}
 
 /// Reply: the request failed.
 pub(crate) const SSH_AGENT_FAILURE: u8 = 5;
@@ -19,6 +35,9 @@ pub(crate) const SSH_AGENT_IDENTITIES_ANSWER: u8 = 12;
 pub(crate) const SSH_AGENTC_SIGN_REQUEST: u8 = 13;
 /// Reply: the signature.
 pub(crate) const SSH_AGENT_SIGN_RESPONSE: u8 = 14;
+
+/// Sign-request flag: sign with `rsa-sha2-512` (RFC 8332), not SHA-1.
+pub(crate) const SSH_AGENT_RSA_SHA2_512: u32 = 4;
 
 /// OpenSSH's agent refuses messages above 256 KiB; so do we.
 const MAX_MESSAGE: usize = 256 * 1024;
@@ -41,14 +60,15 @@ pub(crate) fn encode_request_identities() -> Vec<u8> {
     vec![SSH_AGENTC_REQUEST_IDENTITIES]
 }
 
-/// The request body for signing `data` with the key `key_blob` (flags 0:
-/// ed25519 has no signature variants).
-pub(crate) fn encode_sign_request(key_blob: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+/// The request body for signing `data` with the key `key_blob` (`flags`:
+/// [`SSH_AGENT_RSA_SHA2_512`] for RSA keys, 0 for the others, which have no
+/// signature variants).
+pub(crate) fn encode_sign_request(key_blob: &[u8], data: &[u8], flags: u32) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(1 + 4 + key_blob.len() + 4 + data.len() + 4);
     out.push(SSH_AGENTC_SIGN_REQUEST);
     put_string(&mut out, key_blob)?;
     put_string(&mut out, data)?;
-    put_u32(&mut out, 0);
+    put_u32(&mut out, flags);
     Some(out)
 }
 
@@ -125,9 +145,7 @@ impl Agent {
     /// One request, one reply, on a fresh connection.
     fn round_trip(&self, body: &[u8], timeout: Duration) -> Result<Reply, Error> {
         let message = frame(body).ok_or_else(|| self.protocol_error("request too large".to_owned()))?;
-        let mut stream = UnixStream::connect(&self.socket).map_err(|e| self.io_error(e))?;
-        stream.set_read_timeout(Some(timeout)).map_err(|e| self.io_error(e))?;
-        stream.set_write_timeout(Some(timeout)).map_err(|e| self.io_error(e))?;
+        let mut stream = connect(&self.socket, timeout).map_err(|e| self.io_error(e))?;
         stream.write_all(&message).map_err(|e| self.io_error(e))?;
         let mut len = [0u8; 4];
         stream.read_exact(&mut len).map_err(|e| self.io_error(e))?;
@@ -151,9 +169,9 @@ impl Agent {
 
     /// Asks the agent to sign `data` with `key_blob`; returns the signature
     /// blob.
-    pub(crate) fn sign(&self, key_blob: &[u8], data: &[u8], fingerprint: &str) -> Result<Vec<u8>, Error> {
-        let body =
-            encode_sign_request(key_blob, data).ok_or_else(|| self.protocol_error("request too large".to_owned()))?;
+    pub(crate) fn sign(&self, key_blob: &[u8], data: &[u8], flags: u32, fingerprint: &str) -> Result<Vec<u8>, Error> {
+        let body = encode_sign_request(key_blob, data, flags)
+            .ok_or_else(|| self.protocol_error("request too large".to_owned()))?;
         match self.round_trip(&body, SIGN_TIMEOUT)? {
             Reply::Signature(sig) => Ok(sig),
             Reply::Failure => Err(Error::AgentRefused { what: "sign", fingerprint: fingerprint.to_owned() }),
@@ -173,7 +191,7 @@ mod tests {
 
     #[test]
     fn sign_request_layout() {
-        let body = encode_sign_request(b"KEY", b"data!").unwrap();
+        let body = encode_sign_request(b"KEY", b"data!", 0).unwrap();
         assert_eq!(body, [&[13u8][..], &[0, 0, 0, 3], b"KEY", &[0, 0, 0, 5], b"data!", &[0, 0, 0, 0],].concat());
         let framed = frame(&body).unwrap();
         assert_eq!(&framed[..4], &u32::try_from(body.len()).unwrap().to_be_bytes());
@@ -238,8 +256,8 @@ mod tests {
             conn.write_all(&frame(&body).unwrap()).unwrap();
             req
         });
-        let sig = Agent::new(&path).sign(b"KEY", b"msg", "SHA256:x").unwrap();
+        let sig = Agent::new(&path).sign(b"KEY", b"msg", 0, "SHA256:x").unwrap();
         assert_eq!(sig, b"sig");
-        assert_eq!(server.join().unwrap(), encode_sign_request(b"KEY", b"msg").unwrap());
+        assert_eq!(server.join().unwrap(), encode_sign_request(b"KEY", b"msg", 0).unwrap());
     }
 }

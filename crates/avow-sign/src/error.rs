@@ -10,10 +10,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The configured key file does not exist.
-    #[error(
-        "no such key file {}; set avow.signingKey or create one with ssh-keygen -t ed25519",
-        path.display()
-    )]
+    #[error("no such key file {}; create one with ssh-keygen -t ed25519, or name an existing one", path.display())]
     KeyFileMissing {
         /// The missing file.
         path: PathBuf,
@@ -31,7 +28,7 @@ pub enum Error {
 
     /// The key file holds neither an OpenSSH private key nor a public key line.
     #[error(
-        "{} is not an OpenSSH key file ({reason}); point avow.signingKey at a key made by ssh-keygen -t ed25519 or at its .pub file",
+        "{} is not an OpenSSH key file ({reason}); name a key made by ssh-keygen (or its .pub file) instead",
         path.display()
     )]
     KeyFileFormat {
@@ -43,14 +40,30 @@ pub enum Error {
 
     /// The key file holds a key of another algorithm.
     #[error(
-        "{} is {} key; avow signs with ed25519 keys; create one with ssh-keygen -t ed25519 and set avow.signingKey to it",
+        "{} is {} key, which avow does not sign with; use an ed25519, ECDSA or RSA (2048 bits or more) key in OpenSSH format (ssh-keygen -t ed25519 makes one; ssh-keygen -p -f {} converts a PEM key)",
         path.display(),
-        with_article(algorithm)
+        with_article(algorithm),
+        path.display()
     )]
     KeyFileAlgorithm {
         /// The file.
         path: PathBuf,
         /// The algorithm found, in words (`RSA`, `ECDSA`, `DSA`, …).
+        algorithm: String,
+    },
+
+    /// A private key in a PEM format (PKCS #1, SEC 1, PKCS #8) of a type avow
+    /// signs with: `ssh-keygen -p` rewrites it in OpenSSH format.
+    #[error(
+        "{} holds {} private key in PEM format, and avow reads OpenSSH key files; rewrite it in OpenSSH format (same key) with ssh-keygen -p -f {}",
+        path.display(),
+        with_article(algorithm),
+        path.display()
+    )]
+    PemKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// The algorithm, in words (`RSA`, `ECDSA`, `PKCS#8`).
         algorithm: String,
     },
 
@@ -84,7 +97,7 @@ pub enum Error {
 
     /// A public key of an algorithm avow does not use.
     #[error(
-        "{algorithm} keys are not supported; avow uses ssh-ed25519 and sk-ssh-ed25519@openssh.com keys (create one with ssh-keygen -t ed25519)"
+        "{algorithm} keys are not supported; avow accepts ed25519, ECDSA (nistp256/384/521), their security-key (sk-) forms and RSA keys of 2048 to 4096 bits (ssh-keygen -t ed25519 makes one)"
     )]
     KeyAlgorithm {
         /// The algorithm name, as in the key line.
@@ -93,7 +106,7 @@ pub enum Error {
 
     /// The agent is needed and none is configured.
     #[error(
-        "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or set avow.signingKey to a private key file"
+        "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or name the private key file instead"
     )]
     AgentNotRunning,
 
@@ -144,7 +157,7 @@ pub enum Error {
 
     /// The agent holds no ed25519 key at all.
     #[error(
-        "the ssh-agent holds no ed25519 key ({count} other keys); add one with ssh-add ~/.ssh/id_ed25519, or set avow.signingKey"
+        "the ssh-agent holds no key avow can sign with ({count} keys of other types); add one with ssh-add ~/.ssh/id_ed25519"
     )]
     NoAgentKey {
         /// How many keys of other algorithms it holds.
@@ -189,7 +202,7 @@ pub enum Error {
 
     /// A signature made with a key of an algorithm avow does not accept.
     #[error(
-        "the signature was made with a {algorithm} key ({fingerprint}); avow accepts only ssh-ed25519 and sk-ssh-ed25519@openssh.com keys"
+        "the signature was made with a {algorithm} key ({fingerprint}); avow accepts ed25519, ECDSA and RSA (2048 to 4096 bits) keys and their security-key forms"
     )]
     SignatureAlgorithm {
         /// The key algorithm found.
@@ -204,6 +217,25 @@ pub enum Error {
     )]
     BadSignature {
         /// The key named in the signature.
+        fingerprint: String,
+    },
+
+    /// An RSA key of a size avow does not accept.
+    #[error(
+        "RSA key of {bits} bits: avow accepts RSA keys of 2048 to 4096 bits; create a new key with ssh-keygen -t ed25519 (or -t rsa -b 3072)"
+    )]
+    RsaKeySize {
+        /// The modulus size.
+        bits: usize,
+    },
+
+    /// An RSA signature made with SHA-1 (`ssh-rsa`), which OpenSSH no longer
+    /// accepts either.
+    #[error(
+        "the signature by RSA key {fingerprint} uses ssh-rsa (SHA-1), which is refused; re-sign the commit (avow and ssh-keygen -Y sign use rsa-sha2-512)"
+    )]
+    Sha1Signature {
+        /// The signing key.
         fingerprint: String,
     },
 

@@ -3,11 +3,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use ssh_key::private::KeypairData;
 use ssh_key::public::KeyData;
 use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey};
 use zeroize::Zeroizing;
 
-use crate::agent::Agent;
+use crate::agent::{Agent, SSH_AGENT_RSA_SHA2_512};
+use crate::algorithm::{check_supported, is_security_key, is_supported_type};
+use crate::ecdsa_scalar;
 use crate::signature::{from_parts, Signature};
 use crate::{verify, Error, NAMESPACE};
 
@@ -26,8 +29,10 @@ pub enum KeySource {
     /// `user.signingKey`; the `key::` prefix is accepted); the agent must
     /// hold it.
     Literal(String),
-    /// The first ed25519 key the agent offers (a plain `ssh-ed25519` key
-    /// before any `sk-ssh-ed25519@openssh.com` security key).
+    /// The first key of a supported type the agent offers (a key in memory
+    /// before a security key, which would need a touch). To pick another
+    /// one (the key a keyring knows), list them with [`agent_keys`] and
+    /// name it as [`KeySource::Literal`].
     Agent,
 }
 
@@ -42,7 +47,7 @@ enum Backend {
     Agent(Agent),
 }
 
-/// A ready signer: a decrypted ed25519 private key, or a key in ssh-agent.
+/// A ready signer: a decrypted private key, or a key in ssh-agent.
 pub struct Signer {
     public: PublicKey,
     backend: Backend,
@@ -88,14 +93,15 @@ impl Signer {
     ) -> Result<Signer, Error> {
         match source {
             KeySource::Agent => {
-                let agent = Agent::new(agent_socket.ok_or(Error::AgentNotRunning)?);
-                let ids = agent.identities()?;
-                let keys: Vec<PublicKey> = ids.iter().filter_map(|id| PublicKey::from_bytes(&id.blob).ok()).collect();
+                let socket = agent_socket.ok_or(Error::AgentNotRunning)?;
+                let agent = Agent::new(socket);
+                let count = agent.identities()?.len();
+                let keys = agent_keys(socket)?;
                 let chosen = keys
                     .iter()
-                    .find(|k| matches!(k.key_data(), KeyData::Ed25519(_)))
-                    .or_else(|| keys.iter().find(|k| matches!(k.key_data(), KeyData::SkEd25519(_))))
-                    .ok_or(Error::NoAgentKey { count: ids.len() })?;
+                    .find(|k| !is_security_key(k.key_data()))
+                    .or_else(|| keys.first())
+                    .ok_or(Error::NoAgentKey { count })?;
                 Ok(Signer { public: chosen.clone(), backend: Backend::Agent(agent) })
             }
             KeySource::Literal(line) => {
@@ -137,10 +143,15 @@ impl Signer {
         matches!(self.backend, Backend::Agent(_))
     }
 
-    /// Signs `payload` in namespace [`NAMESPACE`] with hash sha512.
+    /// Signs `payload` in namespace [`NAMESPACE`] with hash sha512 (RSA
+    /// keys: signature algorithm `rsa-sha2-512`).
     pub fn sign(&self, payload: &[u8]) -> Result<Signature, Error> {
         let fpr = || fingerprint(&self.public);
         let sig = match &self.backend {
+            Backend::Key(key, _) if matches!(key.key_data(), KeypairData::Rsa(_)) => {
+                let signature = sign_rsa(key, payload).map_err(|reason| Error::Sign { fingerprint: fpr(), reason })?;
+                from_parts(self.public.key_data(), HASH, signature)?
+            }
             Backend::Key(key, _) => {
                 let sig = key
                     .sign(NAMESPACE, HASH, payload)
@@ -152,7 +163,8 @@ impl Signer {
                     .map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
                 let blob =
                     self.public.to_bytes().map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
-                let answer = agent.sign(&blob, &data, &fpr())?;
+                let flags = if matches!(self.public.key_data(), KeyData::Rsa(_)) { SSH_AGENT_RSA_SHA2_512 } else { 0 };
+                let answer = agent.sign(&blob, &data, flags, &fpr())?;
                 let signature = decode_agent_signature(&answer)
                     .map_err(|reason| Error::AgentProtocol { socket: agent.socket().to_path_buf(), reason })?;
                 from_parts(self.public.key_data(), HASH, signature)?
@@ -166,6 +178,26 @@ impl Signer {
         })?;
         Ok(sig)
     }
+}
+
+/// An `rsa-sha2-512` signature over the SSHSIG signed data of `payload`
+/// (PKCS #1 v1.5 with SHA-512, as `ssh-keygen -Y sign` makes), with the
+/// private key rebuilt from n, e, d, p and q.
+fn sign_rsa(key: &PrivateKey, payload: &[u8]) -> Result<ssh_key::Signature, String> {
+    use rsa::signature::{SignatureEncoding as _, Signer as _};
+    let KeypairData::Rsa(pair) = key.key_data() else { return Err("not an RSA key".to_owned()) };
+    let big = |m: &ssh_key::Mpint| rsa::BigUint::from_bytes_be(m.as_positive_bytes().unwrap_or_default());
+    let private = rsa::RsaPrivateKey::from_components(
+        big(&pair.public.n),
+        big(&pair.public.e),
+        big(&pair.private.d),
+        vec![big(&pair.private.p), big(&pair.private.q)],
+    )
+    .map_err(|e| format!("the RSA key is inconsistent: {e}"))?;
+    let data = ssh_key::SshSig::signed_data(NAMESPACE, HASH, payload).map_err(|e| e.to_string())?;
+    let signer = rsa::pkcs1v15::SigningKey::<ssh_key::sha2::Sha512>::new(private);
+    let sig = signer.try_sign(&data).map_err(|e| e.to_string())?;
+    ssh_key::Signature::new(Algorithm::Rsa { hash: Some(HashAlg::Sha512) }, sig.to_vec()).map_err(|e| e.to_string())
 }
 
 /// Decodes the signature an agent returns (string algorithm, string bytes,
@@ -189,9 +221,15 @@ fn agent_holds(agent: &Agent, public: &PublicKey) -> Result<bool, Error> {
         .any(|k| k.key_data() == public.key_data()))
 }
 
-/// Whether a key is one avow signs with.
-fn is_ed25519(key: &KeyData) -> bool {
-    matches!(key, KeyData::Ed25519(_) | KeyData::SkEd25519(_))
+/// The keys of a supported type ([`crate::algorithm::check_supported`])
+/// that the agent at `socket` holds, in the agent's order.
+pub fn agent_keys(socket: &Path) -> Result<Vec<PublicKey>, Error> {
+    Ok(Agent::new(socket)
+        .identities()?
+        .iter()
+        .filter_map(|id| PublicKey::from_bytes(&id.blob).ok())
+        .filter(|k| check_supported(k.key_data()).is_ok())
+        .collect())
 }
 
 fn load_file(path: &Path, passphrase: &mut PassphraseFn<'_>, socket: Option<&Path>) -> Result<Signer, Error> {
@@ -200,7 +238,11 @@ fn load_file(path: &Path, passphrase: &mut PassphraseFn<'_>, socket: Option<&Pat
         return load_private(path, &text, passphrase, socket);
     }
     if let Some(algorithm) = foreign_private_key(&text) {
-        return Err(Error::KeyFileAlgorithm { path: path.to_path_buf(), algorithm: algorithm.to_owned() });
+        let (path, algorithm) = (path.to_path_buf(), algorithm.to_owned());
+        return Err(match algorithm.as_str() {
+            "RSA" | "ECDSA" | "PKCS#8" | "encrypted PKCS#8" => Error::PemKeyFile { path, algorithm },
+            _ => Error::KeyFileAlgorithm { path, algorithm },
+        });
     }
     // A public key file.
     let line = text
@@ -280,29 +322,35 @@ fn load_private(
     passphrase: &mut PassphraseFn<'_>,
     socket: Option<&Path>,
 ) -> Result<Signer, Error> {
-    // Read the algorithm first: ssh-key is built without RSA/ECDSA support
-    // and would only say "unknown algorithm".
+    // Read the algorithm first: ssh-key would only say "unknown algorithm"
+    // for DSA and other types it is not built for.
     if let Some(algorithm) = openssh_private_key_algorithm(text) {
-        if algorithm != Algorithm::Ed25519.as_str() && algorithm != Algorithm::SkEd25519.as_str() {
+        if !is_supported_type(&algorithm) {
             return Err(Error::KeyFileAlgorithm {
                 path: path.to_path_buf(),
                 algorithm: algorithm_in_words(&algorithm),
             });
         }
     }
-    let key = PrivateKey::from_openssh(text)
-        .map_err(|e| Error::KeyFileFormat { path: path.to_path_buf(), reason: e.to_string() })?;
+    let is_ecdsa = openssh_private_key_algorithm(text).is_some_and(|a| a.starts_with("ecdsa-"));
+    let key = match PrivateKey::from_openssh(text) {
+        Ok(key) => key,
+        Err(e) => match is_ecdsa.then(|| ecdsa_scalar::read(text, None)) {
+            Some(Ok(key)) => key,
+            _ => return Err(Error::KeyFileFormat { path: path.to_path_buf(), reason: e.to_string() }),
+        },
+    };
     let public = key.public_key().clone();
-    match public.key_data() {
-        KeyData::Ed25519(_) => {}
-        // The private half lives on the security key; ssh-agent drives it.
-        KeyData::SkEd25519(_) => return Signer::from_agent(public, socket, Some(path)),
-        other => {
-            return Err(Error::KeyFileAlgorithm {
-                path: path.to_path_buf(),
-                algorithm: algorithm_in_words(other.algorithm().as_str()),
-            })
+    match check_supported(public.key_data()) {
+        Ok(()) => {}
+        Err(Error::KeyAlgorithm { algorithm }) => {
+            return Err(Error::KeyFileAlgorithm { path: path.to_path_buf(), algorithm: algorithm_in_words(&algorithm) })
         }
+        Err(e) => return Err(e),
+    }
+    // The private half lives on the security key; ssh-agent drives it.
+    if is_security_key(public.key_data()) {
+        return Signer::from_agent(public, socket, Some(path));
     }
     if !key.is_encrypted() {
         return Ok(Signer { public, backend: Backend::Key(Box::new(key), path.to_path_buf()) });
@@ -315,10 +363,27 @@ fn load_private(
         }
     }
     let pass = passphrase(path)?;
-    let decrypted = key.decrypt(pass.as_bytes()).map_err(|e| match e {
-        ssh_key::Error::Crypto | ssh_key::Error::PublicKey => Error::WrongPassphrase { path: path.to_path_buf() },
-        other => Error::KeyFileFormat { path: path.to_path_buf(), reason: format!("cannot decrypt: {other}") },
-    })?;
+    let decrypted = match key.decrypt(pass.as_bytes()) {
+        Ok(key) => key,
+        Err(ssh_key::Error::Crypto | ssh_key::Error::PublicKey) => {
+            return Err(Error::WrongPassphrase { path: path.to_path_buf() })
+        }
+        Err(other) if is_ecdsa => match ecdsa_scalar::read(text, Some(pass.as_bytes())) {
+            Ok(key) if key.public_key().key_data() == public.key_data() => key,
+            Err(ecdsa_scalar::Failure::WrongPassphrase) => {
+                return Err(Error::WrongPassphrase { path: path.to_path_buf() })
+            }
+            _ => {
+                return Err(Error::KeyFileFormat {
+                    path: path.to_path_buf(),
+                    reason: format!("cannot decrypt: {other}"),
+                })
+            }
+        },
+        Err(other) => {
+            return Err(Error::KeyFileFormat { path: path.to_path_buf(), reason: format!("cannot decrypt: {other}") })
+        }
+    };
     drop(pass);
     Ok(Signer { public, backend: Backend::Key(Box::new(decrypted), path.to_path_buf()) })
 }
@@ -327,16 +392,7 @@ fn load_private(
 /// (`openssh-key-v1`: cipher, kdf, kdf options, key count, then the first
 /// public key blob, whose first string is the algorithm).
 fn openssh_private_key_algorithm(text: &str) -> Option<String> {
-    use base64::Engine as _;
-    let body: Zeroizing<String> = Zeroizing::new(
-        text.lines()
-            .map(str::trim)
-            .skip_while(|l| *l != "-----BEGIN OPENSSH PRIVATE KEY-----")
-            .skip(1)
-            .take_while(|l| !l.starts_with("-----END"))
-            .collect(),
-    );
-    let raw = Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(body.as_bytes()).ok()?);
+    let raw = ecdsa_scalar::container(text)?;
     let mut r = crate::wire::Reader::new(&raw);
     r.take(b"openssh-key-v1\0".len()).filter(|m| *m == b"openssh-key-v1\0")?;
     r.string()?; // cipher
@@ -364,10 +420,11 @@ pub fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
-/// Parses a public key line `ssh-ed25519 AAAA… [comment]` (or
-/// `sk-ssh-ed25519@openssh.com …`; a leading `key::` as in git's
-/// `user.signingKey` is accepted). Keys of other algorithms are refused with
-/// [`Error::KeyAlgorithm`].
+/// Parses a public key line `ssh-ed25519 AAAA… [comment]` (or any type of
+/// [`crate::KEY_TYPES`]; a leading `key::` as in git's `user.signingKey` is
+/// accepted). Keys of other algorithms are refused with
+/// [`Error::KeyAlgorithm`], RSA keys outside 2048–4096 bits with
+/// [`Error::RsaKeySize`].
 pub fn parse_public_key(s: &str) -> Result<PublicKey, Error> {
     let line = s.trim();
     let line = line.strip_prefix("key::").unwrap_or(line);
@@ -375,7 +432,7 @@ pub fn parse_public_key(s: &str) -> Result<PublicKey, Error> {
     if algorithm.is_empty() {
         return Err(Error::PublicKeyFormat { reason: "it is empty".to_owned() });
     }
-    if algorithm != Algorithm::Ed25519.as_str() && algorithm != Algorithm::SkEd25519.as_str() {
+    if !is_supported_type(algorithm) {
         return Err(
             if Algorithm::new(algorithm).is_ok() || algorithm.starts_with("ssh-") || algorithm.starts_with("ecdsa-") {
                 Error::KeyAlgorithm { algorithm: algorithm.to_owned() }
@@ -385,15 +442,23 @@ pub fn parse_public_key(s: &str) -> Result<PublicKey, Error> {
         );
     }
     let key = PublicKey::from_openssh(line).map_err(|e| Error::PublicKeyFormat { reason: e.to_string() })?;
-    if !is_ed25519(key.key_data()) {
-        return Err(Error::KeyAlgorithm { algorithm: key.algorithm().as_str().to_owned() });
-    }
+    check_supported(key.key_data())?;
     Ok(key)
 }
 
 /// Warns (returns `Some(message)`) when `path` is a private key file that
 /// group or others can read (`mode & 0o077 != 0`), as ssh does. Public key
+/// files, and files that cannot be read, get no warning. (Windows has no
+/// such mode bits: no warning there.)
+#[cfg(not(unix))]
+pub fn permissions_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+/// Warns (returns `Some(message)`) when `path` is a private key file that
+/// group or others can read (`mode & 0o077 != 0`), as ssh does. Public key
 /// files, and files that cannot be read, get no warning.
+#[cfg(unix)]
 pub fn permissions_warning(path: &Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
@@ -428,8 +493,7 @@ mod tests {
 
     #[test]
     fn parse_public_key_refuses_other_algorithms() {
-        for line in ["ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x", "ecdsa-sha2-nistp256 AAAAE2VjZHNh x", "ssh-dss AAAA"]
-        {
+        for line in ["ssh-dss AAAA", "ssh-rsa-cert-v01@openssh.com AAAA"] {
             match parse_public_key(line) {
                 Err(Error::KeyAlgorithm { algorithm }) => {
                     assert_eq!(Some(algorithm.as_str()), line.split(' ').next());
@@ -455,7 +519,7 @@ mod tests {
         assert_eq!(algorithm_in_words("ssh-rsa"), "RSA");
         assert_eq!(algorithm_in_words("ecdsa-sha2-nistp384"), "ECDSA");
         let err = Error::KeyFileAlgorithm { path: "/k".into(), algorithm: "DSA".to_owned() };
-        assert!(err.to_string().starts_with("/k is a DSA key; "), "{err}");
+        assert!(err.to_string().starts_with("/k is a DSA key, which avow does not sign with; "), "{err}");
     }
 
     #[test]

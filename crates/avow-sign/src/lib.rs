@@ -1,8 +1,11 @@
 //! avow's signatures: SSHSIG (the format of `ssh-keygen -Y sign`, see
 //! OpenSSH's PROTOCOL.sshsig) in namespace [`NAMESPACE`] with hash sha512,
-//! made with an ed25519 key from an OpenSSH key file (optionally
-//! passphrase-protected) or held by ssh-agent, and verified for
-//! `ssh-ed25519` and `sk-ssh-ed25519@openssh.com` (FIDO security key) keys.
+//! made with a key from an OpenSSH key file (optionally passphrase-protected)
+//! or held by ssh-agent. Key types: every one git's SSH signing takes
+//! ([`KEY_TYPES`]: ed25519, ECDSA on nistp256/384/521, their FIDO
+//! security-key forms, and RSA of 2048 to 4096 bits signing with
+//! `rsa-sha2-256`/`rsa-sha2-512`; DSA and SHA-1 `ssh-rsa` signatures are
+//! refused).
 //!
 //! ```
 //! # fn main() -> Result<(), avow_sign::Error> {
@@ -30,15 +33,18 @@
 #![deny(missing_docs)]
 
 mod agent;
+mod algorithm;
 mod batch;
+mod ecdsa_scalar;
 mod error;
 mod key;
 mod signature;
 mod wire;
 
+pub use algorithm::{check_supported, is_security_key, rsa_bits, KEY_TYPES, RSA_MAX_BITS, RSA_MIN_BITS};
 pub use batch::{verify_many, BATCH};
 pub use error::Error;
-pub use key::{fingerprint, parse_public_key, permissions_warning, KeySource, PassphraseFn, Signer, HASH};
+pub use key::{agent_keys, fingerprint, parse_public_key, permissions_warning, KeySource, PassphraseFn, Signer, HASH};
 pub use signature::{verify, Signature};
 /// The `ssh-key` crate this API speaks in (`PublicKey`, `SshSig`).
 pub use ssh_key;

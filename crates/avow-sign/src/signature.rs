@@ -20,12 +20,13 @@ const SK_USER_PRESENT: u8 = 0x01;
 /// Nothing legitimate is this large (an ed25519 SSHSIG is under 300 bytes).
 const MAX_BLOB: usize = 16 * 1024;
 
-/// An SSHSIG signature (PROTOCOL.sshsig) by an ed25519 or sk-ed25519 key.
+/// An SSHSIG signature (PROTOCOL.sshsig) by a key of a supported type
+/// ([`crate::KEY_TYPES`]).
 ///
 /// Values only come from this crate's parsers and signers, so a `Signature`
 /// always holds a canonical blob of SSHSIG version 1 with an empty reserved
-/// field and an ed25519 or sk-ed25519 key, whose signature algorithm matches
-/// the key. Its namespace is *not* checked until [`verify`].
+/// field and a supported key, whose signature algorithm matches the key
+/// (`rsa-sha2-256` or `rsa-sha2-512` for RSA). Its namespace is *not* checked until [`verify`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
     sig: SshSig,
@@ -42,7 +43,7 @@ impl Signature {
 
     /// Parses [`Signature::to_base64`]'s output. Strict: any whitespace,
     /// non-canonical base64, truncation, trailing bytes, wrong magic or
-    /// version, or a key other than ed25519/sk-ed25519 is an error.
+    /// version, or an unsupported key or signature algorithm is an error.
     pub fn from_base64(s: &str) -> Result<Self, Error> {
         if s.len() > MAX_BLOB.div_ceil(3) * 4 {
             return Err(malformed("too long"));
@@ -121,9 +122,7 @@ impl Signature {
     /// Wraps an [`SshSig`] built elsewhere (e.g. by hand from a security
     /// key's answer), checking it as [`Signature::from_bytes`] does.
     pub fn from_sshsig(sig: &SshSig) -> Result<Self, Error> {
-        let mut raw = Vec::new();
-        sig.encode(&mut raw).map_err(|e| malformed(&format!("cannot encode: {e}")))?;
-        Self::from_bytes(&raw)
+        Self::from_bytes(&encode_sshsig(sig)?)
     }
 
     /// The raw SSHSIG blob.
@@ -153,9 +152,7 @@ impl Signature {
     }
 
     fn encode_sig(&self) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(self.raw.len());
-        self.sig.encode(&mut out).map_err(|e| malformed(&format!("cannot encode: {e}")))?;
-        Ok(out)
+        encode_sshsig(&self.sig)
     }
 
     /// Invariants beyond what `ssh-key` checks when decoding.
@@ -167,18 +164,10 @@ impl Signature {
             return Err(malformed("the reserved field is not empty"));
         }
         let key = self.sig.public_key();
-        let expected = match key {
-            KeyData::Ed25519(_) => Algorithm::Ed25519,
-            KeyData::SkEd25519(_) => Algorithm::SkEd25519,
-            other => {
-                return Err(Error::SignatureAlgorithm {
-                    algorithm: other.algorithm().as_str().to_owned(),
-                    fingerprint: key_data_fingerprint(other),
-                })
-            }
-        };
-        if self.sig.signature().algorithm() != expected {
-            return Err(malformed(&format!("a {} signature by a {} key", self.sig.signature().algorithm(), expected)));
+        check_key(key)?;
+        let algorithm = self.sig.signature().algorithm();
+        if !crate::algorithm::signature_matches(key, &algorithm) {
+            return Err(malformed(&format!("a {algorithm} signature by a {} key", key.algorithm())));
         }
         Ok(())
     }
@@ -201,8 +190,9 @@ impl std::str::FromStr for Signature {
 }
 
 /// Reads the header by hand before `ssh-key` decodes, so that a wrong magic
-/// or version, and keys `ssh-key` is not built to parse (ECDSA), get a
-/// precise error rather than "unknown algorithm".
+/// or version, keys `ssh-key` is not built to parse (DSA), and SHA-1
+/// `ssh-rsa` signatures (which `ssh-key` cannot decode) get a precise error
+/// rather than "unknown algorithm".
 fn precheck(raw: &[u8]) -> Result<(), Error> {
     let mut r = crate::wire::Reader::new(raw);
     if r.take(MAGIC.len()) != Some(MAGIC) {
@@ -215,13 +205,66 @@ fn precheck(raw: &[u8]) -> Result<(), Error> {
     let key_blob = r.string().ok_or_else(|| malformed("truncated in the public key"))?;
     let algorithm =
         crate::wire::Reader::new(key_blob).string().ok_or_else(|| malformed("truncated in the public key"))?;
-    if algorithm != Algorithm::Ed25519.as_str().as_bytes() && algorithm != Algorithm::SkEd25519.as_str().as_bytes() {
+    if !std::str::from_utf8(algorithm).is_ok_and(crate::algorithm::is_supported_type) {
         return Err(Error::SignatureAlgorithm {
             algorithm: String::from_utf8_lossy(algorithm).into_owned(),
             fingerprint: blob_fingerprint(key_blob),
         });
     }
+    // namespace, reserved, hash algorithm, then the signature blob, whose
+    // first string is the signature algorithm.
+    let signature_algorithm = (|| {
+        r.string()?;
+        r.string()?;
+        r.string()?;
+        crate::wire::Reader::new(r.string()?).string()
+    })();
+    if signature_algorithm == Some(Algorithm::Rsa { hash: None }.as_str().as_bytes()) {
+        return Err(Error::Sha1Signature { fingerprint: blob_fingerprint(key_blob) });
+    }
     Ok(())
+}
+
+/// The SSHSIG blob of `sig` (PROTOCOL.sshsig), written here rather than by
+/// `ssh-key`, whose 0.6 encoder wraps the FIDO flags and counter of an
+/// `sk-ecdsa-sha2-nistp256@openssh.com` signature inside the signature
+/// string (it splits them off only for sk-ed25519), which neither OpenSSH
+/// nor its own decoder reads back.
+fn encode_sshsig(sig: &SshSig) -> Result<Vec<u8>, Error> {
+    use crate::wire::{put_string, put_u32};
+    let too_long = || malformed("a field is too long");
+    let mut key = Vec::new();
+    sig.public_key().encode(&mut key).map_err(|e| malformed(&format!("cannot encode: {e}")))?;
+    let signature = sig.signature();
+    let bytes = signature.as_bytes();
+    let mut inner = Vec::with_capacity(bytes.len() + 64);
+    put_string(&mut inner, signature.algorithm().as_str().as_bytes()).ok_or_else(too_long)?;
+    if matches!(signature.algorithm(), Algorithm::SkEd25519 | Algorithm::SkEcdsaSha2NistP256) {
+        // string signature, then byte flags and uint32 counter outside it.
+        let at = bytes.len().checked_sub(5).ok_or_else(|| malformed("a security-key signature without flags"))?;
+        put_string(&mut inner, &bytes[..at]).ok_or_else(too_long)?;
+        inner.extend_from_slice(&bytes[at..]);
+    } else {
+        put_string(&mut inner, bytes).ok_or_else(too_long)?;
+    }
+    let mut out = Vec::with_capacity(inner.len() + key.len() + 64);
+    out.extend_from_slice(MAGIC);
+    put_u32(&mut out, sig.version());
+    for field in [&key[..], sig.namespace().as_bytes(), sig.reserved(), sig.hash_alg().as_str().as_bytes(), &inner] {
+        put_string(&mut out, field).ok_or_else(too_long)?;
+    }
+    Ok(out)
+}
+
+/// A supported key type and size, as an error about the signature.
+fn check_key(key: &KeyData) -> Result<(), Error> {
+    match crate::algorithm::check_supported(key) {
+        Ok(()) => Ok(()),
+        Err(Error::KeyAlgorithm { algorithm }) => {
+            Err(Error::SignatureAlgorithm { algorithm, fingerprint: key_data_fingerprint(key) })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn malformed(reason: &str) -> Error {
@@ -242,38 +285,30 @@ fn key_data_fingerprint(key: &KeyData) -> String {
 ///
 /// Checks, in this order: the namespace is [`NAMESPACE`] (a signature made
 /// for namespace `git`, i.e. a git commit signature, is refused), the key is
-/// `ssh-ed25519` or `sk-ssh-ed25519@openssh.com` (guaranteed by
-/// [`Signature`]'s parsers, checked again), the cryptographic signature over
+/// of a supported type and size (guaranteed by [`Signature`]'s parsers,
+/// checked again), the cryptographic signature over
 /// the SSHSIG signed data (hash `sha256` or `sha512`, as the signature says),
 /// and, for a security key, that the user touched it (the user-presence flag,
 /// which `ssh-keygen -Y verify` requires too unless `no-touch-required`).
 ///
 /// Returns the signing public key (without comment) on success; whether that
 /// key is trusted is for the caller to decide. Parses nothing: hashing the
-/// payload and one ed25519 verification are the whole cost.
+/// payload and one signature verification are the whole cost.
 pub fn verify(payload: &[u8], sig: &Signature) -> Result<PublicKey, Error> {
     let inner = &sig.sig;
     if inner.namespace() != NAMESPACE {
         return Err(Error::WrongNamespace { found: inner.namespace().to_owned(), expected: NAMESPACE });
     }
     let key_data = inner.public_key();
-    let is_sk = match key_data {
-        KeyData::Ed25519(_) => false,
-        KeyData::SkEd25519(_) => true,
-        other => {
-            return Err(Error::SignatureAlgorithm {
-                algorithm: other.algorithm().as_str().to_owned(),
-                fingerprint: key_data_fingerprint(other),
-            })
-        }
-    };
+    check_key(key_data)?;
+    let is_sk = crate::algorithm::is_security_key(key_data);
     let key = PublicKey::from(key_data.clone());
     if key.verify(NAMESPACE, payload, inner).is_err() {
         return Err(Error::BadSignature { fingerprint: key_data_fingerprint(key_data) });
     }
     if is_sk {
-        // ssh-key keeps the FIDO trailer (flags byte, counter) after the 64
-        // signature bytes.
+        // ssh-key keeps the FIDO trailer (flags byte, counter) after the
+        // signature bytes (ed25519 and ECDSA alike).
         let bytes = inner.signature_bytes();
         let flags = bytes.len().checked_sub(5).and_then(|i| bytes.get(i)).copied();
         if flags.unwrap_or(0) & SK_USER_PRESENT == 0 {

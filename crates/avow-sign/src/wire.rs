@@ -53,6 +53,11 @@ impl<'a> Reader<'a> {
         self.take(len)
     }
 
+    /// The bytes not read yet.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
     /// Whether every byte has been read.
     pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()

@@ -208,10 +208,18 @@ impl TestRepo {
 
     /// Like [`TestRepo::keygen`], protected by `passphrase`.
     pub fn keygen_with_passphrase(&self, name: &str, passphrase: &str) -> PathBuf {
+        self.keygen_typed(name, &["-t", "ed25519"], passphrase)
+    }
+
+    /// A key of any type: `kind` are ssh-keygen's type arguments, like
+    /// `["-t", "ecdsa", "-b", "384"]` or `["-t", "rsa", "-b", "2048"]`.
+    pub fn keygen_typed(&self, name: &str, kind: &[&str], passphrase: &str) -> PathBuf {
         let path = self.scratch().join(name);
         let out = self
             .command("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-C", name, "-N", passphrase, "-f"])
+            .arg("-q")
+            .args(kind)
+            .args(["-C", name, "-N", passphrase, "-f"])
             .arg(&path)
             .output()
             .expect("run ssh-keygen");

@@ -35,6 +35,9 @@ use sha2::{Digest as _, Sha256};
 
 pub use avow_core::payload::{Binding, Digest};
 
+/// The change digest (a [`Digest`]), by the name the session plan uses.
+pub type ChangeDigest = Digest;
+
 /// git looks for NUL in this many leading bytes to call a blob binary.
 const FIRST_FEW_BYTES: usize = 8000;
 /// Default `core.bigFileThreshold`: bigger blobs are binary to `git diff`.
@@ -80,7 +83,7 @@ pub enum Error {
 
 /// The change digest from `old` (`None`: the empty tree, for a root
 /// commit) to `new`; `Ok(None)` when no path changes.
-pub fn digest(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Option<Digest>, Error> {
+pub fn digest(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Option<ChangeDigest>, Error> {
     let mut digests = Vec::new();
     each_record(repo, old, new, &mut |_, record| digests.push(Digest(Sha256::digest(record).into())))?;
     Ok(combine(digests))

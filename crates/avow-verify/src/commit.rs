@@ -11,6 +11,15 @@ use git2::{Commit, Diff, DiffOptions, Repository, Tree};
 
 use crate::Error;
 
+/// The subject prefixes of commits made to be folded into another by `git
+/// rebase --autosquash` (`git commit --fixup`, `--squash`, `--fixup=amend:`).
+pub const AUTOSQUASH_PREFIXES: [&str; 3] = ["fixup! ", "squash! ", "amend! "];
+
+/// Whether a subject marks a commit made to be autosquashed.
+pub fn is_autosquash(subject: &str) -> bool {
+    AUTOSQUASH_PREFIXES.iter().any(|p| subject.starts_with(p))
+}
+
 /// The tree of a commit's first parent, or `None` for a root commit.
 pub fn parent_tree<'r>(commit: &Commit<'r>) -> Result<Option<Tree<'r>>, Error> {
     if commit.parent_count() == 0 {

@@ -7,8 +7,12 @@ pub mod chain;
 pub mod change;
 pub mod commit;
 pub mod merge;
+pub mod newcomer;
+pub mod notes;
 pub mod range;
+pub mod repo;
 pub mod signals;
+pub mod squash;
 pub mod trust;
 pub mod verify;
 

@@ -30,9 +30,14 @@ pub const CHUNK: usize = 1024;
 /// hands each report to `each` as soon as its verdict is final, in the
 /// range's order. `progress` is called once per verified commit (from any
 /// thread). `cache`, when given, answers for the patch-id and signature
-/// checks of commits it knows and learns the others.
+/// checks of commits it knows and learns the others. `squash_sources` are
+/// the revisions a rejected commit may be the squash of
+/// ([`Verifier::with_squash_sources`]); the policy's `[newcomer]` track
+/// records are read here ([`crate::newcomer::track_records`]).
 ///
-/// The verdicts are exactly those of [`Verifier::verify`] on each commit,
+/// The verdicts are exactly those of [`Verifier::verify`] on each commit
+/// (signatures checked in batches; only a rejected commit goes on to the
+/// note and squash retries),
 /// with the range-level rule applied: a rationale the same person gave on
 /// an earlier commit of the range is reported (and, as the policy says,
 /// rejects the later commit).
@@ -50,6 +55,7 @@ pub fn verify_range<E: From<Error>>(
     trusted: &Trusted,
     options: Options,
     cache: Option<&Cache>,
+    squash_sources: &[String],
     progress: &(dyn Fn() + Sync),
     mut each: impl FnMut(Report) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -57,7 +63,11 @@ pub fn verify_range<E: From<Error>>(
         Some(since) => adoption_exempt(repo, since, range.base)?,
         None => HashSet::new(),
     };
-    let mut verifier = Verifier::new(trusted, exempt, options);
+    let records = crate::newcomer::track_records(repo, trusted, range)?;
+    let mut verifier = Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec());
+    if let Some(r) = &records {
+        verifier = verifier.with_newcomers(r);
+    }
     if let Some(c) = cache {
         verifier = verifier.with_cache(c);
     }
@@ -114,7 +124,7 @@ fn with_repo<T>(git_dir: &Path, f: impl FnOnce(&Repository) -> Result<T, Error>)
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
             let repo =
-                Repository::open(git_dir).map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
+                crate::repo::open(git_dir).map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
             *slot = Some((git_dir.to_path_buf(), repo));
         }
         let (_, repo) = slot.as_ref().expect("just set");

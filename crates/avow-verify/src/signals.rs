@@ -25,8 +25,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use avow_core::attestation::{Authorship, AUTHORSHIP, RATIONALE, SIGNATURE};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::findings::{Finding, Severity, ATTESTATION_MISSING};
 use avow_policy::markers::{MarkerHit, Markers};
-use avow_policy::policy::{normalize, repeats_subject, visible_len, Finding, Policy, Severity, DEFAULT_BOILERPLATE};
+use avow_policy::policy::{normalize, repeats_subject, visible_len, Policy, DEFAULT_BOILERPLATE};
 use git2::{Oid, Repository, Sort};
 
 use crate::trust::Trusted;
@@ -233,6 +234,9 @@ pub struct CommitSignals {
     pub signer: Option<std::sync::Arc<SignerInfo>>,
     /// The AI-agent markers found.
     pub markers: Vec<MarkerHit>,
+    /// The ordinary automation it is recognised as (dependabot, renovate):
+    /// named, never counted as AI.
+    pub automation: Vec<MarkerHit>,
     /// Declares `human` and carries markers.
     pub mismatch: bool,
     /// Size and spread.
@@ -279,6 +283,17 @@ pub struct ContributorSignals {
     pub first_attested: Option<(Oid, i64)>,
     /// Their attested commits reachable from the range but outside it.
     pub earlier_attested: usize,
+    /// Their first commit of all (attested or not) in the history reachable
+    /// from the range, and its author time: when the repository first saw
+    /// them.
+    pub first_seen: Option<(Oid, i64)>,
+    /// Their commits (attested or not) reachable from the range but outside
+    /// it.
+    pub earlier_commits: usize,
+    /// With a `[newcomer]` policy: their track record (attested commits in
+    /// the trusted history, counted as `verify` counts them) and the record
+    /// that ends the newcomer rules.
+    pub newcomer: Option<(usize, usize)>,
     /// The keys that verified their commits in the range.
     pub keys: Vec<KeyAge>,
     /// Their bursts.
@@ -291,15 +306,25 @@ pub struct ContributorSignals {
 }
 
 impl ContributorSignals {
-    /// No attested commit before the range.
-    pub fn is_new(&self) -> bool {
-        self.earlier_attested == 0
+    /// New to the repository: no attested commit before the range (when
+    /// attestations were checked), or no commit at all before it (when the
+    /// repository has not adopted avow).
+    pub fn is_new(&self, attestation_checked: bool) -> bool {
+        if attestation_checked {
+            self.earlier_attested == 0
+        } else {
+            self.earlier_commits == 0
+        }
     }
 }
 
 /// The whole report for a range.
 #[derive(Debug, Clone)]
 pub struct Signals {
+    /// Whether attestations were checked: `false` for a repository that has
+    /// not adopted avow (no `.avow/` at the trusted revision), where the
+    /// report shows markers, identities, bursts and sizes only.
+    pub attestation_checked: bool,
     /// The thresholds used.
     pub thresholds: Thresholds,
     /// One entry per commit, in range order.
@@ -374,14 +399,23 @@ fn is_attested(c: &git2::Commit<'_>) -> bool {
         .is_some_and(|m| trailer::parse(&m, &ParseOptions::default()).iter().any(|t| t.is(SIGNATURE)))
 }
 
-/// Per lowercased email: the first attested commit reachable from the
-/// range (with its author time), and how many attested commits lie outside
-/// the range.
-type History = HashMap<String, (Option<(Oid, i64)>, usize)>;
+/// What the history reachable from a range says about one person (by
+/// lowercased author email).
+#[derive(Debug, Clone, Copy, Default)]
+struct Record {
+    /// The first attested commit, with its author time.
+    first_attested: Option<(Oid, i64)>,
+    /// Attested commits outside the range.
+    earlier_attested: usize,
+    /// The first commit of all, with its author time.
+    first_seen: Option<(Oid, i64)>,
+    /// Commits outside the range.
+    earlier_commits: usize,
+}
 
-/// Walks the history reachable from the range for [`History`].
-fn history(repo: &Repository, range: &Range, emails: &HashSet<String>) -> Result<History, Error> {
-    let mut out = History::new();
+/// Walks the history reachable from the range, oldest first.
+fn history(repo: &Repository, range: &Range, emails: &HashSet<String>) -> Result<HashMap<String, Record>, Error> {
+    let mut out: HashMap<String, Record> = HashMap::new();
     if range.commits.is_empty() {
         return Ok(out);
     }
@@ -395,15 +429,17 @@ fn history(repo: &Repository, range: &Range, emails: &HashSet<String>) -> Result
         let id = crate::canonical(id.map_err(|e| Error::walk(repo, e))?);
         let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
         let email = String::from_utf8_lossy(c.author().email_bytes()).to_ascii_lowercase();
-        if !emails.contains(&email) || !is_attested(&c) {
+        if !emails.contains(&email) {
             continue;
         }
+        let outside = !in_range.contains(&id);
+        let when = (id, c.author().when().seconds());
         let entry = out.entry(email).or_default();
-        if entry.0.is_none() {
-            entry.0 = Some((id, c.author().when().seconds()));
-        }
-        if !in_range.contains(&id) {
-            entry.1 += 1;
+        entry.first_seen.get_or_insert(when);
+        entry.earlier_commits += usize::from(outside);
+        if is_attested(&c) {
+            entry.first_attested.get_or_insert(when);
+            entry.earlier_attested += usize::from(outside);
         }
     }
     Ok(out)
@@ -473,7 +509,8 @@ pub fn commit_signals(policy: &Policy, reports: &[Report], markers: &Markers) ->
             };
             &fallback
         };
-        let hits = markers.scan(facts);
+        let (hits, automation): (Vec<MarkerHit>, Vec<MarkerHit>) =
+            markers.scan_all(facts).into_iter().partition(MarkerHit::is_agent);
         let authorship = r
             .authorship
             .map(|a| a.as_str().to_owned())
@@ -531,6 +568,7 @@ pub fn commit_signals(policy: &Policy, reports: &[Report], markers: &Markers) ->
             understood_by,
             signer: r.signer.clone(),
             markers: hits,
+            automation,
             mismatch,
             change: change_size(facts, &th),
             rationale,
@@ -590,7 +628,7 @@ fn contributor_signals(
     for email in &order {
         let idx = &by_email[email];
         let first = &commits[idx[0]];
-        let (first_attested, earlier_attested) = hist.get(email).copied().unwrap_or_default();
+        let seen = hist.get(email).copied().unwrap_or_default();
         // Keys: the first signature in the range with each.
         let mut keys: Vec<KeyAge> = Vec::new();
         for &i in idx {
@@ -612,8 +650,11 @@ fn contributor_signals(
             name: first.author.name.clone(),
             email: first.author.email.clone(),
             commits: idx.iter().map(|&i| commits[i].id).collect(),
-            first_attested,
-            earlier_attested,
+            first_attested: seen.first_attested,
+            earlier_attested: seen.earlier_attested,
+            first_seen: seen.first_seen,
+            earlier_commits: seen.earlier_commits,
+            newcomer: None,
             keys,
             bursts: bursts(&sized),
             mismatches: idx.iter().filter(|&&i| commits[i].mismatch).map(|&i| commits[i].id).collect(),
@@ -621,6 +662,31 @@ fn contributor_signals(
         });
     }
     Ok(out)
+}
+
+/// The rule of a commit without any attestation.
+const MISSING: &str = ATTESTATION_MISSING.id;
+
+/// How many commits shown by id in the one-line summary of unattested ones.
+const UNATTESTED_SHOWN: usize = 5;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `12 of 40 commits are not attested (no `Avow-Signature:`): a, b, c, d,
+/// e and 7 more [attestation.missing]`.
+fn unattested_summary(ids: &[Oid], total: usize) -> String {
+    let shown: Vec<String> = ids.iter().take(UNATTESTED_SHOWN).map(|id| short(*id)).collect();
+    let more = ids.len().saturating_sub(UNATTESTED_SHOWN);
+    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!(
+        "{} of {total} {} {} not attested (no `Avow-Signature:` trailer): {}{tail} [{MISSING}]",
+        ids.len(),
+        if total == 1 { "commit" } else { "commits" },
+        if ids.len() == 1 { "is" } else { "are" },
+        shown.join(", ")
+    )
 }
 
 fn marker_list(hits: &[MarkerHit]) -> String {
@@ -649,6 +715,7 @@ fn rationale_message(q: &RationaleQuality, th: &Thresholds) -> String {
 fn findings(signals: &Signals, branch_hits: &[MarkerHit]) -> Vec<Signal> {
     let th = &signals.thresholds;
     let mut out = Vec::new();
+    let mut unattested: Vec<Oid> = Vec::new();
     for h in branch_hits {
         out.push(Signal {
             kind: SignalKind::Marker,
@@ -673,19 +740,21 @@ fn findings(signals: &Signals, branch_hits: &[MarkerHit]) -> Vec<Signal> {
             };
             out.push(at(SignalKind::Marker, format!("agent markers: {}{declared}", marker_list(&c.markers))));
         }
-        if c.verdict == Verdict::Rejected {
-            // An unattested commit has statement problems too; say first
-            // that it is not attested at all.
-            let main = c.problems.iter().find(|p| p.rule == "attestation.missing").or(c.problems.first());
-            let message = match main {
-                None => "verify rejects it".to_owned(),
-                Some(p) if p.rule == "attestation.missing" => {
-                    "not attested: no `Avow-Signature:` trailer [attestation.missing]".to_owned()
-                }
-                Some(p) if c.problems.len() == 1 => format!("verify rejects it: {} [{}]", p.message, p.rule),
-                Some(p) => format!("verify rejects it: {} [{}] (and {} more)", p.message, p.rule, c.problems.len() - 1),
-            };
-            out.push(at(SignalKind::Rejected, message));
+        if signals.attestation_checked && c.verdict == Verdict::Rejected {
+            // Unattested commits are summed up in one line below; the
+            // others say what verify refuses.
+            if c.problems.iter().any(|p| p.rule == MISSING) {
+                unattested.push(c.id);
+            } else {
+                let message = match c.problems.first() {
+                    None => "verify rejects it".to_owned(),
+                    Some(p) if c.problems.len() == 1 => format!("verify rejects it: {} [{}]", p.message, p.rule),
+                    Some(p) => {
+                        format!("verify rejects it: {} [{}] (and {} more)", p.message, p.rule, c.problems.len() - 1)
+                    }
+                };
+                out.push(at(SignalKind::Rejected, message));
+            }
         }
         if !c.change.oversized.is_empty() {
             out.push(at(SignalKind::Oversized, c.change.oversized.join(", ")));
@@ -694,10 +763,32 @@ fn findings(signals: &Signals, branch_hits: &[MarkerHit]) -> Vec<Signal> {
             out.push(at(SignalKind::WeakRationale, rationale_message(q, th)));
         }
     }
+    if !unattested.is_empty() {
+        out.push(Signal {
+            kind: SignalKind::Rejected,
+            commit: None,
+            contributor: None,
+            message: unattested_summary(&unattested, signals.commits.len()),
+        });
+    }
     for p in &signals.contributors {
         let at = |kind, message| Signal { kind, commit: None, contributor: Some(p.email.clone()), message };
-        if p.is_new() && !p.exempt {
-            let mut message = "no attested commit before this range".to_owned();
+        if p.is_new(signals.attestation_checked) && !p.exempt {
+            let mut message = if signals.attestation_checked {
+                "no attested commit before this range".to_owned()
+            } else {
+                "no commit before this range".to_owned()
+            };
+            if signals.attestation_checked && p.earlier_commits > 0 {
+                if let Some((id, t)) = p.first_seen {
+                    message.push_str(&format!(
+                        " ({} without attestation, first seen {} on {})",
+                        plural(p.earlier_commits, "earlier commit", "earlier commits"),
+                        short(id),
+                        format_date(t)
+                    ));
+                }
+            }
             if let Some((id, t)) = p.first_attested {
                 message.push_str(&format!("; first attested commit {} ({})", short(id), format_date(t)));
             }
@@ -729,6 +820,9 @@ fn findings(signals: &Signals, branch_hits: &[MarkerHit]) -> Vec<Signal> {
 /// Everything the report needs for a verified range: `reports` are
 /// `verify_range`'s, with facts kept and lines counted; `branch` is the
 /// branch the range's tip was named by, if any (for branch-name markers).
+/// Without `attestation_checked` (a repository that has not adopted avow,
+/// [`Trusted::unadopted`]) verdicts are ignored: no rejection is reported,
+/// and an identity is new when it has no commit before the range.
 pub fn analyse(
     repo: &Repository,
     range: &Range,
@@ -736,11 +830,22 @@ pub fn analyse(
     reports: &[Report],
     markers: &Markers,
     branch: Option<&str>,
+    attestation_checked: bool,
 ) -> Result<Signals, Error> {
     let commits = commit_signals(&trusted.policy, reports, markers);
-    let contributors = contributor_signals(repo, range, trusted, reports, &commits)?;
-    let mut signals =
-        Signals { thresholds: Thresholds::for_policy(&trusted.policy), commits, contributors, findings: Vec::new() };
+    let mut contributors = contributor_signals(repo, range, trusted, reports, &commits)?;
+    if let Some(records) = crate::newcomer::track_records(repo, trusted, range)? {
+        for p in &mut contributors {
+            p.newcomer = Some((records.of(&p.email), records.needed()));
+        }
+    }
+    let mut signals = Signals {
+        attestation_checked,
+        thresholds: Thresholds::for_policy(&trusted.policy),
+        commits,
+        contributors,
+        findings: Vec::new(),
+    };
     let branch_hits = branch.map(|b| markers.scan_branch(b)).unwrap_or_default();
     signals.findings = findings(&signals, &branch_hits);
     Ok(signals)

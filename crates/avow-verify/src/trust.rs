@@ -124,6 +124,22 @@ impl Trusted {
         check_adoption_point(repo, &policy, rev, commit.id())?;
         Ok(Trusted { keyring, policy, rev: rev.to_owned(), commit: commit.id() })
     }
+
+    /// Whether `rev` has adopted avow: its tree has `.avow/keyring.toml`
+    /// (of any kind; [`Trusted::load`] refuses what is not a regular file).
+    pub fn is_adopted(repo: &Repository, rev: &str) -> Result<bool, Error> {
+        let commit = resolve_commit(repo, rev)?;
+        let tree = commit.tree().map_err(|e| Error::git(format!("reading the tree of {rev}"), e))?;
+        Ok(tree.get_path(Path::new(KEYRING_PATH)).is_ok())
+    }
+
+    /// A trust base for a repository that has not adopted avow: an empty
+    /// keyring and the default policy, for a report of markers, identities,
+    /// bursts and sizes (attestation checks are skipped; nothing verifies).
+    pub fn unadopted(repo: &Repository, rev: &str) -> Result<Trusted, Error> {
+        let commit = resolve_commit(repo, rev)?;
+        Ok(Trusted { keyring: Keyring::default(), policy: Policy::default(), rev: rev.to_owned(), commit: commit.id() })
+    }
 }
 
 /// The policy's `adoption.since` exempts a commit and its ancestors, so it

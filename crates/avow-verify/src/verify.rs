@@ -7,9 +7,10 @@ use avow_core::attestation::{Authorship, Person, Statement, SIGNATURE, STATEMENT
 use avow_core::payload::{Binding, Digest, Payload, PayloadError, SignatureTrailer};
 use avow_core::trailer::Trailer;
 use avow_policy::facts::{CommitFacts, Ident};
+use avow_policy::findings::{self, Finding, Rule, Severity};
 use avow_policy::keyring::{KeyStatus, Role};
 use avow_policy::markers::Markers;
-use avow_policy::policy::{Binding as BindingMode, Finding, MergeMode, Severity};
+use avow_policy::policy::{Binding as BindingMode, MergeMode};
 use avow_sign::ssh_key::PublicKey;
 use git2::{Commit, Oid, Repository, Sort};
 
@@ -98,6 +99,9 @@ pub struct Report {
     /// The message, only when asked (the reviewer's report uses it);
     /// boxed, so that a long range's reports stay small without it.
     pub facts: Option<Box<CommitFacts>>,
+    /// Where the accepted attestation came from when not the commit's own
+    /// trailers: a note, or the verified commits of a squash's source.
+    pub via: Option<String>,
 }
 
 impl Report {
@@ -124,12 +128,12 @@ pub struct Options {
     pub drop_trailers: bool,
 }
 
-fn finding(rule: &str, severity: Severity, message: String) -> Finding {
-    Finding { rule: rule.to_owned(), severity, message }
+fn finding(rule: &Rule, severity: Severity, message: String) -> Finding {
+    Finding::new(rule, severity, message)
 }
 
-fn deny(rule: &str, message: String) -> Finding {
-    finding(rule, Severity::Deny, message)
+fn deny(rule: &Rule, message: String) -> Finding {
+    Finding::deny(rule, message)
 }
 
 /// Lines of the message that look like a signature trailer, wherever they
@@ -189,6 +193,8 @@ struct Open {
     facts: CommitFacts,
     /// The signature over the rebuilt payload, when the commit got that far.
     signature: Option<SignatureCheck>,
+    /// Whether the cache may learn this verdict: never one from a note.
+    cacheable: bool,
 }
 
 /// A signature to check, with what the keyring checks need afterwards.
@@ -215,12 +221,17 @@ struct FastPath {
 /// The verifier for one trust base.
 pub struct Verifier<'t> {
     trusted: &'t Trusted,
-    markers: &'t Markers,
+    /// The built-in markers plus the trusted policy's own.
+    markers: std::borrow::Cow<'static, Markers>,
     exempt: HashSet<Oid>,
     options: Options,
     cache: Option<&'t Cache>,
     /// One [`SignerInfo`] per key of the trusted keyring, by fingerprint.
     signers: HashMap<&'t str, Arc<SignerInfo>>,
+    /// Revisions to try as the source of a squash (`--squash-source`).
+    squash_sources: Vec<String>,
+    /// The `[newcomer]` track records, when the policy has the section.
+    newcomers: Option<&'t crate::newcomer::Records>,
 }
 
 impl<'t> Verifier<'t> {
@@ -233,7 +244,31 @@ impl<'t> Verifier<'t> {
             .iter()
             .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
             .collect();
-        Verifier { trusted, markers: Markers::builtin(), exempt, options, cache: None, signers }
+        Verifier {
+            trusted,
+            markers: trusted.policy.markers(),
+            exempt,
+            options,
+            cache: None,
+            signers,
+            squash_sources: Vec::new(),
+            newcomers: None,
+        }
+    }
+
+    /// Also tries `revs` as the source branch of every rejected commit
+    /// with one parent (besides the forge's pull refs its message names).
+    #[must_use]
+    pub fn with_squash_sources(mut self, revs: Vec<String>) -> Self {
+        self.squash_sources = revs;
+        self
+    }
+
+    /// Applies the `[newcomer]` rules with these track records.
+    #[must_use]
+    pub fn with_newcomers(mut self, records: &'t crate::newcomer::Records) -> Self {
+        self.newcomers = Some(records);
+        self
     }
 
     /// Uses `cache` for the change digest and signature checks: a commit it
@@ -245,9 +280,86 @@ impl<'t> Verifier<'t> {
         self
     }
 
-    /// Verifies one commit.
+    /// Verifies one commit: its own attestation, and when that is rejected,
+    /// a note in `refs/notes/avow` ([`crate::notes`]) or the commits of the
+    /// branch it squashes ([`crate::squash`]).
     pub fn verify(&self, repo: &Repository, c: &Commit<'_>) -> Result<Report, Error> {
-        Ok(match self.prepare(repo, c)? {
+        self.verify_with(repo, c, true)
+    }
+
+    fn verify_with(&self, repo: &Repository, c: &Commit<'_>, squash: bool) -> Result<Report, Error> {
+        let first = self.verify_from(repo, c, None)?;
+        self.retry(repo, c, first, squash)
+    }
+
+    /// After a commit's first verdict (`report`, from its own trailers):
+    /// when rejected, a note in `refs/notes/avow`, then (when `squash`) the
+    /// branch it squashes.
+    fn retry(&self, repo: &Repository, c: &Commit<'_>, report: Report, squash: bool) -> Result<Report, Error> {
+        if report.verdict != Verdict::Rejected {
+            return Ok(report);
+        }
+        if let Some(note) = crate::notes::read(repo, c.id()) {
+            let mut by_note = self.verify_from(repo, c, Some(&note))?;
+            if by_note.verdict != Verdict::Rejected {
+                by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
+                return Ok(by_note);
+            }
+        }
+        if squash {
+            return self.squash(repo, c, report);
+        }
+        Ok(report)
+    }
+
+    /// A rejected commit as a squash of one of its candidate sources.
+    fn squash(&self, repo: &Repository, c: &Commit<'_>, mut report: Report) -> Result<Report, Error> {
+        let message = commit::message_text(c).unwrap_or_default();
+        for (name, tip) in crate::squash::candidates(repo, &report.subject, &message, &self.squash_sources) {
+            let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
+            if !source.same_change {
+                report.findings.push(deny(
+                    &findings::SQUASH_CHANGE,
+                    format!(
+                        "the squash's change is not the whole change of {name} ({}..{}): it carries something those commits do not, so their statements do not cover it",
+                        &source.base.to_string()[..12],
+                        &tip.to_string()[..12]
+                    ),
+                ));
+                continue;
+            }
+            let mut rejected = Vec::new();
+            for id in &source.commits {
+                let sc = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                if self.verify_with(repo, &sc, false)?.verdict == Verdict::Rejected {
+                    rejected.push(id.to_string()[..12].to_owned());
+                }
+            }
+            if rejected.is_empty() {
+                let n = source.commits.len();
+                return Ok(Report {
+                    verdict: Verdict::Accepted,
+                    findings: Vec::new(),
+                    signer: None,
+                    via: Some(format!("squash of {name}: its {n} commit(s) verify and their change is the squash's")),
+                    ..report
+                });
+            }
+            report.findings.push(deny(
+                &findings::SQUASH_SOURCE,
+                format!(
+                    "the squash's change is that of {name}, but these of its commits do not verify: {}",
+                    rejected.join(", ")
+                ),
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Verifies one commit with the attestation in its trailers, or in
+    /// `note` (a note's text) when given, its signature checked alone.
+    fn verify_from(&self, repo: &Repository, c: &Commit<'_>, note: Option<&str>) -> Result<Report, Error> {
+        Ok(match self.prepare(repo, c, note)? {
             Pending::Decided(report) => *report,
             Pending::Open(open) => {
                 let verified = open
@@ -261,13 +373,14 @@ impl<'t> Verifier<'t> {
 
     /// Verifies commits, in the order given, with their signatures checked
     /// in batches ([`avow_sign::verify_many`]); the reports are exactly
-    /// [`Verifier::verify`]'s.
+    /// [`Verifier::verify`]'s: only a rejected commit goes on to the note
+    /// and squash retries.
     pub fn verify_commits(&self, repo: &Repository, ids: &[Oid]) -> Result<Vec<Report>, Error> {
         let pending = ids
             .iter()
             .map(|id| {
                 let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-                self.prepare(repo, &c)
+                self.prepare(repo, &c, None)
             })
             .collect::<Result<Vec<Pending>, Error>>()?;
         let mut keys = {
@@ -290,14 +403,20 @@ impl<'t> Verifier<'t> {
                     let verified = open.signature.as_ref().and_then(|s| {
                         s.signature.as_ref().ok().map(|_| keys.next().expect("one answer per signature"))
                     });
-                    self.complete(repo, *open, verified)
+                    let first = self.complete(repo, *open, verified)?;
+                    if first.verdict != Verdict::Rejected {
+                        return Ok(first);
+                    }
+                    let c = repo.find_commit(first.id).map_err(|e| Error::walk(repo, e))?;
+                    self.retry(repo, &c, first, true)
                 }
             })
             .collect()
     }
 
-    /// Everything but the signature check, which the caller may batch.
-    fn prepare(&self, repo: &Repository, c: &Commit<'_>) -> Result<Pending, Error> {
+    /// Everything but the signature check, which the caller may batch;
+    /// with the attestation in `note` (a note's text) when given.
+    fn prepare(&self, repo: &Repository, c: &Commit<'_>, note: Option<&str>) -> Result<Pending, Error> {
         let policy = &self.trusted.policy;
         let parent_tree = commit::parent_tree(c)?;
         let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
@@ -305,7 +424,21 @@ impl<'t> Verifier<'t> {
         let change = commit::change_stats(repo, parent_tree.as_ref(), &tree, count_lines)?;
         let message = commit::message_text(c);
         let non_utf8 = message.is_none();
-        let facts = commit::facts(c, message.unwrap_or_default(), change);
+        let mut facts = commit::facts(c, message.unwrap_or_default(), change);
+        // A note's trailers stand for the commit's own: the signature is
+        // checked against them alone; the policy reads the note's statement
+        // with the commit's own message and trailers, so a note can neither
+        // hide what the commit says (an agent's trailer) nor add to it
+        // anything but the statement (a `Signed-off-by:`).
+        let note_facts = note.map(|n| {
+            let text = crate::notes::as_message(&facts.subject, n);
+            let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
+            facts.statement = Statement::from_trailers(&trailers).ok();
+            let note_facts = CommitFacts { message: text, trailers, ..facts.clone() };
+            let statement = note_facts.trailers.iter().filter(|t| STATEMENT_KEYS.iter().any(|k| t.is(k)));
+            facts.trailers.extend(statement.cloned());
+            note_facts
+        });
         let mut report = Report {
             id: c.id(),
             subject: facts.subject.clone(),
@@ -323,6 +456,7 @@ impl<'t> Verifier<'t> {
             signature: None,
             trailers: Vec::new(),
             facts: None,
+            via: None,
         };
         if policy.is_exempt(&facts.author.email) {
             report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
@@ -340,7 +474,7 @@ impl<'t> Verifier<'t> {
                 return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
             }
             report.findings.push(finding(
-                "merge.unclean",
+                &findings::MERGE_UNCLEAN,
                 Severity::Warn,
                 "the merge's tree is not the automatic merge of its parents (a conflict resolution or a change of its own), so it is checked like any commit and needs an attestation".into(),
             ));
@@ -352,10 +486,19 @@ impl<'t> Verifier<'t> {
                 ),
                 None => "the commit message is not valid in its encoding, so it cannot carry an attestation; re-commit it as UTF-8".into(),
             };
-            report.findings.push(deny("message.encoding", message));
+            report.findings.push(deny(&findings::MESSAGE_ENCODING, message));
         }
-        let signature = self.check_attestation(repo, c, parent_tree.as_ref(), &tree, &facts, &mut report)?;
-        Ok(Pending::Open(Box::new(Open { report, facts, signature })))
+        let cacheable = note.is_none();
+        let signature = self.check_attestation(
+            repo,
+            c,
+            parent_tree.as_ref(),
+            &tree,
+            note_facts.as_ref().unwrap_or(&facts),
+            &mut report,
+            cacheable,
+        )?;
+        Ok(Pending::Open(Box::new(Open { report, facts, signature, cacheable })))
     }
 
     /// The rest of a commit's checks, given the answer of the signature
@@ -366,7 +509,7 @@ impl<'t> Verifier<'t> {
         open: Open,
         verified: Option<Result<PublicKey, avow_sign::Error>>,
     ) -> Result<Report, Error> {
-        let Open { mut report, facts, signature } = open;
+        let Open { mut report, facts, signature, cacheable } = open;
         if let Some(s) = signature {
             let key = match s.signature {
                 Err(e) => Err(e),
@@ -385,12 +528,22 @@ impl<'t> Verifier<'t> {
                     fast_path_failed(repo, parent_tree.as_ref(), &tree, &s.st, fast.before, &mut report)?;
                 }
             }
-            if let (Some(cache), Some(signer)) = (self.cache, &report.signer) {
+            if let (Some(cache), Some(signer), true) = (self.cache, &report.signer, cacheable) {
                 cache.record(report.id, &signer.fingerprint);
             }
         }
         self.check_avow_change(&facts, &mut report);
-        report.findings.extend(self.trusted.policy.check(&facts, self.markers));
+        let policy = &self.trusted.policy;
+        report.findings.extend(policy.check(&facts, &self.markers));
+        if let Some(records) = self.newcomers {
+            // The person who stands behind the change: the verified signer,
+            // else the one `Understood-by:` names, else the author.
+            let who = report.signer.as_ref().map_or_else(
+                || facts.statement.as_ref().map_or(&facts.author.email, |s| &s.understood_by.email).clone(),
+                |s| s.email.clone(),
+            );
+            report.findings.extend(policy.check_newcomer(&facts, &who, records.of(&who)));
+        }
         Ok(self.finish(report, facts))
     }
 
@@ -401,7 +554,7 @@ impl<'t> Verifier<'t> {
             let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
             if !by_maintainer {
                 report.findings.push(deny(
-                    "trust.avow-change",
+                    &findings::TRUST_AVOW_CHANGE,
                     format!(
                         "the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at {}",
                         self.trusted.rev
@@ -425,6 +578,7 @@ impl<'t> Verifier<'t> {
         report
     }
 
+    #[expect(clippy::too_many_arguments, reason = "the commit, its two trees, the facts and where they come from")]
     fn check_attestation(
         &self,
         repo: &Repository,
@@ -433,13 +587,23 @@ impl<'t> Verifier<'t> {
         tree: &git2::Tree<'_>,
         facts: &CommitFacts,
         report: &mut Report,
+        cacheable: bool,
     ) -> Result<Option<SignatureCheck>, Error> {
+        // A fixup!/squash!/amend! commit exists to be folded into another;
+        // in a verified range it means the branch was not autosquashed.
+        if commit::is_autosquash(&facts.subject) {
+            report.findings.push(deny(
+                &findings::ATTESTATION_FIXUP,
+                "a fixup!/squash!/amend! commit, made to be folded into another: fold it in with `git rebase -i --autosquash BASE` first".into(),
+            ));
+            return Ok(None);
+        }
         // A commit with no attestation at all gets one finding, not one per
         // missing trailer.
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
         if !attested && signature_lines(&facts.message) == 0 {
             report.findings.push(deny(
-                "attestation.missing",
+                &findings::ATTESTATION_MISSING,
                 "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit".into(),
             ));
             return Ok(None);
@@ -448,7 +612,7 @@ impl<'t> Verifier<'t> {
             Ok(s) => Some(s),
             Err(problems) => {
                 for p in problems {
-                    report.findings.push(deny("attestation.statement", p.to_string()));
+                    report.findings.push(deny(&findings::ATTESTATION_STATEMENT, p.to_string()));
                 }
                 None
             }
@@ -461,7 +625,7 @@ impl<'t> Verifier<'t> {
             Ok(st) => st,
             Err(PayloadError::Version { found }) => {
                 report.findings.push(deny(
-                    "attestation.version",
+                    &findings::ATTESTATION_VERSION,
                     format!(
                         "the attestation is of version {found}, which this avow no longer accepts ({found} bound the change by git's patch-id, which can be forged; see docs/threat-model.md); {REATTEST_HINT}"
                     ),
@@ -469,7 +633,7 @@ impl<'t> Verifier<'t> {
                 return Ok(None);
             }
             Err(e) => {
-                report.findings.push(deny("signature.malformed", e.to_string()));
+                report.findings.push(deny(&findings::SIGNATURE_MALFORMED, e.to_string()));
                 return Ok(None);
             }
         };
@@ -477,12 +641,12 @@ impl<'t> Verifier<'t> {
         let trees = change::tree_binding(parent_tree.map(git2::Tree::id), tree.id());
         if self.trusted.policy.binding == BindingMode::Trees && trees != st.binding.trees {
             report.findings.push(deny(
-                "attestation.trees",
+                &findings::ATTESTATION_TREES,
                 "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
             ));
             return Ok(None);
         }
-        if self.cache_hit(c.id(), &st, statement.as_ref(), report) {
+        if cacheable && self.cache_hit(c.id(), &st, statement.as_ref(), report) {
             return Ok(None);
         }
         if self.options.no_fast_path || trees != st.binding.trees {
@@ -526,7 +690,7 @@ impl<'t> Verifier<'t> {
         let bytes = match payload.to_bytes() {
             Ok(b) => b,
             Err(e) => {
-                report.findings.push(deny("attestation.payload", e.to_string()));
+                report.findings.push(deny(&findings::ATTESTATION_PAYLOAD, e.to_string()));
                 return None;
             }
         };
@@ -548,7 +712,7 @@ impl<'t> Verifier<'t> {
         };
         report.cached = true;
         report.change = st.binding.change;
-        check_signer(person, k, st, statement, report);
+        check_signer(&self.trusted.policy, person, k, st, statement, report);
         report.signer = Some(self.signer(person, k));
         true
     }
@@ -565,13 +729,13 @@ impl<'t> Verifier<'t> {
         let key = match key {
             Ok(key) => key,
             Err(e) => {
-                report.findings.push(deny("signature.invalid", format!("the signature does not verify: {e}")));
+                report.findings.push(deny(&findings::SIGNATURE_INVALID, format!("the signature does not verify: {e}")));
                 return;
             }
         };
         let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
             report.findings.push(deny(
-                "signature.unknown-key",
+                &findings::SIGNATURE_UNKNOWN_KEY,
                 format!(
                     "signed with {}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
                     avow_sign::fingerprint(&key),
@@ -580,7 +744,7 @@ impl<'t> Verifier<'t> {
             ));
             return;
         };
-        check_signer(person, k, st, statement, report);
+        check_signer(&self.trusted.policy, person, k, st, statement, report);
         report.signer = Some(self.signer(person, k));
     }
 
@@ -594,9 +758,9 @@ impl<'t> Verifier<'t> {
 fn change_mismatch(computed: Option<Digest>, signed: Option<Digest>) -> Finding {
     let show = |d: Option<Digest>| d.map_or_else(|| "none".to_owned(), |d| d.to_string());
     deny(
-        "attestation.change",
+        &findings::ATTESTATION_CHANGE,
         format!(
-            "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing; re-attest with `git commit --amend --no-edit`",
+            "the change is not the one that was signed (change digest {}, signed {}): the diff was edited after signing (or a conflict resolved); if the statement is yours, re-sign it with `git commit --amend --no-edit` (HEAD) or `git avow reattest BASE..HEAD` (a branch)",
             show(computed),
             show(signed)
         ),
@@ -627,9 +791,10 @@ fn fast_path_failed(
 }
 
 /// How to re-attest a branch of old attestations (or any whose change
-/// the hook must sign again): amend every commit with the hook installed.
+/// no longer matches): `git avow reattest` re-signs your own statements in
+/// place (docs/workflows.md).
 pub const REATTEST_HINT: &str =
-    "re-attest the branch with the hook installed: `git rebase -x 'git commit --amend --no-edit' BASE`, BASE being the commit the branch starts from (e.g. origin/main)";
+    "re-sign your statements on the branch: `git avow reattest BASE..HEAD`, BASE being the commit the branch starts from (e.g. origin/main)";
 
 /// The commit's one `Avow-Signature:` trailer, or `None` with the finding
 /// that says why there is not exactly one in the trailer block.
@@ -637,14 +802,14 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
     if signature_lines(&facts.message) > sigs.len() {
         report.findings.push(deny(
-            "attestation.misplaced",
+            &findings::ATTESTATION_MISPLACED,
             "an `Avow-Signature:` line stands outside the trailer block; only the trailer block counts".into(),
         ));
     }
     match sigs.as_slice() {
         [] => {
             report.findings.push(deny(
-                "attestation.missing",
+                &findings::ATTESTATION_MISSING,
                 "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
             ));
             None
@@ -652,7 +817,7 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
         [one] => Some(*one),
         many => {
             report.findings.push(deny(
-                "attestation.duplicate",
+                &findings::ATTESTATION_DUPLICATE,
                 format!("{} `Avow-Signature:` trailers; a commit carries exactly one", many.len()),
             ));
             None
@@ -660,9 +825,11 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
     }
 }
 
-/// The keyring's part: was the signer's key valid at signing time, and
-/// does `Understood-by` name them. Runs on cache hits too.
+/// The keyring's part: was the signer's key valid at signing time, is it a
+/// key the policy accepts (`[keys]`), and does `Understood-by` name them.
+/// Runs on cache hits too.
 fn check_signer(
+    policy: &avow_policy::policy::Policy,
     person: &avow_policy::keyring::Person,
     k: &avow_policy::keyring::Key,
     st: &SignatureTrailer,
@@ -674,29 +841,44 @@ fn check_signer(
     match k.status_at(signed_at) {
         KeyStatus::Valid => {}
         status => report.findings.push(deny(
-            "signature.key-status",
+            &findings::SIGNATURE_KEY_STATUS,
             format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
         )),
     }
     if !Person::same_email(&statement.understood_by.email, &person.email) {
         report.findings.push(deny(
-            "understood-by.signer",
+            &findings::UNDERSTOOD_BY_SIGNER,
             format!(
                 "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
                 statement.understood_by, person.name, person.email
             ),
         ));
-    } else if !Person::same_name(&statement.understood_by.name, &person.name) {
-        // The email is the identity, but a reader of `git log` sees the
-        // name: it must not claim someone else stands behind the change.
-        report.findings.push(deny(
-            "understood-by.name",
-            format!(
-                "`Understood-by: {}` gives the name {:?}, but the keyring names the signer {:?}; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
-                statement.understood_by, statement.understood_by.name, person.name, person.name
-            ),
-        ));
+    } else if let Some(finding) = name_finding(policy, &statement.understood_by.name, person) {
+        report.findings.push(finding);
     }
+    report.findings.extend(policy.check_key(&k.public));
+}
+
+/// `understood-by.name`: the email and key are the identity, so another
+/// name is a warning that shows the keyring's name beside the signed one
+/// (a reader of the log sees who stands behind it); `understood-by-name =
+/// "deny"` refuses it. `None` when the names agree.
+pub fn name_finding(
+    policy: &avow_policy::policy::Policy,
+    signed_name: &str,
+    person: &avow_policy::keyring::Person,
+) -> Option<Finding> {
+    if Person::same_name(signed_name, &person.name) {
+        return None;
+    }
+    Some(Finding::new(
+        &findings::UNDERSTOOD_BY_NAME,
+        policy.understood_by_name,
+        format!(
+            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
+            person.name, person.email, person.name
+        ),
+    ))
 }
 
 fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {
@@ -745,7 +927,7 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     // adding to the peak.
     let path = repo.path().to_owned();
     let commits = rayon::scope(|_| {
-        let repo = Repository::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
+        let repo = crate::repo::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
         walk_range(&repo, tip, base_id)
     })?;
     Ok(Range { base_rev: base_rev.map(str::to_owned), base: base_id, commits })

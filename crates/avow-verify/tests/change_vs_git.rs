@@ -626,6 +626,63 @@ mod random {
     }
 }
 
+/// Ad-hoc speed check (docs/performance.md): `cargo test -p avow-verify
+/// --release --test change_vs_git -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing, run by hand in release mode"]
+fn time_of_digest_on_small_commits() {
+    use std::fmt::Write as _;
+    const FILES: usize = 200;
+    const COMMITS: usize = 3000;
+    let t = TestRepo::new();
+    // Build history in one `git fast-import` run: 200 files of 30 lines,
+    // then each commit rewrites one to three files with a one-line change.
+    let mut contents: Vec<Vec<String>> =
+        (0..FILES).map(|f| (0..30).map(|l| format!("file {f} line {l} some text here")).collect()).collect();
+    let mut stream = String::new();
+    for c in 0..=COMMITS {
+        let _ = write!(stream, "commit refs/heads/main\ncommitter A <a@b> {} +0000\ndata 2\nc\n", 1_700_000_000 + c);
+        let touched: Vec<usize> =
+            if c == 0 { (0..FILES).collect() } else { (0..=(c % 3)).map(|k| (c * 7 + k * 31) % FILES).collect() };
+        for f in touched {
+            if c > 0 {
+                let l = (c * 13 + f) % 30;
+                contents[f][l] = format!("file {f} line {l} edited in commit {c}");
+            }
+            let body = contents[f].join("\n") + "\n";
+            let _ = write!(stream, "M 100644 inline dir{}/file{f}.txt\ndata {}\n{body}\n", f % 10, body.len());
+        }
+    }
+    t.git_stdin(["fast-import", "--quiet"], stream.as_bytes());
+    let repo = Repository::open(t.path()).expect("open");
+    let mut walk = repo.revwalk().expect("revwalk");
+    walk.push_ref("refs/heads/main").expect("push");
+    let ids: Vec<Oid> = walk.map(|r| r.expect("walk")).collect();
+    let commits: Vec<_> = ids.iter().map(|id| repo.find_commit(*id).expect("commit")).collect();
+    let trees: Vec<_> = commits[..commits.len() - 1]
+        .iter()
+        .map(|c| (c.parent(0).expect("parent").tree().expect("tree"), c.tree().expect("tree")))
+        .collect();
+    let start = std::time::Instant::now();
+    let mut some = 0;
+    for (old, new) in &trees {
+        some += usize::from(change::digest(&repo, Some(old), new).expect("digest").is_some());
+    }
+    let elapsed = start.elapsed();
+    let n = commits.len() - 1;
+    let per = f64::from(u32::try_from(n).expect("count"));
+    assert_eq!(some, n);
+    println!(
+        "change::digest: {n} small commits in {elapsed:?} = {:.1} us/commit ({:.0} commits/s)",
+        elapsed.as_secs_f64() * 1e6 / per,
+        per / elapsed.as_secs_f64()
+    );
+    // Spot-check a few against the by-hand digest.
+    for c in commits.iter().step_by(500) {
+        check(&t, &c.id().to_string(), "timing history");
+    }
+}
+
 /// Trees written by old or foreign tools: non-canonical modes (git shows
 /// `100664` and `100600` as `100644`, `100775` as `100755`).
 #[test]

@@ -15,21 +15,18 @@
 
 use std::path::Path;
 
-use avow_core::attestation::{
-    Authorship, Person, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY,
-};
-use avow_core::payload::{Payload, SignatureTrailer};
+use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use avow_policy::keyring::Keyring;
-use avow_policy::markers::Markers;
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity};
 use avow_verify::change;
 use avow_verify::commit::change_stats;
 use git2::Repository;
 
-use super::amend::is_amend;
-use super::prompt::{missing_statement_help, prompt_statement};
+use super::cleanup::{Mode, Rules};
+use super::invocation::{self, Invocation};
+use super::prompt::{missing_statement_help, parse_authorship, prompt_statement};
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::keys;
@@ -39,20 +36,59 @@ use crate::tty::Tty;
 /// The message being attested and what avow adds to it.
 struct Draft {
     message: MessageFile,
-    /// The message text as read.
+    /// How git will clean it up.
+    rules: Rules,
+    /// The message as git will store it: what is signed, read the way the
+    /// verifier reads a stored commit (`avow_verify::commit::facts`).
     text: String,
     opts: ParseOptions,
     subject: String,
     /// The trailers the message already has.
     existing: Vec<Trailer>,
-    /// What avow appends: the answers given on the terminal,
-    /// `Understood-by:`, then the signature.
+    /// What avow appends: the answers given on the terminal (the first
+    /// `answers` of them), then `Understood-by:`.
     additions: Vec<Trailer>,
+    answers: usize,
 }
 
 impl Draft {
     fn has(&self, key: &str) -> bool {
         self.existing.iter().any(|t| t.is(key))
+    }
+
+    /// Leaves what the person typed at the prompt in the message file, as
+    /// trailers of the message as git would store it, and says where.
+    fn keep_answers(&self) {
+        if self.answers == 0 {
+            return;
+        }
+        let answers = &self.additions[..self.answers];
+        let text = trailer::rewrite(&self.text, &self.opts, |_| true, answers);
+        let path = self.message.path().display();
+        match self.message.write(&text) {
+            Ok(()) => crate::output::errln!(
+                "avow: your answers are kept as trailers in {path}: commit again with `git commit -e -F {path}`"
+            ),
+            Err(e) => {
+                crate::output::errln!("avow: could not keep your answers in {path}: {}", e.message);
+                for t in answers {
+                    crate::output::errln!("avow: you answered: {t}");
+                }
+            }
+        }
+    }
+
+    /// Replaces the value of the trailer `key` with `value` in the message
+    /// (an `Authorship:` written in another case).
+    fn normalize(&mut self, key: &str, value: &str) {
+        // Every trailer re-appended in its order, this one's value fixed.
+        let fixed: Vec<Trailer> = self
+            .existing
+            .iter()
+            .map(|t| if t.is(key) { Trailer::new(t.key.clone(), value) } else { t.clone() })
+            .collect();
+        self.text = trailer::rewrite(&self.text, &self.opts, |i| i.trailer.is_none(), &fixed);
+        self.existing = trailer::parse(&self.text, &self.opts);
     }
 
     /// Every trailer the commit will carry, existing then added.
@@ -87,38 +123,86 @@ type Step<T> = Result<std::result::Result<T, Outcome>>;
 pub fn run(file: &Path) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
-    let mut draft = step!(read(file, &cfg)?);
+    let invocation = invocation::find();
+    let mut draft = step!(read(file, &cfg, invocation.as_ref())?);
+    // A fixup! commit waits to be folded in; a cherry-pick, revert or
+    // rebase that commits a signed message decides on it itself.
+    if crate::workflows::is_unattested_fixup(&draft.subject, &draft.existing) {
+        return Ok(Outcome::Ok);
+    }
+    let amend = invocation::is_amend(invocation.as_ref());
+    if let Some(outcome) = crate::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend)? {
+        return Ok(outcome);
+    }
     let policy = local_policy(&repo)?;
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
     if policy.merges == MergeMode::Skip && !draft.has(AUTHORSHIP) && repo.path().join("MERGE_HEAD").exists() {
         return Ok(Outcome::Ok);
     }
-    let statement = step!(complete(&mut draft, &cfg, &policy)?);
-    let staged = stage(&repo)?;
-    let author = author(&cfg)?;
-    step!(check(&repo, &policy, &draft, &statement, &staged, &author));
-    let signature = sign(&repo, &cfg, &draft, &statement, &staged, &author)?;
-    write(draft, signature)
+    // The committer's own earlier attestation is re-attested with their
+    // current identity; someone else's is refused (crate::identity).
+    let refresh = step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy)?);
+    let completed = complete(&mut draft, &cfg, &policy);
+    let outcome = match completed {
+        Ok(Ok(statement)) => (|| {
+            let staged = stage(&repo, invocation::is_amend(invocation.as_ref()))?;
+            let author = author(&cfg)?;
+            step!(check(&repo, &policy, &draft, &statement, &staged, &author));
+            let keyring = local_keyring(&repo);
+            let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
+            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
+                crate::output::errln!(
+                    "avow: commit refused; your message is kept in {}",
+                    draft.message.path().display()
+                );
+                return Ok(Outcome::Failed);
+            }
+            let signature = sign(&signer, &draft, &statement, &staged, &author)?;
+            write(&draft, &statement, &signature, refresh)
+        })(),
+        Ok(Err(outcome)) => Ok(outcome),
+        Err(e) => Err(e),
+    };
+    if !matches!(outcome, Ok(Outcome::Ok)) {
+        // Whatever went wrong, what the person typed is not lost.
+        draft.keep_answers();
+    }
+    if crate::tty::interrupted() {
+        // Ctrl-C at a prompt: die of it, as git and the shell expect.
+        crate::tty::die_of_interrupt();
+    }
+    outcome
 }
 
-/// Reads the message git passed and what it already says.
-fn read(file: &Path, cfg: &Config) -> Step<Draft> {
+/// Reads the message git passed, as git will store it, and what it
+/// already says.
+fn read(file: &Path, cfg: &Config, invocation: Option<&Invocation>) -> Step<Draft> {
     let message = MessageFile::read(file, cfg)?;
-    let text = message.text.clone();
-    let opts = ParseOptions { comment_prefix: cfg.comment_prefix(), no_divider: false };
-    let subject = trailer::subject(&text, &opts, true);
+    let rules = Rules::find(cfg, invocation, &message.text);
+    let text = rules.apply(&message.text);
+    let opts = ParseOptions::default();
+    let subject = trailer::subject(&text, &opts, false);
     if subject.is_empty() {
-        // git aborts an empty message itself; nothing to attest.
-        return Ok(Err(Outcome::Ok));
+        if invocation.is_some_and(|i| !i.allow_empty_message) {
+            // git aborts an empty message itself; nothing to attest.
+            return Ok(Err(Outcome::Ok));
+        }
+        // `--allow-empty-message` (or a git command avow cannot read): the
+        // commit would be made, and an empty message has no subject for
+        // trailers to follow.
+        crate::output::errln!(
+            "avow: commit refused: the message is empty, so it cannot carry an attestation; write a subject line (and the statement trailers)"
+        );
+        return Ok(Err(Outcome::Failed));
     }
     // A message whose first line is a `---` patch divider has no log
     // message for the trailers to follow: they would be written above the
     // divider and become the subject, so the signature could never verify.
-    if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, true).is_empty() {
+    if trailer::subject(&text[..trailer::block(&text, &opts).start], &opts, false).is_empty() {
         crate::output::errln!(
             "avow: commit refused: the message has no subject line before its trailers or its `---` line; start it with a one-line summary"
         );
@@ -133,13 +217,28 @@ fn read(file: &Path, cfg: &Config) -> Step<Draft> {
         return Ok(Err(Outcome::Failed));
     }
     let existing = trailer::parse(&text, &opts);
-    Ok(Ok(Draft { message, text, opts, subject, existing, additions: Vec::new() }))
+    Ok(Ok(Draft { message, rules, text, opts, subject, existing, additions: Vec::new(), answers: 0 }))
 }
 
 /// Completes the statement: asks on the terminal for what the message
 /// lacks (or explains how to give it), adds `Understood-by:`, and reads
 /// the statement the trailers make.
 fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement> {
+    if let Some(t) = draft.existing.iter().find(|t| t.is(AUTHORSHIP)) {
+        match parse_authorship(&t.value) {
+            // `Authorship: Human` means `human`: signed as the verifier reads it.
+            Some(a) if a.as_str() != t.value => draft.normalize(AUTHORSHIP, a.as_str()),
+            Some(_) => {}
+            None => {
+                crate::output::errln!(
+                    "avow: commit refused: `Authorship: {}` is not one of {}",
+                    t.value,
+                    policy.authorship.allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                return Ok(Err(Outcome::Failed));
+            }
+        }
+    }
     let needs_tool =
         draft.existing.iter().find(|t| t.is(AUTHORSHIP)).is_some_and(|t| t.value != Authorship::Human.as_str())
             && !draft.has(ASSISTED_BY);
@@ -156,16 +255,23 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
     if !missing.is_empty() {
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
         let Some(mut tty) = tty else {
-            crate::output::errprint!("{}", missing_statement_help(&missing));
+            let file = draft.message.path().display().to_string();
+            crate::output::errprint!("{}", missing_statement_help(&missing, policy, &file));
             return Ok(Err(Outcome::Failed));
         };
-        let Some(add) = prompt_statement(&mut tty, &draft.existing, policy.rationale.min_length) else {
-            crate::output::errln!(
-                "avow: commit refused: no answer on the terminal; your message is kept in .git/COMMIT_EDITMSG"
-            );
+        let mut answers = Vec::new();
+        let answered = prompt_statement(&mut tty, &draft.existing, policy, &draft.subject, &mut answers);
+        draft.answers = answers.len();
+        draft.additions.extend(answers);
+        if !answered {
+            if !crate::tty::interrupted() {
+                crate::output::errln!(
+                    "avow: commit refused: no answer on the terminal; your message is kept in {}",
+                    draft.message.path().display()
+                );
+            }
             return Ok(Err(Outcome::Failed));
-        };
-        draft.additions.extend(add);
+        }
     }
     if !draft.has(UNDERSTOOD_BY) {
         let (name, email) = cfg.user()?;
@@ -185,7 +291,7 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
             for p in problems {
                 crate::output::errln!("avow: refused: {p}");
             }
-            crate::output::errln!("avow: commit refused; your message is kept in .git/COMMIT_EDITMSG");
+            crate::output::errln!("avow: commit refused; your message is kept in {}", draft.message.path().display());
             Ok(Err(Outcome::Failed))
         }
     }
@@ -193,9 +299,9 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
 
 /// The change being committed: the index git is about to commit against
 /// the parent it will have (HEAD, or HEAD's parent when amending).
-fn stage(repo: &Repository) -> Result<Staged> {
+fn stage(repo: &Repository, amend: bool) -> Result<Staged> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parent = if is_amend() { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
+    let parent = if amend { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
     let parent_tree = parent.as_ref().map(git2::Commit::tree).transpose()?;
     let mut index = match std::env::var_os("GIT_INDEX_FILE") {
         Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
@@ -240,10 +346,13 @@ fn check(
         change: staged.change.clone(),
         author_time: crate::clock::now().timestamp(),
     };
-    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, Markers::builtin()) };
+    let findings = if policy.is_exempt(&author.email) { Vec::new() } else { policy.check(&facts, &policy.markers()) };
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Deny) {
-        crate::output::errln!("avow: commit refused by .avow/policy.toml; your message is kept in .git/COMMIT_EDITMSG");
+        crate::output::errln!(
+            "avow: commit refused by .avow/policy.toml; your message is kept in {}",
+            draft.message.path().display()
+        );
         return Err(Outcome::Failed);
     }
     Ok(())
@@ -259,68 +368,86 @@ fn print_findings(findings: &[Finding]) {
 /// Signs the payload with the contributor's key; returns the
 /// `Avow-Signature:` trailer.
 fn sign(
-    repo: &Repository,
-    cfg: &Config,
+    signer: &avow_sign::Signer,
     draft: &Draft,
     statement: &Statement,
     staged: &Staged,
     author: &Ident,
 ) -> Result<Trailer> {
-    let signer = keys::signer(cfg)?;
-    if let Some(keyring) = local_keyring(repo) {
-        warn_about_keyring(&keyring, &signer, statement);
-    }
-    let payload =
-        Payload::new(&staged.binding, &author.email, &draft.subject, crate::clock::now().timestamp(), statement);
-    let bytes = payload.to_bytes().map_err(|e| {
-        CliError::new(format!("cannot attest this commit: {e}"))
-            .hint("remove the line break or NUL from that field of the message or identity, then commit again")
-    })?;
-    let signature = signer
-        .sign(&bytes)
-        .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;
-    Ok(Trailer::new(SIGNATURE, SignatureTrailer::new(&payload, signature.to_base64()).to_string()))
+    let signature = crate::resign::sign(signer, &staged.binding, &author.email, &draft.subject, statement)?;
+    Ok(Trailer::new(SIGNATURE, signature))
 }
 
-/// Warns when the signing key is not in the work tree's keyring, or the
-/// keyring names its holder differently: verification would fail.
-fn warn_about_keyring(keyring: &Keyring, signer: &avow_sign::Signer, statement: &Statement) {
-    match keyring.find_by_key(signer.public_key()) {
-        None => crate::output::errln!(
-            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
-            avow_sign::fingerprint(signer.public_key())
-        ),
-        Some((person, _))
-            if Person::same_email(&statement.understood_by.email, &person.email)
-                && !Person::same_name(&statement.understood_by.name, &person.name) =>
-        {
-            crate::output::errln!(
-                "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verification will refuse it (understood-by.name): `git config user.name {:?}` and re-attest with `git commit --amend --no-edit`",
-                statement.understood_by, person.name, person.name
-            );
-        }
-        Some(_) => {}
+/// Writes the message back as git will store it: any old signature
+/// removed (in the trailer block, and a stray one left in the body by a
+/// squash), the additions and the new signature appended to the trailer
+/// block (and, when `refresh`, the committer's old `Understood-by:`
+/// replaced by the new one). Before writing, checks that git will store exactly this and that
+/// it reads back as what was signed.
+fn write(draft: &Draft, statement: &Statement, signature: &Trailer, refresh: bool) -> Result<Outcome> {
+    let mut additions = draft.additions.clone();
+    additions.push(signature.clone());
+    // With `refresh`, the committer's old `Understood-by:` goes too.
+    let replaced = |t: &Trailer| t.is(SIGNATURE) || (refresh && t.is(UNDERSTOOD_BY));
+    let signed =
+        trailer::rewrite(&draft.text, &draft.opts, |item| !item.trailer.as_ref().is_some_and(replaced), &additions);
+    let mut new_text = without_stray_signatures(&signed, &draft.opts);
+    if new_text != signed && draft.rules.mode != Mode::Verbatim {
+        new_text = super::cleanup::stripspace(&new_text, None);
     }
-}
-
-/// Writes the message back: any old signature replaced, the additions and
-/// the new signature appended to the trailer block.
-fn write(mut draft: Draft, signature: Trailer) -> Result<Outcome> {
-    draft.additions.push(signature);
-    let new_text = trailer::rewrite(
-        &draft.text,
-        &draft.opts,
-        |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE)),
-        &draft.additions,
-    );
+    if let Err(why) = self_check(draft, statement, signature, &new_text) {
+        return Err(CliError::new(format!("avow would write a message that does not verify ({why})"))
+            .hint(crate::error::REPORT_HINT));
+    }
     draft.message.write(&new_text)?;
     Ok(Outcome::Ok)
+}
+
+/// The hook's check of its own result: git's clean-up leaves the message
+/// as it is, and the verifier will read back the subject and statement
+/// that were signed and exactly one signature, in the trailer block.
+fn self_check(
+    draft: &Draft,
+    statement: &Statement,
+    signature: &Trailer,
+    text: &str,
+) -> std::result::Result<(), &'static str> {
+    if draft.rules.apply(text) != text {
+        return Err("git's clean-up would change it");
+    }
+    if trailer::subject(text, &draft.opts, false) != draft.subject {
+        return Err("its subject would change");
+    }
+    let trailers = trailer::parse(text, &draft.opts);
+    if Statement::from_trailers(&trailers).ok().as_ref() != Some(statement) {
+        return Err("its statement would read differently");
+    }
+    let signatures: Vec<&Trailer> = trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
+    if signatures != [signature] {
+        return Err("it would not carry exactly the new signature");
+    }
+    if without_stray_signatures(text, &draft.opts) != text {
+        return Err("an old signature would stay in its body");
+    }
+    Ok(())
+}
+
+/// `text` without `Avow-Signature:` lines outside its trailer block (a
+/// squash leaves the first commit's signature in the body, where it would
+/// make the message fail verification forever).
+fn without_stray_signatures(text: &str, opts: &ParseOptions) -> String {
+    let start = trailer::block(text, opts).start;
+    let is_signature =
+        |line: &str| line.split_once(':').is_some_and(|(key, _)| key.trim_end().eq_ignore_ascii_case(SIGNATURE));
+    let mut out: String = text[..start].split_inclusive('\n').filter(|l| !is_signature(l)).collect();
+    out.push_str(&text[start..]);
+    out
 }
 
 /// Policy from the work tree, for early feedback. The verifier reads the
 /// trusted one; here a missing or broken file must not block work
 /// silently, so a broken one is an error and a missing one the default.
-fn local_policy(repo: &Repository) -> Result<Policy> {
+pub(crate) fn local_policy(repo: &Repository) -> Result<Policy> {
     let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
     let path = dir.join(avow_verify::trust::POLICY_PATH);
     if !path.exists() {
@@ -335,7 +462,7 @@ fn local_policy(repo: &Repository) -> Result<Policy> {
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
 }
 
-fn local_keyring(repo: &Repository) -> Option<Keyring> {
+pub(crate) fn local_keyring(repo: &Repository) -> Option<Keyring> {
     let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
     Keyring::load(&path).ok()
 }

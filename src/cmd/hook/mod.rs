@@ -3,15 +3,21 @@
 //! - [`commit_msg`]: the pipeline that checks, completes and signs the
 //!   attestation (read → complete → stage → check → sign → write);
 //! - [`prompt`]: the questions asked on the terminal for what is missing;
-//! - [`amend`]: whether the commit being made amends HEAD;
+//! - [`invocation`]: the `git commit` command line (amend, clean-up mode);
+//! - [`cleanup`]: the message as git will store it;
 //! - [`prepare`]: the guidance comment added before the editor opens;
 //! - [`post_commit`]: the self-check of the new commit.
 
-mod amend;
+mod cleanup;
 mod commit_msg;
+mod invocation;
 mod post_commit;
 mod prepare;
 mod prompt;
+
+pub(crate) use cleanup::configured_comment_prefix;
+pub(crate) use commit_msg::{local_keyring, local_policy, run as commit_msg};
+pub(crate) use prompt::prompt_statement;
 
 use std::path::PathBuf;
 
@@ -39,6 +45,16 @@ pub enum HookCommand {
     },
     /// Warn when the new HEAD's attestation does not verify.
     PostCommit,
+    /// After a rebase: re-sign or name how to re-sign the rewritten
+    /// commits whose change no longer matches their statement.
+    PostRewrite {
+        /// `rebase` or `amend`, as git passes it (default: the pre-commit
+        /// framework's `PRE_COMMIT_REWRITE_COMMAND`); the rewritten commits
+        /// come on standard input.
+        command: Option<String>,
+    },
+    /// After `git am` applies its last patch: as post-rewrite.
+    PostApplypatch,
     /// Verify the commits about to be pushed (refs on standard input, as
     /// git gives them) against the keyring and policy on the remote's side.
     PrePush {
@@ -47,6 +63,19 @@ pub enum HookCommand {
         /// The remote's URL.
         url: Option<String>,
     },
+    /// On a server: verify the pushed refs (`OLD NEW REF` lines on standard
+    /// input, as git gives them) against the keyring and policy the
+    /// receiving repository already has (docs/server.md).
+    PreReceive,
+    /// On a server that runs a hook per ref: verify one pushed ref.
+    Update {
+        /// The ref being updated.
+        refname: String,
+        /// Its current value.
+        old: String,
+        /// The pushed value.
+        new: String,
+    },
 }
 
 pub fn run(cmd: HookCommand) -> Result<Outcome> {
@@ -54,6 +83,23 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
         HookCommand::CommitMsg { file } => commit_msg::run(&file),
         HookCommand::PrepareCommitMsg { file, source, sha } => prepare::run(&file, source.as_deref(), sha.as_deref()),
         HookCommand::PostCommit => post_commit::run(),
+        HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(command),
+        HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
+        HookCommand::PreReceive => crate::cmd::receive::pre_receive(),
+        HookCommand::Update { refname, old, new } => crate::cmd::receive::update(&refname, &old, &new),
     }
+}
+
+/// Whether this repository has adopted avow: `.avow/` in the work tree or
+/// in HEAD. Without it avow's commit hooks do nothing, so hooks installed
+/// machine-wide (a global `core.hooksPath`) leave other repositories alone.
+pub fn adopted(repo: &git2::Repository) -> bool {
+    let dir = avow_verify::trust::AVOW_DIR.trim_end_matches('/');
+    if repo.workdir().is_some_and(|w| w.join(dir).is_dir()) {
+        return true;
+    }
+    repo.head()
+        .and_then(|h| h.peel_to_tree())
+        .is_ok_and(|t| t.get_name(dir).is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree)))
 }

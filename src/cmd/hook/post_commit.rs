@@ -7,12 +7,15 @@ use crate::git::{open_repo, Config};
 pub fn run() -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
+    if crate::workflows::post_commit_quiet(&repo, &head) {
+        return Ok(Outcome::Ok);
+    }
     match crate::cmd::verify::self_check(&repo, &head) {
-        Some((rule, _)) if rule == "attestation.missing" => {
+        Some((rule, _)) if rule == avow_policy::findings::ATTESTATION_MISSING.id => {
             crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
             crate::output::errln!(
                 "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
@@ -20,7 +23,7 @@ pub fn run() -> Result<Outcome> {
         }
         Some((_, problem)) => {
             crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            crate::output::errln!("avow: re-sign it with `git commit --amend --no-edit`");
+            crate::output::errln!("{}", crate::workflows::resign_head_advice(&repo, &head));
         }
         None => {}
     }

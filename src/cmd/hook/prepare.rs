@@ -6,6 +6,9 @@ use std::path::Path;
 use avow_core::attestation::AUTHORSHIP;
 use avow_core::trailer::{self, ParseOptions};
 
+use super::cleanup::{scissors_at, Rules};
+use super::invocation;
+
 use crate::error::{Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::message::MessageFile;
@@ -23,6 +26,10 @@ pub fn run(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outc
     // gave it in the environment.
     let from_env = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
     let source = source.or(from_env.as_deref());
+    // `git revert` runs no commit-msg hook: the statement is settled here.
+    if let Some(outcome) = crate::workflows::prepare_revert(file, source)? {
+        return Ok(outcome);
+    }
     // Only when an editor will open and strip comments: a message given
     // with -m or -F keeps its lines, so adding comments there would
     // change it.
@@ -31,31 +38,40 @@ pub fn run(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outc
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
-        return Ok(Outcome::Ok);
-    }
-    if matches!(cfg.get("commit.cleanup").as_deref(), Some("verbatim" | "whitespace")) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let message = MessageFile::read(file, &cfg)?;
     let text = message.text.clone();
-    let prefix = cfg.comment_prefix();
-    let opts = ParseOptions { comment_prefix: prefix.clone(), no_divider: false };
-    if trailer::parse(&text, &opts).iter().any(|t| t.is(AUTHORSHIP)) {
+    // Guidance is a comment: add it only where git will remove it.
+    let rules = Rules::find(&cfg, invocation::find().as_ref(), &text);
+    let prefix = rules.comment.clone();
+    if trailer::parse(&rules.apply(&text), &ParseOptions::default()).iter().any(|t| t.is(AUTHORSHIP)) {
         return Ok(Outcome::Ok);
     }
-    // Insert the guidance just before git's own comment block (or at the end).
     let mut guidance = String::new();
     for l in GUIDANCE.lines() {
         guidance.push_str(&format!("{prefix} {l}\n"));
     }
-    let at = text
-        .match_indices('\n')
-        .map(|(i, _)| i + 1)
-        .chain(std::iter::once(0))
-        .filter(|&i| text[i..].starts_with(prefix.as_str()))
-        .min()
-        .unwrap_or(text.len());
+    let at = if rules.strips_comments() {
+        // Just before git's own comment block (or at the end).
+        text.match_indices('\n')
+            .map(|(i, _)| i + 1)
+            .chain(std::iter::once(0))
+            .filter(|&i| text[i..].starts_with(prefix.as_str()))
+            .min()
+            .unwrap_or(text.len())
+    } else if let Some(cut) = rules.cuts_at_scissors().then(|| scissors_at(&text, &prefix)).flatten() {
+        // Below the scissors line and git's note under it: cut off by git.
+        let mut at = cut;
+        while at < text.len() && text[at..].starts_with(prefix.as_str()) {
+            at = text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
+        }
+        at
+    } else {
+        // `whitespace` or `verbatim`: git would keep a comment.
+        return Ok(Outcome::Ok);
+    };
     let mut new_text = String::with_capacity(text.len() + guidance.len());
     new_text.push_str(&text[..at]);
     if at > 0 && !text[..at].ends_with('\n') {

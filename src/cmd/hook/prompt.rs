@@ -1,66 +1,171 @@
 //! The questions the commit-msg hook asks on the terminal for a statement
 //! the message does not carry, and the help printed when there is no
 //! terminal to ask on.
+//!
+//! The prompt offers only what the policy in force accepts, and checks
+//! each answer as it is given (so a wrong `Assisted-by:` is caught before
+//! the rationale is typed). Answers are handed back one by one as they are
+//! given, so that a refusal or Ctrl-C later loses none of them.
 
 use avow_core::attestation::{Authorship, ASSISTED_BY, AUTHORSHIP, RATIONALE};
 use avow_core::trailer::Trailer;
+use avow_policy::policy::{self, AssistedByFormat, Policy};
 
-use crate::tty::Tty;
+use crate::tty::{Reply, Tty};
 
-pub fn missing_statement_help(missing: &[&str]) -> String {
-    format!(
-        "avow: commit refused: the message lacks {}.\n\
-         Say how the change was written and why it is right, in your own words, for example:\n\
-         \n  git commit --trailer \"Authorship: human\" --trailer \"Rationale: <why the change is needed and how it works>\"\n\
-         \nWith AI assistance (every line read and understood):\n\
-         \n  git commit --trailer \"Authorship: assisted\" --trailer \"Assisted-by: AGENT:MODEL\" --trailer \"Rationale: …\"\n\
-         \nYour message is kept in .git/COMMIT_EDITMSG: reuse it with `git commit -e -F .git/COMMIT_EDITMSG --trailer …`.\n",
-        missing.join(" and ")
-    )
+/// What each authorship value means, for the menu.
+fn meaning(a: Authorship) -> &'static str {
+    match a {
+        Authorship::Human => "every line written by you",
+        Authorship::Assisted => "AI tools used interactively; you read and understood every line",
+        Authorship::Generated => "substantial parts produced by an autonomous tool",
+    }
 }
 
-/// Asks for the missing parts of the statement on the terminal.
-pub fn prompt_statement(tty: &mut Tty, have: &[Trailer], min_rationale: usize) -> Option<Vec<Trailer>> {
-    let mut add = Vec::new();
-    let authorship = if let Some(t) = have.iter().find(|t| t.is(AUTHORSHIP)) {
-        t.value.parse::<Authorship>().ok()?
-    } else {
-        tty.say(
-            "avow: this commit needs an authorship statement.\nHow was this change written?\n  \
-                 1) human      every line written by you\n  \
-                 2) assisted   AI tools used interactively; you read and understood every line\n  \
-                 3) generated  substantial parts produced by an autonomous tool\n",
+/// An example `Assisted-by:` value in the form the policy asks for.
+pub const ASSISTED_BY_EXAMPLE: &str = "Claude:claude-opus-4-5";
+
+/// The help printed when the statement is incomplete and there is no
+/// terminal to ask on: examples for what the policy accepts only.
+pub fn missing_statement_help(missing: &[&str], policy: &Policy, file: &str) -> String {
+    let allowed = &policy.authorship.allowed;
+    let mut out = format!(
+        "avow: commit refused: the message lacks {}.\n\
+         Say how the change was written and why it is right, in your own words, for example:\n",
+        missing.join(" and ")
+    );
+    if allowed.contains(&Authorship::Human) {
+        out.push_str(
+            "\n  git commit --trailer \"Authorship: human\" --trailer \"Rationale: <why the change is needed and how it works>\"\n",
         );
-        let a = loop {
-            match tty.ask("Choice [1-3]: ")?.as_str() {
-                "1" | "human" => break Authorship::Human,
-                "2" | "assisted" => break Authorship::Assisted,
-                "3" | "generated" => break Authorship::Generated,
-                _ => tty.say("Please answer 1, 2 or 3.\n"),
+    }
+    if let Some(ai) = allowed.iter().find(|a| **a != Authorship::Human) {
+        out.push_str(&format!(
+            "\nWith AI assistance (every line read and understood):\n\
+             \n  git commit --trailer \"Authorship: {ai}\" --trailer \"Assisted-by: AGENT:MODEL\" --trailer \"Rationale: …\"\n"
+        ));
+    }
+    out.push_str(&format!("\nYour message is kept in {file}: reuse it with `git commit -e -F {file} --trailer …`.\n"));
+    out
+}
+
+/// An `Authorship:` value as typed: any case, surrounding space ignored.
+pub fn parse_authorship(value: &str) -> Option<Authorship> {
+    Authorship::ALL.into_iter().find(|a| a.as_str().eq_ignore_ascii_case(value.trim()))
+}
+
+/// Why an `Assisted-by:` value is refused by the policy, if it is.
+pub fn assisted_by_problem(value: &str, policy: &Policy) -> Option<String> {
+    if value.trim().is_empty() {
+        return Some("the tool is empty".into());
+    }
+    if policy.authorship.assisted_by_format == AssistedByFormat::Kernel && !policy::is_kernel_assisted_by(value) {
+        return Some(format!(
+            "{value:?} is not in the form AGENT:MODEL [TOOL…] this project asks for, e.g. {ASSISTED_BY_EXAMPLE}"
+        ));
+    }
+    None
+}
+
+/// Why a rationale is refused by the policy, if it is.
+fn rationale_problem(value: &str, policy: &Policy, subject: &str) -> Option<String> {
+    let r = &policy.rationale;
+    let len = policy::visible_len(value);
+    if len < r.min_length.max(1) {
+        return Some(format!("please write at least {} characters (this has {len})", r.min_length.max(1)));
+    }
+    let norm = policy::normalize(value);
+    if r.reject_subject_copy && policy::repeats_subject(&norm, subject) {
+        return Some("that repeats the subject; say why the change is needed and how it works".into());
+    }
+    if r.boilerplate.iter().any(|p| policy::normalize(p) == norm) {
+        return Some("that is boilerplate; say in your own words why the change is needed and how it works".into());
+    }
+    None
+}
+
+/// Asks one question until the answer passes `check`; `None` at end of
+/// input or Ctrl-C.
+fn ask_until(
+    tty: &mut Tty,
+    question: &str,
+    paragraph: bool,
+    mut check: impl FnMut(&str) -> Result<String, String>,
+) -> Option<String> {
+    loop {
+        let reply = if paragraph { tty.ask_paragraph(question) } else { tty.ask(question) };
+        match reply {
+            Reply::Text(answer) => match check(&answer) {
+                Ok(value) => return Some(value),
+                Err(why) => tty.say(&format!("{why}\n")),
+            },
+            Reply::Invalid(why) => tty.say(&format!("{why}\n")),
+            Reply::End | Reply::Interrupted => return None,
+        }
+    }
+}
+
+/// Asks for the missing parts of the statement on the terminal, pushing
+/// each answer onto `out` as soon as it is given; `false` when the person
+/// stopped answering (end of input, Ctrl-C).
+pub fn prompt_statement(
+    tty: &mut Tty,
+    have: &[Trailer],
+    policy: &Policy,
+    subject: &str,
+    out: &mut Vec<Trailer>,
+) -> bool {
+    let done = ask_all(tty, have, policy, subject, out);
+    // Whatever is left in the terminal's input was typed for avow.
+    tty.discard_input();
+    done.is_some()
+}
+
+fn ask_all(tty: &mut Tty, have: &[Trailer], policy: &Policy, subject: &str, out: &mut Vec<Trailer>) -> Option<()> {
+    let allowed = policy.authorship.allowed.clone();
+    let authorship = if let Some(t) = have.iter().find(|t| t.is(AUTHORSHIP)) {
+        parse_authorship(&t.value)?
+    } else if let [only] = allowed[..] {
+        tty.say(&format!("avow: this project accepts only `Authorship: {only}` ({}).\n", meaning(only)));
+        out.push(Trailer::new(AUTHORSHIP, only.as_str()));
+        only
+    } else {
+        let mut menu = String::from("avow: this commit needs an authorship statement.\nHow was this change written?\n");
+        for (i, a) in allowed.iter().enumerate() {
+            menu.push_str(&format!("  {}) {:<10} {}\n", i + 1, a.as_str(), meaning(*a)));
+        }
+        tty.say(&menu);
+        let question = format!("Choice [1-{}]: ", allowed.len());
+        let a = ask_until(tty, &question, false, |answer| {
+            let by_number = answer.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| allowed.get(i));
+            match by_number.copied().or_else(|| parse_authorship(answer).filter(|a| allowed.contains(a))) {
+                Some(a) => Ok(a.as_str().to_owned()),
+                None => Err(format!(
+                    "Please answer {} (or {}).",
+                    (1..=allowed.len()).map(|n| n.to_string()).collect::<Vec<_>>().join(", "),
+                    allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                )),
             }
-        };
-        add.push(Trailer::new(AUTHORSHIP, a.as_str()));
+        })?;
+        let a = parse_authorship(&a)?;
+        out.push(Trailer::new(AUTHORSHIP, a.as_str()));
         a
     };
     if authorship != Authorship::Human && !have.iter().any(|t| t.is(ASSISTED_BY)) {
-        loop {
-            let tool = tty.ask("Which AI tool? AGENT:MODEL [TOOL…], e.g. Claude:claude-opus-4-5: ")?;
-            if !tool.is_empty() {
-                add.push(Trailer::new(ASSISTED_BY, tool));
-                break;
-            }
-        }
+        let question = format!("Which AI tool? AGENT:MODEL [TOOL…], e.g. {ASSISTED_BY_EXAMPLE}: ");
+        let tool = ask_until(tty, &question, false, |answer| match assisted_by_problem(answer, policy) {
+            None => Ok(answer.to_owned()),
+            Some(why) => Err(format!("{why}.")),
+        })?;
+        out.push(Trailer::new(ASSISTED_BY, tool));
     }
     if !have.iter().any(|t| t.is(RATIONALE)) {
         tty.say("Rationale: in your own words, why is this change needed and how does it work?\n");
-        loop {
-            let r = tty.ask("> ")?;
-            if r.chars().count() >= min_rationale.max(1) {
-                add.push(Trailer::new(RATIONALE, r));
-                break;
-            }
-            tty.say(&format!("Please write at least {min_rationale} characters.\n"));
-        }
+        let r = ask_until(tty, "> ", true, |answer| match rationale_problem(answer, policy, subject) {
+            None => Ok(answer.to_owned()),
+            Some(why) => Err(format!("{}{}.", why[..1].to_uppercase(), &why[1..])),
+        })?;
+        out.push(Trailer::new(RATIONALE, r));
     }
-    Some(add)
+    Some(())
 }

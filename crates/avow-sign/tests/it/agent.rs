@@ -21,11 +21,12 @@ fn sign_and_check(repo: &TestRepo, signer: &Signer, key_line: &str) {
 fn agent_literal_and_pub_file_all_sign() {
     let repo = TestRepo::new();
     let agent = AgentGuard::start(&repo);
-    // An ECDSA key first: KeySource::Agent must skip it.
-    let ecdsa = crate::support::keygen_type(&repo, "ecdsa", "ecdsa");
-    agent.add(&repo, &ecdsa);
+    // KeySource::Agent takes the agent's first key; a second one (ECDSA)
+    // is named by its literal or .pub file (`keys_of_every_type_sign_through_the_agent`).
     let key = repo.keygen("alice");
     agent.add(&repo, &key);
+    let ecdsa = crate::support::keygen_type(&repo, "ecdsa", "ecdsa");
+    agent.add(&repo, &ecdsa);
     // The private key file is gone: only the agent can sign.
     let pub_file = key.with_extension("pub");
     let line = pub_line(&key);
@@ -95,13 +96,13 @@ fn agent_without_the_key_is_a_clear_error() {
 fn empty_agent_is_a_clear_error() {
     let repo = TestRepo::new();
     let agent = AgentGuard::start(&repo);
-    let ecdsa = crate::support::keygen_type(&repo, "ecdsa", "ecdsa");
-    agent.add(&repo, &ecdsa);
+    let dsa = crate::support::keygen_type(&repo, "dsa", "dsa");
+    agent.add(&repo, &dsa);
     let err = Signer::load_with_agent(&KeySource::Agent, &mut no_prompt, Some(agent.socket())).unwrap_err();
     assert!(matches!(err, Error::NoAgentKey { count: 1 }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "the ssh-agent holds no ed25519 key (1 other keys); add one with ssh-add ~/.ssh/id_ed25519, or set avow.signingKey"
+        "the ssh-agent holds no key avow can sign with (1 keys of other types); add one with ssh-add ~/.ssh/id_ed25519"
     );
 }
 
@@ -114,7 +115,7 @@ fn no_agent_is_a_clear_error() {
         assert!(matches!(err, Error::AgentNotRunning), "{err:?}");
         assert_eq!(
             err.to_string(),
-            "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or set avow.signingKey to a private key file"
+            "no ssh-agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and ssh-add your key, or name the private key file instead"
         );
     }
     // A socket nobody listens on.

@@ -5,6 +5,7 @@ mod agent;
 mod batch;
 mod hygiene;
 mod interop;
+mod key_types;
 mod malformed;
 mod passphrase;
 mod props;

@@ -1,0 +1,135 @@
+//! Squash merges: a commit the forge made (no hook, a committer in no
+//! keyring) whose change is the whole change of a pull request's branch.
+//! It is accepted when the branch's own commits — found in the pull refs
+//! forges keep (`refs/pull/N/head` on GitHub, `refs/merge-requests/N/head`
+//! on GitLab, N taken from the squash's subject or message) or named with
+//! `verify --squash-source REF` — each verify under the same trust base,
+//! and the change digest of the squash (its parent's tree → its tree)
+//! equals the one of the branch's cumulative change (the merge base's tree
+//! → the branch tip's tree). Anything the squash carries that the branch
+//! does not — a line the merger added — makes the digests differ, and the
+//! squash is refused. docs/workflows.md describes the merge methods.
+
+use git2::{Commit, Oid, Repository};
+
+use crate::Error;
+
+/// At most this many commits are read from one squash source.
+pub const MAX_SOURCE_COMMITS: usize = 10_000;
+
+/// The pull or merge request number a squash's message names: GitHub's
+/// subject suffix ` (#N)`, or GitLab's `See merge request GROUP/PROJECT!N`.
+pub fn request_numbers(subject: &str, message: &str) -> (Option<u64>, Option<u64>) {
+    let github = subject
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once("(#"))
+        .filter(|(before, _)| before.is_empty() || before.ends_with(' '))
+        .and_then(|(_, n)| digits(n));
+    let gitlab = message
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("See merge request "))
+        .find_map(|rest| rest.trim_end().rsplit_once('!').and_then(|(_, n)| digits(n)));
+    (github, gitlab)
+}
+
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The squash sources to try for a commit, by name, that exist in the
+/// repository: the forge's pull refs for the numbers its message names,
+/// then `explicit` (from `--squash-source`).
+pub fn candidates(repo: &Repository, subject: &str, message: &str, explicit: &[String]) -> Vec<(String, Oid)> {
+    let (github, gitlab) = request_numbers(subject, message);
+    let mut names = Vec::new();
+    if let Some(n) = github {
+        names.push(format!("refs/pull/{n}/head"));
+        names.push(format!("refs/remotes/origin/pull/{n}/head"));
+    }
+    if let Some(n) = gitlab {
+        names.push(format!("refs/merge-requests/{n}/head"));
+        names.push(format!("refs/remotes/origin/merge-requests/{n}/head"));
+    }
+    let mut out: Vec<(String, Oid)> =
+        names.into_iter().filter_map(|name| repo.refname_to_id(&name).ok().map(|id| (name, id))).collect();
+    for rev in explicit {
+        if let Ok(c) = repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) {
+            out.push((rev.clone(), c.id()));
+        }
+    }
+    out.dedup_by_key(|(_, id)| *id);
+    out
+}
+
+/// A squash source's commits and cumulative change, for `squash` (a
+/// commit with one parent).
+pub struct Source {
+    /// The merge base of the squash's parent and the source's tip.
+    pub base: Oid,
+    /// The source's commits after the base, parents first.
+    pub commits: Vec<Oid>,
+    /// Whether the source's cumulative change is exactly the squash's.
+    pub same_change: bool,
+}
+
+/// Reads `tip` as the source of `squash`; `None` when it cannot be one
+/// (no common history, nothing after the merge base, the squash itself or
+/// one of its ancestors, too many commits).
+pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid) -> Result<Option<Source>, Error> {
+    if squash.parent_count() != 1 || tip == squash.id() {
+        return Ok(None);
+    }
+    let parent = squash.parent(0).map_err(|e| Error::git(format!("reading the parent of {}", squash.id()), e))?;
+    let Ok(base) = repo.merge_base(parent.id(), tip) else { return Ok(None) };
+    if base == tip {
+        return Ok(None);
+    }
+    let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
+    walk.push(tip).map_err(|e| Error::walk(repo, e))?;
+    walk.hide(base).map_err(|e| Error::walk(repo, e))?;
+    let mut commits = Vec::new();
+    for id in walk {
+        commits.push(id.map_err(|e| Error::walk(repo, e))?);
+        if commits.len() > MAX_SOURCE_COMMITS {
+            return Ok(None);
+        }
+    }
+    let tree = |id: Oid| -> Result<git2::Tree<'_>, Error> {
+        repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))
+    };
+    let squash_tree = squash.tree().map_err(|e| Error::git(format!("reading the tree of {}", squash.id()), e))?;
+    let ours = change(repo, Some(&tree(parent.id())?), &squash_tree)?;
+    let theirs = change(repo, Some(&tree(base)?), &tree(tip)?)?;
+    Ok(Some(Source { base, commits, same_change: ours == theirs }))
+}
+
+/// The change digest between two trees ([`crate::change::digest`]).
+fn change(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+) -> Result<Option<crate::change::Digest>, Error> {
+    Ok(crate::change::digest(repo, old, new)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_numbers;
+
+    #[test]
+    fn numbers_from_forge_messages() {
+        assert_eq!(request_numbers("Fix the parser (#42)", ""), (Some(42), None));
+        assert_eq!(request_numbers("Fix (#42) twice (#7)", ""), (Some(7), None));
+        assert_eq!(request_numbers("Fix the parser(#42)", ""), (None, None));
+        assert_eq!(request_numbers("Fix (#4x2)", ""), (None, None));
+        assert_eq!(request_numbers("Fix (#)", ""), (None, None));
+        assert_eq!(request_numbers("Fix (#99999999999999999999)", ""), (None, None));
+        let gl = "Fix the parser\n\nSquashed.\n\nSee merge request group/sub/project!17";
+        assert_eq!(request_numbers("Fix the parser", gl), (None, Some(17)));
+        assert_eq!(request_numbers("x", "See merge request g/p!1/../2"), (None, None));
+    }
+}

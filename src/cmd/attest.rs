@@ -1,0 +1,127 @@
+//! `git avow attest REV…`: a signed statement for commits that are already
+//! there, kept in a git note under `refs/notes/avow` instead of rewriting
+//! them.
+
+use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
+use avow_core::trailer::{self, ParseOptions, Trailer};
+use avow_verify::notes::NOTES_REF;
+
+use crate::error::{CliError, Outcome, Result};
+use crate::git::{open_repo, Config};
+use crate::resign::{self, Me};
+
+/// Attest commits without rewriting them, in a note under refs/notes/avow.
+///
+/// For commits made where no hook ran — a forge's web editor or squash
+/// merge, a `--no-verify` push, history before adoption — and for vouching
+/// for a past commit after the fact. For each REV, signs your statement
+/// over the commit's change, author and subject, exactly as the
+/// commit-msg hook signs trailers, and stores the trailers as the commit's
+/// note. `git avow verify` reads the note when the commit's own attestation
+/// is rejected, under the same keyring and policy rules (a note changing
+/// `.avow/` needs a maintainer, as a trailer does). Share the notes with
+/// `git push origin refs/notes/avow`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The commits to attest.
+    #[arg(required = true, value_name = "REV")]
+    pub revs: Vec<String>,
+    /// How the change was authored: human, assisted or generated (asked
+    /// on the terminal when missing).
+    #[arg(long, value_name = "HOW")]
+    pub authorship: Option<String>,
+    /// The AI tool, `AGENT:MODEL [TOOL…]`, for assisted or generated work
+    /// (repeatable).
+    #[arg(long, value_name = "TOOL")]
+    pub assisted_by: Vec<String>,
+    /// Why the change is right, in your own words (asked on the terminal
+    /// when missing).
+    #[arg(long, value_name = "TEXT")]
+    pub rationale: Option<String>,
+    /// Replace a note the commit already has.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: &Args) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    let commits = args
+        .revs
+        .iter()
+        .map(|rev| {
+            repo.revparse_single(rev).and_then(|o| o.peel_to_commit()).map_err(|_| {
+                CliError::new(format!("`{rev}` does not name a commit")).hint("check the name with `git rev-parse`")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut trailers = Vec::new();
+    if let Some(a) = &args.authorship {
+        let a: Authorship = a.parse().map_err(|_| {
+            CliError::new(format!("--authorship {a}: not human, assisted or generated"))
+                .hint("say how the change was written: --authorship human, assisted or generated")
+        })?;
+        trailers.push(Trailer::new(AUTHORSHIP, a.as_str()));
+    }
+    trailers.extend(args.assisted_by.iter().map(|t| Trailer::new(ASSISTED_BY, t.clone())));
+    if let Some(r) = &args.rationale {
+        trailers.push(Trailer::new(RATIONALE, r.clone()));
+    }
+    let complete = trailers.iter().any(|t| t.is(AUTHORSHIP)) && trailers.iter().any(|t| t.is(RATIONALE));
+    if !complete {
+        let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { crate::tty::Tty::open() };
+        let Some(mut tty) = tty else {
+            return Err(CliError::new("no statement given and no terminal to ask for one").hint(
+                "give it on the command line: `git avow attest REV --authorship human --rationale \"<why the change is right>\"`",
+            ));
+        };
+        let policy = crate::cmd::hook::local_policy(&repo)?;
+        let mut add = Vec::new();
+        // No one subject to compare the rationale with: several commits may be attested.
+        let answered = crate::cmd::hook::prompt_statement(&mut tty, &trailers, &policy, "", &mut add);
+        if crate::tty::interrupted() {
+            crate::tty::die_of_interrupt();
+        }
+        if !answered {
+            return Ok(Outcome::Failed);
+        }
+        trailers.extend(add);
+    }
+    let signer = crate::keys::signer(&cfg)?;
+    let me = Me::of(&repo, &cfg, &signer)?;
+    if me.name.trim().is_empty() {
+        return Err(CliError::new("user.name is not set, so `Understood-by:` would name nobody")
+            .hint("set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`"));
+    }
+    trailers.push(Trailer::new(UNDERSTOOD_BY, format!("{} <{}>", me.name, me.email)));
+    let statement = Statement::from_trailers(&trailers).map_err(|problems| {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        CliError::new(format!("the statement is not complete: {}", text.join("; ")))
+            .hint("give --authorship, --rationale and, unless human, --assisted-by AGENT:MODEL")
+    })?;
+    let who = repo.signature()?;
+    for c in &commits {
+        if !args.force && repo.find_note(Some(NOTES_REF), c.id()).is_ok() {
+            return Err(CliError::new(format!(
+                "commit {} already has a note in {NOTES_REF}",
+                resign::short(&repo, c.id())
+            ))
+            .hint("look at it with `git notes --ref avow show REV`; replace it with `git avow attest --force REV`"));
+        }
+        let (text, _) = resign::message_of(c)?;
+        let subject = trailer::subject(&text, &ParseOptions::default(), false);
+        let parent_tree = avow_verify::commit::parent_tree(c)?;
+        let tree = c.tree()?;
+        let binding = resign::binding_of(&repo, parent_tree.as_ref(), &tree)?;
+        let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
+        let value = resign::sign(&signer, &binding, &author, &subject, &statement)?;
+        let mut note = String::new();
+        for t in trailers.iter().chain(std::iter::once(&Trailer::new(SIGNATURE, value))) {
+            note.push_str(&format!("{}: {}\n", t.key, t.value));
+        }
+        repo.note(&who, &who, Some(NOTES_REF), c.id(), &note, args.force)?;
+        crate::output::errln!("avow: attested {} {subject} in {NOTES_REF}", resign::short(&repo, c.id()));
+    }
+    crate::output::errln!("avow: share the notes with `git push origin {NOTES_REF}`");
+    Ok(Outcome::Ok)
+}

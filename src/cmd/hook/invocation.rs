@@ -1,0 +1,241 @@
+//! The git command that runs the hook, read from its command line.
+//!
+//! Git does not tell the commit-msg hook whether the commit amends HEAD
+//! (the change is then taken against HEAD's parent, not HEAD), nor which
+//! `--cleanup`, `-v` or `--allow-empty-message` it was given (they decide
+//! what git stores). The answer is in the command line of the `git commit`
+//! that runs the hook, found by walking up the process tree through
+//! `/proc`; it is parsed the way git's parse-options reads it (bundled
+//! short options, stuck values, unambiguous long-option prefixes).
+
+/// What the hook needs to know about the `git commit` that runs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[expect(clippy::struct_excessive_bools, reason = "one flag per git option, as git's own parse-options variables")]
+pub struct Invocation {
+    /// `--amend`.
+    pub amend: bool,
+    /// `--cleanup=MODE`, the last one given.
+    pub cleanup: Option<String>,
+    /// `-v`/`--verbose` (`Some(true)`) or `--no-verbose` (`Some(false)`).
+    pub verbose: Option<bool>,
+    /// `--allow-empty-message`.
+    pub allow_empty_message: bool,
+    /// `-m`, `-F` or `-C` (a message given: no editor unless `-e`).
+    pub message_given: bool,
+    /// `-e`/`--edit` (`Some(true)`) or `--no-edit` (`Some(false)`).
+    pub edit: Option<bool>,
+    /// `--fixup=COMMIT` without `amend:`/`reword:` (no editor by default).
+    pub plain_fixup: bool,
+    /// git itself was started with `GIT_EDITOR=:` (so the `:` the hook
+    /// sees does not say "no editor").
+    pub own_editor_is_colon: bool,
+}
+
+impl Invocation {
+    /// Whether git opens an editor, by its command line (git's `use_editor`).
+    pub fn editor(&self) -> bool {
+        self.edit.unwrap_or(!(self.message_given || self.plain_fixup))
+    }
+}
+
+/// The `git commit` running this hook, if it can be found.
+pub fn find() -> Option<Invocation> {
+    crate::workflows::ancestors().find_map(|(pid, args)| {
+        let mut inv = parse_git_commit(&args)?;
+        inv.own_editor_is_colon = std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == b"GIT_EDITOR=:"));
+        Some(inv)
+    })
+}
+
+/// Whether the git process that runs this hook is `git commit --amend`
+/// (`AVOW_AMEND=1`/`0` overrides, for callers that know better).
+pub fn is_amend(invocation: Option<&Invocation>) -> bool {
+    if let Ok(v) = std::env::var("AVOW_AMEND") {
+        return v == "1";
+    }
+    invocation.is_some_and(|i| i.amend)
+}
+
+/// git commit's long options (git 2.4x), for resolving abbreviations.
+const LONG: &[&str] = &[
+    "quiet",
+    "verbose",
+    "file",
+    "author",
+    "date",
+    "message",
+    "reedit-message",
+    "reuse-message",
+    "fixup",
+    "squash",
+    "reset-author",
+    "trailer",
+    "signoff",
+    "template",
+    "edit",
+    "cleanup",
+    "status",
+    "gpg-sign",
+    "all",
+    "include",
+    "interactive",
+    "patch",
+    "only",
+    "no-verify",
+    "verify",
+    "dry-run",
+    "short",
+    "branch",
+    "ahead-behind",
+    "porcelain",
+    "long",
+    "null",
+    "amend",
+    "no-post-rewrite",
+    "post-rewrite",
+    "untracked-files",
+    "pathspec-from-file",
+    "pathspec-file-nul",
+    "allow-empty",
+    "allow-empty-message",
+];
+/// Long options that take a value (as the next argument when not stuck).
+const LONG_VALUE: &[&str] = &[
+    "file",
+    "author",
+    "date",
+    "message",
+    "reedit-message",
+    "reuse-message",
+    "fixup",
+    "squash",
+    "trailer",
+    "template",
+    "cleanup",
+    "pathspec-from-file",
+];
+/// Short options that take a value; `S` and `u` take one only when stuck.
+const SHORT_VALUE: &str = "FmcCt";
+const SHORT_OPTIONAL: &str = "Su";
+
+/// A long option's full name from what was typed (an exact name, or a
+/// prefix of exactly one name); `None` when unknown or ambiguous.
+fn long_name(typed: &str) -> Option<&'static str> {
+    if let Some(exact) = LONG.iter().find(|n| **n == typed) {
+        return Some(exact);
+    }
+    let mut matches = LONG.iter().filter(|n| n.starts_with(typed));
+    let first = matches.next()?;
+    matches.next().is_none().then_some(*first)
+}
+
+/// For a `git … commit …` command line, what it says; `None` if it is not
+/// a commit command.
+pub fn parse_git_commit(args: &[String]) -> Option<Invocation> {
+    let prog = args.first()?;
+    let base = prog.rsplit('/').next().unwrap_or(prog);
+    if base != "git" {
+        return None;
+    }
+    let mut rest = args[1..].iter();
+    // git's own options before the subcommand; -C and -c take a value.
+    let sub = loop {
+        let a = rest.next()?;
+        match a.as_str() {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
+                rest.next();
+            }
+            s if s.starts_with('-') => {}
+            s => break s,
+        }
+    };
+    if sub != "commit" {
+        return None;
+    }
+    let mut inv = Invocation::default();
+    let mut rest = rest.peekable();
+    while let Some(a) = rest.next() {
+        if a == "--" {
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (typed, stuck) = match long.split_once('=') {
+                Some((k, v)) => (k, Some(v.to_owned())),
+                None => (long, None),
+            };
+            let (negated, typed) = match typed.strip_prefix("no-") {
+                Some(t) if long_name(typed).is_none() => (true, t),
+                _ => (false, typed),
+            };
+            let Some(name) = long_name(typed) else { continue };
+            let value =
+                if LONG_VALUE.contains(&name) && !negated { stuck.or_else(|| rest.next().cloned()) } else { stuck };
+            apply_long(&mut inv, name, negated, value.as_deref());
+        } else if let Some(shorts) = a.strip_prefix('-').filter(|s| !s.is_empty()) {
+            for (i, c) in shorts.char_indices() {
+                if SHORT_VALUE.contains(c) {
+                    let stuck = &shorts[i + c.len_utf8()..];
+                    let value = if stuck.is_empty() { rest.next().cloned() } else { Some(stuck.to_owned()) };
+                    apply_short(&mut inv, c, value.as_deref());
+                    break;
+                }
+                if SHORT_OPTIONAL.contains(c) {
+                    break;
+                }
+                apply_short(&mut inv, c, None);
+            }
+        }
+    }
+    Some(inv)
+}
+
+fn apply_long(inv: &mut Invocation, name: &str, negated: bool, value: Option<&str>) {
+    match name {
+        "amend" => inv.amend = !negated,
+        "cleanup" => inv.cleanup = value.map(str::to_owned),
+        "verbose" => inv.verbose = Some(!negated),
+        "allow-empty-message" => inv.allow_empty_message = !negated,
+        "message" | "file" | "reuse-message" if !negated => inv.message_given = true,
+        "edit" => inv.edit = Some(!negated),
+        "fixup" => {
+            inv.plain_fixup = value.is_some_and(|v| !v.starts_with("amend:") && !v.starts_with("reword:"));
+        }
+        _ => {}
+    }
+}
+
+fn apply_short(inv: &mut Invocation, c: char, value: Option<&str>) {
+    match c {
+        'm' | 'F' | 'C' => inv.message_given = true,
+        'v' => inv.verbose = Some(true),
+        'e' => inv.edit = Some(true),
+        _ => {}
+    }
+    let _ = value;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_git_commit;
+
+    fn git_commit_amend(args: &[String]) -> Option<bool> {
+        parse_git_commit(args).map(|i| i.amend)
+    }
+
+    fn v(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn amend_detection() {
+        assert_eq!(git_commit_amend(&v("git commit --amend --no-edit")), Some(true));
+        assert_eq!(git_commit_amend(&v("/usr/bin/git -C /x -c a=b commit -q --ame -m x")), Some(true));
+        assert_eq!(git_commit_amend(&v("git commit -m --amend")), Some(false));
+        assert_eq!(git_commit_amend(&v("git commit -m x --amend")), Some(true));
+        assert_eq!(git_commit_amend(&v("git commit -m x")), Some(false));
+        assert_eq!(git_commit_amend(&v("git commit -- --amend")), Some(false));
+        assert_eq!(git_commit_amend(&v("git rebase --continue")), None);
+        assert_eq!(git_commit_amend(&v("sh .git/hooks/commit-msg")), None);
+    }
+}

@@ -1,0 +1,126 @@
+//! Who attests, for the commit-msg hook: the rules of docs/keyring.md,
+//! "Names". A person is their email and key; the hook re-attests its own
+//! earlier statement with the current identity, never someone else's.
+
+use avow_core::attestation::{Person, Statement, SIGNATURE, UNDERSTOOD_BY};
+use avow_core::trailer::Trailer;
+use avow_policy::keyring::Keyring;
+use avow_policy::policy::{Policy, Severity, UnderstoodBy};
+use avow_sign::ssh_key::PublicKey;
+
+use crate::git::Config;
+
+/// What to do with the `Understood-by:` a message already carries.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reattest {
+    /// Keep the message's trailers: no earlier attestation, or an
+    /// `Understood-by:` written without one (by hand, `--trailer`).
+    Keep,
+    /// The message carries the committer's own earlier attestation (an
+    /// amend, a reword, `-c`): drop its `Understood-by:` so that the hook
+    /// writes it afresh from the current identity (a corrected
+    /// `user.name` takes effect on `git commit --amend --no-edit`).
+    Refresh,
+    /// Someone else's attestation: signing it would put this key under
+    /// their statement. The message says why and what to do.
+    Refuse(String),
+}
+
+/// Decides [`Reattest`] for a message's trailers and the person committing
+/// (`user`: name, email). `avow.takeOver=true` makes someone else's
+/// attestation the committer's own (their `Understood-by:` is replaced);
+/// under `understood-by = "author"` the advice resets the author too, so
+/// that the result verifies.
+pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config, policy: &Policy) -> Reattest {
+    if !existing.iter().any(|t| t.is(SIGNATURE)) {
+        return Reattest::Keep;
+    }
+    let Some(prior) = existing.iter().find(|t| t.is(UNDERSTOOD_BY)) else { return Reattest::Keep };
+    let prior_email = Person::parse(&prior.value).map(|p| p.email).unwrap_or_default();
+    if Person::same_email(&prior_email, &user.1) || cfg.get_bool("avow.takeOver") == Some(true) {
+        return Reattest::Refresh;
+    }
+    let (example, author) = if policy.understood_by == UnderstoodBy::Author {
+        (
+            "git -c avow.takeOver=true commit --amend --no-edit --reset-author",
+            " and, as this project wants the author to vouch (understood-by = \"author\"), as its author",
+        )
+    } else {
+        ("git -c avow.takeOver=true commit --amend --no-edit", "")
+    };
+    Reattest::Refuse(format!(
+        "avow: commit refused: the message carries the attestation of {}, and you are <{}>: signing it would put your key under their statement.\n\
+         To keep their attestation, leave the commit as it is (or ask them to amend it).\n\
+         To take the commit over, its statement as yours{author}:\n\
+         \n  {example}\n\
+         \nYour message is kept in .git/COMMIT_EDITMSG.\n",
+        prior.value, user.1
+    ))
+}
+
+/// Applies [`reattestation`] to the trailers the message has: drops the
+/// `Understood-by:` to refresh (returns `true`: the rewrite must drop it
+/// too), or prints the refusal and ends the hook.
+pub fn reattest(
+    existing: &mut Vec<Trailer>,
+    cfg: &Config,
+    policy: &Policy,
+) -> crate::error::Result<std::result::Result<bool, crate::error::Outcome>> {
+    match reattestation(existing, &cfg.user()?, cfg, policy) {
+        Reattest::Keep => Ok(Ok(false)),
+        Reattest::Refresh => {
+            existing.retain(|t| !t.is(UNDERSTOOD_BY));
+            Ok(Ok(true))
+        }
+        Reattest::Refuse(why) => {
+            crate::output::errprint!("{why}");
+            Ok(Err(crate::error::Outcome::Failed))
+        }
+    }
+}
+
+/// Checks the signing key against the work tree's keyring and policy
+/// before signing, printing a warning or refusal for each problem; `true`
+/// when the commit must be refused (a finding the verifier would deny).
+pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey, statement: &Statement) -> bool {
+    let mut refuse = false;
+    if let Some(finding) = policy.check_key(key) {
+        crate::output::errln!("avow: refused: {} [{}]", finding.message, finding.rule);
+        refuse = true;
+    }
+    let Some(keyring) = keyring else { return refuse };
+    match keyring.find_by_key(key) {
+        None => crate::output::errln!(
+            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
+            avow_sign::fingerprint(key)
+        ),
+        Some((person, _)) if Person::same_email(&statement.understood_by.email, &person.email) => {
+            if let Some(f) = avow_verify::verify::name_finding(policy, &statement.understood_by.name, person) {
+                if f.severity == Severity::Deny {
+                    crate::output::errln!(
+                        "avow: refused: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}), which this project refuses [understood-by.name]; set `git config user.name {:?}` and run the same `git commit` again (your message is kept in .git/COMMIT_EDITMSG)",
+                        statement.understood_by,
+                        person.name,
+                        person.name
+                    );
+                    refuse = true;
+                } else {
+                    crate::output::errln!(
+                        "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verify will warn about it [understood-by.name]; to use the keyring's name: `git config user.name {:?}`, then `git commit --amend --no-edit`",
+                        statement.understood_by,
+                        person.name,
+                        person.name
+                    );
+                }
+            }
+        }
+        Some((person, _)) => crate::output::errln!(
+            "avow: warning: your key belongs to {} <{}> in .avow/keyring.toml, but you sign as <{}>; verification will refuse it [understood-by.signer]: `git config user.email {}`, then `git commit --amend --no-edit`",
+            person.name,
+            person.email,
+            statement.understood_by.email,
+            person.email
+        ),
+    }
+    refuse
+}

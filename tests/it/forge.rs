@@ -1,0 +1,404 @@
+//! Squash merges as forges make them (no hook, a committer in no keyring),
+//! and attestations kept in notes under refs/notes/avow (docs/workflows.md).
+
+use crate::support::*;
+
+/// A pull request: `feature` (two attested commits of Alice's) off `main`,
+/// main moved on meanwhile (another file), and the forge's pull ref
+/// `refs/pull/7/head` at the branch tip.
+fn pull_request() -> World {
+    let w = World::adopted("disclose");
+    w.git(["switch", "-q", "-c", "feature"]);
+    w.change("widget.txt", "one\ntwo\n", "Add the widget");
+    w.change("widget.txt", "one\ntwo\nthree\n", "Teach the widget three");
+    w.git(["switch", "-q", "main"]);
+    w.change("other.txt", "unrelated\n", "Touch another file");
+    w.git(["tag", "-f", "before-merge"]);
+    w.git(["update-ref", "refs/pull/7/head", "feature"]);
+    w
+}
+
+/// Commits the staged squash as a forge does: no hooks, committed by
+/// "GitHub", authored by the pull request's author, with `message` as is.
+fn forge_commit(w: &World, message: &str, committer: (&str, &str)) {
+    let f = w.scratch().join("squash-msg");
+    std::fs::write(&f, message).unwrap();
+    let mut c = w.repo.command("git");
+    c.args(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--cleanup=verbatim", "-F", f.to_str().unwrap()])
+        .env("GIT_COMMITTER_NAME", committer.0)
+        .env("GIT_COMMITTER_EMAIL", committer.1);
+    let r: Run = c.output().unwrap().into();
+    r.expect(0);
+}
+
+const GITHUB: (&str, &str) = ("GitHub", "noreply@github.com");
+
+/// The message GitHub builds in "pull request title and commit details"
+/// mode: the title with ` (#N)`, then each commit as `* subject` followed
+/// by its body (trailers included), separated by blank lines.
+fn github_commit_details(w: &World, title: &str, n: u32) -> String {
+    let mut out = format!("{title} (#{n})\n\n");
+    let commits = w.git(["rev-list", "--reverse", "main..feature"]);
+    let bodies: Vec<String> = commits
+        .lines()
+        .map(|id| {
+            let subject = w.git(["show", "-s", "--format=%s", id]);
+            let body = w.git(["show", "-s", "--format=%b", id]);
+            format!("* {subject}\n\n{}", body.trim_end())
+        })
+        .collect();
+    out.push_str(&bodies.join("\n\n"));
+    out.push('\n');
+    out
+}
+
+fn squash_feature(w: &World) {
+    w.git(["merge", "-q", "--squash", "feature"]);
+}
+
+#[test]
+fn github_squash_with_commit_details_verifies_against_the_pull_request() {
+    let w = pull_request();
+    // Without the pull request's commits, the squash fails as the issue
+    // describes (its message carries the last commit's trailers).
+    squash_feature(&w);
+    let message = github_commit_details(&w, "Widgets", 7);
+    assert!(message.contains("\n* Teach the widget three\n\nAuthorship: human\n"), "{message}");
+    forge_commit(&w, &message, GITHUB);
+    assert_eq!(w.git(["show", "-s", "--format=%cn <%ce>", "HEAD"]), "GitHub <noreply@github.com>");
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("Widgets (#7)  (squash of refs/pull/7/head: its 2 commit(s) verify"), "{}", r.stdout);
+    // The pull ref is what vouches: without it, refused.
+    w.git(["update-ref", "-d", "refs/pull/7/head"]);
+    let r = w.verify("before-merge..main").expect(1);
+    assert!(r.stdout.contains("[attestation.change]"), "{}", r.stdout);
+    // Named explicitly, the branch vouches as well.
+    w.avow(["verify", "before-merge..main", "--squash-source", "feature"]).expect(0);
+}
+
+#[test]
+fn github_squash_with_title_and_description_verifies() {
+    let w = pull_request();
+    squash_feature(&w);
+    forge_commit(&w, "Widgets (#7)\n\nThe widget learns to count to three.\n", GITHUB);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("squash of refs/pull/7/head"), "{}", r.stdout);
+    let json = w.avow(["verify", "before-merge..main", "--format", "json"]).expect(0).stdout;
+    assert!(json.contains("\"via\": \"squash of refs/pull/7/head"), "{json}");
+}
+
+/// The pull request squashed by GitHub with one line more than its
+/// commits carry (the merger's).
+fn squash_with_an_extra_line() -> World {
+    let w = pull_request();
+    squash_feature(&w);
+    w.write("widget.txt", "one\ntwo\nthree\nfour\n");
+    w.git(["add", "widget.txt"]);
+    forge_commit(&w, "Widgets (#7)\n\nThe widget learns to count to three.\n", GITHUB);
+    w
+}
+
+#[test]
+fn a_squash_carrying_one_extra_line_is_refused() {
+    let w = squash_with_an_extra_line();
+    let r = w.verify("before-merge..main").expect(1);
+    assert!(r.stdout.contains("[squash.change]"), "{}", r.stdout);
+    assert!(r.stdout.contains("the squash's change is not the whole change of refs/pull/7/head"), "{}", r.stdout);
+}
+
+#[test]
+fn a_squash_of_a_branch_with_an_unattested_commit_is_refused() {
+    let w = pull_request();
+    w.git(["switch", "-q", "feature"]);
+    w.write("widget.txt", "one\ntwo\nthree\nfour\n");
+    w.git(["add", "widget.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Count to four"]);
+    w.git(["update-ref", "refs/pull/7/head", "feature"]);
+    w.git(["switch", "-q", "main"]);
+    squash_feature(&w);
+    forge_commit(&w, "Widgets (#7)\n", GITHUB);
+    let r = w.verify("before-merge..main").expect(1);
+    assert!(r.stdout.contains("[squash.source]"), "{}", r.stdout);
+}
+
+#[test]
+fn gitlab_squash_names_its_merge_request() {
+    let w = pull_request();
+    w.git(["update-ref", "-d", "refs/pull/7/head"]);
+    w.git(["update-ref", "refs/merge-requests/3/head", "feature"]);
+    squash_feature(&w);
+    forge_commit(
+        &w,
+        "Widgets\n\nThe widget learns to count to three.\n\nSee merge request group/widgets!3\n",
+        ("GitLab", "gitlab@example.org"),
+    );
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("squash of refs/merge-requests/3/head"), "{}", r.stdout);
+}
+
+#[test]
+fn local_merge_squash_is_attested_by_the_merger() {
+    let w = pull_request();
+    squash_feature(&w);
+    // git's SQUASH_MSG lists the commits, indented; the merger adds their
+    // own statement (the hook signs it) — no terminal here, so as trailers.
+    w.commit(&[
+        "--no-edit",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: The widget branch lands as one commit; I reviewed both of its changes.",
+    ])
+    .expect(0);
+    assert!(w.message("HEAD").starts_with("Squashed commit of the following:"), "{}", w.message("HEAD"));
+    w.verify("before-merge..main").expect(0);
+}
+
+#[test]
+fn a_note_attests_a_commit_made_without_the_hook() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "web editor\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit a in the web editor"]);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[attestation.missing]"), "{}", r.stdout);
+    // Without a terminal or a statement, attest says how to give one.
+    let r = w.avow(["attest", "HEAD"]).expect(2);
+    assert!(r.stderr.contains("git avow attest REV --authorship human --rationale"), "{}", r.stderr);
+    let head = w.git(["rev-parse", "HEAD"]);
+    w.avow([
+        "attest",
+        "HEAD",
+        "--authorship",
+        "human",
+        "--rationale",
+        "I read the web edit; it fixes the typo the docs had.",
+    ])
+    .expect(0);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), head, "the commit is not rewritten");
+    let r = w.verify("base..HEAD").expect(0);
+    assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
+    // A second attest refuses to overwrite; --force replaces.
+    let r = w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "Again."]).expect(2);
+    assert!(r.stderr.contains("already has a note"), "{}", r.stderr);
+    // The note travels with `git push origin refs/notes/avow`.
+    let remote = w.remote("origin");
+    w.git(["push", "-q", "--no-verify", "origin", "main", "refs/notes/avow"]);
+    let clone = w.scratch().join("clone");
+    w.git(["clone", "-q", "-b", "main", remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    w.avow_in(&clone, ["verify", "HEAD~1..HEAD"]).expect(1);
+    w.git(["-C", clone.to_str().unwrap(), "fetch", "-q", "origin", "refs/notes/avow:refs/notes/avow"]);
+    w.avow_in(&clone, ["verify", "HEAD~1..HEAD"]).expect(0);
+}
+
+#[test]
+fn a_note_copied_onto_another_commit_does_not_verify() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.write("b.txt", "b\n");
+    w.git(["add", "b.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Add b"]);
+    w.avow(["attest", "HEAD~1", "--authorship", "human", "--rationale", "Vouching for a after the fact."]).expect(0);
+    // An attacker who can push notes copies a good note onto their commit.
+    w.git(["notes", "--ref", "avow", "copy", "HEAD~1", "HEAD"]);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[attestation.missing]"), "the commit's own finding stands: {}", r.stdout);
+}
+
+#[test]
+fn a_note_by_a_contributor_cannot_change_avow() {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    w.avow([
+        "keyring",
+        "add",
+        "--name",
+        "Bob Example",
+        "--email",
+        "bob@example.org",
+        "--key",
+        &format!("{}.pub", bob.display()),
+    ])
+    .expect(0);
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Add Bob",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Bob contributes from now on.",
+    ])
+    .expect(0);
+    w.git(["tag", "with-bob"]);
+    let policy = w.path().join(".avow/policy.toml");
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text.push_str("\n# loosened\n");
+    std::fs::write(&policy, text).unwrap();
+    w.git(["add", ".avow"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Loosen the policy"]);
+    let mut c = w.repo.command(avow_bin());
+    c.args(["attest", "HEAD", "--authorship", "human", "--rationale", "Bob vouches for the policy change."])
+        .env("GIT_CONFIG_COUNT", "3")
+        .env("GIT_CONFIG_KEY_0", "user.name")
+        .env("GIT_CONFIG_VALUE_0", "Bob Example")
+        .env("GIT_CONFIG_KEY_1", "user.email")
+        .env("GIT_CONFIG_VALUE_1", "bob@example.org")
+        .env("GIT_CONFIG_KEY_2", "avow.signingKey")
+        .env("GIT_CONFIG_VALUE_2", bob.to_str().unwrap());
+    let r: Run = c.output().unwrap().into();
+    r.expect(0);
+    let r = w.verify("with-bob..HEAD").expect(1);
+    assert!(r.stdout.contains("[trust.avow-change]"), "{}", r.stdout);
+}
+
+#[test]
+fn a_maintainer_vouches_for_a_forge_squash_with_a_note() {
+    let w = squash_with_an_extra_line();
+    w.verify("before-merge..main").expect(1);
+    w.avow([
+        "attest",
+        "HEAD",
+        "--authorship",
+        "human",
+        "--rationale",
+        "I added four while merging; the widget must count that far for the release.",
+    ])
+    .expect(0);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
+}
+
+/// The action's `attestations` step, run exactly as action.yml writes it,
+/// in a fresh clone of a repository that keeps pull refs and notes as
+/// GitHub does: after it, the squash and the noted commit verify.
+#[test]
+fn the_action_fetches_pull_refs_and_notes_for_a_push_to_main() {
+    use yaml_rust2::YamlLoader;
+    let w = pull_request();
+    squash_feature(&w);
+    forge_commit(&w, "Widgets (#7)\n", GITHUB);
+    w.write("web.txt", "edited on the web\n");
+    w.git(["add", "web.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit web.txt on the web"]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "I checked the web edit before the release."])
+        .expect(0);
+    let (base, head) = (w.git(["rev-parse", "before-merge"]), w.git(["rev-parse", "HEAD"]));
+    let clone = w.scratch().join("runner");
+    w.git(["clone", "-q", "-b", "main", &format!("file://{}", w.path().display()), clone.to_str().unwrap()]);
+    let verify = |expect: i32| {
+        let mut c = w.repo.command(avow_bin());
+        c.args(["verify", &format!("{base}..{head}")]).current_dir(&clone);
+        let r: Run = c.output().unwrap().into();
+        r.expect(expect)
+    };
+    verify(1);
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let action = YamlLoader::load_from_str(&text).unwrap().remove(0);
+    let step = action["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"].as_str() == Some("attestations"))
+        .expect("an `attestations` step")
+        .clone();
+    let mut c = w.repo.command("bash");
+    c.args(["--noprofile", "--norc", "-e", "-c", step["run"].as_str().unwrap()])
+        .current_dir(&clone)
+        .env("AVOW_RANGE", format!("{base}..{head}"));
+    let r: Run = c.output().unwrap().into();
+    r.expect(0);
+    let r = verify(0);
+    assert!(r.stdout.contains("squash of refs/pull/7/head"), "{}", r.stdout);
+    assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
+}
+
+/// GitHub's "Rebase and merge": the forge replays the commits onto main
+/// (new ids, committer GitHub, no hooks); their changes are unchanged, so
+/// their own attestations verify.
+#[test]
+fn github_rebase_and_merge_keeps_each_attestation() {
+    let w = pull_request();
+    w.git(["switch", "-q", "feature"]);
+    let mut c = w.repo.command("git");
+    c.args(["-c", "core.hooksPath=/dev/null", "rebase", "-q", "main"])
+        .env("GIT_COMMITTER_NAME", GITHUB.0)
+        .env("GIT_COMMITTER_EMAIL", GITHUB.1);
+    let r: Run = c.output().unwrap().into();
+    r.expect(0);
+    w.git(["switch", "-q", "main"]);
+    w.git(["merge", "-q", "--ff-only", "feature"]);
+    assert_eq!(w.git(["show", "-s", "--format=%cn", "HEAD"]), "GitHub");
+    let r = w.avow(["verify", "before-merge..main", "--no-fast-path"]).expect(0);
+    assert!(!r.stdout.contains("squash of"), "{}", r.stdout);
+}
+
+/// A note cannot launder what the commit says about itself: an agent's
+/// trailer in the message is still seen under a policy that refuses them.
+#[test]
+fn a_note_does_not_hide_the_commits_own_agent_trailer() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap().replace("refuse = false", "refuse = true");
+    assert!(text.contains("refuse = true"), "{text}");
+    std::fs::write(&policy, text).unwrap();
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Refuse agents",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: This project takes no AI-agent contributions.",
+    ])
+    .expect(0);
+    w.git(["tag", "-f", "base"]);
+    w.write("a.txt", "generated\n");
+    w.git(["add", "a.txt"]);
+    w.git([
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "Add a",
+        "--trailer",
+        "Co-authored-by: Claude <noreply@anthropic.com>",
+    ]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "I wrote a myself, the trailer is wrong."])
+        .expect(0);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[markers.refuse]"), "{}", r.stdout);
+}
+
+/// A note adds a statement, nothing else: a `Signed-off-by:` slipped into
+/// a (validly signed) note does not certify the DCO for the author.
+#[test]
+fn a_note_cannot_sign_off_for_the_author() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap().replace("required = false", "required = true");
+    assert!(text.contains("required = true"), "{text}");
+    std::fs::write(&policy, text).unwrap();
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-s",
+        "-m",
+        "Require the DCO",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Contributors must certify the Developer Certificate of Origin.",
+    ])
+    .expect(0);
+    w.git(["tag", "-f", "base"]);
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Add a"]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "I checked a before it landed."]).expect(0);
+    let note = w.git(["notes", "--ref", "avow", "show", "HEAD"]);
+    let forged = format!("Signed-off-by: Alice Example <alice@example.org>\n{note}\n");
+    w.git(["notes", "--ref", "avow", "add", "-f", "-m", &forged, "HEAD"]);
+    let r = w.verify("base..HEAD").expect(1);
+    assert!(r.stdout.contains("[dco.required]"), "{}", r.stdout);
+}

@@ -1,0 +1,314 @@
+//! Onboarding without traps (issue 13): who attests, and every hint avow
+//! prints in these flows followed literally, with `sh`, as the person it
+//! is printed to, until the problem is gone.
+//!
+//! The hermetic helper gives git an identity in `GIT_AUTHOR_*` and
+//! `GIT_COMMITTER_*`; the people here are their repository configuration,
+//! as on a contributor's machine, so those variables are removed.
+
+use crate::policy::verdicts;
+use crate::support::*;
+
+const BOB: &str = "bob@example.org";
+const RATIONALE: &str = "Rationale: The parser stopped one element early; iterating to len parses the last item too.";
+
+/// Runs one shell command line in the work tree as the repository's
+/// configured person (no identity in the environment), `git-avow` on PATH,
+/// no terminal.
+fn sh(w: &World, line: &str) -> Run {
+    let bin_dir = avow_bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let mut c = w.command("setsid");
+    c.args(["-w", "sh", "-c", line]).current_dir(w.path()).env("PATH", path);
+    for var in ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"] {
+        c.env_remove(var);
+    }
+    Run::from(c.output().unwrap())
+}
+
+/// The shell commands quoted with backticks in `text` that start with `git`.
+fn quoted_commands(text: &str) -> Vec<String> {
+    text.split('`').skip(1).step_by(2).filter(|c| c.starts_with("git ")).map(str::to_owned).collect()
+}
+
+/// The commands of the indented lines (`  git …`) of a refusal.
+fn indented_commands(text: &str) -> Vec<String> {
+    text.lines().filter_map(|l| l.strip_prefix("  ")).filter(|c| c.starts_with("git ")).map(str::to_owned).collect()
+}
+
+/// Alice adopts avow and adds Bob with the README's command (`--name
+/// "Bob"`), tagged `with-bob`; then the repository is Bob's, configured
+/// with `user_name`, his email and his key.
+fn bob_added_as_in_the_readme(user_name: &str) -> World {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    w.avow(["keyring", "add", "--name", "Bob", "--email", BOB, "--key", &format!("{}.pub", bob.display())]).expect(0);
+    w.git(["add", ".avow"]);
+    w.commit(&[&["-m", "Add Bob's key"][..], &HUMAN].concat()).expect(0);
+    w.git(["tag", "with-bob"]);
+    w.git(["config", "user.name", user_name]);
+    w.git(["config", "user.email", BOB]);
+    w.git(["config", "avow.signingKey", bob.to_str().unwrap()]);
+    w
+}
+
+fn bob_commits(w: &World, file: &str) -> Run {
+    sh(
+        w,
+        &format!(
+            "echo change > {file} && git add {file} && git commit -q -m 'Fix the parser' --trailer 'Authorship: human' --trailer '{RATIONALE}'"
+        ),
+    )
+}
+
+/// The doctor line of `what` and the `fix:` line under it, if any.
+fn doctor_check(w: &World, what: &str) -> (String, Option<String>) {
+    let out = sh(w, "git avow doctor").stdout;
+    let mut lines = out.lines().skip_while(|l| !l.contains(&format!(" {what}: ")));
+    let line = lines.next().unwrap_or_else(|| panic!("no {what} check in\n{out}")).to_owned();
+    let fix = lines.next().and_then(|l| l.trim_start().strip_prefix("fix: ")).map(str::to_owned);
+    (line, fix)
+}
+
+/// README's `keyring add --name "Bob"` for a contributor whose user.name is
+/// "Bob Contributor": commits are accepted with a warning (the email and
+/// key are the identity), doctor warns, and the fix both print — `git
+/// config user.name "Bob"`, then `git commit --amend --no-edit` — works as
+/// printed: the hook refreshes its own `Understood-by:`.
+#[test]
+fn a_name_other_than_the_keyrings_warns_and_the_printed_fix_works() {
+    let w = bob_added_as_in_the_readme("Bob Contributor");
+    let r = bob_commits(&w, "b.txt");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "avow: warning: `Understood-by: Bob Contributor <bob@example.org>` gives another name than .avow/keyring.toml (\"Bob\"); \
+         verify will warn about it [understood-by.name]; to use the keyring's name: `git config user.name \"Bob\"`, then `git commit --amend --no-edit`\n"
+    );
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted warning understood-by.name"]);
+    let (line, fix) = doctor_check(&w, "keyring");
+    assert!(line.starts_with("warn  keyring: ") && line.contains("user.name is \"Bob Contributor\""), "{line}");
+    assert_eq!(fix.as_deref(), Some("git config user.name \"Bob\""));
+
+    // Follow the hook's advice, literally.
+    let fixes = quoted_commands(&r.stderr);
+    assert_eq!(fixes, ["git config user.name \"Bob\"", "git commit --amend --no-edit"]);
+    for command in &fixes {
+        let r = sh(&w, command);
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{command}");
+    }
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("Bob <{BOB}>"));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+    let (line, fix) = doctor_check(&w, "keyring");
+    assert!(line.starts_with("ok    keyring: "), "{line}");
+    assert_eq!(fix, None);
+    assert!(sh(&w, "git avow doctor").stdout.ends_with("avow doctor: all good\n"));
+}
+
+/// Doctor's fix, followed before the first commit, prevents the warning.
+#[test]
+fn doctors_name_fix_works_as_printed() {
+    let w = bob_added_as_in_the_readme("Bob Contributor");
+    let (_, fix) = doctor_check(&w, "keyring");
+    let r = sh(&w, &fix.unwrap());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = bob_commits(&w, "b.txt");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}
+
+/// A project that wants names to match: the hook refuses (nothing is
+/// committed), and its advice — set user.name, run the same commit again —
+/// works as printed.
+#[test]
+fn with_understood_by_name_deny_the_refusal_says_what_works() {
+    let w = bob_added_as_in_the_readme("Bob Contributor");
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    let strict = policy.replace("understood-by-name = \"warn\"", "understood-by-name = \"deny\"");
+    assert_ne!(strict, policy);
+    w.write(".avow/policy.toml", strict);
+    w.git(["add", ".avow"]);
+    w.git([
+        "-c",
+        "user.name=Alice Example",
+        "-c",
+        "user.email=alice@example.org",
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "Names must match",
+    ]);
+    w.git(["tag", "-f", "with-bob"]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = bob_commits(&w, "b.txt");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing committed");
+    assert!(
+        r.stderr.starts_with(
+            "avow: refused: `Understood-by: Bob Contributor <bob@example.org>` gives another name than .avow/keyring.toml (\"Bob\"), which this project refuses [understood-by.name]; \
+             set `git config user.name \"Bob\"` and run the same `git commit` again"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(quoted_commands(&r.stderr), ["git config user.name \"Bob\"", "git commit"]);
+    assert_eq!(sh(&w, "git config user.name \"Bob\"").code, 0);
+    let r = bob_commits(&w, "b.txt");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}
+
+/// A maintainer amending a contributor's commit does not re-sign Bob's
+/// statement with her key: refused, HEAD unchanged; the take-over the
+/// refusal prints works as printed and verifies.
+#[test]
+fn a_maintainer_amending_a_contributors_commit_is_refused_and_can_take_it_over() {
+    let w = bob_added_as_in_the_readme("Bob");
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    let bobs = w.git(["rev-parse", "HEAD"]);
+    // Alice, on the same clone.
+    w.git(["config", "user.name", AUTHOR_NAME]);
+    w.git(["config", "user.email", AUTHOR_EMAIL]);
+    w.git(["config", "avow.signingKey", w.key.to_str().unwrap()]);
+    let r = sh(&w, "git commit -q --amend --no-edit");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), bobs, "Bob's commit is untouched");
+    assert!(r.stderr.starts_with(&format!(
+        "avow: commit refused: the message carries the attestation of Bob <{BOB}>, and you are <{AUTHOR_EMAIL}>: signing it would put your key under their statement.\n"
+    )), "{}", r.stderr);
+    let take_over = indented_commands(&r.stderr);
+    assert_eq!(take_over, ["git -c avow.takeOver=true commit --amend --no-edit --reset-author"]);
+    let r = sh(&w, &take_over[0]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}
+
+/// Amending one's own commit after a name change refreshes the name; the
+/// email must stay the same person (a different email is someone else).
+#[test]
+fn amending_ones_own_commit_refreshes_only_ones_own_understood_by() {
+    let w = bob_added_as_in_the_readme("Bob");
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    w.git(["config", "user.name", "bob"]);
+    let r = sh(&w, "git commit -q --amend --no-edit");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("bob <{BOB}>"));
+    assert_eq!(w.git(["log", "-1", "--format=%(trailers:key=Understood-by,valueonly)"]).trim(), format!("bob <{BOB}>"));
+}
+
+/// An identity given to git only in the environment (CI jobs, scripts) is
+/// the committer: no user.name or user.email configured anywhere.
+#[test]
+fn an_identity_given_only_in_the_environment_attests() {
+    let w = World::adopted("disclose");
+    w.git(["config", "--unset", "user.name"]);
+    w.git(["config", "--unset", "user.email"]);
+    for (vars, rev) in [
+        (&["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"][..], "a"),
+        (&["GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"][..], "b"),
+        (&["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"][..], "c"),
+    ] {
+        let mut c = w.command("setsid");
+        let line = format!(
+            "echo {rev} > {rev}.txt && git add {rev}.txt && git commit -q -m 'Add {rev}' --trailer 'Authorship: human' --trailer '{RATIONALE} ({rev})'"
+        );
+        c.args(["-w", "sh", "-c", &line]).current_dir(w.path());
+        for var in ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"] {
+            if !vars.contains(&var) {
+                c.env_remove(var);
+            }
+        }
+        // git itself needs an email for whichever of author and committer
+        // the environment does not give; EMAIL is git's last resort.
+        c.env("EMAIL", AUTHOR_EMAIL);
+        let r = Run::from(c.output().unwrap());
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{vars:?}");
+        assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>"), "{vars:?}");
+    }
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted", "Add b: accepted", "Add c: accepted"]);
+}
+
+/// `--preset no-ai` requires a sign-off: a refused new commit is told to
+/// commit again with `--signoff` (there is nothing to amend), which works.
+#[test]
+fn no_ai_refusal_advises_a_signoff_that_works_for_a_new_commit() {
+    let w = crate::policy::adopt("no-ai", None);
+    let line = format!("echo a > a.txt && git add a.txt && git commit -q -m 'Add a' --trailer 'Authorship: human' --trailer '{RATIONALE}'");
+    w.git(["config", "user.name", AUTHOR_NAME]);
+    w.git(["config", "user.email", AUTHOR_EMAIL]);
+    let r = sh(&w, &line);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("--amend"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "no `Signed-off-by:` trailer; the author <{AUTHOR_EMAIL}> must certify the DCO: run the `git commit` again with `--signoff` (`-s`) [dco.required]"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = sh(&w, &line.replace("git commit -q", "git commit -q --signoff"));
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), ["Add a: accepted"]);
+}
+
+/// `Authorship: human` beside an agent's `Co-Authored-By:`: a warning when
+/// committing and in verify (so CI shows it, also as a GitHub annotation);
+/// `[markers] mismatch = "deny"` refuses it; declaring the assistance, as
+/// the finding says, is accepted.
+#[test]
+fn human_beside_agent_markers_is_flagged_when_committing_and_by_verify() {
+    let w = World::adopted("disclose");
+    let claude = "Co-Authored-By: Claude <noreply@anthropic.com>";
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    let r = w
+        .commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", RATIONALE, "--trailer", claude])
+        .expect(0);
+    assert!(r.stderr.starts_with("avow: warning: `Authorship: human` beside a Claude Code marker ("), "{}", r.stderr);
+    assert!(r.stderr.trim_end().ends_with("[authorship.mismatch]"), "{}", r.stderr);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted warning authorship.mismatch"]);
+    let github = w.avow(["verify", "base..HEAD", "--format", "github"]).expect(0).stdout;
+    assert!(github.contains("::warning") && github.contains("authorship.mismatch"), "{github}");
+
+    // Refusable by policy, in the hook and in verify.
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    let strict = policy.replace("mismatch = \"warn\"", "mismatch = \"deny\"");
+    assert_ne!(strict, policy, "the preset has a [markers] table");
+    w.write(".avow/policy.toml", &strict);
+    w.git(["add", ".avow"]);
+    w.commit(&[&["-m", "Refuse mismatches"][..], &HUMAN].concat()).expect(0);
+    w.git(["tag", "-f", "strict"]);
+    w.write("b.txt", "b\n");
+    w.git(["add", "b.txt"]);
+    let r = w
+        .commit(&["-m", "Add b", "--trailer", "Authorship: human", "--trailer", RATIONALE, "--trailer", claude])
+        .expect(1);
+    assert!(r.stderr.contains("avow: refused: `Authorship: human` beside a Claude Code marker"), "{}", r.stderr);
+    // What the finding advises: declare the assistance.
+    w.commit(&[
+        "-m",
+        "Add b",
+        "--trailer",
+        "Authorship: assisted",
+        "--trailer",
+        "Assisted-by: Claude:claude-opus-4-5",
+        "--trailer",
+        RATIONALE,
+        "--trailer",
+        claude,
+    ])
+    .expect(0);
+    assert_eq!(verdicts(&w, &["strict..HEAD"], 0), ["Add b: accepted"]);
+    // A human claim with the marker, committed past the hook, is rejected.
+    w.write("c.txt", "c\n");
+    w.git(["add", "c.txt"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Add c", "--trailer", "Authorship: human", "--trailer", claude]);
+    let v = verdicts(&w, &["strict..HEAD"], 1);
+    assert_eq!(v[0], "Add b: accepted");
+    assert!(v[1].starts_with("Add c: rejected"), "{v:?}");
+}

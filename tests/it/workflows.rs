@@ -1,0 +1,364 @@
+//! Everyday history (docs/workflows.md): conflicts in rebase, `pull
+//! --rebase`, cherry-pick and am; `git avow reattest`; fixup commits and
+//! autosquash; reverts. Real git, real hooks, no terminal unless a test
+//! makes one with `script`.
+
+use std::path::PathBuf;
+
+use crate::support::*;
+
+const BOB_NAME: &str = "Bob Example";
+const BOB_EMAIL: &str = "bob@example.org";
+
+/// `base` on main, then `main` changes `f.txt` one way and `topic` (from
+/// base) the other way: rebasing topic onto main conflicts.
+fn diverged() -> World {
+    let w = World::adopted("disclose");
+    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+    w.git(["tag", "-f", "base"]);
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.change("f.txt", "one\ntwo, from topic\nthree\n", "Change two on topic");
+    w.change("g.txt", "g\n", "Add g");
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
+    w.git(["switch", "-q", "topic"]);
+    w
+}
+
+/// The one command line in `stderr` that starts with `git avow`.
+fn named_command(stderr: &str) -> Vec<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| l.starts_with("git avow ")).collect();
+    assert_eq!(lines.len(), 1, "exactly one command named:\n{stderr}");
+    lines[0].split(' ').skip(2).map(str::to_owned).collect()
+}
+
+fn resolve(w: &World) {
+    w.write("f.txt", "one\ntwo, from both\nthree\n");
+    w.git(["add", "f.txt"]);
+}
+
+#[test]
+fn rebase_conflict_names_the_exact_reattest_command_and_it_works() {
+    let w = diverged();
+    let r = w.git_notty(["rebase", "main"]);
+    assert_ne!(r.code, 0, "the rebase stops at the conflict");
+    resolve(&w);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    // No advice mid-rebase that points at a commit that is about to move.
+    assert!(!r.stderr.contains("--amend"), "{}", r.stderr);
+    let v = w.verify("main..topic").expect(1);
+    assert!(v.stdout.contains("[attestation.change]"), "{}", v.stdout);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[0], "reattest");
+    assert!(args[1].ends_with("..topic"), "{args:?}");
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
+    // In place: trees, authors and statements as they were.
+    assert_eq!(w.git(["rev-list", "--count", "main..topic"]), "2");
+    assert_eq!(w.git(["show", "-s", "--format=%s", "topic~1"]), "Change two on topic");
+    assert_eq!(w.git(["status", "--porcelain"]), "");
+}
+
+#[test]
+fn pull_rebase_conflict_on_a_terminal_asks_then_re_signs() {
+    let w = diverged();
+    // topic's upstream is main: `git pull --rebase` rebases onto it.
+    w.git(["remote", "add", "origin", "."]);
+    w.git(["fetch", "-q", "origin"]);
+    w.git(["branch", "-q", "--set-upstream-to=origin/main"]);
+    assert_ne!(w.git_notty(["pull", "-q", "--rebase"]).code, 0);
+    resolve(&w);
+    let (code, screen) = w.on_terminal("git rebase --continue", "y", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Re-sign your statements"), "{screen}");
+    w.avow(["verify", "origin/main..topic", "--no-fast-path"]).expect(0);
+}
+
+#[test]
+fn declining_on_the_terminal_leaves_the_command() {
+    let w = diverged();
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    resolve(&w);
+    let (code, screen) = w.on_terminal("git rebase --continue", "n", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("git avow reattest "), "{screen}");
+    w.verify("main..topic").expect(1);
+}
+
+#[test]
+fn cherry_pick_conflict_of_your_own_commit() {
+    let w = diverged();
+    w.git(["switch", "-q", "main"]);
+    assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0);
+    resolve(&w);
+    let r = w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    // The hook kept the old signature (no terminal to confirm); post-commit
+    // names the one command.
+    assert!(r.stderr.contains("git commit --amend --no-edit"), "{}", r.stderr);
+    w.verify("base..main").expect(1);
+    w.commit(&["--amend", "--no-edit"]).expect(0);
+    w.verify("base..main").expect(0);
+}
+
+/// Bob, in the keyring, with his key; returns the key.
+fn add_bob(w: &World) -> PathBuf {
+    let bob = w.keygen("bob");
+    w.avow(["keyring", "add", "--name", BOB_NAME, "--email", BOB_EMAIL, "--key", &format!("{}.pub", bob.display())])
+        .expect(0);
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Add Bob to the keyring",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Bob contributes from now on, so his commits must verify.",
+    ])
+    .expect(0);
+    bob
+}
+
+fn as_bob(w: &World, bob: &std::path::Path, args: &[&str]) -> Run {
+    let mut all: Vec<String> = vec![
+        "-c".into(),
+        format!("user.name={BOB_NAME}"),
+        "-c".into(),
+        format!("user.email={BOB_EMAIL}"),
+        "-c".into(),
+        format!("avow.signingKey={}", bob.display()),
+    ];
+    all.extend(args.iter().map(|s| (*s).to_owned()));
+    let mut c = w.repo.command("setsid");
+    c.arg("-w").arg("git").args(&all).env("GIT_AUTHOR_NAME", BOB_NAME).env("GIT_AUTHOR_EMAIL", BOB_EMAIL);
+    c.output().unwrap().into()
+}
+
+/// Bob's commit on `topic` and a conflicting one of Alice's on main.
+fn bobs_topic() -> World {
+    let w = World::adopted("disclose");
+    let bob = add_bob(&w);
+    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+    w.git(["tag", "-f", "base"]);
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.write("f.txt", "one\ntwo, by Bob\nthree\n");
+    w.git(["add", "f.txt"]);
+    as_bob(
+        &w,
+        &bob,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "Bob changes two",
+            "--trailer",
+            "Authorship: human",
+            "--trailer",
+            "Rationale: Two must say who changed it, so the log reads right.",
+        ],
+    )
+    .expect(0);
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
+    w
+}
+
+#[test]
+fn cherry_pick_conflict_never_re_signs_another_persons_statement() {
+    let w = bobs_topic();
+    let before = w.trailer("topic", "Avow-Signature").unwrap();
+    assert_ne!(w.git_notty(["cherry-pick", "topic"]).code, 0);
+    resolve(&w);
+    let r = w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    assert!(r.stderr.contains("Bob Example <bob@example.org>'s"), "{}", r.stderr);
+    // Bob's statement and signature are exactly as Bob made them.
+    assert_eq!(w.trailer("HEAD", "Avow-Signature").unwrap(), before);
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Bob Example <bob@example.org>");
+    // reattest refuses, naming the commit.
+    let r = w.avow(["reattest", "base..main"]).expect(1);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    assert!(
+        r.stderr.contains(&format!("{short} Bob changes two: the statement is Bob Example <bob@example.org>'s")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(w.trailer("HEAD", "Avow-Signature").unwrap(), before, "nothing changed");
+    // --vouch needs the policy's consent.
+    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(2);
+    assert!(r.stderr.contains("understood-by = \"keyring\""), "{}", r.stderr);
+}
+
+#[test]
+fn vouching_for_others_when_the_policy_allows_it() {
+    let w = bobs_topic();
+    assert_ne!(w.git_notty(["cherry-pick", "topic"]).code, 0);
+    resolve(&w);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
+    assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
+    std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
+    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(0);
+    assert!(r.stderr.contains("now vouched for by you"), "{}", r.stderr);
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Alice Example <alice@example.org>");
+    // Verified under a base whose policy allows it.
+    w.git(["stash", "-q"]);
+    w.git(["switch", "-q", "-c", "trust"]);
+    w.git(["stash", "pop", "-q"]);
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Let keyring people vouch",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Maintainers re-sign resolved cherry-picks of others' work.",
+    ])
+    .expect(0);
+    w.avow(["verify", "base..main", "--trust", "trust"]).expect(0);
+}
+
+#[test]
+fn am_conflict_names_the_exact_command() {
+    let w = diverged();
+    let patches = w.scratch().join("patches");
+    w.git(["format-patch", "-q", "-o", patches.to_str().unwrap(), "main..topic"]);
+    // Bring topic's patches onto main, where the first conflicts.
+    let files: Vec<String> =
+        std::fs::read_dir(&patches).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    let mut files = files;
+    files.sort();
+    w.git(["switch", "-q", "-c", "applied", "main"]);
+    let mut args = vec!["am".to_owned(), "-q".to_owned(), "-3".to_owned()];
+    args.extend(files);
+    assert_ne!(w.git_notty(&args).code, 0);
+    resolve(&w);
+    let r = w.git_notty(["am", "--continue"]).expect(0);
+    w.verify("main..applied").expect(1);
+    let args = named_command(&r.stderr);
+    w.avow(&args).expect(0);
+    w.verify("main..applied").expect(0);
+}
+
+#[test]
+fn fixup_commits_need_no_statement_and_autosquash_re_signs() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.write("a.txt", "first, fixed\n");
+    w.git(["add", "a.txt"]);
+    let r = w.commit(&["--fixup", "HEAD~1"]).expect(0);
+    assert_eq!(r.stderr, "", "no advice for a fixup commit");
+    let v = w.verify("base..HEAD").expect(1);
+    assert!(v.stdout.contains("[attestation.fixup]"), "{}", v.stdout);
+    assert!(v.stdout.contains("git rebase -i --autosquash"), "{}", v.stdout);
+    // reattest will not sign it either.
+    let r = w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert!(r.stderr.contains("fixup! Add a: a fixup!/squash!/amend! commit"), "{}", r.stderr);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r: Run = c.output().unwrap().into();
+    let r = r.expect(0);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-list", "--count", "base..HEAD"]), "2");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
+#[test]
+fn a_revert_without_a_terminal_is_refused_and_the_named_command_finishes_it() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    let r = w.git_notty(["revert", "--no-edit", "HEAD"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("revert refused"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-list", "--count", "base..HEAD"]), "1", "nothing committed");
+    // Follow the hint, with the placeholder filled in.
+    let line = r.stderr.lines().map(str::trim).find(|l| l.starts_with("git commit -F")).unwrap().to_owned();
+    assert_eq!(
+        line,
+        "git commit -F .git/MERGE_MSG --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
+    );
+    w.commit(&[
+        "-F",
+        ".git/MERGE_MSG",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Adding a broke the build on the release branch; take it out until it is fixed.",
+    ])
+    .expect(0);
+    assert!(w.message("HEAD").starts_with("Revert \"Add a\"\n\nThis reverts commit "), "{}", w.message("HEAD"));
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn a_revert_on_a_terminal_asks_and_signs() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    let (code, screen) = w.on_terminal(
+        "git revert --no-edit HEAD",
+        "1\nAdding a broke the release build; take it out until fixed.",
+        &[],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("a revert is a change too"), "{screen}");
+    w.verify("base..HEAD").expect(0);
+    assert_eq!(w.git(["show", "-s", "--format=%s", "HEAD"]), "Revert \"Add a\"");
+}
+
+#[test]
+fn reattest_refuses_mid_rebase_and_outside_head() {
+    let w = diverged();
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    let r = w.avow(["reattest", "main..HEAD"]).expect(2);
+    assert!(r.stderr.contains("a rebase is in progress"), "{}", r.stderr);
+    w.git(["rebase", "--abort"]);
+    let r = w.avow(["reattest", "base..main"]).expect(2);
+    assert!(r.stderr.contains("does not end at HEAD"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: check out the branch first (`git switch BRANCH`)"), "{}", r.stderr);
+    w.git(["switch", "-q", "main"]);
+    let r = w.avow(["reattest", "base..main"]).expect(0);
+    assert!(r.stderr.contains("nothing to re-sign"), "{}", r.stderr);
+    // No range and no upstream: the hint's range works.
+    let r = w.avow(["reattest"]).expect(2);
+    assert!(r.stderr.contains("hint: give the range to re-sign, e.g. `git avow reattest main..HEAD`"), "{}", r.stderr);
+    w.git(["switch", "-q", "topic"]);
+    w.avow(["reattest", "main..HEAD"]).expect(0);
+}
+
+#[test]
+fn a_fetched_fixup_is_not_re_signed_without_asking() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    // Someone else's clone makes a fixup, authored in Alice's name.
+    let other = w.scratch().join("other");
+    w.git(["clone", "-q", w.path().to_str().unwrap(), other.to_str().unwrap()]);
+    let o = other.to_str().unwrap();
+    std::fs::write(other.join("a.txt"), "first, and a line nobody reviewed\n").unwrap();
+    w.git(["-C", o, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-a", "--fixup", "HEAD"]);
+    w.git(["fetch", "-q", o, "main"]);
+    w.git(["reset", "-q", "--hard", "FETCH_HEAD"]);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r: Run = c.output().unwrap().into();
+    let r = r.expect(0);
+    assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
+    assert_eq!(named_command(&r.stderr)[0], "reattest");
+    w.verify("base..HEAD").expect(1);
+}
+
+/// A hook manager that does not hand git's old → new lines on (pre-commit
+/// passes no standard input to post-rewrite hooks): avow takes the
+/// rebased commits from `ORIG_HEAD`.
+#[test]
+fn post_rewrite_without_its_standard_input_still_names_the_command() {
+    let w = diverged();
+    let hook = w.path().join(".git/hooks/post-rewrite");
+    std::fs::write(&hook, format!("#!/bin/sh\nexec '{}' hook post-rewrite \"$@\" </dev/null\n", avow_bin().display()))
+        .unwrap();
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    resolve(&w);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    let args = named_command(&r.stderr);
+    w.avow(&args).expect(0);
+    w.verify("main..topic").expect(0);
+}

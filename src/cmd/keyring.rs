@@ -211,7 +211,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             match format {
                 TextFormat::Human => {
                     let mut out = String::new();
-                    for p in &k.people {
+                    for p in k.people() {
                         out.push_str(&format!("{} <{}> ({})\n", p.name, p.email, p.role));
                         for key in &p.keys {
                             out.push_str(&format!(
@@ -226,7 +226,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                 }
                 TextFormat::Json => {
                     let people: Vec<_> = k
-                        .people
+                        .people()
                         .iter()
                         .map(|p| {
                             json!({

@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 use avow_core::attestation::{Authorship, Person, Statement};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
-use toml_edit::{Item, TableLike, Value};
 
+use crate::diagnostics::{line_of, locate_in_document, one_line, render_invalid};
 use crate::facts::CommitFacts;
 pub use crate::findings::{Finding, Severity};
 use crate::findings::{
@@ -40,7 +40,7 @@ use crate::findings::{
     RATIONALE_MIN_LENGTH, RATIONALE_REJECT_REUSE, RATIONALE_REJECT_SUBJECT_COPY, SIZE_MAX_FILES, SIZE_MAX_LINES,
     UNDERSTOOD_BY,
 };
-use crate::markers::{line_of, one_line, MarkerEntry, Markers, MarkersError, Wildcard};
+use crate::markers::{MarkerEntry, Markers, MarkersError, Wildcard};
 
 pub use crate::POLICY_PATH;
 
@@ -658,14 +658,6 @@ pub enum PolicyError {
     },
 }
 
-fn render_invalid(path: &Path, line: usize, field: &str, message: &str) -> String {
-    if field.is_empty() {
-        format!("{}:{line}: {message}", path.display())
-    } else {
-        format!("{}:{line}: {field}: {message}", path.display())
-    }
-}
-
 /// Lowercases and keeps only runs of letters and digits, separated by one
 /// space: `"Fix the bug!"` and `"fix  the-bug"` both become `"fix the bug"`.
 pub fn normalize(text: &str) -> String {
@@ -760,7 +752,7 @@ impl Policy {
             toml_edit::ImDocument::parse(text).map_err(|e| invalid(e.span(), String::new(), one_line(e.message())))?;
         let policy = toml::from_str::<Policy>(text).map_err(|e| {
             let span = e.span();
-            let located = span.as_ref().and_then(|s| locate(doc.as_table(), s.start, ""));
+            let located = span.as_ref().and_then(|s| locate_in_document(doc.as_table(), s.start, ""));
             let message = one_line(e.message());
             if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
                 // `version` is the only required field at the top level.
@@ -1206,58 +1198,6 @@ fn toml_type(serde_name: &str) -> &str {
         s if s.starts_with("struct ") => "a table",
         s => s,
     }
-}
-
-fn contains(span: Option<Range<usize>>, pos: usize) -> bool {
-    span.is_some_and(|s| s.start <= pos && pos < s.end.max(s.start + 1))
-}
-
-/// The label of an entry of an array of tables: `path[GLOB]` when it has a
-/// string `glob`, else `path[#N]` (1-based).
-fn entry_label(prefix: &str, index: usize, table: &dyn TableLike) -> String {
-    match table.get("glob").and_then(Item::as_str) {
-        Some(glob) => format!("{prefix}[{glob}]"),
-        None => format!("{prefix}[#{}]", index + 1),
-    }
-}
-
-/// The dotted field whose key or value holds byte `pos`; a table whose
-/// header holds it when no field does.
-fn locate(table: &dyn TableLike, pos: usize, prefix: &str) -> Option<String> {
-    for (name, _) in table.iter() {
-        let Some((key, item)) = table.get_key_value(name) else { continue };
-        let here = if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
-        if contains(key.span(), pos) {
-            return Some(here);
-        }
-        let found = match item {
-            Item::None => None,
-            Item::Table(sub) => locate(sub, pos, &here).or_else(|| contains(sub.span(), pos).then(|| here.clone())),
-            Item::ArrayOfTables(array) => array.iter().enumerate().find_map(|(i, sub)| {
-                let label = entry_label(&here, i, sub);
-                locate(sub, pos, &label).or_else(|| contains(sub.span(), pos).then_some(label))
-            }),
-            Item::Value(Value::InlineTable(sub)) => {
-                locate(sub, pos, &here).or_else(|| contains(sub.span(), pos).then(|| here.clone()))
-            }
-            Item::Value(Value::Array(array)) => array
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| match v {
-                    Value::InlineTable(sub) if contains(v.span(), pos) => {
-                        let label = entry_label(&here, i, sub);
-                        Some(locate(sub, pos, &label).unwrap_or(label))
-                    }
-                    _ => None,
-                })
-                .or_else(|| contains(array.span(), pos).then(|| here.clone())),
-            Item::Value(v) => contains(v.span(), pos).then(|| here.clone()),
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub enum KeyringError {
         source: std::io::Error,
     },
     /// A keyring or `allowed_signers` file is invalid.
-    #[error("{}", format_invalid(path, *line, field, message))]
+    #[error("{}", render_invalid(path, *line, field, message))]
     Invalid {
         /// The file, as given to the parser.
         path: PathBuf,
@@ -149,14 +149,6 @@ impl KeyringError {
     }
 }
 
-pub(super) fn format_invalid(path: &Path, line: usize, field: &str, message: &str) -> String {
-    if field.is_empty() {
-        format!("{}:{line}: {message}", path.display())
-    } else {
-        format!("{}:{line}: {field}: {message}", path.display())
-    }
-}
-
 /// Builds [`KeyringError::Invalid`] errors for one file.
 pub(super) struct Source<'a> {
     pub(super) text: &'a str,
@@ -171,7 +163,7 @@ impl Source<'_> {
         kind: InvalidKind,
         message: impl Into<String>,
     ) -> KeyringError {
-        self.error_at_line(line_at(self.text, offset), field, kind, message)
+        self.error_at_line(line_of(self.text, offset), field, kind, message)
     }
 
     pub(super) fn error_at_line(
@@ -190,13 +182,4 @@ impl Source<'_> {
             message: one_line(&message),
         }
     }
-}
-
-pub(super) fn line_at(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end].split(|&b| b == b'\n').count()
-}
-
-pub(super) fn one_line(s: &str) -> String {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }

@@ -43,15 +43,15 @@
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeDelta, TimeZone, Timelike, Utc};
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use ssh_key::{Algorithm, HashAlg, PublicKey};
 use toml::Spanned;
+
+use crate::diagnostics::{line_of, locate, one_line, render_invalid, Shape};
 
 mod allowed_signers;
 mod edit;

@@ -96,7 +96,7 @@ impl Source<'_> {
             }
         }
         let span = e.span().unwrap_or(0..0);
-        let line = line_at(self.text, span.start);
+        let line = line_of(self.text, span.start);
         let message = one_line(e.message());
         let Ok(shape) = toml::from_str::<Shape>(self.text) else {
             return self.error_at_line(line, guess_field(self.text, line), InvalidKind::Syntax, message);
@@ -155,7 +155,7 @@ impl Source<'_> {
                 format!("{email:?} is already used by person[{other}] (line {line})"),
             ));
         }
-        emails.insert(email.to_ascii_lowercase(), (i, line_at(self.text, email_at)));
+        emails.insert(email.to_ascii_lowercase(), (i, line_of(self.text, email_at)));
         let role =
             raw.role.get_ref().parse::<Role>().map_err(|e| {
                 self.error(raw.role.span().start, format!("{at}.role"), InvalidKind::Role, e.to_string())
@@ -185,7 +185,7 @@ impl Source<'_> {
                 format!("key {} is already listed at {other} (line {line})", key.fingerprint),
             ));
         }
-        seen.insert(key.fingerprint.clone(), (at.to_owned(), line_at(self.text, key_at)));
+        seen.insert(key.fingerprint.clone(), (at.to_owned(), line_of(self.text, key_at)));
         key.added = raw.added.as_ref().map(|v| self.date(v, &format!("{at}.added"))).transpose()?;
         key.valid_after = raw.valid_after.as_ref().map(|v| self.date(v, &format!("{at}.valid-after"))).transpose()?;
         key.expires = raw.expires.as_ref().map(|v| self.expiry(v, &format!("{at}.expires"))).transpose()?;
@@ -239,115 +239,6 @@ impl Source<'_> {
         }
         Ok(key)
     }
-}
-
-/// Just enough of a TOML document's structure to name the field at a byte
-/// offset (used only to locate errors toml reports).
-pub(super) enum Shape {
-    Leaf,
-    Array(Vec<Spanned<Shape>>),
-    Table(Vec<(String, Spanned<Shape>)>),
-}
-
-impl<'de> Deserialize<'de> for Shape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ShapeVisitor)
-    }
-}
-
-pub(super) struct ShapeVisitor;
-
-/// The key under which toml hands a datetime to `visit_map`.
-pub(super) const TOML_DATETIME_FIELD: &str = "$__toml_private_datetime";
-
-impl<'de> Visitor<'de> for ShapeVisitor {
-    type Value = Shape;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any TOML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape, E> {
-        Ok(Shape::Leaf)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Shape, E> {
-        Ok(Shape::Leaf)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Shape, E> {
-        Ok(Shape::Leaf)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape, E> {
-        Ok(Shape::Leaf)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Shape, E> {
-        Ok(Shape::Leaf)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Shape>>()? {
-            items.push(item);
-        }
-        Ok(Shape::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key == TOML_DATETIME_FIELD {
-                map.next_value::<IgnoredAny>()?;
-                return Ok(Shape::Leaf);
-            }
-            let value = map.next_value::<Spanned<Shape>>()?;
-            entries.push((key, value));
-        }
-        Ok(Shape::Table(entries))
-    }
-}
-
-/// The path (`person[1].key[0].expires`) of the smallest value whose span
-/// contains `span`, among those `accept(is_table, path)` takes; empty for
-/// the root.
-pub(super) fn locate(root: &Shape, span: &Range<usize>, accept: &dyn Fn(bool, &str) -> bool) -> String {
-    pub(super) fn walk(
-        shape: &Shape,
-        path: &str,
-        span: &Range<usize>,
-        accept: &dyn Fn(bool, &str) -> bool,
-        best: &mut Option<(usize, String)>,
-    ) {
-        let mut visit = |child: &Spanned<Shape>, child_path: String| {
-            let s = child.span();
-            let is_table = matches!(child.get_ref(), Shape::Table(_));
-            if s.start <= span.start && span.end <= s.end.max(s.start + 1) && accept(is_table, &child_path) {
-                let len = s.end - s.start;
-                if best.as_ref().is_none_or(|(l, _)| len <= *l) {
-                    *best = Some((len, child_path.clone()));
-                }
-            }
-            walk(child.get_ref(), &child_path, span, accept, best);
-        };
-        match shape {
-            Shape::Leaf => {}
-            Shape::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    visit(item, format!("{path}[{i}]"));
-                }
-            }
-            Shape::Table(entries) => {
-                for (key, value) in entries {
-                    visit(value, if path.is_empty() { key.clone() } else { format!("{path}.{key}") });
-                }
-            }
-        }
-    }
-    let mut best = None;
-    walk(root, "", span, accept, &mut best);
-    best.map(|(_, path)| path).unwrap_or_default()
 }
 
 /// For syntax errors (no structure to walk): the field on `line`, judged

@@ -1,4 +1,3 @@
-
 use super::allowed_signers::*;
 
 use super::*;

@@ -2,6 +2,7 @@
 //! commands and SARIF; colour and verbosity shared by every command.
 
 pub mod github;
+pub mod markdown;
 pub mod sarif;
 
 use std::io::{IsTerminal as _, Write as _};

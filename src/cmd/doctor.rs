@@ -199,6 +199,12 @@ fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
     checks
 }
 
+/// Windows has no executable bit: Git for Windows runs any hook file.
+#[cfg(not(unix))]
+fn is_executable(_path: &Path) -> bool {
+    true
+}
+
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;

@@ -9,6 +9,9 @@ use crate::git::{open_repo, Config};
 pub const HOOKS: [&str; 5] = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch"];
 /// The optional hook `install --pre-push` adds.
 pub const PRE_PUSH: &str = "pre-push";
+/// The server hooks: `install --server` adds pre-receive; `--hook update`
+/// for servers that run a hook per ref.
+pub const SERVER: [&str; 2] = ["pre-receive", "update"];
 /// First line after the shebang of every hook avow writes.
 const MARKER: &str = "# avow-managed:";
 /// An existing hook is kept under this suffix and run first.
@@ -26,13 +29,20 @@ pub struct InstallArgs {
     /// pushed against the keyring and policy on the remote's side.
     #[arg(long)]
     pub pre_push: bool,
+    /// In a repository that receives pushes (usually bare): install only a
+    /// pre-receive hook that refuses pushed commits that do not verify
+    /// against the keyring and policy the repository already has
+    /// (docs/server.md).
+    #[arg(long, conflicts_with = "pre_push")]
+    pub server: bool,
     /// Install only this hook (repeatable), e.g. `--hook pre-push` next to
-    /// a hook manager that already runs avow's commit hooks.
-    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch", "pre-push"])]
+    /// a hook manager that already runs avow's commit hooks, or `--hook
+    /// update` on a server that runs a hook per ref.
+    #[arg(long = "hook", value_name = "NAME", value_parser = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch", "pre-push", "pre-receive", "update"])]
     pub only: Vec<String>,
 }
 
-/// Remove avow's hooks (pre-push too) and restore any hook they chained.
+/// Remove avow's hooks (pre-push and server hooks too) and restore any hook they chained.
 #[derive(Debug, clap::Args)]
 pub struct UninstallArgs {}
 
@@ -77,12 +87,15 @@ fn global_hooks_path(repo: &git2::Repository) -> Option<&'static str> {
 
 /// The hook script avow writes for `hook`.
 fn script(hook: &str, exe: &Path) -> String {
-    let args = if matches!(hook, "post-commit" | "post-applypatch") { "" } else { " \"$@\"" };
-    // pre-push reads the refs on stdin: both the chained hook and avow
-    // need them, so keep an exact copy (the `.` keeps trailing newlines
-    // from being stripped by the command substitution).
-    let (save, feed) =
-        if hook == PRE_PUSH { ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ") } else { ("", "") };
+    let args = if matches!(hook, "post-commit" | "post-applypatch") || hook == SERVER[0] { "" } else { " \"$@\"" };
+    // pre-push and pre-receive read the refs on stdin: both the chained
+    // hook and avow need them, so keep an exact copy (the `.` keeps
+    // trailing newlines from being stripped by the command substitution).
+    let (save, feed) = if hook == PRE_PUSH || hook == SERVER[0] {
+        ("refs=$(cat; echo .)\nrefs=${refs%.}\n", "printf '%s' \"$refs\" | ")
+    } else {
+        ("", "")
+    };
     // A message given with -m/-F, a merge, squash or amend gets no
     // guidance (`hook prepare-commit-msg` would exit at once): skip
     // starting avow at all, since each process costs every commit time.
@@ -123,6 +136,12 @@ fn io_err(path: &Path, e: &std::io::Error) -> CliError {
     CliError::new(format!("{}: {e}", path.display())).hint("check the permissions of the hooks directory")
 }
 
+/// Windows has no executable bit: Git for Windows runs any hook file.
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
@@ -137,11 +156,17 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         CliError::new(format!("cannot find the git-avow binary: {e}"))
             .hint("run `git avow install` from an installed git-avow (`cargo install --path .`)")
     })?;
-    let mut hooks: Vec<&str> = if args.only.is_empty() {
-        HOOKS.to_vec()
+    let all = || HOOKS.iter().chain(&[PRE_PUSH]).chain(&SERVER).copied();
+    let mut hooks: Vec<&str> = if !args.only.is_empty() {
+        all().filter(|h| args.only.iter().any(|o| o == h)).collect()
+    } else if args.server {
+        vec![SERVER[0]]
     } else {
-        HOOKS.iter().chain(&[PRE_PUSH]).copied().filter(|h| args.only.iter().any(|o| o == h)).collect()
+        HOOKS.to_vec()
     };
+    if args.server && !hooks.contains(&SERVER[0]) && !hooks.contains(&SERVER[1]) {
+        hooks.push(SERVER[0]);
+    }
     if args.pre_push && !hooks.contains(&PRE_PUSH) {
         hooks.push(PRE_PUSH);
     }
@@ -187,7 +212,7 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
     let repo = open_repo()?;
     let dir = hooks_dir(&repo);
     let mut removed = 0;
-    for hook in HOOKS.iter().chain(&[PRE_PUSH]) {
+    for hook in HOOKS.iter().chain(&[PRE_PUSH]).chain(&SERVER) {
         let path = dir.join(hook);
         let chained = dir.join(format!("{hook}{CHAINED}"));
         if is_ours(&path) {

@@ -11,15 +11,34 @@ use crate::output;
 
 /// Print the git-avow(1) manual page, or write one page per command.
 ///
-/// `git avow man | man -l -` reads it now; `git avow man --dir DIR` writes
-/// `git-avow.1` and `git-avow-COMMAND.1` for every command and
-/// subcommand into DIR (e.g. `/usr/local/share/man/man1`), so that `man
-/// git-avow-verify` and `git help avow` work.
+/// `git avow man | man -l -` reads it now. `git avow man --install` writes
+/// `git-avow.1` and `git-avow-COMMAND.1` for every command and subcommand
+/// next to the binary, in `BIN/../share/man/man1` (`~/.cargo/bin/git-avow`:
+/// `~/.cargo/share/man/man1`), where `man` looks for the pages of commands
+/// on PATH, so that `git avow --help`, `git help avow` and `man
+/// git-avow-verify` work. `--dir DIR` writes them into DIR instead.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Write every page into this directory instead of printing one.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "install")]
     pub dir: Option<PathBuf>,
+    /// Write every page into `share/man/man1` beside the directory that
+    /// holds this git-avow.
+    #[arg(long)]
+    pub install: bool,
+}
+
+/// `BIN/../share/man/man1` for the running binary in `BIN`: man-db and
+/// BSD man derive that from each PATH entry.
+fn beside_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| {
+        CliError::new(format!("cannot find the git-avow binary: {e}")).hint("give the directory with `--dir DIR`")
+    })?;
+    let prefix = exe.parent().and_then(Path::parent).ok_or_else(|| {
+        CliError::new(format!("{} has no parent directory to put share/man in", exe.display()))
+            .hint("give the directory with `--dir DIR`")
+    })?;
+    Ok(prefix.join("share/man/man1"))
 }
 
 fn render(cmd: clap::Command) -> Result<Vec<u8>> {
@@ -62,6 +81,9 @@ fn write_pages(dir: &Path) -> Result<Outcome> {
 pub fn run(args: &Args) -> Result<Outcome> {
     if let Some(dir) = &args.dir {
         return write_pages(dir);
+    }
+    if args.install {
+        return write_pages(&beside_binary()?);
     }
     let mut cmd = Cli::command().name("git-avow");
     cmd.build();

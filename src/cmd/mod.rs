@@ -11,6 +11,7 @@ pub mod keyring;
 pub mod man;
 pub mod pre_push;
 pub mod reattest;
+pub mod receive;
 pub mod report;
 pub mod show;
 pub mod verify;

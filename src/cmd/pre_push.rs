@@ -25,9 +25,18 @@ pub struct Update {
     pub remote: String,
 }
 
-fn is_zero(sha: &str) -> bool {
+pub(crate) fn is_zero(sha: &str) -> bool {
     sha.bytes().all(|b| b == b'0')
 }
+
+/// Whether `s` is a full object id as git writes it in hook input (SHA-1
+/// or SHA-256, hex).
+pub(crate) fn is_object_id(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What a refused push tells the pusher to do.
+pub(crate) const REFUSED_HINT: &str = "attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again";
 
 /// Parses git's pre-push input; blank lines are ignored.
 pub fn parse_updates(input: &str) -> Result<Vec<Update>> {
@@ -37,9 +46,8 @@ pub fn parse_updates(input: &str) -> Result<Vec<Update>> {
             continue;
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let hex = |s: &str| (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
         match fields[..] {
-            [local_ref, local, remote_ref, remote] if hex(local) && hex(remote) => out.push(Update {
+            [local_ref, local, remote_ref, remote] if is_object_id(local) && is_object_id(remote) => out.push(Update {
                 local_ref: local_ref.to_owned(),
                 local: local.to_owned(),
                 remote_ref: remote_ref.to_owned(),
@@ -74,14 +82,14 @@ fn remote_default(repo: &Repository, remote: &str) -> Option<(String, Oid)> {
 }
 
 /// Whether the trusted revision carries avow's files at all.
-fn has_avow(repo: &Repository, commit: Oid) -> bool {
+pub(crate) fn has_avow(repo: &Repository, commit: Oid) -> bool {
     repo.find_commit(commit)
         .and_then(|c| c.tree())
         .is_ok_and(|t| t.get_path(std::path::Path::new(avow_policy::AVOW_DIR)).is_ok())
 }
 
 /// The commits `tip` brings that none of `hide` has, parents first.
-fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(tip)?;
@@ -89,6 +97,40 @@ fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
         walk.hide(*h)?;
     }
     Ok(walk.collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+/// Verifies the commits `tip` brings to `refname` that none of `hide` has,
+/// against the keyring and policy of `trust` (a name to show and its
+/// commit). Prints each rejected commit and a summary line labelled
+/// `label` to standard error; returns whether any commit was rejected.
+/// A trusted revision without `.avow/` verifies nothing (a note says so).
+/// The pre-push hook and the server hooks judge a ref update alike.
+pub(crate) fn judge(
+    repo: &Repository,
+    refname: &str,
+    label: &str,
+    tip: Oid,
+    (trust_name, trust): (&str, Oid),
+    hide: &[Oid],
+) -> Result<bool> {
+    if !has_avow(repo, trust) {
+        crate::output::errln!("avow: {trust_name} has no .avow/ yet; {refname} is not verified");
+        return Ok(false);
+    }
+    let trusted = Trusted::load(repo, &trust.to_string())?;
+    let trusted = Trusted { rev: trust_name.to_owned(), ..trusted };
+    let commits = new_commits(repo, tip, hide)?;
+    let base = repo.merge_base(tip, trust).ok();
+    let range = Range { base_rev: Some(trust_name.to_owned()), base, commits };
+    let reports = crate::cmd::verify::verify_range(repo, &range, &trusted, Options::default(), &|| {})?;
+    let summary = Summary::of(&reports);
+    let mut out = String::new();
+    for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {
+        out.push_str(&output::human_commit(r, false, false));
+    }
+    crate::output::errprint!("{out}");
+    crate::output::errln!("avow: {label}: {} (trust {trust_name})", summary.line());
+    Ok(summary.rejected > 0)
 }
 
 pub fn run(remote: &str) -> Result<Outcome> {
@@ -136,32 +178,11 @@ pub fn run(remote: &str) -> Result<Outcome> {
                 })?;
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
-        if !has_avow(&repo, trust) {
-            crate::output::errln!("avow: {trust_name} has no .avow/ yet; {} is not verified", update.remote_ref);
-            continue;
-        }
-        let trusted = Trusted::load(&repo, &trust.to_string())?;
-        let trusted = Trusted { rev: trust_name.clone(), ..trusted };
-        let commits = new_commits(&repo, tip.id(), &hide)?;
-        let base = repo.merge_base(tip.id(), trust).ok();
-        let range = Range { base_rev: Some(trust_name.clone()), base, commits };
-        let reports = crate::cmd::verify::verify_range(&repo, &range, &trusted, Options::default(), &|| {})?;
-        let summary = Summary::of(&reports);
-        let mut out = String::new();
-        for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {
-            out.push_str(&output::human_commit(r, false, false));
-        }
-        crate::output::errprint!("{out}");
-        crate::output::errln!(
-            "avow: {} → {}: {} (trust {trust_name})",
-            update.local_ref,
-            update.remote_ref,
-            summary.line()
-        );
-        refused |= summary.rejected > 0;
+        let label = format!("{} → {}", update.local_ref, update.remote_ref);
+        refused |= judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide)?;
     }
     if refused {
-        crate::output::errln!("avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again");
+        crate::output::errln!("avow: push refused: {REFUSED_HINT}");
         return Ok(Outcome::Failed);
     }
     Ok(Outcome::Ok)

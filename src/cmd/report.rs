@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::cmd::verify::{load_trusted, resolve, verify_range};
 use crate::error::{Outcome, Result};
 use crate::git::open_repo;
+use crate::output::markdown::{code, md, md_message};
 use crate::output::{self, colour, github, paint, short, Verbosity};
 use crate::progress::Progress;
 
@@ -452,35 +453,6 @@ fn to_json(spec: &str, trusted: &Trusted, branch: Option<&str>, s: &Signals) -> 
     })
 }
 
-/// Markdown text with the characters that would format, link, mention or
-/// break a table escaped.
-fn md(text: &str) -> String {
-    let text = visible(text);
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        if "\\`*_[]<>|#~@!&".contains(ch) {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// A code span that holds `text` whatever backticks it contains; pipes
-/// escaped so that it can stand in a table.
-fn code(text: &str) -> String {
-    let text = &*visible(text);
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
-    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
-}
-
-/// A finding's message with its backtick-quoted parts kept as code.
-fn md_message(message: &str) -> String {
-    message.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { code(part) } else { md(part) }).collect()
-}
-
 /// Markdown for a pull-request comment or a job summary: the findings
 /// (mismatches and markers first, unattested commits in one line), each
 /// contributor's continuity, then the commits folded away. Every string a
@@ -581,22 +553,4 @@ fn markdown(spec: &str, trusted: &Trusted, s: &Signals) -> String {
         out.push_str("\n</details>\n");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_spans_survive_backticks_and_pipes() {
-        assert_eq!(code("a|b"), "`a\\|b`");
-        assert_eq!(code("x `y` z"), "``x `y` z``");
-        assert_eq!(code("`a`"), "`` `a` ``");
-    }
-
-    #[test]
-    fn markdown_text_cannot_mention_link_or_break_a_table() {
-        assert_eq!(md("Thanks @bob | see [x](y) <b>"), "Thanks \\@bob \\| see \\[x\\](y) \\<b\\>");
-        assert_eq!(md_message("a `b|c` d_e"), "a `b\\|c` d\\_e");
-    }
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use avow_policy::policy::Severity;
 use avow_verify::verify::{Report, Verdict};
 
+use super::markdown::{code, md, md_message};
 use super::{short, RangeRun, Summary};
 use crate::error::{CliError, Result};
 
@@ -66,21 +67,16 @@ pub fn verify(run: &RangeRun<'_>) -> String {
     out
 }
 
-/// A Markdown table cell: no line breaks, pipes escaped.
-fn cell(s: &str) -> String {
-    s.replace(['\r', '\n'], " ").replace('|', "\\|")
-}
-
 /// The job summary for `verify`: the summary line, then one row per commit
 /// that is rejected or warned about.
 pub fn verify_summary(run: &RangeRun<'_>) -> String {
     let summary = Summary::of(run.reports);
     let mark = if summary.rejected == 0 { "✅" } else { "❌" };
     let mut out = format!(
-        "### {mark} avow verify\n\n{} (range `{}`, trust `{}`)\n",
+        "### {mark} avow verify\n\n{} (range {}, trust {})\n",
         summary.line(),
-        cell(run.spec),
-        cell(&run.trusted.rev)
+        code(run.spec),
+        code(&run.trusted.rev)
     );
     let noteworthy: Vec<&Report> =
         run.reports.iter().filter(|r| r.verdict == Verdict::Rejected || !r.findings.is_empty()).collect();
@@ -93,13 +89,13 @@ pub fn verify_summary(run: &RangeRun<'_>) -> String {
             .iter()
             .map(|f| {
                 let tag = if f.severity == Severity::Deny { "" } else { "warning: " };
-                format!("{tag}{} [`{}`]", cell(&f.message), cell(&f.rule))
+                format!("{tag}{} [{}]", md_message(&f.message), code(&f.rule))
             })
             .collect();
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             short(r.id),
-            cell(&r.subject),
+            md(&r.subject),
             r.verdict.as_str(),
             findings.join("<br>")
         ));
@@ -134,10 +130,5 @@ mod tests {
         assert_eq!(escape_data("50% done\r\nnext: a,b"), "50%25 done%0D%0Anext: a,b");
         assert_eq!(escape_property("50% a:b,c\nd"), "50%25 a%3Ab%2Cc%0Ad");
         assert_eq!(command("error", "t: x", "m,1"), "::error title=t%3A x::m,1\n");
-    }
-
-    #[test]
-    fn table_cells_cannot_break_the_table() {
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
     }
 }

@@ -53,7 +53,7 @@ fn action_yml_is_a_well_formed_composite_action() {
     let action = load("action.yml");
     assert_eq!(str_of(&action["runs"]["using"], "runs.using"), "composite");
     let inputs: Vec<&str> = action["inputs"].as_hash().expect("inputs").keys().map(|k| str_of(k, "input")).collect();
-    assert_eq!(inputs, ["base", "head", "trust", "format", "fetch", "install"]);
+    assert_eq!(inputs, ["base", "head", "trust", "format", "report", "fetch", "install"]);
     let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
     for reference in text.split("inputs.").skip(1) {
         let name: String = reference.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
@@ -67,40 +67,12 @@ fn action_yml_is_a_well_formed_composite_action() {
             run_script(&w, &w.path(), &format!("bash -n <<'EOF'\n{script}\nEOF"), &[]).expect(0);
             assert!(!script.contains("${{"), "step {id} interpolates an expression into its script");
         }
+        // Another action, pinned by its full commit id (a tag can move).
+        if let Some(uses) = step["uses"].as_str() {
+            let (_, rev) = uses.split_once('@').expect("uses: OWNER/REPO@REV");
+            assert!(rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()), "step {id}: {uses} is not pinned");
+        }
     }
-}
-
-#[test]
-fn the_action_fetches_a_shallow_checkout_and_verifies_the_pull_request() {
-    let action = action_steps(&load("action.yml"));
-    let w = history();
-    let (base, head) = (w.git(["rev-parse", "trusted"]), w.git(["rev-parse", "HEAD"]));
-    // actions/checkout's default: one commit deep, without the base.
-    let checkout = w.scratch().join("checkout");
-    let url = format!("file://{}", w.path().display());
-    git_in(&w, &w.scratch(), &["clone", "-q", "--depth", "1", &url, checkout.to_str().unwrap()]);
-    let summary = w.scratch().join("summary.md");
-    let env = [
-        ("AVOW_BASE", base),
-        ("AVOW_HEAD", head),
-        ("AVOW_TRUST", String::new()),
-        ("AVOW_FORMAT", "github".to_owned()),
-        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap().to_owned()),
-        ("PATH", path_with_avow()),
-    ];
-    let verify = str_of(&action["verify"]["run"], "verify step");
-    // Without the fetch step, the shallow clone is refused.
-    let refused = run_script(&w, &checkout, verify, &env).expect(2);
-    assert_eq!(
-        normalise(&w, &refused.stderr),
-        "git-avow: error: unknown revision `<commit-1>`\n\
-         hint: this is a shallow clone: fetch the base first, e.g. `git fetch --unshallow origin main` (GitHub Actions: `fetch-depth: 0`)\n"
-    );
-    run_script(&w, &checkout, str_of(&action["fetch"]["run"], "fetch step"), &env).expect(0);
-    let run = run_script(&w, &checkout, verify, &env).expect(1);
-    assert_eq!(run.stderr, "");
-    assert_golden("action.github.txt", &normalise(&w, &run.stdout));
-    assert_golden("action.summary.md", &normalise(&w, &std::fs::read_to_string(&summary).unwrap()));
 }
 
 #[test]
@@ -113,7 +85,7 @@ fn the_action_install_step_checks_its_input() {
     let missing = run_script(&w, &w.path(), install, &with("path", "/usr/bin:/bin".to_owned())).expect(2);
     assert_eq!(missing.stdout, "::error title=avow::git-avow is not on PATH (install: path)\n");
     let bad = run_script(&w, &w.path(), install, &with("brew", path_with_avow())).expect(2);
-    assert_eq!(bad.stdout, "::error title=avow::install must be 'cargo' or 'path', not 'brew'\n");
+    assert_eq!(bad.stdout, "::error title=avow::install must be 'auto', 'release', 'cargo' or 'path', not 'brew'\n");
 }
 
 #[test]
@@ -122,24 +94,17 @@ fn the_gitlab_template_verifies_a_merge_request() {
     let job = &template["avow-verify"];
     assert_eq!(str_of(&job["rules"][0]["if"], "rules"), "$CI_PIPELINE_SOURCE == \"merge_request_event\"");
     assert_eq!(str_of(&job["variables"]["GIT_DEPTH"], "GIT_DEPTH"), "0");
-    let lines = |key: &str| -> Vec<String> {
-        job[key].as_vec().expect(key).iter().map(|l| str_of(l, key).to_owned()).collect()
-    };
-    let script = [lines("before_script"), lines("script")].concat().join("\n");
+    let (mut env, script) = gitlab_script();
     let w = history();
     let (base, head) = (w.git(["rev-parse", "trusted"]), w.git(["rev-parse", "HEAD"]));
+    // The merge request's target branch.
+    w.git(["branch", "target", "trusted"]);
     let checkout = w.scratch().join("checkout");
     let url = format!("file://{}", w.path().display());
     git_in(&w, &w.scratch(), &["clone", "-q", &url, checkout.to_str().unwrap()]);
     // The template's own variables, then what GitLab sets for a merged
     // results pipeline: CI_COMMIT_SHA is GitLab's merge commit (here one
     // nobody attested), the source branch's tip is what must verify.
-    let mut env: Vec<(&str, String)> = template["variables"]
-        .as_hash()
-        .expect("variables")
-        .iter()
-        .map(|(k, v)| (str_of(k, "variable"), str_of(v, "variable").to_owned()))
-        .collect();
     git_in(&w, &checkout, &["commit", "-q", "--allow-empty", "--no-verify", "-m", "Merge branch 'feature'"]);
     let merge =
         String::from_utf8(w.command("git").args(["rev-parse", "HEAD"]).current_dir(&checkout).output().unwrap().stdout)
@@ -147,6 +112,7 @@ fn the_gitlab_template_verifies_a_merge_request() {
             .trim()
             .to_owned();
     env.extend([
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "target".to_owned()),
         ("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.clone()),
         ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", head.clone()),
         ("CI_COMMIT_SHA", merge),
@@ -154,13 +120,129 @@ fn the_gitlab_template_verifies_a_merge_request() {
     ]);
     let run = run_script(&w, &checkout, &script, &env).expect(1);
     assert_eq!(run.stderr, "");
-    assert_golden("gitlab.human.txt", &normalise(&w, &run.stdout));
+    // The image has git-avow: the install section says so and does nothing.
+    let (install, verify) = after_install(&run.stdout);
+    assert_eq!(install, [format!("avow: using {}", avow_bin().display())]);
+    assert_golden("gitlab.human.txt", &normalise(&w, &verify));
     // A branch pipeline (no merged results): CI_COMMIT_SHA is the tip.
     env.retain(|(k, _)| *k != "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA" && *k != "CI_COMMIT_SHA");
     env.push(("CI_COMMIT_SHA", head));
     env.push(("AVOW_ARGS", "--quiet".to_owned()));
     let quiet = run_script(&w, &checkout, &script, &env).expect(1);
-    assert_golden("gitlab.human-quiet.txt", &normalise(&w, &quiet.stdout));
+    assert_golden("gitlab.human-quiet.txt", &normalise(&w, &after_install(&quiet.stdout).1));
+}
+
+/// Splits the GitLab job's output into the install section's lines (inside
+/// GitLab's collapsible-section markers) and what follows it.
+fn after_install(stdout: &str) -> (Vec<String>, String) {
+    let (head, rest) = stdout.split_once("section_end:").expect("the install section ends");
+    let (_, rest) = rest.split_once('\n').expect("a line");
+    let inside = head.lines().skip(1).filter(|l| !l.starts_with('\u{1b}')).map(str::to_owned).collect();
+    assert!(head.starts_with("\u{1b}[0Ksection_start:"), "{stdout}");
+    (inside, rest.to_owned())
+}
+
+fn gitlab_script() -> (Vec<(&'static str, String)>, String) {
+    let template = load("ci/gitlab/avow.gitlab-ci.yml");
+    let job = &template["avow-verify"];
+    let lines = |key: &str| -> Vec<String> {
+        job[key].as_vec().expect(key).iter().map(|l| str_of(l, key).to_owned()).collect()
+    };
+    let env = template["variables"]
+        .as_hash()
+        .expect("variables")
+        .iter()
+        .map(|(k, v)| (str_of(k, "variable").to_owned().leak() as &str, str_of(v, "variable").to_owned()))
+        .collect();
+    (env, [lines("before_script"), lines("script")].concat().join("\n"))
+}
+
+#[test]
+fn the_gitlab_template_refuses_a_merge_request_signed_with_a_key_the_target_branch_revoked() {
+    let (w, fork, head) = revoked_after_the_fork();
+    publish(&w, "feature");
+    let checkout = checkout_depth(&w, &head, None);
+    let (mut env, script) = gitlab_script();
+    env.extend([
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_owned()),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", fork.clone()),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", head.clone()),
+        ("CI_COMMIT_SHA", head.clone()),
+        ("PATH", path_with_avow()),
+    ]);
+    let run = run_script(&w, &checkout, &script, &env).expect(1);
+    let main = w.git(["rev-parse", "main"]);
+    let verify = after_install(&run.stdout).1;
+    let lines: Vec<&str> = verify.lines().collect();
+    assert_eq!(lines[0], format!("avow: verifying {main}..{head}, trusting main at {main}"));
+    assert!(lines[2].contains("revoked on ") && lines[2].ends_with("laptop stolen [signature.key-status]"), "{verify}");
+    assert_eq!(lines[3], format!("avow: 1 commit: 0 accepted, 1 rejected (range {main}..{head}, trust {main})"));
+    // The merge request's diff base, which the template used to trust,
+    // still has the key: it would have let the commit through.
+    w.avow(["verify", &format!("{fork}..{head}"), "--trust", &fork]).expect(0);
+}
+
+#[test]
+fn the_gitlab_template_installs_a_release_and_checks_it() {
+    let w = World::adopted("disclose");
+    publish(&w, "main");
+    let main = w.git(["rev-parse", "main"]);
+    let releases = w.scratch().join("releases");
+    let machine = String::from_utf8(w.command("uname").arg("-m").output().unwrap().stdout).unwrap();
+    let name = fake_release(&w, &releases, "-", &format!("{}-unknown-linux-musl", machine.trim()));
+    let checkout = checkout_depth(&w, &main, None);
+    let (mut env, script) = gitlab_script();
+    // The release's version, and a PATH without git-avow.
+    env.retain(|(k, _)| *k != "AVOW_VERSION");
+    env.extend([
+        ("AVOW_VERSION", env!("CARGO_PKG_VERSION").to_owned()),
+        ("AVOW_RELEASE_URL", format!("file://{}", releases.display())),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_owned()),
+        ("CI_COMMIT_SHA", main.clone()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
+    ]);
+    let run = run_script(&w, &checkout, &script, &env).expect(0);
+    let (install, verify) = after_install(&run.stdout);
+    assert_eq!(
+        install,
+        [
+            format!(
+                "avow: downloading {name}.tar.gz from file://{}/v{}",
+                releases.display(),
+                env!("CARGO_PKG_VERSION")
+            ),
+            format!(
+                "avow: installed git-avow v{} ({}-unknown-linux-musl), checksum checked",
+                env!("CARGO_PKG_VERSION"),
+                machine.trim()
+            ),
+        ]
+    );
+    assert_eq!(
+        verify,
+        format!(
+            "avow: verifying {main}..{main}, trusting main at {main}\n\
+             avow: 0 commits: 0 accepted, 0 rejected (range {main}..{main}, trust {main})\n"
+        )
+    );
+    // The next pipeline takes the archive from the cache, checked again.
+    let again = run_script(&w, &checkout, &script, &env).expect(0);
+    assert_eq!(after_install(&again.stdout).0.len(), 1, "{}", again.stdout);
+    // A cached archive that no longer matches is replaced by a fresh
+    // download; a fresh download that does not match is refused.
+    let cached = checkout.join(format!(".avow-cache/releases/{name}.tar.gz"));
+    std::fs::write(&cached, b"poisoned").unwrap();
+    let replaced = run_script(&w, &checkout, &script, &env).expect(0);
+    assert_eq!(after_install(&replaced.stdout).0.len(), 2, "{}", replaced.stdout);
+    let published = releases.join(format!("v{}/{name}.tar.gz", env!("CARGO_PKG_VERSION")));
+    std::fs::write(&published, b"tampered").unwrap();
+    std::fs::write(&cached, b"poisoned").unwrap();
+    let refused = run_script(&w, &checkout, &script, &env).expect(2);
+    let message = format!(
+        "does not match its checksum in SHA256SUMS of release v{}; not installing it\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(refused.stderr.ends_with(&message), "{}", refused.stderr);
 }
 
 /// The cache key changes with the source and only with it.
@@ -174,6 +256,9 @@ fn the_action_cache_key_fingerprints_the_source() {
     std::fs::create_dir_all(source.join("target")).unwrap();
     std::fs::write(source.join("Cargo.toml"), "[package]\n").unwrap();
     std::fs::write(source.join("src/main file.rs"), "fn main() {}\n").unwrap();
+    std::fs::create_dir_all(source.join("ci")).unwrap();
+    let script_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ci/source-fingerprint.sh");
+    std::fs::copy(&script_path, source.join("ci/source-fingerprint.sh")).unwrap();
     let key = |w: &World| {
         let out = w.scratch().join("github-output");
         let _ = std::fs::remove_file(&out);
@@ -194,4 +279,496 @@ fn the_action_cache_key_fingerprints_the_source() {
     assert_eq!(key(&w), first, "build output and docs must not change the key");
     std::fs::write(source.join("src/main file.rs"), "fn main() { println!(); }\n").unwrap();
     assert_ne!(key(&w), first, "a source change must change the key");
+}
+
+/// What a run of the action's steps left behind.
+struct ActionRun {
+    /// Step outputs, as `STEP.NAME`.
+    outputs: HashMap<String, String>,
+    /// The ids of the steps that ran (their `if:` held).
+    ran: Vec<String>,
+    /// Standard output of every step, in order.
+    stdout: String,
+    /// The exit code of the last step that ran.
+    code: i32,
+    /// `$GITHUB_STEP_SUMMARY`.
+    summary: String,
+    /// What `git avow verify` printed (the verify step keeps a copy in
+    /// `$RUNNER_TEMP/avow/verify.out`; the report follows it in `stdout`).
+    verify: String,
+}
+
+/// Evaluates the expressions action.yml uses: `github.…`, `inputs.…` (the
+/// given ones, else the defaults), `steps.ID.outputs.NAME`; missing
+/// context values are empty strings, as on GitHub.
+fn expression(
+    expr: &str,
+    github: &[(&str, String)],
+    inputs: &HashMap<String, String>,
+    outputs: &HashMap<String, String>,
+) -> String {
+    let expr = expr.trim();
+    if let Some(key) = expr.strip_prefix("github.") {
+        return github.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    }
+    if let Some(name) = expr.strip_prefix("inputs.") {
+        return inputs.get(name).cloned().unwrap_or_else(|| panic!("undeclared input {name}"));
+    }
+    if let Some(rest) = expr.strip_prefix("steps.") {
+        let (step, name) = rest.split_once(".outputs.").expect("steps.ID.outputs.NAME");
+        return outputs.get(&format!("{step}.{name}")).cloned().unwrap_or_default();
+    }
+    panic!("an expression the test harness does not know: {expr}")
+}
+
+/// `A == 'x' && B != ''`: the only conditions action.yml writes.
+fn condition(
+    cond: &str,
+    github: &[(&str, String)],
+    inputs: &HashMap<String, String>,
+    outputs: &HashMap<String, String>,
+) -> bool {
+    cond.split("&&").all(|part| {
+        let (lhs, rhs, eq) = if let Some((l, r)) = part.split_once("==") {
+            (l, r, true)
+        } else {
+            let (l, r) = part.split_once("!=").unwrap_or_else(|| panic!("condition {part}"));
+            (l, r, false)
+        };
+        let value = expression(lhs, github, inputs, outputs);
+        (value == rhs.trim().trim_matches('\'')) == eq
+    })
+}
+
+/// Runs the action's `plan`, `fetch` and `verify` steps as written in
+/// action.yml, in `checkout`, for an event whose context is `github`
+/// (`event_name`, `ref`, `sha`, `event.…`), with git-avow on PATH.
+fn run_action(w: &World, checkout: &Path, github: &[(&str, String)], given: &[(&str, &str)]) -> ActionRun {
+    let action = load("action.yml");
+    let mut inputs: HashMap<String, String> = action["inputs"]
+        .as_hash()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (str_of(k, "input").to_owned(), str_of(&v["default"], "default").to_owned()))
+        .collect();
+    for (k, v) in given {
+        inputs.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let summary = w.scratch().join("step-summary.md");
+    let temp = w.scratch().join("runner-temp");
+    let _ = std::fs::remove_file(&summary);
+    let _ = std::fs::remove_dir_all(&temp);
+    std::fs::create_dir_all(&temp).unwrap();
+    let mut run = ActionRun {
+        outputs: HashMap::new(),
+        ran: Vec::new(),
+        stdout: String::new(),
+        code: 0,
+        summary: String::new(),
+        verify: String::new(),
+    };
+    for step in action["runs"]["steps"].as_vec().unwrap() {
+        let id = str_of(&step["id"], "id");
+        if !["plan", "fetch", "attestations", "verify"].contains(&id) {
+            continue;
+        }
+        if let Some(cond) = step["if"].as_str() {
+            if !condition(cond, github, &inputs, &run.outputs) {
+                continue;
+            }
+        }
+        let output = w.scratch().join(format!("github-output-{id}"));
+        std::fs::write(&output, "").unwrap();
+        let mut env: Vec<(&str, String)> = vec![
+            ("PATH", path_with_avow()),
+            ("GITHUB_OUTPUT", output.to_str().unwrap().to_owned()),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap().to_owned()),
+            ("RUNNER_TEMP", temp.to_str().unwrap().to_owned()),
+        ];
+        if let Some(vars) = step["env"].as_hash() {
+            for (k, v) in vars {
+                let text = str_of(v, "env value");
+                let value = match text.strip_prefix("${{").and_then(|t| t.strip_suffix("}}")) {
+                    Some(expr) => expression(expr, github, &inputs, &run.outputs),
+                    None => text.to_owned(),
+                };
+                env.push((str_of(k, "env name"), value));
+            }
+        }
+        let r = run_script(w, checkout, str_of(&step["run"], "run"), &env);
+        run.stdout.push_str(&r.stdout);
+        assert!(r.stderr.is_empty() || r.code != 0, "step {id} wrote to stderr:\n{}", r.stderr);
+        for line in std::fs::read_to_string(&output).unwrap().lines() {
+            let (k, v) = line.split_once('=').expect("NAME=VALUE");
+            run.outputs.insert(format!("{id}.{k}"), v.to_owned());
+        }
+        run.ran.push(id.to_owned());
+        run.code = r.code;
+        if r.code != 0 {
+            break;
+        }
+    }
+    run.summary = std::fs::read_to_string(&summary).unwrap_or_default();
+    run.verify = std::fs::read_to_string(temp.join("avow/verify.out")).unwrap_or_default();
+    run
+}
+
+/// A bare `origin` as GitHub serves it: HEAD at main, any commit fetchable
+/// by its id (also one no ref reaches any more, after a force push).
+fn github_origin(w: &World) -> PathBuf {
+    let origin = w.scratch().join("origin.git");
+    if !origin.exists() {
+        w.git(["init", "-q", "--bare", origin.to_str().unwrap()]);
+        w.git(["--git-dir", origin.to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/main"]);
+        w.git(["--git-dir", origin.to_str().unwrap(), "config", "uploadpack.allowAnySHA1InWant", "true"]);
+        w.git(["remote", "add", "origin", origin.to_str().unwrap()]);
+    }
+    origin
+}
+
+/// Pushes `refspec` to the GitHub-like origin, hooks skipped.
+fn publish(w: &World, refspec: &str) {
+    github_origin(w);
+    w.git(["push", "-q", "--no-verify", "--force", "origin", refspec]);
+}
+
+/// What actions/checkout does: a fresh repository with `origin`, one
+/// commit deep, at `sha`.
+fn checkout(w: &World, sha: &str) -> PathBuf {
+    checkout_depth(w, sha, Some("1"))
+}
+
+/// A checkout at `sha`, `depth` commits deep (`None`: the whole history,
+/// as GitLab's `GIT_DEPTH: "0"`).
+fn checkout_depth(w: &World, sha: &str, depth: Option<&str>) -> PathBuf {
+    let dir = w.scratch().join(format!("checkout-{}", &sha[..12]));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("file://{}", github_origin(w).display());
+    git_in(w, &dir, &["init", "-q"]);
+    git_in(w, &dir, &["remote", "add", "origin", &url]);
+    let mut fetch = vec!["fetch", "-q", "--no-tags"];
+    if let Some(d) = depth {
+        fetch.extend(["--depth", d]);
+    }
+    fetch.extend(["origin", sha]);
+    git_in(w, &dir, &fetch);
+    git_in(w, &dir, &["checkout", "-q", "--detach", "FETCH_HEAD"]);
+    dir
+}
+
+fn ctx(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&str, String)> = pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    v.push(("event.repository.default_branch", "main".to_owned()));
+    v
+}
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+fn counts(run: &ActionRun) -> (String, String) {
+    (run.outputs["verify.accepted"].clone(), run.outputs["verify.rejected"].clone())
+}
+
+#[test]
+fn the_action_on_push_an_update_a_new_branch_a_force_push_and_a_deletion() {
+    let w = World::adopted("disclose");
+    publish(&w, "main");
+    let before = w.git(["rev-parse", "main"]);
+    w.change("a.txt", "a\n", "Add a");
+    let after = w.git(["rev-parse", "main"]);
+    publish(&w, "main");
+    // An ordinary push: what it adds, against the branch's previous tip.
+    let push = |before: &str, after: &str, r: &str| {
+        ctx(&[("event_name", "push"), ("ref", r), ("sha", after), ("event.before", before), ("event.after", after)])
+    };
+    let run = run_action(&w, &checkout(&w, &after), &push(&before, &after, "refs/heads/main"), &[]);
+    assert_eq!(run.ran, ["plan", "fetch", "attestations", "verify"]);
+    assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
+    assert_eq!(run.outputs["plan.range"], format!("{before}..{after}"));
+    let sarif = std::fs::read_to_string(&run.outputs["verify.sarif"]).unwrap();
+    assert!(sarif.contains("\"version\": \"2.1.0\""), "{sarif}");
+
+    // A new branch (before is all zeros): what it adds to the default
+    // branch, against the default branch's tip.
+    w.git(["checkout", "-q", "-b", "feature"]);
+    w.write("b.txt", "b\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Sneak b in"]);
+    let feature = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "feature");
+    let run = run_action(&w, &checkout(&w, &feature), &push(ZERO, &feature, "refs/heads/feature"), &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
+    assert_eq!(run.outputs["plan.range"], format!("refs/remotes/avow/trust..{feature}"));
+    assert!(
+        run.verify
+            .ends_with(&format!("avow: 1 commit: 0 accepted, 1 rejected (range {after}..{feature}, trust {after})\n")),
+        "{}",
+        run.verify
+    );
+
+    // A force push that drops "Add a" and adds one commit: judged on the
+    // commit it adds, against the tip it replaced (only in the object
+    // store now).
+    w.git(["checkout", "-q", "main"]);
+    w.git(["reset", "-q", "--hard", &before]);
+    w.change("c.txt", "c\n", "Add c");
+    let forced = w.git(["rev-parse", "main"]);
+    publish(&w, "main");
+    let run = run_action(&w, &checkout(&w, &forced), &push(&after, &forced, "refs/heads/main"), &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
+
+    // A deletion and the first push of the default branch: nothing to verify.
+    let run = run_action(&w, &checkout(&w, &forced), &push(&feature, ZERO, "refs/heads/feature"), &[]);
+    assert_eq!((run.code, run.ran.clone()), (0, vec!["plan".to_owned()]));
+    assert_eq!(
+        run.stdout,
+        "::notice title=avow::the push deleted refs/heads/feature: no commits to verify\navow: verify nothing\n"
+    );
+    let run = run_action(&w, &checkout(&w, &forced), &push(ZERO, &forced, "refs/heads/main"), &[]);
+    assert_eq!(run.ran, ["plan"]);
+    assert!(run.stdout.starts_with("::notice title=avow::the push created the default branch main"), "{}", run.stdout);
+}
+
+/// Bob's commit on a pull request branch forked before main revoked his
+/// key: verified against main as it is now, it is refused.
+fn revoked_after_the_fork() -> (World, String, String) {
+    let (w, bob) = crate::keyring::with_bob();
+    let fork = w.git(["rev-parse", "HEAD"]);
+    w.git(["checkout", "-q", "-b", "feature"]);
+    crate::keyring::as_bob(&w, &bob, "bob.c", "Bob's work");
+    let head = w.git(["rev-parse", "HEAD"]);
+    w.git(["checkout", "-q", "main"]);
+    let fpr = crate::keyring::fingerprint(&w, &bob);
+    w.avow(["keyring", "revoke", &fpr, "--reason", "laptop stolen"]).expect(0);
+    crate::policy::hook_accepts(&w, &[], &crate::policy::msg("Revoke Bob's stolen key", "human", &["-a"]), &[]);
+    publish(&w, "main");
+    (w, fork, head)
+}
+
+#[test]
+fn the_action_on_pull_request_trusts_the_target_branch_as_it_is_now() {
+    let (w, fork, head) = revoked_after_the_fork();
+    publish(&w, "feature");
+    // The payload's base.sha is where the branch forked; the key was
+    // valid there.
+    let event = ctx(&[
+        ("event_name", "pull_request"),
+        ("ref", "refs/pull/1/merge"),
+        ("sha", &head),
+        ("event.pull_request.number", "1"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.base.sha", &fork),
+        ("event.pull_request.head.sha", &head),
+    ]);
+    let run = run_action(&w, &checkout(&w, &head), &event, &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
+    assert!(run.stdout.contains("revoked on "), "{}", run.stdout);
+    let main = w.git(["rev-parse", "main"]);
+    assert!(run.verify.ends_with(&format!("(range {main}..{head}, trust {main})\n")), "{}", run.verify);
+    // The report's findings reach the job summary, after verify's table.
+    assert!(run.summary.starts_with("### ❌ avow verify\n"), "{}", run.summary);
+    assert!(run.summary.contains("### avow report for "), "{}", run.summary);
+}
+
+#[test]
+fn the_action_on_pull_request_target_fetches_a_forks_head_without_checking_it_out() {
+    let (w, _fork, head) = revoked_after_the_fork();
+    // A fork's commits exist in the base repository only under
+    // refs/pull/N/head, and not by id when the server refuses that.
+    publish(&w, &format!("{head}:refs/pull/7/head"));
+    let origin = github_origin(&w);
+    w.git(["--git-dir", origin.to_str().unwrap(), "config", "uploadpack.allowAnySHA1InWant", "false"]);
+    let main = w.git(["rev-parse", "main"]);
+    let event = ctx(&[
+        ("event_name", "pull_request_target"),
+        ("ref", "refs/heads/main"),
+        ("sha", &main),
+        ("event.pull_request.number", "7"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.head.sha", &head),
+    ]);
+    // pull_request_target checks out the base branch: the fork's code never runs.
+    let run = run_action(&w, &checkout(&w, &main), &event, &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
+}
+
+#[test]
+fn the_action_on_merge_group_dispatch_and_schedule() {
+    let w = World::adopted("disclose");
+    publish(&w, "main");
+    let base = w.git(["rev-parse", "main"]);
+    w.git(["checkout", "-q", "-b", "gh-readonly-queue/main/pr-1"]);
+    w.change("q.txt", "q\n", "Add q");
+    let queued = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "gh-readonly-queue/main/pr-1");
+    let event = ctx(&[
+        ("event_name", "merge_group"),
+        ("ref", "refs/heads/gh-readonly-queue/main/pr-1"),
+        ("sha", &queued),
+        ("event.merge_group.base_sha", &base),
+        ("event.merge_group.head_sha", &queued),
+    ]);
+    let run = run_action(&w, &checkout(&w, &queued), &event, &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
+    assert_eq!(run.outputs["plan.range"], format!("{base}..{queued}"));
+
+    // On the default branch: an audit of its whole history against its
+    // own keyring and policy.
+    w.git(["checkout", "-q", "main"]);
+    w.git(["merge", "-q", "--ff-only", &queued]);
+    publish(&w, "main");
+    for event_name in ["schedule", "workflow_dispatch"] {
+        let event = ctx(&[("event_name", event_name), ("ref", "refs/heads/main"), ("sha", &queued)]);
+        let run = run_action(&w, &checkout(&w, &queued), &event, &[]);
+        assert_eq!((run.code, counts(&run)), (0, ("2".into(), "0".into())), "{event_name}: {}", run.stdout);
+        assert_eq!(run.outputs["plan.range"], queued);
+    }
+    // Dispatched on another branch: what it adds to the default branch.
+    w.git(["checkout", "-q", "-b", "topic"]);
+    w.change("t.txt", "t\n", "Add t");
+    let topic = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "topic");
+    let event = ctx(&[("event_name", "workflow_dispatch"), ("ref", "refs/heads/topic"), ("sha", &topic)]);
+    let run = run_action(&w, &checkout(&w, &topic), &event, &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
+}
+
+#[test]
+fn the_action_verifies_a_shallow_pull_request_as_before() {
+    let w = history();
+    let head = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "trusted:refs/heads/main");
+    publish(&w, "HEAD:refs/heads/feature");
+    let event = ctx(&[
+        ("event_name", "pull_request"),
+        ("sha", &head),
+        ("event.pull_request.number", "1"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.head.sha", &head),
+    ]);
+    let run = run_action(&w, &checkout(&w, &head), &event, &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.outputs["plan.range"], format!("refs/remotes/avow/trust..{head}"));
+    assert_golden("action.github.txt", &normalise(&w, &run.verify));
+    let (verify_summary, _report) = run.summary.split_once("### avow report").expect("both summaries");
+    assert_golden("action.summary.md", &normalise(&w, verify_summary));
+}
+
+#[test]
+fn the_job_summary_escapes_what_commits_control() {
+    let w = World::adopted("disclose");
+    publish(&w, "main");
+    w.git(["checkout", "-q", "-b", "feature"]);
+    w.write("x.txt", "x\n");
+    w.git(["add", "-A"]);
+    let subject = "Fix <b>it</b> [see](https://evil.example) | `rm -rf` @team";
+    w.git(["commit", "-q", "--no-verify", "-m", subject]);
+    let head = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "feature");
+    let event = ctx(&[
+        ("event_name", "pull_request"),
+        ("sha", &head),
+        ("event.pull_request.number", "2"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.head.sha", &head),
+    ]);
+    let run = run_action(&w, &checkout(&w, &head), &event, &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let escaped = "Fix \\<b\\>it\\</b\\> \\[see\\](https://evil.example) \\| \\`rm -rf\\` \\@team";
+    assert_eq!(run.summary.matches(escaped).count(), 2, "verify's table and the report's:\n{}", run.summary);
+    assert!(!run.summary.contains("<b>") && !run.summary.contains("[see]("), "{}", run.summary);
+}
+
+/// A release as the release workflow publishes it, in `dir`: the archive
+/// for `target` (this build's git-avow and its manual pages, packed by
+/// ci/release-archive.sh), SHA256SUMS and the source fingerprint.
+fn fake_release(w: &World, dir: &Path, fingerprint: &str, target: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let name = format!("git-avow-v{version}-{target}");
+    let release = dir.join(format!("v{version}"));
+    std::fs::create_dir_all(&release).unwrap();
+    // The release workflow's own packing script, on this build's binary.
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ci/release-archive.sh");
+    let packed = w
+        .command(&script)
+        .args([target, &format!("v{version}"), release.to_str().unwrap()])
+        .env("AVOW_BINARY", avow_bin())
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
+    let sums = w.command("sha256sum").arg(format!("{name}.tar.gz")).current_dir(&release).output().unwrap();
+    std::fs::write(release.join("SHA256SUMS"), sums.stdout).unwrap();
+    std::fs::write(release.join("source-fingerprint.txt"), format!("{fingerprint}\n")).unwrap();
+    name
+}
+
+#[test]
+fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum() {
+    let action = action_steps(&load("action.yml"));
+    let install = str_of(&action["install"]["run"], "install step");
+    let w = World::bare();
+    let releases = w.scratch().join("releases");
+    let name = fake_release(&w, &releases, "0123456789abcdef", "x86_64-unknown-linux-musl");
+    // A `cargo` that only says it was asked: the fallback builds from source.
+    let bin = w.scratch().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("cargo"), "#!/bin/sh\necho \"cargo $*\"\n").unwrap();
+    w.command("chmod").args(["+x", bin.join("cargo").to_str().unwrap()]).output().unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let action_path = env!("CARGO_MANIFEST_DIR");
+    let run = |how: &str, hash: &str| {
+        let _ = std::fs::remove_dir_all(w.home().join(".cache/avow-action"));
+        let env = [
+            ("AVOW_INSTALL", how.to_owned()),
+            ("AVOW_SOURCE_HASH", hash.to_owned()),
+            ("AVOW_RELEASE_URL", format!("file://{}", releases.display())),
+            ("GITHUB_ACTION_PATH", action_path.to_owned()),
+            ("GITHUB_PATH", w.scratch().join("github-path").to_str().unwrap().to_owned()),
+            ("RUNNER_OS", "Linux".to_owned()),
+            ("RUNNER_ARCH", "X64".to_owned()),
+            ("PATH", path.clone()),
+        ];
+        run_script(&w, &w.path(), install, &env)
+    };
+    let installed = w.home().join(".cache/avow-action/bin/git-avow");
+    let version = env!("CARGO_PKG_VERSION");
+
+    let ok = run("auto", "0123456789abcdef").expect(0);
+    assert_eq!(
+        ok.stdout,
+        format!(
+            "avow: installed git-avow v{version} (x86_64-unknown-linux-musl) from file://{}/v{version}\n",
+            releases.display()
+        )
+    );
+    let v = w.command(&installed).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&v.stdout), format!("git-avow {version}\n"));
+    assert!(w.home().join(".cache/avow-action/share/man/man1/git-avow-verify.1").exists());
+
+    // Another source than the release was built from: build it instead.
+    let other = run("auto", "fedcba9876543210").expect(0);
+    assert_eq!(
+        other.stdout,
+        format!(
+            "avow: release v{version} was built from other source than this action's (fedcba9876543210)\n\
+             ::notice title=avow::building git-avow from source (a few minutes; cached for later runs)\n\
+             cargo install --locked --root {} --path {action_path}\n",
+            w.home().join(".cache/avow-action").display()
+        )
+    );
+    let refused = run("release", "fedcba9876543210").expect(2);
+    assert!(refused.stdout.ends_with("::error title=avow::no release binary for this action's source (install: release); use install: auto to build it\n"), "{}", refused.stdout);
+
+    // A download that does not match its checksum is never installed.
+    let archive = releases.join(format!("v{version}/{name}.tar.gz"));
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&archive, bytes).unwrap();
+    let bad = run("auto", "0123456789abcdef").expect(2);
+    assert_eq!(
+        bad.stdout,
+        format!("::error title=avow::{name}.tar.gz does not match its checksum in SHA256SUMS of release v{version}; not installing it\n")
+    );
+    assert!(!installed.exists());
 }

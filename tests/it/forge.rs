@@ -305,8 +305,7 @@ fn the_action_fetches_pull_refs_and_notes_for_a_push_to_main() {
     let mut c = w.repo.command("bash");
     c.args(["--noprofile", "--norc", "-e", "-c", step["run"].as_str().unwrap()])
         .current_dir(&clone)
-        .env("AVOW_BASE", &base)
-        .env("AVOW_HEAD", &head);
+        .env("AVOW_RANGE", format!("{base}..{head}"));
     let r: Run = c.output().unwrap().into();
     r.expect(0);
     let r = verify(0);

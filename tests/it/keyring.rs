@@ -24,7 +24,7 @@ fn day(offset: i64) -> String {
 }
 
 /// The `SHA256:…` fingerprint of a public key file, by ssh-keygen.
-fn fingerprint(w: &World, private: &std::path::Path) -> String {
+pub fn fingerprint(w: &World, private: &std::path::Path) -> String {
     let out = w.command("ssh-keygen").arg("-lf").arg(format!("{}.pub", private.display())).output().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().split_whitespace().nth(1).unwrap().to_owned()
@@ -167,7 +167,7 @@ fn work_signed_before_keyring_add_verifies_once_the_key_is_added() {
 
 /// Alice (maintainer) adds Bob (contributor) with `keyring add`, in an
 /// attested commit tagged `with-bob`.
-fn with_bob() -> (World, std::path::PathBuf) {
+pub fn with_bob() -> (World, std::path::PathBuf) {
     let w = adopt("disclose", None);
     let bob = w.keygen("bob");
     let r = w
@@ -183,7 +183,7 @@ fn with_bob() -> (World, std::path::PathBuf) {
 }
 
 /// Commits as Bob, signing with `key`.
-fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
+pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
     as_bob_at(w, key, file, subject, NOW);
 }
 

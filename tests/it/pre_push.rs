@@ -7,7 +7,7 @@ use std::process::Stdio;
 use crate::support::*;
 
 /// Replaces commit ids and the scratch path so output can be compared whole.
-fn filtered(w: &World, text: &str) -> String {
+pub fn filtered(w: &World, text: &str) -> String {
     let scratch = w.scratch().display().to_string();
     let text = text.replace(&scratch, "<scratch>");
     let mut out = String::new();
@@ -113,11 +113,10 @@ fn new_branches_are_checked_against_the_remotes_default_branch_and_deletions_pas
     assert_eq!(remote_rev(&w, &remote, "feature"), "");
 }
 
-#[test]
-fn the_keyring_comes_from_the_remote_so_a_push_cannot_add_its_own_key() {
-    let (w, _remote) = with_remote();
-    // Mallory adds her key locally and signs with it: the local keyring
-    // says yes, the remote's says no.
+/// Mallory adds her key to the local keyring and signs a commit ("Add my
+/// other key") with it: the local keyring says yes, the receiving side's
+/// says no.
+pub fn add_own_key(w: &World) {
     let mallory = w.keygen("mallory");
     let pubkey = format!("{}.pub", mallory.display());
     w.avow(["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key", &pubkey]).expect(0);
@@ -126,6 +125,12 @@ fn the_keyring_comes_from_the_remote_so_a_push_cannot_add_its_own_key() {
     let mut args = vec!["-m", "Add my other key"];
     args.extend_from_slice(&HUMAN);
     w.commit(&args).expect(0);
+}
+
+#[test]
+fn the_keyring_comes_from_the_remote_so_a_push_cannot_add_its_own_key() {
+    let (w, _remote) = with_remote();
+    add_own_key(&w);
     let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
     assert_eq!(
         filtered(&w, &r.stderr),

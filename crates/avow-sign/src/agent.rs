@@ -2,12 +2,28 @@
 //! sign, over the agent's Unix socket.
 
 use std::io::{Read as _, Write as _};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::wire::{put_string, put_u32, Reader};
 use crate::Error;
+
+/// A connection to the agent's Unix socket, with read and write timeouts.
+#[cfg(unix)]
+fn connect(socket: &Path, timeout: Duration) -> std::io::Result<std::os::unix::net::UnixStream> {
+    let stream = std::os::unix::net::UnixStream::connect(socket)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    Ok(stream)
+}
+
+/// A connection to the agent's named pipe (Windows' OpenSSH agent:
+/// `\\.\pipe\openssh-ssh-agent`), opened as a file; pipes opened this way
+/// take no timeouts.
+#[cfg(not(unix))]
+fn connect(socket: &Path, _timeout: Duration) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open(socket)
+}
 
 /// Reply: the request failed.
 pub(crate) const SSH_AGENT_FAILURE: u8 = 5;
@@ -129,9 +145,7 @@ impl Agent {
     /// One request, one reply, on a fresh connection.
     fn round_trip(&self, body: &[u8], timeout: Duration) -> Result<Reply, Error> {
         let message = frame(body).ok_or_else(|| self.protocol_error("request too large".to_owned()))?;
-        let mut stream = UnixStream::connect(&self.socket).map_err(|e| self.io_error(e))?;
-        stream.set_read_timeout(Some(timeout)).map_err(|e| self.io_error(e))?;
-        stream.set_write_timeout(Some(timeout)).map_err(|e| self.io_error(e))?;
+        let mut stream = connect(&self.socket, timeout).map_err(|e| self.io_error(e))?;
         stream.write_all(&message).map_err(|e| self.io_error(e))?;
         let mut len = [0u8; 4];
         stream.read_exact(&mut len).map_err(|e| self.io_error(e))?;

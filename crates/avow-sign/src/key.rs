@@ -448,7 +448,17 @@ pub fn parse_public_key(s: &str) -> Result<PublicKey, Error> {
 
 /// Warns (returns `Some(message)`) when `path` is a private key file that
 /// group or others can read (`mode & 0o077 != 0`), as ssh does. Public key
+/// files, and files that cannot be read, get no warning. (Windows has no
+/// such mode bits: no warning there.)
+#[cfg(not(unix))]
+pub fn permissions_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+/// Warns (returns `Some(message)`) when `path` is a private key file that
+/// group or others can read (`mode & 0o077 != 0`), as ssh does. Public key
 /// files, and files that cannot be read, get no warning.
+#[cfg(unix)]
 pub fn permissions_warning(path: &Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;

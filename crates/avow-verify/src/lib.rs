@@ -9,6 +9,7 @@ pub mod commit;
 pub mod merge;
 pub mod newcomer;
 pub mod notes;
+pub mod repo;
 pub mod signals;
 pub mod squash;
 pub mod trust;

@@ -654,7 +654,7 @@ impl<'t> Verifier<'t> {
                     REPO.with(|cell| {
                         let mut slot = cell.borrow_mut();
                         if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
-                            let repo = Repository::open(git_dir)
+                            let repo = crate::repo::open(git_dir)
                                 .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
                             *slot = Some((git_dir.to_path_buf(), repo));
                         }
@@ -824,7 +824,7 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     // adding to the peak.
     let path = repo.path().to_owned();
     let commits = rayon::scope(|_| {
-        let repo = Repository::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
+        let repo = crate::repo::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
         walk_range(&repo, tip, base_id)
     })?;
     Ok(Range { base_rev: base_rev.map(str::to_owned), base: base_id, commits })

@@ -63,6 +63,19 @@ pub enum HookCommand {
         /// The remote's URL.
         url: Option<String>,
     },
+    /// On a server: verify the pushed refs (`OLD NEW REF` lines on standard
+    /// input, as git gives them) against the keyring and policy the
+    /// receiving repository already has (docs/server.md).
+    PreReceive,
+    /// On a server that runs a hook per ref: verify one pushed ref.
+    Update {
+        /// The ref being updated.
+        refname: String,
+        /// Its current value.
+        old: String,
+        /// The pushed value.
+        new: String,
+    },
 }
 
 pub fn run(cmd: HookCommand) -> Result<Outcome> {
@@ -73,6 +86,8 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
         HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(command),
         HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
+        HookCommand::PreReceive => crate::cmd::receive::pre_receive(),
+        HookCommand::Update { refname, old, new } => crate::cmd::receive::update(&refname, &old, &new),
     }
 }
 

@@ -1,0 +1,128 @@
+//! Opening a repository by path the way git would see it from here: with
+//! the object directories git names in the environment.
+//!
+//! Inside a `pre-receive` (or `update`) hook git keeps the pushed objects
+//! in a quarantine directory until the hook accepts them, and tells the
+//! hook where through `GIT_OBJECT_DIRECTORY` (the quarantine) and
+//! `GIT_ALTERNATE_OBJECT_DIRECTORIES` (the repository's own objects).
+//! `Repository::open(path)` reads neither, so a second handle on the same
+//! repository (one per verifying thread) would not find the commits under
+//! test. What a pusher controls there is the objects' contents, not their
+//! names: git computed every id in the quarantine from the bytes it
+//! received, and the environment is git's, not the pusher's.
+
+use std::path::{Path, PathBuf};
+
+use git2::Repository;
+
+/// Opens the repository at `git_dir` and adds the object directories of
+/// `GIT_OBJECT_DIRECTORY` and `GIT_ALTERNATE_OBJECT_DIRECTORIES`, when set,
+/// to its object database.
+pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
+    let repo = Repository::open(git_dir)?;
+    let dirs = environment_object_dirs();
+    if !dirs.is_empty() {
+        let odb = repo.odb()?;
+        for dir in dirs {
+            if dir.is_dir() {
+                odb.add_disk_alternate(&dir.to_string_lossy())?;
+            }
+        }
+    }
+    Ok(repo)
+}
+
+/// The object directories git's environment names, in git's order.
+fn environment_object_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> =
+        std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|d| !d.is_empty()).map(PathBuf::from).into_iter().collect();
+    if let Some(list) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+        dirs.extend(split_alternates(list.as_encoded_bytes()).into_iter().map(path_of));
+    }
+    dirs
+}
+
+#[cfg(unix)]
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt as _;
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Splits `GIT_ALTERNATE_OBJECT_DIRECTORIES` as git does: entries separated
+/// by `:` (`;` on Windows); an entry that starts with `"` is a C-quoted
+/// string (git quotes paths that contain the separator or start with `"`;
+/// octal escapes are bytes).
+pub fn split_alternates(list: &[u8]) -> Vec<Vec<u8>> {
+    let sep = if cfg!(windows) { b';' } else { b':' };
+    let mut out = Vec::new();
+    let mut bytes = list.iter().copied().peekable();
+    while bytes.peek().is_some() {
+        let mut entry = Vec::new();
+        if bytes.peek() == Some(&b'"') {
+            bytes.next();
+            while let Some(b) = bytes.next() {
+                match b {
+                    b'"' => break,
+                    b'\\' => match bytes.next() {
+                        Some(b'n') => entry.push(b'\n'),
+                        Some(b't') => entry.push(b'\t'),
+                        Some(d @ b'0'..=b'7') => {
+                            let mut value = u32::from(d - b'0');
+                            for _ in 0..2 {
+                                if let Some(v) = bytes.next_if(|c| (b'0'..=b'7').contains(c)) {
+                                    value = value * 8 + u32::from(v - b'0');
+                                }
+                            }
+                            entry.push(u8::try_from(value & 0xff).unwrap_or(0));
+                        }
+                        Some(other) => entry.push(other),
+                        None => {}
+                    },
+                    b => entry.push(b),
+                }
+            }
+            // Anything between the closing quote and the separator is
+            // ignored.
+            for b in bytes.by_ref() {
+                if b == sep {
+                    break;
+                }
+            }
+        } else {
+            for b in bytes.by_ref() {
+                if b == sep {
+                    break;
+                }
+                entry.push(b);
+            }
+        }
+        if !entry.is_empty() {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_alternates;
+
+    fn split(s: &str) -> Vec<String> {
+        split_alternates(s.as_bytes()).into_iter().map(|e| String::from_utf8(e).unwrap()).collect()
+    }
+
+    #[test]
+    #[cfg(not(windows))]
+    fn splits_like_git() {
+        assert_eq!(split(""), Vec::<String>::new());
+        assert_eq!(split("/a/objects"), ["/a/objects"]);
+        assert_eq!(split("/a:/b::/c"), ["/a", "/b", "/c"]);
+        assert_eq!(split(r#""/x:y/obj\"s":/b"#), ["/x:y/obj\"s", "/b"]);
+        assert_eq!(split(r#""/t\303\251\n""#), ["/t\u{e9}\n"]);
+    }
+}

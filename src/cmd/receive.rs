@@ -1,0 +1,271 @@
+//! `git avow hook pre-receive` and `git avow hook update REF OLD NEW`: the
+//! server side. Run by git in the repository that receives a push (usually
+//! bare); what they refuse never reaches the repository. docs/server.md
+//! describes the rules and the `avow.receive.*` settings.
+//!
+//! Trust never comes from the push: an existing ref is judged against the
+//! keyring and policy at its current value (read from the repository, not
+//! from the old id the pusher's git claims); a new ref, a tag, or a ref
+//! whose current value has no `.avow/` against the default branch (the
+//! bare repository's `HEAD`, or `avow.receive.defaultBranch`). The commits
+//! judged are those the push adds to the ref: for a force push, those not
+//! already in the ref's current value.
+//!
+//! The pushed objects are in git's quarantine while the hook runs
+//! (`GIT_OBJECT_DIRECTORY`); `open_repo` reads git's environment, and the
+//! verifier's own handles add those directories (`avow_verify::repo`).
+
+use std::io::Read as _;
+
+use git2::{Oid, Repository};
+
+use crate::cmd::pre_push::{has_avow, is_object_id, is_zero, judge, REFUSED_HINT};
+use crate::error::{CliError, Outcome, Result};
+use crate::git::{open_repo, Config};
+
+/// One ref update as git gives it to `pre-receive` (`OLD NEW REF` lines)
+/// and `update` (arguments `REF OLD NEW`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub old: String,
+    pub new: String,
+    pub refname: String,
+}
+
+/// Parses git's pre-receive input; blank lines are ignored.
+pub fn parse_input(input: &str) -> Result<Vec<RefUpdate>> {
+    let mut out = Vec::new();
+    for (n, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields[..] {
+            [old, new, refname] if is_object_id(old) && is_object_id(new) => {
+                out.push(RefUpdate { old: old.to_owned(), new: new.to_owned(), refname: refname.to_owned() });
+            }
+            _ => {
+                return Err(CliError::new(format!(
+                    "pre-receive input line {}: expected `<old sha> <new sha> <ref>`, got {line:?}",
+                    n + 1
+                ))
+                .hint("this command is run by git's pre-receive hook (`git avow install --server`), which feeds it these lines"))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What to do with updates of one kind of ref.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Verify the commits the update adds.
+    Verify,
+    /// Let it through unverified.
+    Allow,
+    /// Refuse it.
+    Refuse,
+}
+
+/// The `avow.receive.*` settings (docs/server.md).
+struct Rules {
+    tags: Rule,
+    notes: Rule,
+    other: Rule,
+    deletions: Rule,
+    default_branch: Option<String>,
+}
+
+fn rule(cfg: &Config, key: &str, default: Rule, verify_allowed: bool) -> Result<Rule> {
+    let Some(value) = cfg.get(key) else { return Ok(default) };
+    match value.as_str() {
+        "verify" if verify_allowed => Ok(Rule::Verify),
+        "allow" => Ok(Rule::Allow),
+        "refuse" => Ok(Rule::Refuse),
+        _ => {
+            let values = if verify_allowed { "verify, allow or refuse" } else { "allow or refuse" };
+            Err(CliError::new(format!("{key} is {value:?}, which avow does not know")).hint(format!(
+                "set it to {values}: `git config {key} {}`",
+                if verify_allowed { "verify" } else { "allow" }
+            )))
+        }
+    }
+}
+
+impl Rules {
+    fn read(cfg: &Config) -> Result<Rules> {
+        Ok(Rules {
+            tags: rule(cfg, "avow.receive.tags", Rule::Verify, true)?,
+            notes: rule(cfg, "avow.receive.notes", Rule::Allow, true)?,
+            other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
+            deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
+            default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),
+        })
+    }
+
+    /// The rule for updates (not deletions) of `refname`. Branches are
+    /// always verified.
+    fn for_ref(&self, refname: &str) -> Rule {
+        if refname.starts_with("refs/heads/") {
+            Rule::Verify
+        } else if refname.starts_with("refs/tags/") {
+            self.tags
+        } else if refname.starts_with("refs/notes/") {
+            self.notes
+        } else {
+            self.other
+        }
+    }
+}
+
+/// The branch new refs are judged against: `avow.receive.defaultBranch`,
+/// else what `HEAD` points at. Its full name and, if it exists, its commit.
+fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oid>)> {
+    let name = match &rules.default_branch {
+        Some(b) if b.starts_with("refs/") => b.clone(),
+        Some(b) => format!("refs/heads/{b}"),
+        None => repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_owned)).ok_or_else(
+            || {
+                CliError::new(format!("{}: HEAD does not name a branch", repo.path().display()))
+                    .hint("point it at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main`")
+            },
+        )?,
+    };
+    let id = repo.refname_to_id(&name).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
+    Ok((name, id))
+}
+
+/// The tips of every branch the repository has now.
+fn branch_tips(repo: &Repository) -> Result<Vec<Oid>> {
+    let mut tips = Vec::new();
+    for r in repo.references_glob("refs/heads/*")?.flatten() {
+        if let Ok(c) = r.peel_to_commit() {
+            tips.push(c.id());
+        }
+    }
+    Ok(tips)
+}
+
+/// `git avow hook pre-receive`: every ref update on standard input.
+pub fn pre_receive() -> Result<Outcome> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).map_err(|e| {
+        CliError::new(format!("cannot read the pushed refs from standard input: {e}"))
+            .hint("this command is run by git's pre-receive hook, which feeds it one line per ref")
+    })?;
+    let updates = parse_input(&input)?;
+    receive(&updates)
+}
+
+/// `git avow hook update REF OLD NEW`: one ref update.
+pub fn update(refname: &str, old: &str, new: &str) -> Result<Outcome> {
+    if !is_object_id(old) || !is_object_id(new) {
+        return Err(CliError::new(format!("update {refname} {old} {new}: expected `<ref> <old sha> <new sha>`")).hint(
+            "this command is run by git's update hook (`git avow install --hook update`), which passes these arguments",
+        ));
+    }
+    receive(&[RefUpdate { old: old.to_owned(), new: new.to_owned(), refname: refname.to_owned() }])
+}
+
+fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return Ok(Outcome::Ok);
+    }
+    let rules = Rules::read(&cfg)?;
+    let (default_name, default_tip) = default_branch(&repo, &rules)?;
+    let branches = branch_tips(&repo)?;
+    let mut refused = false;
+    for u in updates {
+        refused |= judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)?;
+    }
+    if refused {
+        crate::output::errln!("avow: push refused: {REFUSED_HINT}");
+        return Ok(Outcome::Failed);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Judges one ref update; returns whether it is refused.
+fn judge_update(
+    repo: &Repository,
+    rules: &Rules,
+    u: &RefUpdate,
+    (default_name, default_tip): (&str, Option<Oid>),
+    branches: &[Oid],
+) -> Result<bool> {
+    let refname = u.refname.as_str();
+    if is_zero(&u.new) {
+        if refname == default_name {
+            crate::output::errln!(
+                "avow: {refname}: refused: it is the default branch, whose keyring and policy new branches are verified against"
+            );
+            return Ok(true);
+        }
+        if rules.deletions == Rule::Refuse {
+            crate::output::errln!("avow: {refname}: refused: deletions are refused here (avow.receive.deletions)");
+            return Ok(true);
+        }
+        return Ok(false);
+    }
+    match rules.for_ref(refname) {
+        Rule::Allow => return Ok(false),
+        Rule::Refuse => {
+            let key = if refname.starts_with("refs/tags/") {
+                "avow.receive.tags"
+            } else if refname.starts_with("refs/notes/") {
+                "avow.receive.notes"
+            } else {
+                "avow.receive.otherRefs"
+            };
+            crate::output::errln!("avow: {refname}: refused: updates of this ref are refused here ({key})");
+            return Ok(true);
+        }
+        Rule::Verify => {}
+    }
+    let tip = Oid::from_str(&u.new).ok().and_then(|id| repo.find_object(id, None).ok()).ok_or_else(|| {
+        CliError::new(format!("{refname}: {} is not in this repository", u.new))
+            .hint("run the hook through `git push` (git passes the pushed objects in GIT_OBJECT_DIRECTORY)")
+    })?;
+    let Ok(tip) = tip.peel_to_commit() else { return Ok(false) }; // a tag of a tree or blob adds no commits
+                                                                  // The ref's value now, as this repository has it: not the pusher's claim.
+    let current = repo.refname_to_id(refname).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
+    let own = current.filter(|c| !refname.starts_with("refs/tags/") && has_avow(repo, *c));
+    let (trust_name, trust, hide) = if let Some(c) = own {
+        (refname.to_owned(), c, vec![c])
+    } else if let Some(d) = default_tip {
+        // Commits already on a branch were judged when they arrived.
+        let mut hide = branches.to_vec();
+        hide.extend(current);
+        (default_name.to_owned(), d, hide)
+    } else if branches.is_empty() {
+        crate::output::errln!(
+            "avow: {default_name} does not exist yet; {refname} is not verified (the first push sets up the repository)"
+        );
+        return Ok(false);
+    } else {
+        return Err(CliError::new(format!(
+            "the default branch {default_name} does not exist, so {refname} has nothing to be verified against"
+        ))
+        .hint("point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository"));
+    };
+    judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_gits_lines_and_refuses_anything_else() {
+        let a = "a".repeat(40);
+        let z = "0".repeat(40);
+        let u = parse_input(&format!("{z} {a} refs/heads/x\n\n")).unwrap();
+        assert_eq!(u, [RefUpdate { old: z.clone(), new: a.clone(), refname: "refs/heads/x".into() }]);
+        assert!(parse_input("").unwrap().is_empty());
+        assert!(parse_input(&format!("{a} refs/heads/x")).is_err());
+        assert!(parse_input(&format!("{a} {a} refs/heads/x extra")).is_err());
+        assert!(parse_input("abc def refs/heads/x").is_err());
+    }
+}

@@ -1,0 +1,277 @@
+//! The server hooks (`git avow install --server`): real `git push` into a
+//! bare repository that carries the installed pre-receive (or update)
+//! hook. Git relays the hook's standard error to the pusher as `remote:`
+//! lines; what the hook refuses never reaches the repository.
+
+use std::path::{Path, PathBuf};
+
+use crate::pre_push::{add_own_key, filtered};
+use crate::support::*;
+
+/// An adopted repository pushed to a bare `origin` that carries avow's
+/// server hook.
+fn with_server() -> (World, PathBuf) {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    let out = w.avow_in(&remote, ["install", "--server"]).expect(0);
+    assert_eq!(out.stdout, format!("avow: installed pre-receive in {}\n", remote.join("hooks").display()));
+    (w, remote)
+}
+
+/// The bare `origin` with `main` pushed, and its HEAD at main as a
+/// server's is (the hermetic `git init --bare` leaves it at master).
+fn origin(w: &World) -> PathBuf {
+    let remote = w.remote("origin");
+    w.git(["--git-dir", remote.to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/main"]);
+    remote
+}
+
+/// `git push` from the work tree; the `remote:` lines git shows, without
+/// git's padding, ids and paths filtered.
+fn push(w: &World, args: &[&str], code: i32) -> String {
+    let mut all = vec!["push", "-q", "origin"];
+    all.extend_from_slice(args);
+    let r = w.git_notty(all).expect(code);
+    let lines: Vec<&str> = r.stderr.lines().map(str::trim_end).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    filtered(w, &(lines.join("\n") + "\n"))
+}
+
+fn remote_rev(w: &World, remote: &Path, rev: &str) -> String {
+    let out = w.git_output(["--git-dir", remote.to_str().unwrap(), "rev-parse", "--verify", "-q", rev]);
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn remote_config(w: &World, remote: &Path, key: &str, value: &str) {
+    w.git(["--git-dir", remote.to_str().unwrap(), "config", key, value]);
+}
+
+fn unattested(w: &World, file: &str, subject: &str) -> String {
+    w.write(file, "unattested\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", subject]);
+    w.git(["rev-parse", "HEAD"])
+}
+
+const REFUSED: &str = "remote: avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n";
+
+#[test]
+fn an_attested_push_is_accepted_and_an_unattested_one_refused_with_the_reason() {
+    let (w, remote) = with_server();
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main: 2 commits: 2 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+
+    let before = w.git(["rev-parse", "HEAD"]);
+    unattested(&w, "c.txt", "Sneak <b>a change</b> in");
+    w.change("d.txt", "d\n", "Add d");
+    assert_eq!(
+        push(&w, &["main"], 1),
+        format!(
+            "remote: FAIL    <id>  Sneak <b>a change</b> in\n\
+             remote:         the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
+             remote: avow: refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust refs/heads/main)\n\
+             {REFUSED}\
+             To <scratch>/origin.git\n\
+             \x20! [remote rejected] main -> main (pre-receive hook declined)\n\
+             error: failed to push some refs to '<scratch>/origin.git'\n"
+        )
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), before, "the repository did not move");
+    // The refused objects stayed in the quarantine git threw away.
+    let c = w.git(["rev-parse", "HEAD~1"]);
+    let out = w.git_output(["--git-dir", remote.to_str().unwrap(), "cat-file", "-e", &c]);
+    assert!(!out.status.success(), "the refused commit reached the repository");
+}
+
+#[test]
+fn a_new_branch_is_verified_against_the_default_branch() {
+    let (w, remote) = with_server();
+    w.git(["checkout", "-q", "-b", "feature"]);
+    unattested(&w, "c.txt", "Sneak a change in");
+    let out = push(&w, &["feature"], 1);
+    assert_eq!(
+        out.lines().nth(2).unwrap(),
+        "remote: avow: refs/heads/feature: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)"
+    );
+    assert_eq!(remote_rev(&w, &remote, "feature"), "");
+    let mut args = vec!["--amend", "--no-edit"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    assert_eq!(
+        push(&w, &["feature"], 0),
+        "remote: avow: refs/heads/feature: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    // A second branch at a commit already on a branch adds nothing.
+    assert_eq!(
+        push(&w, &["feature:refs/heads/copy"], 0),
+        "remote: avow: refs/heads/copy: 0 commits: 0 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+}
+
+#[test]
+fn deletions_follow_the_rule_and_the_default_branch_is_never_deleted() {
+    let (w, remote) = with_server();
+    w.git(["checkout", "-q", "-b", "feature"]);
+    w.change("f.txt", "f\n", "Add f");
+    push(&w, &["feature"], 0);
+    remote_config(&w, &remote, "avow.receive.deletions", "refuse");
+    assert_eq!(
+        push(&w, &[":feature"], 1),
+        format!(
+            "remote: avow: refs/heads/feature: refused: deletions are refused here (avow.receive.deletions)\n\
+             {REFUSED}\
+             To <scratch>/origin.git\n\
+             \x20! [remote rejected] feature (pre-receive hook declined)\n\
+             error: failed to push some refs to '<scratch>/origin.git'\n"
+        )
+    );
+    remote_config(&w, &remote, "avow.receive.deletions", "allow");
+    assert_eq!(push(&w, &[":feature"], 0), "");
+    assert_eq!(remote_rev(&w, &remote, "feature"), "");
+    // Deleting main and pushing it again would take it out of every
+    // check: refused whatever the rule.
+    assert_eq!(
+        push(&w, &[":main"], 1).lines().next().unwrap(),
+        "remote: avow: refs/heads/main: refused: it is the default branch, whose keyring and policy new branches are verified against"
+    );
+    assert_ne!(remote_rev(&w, &remote, "main"), "");
+}
+
+#[test]
+fn a_force_push_is_judged_on_the_commits_it_adds() {
+    let (w, remote) = with_server();
+    w.change("a.txt", "a\n", "Add a");
+    push(&w, &["main"], 0);
+    // Rewrite: drop "Add a", add two commits, one unattested.
+    w.git(["reset", "-q", "--hard", "HEAD~1"]);
+    w.change("b.txt", "b\n", "Add b");
+    let bad = unattested(&w, "c.txt", "Sneak a change in");
+    let out = push(&w, &["--force", "main"], 1);
+    assert_eq!(
+        out.lines().take(3).collect::<Vec<_>>(),
+        [
+            "remote: FAIL    <id>  Sneak a change in",
+            "remote:         the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]",
+            "remote: avow: refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust refs/heads/main)",
+        ]
+    );
+    assert!(w.git_notty(["push", "-q", "origin", "--force", "main"]).stderr.contains(&bad[..12]), "names the commit");
+    w.git(["reset", "-q", "--hard", "HEAD~1"]);
+    assert_eq!(
+        push(&w, &["--force", "main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}
+
+#[test]
+fn a_branch_that_adds_its_own_key_is_refused() {
+    let (w, remote) = with_server();
+    w.git(["checkout", "-q", "-b", "mallory"]);
+    add_own_key(&w);
+    assert_eq!(
+        push(&w, &["mallory"], 1).lines().take(4).collect::<Vec<_>>(),
+        [
+            "remote: FAIL    <id>  Add my other key",
+            "remote:         signed with <fingerprint> which is not in the trusted keyring (.avow/keyring.toml at refs/heads/main); a maintainer adds keys in a commit that is already trusted [signature.unknown-key]",
+            "remote:         the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at refs/heads/main [trust.avow-change]",
+            "remote: avow: refs/heads/mallory: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)",
+        ]
+    );
+    assert_eq!(remote_rev(&w, &remote, "mallory"), "");
+}
+
+#[test]
+fn tags_are_verified_unless_the_rule_says_otherwise() {
+    let (w, remote) = with_server();
+    w.git(["checkout", "-q", "-b", "side"]);
+    unattested(&w, "t.txt", "Tagged but unattested");
+    w.git(["tag", "-a", "-m", "Release", "v1"]);
+    assert_eq!(
+        push(&w, &["v1"], 1).lines().nth(2).unwrap(),
+        "remote: avow: refs/tags/v1: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)"
+    );
+    remote_config(&w, &remote, "avow.receive.tags", "allow");
+    assert_eq!(push(&w, &["v1"], 0), "");
+    remote_config(&w, &remote, "avow.receive.tags", "refuse");
+    w.git(["tag", "v2", "main"]);
+    assert_eq!(
+        push(&w, &["v2"], 1).lines().next().unwrap(),
+        "remote: avow: refs/tags/v2: refused: updates of this ref are refused here (avow.receive.tags)"
+    );
+    // A value avow does not know refuses the push with a hint that works.
+    remote_config(&w, &remote, "avow.receive.tags", "sometimes");
+    assert_eq!(
+        push(&w, &["v2"], 1).lines().take(2).collect::<Vec<_>>(),
+        [
+            "remote: git-avow: error: avow.receive.tags is \"sometimes\", which avow does not know",
+            "remote: hint: set it to verify, allow or refuse: `git config avow.receive.tags verify`",
+        ]
+    );
+    let r = w.command("git").args(["config", "avow.receive.tags", "verify"]).current_dir(&remote).output().unwrap();
+    assert!(r.status.success());
+    assert_eq!(
+        push(&w, &["v2"], 0),
+        "remote: avow: refs/tags/v2: 0 commits: 0 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+}
+
+#[test]
+fn the_update_hook_judges_each_ref() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--hook", "update"]).expect(0);
+    w.change("a.txt", "a\n", "Add a");
+    w.git(["branch", "good"]);
+    unattested(&w, "b.txt", "Sneak a change in");
+    let out = push(&w, &["main", "good"], 1);
+    assert!(
+        out.contains("remote: avow: refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust refs/heads/main)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("remote: avow: refs/heads/good: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"),
+        "{out}"
+    );
+    assert!(out.contains(" ! [remote rejected] main -> main (hook declined)\n"), "{out}");
+    assert_eq!(remote_rev(&w, &remote, "good"), w.git(["rev-parse", "good"]), "the update hook refuses per ref");
+    assert_ne!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "main"]));
+}
+
+/// The report in issue 15: a hand-written pre-receive hook that runs `git
+/// avow verify` on each ref. The pushed commits sit in git's quarantine,
+/// which only the environment names.
+#[test]
+fn verify_finds_quarantined_objects_in_a_hand_written_hook() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    let hook = remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nwhile read old new ref; do '{}' verify --quiet \"$old..$new\" || exit 1; done\n",
+            avow_bin().display()
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&hook).unwrap().permissions(), 0o755);
+    w.command("chmod").args(["+x", hook.to_str().unwrap()]).output().unwrap();
+    for n in 0..3 {
+        w.change(&format!("f{n}.txt"), "x\n", &format!("Add file {n}"));
+    }
+    let (base, head) = (w.git(["rev-parse", "origin/main"]), w.git(["rev-parse", "HEAD"]));
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    let lines: Vec<&str> = r.stderr.lines().map(str::trim_end).filter(|l| l.starts_with("remote: avow:")).collect();
+    assert_eq!(
+        lines,
+        [format!("remote: avow: 3 commits: 3 accepted, 0 rejected (range {base}..{head}, trust {base})")]
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use avow_core::attestation::{Person, Statement, SIGNATURE};
 use avow_core::encoding::Encoding;
-use avow_core::payload::{Binding, Payload, SignatureTrailer};
+use avow_core::payload::{Binding, Payload, PayloadError, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_sign::Signer;
 use git2::{Commit, Oid, Repository, Tree};
@@ -70,6 +70,42 @@ impl Me {
     /// Whether `statement` is this person's own.
     pub fn owns(&self, statement: &Statement) -> bool {
         Person::same_email(&statement.understood_by.email, &self.email)
+    }
+}
+
+/// Whether the one `Avow-Signature:` of `text` (a stored message) was
+/// made with `signer`'s key over this same statement, author and subject —
+/// for some change, which a rewrite may since have changed. Only such a
+/// statement is re-signed without the signer naming themselves anew: that
+/// `Understood-by:` names you proves nothing, anyone can write it, and
+/// re-signing it would put your signature under someone else's words and
+/// change (a pull request's commits a maintainer rebases and re-attests).
+///
+/// A `v1` attestation's payload bound git's patch-id and is no longer
+/// rebuilt; for one, the signature must be an avow signature by this key.
+pub fn signed_by(signer: &Signer, text: &str, author_email: &str) -> bool {
+    let opts = ParseOptions::default();
+    let trailers = trailer::parse(text, &opts);
+    let sigs: Vec<&Trailer> = trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
+    let ([sig], Ok(statement)) = (sigs.as_slice(), Statement::from_trailers(&trailers)) else { return false };
+    let mine = |key: &avow_sign::ssh_key::PublicKey| key.key_data() == signer.public_key().key_data();
+    match SignatureTrailer::parse(&sig.value) {
+        Ok(st) => {
+            let subject = trailer::subject(text, &opts, false);
+            let payload = Payload::new(&st.binding, author_email, &subject, st.signed_at, &statement);
+            let Ok(bytes) = payload.to_bytes() else { return false };
+            avow_sign::Signature::from_base64(&st.signature)
+                .and_then(|s| avow_sign::verify(&bytes, &s))
+                .is_ok_and(|key| mine(&key))
+        }
+        Err(PayloadError::Version { .. }) => sig
+            .value
+            .rsplit(' ')
+            .next()
+            .and_then(|f| f.strip_prefix("s="))
+            .and_then(|b| avow_sign::Signature::from_base64(b).ok())
+            .is_some_and(|s| s.namespace() == avow_sign::NAMESPACE && mine(&s.public_key())),
+        Err(_) => false,
     }
 }
 

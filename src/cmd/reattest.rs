@@ -17,8 +17,9 @@ use crate::resign::{self, Action, Me};
 /// RANGE in place — same trees, authors and statements, a new signature
 /// where one is needed — and moves the current branch. Only statements whose
 /// `Understood-by:` names you are re-signed; a commit that needs re-signing
-/// and carries someone else's statement, a fixup!/squash!/amend! commit or
-/// no statement stops it, naming the commits, and nothing is changed.
+/// and carries someone else's statement, a statement naming you that your
+/// key did not sign, a fixup!/squash!/amend! commit or no statement stops
+/// it, naming the commits, and nothing is changed.
 /// Commits that verify are kept as they are.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -122,7 +123,8 @@ pub fn print_blocked(repo: &Repository, plan: &Plan) {
 }
 
 /// Which commits of `commits` need a new signature, and which of those
-/// avow may not give one (someone else's statement, a fixup, none).
+/// avow may not give one (someone else's statement, one naming you that
+/// your key did not sign, a fixup, none).
 pub fn plan(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<Plan> {
     let cfg = Config::new(Some(repo));
     let mut blocked = Vec::new();
@@ -151,11 +153,16 @@ pub fn plan(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<Plan> {
             let who = Me::of(repo, &cfg, &signer)?;
             me = Some((signer, who));
         }
-        let (_, who) = me.as_ref().expect("just set");
-        if who.owns(&statement) {
+        let (signer, who) = me.as_ref().expect("just set");
+        let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
+        if who.owns(&statement) && resign::signed_by(signer, &text, &author) {
             to_sign.insert(id, false);
         } else if vouch {
             to_sign.insert(id, true);
+        } else if who.owns(&statement) {
+            blocked.push(block(
+                "the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with `git commit --amend` (or reword it in `git rebase -i`)".into(),
+            ));
         } else {
             blocked.push(block(format!(
                 "the statement is {}'s, not yours; they re-sign it with `git avow reattest`",

@@ -7,6 +7,7 @@ mod support;
 mod amend;
 mod attacks;
 mod attacks_binding;
+mod attacks_resign;
 mod attacks_trust;
 mod attest;
 mod avow_aliases;

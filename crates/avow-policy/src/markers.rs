@@ -105,13 +105,25 @@ impl Wildcard {
     }
 }
 
+/// The longest message line read for line markers. Markers are footers and
+/// trailers of a few dozen bytes; a longer line is prose or padding, and
+/// scanning unbounded lines against every pattern would let one message
+/// stall `verify` (`attacks::huge_message`).
+const MAX_MARKER_LINE: usize = 1024;
+
 /// The first position of `needle` (lowercase) in `hay`, ASCII
 /// case-insensitively.
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() {
         return Some(0);
     }
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    // Candidates start with the needle's first byte in either case: memchr
+    // finds those without comparing at every position, which keeps a
+    // message of long lines (an attacker's) from stalling the verifier.
+    let (head, rest) = (needle[0], &needle[1..]);
+    let last_start = hay.len().checked_sub(needle.len())?;
+    memchr::memchr2_iter(head.to_ascii_lowercase(), head.to_ascii_uppercase(), &hay[..=last_start])
+        .find(|&i| hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
@@ -758,9 +770,13 @@ impl Markers {
                 (_, Matcher::Bot(login)) => {
                     who.iter().find(|p| is_bot(login, &p.name, &p.email)).map(|p| p.evidence.clone())
                 }
-                (_, Matcher::Line(w)) => {
-                    facts.message.lines().find(|l| w.is_match(l.trim())).map(|l| l.trim().to_owned())
-                }
+                (_, Matcher::Line(w)) => facts
+                    .message
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| l.len() <= MAX_MARKER_LINE)
+                    .find(|l| w.is_match(l))
+                    .map(str::to_owned),
                 (MarkerKind::SubjectPrefix, Matcher::Prefix(p)) => {
                     starts_with_ci(subject, p).then(|| subject.to_owned())
                 }

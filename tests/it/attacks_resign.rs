@@ -1,0 +1,80 @@
+//! Attacks on re-signing (docs/threat-model.md, "History and forges"):
+//! `git avow reattest` and the post-rewrite hook sign with the key of the
+//! person who runs them. A statement whose `Understood-by:` names them is
+//! not thereby theirs — anyone can write that line — so avow re-signs only
+//! a statement their own key signed before.
+
+use crate::attacks::refused;
+use crate::support::*;
+
+/// The attacker's pull request, as the maintainer (Alice, whose key the
+/// world holds) fetches it: one commit, made without any key, that makes
+/// Mallory a maintainer, with a statement naming Alice and Alice's
+/// signature copied from another commit. Returns Mallory's public key.
+fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
+    let mallory = w.keygen("mallory");
+    let public = format!("{}.pub", mallory.display());
+    let alices_signature = w.trailer("base", "Avow-Signature").expect("base is attested");
+    w.git(["switch", "-q", "-c", "pr", "base"]);
+    w.avow([
+        "keyring",
+        "add",
+        "--name",
+        "Mallory Example",
+        "--email",
+        "mallory@example.net",
+        "--role",
+        "maintainer",
+        "--key",
+        &public,
+    ])
+    .expect(0);
+    w.git(["add", ".avow"]);
+    let message = format!(
+        "Tidy the keyring\n\nAuthorship: human\nRationale: The keyring's entries are sorted and reviewed.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
+    );
+    let file = w.scratch().join("pr-message");
+    std::fs::write(&file, message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    assert_eq!(refused(w, "base..pr"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
+    std::path::PathBuf::from(public)
+}
+
+#[test]
+fn reattest_never_signs_a_statement_that_only_names_you() {
+    let w = World::adopted("disclose");
+    pull_request_naming_the_maintainer(&w);
+    let before = w.git(["rev-parse", "HEAD"]);
+    // The maintainer re-attests the branch they took over, as
+    // docs/workflows.md says to after rebasing a pull request.
+    let r = w.avow(["reattest", "base..HEAD"]).expect(1);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "{short} Tidy the keyring: the statement names you, but you did not sign it (no signature of your key over it)"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed");
+    assert_eq!(refused(&w, "base..HEAD"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
+    // The hint, literally: a maintainer who reads the commit and stands
+    // behind it signs it with `git commit --amend`.
+    w.commit(&["--amend", "--no-edit"]).expect(0);
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
+    let w = World::adopted("disclose");
+    pull_request_naming_the_maintainer(&w);
+    // The maintainer fixes a typo in the pull request with their own
+    // fixup and autosquashes: post-rewrite re-signs your own fixups folded
+    // into your own commits without asking.
+    w.write("NOTES.md", "typo fixed\n");
+    w.git(["add", "NOTES.md"]);
+    w.commit(&["--fixup", "HEAD"]).expect(0);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", "base"]).expect(0);
+    assert!(r.stderr.contains("the statement names you, but you did not sign it"), "{}", r.stderr);
+    assert_eq!(refused(&w, "base..HEAD"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
+}

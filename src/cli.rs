@@ -89,7 +89,7 @@ pub fn run() -> ExitCode {
     };
     match result {
         Ok(outcome) => outcome.exit_code(),
-        Err(e) => error::report(&e),
+        Err(e) => crate::output::report_error(&e),
     }
 }
 

@@ -92,13 +92,3 @@ impl Outcome {
         })
     }
 }
-
-/// Prints the error the way every avow error looks:
-/// `git-avow: error: …` and `hint: …`.
-pub fn report(err: &CliError) -> ExitCode {
-    crate::output::errln!("git-avow: error: {}", err.message);
-    if let Some(h) = &err.hint {
-        crate::output::errln!("hint: {h}");
-    }
-    ExitCode::from(ERROR)
-}

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     if args.nth(1).is_some_and(|a| a == cmd::install::DIRECT) {
         return match cmd::install::run_direct(args) {
             Ok(outcome) => outcome.exit_code(),
-            Err(e) => error::report(&e),
+            Err(e) => output::report_error(&e),
         };
     }
     cli::run()

@@ -53,6 +53,16 @@ pub enum Verbosity {
 
 static VERBOSITY: OnceLock<Verbosity> = OnceLock::new();
 
+/// Prints the error the way every avow error looks:
+/// `git-avow: error: …` and `hint: …`.
+pub fn report_error(err: &CliError) -> std::process::ExitCode {
+    errln!("git-avow: error: {}", err.message);
+    if let Some(h) = &err.hint {
+        errln!("hint: {h}");
+    }
+    std::process::ExitCode::from(crate::error::ERROR)
+}
+
 /// Sets the verbosity for the whole run (once, from the global flags).
 pub fn set_verbosity(v: Verbosity) {
     let _ = VERBOSITY.set(v);

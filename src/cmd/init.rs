@@ -30,23 +30,6 @@ pub struct Args {
     pub force: bool,
 }
 
-/// Reads a public key given as a file path or a literal line.
-pub fn read_public_key_arg(arg: &str) -> Result<String> {
-    let trimmed = arg.trim();
-    if ["ssh-", "sk-", "ecdsa-"].iter().any(|p| trimmed.starts_with(p)) {
-        return Ok(trimmed.to_owned());
-    }
-    let path = crate::git::expand_home(trimmed);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CliError::new(format!("cannot read the public key {}: {e}", path.display()))
-            .hint("give the path of a .pub file or an `ssh-ed25519 AAAA…` line")
-    })?;
-    text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).ok_or_else(|| {
-        CliError::new(format!("{} holds no public key", path.display()))
-            .hint("give the `.pub` file `ssh-keygen -t ed25519` wrote, or an `ssh-ed25519 AAAA…` line")
-    })
-}
-
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let dir = workdir(&repo)?;
@@ -61,7 +44,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let (name, email) = cfg.user()?;
     let key_line = match &args.key {
-        Some(k) => read_public_key_arg(k)?,
+        Some(k) => crate::cmd::keyring::read_public_key_arg(k)?,
         None => keys::signer_knowing(&cfg, None)?.public_key().to_openssh().map_err(|e| {
             CliError::new(format!("cannot write your public key as text: {e}")).hint("give it with --key PUB instead")
         })?,

@@ -139,7 +139,7 @@ fn key_argument(keyring: &Keyring, arg: &str) -> Result<String> {
     let looks_like_line = ["ssh-", "sk-", "ecdsa-", "key::"].iter().any(|p| trimmed.starts_with(p));
     let path = crate::git::expand_home(trimmed);
     if looks_like_line || (!trimmed.starts_with("SHA256:") && path.is_file()) {
-        let line = crate::cmd::init::read_public_key_arg(trimmed.strip_prefix("key::").unwrap_or(trimmed))?;
+        let line = read_public_key_arg(trimmed.strip_prefix("key::").unwrap_or(trimmed))?;
         let key = avow_policy::keyring::Key::from_openssh(&line).map_err(keyring_error)?;
         return match keyring.find_by_fingerprint(&key.fingerprint) {
             Some(_) => Ok(key.fingerprint),
@@ -211,7 +211,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             match format {
                 TextFormat::Human => {
                     let mut out = String::new();
-                    for p in &k.people {
+                    for p in k.people() {
                         out.push_str(&format!("{} <{}> ({})\n", p.name, p.email, p.role));
                         for key in &p.keys {
                             out.push_str(&format!(
@@ -226,7 +226,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
                 }
                 TextFormat::Json => {
                     let people: Vec<_> = k
-                        .people
+                        .people()
                         .iter()
                         .map(|p| {
                             json!({
@@ -280,7 +280,7 @@ struct AddArgs {
 /// warns about a window that ends before now.
 fn add(path: &Path, args: &AddArgs) -> Result<()> {
     let mut k = load(path)?;
-    let line = crate::cmd::init::read_public_key_arg(&args.key)?;
+    let line = read_public_key_arg(&args.key)?;
     let expires = args.expires.as_deref().map(parse_expires).transpose()?;
     let valid_after = args.valid_after.as_deref().map(parse_date).transpose()?;
     let role = args.role.as_deref().map(parse_role).transpose()?;
@@ -329,7 +329,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
 fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
     let mut k = load(path)?;
     let old = key_argument(&k, old)?;
-    let line = crate::cmd::init::read_public_key_arg(key)?;
+    let line = read_public_key_arg(key)?;
     // Whole seconds, like the signing time in Avow-Signature: a commit signed
     // in the same second as the rotation must count as after it.
     let at = now();
@@ -371,4 +371,21 @@ fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
     let n = k.import_allowed_signers(&entries, parse_role(role)?).map_err(keyring_error)?;
     save(path, &k)?;
     crate::output::outln!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display())
+}
+
+/// Reads a public key given as a file path or a literal line.
+pub fn read_public_key_arg(arg: &str) -> Result<String> {
+    let trimmed = arg.trim();
+    if ["ssh-", "sk-", "ecdsa-"].iter().any(|p| trimmed.starts_with(p)) {
+        return Ok(trimmed.to_owned());
+    }
+    let path = crate::git::expand_home(trimmed);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::new(format!("cannot read the public key {}: {e}", path.display()))
+            .hint("give the path of a .pub file or an `ssh-ed25519 AAAA…` line")
+    })?;
+    text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).ok_or_else(|| {
+        CliError::new(format!("{} holds no public key", path.display()))
+            .hint("give the `.pub` file `ssh-keygen -t ed25519` wrote, or an `ssh-ed25519 AAAA…` line")
+    })
 }

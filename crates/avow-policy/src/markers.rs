@@ -38,6 +38,7 @@ use std::sync::OnceLock;
 use avow_core::attestation::{Person, AUTHORSHIP};
 use serde::{Deserialize, Deserializer};
 
+use crate::diagnostics::{line_of, one_line};
 use crate::facts::{CommitFacts, Ident};
 
 /// The embedded marker list (`crates/avow-policy/data/agent-markers.toml`).
@@ -862,17 +863,6 @@ impl Markers {
             .map(|(i, _)| self.hit(i, name.to_owned()))
             .collect()
     }
-}
-
-/// 1-based line of byte offset `pos` in `text`.
-pub(crate) fn line_of(text: &str, pos: usize) -> usize {
-    let pos = pos.min(text.len());
-    text.as_bytes()[..pos].split(|&b| b == b'\n').count()
-}
-
-/// A message on one line.
-pub(crate) fn one_line(message: &str) -> String {
-    message.trim().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 #[cfg(test)]

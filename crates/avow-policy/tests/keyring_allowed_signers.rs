@@ -141,7 +141,7 @@ fn ssh_keygen_agrees_with_status_at_about_the_window() {
     let signers = ssh.write("allowed_signers", &export);
     let message = "payload";
     let sig = ssh.sign(&private, NAMESPACE, message);
-    let key = &keyring.people[0].keys[0];
+    let key = &keyring.people()[0].keys[0];
 
     let cases = [
         ("20260109235959Z", "2026-01-09T23:59:59Z", KeyStatus::NotYetValid { valid_after: date("2026-01-10") }),
@@ -183,7 +183,7 @@ fn revoked_keys_are_left_out() {
     // Even a signature dated before the revocation is refused, by both.
     let sig = ssh.sign(&stolen_private, NAMESPACE, message);
     assert!(!ssh.verify(&signers, "alice@example.org", &sig, message, Some("20260101Z")));
-    assert!(matches!(keyring.people[0].keys[0].status_at(date("2026-01-01")), KeyStatus::Revoked { .. }));
+    assert!(matches!(keyring.people()[0].keys[0].status_at(date("2026-01-01")), KeyStatus::Revoked { .. }));
     let sig = ssh.sign(&kept_private, NAMESPACE, message);
     assert!(ssh.verify(&signers, "alice@example.org", &sig, message, None));
 }
@@ -207,7 +207,7 @@ fn rotation_keeps_old_signatures_valid() {
     // The new key's `added` is no bound (docs/keyring.md): both agree that
     // it verifies at any time, as status_at says.
     assert!(ssh.verify(&signers, "alice@example.org", &new_sig, message, Some("20260801Z")));
-    assert!(keyring.people[0].keys[1].status_at(date("2026-08-01")).is_valid());
+    assert!(keyring.people()[0].keys[1].status_at(date("2026-08-01")).is_valid());
     assert!(ssh.verify(&signers, "alice@example.org", &new_sig, message, Some("20261001Z")));
     assert_eq!(Keyring::parse(&keyring.to_toml(), Path::new("k")).unwrap(), keyring);
 }

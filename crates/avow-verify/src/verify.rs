@@ -240,7 +240,7 @@ impl<'t> Verifier<'t> {
     pub fn new(trusted: &'t Trusted, exempt: HashSet<Oid>, options: Options) -> Self {
         let signers = trusted
             .keyring
-            .people
+            .people()
             .iter()
             .flat_map(|p| p.keys.iter().map(move |k| (k.fingerprint.as_str(), Arc::new(signer_info(p, k)))))
             .collect();

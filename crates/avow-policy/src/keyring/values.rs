@@ -1,0 +1,204 @@
+//! The values a keyring holds, checked: SSH keys, fingerprints, dates,
+//! names, emails and revocation reasons.
+
+use super::*;
+
+/// Why a public key line is refused.
+pub(super) enum KeyProblem {
+    ControlCharacter,
+    Unsupported(String),
+    RsaSize(usize),
+    Malformed { excerpt: String, detail: String },
+}
+
+impl KeyProblem {
+    pub(super) fn kind(&self) -> InvalidKind {
+        match self {
+            KeyProblem::Unsupported(_) | KeyProblem::RsaSize(_) => InvalidKind::KeyType,
+            _ => InvalidKind::Key,
+        }
+    }
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyProblem::ControlCharacter => f.write_str("a public key must be one line without control characters"),
+            KeyProblem::Unsupported(kind) => write!(
+                f,
+                "{kind} keys are not accepted: avow accepts ed25519, ECDSA (nistp256, nistp384, nistp521), their security-key (sk-) forms and RSA keys of {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"
+            ),
+            KeyProblem::RsaSize(bits) => write!(
+                f,
+                "an RSA key of {bits} bits is not accepted: RSA keys must have {RSA_MIN_BITS} to {RSA_MAX_BITS} bits (ssh-keygen -t rsa -b 3072, or better -t ed25519)"
+            ),
+            KeyProblem::Malformed { excerpt, detail } => {
+                write!(f, "{excerpt:?} is not an OpenSSH public key (expected \"ssh-ed25519 AAAA… comment\"): {detail}")
+            }
+        }
+    }
+}
+
+pub(super) fn is_accepted(algorithm: &Algorithm) -> bool {
+    ACCEPTED_KEY_TYPES.contains(&algorithm.as_str())
+}
+
+/// The modulus size of an RSA key in bits (`None` for other keys).
+pub fn rsa_bits(key: &PublicKey) -> Option<usize> {
+    let ssh_key::public::KeyData::Rsa(rsa) = key.key_data() else { return None };
+    Some(avow_core::key_types::bit_length(rsa.n.as_positive_bytes().unwrap_or_default()))
+}
+
+/// A key of an accepted type, and for RSA of an accepted size.
+pub(super) fn check_accepted(key: &PublicKey) -> Result<(), KeyProblem> {
+    if !is_accepted(&key.algorithm()) {
+        return Err(KeyProblem::Unsupported(key.algorithm().as_str().to_owned()));
+    }
+    match rsa_bits(key) {
+        Some(bits) if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) => Err(KeyProblem::RsaSize(bits)),
+        _ => Ok(()),
+    }
+}
+
+/// Parses `keytype base64 [comment]`, accepting only [`ACCEPTED_KEY_TYPES`].
+pub(super) fn parse_public_key(line: &str) -> Result<PublicKey, KeyProblem> {
+    let line = line.trim();
+    if line.chars().any(char::is_control) {
+        return Err(KeyProblem::ControlCharacter);
+    }
+    let mut parts = line.splitn(3, ' ').filter(|p| !p.is_empty());
+    let kind = parts.next().unwrap_or("");
+    let parsed = PublicKey::from_openssh(line);
+    match parsed {
+        Ok(key) => check_accepted(&key).map(|()| key),
+        Err(_) if !ACCEPTED_KEY_TYPES.contains(&kind) && looks_like_key_type(kind) => {
+            Err(KeyProblem::Unsupported(kind.to_owned()))
+        }
+        Err(e) => Err(KeyProblem::Malformed { excerpt: excerpt(line), detail: e.to_string() }),
+    }
+}
+
+pub(super) fn looks_like_key_type(s: &str) -> bool {
+    ["ssh-", "ecdsa-", "sk-", "rsa-"].iter().any(|p| s.starts_with(p))
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-@.".contains(c))
+}
+
+pub(super) fn excerpt(s: &str) -> String {
+    const MAX: usize = 32;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+pub(super) fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+pub(super) fn key_without_comment(key: &PublicKey) -> String {
+    let mut bare = key.clone();
+    bare.set_comment("");
+    // Encoding an ed25519 key we decoded ourselves cannot fail; fall back to
+    // the algorithm name rather than panic.
+    bare.to_openssh().unwrap_or_else(|_| key.algorithm().as_str().to_owned())
+}
+
+pub(super) fn normalize_fingerprint(fpr: &str) -> String {
+    let fpr = fpr.trim();
+    if fpr.starts_with("SHA256:") {
+        fpr.to_owned()
+    } else {
+        format!("SHA256:{fpr}")
+    }
+}
+
+pub(super) fn is_fingerprint(s: &str) -> bool {
+    s.strip_prefix("SHA256:")
+        .is_some_and(|b| b.len() == 43 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/'))
+}
+
+/// `YYYY-MM-DD` (UTC midnight) or an RFC 3339 date-time.
+pub(super) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    if is_day(s) {
+        parse_day(s).map(|d| d.and_time(NaiveTime::MIN).and_utc())
+    } else {
+        DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+    }
+}
+
+/// Whether `s` has the shape `YYYY-MM-DD` (digits aside).
+pub(super) fn is_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+}
+
+/// A `YYYY-MM-DD` date, digits only.
+pub(super) fn parse_day(s: &str) -> Option<NaiveDate> {
+    let digits = s.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    digits.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten()
+}
+
+/// An `expires` value: a date alone is the last day the key signs, so it
+/// means 23:59:59 UTC of that day (inclusive, whole seconds as the signing
+/// time and OpenSSH's `valid-before`); a date-time is that instant.
+pub fn parse_expiry(s: &str) -> Option<DateTime<Utc>> {
+    if is_day(s) {
+        parse_day(s).and_then(|d| d.and_hms_opt(23, 59, 59)).map(|t| t.and_utc())
+    } else {
+        DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+    }
+}
+
+/// How avow writes every time in the keyring: RFC 3339 in UTC, whole
+/// seconds (`2026-01-10T00:00:00Z`). Sub-second parts, which only a
+/// hand-written file can carry, are kept.
+pub fn format_date(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+pub(super) fn date_error_message(shown: &str) -> String {
+    if shown.contains(['T', 't', ' ', ':']) {
+        format!("{shown:?} is not a date (use YYYY-MM-DD or an RFC 3339 date-time with a time zone, like 2026-01-10T12:00:00Z)")
+    } else {
+        format!("{shown:?} is not a date (use YYYY-MM-DD)")
+    }
+}
+
+/// Checks a display name: one line, not empty, no angle brackets.
+pub(super) fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        Err("a name must not be empty".to_owned())
+    } else if name.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+        Err(format!("{name:?} is not a usable name (one line, no angle brackets)"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks an email: one `@`-address without characters that would change
+/// its meaning in `Name <email>` or in an `allowed_signers` principal list
+/// (where `*`, `?` and a leading `!` are patterns).
+pub(super) fn check_email(email: &str) -> Result<(), String> {
+    let bad = email.is_empty()
+        || !email.contains('@')
+        || email.starts_with('!')
+        || email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\",*?".contains(c));
+    if bad {
+        Err(format!(
+            "{email:?} is not an email address (one address with an @, no spaces, quotes, commas, angle brackets or * ?)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+pub(super) fn check_reason(reason: &str) -> Result<(), String> {
+    if reason.chars().any(char::is_control) {
+        Err("a revocation reason must be one line".to_owned())
+    } else {
+        Ok(())
+    }
+}

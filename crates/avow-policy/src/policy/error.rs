@@ -1,0 +1,36 @@
+//! Why a policy could not be loaded.
+
+use super::{render_invalid, PathBuf, Policy};
+
+/// Why a policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The file could not be read.
+    #[error("{}: cannot read the policy: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Bad TOML, an unknown field, a wrong type or value.
+    #[error("{}", render_invalid(path, *line, field, message))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The dotted field (`size.action`, `path[crypto/**].glob`), empty
+        /// for TOML syntax errors.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `--preset NAME` names no preset.
+    #[error("unknown preset `{name}`; known presets: {}", Policy::PRESETS.join(", "))]
+    UnknownPreset {
+        /// The name asked for.
+        name: String,
+    },
+}

@@ -9,7 +9,9 @@
 //! whose current value has no `.avow/` against the default branch (the
 //! bare repository's `HEAD`, or `avow.receive.defaultBranch`). The commits
 //! judged are those the push adds to the ref: for a force push, those not
-//! already in the ref's current value.
+//! already in the ref's current value. A force push may not change the
+//! `.avow/` of a ref judged by its own: the commits it drops are never
+//! checked, and dropping a revocation would restore the key.
 //!
 //! The pushed objects are in git's quarantine while the hook runs
 //! (`GIT_OBJECT_DIRECTORY`); `open_repo` reads git's environment, and the
@@ -135,6 +137,24 @@ fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oi
     Ok((name, id))
 }
 
+/// Whether moving a ref from `current` to `tip` changes the `.avow/` it
+/// will be judged against next time without a commit that changes it: a
+/// push that is not a fast-forward (a rewind, a rewrite) and whose tip's
+/// `.avow/` is not the current one. The commits a push adds are checked
+/// for changes to `.avow/` (a maintainer's attestation); the commits a
+/// rewrite drops are not, and dropping the one that revoked a key would
+/// give the key back.
+fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
+    if tip == current || repo.graph_descendant_of(tip, current)? {
+        return Ok(false);
+    }
+    let avow = |id: Oid| -> Result<Option<Oid>> {
+        let tree = repo.find_commit(id)?.tree()?;
+        Ok(tree.get_path(std::path::Path::new(avow_policy::AVOW_DIR)).ok().map(|e| e.id()))
+    };
+    Ok(avow(tip)? != avow(current)?)
+}
+
 /// The tips of every branch the repository has now.
 fn branch_tips(repo: &Repository) -> Result<Vec<Oid>> {
     let mut tips = Vec::new();
@@ -233,6 +253,15 @@ fn judge_update(
     let current = repo.refname_to_id(refname).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
     let own = current.filter(|c| !refname.starts_with("refs/tags/") && has_avow(repo, *c));
     let (trust_name, trust, hide) = if let Some(c) = own {
+        if rewrites_avow(repo, c, tip.id())? {
+            crate::output::errln!(
+                "avow: {refname}: refused: this push replaces the branch's .avow/ (keyring and policy) with another without adding a commit that changes it, so a maintainer never attested the change; every later push would be verified against it"
+            );
+            crate::output::errln!(
+                "avow: {refname}: to change .avow/, push a commit on top of {refname} that makes the change, attested by a maintainer"
+            );
+            return Ok(true);
+        }
         (refname.to_owned(), c, vec![c])
     } else if let Some(d) = default_tip {
         // Commits already on a branch were judged when they arrived.

@@ -8,6 +8,7 @@ mod amend;
 mod attacks;
 mod attacks_binding;
 mod attacks_resign;
+mod attacks_server;
 mod attacks_trust;
 mod attest;
 mod avow_aliases;

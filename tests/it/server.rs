@@ -20,7 +20,7 @@ fn with_server() -> (World, PathBuf) {
 
 /// The bare `origin` with `main` pushed, and its HEAD at main as a
 /// server's is (the hermetic `git init --bare` leaves it at master).
-fn origin(w: &World) -> PathBuf {
+pub(crate) fn origin(w: &World) -> PathBuf {
     let remote = w.remote("origin");
     w.git(["--git-dir", remote.to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/main"]);
     remote
@@ -28,7 +28,7 @@ fn origin(w: &World) -> PathBuf {
 
 /// `git push` from the work tree; the `remote:` lines git shows, without
 /// git's padding, ids and paths filtered.
-fn push(w: &World, args: &[&str], code: i32) -> String {
+pub(crate) fn push(w: &World, args: &[&str], code: i32) -> String {
     let mut all = vec!["push", "-q", "origin"];
     all.extend_from_slice(args);
     let r = w.git_notty(all).expect(code);
@@ -39,16 +39,16 @@ fn push(w: &World, args: &[&str], code: i32) -> String {
     filtered(w, &(lines.join("\n") + "\n"))
 }
 
-fn remote_rev(w: &World, remote: &Path, rev: &str) -> String {
+pub(crate) fn remote_rev(w: &World, remote: &Path, rev: &str) -> String {
     let out = w.git_output(["--git-dir", remote.to_str().unwrap(), "rev-parse", "--verify", "-q", rev]);
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn remote_config(w: &World, remote: &Path, key: &str, value: &str) {
+pub(crate) fn remote_config(w: &World, remote: &Path, key: &str, value: &str) {
     w.git(["--git-dir", remote.to_str().unwrap(), "config", key, value]);
 }
 
-fn unattested(w: &World, file: &str, subject: &str) -> String {
+pub(crate) fn unattested(w: &World, file: &str, subject: &str) -> String {
     w.write(file, "unattested\n");
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", subject]);

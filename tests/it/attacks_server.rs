@@ -1,0 +1,89 @@
+//! Attacks on the server hooks (docs/server.md, docs/threat-model.md
+//! "Where pushes arrive, and CI"): an outsider with push access and a
+//! stolen contributor key, pushing with real `git push` into a bare
+//! repository that carries `git avow install --server`.
+
+use std::path::PathBuf;
+
+use crate::keyring::{as_bob, fingerprint, with_bob};
+use crate::server::{origin, push, remote_rev};
+use crate::support::*;
+
+/// Alice (maintainer) and Bob (contributor) share a bare `origin` with
+/// avow's pre-receive hook; Bob's laptop is stolen and Alice revokes his
+/// key on `main` and pushes that. Returns the world, the remote and Bob's
+/// private key (which the thief holds).
+fn bobs_key_revoked_on_the_server() -> (World, PathBuf, PathBuf) {
+    let (w, bob) = with_bob();
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    w.avow(["keyring", "revoke", &fingerprint(&w, &bob), "--reason", "laptop stolen"]).expect(0);
+    let mut args = vec!["-a", "-m", "Revoke Bob's stolen key"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    w.git(["tag", "revoked"]);
+    (w, remote, bob)
+}
+
+/// The thief first force-pushes `main` back to the commit before the
+/// revocation. That push adds no commit, so nothing was verified and it
+/// went through; the next push was then judged against the rewound
+/// keyring, where Bob's key is still valid. A force push must not change
+/// the `.avow/` later pushes are judged against.
+#[test]
+fn force_push_that_rewinds_the_keyring_to_before_a_revocation() {
+    let (w, remote, bob) = bobs_key_revoked_on_the_server();
+    let revoked = w.git(["rev-parse", "revoked"]);
+    let out = push(&w, &["--force", "with-bob:main"], 1);
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            "remote: avow: refs/heads/main: refused: this push replaces the branch's .avow/ (keyring and policy) with another without adding a commit that changes it, so a maintainer never attested the change; every later push would be verified against it",
+            "remote: avow: refs/heads/main: to change .avow/, push a commit on top of refs/heads/main that makes the change, attested by a maintainer",
+        ],
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), revoked, "main did not move");
+    // Had the rewind gone through, this would have been judged against
+    // the keyring before the revocation (and accepted). In one push, the
+    // rewrite is refused as well.
+    w.git(["switch", "-q", "-c", "theft", "with-bob"]);
+    as_bob(&w, &bob, "loot.c", "Bob's stolen work");
+    let out = push(&w, &["--force", "theft:main"], 1);
+    assert!(out.starts_with("remote: avow: refs/heads/main: refused: this push replaces the branch's .avow/"), "{out}");
+    // On top of main, the revocation refuses it.
+    w.git(["switch", "-q", "-c", "theft-on-main", "revoked"]);
+    as_bob(&w, &bob, "loot.c", "Bob's stolen work");
+    let out = push(&w, &["theft-on-main:main"], 1);
+    assert!(out.contains("revoked on") && out.contains("laptop stolen [signature.key-status]"), "{out}");
+    assert_eq!(remote_rev(&w, &remote, "main"), revoked, "main did not move");
+}
+
+/// A rewrite that keeps `.avow/` as the branch has it is judged as before:
+/// on the commits it adds. And the hint, literally: Alice undoes the
+/// revocation with a new commit on top of main, which she attests.
+#[test]
+fn force_push_that_keeps_the_keyring_passes_and_a_keyring_change_goes_on_top() {
+    let (w, remote, _bob) = bobs_key_revoked_on_the_server();
+    w.change("a.txt", "a\n", "Add a");
+    push(&w, &["main"], 0);
+    w.git(["reset", "-q", "--hard", "HEAD~1"]);
+    w.change("b.txt", "b\n", "Add b instead");
+    assert_eq!(
+        push(&w, &["--force", "main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    w.git(["checkout", "-q", "revoked~1", "--", ".avow"]);
+    let mut args = vec!["-m", "Restore Bob's key: the laptop was found"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}

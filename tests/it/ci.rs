@@ -570,6 +570,52 @@ fn the_action_on_pull_request_trusts_the_target_branch_as_it_is_now() {
     assert!(run.summary.contains("### avow report for "), "{}", run.summary);
 }
 
+/// The server hook's entry 90 as CI sees it after the fact: the thief
+/// force-pushes main back to before the revocation (nothing added, nothing
+/// to verify), so that the next push is verified against the rewound
+/// keyring. The job fails on the rewind itself; the next push, verified
+/// against the rewound tip, would accept Bob's work.
+#[test]
+fn the_action_fails_a_force_push_that_rewinds_the_keyring() {
+    let (w, fork, head) = revoked_after_the_fork();
+    let revoked = w.git(["rev-parse", "main"]);
+    publish(&w, &format!("{fork}:refs/heads/main"));
+    let push = |before: &str, after: &str| {
+        ctx(&[
+            ("event_name", "push"),
+            ("ref", "refs/heads/main"),
+            ("sha", after),
+            ("event.before", before),
+            ("event.after", after),
+        ])
+    };
+    let run = run_action(&w, &checkout(&w, &fork), &push(&revoked, &fork), &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "0".into())), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "::error title=avow::this push replaced {revoked} with {fork}, whose .avow/ (keyring and policy) differs, without a commit that changes it"
+        )),
+        "{}",
+        run.stdout
+    );
+    // What the rewind was for: Bob's work, on the rewound main, passes
+    // when trusted at the rewound tip. The job above is the only alarm.
+    publish(&w, &format!("{head}:refs/heads/main"));
+    let run = run_action(&w, &checkout(&w, &head), &push(&fork, &head), &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
+    // A force push that keeps .avow/ is judged on what it adds.
+    w.git(["checkout", "-q", "-b", "rewrite", &revoked]);
+    w.change("c.txt", "c\n", "Add c");
+    let rewrite = w.git(["rev-parse", "HEAD"]);
+    publish(&w, &format!("{revoked}:refs/heads/main"));
+    w.change("d.txt", "d\n", "Add d");
+    let first = w.git(["rev-parse", "HEAD"]);
+    publish(&w, &format!("{first}:refs/heads/main"));
+    publish(&w, &format!("{rewrite}:refs/heads/main"));
+    let run = run_action(&w, &checkout(&w, &rewrite), &push(&first, &rewrite), &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
+}
+
 #[test]
 fn the_action_on_pull_request_target_fetches_a_forks_head_without_checking_it_out() {
     let (w, _fork, head) = revoked_after_the_fork();

@@ -12,23 +12,9 @@ use crate::support::*;
 /// Mallory a maintainer, with a statement naming Alice and Alice's
 /// signature copied from another commit. Returns Mallory's public key.
 fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
-    let mallory = w.keygen("mallory");
-    let public = format!("{}.pub", mallory.display());
     let alices_signature = w.trailer("base", "Avow-Signature").expect("base is attested");
     w.git(["switch", "-q", "-c", "pr", "base"]);
-    w.avow([
-        "keyring",
-        "add",
-        "--name",
-        "Mallory Example",
-        "--email",
-        "mallory@example.net",
-        "--role",
-        "maintainer",
-        "--key",
-        &public,
-    ])
-    .expect(0);
+    let public = mallory_as_maintainer(w);
     w.git(["add", ".avow"]);
     let message = format!(
         "Tidy the keyring\n\nAuthorship: human\nRationale: The keyring's entries are sorted and reviewed.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
@@ -37,7 +23,17 @@ fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
     std::fs::write(&file, message).unwrap();
     w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
     assert_eq!(refused(w, "base..pr"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
-    std::path::PathBuf::from(public)
+    public
+}
+
+/// Adds Mallory's new key to the work tree's keyring as a maintainer (not
+/// committed); returns her public key.
+fn mallory_as_maintainer(w: &World) -> std::path::PathBuf {
+    let public = std::path::PathBuf::from(format!("{}.pub", w.keygen("mallory").display()));
+    let key = public.to_str().unwrap();
+    let args = ["--name", "Mallory Example", "--email", "mallory@example.net", "--role", "maintainer", "--key", key];
+    w.avow(["keyring", "add"].into_iter().chain(args)).expect(0);
+    public
 }
 
 #[test]
@@ -104,21 +100,8 @@ fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     let w = World::adopted("disclose");
     let earlier = w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
     let message = w.message(&earlier);
-    let mallory = w.keygen("mallory");
     w.git(["switch", "-q", "-c", "pr", &earlier]);
-    w.avow([
-        "keyring",
-        "add",
-        "--name",
-        "Mallory Example",
-        "--email",
-        "mallory@example.net",
-        "--role",
-        "maintainer",
-        "--key",
-        &format!("{}.pub", mallory.display()),
-    ])
-    .expect(0);
+    mallory_as_maintainer(&w);
     w.write("deps.txt", "serde 1.0.201\n");
     w.git(["add", "-A"]);
     let file = w.scratch().join("copied-message");

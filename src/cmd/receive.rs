@@ -279,7 +279,16 @@ fn judge_update(
         ))
         .hint("point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository"));
     };
-    judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide)
+    // A branch judged by its own keyring still refuses a key the default
+    // branch revoked: its keyring may predate the revocation.
+    let default_keyring = match default_tip {
+        Some(d) if trust != d && has_avow(repo, d) => {
+            Some(avow_verify::trust::Trusted::load(repo, &d.to_string())?.keyring)
+        }
+        _ => None,
+    };
+    let revocations = default_keyring.as_ref().map(|k| (default_name, k));
+    judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations)
 }
 
 #[cfg(test)]

@@ -87,3 +87,41 @@ fn force_push_that_keeps_the_keyring_passes_and_a_keyring_change_goes_on_top() {
     );
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
+
+/// After the revocation, the thief creates a branch at a commit from
+/// before it (already on main: the push adds nothing to verify), then
+/// pushes work signed with the key to that branch, which is judged against
+/// its own keyring — from before the revocation. A key the default
+/// branch's keyring revokes is refused on every branch.
+#[test]
+fn branch_created_at_a_commit_from_before_the_revocation() {
+    let (w, remote, bob) = bobs_key_revoked_on_the_server();
+    assert_eq!(
+        push(&w, &["with-bob:refs/heads/old"], 0),
+        "remote: avow: refs/heads/old: 0 commits: 0 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    w.git(["switch", "-q", "-c", "old", "with-bob"]);
+    as_bob(&w, &bob, "loot.c", "Bob's stolen work");
+    let out = push(&w, &["old"], 1);
+    let lines: Vec<&str> = out.lines().take(3).collect();
+    assert_eq!(lines[0], "remote: FAIL    <id>  Bob's stolen work", "{out}");
+    assert!(
+        lines[1].starts_with("remote:         signed with <fingerprint> of Bob Example <bob@example.org>: revoked on ")
+            && lines[1].ends_with(
+                ": laptop stolen, in the keyring of refs/heads/main (a key the default branch revokes is refused on every ref) [signature.key-status]"
+            ),
+        "{out}"
+    );
+    assert_eq!(
+        lines[2], "remote: avow: refs/heads/old: 1 commit: 0 accepted, 1 rejected (trust refs/heads/old)",
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "old"), w.git(["rev-parse", "with-bob"]), "the branch did not move");
+    // Alice's own work on that branch still goes through.
+    w.git(["switch", "-q", "-c", "alice-old", "with-bob"]);
+    w.change("fix.txt", "fix\n", "Fix the old branch");
+    assert_eq!(
+        push(&w, &["alice-old:old"], 0),
+        "remote: avow: refs/heads/old: 1 commit: 1 accepted, 0 rejected (trust refs/heads/old)\n"
+    );
+}

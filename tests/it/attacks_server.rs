@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::keyring::{as_bob, fingerprint, with_bob};
-use crate::server::{origin, push, remote_rev};
+use crate::server::{origin, push, remote_rev, unattested};
 use crate::support::*;
 
 /// Alice (maintainer) and Bob (contributor) share a bare `origin` with
@@ -124,4 +124,31 @@ fn branch_created_at_a_commit_from_before_the_revocation() {
         push(&w, &["alice-old:old"], 0),
         "remote: avow: refs/heads/old: 1 commit: 1 accepted, 0 rejected (trust refs/heads/old)\n"
     );
+}
+
+/// Notes refs are let through unverified by default; the thief parks an
+/// unattested commit under one, then creates a branch at it, hoping that
+/// the commit counts as already judged. Only branches count as judged: the
+/// new branch's commits are verified. A pull ref pushed by hand (the ref a
+/// squash's `(#N)` names) is verified as a branch is.
+#[test]
+fn commits_parked_under_a_notes_ref_or_a_pull_ref_are_not_judged_by_it() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    w.git(["switch", "-q", "-c", "smuggle"]);
+    let bad = unattested(&w, "x.txt", "Parked under a notes ref");
+    assert_eq!(push(&w, &["smuggle:refs/notes/parked"], 0), "");
+    assert_eq!(remote_rev(&w, &remote, "refs/notes/parked"), bad);
+    let out = push(&w, &["smuggle:refs/heads/feature"], 1);
+    assert!(
+        out.contains("remote: avow: refs/heads/feature: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)\n"),
+        "{out}"
+    );
+    let out = push(&w, &["smuggle:refs/pull/9/head"], 1);
+    assert!(
+        out.contains("remote: avow: refs/pull/9/head: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)\n"),
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "refs/pull/9/head"), "");
 }

@@ -616,6 +616,30 @@ fn the_action_fails_a_force_push_that_rewinds_the_keyring() {
     assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
 }
 
+/// A limit, pinned: on `pull_request` the workflow is the pull request's
+/// own. One that sets the action's `base` input to its own head has an
+/// empty range, and the job passes with Bob's revoked key in it; the same
+/// event without the override refuses it (docs/ci.md, "Who writes the
+/// workflow": `pull_request_target` or a required workflow).
+#[test]
+fn a_pull_request_that_rewrites_its_workflow_decides_what_is_checked() {
+    let (w, _fork, head) = revoked_after_the_fork();
+    publish(&w, "feature");
+    let event = ctx(&[
+        ("event_name", "pull_request"),
+        ("ref", "refs/pull/1/merge"),
+        ("sha", &head),
+        ("event.pull_request.number", "1"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.head.sha", &head),
+    ]);
+    let run = run_action(&w, &checkout(&w, &head), &event, &[("base", head.as_str())]);
+    assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
+    assert_eq!(run.outputs["plan.range"], format!("{head}..{head}"));
+    let run = run_action(&w, &checkout(&w, &head), &event, &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
+}
+
 #[test]
 fn the_action_on_pull_request_target_fetches_a_forks_head_without_checking_it_out() {
     let (w, _fork, head) = revoked_after_the_fork();

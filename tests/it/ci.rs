@@ -545,21 +545,26 @@ fn revoked_after_the_fork() -> (World, String, String) {
     (w, fork, head)
 }
 
+/// The context of pull request #1 into main, whose head is `head`.
+fn pull_request_event(head: &str) -> Vec<(&'static str, String)> {
+    ctx(&[
+        ("event_name", "pull_request"),
+        ("ref", "refs/pull/1/merge"),
+        ("sha", head),
+        ("event.pull_request.number", "1"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.head.sha", head),
+    ])
+}
+
 #[test]
 fn the_action_on_pull_request_trusts_the_target_branch_as_it_is_now() {
     let (w, fork, head) = revoked_after_the_fork();
     publish(&w, "feature");
     // The payload's base.sha is where the branch forked; the key was
     // valid there.
-    let event = ctx(&[
-        ("event_name", "pull_request"),
-        ("ref", "refs/pull/1/merge"),
-        ("sha", &head),
-        ("event.pull_request.number", "1"),
-        ("event.pull_request.base.ref", "main"),
-        ("event.pull_request.base.sha", &fork),
-        ("event.pull_request.head.sha", &head),
-    ]);
+    let mut event = pull_request_event(&head);
+    event.push(("event.pull_request.base.sha", fork.clone()));
     let run = run_action(&w, &checkout(&w, &head), &event, &[]);
     assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
     assert!(run.stdout.contains("revoked on "), "{}", run.stdout);
@@ -625,14 +630,7 @@ fn the_action_fails_a_force_push_that_rewinds_the_keyring() {
 fn a_pull_request_that_rewrites_its_workflow_decides_what_is_checked() {
     let (w, _fork, head) = revoked_after_the_fork();
     publish(&w, "feature");
-    let event = ctx(&[
-        ("event_name", "pull_request"),
-        ("ref", "refs/pull/1/merge"),
-        ("sha", &head),
-        ("event.pull_request.number", "1"),
-        ("event.pull_request.base.ref", "main"),
-        ("event.pull_request.head.sha", &head),
-    ]);
+    let event = pull_request_event(&head);
     let run = run_action(&w, &checkout(&w, &head), &event, &[("base", head.as_str())]);
     assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
     assert_eq!(run.outputs["plan.range"], format!("{head}..{head}"));

@@ -10,8 +10,9 @@ use std::io::Read as _;
 
 use avow_policy::findings::{self, Finding};
 use avow_policy::keyring::Keyring;
+use avow_verify::resolve::Range;
 use avow_verify::trust::Trusted;
-use avow_verify::verify::{Options, Range, Report, Verdict};
+use avow_verify::verify::{Options, Report, Verdict};
 use git2::{Oid, Repository, Sort};
 
 use crate::error::{CliError, Outcome, Result};

@@ -217,9 +217,18 @@ fn judge_update(
 ) -> Result<bool> {
     let refname = u.refname.as_str();
     if is_zero(&u.new) {
-        if refname == default_name {
+        // Deleting a symbolic ref deletes what it points at: `master` kept
+        // as a symbolic ref to `main` would delete `main`.
+        let target = repo.find_reference(refname).and_then(|r| r.resolve()).ok();
+        let target = target.as_ref().and_then(|r| r.name().ok());
+        if refname == default_name || target == Some(default_name) {
+            let through = if refname == default_name {
+                String::new()
+            } else {
+                format!(" {default_name}, through a symbolic ref")
+            };
             crate::output::errln!(
-                "avow: {refname}: refused: it is the default branch, whose keyring and policy new branches are verified against"
+                "avow: {refname}: refused: it is the default branch{through}, whose keyring and policy new branches are verified against"
             );
             return Ok(true);
         }

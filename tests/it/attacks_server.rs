@@ -152,3 +152,29 @@ fn commits_parked_under_a_notes_ref_or_a_pull_ref_are_not_judged_by_it() {
     );
     assert_eq!(remote_rev(&w, &remote, "refs/pull/9/head"), "");
 }
+
+/// The server keeps `master` as a symbolic ref to `main` after a rename.
+/// Deleting `master` makes git delete what it points at — `main` — and
+/// with no branch left, the next push "sets up the repository" unverified.
+/// The default branch is never deleted, under any name.
+#[test]
+fn default_branch_deleted_through_a_symbolic_ref() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let git_dir = remote.to_str().unwrap();
+    w.git(["--git-dir", git_dir, "symbolic-ref", "refs/heads/master", "refs/heads/main"]);
+    let main = remote_rev(&w, &remote, "main");
+    let out = push(&w, &[":master"], 1);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "remote: avow: refs/heads/master: refused: it is the default branch refs/heads/main, through a symbolic ref, whose keyring and policy new branches are verified against",
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), main, "main is still there");
+    // Then nothing could be verified: the unattested main the thief meant
+    // to push next is refused.
+    unattested(&w, "x.txt", "Take over main");
+    let out = push(&w, &["main"], 1);
+    assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
+}

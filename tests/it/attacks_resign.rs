@@ -75,6 +75,49 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
     assert_eq!(refused(&w, "base..HEAD"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
 }
 
+/// The pull request of the copied-message attack: one commit, made
+/// without any key, that makes Mallory a maintainer and carries the whole
+/// message of the maintainer's earlier commit "Update dependencies" (its
+/// subject, statement and signature), with the maintainer as author.
+/// Returns that earlier commit, the pull request's base.
+fn pull_request_copying_your_earlier_message(w: &World) -> String {
+    let earlier = w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
+    let message = w.message(&earlier);
+    w.git(["switch", "-q", "-c", "pr", &earlier]);
+    mallory_as_maintainer(w);
+    w.write("deps.txt", "serde 1.0.201\n");
+    w.git(["add", "-A"]);
+    let file = w.scratch().join("copied-message");
+    std::fs::write(&file, &message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    assert_eq!(
+        refused(w, &format!("{earlier}..pr")),
+        ["Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+    earlier
+}
+
+/// The same pull request, and the maintainer tidies it with a fixup of
+/// their own and `rebase --autosquash`. post-rewrite re-signs without
+/// asking only when every commit folded together is a fixup made here or
+/// verified on its own; the copy verifies nowhere, so nothing is signed
+/// without the terminal's confirmation, and without a terminal the
+/// command is only named.
+#[test]
+fn autosquash_never_signs_a_copy_of_your_own_earlier_message_unasked() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    w.write("deps.txt", "serde 1.0.202\n");
+    w.git(["add", "deps.txt"]);
+    w.commit(&["--fixup", "HEAD"]).expect(0);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", &earlier]).expect(0);
+    assert!(r.stderr.contains("no longer match the change you signed after this rebase; check them"), "{}", r.stderr);
+    assert_eq!(
+        refused(&w, &format!("{earlier}..HEAD")),
+        ["Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+}
+
 /// Entry 83's attack with the whole message copied: the pull request's
 /// commit (which makes Mallory a maintainer) carries, without any key, the
 /// message of one of the maintainer's own earlier commits — its subject,
@@ -98,19 +141,7 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
 #[ignore = "open: reattest re-signs a copied message of your own earlier commit (see the comment)"]
 fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     let w = World::adopted("disclose");
-    let earlier = w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
-    let message = w.message(&earlier);
-    w.git(["switch", "-q", "-c", "pr", &earlier]);
-    mallory_as_maintainer(&w);
-    w.write("deps.txt", "serde 1.0.201\n");
-    w.git(["add", "-A"]);
-    let file = w.scratch().join("copied-message");
-    std::fs::write(&file, &message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
-    assert_eq!(
-        refused(&w, &format!("{earlier}..pr")),
-        ["Update dependencies: rejected attestation.change trust.avow-change"]
-    );
+    let earlier = pull_request_copying_your_earlier_message(&w);
     let before = w.git(["rev-parse", "HEAD"]);
     let r = w.avow(["reattest", &format!("{earlier}..HEAD")]);
     let after = w.avow(["verify", &format!("{earlier}..HEAD")]);

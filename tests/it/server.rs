@@ -275,3 +275,24 @@ fn verify_finds_quarantined_objects_in_a_hand_written_hook() {
     );
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
+
+/// A commit made without the hook and attested afterwards by a note: the
+/// hook reads the notes the repository has, so the note goes first (in
+/// one push with the commit, the notes ref has not moved yet when the
+/// hook runs). A note is no way around the hook: the note's signature is
+/// checked as a trailer's would be.
+#[test]
+fn a_commit_attested_by_a_note_is_accepted_once_the_note_is_there() {
+    let (w, remote) = with_server();
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "Edited on the web"]);
+    let rationale = "The web editor's change is the one the issue asked for; I read it.";
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
+    let out = push(&w, &["main", "refs/notes/avow"], 1);
+    assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
+    assert_eq!(push(&w, &["refs/notes/avow"], 0), "");
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}

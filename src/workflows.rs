@@ -4,7 +4,6 @@
 //! docs/workflows.md is the table of operations and what avow does in each.
 
 use std::collections::HashMap;
-use std::io::BufRead as _;
 use std::path::Path;
 
 use avow_core::attestation::{AUTHORSHIP, SIGNATURE};
@@ -25,7 +24,7 @@ pub fn is_unattested_fixup(subject: &str, trailers: &[Trailer]) -> bool {
 }
 
 /// The terminal, unless `avow.prompt` is false.
-fn terminal(cfg: &Config) -> Option<Tty> {
+pub(crate) fn terminal(cfg: &Config) -> Option<Tty> {
     if cfg.get_bool("avow.prompt") == Some(false) {
         None
     } else {
@@ -169,29 +168,39 @@ pub fn resign_head_advice(repo: &Repository, head: &git2::Commit<'_>) -> String 
     }
 }
 
-/// `git avow hook post-rewrite rebase`: after a rebase (also `pull
-/// --rebase` and `rebase -i --autosquash`), find the rewritten commits whose
-/// statement no longer matches their change and either re-sign them (your
-/// own fixups squashed into your own commit: automatically; a conflict
-/// resolution: after you confirm on the terminal) or name the one command
-/// that does.
+/// `git avow hook post-rewrite rebase|amend`: records git's `OLD NEW`
+/// pairs (crate::rewrites: the evidence that a commit is a rewrite of your
+/// own). After a rebase (also `pull --rebase` and `rebase -i
+/// --autosquash`), finds the rewritten commits whose statement no longer
+/// matches their change and either re-signs them (your own fixups squashed
+/// into your own commit: automatically; a conflict resolution: after you
+/// confirm on the terminal) or names the one command that does.
 pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     let kind = kind.or_else(|| std::env::var("PRE_COMMIT_REWRITE_COMMAND").ok());
-    if kind.as_deref() != Some("rebase") {
+    if !matches!(kind.as_deref(), Some("rebase" | "amend")) {
         return Ok(Outcome::Ok);
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !crate::cmd::hook::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
-    // old → new, one line each; several olds map to one new when squashed.
+    let mut input = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin().lock(), 1 << 22), &mut input);
+    let pairs = crate::rewrites::parse(&input);
+    if let Err(e) = crate::rewrites::record(&repo, &pairs) {
+        crate::output::errln!(
+            "avow: warning: the rewrite was not recorded ({}); reattest will ask about it",
+            e.message
+        );
+    }
+    if kind.as_deref() != Some("rebase") {
+        return Ok(Outcome::Ok);
+    }
+    // old → new; several olds map to one new when squashed.
     let mut sources: HashMap<Oid, Vec<Oid>> = HashMap::new();
-    for line in std::io::stdin().lock().lines().map_while(std::result::Result::ok) {
-        let mut f = line.split_whitespace();
-        if let (Some(Ok(old)), Some(Ok(new))) = (f.next().map(Oid::from_str), f.next().map(Oid::from_str)) {
-            sources.entry(new).or_default().push(old);
-        }
+    for (old, new) in pairs {
+        sources.entry(new).or_default().push(old);
     }
     // A hook manager that does not pass git's lines on: the rebase left
     // its old tip in ORIG_HEAD, and what HEAD has that it had not is new.
@@ -259,9 +268,15 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
     let base = first_commit.parent_id(0)?;
     let pos = order.iter().position(|&id| id == first).unwrap_or(0);
     let range: Vec<Oid> = order[pos..].to_vec();
-    let plan = crate::cmd::reattest::plan(repo, &range, false)?;
+    let mut recorded = crate::rewrites::read(repo);
+    for (new, olds) in sources {
+        let all = recorded.entry(*new).or_default();
+        all.extend(olds.iter().filter(|o| !all.contains(o)).copied().collect::<Vec<_>>());
+    }
+    let plan = crate::cmd::reattest::plan(repo, &range, false, recorded, &std::collections::HashSet::new())?;
     let branch = repo.head()?.shorthand().ok().map_or_else(|| "HEAD".to_owned(), str::to_owned);
-    let command = format!("git avow reattest {}..{branch}", resign::short(repo, base));
+    let spec = format!("{}..{branch}", resign::short(repo, base));
+    let command = crate::cmd::reattest::sign_command(repo, &plan, &spec, false);
     if plan.is_blocked() {
         crate::output::errln!(
             "avow: warning: after {what}, these commits no longer verify and avow cannot re-sign them:"
@@ -270,28 +285,21 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
         return Ok(Outcome::Ok);
     }
     // Your own fixups folded into your own commit: you made both changes
-    // and asked for them to be joined, so the statement is re-signed. A
-    // fixup is yours when `git commit` made it here (HEAD's reflog says so:
-    // a fetched one, whatever author it names, is not in it).
-    let made_here = committed_here(repo);
-    let squashed_own = |id: &Oid| {
-        let olds = sources.get(id).map_or(&[][..], Vec::as_slice);
-        olds.len() > 1
-            && olds.iter().all(|o| {
-                repo.find_commit(*o).is_ok_and(|c| {
-                    let subject = String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned();
-                    (resign::is_autosquash(&subject) && made_here.contains(o))
-                        || crate::cmd::verify::self_check(repo, &c).is_none()
-                })
-            })
-    };
-    let automatic = plan.to_sign.keys().all(squashed_own);
+    // and asked for them to be joined, so the statement is re-signed. The
+    // plan already checked each is a rewrite of a commit your key attested,
+    // folded only with fixups `git commit` made here or your own attested
+    // commits (a fetched fixup, whatever author it names, is neither).
+    let squashed = |id: &Oid| sources.get(id).is_some_and(|olds| olds.len() > 1);
+    let automatic = plan.unproven.is_empty() && plan.to_sign.keys().all(squashed);
     let confirmed = automatic
         || terminal(cfg).is_some_and(|mut tty| {
             tty.say(&format!(
                 "avow: {} of your commits changed in {what} (a conflict resolved, or the code around them moved), so their signatures no longer match.\n",
                 plan.to_sign.len()
             ));
+            if !plan.unproven.is_empty() && !crate::cmd::reattest::confirm_unproven(repo, &plan, &mut tty).unwrap_or(false) {
+                return false;
+            }
             let reply = tty.ask("Re-sign your statements for the changes as they are now? [y/N] ");
             tty.discard_input();
             matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes"))
@@ -303,15 +311,16 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
             "avow: {} of your commits no longer match the change you signed after {what}; check them, then re-sign with:\n  {command}",
             plan.to_sign.len()
         );
+        if !plan.unproven.is_empty() {
+            crate::output::errln!(
+                "avow: of those, these were not made here from a commit you signed; read them before you sign them:"
+            );
+            for &id in &plan.unproven {
+                crate::output::errln!("{}", crate::rewrites::describe(repo, id)?.trim_end());
+            }
+        }
     }
     Ok(Outcome::Ok)
-}
-
-/// The commits `git commit` made in this repository, by HEAD's reflog (a
-/// local record: fetching or pulling never writes a `commit` entry).
-fn committed_here(repo: &Repository) -> std::collections::HashSet<Oid> {
-    let Ok(log) = repo.reflog("HEAD") else { return std::collections::HashSet::new() };
-    log.iter().filter(|e| e.message_bytes().is_some_and(|m| m.starts_with(b"commit"))).map(|e| e.id_new()).collect()
 }
 
 /// prepare-commit-msg during `git revert`, which runs no commit-msg hook:

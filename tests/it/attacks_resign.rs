@@ -138,7 +138,6 @@ fn autosquash_never_signs_a_copy_of_your_own_earlier_message_unasked() {
 /// signature already attesting another commit, which a copy from another
 /// branch or project escapes).
 #[test]
-#[ignore = "open: reattest re-signs a copied message of your own earlier commit (see the comment)"]
 fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     let w = World::adopted("disclose");
     let earlier = pull_request_copying_your_earlier_message(&w);

@@ -215,6 +215,26 @@ mod tests {
     }
 
     #[test]
+    fn the_record_keeps_the_newest_pairs_and_skips_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let id = |n: usize| Oid::from_str(&format!("{n:040x}")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/avow")).unwrap();
+        std::fs::write(file(&repo), "junk\n\0\n").unwrap();
+        let first: Vec<(Oid, Oid)> = (1..=3000).map(|n| (id(n), id(n + 10_000))).collect();
+        let second: Vec<(Oid, Oid)> = (3001..=5000).map(|n| (id(n), id(n + 10_000))).collect();
+        record(&repo, &first).unwrap();
+        record(&repo, &second).unwrap();
+        let text = std::fs::read_to_string(file(&repo)).unwrap();
+        assert_eq!(text.lines().count(), KEEP);
+        let sources = read(&repo);
+        assert_eq!(sources.len(), KEEP);
+        assert_eq!(sources[&id(15_000)], [id(5000)]);
+        assert!(!sources.contains_key(&id(10_904)), "the oldest are dropped");
+        assert!(sources.contains_key(&id(10_905)));
+    }
+
+    #[test]
     fn control_characters_are_shown_not_sent() {
         assert_eq!(shown("a\u{1b}[2Jb\tc"), "a\\u{1b}[2Jb\\u{9}c");
         assert_eq!(shown("plain é"), "plain é");

@@ -123,20 +123,13 @@ fn autosquash_never_signs_a_copy_of_your_own_earlier_message_unasked() {
 /// message of one of the maintainer's own earlier commits — its subject,
 /// statement and signature — and the maintainer as author. That signature
 /// *was* made with the maintainer's key over this statement, author and
-/// subject (for the other commit's change), which is all `reattest` checks
-/// before re-signing, since a rebase is expected to change the change. The
-/// maintainer takes the pull request over, sees `attestation.change`,
-/// runs `git avow reattest` as the hint says, and signs Mallory's change.
-///
-/// Left open (ignored): nothing in the commit tells a copy from a rebase
-/// of the maintainer's own commit — both carry a signature of their key
-/// over another change. A fix needs the rewrite itself as evidence: the
-/// post-rewrite and post-applypatch hooks know from git which commit each
-/// new one was made from, and could record those whose attestation
-/// verified before the rewrite; reattest would re-sign only commits so
-/// recorded (or copied-signature checks that scan the history for the
-/// signature already attesting another commit, which a copy from another
-/// branch or project escapes).
+/// subject (for the other commit's change). The maintainer takes the pull
+/// request over, sees `attestation.change` and runs `git avow reattest` as
+/// the hint says. Nothing in the commit tells a copy from a rebase of the
+/// maintainer's own commit, so reattest re-signs without asking only a
+/// commit that post-rewrite recorded git making from a commit the
+/// maintainer's key attested for its own change; this one it refuses,
+/// showing what signing would take on (Mallory's keyring change).
 #[test]
 fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     let w = World::adopted("disclose");
@@ -153,4 +146,57 @@ fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(refused(&w, &format!("{earlier}..HEAD")).len(), 1);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let shown = format!(
+        "  {short} Update dependencies\n      author: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n      files:  M .avow/keyring.toml, M deps.txt\n"
+    );
+    assert!(r.stderr.contains(&shown), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("\n  git avow reattest --sign {short} {earlier}..HEAD\n")), "{}", r.stderr);
+}
+
+/// The same copy, on a terminal: reattest shows exactly what it would sign
+/// — subject, author, the files changed — and signs nothing unless told.
+#[test]
+fn reattest_shows_a_copy_on_the_terminal_and_signs_only_if_told() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let command = format!("'{}' reattest {earlier}..HEAD", avow_bin().display());
+    let (code, screen) = w.on_terminal(&command, "n", &[]);
+    assert_eq!(code, 1, "{screen}");
+    let screen = screen.replace("\r\n", "\n");
+    assert!(screen.contains("a copy of one of your messages"), "{screen}");
+    assert!(screen.contains(&format!("author: {AUTHOR_NAME} <{AUTHOR_EMAIL}>")), "{screen}");
+    assert!(screen.contains("files:  M .avow/keyring.toml, M deps.txt"), "{screen}");
+    assert!(screen.contains("Sign these changes as yours? [y/N]"), "{screen}");
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed");
+    // Told yes, the change is the signer's own: their attestation now.
+    let (code, screen) = w.on_terminal(&command, "y", &[]);
+    assert_eq!(code, 0, "{screen}");
+    w.verify(&format!("{earlier}..HEAD")).expect(0);
+}
+
+/// The record post-rewrite keeps is git's word on what was rewritten from
+/// what: a rebase of the pull request leads from the copy back to the
+/// copy, which no key attested for its own change, so the copy is still
+/// refused after the maintainer rebases it (with a conflict they resolve).
+#[test]
+fn rebasing_a_copy_does_not_make_it_yours() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    // main moves on in deps.txt; rebasing the pull request conflicts.
+    w.git(["switch", "-q", "main"]);
+    w.change("deps.txt", "serde 1.0.300\n", "Update serde");
+    w.git(["switch", "-q", "pr"]);
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    w.write("deps.txt", "serde 1.0.301\n");
+    w.git(["add", "deps.txt"]);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
+    let r = w.avow(["reattest", "main..HEAD"]).expect(1);
+    assert!(r.stderr.contains("M .avow/keyring.toml"), "{}", r.stderr);
+    assert_eq!(
+        refused(&w, &format!("{earlier}..HEAD")),
+        ["Update serde: accepted", "Update dependencies: rejected attestation.change trust.avow-change"]
+    );
 }

@@ -362,3 +362,48 @@ fn post_rewrite_without_its_standard_input_still_names_the_command() {
     w.avow(&args).expect(0);
     w.verify("main..topic").expect(0);
 }
+
+/// Rebased twice before re-signing: post-rewrite's record leads from the
+/// second rewrite through the first (same signature) to the commit you
+/// signed, so the named command re-signs without asking.
+#[test]
+fn reattest_follows_the_recorded_rewrites_back_to_your_commit() {
+    let w = diverged();
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    resolve(&w);
+    w.git_notty(["rebase", "--continue"]).expect(0);
+    // main moves on elsewhere; topic is rebased again, without conflict.
+    w.git(["switch", "-q", "main"]);
+    w.change("h.txt", "h\n", "Add h");
+    w.git(["switch", "-q", "topic"]);
+    let r = w.git_notty(["rebase", "main"]).expect(0);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..2], ["reattest".to_owned(), format!("{}..topic", w.git(["rev-parse", "--short", "main"]))]);
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
+}
+
+/// A rebase by a tool that ran no hooks leaves no record: reattest cannot
+/// tell the commits from copies, so it names them with what they change
+/// and the command that signs them explicitly, which works as printed.
+#[test]
+fn a_rewrite_without_hooks_is_signed_by_naming_the_commits() {
+    let w = diverged();
+    let no_hooks = ["-c", "core.hooksPath=/dev/null"];
+    assert_ne!(w.git_notty(no_hooks.iter().chain(&["rebase", "main"])).code, 0);
+    resolve(&w);
+    w.git_notty(no_hooks.iter().chain(&["-c", "core.editor=true", "rebase", "--continue"])).expect(0);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "main..topic"]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed");
+    let first = w.git(["rev-parse", "--short", "topic~1"]);
+    assert!(r.stderr.contains(&format!("  {first} Change two on topic\n      author: ")), "{}", r.stderr);
+    assert!(r.stderr.contains("files:  M f.txt\n"), "{}", r.stderr);
+    // Naming a commit outside the range is bad input.
+    let r2 = w.avow(["reattest", "--sign", "main", "main..topic"]).expect(2);
+    assert!(r2.stderr.contains("--sign main: names no commit of `main..topic`"), "{}", r2.stderr);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..3], ["reattest".to_owned(), "--sign".to_owned(), first]);
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
+}

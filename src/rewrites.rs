@@ -108,12 +108,13 @@ pub struct Evidence<'a> {
 
 impl Evidence<'_> {
     /// Whether `new` is, by the record, a rewrite of a commit whose
-    /// attestation your key made for that commit's own change, through
-    /// commits that all carry `new`'s very signature; and whether every
-    /// other commit folded into it on the way is a fixup made here or
-    /// itself attested by your key for its own change. Only then is its
-    /// statement re-signed without asking.
-    pub fn carried(&self, repo: &Repository, new: Oid) -> bool {
+    /// attestation your key (`by_me`; else any key: a statement you vouch
+    /// for) made for that commit's own change, through commits that all
+    /// carry `new`'s very signature; and whether every other commit folded
+    /// into it on the way is a fixup made here or itself attested by your
+    /// key for its own change. Only then is its statement re-signed without
+    /// asking.
+    pub fn carried(&self, repo: &Repository, new: Oid, by_me: bool) -> bool {
         let Some(signature) = repo.find_commit(new).ok().and_then(|c| signature_of(&c)) else { return false };
         let mut at = new;
         for _ in 0..DEPTH {
@@ -127,7 +128,12 @@ impl Evidence<'_> {
             if !olds.iter().filter(|&&o| o != from).all(|&o| self.own_fixup(repo, o) || self.own_attested(repo, o)) {
                 return false;
             }
-            if self.own_attested(repo, from) {
+            let attested = if by_me {
+                self.own_attested(repo, from)
+            } else {
+                repo.find_commit(from).is_ok_and(|c| crate::cmd::verify::self_check(repo, &c).is_none())
+            };
+            if attested {
                 return true;
             }
             at = from;

@@ -137,7 +137,7 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, exp
             }
             None => {
                 crate::output::errln!(
-                    "avow: reattest refused; nothing was changed. These commits carry your signature for another change, and no rebase or amend recorded here made them from a commit you signed (a copy of one of your messages, or a rewrite by a tool that ran no hooks):"
+                    "avow: reattest refused; nothing was changed. These commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks):"
                 );
                 for &id in &plan.unproven {
                     crate::output::errln!("  {}", rewrites::describe(repo, id)?.trim());
@@ -168,7 +168,7 @@ pub fn sign_command(repo: &Repository, plan: &Plan, spec: &str, vouch: bool) -> 
 /// Shows on the terminal exactly what would be signed for the unproven
 /// commits of `plan` and asks; whether the answer is yes.
 pub fn confirm_unproven(repo: &Repository, plan: &Plan, tty: &mut crate::tty::Tty) -> Result<bool> {
-    tty.say("avow: these commits carry your signature for another change, and no rebase or amend recorded here made them from a commit you signed (a copy of one of your messages, or a rewrite by a tool that ran no hooks). Signing them makes their changes yours:\n");
+    tty.say("avow: these commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks). Signing them makes their changes yours:\n");
     for &id in &plan.unproven {
         tty.say(&rewrites::describe(repo, id)?);
     }
@@ -181,9 +181,10 @@ pub fn confirm_unproven(repo: &Repository, plan: &Plan, tty: &mut crate::tty::Tt
 pub struct Plan {
     /// The commits to re-sign, each with whether `Understood-by` becomes the signer (--vouch).
     pub to_sign: std::collections::HashMap<Oid, bool>,
-    /// Those of `to_sign` (your own, not vouched for) that no recorded
-    /// rewrite made from a commit you attested, nor `--sign` names, in
-    /// commit order: signed only when confirmed.
+    /// Those of `to_sign` that no recorded rewrite made from a commit
+    /// attested for its own change with the same signature (by your key,
+    /// for your own statements), nor `--sign` names, in commit order:
+    /// signed only when confirmed.
     pub unproven: Vec<Oid>,
     blocked: Vec<Blocked>,
     me: Option<(avow_sign::Signer, Me)>,
@@ -265,7 +266,9 @@ pub fn plan(
         unproven = commits
             .iter()
             .copied()
-            .filter(|id| to_sign.get(id) == Some(&false) && !explicit.contains(id) && !evidence.carried(repo, *id))
+            .filter(|id| {
+                to_sign.get(id).is_some_and(|&vouched| !explicit.contains(id) && !evidence.carried(repo, *id, !vouched))
+            })
             .collect();
     }
     Ok(Plan { to_sign, unproven, blocked, me })

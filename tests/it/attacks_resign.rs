@@ -165,7 +165,7 @@ fn reattest_shows_a_copy_on_the_terminal_and_signs_only_if_told() {
     let (code, screen) = w.on_terminal(&command, "n", &[]);
     assert_eq!(code, 1, "{screen}");
     let screen = screen.replace("\r\n", "\n");
-    assert!(screen.contains("a copy of one of your messages"), "{screen}");
+    assert!(screen.contains("a copy of a signed message, perhaps one of yours"), "{screen}");
     assert!(screen.contains(&format!("author: {AUTHOR_NAME} <{AUTHOR_EMAIL}>")), "{screen}");
     assert!(screen.contains("files:  M .avow/keyring.toml, M deps.txt"), "{screen}");
     assert!(screen.contains("Sign these changes as yours? [y/N]"), "{screen}");

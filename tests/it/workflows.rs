@@ -197,7 +197,17 @@ fn vouching_for_others_when_the_policy_allows_it() {
     let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
     assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
     std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
-    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(0);
+    // A cherry-pick is no rewrite post-rewrite records: what you would
+    // vouch for is listed, with the command that signs it explicitly.
+    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(1);
+    assert!(
+        r.stderr.contains("Bob changes two\n      author: Bob Example <bob@example.org>\n      files:  M f.txt"),
+        "{}",
+        r.stderr
+    );
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..2], ["reattest", "--vouch"]);
+    let r = w.avow(&args).expect(0);
     assert!(r.stderr.contains("now vouched for by you"), "{}", r.stderr);
     assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Alice Example <alice@example.org>");
     // Verified under a base whose policy allows it.

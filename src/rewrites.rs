@@ -67,7 +67,10 @@ pub fn record(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
     let old = std::fs::read_to_string(&path).unwrap_or_default();
     let all: Vec<(Oid, Oid)> = pairs(&old).chain(new_pairs.iter().copied()).collect();
     let keep = &all[all.len().saturating_sub(KEEP)..];
-    let text: String = keep.iter().map(|(o, n)| format!("{o} {n}\n")).collect();
+    let mut text = String::with_capacity(keep.len() * 82);
+    for (o, n) in keep {
+        text.push_str(&format!("{o} {n}\n"));
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
             crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))

@@ -169,7 +169,7 @@ pub fn resign_head_advice(repo: &Repository, head: &git2::Commit<'_>) -> String 
 }
 
 /// `git avow hook post-rewrite rebase|amend`: records git's `OLD NEW`
-/// pairs (crate::rewrites: the evidence that a commit is a rewrite of your
+/// pairs ([`crate::rewrites`]: the evidence that a commit is a rewrite of your
 /// own). After a rebase (also `pull --rebase` and `rebase -i
 /// --autosquash`), finds the rewritten commits whose statement no longer
 /// matches their change and either re-signs them (your own fixups squashed

@@ -200,3 +200,53 @@ fn rebasing_a_copy_does_not_make_it_yours() {
         ["Update serde: accepted", "Update dependencies: rejected attestation.change trust.avow-change"]
     );
 }
+
+/// The copy under `--vouch` (the policy lets keyring people vouch for one
+/// another): Mallory's change carries the whole message of Bob's earlier
+/// commit — his statement and his signature, made for that other change —
+/// with Bob as author. `reattest --vouch` would sign Mallory's change in
+/// the maintainer's name; a vouched statement, too, is carried unasked only
+/// by a recorded rewrite of the commit its signature was made for.
+#[test]
+fn reattest_vouch_never_signs_a_copy_of_someone_elses_message_unasked() {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    let bob_key = format!("{}.pub", bob.display());
+    let add = ["keyring", "add", "--name", "Bob Example", "--email", "bob@example.org", "--key", &bob_key];
+    w.avow(add).expect(0);
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
+    assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
+    std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
+    w.git(["add", ".avow"]);
+    let rationale = "Rationale: Bob contributes, and maintainers vouch for resolved cherry-picks.";
+    w.commit(&["-m", "Add Bob", "--trailer", "Authorship: human", "--trailer", rationale]).expect(0);
+    // Bob's earlier commit, signed with his key.
+    w.write("deps.txt", "serde 1.0.200\n");
+    w.git(["add", "deps.txt"]);
+    let signing_key = format!("avow.signingKey={}", bob.display());
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "-c", "user.name=Bob Example", "-c", "user.email=bob@example.org", "-c", &signing_key])
+        .args(["commit", "-q", "-m", "Update dependencies", "--trailer", "Authorship: human"])
+        .args(["--trailer", "Rationale: serde 1.0.200 fixes a panic on empty maps we hit in production."])
+        .env("GIT_AUTHOR_NAME", "Bob Example")
+        .env("GIT_AUTHOR_EMAIL", "bob@example.org");
+    Run::from(c.output().unwrap()).expect(0);
+    let earlier = w.git(["rev-parse", "HEAD"]);
+    w.verify(&format!("{earlier}~1..{earlier}")).expect(0);
+    // Mallory's pull request: Bob's message, Bob as author, her change.
+    let message = w.message(&earlier);
+    w.git(["switch", "-q", "-c", "pr", &earlier]);
+    mallory_as_maintainer(&w);
+    w.write("deps.txt", "serde 1.0.201\n");
+    w.git(["add", "-A"]);
+    let file = w.scratch().join("copied-message");
+    std::fs::write(&file, &message).unwrap();
+    let commit = ["commit", "-q", "--no-verify", "--cleanup=verbatim", "--author", "Bob Example <bob@example.org>"];
+    w.git(commit.into_iter().chain(["-F", file.to_str().unwrap()]));
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "--vouch", &format!("{earlier}..HEAD")]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed:\n{}", r.stderr);
+    assert!(r.stderr.contains("files:  M .avow/keyring.toml, M deps.txt"), "{}", r.stderr);
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Bob Example <bob@example.org>");
+}

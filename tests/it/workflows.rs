@@ -352,8 +352,15 @@ fn a_fetched_fixup_is_not_re_signed_without_asking() {
     let r: Run = c.output().unwrap().into();
     let r = r.expect(0);
     assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
-    assert_eq!(named_command(&r.stderr)[0], "reattest");
+    assert!(r.stderr.contains("not made here from a commit you signed; read them"), "{}", r.stderr);
+    assert!(r.stderr.contains("files:  A a.txt"), "{}", r.stderr);
+    assert_eq!(named_command(&r.stderr)[..2], ["reattest", "--sign"]);
     w.verify("base..HEAD").expect(1);
+    // reattest, later and without a terminal, does not sign it either: the
+    // record shows your commit folded with a fixup you did not make.
+    let before = w.git(["rev-parse", "HEAD"]);
+    w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before);
 }
 
 /// A hook manager that does not hand git's old → new lines on (pre-commit

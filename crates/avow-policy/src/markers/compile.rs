@@ -1,7 +1,6 @@
 //! How an entry's pattern is read, by its kind: each entry compiled once,
 //! when the list is parsed, into the [`Matcher`] the scan runs.
 
-use super::generic::{Generic, GENERIC_RULES};
 use super::{MarkerEntry, MarkerKind, Wildcard};
 
 /// A compiled entry.
@@ -90,4 +89,16 @@ pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), 
             (Matcher::Generic(rule), None)
         }
     })
+}
+
+/// The generic rules a `kind = "generic"` entry may name.
+pub const GENERIC_RULES: &[&str] = &["emoji-generated-footer", "agent-account", "ai-bot-login", "vendor-noreply"];
+
+/// The generic rules, compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Generic {
+    EmojiGeneratedFooter,
+    AgentAccount,
+    AiBotLogin,
+    VendorNoreply,
 }

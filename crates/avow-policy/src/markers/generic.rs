@@ -2,14 +2,11 @@
 //! yet listed, and applied only to a commit in which no listed agent marker
 //! was found.
 
-use super::compile::Matcher;
-use super::scan::{github_login, is_bot, Who};
+use super::compile::{Generic, Matcher};
+use super::identity::{github_login, is_bot, Who};
 use super::wildcard::ends_with_ci;
 use super::{MarkerClass, Markers};
 use crate::facts::CommitFacts;
-
-/// The generic rules a `kind = "generic"` entry may name.
-pub const GENERIC_RULES: &[&str] = &["emoji-generated-footer", "agent-account", "ai-bot-login", "vendor-noreply"];
 
 /// Words that make a `name[bot]` login an AI agent's (`ai-bot-login`),
 /// compared with the login's `-`/`_`-separated words.
@@ -48,15 +45,6 @@ const NOREPLY_NOT_AGENTS: &[&str] = &[
     "crowdin.com",
     "transifex.com",
 ];
-
-/// The generic rules, compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Generic {
-    EmojiGeneratedFooter,
-    AgentAccount,
-    AiBotLogin,
-    VendorNoreply,
-}
 
 /// Words of `s`: runs of ASCII letters and digits, lowercased.
 fn words(s: &str) -> impl Iterator<Item = String> + '_ {

@@ -33,8 +33,9 @@
 //!
 //! The list's model and parsing are here; how an entry's pattern is read,
 //! `compile.rs`; the case-insensitive patterns, `wildcard.rs`; scanning a
-//! commit or a branch, `scan.rs`; the rules written in code for agents not
-//! yet listed, `generic.rs`.
+//! commit or a branch, `scan.rs`, with its identities and GitHub app logins
+//! in `identity.rs`; the rules written in code for agents not yet listed,
+//! `generic.rs`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -46,13 +47,14 @@ use crate::diagnostics::{line_of, one_line};
 
 mod compile;
 mod generic;
+mod identity;
 mod scan;
 #[cfg(test)]
 mod tests;
 mod wildcard;
 
+pub use compile::GENERIC_RULES;
 use compile::{compile, Matcher};
-pub use generic::GENERIC_RULES;
 pub use scan::merged_branch;
 pub use wildcard::Wildcard;
 

@@ -4,12 +4,10 @@
 use avow_core::attestation::{Person, AUTHORSHIP};
 
 use super::compile::{is_trailer_key, Matcher};
+use super::identity::{is_bot, Who};
 use super::wildcard::{ends_with_ci, starts_with_ci};
 use super::{MarkerClass, MarkerHit, MarkerKind, Markers};
 use crate::facts::{CommitFacts, Ident};
-
-/// The GitHub domain under which apps and users get no-reply addresses.
-const GITHUB_NOREPLY: &str = "@users.noreply.github.com";
 
 /// The longest message line read for line markers. Markers are footers and
 /// trailers of a few dozen bytes; a longer line is prose or padding, and
@@ -23,39 +21,6 @@ fn split_trailer_line(line: &str) -> Option<(&str, &str)> {
     let (key, value) = line.split_once(':')?;
     let key = key.trim_end_matches([' ', '\t']);
     is_trailer_key(key).then(|| (key, value.trim()))
-}
-
-/// The local part of a GitHub no-reply address without its numeric id
-/// (`dependabot[bot]` of `49699333+dependabot[bot]@users.noreply.github.com`).
-pub(super) fn github_login(email: &str) -> Option<&str> {
-    let n = email.len().checked_sub(GITHUB_NOREPLY.len())?;
-    if !ends_with_ci(email, GITHUB_NOREPLY) {
-        return None;
-    }
-    let local = &email[..n];
-    Some(match local.split_once('+') {
-        Some((id, rest)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => rest,
-        _ => local,
-    })
-}
-
-/// Whether an identity is the GitHub app `login` (`name[bot]`, lowercase):
-/// its name is the login, or its email is `[ID+]login@users.noreply.github.com`,
-/// or `ID+name@users.noreply.github.com` (the login without `[bot]`, with
-/// the numeric id, as Sweep's nightly app writes it: a person's no-reply
-/// address never has a `[bot]`-named owner, and the id-less form would be
-/// a person's login).
-pub(super) fn is_bot(login: &str, name: &str, email: &str) -> bool {
-    if name.trim().eq_ignore_ascii_case(login) {
-        return true;
-    }
-    let Some(local) = github_login(email) else { return false };
-    if local.eq_ignore_ascii_case(login) {
-        return true;
-    }
-    let bare = &login[..login.len() - "[bot]".len()];
-    let has_id = email.split_once('+').is_some_and(|(id, _)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
-    has_id && local.eq_ignore_ascii_case(bare) && ends_with_ci(name.trim(), "[bot]")
 }
 
 /// The branch a merge commit's subject names as merged: `Merge pull
@@ -77,14 +42,6 @@ pub fn merged_branch(subject: &str) -> Option<&str> {
 
 fn ident_evidence(role: &str, who: &Ident) -> String {
     format!("{role} {} <{}>", who.name, who.email)
-}
-
-/// An identity of a commit: the author, the committer, or a `Name <email>`
-/// trailer, with the evidence to show for it.
-pub(super) struct Who<'f> {
-    pub(super) name: std::borrow::Cow<'f, str>,
-    pub(super) email: std::borrow::Cow<'f, str>,
-    pub(super) evidence: String,
 }
 
 impl Markers {

@@ -20,8 +20,8 @@
 //!   (`path[crypto/**].authorship`), as the policy's rule ids do.
 //!
 //! One walker would need both span models and both naming schemes as
-//! parameters, and would change which field some keyring errors name;
-//! those errors are printed and tested word for word.
+//! parameters, and would risk changing which field some keyring errors
+//! name; those errors are printed and tested word for word.
 
 use std::fmt;
 use std::ops::Range;

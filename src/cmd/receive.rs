@@ -84,6 +84,10 @@ fn rule(cfg: &Config, key: &str, default: Rule, verify_allowed: bool) -> Result<
         "verify" if verify_allowed => Ok(Rule::Verify),
         "allow" => Ok(Rule::Allow),
         "refuse" => Ok(Rule::Refuse),
+        "verify" => {
+            Err(CliError::new(format!("{key} is \"verify\", but there is no code to verify in what it covers"))
+                .hint(format!("set it to allow or refuse: `git config {key} allow`")))
+        }
         _ => {
             let values = if verify_allowed { "verify, allow or refuse" } else { "allow or refuse" };
             Err(CliError::new(format!("{key} is {value:?}, which avow does not know")).hint(format!(
@@ -98,7 +102,9 @@ impl Rules {
     fn read(cfg: &Config) -> Result<Rules> {
         Ok(Rules {
             tags: rule(cfg, "avow.receive.tags", Rule::Verify, true)?,
-            notes: rule(cfg, "avow.receive.notes", Rule::Allow, true)?,
+            // A note's attestation is checked with the commit it attests;
+            // a notes ref's own commits hold no code, so there is nothing to verify.
+            notes: rule(cfg, "avow.receive.notes", Rule::Allow, false)?,
             other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
             deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
             default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),

@@ -289,6 +289,18 @@ fn a_commit_attested_by_a_note_is_accepted_once_the_note_is_there() {
     w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
     let out = push(&w, &["main", "refs/notes/avow"], 1);
     assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
+    // Notes are not verified as code: "verify" is refused with a hint
+    // that, followed, lets the note through.
+    remote_config(&w, &remote, "avow.receive.notes", "verify");
+    assert_eq!(
+        push(&w, &["refs/notes/avow"], 1).lines().take(2).collect::<Vec<_>>(),
+        [
+            "remote: git-avow: error: avow.receive.notes is \"verify\", but there is no code to verify in what it covers",
+            "remote: hint: set it to allow or refuse: `git config avow.receive.notes allow`",
+        ]
+    );
+    let r = w.command("git").args(["config", "avow.receive.notes", "allow"]).current_dir(&remote).output().unwrap();
+    assert!(r.status.success());
     assert_eq!(push(&w, &["refs/notes/avow"], 0), "");
     assert_eq!(
         push(&w, &["main"], 0),

@@ -58,11 +58,26 @@ pub fn parse(text: &str) -> Vec<(Oid, Oid)> {
 }
 
 /// Adds `new_pairs` to the record (replaced whole, never half-written),
-/// keeping the newest [`KEEP`].
+/// keeping the newest [`KEEP`]. Only the pairs of a new commit that kept
+/// the signature of one of the commits it was made from are kept, all of
+/// them (the others folded into it count against it): any other (an amend
+/// that re-signed, a commit without an attestation) carries nothing forward.
 pub fn record(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
+    let signature = |id: Oid| repo.find_commit(id).ok().and_then(|c| signature_of(&c));
+    let kept: HashSet<Oid> = new_pairs
+        .iter()
+        .filter(|&&(o, n)| signature(n).is_some_and(|s| signature(o) == Some(s)))
+        .map(|&(_, n)| n)
+        .collect();
+    let new_pairs: Vec<(Oid, Oid)> = new_pairs.iter().copied().filter(|(_, n)| kept.contains(n)).collect();
     if new_pairs.is_empty() {
         return Ok(());
     }
+    append(repo, &new_pairs)
+}
+
+/// Appends `new_pairs` to the record as they are; see [`record`].
+fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
     let path = file(repo);
     let old = std::fs::read_to_string(&path).unwrap_or_default();
     let all: Vec<(Oid, Oid)> = pairs(&old).chain(new_pairs.iter().copied()).collect();
@@ -232,8 +247,10 @@ mod tests {
         std::fs::write(file(&repo), "junk\n\0\n").unwrap();
         let first: Vec<(Oid, Oid)> = (1..=3000).map(|n| (id(n), id(n + 10_000))).collect();
         let second: Vec<(Oid, Oid)> = (3001..=5000).map(|n| (id(n), id(n + 10_000))).collect();
-        record(&repo, &first).unwrap();
-        record(&repo, &second).unwrap();
+        append(&repo, &first).unwrap();
+        append(&repo, &second).unwrap();
+        // Pairs of commits that are not there (or kept no signature) are not recorded.
+        record(&repo, &[(id(1), id(2))]).unwrap();
         let text = std::fs::read_to_string(file(&repo)).unwrap();
         assert_eq!(text.lines().count(), KEEP);
         let sources = read(&repo);

@@ -187,7 +187,13 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     }
     let mut input = String::new();
     let _ = std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin().lock(), 1 << 22), &mut input);
-    let pairs = crate::rewrites::parse(&input);
+    let mut pairs = crate::rewrites::parse(&input);
+    // A hook manager that does not pass git's lines on (pre-commit): a
+    // rebase's own list of them is still in its state directory.
+    if pairs.is_empty() && kind.as_deref() == Some("rebase") {
+        let list = std::fs::read_to_string(repo.path().join("rebase-merge/rewritten-list")).unwrap_or_default();
+        pairs = crate::rewrites::parse(&list);
+    }
     if let Err(e) = crate::rewrites::record(&repo, &pairs) {
         crate::output::errln!(
             "avow: warning: the rewrite was not recorded ({}); reattest will ask about it",

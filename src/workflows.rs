@@ -303,8 +303,8 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
                 "avow: {} of your commits changed in {what} (a conflict resolved, or the code around them moved), so their signatures no longer match.\n",
                 plan.to_sign.len()
             ));
-            if !plan.unproven.is_empty() && !crate::cmd::reattest::confirm_unproven(repo, &plan, &mut tty).unwrap_or(false) {
-                return false;
+            if !plan.unproven.is_empty() {
+                return crate::cmd::reattest::confirm_unproven(repo, &plan, &mut tty).unwrap_or(false);
             }
             let reply = tty.ask("Re-sign your statements for the changes as they are now? [y/N] ");
             tty.discard_input();

@@ -1,10 +1,10 @@
 //! `git avow reattest [RANGE]`: re-sign your own statements in place where
 //! the change no longer matches the signed one.
 
-use avow_core::attestation::Person;
-use avow_policy::policy::UnderstoodBy;
 use std::collections::HashSet;
 
+use avow_core::attestation::Person;
+use avow_policy::policy::UnderstoodBy;
 use git2::{Oid, Repository};
 
 use crate::error::{CliError, Outcome, Result};

@@ -118,6 +118,28 @@ fn autosquash_never_signs_a_copy_of_your_own_earlier_message_unasked() {
     );
 }
 
+/// The autosquash of the copy on a terminal: post-rewrite shows what it
+/// would sign (Mallory's keyring change among the files) and signs nothing
+/// on `n`.
+#[test]
+fn autosquash_of_a_copy_on_a_terminal_shows_its_files_first() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    w.write("deps.txt", "serde 1.0.202\n");
+    w.git(["add", "deps.txt"]);
+    w.commit(&["--fixup", "HEAD"]).expect(0);
+    let (code, screen) =
+        w.on_terminal(&format!("git -c sequence.editor=true rebase -q -i --autosquash {earlier}"), "n", &[]);
+    assert_eq!(code, 0, "{screen}");
+    let screen = screen.replace("\r\n", "\n");
+    assert!(screen.contains("files:  M .avow/keyring.toml, M deps.txt"), "{screen}");
+    assert!(screen.contains("Sign these changes as yours? [y/N]"), "{screen}");
+    assert_eq!(
+        refused(&w, &format!("{earlier}..HEAD")),
+        ["Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+}
+
 /// Entry 83's attack with the whole message copied: the pull request's
 /// commit (which makes Mallory a maintainer) carries, without any key, the
 /// message of one of the maintainer's own earlier commits — its subject,

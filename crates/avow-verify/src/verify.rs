@@ -295,7 +295,7 @@ impl<'t> Verifier<'t> {
     /// After a commit's first verdict (`report`, from its own trailers):
     /// when rejected, a note in `refs/notes/avow`, then (when `squash`) the
     /// branch it squashes.
-    fn retry(&self, repo: &Repository, c: &Commit<'_>, report: Report, squash: bool) -> Result<Report, Error> {
+    fn retry(&self, repo: &Repository, c: &Commit<'_>, mut report: Report, squash: bool) -> Result<Report, Error> {
         if report.verdict != Verdict::Rejected {
             return Ok(report);
         }
@@ -303,7 +303,17 @@ impl<'t> Verifier<'t> {
             let mut by_note = self.verify_from(repo, c, Some(&note))?;
             if by_note.verdict != Verdict::Rejected {
                 by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
-                return Ok(by_note);
+                let message = commit::message_text(c).unwrap_or_default();
+                let Some(shown) = crate::notes::unsigned_display(&message, &report.subject, &note) else {
+                    return Ok(by_note);
+                };
+                let signer = by_note.signer.as_ref().map(|s| format!("{} <{}>", s.name, s.email));
+                let finding = shown.finding(c.id(), signer.as_deref(), self.trusted.policy.unsigned_statement);
+                if finding.severity == Severity::Warn {
+                    by_note.findings.push(finding);
+                    return Ok(by_note);
+                }
+                report.findings.push(finding);
             }
         }
         if squash {

@@ -235,7 +235,7 @@ fn avows_pre_push_hook_chains_pre_commits() {
         tail,
         [
             format!("error: failed to push some refs to '{}'", remote.display()),
-            "avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again".to_owned(),
+            "avow: push refused: re-sign your statements with `git avow reattest origin/main..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again".to_owned(),
             "avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)".to_owned(),
         ]
     );

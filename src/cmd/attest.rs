@@ -88,7 +88,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         trailers.extend(add);
     }
     let signer = crate::keys::signer(&cfg)?;
-    let me = Me::of(&repo, &cfg, &signer)?;
+    let me = Me::of(&repo, &cfg, signer.public_key())?;
     if me.name.trim().is_empty() {
         return Err(CliError::new("user.name is not set, so `Understood-by:` would name nobody")
             .hint("set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`"));

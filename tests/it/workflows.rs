@@ -100,6 +100,20 @@ fn cherry_pick_conflict_of_your_own_commit() {
     w.verify("base..main").expect(0);
 }
 
+/// Your own commit (your key signed its statement) is yours to re-sign:
+/// on a terminal the hook asks, and `y` signs the resolution.
+#[test]
+fn cherry_pick_conflict_of_your_own_commit_on_a_terminal_asks() {
+    let w = diverged();
+    w.git(["switch", "-q", "main"]);
+    assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0);
+    resolve(&w);
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "y", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Re-sign your statement for the change as it is now? [y/N]"), "{screen}");
+    w.verify("base..main").expect(0);
+}
+
 /// Bob, in the keyring, with his key; returns the key.
 fn add_bob(w: &World) -> PathBuf {
     let bob = w.keygen("bob");

@@ -361,6 +361,14 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
         tty.say("avow: a revert is a change too.\n");
         let subject = trailer::subject(&message.text, &opts, true);
         let mut add = Vec::new();
+        // A signal at the prompt keeps what was typed, as Ctrl-C does below.
+        let (kept, text, o) = (message.clone(), message.text.clone(), opts.clone());
+        let _keep = crate::tty::keep_on_signal(move || {
+            let answers = crate::cmd::hook::answers_so_far();
+            if !answers.is_empty() {
+                let _ = kept.write(&trailer::rewrite(&text, &o, |_| true, &answers));
+            }
+        });
         let answered = crate::cmd::hook::prompt_statement(&mut tty, &existing, &policy, &subject, &mut add);
         if !answered {
             // What was typed is kept in the message, as the commit-msg hook does.

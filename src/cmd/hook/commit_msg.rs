@@ -59,23 +59,15 @@ impl Draft {
     /// Leaves what the person typed at the prompt in the message file, as
     /// trailers of the message as git would store it, and says where.
     fn keep_answers(&self) {
-        if self.answers == 0 {
-            return;
-        }
-        let answers = &self.additions[..self.answers];
-        let text = trailer::rewrite(&self.text, &self.opts, |_| true, answers);
-        let path = self.message.path().display();
-        match self.message.write(&text) {
-            Ok(()) => crate::output::errln!(
-                "avow: your answers are kept as trailers in {path}: commit again with `git commit -e -F {path}`"
-            ),
-            Err(e) => {
-                crate::output::errln!("avow: could not keep your answers in {path}: {}", e.message);
-                for t in answers {
-                    crate::output::errln!("avow: you answered: {t}");
-                }
-            }
-        }
+        keep_answers(&self.message, &self.text, &self.opts, &self.additions[..self.answers]);
+    }
+
+    /// While the guard lives, a signal that ends the hook (SIGTERM, SIGHUP
+    /// at the prompt) keeps the answers given so far as [`Draft::keep_answers`]
+    /// does on every other exit path.
+    fn keep_answers_on_signal(&self) -> crate::tty::KeepGuard {
+        let (message, text, opts) = (self.message.clone(), self.text.clone(), self.opts.clone());
+        crate::tty::keep_on_signal(move || keep_answers(&message, &text, &opts, &super::answers_so_far()))
     }
 
     /// Replaces the value of the trailer `key` with `value` in the message
@@ -94,6 +86,27 @@ impl Draft {
     /// Every trailer the commit will carry, existing then added.
     fn trailers(&self) -> Vec<Trailer> {
         self.existing.iter().chain(&self.additions).cloned().collect()
+    }
+}
+
+/// Leaves `answers` (typed at the prompt) in the message file, as trailers
+/// of `text` (the message as git would store it), and says where.
+fn keep_answers(message: &MessageFile, text: &str, opts: &ParseOptions, answers: &[Trailer]) {
+    if answers.is_empty() {
+        return;
+    }
+    let text = trailer::rewrite(text, opts, |_| true, answers);
+    let path = message.path().display();
+    match message.write(&text) {
+        Ok(()) => crate::output::errln!(
+            "avow: your answers are kept as trailers in {path}: commit again with `git commit -e -F {path}`"
+        ),
+        Err(e) => {
+            crate::output::errln!("avow: could not keep your answers in {path}: {}", e.message);
+            for t in answers {
+                crate::output::errln!("avow: you answered: {t}");
+            }
+        }
     }
 }
 
@@ -260,6 +273,7 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
             return Ok(Err(Outcome::Failed));
         };
         let mut answers = Vec::new();
+        let _keep = draft.keep_answers_on_signal();
         let answered = prompt_statement(&mut tty, &draft.existing, policy, &draft.subject, &mut answers);
         draft.answers = answers.len();
         draft.additions.extend(answers);

@@ -17,7 +17,7 @@ mod prompt;
 
 pub(crate) use cleanup::configured_comment_prefix;
 pub(crate) use commit_msg::{local_keyring, local_policy, run as commit_msg};
-pub(crate) use prompt::prompt_statement;
+pub(crate) use prompt::{answers_so_far, prompt_statement};
 
 use std::path::PathBuf;
 

@@ -830,13 +830,32 @@ fn signature_fields_out_of_range() {
 fn huge_message() {
     let w = attested();
     // A 4 MB paragraph in the body, and 100 000 more signature trailers:
-    // refused, in bounded time, without a panic.
+    // refused, in bounded time, without a panic. Committed as an attacker
+    // does, without any hook (avow's post-commit would read it too), and
+    // verified once in human form: the JSON form of the same verdict is
+    // 48 MB of trailers, and both forms come from the same report.
     let line = format!("\nAvow-Signature: {}", w.trailer("HEAD", "Avow-Signature").unwrap());
     let body = format!("\n\n{}\n\nAuthorship:", "x".repeat(4 << 20));
-    w.tamper_message(|m| format!("{}{}", m.trim_end().replacen("\n\nAuthorship:", &body, 1), line.repeat(100_000)));
-    let trailers = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+    let message =
+        format!("{}{}", w.message("HEAD").trim_end().replacen("\n\nAuthorship:", &body, 1), line.repeat(100_000));
+    let file = w.scratch().join("huge-msg");
+    std::fs::write(&file, &message).unwrap();
+    let amend = ["-c", "core.hooksPath=/dev/null", "commit", "-q", "--amend", "--cleanup=verbatim", "-F"];
+    w.git([&amend[..], &[file.to_str().unwrap()]].concat());
+    let trailers = w.git_stdin(["interpret-trailers", "--parse"], message.as_bytes());
     assert_eq!(String::from_utf8(trailers).unwrap().lines().count(), 100_004);
-    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.duplicate"]);
+    let started = std::time::Instant::now();
+    let out = w.verify("base..HEAD").expect(1).stdout.replace(&short(&w, "HEAD"), "ID");
+    assert_eq!(
+        out,
+        "FAIL    ID  Fix the parser\n        \
+         100001 `Avow-Signature:` trailers; a commit carries exactly one [attestation.duplicate]\n\
+         avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n"
+    );
+    // Linear, with a wide margin for a loaded machine and a debug build
+    // (about 4 s of CPU there; a quadratic reading of 100 000 trailers
+    // would take hours).
+    assert!(started.elapsed() < std::time::Duration::from_secs(120), "{:?}", started.elapsed());
 }
 
 #[test]

@@ -964,6 +964,23 @@ fn note_by_bob_under_a_message_naming_alice() {
         warning.replace(&id, "ID")
     );
     assert!(out.contains(&line), "{out}");
+    // JSON: the statement fields are what was signed (the note's); the
+    // trailers are what the message carries.
+    let json = w.avow(["verify", "trusted..HEAD", "--format", "json"]).expect(0).stdout;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = &doc["commits"][1];
+    assert_eq!(
+        (c["authorship"].as_str(), c["understood_by"].as_str(), c["via"].as_str()),
+        (Some("generated"), Some(&*format!("{BOB_NAME} <{BOB_EMAIL}>")), Some("attested by a note in refs/notes/avow"))
+    );
+    let authorship: Vec<&str> = c["trailers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["key"] == "Authorship")
+        .filter_map(|t| t["value"].as_str())
+        .collect();
+    assert_eq!(authorship, ["human"]);
     // SARIF carries the same words.
     let sarif = w.avow(["verify", "trusted..HEAD", "--format", "sarif"]).expect(0).stdout;
     let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();

@@ -29,6 +29,10 @@ impl Verifier<'_> {
             let mut by_note = self.verify_from(repo, c, Some(&note))?;
             if by_note.verdict != Verdict::Rejected {
                 by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
+                // The statement fields, signature and payload are the
+                // note's (what was signed); `trailers` stays what git
+                // reads in the commit, not a mix of the two.
+                by_note.trailers.clone_from(&report.trailers);
                 let message = commit::message_text(c).unwrap_or_default();
                 let Some(shown) = crate::notes::unsigned_display(&message, &report.subject, &note) else {
                     return Ok(by_note);

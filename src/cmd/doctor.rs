@@ -189,9 +189,17 @@ fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
             runs_avow(repo, &path, hook)
         };
         let what = label(hook);
-        let fix = format!(
-            "`git avow install` (it keeps and chains a hook that is there), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
-        );
+        let fix = if without(hook).is_empty() {
+            format!(
+                "`git avow install` (it keeps and chains a hook that is there), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
+            )
+        } else {
+            // Hook managers often do not offer these hooks: installing
+            // only avow's one beside them works with any manager.
+            format!(
+                "`git avow install --hook {hook}` (it keeps and chains a hook that is there, and adds only this one beside a hook manager), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
+            )
+        };
         checks.push(match (problem, hook == "commit-msg") {
             (Ok(how), _) => Check::ok(what, how),
             (Err(p), true) => Check::fail(what, format!("{p}; commits will not be attested"), fix),

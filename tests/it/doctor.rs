@@ -70,6 +70,24 @@ pub fn hook_lines(w: &World) -> Vec<String> {
     hook_lines_of(&w.avow(["doctor"]).stdout)
 }
 
+/// Runs, as printed, every `git avow install --hook …` fix doctor names
+/// (the hooks a hook manager does not run: post-rewrite, post-applypatch);
+/// returns them.
+pub fn follow_install_fixes(w: &World) -> Vec<String> {
+    let out = w.avow(["doctor"]).stdout;
+    let fixes: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("fix: "))
+        .flat_map(quoted_commands)
+        .filter(|c| c.starts_with("git avow install --hook "))
+        .collect();
+    for fix in &fixes {
+        let r: Run = w.shell(fix).output().unwrap().into();
+        r.expect(0);
+    }
+    fixes
+}
+
 fn hook_lines_of(out: &str) -> Vec<String> {
     out.lines().filter(|l| l.contains(" hook ") && !l.starts_with(' ')).map(str::to_owned).collect()
 }
@@ -245,9 +263,9 @@ fn disabled_hooks_and_foreign_hooks_fail() {
 /// Doctor's lines for a missing post-rewrite and post-applypatch hook,
 /// each with its fix.
 const POST_REWRITE_MISSING: &str = "warn  hook post-rewrite: no post-rewrite hook in <repo>/.git/hooks; after a rebase that changes your commits' changes (a conflict resolved), nothing re-signs them or names `git avow reattest`\n\
-     \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook post-rewrite` from your hook manager (docs/integrations.md)\n";
+     \x20     fix: `git avow install --hook post-rewrite` (it keeps and chains a hook that is there, and adds only this one beside a hook manager), or run `git avow hook post-rewrite` from your hook manager (docs/integrations.md)\n";
 const POST_APPLYPATCH_MISSING: &str = "warn  hook post-applypatch: no post-applypatch hook in <repo>/.git/hooks; after `git am` with conflicts, nothing names `git avow reattest` for the changed commits\n\
-     \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook post-applypatch` from your hook manager (docs/integrations.md)\n";
+     \x20     fix: `git avow install --hook post-applypatch` (it keeps and chains a hook that is there, and adds only this one beside a hook manager), or run `git avow hook post-applypatch` from your hook manager (docs/integrations.md)\n";
 
 /// A repository set up before avow wrote post-rewrite and post-applypatch
 /// (or one where they were removed): doctor warns about each, and its fix,
@@ -269,11 +287,13 @@ fn missing_post_rewrite_and_post_applypatch_hooks_are_named_and_fixed() {
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("fix: "))
         .flat_map(quoted_commands)
-        .filter(|c| !c.contains("hook"))
+        .filter(|c| c.starts_with("git avow install"))
         .collect();
-    assert_eq!(fixes, ["git avow install", "git avow install"]);
-    let r: Run = w.shell(&fixes[0]).output().unwrap().into();
-    r.expect(0);
+    assert_eq!(fixes, ["git avow install --hook post-rewrite", "git avow install --hook post-applypatch"]);
+    for fix in &fixes {
+        let r: Run = w.shell(fix).output().unwrap().into();
+        r.expect(0);
+    }
     let (code, out) = doctor(&w);
     assert_eq!(problems(&out), "avow doctor: all good\n");
     assert_eq!(code, 0);

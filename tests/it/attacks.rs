@@ -846,7 +846,6 @@ fn huge_message() {
     w.git([&amend[..], &[file.to_str().unwrap()]].concat());
     let trailers = w.git_stdin(["interpret-trailers", "--parse"], message.as_bytes());
     assert_eq!(String::from_utf8(trailers).unwrap().lines().count(), 100_004);
-    let started = std::time::Instant::now();
     let out = w.verify("base..HEAD").expect(1).stdout.replace(&short(&w, "HEAD"), "ID");
     assert_eq!(
         out,
@@ -854,10 +853,10 @@ fn huge_message() {
          100001 `Avow-Signature:` trailers; a commit carries exactly one [attestation.duplicate]\n\
          avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n"
     );
-    // Linear, with a wide margin for a loaded machine and a debug build
-    // (about 4 s of CPU there; a quadratic reading of 100 000 trailers
-    // would take hours).
-    assert!(started.elapsed() < std::time::Duration::from_secs(120), "{:?}", started.elapsed());
+    // No clock is asserted (the house measures speed with the benchmark,
+    // not in tests): this takes about 4 s of CPU in a debug build, while a
+    // quadratic reading of 100 000 trailers would take hours and time the
+    // suite out.
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! `post-commit`: warns when the new HEAD's attestation does not verify,
 //! and says how to re-sign it. It cannot undo the commit, so it never fails.
+//! A commit exactly as the commit-msg hook signed it is not verified again
+//! ([`super::record`]).
 
 use crate::error::{Outcome, Result};
 use crate::git::{open_repo, Config};
@@ -11,7 +13,10 @@ pub fn run() -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
-    if crate::workflows::post_commit_quiet(&repo, &head) {
+    // What commit-msg signed for this commit, if it is exactly this commit:
+    // then its attestation was just made and checked (super::record).
+    let signed = super::record::take(&repo);
+    if signed.is_some_and(|s| s.describes(&head)) || crate::workflows::post_commit_quiet(&repo, &head) {
         return Ok(Outcome::Ok);
     }
     match crate::cmd::verify::self_check(&repo, &head) {

@@ -20,18 +20,20 @@ use super::{MarkerClass, MarkerEntry, MarkerKind};
 /// parser would read them; `None` when the text leaves the subset (or is
 /// not a valid list), for the TOML parser to read or refuse.
 pub(super) fn entries(text: &str) -> Option<Vec<MarkerEntry>> {
+    // Once over the whole text (a pass the compiler vectorises), so that no
+    // line needs a check of its own: TOML allows no control character but
+    // tab in a comment or a basic string.
+    if text.bytes().fold(false, |bad, b| bad | (b != b'\n' && forbidden(b))) {
+        return None;
+    }
     let mut entries = Vec::new();
     let mut version = None;
     let mut current: Option<Fields> = None;
-    for line in text.split('\n') {
-        if line.is_empty() {
-            continue;
-        }
-        if line.starts_with('#') {
-            // TOML allows no control character but tab in a comment.
-            if line.bytes().any(forbidden) {
-                return None;
-            }
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len())) {
+        let line = &text[start..end];
+        start = end + 1;
+        if line.is_empty() || line.starts_with('#') {
             continue;
         }
         if line == "[[marker]]" {
@@ -40,8 +42,8 @@ pub(super) fn entries(text: &str) -> Option<Vec<MarkerEntry>> {
             }
             continue;
         }
-        let (key, value) = line.split_once('=')?;
-        let (key, value) = (key.strip_suffix(' ')?, value.strip_prefix(' ')?);
+        let (key, value) = line.split_at(memchr::memchr(b'=', line.as_bytes())?);
+        let (key, value) = (key.strip_suffix(' ')?, value.strip_prefix("= ")?);
         let Some(fields) = current.as_mut() else {
             // Only `version` stands before the first table.
             if key != "version" || value != "1" || version.replace(1).is_some() {
@@ -50,7 +52,7 @@ pub(super) fn entries(text: &str) -> Option<Vec<MarkerEntry>> {
             continue;
         };
         let value = value.strip_prefix('"')?.strip_suffix('"')?;
-        if value.bytes().any(|b| b == b'"' || b == b'\\' || forbidden(b)) {
+        if memchr::memchr2(b'"', b'\\', value.as_bytes()).is_some() {
             return None;
         }
         let slot = match key {

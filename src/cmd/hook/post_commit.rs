@@ -8,15 +8,18 @@ use crate::git::{open_repo, Config};
 
 pub fn run() -> Result<Outcome> {
     let repo = open_repo()?;
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
+    // What commit-msg signed for this commit, if it is exactly this commit:
+    // then its attestation was just made and checked (super::record), and
+    // nothing below could end in anything but silence either.
+    if super::record::take(&repo).is_some_and(|s| s.describes(&head)) {
+        return Ok(Outcome::Ok);
+    }
     let cfg = Config::new(Some(&repo));
     if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
-    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else { return Ok(Outcome::Ok) };
-    // What commit-msg signed for this commit, if it is exactly this commit:
-    // then its attestation was just made and checked (super::record).
-    let signed = super::record::take(&repo);
-    if signed.is_some_and(|s| s.describes(&head)) || crate::workflows::post_commit_quiet(&repo, &head) {
+    if crate::workflows::post_commit_quiet(&repo, &head) {
         return Ok(Outcome::Ok);
     }
     match crate::cmd::verify::self_check(&repo, &head) {

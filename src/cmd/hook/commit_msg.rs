@@ -114,6 +114,8 @@ fn keep_answers(message: &MessageFile, text: &str, opts: &ParseOptions, answers:
 struct Staged {
     /// The commit's (first) parent: HEAD, or HEAD's parent when amending.
     parent: Option<git2::Oid>,
+    /// The tree the index makes.
+    tree: git2::Oid,
     /// The change digest and tree binding the signature binds.
     binding: change::Binding,
     change: ChangeStats,
@@ -175,7 +177,9 @@ pub fn run(file: &Path) -> Result<Outcome> {
                 return Ok(Outcome::Failed);
             }
             let signature = sign(&signer, &draft, &statement, &staged, &author)?;
-            write(&draft, &statement, &signature, refresh)
+            let written = write(&draft, &statement, &signature, refresh)?;
+            super::record::save(&repo, draft.message.path(), staged.tree, staged.parent, &author.email);
+            Ok(written)
         })(),
         Ok(Err(outcome)) => Ok(outcome),
         Err(e) => Err(e),
@@ -327,7 +331,7 @@ fn stage(repo: &Repository, amend: bool) -> Result<Staged> {
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
     let change = change_stats(repo, parent_tree.as_ref(), &tree, true)
         .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
-    Ok(Staged { parent: parent.map(|p| p.id()), binding, change })
+    Ok(Staged { parent: parent.map(|p| p.id()), tree: tree_id, binding, change })
 }
 
 /// The author git will record: its environment, then configuration.

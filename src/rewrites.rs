@@ -164,7 +164,8 @@ impl Evidence<'_> {
         let Ok(c) = repo.find_commit(id) else { return false };
         let Ok((text, _)) = resign::message_of(&c) else { return false };
         let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
-        crate::cmd::verify::self_check(repo, &c).is_none() && resign::signed_by(self.signer, &text, &author)
+        crate::cmd::verify::self_check(repo, &c).is_none()
+            && resign::signed_by(self.signer.public_key(), &text, &author)
     }
 
     /// Whether `id` is a fixup!/squash!/amend! commit `git commit` made here.

@@ -10,6 +10,7 @@ mod error;
 mod git;
 mod identity;
 mod keys;
+mod local;
 mod message;
 mod output;
 mod progress;

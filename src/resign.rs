@@ -7,13 +7,17 @@
 //! keyring entry, or `user.email` without one). Re-signing someone else's
 //! statement with your key would make your signature claim their words.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use avow_core::attestation::{Person, Statement, SIGNATURE};
 use avow_core::encoding::Encoding;
 use avow_core::payload::{Binding, Payload, PayloadError, SignatureTrailer};
 use avow_core::trailer::{self, ParseOptions, Trailer};
+use avow_policy::findings::{Concern, Severity};
 use avow_sign::Signer;
+use avow_verify::trust::Trusted;
+use avow_verify::verify::{Options, Verifier};
 use git2::{Commit, Oid, Repository, Tree};
 
 use crate::error::{CliError, Result};
@@ -26,6 +30,25 @@ pub use avow_verify::commit::is_autosquash;
 pub fn binding_of(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Binding> {
     avow_verify::change::binding(repo, old, new)
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))
+}
+
+/// The self-check of a commit (post-commit's of HEAD, and which commits
+/// re-signing must touch): does its signature match it? Only the
+/// mechanical part (trailers, change, signature); trust is the verifier's
+/// business. Returns the first problem's rule and message.
+pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<(String, String)> {
+    let trusted = Trusted {
+        keyring: avow_policy::keyring::Keyring::default(),
+        policy: avow_policy::policy::Policy::default(),
+        rev: "HEAD".into(),
+        commit: head.id(),
+    };
+    let report = Verifier::new(&trusted, HashSet::new(), Options::default()).verify(repo, head).ok()?;
+    report
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Deny && f.known_rule().is_some_and(|r| r.concern == Concern::Attestation))
+        .map(|f| (f.rule.clone(), f.message.clone()))
 }
 
 /// Signs `statement` for a change and returns the `Avow-Signature:` value:
@@ -58,7 +81,7 @@ pub struct Me {
 
 impl Me {
     pub fn of(repo: &Repository, cfg: &Config, key: &avow_sign::ssh_key::PublicKey) -> Result<Me> {
-        if let Some(k) = crate::cmd::hook::local_keyring(repo) {
+        if let Some(k) = crate::local::keyring(repo) {
             if let Some((p, _)) = k.find_by_key(key) {
                 return Ok(Me { name: p.name.clone(), email: p.email.clone() });
             }
@@ -79,7 +102,7 @@ impl Me {
 /// your key did not sign it (anyone can write your name); `Ok(Some(false))`
 /// when it names someone else.
 pub fn mine(repo: &Repository, cfg: &Config, statement: &Statement, text: &str, author: &str) -> Result<Option<bool>> {
-    let keyring = crate::cmd::hook::local_keyring(repo);
+    let keyring = crate::local::keyring(repo);
     let key = crate::keys::public_key(cfg, keyring.as_ref());
     let me = if let Some(k) = &key {
         Me::of(repo, cfg, k)?

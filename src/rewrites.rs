@@ -13,6 +13,8 @@
 //! this record leads from it to a commit whose attestation your key made
 //! for that commit's own change, with the same signature all along.
 
+pub mod plan;
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -149,7 +151,7 @@ impl Evidence<'_> {
             let attested = if by_me {
                 self.own_attested(repo, from)
             } else {
-                repo.find_commit(from).is_ok_and(|c| crate::cmd::verify::self_check(repo, &c).is_none())
+                repo.find_commit(from).is_ok_and(|c| crate::resign::self_check(repo, &c).is_none())
             };
             if attested {
                 return true;
@@ -164,8 +166,7 @@ impl Evidence<'_> {
         let Ok(c) = repo.find_commit(id) else { return false };
         let Ok((text, _)) = resign::message_of(&c) else { return false };
         let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
-        crate::cmd::verify::self_check(repo, &c).is_none()
-            && resign::signed_by(self.signer.public_key(), &text, &author)
+        crate::resign::self_check(repo, &c).is_none() && resign::signed_by(self.signer.public_key(), &text, &author)
     }
 
     /// Whether `id` is a fixup!/squash!/amend! commit `git commit` made here.

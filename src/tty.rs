@@ -208,6 +208,15 @@ fn enter(file: File, saved: Termios, t: &Termios, paste: bool) -> Option<Mode> {
     Some(Mode { file, saved, paste, depth })
 }
 
+/// The terminal, unless `avow.prompt` is false.
+pub(crate) fn terminal(cfg: &crate::git::Config) -> Option<Tty> {
+    if cfg.get_bool("avow.prompt") == Some(false) {
+        None
+    } else {
+        Tty::open()
+    }
+}
+
 impl Tty {
     /// Opens `/dev/tty`; `None` without a controlling terminal.
     pub fn open() -> Option<Tty> {

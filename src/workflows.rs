@@ -14,22 +14,12 @@ use git2::{Oid, Repository};
 use crate::error::{Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::resign;
-use crate::tty::Tty;
 
 /// A fixup!/squash!/amend! commit made without a statement: it exists only
 /// to be folded into another commit by `rebase --autosquash`, so the hook
 /// lets it through unsigned (verify refuses it until it is folded).
 pub fn is_unattested_fixup(subject: &str, trailers: &[Trailer]) -> bool {
     resign::is_autosquash(subject) && !trailers.iter().any(|t| t.is(AUTHORSHIP))
-}
-
-/// The terminal, unless `avow.prompt` is false.
-pub(crate) fn terminal(cfg: &Config) -> Option<Tty> {
-    if cfg.get_bool("avow.prompt") == Some(false) {
-        None
-    } else {
-        Tty::open()
-    }
 }
 
 /// The command lines of this process's ancestors, nearest first (at most
@@ -139,7 +129,7 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
             return Ok(Some(Outcome::Ok));
         }
     }
-    if let Some(mut tty) = terminal(cfg) {
+    if let Some(mut tty) = crate::tty::terminal(cfg) {
         tty.say("avow: the change differs from the one you signed (you resolved a conflict).\n");
         let reply = tty.ask("Re-sign your statement for the change as it is now? [y/N] ");
         tty.discard_input();
@@ -283,7 +273,7 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
         order.push(id);
         if sources.contains_key(&id) {
             let c = repo.find_commit(id)?;
-            if crate::cmd::verify::self_check(repo, &c).is_some() {
+            if crate::resign::self_check(repo, &c).is_some() {
                 failing.push(id);
             }
         }
@@ -302,15 +292,15 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
         let all = recorded.entry(*new).or_default();
         all.extend(olds.iter().filter(|o| !all.contains(o)).copied().collect::<Vec<_>>());
     }
-    let plan = crate::cmd::reattest::plan(repo, &range, false, recorded, &std::collections::HashSet::new())?;
+    let plan = crate::rewrites::plan::plan(repo, &range, false, recorded, &std::collections::HashSet::new())?;
     let branch = repo.head()?.shorthand().ok().map_or_else(|| "HEAD".to_owned(), str::to_owned);
     let spec = format!("{}..{branch}", resign::short(repo, base));
-    let command = crate::cmd::reattest::sign_command(repo, &plan, &spec, false);
+    let command = crate::rewrites::plan::sign_command(repo, &plan, &spec, false);
     if plan.is_blocked() {
         crate::output::errln!(
             "avow: warning: after {what}, these commits no longer verify and avow cannot re-sign them:"
         );
-        crate::cmd::reattest::print_blocked(repo, &plan);
+        crate::rewrites::plan::print_blocked(repo, &plan);
         return Ok(Outcome::Ok);
     }
     // Your own fixups folded into your own commit: you made both changes
@@ -321,20 +311,20 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
     let squashed = |id: &Oid| sources.get(id).is_some_and(|olds| olds.len() > 1);
     let automatic = plan.unproven.is_empty() && plan.to_sign.keys().all(squashed);
     let confirmed = automatic
-        || terminal(cfg).is_some_and(|mut tty| {
+        || crate::tty::terminal(cfg).is_some_and(|mut tty| {
             tty.say(&format!(
                 "avow: {} of your commits changed in {what} (a conflict resolved, or the code around them moved), so their signatures no longer match.\n",
                 plan.to_sign.len()
             ));
             if !plan.unproven.is_empty() {
-                return crate::cmd::reattest::confirm_unproven(repo, &plan, &mut tty).unwrap_or(false);
+                return crate::rewrites::plan::confirm_unproven(repo, &plan, &mut tty).unwrap_or(false);
             }
             let reply = tty.ask("Re-sign your statements for the changes as they are now? [y/N] ");
             tty.discard_input();
             matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes"))
         });
     if confirmed {
-        crate::cmd::reattest::apply(repo, &range, plan)?;
+        crate::rewrites::plan::apply(repo, &range, plan)?;
     } else {
         crate::output::errln!(
             "avow: {} of your commits no longer match the change you signed after {what}; check them, then re-sign with:\n  {command}",
@@ -371,8 +361,8 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
     if existing.iter().any(|t| t.is(AUTHORSHIP)) {
         return crate::cmd::hook::commit_msg(file).map(Some);
     }
-    if let Some(mut tty) = terminal(&cfg) {
-        let policy = crate::cmd::hook::local_policy(&repo)?;
+    if let Some(mut tty) = crate::tty::terminal(&cfg) {
+        let policy = crate::local::policy(&repo)?;
         tty.say("avow: a revert is a change too.\n");
         let subject = trailer::subject(&message.text, &opts, true);
         let mut add = Vec::new();

@@ -75,7 +75,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 "give it on the command line: `git avow attest REV --authorship human --rationale \"<why the change is right>\"`",
             ));
         };
-        let policy = crate::cmd::hook::local_policy(&repo)?;
+        let policy = crate::local::policy(&repo)?;
         let mut add = Vec::new();
         // No one subject to compare the rationale with: several commits may be attested.
         let answered = crate::cmd::hook::prompt_statement(&mut tty, &trailers, &policy, "", &mut add);

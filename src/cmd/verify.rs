@@ -1,14 +1,9 @@
 //! `git avow verify`: the authority. Every commit of a range against the
 //! keyring and policy of a trusted revision.
 
-use std::collections::HashSet;
-
-use avow_policy::findings::{Concern, Severity};
-use avow_policy::keyring::Keyring;
-use avow_policy::policy::Policy;
 use avow_verify::resolve::{resolve_range, Range};
 use avow_verify::trust::Trusted;
-use avow_verify::verify::{Options, Report, Verifier};
+use avow_verify::verify::{Options, Report};
 use git2::Repository;
 
 use crate::error::{CliError, Outcome, Result};
@@ -153,18 +148,4 @@ pub fn run(args: &Args) -> Result<Outcome> {
     crate::cache::CacheArgs::save(cache.as_ref());
     let summary = out.finish()?;
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
-}
-
-/// The post-commit self-check: does HEAD's signature match HEAD? Only the
-/// mechanical part (trailers, change, signature); trust is the verifier's
-/// business. Returns the first problem's rule and message.
-pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<(String, String)> {
-    let trusted =
-        Trusted { keyring: Keyring::default(), policy: Policy::default(), rev: "HEAD".into(), commit: head.id() };
-    let report = Verifier::new(&trusted, HashSet::new(), Options::default()).verify(repo, head).ok()?;
-    report
-        .findings
-        .iter()
-        .find(|f| f.severity == Severity::Deny && f.known_rule().is_some_and(|r| r.concern == Concern::Attestation))
-        .map(|f| (f.rule.clone(), f.message.clone()))
 }

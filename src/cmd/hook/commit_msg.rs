@@ -18,7 +18,6 @@ use std::path::Path;
 use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::{self, ParseOptions, Trailer};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
-use avow_policy::keyring::Keyring;
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity};
 use avow_verify::change;
 use avow_verify::commit::change_stats;
@@ -152,7 +151,7 @@ pub fn run(file: &Path) -> Result<Outcome> {
     if let Some(outcome) = crate::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend)? {
         return Ok(outcome);
     }
-    let policy = local_policy(&repo)?;
+    let policy = crate::local::policy(&repo)?;
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
     if policy.merges == MergeMode::Skip && !draft.has(AUTHORSHIP) && repo.path().join("MERGE_HEAD").exists() {
@@ -167,7 +166,7 @@ pub fn run(file: &Path) -> Result<Outcome> {
             let staged = stage(&repo, invocation::is_amend(invocation.as_ref()))?;
             let author = author(&cfg)?;
             step!(check(&repo, &policy, &draft, &statement, &staged, &author));
-            let keyring = local_keyring(&repo);
+            let keyring = crate::local::keyring(&repo);
             let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
             if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
                 crate::output::errln!(
@@ -460,27 +459,4 @@ fn without_stray_signatures(text: &str, opts: &ParseOptions) -> String {
     let mut out: String = text[..start].split_inclusive('\n').filter(|l| !is_signature(l)).collect();
     out.push_str(&text[start..]);
     out
-}
-
-/// Policy from the work tree, for early feedback. The verifier reads the
-/// trusted one; here a missing or broken file must not block work
-/// silently, so a broken one is an error and a missing one the default.
-pub(crate) fn local_policy(repo: &Repository) -> Result<Policy> {
-    let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
-    let path = dir.join(avow_verify::trust::POLICY_PATH);
-    if !path.exists() {
-        return Ok(Policy::default());
-    }
-    // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
-    let rel = Path::new(avow_verify::trust::POLICY_PATH);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CliError::new(format!("cannot read {}: {e}", rel.display())).hint("check the file's permissions")
-    })?;
-    Policy::parse(&text, rel)
-        .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
-}
-
-pub(crate) fn local_keyring(repo: &Repository) -> Option<Keyring> {
-    let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
-    Keyring::load(&path).ok()
 }

@@ -18,7 +18,7 @@ mod prompt;
 mod record;
 
 pub(crate) use cleanup::configured_comment_prefix;
-pub(crate) use commit_msg::{local_keyring, local_policy, run as commit_msg};
+pub(crate) use commit_msg::run as commit_msg;
 pub(crate) use prompt::{answers_so_far, prompt_statement};
 
 use std::path::PathBuf;

@@ -22,7 +22,7 @@ pub fn run() -> Result<Outcome> {
     if crate::workflows::post_commit_quiet(&repo, &head) {
         return Ok(Outcome::Ok);
     }
-    match crate::cmd::verify::self_check(&repo, &head) {
+    match crate::resign::self_check(&repo, &head) {
         Some((rule, _)) if rule == avow_policy::findings::ATTESTATION_MISSING.id => {
             crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
             crate::output::errln!(

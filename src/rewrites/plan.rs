@@ -1,0 +1,167 @@
+//! What re-signing a range would do, and doing it: which commits need a
+//! new signature, which avow may not give (someone else's statement, a
+//! fixup, none), and which the record of rewrites does not show to carry
+//! your attestation forward. Shared by `git avow reattest` and the
+//! post-rewrite hook.
+
+use std::collections::{HashMap, HashSet};
+
+use avow_core::attestation::Person;
+use git2::{Oid, Repository};
+
+use super::{Evidence, Sources};
+use crate::error::Result;
+use crate::git::Config;
+use crate::resign::{self, Action, Me};
+
+/// Why one commit cannot be re-signed.
+struct Blocked {
+    id: Oid,
+    subject: String,
+    why: String,
+}
+
+/// The command that re-signs a plan, naming its unproven commits.
+pub fn sign_command(repo: &Repository, plan: &Plan, spec: &str, vouch: bool) -> String {
+    let ids: Vec<String> = plan.unproven.iter().map(|&id| resign::short(repo, id)).collect();
+    let vouch = if vouch { " --vouch" } else { "" };
+    if ids.is_empty() {
+        format!("git avow reattest{vouch} {spec}")
+    } else {
+        format!("git avow reattest{vouch} --sign {} {spec}", ids.join(","))
+    }
+}
+
+/// Shows on the terminal exactly what would be signed for the unproven
+/// commits of `plan` and asks; whether the answer is yes.
+pub fn confirm_unproven(repo: &Repository, plan: &Plan, tty: &mut crate::tty::Tty) -> Result<bool> {
+    tty.say("avow: these commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks). Signing them makes their changes yours:\n");
+    for &id in &plan.unproven {
+        tty.say(&super::describe(repo, id)?);
+    }
+    let reply = tty.ask("Sign these changes as yours? [y/N] ");
+    tty.discard_input();
+    Ok(matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes")))
+}
+
+/// What a re-signing of a range would do.
+pub struct Plan {
+    /// The commits to re-sign, each with whether `Understood-by` becomes the signer (--vouch).
+    pub to_sign: HashMap<Oid, bool>,
+    /// Those of `to_sign` that no recorded rewrite made from a commit
+    /// attested for its own change with the same signature (by your key,
+    /// for your own statements), nor `--sign` names, in commit order:
+    /// signed only when confirmed.
+    pub unproven: Vec<Oid>,
+    blocked: Vec<Blocked>,
+    me: Option<(avow_sign::Signer, Me)>,
+}
+
+impl Plan {
+    /// Whether some commit needs a signature avow cannot give.
+    pub fn is_blocked(&self) -> bool {
+        !self.blocked.is_empty()
+    }
+}
+
+/// Prints the commits that stop a plan, one per line.
+pub fn print_blocked(repo: &Repository, plan: &Plan) {
+    for b in &plan.blocked {
+        crate::output::errln!("  {} {}: {}", resign::short(repo, b.id), b.subject, b.why);
+    }
+}
+
+/// Which commits of `commits` need a new signature, and which of those
+/// avow may not give one (someone else's statement, one naming you that
+/// your key did not sign, a fixup, none), and which are not shown by
+/// `sources` (new → the commits a rewrite made it from) to carry your
+/// attestation forward, unless `explicit` names them.
+pub fn plan(
+    repo: &Repository,
+    commits: &[Oid],
+    vouch: bool,
+    sources: Sources,
+    explicit: &HashSet<Oid>,
+) -> Result<Plan> {
+    let cfg = Config::new(Some(repo));
+    let mut blocked = Vec::new();
+    let mut to_sign: HashMap<Oid, bool> = HashMap::new();
+    let mut me: Option<(avow_sign::Signer, Me)> = None;
+    for &id in commits {
+        let c = repo.find_commit(id)?;
+        if crate::resign::self_check(repo, &c).is_none() {
+            continue;
+        }
+        let (text, _) = resign::message_of(&c)?;
+        let subject = avow_core::trailer::subject(&text, &avow_core::trailer::ParseOptions::default(), false);
+        let block = |why: String| Blocked { id, subject: subject.clone(), why };
+        if resign::is_autosquash(&subject) {
+            blocked.push(block(
+                "a fixup!/squash!/amend! commit: fold it in first with `git rebase -i --autosquash`".into(),
+            ));
+            continue;
+        }
+        let Some(statement) = resign::statement_of(&text) else {
+            blocked.push(block("no complete statement to re-sign: give it one with `git rebase -i` (reword)".into()));
+            continue;
+        };
+        if me.is_none() {
+            let signer = crate::keys::signer(&cfg)?;
+            let who = Me::of(repo, &cfg, signer.public_key())?;
+            me = Some((signer, who));
+        }
+        let (signer, who) = me.as_ref().expect("just set");
+        let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
+        if who.owns(&statement) && resign::signed_by(signer.public_key(), &text, &author) {
+            to_sign.insert(id, false);
+        } else if vouch {
+            to_sign.insert(id, true);
+        } else if who.owns(&statement) {
+            blocked.push(block(
+                "the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with `git commit --amend` (or reword it in `git rebase -i`)".into(),
+            ));
+        } else {
+            blocked.push(block(format!(
+                "the statement is {}'s, not yours; they re-sign it with `git avow reattest`",
+                statement.understood_by
+            )));
+        }
+    }
+    let mut unproven = Vec::new();
+    if let Some((signer, _)) = &me {
+        let evidence = Evidence { sources, made_here: super::committed_here(repo), signer };
+        unproven = commits
+            .iter()
+            .copied()
+            .filter(|id| {
+                to_sign.get(id).is_some_and(|&vouched| !explicit.contains(id) && !evidence.carried(repo, *id, !vouched))
+            })
+            .collect();
+    }
+    Ok(Plan { to_sign, unproven, blocked, me })
+}
+
+/// Carries out a plan with nothing blocked: rewrites `commits` and moves HEAD.
+pub fn apply(repo: &Repository, commits: &[Oid], plan: Plan) -> Result<()> {
+    let Plan { to_sign, me, .. } = plan;
+    let Some((signer, who)) = me else { return Ok(()) };
+    let as_me = Person { name: who.name.clone(), email: who.email.clone() };
+    let old_tip = *commits.last().expect("non-empty");
+    let (new_tip, pairs) = resign::rewrite(repo, commits, |c| {
+        let Some(&replace) = to_sign.get(&c.id()) else { return Ok(Action::Keep) };
+        let (text, _) = resign::message_of(c)?;
+        let parent_tree = avow_verify::commit::parent_tree(c)?;
+        let tree = c.tree()?;
+        let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
+        let new =
+            resign::resign_text(repo, &signer, &text, &author, parent_tree.as_ref(), &tree, replace.then_some(&as_me))?;
+        Ok(Action::Message(new))
+    })?;
+    resign::move_head(repo, old_tip, new_tip, "avow reattest: re-signed statements")?;
+    crate::output::errln!("avow: re-signed {} statement(s):", to_sign.len());
+    for (old, new) in pairs.iter().filter(|(o, _)| to_sign.contains_key(o)) {
+        let vouched = if to_sign[old] { " (now vouched for by you)" } else { "" };
+        crate::output::errln!("  {} -> {}{vouched}", resign::short(repo, *old), resign::short(repo, *new));
+    }
+    Ok(())
+}

@@ -18,7 +18,6 @@ mod resign;
 mod rewrites;
 mod shallow;
 mod tty;
-mod workflows;
 
 use std::process::ExitCode;
 

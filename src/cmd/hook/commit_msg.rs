@@ -144,11 +144,11 @@ pub fn run(file: &Path) -> Result<Outcome> {
     let mut draft = step!(read(file, &cfg, invocation.as_ref())?);
     // A fixup! commit waits to be folded in; a cherry-pick, revert or
     // rebase that commits a signed message decides on it itself.
-    if crate::workflows::is_unattested_fixup(&draft.subject, &draft.existing) {
+    if super::workflows::is_unattested_fixup(&draft.subject, &draft.existing) {
         return Ok(Outcome::Ok);
     }
     let amend = invocation::is_amend(invocation.as_ref());
-    if let Some(outcome) = crate::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend)? {
+    if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend)? {
         return Ok(outcome);
     }
     let policy = crate::local::policy(&repo)?;

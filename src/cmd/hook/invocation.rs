@@ -6,7 +6,8 @@
 //! what git stores). The answer is in the command line of the `git commit`
 //! that runs the hook, found by walking up the process tree through
 //! `/proc`; it is parsed the way git's parse-options reads it (bundled
-//! short options, stuck values, unambiguous long-option prefixes).
+//! short options, stuck values, unambiguous long-option prefixes). The
+//! same walk tells prepare-commit-msg that `git revert` runs it.
 
 /// What the hook needs to know about the `git commit` that runs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,7 +41,7 @@ impl Invocation {
 
 /// The `git commit` running this hook, if it can be found.
 pub fn find() -> Option<Invocation> {
-    crate::workflows::ancestors().find_map(|(pid, args)| {
+    ancestors().find_map(|(pid, args)| {
         let mut inv = parse_git_commit(&args)?;
         inv.own_editor_is_colon = std::fs::read(format!("/proc/{pid}/environ"))
             .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == b"GIT_EDITOR=:"));
@@ -215,9 +216,67 @@ fn apply_short(inv: &mut Invocation, c: char, value: Option<&str>) {
     let _ = value;
 }
 
+/// The command lines of this process's ancestors, nearest first (at most
+/// eight): git does not tell hooks which command runs them; its command
+/// line does.
+fn ancestor_commands() -> impl Iterator<Item = Vec<String>> {
+    ancestors().map(|(_, args)| args)
+}
+
+/// [`ancestor_commands`] with each process id (for its `/proc` entries).
+pub fn ancestors() -> impl Iterator<Item = (u32, Vec<String>)> {
+    #[cfg(unix)]
+    let mut pid = Some(std::os::unix::process::parent_id());
+    #[cfg(not(unix))]
+    let mut pid: Option<u32> = None;
+    std::iter::from_fn(move || {
+        let p = pid.take()?;
+        let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).ok()?;
+        let args = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok();
+        pid = stat
+            .as_deref()
+            .and_then(|s| s.rsplit_once(')'))
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|&n| n > 1);
+        Some((p, args))
+    })
+    .take(8)
+}
+
+/// The subcommand of the nearest git process among the ancestors
+/// (`revert`, `commit`, …).
+pub fn git_command() -> Option<String> {
+    ancestor_commands().find_map(|args| git_subcommand(&args))
+}
+
+/// For a `git …` command line, its subcommand.
+pub fn git_subcommand(args: &[String]) -> Option<String> {
+    let prog = args.first()?;
+    if prog.rsplit('/').next() != Some("git") {
+        return None;
+    }
+    let mut rest = args[1..].iter();
+    loop {
+        let a = rest.next()?;
+        match a.as_str() {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
+                rest.next();
+            }
+            s if s.starts_with('-') => {}
+            s => return Some(s.to_owned()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_git_commit;
+    use super::{git_subcommand, parse_git_commit};
 
     fn git_commit_amend(args: &[String]) -> Option<bool> {
         parse_git_commit(args).map(|i| i.amend)
@@ -237,5 +296,14 @@ mod tests {
         assert_eq!(git_commit_amend(&v("git commit -- --amend")), Some(false));
         assert_eq!(git_commit_amend(&v("git rebase --continue")), None);
         assert_eq!(git_commit_amend(&v("sh .git/hooks/commit-msg")), None);
+    }
+
+    #[test]
+    fn subcommands() {
+        assert_eq!(git_subcommand(&v("git revert --no-edit HEAD")).as_deref(), Some("revert"));
+        assert_eq!(git_subcommand(&v("/usr/bin/git -C /x -c a=b revert HEAD")).as_deref(), Some("revert"));
+        assert_eq!(git_subcommand(&v("git -c core.editor=true commit -F x")).as_deref(), Some("commit"));
+        assert_eq!(git_subcommand(&v("sh .git/hooks/prepare-commit-msg")), None);
+        assert_eq!(git_subcommand(&v("git -C")), None);
     }
 }

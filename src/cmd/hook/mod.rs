@@ -7,7 +7,10 @@
 //! - [`cleanup`]: the message as git will store it;
 //! - [`prepare`]: the guidance comment added before the editor opens;
 //! - [`post_commit`]: the self-check of the new commit;
-//! - [`record`]: what commit-msg signed, so post-commit need not verify it again.
+//! - [`record`]: what commit-msg signed, so post-commit need not verify it again;
+//! - [`workflows`]: around git's history operations (conflicts, fixups,
+//!   post-rewrite and post-applypatch re-signing);
+//! - [`revert`]: the statement for `git revert`, which runs no commit-msg hook.
 
 mod cleanup;
 mod commit_msg;
@@ -16,9 +19,9 @@ mod post_commit;
 mod prepare;
 mod prompt;
 mod record;
+mod revert;
+mod workflows;
 
-pub(crate) use cleanup::configured_comment_prefix;
-pub(crate) use commit_msg::run as commit_msg;
 pub(crate) use prompt::{answers_so_far, prompt_statement};
 
 use std::path::PathBuf;
@@ -85,8 +88,8 @@ pub fn run(cmd: HookCommand) -> Result<Outcome> {
         HookCommand::CommitMsg { file } => commit_msg::run(&file),
         HookCommand::PrepareCommitMsg { file, source, sha } => prepare::run(&file, source.as_deref(), sha.as_deref()),
         HookCommand::PostCommit => post_commit::run(),
-        HookCommand::PostRewrite { command } => crate::workflows::post_rewrite(command),
-        HookCommand::PostApplypatch => crate::workflows::post_applypatch(),
+        HookCommand::PostRewrite { command } => workflows::post_rewrite(command),
+        HookCommand::PostApplypatch => workflows::post_applypatch(),
         HookCommand::PrePush { remote, url: _ } => crate::cmd::pre_push::run(&remote),
         HookCommand::PreReceive => crate::cmd::receive::pre_receive(),
         HookCommand::Update { refname, old, new } => crate::cmd::receive::update(&refname, &old, &new),

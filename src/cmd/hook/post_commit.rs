@@ -19,7 +19,7 @@ pub fn run() -> Result<Outcome> {
     if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
-    if crate::workflows::post_commit_quiet(&repo, &head) {
+    if super::workflows::post_commit_quiet(&repo, &head) {
         return Ok(Outcome::Ok);
     }
     match crate::resign::self_check(&repo, &head) {
@@ -31,7 +31,7 @@ pub fn run() -> Result<Outcome> {
         }
         Some((_, problem)) => {
             crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            crate::output::errln!("{}", crate::workflows::resign_head_advice(&repo, &head));
+            crate::output::errln!("{}", super::workflows::resign_head_advice(&repo, &head));
         }
         None => {}
     }

@@ -27,7 +27,7 @@ pub fn run(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outc
     let from_env = std::env::var("PRE_COMMIT_COMMIT_MSG_SOURCE").ok();
     let source = source.or(from_env.as_deref());
     // `git revert` runs no commit-msg hook: the statement is settled here.
-    if let Some(outcome) = crate::workflows::prepare_revert(file, source)? {
+    if let Some(outcome) = super::revert::prepare(file, source)? {
         return Ok(outcome);
     }
     // Only when an editor will open and strip comments: a message given

@@ -1,6 +1,7 @@
 //! What the hooks do around git's history operations — conflicts in
 //! rebase, cherry-pick and am, fixup commits, autosquash, reverts — kept
-//! apart from the commit-msg pipeline in `cmd/hook.rs`, which calls in here.
+//! apart from the commit-msg pipeline (`commit_msg.rs`), which calls in here;
+//! a revert, which runs no commit-msg hook, is `revert.rs`.
 //! docs/workflows.md is the table of operations and what avow does in each.
 
 use std::collections::HashMap;
@@ -20,64 +21,6 @@ use crate::resign;
 /// lets it through unsigned (verify refuses it until it is folded).
 pub fn is_unattested_fixup(subject: &str, trailers: &[Trailer]) -> bool {
     resign::is_autosquash(subject) && !trailers.iter().any(|t| t.is(AUTHORSHIP))
-}
-
-/// The command lines of this process's ancestors, nearest first (at most
-/// eight): git does not tell hooks which command runs them; its command
-/// line does.
-pub fn ancestor_commands() -> impl Iterator<Item = Vec<String>> {
-    ancestors().map(|(_, args)| args)
-}
-
-/// [`ancestor_commands`] with each process id (for its `/proc` entries).
-pub fn ancestors() -> impl Iterator<Item = (u32, Vec<String>)> {
-    #[cfg(unix)]
-    let mut pid = Some(std::os::unix::process::parent_id());
-    #[cfg(not(unix))]
-    let mut pid: Option<u32> = None;
-    std::iter::from_fn(move || {
-        let p = pid.take()?;
-        let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).ok()?;
-        let args = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok();
-        pid = stat
-            .as_deref()
-            .and_then(|s| s.rsplit_once(')'))
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|n| n.parse::<u32>().ok())
-            .filter(|&n| n > 1);
-        Some((p, args))
-    })
-    .take(8)
-}
-
-/// The subcommand of the nearest git process among the ancestors
-/// (`revert`, `commit`, …).
-fn git_command() -> Option<String> {
-    ancestor_commands().find_map(|args| git_subcommand(&args))
-}
-
-/// For a `git …` command line, its subcommand.
-pub fn git_subcommand(args: &[String]) -> Option<String> {
-    let prog = args.first()?;
-    if prog.rsplit('/').next() != Some("git") {
-        return None;
-    }
-    let mut rest = args[1..].iter();
-    loop {
-        let a = rest.next()?;
-        match a.as_str() {
-            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
-                rest.next();
-            }
-            s if s.starts_with('-') => {}
-            s => return Some(s.to_owned()),
-        }
-    }
 }
 
 /// commit-msg while a cherry-pick, revert or rebase commits a message that
@@ -195,7 +138,7 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) || !crate::cmd::hook::adopted(&repo) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let mut input = String::new();
@@ -342,94 +285,9 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
     Ok(Outcome::Ok)
 }
 
-/// prepare-commit-msg during `git revert`, which runs no commit-msg hook:
-/// on a terminal, ask for the statement and sign; without one, refuse,
-/// keeping the revert staged and its message, and name the command that
-/// finishes it. `None` when this is not a revert.
-pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcome>> {
-    if source != Some("message") || git_command().as_deref() != Some("revert") {
-        return Ok(None);
-    }
-    let repo = open_repo()?;
-    let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
-        return Ok(Some(Outcome::Ok));
-    }
-    let message = crate::message::MessageFile::read(file, &cfg)?;
-    let opts = ParseOptions { comment_prefix: crate::cmd::hook::configured_comment_prefix(&cfg), no_divider: false };
-    let existing = trailer::parse(&message.text, &opts);
-    if existing.iter().any(|t| t.is(AUTHORSHIP)) {
-        return crate::cmd::hook::commit_msg(file).map(Some);
-    }
-    if let Some(mut tty) = crate::tty::terminal(&cfg) {
-        let policy = crate::local::policy(&repo)?;
-        tty.say("avow: a revert is a change too.\n");
-        let subject = trailer::subject(&message.text, &opts, true);
-        let mut add = Vec::new();
-        // A signal at the prompt keeps what was typed, as Ctrl-C does below.
-        let (kept, text, o) = (message.clone(), message.text.clone(), opts.clone());
-        let _keep = crate::tty::keep_on_signal(move || {
-            let answers = crate::cmd::hook::answers_so_far();
-            if !answers.is_empty() {
-                let _ = kept.write(&trailer::rewrite(&text, &o, |_| true, &answers));
-            }
-        });
-        let answered = crate::cmd::hook::prompt_statement(&mut tty, &existing, &policy, &subject, &mut add);
-        if !answered {
-            // What was typed is kept in the message, as the commit-msg hook does.
-            if !add.is_empty() {
-                message.write(&trailer::rewrite(&message.text, &opts, |_| true, &add))?;
-            }
-            if crate::tty::interrupted() {
-                crate::tty::die_of_interrupt();
-            }
-            return Ok(Some(Outcome::Failed));
-        }
-        let text = trailer::rewrite(&message.text, &opts, |_| true, &add);
-        message.write(&text)?;
-        return crate::cmd::hook::commit_msg(file).map(Some);
-    }
-    let msg = repo.path().join("MERGE_MSG");
-    let shown = repo
-        .workdir()
-        .and_then(|w| msg.strip_prefix(w).ok())
-        .map_or_else(|| msg.display().to_string(), |p| p.display().to_string());
-    let more = if repo.path().join("sequencer").exists() { "\nthen go on with `git revert --continue`." } else { "" };
-    // The commit being reverted, as git's message names it, for the
-    // up-front form (git sets no REVERT_HEAD before the commit).
-    let reverted = message
-        .text
-        .split("This reverts commit ")
-        .nth(1)
-        .map(|rest| rest.chars().take_while(char::is_ascii_hexdigit).collect::<String>())
-        .and_then(|hex| repo.revparse_single(&hex).ok())
-        .map_or_else(|| "REV".to_owned(), |o| resign::short(&repo, o.id()));
-    crate::output::errln!(
-        "avow: revert refused: a revert needs your statement too, and `git revert` runs no hook that could ask for it.\n\
-         The revert is staged and its message kept in {shown}; finish it with:\n\
-         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"{more}\n\
-         \nTo give the statement with the revert (no terminal needed), stage it with --no-commit and commit with git's message:\n\
-         \n  git revert --no-commit {reverted} && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
-    );
-    Ok(Some(Outcome::Failed))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> Vec<String> {
-        s.split(' ').map(str::to_owned).collect()
-    }
-
-    #[test]
-    fn subcommands() {
-        assert_eq!(git_subcommand(&v("git revert --no-edit HEAD")).as_deref(), Some("revert"));
-        assert_eq!(git_subcommand(&v("/usr/bin/git -C /x -c a=b revert HEAD")).as_deref(), Some("revert"));
-        assert_eq!(git_subcommand(&v("git -c core.editor=true commit -F x")).as_deref(), Some("commit"));
-        assert_eq!(git_subcommand(&v("sh .git/hooks/prepare-commit-msg")), None);
-        assert_eq!(git_subcommand(&v("git -C")), None);
-    }
 
     #[test]
     fn fixups_need_no_statement() {

@@ -28,6 +28,10 @@ const EPOCH: i64 = 1_764_000_000;
 /// Directories and files per directory the changes spread over.
 const DIRS: usize = 32;
 const FILES: usize = 32;
+/// Lines a file grows to; after that each change rewrites one of its lines
+/// in turn, so blobs stay small however long the history (appending for
+/// ever would make 1,000,000 commits write about 18 GB of blobs).
+const LINES: usize = 64;
 /// Commits per pack written from the in-memory backend.
 const PACK_EVERY: usize = 5_000;
 
@@ -54,7 +58,7 @@ pub struct Shape {
 
 impl Shape {
     fn dir_name(self) -> String {
-        format!("history-v3-{}-{}-{}", self.commits, self.compare, self.rebased)
+        format!("history-v4-{}-{}-{}", self.commits, self.compare, self.rebased)
     }
 }
 
@@ -92,7 +96,9 @@ struct Gen<'r> {
     key: PrivateKey,
     signer: Signer,
     /// Lines of every file, by directory and file.
-    files: Vec<Vec<String>>,
+    files: Vec<Vec<Vec<String>>>,
+    /// Changes made to every file so far.
+    edits: Vec<Vec<usize>>,
     blobs: Vec<Vec<Oid>>,
     subtrees: Vec<Oid>,
     avow: Oid,
@@ -151,7 +157,8 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
         repo: &repo,
         key,
         signer,
-        files: vec![vec![String::new(); FILES]; DIRS],
+        files: vec![vec![Vec::new(); FILES]; DIRS],
+        edits: vec![vec![0; FILES]; DIRS],
         blobs: Vec::new(),
         subtrees: Vec::new(),
         avow,
@@ -166,8 +173,8 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
     for i in 1..=shape.commits {
         let (d, f) = ((i * 7) % DIRS, (i * 13 / DIRS) % FILES);
         let path = format!("m{d:02}/f{f:02}.txt");
-        g.files[d][f].push_str(&format!("line {i} of the benchmark history\n"));
-        g.blobs[d][f] = repo.blob(g.files[d][f].as_bytes()).map_err(git_err("writing a blob"))?;
+        g.change_line(d, f, i);
+        g.blobs[d][f] = repo.blob(g.files[d][f].concat().as_bytes()).map_err(git_err("writing a blob"))?;
         g.subtrees[d] = g.subtree(d)?;
         let tree = g.root()?;
         let message = attested_message(&g, Some(tip), tree, i, &path)?;
@@ -283,14 +290,28 @@ impl Gen<'_> {
         for d in 0..DIRS {
             let mut row = Vec::with_capacity(FILES);
             for f in 0..FILES {
-                self.files[d][f] = format!("file {f} of directory {d}\n");
-                row.push(self.repo.blob(self.files[d][f].as_bytes()).map_err(git_err("writing a blob"))?);
+                self.files[d][f] = vec![format!("file {f} of directory {d}\n")];
+                row.push(self.repo.blob(self.files[d][f].concat().as_bytes()).map_err(git_err("writing a blob"))?);
             }
             self.blobs.push(row);
             let t = self.subtree(d)?;
             self.subtrees.push(t);
         }
         Ok(())
+    }
+
+    /// Commit `i`'s one-line change to file `f` of directory `d`: a new
+    /// line while the file is short, else its oldest line rewritten.
+    fn change_line(&mut self, d: usize, f: usize, i: usize) {
+        let line = format!("line {i} of the benchmark history\n");
+        let (lines, edits) = (&mut self.files[d][f], &mut self.edits[d][f]);
+        if *edits < LINES {
+            lines.push(line);
+        } else {
+            // The first line names the file; the others take turns.
+            lines[1 + *edits % LINES] = line;
+        }
+        *edits += 1;
     }
 
     fn subtree(&self, d: usize) -> Result<Oid, Fail> {

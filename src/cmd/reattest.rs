@@ -55,7 +55,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|_| {
         CliError::new("HEAD names no commit").hint("check out the branch to re-sign, then run this again")
     })?;
-    let tip = range.commits.last().copied();
+    let tip = range.commits.last();
     if tip.is_some_and(|t| t != head.id()) {
         return Err(CliError::new(format!("`{spec}` does not end at HEAD; reattest rewrites the current branch"))
             .hint("check out the branch first (`git switch BRANCH`), or end the range at HEAD"));
@@ -69,7 +69,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             .hint("ask each person to run `git avow reattest` on their commits, or have a maintainer set understood-by = \"keyring\" (docs/policy.md)"));
         }
     }
-    let done = reattest(&repo, &range.commits, args.vouch)?;
+    let done = reattest(&repo, &range.commits.iter().collect::<Vec<_>>(), args.vouch)?;
     Ok(if done { Outcome::Ok } else { Outcome::Failed })
 }
 

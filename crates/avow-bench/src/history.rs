@@ -139,6 +139,9 @@ pub fn avow_tree(repo: &Repository, public: &str) -> Result<Oid, Fail> {
 }
 
 fn build(h: &History, shape: Shape) -> Result<(), Fail> {
+    // libgit2's object cache would keep up to 256 MiB of the objects read
+    // back (parents' trees), none of them needed again.
+    git2::opts::enable_caching(false);
     let (key, public, signer) = write_key(h)?;
     let repo = Repository::init(&h.dir).map_err(git_err("git init"))?;
     let odb = repo.odb().map_err(git_err("opening the object database"))?;

@@ -3,7 +3,7 @@
 //! A range `A..B` is the commits reachable from `B` and not from `A` (all
 //! of `B`'s history without `A`), parents before children — the order of
 //! libgit2's revision walk sorted `TOPOLOGICAL | REVERSE`, which is `git
-//! rev-list --topo-order --reverse A..B`'s (tests/walk_vs_git.rs holds all
+//! rev-list --topo-order --reverse A..B`'s (`tests/walk_vs_git.rs` holds all
 //! three together on merges, criss-crosses, octopus merges, unrelated
 //! roots, bases off the tip's history and shallow clones).
 //!

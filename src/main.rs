@@ -14,6 +14,7 @@ mod message;
 mod output;
 mod progress;
 mod resign;
+mod rewrites;
 mod shallow;
 mod tty;
 mod workflows;

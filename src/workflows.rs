@@ -4,7 +4,6 @@
 //! docs/workflows.md is the table of operations and what avow does in each.
 
 use std::collections::HashMap;
-use std::io::BufRead as _;
 use std::path::Path;
 
 use avow_core::attestation::{AUTHORSHIP, SIGNATURE};
@@ -25,7 +24,7 @@ pub fn is_unattested_fixup(subject: &str, trailers: &[Trailer]) -> bool {
 }
 
 /// The terminal, unless `avow.prompt` is false.
-fn terminal(cfg: &Config) -> Option<Tty> {
+pub(crate) fn terminal(cfg: &Config) -> Option<Tty> {
     if cfg.get_bool("avow.prompt") == Some(false) {
         None
     } else {
@@ -97,8 +96,9 @@ pub fn git_subcommand(args: &[String]) -> Option<String> {
 ///
 /// A signature that still matches the staged change is kept (it may be
 /// someone else's, and it is still true). One that does not is re-signed
-/// only when the statement is the committer's own and they confirm on the
-/// terminal — the resolution is theirs to stand behind; otherwise the
+/// only when the statement is the committer's own — it names them and
+/// their key signed it ([`resign::mine`]) — and they confirm on the
+/// terminal: the resolution is theirs to stand behind; otherwise the
 /// message is kept as it is and the finishing command named.
 pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amend: bool) -> Result<Option<Outcome>> {
     let in_op = ["CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"]
@@ -122,13 +122,22 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
         return Ok(Some(Outcome::Ok));
     }
     let Ok(statement) = avow_core::attestation::Statement::from_trailers(&trailers) else { return Ok(None) };
-    let (_, email) = cfg.user()?;
-    if !avow_core::attestation::Person::same_email(&statement.understood_by.email, &email) {
-        crate::output::errln!(
-            "avow: the statement is {}'s and no longer matches the change as resolved; it is kept as it is (avow never re-signs another person's statement as yours)",
-            statement.understood_by
-        );
-        return Ok(Some(Outcome::Ok));
+    // Yours only if your key signed it, as reattest decides: anyone can
+    // write your name into a commit you pick up.
+    let author = std::env::var("GIT_AUTHOR_EMAIL").or_else(|_| cfg.user().map(|(_, e)| e))?;
+    match resign::mine(repo, cfg, &statement, text, &author)? {
+        Some(true) => {}
+        Some(false) => {
+            crate::output::errln!(
+                "avow: the statement is {}'s and no longer matches the change as resolved; it is kept as it is (avow never re-signs another person's statement as yours)",
+                statement.understood_by
+            );
+            return Ok(Some(Outcome::Ok));
+        }
+        None => {
+            crate::output::errln!("avow: {}", not_signed_by_you(&statement));
+            return Ok(Some(Outcome::Ok));
+        }
     }
     if let Some(mut tty) = terminal(cfg) {
         tty.say("avow: the change differs from the one you signed (you resolved a conflict).\n");
@@ -153,45 +162,74 @@ pub fn post_commit_quiet(repo: &Repository, head: &git2::Commit<'_>) -> bool {
         || resign::is_autosquash(&String::from_utf8_lossy(head.summary_bytes().unwrap_or_default()))
 }
 
+/// Why a statement naming you is not re-signed: your key did not sign it.
+fn not_signed_by_you(statement: &avow_core::attestation::Statement) -> String {
+    format!(
+        "the statement names you ({}), but your key did not sign it; it is kept as it is: read the commit, and if you stand behind it, sign it with `git commit --amend --no-edit`",
+        statement.understood_by
+    )
+}
+
 /// The command to re-sign HEAD when its attestation no longer verifies: an
-/// amend when the statement is the committer's own; otherwise who must act.
+/// amend when the statement is the committer's own (by key, as reattest
+/// decides); otherwise who must act.
 pub fn resign_head_advice(repo: &Repository, head: &git2::Commit<'_>) -> String {
     let cfg = Config::new(Some(repo));
-    let statement = resign::message_of(head).ok().and_then(|(t, _)| resign::statement_of(&t));
-    match (statement, cfg.user()) {
-        (Some(s), Ok((_, email))) if !avow_core::attestation::Person::same_email(&s.understood_by.email, &email) => {
-            format!(
-                "avow: the statement is {}'s: ask them to re-sign it (`git avow reattest`), or replace it with your own (`git commit --amend` with your trailers)",
-                s.understood_by
-            )
-        }
-        _ => "avow: re-sign it with `git commit --amend --no-edit`".into(),
+    let Ok((text, _)) = resign::message_of(head) else { return AMEND.into() };
+    let Some(s) = resign::statement_of(&text) else { return AMEND.into() };
+    let author = String::from_utf8_lossy(head.author().email_bytes()).into_owned();
+    match resign::mine(repo, &cfg, &s, &text, &author) {
+        Ok(Some(false)) => format!(
+            "avow: the statement is {}'s: ask them to re-sign it (`git avow reattest`), or replace it with your own (`git commit --amend` with your trailers)",
+            s.understood_by
+        ),
+        Ok(None) => format!("avow: {}", not_signed_by_you(&s)),
+        _ => AMEND.into(),
     }
 }
 
-/// `git avow hook post-rewrite rebase`: after a rebase (also `pull
-/// --rebase` and `rebase -i --autosquash`), find the rewritten commits whose
-/// statement no longer matches their change and either re-sign them (your
-/// own fixups squashed into your own commit: automatically; a conflict
-/// resolution: after you confirm on the terminal) or name the one command
-/// that does.
+/// Re-signing HEAD's own statement.
+const AMEND: &str = "avow: re-sign it with `git commit --amend --no-edit`";
+
+/// `git avow hook post-rewrite rebase|amend`: records git's `OLD NEW`
+/// pairs ([`crate::rewrites`]: the evidence that a commit is a rewrite of your
+/// own). After a rebase (also `pull --rebase` and `rebase -i
+/// --autosquash`), finds the rewritten commits whose statement no longer
+/// matches their change and either re-signs them (your own fixups squashed
+/// into your own commit: automatically; a conflict resolution: after you
+/// confirm on the terminal) or names the one command that does.
 pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     let kind = kind.or_else(|| std::env::var("PRE_COMMIT_REWRITE_COMMAND").ok());
-    if kind.as_deref() != Some("rebase") {
+    if !matches!(kind.as_deref(), Some("rebase" | "amend")) {
         return Ok(Outcome::Ok);
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled") == Some(false) || !crate::cmd::hook::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
-    // old → new, one line each; several olds map to one new when squashed.
+    let mut input = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin().lock(), 1 << 22), &mut input);
+    let mut pairs = crate::rewrites::parse(&input);
+    // A hook manager that does not pass git's lines on (pre-commit): a
+    // rebase's own list of them is still in its state directory.
+    if pairs.is_empty() && kind.as_deref() == Some("rebase") {
+        let list = std::fs::read_to_string(repo.path().join("rebase-merge/rewritten-list")).unwrap_or_default();
+        pairs = crate::rewrites::parse(&list);
+    }
+    if let Err(e) = crate::rewrites::record(&repo, &pairs) {
+        crate::output::errln!(
+            "avow: warning: the rewrite was not recorded ({}); reattest will ask about it",
+            e.message
+        );
+    }
+    if kind.as_deref() != Some("rebase") {
+        return Ok(Outcome::Ok);
+    }
+    // old → new; several olds map to one new when squashed.
     let mut sources: HashMap<Oid, Vec<Oid>> = HashMap::new();
-    for line in std::io::stdin().lock().lines().map_while(std::result::Result::ok) {
-        let mut f = line.split_whitespace();
-        if let (Some(Ok(old)), Some(Ok(new))) = (f.next().map(Oid::from_str), f.next().map(Oid::from_str)) {
-            sources.entry(new).or_default().push(old);
-        }
+    for (old, new) in pairs {
+        sources.entry(new).or_default().push(old);
     }
     // A hook manager that does not pass git's lines on: the rebase left
     // its old tip in ORIG_HEAD, and what HEAD has that it had not is new.
@@ -259,9 +297,15 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
     let base = first_commit.parent_id(0)?;
     let pos = order.iter().position(|&id| id == first).unwrap_or(0);
     let range: Vec<Oid> = order[pos..].to_vec();
-    let plan = crate::cmd::reattest::plan(repo, &range, false)?;
+    let mut recorded = crate::rewrites::read(repo);
+    for (new, olds) in sources {
+        let all = recorded.entry(*new).or_default();
+        all.extend(olds.iter().filter(|o| !all.contains(o)).copied().collect::<Vec<_>>());
+    }
+    let plan = crate::cmd::reattest::plan(repo, &range, false, recorded, &std::collections::HashSet::new())?;
     let branch = repo.head()?.shorthand().ok().map_or_else(|| "HEAD".to_owned(), str::to_owned);
-    let command = format!("git avow reattest {}..{branch}", resign::short(repo, base));
+    let spec = format!("{}..{branch}", resign::short(repo, base));
+    let command = crate::cmd::reattest::sign_command(repo, &plan, &spec, false);
     if plan.is_blocked() {
         crate::output::errln!(
             "avow: warning: after {what}, these commits no longer verify and avow cannot re-sign them:"
@@ -270,28 +314,21 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
         return Ok(Outcome::Ok);
     }
     // Your own fixups folded into your own commit: you made both changes
-    // and asked for them to be joined, so the statement is re-signed. A
-    // fixup is yours when `git commit` made it here (HEAD's reflog says so:
-    // a fetched one, whatever author it names, is not in it).
-    let made_here = committed_here(repo);
-    let squashed_own = |id: &Oid| {
-        let olds = sources.get(id).map_or(&[][..], Vec::as_slice);
-        olds.len() > 1
-            && olds.iter().all(|o| {
-                repo.find_commit(*o).is_ok_and(|c| {
-                    let subject = String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned();
-                    (resign::is_autosquash(&subject) && made_here.contains(o))
-                        || crate::cmd::verify::self_check(repo, &c).is_none()
-                })
-            })
-    };
-    let automatic = plan.to_sign.keys().all(squashed_own);
+    // and asked for them to be joined, so the statement is re-signed. The
+    // plan already checked each is a rewrite of a commit your key attested,
+    // folded only with fixups `git commit` made here or your own attested
+    // commits (a fetched fixup, whatever author it names, is neither).
+    let squashed = |id: &Oid| sources.get(id).is_some_and(|olds| olds.len() > 1);
+    let automatic = plan.unproven.is_empty() && plan.to_sign.keys().all(squashed);
     let confirmed = automatic
         || terminal(cfg).is_some_and(|mut tty| {
             tty.say(&format!(
                 "avow: {} of your commits changed in {what} (a conflict resolved, or the code around them moved), so their signatures no longer match.\n",
                 plan.to_sign.len()
             ));
+            if !plan.unproven.is_empty() {
+                return crate::cmd::reattest::confirm_unproven(repo, &plan, &mut tty).unwrap_or(false);
+            }
             let reply = tty.ask("Re-sign your statements for the changes as they are now? [y/N] ");
             tty.discard_input();
             matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes"))
@@ -303,15 +340,16 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
             "avow: {} of your commits no longer match the change you signed after {what}; check them, then re-sign with:\n  {command}",
             plan.to_sign.len()
         );
+        if !plan.unproven.is_empty() {
+            crate::output::errln!(
+                "avow: of those, these were not made here from a commit you signed; read them before you sign them:"
+            );
+            for &id in &plan.unproven {
+                crate::output::errln!("{}", crate::rewrites::describe(repo, id)?.trim_end());
+            }
+        }
     }
     Ok(Outcome::Ok)
-}
-
-/// The commits `git commit` made in this repository, by HEAD's reflog (a
-/// local record: fetching or pulling never writes a `commit` entry).
-fn committed_here(repo: &Repository) -> std::collections::HashSet<Oid> {
-    let Ok(log) = repo.reflog("HEAD") else { return std::collections::HashSet::new() };
-    log.iter().filter(|e| e.message_bytes().is_some_and(|m| m.starts_with(b"commit"))).map(|e| e.id_new()).collect()
 }
 
 /// prepare-commit-msg during `git revert`, which runs no commit-msg hook:
@@ -338,6 +376,14 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
         tty.say("avow: a revert is a change too.\n");
         let subject = trailer::subject(&message.text, &opts, true);
         let mut add = Vec::new();
+        // A signal at the prompt keeps what was typed, as Ctrl-C does below.
+        let (kept, text, o) = (message.clone(), message.text.clone(), opts.clone());
+        let _keep = crate::tty::keep_on_signal(move || {
+            let answers = crate::cmd::hook::answers_so_far();
+            if !answers.is_empty() {
+                let _ = kept.write(&trailer::rewrite(&text, &o, |_| true, &answers));
+            }
+        });
         let answered = crate::cmd::hook::prompt_statement(&mut tty, &existing, &policy, &subject, &mut add);
         if !answered {
             // What was typed is kept in the message, as the commit-msg hook does.
@@ -359,10 +405,21 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
         .and_then(|w| msg.strip_prefix(w).ok())
         .map_or_else(|| msg.display().to_string(), |p| p.display().to_string());
     let more = if repo.path().join("sequencer").exists() { "\nthen go on with `git revert --continue`." } else { "" };
+    // The commit being reverted, as git's message names it, for the
+    // up-front form (git sets no REVERT_HEAD before the commit).
+    let reverted = message
+        .text
+        .split("This reverts commit ")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_hexdigit).collect::<String>())
+        .and_then(|hex| repo.revparse_single(&hex).ok())
+        .map_or_else(|| "REV".to_owned(), |o| resign::short(&repo, o.id()));
     crate::output::errln!(
         "avow: revert refused: a revert needs your statement too, and `git revert` runs no hook that could ask for it.\n\
          The revert is staged and its message kept in {shown}; finish it with:\n\
-         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"{more}"
+         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"{more}\n\
+         \nTo give the statement with the revert (no terminal needed), stage it with --no-commit and commit with git's message:\n\
+         \n  git revert --no-commit {reverted} && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
     );
     Ok(Some(Outcome::Failed))
 }

@@ -1,6 +1,8 @@
 //! `git avow reattest [RANGE]`: re-sign your own statements in place where
 //! the change no longer matches the signed one.
 
+use std::collections::HashSet;
+
 use avow_core::attestation::Person;
 use avow_policy::policy::UnderstoodBy;
 use git2::{Oid, Repository};
@@ -8,6 +10,7 @@ use git2::{Oid, Repository};
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::resign::{self, Action, Me};
+use crate::rewrites::{self, Evidence, Sources};
 
 /// Re-sign your statements where a commit's change no longer matches them.
 ///
@@ -21,6 +24,14 @@ use crate::resign::{self, Action, Me};
 /// key did not sign, a fixup!/squash!/amend! commit or no statement stops
 /// it, naming the commits, and nothing is changed.
 /// Commits that verify are kept as they are.
+///
+/// A commit is re-signed without asking only when a rebase or amend in
+/// this repository (recorded by the post-rewrite hook) made it from a
+/// commit your key attested for that commit's own change. Any other —
+/// a copy of one of your messages over another change, or a rewrite made
+/// by a tool that ran no hooks — is shown on the terminal (subject, author,
+/// files) and signed only if you say yes; without a terminal reattest
+/// refuses and names the `--sign` command.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// `BASE..TIP`, where TIP is the current branch (HEAD). Default:
@@ -31,6 +42,11 @@ pub struct Args {
     /// policy sets `understood-by = "keyring"`.
     #[arg(long)]
     pub vouch: bool,
+    /// Also re-sign these commits of RANGE (comma-separated ids), which
+    /// are not a recorded rewrite of a commit you signed: you have read
+    /// their change and stand behind it.
+    #[arg(long, value_name = "COMMIT", value_delimiter = ',')]
+    pub sign: Vec<String>,
 }
 
 pub fn run(args: &Args) -> Result<Outcome> {
@@ -69,7 +85,22 @@ pub fn run(args: &Args) -> Result<Outcome> {
             .hint("ask each person to run `git avow reattest` on their commits, or have a maintainer set understood-by = \"keyring\" (docs/policy.md)"));
         }
     }
-    let done = reattest(&repo, &range.commits.iter().collect::<Vec<_>>(), args.vouch)?;
+    let commits: Vec<Oid> = range.commits.iter().collect();
+    let mut explicit = HashSet::new();
+    for name in &args.sign {
+        let id = repo
+            .revparse_single(name)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .ok()
+            .filter(|id| commits.contains(id))
+            .ok_or_else(|| {
+                CliError::new(format!("--sign {name}: names no commit of `{spec}`"))
+                    .hint("name the commits as reattest printed them, with the same range")
+            })?;
+        explicit.insert(id);
+    }
+    let done = reattest(&repo, &commits, args.vouch, &spec, &explicit)?;
     Ok(if done { Outcome::Ok } else { Outcome::Failed })
 }
 
@@ -83,8 +114,8 @@ struct Blocked {
 /// Re-signs what needs it among `commits` (parents first, ending at HEAD)
 /// and moves HEAD; prints what it did or, when a commit stops it, which
 /// and why (returning false, nothing changed).
-pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<bool> {
-    let plan = plan(repo, commits, vouch)?;
+pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, explicit: &HashSet<Oid>) -> Result<bool> {
+    let plan = plan(repo, commits, vouch, rewrites::read(repo), explicit)?;
     if !plan.blocked.is_empty() {
         crate::output::errln!(
             "avow: reattest refused; nothing was changed. These commits need a new signature avow cannot give:"
@@ -96,14 +127,66 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<bool>
         crate::output::errln!("avow: every commit in the range verifies; nothing to re-sign");
         return Ok(true);
     }
+    if !plan.unproven.is_empty() {
+        let cfg = Config::new(Some(repo));
+        let asked = crate::workflows::terminal(&cfg).map(|mut tty| confirm_unproven(repo, &plan, &mut tty));
+        match asked.transpose()? {
+            Some(true) => {}
+            Some(false) => {
+                crate::output::errln!("avow: reattest: nothing was changed");
+                return Ok(false);
+            }
+            None => {
+                crate::output::errln!(
+                    "avow: reattest refused; nothing was changed. These commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks):"
+                );
+                for &id in &plan.unproven {
+                    crate::output::errln!("  {}", rewrites::describe(repo, id)?.trim());
+                }
+                crate::output::errln!(
+                    "hint: read them (`git show --stat COMMIT`); if you stand behind their changes, sign them with:\n  {}",
+                    sign_command(repo, &plan, spec, vouch)
+                );
+                return Ok(false);
+            }
+        }
+    }
     apply(repo, commits, plan)?;
     Ok(true)
+}
+
+/// The command that re-signs a plan, naming its unproven commits.
+pub fn sign_command(repo: &Repository, plan: &Plan, spec: &str, vouch: bool) -> String {
+    let ids: Vec<String> = plan.unproven.iter().map(|&id| resign::short(repo, id)).collect();
+    let vouch = if vouch { " --vouch" } else { "" };
+    if ids.is_empty() {
+        format!("git avow reattest{vouch} {spec}")
+    } else {
+        format!("git avow reattest{vouch} --sign {} {spec}", ids.join(","))
+    }
+}
+
+/// Shows on the terminal exactly what would be signed for the unproven
+/// commits of `plan` and asks; whether the answer is yes.
+pub fn confirm_unproven(repo: &Repository, plan: &Plan, tty: &mut crate::tty::Tty) -> Result<bool> {
+    tty.say("avow: these commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks). Signing them makes their changes yours:\n");
+    for &id in &plan.unproven {
+        tty.say(&rewrites::describe(repo, id)?);
+    }
+    let reply = tty.ask("Sign these changes as yours? [y/N] ");
+    tty.discard_input();
+    Ok(matches!(&reply, crate::tty::Reply::Text(a) if matches!(a.as_str(), "y" | "Y" | "yes")))
 }
 
 /// What a re-signing of a range would do.
 pub struct Plan {
     /// The commits to re-sign, each with whether `Understood-by` becomes the signer (--vouch).
     pub to_sign: std::collections::HashMap<Oid, bool>,
+    /// Those of `to_sign` that no recorded rewrite made from a commit
+    /// attested for its own change with the same signature (by your key,
+    /// for your own statements), nor `--sign` names, in commit order:
+    /// signed only when confirmed.
+    pub unproven: Vec<Oid>,
     blocked: Vec<Blocked>,
     me: Option<(avow_sign::Signer, Me)>,
 }
@@ -124,8 +207,16 @@ pub fn print_blocked(repo: &Repository, plan: &Plan) {
 
 /// Which commits of `commits` need a new signature, and which of those
 /// avow may not give one (someone else's statement, one naming you that
-/// your key did not sign, a fixup, none).
-pub fn plan(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<Plan> {
+/// your key did not sign, a fixup, none), and which are not shown by
+/// `sources` (new → the commits a rewrite made it from) to carry your
+/// attestation forward, unless `explicit` names them.
+pub fn plan(
+    repo: &Repository,
+    commits: &[Oid],
+    vouch: bool,
+    sources: Sources,
+    explicit: &HashSet<Oid>,
+) -> Result<Plan> {
     let cfg = Config::new(Some(repo));
     let mut blocked = Vec::new();
     let mut to_sign: std::collections::HashMap<Oid, bool> = std::collections::HashMap::new();
@@ -150,12 +241,12 @@ pub fn plan(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<Plan> {
         };
         if me.is_none() {
             let signer = crate::keys::signer(&cfg)?;
-            let who = Me::of(repo, &cfg, &signer)?;
+            let who = Me::of(repo, &cfg, signer.public_key())?;
             me = Some((signer, who));
         }
         let (signer, who) = me.as_ref().expect("just set");
         let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
-        if who.owns(&statement) && resign::signed_by(signer, &text, &author) {
+        if who.owns(&statement) && resign::signed_by(signer.public_key(), &text, &author) {
             to_sign.insert(id, false);
         } else if vouch {
             to_sign.insert(id, true);
@@ -170,7 +261,18 @@ pub fn plan(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<Plan> {
             )));
         }
     }
-    Ok(Plan { to_sign, blocked, me })
+    let mut unproven = Vec::new();
+    if let Some((signer, _)) = &me {
+        let evidence = Evidence { sources, made_here: rewrites::committed_here(repo), signer };
+        unproven = commits
+            .iter()
+            .copied()
+            .filter(|id| {
+                to_sign.get(id).is_some_and(|&vouched| !explicit.contains(id) && !evidence.carried(repo, *id, !vouched))
+            })
+            .collect();
+    }
+    Ok(Plan { to_sign, unproven, blocked, me })
 }
 
 /// Carries out a plan with nothing blocked: rewrites `commits` and moves HEAD.

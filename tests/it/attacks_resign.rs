@@ -75,6 +75,51 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
     assert_eq!(refused(&w, "base..HEAD"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
 }
 
+/// A cherry-pick that conflicts asks, on `--continue`, whether to re-sign
+/// "your" statement for the resolved change. The attacker's commit names
+/// the maintainer in `Understood-by:` (and carries a signature of theirs
+/// copied from another commit): naming you does not make it yours, so the
+/// hook neither asks nor signs; it keeps the statement and says why.
+#[test]
+fn cherry_pick_conflict_never_offers_to_sign_a_statement_that_only_names_you() {
+    let w = World::adopted("disclose");
+    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+    w.git(["tag", "-f", "before"]);
+    let alices_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
+    // The attacker's branch: a change to f.txt, Alice's name on it.
+    w.git(["switch", "-q", "-c", "pr"]);
+    w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    let message = format!(
+        "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
+    );
+    let file = w.scratch().join("pr-message");
+    std::fs::write(&file, message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    // Alice changed the same line meanwhile; she picks the commit up.
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
+    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
+    w.write("f.txt", "one\ntwo, from main, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    // On a terminal, where the hook could ask: it does not.
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("Re-sign your statement"), "asked to sign the attacker's statement:\n{screen}");
+    assert!(
+        screen.contains(&format!(
+            "avow: the statement names you ({AUTHOR_NAME} <{AUTHOR_EMAIL}>), but your key did not sign it; it is kept as it is"
+        )),
+        "{screen}"
+    );
+    assert_eq!(w.trailer("HEAD", "Avow-Signature").unwrap(), alices_signature, "not re-signed");
+    assert_eq!(refused(&w, "before..main"), ["Change two on main: accepted", "Tidy two: rejected attestation.change"]);
+    // The hint, literally: read the commit; standing behind it, amend.
+    assert!(screen.contains("if you stand behind it, sign it with `git commit --amend --no-edit`"), "{screen}");
+    w.commit(&["--amend", "--no-edit"]).expect(0);
+    w.verify("before..main").expect(0);
+}
+
 /// The pull request of the copied-message attack: one commit, made
 /// without any key, that makes Mallory a maintainer and carries the whole
 /// message of the maintainer's earlier commit "Update dependencies" (its
@@ -118,27 +163,41 @@ fn autosquash_never_signs_a_copy_of_your_own_earlier_message_unasked() {
     );
 }
 
+/// The autosquash of the copy on a terminal: post-rewrite shows what it
+/// would sign (Mallory's keyring change among the files) and signs nothing
+/// on `n`.
+#[test]
+fn autosquash_of_a_copy_on_a_terminal_shows_its_files_first() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    w.write("deps.txt", "serde 1.0.202\n");
+    w.git(["add", "deps.txt"]);
+    w.commit(&["--fixup", "HEAD"]).expect(0);
+    let (code, screen) =
+        w.on_terminal(&format!("git -c sequence.editor=true rebase -q -i --autosquash {earlier}"), "n", &[]);
+    assert_eq!(code, 0, "{screen}");
+    let screen = screen.replace("\r\n", "\n");
+    assert!(screen.contains("files:  M .avow/keyring.toml, M deps.txt"), "{screen}");
+    assert!(screen.contains("Sign these changes as yours? [y/N]"), "{screen}");
+    assert_eq!(
+        refused(&w, &format!("{earlier}..HEAD")),
+        ["Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+}
+
 /// Entry 83's attack with the whole message copied: the pull request's
 /// commit (which makes Mallory a maintainer) carries, without any key, the
 /// message of one of the maintainer's own earlier commits — its subject,
 /// statement and signature — and the maintainer as author. That signature
 /// *was* made with the maintainer's key over this statement, author and
-/// subject (for the other commit's change), which is all `reattest` checks
-/// before re-signing, since a rebase is expected to change the change. The
-/// maintainer takes the pull request over, sees `attestation.change`,
-/// runs `git avow reattest` as the hint says, and signs Mallory's change.
-///
-/// Left open (ignored): nothing in the commit tells a copy from a rebase
-/// of the maintainer's own commit — both carry a signature of their key
-/// over another change. A fix needs the rewrite itself as evidence: the
-/// post-rewrite and post-applypatch hooks know from git which commit each
-/// new one was made from, and could record those whose attestation
-/// verified before the rewrite; reattest would re-sign only commits so
-/// recorded (or copied-signature checks that scan the history for the
-/// signature already attesting another commit, which a copy from another
-/// branch or project escapes).
+/// subject (for the other commit's change). The maintainer takes the pull
+/// request over, sees `attestation.change` and runs `git avow reattest` as
+/// the hint says. Nothing in the commit tells a copy from a rebase of the
+/// maintainer's own commit, so reattest re-signs without asking only a
+/// commit that post-rewrite recorded git making from a commit the
+/// maintainer's key attested for its own change; this one it refuses,
+/// showing what signing would take on (Mallory's keyring change).
 #[test]
-#[ignore = "open: reattest re-signs a copied message of your own earlier commit (see the comment)"]
 fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     let w = World::adopted("disclose");
     let earlier = pull_request_copying_your_earlier_message(&w);
@@ -154,4 +213,107 @@ fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(refused(&w, &format!("{earlier}..HEAD")).len(), 1);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let shown = format!(
+        "  {short} Update dependencies\n      author: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n      files:  M .avow/keyring.toml, M deps.txt\n"
+    );
+    assert!(r.stderr.contains(&shown), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("\n  git avow reattest --sign {short} {earlier}..HEAD\n")), "{}", r.stderr);
+}
+
+/// The same copy, on a terminal: reattest shows exactly what it would sign
+/// — subject, author, the files changed — and signs nothing unless told.
+#[test]
+fn reattest_shows_a_copy_on_the_terminal_and_signs_only_if_told() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let command = format!("'{}' reattest {earlier}..HEAD", avow_bin().display());
+    let (code, screen) = w.on_terminal(&command, "n", &[]);
+    assert_eq!(code, 1, "{screen}");
+    let screen = screen.replace("\r\n", "\n");
+    assert!(screen.contains("a copy of a signed message, perhaps one of yours"), "{screen}");
+    assert!(screen.contains(&format!("author: {AUTHOR_NAME} <{AUTHOR_EMAIL}>")), "{screen}");
+    assert!(screen.contains("files:  M .avow/keyring.toml, M deps.txt"), "{screen}");
+    assert!(screen.contains("Sign these changes as yours? [y/N]"), "{screen}");
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed");
+    // Told yes, the change is the signer's own: their attestation now.
+    let (code, screen) = w.on_terminal(&command, "y", &[]);
+    assert_eq!(code, 0, "{screen}");
+    w.verify(&format!("{earlier}..HEAD")).expect(0);
+}
+
+/// The record post-rewrite keeps is git's word on what was rewritten from
+/// what: a rebase of the pull request leads from the copy back to the
+/// copy, which no key attested for its own change, so the copy is still
+/// refused after the maintainer rebases it (with a conflict they resolve).
+#[test]
+fn rebasing_a_copy_does_not_make_it_yours() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    // main moves on in deps.txt; rebasing the pull request conflicts.
+    w.git(["switch", "-q", "main"]);
+    w.change("deps.txt", "serde 1.0.300\n", "Update serde");
+    w.git(["switch", "-q", "pr"]);
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    w.write("deps.txt", "serde 1.0.301\n");
+    w.git(["add", "deps.txt"]);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
+    let r = w.avow(["reattest", "main..HEAD"]).expect(1);
+    assert!(r.stderr.contains("M .avow/keyring.toml"), "{}", r.stderr);
+    assert_eq!(
+        refused(&w, &format!("{earlier}..HEAD")),
+        ["Update serde: accepted", "Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+}
+
+/// The copy under `--vouch` (the policy lets keyring people vouch for one
+/// another): Mallory's change carries the whole message of Bob's earlier
+/// commit — his statement and his signature, made for that other change —
+/// with Bob as author. `reattest --vouch` would sign Mallory's change in
+/// the maintainer's name; a vouched statement, too, is carried unasked only
+/// by a recorded rewrite of the commit its signature was made for.
+#[test]
+fn reattest_vouch_never_signs_a_copy_of_someone_elses_message_unasked() {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    let bob_key = format!("{}.pub", bob.display());
+    let add = ["keyring", "add", "--name", "Bob Example", "--email", "bob@example.org", "--key", &bob_key];
+    w.avow(add).expect(0);
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
+    assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
+    std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
+    w.git(["add", ".avow"]);
+    let rationale = "Rationale: Bob contributes, and maintainers vouch for resolved cherry-picks.";
+    w.commit(&["-m", "Add Bob", "--trailer", "Authorship: human", "--trailer", rationale]).expect(0);
+    // Bob's earlier commit, signed with his key.
+    w.write("deps.txt", "serde 1.0.200\n");
+    w.git(["add", "deps.txt"]);
+    let signing_key = format!("avow.signingKey={}", bob.display());
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "-c", "user.name=Bob Example", "-c", "user.email=bob@example.org", "-c", &signing_key])
+        .args(["commit", "-q", "-m", "Update dependencies", "--trailer", "Authorship: human"])
+        .args(["--trailer", "Rationale: serde 1.0.200 fixes a panic on empty maps we hit in production."])
+        .env("GIT_AUTHOR_NAME", "Bob Example")
+        .env("GIT_AUTHOR_EMAIL", "bob@example.org");
+    Run::from(c.output().unwrap()).expect(0);
+    let earlier = w.git(["rev-parse", "HEAD"]);
+    w.verify(&format!("{earlier}~1..{earlier}")).expect(0);
+    // Mallory's pull request: Bob's message, Bob as author, her change.
+    let message = w.message(&earlier);
+    w.git(["switch", "-q", "-c", "pr", &earlier]);
+    mallory_as_maintainer(&w);
+    w.write("deps.txt", "serde 1.0.201\n");
+    w.git(["add", "-A"]);
+    let file = w.scratch().join("copied-message");
+    std::fs::write(&file, &message).unwrap();
+    let commit = ["commit", "-q", "--no-verify", "--cleanup=verbatim", "--author", "Bob Example <bob@example.org>"];
+    w.git(commit.into_iter().chain(["-F", file.to_str().unwrap()]));
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "--vouch", &format!("{earlier}..HEAD")]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed:\n{}", r.stderr);
+    assert!(r.stderr.contains("files:  M .avow/keyring.toml, M deps.txt"), "{}", r.stderr);
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Bob Example <bob@example.org>");
 }

@@ -100,6 +100,20 @@ fn cherry_pick_conflict_of_your_own_commit() {
     w.verify("base..main").expect(0);
 }
 
+/// Your own commit (your key signed its statement) is yours to re-sign:
+/// on a terminal the hook asks, and `y` signs the resolution.
+#[test]
+fn cherry_pick_conflict_of_your_own_commit_on_a_terminal_asks() {
+    let w = diverged();
+    w.git(["switch", "-q", "main"]);
+    assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0);
+    resolve(&w);
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "y", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Re-sign your statement for the change as it is now? [y/N]"), "{screen}");
+    w.verify("base..main").expect(0);
+}
+
 /// Bob, in the keyring, with his key; returns the key.
 fn add_bob(w: &World) -> PathBuf {
     let bob = w.keygen("bob");
@@ -197,7 +211,17 @@ fn vouching_for_others_when_the_policy_allows_it() {
     let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
     assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
     std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
-    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(0);
+    // A cherry-pick is no rewrite post-rewrite records: what you would
+    // vouch for is listed, with the command that signs it explicitly.
+    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(1);
+    assert!(
+        r.stderr.contains("Bob changes two\n      author: Bob Example <bob@example.org>\n      files:  M f.txt"),
+        "{}",
+        r.stderr
+    );
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..2], ["reattest", "--vouch"]);
+    let r = w.avow(&args).expect(0);
     assert!(r.stderr.contains("now vouched for by you"), "{}", r.stderr);
     assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Alice Example <alice@example.org>");
     // Verified under a base whose policy allows it.
@@ -290,6 +314,44 @@ fn a_revert_without_a_terminal_is_refused_and_the_named_command_finishes_it() {
     w.verify("base..HEAD").expect(0);
 }
 
+/// The statement given with the revert, without a terminal: the refusal
+/// names `git revert --no-commit REV && git commit --no-edit --trailer …`,
+/// and that line, typed as printed (the placeholder filled in), reverts,
+/// keeps git's message and signs — for one commit, and for several
+/// reverted in one commit.
+#[test]
+fn a_reverts_statement_on_the_command_line() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    let r = w.git_notty(["revert", "--no-edit", "HEAD"]);
+    assert_ne!(r.code, 0);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let line = r.stderr.lines().map(str::trim).find(|l| l.starts_with("git revert --no-commit")).unwrap().to_owned();
+    assert_eq!(
+        line,
+        format!(
+            "git revert --no-commit {short} && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
+        )
+    );
+    // Start again from a clean state, giving the statement up front.
+    w.git(["reset", "-q", "--hard", "HEAD"]);
+    let rationale = "Adding a broke the build on the release branch; take it out until it is fixed.";
+    let typed = line.replace("<why it is reverted>", rationale);
+    let run: Run = w.shell(&typed).output().unwrap().into();
+    run.expect(0);
+    assert!(w.message("HEAD").starts_with("Revert \"Add a\"\n\nThis reverts commit "), "{}", w.message("HEAD"));
+    assert_eq!(w.trailer("HEAD", "Rationale").as_deref(), Some(rationale));
+    w.verify("base..HEAD").expect(0);
+    // Several commits, reverted as one.
+    w.change("b.txt", "b\n", "Add b");
+    w.change("c.txt", "c\n", "Add c");
+    let both = "git revert --no-commit HEAD~1 HEAD && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: b and c go together, and both wait for the new parser.\"";
+    let run: Run = w.shell(both).output().unwrap().into();
+    run.expect(0);
+    w.verify("base..HEAD").expect(0);
+    assert_eq!(w.git(["status", "--porcelain"]), "");
+}
+
 #[test]
 fn a_revert_on_a_terminal_asks_and_signs() {
     let w = World::adopted("disclose");
@@ -342,8 +404,15 @@ fn a_fetched_fixup_is_not_re_signed_without_asking() {
     let r: Run = c.output().unwrap().into();
     let r = r.expect(0);
     assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
-    assert_eq!(named_command(&r.stderr)[0], "reattest");
+    assert!(r.stderr.contains("not made here from a commit you signed; read them"), "{}", r.stderr);
+    assert!(r.stderr.contains("files:  A a.txt"), "{}", r.stderr);
+    assert_eq!(named_command(&r.stderr)[..2], ["reattest", "--sign"]);
     w.verify("base..HEAD").expect(1);
+    // reattest, later and without a terminal, does not sign it either: the
+    // record shows your commit folded with a fixup you did not make.
+    let before = w.git(["rev-parse", "HEAD"]);
+    w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before);
 }
 
 /// A hook manager that does not hand git's old → new lines on (pre-commit
@@ -359,6 +428,54 @@ fn post_rewrite_without_its_standard_input_still_names_the_command() {
     resolve(&w);
     let r = w.git_notty(["rebase", "--continue"]).expect(0);
     let args = named_command(&r.stderr);
+    // The rebase's own list of what it rewrote stands in for the lines
+    // the hook did not get: your commits are carried without --sign.
+    assert_eq!(args.len(), 2, "{args:?}");
     w.avow(&args).expect(0);
     w.verify("main..topic").expect(0);
+}
+
+/// Rebased twice before re-signing: post-rewrite's record leads from the
+/// second rewrite through the first (same signature) to the commit you
+/// signed, so the named command re-signs without asking.
+#[test]
+fn reattest_follows_the_recorded_rewrites_back_to_your_commit() {
+    let w = diverged();
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    resolve(&w);
+    w.git_notty(["rebase", "--continue"]).expect(0);
+    // main moves on elsewhere; topic is rebased again, without conflict.
+    w.git(["switch", "-q", "main"]);
+    w.change("h.txt", "h\n", "Add h");
+    w.git(["switch", "-q", "topic"]);
+    let r = w.git_notty(["rebase", "main"]).expect(0);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..2], ["reattest".to_owned(), format!("{}..topic", w.git(["rev-parse", "--short", "main"]))]);
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
+}
+
+/// A rebase by a tool that ran no hooks leaves no record: reattest cannot
+/// tell the commits from copies, so it names them with what they change
+/// and the command that signs them explicitly, which works as printed.
+#[test]
+fn a_rewrite_without_hooks_is_signed_by_naming_the_commits() {
+    let w = diverged();
+    let no_hooks = ["-c", "core.hooksPath=/dev/null"];
+    assert_ne!(w.git_notty(no_hooks.iter().chain(&["rebase", "main"])).code, 0);
+    resolve(&w);
+    w.git_notty(no_hooks.iter().chain(&["-c", "core.editor=true", "rebase", "--continue"])).expect(0);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "main..topic"]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed");
+    let first = w.git(["rev-parse", "--short", "topic~1"]);
+    assert!(r.stderr.contains(&format!("  {first} Change two on topic\n      author: ")), "{}", r.stderr);
+    assert!(r.stderr.contains("files:  M f.txt\n"), "{}", r.stderr);
+    // Naming a commit outside the range is bad input.
+    let r2 = w.avow(["reattest", "--sign", "main", "main..topic"]).expect(2);
+    assert!(r2.stderr.contains("--sign main: names no commit of `main..topic`"), "{}", r2.stderr);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..3], ["reattest".to_owned(), "--sign".to_owned(), first]);
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
 }

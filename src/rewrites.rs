@@ -1,0 +1,269 @@
+//! The record of the rewrites git made in this repository — which commit
+//! a rebase or an amend made from which — and what it proves.
+//!
+//! A rewritten commit keeps its message, signature included, while its
+//! change may differ (a conflict resolved, fixups folded in), so it no
+//! longer verifies and its author re-signs it (`git avow reattest`). The
+//! commit itself cannot show that it *is* such a rewrite: a copy of one of
+//! your earlier messages over someone else's change looks the same — your
+//! signature over your statement, author and subject, for another change.
+//! So only git's own word counts: the post-rewrite hook records git's
+//! `OLD NEW` pairs here, in the repository's git directory, which no fetch
+//! or pull request writes. A commit is re-signed without asking only when
+//! this record leads from it to a commit whose attestation your key made
+//! for that commit's own change, with the same signature all along.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use avow_core::attestation::SIGNATURE;
+use avow_core::trailer::{self, ParseOptions};
+use avow_sign::Signer;
+use git2::{Commit, Oid, Repository};
+
+use crate::error::Result;
+use crate::resign;
+
+/// At most this many pairs are kept, the newest: enough for the rewrites
+/// of a working session, small enough to read on every rebase.
+const KEEP: usize = 4096;
+
+/// At most this many rewrites in a row are followed back (rebased again
+/// and again before re-signing).
+const DEPTH: usize = 32;
+
+/// For each rewritten commit, the commits git made it from.
+pub type Sources = HashMap<Oid, Vec<Oid>>;
+
+/// Where the record lives: the repository's (common) git directory.
+fn file(repo: &Repository) -> PathBuf {
+    repo.commondir().join("avow/rewritten")
+}
+
+/// The `OLD NEW` pairs of `text`, oldest first; lines that are not two
+/// object ids are skipped.
+fn pairs(text: &str) -> impl Iterator<Item = (Oid, Oid)> + '_ {
+    text.lines().filter_map(|line| {
+        let mut f = line.split(' ');
+        match (f.next().map(Oid::from_str), f.next().map(Oid::from_str), f.next()) {
+            (Some(Ok(old)), Some(Ok(new)), None) if old != new => Some((old, new)),
+            _ => None,
+        }
+    })
+}
+
+/// git's `OLD NEW` lines (as post-rewrite gets them on standard input).
+pub fn parse(text: &str) -> Vec<(Oid, Oid)> {
+    pairs(text).collect()
+}
+
+/// Adds `new_pairs` to the record (replaced whole, never half-written),
+/// keeping the newest [`KEEP`]. Only the pairs of a new commit that kept
+/// the signature of one of the commits it was made from are kept, all of
+/// them (the others folded into it count against it): any other (an amend
+/// that re-signed, a commit without an attestation) carries nothing forward.
+pub fn record(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
+    let signature = |id: Oid| repo.find_commit(id).ok().and_then(|c| signature_of(&c));
+    let kept: HashSet<Oid> = new_pairs
+        .iter()
+        .filter(|&&(o, n)| signature(n).is_some_and(|s| signature(o) == Some(s)))
+        .map(|&(_, n)| n)
+        .collect();
+    let new_pairs: Vec<(Oid, Oid)> = new_pairs.iter().copied().filter(|(_, n)| kept.contains(n)).collect();
+    if new_pairs.is_empty() {
+        return Ok(());
+    }
+    append(repo, &new_pairs)
+}
+
+/// Appends `new_pairs` to the record as they are; see [`record`].
+fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
+    let path = file(repo);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let all: Vec<(Oid, Oid)> = pairs(&old).chain(new_pairs.iter().copied()).collect();
+    let keep = &all[all.len().saturating_sub(KEEP)..];
+    let mut text = String::with_capacity(keep.len() * 82);
+    for (o, n) in keep {
+        text.push_str(&format!("{o} {n}\n"));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))
+                .hint("check that you may write to the repository's git directory")
+        })?;
+    }
+    // Not synced to disk: a record lost in a crash only means being asked.
+    crate::atomic::write_message_bytes(&path, text.as_bytes())
+}
+
+/// The record: each rewritten commit with the commits it was made from.
+pub fn read(repo: &Repository) -> Sources {
+    let mut sources = Sources::new();
+    let text = std::fs::read_to_string(file(repo)).unwrap_or_default();
+    for (old, new) in pairs(&text) {
+        let olds = sources.entry(new).or_default();
+        if !olds.contains(&old) {
+            olds.push(old);
+        }
+    }
+    sources
+}
+
+/// The commits `git commit` made in this repository, by HEAD's reflog (a
+/// local record: fetching or pulling never writes a `commit` entry).
+pub fn committed_here(repo: &Repository) -> HashSet<Oid> {
+    let Ok(log) = repo.reflog("HEAD") else { return HashSet::new() };
+    log.iter().filter(|e| e.message_bytes().is_some_and(|m| m.starts_with(b"commit"))).map(|e| e.id_new()).collect()
+}
+
+/// What decides whether a rewritten commit carries your own attestation
+/// forward: the record, your key and the fixups you made here.
+pub struct Evidence<'a> {
+    pub sources: Sources,
+    pub made_here: HashSet<Oid>,
+    pub signer: &'a Signer,
+}
+
+impl Evidence<'_> {
+    /// Whether `new` is, by the record, a rewrite of a commit whose
+    /// attestation your key (`by_me`; else any key: a statement you vouch
+    /// for) made for that commit's own change, through commits that all
+    /// carry `new`'s very signature; and whether every other commit folded
+    /// into it on the way is a fixup made here or itself attested by your
+    /// key for its own change. Only then is its statement re-signed without
+    /// asking.
+    pub fn carried(&self, repo: &Repository, new: Oid, by_me: bool) -> bool {
+        let Some(signature) = repo.find_commit(new).ok().and_then(|c| signature_of(&c)) else { return false };
+        let mut at = new;
+        for _ in 0..DEPTH {
+            let Some(olds) = self.sources.get(&at) else { return false };
+            let same: Vec<Oid> = olds
+                .iter()
+                .copied()
+                .filter(|o| repo.find_commit(*o).ok().and_then(|c| signature_of(&c)).as_ref() == Some(&signature))
+                .collect();
+            let [from] = same[..] else { return false };
+            if !olds.iter().filter(|&&o| o != from).all(|&o| self.own_fixup(repo, o) || self.own_attested(repo, o)) {
+                return false;
+            }
+            let attested = if by_me {
+                self.own_attested(repo, from)
+            } else {
+                repo.find_commit(from).is_ok_and(|c| crate::cmd::verify::self_check(repo, &c).is_none())
+            };
+            if attested {
+                return true;
+            }
+            at = from;
+        }
+        false
+    }
+
+    /// Whether `id` carries an attestation your key made for its own change.
+    fn own_attested(&self, repo: &Repository, id: Oid) -> bool {
+        let Ok(c) = repo.find_commit(id) else { return false };
+        let Ok((text, _)) = resign::message_of(&c) else { return false };
+        let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
+        crate::cmd::verify::self_check(repo, &c).is_none()
+            && resign::signed_by(self.signer.public_key(), &text, &author)
+    }
+
+    /// Whether `id` is a fixup!/squash!/amend! commit `git commit` made here.
+    fn own_fixup(&self, repo: &Repository, id: Oid) -> bool {
+        self.made_here.contains(&id)
+            && repo
+                .find_commit(id)
+                .is_ok_and(|c| resign::is_autosquash(&String::from_utf8_lossy(c.summary_bytes().unwrap_or_default())))
+    }
+}
+
+/// The value of a commit's one `Avow-Signature:` trailer.
+fn signature_of(commit: &Commit<'_>) -> Option<String> {
+    let (text, _) = resign::message_of(commit).ok()?;
+    let trailers = trailer::parse(&text, &ParseOptions::default());
+    let mut sigs = trailers.iter().filter(|t| t.is(SIGNATURE));
+    match (sigs.next(), sigs.next()) {
+        (Some(s), None) => Some(s.value.clone()),
+        _ => None,
+    }
+}
+
+/// What a re-signing would sign for `id`, for a person to read: its
+/// subject, author and the files its change touches.
+pub fn describe(repo: &Repository, id: Oid) -> Result<String> {
+    let c = repo.find_commit(id)?;
+    let (text, _) = resign::message_of(&c)?;
+    let subject = trailer::subject(&text, &ParseOptions::default(), false);
+    let author = c.author();
+    let parent_tree = avow_verify::commit::parent_tree(&c)?;
+    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&c.tree()?), None)?;
+    let files: Vec<String> = diff
+        .deltas()
+        .map(|d| {
+            let path = d.new_file().path().or_else(|| d.old_file().path()).map(|p| p.display().to_string());
+            let status = match d.status() {
+                git2::Delta::Added => "A",
+                git2::Delta::Deleted => "D",
+                _ => "M",
+            };
+            format!("{status} {}", path.unwrap_or_default())
+        })
+        .collect();
+    Ok(format!(
+        "  {} {}\n      author: {} <{}>\n      files:  {}\n",
+        resign::short(repo, id),
+        shown(&subject),
+        shown(&String::from_utf8_lossy(author.name_bytes())),
+        shown(&String::from_utf8_lossy(author.email_bytes())),
+        if files.is_empty() { "(none)".to_owned() } else { shown(&files.join(", ")) }
+    ))
+}
+
+/// `text` with control characters written out (`\u{1b}`): what a commit
+/// names is the committer's to choose, and must not drive the terminal.
+fn shown(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_skip_what_is_not_two_ids() {
+        let a = "1".repeat(40);
+        let b = "2".repeat(40);
+        let text = format!("{a} {b}\n{a} {b} extra\n{a}\nnot ids\n{a} {a}\n\n{b} {a}");
+        let got = parse(&text);
+        let (a, b) = (Oid::from_str(&a).unwrap(), Oid::from_str(&b).unwrap());
+        assert_eq!(got, [(a, b), (b, a)]);
+    }
+
+    #[test]
+    fn the_record_keeps_the_newest_pairs_and_skips_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let id = |n: usize| Oid::from_str(&format!("{n:040x}")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/avow")).unwrap();
+        std::fs::write(file(&repo), "junk\n\0\n").unwrap();
+        let first: Vec<(Oid, Oid)> = (1..=3000).map(|n| (id(n), id(n + 10_000))).collect();
+        let second: Vec<(Oid, Oid)> = (3001..=5000).map(|n| (id(n), id(n + 10_000))).collect();
+        append(&repo, &first).unwrap();
+        append(&repo, &second).unwrap();
+        // Pairs of commits that are not there (or kept no signature) are not recorded.
+        record(&repo, &[(id(1), id(2))]).unwrap();
+        let text = std::fs::read_to_string(file(&repo)).unwrap();
+        assert_eq!(text.lines().count(), KEEP);
+        let sources = read(&repo);
+        assert_eq!(sources.len(), KEEP);
+        assert_eq!(sources[&id(15_000)], [id(5000)]);
+        assert!(!sources.contains_key(&id(10_904)), "the oldest are dropped");
+        assert!(sources.contains_key(&id(10_905)));
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(shown("a\u{1b}[2Jb\tc"), "a\\u{1b}[2Jb\\u{9}c");
+        assert_eq!(shown("plain é"), "plain é");
+    }
+}

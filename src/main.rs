@@ -31,5 +31,9 @@ fn main() -> ExitCode {
             Err(e) => output::report_error(&e),
         };
     }
+    // Before anything starts a thread: bound libgit2's mapped pack windows
+    // so that a long verification does not keep the whole pack resident
+    // (docs/performance.md). The hooks above read a commit or two.
+    avow_mwindow::bound_pack_windows();
     cli::run()
 }

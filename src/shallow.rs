@@ -30,13 +30,13 @@ fn recorded_parents(repo: &Repository, id: Oid) -> Option<Vec<Oid>> {
 /// Distance from the range's tip (1) to every commit of the range, along
 /// the shortest path, as `git fetch --depth` counts.
 fn depths(repo: &Repository, range: &Range) -> HashMap<Oid, usize> {
-    let in_range: HashSet<Oid> = range.commits.iter().copied().collect();
+    let in_range: HashSet<Oid> = range.commits.iter().collect();
     let mut depth = HashMap::new();
     // Commits are oldest first, so walking backwards visits children first.
     for (i, id) in range.commits.iter().rev().enumerate() {
-        let d = if i == 0 { 1 } else { depth.get(id).copied().unwrap_or(usize::MAX) };
-        depth.insert(*id, d);
-        let Ok(c) = repo.find_commit(*id) else { continue };
+        let d = if i == 0 { 1 } else { depth.get(&id).copied().unwrap_or(usize::MAX) };
+        depth.insert(id, d);
+        let Ok(c) = repo.find_commit(id) else { continue };
         for p in c.parent_ids().map(avow_verify::canonical).filter(|p| in_range.contains(p)) {
             let e = depth.entry(p).or_insert(usize::MAX);
             *e = (*e).min(d.saturating_add(1));
@@ -59,7 +59,7 @@ pub fn check(repo: &Repository, spec: &str, range: &Range) -> Result<()> {
         return Ok(());
     }
     let cut = boundary(repo);
-    let reached: Vec<Oid> = range.commits.iter().copied().filter(|c| cut.contains(c)).collect();
+    let reached: Vec<Oid> = range.commits.iter().filter(|c| cut.contains(c)).collect();
     if reached.is_empty() {
         return Ok(());
     }

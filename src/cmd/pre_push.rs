@@ -152,7 +152,7 @@ pub(crate) fn judge(
     let trusted = Trusted { rev: trust_name.to_owned(), ..trusted };
     let commits = new_commits(repo, tip, hide)?;
     let base = repo.merge_base(tip, trust).ok();
-    let range = Range { base_rev: Some(trust_name.to_owned()), base, commits };
+    let range = Range { base_rev: Some(trust_name.to_owned()), base, commits: commits.into() };
     let mut reports = crate::cmd::verify::verify_range(repo, &range, &trusted, Options::default(), &|| {})?;
     if let Some((name, keyring)) = revocations {
         for r in &mut reports {

@@ -70,7 +70,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|_| {
         CliError::new("HEAD names no commit").hint("check out the branch to re-sign, then run this again")
     })?;
-    let tip = range.commits.last().copied();
+    let tip = range.commits.last();
     if tip.is_some_and(|t| t != head.id()) {
         return Err(CliError::new(format!("`{spec}` does not end at HEAD; reattest rewrites the current branch"))
             .hint("check out the branch first (`git switch BRANCH`), or end the range at HEAD"));
@@ -84,6 +84,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             .hint("ask each person to run `git avow reattest` on their commits, or have a maintainer set understood-by = \"keyring\" (docs/policy.md)"));
         }
     }
+    let commits: Vec<Oid> = range.commits.iter().collect();
     let mut explicit = HashSet::new();
     for name in &args.sign {
         let id = repo
@@ -91,14 +92,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
             .and_then(|o| o.peel_to_commit())
             .map(|c| c.id())
             .ok()
-            .filter(|id| range.commits.contains(id))
+            .filter(|id| commits.contains(id))
             .ok_or_else(|| {
                 CliError::new(format!("--sign {name}: names no commit of `{spec}`"))
                     .hint("name the commits as reattest printed them, with the same range")
             })?;
         explicit.insert(id);
     }
-    let done = reattest(&repo, &range.commits, args.vouch, &spec, &explicit)?;
+    let done = reattest(&repo, &commits, args.vouch, &spec, &explicit)?;
     Ok(if done { Outcome::Ok } else { Outcome::Failed })
 }
 

@@ -28,8 +28,15 @@ const EPOCH: i64 = 1_764_000_000;
 /// Directories and files per directory the changes spread over.
 const DIRS: usize = 32;
 const FILES: usize = 32;
-/// Commits per pack written from the in-memory backend.
-const PACK_EVERY: usize = 5_000;
+/// Lines a file grows to; after that each change rewrites one of its lines
+/// in turn, so blobs stay small however long the history (appending for
+/// ever would make 1,000,000 commits write about 18 GB of blobs).
+const LINES: usize = 64;
+/// Commits per pack written from the in-memory backend (about 300 MB of
+/// objects held in memory): every object written first looks for itself in
+/// every pack and rescans the pack directory, so many small packs make a
+/// long history slower to build with each one.
+const PACK_EVERY: usize = 50_000;
 
 /// What the generator made, by name.
 pub struct History {
@@ -54,7 +61,7 @@ pub struct Shape {
 
 impl Shape {
     fn dir_name(self) -> String {
-        format!("history-v3-{}-{}-{}", self.commits, self.compare, self.rebased)
+        format!("history-v4-{}-{}-{}", self.commits, self.compare, self.rebased)
     }
 }
 
@@ -92,7 +99,9 @@ struct Gen<'r> {
     key: PrivateKey,
     signer: Signer,
     /// Lines of every file, by directory and file.
-    files: Vec<Vec<String>>,
+    files: Vec<Vec<Vec<String>>>,
+    /// Changes made to every file so far.
+    edits: Vec<Vec<usize>>,
     blobs: Vec<Vec<Oid>>,
     subtrees: Vec<Oid>,
     avow: Oid,
@@ -133,6 +142,13 @@ pub fn avow_tree(repo: &Repository, public: &str) -> Result<Oid, Fail> {
 }
 
 fn build(h: &History, shape: Shape) -> Result<(), Fail> {
+    // libgit2's object cache would keep up to 256 MiB of the objects read
+    // back (parents' trees), none of them needed again; nor need the
+    // objects the generator just wrote be re-hashed when read back, or
+    // looked up again each time a tree names them (65 lookups a commit).
+    git2::opts::enable_caching(false);
+    git2::opts::strict_hash_verification(false);
+    git2::opts::strict_object_creation(false);
     let (key, public, signer) = write_key(h)?;
     let repo = Repository::init(&h.dir).map_err(git_err("git init"))?;
     let odb = repo.odb().map_err(git_err("opening the object database"))?;
@@ -151,7 +167,8 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
         repo: &repo,
         key,
         signer,
-        files: vec![vec![String::new(); FILES]; DIRS],
+        files: vec![vec![Vec::new(); FILES]; DIRS],
+        edits: vec![vec![0; FILES]; DIRS],
         blobs: Vec::new(),
         subtrees: Vec::new(),
         avow,
@@ -166,8 +183,8 @@ fn build(h: &History, shape: Shape) -> Result<(), Fail> {
     for i in 1..=shape.commits {
         let (d, f) = ((i * 7) % DIRS, (i * 13 / DIRS) % FILES);
         let path = format!("m{d:02}/f{f:02}.txt");
-        g.files[d][f].push_str(&format!("line {i} of the benchmark history\n"));
-        g.blobs[d][f] = repo.blob(g.files[d][f].as_bytes()).map_err(git_err("writing a blob"))?;
+        g.change_line(d, f, i);
+        g.blobs[d][f] = repo.blob(g.files[d][f].concat().as_bytes()).map_err(git_err("writing a blob"))?;
         g.subtrees[d] = g.subtree(d)?;
         let tree = g.root()?;
         let message = attested_message(&g, Some(tip), tree, i, &path)?;
@@ -283,14 +300,28 @@ impl Gen<'_> {
         for d in 0..DIRS {
             let mut row = Vec::with_capacity(FILES);
             for f in 0..FILES {
-                self.files[d][f] = format!("file {f} of directory {d}\n");
-                row.push(self.repo.blob(self.files[d][f].as_bytes()).map_err(git_err("writing a blob"))?);
+                self.files[d][f] = vec![format!("file {f} of directory {d}\n")];
+                row.push(self.repo.blob(self.files[d][f].concat().as_bytes()).map_err(git_err("writing a blob"))?);
             }
             self.blobs.push(row);
             let t = self.subtree(d)?;
             self.subtrees.push(t);
         }
         Ok(())
+    }
+
+    /// Commit `i`'s one-line change to file `f` of directory `d`: a new
+    /// line while the file is short, else its oldest line rewritten.
+    fn change_line(&mut self, d: usize, f: usize, i: usize) {
+        let line = format!("line {i} of the benchmark history\n");
+        let (lines, edits) = (&mut self.files[d][f], &mut self.edits[d][f]);
+        if *edits < LINES {
+            lines.push(line);
+        } else {
+            // The first line names the file; the others take turns.
+            lines[1 + *edits % LINES] = line;
+        }
+        *edits += 1;
     }
 
     fn subtree(&self, d: usize) -> Result<Oid, Fail> {

@@ -56,6 +56,11 @@ struct Args {
     /// Commits replayed from --replay.
     #[arg(long, default_value_t = 5_000)]
     replay_commits: usize,
+    /// Only the memory goal: build the history and verify `base..main`
+    /// once, measuring its peak resident set (for `--commits 1000000`,
+    /// where every other figure would verify the history again).
+    #[arg(long, conflicts_with = "smoke")]
+    memory_only: bool,
     /// Tiny sizes, one run each, figures not judged: checks the harness
     /// works (CI runs this), not the speed.
     #[arg(long)]
@@ -109,6 +114,12 @@ fn run(args: &Args) -> Result<bool, Fail> {
         );
     } else {
         eprintln!("avow-bench: reusing the history at {}", h.dir.display());
+    }
+    if args.memory_only {
+        let m = measure::Bench::new(&work, &h, &avow, 1)?;
+        let figure = m.memory(args.commits)?;
+        println!("{}", measure::table(std::slice::from_ref(&figure), &m.machine(), true));
+        return Ok(figure.pass());
     }
     let replayed = match &args.replay {
         Some(source) => {

@@ -16,6 +16,7 @@ pub mod signals;
 pub mod squash;
 pub mod trust;
 pub mod verify;
+pub mod walk;
 
 use avow_policy::keyring::KeyringError;
 use git2::Oid;

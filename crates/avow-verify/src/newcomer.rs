@@ -69,13 +69,13 @@ pub fn track_records(repo: &Repository, trusted: &Trusted, range: &Range) -> Res
     let needed = rules.attested_commits;
     let mut people: HashSet<String> = HashSet::new();
     for id in &range.commits {
-        let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+        let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
         people.insert(c.author().email().unwrap_or_default().to_ascii_lowercase());
         if let Some(email) = understood_by(&String::from_utf8_lossy(c.message_bytes())) {
             people.insert(email);
         }
     }
-    let in_range: HashSet<Oid> = range.commits.iter().copied().collect();
+    let in_range: HashSet<Oid> = range.commits.iter().collect();
     let mut counts: HashMap<String, usize> = people.iter().map(|p| (p.clone(), 0)).collect();
     let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
     walk.push(trusted.commit).map_err(|e| Error::walk(repo, e))?;

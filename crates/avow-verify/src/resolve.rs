@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use git2::{Oid, Repository, Sort};
+use git2::{Oid, Repository};
 
 use crate::Error;
 
@@ -27,8 +27,9 @@ pub struct Range {
     pub base_rev: Option<String>,
     /// The base commit.
     pub base: Option<Oid>,
-    /// The commits, parents before children.
-    pub commits: Vec<Oid>,
+    /// The commits, parents before children, 20 bytes each
+    /// ([`crate::walk`]).
+    pub commits: crate::walk::Ids,
 }
 
 /// Resolves `A..B` (commits reachable from B and not from A) or a single
@@ -52,23 +53,13 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     git2::opts::strict_hash_verification(false);
     let (tip, base_id) = (tip.id(), base.map(|b| b.id()));
     // On a thread of the pool that verifies the commits, with its own
-    // handle: the walk's memory (tens of MB for 100,000 commits), freed but
-    // kept by that thread's allocator, then holds reports instead of
-    // adding to the peak.
+    // handle: when the walk is libgit2's (ranges with merges), its memory
+    // (tens of MB for 100,000 commits), freed but kept by that thread's
+    // allocator, then holds reports instead of adding to the peak.
     let path = repo.path().to_owned();
     let commits = rayon::scope(|_| {
         let repo = crate::repo::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
-        walk_range(&repo, tip, base_id)
+        crate::walk::range_commits(&repo, tip, base_id)
     })?;
     Ok(Range { base_rev: base_rev.map(str::to_owned), base: base_id, commits })
-}
-
-fn walk_range(repo: &Repository, tip: Oid, base: Option<Oid>) -> Result<Vec<Oid>, Error> {
-    let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
-    walk.push(tip).map_err(|e| Error::walk(repo, e))?;
-    if let Some(b) = base {
-        walk.hide(b).map_err(|e| Error::walk(repo, e))?;
-    }
-    walk.map(|r| r.map(crate::canonical).map_err(|e| Error::walk(repo, e))).collect()
 }

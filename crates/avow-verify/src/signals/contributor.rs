@@ -160,11 +160,11 @@ fn history(repo: &Repository, range: &Range, emails: &HashSet<String>) -> Result
     if range.commits.is_empty() {
         return Ok(out);
     }
-    let in_range: HashSet<Oid> = range.commits.iter().copied().collect();
+    let in_range: HashSet<Oid> = range.commits.iter().collect();
     let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
     for id in &range.commits {
-        walk.push(*id).map_err(|e| Error::walk(repo, e))?;
+        walk.push(id).map_err(|e| Error::walk(repo, e))?;
     }
     for id in walk {
         let id = crate::canonical(id.map_err(|e| Error::walk(repo, e))?);

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use avow_verify::verify::Range;
+use avow_verify::resolve::Range;
 use git2::{Oid, Repository};
 
 use crate::error::{CliError, Result};

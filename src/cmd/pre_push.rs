@@ -8,8 +8,9 @@
 
 use std::io::Read as _;
 
+use avow_verify::resolve::Range;
 use avow_verify::trust::Trusted;
-use avow_verify::verify::{Options, Range, Verdict};
+use avow_verify::verify::{Options, Verdict};
 use git2::{Oid, Repository, Sort};
 
 use crate::error::{CliError, Outcome, Result};

@@ -47,7 +47,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 .hint("give the range to re-sign, e.g. `git avow reattest main..HEAD`"))
         }
     };
-    let range = avow_verify::verify::resolve_range(&repo, &spec)?;
+    let range = avow_verify::resolve::resolve_range(&repo, &spec)?;
     if range.base.is_none() {
         return Err(CliError::new(format!("`{spec}` is not a range: reattest needs BASE..HEAD"))
             .hint("name the commit below the first one to re-sign, e.g. `git avow reattest main..HEAD`"));

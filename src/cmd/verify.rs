@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use avow_policy::findings::{Concern, Severity};
 use avow_policy::keyring::Keyring;
 use avow_policy::policy::Policy;
+use avow_verify::resolve::{resolve_range, Range};
 use avow_verify::trust::Trusted;
-use avow_verify::verify::{resolve_range, Options, Report, Verifier};
+use avow_verify::verify::{Options, Report, Verifier};
 use git2::Repository;
 
 use crate::error::{CliError, Outcome, Result};
@@ -57,7 +58,7 @@ pub fn prepare(
     repo: &Repository,
     range: Option<&str>,
     trust: Option<&str>,
-) -> Result<(String, avow_verify::verify::Range, Trusted)> {
+) -> Result<(String, Range, Trusted)> {
     let (spec, range, trust_rev) = resolve(command, repo, range, trust)?;
     let trusted = load_trusted(repo, &range, &trust_rev, trust)?;
     Ok((spec, range, trusted))
@@ -70,7 +71,7 @@ pub fn resolve(
     repo: &Repository,
     range: Option<&str>,
     trust: Option<&str>,
-) -> Result<(String, avow_verify::verify::Range, String)> {
+) -> Result<(String, Range, String)> {
     let spec = if let Some(r) = range {
         r.to_owned()
     } else {
@@ -95,12 +96,7 @@ pub fn resolve(
 
 /// The keyring and policy of `trust_rev`; a `--trust` other than the base
 /// must be reachable from it through maintainer-attested `.avow/` changes.
-pub fn load_trusted(
-    repo: &Repository,
-    range: &avow_verify::verify::Range,
-    trust_rev: &str,
-    trust: Option<&str>,
-) -> Result<Trusted> {
+pub fn load_trusted(repo: &Repository, range: &Range, trust_rev: &str, trust: Option<&str>) -> Result<Trusted> {
     let trusted = Trusted::load(repo, trust_rev)?;
     if let (Some(_), Some(base)) = (trust, &range.base_rev) {
         avow_verify::chain::check(repo, base, &trusted)?;
@@ -112,7 +108,7 @@ pub fn load_trusted(
 /// collects the reports (`report` and the pre-push hook need them all).
 pub fn verify_range(
     repo: &Repository,
-    range: &avow_verify::verify::Range,
+    range: &Range,
     trusted: &Trusted,
     options: Options,
     progress: &(dyn Fn() + Sync),

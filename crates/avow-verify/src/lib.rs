@@ -11,6 +11,7 @@ pub mod newcomer;
 pub mod notes;
 pub mod range;
 pub mod repo;
+pub mod resolve;
 pub mod signals;
 pub mod squash;
 pub mod trust;

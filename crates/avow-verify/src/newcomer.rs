@@ -22,8 +22,9 @@ use avow_core::attestation::{Person, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::{self, ParseOptions};
 use git2::{Oid, Repository};
 
+use crate::resolve::Range;
 use crate::trust::{resolve_commit, Trusted};
-use crate::verify::{Options, Range, Verifier};
+use crate::verify::{Options, Verifier};
 use crate::Error;
 
 /// The attested commits each person of a range has in the trusted

@@ -18,8 +18,9 @@ use git2::{Oid, Repository};
 use rayon::prelude::*;
 
 use crate::cache::Cache;
+use crate::resolve::{adoption_exempt, Range};
 use crate::trust::Trusted;
-use crate::verify::{adoption_exempt, Options, Range, Report, Verdict, Verifier};
+use crate::verify::{Options, Report, Verdict, Verifier};
 use crate::Error;
 
 /// Commits verified in one parallel step: the most reports that exist at

@@ -30,8 +30,9 @@ use avow_policy::markers::{MarkerHit, Markers};
 use avow_policy::policy::{normalize, repeats_subject, visible_len, Policy, DEFAULT_BOILERPLATE};
 use git2::{Oid, Repository, Sort};
 
+use crate::resolve::Range;
 use crate::trust::Trusted;
-use crate::verify::{Range, Report, SignerInfo, Verdict};
+use crate::verify::{Report, SignerInfo, Verdict};
 use crate::Error;
 
 /// A burst needs at least this many large commits…

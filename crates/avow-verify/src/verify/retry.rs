@@ -1,0 +1,82 @@
+//! A rejected commit's second chances: an attestation in a note under
+//! `refs/notes/avow` ([`crate::notes`]), then the commits of the branch it
+//! squashes ([`crate::squash`]).
+
+use git2::{Commit, Repository};
+
+use avow_policy::findings;
+
+use super::{deny, Report, Verdict, Verifier};
+use crate::{commit, Error};
+
+impl Verifier<'_> {
+    /// After a commit's first verdict (`report`, from its own trailers):
+    /// when rejected, a note in `refs/notes/avow`, then (when `squash`) the
+    /// branch it squashes.
+    pub(super) fn retry(
+        &self,
+        repo: &Repository,
+        c: &Commit<'_>,
+        report: Report,
+        squash: bool,
+    ) -> Result<Report, Error> {
+        if report.verdict != Verdict::Rejected {
+            return Ok(report);
+        }
+        if let Some(note) = crate::notes::read(repo, c.id()) {
+            let mut by_note = self.verify_from(repo, c, Some(&note))?;
+            if by_note.verdict != Verdict::Rejected {
+                by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
+                return Ok(by_note);
+            }
+        }
+        if squash {
+            return self.squash(repo, c, report);
+        }
+        Ok(report)
+    }
+
+    /// A rejected commit as a squash of one of its candidate sources.
+    fn squash(&self, repo: &Repository, c: &Commit<'_>, mut report: Report) -> Result<Report, Error> {
+        let message = commit::message_text(c).unwrap_or_default();
+        for (name, tip) in crate::squash::candidates(repo, &report.subject, &message, &self.squash_sources) {
+            let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
+            if !source.same_change {
+                report.findings.push(deny(
+                    &findings::SQUASH_CHANGE,
+                    format!(
+                        "the squash's change is not the whole change of {name} ({}..{}): it carries something those commits do not, so their statements do not cover it",
+                        &source.base.to_string()[..12],
+                        &tip.to_string()[..12]
+                    ),
+                ));
+                continue;
+            }
+            let mut rejected = Vec::new();
+            for id in &source.commits {
+                let sc = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+                if self.verify_with(repo, &sc, false)?.verdict == Verdict::Rejected {
+                    rejected.push(id.to_string()[..12].to_owned());
+                }
+            }
+            if rejected.is_empty() {
+                let n = source.commits.len();
+                return Ok(Report {
+                    verdict: Verdict::Accepted,
+                    findings: Vec::new(),
+                    signer: None,
+                    via: Some(format!("squash of {name}: its {n} commit(s) verify and their change is the squash's")),
+                    ..report
+                });
+            }
+            report.findings.push(deny(
+                &findings::SQUASH_SOURCE,
+                format!(
+                    "the squash's change is that of {name}, but these of its commits do not verify: {}",
+                    rejected.join(", ")
+                ),
+            ));
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,135 @@
+//! The keyring's part of a verdict: the key that verified the signature,
+//! whether it was valid when the commit was signed and is of a type the
+//! policy accepts, and whether `Understood-by:` names its holder.
+
+use std::sync::Arc;
+
+use avow_core::attestation::{Person, Statement};
+use avow_core::payload::SignatureTrailer;
+use avow_policy::findings::{self, Finding};
+use avow_policy::keyring::KeyStatus;
+use avow_sign::ssh_key::PublicKey;
+
+use super::{deny, Report, SignerInfo, Verifier};
+
+impl Verifier<'_> {
+    /// The cryptographic check and the keyring: who signed, was the key
+    /// valid then, and does `Understood-by` name them.
+    pub(super) fn check_signature(
+        &self,
+        key: Result<PublicKey, avow_sign::Error>,
+        st: &SignatureTrailer,
+        statement: &Statement,
+        report: &mut Report,
+    ) {
+        let key = match key {
+            Ok(key) => key,
+            Err(e) => {
+                report.findings.push(deny(&findings::SIGNATURE_INVALID, format!("the signature does not verify: {e}")));
+                return;
+            }
+        };
+        let Some((person, k)) = self.trusted.keyring.find_by_key(&key) else {
+            report.findings.push(deny(
+                &findings::SIGNATURE_UNKNOWN_KEY,
+                format!(
+                    "signed with {}, which is not in the trusted keyring (.avow/keyring.toml at {}); a maintainer adds keys in a commit that is already trusted",
+                    avow_sign::fingerprint(&key),
+                    self.trusted.rev
+                ),
+            ));
+            return;
+        };
+        check_signer(&self.trusted.policy, person, k, st, statement, report);
+        report.signer = Some(self.signer(person, k));
+    }
+
+    /// The shared [`SignerInfo`] of a keyring key.
+    pub(super) fn signer(
+        &self,
+        person: &avow_policy::keyring::Person,
+        k: &avow_policy::keyring::Key,
+    ) -> Arc<SignerInfo> {
+        self.signers.get(k.fingerprint.as_str()).cloned().unwrap_or_else(|| Arc::new(signer_info(person, k)))
+    }
+}
+
+/// The keyring's part: was the signer's key valid at signing time, is it a
+/// key the policy accepts (`[keys]`), and does `Understood-by` name them.
+/// Runs on cache hits too.
+pub(super) fn check_signer(
+    policy: &avow_policy::policy::Policy,
+    person: &avow_policy::keyring::Person,
+    k: &avow_policy::keyring::Key,
+    st: &SignatureTrailer,
+    statement: &Statement,
+    report: &mut Report,
+) {
+    let fpr = &k.fingerprint;
+    let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
+    match k.status_at(signed_at) {
+        KeyStatus::Valid => {}
+        status => report.findings.push(deny(
+            &findings::SIGNATURE_KEY_STATUS,
+            format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
+        )),
+    }
+    if !Person::same_email(&statement.understood_by.email, &person.email) {
+        report.findings.push(deny(
+            &findings::UNDERSTOOD_BY_SIGNER,
+            format!(
+                "`Understood-by: {}` does not name the signer, {} <{}> (key {fpr})",
+                statement.understood_by, person.name, person.email
+            ),
+        ));
+    } else if let Some(finding) = name_finding(policy, &statement.understood_by.name, person) {
+        report.findings.push(finding);
+    }
+    report.findings.extend(policy.check_key(&k.public));
+}
+
+/// `understood-by.name`: the email and key are the identity, so another
+/// name is a warning that shows the keyring's name beside the signed one
+/// (a reader of the log sees who stands behind it); `understood-by-name =
+/// "deny"` refuses it. `None` when the names agree.
+pub fn name_finding(
+    policy: &avow_policy::policy::Policy,
+    signed_name: &str,
+    person: &avow_policy::keyring::Person,
+) -> Option<Finding> {
+    if Person::same_name(signed_name, &person.name) {
+        return None;
+    }
+    Some(Finding::new(
+        &findings::UNDERSTOOD_BY_NAME,
+        policy.understood_by_name,
+        format!(
+            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
+            person.name, person.email, person.name
+        ),
+    ))
+}
+
+pub(super) fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {
+    SignerInfo {
+        name: person.name.clone(),
+        email: person.email.clone(),
+        role: person.role,
+        fingerprint: k.fingerprint.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use avow_core::attestation::Person;
+
+    #[test]
+    fn names_compare_by_ascii_case_and_words() {
+        let same = Person::same_name;
+        assert!(same("Alice Example", "alice  EXAMPLE"));
+        assert!(same(" Alice\tExample ", "Alice Example"));
+        assert!(!same("Alice Example", "Alice Exаmple"), "Cyrillic а");
+        assert!(!same("Alice Example", "Linus Torvalds"));
+        assert!(!same("Alice Example", "Alice"));
+    }
+}

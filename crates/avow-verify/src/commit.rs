@@ -7,7 +7,7 @@ use avow_core::attestation::Statement;
 use avow_core::encoding::Encoding;
 use avow_core::trailer::{self, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
-use git2::{Commit, Diff, DiffOptions, Repository, Tree};
+use git2::{Commit, Diff, DiffOptions, Oid, Repository, Tree};
 
 use crate::Error;
 
@@ -27,6 +27,19 @@ pub fn parent_tree<'r>(commit: &Commit<'r>) -> Result<Option<Tree<'r>>, Error> {
     }
     let parent = commit.parent(0).map_err(|e| Error::git(format!("reading the first parent of {}", commit.id()), e))?;
     parent.tree().map(Some).map_err(|e| Error::git(format!("reading the tree of {}", parent.id()), e))
+}
+
+/// [`parent_tree`], given the commit read just before (its id and tree):
+/// when that commit is the first parent, as it is for each commit but the
+/// first of a linear range read oldest first, its tree is the parent tree,
+/// and neither the parent commit nor that tree is read again.
+pub fn parent_tree_after<'r>(commit: &Commit<'r>, before: Option<&(Oid, Tree<'r>)>) -> Result<Option<Tree<'r>>, Error> {
+    match before {
+        Some((id, tree)) if commit.parent_count() > 0 && commit.parent_id(0).is_ok_and(|p| p == *id) => {
+            Ok(Some(tree.clone()))
+        }
+        _ => parent_tree(commit),
+    }
 }
 
 /// The diff options that make git2's tree diff match `git diff-tree

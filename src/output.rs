@@ -516,7 +516,7 @@ mod tests {
                 2,
                 Verdict::Rejected,
                 vec![Finding {
-                    rule: "attestation.missing".into(),
+                    rule: avow_policy::findings::ATTESTATION_MISSING.id.into(),
                     severity: Severity::Deny,
                     message: "no \"trailer\"".into(),
                 }],

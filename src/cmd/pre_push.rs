@@ -8,9 +8,11 @@
 
 use std::io::Read as _;
 
+use avow_policy::findings::{self, Finding};
+use avow_policy::keyring::Keyring;
 use avow_verify::resolve::Range;
 use avow_verify::trust::Trusted;
-use avow_verify::verify::{Options, Verdict};
+use avow_verify::verify::{Options, Report, Verdict};
 use git2::{Oid, Repository, Sort};
 
 use crate::error::{CliError, Outcome, Result};
@@ -105,7 +107,9 @@ pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<V
 /// commit). Prints each rejected commit and a summary line labelled
 /// `label` to standard error; returns whether any commit was rejected.
 /// A trusted revision without `.avow/` verifies nothing (a note says so).
-/// The pre-push hook and the server hooks judge a ref update alike.
+/// The pre-push hook and the server hooks judge a ref update alike; the
+/// server also passes the default branch's keyring as `revocations`, whose
+/// revoked keys are refused whatever the trusted keyring says.
 pub(crate) fn judge(
     repo: &Repository,
     refname: &str,
@@ -113,6 +117,7 @@ pub(crate) fn judge(
     tip: Oid,
     (trust_name, trust): (&str, Oid),
     hide: &[Oid],
+    revocations: Option<(&str, &Keyring)>,
 ) -> Result<bool> {
     if !has_avow(repo, trust) {
         crate::output::errln!("avow: {trust_name} has no .avow/ yet; {refname} is not verified");
@@ -123,7 +128,12 @@ pub(crate) fn judge(
     let commits = new_commits(repo, tip, hide)?;
     let base = repo.merge_base(tip, trust).ok();
     let range = Range { base_rev: Some(trust_name.to_owned()), base, commits };
-    let reports = crate::cmd::verify::verify_range(repo, &range, &trusted, Options::default(), &|| {})?;
+    let mut reports = crate::cmd::verify::verify_range(repo, &range, &trusted, Options::default(), &|| {})?;
+    if let Some((name, keyring)) = revocations {
+        for r in &mut reports {
+            refuse_revoked(r, name, keyring);
+        }
+    }
     let summary = Summary::of(&reports);
     let mut out = String::new();
     for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {
@@ -132,6 +142,28 @@ pub(crate) fn judge(
     crate::output::errprint!("{out}");
     crate::output::errln!("avow: {label}: {} (trust {trust_name})", summary.line());
     Ok(summary.rejected > 0)
+}
+
+/// Rejects `report` when its signing key is revoked in `keyring` (the
+/// default branch's, named `name`), which is not the keyring it was
+/// verified against: a revocation says the key is in the wrong hands, on
+/// every branch — also one whose own keyring predates the revocation,
+/// such as a branch created at an older commit.
+fn refuse_revoked(report: &mut Report, name: &str, keyring: &Keyring) {
+    let Some(signer) = &report.signer else { return };
+    let Some((person, key)) = keyring.find_by_fingerprint(&signer.fingerprint) else { return };
+    if key.revoked.is_none() || report.findings.iter().any(|f| f.rule == findings::SIGNATURE_KEY_STATUS.id) {
+        return;
+    }
+    let status = key.status_at(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+    report.findings.push(Finding::deny(
+        &findings::SIGNATURE_KEY_STATUS,
+        format!(
+            "signed with {} of {} <{}>: {status}, in the keyring of {name} (a key the default branch revokes is refused on every ref)",
+            key.fingerprint, person.name, person.email
+        ),
+    ));
+    report.verdict = Verdict::Rejected;
 }
 
 pub fn run(remote: &str) -> Result<Outcome> {
@@ -180,7 +212,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
         let label = format!("{} → {}", update.local_ref, update.remote_ref);
-        refused |= judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide)?;
+        refused |= judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide, None)?;
     }
     if refused {
         crate::output::errln!("avow: push refused: {REFUSED_HINT}");

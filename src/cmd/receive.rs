@@ -9,7 +9,9 @@
 //! whose current value has no `.avow/` against the default branch (the
 //! bare repository's `HEAD`, or `avow.receive.defaultBranch`). The commits
 //! judged are those the push adds to the ref: for a force push, those not
-//! already in the ref's current value.
+//! already in the ref's current value. A force push may not change the
+//! `.avow/` of a ref judged by its own: the commits it drops are never
+//! checked, and dropping a revocation would restore the key.
 //!
 //! The pushed objects are in git's quarantine while the hook runs
 //! (`GIT_OBJECT_DIRECTORY`); `open_repo` reads git's environment, and the
@@ -82,6 +84,10 @@ fn rule(cfg: &Config, key: &str, default: Rule, verify_allowed: bool) -> Result<
         "verify" if verify_allowed => Ok(Rule::Verify),
         "allow" => Ok(Rule::Allow),
         "refuse" => Ok(Rule::Refuse),
+        "verify" => {
+            Err(CliError::new(format!("{key} is \"verify\", but there is no code to verify in what it covers"))
+                .hint(format!("set it to allow or refuse: `git config {key} allow`")))
+        }
         _ => {
             let values = if verify_allowed { "verify, allow or refuse" } else { "allow or refuse" };
             Err(CliError::new(format!("{key} is {value:?}, which avow does not know")).hint(format!(
@@ -96,7 +102,9 @@ impl Rules {
     fn read(cfg: &Config) -> Result<Rules> {
         Ok(Rules {
             tags: rule(cfg, "avow.receive.tags", Rule::Verify, true)?,
-            notes: rule(cfg, "avow.receive.notes", Rule::Allow, true)?,
+            // A note's attestation is checked with the commit it attests;
+            // a notes ref's own commits hold no code, so there is nothing to verify.
+            notes: rule(cfg, "avow.receive.notes", Rule::Allow, false)?,
             other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
             deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
             default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),
@@ -133,6 +141,24 @@ fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oi
     };
     let id = repo.refname_to_id(&name).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
     Ok((name, id))
+}
+
+/// Whether moving a ref from `current` to `tip` changes the `.avow/` it
+/// will be judged against next time without a commit that changes it: a
+/// push that is not a fast-forward (a rewind, a rewrite) and whose tip's
+/// `.avow/` is not the current one. The commits a push adds are checked
+/// for changes to `.avow/` (a maintainer's attestation); the commits a
+/// rewrite drops are not, and dropping the one that revoked a key would
+/// give the key back.
+fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
+    if tip == current || repo.graph_descendant_of(tip, current)? {
+        return Ok(false);
+    }
+    let avow = |id: Oid| -> Result<Option<Oid>> {
+        let tree = repo.find_commit(id)?.tree()?;
+        Ok(tree.get_path(std::path::Path::new(avow_policy::AVOW_DIR)).ok().map(|e| e.id()))
+    };
+    Ok(avow(tip)? != avow(current)?)
 }
 
 /// The tips of every branch the repository has now.
@@ -197,9 +223,18 @@ fn judge_update(
 ) -> Result<bool> {
     let refname = u.refname.as_str();
     if is_zero(&u.new) {
-        if refname == default_name {
+        // Deleting a symbolic ref deletes what it points at: `master` kept
+        // as a symbolic ref to `main` would delete `main`.
+        let target = repo.find_reference(refname).and_then(|r| r.resolve()).ok();
+        let target = target.as_ref().and_then(|r| r.name().ok());
+        if refname == default_name || target == Some(default_name) {
+            let through = if refname == default_name {
+                String::new()
+            } else {
+                format!(" {default_name}, through a symbolic ref")
+            };
             crate::output::errln!(
-                "avow: {refname}: refused: it is the default branch, whose keyring and policy new branches are verified against"
+                "avow: {refname}: refused: it is the default branch{through}, whose keyring and policy new branches are verified against"
             );
             return Ok(true);
         }
@@ -233,6 +268,15 @@ fn judge_update(
     let current = repo.refname_to_id(refname).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
     let own = current.filter(|c| !refname.starts_with("refs/tags/") && has_avow(repo, *c));
     let (trust_name, trust, hide) = if let Some(c) = own {
+        if rewrites_avow(repo, c, tip.id())? {
+            crate::output::errln!(
+                "avow: {refname}: refused: this push replaces the branch's .avow/ (keyring and policy) with another without adding a commit that changes it, so a maintainer never attested the change; every later push would be verified against it"
+            );
+            crate::output::errln!(
+                "avow: {refname}: to change .avow/, push a commit on top of {refname} that makes the change, attested by a maintainer"
+            );
+            return Ok(true);
+        }
         (refname.to_owned(), c, vec![c])
     } else if let Some(d) = default_tip {
         // Commits already on a branch were judged when they arrived.
@@ -250,7 +294,16 @@ fn judge_update(
         ))
         .hint("point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository"));
     };
-    judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide)
+    // A branch judged by its own keyring still refuses a key the default
+    // branch revoked: its keyring may predate the revocation.
+    let default_keyring = match default_tip {
+        Some(d) if trust != d && has_avow(repo, d) => {
+            Some(avow_verify::trust::Trusted::load(repo, &d.to_string())?.keyring)
+        }
+        _ => None,
+    };
+    let revocations = default_keyring.as_ref().map(|k| (default_name, k));
+    judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations)
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use avow_policy::findings::{MESSAGE_DIVIDER, MESSAGE_LOOKALIKE_TRAILER, MESSAGE_UNSAFE_CHARACTERS};
+
 use crate::policy::{adopt, hook_refuses, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::support::*;
 
@@ -596,7 +598,7 @@ fn bidi_override_in_the_rationale() {
         "Rationale: b is \u{2067}needed by the parser tests\u{2069}.",
     ];
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    hook_refuses(&w, &[("b.rs", "b\n")], &args, &["message.unsafe-characters"]);
+    hook_refuses(&w, &[("b.rs", "b\n")], &args, &[MESSAGE_UNSAFE_CHARACTERS.id]);
 }
 
 // ------------------------------------------------ git's own mechanisms
@@ -700,7 +702,7 @@ fn lookalike_forms_the_review_found() {
     // The hook refuses each too, before signing.
     for (i, (_, line)) in REVIEWED_LOOKALIKES.iter().enumerate() {
         let args = msg(&format!("Change {i}"), "human", &["-m", &format!("Notes.\n\n{line}")]);
-        hook_refuses(&w, &[("x.rs", &format!("{i}\n"))], &args, &["message.lookalike-trailer"]);
+        hook_refuses(&w, &[("x.rs", &format!("{i}\n"))], &args, &[MESSAGE_LOOKALIKE_TRAILER.id]);
     }
     // And the message names the line, its characters spelled out.
     w.tamper_message(|_| signed.replacen("Authorship: generated", "Authorship\u{a0}: human\nAuthorship: generated", 1));
@@ -760,7 +762,7 @@ fn divider_above_the_trailers_is_refused_by_the_hook() {
     // git commit --trailer reads the message as git log does and appends
     // the statement below the `---` line, where interpret-trailers --parse
     // (and the verifier) would not read it.
-    crate::policy::hook_refuses(&w, &[("src/parse.rs", "fn parse() {}\n")], &args, &["message.divider"]);
+    crate::policy::hook_refuses(&w, &[("src/parse.rs", "fn parse() {}\n")], &args, &[MESSAGE_DIVIDER.id]);
     let args = msg("Fix the parser", "human", &["-m", &body.replace("\n---\n", "\n ---\n")]);
     crate::policy::hook_accepts(&w, &[], &args, &[]);
     assert_eq!(w.git(["log", "-1", "--format=%(trailers:key=Authorship,valueonly)"]).trim(), "human");

@@ -12,23 +12,9 @@ use crate::support::*;
 /// Mallory a maintainer, with a statement naming Alice and Alice's
 /// signature copied from another commit. Returns Mallory's public key.
 fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
-    let mallory = w.keygen("mallory");
-    let public = format!("{}.pub", mallory.display());
     let alices_signature = w.trailer("base", "Avow-Signature").expect("base is attested");
     w.git(["switch", "-q", "-c", "pr", "base"]);
-    w.avow([
-        "keyring",
-        "add",
-        "--name",
-        "Mallory Example",
-        "--email",
-        "mallory@example.net",
-        "--role",
-        "maintainer",
-        "--key",
-        &public,
-    ])
-    .expect(0);
+    let public = mallory_as_maintainer(w);
     w.git(["add", ".avow"]);
     let message = format!(
         "Tidy the keyring\n\nAuthorship: human\nRationale: The keyring's entries are sorted and reviewed.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
@@ -37,7 +23,17 @@ fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
     std::fs::write(&file, message).unwrap();
     w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
     assert_eq!(refused(w, "base..pr"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
-    std::path::PathBuf::from(public)
+    public
+}
+
+/// Adds Mallory's new key to the work tree's keyring as a maintainer (not
+/// committed); returns her public key.
+fn mallory_as_maintainer(w: &World) -> std::path::PathBuf {
+    let public = std::path::PathBuf::from(format!("{}.pub", w.keygen("mallory").display()));
+    let key = public.to_str().unwrap();
+    let args = ["--name", "Mallory Example", "--email", "mallory@example.net", "--role", "maintainer", "--key", key];
+    w.avow(["keyring", "add"].into_iter().chain(args)).expect(0);
+    public
 }
 
 #[test]
@@ -77,4 +73,85 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
     let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", "base"]).expect(0);
     assert!(r.stderr.contains("the statement names you, but you did not sign it"), "{}", r.stderr);
     assert_eq!(refused(&w, "base..HEAD"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
+}
+
+/// The pull request of the copied-message attack: one commit, made
+/// without any key, that makes Mallory a maintainer and carries the whole
+/// message of the maintainer's earlier commit "Update dependencies" (its
+/// subject, statement and signature), with the maintainer as author.
+/// Returns that earlier commit, the pull request's base.
+fn pull_request_copying_your_earlier_message(w: &World) -> String {
+    let earlier = w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
+    let message = w.message(&earlier);
+    w.git(["switch", "-q", "-c", "pr", &earlier]);
+    mallory_as_maintainer(w);
+    w.write("deps.txt", "serde 1.0.201\n");
+    w.git(["add", "-A"]);
+    let file = w.scratch().join("copied-message");
+    std::fs::write(&file, &message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    assert_eq!(
+        refused(w, &format!("{earlier}..pr")),
+        ["Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+    earlier
+}
+
+/// The same pull request, and the maintainer tidies it with a fixup of
+/// their own and `rebase --autosquash`. post-rewrite re-signs without
+/// asking only when every commit folded together is a fixup made here or
+/// verified on its own; the copy verifies nowhere, so nothing is signed
+/// without the terminal's confirmation, and without a terminal the
+/// command is only named.
+#[test]
+fn autosquash_never_signs_a_copy_of_your_own_earlier_message_unasked() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    w.write("deps.txt", "serde 1.0.202\n");
+    w.git(["add", "deps.txt"]);
+    w.commit(&["--fixup", "HEAD"]).expect(0);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", &earlier]).expect(0);
+    assert!(r.stderr.contains("no longer match the change you signed after this rebase; check them"), "{}", r.stderr);
+    assert_eq!(
+        refused(&w, &format!("{earlier}..HEAD")),
+        ["Update dependencies: rejected attestation.change trust.avow-change"]
+    );
+}
+
+/// Entry 83's attack with the whole message copied: the pull request's
+/// commit (which makes Mallory a maintainer) carries, without any key, the
+/// message of one of the maintainer's own earlier commits — its subject,
+/// statement and signature — and the maintainer as author. That signature
+/// *was* made with the maintainer's key over this statement, author and
+/// subject (for the other commit's change), which is all `reattest` checks
+/// before re-signing, since a rebase is expected to change the change. The
+/// maintainer takes the pull request over, sees `attestation.change`,
+/// runs `git avow reattest` as the hint says, and signs Mallory's change.
+///
+/// Left open (ignored): nothing in the commit tells a copy from a rebase
+/// of the maintainer's own commit — both carry a signature of their key
+/// over another change. A fix needs the rewrite itself as evidence: the
+/// post-rewrite and post-applypatch hooks know from git which commit each
+/// new one was made from, and could record those whose attestation
+/// verified before the rewrite; reattest would re-sign only commits so
+/// recorded (or copied-signature checks that scan the history for the
+/// signature already attesting another commit, which a copy from another
+/// branch or project escapes).
+#[test]
+#[ignore = "open: reattest re-signs a copied message of your own earlier commit (see the comment)"]
+fn reattest_never_signs_a_copy_of_your_own_earlier_message() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", &format!("{earlier}..HEAD")]);
+    let after = w.avow(["verify", &format!("{earlier}..HEAD")]);
+    assert_eq!(
+        w.git(["rev-parse", "HEAD"]),
+        before,
+        "reattest signed Mallory's change:\n{}\nverify now says:\n{}",
+        r.stderr,
+        after.stdout
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(refused(&w, &format!("{earlier}..HEAD")).len(), 1);
 }

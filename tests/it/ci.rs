@@ -545,21 +545,26 @@ fn revoked_after_the_fork() -> (World, String, String) {
     (w, fork, head)
 }
 
+/// The context of pull request #1 into main, whose head is `head`.
+fn pull_request_event(head: &str) -> Vec<(&'static str, String)> {
+    ctx(&[
+        ("event_name", "pull_request"),
+        ("ref", "refs/pull/1/merge"),
+        ("sha", head),
+        ("event.pull_request.number", "1"),
+        ("event.pull_request.base.ref", "main"),
+        ("event.pull_request.head.sha", head),
+    ])
+}
+
 #[test]
 fn the_action_on_pull_request_trusts_the_target_branch_as_it_is_now() {
     let (w, fork, head) = revoked_after_the_fork();
     publish(&w, "feature");
     // The payload's base.sha is where the branch forked; the key was
     // valid there.
-    let event = ctx(&[
-        ("event_name", "pull_request"),
-        ("ref", "refs/pull/1/merge"),
-        ("sha", &head),
-        ("event.pull_request.number", "1"),
-        ("event.pull_request.base.ref", "main"),
-        ("event.pull_request.base.sha", &fork),
-        ("event.pull_request.head.sha", &head),
-    ]);
+    let mut event = pull_request_event(&head);
+    event.push(("event.pull_request.base.sha", fork.clone()));
     let run = run_action(&w, &checkout(&w, &head), &event, &[]);
     assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
     assert!(run.stdout.contains("revoked on "), "{}", run.stdout);
@@ -568,6 +573,69 @@ fn the_action_on_pull_request_trusts_the_target_branch_as_it_is_now() {
     // The report's findings reach the job summary, after verify's table.
     assert!(run.summary.starts_with("### ❌ avow verify\n"), "{}", run.summary);
     assert!(run.summary.contains("### avow report for "), "{}", run.summary);
+}
+
+/// The server hook's entry 90 as CI sees it after the fact: the thief
+/// force-pushes main back to before the revocation (nothing added, nothing
+/// to verify), so that the next push is verified against the rewound
+/// keyring. The job fails on the rewind itself; the next push, verified
+/// against the rewound tip, would accept Bob's work.
+#[test]
+fn the_action_fails_a_force_push_that_rewinds_the_keyring() {
+    let (w, fork, head) = revoked_after_the_fork();
+    let revoked = w.git(["rev-parse", "main"]);
+    publish(&w, &format!("{fork}:refs/heads/main"));
+    let push = |before: &str, after: &str| {
+        ctx(&[
+            ("event_name", "push"),
+            ("ref", "refs/heads/main"),
+            ("sha", after),
+            ("event.before", before),
+            ("event.after", after),
+        ])
+    };
+    let run = run_action(&w, &checkout(&w, &fork), &push(&revoked, &fork), &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "0".into())), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "::error title=avow::this push replaced {revoked} with {fork}, whose .avow/ (keyring and policy) differs, without a commit that changes it"
+        )),
+        "{}",
+        run.stdout
+    );
+    // What the rewind was for: Bob's work, on the rewound main, passes
+    // when trusted at the rewound tip. The job above is the only alarm.
+    publish(&w, &format!("{head}:refs/heads/main"));
+    let run = run_action(&w, &checkout(&w, &head), &push(&fork, &head), &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("1".into(), "0".into())), "{}", run.stdout);
+    // A force push that keeps .avow/ is judged on what it adds.
+    w.git(["checkout", "-q", "-b", "rewrite", &revoked]);
+    w.change("c.txt", "c\n", "Add c");
+    let rewrite = w.git(["rev-parse", "HEAD"]);
+    publish(&w, &format!("{revoked}:refs/heads/main"));
+    w.change("d.txt", "d\n", "Add d");
+    let first = w.git(["rev-parse", "HEAD"]);
+    publish(&w, &format!("{first}:refs/heads/main"));
+    publish(&w, &format!("{rewrite}:refs/heads/main"));
+    let run = run_action(&w, &checkout(&w, &rewrite), &push(&first, &rewrite), &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
+}
+
+/// A limit, pinned: on `pull_request` the workflow is the pull request's
+/// own. One that sets the action's `base` input to its own head has an
+/// empty range, and the job passes with Bob's revoked key in it; the same
+/// event without the override refuses it (docs/ci.md, "Who writes the
+/// workflow": `pull_request_target` or a required workflow).
+#[test]
+fn a_pull_request_that_rewrites_its_workflow_decides_what_is_checked() {
+    let (w, _fork, head) = revoked_after_the_fork();
+    publish(&w, "feature");
+    let event = pull_request_event(&head);
+    let run = run_action(&w, &checkout(&w, &head), &event, &[("base", head.as_str())]);
+    assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
+    assert_eq!(run.outputs["plan.range"], format!("{head}..{head}"));
+    let run = run_action(&w, &checkout(&w, &head), &event, &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
 }
 
 #[test]

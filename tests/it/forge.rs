@@ -6,7 +6,7 @@ use crate::support::*;
 /// A pull request: `feature` (two attested commits of Alice's) off `main`,
 /// main moved on meanwhile (another file), and the forge's pull ref
 /// `refs/pull/7/head` at the branch tip.
-fn pull_request() -> World {
+pub(crate) fn pull_request() -> World {
     let w = World::adopted("disclose");
     w.git(["switch", "-q", "-c", "feature"]);
     w.change("widget.txt", "one\ntwo\n", "Add the widget");
@@ -20,7 +20,7 @@ fn pull_request() -> World {
 
 /// Commits the staged squash as a forge does: no hooks, committed by
 /// "GitHub", authored by the pull request's author, with `message` as is.
-fn forge_commit(w: &World, message: &str, committer: (&str, &str)) {
+pub(crate) fn forge_commit(w: &World, message: &str, committer: (&str, &str)) {
     let f = w.scratch().join("squash-msg");
     std::fs::write(&f, message).unwrap();
     let mut c = w.repo.command("git");
@@ -31,7 +31,7 @@ fn forge_commit(w: &World, message: &str, committer: (&str, &str)) {
     r.expect(0);
 }
 
-const GITHUB: (&str, &str) = ("GitHub", "noreply@github.com");
+pub(crate) const GITHUB: (&str, &str) = ("GitHub", "noreply@github.com");
 
 /// The message GitHub builds in "pull request title and commit details"
 /// mode: the title with ` (#N)`, then each commit as `* subject` followed
@@ -52,7 +52,7 @@ fn github_commit_details(w: &World, title: &str, n: u32) -> String {
     out
 }
 
-fn squash_feature(w: &World) {
+pub(crate) fn squash_feature(w: &World) {
     w.git(["merge", "-q", "--squash", "feature"]);
 }
 

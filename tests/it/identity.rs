@@ -6,6 +6,8 @@
 //! `GIT_COMMITTER_*`; the people here are their repository configuration,
 //! as on a contributor's machine, so those variables are removed.
 
+use avow_policy::findings::AUTHORSHIP_MISMATCH;
+
 use crate::policy::verdicts;
 use crate::support::*;
 
@@ -273,7 +275,7 @@ fn human_beside_agent_markers_is_flagged_when_committing_and_by_verify() {
     assert!(r.stderr.trim_end().ends_with("[authorship.mismatch]"), "{}", r.stderr);
     assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted warning authorship.mismatch"]);
     let github = w.avow(["verify", "base..HEAD", "--format", "github"]).expect(0).stdout;
-    assert!(github.contains("::warning") && github.contains("authorship.mismatch"), "{github}");
+    assert!(github.contains("::warning") && github.contains(AUTHORSHIP_MISMATCH.id), "{github}");
 
     // Refusable by policy, in the hook and in verify.
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();

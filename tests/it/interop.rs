@@ -1,6 +1,8 @@
 //! avow's signatures are plain SSHSIG: ssh-keygen checks them, and avow
 //! checks ssh-keygen's.
 
+use avow_policy::findings::{KEYS_RSA_MIN_BITS, KEYS_TYPES};
+
 use crate::support::*;
 
 fn show_json(w: &World, rev: &str) -> serde_json::Value {
@@ -194,8 +196,8 @@ fn base64_decode(s: &str) -> Vec<u8> {
 #[test]
 fn a_policy_restricts_key_types_and_rsa_size() {
     for (kind, policy_keys, rule) in [
-        (&["-t", "ecdsa", "-b", "256"][..], "types = [\"ssh-ed25519\", \"sk-ssh-ed25519@openssh.com\"]", "keys.types"),
-        (&["-t", "rsa", "-b", "2048"][..], "rsa-min-bits = 3072", "keys.rsa-min-bits"),
+        (&["-t", "ecdsa", "-b", "256"][..], "types = [\"ssh-ed25519\", \"sk-ssh-ed25519@openssh.com\"]", KEYS_TYPES.id),
+        (&["-t", "rsa", "-b", "2048"][..], "rsa-min-bits = 3072", KEYS_RSA_MIN_BITS.id),
     ] {
         let w = World::adopted("disclose");
         // Bob's key is of the kind the policy will refuse; Alice (ed25519)

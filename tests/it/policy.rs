@@ -9,6 +9,11 @@
 //! disagrees with the project would, so that the verifier — which reads the
 //! trusted policy, never the work tree — is shown refusing them too.
 
+use avow_policy::findings::{
+    ATTESTATION_MISSING, AUTHORSHIP_ALLOWED, AUTHORSHIP_ASSISTED_BY_FORMAT, DCO_REQUIRED, MARKERS_REFUSE,
+    RATIONALE_BOILERPLATE, RATIONALE_MIN_LENGTH, RATIONALE_REJECT_SUBJECT_COPY, SIZE_MAX_FILES, SIZE_MAX_LINES,
+};
+
 use crate::support::*;
 
 /// A policy that refuses nothing the hook checks, for [`sneak`].
@@ -163,7 +168,7 @@ pub fn verdicts(w: &World, args: &[&str], code: i32) -> Vec<String> {
 
 /// What `verify` finds in a commit without any attestation: the three
 /// statement trailers and the signature are missing.
-const UNATTESTED: &str = "attestation.missing";
+const UNATTESTED: &str = ATTESTATION_MISSING.id;
 
 pub fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
@@ -176,14 +181,14 @@ fn preset_no_ai() {
     let w = adopt("no-ai", None);
     hook_accepts(&w, &[("a.c", "a\n")], &msg("Human work", "human", &["-s"]), &[]);
     let assisted = msg("Assisted work", "assisted", &["-s"]);
-    hook_refuses(&w, &[("b.c", "b\n")], &assisted, &["authorship.allowed"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &assisted, &[AUTHORSHIP_ALLOWED.id]);
     sneak(&w, &[("b.c", "b\n")], &assisted);
     let unsigned = msg("Work without sign-off", "human", &[]);
-    hook_refuses(&w, &[("c.c", "c\n")], &unsigned, &["dco.required"]);
+    hook_refuses(&w, &[("c.c", "c\n")], &unsigned, &[DCO_REQUIRED.id]);
     sneak(&w, &[("c.c", "c\n")], &unsigned);
     let agent =
         msg("Work with an agent", "human", &["-s", "--trailer", "Co-authored-by: Claude <noreply@anthropic.com>"]);
-    hook_refuses(&w, &[("d.c", "d\n")], &agent, &["markers.refuse"]);
+    hook_refuses(&w, &[("d.c", "d\n")], &agent, &[MARKERS_REFUSE.id]);
     sneak(&w, &[("d.c", "d\n")], &agent);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -213,7 +218,7 @@ fn preset_disclose() {
         "--trailer",
         "Rationale: The vague disclosure still explains why this change is needed.",
     ];
-    hook_refuses(&w, &[("d.c", "d\n")], &strs(&vague), &["authorship.assisted-by-format"]);
+    hook_refuses(&w, &[("d.c", "d\n")], &strs(&vague), &[AUTHORSHIP_ASSISTED_BY_FORMAT.id]);
     sneak(&w, &[("d.c", "d\n")], &strs(&vague));
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -232,7 +237,7 @@ fn preset_no_autonomous() {
     hook_accepts(&w, &[("a.c", "a\n")], &msg("Human work", "human", &[]), &[]);
     hook_accepts(&w, &[("b.c", "b\n")], &msg("Assisted work", "assisted", &[]), &[]);
     let generated = msg("Generated work", "generated", &[]);
-    hook_refuses(&w, &[("c.c", "c\n")], &generated, &["authorship.allowed"]);
+    hook_refuses(&w, &[("c.c", "c\n")], &generated, &[AUTHORSHIP_ALLOWED.id]);
     sneak(&w, &[("c.c", "c\n")], &generated);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -263,7 +268,7 @@ fn authorship_allowed() {
     let w = with_policy("version = 1\n[authorship]\nallowed = [\"human\", \"generated\"]\n");
     hook_accepts(&w, &[("a.c", "a\n")], &msg("Generated work", "generated", &[]), &[]);
     let assisted = msg("Assisted work", "assisted", &[]);
-    hook_refuses(&w, &[("b.c", "b\n")], &assisted, &["authorship.allowed"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &assisted, &[AUTHORSHIP_ALLOWED.id]);
     sneak(&w, &[("b.c", "b\n")], &assisted);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -289,7 +294,7 @@ fn assisted_by_format_kernel_and_free() {
     let w = with_policy("version = 1\n[authorship]\nassisted-by-format = \"kernel\"\n");
     hook_accepts(&w, &[("a.c", "a\n")], &assisted_by("Kernel style", "Claude:claude-3-opus coccinelle sparse"), &[]);
     let fedora = assisted_by("Fedora style", "generic LLM chatbot");
-    hook_refuses(&w, &[("b.c", "b\n")], &fedora, &["authorship.assisted-by-format"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &fedora, &[AUTHORSHIP_ASSISTED_BY_FORMAT.id]);
     sneak(&w, &[("b.c", "b\n")], &fedora);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -306,11 +311,11 @@ fn markers_refuse_trailer_and_footer() {
     let w = with_policy("version = 1\n[markers]\nrefuse = true\n");
     hook_accepts(&w, &[("a.c", "a\n")], &msg("Plain work", "human", &[]), &[]);
     let trailer = msg("Co-authored work", "assisted", &["--trailer", "Co-authored-by: Claude <noreply@anthropic.com>"]);
-    hook_refuses(&w, &[("b.c", "b\n")], &trailer, &["markers.refuse"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &trailer, &[MARKERS_REFUSE.id]);
     sneak(&w, &[("b.c", "b\n")], &trailer);
     let mut footer = msg("Work with a footer", "assisted", &[]);
     footer.splice(2..2, strs(&["-m", "🤖 Generated with [Claude Code](https://claude.com/claude-code)"]));
-    hook_refuses(&w, &[("c.c", "c\n")], &footer, &["markers.refuse"]);
+    hook_refuses(&w, &[("c.c", "c\n")], &footer, &[MARKERS_REFUSE.id]);
     sneak(&w, &[("c.c", "c\n")], &footer);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -459,11 +464,11 @@ fn dco_required() {
     let w = with_policy("version = 1\n[dco]\nrequired = true\n");
     hook_accepts(&w, &[("a.c", "a\n")], &msg("Signed-off work", "human", &["-s"]), &[]);
     let missing = msg("Work without sign-off", "human", &[]);
-    hook_refuses(&w, &[("b.c", "b\n")], &missing, &["dco.required"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &missing, &[DCO_REQUIRED.id]);
     sneak(&w, &[("b.c", "b\n")], &missing);
     let other =
         msg("Work signed off by someone else", "human", &["--trailer", "Signed-off-by: Bob Example <bob@example.org>"]);
-    hook_refuses(&w, &[("c.c", "c\n")], &other, &["dco.required"]);
+    hook_refuses(&w, &[("c.c", "c\n")], &other, &[DCO_REQUIRED.id]);
     sneak(&w, &[("c.c", "c\n")], &other);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -541,7 +546,7 @@ fn rationale_min_length() {
     let long = rationale("Add the cache", "Lookups hit the disk each time; keep them in memory.");
     hook_accepts(&w, &[("a.c", "a\n")], &long, &[]);
     let short = rationale("Add the index", "Lookups were slow on disk.");
-    hook_refuses(&w, &[("b.c", "b\n")], &short, &["rationale.min-length"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &short, &[RATIONALE_MIN_LENGTH.id]);
     sneak(&w, &[("b.c", "b\n")], &short);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -556,7 +561,7 @@ fn rationale_reject_subject_copy() {
         rationale("http: back off on 503 responses", "Servers send 503 when overloaded; retrying at once adds load.");
     hook_accepts(&w, &[("a.c", "a\n")], &why, &[]);
     let copy = rationale("http: retry on 502 responses", "Retry on 502 responses.");
-    hook_refuses(&w, &[("b.c", "b\n")], &copy, &["rationale.reject-subject-copy"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &copy, &[RATIONALE_REJECT_SUBJECT_COPY.id]);
     sneak(&w, &[("b.c", "b\n")], &copy);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -571,14 +576,14 @@ fn rationale_reject_subject_copy() {
 fn rationale_boilerplate_default_and_custom() {
     let w = with_policy("version = 1\n");
     let boiler = rationale("Rework the parser", "Address review comments.");
-    hook_refuses(&w, &[("a.c", "a\n")], &boiler, &["rationale.boilerplate"]);
+    hook_refuses(&w, &[("a.c", "a\n")], &boiler, &[RATIONALE_BOILERPLATE.id]);
     sneak(&w, &[("a.c", "a\n")], &boiler);
     assert_eq!(verdicts(&w, &["trusted..HEAD"], 1), strs(&["Rework the parser: rejected rationale.boilerplate"]));
     // A project's own list replaces the default one.
     let w = with_policy("version = 1\n[rationale]\nboilerplate = [\"as discussed on the list\"]\n");
     hook_accepts(&w, &[("a.c", "a\n")], &boiler, &[]);
     let listed = rationale("Rework the lexer", "As discussed on the list!");
-    hook_refuses(&w, &[("b.c", "b\n")], &listed, &["rationale.boilerplate"]);
+    hook_refuses(&w, &[("b.c", "b\n")], &listed, &[RATIONALE_BOILERPLATE.id]);
     sneak(&w, &[("b.c", "b\n")], &listed);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),
@@ -612,7 +617,7 @@ const THREE_FILES: &[(&str, &str)] = &[("x.c", "1\n2\n3\n"), ("y.c", "1\n"), ("z
 fn size_limits_warn() {
     let w = with_policy("version = 1\n[size]\nmax-lines = 4\nmax-files = 2\naction = \"warn\"\n");
     hook_accepts(&w, &[("a.c", "1\n2\n")], &msg("Small change", "human", &[]), &[]);
-    hook_accepts(&w, THREE_FILES, &msg("Large change", "human", &[]), &["size.max-lines", "size.max-files"]);
+    hook_accepts(&w, THREE_FILES, &msg("Large change", "human", &[]), &[SIZE_MAX_LINES.id, SIZE_MAX_FILES.id]);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 0),
         strs(&["Small change: accepted", "Large change: accepted warning size.max-lines warning size.max-files"])
@@ -624,11 +629,11 @@ fn size_limits_deny() {
     let w = with_policy("version = 1\n[size]\nmax-lines = 4\nmax-files = 2\naction = \"deny\"\n");
     hook_accepts(&w, &[("a.c", "1\n2\n")], &msg("Small change", "human", &[]), &[]);
     let large = msg("Large change", "human", &[]);
-    hook_refuses(&w, THREE_FILES, &large, &["size.max-lines", "size.max-files"]);
+    hook_refuses(&w, THREE_FILES, &large, &[SIZE_MAX_LINES.id, SIZE_MAX_FILES.id]);
     sneak(&w, THREE_FILES, &large);
     let many = msg("Many small files", "human", &[]);
     let files = [("p.c", "1\n"), ("q.c", "1\n"), ("r.c", "1\n")];
-    hook_refuses(&w, &files, &many, &["size.max-files"]);
+    hook_refuses(&w, &files, &many, &[SIZE_MAX_FILES.id]);
     sneak(&w, &files, &many);
     assert_eq!(
         verdicts(&w, &["trusted..HEAD"], 1),

@@ -20,7 +20,7 @@ fn with_server() -> (World, PathBuf) {
 
 /// The bare `origin` with `main` pushed, and its HEAD at main as a
 /// server's is (the hermetic `git init --bare` leaves it at master).
-fn origin(w: &World) -> PathBuf {
+pub(crate) fn origin(w: &World) -> PathBuf {
     let remote = w.remote("origin");
     w.git(["--git-dir", remote.to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/main"]);
     remote
@@ -28,7 +28,7 @@ fn origin(w: &World) -> PathBuf {
 
 /// `git push` from the work tree; the `remote:` lines git shows, without
 /// git's padding, ids and paths filtered.
-fn push(w: &World, args: &[&str], code: i32) -> String {
+pub(crate) fn push(w: &World, args: &[&str], code: i32) -> String {
     let mut all = vec!["push", "-q", "origin"];
     all.extend_from_slice(args);
     let r = w.git_notty(all).expect(code);
@@ -39,16 +39,16 @@ fn push(w: &World, args: &[&str], code: i32) -> String {
     filtered(w, &(lines.join("\n") + "\n"))
 }
 
-fn remote_rev(w: &World, remote: &Path, rev: &str) -> String {
+pub(crate) fn remote_rev(w: &World, remote: &Path, rev: &str) -> String {
     let out = w.git_output(["--git-dir", remote.to_str().unwrap(), "rev-parse", "--verify", "-q", rev]);
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn remote_config(w: &World, remote: &Path, key: &str, value: &str) {
+pub(crate) fn remote_config(w: &World, remote: &Path, key: &str, value: &str) {
     w.git(["--git-dir", remote.to_str().unwrap(), "config", key, value]);
 }
 
-fn unattested(w: &World, file: &str, subject: &str) -> String {
+pub(crate) fn unattested(w: &World, file: &str, subject: &str) -> String {
     w.write(file, "unattested\n");
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", subject]);
@@ -272,6 +272,39 @@ fn verify_finds_quarantined_objects_in_a_hand_written_hook() {
     assert_eq!(
         lines,
         [format!("remote: avow: 3 commits: 3 accepted, 0 rejected (range {base}..{head}, trust {base})")]
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}
+
+/// A commit made without the hook and attested afterwards by a note: the
+/// hook reads the notes the repository has, so the note goes first (in
+/// one push with the commit, the notes ref has not moved yet when the
+/// hook runs). A note is no way around the hook: the note's signature is
+/// checked as a trailer's would be.
+#[test]
+fn a_commit_attested_by_a_note_is_accepted_once_the_note_is_there() {
+    let (w, remote) = with_server();
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "Edited on the web"]);
+    let rationale = "The web editor's change is the one the issue asked for; I read it.";
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
+    let out = push(&w, &["main", "refs/notes/avow"], 1);
+    assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
+    // Notes are not verified as code: "verify" is refused with a hint
+    // that, followed, lets the note through.
+    remote_config(&w, &remote, "avow.receive.notes", "verify");
+    assert_eq!(
+        push(&w, &["refs/notes/avow"], 1).lines().take(2).collect::<Vec<_>>(),
+        [
+            "remote: git-avow: error: avow.receive.notes is \"verify\", but there is no code to verify in what it covers",
+            "remote: hint: set it to allow or refuse: `git config avow.receive.notes allow`",
+        ]
+    );
+    let r = w.command("git").args(["config", "avow.receive.notes", "allow"]).current_dir(&remote).output().unwrap();
+    assert!(r.status.success());
+    assert_eq!(push(&w, &["refs/notes/avow"], 0), "");
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
     );
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }

@@ -1,5 +1,7 @@
 //! Whatever is edited after signing, verification notices.
 
+use avow_policy::findings::{ATTESTATION_CHANGE, SIGNATURE_INVALID, SIGNATURE_MALFORMED};
+
 use crate::support::*;
 
 fn attested() -> World {
@@ -20,21 +22,21 @@ fn fails_with(w: &World, rule: &str) {
 fn editing_the_rationale_invalidates() {
     let w = attested();
     w.tamper_message(|m| m.replace("it is small and reviewed", "it is tiny and reviewed"));
-    fails_with(&w, "signature.invalid");
+    fails_with(&w, SIGNATURE_INVALID.id);
 }
 
 #[test]
 fn editing_the_authorship_invalidates() {
     let w = attested();
     w.tamper_message(|m| m.replace("Authorship: human", "Authorship: generated\nAssisted-by: Devin:unknown"));
-    fails_with(&w, "signature.invalid");
+    fails_with(&w, SIGNATURE_INVALID.id);
 }
 
 #[test]
 fn editing_the_subject_invalidates() {
     let w = attested();
     w.tamper_message(|m| m.replacen("Fix the parser's off-by-one", "Fix the parser", 1));
-    fails_with(&w, "signature.invalid");
+    fails_with(&w, SIGNATURE_INVALID.id);
 }
 
 #[test]
@@ -43,14 +45,14 @@ fn editing_the_diff_invalidates() {
     w.write("src/parse.rs", "fn parse() { unsafe_thing() }\n");
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
-    fails_with(&w, "attestation.change");
+    fails_with(&w, ATTESTATION_CHANGE.id);
 }
 
 #[test]
 fn changing_the_author_invalidates() {
     let w = attested();
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit", "--author", "Mallory <mallory@example.org>"]);
-    fails_with(&w, "signature.invalid");
+    fails_with(&w, SIGNATURE_INVALID.id);
 }
 
 #[test]
@@ -113,5 +115,5 @@ fn a_leading_zero_in_the_signing_time_is_not_the_same_signature() {
     // same time, so one signature fitted two different messages.
     let w = attested();
     w.tamper_message(|m| m.replace("Avow-Signature: v2 t=", "Avow-Signature: v2 t=0"));
-    fails_with(&w, "signature.malformed");
+    fails_with(&w, SIGNATURE_MALFORMED.id);
 }

@@ -2,10 +2,30 @@
 //! a parser's message on one line, and the `path:line: field: message`
 //! shape every keyring, policy and markers error is printed in; and the
 //! field at a byte offset, for errors toml reports by position only.
+//!
+//! There are two field locators, [`locate`] (the keyring) and
+//! [`locate_in_document`] (the policy), and they stay two because they
+//! answer different questions over different spans:
+//! - [`locate`] walks the spans serde's toml parser gives every value, in
+//!   which a table spans its whole body; it picks the *smallest value whose
+//!   span contains the error's span*, among those a predicate accepts (a
+//!   `missing field` error spans the whole table that lacks it, which at
+//!   the top of the file is as large as the root, so the keyring chooses
+//!   the table by what the field belongs to), and names entries by index
+//!   (`person[1].key[0]`), as the keyring's own checks do.
+//! - [`locate_in_document`] walks a `toml_edit` document, whose spans are
+//!   those of the tokens (a table's span is its header); it names the
+//!   *field whose key or value holds the byte*, falling back to the table
+//!   whose header holds it, and names `[[path]]` entries by their glob
+//!   (`path[crypto/**].authorship`), as the policy's rule ids do.
+//!
+//! One walker would need both span models and both naming schemes as
+//! parameters, and would risk changing which field some keyring errors
+//! name; those errors are printed and tested word for word.
 
 use std::fmt;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -25,9 +45,29 @@ pub(crate) fn one_line(message: &str) -> String {
     message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
+/// A problem at a place in a keyring, `allowed_signers` or policy file,
+/// printed as `path:line: field: message` (or `path:line: message` without
+/// a field). [`KeyringError::Invalid`](crate::keyring::KeyringError::Invalid)
+/// and [`PolicyError::Invalid`](crate::policy::PolicyError::Invalid) carry
+/// one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", render_invalid(path, *line, field, message))]
+pub struct Invalid {
+    /// The file, as given to the parser.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// The field: `person[1].key[0].expires` in a keyring, `size.action`
+    /// or `path[crypto/**].glob` in a policy; empty when the problem is not
+    /// inside a field (a TOML syntax error, a broken table header).
+    pub field: String,
+    /// What is wrong, without the location.
+    pub message: String,
+}
+
 /// `path:line: field: message`, or `path:line: message` without a field
 /// (a TOML syntax error).
-pub(crate) fn render_invalid(path: &Path, line: usize, field: &str, message: &str) -> String {
+fn render_invalid(path: &Path, line: usize, field: &str, message: &str) -> String {
     if field.is_empty() {
         format!("{}:{line}: {message}", path.display())
     } else {

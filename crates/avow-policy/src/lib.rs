@@ -47,7 +47,7 @@ macro_rules! string_enum {
     };
 }
 
-mod diagnostics;
+pub mod diagnostics;
 pub mod facts;
 pub mod findings;
 pub mod keyring;

@@ -4,6 +4,7 @@
 //! signature trailers.
 
 use avow_policy::facts::CommitFacts;
+use avow_policy::findings::MESSAGE_DIVIDER;
 use avow_testutil::TestRepo;
 use proptest::prelude::*;
 
@@ -36,7 +37,7 @@ fn git_readers_disagree(repo: &TestRepo, message: &str) -> bool {
 
 fn refused(message: &str) -> bool {
     let facts = CommitFacts { message: message.to_owned(), ..CommitFacts::default() };
-    avow_policy::text::check(&facts).iter().any(|f| f.rule == "message.divider")
+    avow_policy::text::check(&facts).iter().any(|f| f.rule == MESSAGE_DIVIDER.id)
 }
 
 #[test]

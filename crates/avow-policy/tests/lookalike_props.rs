@@ -3,11 +3,12 @@
 //! statement trailer however git allows it to be spelled.
 
 use avow_policy::facts::CommitFacts;
+use avow_policy::findings::MESSAGE_LOOKALIKE_TRAILER;
 use proptest::prelude::*;
 
 fn lookalike(message: &str) -> bool {
     let facts = CommitFacts { message: message.to_owned(), ..CommitFacts::default() };
-    avow_policy::text::check(&facts).iter().any(|f| f.rule == "message.lookalike-trailer")
+    avow_policy::text::check(&facts).iter().any(|f| f.rule == MESSAGE_LOOKALIKE_TRAILER.id)
 }
 
 /// Words and trailers of ordinary commit messages, in several scripts. No

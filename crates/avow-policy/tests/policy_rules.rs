@@ -7,6 +7,11 @@ use std::path::Path;
 use avow_core::attestation::Statement;
 use avow_core::trailer::{parse, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
+use avow_policy::findings::{
+    AUTHORSHIP_ALLOWED, AUTHORSHIP_ASSISTED_BY_FORMAT, AUTHORSHIP_MISMATCH, DCO_REQUIRED, KEYS_TYPES, MARKERS_REFUSE,
+    NEWCOMER_AUTHORSHIP, NEWCOMER_MAX_LINES, RATIONALE_BOILERPLATE, RATIONALE_MIN_LENGTH, RATIONALE_REJECT_REUSE,
+    RATIONALE_REJECT_SUBJECT_COPY, SIZE_MAX_FILES, SIZE_MAX_LINES, UNDERSTOOD_BY,
+};
 use avow_policy::policy::{Finding, MergeMode, Policy, Severity, UnderstoodBy};
 use proptest::prelude::*;
 
@@ -101,13 +106,13 @@ fn preset_disclose() {
     let mismatch = check(&p, &commit_by(ALICE, CLAUDE_MSG));
     assert_eq!(
         mismatch.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
-        [("authorship.mismatch", Severity::Warn)]
+        [(AUTHORSHIP_MISMATCH.id, Severity::Warn)]
     );
     let bad = commit(&["Authorship: assisted", "Assisted-by: GitHub Copilot", ALICE_UNDERSTOOD, RATIONALE]);
     assert_eq!(
         check(&p, &bad),
         [deny(
-            "authorship.assisted-by-format",
+            AUTHORSHIP_ASSISTED_BY_FORMAT.id,
             "`Assisted-by: GitHub Copilot` is not in the kernel format AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2], e.g. `Assisted-by: Claude:claude-sonnet-4-5 coccinelle`"
         )]
     );
@@ -120,16 +125,16 @@ fn preset_no_ai() {
     assert_eq!(
         check(&p, &assisted()),
         [
-            deny("authorship.allowed", "`Authorship: assisted` is not accepted by this project (allowed: human); submit only changes made that way, and declare them honestly"),
-            deny("dco.required", "no `Signed-off-by:` trailer; the author <alice@example.org> must certify the DCO: `git commit --amend --signoff`"),
+            deny(AUTHORSHIP_ALLOWED.id, "`Authorship: assisted` is not accepted by this project (allowed: human); submit only changes made that way, and declare them honestly"),
+            deny(DCO_REQUIRED.id, "no `Signed-off-by:` trailer; the author <alice@example.org> must certify the DCO: `git commit --amend --signoff`"),
         ]
     );
     // Declared human, but the agent's own marks say otherwise.
     assert_eq!(
         check(&p, &commit_by(ALICE, CLAUDE_MSG)),
         [
-            deny("markers.refuse", "Claude Code marker (identity `Co-Authored-By: Claude <noreply@anthropic.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
-            deny("markers.refuse", "Claude Code marker (footer `🤖 Generated with [Claude Code](https://claude.com/claude-code)`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
+            deny(MARKERS_REFUSE.id, "Claude Code marker (identity `Co-Authored-By: Claude <noreply@anthropic.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
+            deny(MARKERS_REFUSE.id, "Claude Code marker (footer `🤖 Generated with [Claude Code](https://claude.com/claude-code)`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity"),
         ]
     );
 }
@@ -141,7 +146,7 @@ fn preset_no_autonomous() {
     assert_eq!(check(&p, &assisted()), []);
     assert_eq!(
         check(&p, &generated()),
-        [deny("authorship.allowed", "`Authorship: generated` is not accepted by this project (allowed: human, assisted); submit only changes made that way, and declare them honestly")]
+        [deny(AUTHORSHIP_ALLOWED.id, "`Authorship: generated` is not accepted by this project (allowed: human, assisted); submit only changes made that way, and declare them honestly")]
     );
 }
 
@@ -174,7 +179,7 @@ fn authorship_allowed() {
     assert_eq!(check(&p, &generated()), []);
     assert_eq!(
         check(&p, &assisted()),
-        [deny("authorship.allowed", "`Authorship: assisted` is not accepted by this project (allowed: human, generated); submit only changes made that way, and declare them honestly")]
+        [deny(AUTHORSHIP_ALLOWED.id, "`Authorship: assisted` is not accepted by this project (allowed: human, generated); submit only changes made that way, and declare them honestly")]
     );
 }
 
@@ -188,7 +193,7 @@ fn assisted_by_format() {
     assert_eq!(
         check(&kernel, &odd),
         [deny(
-            "authorship.assisted-by-format",
+            AUTHORSHIP_ASSISTED_BY_FORMAT.id,
             "`Assisted-by: Claude Code (Opus 4.5)` is not in the kernel format AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2], e.g. `Assisted-by: Claude:claude-sonnet-4-5 coccinelle`"
         )]
     );
@@ -205,7 +210,7 @@ fn markers_refuse() {
     let got = check(&p, &copilot);
     assert_eq!(
         got[0],
-        deny("markers.refuse", "Copilot coding agent marker (identity `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity")
+        deny(MARKERS_REFUSE.id, "Copilot coding agent marker (identity `author copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>`): this project refuses AI-agent contributions; submit only work you wrote yourself, without the agent's trailers or identity")
     );
     assert_eq!(got.len(), 2, "identity, bot-login: {got:?}");
     // Off: markers are information for `report`, not a rule.
@@ -244,7 +249,7 @@ fn dco_required() {
         commit(&["Authorship: human", ALICE_UNDERSTOOD, RATIONALE, "Signed-off-by: Bob Other <bob@example.org>"]);
     assert_eq!(
         check(&p, &other),
-        [deny("dco.required", "`Signed-off-by: Bob Other <bob@example.org>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
+        [deny(DCO_REQUIRED.id, "`Signed-off-by: Bob Other <bob@example.org>` is not the author <alice@example.org>; the author must sign off: `git commit --amend --signoff`")]
     );
     assert_eq!(check(&policy("[dco]\nrequired = false\n"), &other), []);
 }
@@ -261,7 +266,7 @@ fn understood_by() {
     assert_eq!(check(&author, &mixed_case), []);
     assert_eq!(
         check(&author, &by_maintainer),
-        [deny("understood-by", "`Understood-by: Bob Maintainer <bob@example.org>` is not the commit author <alice@example.org>; the author must vouch for their own change (or the policy must set understood-by = \"keyring\")")]
+        [deny(UNDERSTOOD_BY.id, "`Understood-by: Bob Maintainer <bob@example.org>` is not the commit author <alice@example.org>; the author must vouch for their own change (or the policy must set understood-by = \"keyring\")")]
     );
 }
 
@@ -271,7 +276,7 @@ fn rationale_min_length() {
     assert_eq!(check(&p, &human()), []);
     assert_eq!(
         check(&p, &with_rationale("Avoids hammering the   server.")),
-        [deny("rationale.min-length", "the rationale has 28 characters, fewer than the 40 required; say in your own words why the change is needed and how it works")]
+        [deny(RATIONALE_MIN_LENGTH.id, "the rationale has 28 characters, fewer than the 40 required; say in your own words why the change is needed and how it works")]
     );
     assert_eq!(check(&policy("[rationale]\nmin-length = 0\n"), &with_rationale("Avoids hammering.")), []);
 }
@@ -284,7 +289,7 @@ fn rationale_reject_subject_copy() {
     assert_eq!(
         check(&p, &copy),
         [deny(
-            "rationale.reject-subject-copy",
+            RATIONALE_REJECT_SUBJECT_COPY.id,
             "the rationale repeats the subject; say why the change is needed and how it works, not what it is"
         )]
     );
@@ -297,13 +302,13 @@ fn rationale_boilerplate() {
     assert_eq!(check(&default, &human()), []);
     assert_eq!(
         check(&default, &with_rationale("Implemented the requested changes.")),
-        [deny("rationale.boilerplate", "the rationale is the boilerplate \"implemented the requested changes\"; say in your own words why the change is needed and how it works")]
+        [deny(RATIONALE_BOILERPLATE.id, "the rationale is the boilerplate \"implemented the requested changes\"; say in your own words why the change is needed and how it works")]
     );
     let custom = policy("[rationale]\nboilerplate = [\"Per the ticket's instructions\"]\n");
     assert_eq!(check(&custom, &with_rationale("Implemented the requested changes.")), []);
     assert_eq!(
         check(&custom, &with_rationale("per the ticket's instructions!")),
-        [deny("rationale.boilerplate", "the rationale is the boilerplate \"Per the ticket's instructions\"; say in your own words why the change is needed and how it works")]
+        [deny(RATIONALE_BOILERPLATE.id, "the rationale is the boilerplate \"Per the ticket's instructions\"; say in your own words why the change is needed and how it works")]
     );
 }
 
@@ -329,7 +334,7 @@ fn rationale_reject_reuse() {
         p.check_reuse(reused),
         [(
             "2222222222222222222222222222222222222222",
-            deny("rationale.reject-reuse", "<ALICE@example.org> gave the same rationale on commit 111111111111; describe this change in its own words")
+            deny(RATIONALE_REJECT_REUSE.id, "<ALICE@example.org> gave the same rationale on commit 111111111111; describe this change in its own words")
         )]
     );
     assert_eq!(policy("[rationale]\nreject-reuse = false\n").check_reuse(reused), []);
@@ -351,14 +356,14 @@ fn size_limits_and_action() {
     assert_eq!(
         check(&p, &big),
         [
-            warn("size.max-lines", "812 changed lines, more than the 400 allowed; split the change into smaller commits that can be reviewed on their own"),
-            warn("size.max-files", "31 changed files, more than the 10 allowed; split the change into smaller commits that can be reviewed on their own"),
+            warn(SIZE_MAX_LINES.id, "812 changed lines, more than the 400 allowed; split the change into smaller commits that can be reviewed on their own"),
+            warn(SIZE_MAX_FILES.id, "31 changed files, more than the 10 allowed; split the change into smaller commits that can be reviewed on their own"),
         ]
     );
     let p = policy("[size]\nmax-lines = 400\naction = \"deny\"\n");
     assert_eq!(
         check(&p, &big),
-        [deny("size.max-lines", "812 changed lines, more than the 400 allowed; split the change into smaller commits that can be reviewed on their own")]
+        [deny(SIZE_MAX_LINES.id, "812 changed lines, more than the 400 allowed; split the change into smaller commits that can be reviewed on their own")]
     );
 }
 
@@ -415,7 +420,7 @@ fn path_refuse_markers() {
     let p = policy(&format!("{CRYPTO}refuse-markers = true\n"));
     let mut f = commit_by(ALICE, CLAUDE_MSG);
     // Outside the paths: only the `human` claim beside the marker, a warning.
-    assert_eq!(check(&p, &f).iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["authorship.mismatch"]);
+    assert_eq!(check(&p, &f).iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), [AUTHORSHIP_MISMATCH.id]);
     f.change.paths = vec!["crypto/aes/gcm.c".into()];
     let got = check(&p, &f);
     assert_eq!(
@@ -435,7 +440,7 @@ fn without_a_statement_only_statement_free_rules_apply() {
     );
     assert!(f.statement.is_none());
     let rules: Vec<String> = check(&p, &f).into_iter().map(|f| f.rule).collect();
-    assert_eq!(rules, ["markers.refuse", "markers.refuse", "markers.refuse", "dco.required"]);
+    assert_eq!(rules, [MARKERS_REFUSE.id, MARKERS_REFUSE.id, MARKERS_REFUSE.id, DCO_REQUIRED.id]);
 }
 
 // ---- errors ---------------------------------------------------------------
@@ -553,8 +558,8 @@ fn newcomer_rules_apply_below_the_record_only() {
     let c = assisted();
     let rules =
         |record| p.check_newcomer(&c, "alice@example.org", record).into_iter().map(|f| f.rule).collect::<Vec<_>>();
-    assert_eq!(rules(0), ["newcomer.max-lines", "newcomer.authorship"].map(String::from));
-    assert_eq!(rules(2), ["newcomer.max-lines", "newcomer.authorship"].map(String::from));
+    assert_eq!(rules(0), [NEWCOMER_MAX_LINES.id, NEWCOMER_AUTHORSHIP.id].map(String::from));
+    assert_eq!(rules(2), [NEWCOMER_MAX_LINES.id, NEWCOMER_AUTHORSHIP.id].map(String::from));
     assert_eq!(rules(3), Vec::<String>::new());
     // Without the section nobody is a newcomer.
     assert_eq!(policy("").check_newcomer(&c, "alice@example.org", 0), []);
@@ -573,14 +578,14 @@ fn mismatch_keys_and_name_options() {
     let got = check(&p, &commit_by(ALICE, CLAUDE_MSG));
     assert_eq!(
         got.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
-        [("authorship.mismatch", Severity::Deny)]
+        [(AUTHORSHIP_MISMATCH.id, Severity::Deny)]
     );
     // A human claim without markers, or a disclosed one with them: nothing.
     assert_eq!(check(&p, &human()), []);
     let ed = avow_sign_free_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAATe3tswxR6uiQ3R8FN5ds32RSsJyXQgnBgkG7O7ytl a");
     assert_eq!(p.check_key(&ed), None);
     let sk = avow_sign_free_key("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIAATe3tswxR6uiQ3R8FN5ds32RSsJyXQgnBgkG7O7ytlAAAABHNzaDo= a");
-    assert_eq!(p.check_key(&sk).map(|f| f.rule), Some("keys.types".to_owned()));
+    assert_eq!(p.check_key(&sk).map(|f| f.rule), Some(KEYS_TYPES.id.to_owned()));
     for (text, message) in [
         ("version = 1\n[keys]\ntypes = []\n", "must name at least one key type"),
         ("version = 1\n[keys]\ntypes = [\"ssh-dss\"]\n", "\"ssh-dss\" is not a key type avow accepts"),

@@ -1,5 +1,5 @@
-//! The newcomer rule's track records: how many attested commits each
-//! person of a range has in the trusted history.
+//! Counting the newcomer rule's track records ([`Records`]): how many
+//! attested commits each person of a range has in the trusted history.
 //!
 //! The record is counted from the trust base only (the trusted commit and
 //! its ancestors), never from the commits under test, so a pull request
@@ -20,34 +20,32 @@ use std::collections::{HashMap, HashSet};
 
 use avow_core::attestation::{Person, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::{self, ParseOptions};
+use avow_policy::findings::{self, Rule};
 use git2::{Oid, Repository};
 
 use crate::resolve::Range;
 use crate::trust::{resolve_commit, Trusted};
-use crate::verify::{Options, Verifier};
+use crate::verify::{Options, Records, Verifier};
 use crate::Error;
 
-/// The attested commits each person of a range has in the trusted
-/// history, counted up to the record the policy asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Records {
-    /// Lowercased email → attested commits (at most `needed`).
-    counts: HashMap<String, usize>,
-    /// `[newcomer] attested-commits`.
-    needed: usize,
-}
-
-impl Records {
-    /// The record of the person with this email (0 when unknown).
-    pub fn of(&self, email: &str) -> usize {
-        self.counts.get(&email.to_ascii_lowercase()).copied().unwrap_or(0)
-    }
-
-    /// The record that ends the newcomer rules.
-    pub fn needed(&self) -> usize {
-        self.needed
-    }
-}
+/// The findings that stop a commit from counting for anyone: its
+/// attestation or its signature does not hold (every `attestation.*` and
+/// `signature.*` rule).
+const UNSIGNED: &[Rule] = &[
+    findings::ATTESTATION_MISSING,
+    findings::ATTESTATION_STATEMENT,
+    findings::ATTESTATION_DUPLICATE,
+    findings::ATTESTATION_MISPLACED,
+    findings::ATTESTATION_PAYLOAD,
+    findings::ATTESTATION_CHANGE,
+    findings::ATTESTATION_TREES,
+    findings::ATTESTATION_VERSION,
+    findings::ATTESTATION_FIXUP,
+    findings::SIGNATURE_MALFORMED,
+    findings::SIGNATURE_INVALID,
+    findings::SIGNATURE_UNKNOWN_KEY,
+    findings::SIGNATURE_KEY_STATUS,
+];
 
 /// The `Understood-by:` email of a message, if it has one.
 fn understood_by(message: &str) -> Option<String> {
@@ -102,7 +100,7 @@ pub fn track_records(repo: &Repository, trusted: &Trusted, range: &Range) -> Res
         let Some(count) = counts.get_mut(&email).filter(|n| **n < needed) else { continue };
         let report = verifier.verify(repo, &c)?;
         let signed_by_them = report.signer.as_ref().is_some_and(|s| Person::same_email(&s.email, &email))
-            && !report.findings.iter().any(|f| f.rule.starts_with("signature.") || f.rule.starts_with("attestation."));
+            && !report.findings.iter().any(|f| UNSIGNED.iter().any(|r| f.rule == r.id));
         if signed_by_them {
             *count += 1;
             if *count == needed {
@@ -110,5 +108,25 @@ pub fn track_records(repo: &Repository, trusted: &Trusted, range: &Range) -> Res
             }
         }
     }
-    Ok(Some(Records { counts, needed }))
+    Ok(Some(Records::new(counts, needed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use avow_policy::findings::RULES;
+
+    use super::UNSIGNED;
+
+    /// Every rule about the attestation or its signature stops a commit
+    /// from counting, including ones added later.
+    #[test]
+    fn every_attestation_and_signature_rule_is_listed() {
+        let ids = |rules: &[avow_policy::findings::Rule]| rules.iter().map(|r| r.id).collect::<Vec<_>>();
+        let by_prefix: Vec<_> = RULES
+            .iter()
+            .filter(|r| r.id.starts_with("attestation.") || r.id.starts_with("signature."))
+            .copied()
+            .collect();
+        assert_eq!(ids(UNSIGNED), ids(&by_prefix));
+    }
 }

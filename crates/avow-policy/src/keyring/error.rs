@@ -49,19 +49,12 @@ pub enum KeyringError {
         source: std::io::Error,
     },
     /// A keyring or `allowed_signers` file is invalid.
-    #[error("{}", render_invalid(path, *line, field, message))]
+    #[error("{at}")]
     Invalid {
-        /// The file, as given to the parser.
-        path: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// The field, like `person[1].key[0].expires` (empty when the error
-        /// is not inside a field, e.g. a broken table header).
-        field: String,
+        /// Where, and what is wrong.
+        at: Invalid,
         /// What kind of problem.
         kind: InvalidKind,
-        /// What is wrong, without the location.
-        message: String,
     },
     /// A public key given to [`Keyring::add`] or [`Keyring::rotate`] is
     /// refused.
@@ -143,7 +136,8 @@ impl KeyringError {
     /// [`KeyringError::Import`] error.
     pub fn line(&self) -> Option<usize> {
         match self {
-            KeyringError::Invalid { line, .. } | KeyringError::Import { line, .. } => Some(*line),
+            KeyringError::Invalid { at, .. } => Some(at.line),
+            KeyringError::Import { line, .. } => Some(*line),
             _ => None,
         }
     }
@@ -175,11 +169,8 @@ impl Source<'_> {
     ) -> KeyringError {
         let message: String = message.into();
         KeyringError::Invalid {
-            path: self.path.to_path_buf(),
-            line,
-            field: field.into(),
+            at: Invalid { path: self.path.to_path_buf(), line, field: field.into(), message: one_line(&message) },
             kind,
-            message: one_line(&message),
         }
     }
 }

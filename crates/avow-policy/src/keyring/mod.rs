@@ -51,7 +51,7 @@ use serde::Deserialize;
 use ssh_key::{Algorithm, HashAlg, PublicKey};
 use toml::Spanned;
 
-use crate::diagnostics::{line_of, locate, one_line, render_invalid, Shape};
+use crate::diagnostics::{line_of, locate, one_line, Invalid, Shape};
 
 mod allowed_signers;
 mod edit;

@@ -226,7 +226,7 @@ fn syntax_error_names_line_and_field() {
     );
     let e = parse("version = 1\n[[person]]\nname = \"A\"\nname = \"B\"\n").unwrap_err();
     assert!(
-        matches!(&e, KeyringError::Invalid { kind: InvalidKind::Syntax, line: 4, field, .. } if field == "person[0].name"),
+        matches!(&e, KeyringError::Invalid { kind: InvalidKind::Syntax, at } if at.line == 4 && at.field == "person[0].name"),
         "{e}"
     );
     assert_eq!(e.to_string().lines().count(), 1);

@@ -1,6 +1,6 @@
 //! Why a policy could not be loaded.
 
-use super::{render_invalid, PathBuf, Policy};
+use super::{Invalid, PathBuf, Policy};
 
 /// Why a policy could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -15,18 +15,8 @@ pub enum PolicyError {
         source: std::io::Error,
     },
     /// Bad TOML, an unknown field, a wrong type or value.
-    #[error("{}", render_invalid(path, *line, field, message))]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// The dotted field (`size.action`, `path[crypto/**].glob`), empty
-        /// for TOML syntax errors.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(Invalid),
     /// `--preset NAME` names no preset.
     #[error("unknown preset `{name}`; known presets: {}", Policy::PRESETS.join(", "))]
     UnknownPreset {

@@ -30,7 +30,7 @@ use avow_core::attestation::{Authorship, Person, Statement};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
-use crate::diagnostics::{line_of, locate_in_document, one_line, render_invalid};
+use crate::diagnostics::{line_of, locate_in_document, one_line, Invalid};
 use crate::facts::CommitFacts;
 pub use crate::findings::{Finding, Severity};
 use crate::findings::{

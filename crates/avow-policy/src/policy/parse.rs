@@ -9,11 +9,13 @@ impl Policy {
 
     /// Parses a policy file's text; `path` is used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Policy, PolicyError> {
-        let invalid = |span: Option<Range<usize>>, field: String, message: String| PolicyError::Invalid {
-            path: path.to_owned(),
-            line: span.map_or(1, |s| line_of(text, s.start)),
-            field,
-            message,
+        let invalid = |span: Option<Range<usize>>, field: String, message: String| {
+            PolicyError::Invalid(Invalid {
+                path: path.to_owned(),
+                line: span.map_or(1, |s| line_of(text, s.start)),
+                field,
+                message,
+            })
         };
         let doc =
             toml_edit::ImDocument::parse(text).map_err(|e| invalid(e.span(), String::new(), one_line(e.message())))?;

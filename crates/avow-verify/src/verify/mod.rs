@@ -38,12 +38,14 @@ use crate::Error;
 
 mod attestation;
 mod avow_change;
+mod records;
 mod report;
 mod retry;
 mod signer;
 
 use attestation::fast_path_failed;
 pub use attestation::REATTEST_HINT;
+pub use records::Records;
 pub use report::{Options, Report, SignerInfo, Verdict};
 pub use signer::name_finding;
 use signer::signer_info;
@@ -113,7 +115,7 @@ pub struct Verifier<'t> {
     /// Revisions to try as the source of a squash (`--squash-source`).
     squash_sources: Vec<String>,
     /// The `[newcomer]` track records, when the policy has the section.
-    newcomers: Option<&'t crate::newcomer::Records>,
+    newcomers: Option<&'t Records>,
 }
 
 impl<'t> Verifier<'t> {
@@ -148,7 +150,7 @@ impl<'t> Verifier<'t> {
 
     /// Applies the `[newcomer]` rules with these track records.
     #[must_use]
-    pub fn with_newcomers(mut self, records: &'t crate::newcomer::Records) -> Self {
+    pub fn with_newcomers(mut self, records: &'t Records) -> Self {
         self.newcomers = Some(records);
         self
     }

@@ -1,0 +1,104 @@
+//! How an entry's pattern is read, by its kind: each entry compiled once,
+//! when the list is parsed, into the [`Matcher`] the scan runs.
+
+use super::{MarkerEntry, MarkerKind, Wildcard};
+
+/// A compiled entry.
+#[derive(Debug, Clone)]
+pub(super) enum Matcher {
+    Email(Wildcard),
+    /// A whole name, compared ASCII case-insensitively.
+    Name(String),
+    /// `name[bot]`, lowercased.
+    Bot(String),
+    /// Value pattern; `None` for any value. The key is in `trailer_keys`.
+    Trailer(Option<Wildcard>),
+    Line(Wildcard),
+    Prefix(String),
+    Suffix(String),
+    Generic(Generic),
+}
+
+/// Whether `key` is a possible git trailer key (letters, digits, `-`).
+pub(super) fn is_trailer_key(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), String> {
+    let p = entry.pattern.as_str();
+    if p.trim().is_empty() {
+        return Err("empty pattern".into());
+    }
+    if entry.source.trim().is_empty() {
+        return Err("empty source; say where the marker is documented".into());
+    }
+    if entry.tool.trim().is_empty() {
+        return Err("empty tool".into());
+    }
+    Ok(match entry.kind {
+        MarkerKind::AuthorEmail | MarkerKind::CommitterEmail | MarkerKind::Identity => {
+            if !p.contains('@') {
+                return Err(format!("{p:?} is not an email address (never match bare display names)"));
+            }
+            (Matcher::Email(Wildcard::new(p)), None)
+        }
+        MarkerKind::Name => {
+            if p.contains(['*', '<', '>', '@']) || p.trim() != p {
+                return Err(format!("{p:?} is not a whole name (no `*`, `<`, `>`, `@` or outer spaces)"));
+            }
+            (Matcher::Name(p.to_owned()), None)
+        }
+        MarkerKind::BotLogin => {
+            let login = p.to_ascii_lowercase();
+            if login.len() <= "[bot]".len() || !login.ends_with("[bot]") || login.contains(['*', ' ', '@']) {
+                return Err(format!("{p:?} is not a GitHub app login `name[bot]`"));
+            }
+            (Matcher::Bot(login), None)
+        }
+        MarkerKind::Trailer => {
+            let (key, value) = match p.split_once(':') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (p.trim(), None),
+            };
+            if !is_trailer_key(key) {
+                return Err(format!("{key:?} is not a trailer key (letters, digits and `-`)"));
+            }
+            let value = match value {
+                None | Some("*") => None,
+                Some("") => return Err("empty trailer value; write `Key` alone to match any value".into()),
+                Some(v) => Some(Wildcard::new(v)),
+            };
+            (Matcher::Trailer(value), Some(key.to_ascii_lowercase()))
+        }
+        MarkerKind::Footer => {
+            if p.trim().trim_matches('*').trim().is_empty() {
+                return Err("a footer pattern must contain some literal text".into());
+            }
+            (Matcher::Line(Wildcard::new(p.trim())), None)
+        }
+        MarkerKind::SubjectPrefix | MarkerKind::BranchPrefix => (Matcher::Prefix(p.to_owned()), None),
+        MarkerKind::NameSuffix => (Matcher::Suffix(p.to_owned()), None),
+        MarkerKind::Generic => {
+            let rule = match p {
+                "emoji-generated-footer" => Generic::EmojiGeneratedFooter,
+                "agent-account" => Generic::AgentAccount,
+                "ai-bot-login" => Generic::AiBotLogin,
+                "vendor-noreply" => Generic::VendorNoreply,
+                _ => return Err(format!("{p:?} is not a generic rule (one of {})", GENERIC_RULES.join(", "))),
+            };
+            (Matcher::Generic(rule), None)
+        }
+    })
+}
+
+/// The generic rules a `kind = "generic"` entry may name.
+pub const GENERIC_RULES: &[&str] = &["emoji-generated-footer", "agent-account", "ai-bot-login", "vendor-noreply"];
+
+/// The generic rules, compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Generic {
+    EmojiGeneratedFooter,
+    AgentAccount,
+    AiBotLogin,
+    VendorNoreply,
+}

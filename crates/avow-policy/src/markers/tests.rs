@@ -1,0 +1,94 @@
+use super::*;
+use crate::facts::{CommitFacts, Ident};
+
+fn facts(author: (&str, &str), message: &str) -> CommitFacts {
+    CommitFacts {
+        author: Ident { name: author.0.into(), email: author.1.into() },
+        committer: Ident { name: author.0.into(), email: author.1.into() },
+        subject: message.lines().next().unwrap_or("").into(),
+        message: message.into(),
+        ..CommitFacts::default()
+    }
+}
+
+#[test]
+fn wildcard() {
+    let w = Wildcard::new("*[bot]@users.noreply.github.com");
+    assert!(w.is_match("49699333+dependabot[bot]@users.noreply.github.com"));
+    assert!(w.is_match("Renovate[Bot]@users.noreply.github.com"));
+    assert!(!w.is_match("dependabotb@users.noreply.github.com"));
+    assert!(Wildcard::new("a*b*c").is_match("abc"));
+    assert!(Wildcard::new("a*b*c").is_match("axxbyyc"));
+    assert!(!Wildcard::new("a*b*c").is_match("acb"));
+    assert!(!Wildcard::new("ab*ba").is_match("aba"));
+    assert!(Wildcard::new("*").is_match(""));
+    assert!(Wildcard::new("x@y").is_match("X@Y"));
+    assert!(!Wildcard::new("x@y").is_match("x@yz"));
+    assert!(Wildcard::new("🤖 *").is_match("🤖 Generated"));
+}
+
+#[test]
+fn builtin_parses() {
+    assert!(Markers::builtin().entries().len() > 30);
+}
+
+#[test]
+fn claude_code_commit() {
+    let m = "Add retry to the HTTP client\n\nRetries idempotent requests.\n\n\
+             🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n\
+             Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>\n";
+    let hits = Markers::builtin().scan(&facts(("Bob", "bob@example.org"), m));
+    let got: Vec<_> = hits.iter().map(|h| (h.kind.as_str(), h.evidence.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("identity", "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"),
+            ("footer", "🤖 Generated with [Claude Code](https://claude.com/claude-code)"),
+        ]
+    );
+}
+
+#[test]
+fn bot_identities_by_login_and_numeric_email() {
+    let m = Markers::builtin();
+    let f = facts(("claude[bot]", "209825114+claude[bot]@users.noreply.github.com"), "Fix typo\n");
+    assert_eq!(m.scan(&f)[0].evidence, "author claude[bot] <209825114+claude[bot]@users.noreply.github.com>");
+    let f = facts(("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"), "Fix typo\n");
+    let kinds: Vec<_> = m.scan(&f).into_iter().map(|h| h.kind).collect();
+    assert_eq!(kinds, ["identity", "bot-login"]);
+    // A human whose GitHub login is `claude`.
+    let f = facts(("Claude", "12345+claude@users.noreply.github.com"), "Fix typo\n");
+    assert_eq!(m.scan(&f), []);
+}
+
+#[test]
+fn people_named_like_agents_are_not_markers() {
+    let m = "Cite Claude Shannon in the entropy docs\n\nAs Devin and Amp suggested.\n\n\
+             Co-authored-by: Claude Shannon <claude@bell-labs.example>\n\
+             Reviewed-by: Devin Smith <devin@smith.example>\n";
+    assert_eq!(Markers::builtin().scan(&facts(("Devin Smith", "devin@smith.example"), m)), []);
+    assert_eq!(Markers::builtin().scan_branch("claudette/fix"), []);
+}
+
+#[test]
+fn branches() {
+    let hits = Markers::builtin().scan_branch("refs/remotes/origin/copilot/fix-123");
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].tool.as_str(), hits[0].evidence.as_str()), ("Copilot coding agent", "copilot/fix-123"));
+}
+
+#[test]
+fn bad_lists() {
+    let bad = "version = 1\n[[marker]]\ntool = \"X\"\nkind = \"author-email\"\npattern = \"Claude\"\nsource = \"s\"\n";
+    assert_eq!(
+        Markers::parse(bad).unwrap_err().to_string(),
+        "agent-markers.toml: entry 1 (X, author-email): \"Claude\" is not an email address (never match bare display names)"
+    );
+    let bad = "version = 1\n[[marker]]\ntool = \"X\"\nkind = \"colour\"\npattern = \"x\"\nsource = \"s\"\n";
+    assert_eq!(
+        Markers::parse(bad).unwrap_err().to_string(),
+        "agent-markers.toml:4: unknown variant `colour`, expected one of `author-email`, `committer-email`, \
+         `identity`, `name`, `bot-login`, `trailer`, `footer`, `subject-prefix`, `name-suffix`, `branch-prefix`, \
+         `generic`"
+    );
+}

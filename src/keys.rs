@@ -178,16 +178,10 @@ fn choose_agent_key(keys: &[PublicKey], keyring: Option<&Keyring>, email: &str) 
     keys.get(i).map(|k| (k.clone(), format!("{}{none}", of(i))))
 }
 
-/// Like [`signer_knowing`], with the passphrase callback given; also
-/// returns which setting (or source) the key came from. Its errors do not
-/// point at `git avow doctor` (doctor itself calls this).
-pub fn signer_with(
-    cfg: &Config,
-    keyring: Option<&Keyring>,
-    passphrase: &mut avow_sign::PassphraseFn<'_>,
-) -> Result<(Signer, String)> {
+/// [`resolve`]'s candidates, with the agent's named as the key to take
+/// from it, so that several keys are no guess.
+fn candidates(cfg: &Config, keyring: Option<&Keyring>) -> Result<(Vec<(KeySource, String)>, bool)> {
     let (mut candidates, explicit) = resolve(cfg)?;
-    // The agent: name the key to use, so that several keys are no guess.
     if let (Some(at), Some(socket)) = (
         candidates.iter().position(|(s, _)| *s == KeySource::Agent),
         std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()),
@@ -200,6 +194,27 @@ pub fn signer_with(
             }
         }
     }
+    Ok((candidates, explicit))
+}
+
+/// The public half of the key [`signer_knowing`] would sign with, read
+/// without a passphrase or the agent's help (`None` when none is found):
+/// to tell whether a signature is yours before asking to sign.
+pub fn public_key(cfg: &Config, keyring: Option<&Keyring>) -> Option<PublicKey> {
+    let socket = std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(std::path::PathBuf::from);
+    let (candidates, _) = candidates(cfg, keyring).ok()?;
+    candidates.iter().find_map(|(source, _)| avow_sign::public_key_of(source, socket.as_deref()).ok())
+}
+
+/// Like [`signer_knowing`], with the passphrase callback given; also
+/// returns which setting (or source) the key came from. Its errors do not
+/// point at `git avow doctor` (doctor itself calls this).
+pub fn signer_with(
+    cfg: &Config,
+    keyring: Option<&Keyring>,
+    passphrase: &mut avow_sign::PassphraseFn<'_>,
+) -> Result<(Signer, String)> {
+    let (candidates, explicit) = candidates(cfg, keyring)?;
     if candidates.is_empty() {
         return Err(CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)")
             .hint(

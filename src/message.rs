@@ -12,6 +12,7 @@ use crate::error::{CliError, Result};
 use crate::git::Config;
 
 /// A commit message file, decoded.
+#[derive(Clone)]
 pub struct MessageFile {
     path: PathBuf,
     /// The message as text.

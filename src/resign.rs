@@ -49,7 +49,7 @@ pub fn sign(
 }
 
 /// The person signing: email (and name) of the keyring entry holding the
-/// key, else `user.name`/`user.email`.
+/// signing key, else `user.name`/`user.email`.
 #[derive(Debug, Clone)]
 pub struct Me {
     pub name: String,
@@ -57,9 +57,9 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn of(repo: &Repository, cfg: &Config, signer: &Signer) -> Result<Me> {
+    pub fn of(repo: &Repository, cfg: &Config, key: &avow_sign::ssh_key::PublicKey) -> Result<Me> {
         if let Some(k) = crate::cmd::hook::local_keyring(repo) {
-            if let Some((p, _)) = k.find_by_key(signer.public_key()) {
+            if let Some((p, _)) = k.find_by_key(key) {
                 return Ok(Me { name: p.name.clone(), email: p.email.clone() });
             }
         }
@@ -73,8 +73,28 @@ impl Me {
     }
 }
 
+/// Whether `text`'s statement is your own: it names you (by your signing
+/// key's keyring entry, else `user.email`) and your key signed it, for
+/// some earlier change ([`signed_by`]). `Ok(None)` when it names you but
+/// your key did not sign it (anyone can write your name); `Ok(Some(false))`
+/// when it names someone else.
+pub fn mine(repo: &Repository, cfg: &Config, statement: &Statement, text: &str, author: &str) -> Result<Option<bool>> {
+    let keyring = crate::cmd::hook::local_keyring(repo);
+    let key = crate::keys::public_key(cfg, keyring.as_ref());
+    let me = if let Some(k) = &key {
+        Me::of(repo, cfg, k)?
+    } else {
+        let (name, email) = cfg.user()?;
+        Me { name, email }
+    };
+    if !me.owns(statement) {
+        return Ok(Some(false));
+    }
+    Ok(key.filter(|k| signed_by(k, text, author)).map(|_| true))
+}
+
 /// Whether the one `Avow-Signature:` of `text` (a stored message) was
-/// made with `signer`'s key over this same statement, author and subject —
+/// made with `key` (the signer's) over this same statement, author and subject —
 /// for some change, which a rewrite may since have changed. Only such a
 /// statement is re-signed without the signer naming themselves anew: that
 /// `Understood-by:` names you proves nothing, anyone can write it, and
@@ -83,12 +103,12 @@ impl Me {
 ///
 /// A `v1` attestation's payload bound git's patch-id and is no longer
 /// rebuilt; for one, the signature must be an avow signature by this key.
-pub fn signed_by(signer: &Signer, text: &str, author_email: &str) -> bool {
+pub fn signed_by(key: &avow_sign::ssh_key::PublicKey, text: &str, author_email: &str) -> bool {
     let opts = ParseOptions::default();
     let trailers = trailer::parse(text, &opts);
     let sigs: Vec<&Trailer> = trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
     let ([sig], Ok(statement)) = (sigs.as_slice(), Statement::from_trailers(&trailers)) else { return false };
-    let mine = |key: &avow_sign::ssh_key::PublicKey| key.key_data() == signer.public_key().key_data();
+    let mine = |k: &avow_sign::ssh_key::PublicKey| k.key_data() == key.key_data();
     match SignatureTrailer::parse(&sig.value) {
         Ok(st) => {
             let subject = trailer::subject(text, &opts, false);

@@ -20,7 +20,9 @@
 //!   the shell;
 //! - an answer that is not UTF-8 is reported as such;
 //! - SIGTERM, SIGHUP, SIGQUIT or an outside SIGINT while the terminal is
-//!   changed restores it before avow dies of the signal (signal-hook).
+//!   changed restores it before avow dies of the signal (signal-hook), and
+//!   first runs what [`keep_on_signal`] registered (the hook keeps the
+//!   answers given so far, as on every other exit path).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Write as _};
@@ -142,6 +144,33 @@ static OUTERMOST: std::sync::Mutex<Option<(usize, File, Termios)>> = std::sync::
 /// How many [`Mode`]s are alive.
 static DEPTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// What to run when a signal ends avow (see [`keep_on_signal`]).
+type Keeper = Box<dyn FnOnce() + Send>;
+
+static KEEPER: std::sync::Mutex<Option<Keeper>> = std::sync::Mutex::new(None);
+
+/// While the returned guard lives, a SIGTERM, SIGHUP, SIGQUIT or outside
+/// SIGINT that ends avow once it has changed the terminal runs `keep`
+/// (after restoring the terminal, before dying of the signal): it runs on
+/// the signal watcher's thread while the main one waits at the prompt.
+pub fn keep_on_signal(keep: impl FnOnce() + Send + 'static) -> KeepGuard {
+    if let Ok(mut k) = KEEPER.lock() {
+        *k = Some(Box::new(keep));
+    }
+    KeepGuard(())
+}
+
+/// Unregisters [`keep_on_signal`]'s action when dropped.
+pub struct KeepGuard(());
+
+impl Drop for KeepGuard {
+    fn drop(&mut self) {
+        if let Ok(mut k) = KEEPER.lock() {
+            *k = None;
+        }
+    }
+}
+
 /// Switches the terminal to `t`, first recording how to restore it, and
 /// watching for signals that would otherwise leave it changed: SIGTERM,
 /// SIGHUP, SIGQUIT or an outside SIGINT restores it and then dies of the
@@ -157,6 +186,9 @@ fn enter(file: File, saved: Termios, t: &Termios, paste: bool) -> Option<Mode> {
                     if let Some((_, file, saved)) = outer.as_ref() {
                         let _ = termios::tcsetattr(file.as_fd(), OptionalActions::Now, saved);
                     }
+                }
+                if let Some(keep) = KEEPER.lock().ok().and_then(|mut k| k.take()) {
+                    keep();
                 }
                 let _ = signal_hook::low_level::emulate_default_handler(sig);
                 std::process::exit(128 + sig);

@@ -97,8 +97,9 @@ pub fn git_subcommand(args: &[String]) -> Option<String> {
 ///
 /// A signature that still matches the staged change is kept (it may be
 /// someone else's, and it is still true). One that does not is re-signed
-/// only when the statement is the committer's own and they confirm on the
-/// terminal — the resolution is theirs to stand behind; otherwise the
+/// only when the statement is the committer's own — it names them and
+/// their key signed it ([`resign::mine`]) — and they confirm on the
+/// terminal: the resolution is theirs to stand behind; otherwise the
 /// message is kept as it is and the finishing command named.
 pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amend: bool) -> Result<Option<Outcome>> {
     let in_op = ["CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"]
@@ -122,13 +123,22 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
         return Ok(Some(Outcome::Ok));
     }
     let Ok(statement) = avow_core::attestation::Statement::from_trailers(&trailers) else { return Ok(None) };
-    let (_, email) = cfg.user()?;
-    if !avow_core::attestation::Person::same_email(&statement.understood_by.email, &email) {
-        crate::output::errln!(
-            "avow: the statement is {}'s and no longer matches the change as resolved; it is kept as it is (avow never re-signs another person's statement as yours)",
-            statement.understood_by
-        );
-        return Ok(Some(Outcome::Ok));
+    // Yours only if your key signed it, as reattest decides: anyone can
+    // write your name into a commit you pick up.
+    let author = std::env::var("GIT_AUTHOR_EMAIL").or_else(|_| cfg.user().map(|(_, e)| e))?;
+    match resign::mine(repo, cfg, &statement, text, &author)? {
+        Some(true) => {}
+        Some(false) => {
+            crate::output::errln!(
+                "avow: the statement is {}'s and no longer matches the change as resolved; it is kept as it is (avow never re-signs another person's statement as yours)",
+                statement.understood_by
+            );
+            return Ok(Some(Outcome::Ok));
+        }
+        None => {
+            crate::output::errln!("avow: {}", not_signed_by_you(&statement));
+            return Ok(Some(Outcome::Ok));
+        }
     }
     if let Some(mut tty) = terminal(cfg) {
         tty.say("avow: the change differs from the one you signed (you resolved a conflict).\n");
@@ -153,21 +163,34 @@ pub fn post_commit_quiet(repo: &Repository, head: &git2::Commit<'_>) -> bool {
         || resign::is_autosquash(&String::from_utf8_lossy(head.summary_bytes().unwrap_or_default()))
 }
 
+/// Why a statement naming you is not re-signed: your key did not sign it.
+fn not_signed_by_you(statement: &avow_core::attestation::Statement) -> String {
+    format!(
+        "the statement names you ({}), but your key did not sign it; it is kept as it is: read the commit, and if you stand behind it, sign it with `git commit --amend --no-edit`",
+        statement.understood_by
+    )
+}
+
 /// The command to re-sign HEAD when its attestation no longer verifies: an
-/// amend when the statement is the committer's own; otherwise who must act.
+/// amend when the statement is the committer's own (by key, as reattest
+/// decides); otherwise who must act.
 pub fn resign_head_advice(repo: &Repository, head: &git2::Commit<'_>) -> String {
     let cfg = Config::new(Some(repo));
-    let statement = resign::message_of(head).ok().and_then(|(t, _)| resign::statement_of(&t));
-    match (statement, cfg.user()) {
-        (Some(s), Ok((_, email))) if !avow_core::attestation::Person::same_email(&s.understood_by.email, &email) => {
-            format!(
-                "avow: the statement is {}'s: ask them to re-sign it (`git avow reattest`), or replace it with your own (`git commit --amend` with your trailers)",
-                s.understood_by
-            )
-        }
-        _ => "avow: re-sign it with `git commit --amend --no-edit`".into(),
+    let Ok((text, _)) = resign::message_of(head) else { return AMEND.into() };
+    let Some(s) = resign::statement_of(&text) else { return AMEND.into() };
+    let author = String::from_utf8_lossy(head.author().email_bytes()).into_owned();
+    match resign::mine(repo, &cfg, &s, &text, &author) {
+        Ok(Some(false)) => format!(
+            "avow: the statement is {}'s: ask them to re-sign it (`git avow reattest`), or replace it with your own (`git commit --amend` with your trailers)",
+            s.understood_by
+        ),
+        Ok(None) => format!("avow: {}", not_signed_by_you(&s)),
+        _ => AMEND.into(),
     }
 }
+
+/// Re-signing HEAD's own statement.
+const AMEND: &str = "avow: re-sign it with `git commit --amend --no-edit`";
 
 /// `git avow hook post-rewrite rebase`: after a rebase (also `pull
 /// --rebase` and `rebase -i --autosquash`), find the rewritten commits whose
@@ -338,6 +361,14 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
         tty.say("avow: a revert is a change too.\n");
         let subject = trailer::subject(&message.text, &opts, true);
         let mut add = Vec::new();
+        // A signal at the prompt keeps what was typed, as Ctrl-C does below.
+        let (kept, text, o) = (message.clone(), message.text.clone(), opts.clone());
+        let _keep = crate::tty::keep_on_signal(move || {
+            let answers = crate::cmd::hook::answers_so_far();
+            if !answers.is_empty() {
+                let _ = kept.write(&trailer::rewrite(&text, &o, |_| true, &answers));
+            }
+        });
         let answered = crate::cmd::hook::prompt_statement(&mut tty, &existing, &policy, &subject, &mut add);
         if !answered {
             // What was typed is kept in the message, as the commit-msg hook does.
@@ -359,10 +390,21 @@ pub fn prepare_revert(file: &Path, source: Option<&str>) -> Result<Option<Outcom
         .and_then(|w| msg.strip_prefix(w).ok())
         .map_or_else(|| msg.display().to_string(), |p| p.display().to_string());
     let more = if repo.path().join("sequencer").exists() { "\nthen go on with `git revert --continue`." } else { "" };
+    // The commit being reverted, as git's message names it, for the
+    // up-front form (git sets no REVERT_HEAD before the commit).
+    let reverted = message
+        .text
+        .split("This reverts commit ")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_hexdigit).collect::<String>())
+        .and_then(|hex| repo.revparse_single(&hex).ok())
+        .map_or_else(|| "REV".to_owned(), |o| resign::short(&repo, o.id()));
     crate::output::errln!(
         "avow: revert refused: a revert needs your statement too, and `git revert` runs no hook that could ask for it.\n\
          The revert is staged and its message kept in {shown}; finish it with:\n\
-         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"{more}"
+         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"{more}\n\
+         \nTo give the statement with the revert (no terminal needed), stage it with --no-commit and commit with git's message:\n\
+         \n  git revert --no-commit {reverted} && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
     );
     Ok(Some(Outcome::Failed))
 }

@@ -88,7 +88,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         trailers.extend(add);
     }
     let signer = crate::keys::signer(&cfg)?;
-    let me = Me::of(&repo, &cfg, &signer)?;
+    let me = Me::of(&repo, &cfg, signer.public_key())?;
     if me.name.trim().is_empty() {
         return Err(CliError::new("user.name is not set, so `Understood-by:` would name nobody")
             .hint("set it to your name as the keyring has it: `git config --global user.name \"Your Name\"`"));
@@ -121,6 +121,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
         }
         repo.note(&who, &who, Some(NOTES_REF), c.id(), &note, args.force)?;
         crate::output::errln!("avow: attested {} {subject} in {NOTES_REF}", resign::short(&repo, c.id()));
+        if let Some(d) = avow_verify::notes::unsigned_display(&text, &subject, &note) {
+            let shown: Vec<String> = d.shown.iter().map(ToString::to_string).collect();
+            crate::output::errln!(
+                "avow: warning: its message displays another statement ({}), which `git avow verify` reports beside this note's [{}]",
+                avow_policy::text::visible(&shown.join("; ")),
+                avow_policy::findings::MESSAGE_UNSIGNED_STATEMENT.id
+            );
+        }
     }
     crate::output::errln!("avow: share the notes with `git push origin {NOTES_REF}`");
     Ok(Outcome::Ok)

@@ -7,7 +7,7 @@ use avow_policy::keyring::{KeyStatus, Keyring};
 use avow_sign::ssh_key::PublicKey;
 use git2::Repository;
 
-use crate::cmd::install::{baked_binary, hooks_dir, is_ours, CHAINED};
+use crate::cmd::install::{baked_binary, hooks_dir, is_ours, CHAINED, HOOKS};
 use crate::error::{Outcome, Result};
 use crate::git::{expand_home, open_repo, Config};
 use crate::keys;
@@ -179,7 +179,7 @@ fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
         )];
     }
     let mut checks = Vec::new();
-    for (hook, required) in [("commit-msg", true), ("prepare-commit-msg", false), ("post-commit", false)] {
+    for hook in HOOKS {
         let path = dir.join(hook);
         let problem = if !path.exists() {
             Err(format!("no {hook} hook in {}", dir.display()))
@@ -188,21 +188,48 @@ fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
         } else {
             runs_avow(repo, &path, hook)
         };
-        let what = match hook {
-            "commit-msg" => "hook commit-msg",
-            "prepare-commit-msg" => "hook prepare-commit-msg",
-            _ => "hook post-commit",
+        let what = label(hook);
+        let fix = if without(hook).is_empty() {
+            format!(
+                "`git avow install` (it keeps and chains a hook that is there), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
+            )
+        } else {
+            // Hook managers often do not offer these hooks: installing
+            // only avow's one beside them works with any manager.
+            format!(
+                "`git avow install --hook {hook}` (it keeps and chains a hook that is there, and adds only this one beside a hook manager), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
+            )
         };
-        let fix = format!(
-            "`git avow install` (it keeps and chains a hook that is there), or run `git avow hook {hook}` from your hook manager (docs/integrations.md)"
-        );
-        checks.push(match (problem, required) {
+        checks.push(match (problem, hook == "commit-msg") {
             (Ok(how), _) => Check::ok(what, how),
             (Err(p), true) => Check::fail(what, format!("{p}; commits will not be attested"), fix),
-            (Err(p), false) => Check::warn(what, p, fix),
+            (Err(p), false) => Check::warn(what, format!("{p}{}", without(hook)), fix),
         });
     }
     checks
+}
+
+/// The check's name for `hook`.
+fn label(hook: &str) -> &'static str {
+    match hook {
+        "commit-msg" => "hook commit-msg",
+        "prepare-commit-msg" => "hook prepare-commit-msg",
+        "post-commit" => "hook post-commit",
+        "post-rewrite" => "hook post-rewrite",
+        "post-applypatch" => "hook post-applypatch",
+        _ => "hook",
+    }
+}
+
+/// What goes unsaid without `hook` (the ones whose absence is not plain).
+fn without(hook: &str) -> &'static str {
+    match hook {
+        "post-rewrite" => {
+            "; after a rebase that changes your commits' changes (a conflict resolved), nothing re-signs them or names `git avow reattest`"
+        }
+        "post-applypatch" => "; after `git am` with conflicts, nothing names `git avow reattest` for the changed commits",
+        _ => "",
+    }
 }
 
 /// Windows has no executable bit: Git for Windows runs any hook file.

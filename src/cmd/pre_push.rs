@@ -8,7 +8,7 @@
 
 use std::io::Read as _;
 
-use avow_policy::findings::{self, Finding};
+use avow_policy::findings::{self, Concern, Finding, Severity};
 use avow_policy::keyring::Keyring;
 use avow_verify::resolve::Range;
 use avow_verify::trust::Trusted;
@@ -38,8 +38,32 @@ pub(crate) fn is_object_id(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// What a refused push tells the pusher to do.
-pub(crate) const REFUSED_HINT: &str = "attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again";
+/// A ref update `judge` refused.
+pub(crate) struct Refused {
+    /// Whether some rejected commit's own attestation is what fails (its
+    /// change no longer matches, it has none, …): what `git avow reattest`
+    /// re-signs, or names with what that commit needs. Otherwise the
+    /// findings (keys, policy, `.avow/`) each say what to do.
+    pub resign: bool,
+}
+
+/// What a refused push tells the pusher to do: the commands that re-sign
+/// the refused branches (`resign`, each a shell command), or, when no
+/// attestation of theirs is what fails, the findings printed above it.
+pub(crate) fn refused_hint(resign: &[String]) -> String {
+    if resign.is_empty() {
+        return "fix what each line above names, then push again".into();
+    }
+    format!(
+        "re-sign your statements with {} (it names any commit it cannot re-sign, and what that commit needs), then push again",
+        resign.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" and ")
+    )
+}
+
+/// The short id that names `id` in a hint.
+pub(crate) fn short_id(id: Oid) -> String {
+    id.to_string()[..12].to_owned()
+}
 
 /// Parses git's pre-push input; blank lines are ignored.
 pub fn parse_updates(input: &str) -> Result<Vec<Update>> {
@@ -105,7 +129,8 @@ pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<V
 /// Verifies the commits `tip` brings to `refname` that none of `hide` has,
 /// against the keyring and policy of `trust` (a name to show and its
 /// commit). Prints each rejected commit and a summary line labelled
-/// `label` to standard error; returns whether any commit was rejected.
+/// `label` to standard error; returns the refusal when any commit was
+/// rejected.
 /// A trusted revision without `.avow/` verifies nothing (a note says so).
 /// The pre-push hook and the server hooks judge a ref update alike; the
 /// server also passes the default branch's keyring as `revocations`, whose
@@ -118,10 +143,10 @@ pub(crate) fn judge(
     (trust_name, trust): (&str, Oid),
     hide: &[Oid],
     revocations: Option<(&str, &Keyring)>,
-) -> Result<bool> {
+) -> Result<Option<Refused>> {
     if !has_avow(repo, trust) {
         crate::output::errln!("avow: {trust_name} has no .avow/ yet; {refname} is not verified");
-        return Ok(false);
+        return Ok(None);
     }
     let trusted = Trusted::load(repo, &trust.to_string())?;
     let trusted = Trusted { rev: trust_name.to_owned(), ..trusted };
@@ -136,12 +161,40 @@ pub(crate) fn judge(
     }
     let summary = Summary::of(&reports);
     let mut out = String::new();
+    let mut resign = false;
     for r in reports.iter().filter(|r| r.verdict == Verdict::Rejected) {
         out.push_str(&output::human_commit(r, false, false));
+        resign |= r
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Deny && f.known_rule().is_some_and(|r| r.concern == Concern::Attestation));
     }
     crate::output::errprint!("{out}");
     crate::output::errln!("avow: {label}: {} (trust {trust_name})", summary.line());
-    Ok(summary.rejected > 0)
+    Ok((summary.rejected > 0).then_some(Refused { resign }))
+}
+
+/// The command that re-signs the commits a push of `local_ref` brings on
+/// top of `base` (a name or id the pusher's repository resolves):
+/// `git avow reattest BASE..HEAD`, after switching to the branch when it
+/// is not the one checked out (reattest rewrites the current branch).
+fn reattest_command(repo: &Repository, local_ref: &str, base: &str) -> String {
+    let command = format!("git avow reattest {base}..HEAD");
+    let head = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_owned));
+    match local_ref.strip_prefix("refs/heads/") {
+        Some(branch) if head.as_deref() != Some(local_ref) => format!("git switch {branch} && {command}"),
+        _ => command,
+    }
+}
+
+/// How the pusher names `id`, the remote's `remote_ref` as git reported
+/// it: the remote-tracking branch when it is there, else the id.
+fn remote_name(repo: &Repository, remote: &str, remote_ref: &str, id: Oid) -> String {
+    remote_ref
+        .strip_prefix("refs/heads/")
+        .map(|b| format!("{remote}/{b}"))
+        .filter(|name| repo.refname_to_id(&format!("refs/remotes/{name}")).ok() == Some(id))
+        .unwrap_or_else(|| short_id(id))
 }
 
 /// Rejects `report` when its signing key is revoked in `keyring` (the
@@ -178,6 +231,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
             .hint("this command is run by git's pre-push hook, which feeds it one line per ref")
     })?;
     let mut refused = false;
+    let mut resign = Vec::new();
     for update in parse_updates(&input)? {
         if is_zero(&update.local) {
             continue; // a deletion brings no commits
@@ -212,10 +266,22 @@ pub fn run(remote: &str) -> Result<Outcome> {
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
         let label = format!("{} → {}", update.local_ref, update.remote_ref);
-        refused |= judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide, None)?;
+        let Some(refusal) = judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide, None)?
+        else {
+            continue;
+        };
+        refused = true;
+        if refusal.resign {
+            let base = if is_zero(&update.remote) {
+                trust_name.clone()
+            } else {
+                remote_name(&repo, remote, &update.remote_ref, trust)
+            };
+            resign.push(reattest_command(&repo, &update.local_ref, &base));
+        }
     }
     if refused {
-        crate::output::errln!("avow: push refused: {REFUSED_HINT}");
+        crate::output::errln!("avow: push refused: {}", refused_hint(&resign));
         return Ok(Outcome::Failed);
     }
     Ok(Outcome::Ok)

@@ -150,12 +150,12 @@ pub fn plan(repo: &Repository, commits: &[Oid], vouch: bool) -> Result<Plan> {
         };
         if me.is_none() {
             let signer = crate::keys::signer(&cfg)?;
-            let who = Me::of(repo, &cfg, &signer)?;
+            let who = Me::of(repo, &cfg, signer.public_key())?;
             me = Some((signer, who));
         }
         let (signer, who) = me.as_ref().expect("just set");
         let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
-        if who.owns(&statement) && resign::signed_by(signer, &text, &author) {
+        if who.owns(&statement) && resign::signed_by(signer.public_key(), &text, &author) {
             to_sign.insert(id, false);
         } else if vouch {
             to_sign.insert(id, true);

@@ -21,7 +21,7 @@ use std::io::Read as _;
 
 use git2::{Oid, Repository};
 
-use crate::cmd::pre_push::{has_avow, is_object_id, is_zero, judge, REFUSED_HINT};
+use crate::cmd::pre_push::{has_avow, is_object_id, is_zero, judge, refused_hint, short_id};
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 
@@ -203,24 +203,36 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     let (default_name, default_tip) = default_branch(&repo, &rules)?;
     let branches = branch_tips(&repo)?;
     let mut refused = false;
+    let mut resign = Vec::new();
     for u in updates {
-        refused |= judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)?;
+        if let Judged::Refused(command) = judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)? {
+            refused = true;
+            resign.extend(command);
+        }
     }
     if refused {
-        crate::output::errln!("avow: push refused: {REFUSED_HINT}");
+        crate::output::errln!("avow: push refused: {}", refused_hint(&resign));
         return Ok(Outcome::Failed);
     }
     Ok(Outcome::Ok)
 }
 
-/// Judges one ref update; returns whether it is refused.
+/// What became of one ref update.
+enum Judged {
+    Passed,
+    /// Refused; with the pusher's command that re-signs the branch when
+    /// its commits' own attestations are what fails.
+    Refused(Option<String>),
+}
+
+/// Judges one ref update.
 fn judge_update(
     repo: &Repository,
     rules: &Rules,
     u: &RefUpdate,
     (default_name, default_tip): (&str, Option<Oid>),
     branches: &[Oid],
-) -> Result<bool> {
+) -> Result<Judged> {
     let refname = u.refname.as_str();
     if is_zero(&u.new) {
         // Deleting a symbolic ref deletes what it points at: `master` kept
@@ -236,16 +248,16 @@ fn judge_update(
             crate::output::errln!(
                 "avow: {refname}: refused: it is the default branch{through}, whose keyring and policy new branches are verified against"
             );
-            return Ok(true);
+            return Ok(Judged::Refused(None));
         }
         if rules.deletions == Rule::Refuse {
             crate::output::errln!("avow: {refname}: refused: deletions are refused here (avow.receive.deletions)");
-            return Ok(true);
+            return Ok(Judged::Refused(None));
         }
-        return Ok(false);
+        return Ok(Judged::Passed);
     }
     match rules.for_ref(refname) {
-        Rule::Allow => return Ok(false),
+        Rule::Allow => return Ok(Judged::Passed),
         Rule::Refuse => {
             let key = if refname.starts_with("refs/tags/") {
                 "avow.receive.tags"
@@ -255,7 +267,7 @@ fn judge_update(
                 "avow.receive.otherRefs"
             };
             crate::output::errln!("avow: {refname}: refused: updates of this ref are refused here ({key})");
-            return Ok(true);
+            return Ok(Judged::Refused(None));
         }
         Rule::Verify => {}
     }
@@ -263,8 +275,9 @@ fn judge_update(
         CliError::new(format!("{refname}: {} is not in this repository", u.new))
             .hint("run the hook through `git push` (git passes the pushed objects in GIT_OBJECT_DIRECTORY)")
     })?;
-    let Ok(tip) = tip.peel_to_commit() else { return Ok(false) }; // a tag of a tree or blob adds no commits
-                                                                  // The ref's value now, as this repository has it: not the pusher's claim.
+    // A tag of a tree or blob adds no commits.
+    let Ok(tip) = tip.peel_to_commit() else { return Ok(Judged::Passed) };
+    // The ref's value now, as this repository has it: not the pusher's claim.
     let current = repo.refname_to_id(refname).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
     let own = current.filter(|c| !refname.starts_with("refs/tags/") && has_avow(repo, *c));
     let (trust_name, trust, hide) = if let Some(c) = own {
@@ -275,7 +288,7 @@ fn judge_update(
             crate::output::errln!(
                 "avow: {refname}: to change .avow/, push a commit on top of {refname} that makes the change, attested by a maintainer"
             );
-            return Ok(true);
+            return Ok(Judged::Refused(None));
         }
         (refname.to_owned(), c, vec![c])
     } else if let Some(d) = default_tip {
@@ -287,7 +300,7 @@ fn judge_update(
         crate::output::errln!(
             "avow: {default_name} does not exist yet; {refname} is not verified (the first push sets up the repository)"
         );
-        return Ok(false);
+        return Ok(Judged::Passed);
     } else {
         return Err(CliError::new(format!(
             "the default branch {default_name} does not exist, so {refname} has nothing to be verified against"
@@ -303,7 +316,16 @@ fn judge_update(
         _ => None,
     };
     let revocations = default_keyring.as_ref().map(|k| (default_name, k));
-    judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations)
+    let Some(refused) = judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations)? else {
+        return Ok(Judged::Passed);
+    };
+    // The pusher names the base by its id: the ref's value here (or the
+    // default branch's, for a new ref), which their push builds on.
+    let command = refused.resign.then(|| {
+        let reattest = format!("git avow reattest {}..HEAD", short_id(trust));
+        refname.strip_prefix("refs/heads/").map_or(reattest.clone(), |b| format!("git switch {b} && {reattest}"))
+    });
+    Ok(Judged::Refused(command))
 }
 
 #[cfg(test)]

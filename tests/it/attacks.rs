@@ -832,13 +832,31 @@ fn signature_fields_out_of_range() {
 fn huge_message() {
     let w = attested();
     // A 4 MB paragraph in the body, and 100 000 more signature trailers:
-    // refused, in bounded time, without a panic.
+    // refused, in bounded time, without a panic. Committed as an attacker
+    // does, without any hook (avow's post-commit would read it too), and
+    // verified once in human form: the JSON form of the same verdict is
+    // 48 MB of trailers, and both forms come from the same report.
     let line = format!("\nAvow-Signature: {}", w.trailer("HEAD", "Avow-Signature").unwrap());
     let body = format!("\n\n{}\n\nAuthorship:", "x".repeat(4 << 20));
-    w.tamper_message(|m| format!("{}{}", m.trim_end().replacen("\n\nAuthorship:", &body, 1), line.repeat(100_000)));
-    let trailers = w.git_stdin(["interpret-trailers", "--parse"], w.message("HEAD").as_bytes());
+    let message =
+        format!("{}{}", w.message("HEAD").trim_end().replacen("\n\nAuthorship:", &body, 1), line.repeat(100_000));
+    let file = w.scratch().join("huge-msg");
+    std::fs::write(&file, &message).unwrap();
+    let amend = ["-c", "core.hooksPath=/dev/null", "commit", "-q", "--amend", "--cleanup=verbatim", "-F"];
+    w.git([&amend[..], &[file.to_str().unwrap()]].concat());
+    let trailers = w.git_stdin(["interpret-trailers", "--parse"], message.as_bytes());
     assert_eq!(String::from_utf8(trailers).unwrap().lines().count(), 100_004);
-    assert_eq!(refused(&w, "base..HEAD"), ["Fix the parser: rejected attestation.duplicate"]);
+    let out = w.verify("base..HEAD").expect(1).stdout.replace(&short(&w, "HEAD"), "ID");
+    assert_eq!(
+        out,
+        "FAIL    ID  Fix the parser\n        \
+         100001 `Avow-Signature:` trailers; a commit carries exactly one [attestation.duplicate]\n\
+         avow: 1 commit: 0 accepted, 1 rejected (range base..HEAD, trust base)\n"
+    );
+    // No clock is asserted (the house measures speed with the benchmark,
+    // not in tests): this takes about 4 s of CPU in a debug build, while a
+    // quadratic reading of 100 000 trailers would take hours and time the
+    // suite out.
 }
 
 #[test]
@@ -865,6 +883,144 @@ fn huge_diff() {
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit"]);
     assert_eq!(refused(&w, "base..HEAD"), ["Rewrite the big file: rejected attestation.change"]);
+}
+
+// ------------------------------------------------------------- notes
+
+/// `git avow ARGS` as Bob: his name, email and signing key.
+fn avow_as_bob(w: &World, bob: &Path, args: &[&str]) -> Run {
+    let mut c = w.repo.command("setsid");
+    c.arg("-w").arg(avow_bin()).args(args).current_dir(w.path());
+    for (i, (k, v)) in [("user.name", BOB_NAME), ("user.email", BOB_EMAIL), ("avow.signingKey", bob.to_str().unwrap())]
+        .iter()
+        .enumerate()
+    {
+        c.env(format!("GIT_CONFIG_KEY_{i}"), k).env(format!("GIT_CONFIG_VALUE_{i}"), v);
+    }
+    c.env("GIT_CONFIG_COUNT", "3");
+    c.output().unwrap().into()
+}
+
+/// Bob's commit (no hook) whose message displays Alice's statement —
+/// `Authorship: human`, her `Understood-by:` and a signature of hers
+/// copied from another commit — while the note Bob signs for it in
+/// refs/notes/avow says `generated`: what `git log` shows is not what
+/// anyone signed for this commit.
+fn note_under_another_persons_statement() -> (World, PathBuf) {
+    let (w, bob) = with_bob();
+    w.change("a.txt", "a\n", "Alice's change");
+    let alice_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
+    w.write("src/fast.rs", "unsafe fn fast() {}\n");
+    w.git(["add", "src/fast.rs"]);
+    let message = format!(
+        "Speed up the parser\n\nAuthorship: human\nRationale: I read every line of the new fast path; the bounds checks hold.\n\
+         {}\nAvow-Signature: {alice_signature}\n",
+        understood_by_alice()
+    );
+    let f = w.scratch().join("bob-msg");
+    std::fs::write(&f, message).unwrap();
+    let author = format!("--author={BOB_NAME} <{BOB_EMAIL}>");
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", &author, "-F", f.to_str().unwrap()]);
+    let rationale = "The fast path came from the agent; the tests pass.";
+    let attest =
+        ["attest", "HEAD", "--authorship", "generated", "--assisted-by", "Claude:claude-opus-4-5", "--rationale"];
+    let r = avow_as_bob(&w, &bob, &[&attest[..], &[rationale]].concat()).expect(0);
+    assert!(
+        r.stderr.contains(&format!(
+            "avow: warning: its message displays another statement (Authorship: human; Rationale: I read every line of the new fast path; \
+             the bounds checks hold.; {}), which `git avow verify` reports beside this note's [message.unsigned-statement]\n",
+            understood_by_alice()
+        )),
+        "{}",
+        r.stderr
+    );
+    // What git shows a reader: Alice, human.
+    let shown =
+        w.git(["log", "-1", "--format=%(trailers:key=Understood-by,valueonly)%(trailers:key=Authorship,valueonly)"]);
+    assert_eq!(shown, format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>\nhuman\n"));
+    (w, bob)
+}
+
+/// The statement signed for a commit and the one its message displays are
+/// not the same when a note attests it: the verifier says so, shows what
+/// was signed and by whom, and a strict policy refuses it.
+#[test]
+fn note_by_bob_under_a_message_naming_alice() {
+    let (w, bob) = note_under_another_persons_statement();
+    assert_eq!(
+        verdicts(&w, &["trusted..HEAD"], 0),
+        ["Alice's change: accepted", "Speed up the parser: accepted warning message.unsigned-statement"]
+    );
+    let id = short(&w, "HEAD");
+    let warning = format!(
+        "warning: the message displays a statement nobody signed for this commit (Authorship: human; \
+         Rationale: I read every line of the new fast path; the bounds checks hold.; Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>); \
+         the signed statement is the note in refs/notes/avow, by {BOB_NAME} <{BOB_EMAIL}>: Authorship: generated; \
+         Assisted-by: Claude:claude-opus-4-5; Rationale: The fast path came from the agent; the tests pass.; \
+         Understood-by: {BOB_NAME} <{BOB_EMAIL}> (read it with `git notes --ref avow show {id}`) [message.unsigned-statement]"
+    );
+    let out = w.verify("trusted..HEAD").stdout.replace(&id, "ID");
+    let line = format!(
+        "warn    ID  Speed up the parser  [generated, {BOB_NAME} <{BOB_EMAIL}>]  (attested by a note in refs/notes/avow)\n        {}\n",
+        warning.replace(&id, "ID")
+    );
+    assert!(out.contains(&line), "{out}");
+    // JSON: the statement fields are what was signed (the note's); the
+    // trailers are what the message carries.
+    let json = w.avow(["verify", "trusted..HEAD", "--format", "json"]).expect(0).stdout;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = &doc["commits"][1];
+    assert_eq!(
+        (c["authorship"].as_str(), c["understood_by"].as_str(), c["via"].as_str()),
+        (Some("generated"), Some(&*format!("{BOB_NAME} <{BOB_EMAIL}>")), Some("attested by a note in refs/notes/avow"))
+    );
+    let authorship: Vec<&str> = c["trailers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["key"] == "Authorship")
+        .filter_map(|t| t["value"].as_str())
+        .collect();
+    assert_eq!(authorship, ["human"]);
+    // SARIF carries the same words.
+    let sarif = w.avow(["verify", "trusted..HEAD", "--format", "sarif"]).expect(0).stdout;
+    let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{sarif}");
+    assert_eq!(results[0]["ruleId"], "message.unsigned-statement");
+    assert_eq!(results[0]["level"], "warning");
+    let text = results[0]["message"]["text"].as_str().unwrap();
+    assert!(
+        text.ends_with(warning.trim_start_matches("warning: ").trim_end_matches(" [message.unsigned-statement]")),
+        "{text}"
+    );
+    // A project that wants what it displays signed refuses it.
+    let policy = w.git(["show", "trusted:.avow/policy.toml"]);
+    w.git(["checkout", "-q", "trusted"]);
+    w.write(".avow/policy.toml", policy.replace("unsigned-statement = \"warn\"", "unsigned-statement = \"deny\""));
+    w.git(["add", ".avow"]);
+    w.commit(&msg("Display only what is signed", "human", &[]).iter().map(String::as_str).collect::<Vec<_>>())
+        .expect(0);
+    w.git(["tag", "strict"]);
+    w.git(["checkout", "-q", "main"]);
+    assert_eq!(
+        verdicts(&w, &["trusted..main", "--trust", "strict"], 1),
+        [
+            "Alice's change: accepted",
+            "Speed up the parser: rejected attestation.change understood-by message.unsigned-statement"
+        ]
+    );
+    let out = w.avow(["verify", "trusted..main", "--trust", "strict"]).stdout;
+    assert!(out.contains("the policy refuses a note under another statement (`unsigned-statement = \"deny\"`): put the statement in the commit itself (`git commit --amend`)"), "{out}");
+    // Following that: Bob amends the commit with the statement he signs.
+    let mut amend = as_bob(&bob);
+    amend.extend(["commit", "--amend", "-q"].map(str::to_owned));
+    amend.extend(msg("Speed up the parser", "generated", &[]));
+    w.git_notty(&amend).expect(0);
+    assert_eq!(
+        verdicts(&w, &["trusted..main", "--trust", "strict"], 0),
+        ["Alice's change: accepted", "Speed up the parser: accepted"]
+    );
 }
 
 // ----------------------------------------------------------- the doc

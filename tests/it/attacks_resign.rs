@@ -75,6 +75,51 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
     assert_eq!(refused(&w, "base..HEAD"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
 }
 
+/// A cherry-pick that conflicts asks, on `--continue`, whether to re-sign
+/// "your" statement for the resolved change. The attacker's commit names
+/// the maintainer in `Understood-by:` (and carries a signature of theirs
+/// copied from another commit): naming you does not make it yours, so the
+/// hook neither asks nor signs; it keeps the statement and says why.
+#[test]
+fn cherry_pick_conflict_never_offers_to_sign_a_statement_that_only_names_you() {
+    let w = World::adopted("disclose");
+    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+    w.git(["tag", "-f", "before"]);
+    let alices_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
+    // The attacker's branch: a change to f.txt, Alice's name on it.
+    w.git(["switch", "-q", "-c", "pr"]);
+    w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    let message = format!(
+        "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
+    );
+    let file = w.scratch().join("pr-message");
+    std::fs::write(&file, message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    // Alice changed the same line meanwhile; she picks the commit up.
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
+    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
+    w.write("f.txt", "one\ntwo, from main, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    // On a terminal, where the hook could ask: it does not.
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("Re-sign your statement"), "asked to sign the attacker's statement:\n{screen}");
+    assert!(
+        screen.contains(&format!(
+            "avow: the statement names you ({AUTHOR_NAME} <{AUTHOR_EMAIL}>), but your key did not sign it; it is kept as it is"
+        )),
+        "{screen}"
+    );
+    assert_eq!(w.trailer("HEAD", "Avow-Signature").unwrap(), alices_signature, "not re-signed");
+    assert_eq!(refused(&w, "before..main"), ["Change two on main: accepted", "Tidy two: rejected attestation.change"]);
+    // The hint, literally: read the commit; standing behind it, amend.
+    assert!(screen.contains("if you stand behind it, sign it with `git commit --amend --no-edit`"), "{screen}");
+    w.commit(&["--amend", "--no-edit"]).expect(0);
+    w.verify("before..main").expect(0);
+}
+
 /// The pull request of the copied-message attack: one commit, made
 /// without any key, that makes Mallory a maintainer and carries the whole
 /// message of the maintainer's earlier commit "Update dependencies" (its

@@ -70,6 +70,24 @@ pub fn hook_lines(w: &World) -> Vec<String> {
     hook_lines_of(&w.avow(["doctor"]).stdout)
 }
 
+/// Runs, as printed, every `git avow install --hook …` fix doctor names
+/// (the hooks a hook manager does not run: post-rewrite, post-applypatch);
+/// returns them.
+pub fn follow_install_fixes(w: &World) -> Vec<String> {
+    let out = w.avow(["doctor"]).stdout;
+    let fixes: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("fix: "))
+        .flat_map(quoted_commands)
+        .filter(|c| c.starts_with("git avow install --hook "))
+        .collect();
+    for fix in &fixes {
+        let r: Run = w.shell(fix).output().unwrap().into();
+        r.expect(0);
+    }
+    fixes
+}
+
 fn hook_lines_of(out: &str) -> Vec<String> {
     out.lines().filter(|l| l.contains(" hook ") && !l.starts_with(' ')).map(str::to_owned).collect()
 }
@@ -90,6 +108,8 @@ fn all_good_in_an_adopted_repository() {
          ok    hook commit-msg: avow's\n\
          ok    hook prepare-commit-msg: avow's\n\
          ok    hook post-commit: avow's\n\
+         ok    hook post-rewrite: avow's\n\
+         ok    hook post-applypatch: avow's\n\
          ok    signing key: <fpr> from avow.signingKey (<scratch>/alice), signing from the key file\n\
          ok    keyring: <fpr> belongs to Alice Example <alice@example.org> (maintainer)\n\
          -     allowed_signers: gpg.ssh.allowedSignersFile is not set (optional: lets `ssh-keygen -Y verify` and git check signatures)\n\
@@ -218,13 +238,16 @@ fn disabled_hooks_and_foreign_hooks_fail() {
     let (code, out) = doctor(&w);
     assert_eq!(
         problems(&out),
+        format!(
         "FAIL  hook commit-msg: <repo>/.git/hooks/commit-msg is not executable, so git skips it; commits will not be attested\n\
          \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook commit-msg` from your hook manager (docs/integrations.md)\n\
          warn  hook prepare-commit-msg: no prepare-commit-msg hook in <repo>/.git/hooks\n\
          \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook prepare-commit-msg` from your hook manager (docs/integrations.md)\n\
          warn  hook post-commit: no post-commit hook in <repo>/.git/hooks\n\
          \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook post-commit` from your hook manager (docs/integrations.md)\n\
-         avow doctor: 1 problem to fix\n"
+         {POST_REWRITE_MISSING}\
+         {POST_APPLYPATCH_MISSING}\
+         avow doctor: 1 problem to fix\n")
     );
     assert_eq!(code, 1);
     // Once installed, the user's hook is chained and doctor says so.
@@ -235,6 +258,57 @@ fn disabled_hooks_and_foreign_hooks_fail() {
         "{out}"
     );
     assert_eq!(code, 0);
+}
+
+/// Doctor's lines for a missing post-rewrite and post-applypatch hook,
+/// each with its fix.
+const POST_REWRITE_MISSING: &str = "warn  hook post-rewrite: no post-rewrite hook in <repo>/.git/hooks; after a rebase that changes your commits' changes (a conflict resolved), nothing re-signs them or names `git avow reattest`\n\
+     \x20     fix: `git avow install --hook post-rewrite` (it keeps and chains a hook that is there, and adds only this one beside a hook manager), or run `git avow hook post-rewrite` from your hook manager (docs/integrations.md)\n";
+const POST_APPLYPATCH_MISSING: &str = "warn  hook post-applypatch: no post-applypatch hook in <repo>/.git/hooks; after `git am` with conflicts, nothing names `git avow reattest` for the changed commits\n\
+     \x20     fix: `git avow install --hook post-applypatch` (it keeps and chains a hook that is there, and adds only this one beside a hook manager), or run `git avow hook post-applypatch` from your hook manager (docs/integrations.md)\n";
+
+/// A repository set up before avow wrote post-rewrite and post-applypatch
+/// (or one where they were removed): doctor warns about each, and its fix,
+/// typed as printed, installs them; the rebase that follows a conflict
+/// then names the command that re-signs.
+#[test]
+fn missing_post_rewrite_and_post_applypatch_hooks_are_named_and_fixed() {
+    let w = World::adopted("disclose");
+    for hook in ["post-rewrite", "post-applypatch"] {
+        std::fs::remove_file(w.path().join(".git/hooks").join(hook)).unwrap();
+    }
+    let (code, out) = doctor(&w);
+    assert_eq!(
+        problems(&out),
+        format!("{POST_REWRITE_MISSING}{POST_APPLYPATCH_MISSING}avow doctor: no problems, 2 warnings\n")
+    );
+    assert_eq!(code, 0, "warnings only: commits are still attested");
+    let fixes: Vec<String> = problems(&out)
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("fix: "))
+        .flat_map(quoted_commands)
+        .filter(|c| c.starts_with("git avow install"))
+        .collect();
+    assert_eq!(fixes, ["git avow install --hook post-rewrite", "git avow install --hook post-applypatch"]);
+    for fix in &fixes {
+        let r: Run = w.shell(fix).output().unwrap().into();
+        r.expect(0);
+    }
+    let (code, out) = doctor(&w);
+    assert_eq!(problems(&out), "avow doctor: all good\n");
+    assert_eq!(code, 0);
+    // The installed post-rewrite speaks after a rebase that changed a commit.
+    w.change("f.txt", "one\n", "Add f");
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.change("f.txt", "one, topic\n", "Change f on topic");
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one, main\n", "Change f on main");
+    w.git(["switch", "-q", "topic"]);
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0);
+    w.write("f.txt", "one, both\n");
+    w.git(["add", "f.txt"]);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    assert!(r.stderr.contains("git avow reattest "), "{}", r.stderr);
 }
 
 #[test]
@@ -257,6 +331,8 @@ fn hooks_run_by_husky_count_when_they_call_avow() {
             "ok    hook commit-msg: run by husky (.husky/commit-msg)",
             "ok    hook prepare-commit-msg: run by husky (.husky/prepare-commit-msg)",
             "warn  hook post-commit: <repo>/.husky/_/post-commit belongs to husky, and .husky/post-commit does not run avow's post-commit hook",
+            "warn  hook post-rewrite: no post-rewrite hook in <repo>/.husky/_; after a rebase that changes your commits' changes (a conflict resolved), nothing re-signs them or names `git avow reattest`",
+            "warn  hook post-applypatch: no post-applypatch hook in <repo>/.husky/_; after `git am` with conflicts, nothing names `git avow reattest` for the changed commits",
         ]
     );
     assert_eq!(code, 0);

@@ -269,6 +269,34 @@ fn a_maintainer_vouches_for_a_forge_squash_with_a_note() {
     assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
 }
 
+/// GitHub's "commit details" squash copies the last commit's statement
+/// into the message; a maintainer's note vouching for the squash (here
+/// with a line the merger added) still makes it pass — with a warning that
+/// the message displays a statement the note did not sign, and the note's
+/// statement beside it (docs/workflows.md).
+#[test]
+fn a_note_on_a_commit_details_squash_passes_with_a_warning() {
+    let w = pull_request();
+    squash_feature(&w);
+    w.write("widget.txt", "one\ntwo\nthree\nfour\n");
+    w.git(["add", "widget.txt"]);
+    let message = github_commit_details(&w, "Widgets", 7);
+    forge_commit(&w, &message, GITHUB);
+    w.verify("before-merge..main").expect(1);
+    let rationale = "I added four while merging; the widget must count that far for the release.";
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
+    let shown = w.trailer("HEAD", "Rationale").unwrap();
+    let warning = format!(
+        "warning: the message displays a statement nobody signed for this commit (Authorship: human; Rationale: {shown}; \
+         Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>); the signed statement is the note in refs/notes/avow, by \
+         {AUTHOR_NAME} <{AUTHOR_EMAIL}>: Authorship: human; Rationale: {rationale}; Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>"
+    );
+    assert!(r.stdout.contains(&warning), "{}", r.stdout);
+    assert!(r.stdout.contains("[message.unsigned-statement]"), "{}", r.stdout);
+}
+
 /// The action's `attestations` step, run exactly as action.yml writes it,
 /// in a fresh clone of a repository that keeps pull refs and notes as
 /// GitHub does: after it, the squash and the noted commit verify.

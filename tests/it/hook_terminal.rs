@@ -263,3 +263,36 @@ fn a_signal_at_the_prompt_leaves_the_terminal_as_it_was() {
     let after = screen.split("after\n").nth(1).unwrap_or_default();
     assert_eq!(after.lines().collect::<Vec<_>>(), ["isig", "icanon", "echo"], "{screen}");
 }
+
+/// SIGTERM or SIGHUP (a closed terminal, a killed session) at the prompt,
+/// after one answer: the terminal is restored and the answer is kept as a
+/// trailer, with the path and the command to reuse it, as on every other
+/// exit path; that command, typed as printed, finishes the commit.
+#[test]
+fn a_signal_at_the_prompt_keeps_the_answers_given_so_far() {
+    for signal in ["TERM", "HUP"] {
+        let w = World::adopted("disclose");
+        staged(&w);
+        let script = format!(
+            "git commit -q -m 'Add a' &\npid=$!\nsleep 4\npkill -{signal} -s 0 -f 'hook(-direct .*/| )commit-msg'\nwait $pid\necho \"exit=$?\"\necho after\nstty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?echo\\|-\\?icanon\\|-\\?isig'\n"
+        );
+        let screen = on_pty(&w, &script, &[(1500, b"1\n"), (5000, b"")]);
+        assert!(screen.contains("Rationale: in your own words"), "{signal}: {screen}");
+        let after = screen.split("after\n").nth(1).unwrap_or_default();
+        assert_eq!(after.lines().collect::<Vec<_>>(), ["isig", "icanon", "echo"], "{signal}: {screen}");
+        assert!(!screen.contains("exit=0"), "{signal}: the commit was made:\n{screen}");
+        let hint = "avow: your answers are kept as trailers in .git/COMMIT_EDITMSG: commit again with `git commit -e -F .git/COMMIT_EDITMSG`";
+        assert!(screen.contains(hint), "{signal}: {screen}");
+        let kept = std::fs::read_to_string(w.path().join(".git/COMMIT_EDITMSG")).unwrap();
+        assert_eq!(kept, "Add a\n\nAuthorship: human\n", "{signal}");
+        // The command, as printed: only the rationale is left to give.
+        let screen = on_pty(
+            &w,
+            "git commit -q -e -F .git/COMMIT_EDITMSG\necho \"exit=$?\"\n",
+            &[(1500, b"Kept through the signal, so only the rationale was asked again.\n"), (3000, b"")],
+        );
+        assert!(!screen.contains("How was this change written?"), "{signal}: asked again:\n{screen}");
+        assert!(screen.contains("exit=0"), "{signal}: {screen}");
+        w.verify("base..HEAD").expect(0);
+    }
+}

@@ -18,22 +18,11 @@ const RATIONALE: &str = "Rationale: The parser stopped one element early; iterat
 /// configured person (no identity in the environment), `git-avow` on PATH,
 /// no terminal.
 fn sh(w: &World, line: &str) -> Run {
-    let bin_dir = avow_bin().parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let mut c = w.command("setsid");
-    c.args(["-w", "sh", "-c", line]).current_dir(w.path()).env("PATH", path);
+    let mut c = w.shell(line);
     for var in ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"] {
         c.env_remove(var);
     }
     Run::from(c.output().unwrap())
-}
-
-/// The shell commands quoted with backticks in `text` that start with `git`.
-fn quoted_commands(text: &str) -> Vec<String> {
-    text.split('`').skip(1).step_by(2).filter(|c| c.starts_with("git ")).map(str::to_owned).collect()
 }
 
 /// The commands of the indented lines (`  git …`) of a refusal.

@@ -76,11 +76,28 @@ fn lefthook_runs_avow_at_commit_and_push() {
 
     // doctor sees lefthook running avow.
     assert_eq!(
+        crate::doctor::hook_lines(&w)[..3],
+        [
+            "ok    hook commit-msg: run by lefthook (lefthook.yml)",
+            "ok    hook prepare-commit-msg: run by lefthook (lefthook.yml)",
+            "ok    hook post-commit: run by lefthook (lefthook.yml)",
+        ]
+    );
+    // It does not run post-rewrite and post-applypatch: doctor warns and
+    // names the install of avow's own beside it, which, followed, leaves
+    // lefthook's hooks as they were.
+    assert_eq!(
+        crate::doctor::follow_install_fixes(&w),
+        ["git avow install --hook post-rewrite", "git avow install --hook post-applypatch"]
+    );
+    assert_eq!(
         crate::doctor::hook_lines(&w),
         [
             "ok    hook commit-msg: run by lefthook (lefthook.yml)",
             "ok    hook prepare-commit-msg: run by lefthook (lefthook.yml)",
             "ok    hook post-commit: run by lefthook (lefthook.yml)",
+            "ok    hook post-rewrite: avow's",
+            "ok    hook post-applypatch: avow's",
         ]
     );
 }

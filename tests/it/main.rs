@@ -22,6 +22,7 @@ mod forge;
 mod formats;
 mod history;
 mod hook_fidelity;
+mod hook_record;
 mod hook_terminal;
 mod hooks_install;
 mod identity;

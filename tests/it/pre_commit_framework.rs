@@ -135,11 +135,28 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
     w.verify("base..HEAD").expect(0);
     // doctor sees the hooks pre-commit runs avow from.
     assert_eq!(
+        crate::doctor::hook_lines(&w)[..3],
+        [
+            "ok    hook commit-msg: run by pre-commit (.pre-commit-config.yaml)",
+            "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
+            "ok    hook post-commit: run by pre-commit (.pre-commit-config.yaml)",
+        ]
+    );
+    // It does not run post-rewrite and post-applypatch: doctor warns and
+    // names the install of avow's own beside it, which, followed, leaves
+    // pre-commit's hooks as they were.
+    assert_eq!(
+        crate::doctor::follow_install_fixes(&w),
+        ["git avow install --hook post-rewrite", "git avow install --hook post-applypatch"]
+    );
+    assert_eq!(
         crate::doctor::hook_lines(&w),
         [
             "ok    hook commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook post-commit: run by pre-commit (.pre-commit-config.yaml)",
+            "ok    hook post-rewrite: avow's",
+            "ok    hook post-applypatch: avow's",
         ]
     );
 }
@@ -235,7 +252,7 @@ fn avows_pre_push_hook_chains_pre_commits() {
         tail,
         [
             format!("error: failed to push some refs to '{}'", remote.display()),
-            "avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again".to_owned(),
+            "avow: push refused: re-sign your statements with `git avow reattest origin/main..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again".to_owned(),
             "avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)".to_owned(),
         ]
     );

@@ -78,7 +78,7 @@ fn a_good_push_passes_and_a_bad_one_is_refused() {
         "FAIL    <id>  Sneak a change in\n\
          \x20       the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
          avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)\n\
-         avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n\
+         avow: push refused: re-sign your statements with `git avow reattest origin/main..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again\n\
          error: failed to push some refs to '<scratch>/origin.git'\n"
     );
     assert_eq!(remote_rev(&w, &remote, "main"), pushed, "the remote did not move");
@@ -113,6 +113,63 @@ fn new_branches_are_checked_against_the_remotes_default_branch_and_deletions_pas
     assert_eq!(remote_rev(&w, &remote, "feature"), "");
 }
 
+/// The refusal's last line, and the commands it quotes.
+fn refusal_commands(stderr: &str) -> (String, Vec<String>) {
+    let line = stderr.lines().find(|l| l.starts_with("avow: push refused: ")).expect("a refusal").to_owned();
+    let commands = quoted_commands(&line);
+    (line, commands)
+}
+
+/// Runs each command as the pusher types it; each must succeed.
+fn follow(w: &World, commands: &[String]) {
+    for command in commands {
+        let r: Run = w.shell(command).output().unwrap().into();
+        r.expect(0);
+    }
+}
+
+/// A push whose statements no longer match their changes (a fix amended
+/// in with `--no-verify`) is refused with the command that re-signs them;
+/// typed as printed, it does, and the same push goes through.
+#[test]
+fn a_refused_push_names_reattest_and_following_it_lets_the_push_through() {
+    let (w, remote) = with_remote();
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.write("b.txt", "b, spelled right\n");
+    w.git(["commit", "-q", "-a", "--amend", "--no-edit", "--no-verify"]);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert!(r.stderr.contains("[attestation.change]"), "{}", r.stderr);
+    let (line, commands) = refusal_commands(&r.stderr);
+    assert_eq!(commands, ["git avow reattest origin/main..HEAD"], "{line}");
+    follow(&w, &commands);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: refs/heads/main → refs/heads/main: 2 commits: 2 accepted, 0 rejected (trust origin's refs/heads/main)\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}
+
+/// A new branch pushed from another checked-out branch: the command
+/// switches to it first (reattest rewrites the current branch) and takes
+/// the remote's default branch as the base, as the check did.
+#[test]
+fn the_hint_for_a_branch_not_checked_out_switches_to_it() {
+    let (w, remote) = with_remote();
+    w.git(["switch", "-q", "-c", "feature"]);
+    w.change("f.txt", "f\n", "Add f");
+    w.write("f.txt", "f, finished\n");
+    w.git(["commit", "-q", "-a", "--amend", "--no-edit", "--no-verify"]);
+    w.git(["switch", "-q", "main"]);
+    let r = w.git_notty(["push", "-q", "origin", "feature"]).expect(1);
+    let (line, commands) = refusal_commands(&r.stderr);
+    assert_eq!(commands, ["git switch feature && git avow reattest origin/main..HEAD"], "{line}");
+    follow(&w, &commands);
+    w.git_notty(["push", "-q", "origin", "feature"]).expect(0);
+    assert_eq!(remote_rev(&w, &remote, "feature"), w.git(["rev-parse", "feature"]));
+}
+
 /// Mallory adds her key to the local keyring and signs a commit ("Add my
 /// other key") with it: the local keyring says yes, the receiving side's
 /// says no.
@@ -138,7 +195,7 @@ fn the_keyring_comes_from_the_remote_so_a_push_cannot_add_its_own_key() {
          \x20       signed with <fingerprint> which is not in the trusted keyring (.avow/keyring.toml at origin's refs/heads/main); a maintainer adds keys in a commit that is already trusted [signature.unknown-key]\n\
          \x20       the commit changes .avow/ (keyring or policy) but is not attested by a maintainer of the trusted keyring at origin's refs/heads/main [trust.avow-change]\n\
          avow: refs/heads/main → refs/heads/main: 1 commit: 0 accepted, 1 rejected (trust origin's refs/heads/main)\n\
-         avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n\
+         avow: push refused: fix what each line above names, then push again\n\
          error: failed to push some refs to '<scratch>/origin.git'\n"
     );
 }

@@ -55,7 +55,17 @@ pub(crate) fn unattested(w: &World, file: &str, subject: &str) -> String {
     w.git(["rev-parse", "HEAD"])
 }
 
-const REFUSED: &str = "remote: avow: push refused: attest the rejected commits (`git commit --amend`, or `git rebase -x 'git commit --amend --no-edit'` for several), then push again\n";
+/// The refusal's last line when rules, not attestations, refused.
+const REFUSED: &str = "remote: avow: push refused: fix what each line above names, then push again\n";
+
+/// The refusal's last line when the commits' own attestations fail: the
+/// command that re-signs them on top of `base`, the ref's value there.
+fn refused_resign(branch: &str, base: &str) -> String {
+    format!(
+        "remote: avow: push refused: re-sign your statements with `git switch {branch} && git avow reattest {}..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again\n",
+        &base[..12]
+    )
+}
 
 #[test]
 fn an_attested_push_is_accepted_and_an_unattested_one_refused_with_the_reason() {
@@ -77,10 +87,11 @@ fn an_attested_push_is_accepted_and_an_unattested_one_refused_with_the_reason() 
             "remote: FAIL    <id>  Sneak <b>a change</b> in\n\
              remote:         the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
              remote: avow: refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust refs/heads/main)\n\
-             {REFUSED}\
+             {}\
              To <scratch>/origin.git\n\
              \x20! [remote rejected] main -> main (pre-receive hook declined)\n\
-             error: failed to push some refs to '<scratch>/origin.git'\n"
+             error: failed to push some refs to '<scratch>/origin.git'\n",
+            refused_resign("main", &before)
         )
     );
     assert_eq!(remote_rev(&w, &remote, "main"), before, "the repository did not move");
@@ -88,6 +99,27 @@ fn an_attested_push_is_accepted_and_an_unattested_one_refused_with_the_reason() 
     let c = w.git(["rev-parse", "HEAD~1"]);
     let out = w.git_output(["--git-dir", remote.to_str().unwrap(), "cat-file", "-e", &c]);
     assert!(!out.status.success(), "the refused commit reached the repository");
+}
+
+/// The server's refusal names the command that re-signs the pushed
+/// commits whose changes no longer match; typed as printed in the
+/// pusher's clone, it does, and the same push is accepted.
+#[test]
+fn following_the_servers_refusal_lets_the_push_through() {
+    let (w, remote) = with_server();
+    let before = w.git(["rev-parse", "HEAD"]);
+    w.change("a.txt", "a\n", "Add a");
+    w.write("a.txt", "a, amended without the hook\n");
+    w.git(["commit", "-q", "-a", "--amend", "--no-edit", "--no-verify"]);
+    let out = push(&w, &["main"], 1);
+    let refusal = refused_resign("main", &before);
+    assert!(out.contains(&refusal), "{out}");
+    for command in quoted_commands(&refusal) {
+        let r: Run = w.shell(&command).output().unwrap().into();
+        r.expect(0);
+    }
+    push(&w, &["main"], 0);
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
 
 #[test]

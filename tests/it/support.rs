@@ -205,4 +205,22 @@ impl World {
     pub fn verify(&self, range: &str) -> Run {
         self.avow(["verify", range])
     }
+
+    /// `sh -c LINE` in the work tree as a person types a hint avow printed:
+    /// `git-avow` on PATH (so `git avow …` works), no terminal.
+    pub fn shell(&self, line: &str) -> std::process::Command {
+        let bin_dir = avow_bin().parent().unwrap().to_path_buf();
+        let path = std::env::join_paths(
+            std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        )
+        .unwrap();
+        let mut c = self.repo.command("setsid");
+        c.args(["-w", "sh", "-c", line]).current_dir(self.repo.path()).env("PATH", path);
+        c
+    }
+}
+
+/// The shell commands quoted with backticks in `text` that start with `git`.
+pub fn quoted_commands(text: &str) -> Vec<String> {
+    text.split('`').skip(1).step_by(2).filter(|c| c.starts_with("git ")).map(str::to_owned).collect()
 }

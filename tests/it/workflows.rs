@@ -100,6 +100,20 @@ fn cherry_pick_conflict_of_your_own_commit() {
     w.verify("base..main").expect(0);
 }
 
+/// Your own commit (your key signed its statement) is yours to re-sign:
+/// on a terminal the hook asks, and `y` signs the resolution.
+#[test]
+fn cherry_pick_conflict_of_your_own_commit_on_a_terminal_asks() {
+    let w = diverged();
+    w.git(["switch", "-q", "main"]);
+    assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0);
+    resolve(&w);
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "y", &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Re-sign your statement for the change as it is now? [y/N]"), "{screen}");
+    w.verify("base..main").expect(0);
+}
+
 /// Bob, in the keyring, with his key; returns the key.
 fn add_bob(w: &World) -> PathBuf {
     let bob = w.keygen("bob");
@@ -288,6 +302,44 @@ fn a_revert_without_a_terminal_is_refused_and_the_named_command_finishes_it() {
     .expect(0);
     assert!(w.message("HEAD").starts_with("Revert \"Add a\"\n\nThis reverts commit "), "{}", w.message("HEAD"));
     w.verify("base..HEAD").expect(0);
+}
+
+/// The statement given with the revert, without a terminal: the refusal
+/// names `git revert --no-commit REV && git commit --no-edit --trailer …`,
+/// and that line, typed as printed (the placeholder filled in), reverts,
+/// keeps git's message and signs — for one commit, and for several
+/// reverted in one commit.
+#[test]
+fn a_reverts_statement_on_the_command_line() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    let r = w.git_notty(["revert", "--no-edit", "HEAD"]);
+    assert_ne!(r.code, 0);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let line = r.stderr.lines().map(str::trim).find(|l| l.starts_with("git revert --no-commit")).unwrap().to_owned();
+    assert_eq!(
+        line,
+        format!(
+            "git revert --no-commit {short} && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
+        )
+    );
+    // Start again from a clean state, giving the statement up front.
+    w.git(["reset", "-q", "--hard", "HEAD"]);
+    let rationale = "Adding a broke the build on the release branch; take it out until it is fixed.";
+    let typed = line.replace("<why it is reverted>", rationale);
+    let run: Run = w.shell(&typed).output().unwrap().into();
+    run.expect(0);
+    assert!(w.message("HEAD").starts_with("Revert \"Add a\"\n\nThis reverts commit "), "{}", w.message("HEAD"));
+    assert_eq!(w.trailer("HEAD", "Rationale").as_deref(), Some(rationale));
+    w.verify("base..HEAD").expect(0);
+    // Several commits, reverted as one.
+    w.change("b.txt", "b\n", "Add b");
+    w.change("c.txt", "c\n", "Add c");
+    let both = "git revert --no-commit HEAD~1 HEAD && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: b and c go together, and both wait for the new parser.\"";
+    let run: Run = w.shell(both).output().unwrap().into();
+    run.expect(0);
+    w.verify("base..HEAD").expect(0);
+    assert_eq!(w.git(["status", "--porcelain"]), "");
 }
 
 #[test]

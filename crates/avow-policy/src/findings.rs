@@ -161,6 +161,9 @@ rules! {
     MESSAGE_DIVIDER = "message.divider", Message, "A `---` line makes git's trailer readers disagree on the statement.";
     /// A line looks like a statement trailer that git does not read.
     MESSAGE_LOOKALIKE_TRAILER = "message.lookalike-trailer", Message, "A line looks like a statement trailer that git does not read.";
+    /// A note attests the commit while its message displays another,
+    /// unsigned statement.
+    MESSAGE_UNSIGNED_STATEMENT = "message.unsigned-statement", Message, "The message displays a statement other than the one signed for the commit (in its note).";
     /// A merge whose tree is not the automatic merge of its parents.
     MERGE_UNCLEAN = "merge.unclean", Merge, POLICY_RULE;
     /// Under `understood-by = "author"`, `Understood-by:` is not the author.

@@ -458,7 +458,7 @@ fn error_messages() {
         ),
         (
             "version = 1\nunderstood = \"author\"\n",
-            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, understood-by-name, keys, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer",
+            ".avow/policy.toml:2: understood: unknown field; expected one of version, merges, understood-by, binding, understood-by-name, unsigned-statement, keys, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer",
         ),
         (
             "version = 1\n[size]\nmax-lines = \"400\"\n",

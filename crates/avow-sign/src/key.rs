@@ -388,10 +388,40 @@ fn load_private(
     Ok(Signer { public, backend: Backend::Key(Box::new(decrypted), path.to_path_buf()) })
 }
 
-/// The public key algorithm named inside an OpenSSH private key file
-/// (`openssh-key-v1`: cipher, kdf, kdf options, key count, then the first
-/// public key blob, whose first string is the algorithm).
-fn openssh_private_key_algorithm(text: &str) -> Option<String> {
+/// The public half of the key `source` names, read without decrypting
+/// anything or asking for a passphrase: a literal key, the public key an
+/// OpenSSH private key file carries in the clear (or a public key file),
+/// or the key [`Signer::load`] would take from the agent at
+/// `agent_socket`. For telling whether a signature is the signer's own
+/// before deciding to sign.
+pub fn public_key_of(source: &KeySource, agent_socket: Option<&Path>) -> Result<PublicKey, Error> {
+    match source {
+        KeySource::Literal(line) => parse_public_key(line),
+        KeySource::Agent => {
+            let keys = agent_keys(agent_socket.ok_or(Error::AgentNotRunning)?)?;
+            let count = keys.len();
+            keys.iter()
+                .find(|k| !is_security_key(k.key_data()))
+                .or_else(|| keys.first())
+                .cloned()
+                .ok_or(Error::NoAgentKey { count })
+        }
+        KeySource::File(path) => {
+            let text = read_key_file(path)?;
+            let format = |reason: &str| Error::KeyFileFormat { path: path.clone(), reason: reason.to_owned() };
+            if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+                let blob = openssh_private_key_public(&text).ok_or_else(|| format("no public key in it"))?;
+                return PublicKey::from_bytes(&blob).map_err(|e| format(&e.to_string()));
+            }
+            let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+            parse_public_key(line.ok_or_else(|| format("the file is empty"))?)
+        }
+    }
+}
+
+/// The first public key blob of an OpenSSH private key file (kept in the
+/// clear, encrypted or not).
+fn openssh_private_key_public(text: &str) -> Option<Vec<u8>> {
     let raw = ecdsa_scalar::container(text)?;
     let mut r = crate::wire::Reader::new(&raw);
     r.take(b"openssh-key-v1\0".len()).filter(|m| *m == b"openssh-key-v1\0")?;
@@ -399,8 +429,15 @@ fn openssh_private_key_algorithm(text: &str) -> Option<String> {
     r.string()?; // kdf
     r.string()?; // kdf options
     r.u32()?; // number of keys
-    let blob = r.string()?;
-    let algorithm = crate::wire::Reader::new(blob).string()?;
+    r.string().map(<[u8]>::to_vec)
+}
+
+/// The public key algorithm named inside an OpenSSH private key file
+/// (`openssh-key-v1`: cipher, kdf, kdf options, key count, then the first
+/// public key blob, whose first string is the algorithm).
+fn openssh_private_key_algorithm(text: &str) -> Option<String> {
+    let blob = openssh_private_key_public(text)?;
+    let algorithm = crate::wire::Reader::new(&blob).string()?;
     String::from_utf8(algorithm.to_vec()).ok()
 }
 

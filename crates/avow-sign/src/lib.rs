@@ -44,7 +44,10 @@ mod wire;
 pub use algorithm::{check_supported, is_security_key, rsa_bits, KEY_TYPES, RSA_MAX_BITS, RSA_MIN_BITS};
 pub use batch::{verify_many, BATCH};
 pub use error::Error;
-pub use key::{agent_keys, fingerprint, parse_public_key, permissions_warning, KeySource, PassphraseFn, Signer, HASH};
+pub use key::{
+    agent_keys, fingerprint, parse_public_key, permissions_warning, public_key_of, KeySource, PassphraseFn, Signer,
+    HASH,
+};
 pub use signature::{verify, Signature};
 /// The `ssh-key` crate this API speaks in (`PublicKey`, `SshSig`).
 pub use ssh_key;

@@ -12,7 +12,15 @@
 //! subject, as a trailer's must. A note is only read for a commit whose own
 //! attestation is rejected, so removing one cannot reject a commit that
 //! verifies on its own.
+//!
+//! A note cannot change what the commit's message displays: when the
+//! message carries statement trailers other than the note's, a reader of
+//! `git log` sees a statement nobody signed for the commit
+//! ([`unsigned_display`], rule `message.unsigned-statement`).
 
+use avow_core::attestation::{Statement, STATEMENT_KEYS};
+use avow_core::trailer::{self, ParseOptions, Trailer};
+use avow_policy::findings::{self, Finding, Severity};
 use git2::{Oid, Repository};
 
 /// The notes ref avow reads and `git avow attest` writes.
@@ -37,4 +45,96 @@ pub fn read(repo: &Repository, id: Oid) -> Option<String> {
 /// the note as the trailer block).
 pub fn as_message(subject: &str, note: &str) -> String {
     format!("{subject}\n\n{}", note.trim_start_matches('\n'))
+}
+
+/// The statement trailers of `text` (a message, as git reads its trailer
+/// block), in order.
+fn statement_trailers(text: &str) -> Vec<Trailer> {
+    trailer::parse(text, &ParseOptions::default())
+        .into_iter()
+        .filter(|t| STATEMENT_KEYS.iter().any(|k| t.is(k)))
+        .collect()
+}
+
+/// What a commit's message displays beside the statement its note signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Displayed {
+    /// The statement trailers the message displays.
+    pub shown: Vec<Trailer>,
+    /// The statement trailers the note signs.
+    pub signed: Vec<Trailer>,
+}
+
+/// When `note` attests the commit whose message is `message`: the
+/// statement the message displays, if it is not the note's. A reader of
+/// `git log` takes it for the commit's statement, though nobody signed it
+/// for this commit (a forge's squash copies the last commit's statement
+/// into its message; an attacker writes someone else's). `None` when the
+/// message displays no statement trailer, or exactly the note's statement.
+pub fn unsigned_display(message: &str, subject: &str, note: &str) -> Option<Displayed> {
+    let shown = statement_trailers(message);
+    if shown.is_empty() {
+        return None;
+    }
+    let signed = statement_trailers(&as_message(subject, note));
+    let same = match (Statement::from_trailers(&shown), Statement::from_trailers(&signed)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    (!same).then_some(Displayed { shown, signed })
+}
+
+impl Displayed {
+    /// The `message.unsigned-statement` finding for commit `id`, signed by
+    /// `signer` (`Name <email>`), at the policy's `severity`: both
+    /// statements in full, so that every output shows what was signed.
+    pub fn finding(&self, id: Oid, signer: Option<&str>, severity: Severity) -> Finding {
+        let list = |ts: &[Trailer]| ts.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let by = signer.map(|s| format!(", by {s}")).unwrap_or_default();
+        let fix = if severity == Severity::Deny {
+            "; the policy refuses a note under another statement (`unsigned-statement = \"deny\"`): put the statement in the commit itself (`git commit --amend`) while it can still be rewritten"
+        } else {
+            ""
+        };
+        Finding::new(
+            &findings::MESSAGE_UNSIGNED_STATEMENT,
+            severity,
+            format!(
+                "the message displays a statement nobody signed for this commit ({}); the signed statement is the note in {NOTES_REF}{by}: {} (read it with `git notes --ref avow show {}`){fix}",
+                list(&self.shown),
+                list(&self.signed),
+                &id.to_string()[..12]
+            ),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOTE: &str =
+        "Authorship: human\nRationale: Checked.\nUnderstood-by: Bob <bob@example.org>\nAvow-Signature: v2 x\n";
+
+    #[test]
+    fn a_message_without_a_statement_or_with_the_notes_displays_nothing_unsigned() {
+        assert_eq!(unsigned_display("Edit on the web\n", "Edit on the web", NOTE), None);
+        assert_eq!(unsigned_display("Edit\n\nSigned-off-by: A <a@example.org>\n", "Edit", NOTE), None);
+        // The same statement in another case and order, another signature.
+        let same = "Edit\n\nunderstood-by: Bob <bob@example.org>\nauthorship: human\nRationale: Checked.\nAvow-Signature: v2 y\n";
+        assert_eq!(unsigned_display(same, "Edit", NOTE), None);
+    }
+
+    #[test]
+    fn another_or_a_partial_statement_is_displayed_unsigned() {
+        for message in [
+            "Edit\n\nAuthorship: human\nRationale: Checked.\nUnderstood-by: Alice <alice@example.org>\n",
+            "Edit\n\nAuthorship: human\n",
+            "Edit\n\nAuthorship: human\nAuthorship: generated\nRationale: Checked.\nUnderstood-by: Bob <bob@example.org>\n",
+        ] {
+            let d = unsigned_display(message, "Edit", NOTE).expect(message);
+            assert_eq!(d.signed.len(), 3);
+            assert!(d.shown.iter().all(|t| STATEMENT_KEYS.iter().any(|k| t.is(k))), "{message}");
+        }
+    }
 }

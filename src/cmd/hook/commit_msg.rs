@@ -59,23 +59,15 @@ impl Draft {
     /// Leaves what the person typed at the prompt in the message file, as
     /// trailers of the message as git would store it, and says where.
     fn keep_answers(&self) {
-        if self.answers == 0 {
-            return;
-        }
-        let answers = &self.additions[..self.answers];
-        let text = trailer::rewrite(&self.text, &self.opts, |_| true, answers);
-        let path = self.message.path().display();
-        match self.message.write(&text) {
-            Ok(()) => crate::output::errln!(
-                "avow: your answers are kept as trailers in {path}: commit again with `git commit -e -F {path}`"
-            ),
-            Err(e) => {
-                crate::output::errln!("avow: could not keep your answers in {path}: {}", e.message);
-                for t in answers {
-                    crate::output::errln!("avow: you answered: {t}");
-                }
-            }
-        }
+        keep_answers(&self.message, &self.text, &self.opts, &self.additions[..self.answers]);
+    }
+
+    /// While the guard lives, a signal that ends the hook (SIGTERM, SIGHUP
+    /// at the prompt) keeps the answers given so far as [`Draft::keep_answers`]
+    /// does on every other exit path.
+    fn keep_answers_on_signal(&self) -> crate::tty::KeepGuard {
+        let (message, text, opts) = (self.message.clone(), self.text.clone(), self.opts.clone());
+        crate::tty::keep_on_signal(move || keep_answers(&message, &text, &opts, &super::answers_so_far()))
     }
 
     /// Replaces the value of the trailer `key` with `value` in the message
@@ -97,10 +89,33 @@ impl Draft {
     }
 }
 
+/// Leaves `answers` (typed at the prompt) in the message file, as trailers
+/// of `text` (the message as git would store it), and says where.
+fn keep_answers(message: &MessageFile, text: &str, opts: &ParseOptions, answers: &[Trailer]) {
+    if answers.is_empty() {
+        return;
+    }
+    let text = trailer::rewrite(text, opts, |_| true, answers);
+    let path = message.path().display();
+    match message.write(&text) {
+        Ok(()) => crate::output::errln!(
+            "avow: your answers are kept as trailers in {path}: commit again with `git commit -e -F {path}`"
+        ),
+        Err(e) => {
+            crate::output::errln!("avow: could not keep your answers in {path}: {}", e.message);
+            for t in answers {
+                crate::output::errln!("avow: you answered: {t}");
+            }
+        }
+    }
+}
+
 /// The change being committed and what binds a signature to it.
 struct Staged {
     /// The commit's (first) parent: HEAD, or HEAD's parent when amending.
     parent: Option<git2::Oid>,
+    /// The tree the index makes.
+    tree: git2::Oid,
     /// The change digest and tree binding the signature binds.
     binding: change::Binding,
     change: ChangeStats,
@@ -162,7 +177,9 @@ pub fn run(file: &Path) -> Result<Outcome> {
                 return Ok(Outcome::Failed);
             }
             let signature = sign(&signer, &draft, &statement, &staged, &author)?;
-            write(&draft, &statement, &signature, refresh)
+            let written = write(&draft, &statement, &signature, refresh)?;
+            super::record::save(&repo, draft.message.path(), staged.tree, staged.parent, &author.email);
+            Ok(written)
         })(),
         Ok(Err(outcome)) => Ok(outcome),
         Err(e) => Err(e),
@@ -260,6 +277,7 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
             return Ok(Err(Outcome::Failed));
         };
         let mut answers = Vec::new();
+        let _keep = draft.keep_answers_on_signal();
         let answered = prompt_statement(&mut tty, &draft.existing, policy, &draft.subject, &mut answers);
         draft.answers = answers.len();
         draft.additions.extend(answers);
@@ -313,7 +331,7 @@ fn stage(repo: &Repository, amend: bool) -> Result<Staged> {
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
     let change = change_stats(repo, parent_tree.as_ref(), &tree, true)
         .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
-    Ok(Staged { parent: parent.map(|p| p.id()), binding, change })
+    Ok(Staged { parent: parent.map(|p| p.id()), tree: tree_id, binding, change })
 }
 
 /// The author git will record: its environment, then configuration.

@@ -6,7 +6,8 @@
 //! - [`invocation`]: the `git commit` command line (amend, clean-up mode);
 //! - [`cleanup`]: the message as git will store it;
 //! - [`prepare`]: the guidance comment added before the editor opens;
-//! - [`post_commit`]: the self-check of the new commit.
+//! - [`post_commit`]: the self-check of the new commit;
+//! - [`record`]: what commit-msg signed, so post-commit need not verify it again.
 
 mod cleanup;
 mod commit_msg;
@@ -14,10 +15,11 @@ mod invocation;
 mod post_commit;
 mod prepare;
 mod prompt;
+mod record;
 
 pub(crate) use cleanup::configured_comment_prefix;
 pub(crate) use commit_msg::{local_keyring, local_policy, run as commit_msg};
-pub(crate) use prompt::prompt_statement;
+pub(crate) use prompt::{answers_so_far, prompt_statement};
 
 use std::path::PathBuf;
 

@@ -115,10 +115,31 @@ pub fn prompt_statement(
     subject: &str,
     out: &mut Vec<Trailer>,
 ) -> bool {
+    if let Ok(mut given) = GIVEN.lock() {
+        given.clear();
+    }
     let done = ask_all(tty, have, policy, subject, out);
     // Whatever is left in the terminal's input was typed for avow.
     tty.discard_input();
     done.is_some()
+}
+
+/// The answers given so far at the prompt [`prompt_statement`] runs, as
+/// trailers: for a signal that ends avow in the middle of it
+/// ([`crate::tty::keep_on_signal`]), when `out` cannot be reached.
+static GIVEN: std::sync::Mutex<Vec<Trailer>> = std::sync::Mutex::new(Vec::new());
+
+/// The answers given so far at the prompt.
+pub fn answers_so_far() -> Vec<Trailer> {
+    GIVEN.lock().map(|g| g.clone()).unwrap_or_default()
+}
+
+/// Records an answer in `out` and for [`answers_so_far`].
+fn give(out: &mut Vec<Trailer>, t: Trailer) {
+    if let Ok(mut given) = GIVEN.lock() {
+        given.push(t.clone());
+    }
+    out.push(t);
 }
 
 fn ask_all(tty: &mut Tty, have: &[Trailer], policy: &Policy, subject: &str, out: &mut Vec<Trailer>) -> Option<()> {
@@ -127,7 +148,7 @@ fn ask_all(tty: &mut Tty, have: &[Trailer], policy: &Policy, subject: &str, out:
         parse_authorship(&t.value)?
     } else if let [only] = allowed[..] {
         tty.say(&format!("avow: this project accepts only `Authorship: {only}` ({}).\n", meaning(only)));
-        out.push(Trailer::new(AUTHORSHIP, only.as_str()));
+        give(out, Trailer::new(AUTHORSHIP, only.as_str()));
         only
     } else {
         let mut menu = String::from("avow: this commit needs an authorship statement.\nHow was this change written?\n");
@@ -148,7 +169,7 @@ fn ask_all(tty: &mut Tty, have: &[Trailer], policy: &Policy, subject: &str, out:
             }
         })?;
         let a = parse_authorship(&a)?;
-        out.push(Trailer::new(AUTHORSHIP, a.as_str()));
+        give(out, Trailer::new(AUTHORSHIP, a.as_str()));
         a
     };
     if authorship != Authorship::Human && !have.iter().any(|t| t.is(ASSISTED_BY)) {
@@ -157,7 +178,7 @@ fn ask_all(tty: &mut Tty, have: &[Trailer], policy: &Policy, subject: &str, out:
             None => Ok(answer.to_owned()),
             Some(why) => Err(format!("{why}.")),
         })?;
-        out.push(Trailer::new(ASSISTED_BY, tool));
+        give(out, Trailer::new(ASSISTED_BY, tool));
     }
     if !have.iter().any(|t| t.is(RATIONALE)) {
         tty.say("Rationale: in your own words, why is this change needed and how does it work?\n");
@@ -165,7 +186,7 @@ fn ask_all(tty: &mut Tty, have: &[Trailer], policy: &Policy, subject: &str, out:
             None => Ok(answer.to_owned()),
             Some(why) => Err(format!("{}{}.", why[..1].to_uppercase(), &why[1..])),
         })?;
-        out.push(Trailer::new(RATIONALE, r));
+        give(out, Trailer::new(RATIONALE, r));
     }
     Some(())
 }

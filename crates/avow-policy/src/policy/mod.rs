@@ -528,6 +528,12 @@ pub struct Policy {
     /// a person is their email and key.
     #[serde(default = "severity_warn")]
     pub understood_by_name: Severity,
+    /// `unsigned-statement`: what a commit attested by a note whose message
+    /// displays another statement is (rule `message.unsigned-statement`);
+    /// default `warn`: a forge's squash or rebase copies statements into
+    /// messages that a maintainer's note then vouches for.
+    #[serde(default = "severity_warn")]
+    pub unsigned_statement: Severity,
     /// `[keys]`.
     #[serde(default)]
     pub keys: KeyRules,
@@ -619,6 +625,7 @@ impl Default for Policy {
             understood_by: UnderstoodBy::Author,
             binding: Binding::Change,
             understood_by_name: Severity::Warn,
+            unsigned_statement: Severity::Warn,
             keys: KeyRules::default(),
             authorship: AuthorshipRules::default(),
             markers: MarkerRules::default(),

@@ -17,9 +17,13 @@ impl Policy {
                 message,
             })
         };
-        let doc =
-            toml_edit::ImDocument::parse(text).map_err(|e| invalid(e.span(), String::new(), one_line(e.message())))?;
+        // The document with its spans is only needed to explain an error:
+        // a valid file (every commit hook reads one) is parsed once.
         let policy = toml::from_str::<Policy>(text).map_err(|e| {
+            let doc = match toml_edit::ImDocument::parse(text) {
+                Ok(doc) => doc,
+                Err(e) => return invalid(e.span(), String::new(), one_line(e.message())),
+            };
             let span = e.span();
             let located = span.as_ref().and_then(|s| locate_in_document(doc.as_table(), s.start, ""));
             let message = one_line(e.message());
@@ -40,7 +44,8 @@ impl Policy {
             }
             invalid(span, located.unwrap_or_default(), explain(&message))
         })?;
-        if let Err(MarkersError::BadEntry { index, message, .. }) = Markers::builtin().with_extra(&policy.markers.extra)
+        if let Some(Err(MarkersError::BadEntry { index, message, .. })) =
+            (!policy.markers.extra.is_empty()).then(|| Markers::builtin().with_extra(&policy.markers.extra))
         {
             let line = text.match_indices("[[markers.extra]]").nth(index - 1).map(|(at, _)| at);
             return Err(invalid(line.map(|at| at..at), format!("markers.extra[{index}]"), message));

@@ -67,3 +67,25 @@ fn callback_not_called_for_unencrypted_keys() {
     signer.sign(b"x").unwrap();
     assert_eq!(calls.get(), 0);
 }
+
+/// The public half of an encrypted key file (and of a public key file, and
+/// of each key type) is read without a passphrase: the same key the
+/// decrypted file gives and ssh-keygen writes beside it.
+#[test]
+fn the_public_key_is_read_without_the_passphrase() {
+    let repo = TestRepo::new();
+    let key = repo.keygen_with_passphrase("alice", PASS);
+    let expected = avow_sign::parse_public_key(&pub_line(&key)).unwrap();
+    for source in [KeySource::File(key.clone()), KeySource::File(key.with_extension("pub"))] {
+        let public = avow_sign::public_key_of(&source, None).unwrap();
+        assert_eq!(public.key_data(), expected.key_data(), "{source:?}");
+    }
+    let mut prompt = |_: &Path| Ok(Zeroizing::new(PASS.to_owned()));
+    let signer = Signer::load_with_agent(&KeySource::File(key), &mut prompt, None).unwrap();
+    assert_eq!(signer.public_key().key_data(), expected.key_data());
+    for kind in ["ed25519", "ecdsa", "rsa"] {
+        let key = crate::support::keygen_type(&repo, &format!("k-{kind}"), kind);
+        let public = avow_sign::public_key_of(&KeySource::File(key.clone()), None).unwrap();
+        assert_eq!(public.key_data(), avow_sign::parse_public_key(&pub_line(&key)).unwrap().key_data(), "{kind}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use git2::{Commit, Repository};
 
-use avow_policy::findings;
+use avow_policy::findings::{self, Severity};
 
 use super::{deny, Report, Verdict, Verifier};
 use crate::{commit, Error};
@@ -12,12 +12,14 @@ use crate::{commit, Error};
 impl Verifier<'_> {
     /// After a commit's first verdict (`report`, from its own trailers):
     /// when rejected, a note in `refs/notes/avow`, then (when `squash`) the
-    /// branch it squashes.
+    /// branch it squashes. A note accepted while the message displays
+    /// another statement gets `message.unsigned-statement`, at the
+    /// policy's `unsigned-statement` severity ([`crate::notes::unsigned_display`]).
     pub(super) fn retry(
         &self,
         repo: &Repository,
         c: &Commit<'_>,
-        report: Report,
+        mut report: Report,
         squash: bool,
     ) -> Result<Report, Error> {
         if report.verdict != Verdict::Rejected {
@@ -27,7 +29,21 @@ impl Verifier<'_> {
             let mut by_note = self.verify_from(repo, c, Some(&note))?;
             if by_note.verdict != Verdict::Rejected {
                 by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
-                return Ok(by_note);
+                // The statement fields, signature and payload are the
+                // note's (what was signed); `trailers` stays what git
+                // reads in the commit, not a mix of the two.
+                by_note.trailers.clone_from(&report.trailers);
+                let message = commit::message_text(c).unwrap_or_default();
+                let Some(shown) = crate::notes::unsigned_display(&message, &report.subject, &note) else {
+                    return Ok(by_note);
+                };
+                let signer = by_note.signer.as_ref().map(|s| format!("{} <{}>", s.name, s.email));
+                let finding = shown.finding(c.id(), signer.as_deref(), self.trusted.policy.unsigned_statement);
+                if finding.severity == Severity::Warn {
+                    by_note.findings.push(finding);
+                    return Ok(by_note);
+                }
+                report.findings.push(finding);
             }
         }
         if squash {

@@ -107,7 +107,7 @@ pub fn verify_range<E: From<Error>>(
                 scope.spawn(move |_| {
                     if !stop.load(Ordering::Relaxed) {
                         // The receiver is gone only when this thread stopped.
-                        _ = tx.send(verify(ids));
+                        _ = tx.send(verify(&ids));
                     }
                 });
                 in_flight.push_back(rx);

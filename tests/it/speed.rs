@@ -309,3 +309,35 @@ fn the_lean_hook_scripts_still_chain_and_guide() {
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "message\n\n");
     w.verify("base..HEAD").expect(0);
 }
+
+/// Verdicts come out in range order however the pool's threads finish the
+/// signature batches: attested and unattested commits spread over three
+/// batches (64 commits each), JSON and human output alike.
+#[test]
+fn verdicts_come_in_range_order_across_batches() {
+    let w = World::adopted("disclose");
+    let attested = |i: usize| i % 50 == 7;
+    for i in 0..150 {
+        if attested(i) {
+            w.change(&format!("f{i}.txt"), "x\n", &format!("Add file {i}"));
+        } else {
+            w.git(["commit", "-q", "--no-verify", "--allow-empty", "-m", &format!("Unattested {i}")]);
+        }
+    }
+    let ids: Vec<String> =
+        w.git(["rev-list", "--reverse", "--topo-order", "base..HEAD"]).lines().map(str::to_owned).collect();
+    assert_eq!(ids.len(), 150);
+    let r = w.avow(["verify", "base..HEAD", "--format", "json"]).expect(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let commits = v["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 150);
+    for (i, (c, id)) in commits.iter().zip(&ids).enumerate() {
+        assert_eq!(c["commit"], id.as_str(), "{i}");
+        assert_eq!(c["verdict"], if attested(i) { "accepted" } else { "rejected" }, "{i}");
+    }
+    let human = w.avow(["verify", "base..HEAD"]).expect(1).stdout;
+    let shown: Vec<&str> =
+        human.lines().filter_map(|l| l.split_whitespace().nth(1)).filter(|s| s.len() == 12).collect();
+    let short: Vec<&str> = ids.iter().map(|id| &id[..12]).collect();
+    assert_eq!(shown, short);
+}

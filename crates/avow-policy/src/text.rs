@@ -47,10 +47,17 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`skeleton_of`], remembered per message: a long message repeats few
-/// distinct characters.
-fn looks(c: char, upper: bool, memo: &mut HashMap<(char, bool), Vec<char>>) -> Vec<char> {
-    memo.entry((c, upper)).or_insert_with(|| skeleton_of(c, upper)).clone()
+/// [`skeleton_of`]: worked out once per process for ASCII characters (most
+/// of every message), remembered per message for the others (a long
+/// message repeats few distinct characters).
+fn looks(c: char, upper: bool, memo: &mut HashMap<(char, bool), Vec<char>>) -> Cow<'static, [char]> {
+    static ASCII: OnceLock<[Vec<Vec<char>>; 2]> = OnceLock::new();
+    if c.is_ascii() {
+        let table = ASCII
+            .get_or_init(|| [false, true].map(|upper| (0..128).map(|b| skeleton_of(char::from(b), upper)).collect()));
+        return Cow::Borrowed(&table[usize::from(upper)][c as usize]);
+    }
+    Cow::Owned(memo.entry((c, upper)).or_insert_with(|| skeleton_of(c, upper)).clone())
 }
 
 /// How a character looks, for comparing text with a trailer key: white
@@ -87,7 +94,13 @@ fn reads_as(line: &str, memo: &mut HashMap<(char, bool), Vec<char>>) -> Option<&
         let keys = &keys[usize::from(upper)];
         let longest = keys.iter().map(|(_, k)| k.len()).max().unwrap_or(0);
         // Only as much of the line as the longest key, then on to the colon.
-        let mut seen = line.chars().flat_map(|c| looks(c, upper, memo)).skip_while(|&c| c == ' ');
+        let mut seen = line
+            .chars()
+            .flat_map(|c| {
+                let looked = looks(c, upper, memo);
+                (0..looked.len()).map(move |i| looked[i])
+            })
+            .skip_while(|&c| c == ' ');
         let head: Vec<char> = seen.by_ref().take(longest).collect();
         let (key, looked) = keys.iter().find(|(_, k)| head.starts_with(k))?;
         let mut rest = head[looked.len()..].iter().copied().chain(seen);

@@ -1,13 +1,13 @@
 //! Reading what avow needs from a commit: message, trailers, identities, and
 //! the change's size and spread.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use avow_core::attestation::Statement;
 use avow_core::encoding::Encoding;
 use avow_core::trailer::{self, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
-use git2::{Commit, Diff, DiffOptions, Repository, Tree};
+use git2::{Commit, Diff, DiffOptions, Oid, Repository, Tree};
 
 use crate::Error;
 
@@ -27,6 +27,19 @@ pub fn parent_tree<'r>(commit: &Commit<'r>) -> Result<Option<Tree<'r>>, Error> {
     }
     let parent = commit.parent(0).map_err(|e| Error::git(format!("reading the first parent of {}", commit.id()), e))?;
     parent.tree().map(Some).map_err(|e| Error::git(format!("reading the tree of {}", parent.id()), e))
+}
+
+/// [`parent_tree`], given the commit read just before (its id and tree):
+/// when that commit is the first parent, as it is for each commit but the
+/// first of a linear range read oldest first, its tree is the parent tree,
+/// and neither the parent commit nor that tree is read again.
+pub fn parent_tree_after<'r>(commit: &Commit<'r>, before: Option<&(Oid, Tree<'r>)>) -> Result<Option<Tree<'r>>, Error> {
+    match before {
+        Some((id, tree)) if commit.parent_count() > 0 && commit.parent_id(0).is_ok_and(|p| p == *id) => {
+            Ok(Some(tree.clone()))
+        }
+        _ => parent_tree(commit),
+    }
 }
 
 /// The diff options that make git2's tree diff match `git diff-tree
@@ -80,51 +93,68 @@ fn walk_trees(
     prefix: &mut Vec<u8>,
     out: &mut BTreeSet<String>,
 ) -> Result<(), Error> {
-    let twice = match (old, new) {
-        (Some(o), Some(n)) if o.id() == n.id() => return Ok(()),
-        (Some(o), Some(n)) => names_given_twice(&[o, n]),
-        _ => HashSet::new(),
-    };
-    if let Some(o) = old {
-        for entry in o {
-            let other = counterpart(new, entry.name_bytes(), &twice);
-            walk_entry(repo, Some(&entry), other.as_ref(), prefix, out)?;
+    if let (Some(o), Some(n)) = (old, new) {
+        if o.id() == n.id() {
+            return Ok(());
         }
     }
-    if let Some(n) = new {
-        for entry in n {
-            if counterpart(old, entry.name_bytes(), &twice).is_none() {
-                walk_entry(repo, None, Some(&entry), prefix, out)?;
-            }
+    let (old_entries, new_entries) = (entries(old), entries(new));
+    let (old_pair, new_paired) = counterparts(&names(&old_entries), &names(&new_entries));
+    for (entry, other) in old_entries.iter().zip(old_pair) {
+        walk_entry(repo, Some(entry), other.map(|j| &new_entries[j]), prefix, out)?;
+    }
+    for (entry, paired) in new_entries.iter().zip(new_paired) {
+        if !paired {
+            walk_entry(repo, None, Some(entry), prefix, out)?;
         }
     }
     Ok(())
 }
 
-/// The entry of the same name on the other side; none for a name a
-/// malformed tree gives twice (`git fsck`: duplicateEntries), where a
-/// lookup would find only one of them: all its entries count as changed.
-fn counterpart<'t>(tree: Option<&'t Tree<'_>>, name: &[u8], twice: &HashSet<Vec<u8>>) -> Option<git2::TreeEntry<'t>> {
-    if twice.contains(name) {
-        None
-    } else {
-        tree.and_then(|t| t.get_name_bytes(name))
-    }
+fn entries<'t>(tree: Option<&'t Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
+    tree.map(|t| t.iter().collect()).unwrap_or_default()
 }
 
-/// The names that occur more than once in any of `trees` (none in a tree
-/// git wrote; found without allocating per entry).
-fn names_given_twice(trees: &[&Tree<'_>]) -> HashSet<Vec<u8>> {
-    let mut twice = HashSet::new();
-    for tree in trees {
-        let entries: Vec<git2::TreeEntry<'_>> = tree.iter().collect();
-        let mut names: Vec<&[u8]> = entries.iter().map(git2::TreeEntry::name_bytes).collect();
-        names.sort_unstable();
-        for pair in names.windows(2).filter(|p| p[0] == p[1]) {
-            twice.insert(pair[0].to_vec());
+fn names<'e>(entries: &'e [git2::TreeEntry<'_>]) -> Vec<&'e [u8]> {
+    entries.iter().map(git2::TreeEntry::name_bytes).collect()
+}
+
+/// For each name of `old`, the index of the same name in `new`, and for
+/// each name of `new`, whether `old` has it. A name either side gives more
+/// than once (a malformed tree; `git fsck`: duplicateEntries) has no
+/// counterpart, as a lookup would find only one of its entries: all its
+/// entries count as changed. Found by sorting the names (git's tree order
+/// is not byte order once a name is a directory's), not by a lookup per
+/// name, which in libgit2 allocates and searches.
+fn counterparts(old: &[&[u8]], new: &[&[u8]]) -> (Vec<Option<usize>>, Vec<bool>) {
+    let sorted = |names: &[&[u8]]| {
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_unstable_by(|&a, &b| names[a].cmp(names[b]));
+        order
+    };
+    let (old_order, new_order) = (sorted(old), sorted(new));
+    // The end of the run of equal names that starts at `from`.
+    let run = |names: &[&[u8]], order: &[usize], from: usize| {
+        from + order[from..].iter().take_while(|&&i| names[i] == names[order[from]]).count()
+    };
+    let mut old_pair = vec![None; old.len()];
+    let mut new_paired = vec![false; new.len()];
+    let (mut a, mut b) = (0, 0);
+    while a < old_order.len() && b < new_order.len() {
+        match old[old_order[a]].cmp(new[new_order[b]]) {
+            std::cmp::Ordering::Less => a += 1,
+            std::cmp::Ordering::Greater => b += 1,
+            std::cmp::Ordering::Equal => {
+                let (a_end, b_end) = (run(old, &old_order, a), run(new, &new_order, b));
+                if a_end - a == 1 && b_end - b == 1 {
+                    old_pair[old_order[a]] = Some(new_order[b]);
+                    new_paired[new_order[b]] = true;
+                }
+                (a, b) = (a_end, b_end);
+            }
         }
     }
-    twice
+    (old_pair, new_paired)
 }
 
 /// One name on either side: equal entries are skipped, two trees
@@ -213,5 +243,23 @@ pub fn facts(commit: &Commit<'_>, message: String, change: ChangeStats) -> Commi
         parent_count: commit.parent_count(),
         change,
         author_time: commit.author().when().seconds(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counterparts;
+
+    #[test]
+    fn counterparts_pair_names_in_any_order_and_never_a_name_given_twice() {
+        // Stored order is not byte order (a directory `a` sorts as `a/`,
+        // after `a.b`), and a malformed tree may be unsorted.
+        let old: [&[u8]; 5] = [b"x", b"a.b", b"a", b"dup", b"dup"];
+        let new: [&[u8]; 5] = [b"a", b"a.b", b"dup", b"y", b"x"];
+        let (old_pair, new_paired) = counterparts(&old, &new);
+        assert_eq!(old_pair, [Some(4), Some(1), Some(0), None, None]);
+        assert_eq!(new_paired, [true, true, false, false, true]);
+        assert_eq!(counterparts(&[], &new), (vec![], vec![false; 5]));
+        assert_eq!(counterparts(&old, &[]), (vec![None; 5], vec![]));
     }
 }

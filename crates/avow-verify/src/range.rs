@@ -4,18 +4,20 @@
 //! rationale-reuse rule — streaming each verdict out as it is decided.
 //!
 //! Memory does not grow with the range's length beyond the list of its
-//! commit ids: commits are verified in chunks of [`CHUNK`] on all cores,
-//! each chunk's reports are handed to the caller in range order and
-//! dropped, and the reuse rule keeps a 16-byte digest per distinct
-//! rationale ([`ReuseCheck`]).
+//! commit ids: commits are verified in batches of [`avow_sign::BATCH`] on
+//! all cores, at most [`CHUNK`] commits ahead of the oldest one not yet
+//! handed out; each batch's reports are handed to the caller in range
+//! order and dropped, and the reuse rule keeps a 16-byte digest per
+//! distinct rationale ([`ReuseCheck`]).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use avow_policy::policy::{ReuseCheck, Severity};
 use git2::{Oid, Repository};
-use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::resolve::{adoption_exempt, Range};
@@ -23,8 +25,8 @@ use crate::trust::Trusted;
 use crate::verify::{Options, Report, Verdict, Verifier};
 use crate::Error;
 
-/// Commits verified in one parallel step: the most reports that exist at
-/// once.
+/// Commits verified ahead of the oldest one not yet handed out: about the
+/// most reports that exist at once.
 pub const CHUNK: usize = 1024;
 
 /// Verifies every commit of `range` against `trusted`, oldest first, and
@@ -79,28 +81,55 @@ pub fn verify_range<E: From<Error>>(
     git2::opts::strict_hash_verification(false);
     let git_dir = repo.path();
     let mut reuse = ReuseCheck::new(&trusted.policy);
-    for chunk in range.commits.chunks(CHUNK) {
-        // Each task verifies one signature batch's worth of commits.
-        let done: Vec<Result<Vec<Report>, Error>> = chunk
-            .par_chunks(avow_sign::BATCH)
-            .map(|ids| {
-                with_repo(git_dir, |repo| {
-                    let reports = verifier.verify_commits(repo, ids)?;
-                    for _ in ids {
-                        progress();
+    // Each task verifies one signature batch's worth of commits, on the
+    // pool's threads; this thread hands their reports out in range order as
+    // each batch is done, while the pool goes on with the batches after it
+    // (no barrier: a core never waits for the other to finish a chunk, nor
+    // for the reports to be written). At most `CHUNK` commits are in flight.
+    let verify = |ids: &[Oid]| {
+        with_repo(git_dir, |repo| {
+            let reports = verifier.verify_commits(repo, ids)?;
+            for _ in ids {
+                progress();
+            }
+            Ok(reports)
+        })
+    };
+    let stop = AtomicBool::new(false);
+    let result = rayon::in_place_scope(|scope| {
+        let mut batches = range.commits.chunks(avow_sign::BATCH);
+        let mut in_flight = VecDeque::new();
+        loop {
+            while in_flight.len() < CHUNK / avow_sign::BATCH {
+                let Some(ids) = batches.next() else { break };
+                let (tx, rx) = mpsc::sync_channel::<Result<Vec<Report>, Error>>(1);
+                let (verify, stop) = (&verify, &stop);
+                scope.spawn(move |_| {
+                    if !stop.load(Ordering::Relaxed) {
+                        // The receiver is gone only when this thread stopped.
+                        _ = tx.send(verify(&ids));
                     }
-                    Ok(reports)
+                });
+                in_flight.push_back(rx);
+            }
+            let Some(rx) = in_flight.pop_front() else { return Ok(()) };
+            // Only a task that panicked sends nothing; the scope raises its
+            // panic when it ends.
+            let Ok(reports) = rx.recv() else { return Ok(()) };
+            let emitted = reports.map_err(E::from).and_then(|reports| {
+                reports.into_iter().try_for_each(|mut r| {
+                    apply_reuse(&mut reuse, &mut r);
+                    each(r)
                 })
-            })
-            .collect();
-        for reports in done {
-            for mut r in reports? {
-                apply_reuse(&mut reuse, &mut r);
-                each(r)?;
+            });
+            if emitted.is_err() {
+                // The tasks not started yet need not run.
+                stop.store(true, Ordering::Relaxed);
+                return emitted;
             }
         }
-    }
-    Ok(())
+    });
+    result
 }
 
 /// The range-level rule on one report, in range order: the first use of a

@@ -96,6 +96,11 @@ fn is_vendor_noreply(email: &str) -> bool {
 /// signature agents append. A plain `Generated with ./gen.sh` is not one.
 fn is_emoji_generated_footer(line: &str) -> bool {
     const PHRASE: &str = "generated with ";
+    // The part before the phrase is not ASCII, so neither is the line (most
+    // lines are: answered without copying them).
+    if line.is_ascii() {
+        return false;
+    }
     let lower = line.to_ascii_lowercase();
     let Some(at) = lower.find(PHRASE) else { return false };
     let (prefix, rest) = (&line[..at], &line[at + PHRASE.len()..]);

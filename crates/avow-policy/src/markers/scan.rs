@@ -120,6 +120,10 @@ impl Markers {
             if facts.subject.is_empty() { facts.message.lines().next().unwrap_or("") } else { &facts.subject };
         let merged =
             if facts.parent_count > 1 || subject.starts_with("Merge ") { merged_branch(subject) } else { None };
+        // The message's lines as footers are matched, split once for all
+        // footer patterns.
+        let footer_lines: Vec<&str> =
+            facts.message.lines().map(str::trim).filter(|l| l.len() <= MAX_MARKER_LINE).collect();
         let mut generic = Vec::new();
         for (i, matcher) in self.matchers.iter().enumerate() {
             if found[i].is_some() {
@@ -141,13 +145,7 @@ impl Markers {
                 (_, Matcher::Bot(login)) => {
                     who.iter().find(|p| is_bot(login, &p.name, &p.email)).map(|p| p.evidence.clone())
                 }
-                (_, Matcher::Line(w)) => facts
-                    .message
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| l.len() <= MAX_MARKER_LINE)
-                    .find(|l| w.is_match(l))
-                    .map(str::to_owned),
+                (_, Matcher::Line(w)) => footer_lines.iter().find(|l| w.is_match(l)).map(|l| (*l).to_owned()),
                 (MarkerKind::SubjectPrefix, Matcher::Prefix(p)) => {
                     starts_with_ci(subject, p).then(|| subject.to_owned())
                 }

@@ -26,6 +26,16 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// The characters of [`normalize`]`(text)`, one at a time, without
+/// allocating: comparing a phrase with a normalized text (the boilerplate
+/// list, the subject) then stops at the first difference.
+pub fn normalized(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .flat_map(|(i, w)| (i > 0).then_some(' ').into_iter().chain(w.chars().flat_map(char::to_lowercase)))
+}
+
 /// Characters of `text` with whitespace runs counted as one and the ends
 /// trimmed (how `min-length` counts).
 pub fn visible_len(text: &str) -> usize {
@@ -329,7 +339,7 @@ impl Policy {
                     .into(),
             ));
         }
-        if let Some(phrase) = r.boilerplate.iter().find(|p| normalize(p) == norm) {
+        if let Some(phrase) = r.boilerplate.iter().find(|p| normalized(p).eq(norm.chars())) {
             out.push(Finding::deny(
                 &RATIONALE_BOILERPLATE,
                 format!("the rationale is the boilerplate {phrase:?}; say in your own words why the change is needed and how it works"),
@@ -417,12 +427,12 @@ pub fn repeats_subject(norm_rationale: &str, subject: &str) -> bool {
     if norm_rationale.is_empty() {
         return false;
     }
-    if normalize(subject) == norm_rationale {
+    if normalized(subject).eq(norm_rationale.chars()) {
         return true;
     }
     match subject.split_once(':') {
         Some((area, rest)) if !area.trim().is_empty() && !area.trim().contains(char::is_whitespace) => {
-            normalize(rest) == norm_rationale
+            normalized(rest).eq(norm_rationale.chars())
         }
         _ => false,
     }

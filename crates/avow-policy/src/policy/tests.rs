@@ -73,4 +73,9 @@ proptest::proptest! {
         }
         proptest::prop_assert_eq!(normalize(&text), slow);
     }
+
+    #[test]
+    fn normalized_yields_normalize(text in "(\\PC|[\t\n])*") {
+        proptest::prop_assert_eq!(normalized(&text).collect::<String>(), normalize(&text));
+    }
 }

@@ -54,6 +54,11 @@ fn finding(rule: &Rule, severity: Severity, message: String) -> Finding {
     Finding::new(rule, severity, message)
 }
 
+/// A commit's tree.
+fn commit_tree<'r>(c: &Commit<'r>) -> Result<git2::Tree<'r>, Error> {
+    c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))
+}
+
 fn deny(rule: &Rule, message: String) -> Finding {
     Finding::deny(rule, message)
 }
@@ -191,13 +196,17 @@ impl<'t> Verifier<'t> {
     /// [`Verifier::verify`]'s: only a rejected commit goes on to the note
     /// and squash retries.
     pub fn verify_commits(&self, repo: &Repository, ids: &[Oid]) -> Result<Vec<Report>, Error> {
-        let pending = ids
-            .iter()
-            .map(|id| {
-                let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-                self.prepare(repo, &c, None)
-            })
-            .collect::<Result<Vec<Pending>, Error>>()?;
+        let mut pending = Vec::with_capacity(ids.len());
+        // The commit read just before and its tree: usually the next one's
+        // parent.
+        let mut before: Option<(Oid, git2::Tree<'_>)> = None;
+        for id in ids {
+            let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+            let parent_tree = commit::parent_tree_after(&c, before.as_ref())?;
+            let tree = commit_tree(&c)?;
+            pending.push(self.prepare_with(repo, &c, parent_tree.as_ref(), &tree, None)?);
+            before = Some((c.id(), tree));
+        }
         let mut keys = {
             let items: Vec<(&[u8], &avow_sign::Signature)> = pending
                 .iter()
@@ -232,11 +241,23 @@ impl<'t> Verifier<'t> {
     /// Everything but the signature check, which the caller may batch;
     /// with the attestation in `note` (a note's text) when given.
     fn prepare(&self, repo: &Repository, c: &Commit<'_>, note: Option<&str>) -> Result<Pending, Error> {
-        let policy = &self.trusted.policy;
         let parent_tree = commit::parent_tree(c)?;
-        let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
+        let tree = commit_tree(c)?;
+        self.prepare_with(repo, c, parent_tree.as_ref(), &tree, note)
+    }
+
+    /// [`Verifier::prepare`] with the commit's parent tree and tree.
+    fn prepare_with(
+        &self,
+        repo: &Repository,
+        c: &Commit<'_>,
+        parent_tree: Option<&git2::Tree<'_>>,
+        tree: &git2::Tree<'_>,
+        note: Option<&str>,
+    ) -> Result<Pending, Error> {
+        let policy = &self.trusted.policy;
         let count_lines = self.options.count_lines || policy.needs_line_counts();
-        let change = commit::change_stats(repo, parent_tree.as_ref(), &tree, count_lines)?;
+        let change = commit::change_stats(repo, parent_tree, tree, count_lines)?;
         let message = commit::message_text(c);
         let non_utf8 = message.is_none();
         let mut facts = commit::facts(c, message.unwrap_or_default(), change);
@@ -307,8 +328,8 @@ impl<'t> Verifier<'t> {
         let signature = self.check_attestation(
             repo,
             c,
-            parent_tree.as_ref(),
-            &tree,
+            parent_tree,
+            tree,
             note_facts.as_ref().unwrap_or(&facts),
             &mut report,
             cacheable,

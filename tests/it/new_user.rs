@@ -190,7 +190,12 @@ fn end_of_input_at_the_prompt_ends_the_line() {
     // `script` gives the commit a terminal; its standard input is empty, so
     // the terminal reads end of input.
     let out = w.command("script").args(["-qec", "git commit -q -m 'Add a'", "/dev/null"]).output().unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    // What the screen shows: carriage returns move nothing here. Whether
+    // the end of input reaches avow before it asks (a newline through the
+    // terminal's output processing, "\r\n") or while it waits in raw mode
+    // (its own "\r\n", which the still-on output processing makes
+    // "\r\r\n") depends on timing; both end the line.
+    let screen = String::from_utf8_lossy(&out.stdout).replace('\r', "");
     assert_eq!(
         screen,
         "\

@@ -179,12 +179,17 @@ pub(crate) fn judge(
 /// `git avow reattest BASE..HEAD`, after switching to the branch when it
 /// is not the one checked out (reattest rewrites the current branch).
 fn reattest_command(repo: &Repository, local_ref: &str, base: &str) -> String {
-    let command = format!("git avow reattest {base}..HEAD");
     let head = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_owned));
-    match local_ref.strip_prefix("refs/heads/") {
-        Some(branch) if head.as_deref() != Some(local_ref) => format!("git switch {branch} && {command}"),
-        _ => command,
-    }
+    let switch = if head.as_deref() == Some(local_ref) { None } else { local_ref.strip_prefix("refs/heads/") };
+    resign_command(base, switch)
+}
+
+/// The command that re-signs the pusher's statements over `base..HEAD`,
+/// after switching to `branch` when it is not the one checked out (the
+/// client hook knows; the server hook does not, so it always names it).
+pub(crate) fn resign_command(base: &str, branch: Option<&str>) -> String {
+    let command = format!("git avow reattest {base}..HEAD");
+    branch.map_or(command.clone(), |b| format!("git switch {b} && {command}"))
 }
 
 /// How the pusher names `id`, the remote's `remote_ref` as git reported

@@ -21,7 +21,7 @@ use std::io::Read as _;
 
 use git2::{Oid, Repository};
 
-use crate::cmd::pre_push::{has_avow, is_object_id, is_zero, judge, refused_hint, short_id};
+use crate::cmd::pre_push::{has_avow, is_object_id, is_zero, judge, refused_hint, resign_command, short_id};
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 
@@ -321,10 +321,7 @@ fn judge_update(
     };
     // The pusher names the base by its id: the ref's value here (or the
     // default branch's, for a new ref), which their push builds on.
-    let command = refused.resign.then(|| {
-        let reattest = format!("git avow reattest {}..HEAD", short_id(trust));
-        refname.strip_prefix("refs/heads/").map_or(reattest.clone(), |b| format!("git switch {b} && {reattest}"))
-    });
+    let command = refused.resign.then(|| resign_command(&short_id(trust), refname.strip_prefix("refs/heads/")));
     Ok(Judged::Refused(command))
 }
 

@@ -324,6 +324,12 @@ fn stage(repo: &Repository, amend: bool) -> Result<Staged> {
         Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
         None => repo.index()?,
     };
+    // The staged trees go to memory, not the object store: git writes the
+    // real ones itself, with a shared repository's modes, where libgit2
+    // would create loose-object directories with this process's umask
+    // (ignoring core.sharedRepository) and lock other users out of them.
+    let odb = repo.odb()?;
+    odb.add_new_mempack_backend(1000)?;
     let tree_id = index.write_tree_to(repo)?;
     let tree = repo.find_tree(tree_id)?;
     let binding = change::binding(repo, parent_tree.as_ref(), &tree)

@@ -195,6 +195,8 @@ pub fn update(refname: &str, old: &str, new: &str) -> Result<Outcome> {
 
 fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     let repo = open_repo()?;
+    // What libgit2 writes while checking merges stays in memory.
+    avow_verify::repo::writes_in_memory(&repo)?;
     let cfg = Config::new(Some(&repo));
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);

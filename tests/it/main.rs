@@ -43,6 +43,7 @@ mod release;
 mod report;
 mod server;
 mod shallow;
+mod shared_repo;
 mod signing_keys;
 mod speed;
 mod tamper;

@@ -50,6 +50,9 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
         Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
         None => repo.index()?,
     };
+    // Staged in memory: git writes the real tree itself, with a shared
+    // repository's modes (see `avow_verify::repo::writes_in_memory`).
+    avow_verify::repo::writes_in_memory(repo)?;
     let tree = repo.find_tree(index.write_tree_to(repo)?)?;
     if resign::binding_of(repo, parent_tree.as_ref(), &tree)?.change == signed.binding.change {
         return Ok(Some(Outcome::Ok));

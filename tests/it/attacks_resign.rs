@@ -185,6 +185,29 @@ fn autosquash_of_a_copy_on_a_terminal_shows_its_files_first() {
     );
 }
 
+/// Entry 100's copy cherry-picked instead of rebased, with a conflict the
+/// maintainer resolves: commit-msg records the pick (git runs no
+/// post-rewrite for it), but the record leads only to the copy, which the
+/// maintainer's key never attested for its own change. reattest still
+/// signs nothing without asking: it refuses, naming `--sign`.
+#[test]
+fn cherry_picking_a_copy_does_not_make_it_yours() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    w.git(["switch", "-q", "main"]);
+    w.change("deps.txt", "serde 1.0.300\n", "Bump serde again");
+    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
+    w.write("deps.txt", "serde 1.0.301\n");
+    w.git(["add", "deps.txt"]);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    let picked = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", &format!("{earlier}..HEAD")]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), picked, "reattest signed Mallory's change:\n{}", r.stderr);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    assert!(r.stderr.contains(&format!("--sign {short} ")), "{}", r.stderr);
+    assert!(r.stderr.contains("M .avow/keyring.toml, M deps.txt"), "{}", r.stderr);
+}
+
 /// Entry 83's attack with the whole message copied: the pull request's
 /// commit (which makes Mallory a maintainer) carries, without any key, the
 /// message of one of the maintainer's own earlier commits — its subject,

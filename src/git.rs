@@ -68,6 +68,43 @@ impl Config {
             Some(r) => r.config().and_then(|mut c| c.snapshot()).ok(),
             None => git2::Config::open_default().and_then(|mut c| c.snapshot()).ok(),
         };
+        Config { snapshot, overrides: Self::overrides() }
+    }
+
+    /// The configuration a server hook (pre-receive, update) decides from:
+    /// the repository's own file, the system's (as git reads them:
+    /// `GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_SYSTEM`) and what the command that
+    /// started git passed down (`git -c`, `GIT_CONFIG_COUNT`: whoever
+    /// starts `git receive-pack` also chose its hooks) — never the pushing
+    /// user's global or XDG file: on a server where people push under
+    /// their own accounts, their home directory is theirs to write, and
+    /// `avow.enabled = false` or an `avow.receive.*` there must not weaken
+    /// what the repository's owner set.
+    pub fn for_server(repo: &Repository) -> Self {
+        let read = || -> std::result::Result<git2::Config, git2::Error> {
+            let mut cfg = git2::Config::new()?;
+            let no_system = std::env::var("GIT_CONFIG_NOSYSTEM")
+                .is_ok_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false" | "no" | "off"));
+            if !no_system {
+                let system = std::env::var_os("GIT_CONFIG_SYSTEM")
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| git2::Config::find_system().ok());
+                if let Some(path) = system.filter(|p| p.is_file()) {
+                    cfg.add_file(&path, git2::ConfigLevel::System, false)?;
+                }
+            }
+            let local = repo.commondir().join("config");
+            if local.is_file() {
+                cfg.add_file(&local, git2::ConfigLevel::Local, false)?;
+            }
+            cfg.snapshot()
+        };
+        Config { snapshot: read().ok(), overrides: Self::overrides() }
+    }
+
+    /// What `git -c key=value` and `GIT_CONFIG_COUNT` pass down.
+    fn overrides() -> Vec<(String, String)> {
         let mut overrides =
             std::env::var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
         if let Some(n) = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse::<usize>().ok()) {
@@ -79,7 +116,7 @@ impl Config {
                 }
             }
         }
-        Config { snapshot, overrides }
+        overrides
     }
 
     /// The last value of `key` (`section.name`, case-insensitive).

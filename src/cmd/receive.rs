@@ -197,7 +197,8 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     let repo = open_repo()?;
     // What libgit2 writes while checking merges stays in memory.
     avow_verify::repo::writes_in_memory(&repo)?;
-    let cfg = Config::new(Some(&repo));
+    // Never the pusher's ~/.gitconfig (docs/server.md, "Configuration").
+    let cfg = Config::for_server(&repo);
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);
     }

@@ -53,14 +53,14 @@ fn sig_field(w: &World, k: &str) -> String {
 }
 
 /// Replaces the `k=` field of HEAD's signature trailer (no re-signing).
-fn set_sig_field(w: &World, k: &str, value: &str) {
+pub(crate) fn set_sig_field(w: &World, k: &str, value: &str) {
     let old = format!(" {k}={}", sig_field(w, k));
     w.tamper_message(|m| m.replacen(&old, &format!(" {k}={value}"), 1));
 }
 
 /// The canonical payload avow rebuilds from HEAD (needs the change to
 /// match `c=` and a well-formed statement).
-fn payload(w: &World) -> String {
+pub(crate) fn payload(w: &World) -> String {
     let r = w.avow(["show", "HEAD", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("show json");
     v["payload"].as_str().expect("a payload").to_owned()

@@ -6,6 +6,7 @@ mod support;
 
 mod amend;
 mod attacks;
+mod attacks_batch;
 mod attacks_binding;
 mod attacks_forge;
 mod attacks_resign;

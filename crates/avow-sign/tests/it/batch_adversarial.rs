@@ -22,6 +22,8 @@ use crate::support::keygen_verify;
 enum Kind {
     /// `R = rB`, `s = r + h·a`.
     Honest,
+    /// `R` the identity, written canonically, `s = h·a` (gives the key away).
+    IdentityCanonical,
     /// `R` the identity written with `y = p + 1`, `s = h·a`.
     IdentityYPlusP,
     /// `R` the identity with x's sign bit set, `s = h·a`.
@@ -35,8 +37,9 @@ enum Kind {
     OtherPayload,
 }
 
-const KINDS: [Kind; 8] = [
+const KINDS: [Kind; 9] = [
     Kind::Honest,
+    Kind::IdentityCanonical,
     Kind::IdentityYPlusP,
     Kind::IdentityNegativeZero,
     Kind::SPlusL,
@@ -55,6 +58,7 @@ fn make(key: &Ed25519Key, payload: &[u8], kind: Kind, nonce: u64) -> Signature {
     match kind {
         Kind::Honest => wrap(&key.sign_with(payload, nonce, no_torsion)),
         Kind::OtherPayload => wrap(&key.sign_with(b"another payload", nonce, no_torsion)),
+        Kind::IdentityCanonical => wrap(&key.sign_identity_r(payload, EdwardsPoint::default().compress().to_bytes())),
         Kind::IdentityYPlusP => wrap(&key.sign_identity_r(payload, identity_y_plus_p())),
         Kind::IdentityNegativeZero => wrap(&key.sign_identity_r(payload, identity_negative_zero())),
         Kind::SPlusL => {
@@ -77,8 +81,20 @@ fn keygen_accepts(repo: &TestRepo, key: &Ed25519Key, sig: &Signature, payload: &
     keygen_verify(repo, &key.openssh(), &sig.to_armored(), payload).status.success()
 }
 
+/// ed25519-dalek's `verify_strict` of `sig` over `payload` (SSHSIG's signed
+/// data): refuses small-order `R` and keys besides what `verify` refuses.
+fn strict_accepts(sig: &Signature, payload: &[u8]) -> bool {
+    let sshsig = sig.as_sshsig();
+    let avow_sign::ssh_key::public::KeyData::Ed25519(pk) = sshsig.public_key() else { return false };
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pk.0) else { return false };
+    let Ok(bytes) = <[u8; 64]>::try_from(sshsig.signature_bytes()) else { return false };
+    let m = SshSig::signed_data(avow_sign::NAMESPACE, sshsig.hash_alg(), payload).unwrap();
+    key.verify_strict(&m, &ed25519_dalek::Signature::from_bytes(&bytes)).is_ok()
+}
+
 /// Each kind's verdicts: the batch (alone and among good signatures),
-/// single verification and ssh-keygen.
+/// single verification, ed25519-dalek's strict verification and
+/// ssh-keygen.
 #[test]
 fn hand_made_signatures_batch_single_and_ssh_keygen() {
     let repo = TestRepo::new();
@@ -94,8 +110,16 @@ fn hand_made_signatures_batch_single_and_ssh_keygen() {
         let answers = verify_many(&items);
         assert!(answers.iter().enumerate().all(|(i, a)| i == 2 || a.is_ok()), "{kind:?}: a neighbour failed");
         let keygen = keygen_accepts(&repo, &key, &sig, payload);
+        // The strict check accepts nothing that ssh-keygen refuses.
+        assert!(keygen || !strict_accepts(&sig, payload), "{kind:?}");
         match kind {
             Kind::Honest => assert_eq!((alone, batch_of_one, keygen), (true, true, true)),
+            // ssh-keygen and avow accept it (the equation holds, and R is
+            // the canonical encoding of sB − hA); only the strict check
+            // refuses a small-order R.
+            Kind::IdentityCanonical => {
+                assert_eq!((alone, batch_of_one, keygen, strict_accepts(&sig, payload)), (true, true, true, false));
+            }
             // ssh-keygen reduces s mod ℓ; avow refuses an s that is not.
             Kind::SPlusL => assert_eq!((alone, batch_of_one, keygen), (false, false, true)),
             // The documented difference: made to pass a batch of one, it

@@ -427,3 +427,41 @@ hint: check the name with `git rev-parse`; in CI, fetch the base branch first (e
 "
     );
 }
+
+/// Runs `line` with `sh -c` in the work tree, no terminal, git-avow on PATH.
+fn sh(w: &World, line: &str) -> Run {
+    w.shell(line).output().unwrap().into()
+}
+
+/// `git commit -v` without a terminal is refused for the missing
+/// statement; the kept message has git's scissors line and the diff under
+/// it. The command the refusal prints commits it, statement added, and
+/// the diff stays out of the message.
+#[test]
+fn the_message_kept_from_commit_v_commits_as_printed() {
+    let w = World::adopted("disclose");
+    w.write("src/a.rs", "fn a() {}\n");
+    w.git(["add", "-A"]);
+    let editor = w.scratch().join("write-subject");
+    std::fs::write(&editor, "#!/bin/sh\n{ echo 'Add a'; cat \"$1\"; } > \"$1.new\" && mv \"$1.new\" \"$1\"\n").unwrap();
+    w.repo.command("chmod").arg("+x").arg(&editor).status().unwrap();
+    let r = sh(&w, &format!("GIT_EDITOR='{}' git commit -v", editor.display()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let kept = std::fs::read_to_string(w.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    assert!(kept.contains("diff --git a/src/a.rs"), "{kept}");
+    let hint = r.stderr.lines().find(|l| l.starts_with("Your message is kept")).unwrap();
+    assert_eq!(
+        hint,
+        "Your message is kept in .git/COMMIT_EDITMSG: reuse it with `git commit -v -e -F .git/COMMIT_EDITMSG --trailer …`."
+    );
+    let rationale = "Rationale: The parser needs a function a; it is empty until the caller lands.";
+    let command = hint
+        .split('`')
+        .nth(1)
+        .unwrap()
+        .replace("--trailer …", &format!("--trailer 'Authorship: human' --trailer '{rationale}'"));
+    sh(&w, &command).expect(0);
+    let message = w.message("HEAD");
+    assert!(message.starts_with(&format!("Add a\n\nAuthorship: human\n{rationale}\nUnderstood-by: ")), "{message}");
+    w.verify("base..HEAD").expect(0);
+}

@@ -430,3 +430,28 @@ fn a_note_cannot_sign_off_for_the_author() {
     let r = w.verify("base..HEAD").expect(1);
     assert!(r.stdout.contains("[dco.required]"), "{}", r.stdout);
 }
+
+/// A maintainer's clone has the squash but not the pull request's branch:
+/// verify says which pull request the squash names and how to fetch it,
+/// and the command it prints, run as printed, makes the squash verify.
+#[test]
+fn a_squash_without_its_pull_ref_names_the_fetch_that_verifies_it() {
+    let w = pull_request();
+    squash_feature(&w);
+    forge_commit(&w, "Widgets (#7)\n\nThe widget learns to count to three.\n", GITHUB);
+    w.remote("origin");
+    w.git(["push", "-q", "--no-verify", "origin", "refs/pull/7/head:refs/pull/7/head"]);
+    w.git(["update-ref", "-d", "refs/pull/7/head"]);
+    let r = w.verify("before-merge..main").expect(1);
+    let line = r.stdout.lines().find(|l| l.contains("[squash.missing]")).unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        line.trim_start(),
+        "it names pull request #7, whose branch is not in this repository: if it is that request's squash merge, fetch the branch with `git fetch origin refs/pull/7/head:refs/pull/7/head` and verify again (or name it with --squash-source REV) [squash.missing]"
+    );
+    let fetch = quoted_commands(line);
+    assert_eq!(fetch.len(), 1, "{line}");
+    let done: Run = w.shell(&fetch[0]).output().unwrap().into();
+    done.expect(0);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("(squash of refs/pull/7/head: its 2 commit(s) verify"), "{}", r.stdout);
+}

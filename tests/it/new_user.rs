@@ -465,3 +465,24 @@ fn the_message_kept_from_commit_v_commits_as_printed() {
     assert!(message.starts_with(&format!("Add a\n\nAuthorship: human\n{rationale}\nUnderstood-by: ")), "{message}");
     w.verify("base..HEAD").expect(0);
 }
+
+/// The passphrase is not echoed, but Enter still ends its line: what
+/// follows (git's summary) starts on a line of its own instead of running
+/// on from `Enter passphrase for …: `.
+#[test]
+fn enter_after_a_hidden_passphrase_ends_the_line() {
+    let w = World::adopted("disclose");
+    let key = w.key.display().to_string();
+    w.repo.command("ssh-keygen").args(["-q", "-p", "-P", "", "-N", "correct horse", "-f", &key]).status().unwrap();
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    let command = format!("git commit -m 'Add a' {}", HUMAN.map(|a| format!("'{a}'")).join(" "));
+    let (code, screen) = w.on_terminal(&command, "correct horse\n", &[]);
+    assert_eq!(code, 0, "{screen}");
+    // Carriage returns move nothing here; the line ends are what matter.
+    let screen = screen.replace('\r', "");
+    let prompt = format!("Enter passphrase for {key}: ");
+    let after = screen.split_once(&prompt).unwrap_or_else(|| panic!("{screen}")).1;
+    assert!(after.starts_with("\n[main "), "{screen:?}");
+    assert!(!screen.contains("correct horse"), "{screen}");
+}

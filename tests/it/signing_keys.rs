@@ -247,3 +247,45 @@ fn user_signing_key_paths_may_start_with_the_home_directory() {
     commit_with(&w, None, "a.txt").expect(0);
     signed_by(&w, &w.key);
 }
+
+/// A passphrase-protected key and no terminal (an IDE, a script): the key
+/// is the right one, so the hint is not to point at another but the
+/// `ssh-add` that unlocks it; run as printed (the passphrase typed to
+/// ssh-add), the next commit signs through the agent.
+#[test]
+fn a_locked_key_without_a_terminal_names_the_ssh_add_that_unlocks_it() {
+    let w = World::adopted("disclose");
+    let key = w.key.display().to_string();
+    let r: Run = w
+        .command("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "correct horse", "-f", &key])
+        .output()
+        .unwrap()
+        .into();
+    r.expect(0);
+    let agent = Agent::start(&w);
+    let r = commit_with(&w, Some(&agent), "a.txt");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.replace(&key, "KEY"),
+        "git-avow: error: cannot use the key from avow.signingKey (KEY): KEY is protected by a passphrase and none was given (no terminal to ask on); add the key to ssh-agent with ssh-add KEY, or run the command from a terminal\n\
+         hint: add the key to ssh-agent once per session, `ssh-add KEY`, and avow signs without asking (in IDEs and scripts too); `git avow doctor` checks the set-up\n"
+    );
+    let hint = r.stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    let add = hint.split('`').nth(1).unwrap();
+    // The user types the passphrase to ssh-add; here through SSH_ASKPASS.
+    let askpass = w.scratch().join("askpass");
+    std::fs::write(&askpass, "#!/bin/sh\necho 'correct horse'\n").unwrap();
+    w.command("chmod").arg("+x").arg(&askpass).status().unwrap();
+    let r: Run = w
+        .shell(add)
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .output()
+        .unwrap()
+        .into();
+    r.expect(0);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.key);
+}

@@ -289,3 +289,35 @@ fn a_locked_key_without_a_terminal_names_the_ssh_add_that_unlocks_it() {
     commit_with(&w, Some(&agent), "a.txt").expect(0);
     signed_by(&w, &w.key);
 }
+
+/// Someone with only an RSA key in `~/.ssh` (ssh's other defaults are not
+/// avow's): the refusal names that key and the setting that uses it, and
+/// following it as printed, the commit signs with it.
+#[test]
+fn without_a_key_the_hint_names_the_rsa_key_in_ssh() {
+    let w = configured(&[]);
+    let ssh = w.home().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    let rsa = ssh.join("id_rsa");
+    let r: Run = w
+        .command("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "3072", "-N", "", "-f"])
+        .arg(&rsa)
+        .output()
+        .unwrap()
+        .into();
+    r.expect(0);
+    let r = commit_with(&w, None, "a.txt").expect(1);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)\n\
+         hint: sign with the key you have: `git config avow.signingKey ~/.ssh/id_rsa` (or create an ed25519 one with `ssh-keygen -t ed25519`)\n"
+    );
+    let hint = r.stderr.lines().nth(1).unwrap();
+    let set: Run = w.shell(hint.split('`').nth(1).unwrap()).env("HOME", w.home()).output().unwrap().into();
+    set.expect(0);
+    let r = commit_with(&w, None, "a.txt").expect(0);
+    assert!(r.stderr.contains("is not in .avow/keyring.toml"), "signed with the RSA key: {}", r.stderr);
+    let out = w.avow(["doctor"]).stdout;
+    assert!(out.contains(&format!("ok    signing key: {} from avow.signingKey", fingerprint(&w, &rsa))), "{out}");
+}

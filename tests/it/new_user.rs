@@ -486,3 +486,55 @@ fn enter_after_a_hidden_passphrase_ends_the_line() {
     assert!(after.starts_with("\n[main "), "{screen:?}");
     assert!(!screen.contains("correct horse"), "{screen}");
 }
+
+/// The line `git avow init` writes for `adoption.since`, if any.
+fn since_line(w: &World) -> Option<String> {
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    policy.lines().find(|l| l.starts_with("since = ")).map(str::to_owned)
+}
+
+/// A maintainer adopts avow in a project with history: init exempts the
+/// commits before adoption (`adoption.since`), so that a check of the whole
+/// branch — the Action's scheduled audit, `verify main --trust main` —
+/// judges only what came after. With unpublished commits on top, the
+/// adoption point is where HEAD leaves its upstream: a forge's squash or
+/// rebase of the adoption keeps that commit in the default branch.
+#[test]
+fn init_in_a_project_with_history_exempts_the_history() {
+    for preset in ["disclose", "no-ai", "no-autonomous"] {
+        let repo = TestRepo::new();
+        repo.commit_all("Existing 1");
+        let published = repo.commit_all("Existing 2");
+        let w = World::bare_in(repo);
+        w.remote("origin");
+        w.write("local.txt", "not pushed yet\n");
+        w.git(["add", "-A"]);
+        w.git(["commit", "-q", "-m", "Local work"]);
+        let r = w.avow(["init", "--preset", preset]).expect(0);
+        assert_eq!(
+            r.stdout.lines().nth(1).unwrap(),
+            format!(
+                "avow: commits up to {} (the history before adopting) are exempt: adoption.since in .avow/policy.toml",
+                &published[..12]
+            )
+        );
+        assert_eq!(since_line(&w), Some(format!("since = \"{published}\"")), "{preset}");
+    }
+    // Everything published: the history up to HEAD, and an audit of the
+    // whole branch after adoption passes.
+    let repo = TestRepo::new();
+    repo.commit_all("Existing 1");
+    repo.commit_all("Existing 2");
+    let w = World::adopted_in(repo, "disclose");
+    w.change("a.txt", "a\n", "Add a");
+    let r = w.avow(["verify", "main", "--trust", "main"]).expect(0);
+    assert!(
+        r.stdout.ends_with("avow: 4 commits: 2 accepted, 0 rejected, 2 exempt (range main, trust main)\n"),
+        "{}",
+        r.stdout
+    );
+    // Without history, and on `init --force` after adoption: nothing exempt.
+    assert_eq!(since_line(&World::adopted("disclose")), None);
+    w.avow(["init", "--force"]).expect(0);
+    assert_eq!(since_line(&w), None);
+}

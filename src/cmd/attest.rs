@@ -55,6 +55,19 @@ pub fn run(args: &Args) -> Result<Outcome> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    // One rationale for several commits is what the reuse rule refuses:
+    // verify would reject every note after the first.
+    let distinct: std::collections::HashSet<git2::Oid> = commits.iter().map(git2::Commit::id).collect();
+    if distinct.len() > 1 && crate::local::policy(&repo)?.rationale.reject_reuse {
+        return Err(CliError::new(format!(
+            "one statement for {} commits, but .avow/policy.toml refuses the same rationale on two commits (rationale.reject-reuse)",
+            distinct.len()
+        ))
+        .hint(format!(
+            "attest one commit at a time, each with its own rationale: `git avow attest {} …`, then the next",
+            crate::cmd::keyring::shell_quote(&args.revs[0])
+        )));
+    }
     let mut trailers = Vec::new();
     if let Some(a) = &args.authorship {
         let a: Authorship = a.parse().map_err(|_| {
@@ -71,9 +84,20 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if !complete {
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { crate::tty::Tty::open() };
         let Some(mut tty) = tty else {
-            return Err(CliError::new("no statement given and no terminal to ask for one").hint(
-                "give it on the command line: `git avow attest REV --authorship human --rationale \"<why the change is right>\"`",
-            ));
+            // The command as typed, with what it lacks.
+            let quote = crate::cmd::keyring::shell_quote;
+            let mut command: Vec<String> = args.revs.iter().map(|r| quote(r)).collect();
+            command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));
+            command.extend(args.assisted_by.iter().map(|t| format!("--assisted-by {}", quote(t))));
+            command.push(match &args.rationale {
+                Some(r) => format!("--rationale {}", quote(r)),
+                None => "--rationale \"<why the change is right>\"".to_owned(),
+            });
+            if args.force {
+                command.push("--force".to_owned());
+            }
+            return Err(CliError::new("no statement given and no terminal to ask for one")
+                .hint(format!("give it on the command line: `git avow attest {}`", command.join(" "))));
         };
         let policy = crate::local::policy(&repo)?;
         let mut add = Vec::new();

@@ -126,6 +126,10 @@ impl Rules {
     }
 }
 
+/// How to name the default branch when `HEAD` does not.
+const DEFAULT_BRANCH_HINT: &str =
+    "point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main`";
+
 /// The branch new refs are judged against: `avow.receive.defaultBranch`,
 /// else what `HEAD` points at. Its full name and, if it exists, its commit.
 fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oid>)> {
@@ -289,6 +293,16 @@ fn judge_update(
             );
             return Ok(Judged::Refused(None));
         }
+        // Without the default branch (HEAD left at a branch that was never
+        // pushed, as `git init --bare` leaves it), nothing above protects
+        // the branch the project really uses: deleting every branch would
+        // make the next push the unverified "first push".
+        if default_tip.is_none() && !branches.is_empty() {
+            crate::output::errln!(
+                "avow: {refname}: refused: the default branch {default_name} does not exist, so no branch may be deleted (one of them is the default branch in all but name); {DEFAULT_BRANCH_HINT} in the receiving repository"
+            );
+            return Ok(Judged::Refused(None));
+        }
         if rules.deletions == Rule::Refuse {
             crate::output::errln!("avow: {refname}: refused: deletions are refused here (avow.receive.deletions)");
             return Ok(Judged::Refused(None));
@@ -344,7 +358,7 @@ fn judge_update(
         return Err(CliError::new(format!(
             "the default branch {default_name} does not exist, so {refname} has nothing to be verified against"
         ))
-        .hint("point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository"));
+        .hint(format!("{DEFAULT_BRANCH_HINT} in the receiving repository")));
     };
     // A branch judged by its own keyring still refuses a key the default
     // branch revoked: its keyring may predate the revocation.

@@ -340,3 +340,42 @@ fn reattest_vouch_never_signs_a_copy_of_someone_elses_message_unasked() {
     assert!(r.stderr.contains("files:  M .avow/keyring.toml, M deps.txt"), "{}", r.stderr);
     assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Bob Example <bob@example.org>");
 }
+
+/// A pinned defence (entries 96 and 100): the maintainer's own attested
+/// commit is on a branch shared with a collaborator, who pushes a
+/// `fixup!` of it carrying a change of their own (a new dependency). The
+/// maintainer pulls (a fast-forward) and autosquashes, as
+/// for their own fixups. The fold leads back, by post-rewrite's record, to
+/// the maintainer's commit — but the fixup was not made here (HEAD's
+/// reflog says `pull`, not `commit`) and is attested by no one, so nothing
+/// is re-signed unasked: post-rewrite names the commit, and `reattest`
+/// without a terminal refuses it.
+#[test]
+fn a_fetched_fixup_of_your_commit_is_not_folded_in_unasked() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    w.git(["switch", "-q", "-c", "shared"]);
+    w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
+    w.git(["push", "-q", "--no-verify", "-u", "origin", "shared"]);
+    // The collaborator's clone: a fixup of the maintainer's commit.
+    let theirs = w.scratch().join("collaborator");
+    let clone = w.command("git").arg("clone").arg("-q").arg(&remote).arg(&theirs).output().unwrap();
+    assert!(clone.status.success(), "{}", String::from_utf8_lossy(&clone.stderr));
+    let in_theirs = |args: &[&str]| {
+        let out = w.command("git").args(args).current_dir(&theirs).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    in_theirs(&["switch", "-q", "shared"]);
+    std::fs::write(theirs.join("deps.txt"), "serde 1.0.201\nevil 0.1\n").unwrap();
+    in_theirs(&["commit", "-q", "--no-verify", "-am", "fixup! Update dependencies"]);
+    in_theirs(&["push", "-q", "--no-verify", "origin", "shared"]);
+    // The maintainer pulls it and tidies the branch.
+    w.git_notty(["pull", "-q", "--ff-only"]).expect(0);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", "base"]).expect(0);
+    assert!(r.stderr.contains("no longer match the change you signed after this rebase; check them"), "{}", r.stderr);
+    assert_eq!(refused(&w, "base..HEAD"), ["Update dependencies: rejected attestation.change"]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert!(r.stderr.contains("--sign"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
+}

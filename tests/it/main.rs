@@ -7,6 +7,7 @@ mod support;
 mod amend;
 mod attacks;
 mod attacks_binding;
+mod attacks_ed25519;
 mod attacks_forge;
 mod attacks_resign;
 mod attacks_server;

@@ -84,20 +84,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if !complete {
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { crate::tty::Tty::open() };
         let Some(mut tty) = tty else {
-            // The command as typed, with what it lacks.
-            let quote = crate::cmd::keyring::shell_quote;
-            let mut command: Vec<String> = args.revs.iter().map(|r| quote(r)).collect();
-            command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));
-            command.extend(args.assisted_by.iter().map(|t| format!("--assisted-by {}", quote(t))));
-            command.push(match &args.rationale {
-                Some(r) => format!("--rationale {}", quote(r)),
-                None => "--rationale \"<why the change is right>\"".to_owned(),
-            });
-            if args.force {
-                command.push("--force".to_owned());
-            }
             return Err(CliError::new("no statement given and no terminal to ask for one")
-                .hint(format!("give it on the command line: `git avow attest {}`", command.join(" "))));
+                .hint(format!("give it on the command line: `git avow attest {}`", completed(args))));
         };
         let policy = crate::local::policy(&repo)?;
         let mut add = Vec::new();
@@ -145,20 +133,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         for t in trailers.iter().chain(std::iter::once(&Trailer::new(SIGNATURE, value))) {
             note.push_str(&format!("{}: {}\n", t.key, t.value));
         }
-        // The note's text exactly: `git notes -C` takes a blob as it is.
-        let id = c.id().to_string();
-        let written =
-            crate::git::git_with_input(&repo, &["hash-object", "-w", "--stdin"], note.as_bytes()).and_then(|blob| {
-                let mut notes = vec!["notes", "--ref", NOTES_REF, "add", "-C", blob.as_str(), id.as_str()];
-                if args.force {
-                    notes.insert(4, "-f");
-                }
-                crate::git::git_with_input(&repo, &notes, b"")
-            });
-        written.map_err(|why| {
-            CliError::new(format!("git could not write the note for {}: {why}", resign::short(&repo, c.id())))
-                .hint("check that you may write to the repository (`git fsck` shows what is wrong), then run the command again")
-        })?;
+        write_note(&repo, c.id(), &note, args.force)?;
         crate::output::errln!("avow: attested {} {subject} in {NOTES_REF}", resign::short(&repo, c.id()));
         if let Some(d) = avow_verify::notes::unsigned_display(&text, &subject, &note) {
             let shown: Vec<String> = d.shown.iter().map(ToString::to_string).collect();
@@ -171,4 +146,43 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     crate::output::errln!("avow: share the notes with `git push origin {NOTES_REF}`");
     Ok(Outcome::Ok)
+}
+
+/// The arguments as typed, with what the statement lacks filled in.
+fn completed(args: &Args) -> String {
+    let quote = crate::cmd::keyring::shell_quote;
+    let mut command: Vec<String> = args.revs.iter().map(|r| quote(r)).collect();
+    command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));
+    command.extend(args.assisted_by.iter().map(|t| format!("--assisted-by {}", quote(t))));
+    command.push(match &args.rationale {
+        Some(r) => format!("--rationale {}", quote(r)),
+        None => "--rationale \"<why the change is right>\"".to_owned(),
+    });
+    if args.force {
+        command.push("--force".to_owned());
+    }
+    command.join(" ")
+}
+
+/// Writes `note` as `commit`'s note in [`NOTES_REF`] through git, which
+/// gives a shared repository's objects its modes
+/// (`crate::git::write_objects_with_git` says why libgit2 may not), and
+/// as the committer git knows. The text is kept exactly: `git notes -C`
+/// takes a blob as it is.
+fn write_note(repo: &git2::Repository, commit: git2::Oid, note: &str, force: bool) -> Result<()> {
+    let id = commit.to_string();
+    let written =
+        crate::git::git_with_input(repo, &["hash-object", "-w", "--stdin"], note.as_bytes()).and_then(|blob| {
+            let mut notes = vec!["notes", "--ref", NOTES_REF, "add", "-C", blob.as_str(), id.as_str()];
+            if force {
+                notes.insert(4, "-f");
+            }
+            crate::git::git_with_input(repo, &notes, b"")
+        });
+    written.map_err(|why| {
+        CliError::new(format!("git could not write the note for {}: {why}", resign::short(repo, commit))).hint(
+            "check that you may write to the repository (`git fsck` shows what is wrong), then run the command again",
+        )
+    })?;
+    Ok(())
 }

@@ -133,7 +133,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
         CliError::new(format!("the statement is not complete: {}", text.join("; ")))
             .hint("give --authorship, --rationale and, unless human, --assisted-by AGENT:MODEL")
     })?;
-    let who = repo.signature()?;
+    // git writes the notes (with a shared repository's modes; see
+    // `crate::git::write_objects_with_git`) as the committer it knows.
+    repo.signature()?;
     for c in &commits {
         if !args.force && repo.find_note(Some(NOTES_REF), c.id()).is_ok() {
             return Err(CliError::new(format!(
@@ -153,7 +155,20 @@ pub fn run(args: &Args) -> Result<Outcome> {
         for t in trailers.iter().chain(std::iter::once(&Trailer::new(SIGNATURE, value))) {
             note.push_str(&format!("{}: {}\n", t.key, t.value));
         }
-        repo.note(&who, &who, Some(NOTES_REF), c.id(), &note, args.force)?;
+        // The note's text exactly: `git notes -C` takes a blob as it is.
+        let id = c.id().to_string();
+        let written =
+            crate::git::git_with_input(&repo, &["hash-object", "-w", "--stdin"], note.as_bytes()).and_then(|blob| {
+                let mut notes = vec!["notes", "--ref", NOTES_REF, "add", "-C", blob.as_str(), id.as_str()];
+                if args.force {
+                    notes.insert(4, "-f");
+                }
+                crate::git::git_with_input(&repo, &notes, b"")
+            });
+        written.map_err(|why| {
+            CliError::new(format!("git could not write the note for {}: {why}", resign::short(&repo, c.id())))
+                .hint("check that you may write to the repository (`git fsck` shows what is wrong), then run the command again")
+        })?;
         crate::output::errln!("avow: attested {} {subject} in {NOTES_REF}", resign::short(&repo, c.id()));
         if let Some(d) = avow_verify::notes::unsigned_display(&text, &subject, &note) {
             let shown: Vec<String> = d.shown.iter().map(ToString::to_string).collect();

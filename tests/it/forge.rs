@@ -269,8 +269,8 @@ fn a_maintainer_vouches_for_a_forge_squash_with_a_note() {
     assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
 }
 
-/// GitHub's "commit details" squash copies the last commit's statement
-/// into the message; a maintainer's note vouching for the squash (here
+/// GitHub's "commit details" squash copies every commit's statement into
+/// the message (the last one's as its trailer block); a maintainer's note vouching for the squash (here
 /// with a line the merger added) still makes it pass — with a warning that
 /// the message displays a statement the note did not sign, and the note's
 /// statement beside it (docs/workflows.md).
@@ -287,10 +287,14 @@ fn a_note_on_a_commit_details_squash_passes_with_a_warning() {
     w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
     let r = w.verify("before-merge..main").expect(0);
     assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
-    let shown = w.trailer("HEAD", "Rationale").unwrap();
+    // Every statement the message shows: the squashed commits' (in the
+    // body) and the last one's (its trailer block).
+    let statement_keys = ["Authorship:", "Assisted-by:", "Rationale:", "Understood-by:"];
+    let shown: Vec<&str> = message.lines().filter(|l| statement_keys.iter().any(|k| l.starts_with(k))).collect();
+    assert_eq!(shown.len(), 6, "{message}");
+    let shown = shown.join("; ");
     let warning = format!(
-        "warning: the message displays a statement nobody signed for this commit (Authorship: human; Rationale: {shown}; \
-         Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>); the signed statement is the note in refs/notes/avow, by \
+        "warning: the message displays a statement nobody signed for this commit ({shown}); the signed statement is the note in refs/notes/avow, by \
          {AUTHOR_NAME} <{AUTHOR_EMAIL}>: Authorship: human; Rationale: {rationale}; Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>"
     );
     assert!(r.stdout.contains(&warning), "{}", r.stdout);

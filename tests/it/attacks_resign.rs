@@ -83,28 +83,7 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
 #[test]
 fn cherry_pick_conflict_never_offers_to_sign_a_statement_that_only_names_you() {
     let w = World::adopted("disclose");
-    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
-    w.git(["tag", "-f", "before"]);
-    let alices_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
-    // The attacker's branch: a change to f.txt, Alice's name on it.
-    w.git(["switch", "-q", "-c", "pr"]);
-    w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
-    w.git(["add", "f.txt"]);
-    let message = format!(
-        "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
-    );
-    let file = w.scratch().join("pr-message");
-    std::fs::write(&file, message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
-    // Alice changed the same line meanwhile; she picks the commit up.
-    w.git(["switch", "-q", "main"]);
-    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
-    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
-    w.write("f.txt", "one\ntwo, from main, and a backdoor\nthree\n");
-    w.git(["add", "f.txt"]);
-    // On a terminal, where the hook could ask: it does not.
-    let (code, screen) = w.on_terminal("git cherry-pick --continue", "", &[]);
-    assert_eq!(code, 0, "{screen}");
+    let (alices_signature, screen) = pick_with_a_conflict(&w, |sig| format!("Avow-Signature: {sig}\n"));
     assert!(!screen.contains("Re-sign your statement"), "asked to sign the attacker's statement:\n{screen}");
     assert!(
         screen.contains(&format!(
@@ -118,6 +97,37 @@ fn cherry_pick_conflict_never_offers_to_sign_a_statement_that_only_names_you() {
     assert!(screen.contains("if you stand behind it, sign it with `git commit --amend --no-edit`"), "{screen}");
     w.commit(&["--amend", "--no-edit"]).expect(0);
     w.verify("before..main").expect(0);
+}
+
+/// The attacker's commit on branch `pr` — a change to f.txt with a
+/// statement naming Alice, then `signature(Alice's signature of HEAD)` as
+/// its last lines — cherry-picked onto `main` (tag `before`), which changed
+/// the same line; the conflict resolved keeping the backdoor and
+/// `git cherry-pick --continue` run on a terminal, where the hook could
+/// ask: answered with nothing. Returns Alice's signature and the screen.
+fn pick_with_a_conflict(w: &World, signature: impl Fn(&str) -> String) -> (String, String) {
+    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+    w.git(["tag", "-f", "before"]);
+    let alices_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
+    w.git(["switch", "-q", "-c", "pr"]);
+    w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    let message = format!(
+        "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n{}",
+        signature(&alices_signature)
+    );
+    let file = w.scratch().join("pr-message");
+    std::fs::write(&file, message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    // Alice changed the same line meanwhile; she picks the commit up.
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
+    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
+    w.write("f.txt", "one\ntwo, from main, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "", &[]);
+    assert_eq!(code, 0, "{screen}");
+    (alices_signature, screen)
 }
 
 /// The pull request of the copied-message attack: one commit, made
@@ -355,4 +365,44 @@ fn a_fetched_fixup_of_your_commit_is_not_folded_in_unasked() {
     let r = w.avow(["reattest", "base..HEAD"]).expect(1);
     assert!(r.stderr.contains("--sign"), "{}", r.stderr);
     assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
+}
+
+/// Entry 106. Entry 98's attack with no signature avow can check: the
+/// attacker's commit carries a statement naming the maintainer and either
+/// no `Avow-Signature:` at all or one of another version (`v1 s=…` with a
+/// signature of theirs copied from anywhere). commit-msg, at the
+/// cherry-pick's `--continue`, took that statement as one the committer
+/// wrote and signed it with their key, without a question — the attacker's
+/// change and words under the maintainer's signature, which verify
+/// accepted. A statement carried over from the picked commit is now kept
+/// as it is and named; the hint, followed, signs it on purpose.
+#[test]
+fn cherry_pick_conflict_never_signs_a_picked_statement_without_a_signature() {
+    let no_signature = |_: &str| String::new();
+    let another_version = |sig: &str| {
+        let s = sig.split(' ').find_map(|f| f.strip_prefix("s=")).unwrap();
+        format!("Avow-Signature: v1 s={s}\n")
+    };
+    for signature in [&no_signature as &dyn Fn(&str) -> String, &another_version] {
+        let w = World::adopted("disclose");
+        let (_, screen) = pick_with_a_conflict(&w, signature);
+        let ours = w.trailer("HEAD", "Avow-Signature");
+        assert!(
+            ours.as_deref().is_none_or(|v| !v.starts_with("v2 ")),
+            "signed with the maintainer's key: {ours:?}\n{screen}"
+        );
+        assert!(
+            screen.contains(&format!(
+                "avow: the statement names you ({AUTHOR_NAME} <{AUTHOR_EMAIL}>), but your key did not sign it; it is kept as it is"
+            )),
+            "{screen}"
+        );
+        let refused = refused(&w, "before..main");
+        assert_eq!(refused[0], "Change two on main: accepted");
+        assert!(refused[1].starts_with("Tidy two: rejected attestation."), "{refused:?}");
+        // The hint, literally: a maintainer who read it and stands behind it.
+        assert!(screen.contains("sign it with `git commit --amend --no-edit`"), "{screen}");
+        w.commit(&["--amend", "--no-edit"]).expect(0);
+        w.verify("before..main").expect(0);
+    }
 }

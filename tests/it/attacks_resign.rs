@@ -19,11 +19,17 @@ fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
     let message = format!(
         "Tidy the keyring\n\nAuthorship: human\nRationale: The keyring's entries are sorted and reviewed.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
     );
-    let file = w.scratch().join("pr-message");
-    std::fs::write(&file, message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    commit_by_hand(w, &message);
     assert_eq!(refused(w, "base..pr"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
     public
+}
+
+/// Commits what is staged with `message` exactly as given, without the
+/// hooks: the attacker's side.
+fn commit_by_hand(w: &World, message: &str) {
+    let file = w.scratch().join("hand-written-message");
+    std::fs::write(&file, message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
 }
 
 /// Adds Mallory's new key to the work tree's keyring as a maintainer (not
@@ -116,9 +122,7 @@ fn pick_with_a_conflict(w: &World, signature: impl Fn(&str) -> String) -> (Strin
         "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n{}",
         signature(&alices_signature)
     );
-    let file = w.scratch().join("pr-message");
-    std::fs::write(&file, message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    commit_by_hand(w, &message);
     // Alice changed the same line meanwhile; she picks the commit up.
     w.git(["switch", "-q", "main"]);
     w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
@@ -142,9 +146,7 @@ fn pull_request_copying_your_earlier_message(w: &World) -> String {
     mallory_as_maintainer(w);
     w.write("deps.txt", "serde 1.0.201\n");
     w.git(["add", "-A"]);
-    let file = w.scratch().join("copied-message");
-    std::fs::write(&file, &message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    commit_by_hand(w, &message);
     assert_eq!(
         refused(w, &format!("{earlier}..pr")),
         ["Update dependencies: rejected attestation.change trust.avow-change"]
@@ -402,6 +404,42 @@ fn cherry_pick_conflict_never_signs_a_picked_statement_without_a_signature() {
         assert!(refused[1].starts_with("Tidy two: rejected attestation."), "{refused:?}");
         // The hint, literally: a maintainer who read it and stands behind it.
         assert!(screen.contains("sign it with `git commit --amend --no-edit`"), "{screen}");
+        w.commit(&["--amend", "--no-edit"]).expect(0);
+        w.verify("before..main").expect(0);
+    }
+}
+
+/// Entry 106 by git's other way to pick a commit by hand: `git cherry-pick
+/// -n` then `git commit -C` (or `-c`) with the picked commit's message. The
+/// hook signed the statement it carried, naming the maintainer but signed by
+/// no one, without a word. It is now kept unsigned and named, as at a
+/// cherry-pick's `--continue`.
+#[test]
+fn a_reused_message_is_not_signed_for_its_statement_alone() {
+    for reuse in ["-C", "-c"] {
+        let w = World::adopted("disclose");
+        w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+        w.git(["tag", "-f", "before"]);
+        w.git(["switch", "-q", "-c", "pr"]);
+        w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
+        w.git(["add", "f.txt"]);
+        let message = format!(
+            "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n"
+        );
+        commit_by_hand(&w, &message);
+        w.git(["switch", "-q", "main"]);
+        w.git_notty(["cherry-pick", "-n", "pr"]).expect(0);
+        let r = w.git_notty(["-c", "core.editor=true", "commit", "-q", reuse, "pr"]).expect(0);
+        assert!(w.trailer("HEAD", "Avow-Signature").is_none(), "{reuse}: signed: {}", w.message("HEAD"));
+        assert!(
+            r.stderr.contains(&format!(
+                "avow: the statement names you ({AUTHOR_NAME} <{AUTHOR_EMAIL}>), but your key did not sign it; it is kept as it is"
+            )),
+            "{reuse}: {}",
+            r.stderr
+        );
+        assert_eq!(refused(&w, "before..main"), ["Tidy two: rejected attestation.missing"]);
+        // The hint, literally.
         w.commit(&["--amend", "--no-edit"]).expect(0);
         w.verify("before..main").expect(0);
     }

@@ -148,7 +148,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let amend = invocation::is_amend(invocation.as_ref());
-    if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend)? {
+    let reused = invocation.as_ref().and_then(|i| i.reused.as_deref());
+    if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend, reused)? {
         return Ok(outcome);
     }
     let policy = crate::local::policy(&repo)?;

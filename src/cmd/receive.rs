@@ -126,6 +126,10 @@ impl Rules {
     }
 }
 
+/// How to name the default branch when `HEAD` does not.
+const DEFAULT_BRANCH_HINT: &str =
+    "point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main`";
+
 /// The branch new refs are judged against: `avow.receive.defaultBranch`,
 /// else what `HEAD` points at. Its full name and, if it exists, its commit.
 fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oid>)> {
@@ -195,7 +199,10 @@ pub fn update(refname: &str, old: &str, new: &str) -> Result<Outcome> {
 
 fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     let repo = open_repo()?;
-    let cfg = Config::new(Some(&repo));
+    // What libgit2 writes while checking merges stays in memory.
+    avow_verify::repo::writes_in_memory(&repo)?;
+    // Never the pusher's ~/.gitconfig (docs/server.md, "Configuration").
+    let cfg = Config::for_server(&repo);
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);
     }
@@ -247,6 +254,16 @@ fn judge_update(
             };
             crate::output::errln!(
                 "avow: {refname}: refused: it is the default branch{through}, whose keyring and policy new branches are verified against"
+            );
+            return Ok(Judged::Refused(None));
+        }
+        // Without the default branch (HEAD left at a branch that was never
+        // pushed, as `git init --bare` leaves it), nothing above protects
+        // the branch the project really uses: deleting every branch would
+        // make the next push the unverified "first push".
+        if default_tip.is_none() && !branches.is_empty() {
+            crate::output::errln!(
+                "avow: {refname}: refused: the default branch {default_name} does not exist, so no branch may be deleted (one of them is the default branch in all but name); {DEFAULT_BRANCH_HINT} in the receiving repository"
             );
             return Ok(Judged::Refused(None));
         }
@@ -305,7 +322,7 @@ fn judge_update(
         return Err(CliError::new(format!(
             "the default branch {default_name} does not exist, so {refname} has nothing to be verified against"
         ))
-        .hint("point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository"));
+        .hint(format!("{DEFAULT_BRANCH_HINT} in the receiving repository")));
     };
     // A branch judged by its own keyring still refuses a key the default
     // branch revoked: its keyring may predate the revocation.

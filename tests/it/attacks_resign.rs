@@ -185,6 +185,29 @@ fn autosquash_of_a_copy_on_a_terminal_shows_its_files_first() {
     );
 }
 
+/// Entry 100's copy cherry-picked instead of rebased, with a conflict the
+/// maintainer resolves: commit-msg records the pick (git runs no
+/// post-rewrite for it), but the record leads only to the copy, which the
+/// maintainer's key never attested for its own change. reattest still
+/// signs nothing without asking: it refuses, naming `--sign`.
+#[test]
+fn cherry_picking_a_copy_does_not_make_it_yours() {
+    let w = World::adopted("disclose");
+    let earlier = pull_request_copying_your_earlier_message(&w);
+    w.git(["switch", "-q", "main"]);
+    w.change("deps.txt", "serde 1.0.300\n", "Bump serde again");
+    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
+    w.write("deps.txt", "serde 1.0.301\n");
+    w.git(["add", "deps.txt"]);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    let picked = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", &format!("{earlier}..HEAD")]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), picked, "reattest signed Mallory's change:\n{}", r.stderr);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    assert!(r.stderr.contains(&format!("--sign {short} ")), "{}", r.stderr);
+    assert!(r.stderr.contains("M .avow/keyring.toml, M deps.txt"), "{}", r.stderr);
+}
+
 /// Entry 83's attack with the whole message copied: the pull request's
 /// commit (which makes Mallory a maintainer) carries, without any key, the
 /// message of one of the maintainer's own earlier commits — its subject,
@@ -316,4 +339,43 @@ fn reattest_vouch_never_signs_a_copy_of_someone_elses_message_unasked() {
     assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing changed:\n{}", r.stderr);
     assert!(r.stderr.contains("files:  M .avow/keyring.toml, M deps.txt"), "{}", r.stderr);
     assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Bob Example <bob@example.org>");
+}
+
+/// A pinned defence (entries 96 and 100): the maintainer's own attested
+/// commit is on a branch shared with a collaborator, who pushes a
+/// `fixup!` of it carrying a change of their own (a new dependency). The
+/// maintainer pulls (a fast-forward) and autosquashes, as
+/// for their own fixups. The fold leads back, by post-rewrite's record, to
+/// the maintainer's commit — but the fixup was not made here (HEAD's
+/// reflog says `pull`, not `commit`) and is attested by no one, so nothing
+/// is re-signed unasked: post-rewrite names the commit, and `reattest`
+/// without a terminal refuses it.
+#[test]
+fn a_fetched_fixup_of_your_commit_is_not_folded_in_unasked() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    w.git(["switch", "-q", "-c", "shared"]);
+    w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
+    w.git(["push", "-q", "--no-verify", "-u", "origin", "shared"]);
+    // The collaborator's clone: a fixup of the maintainer's commit.
+    let theirs = w.scratch().join("collaborator");
+    let clone = w.command("git").arg("clone").arg("-q").arg(&remote).arg(&theirs).output().unwrap();
+    assert!(clone.status.success(), "{}", String::from_utf8_lossy(&clone.stderr));
+    let in_theirs = |args: &[&str]| {
+        let out = w.command("git").args(args).current_dir(&theirs).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    in_theirs(&["switch", "-q", "shared"]);
+    std::fs::write(theirs.join("deps.txt"), "serde 1.0.201\nevil 0.1\n").unwrap();
+    in_theirs(&["commit", "-q", "--no-verify", "-am", "fixup! Update dependencies"]);
+    in_theirs(&["push", "-q", "--no-verify", "origin", "shared"]);
+    // The maintainer pulls it and tidies the branch.
+    w.git_notty(["pull", "-q", "--ff-only"]).expect(0);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", "base"]).expect(0);
+    assert!(r.stderr.contains("no longer match the change you signed after this rebase; check them"), "{}", r.stderr);
+    assert_eq!(refused(&w, "base..HEAD"), ["Update dependencies: rejected attestation.change"]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert!(r.stderr.contains("--sign"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
 }

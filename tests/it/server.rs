@@ -340,3 +340,44 @@ fn a_commit_attested_by_a_note_is_accepted_once_the_note_is_there() {
     );
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
+
+/// The hook runs with the pusher's `HOME`: on a server where people push
+/// under their own accounts, their `~/.gitconfig` is theirs to write. It
+/// cannot turn the checks off or loosen a rule; the repository's own
+/// configuration still does (docs/server.md, "Settings").
+#[test]
+fn the_pushers_global_config_does_not_weaken_the_server() {
+    let (w, remote) = with_server();
+    let before = w.git(["rev-parse", "HEAD"]);
+    // The hostile settings, in the pusher's (and the hook's) ~/.gitconfig.
+    for (key, value) in [
+        ("avow.enabled", "false"),
+        ("avow.receive.otherRefs", "allow"),
+        ("avow.receive.tags", "allow"),
+        ("avow.receive.deletions", "allow"),
+        ("avow.receive.defaultBranch", "sneaky"),
+    ] {
+        w.git(["config", "--global", key, value]);
+    }
+    assert_eq!(w.git(["config", "--global", "avow.enabled"]), "false");
+    unattested(&w, "s.txt", "Sneak a change in");
+    let out = push(&w, &["main"], 1);
+    assert!(
+        out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)"),
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), before, "the repository did not move");
+    let out = push(&w, &["HEAD:refs/sneaky/x"], 1);
+    assert!(
+        out.contains("remote: avow: refs/sneaky/x: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)"),
+        "{out}"
+    );
+    w.git(["tag", "v-sneak"]);
+    let out = push(&w, &["v-sneak"], 1);
+    assert!(out.contains("remote: avow: refs/tags/v-sneak: 1 commit: 0 accepted, 1 rejected"), "{out}");
+    // The repository's own setting is the one that counts.
+    remote_config(&w, &remote, "avow.receive.otherRefs", "allow");
+    assert_eq!(push(&w, &["HEAD:refs/sneaky/x"], 0), "");
+    remote_config(&w, &remote, "avow.enabled", "false");
+    assert_eq!(push(&w, &["main"], 0), "");
+}

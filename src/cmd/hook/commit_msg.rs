@@ -272,7 +272,8 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
         let Some(mut tty) = tty else {
             let file = draft.message.path().display().to_string();
-            crate::output::errprint!("{}", missing_statement_help(&missing, policy, &file));
+            let cut = super::cleanup::scissors_at(&draft.message.text, &draft.rules.comment).is_some();
+            crate::output::errprint!("{}", missing_statement_help(&missing, policy, &file, cut));
             return Ok(Err(Outcome::Failed));
         };
         let mut answers = Vec::new();

@@ -50,9 +50,23 @@ pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amen
         Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
         None => repo.index()?,
     };
+    // Staged in memory: git writes the real tree itself, with a shared
+    // repository's modes (see `avow_verify::repo::writes_in_memory`).
+    avow_verify::repo::writes_in_memory(repo)?;
     let tree = repo.find_tree(index.write_tree_to(repo)?)?;
     if resign::binding_of(repo, parent_tree.as_ref(), &tree)?.change == signed.binding.change {
         return Ok(Some(Outcome::Ok));
+    }
+    // A cherry-pick resolved here: what it was made from, for reattest
+    // (git runs no post-rewrite after a cherry-pick).
+    let picked = repo.find_reference("CHERRY_PICK_HEAD").ok().and_then(|r| r.target());
+    if let (Some(source), Some(parent_tree)) = (picked, &parent_tree) {
+        if let Err(e) = crate::rewrites::record_pick(repo, source, parent_tree.id(), tree.id()) {
+            crate::output::errln!(
+                "avow: warning: the cherry-pick was not recorded ({}); reattest will ask about it",
+                e.message
+            );
+        }
     }
     let Ok(statement) = avow_core::attestation::Statement::from_trailers(&trailers) else { return Ok(None) };
     // Yours only if your key signed it, as reattest decides: anyone can
@@ -230,7 +244,7 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
     let base = first_commit.parent_id(0)?;
     let pos = order.iter().position(|&id| id == first).unwrap_or(0);
     let range: Vec<Oid> = order[pos..].to_vec();
-    let mut recorded = crate::rewrites::read(repo);
+    let mut recorded = crate::rewrites::sources(repo, &range);
     for (new, olds) in sources {
         let all = recorded.entry(*new).or_default();
         all.extend(olds.iter().filter(|o| !all.contains(o)).copied().collect::<Vec<_>>());

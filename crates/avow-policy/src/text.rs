@@ -108,6 +108,22 @@ fn reads_as(line: &str, memo: &mut HashMap<(char, bool), Vec<char>>) -> Option<&
     })
 }
 
+/// Whether `line` is ASCII and holds no character that looks like `:`
+/// ([`skeleton_of`], either case direction): such a line cannot read as
+/// `Key:` ([`reads_as`] would find no colon), and most lines of a message
+/// are such lines. Which ASCII characters look like `:` is worked out from
+/// the skeletons themselves, once.
+fn ascii_without_colon(line: &str) -> bool {
+    static COLONS: OnceLock<[bool; 128]> = OnceLock::new();
+    let colons = COLONS.get_or_init(|| {
+        std::array::from_fn(|b| {
+            let c = char::from(u8::try_from(b).expect("an ASCII byte"));
+            [false, true].into_iter().any(|upper| skeleton_of(c, upper).contains(&':'))
+        })
+    });
+    line.bytes().all(|b| b.is_ascii() && !colons[usize::from(b)])
+}
+
 /// Whether git's trailer syntax reads `line` as the trailer `key`: the key
 /// in ASCII (any case) at the start of the line, spaces or tabs, `:`.
 fn git_reads_as(line: &str, key: &str) -> bool {
@@ -146,7 +162,7 @@ pub fn lookalike(message: &str) -> Option<Finding> {
         // indented with ASCII white space it reads as indented text (git
         // merge --squash and revert quote messages that way).
         let unindented = line.trim_start_matches([' ', '\t']);
-        if keys().any(|k| git_reads_as(unindented, k)) {
+        if keys().any(|k| git_reads_as(unindented, k)) || ascii_without_colon(line) {
             return None;
         }
         Some((line, reads_as(line, &mut memo)?))
@@ -291,6 +307,22 @@ mod tests {
         );
         assert!(divider("Title\n\nNotes\n---\nmore\n\nAuthorship: human\n").is_some());
         assert!(divider("Title\n\nAuthorship: human\n---x\n").is_none());
+    }
+
+    proptest::proptest! {
+        /// The shortcut for ASCII lines without a colon-like character
+        /// never skips a line the full comparison would flag.
+        #[test]
+        fn skipped_lines_never_read_as_a_key(line in "[ -~]{0,40}", key in 0..5_usize) {
+            let keys: Vec<&str> = STATEMENT_KEYS.iter().chain([&SIGNATURE]).copied().collect();
+            // Also lines that start like a key, with the colon replaced.
+            let keyed = format!("{}{line}", keys[key % keys.len()]);
+            for l in [line.as_str(), keyed.as_str()] {
+                if ascii_without_colon(l) {
+                    proptest::prop_assert!(reads_as(l, &mut HashMap::new()).is_none(), "{l:?}");
+                }
+            }
+        }
     }
 
     #[test]

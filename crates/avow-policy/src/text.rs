@@ -47,15 +47,15 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`skeleton_of`]: worked out once per process for ASCII characters (most
-/// of every message), remembered per message for the others (a long
+/// [`skeleton_of`]: worked out once per process for each ASCII character
+/// met (most of every message; only the characters met, since the commit
+/// hook checks one message, where the whole table would cost more than
+/// the rest of the rule), remembered per message for the others (a long
 /// message repeats few distinct characters).
 fn looks(c: char, upper: bool, memo: &mut HashMap<(char, bool), Vec<char>>) -> Cow<'static, [char]> {
-    static ASCII: OnceLock<[Vec<Vec<char>>; 2]> = OnceLock::new();
+    static ASCII: [[OnceLock<Vec<char>>; 128]; 2] = [const { [const { OnceLock::new() }; 128] }; 2];
     if c.is_ascii() {
-        let table = ASCII
-            .get_or_init(|| [false, true].map(|upper| (0..128).map(|b| skeleton_of(char::from(b), upper)).collect()));
-        return Cow::Borrowed(&table[usize::from(upper)][c as usize]);
+        return Cow::Borrowed(ASCII[usize::from(upper)][c as usize].get_or_init(|| skeleton_of(c, upper)));
     }
     Cow::Owned(memo.entry((c, upper)).or_insert_with(|| skeleton_of(c, upper)).clone())
 }

@@ -156,7 +156,8 @@ impl Signer {
                 let KeypairData::Ed25519(pair) = key.key_data() else { unreachable!() };
                 // Made from the key's own halves, checked against each other
                 // when it was read: not verified again below.
-                let signature = sign_ed25519(pair, payload).map_err(|reason| Error::Sign { fingerprint: fpr(), reason })?;
+                let signature =
+                    sign_ed25519(pair, payload).map_err(|reason| Error::Sign { fingerprint: fpr(), reason })?;
                 return from_parts(self.public.key_data(), HASH, signature);
             }
             Backend::Key(key, _) => {
@@ -582,7 +583,8 @@ mod tests {
             let theirs = Signature::from_sshsig(&key.sign(NAMESPACE, HASH, payload).unwrap()).unwrap();
             assert_eq!(ours, theirs);
             verify(payload, &ours).unwrap();
-            let signer = Signer { public: key.public_key().clone(), backend: Backend::Key(Box::new(key), PathBuf::new()) };
+            let signer =
+                Signer { public: key.public_key().clone(), backend: Backend::Key(Box::new(key), PathBuf::new()) };
             assert_eq!(signer.sign(payload).unwrap(), theirs);
         }
     }

@@ -12,9 +12,9 @@ use crate::output;
 ///
 /// Contributors attest each commit — how it was authored (human, assisted,
 /// generated), who understands it, and why it is right — and sign that
-/// statement with their SSH ed25519 key. Maintainers and CI verify every
-/// commit of a range against the keyring and policy in `.avow/` at a trusted
-/// base revision.
+/// statement with their SSH key (ed25519, ECDSA or RSA, from a file or
+/// ssh-agent). Maintainers and CI verify every commit of a range against the
+/// keyring and policy in `.avow/` at a trusted base revision.
 ///
 /// Exit codes: 0 all good, 1 verification failed or commit refused, 2 usage,
 /// configuration or runtime error.

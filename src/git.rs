@@ -68,6 +68,43 @@ impl Config {
             Some(r) => r.config().and_then(|mut c| c.snapshot()).ok(),
             None => git2::Config::open_default().and_then(|mut c| c.snapshot()).ok(),
         };
+        Config { snapshot, overrides: Self::overrides() }
+    }
+
+    /// The configuration a server hook (pre-receive, update) decides from:
+    /// the repository's own file, the system's (as git reads them:
+    /// `GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_SYSTEM`) and what the command that
+    /// started git passed down (`git -c`, `GIT_CONFIG_COUNT`: whoever
+    /// starts `git receive-pack` also chose its hooks) — never the pushing
+    /// user's global or XDG file: on a server where people push under
+    /// their own accounts, their home directory is theirs to write, and
+    /// `avow.enabled = false` or an `avow.receive.*` there must not weaken
+    /// what the repository's owner set.
+    pub fn for_server(repo: &Repository) -> Self {
+        let read = || -> std::result::Result<git2::Config, git2::Error> {
+            let mut cfg = git2::Config::new()?;
+            let no_system = std::env::var("GIT_CONFIG_NOSYSTEM")
+                .is_ok_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false" | "no" | "off"));
+            if !no_system {
+                let system = std::env::var_os("GIT_CONFIG_SYSTEM")
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| git2::Config::find_system().ok());
+                if let Some(path) = system.filter(|p| p.is_file()) {
+                    cfg.add_file(&path, git2::ConfigLevel::System, false)?;
+                }
+            }
+            let local = repo.commondir().join("config");
+            if local.is_file() {
+                cfg.add_file(&local, git2::ConfigLevel::Local, false)?;
+            }
+            cfg.snapshot()
+        };
+        Config { snapshot: read().ok(), overrides: Self::overrides() }
+    }
+
+    /// What `git -c key=value` and `GIT_CONFIG_COUNT` pass down.
+    fn overrides() -> Vec<(String, String)> {
         let mut overrides =
             std::env::var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
         if let Some(n) = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse::<usize>().ok()) {
@@ -79,7 +116,7 @@ impl Config {
                 }
             }
         }
-        Config { snapshot, overrides }
+        overrides
     }
 
     /// The last value of `key` (`section.name`, case-insensitive).
@@ -188,6 +225,57 @@ pub fn expand_home(p: &str) -> PathBuf {
         }
     }
     PathBuf::from(p)
+}
+
+/// Runs `write` with a second handle on `repo` whose object writes are held
+/// in memory, then has git store them (`git unpack-objects`). Objects that
+/// must last (re-signed commits, notes) go through git because libgit2
+/// creates loose-object directories with this process's umask, ignoring
+/// `core.sharedRepository`: in a repository shared by group, a directory
+/// made by one user would lock the others out of every object whose id
+/// starts with its name. git gives what it writes the shared modes.
+///
+/// Only objects go this way: `write` must not point a reference at what it
+/// wrote (that is for the caller, once this returns).
+pub fn write_objects_with_git<T>(repo: &Repository, write: impl FnOnce(&Repository) -> Result<T>) -> Result<T> {
+    let staging = Repository::open(repo.path())?;
+    let odb = staging.odb()?;
+    let mempack = odb.add_new_mempack_backend(1000)?;
+    let out = write(&staging)?;
+    let mut pack = git2::Buf::new();
+    mempack.dump(&staging, &mut pack)?;
+    // A pack's header: "PACK", its version, then how many objects it holds.
+    if pack.get(8..12).is_none_or(|n| n == [0, 0, 0, 0]) {
+        return Ok(out);
+    }
+    let failed = |why: String| {
+        CliError::new(format!("git could not store the objects avow wrote in {}: {why}", repo.path().display()))
+            .hint("check that you may write to the repository's objects directory (`git fsck` shows what is wrong), then run the command again")
+    };
+    git_with_input(repo, &["unpack-objects", "-q"], &pack).map_err(failed)?;
+    Ok(out)
+}
+
+/// Runs `git ARGS` on `repo` with `input` on its standard input; its
+/// standard output, or why it failed (git's own words).
+pub fn git_with_input(repo: &Repository, args: &[&str], input: &[u8]) -> Result<String, String> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo.path())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let written = child.stdin.take().expect("piped").write_all(input);
+    let done = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !done.status.success() {
+        return Err(String::from_utf8_lossy(&done.stderr).trim().to_owned());
+    }
+    written.map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&done.stdout).trim().to_owned())
 }
 
 #[cfg(test)]

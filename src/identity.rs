@@ -114,13 +114,23 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
                 }
             }
         }
-        Some((person, _)) => crate::output::errln!(
-            "avow: warning: your key belongs to {} <{}> in .avow/keyring.toml, but you sign as <{}>; verification will refuse it [understood-by.signer]: `git config user.email {}`, then `git commit --amend --no-edit`",
-            person.name,
-            person.email,
-            statement.understood_by.email,
-            person.email
-        ),
+        Some((person, _)) => {
+            // The amend re-signs a statement that names the old email, which
+            // the hook takes for someone else's unless told it is yours;
+            // under `understood-by = "author"` the author must change too.
+            let amend = if policy.understood_by == UnderstoodBy::Author {
+                "git -c avow.takeOver=true commit --amend --no-edit --reset-author"
+            } else {
+                "git -c avow.takeOver=true commit --amend --no-edit"
+            };
+            crate::output::errln!(
+                "avow: warning: your key belongs to {} <{}> in .avow/keyring.toml, but you sign as <{}>; verification will refuse it [understood-by.signer]: `git config user.email {}`, then `{amend}`",
+                person.name,
+                person.email,
+                statement.understood_by.email,
+                person.email
+            );
+        }
     }
     refuse
 }

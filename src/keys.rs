@@ -101,6 +101,26 @@ fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<St
 /// passphrase prompt.
 const ON_TERMINAL_EOF: &str = "end of input at the terminal";
 
+/// The first of ssh's other default key files (ECDSA, RSA, security
+/// keys) in `~/.ssh`, with its public half beside it. avow does not sign
+/// with them unasked (only `~/.ssh/id_ed25519` is a default), but names
+/// one when there is no key.
+fn other_default_key() -> Option<&'static str> {
+    let ssh = dirs::home_dir()?.join(".ssh");
+    ["id_ecdsa", "id_rsa", "id_ed25519_sk", "id_ecdsa_sk"]
+        .into_iter()
+        .find(|name| ssh.join(name).is_file() && ssh.join(format!("{name}.pub")).is_file())
+}
+
+/// The key file of an error that only says the key is locked (no
+/// passphrase to be had, or a wrong one).
+fn locked_key(e: &avow_sign::Error) -> Option<&std::path::Path> {
+    match e {
+        avow_sign::Error::PassphraseUnavailable { path, .. } | avow_sign::Error::WrongPassphrase { path } => Some(path),
+        _ => None,
+    }
+}
+
 /// How many times a wrong passphrase may be typed.
 const PASSPHRASE_TRIES: usize = 3;
 
@@ -141,7 +161,7 @@ pub fn signer_knowing(cfg: &Config, keyring: Option<&Keyring>) -> Result<Signer>
     signer_with(cfg, keyring, &mut prompt_passphrase).map(|(signer, _)| signer).map_err(|e| {
         // Doctor checks the whole set-up; its own output does not say so.
         match e.hint.as_deref() {
-            Some(h) if h.starts_with("point ") => {
+            Some(h) if h.starts_with("point ") || h.starts_with("add the key to ssh-agent") => {
                 let hint = format!("{h}; `git avow doctor` checks the set-up");
                 e.hint(hint)
             }
@@ -216,10 +236,15 @@ pub fn signer_with(
 ) -> Result<(Signer, String)> {
     let (candidates, explicit) = candidates(cfg, keyring)?;
     if candidates.is_empty() {
-        return Err(CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)")
-            .hint(
-            "create one with `ssh-keygen -t ed25519` or point to yours with `git config avow.signingKey ~/.ssh/KEY`",
-        ));
+        let error = CliError::new("no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)");
+        return Err(match other_default_key() {
+            Some(name) => error.hint(format!(
+                "sign with the key you have: `git config avow.signingKey ~/.ssh/{name}` (or create an ed25519 one with `ssh-keygen -t ed25519`)"
+            )),
+            None => error.hint(
+                "create one with `ssh-keygen -t ed25519` or point to yours with `git config avow.signingKey ~/.ssh/KEY`",
+            ),
+        });
     }
     let mut last = None;
     for (source, label) in candidates {
@@ -249,6 +274,14 @@ pub fn signer_with(
                 )));
             }
             Err(e) if explicit => {
+                // The key is right, only locked: pointing the setting at
+                // another key would not help.
+                if let Some(path) = locked_key(&e) {
+                    return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
+                        "add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
+                        path.display()
+                    )));
+                }
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");
                 // The setting in force, and how to point it at another key.
                 let fix = match setting {

@@ -290,34 +290,37 @@ pub fn rewrite(
     mut decide: impl FnMut(&Commit<'_>) -> Result<Action>,
 ) -> Result<(Oid, Vec<(Oid, Oid)>)> {
     let committer = committer_ident(repo)?;
-    let odb = repo.odb()?;
-    let mut map: std::collections::HashMap<Oid, Oid> = std::collections::HashMap::new();
-    let mut last = None;
-    let mut pairs = Vec::new();
-    for &id in commits {
-        let c = repo.find_commit(id)?;
-        let parents: Vec<Oid> = c.parent_ids().map(|p| *map.get(&p).unwrap_or(&p)).collect();
-        let reparented = parents.iter().ne(c.parent_ids().collect::<Vec<_>>().iter());
-        let new = match decide(&c)? {
-            Action::Keep if !reparented => id,
-            Action::Keep => {
-                odb.write(git2::ObjectType::Commit, &rebuild(&c, &parents, &committer, c.message_raw_bytes()))?
-            }
-            Action::Message(text) => {
-                let (_, enc) = message_of(&c)?;
-                let bytes = enc.encode(&text).map_err(|ch| {
-                    CliError::new(format!("the new signature of {id} cannot be written in {}: {ch}", enc.name()))
-                        .hint("re-commit the message in UTF-8")
-                })?;
-                odb.write(git2::ObjectType::Commit, &rebuild(&c, &parents, &committer, &bytes))?
-            }
-        };
-        map.insert(id, new);
-        pairs.push((id, new));
-        last = Some(new);
-    }
-    let last = last.ok_or_else(|| CliError::new("no commits to rewrite").hint(crate::error::REPORT_HINT))?;
-    Ok((last, pairs))
+    // The new commits are written by git (shared repositories' modes).
+    crate::git::write_objects_with_git(repo, |staging| {
+        let odb = staging.odb()?;
+        let mut map: std::collections::HashMap<Oid, Oid> = std::collections::HashMap::new();
+        let mut last = None;
+        let mut pairs = Vec::new();
+        for &id in commits {
+            let c = repo.find_commit(id)?;
+            let parents: Vec<Oid> = c.parent_ids().map(|p| *map.get(&p).unwrap_or(&p)).collect();
+            let reparented = parents.iter().ne(c.parent_ids().collect::<Vec<_>>().iter());
+            let new = match decide(&c)? {
+                Action::Keep if !reparented => id,
+                Action::Keep => {
+                    odb.write(git2::ObjectType::Commit, &rebuild(&c, &parents, &committer, c.message_raw_bytes()))?
+                }
+                Action::Message(text) => {
+                    let (_, enc) = message_of(&c)?;
+                    let bytes = enc.encode(&text).map_err(|ch| {
+                        CliError::new(format!("the new signature of {id} cannot be written in {}: {ch}", enc.name()))
+                            .hint("re-commit the message in UTF-8")
+                    })?;
+                    odb.write(git2::ObjectType::Commit, &rebuild(&c, &parents, &committer, &bytes))?
+                }
+            };
+            map.insert(id, new);
+            pairs.push((id, new));
+            last = Some(new);
+        }
+        let last = last.ok_or_else(|| CliError::new("no commits to rewrite").hint(crate::error::REPORT_HINT))?;
+        Ok((last, pairs))
+    })
 }
 
 /// Moves HEAD (its branch, or HEAD itself when detached) from `old` to

@@ -88,6 +88,11 @@ fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
     for (o, n) in keep {
         text.push_str(&format!("{o} {n}\n"));
     }
+    write_record(&path, &text)
+}
+
+/// Replaces a record file whole, creating `.git/avow/` if needed.
+fn write_record(path: &std::path::Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
             crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))
@@ -95,7 +100,7 @@ fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
         })?;
     }
     // Not synced to disk: a record lost in a crash only means being asked.
-    crate::atomic::write_message_bytes(&path, text.as_bytes())
+    crate::atomic::write_message_bytes(path, text.as_bytes())
 }
 
 /// The record: each rewritten commit with the commits it was made from.
@@ -106,6 +111,74 @@ pub fn read(repo: &Repository) -> Sources {
         let olds = sources.entry(new).or_default();
         if !olds.contains(&old) {
             olds.push(old);
+        }
+    }
+    sources
+}
+
+/// Where the cherry-picks resolved here are recorded (see [`record_pick`]).
+fn picks_file(repo: &Repository) -> PathBuf {
+    repo.commondir().join("avow/picked")
+}
+
+/// Records that a cherry-pick of `source` was resolved here into the change
+/// from `parent_tree` to `tree` (commit-msg, while git's `CHERRY_PICK_HEAD`
+/// names `source`). git runs no post-rewrite after a cherry-pick, and the
+/// new commit's id is not known before it is made, so the record keeps the
+/// change instead: a commit of that very change carrying `source`'s very
+/// signature is that resolution ([`sources`]). Lines `SOURCE PARENT-TREE
+/// TREE`, the newest [`KEEP`].
+pub fn record_pick(repo: &Repository, source: Oid, parent_tree: Oid, tree: Oid) -> Result<()> {
+    let path = picks_file(repo);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let line = format!("{source} {parent_tree} {tree}");
+    let mut all: Vec<&str> = old.lines().filter(|l| *l != line && pick(l).is_some()).collect();
+    all.push(&line);
+    let keep = &all[all.len().saturating_sub(KEEP)..];
+    write_record(&path, &(keep.join("\n") + "\n"))
+}
+
+/// The recorded cherry-picks: (source, parent tree, tree); other lines skipped.
+fn picks(repo: &Repository) -> Vec<(Oid, Oid, Oid)> {
+    let text = std::fs::read_to_string(picks_file(repo)).unwrap_or_default();
+    text.lines().filter_map(pick).collect()
+}
+
+/// One line of the pick record, or `None` for anything else.
+fn pick(line: &str) -> Option<(Oid, Oid, Oid)> {
+    let ids: Vec<Oid> = line.split(' ').map(Oid::from_str).collect::<Result<_, _>>().ok()?;
+    match ids[..] {
+        [source, parent_tree, tree] => Some((source, parent_tree, tree)),
+        _ => None,
+    }
+}
+
+/// The evidence for re-signing `commits`: the record of rewrites
+/// ([`read`]), and for each of `commits` (or a commit the record names as a
+/// rewrite's source) whose change and signature are those of a recorded
+/// cherry-pick ([`record_pick`]), that pick's source.
+pub fn sources(repo: &Repository, commits: &[Oid]) -> Sources {
+    let mut sources = read(repo);
+    let picks = picks(repo);
+    if picks.is_empty() {
+        return sources;
+    }
+    let mut candidates: Vec<Oid> = commits.to_vec();
+    candidates.extend(sources.values().flatten().copied());
+    for id in candidates {
+        let Ok(c) = repo.find_commit(id) else { continue };
+        let Some(parent_tree) = c.parent(0).ok().map(|p| p.tree_id()) else { continue };
+        let Some(signature) = signature_of(&c) else { continue };
+        for &(source, pt, tree) in &picks {
+            if pt == parent_tree
+                && tree == c.tree_id()
+                && repo.find_commit(source).ok().and_then(|s| signature_of(&s)).as_ref() == Some(&signature)
+            {
+                let olds = sources.entry(id).or_default();
+                if !olds.contains(&source) {
+                    olds.push(source);
+                }
+            }
         }
     }
     sources
@@ -260,6 +333,28 @@ mod tests {
         assert_eq!(sources[&id(15_000)], [id(5000)]);
         assert!(!sources.contains_key(&id(10_904)), "the oldest are dropped");
         assert!(sources.contains_key(&id(10_905)));
+    }
+
+    #[test]
+    fn the_pick_record_keeps_the_newest_once_and_skips_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let id = |n: usize| Oid::from_str(&format!("{n:040x}")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/avow")).unwrap();
+        let (a, b) = (id(1), id(2));
+        std::fs::write(picks_file(&repo), format!("junk\n{a} {b}\n{a} {b} {b} {b}\n{a} {b} zz\n")).unwrap();
+        for n in 0..KEEP + 10 {
+            record_pick(&repo, id(n), id(n + 100_000), id(n + 200_000)).unwrap();
+        }
+        // The same pick again moves to the end, once.
+        record_pick(&repo, id(500), id(100_500), id(200_500)).unwrap();
+        let got = picks(&repo);
+        assert_eq!(got.len(), KEEP);
+        assert_eq!(got.last(), Some(&(id(500), id(100_500), id(200_500))));
+        assert_eq!(got.iter().filter(|p| p.0 == id(500)).count(), 1);
+        // KEEP + 11 recorded, one twice: the ten oldest are dropped (and the junk).
+        assert_eq!(got.first(), Some(&(id(10), id(100_010), id(200_010))), "the oldest are dropped");
+        assert_eq!(std::fs::read_to_string(picks_file(&repo)).unwrap().lines().count(), KEEP);
     }
 
     #[test]

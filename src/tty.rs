@@ -350,8 +350,10 @@ impl Tty {
         let mut too_long = false;
         let mut in_paste = false;
         loop {
+            // The line ends on the screen even when its text was hidden (a
+            // passphrase), so that what follows starts on a line of its own.
             let Some(b) = self.byte(None) else {
-                self.echo(echo, b"\r\n");
+                self.echo(true, b"\r\n");
                 return if buf.is_empty() { Reply::End } else { finish(buf, too_long) };
             };
             match b {
@@ -365,7 +367,7 @@ impl Tty {
                 }
                 // Ctrl-D after text submits it, as in canonical mode.
                 0x04 => {
-                    self.echo(echo, b"\r\n");
+                    self.echo(true, b"\r\n");
                     return finish(buf, too_long);
                 }
                 b'\r' | b'\n' => {
@@ -391,7 +393,7 @@ impl Tty {
                             }
                         }
                     }
-                    self.echo(echo, b"\r\n");
+                    self.echo(true, b"\r\n");
                     return finish(buf, too_long);
                 }
                 0x7f | 0x08 => {

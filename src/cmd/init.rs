@@ -14,7 +14,9 @@ use crate::keys;
 /// first maintainer.
 ///
 /// Commit both files; from then on, `git avow verify BASE..TIP` checks
-/// every commit after BASE against them.
+/// every commit after BASE against them. In a project with history, the
+/// commits before adopting are exempt (`adoption.since`, set to the last
+/// published commit).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy to start from: no-ai, disclose or no-autonomous
@@ -63,18 +65,55 @@ pub fn run(args: &Args) -> Result<Outcome> {
             CliError::new(e.to_string())
                 .hint("give an ed25519, ECDSA or RSA (2048+ bits) key: `ssh-keygen -t ed25519` makes one")
         })?;
+    // A project with history adopts avow from now on: its earlier commits
+    // carry no attestation and are exempt (docs/policy.md, `adoption.since`).
+    let since = adoption_point(&repo);
+    let policy_text = match since {
+        Some(id) => policy_text.replace(
+            PRESET_SINCE,
+            &format!("# Set by `git avow init`: the history before adopting avow.\nsince = \"{id}\""),
+        ),
+        None => policy_text.to_owned(),
+    };
     std::fs::create_dir_all(dir.join(avow_policy::AVOW_DIR)).map_err(|e| {
         CliError::new(format!("cannot create {}: {e}", dir.join(avow_policy::AVOW_DIR).display()))
             .hint("move away whatever is in the way (a file named .avow?), or make the work tree writable")
     })?;
-    write(&dir.join(POLICY_PATH), policy_text)?;
+    write(&dir.join(POLICY_PATH), &policy_text)?;
     write(&dir.join(KEYRING_PATH), &keyring.to_toml())?;
     crate::output::outln!(
         "avow: wrote {POLICY_PATH} (preset {}) and {KEYRING_PATH} ({name} <{email}> as maintainer)",
         args.preset
     )?;
+    if let Some(id) = since {
+        crate::output::outln!(
+            "avow: commits up to {} (the history before adopting) are exempt: adoption.since in {POLICY_PATH}",
+            &id.to_string()[..12]
+        )?;
+    }
     crate::output::outln!("avow: next: `git avow install`, then commit .avow/ — the first attested commit")?;
     Ok(Outcome::Ok)
+}
+
+/// The presets' commented-out `adoption.since` line.
+const PRESET_SINCE: &str = "# since = \"v1.4.0\"";
+
+/// Where a repository with history adopts avow: the last commit already
+/// published (HEAD, or where HEAD leaves its upstream), so that the
+/// adoption's own branch, squashed or rebased by a forge, keeps it in the
+/// default branch's history. None without commits, or when HEAD already
+/// has `.avow/` (`init --force` keeps auditing the attested history).
+fn adoption_point(repo: &git2::Repository) -> Option<git2::Oid> {
+    let head = repo.head().ok()?.peel_to_commit().ok()?;
+    if head.tree().ok()?.get_path(Path::new(avow_policy::AVOW_DIR)).is_ok() {
+        return None;
+    }
+    let published = repo
+        .revparse_single("@{upstream}")
+        .ok()
+        .and_then(|u| u.peel_to_commit().ok())
+        .and_then(|u| repo.merge_base(head.id(), u.id()).ok());
+    Some(published.unwrap_or(head.id()))
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

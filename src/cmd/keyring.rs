@@ -352,7 +352,7 @@ fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
 }
 
 /// Quotes a command-line word for a POSIX shell when it needs it.
-fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_~".contains(c)) {
         s.to_owned()
     } else {

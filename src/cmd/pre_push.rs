@@ -226,6 +226,8 @@ fn refuse_revoked(report: &mut Report, name: &str, keyring: &Keyring) {
 
 pub fn run(remote: &str) -> Result<Outcome> {
     let repo = open_repo()?;
+    // What libgit2 writes while checking merges stays in memory.
+    avow_verify::repo::writes_in_memory(&repo)?;
     let cfg = Config::new(Some(&repo));
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);

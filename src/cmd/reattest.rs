@@ -25,7 +25,8 @@ use crate::rewrites::{self, plan};
 /// Commits that verify are kept as they are.
 ///
 /// A commit is re-signed without asking only when a rebase or amend in
-/// this repository (recorded by the post-rewrite hook) made it from a
+/// this repository (recorded by the post-rewrite hook), or a cherry-pick
+/// whose conflict was resolved here (recorded by commit-msg), made it from a
 /// commit your key attested for that commit's own change. Any other —
 /// a copy of one of your messages over another change, or a rewrite made
 /// by a tool that ran no hooks — is shown on the terminal (subject, author,
@@ -107,7 +108,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
 /// and moves HEAD; prints what it did or, when a commit stops it, which
 /// and why (returning false, nothing changed).
 pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, explicit: &HashSet<Oid>) -> Result<bool> {
-    let plan = plan::plan(repo, commits, vouch, rewrites::read(repo), explicit)?;
+    let plan = plan::plan(repo, commits, vouch, rewrites::sources(repo, commits), explicit)?;
     if plan.is_blocked() {
         crate::output::errln!(
             "avow: reattest refused; nothing was changed. These commits need a new signature avow cannot give:"
@@ -130,7 +131,7 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, exp
             }
             None => {
                 crate::output::errln!(
-                    "avow: reattest refused; nothing was changed. These commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks):"
+                    "avow: reattest refused; nothing was changed. These commits carry a signature made for another change, and no rebase, amend or resolved cherry-pick recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks):"
                 );
                 for &id in &plan.unproven {
                     crate::output::errln!("  {}", rewrites::describe(repo, id)?.trim());

@@ -126,6 +126,10 @@ impl Rules {
     }
 }
 
+/// How to name the default branch when `HEAD` does not.
+const DEFAULT_BRANCH_HINT: &str =
+    "point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main`";
+
 /// The branch new refs are judged against: `avow.receive.defaultBranch`,
 /// else what `HEAD` points at. Its full name and, if it exists, its commit.
 fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oid>)> {
@@ -154,11 +158,35 @@ fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
     if tip == current || repo.graph_descendant_of(tip, current)? {
         return Ok(false);
     }
-    let avow = |id: Oid| -> Result<Option<Oid>> {
+    // `.avow` under every name a checkout writes there (`.AVOW`, …), as
+    // the verifier counts a change to it.
+    let avow = |id: Oid| -> Result<Vec<(Vec<u8>, Oid)>> {
         let tree = repo.find_commit(id)?.tree()?;
-        Ok(tree.get_path(std::path::Path::new(avow_policy::AVOW_DIR)).ok().map(|e| e.id()))
+        let named =
+            |e: &git2::TreeEntry<'_>| avow_verify::verify::is_avow_path(&String::from_utf8_lossy(e.name_bytes()));
+        Ok(tree.iter().filter(named).map(|e| (e.name_bytes().to_vec(), e.id())).collect())
     };
     Ok(avow(tip)? != avow(current)?)
+}
+
+/// The ref that `refname` names in another letter case, when that is a
+/// reason to refuse it: the default branch, always; for a ref this
+/// repository does not have yet, any ref it has or this push writes
+/// (`names`). On a case-insensitive file system — the server's, or a
+/// clone's — `refs/heads/MAIN` *is* `refs/heads/main` (a loose ref is a
+/// file), while the rules here, like git's packed refs, would take it for
+/// another ref: a new one, judged against the default branch and not
+/// refused for rewinding it or for deleting the default branch. Twins that
+/// are both there already keep being updated, each judged as itself.
+fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_name: &'a str) -> Option<&'a str> {
+    let twin = |other: &&str| *other != refname && other.eq_ignore_ascii_case(refname);
+    if twin(&default_name) {
+        return Some(default_name);
+    }
+    if repo.find_reference(refname).is_ok() {
+        return None;
+    }
+    names.iter().map(String::as_str).find(twin)
 }
 
 /// The tips of every branch the repository has now.
@@ -195,16 +223,31 @@ pub fn update(refname: &str, old: &str, new: &str) -> Result<Outcome> {
 
 fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     let repo = open_repo()?;
-    let cfg = Config::new(Some(&repo));
+    // What libgit2 writes while checking merges stays in memory.
+    avow_verify::repo::writes_in_memory(&repo)?;
+    // Never the pusher's ~/.gitconfig (docs/server.md, "Configuration").
+    let cfg = Config::for_server(&repo);
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);
     }
     let rules = Rules::read(&cfg)?;
     let (default_name, default_tip) = default_branch(&repo, &rules)?;
     let branches = branch_tips(&repo)?;
+    // Every ref name there is, and those this push writes.
+    let mut names: Vec<String> =
+        repo.references()?.flatten().filter_map(|r| r.name().ok().map(str::to_owned)).collect();
+    names.extend(updates.iter().map(|u| u.refname.clone()));
     let mut refused = false;
     let mut resign = Vec::new();
     for u in updates {
+        if let Some(twin) = case_twin(&repo, &u.refname, &names, &default_name) {
+            crate::output::errln!(
+                "avow: {}: refused: it differs from {twin} only in letter case, and on a case-insensitive file system (this server's or a clone's) the two are one ref",
+                u.refname
+            );
+            refused = true;
+            continue;
+        }
         if let Judged::Refused(command) = judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)? {
             refused = true;
             resign.extend(command);
@@ -247,6 +290,16 @@ fn judge_update(
             };
             crate::output::errln!(
                 "avow: {refname}: refused: it is the default branch{through}, whose keyring and policy new branches are verified against"
+            );
+            return Ok(Judged::Refused(None));
+        }
+        // Without the default branch (HEAD left at a branch that was never
+        // pushed, as `git init --bare` leaves it), nothing above protects
+        // the branch the project really uses: deleting every branch would
+        // make the next push the unverified "first push".
+        if default_tip.is_none() && !branches.is_empty() {
+            crate::output::errln!(
+                "avow: {refname}: refused: the default branch {default_name} does not exist, so no branch may be deleted (one of them is the default branch in all but name); {DEFAULT_BRANCH_HINT} in the receiving repository"
             );
             return Ok(Judged::Refused(None));
         }
@@ -305,7 +358,7 @@ fn judge_update(
         return Err(CliError::new(format!(
             "the default branch {default_name} does not exist, so {refname} has nothing to be verified against"
         ))
-        .hint("point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository"));
+        .hint(format!("{DEFAULT_BRANCH_HINT} in the receiving repository")));
     };
     // A branch judged by its own keyring still refuses a key the default
     // branch revoked: its keyring may predate the revocation.

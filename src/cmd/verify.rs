@@ -118,6 +118,8 @@ pub fn verify_range(
 
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
+    // What libgit2 writes while checking merges stays in memory.
+    avow_verify::repo::writes_in_memory(&repo)?;
     let (spec, range, trusted) = prepare("verify", &repo, args.range.as_deref(), args.trust.as_deref())?;
     // The human form prints no trailers: leave them out of long ranges' reports.
     let drop_trailers = matches!(args.format, Format::Human);

@@ -35,7 +35,7 @@ pub fn sign_command(repo: &Repository, plan: &Plan, spec: &str, vouch: bool) -> 
 /// Shows on the terminal exactly what would be signed for the unproven
 /// commits of `plan` and asks; whether the answer is yes.
 pub fn confirm_unproven(repo: &Repository, plan: &Plan, tty: &mut crate::tty::Tty) -> Result<bool> {
-    tty.say("avow: these commits carry a signature made for another change, and no rebase or amend recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks). Signing them makes their changes yours:\n");
+    tty.say("avow: these commits carry a signature made for another change, and no rebase, amend or resolved cherry-pick recorded here made them from the commit it was made for (a copy of a signed message, perhaps one of yours, or a rewrite by a tool that ran no hooks). Signing them makes their changes yours:\n");
     for &id in &plan.unproven {
         tty.say(&super::describe(repo, id)?);
     }

@@ -53,14 +53,14 @@ fn sig_field(w: &World, k: &str) -> String {
 }
 
 /// Replaces the `k=` field of HEAD's signature trailer (no re-signing).
-fn set_sig_field(w: &World, k: &str, value: &str) {
+pub(crate) fn set_sig_field(w: &World, k: &str, value: &str) {
     let old = format!(" {k}={}", sig_field(w, k));
     w.tamper_message(|m| m.replacen(&old, &format!(" {k}={value}"), 1));
 }
 
 /// The canonical payload avow rebuilds from HEAD (needs the change to
 /// match `c=` and a well-formed statement).
-fn payload(w: &World) -> String {
+pub(crate) fn payload(w: &World) -> String {
     let r = w.avow(["show", "HEAD", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("show json");
     v["payload"].as_str().expect("a payload").to_owned()
@@ -907,6 +907,13 @@ fn avow_as_bob(w: &World, bob: &Path, args: &[&str]) -> Run {
 /// refs/notes/avow says `generated`: what `git log` shows is not what
 /// anyone signed for this commit.
 fn note_under_another_persons_statement() -> (World, PathBuf) {
+    note_under_another_persons_statement_then("")
+}
+
+/// [`note_under_another_persons_statement`], with `tail` after Alice's
+/// statement in the message (a last paragraph that is not trailers takes
+/// the statement out of git's trailer block, not out of sight).
+fn note_under_another_persons_statement_then(tail: &str) -> (World, PathBuf) {
     let (w, bob) = with_bob();
     w.change("a.txt", "a\n", "Alice's change");
     let alice_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
@@ -914,7 +921,7 @@ fn note_under_another_persons_statement() -> (World, PathBuf) {
     w.git(["add", "src/fast.rs"]);
     let message = format!(
         "Speed up the parser\n\nAuthorship: human\nRationale: I read every line of the new fast path; the bounds checks hold.\n\
-         {}\nAvow-Signature: {alice_signature}\n",
+         {}\nAvow-Signature: {alice_signature}\n{tail}",
         understood_by_alice()
     );
     let f = w.scratch().join("bob-msg");
@@ -934,10 +941,14 @@ fn note_under_another_persons_statement() -> (World, PathBuf) {
         "{}",
         r.stderr
     );
-    // What git shows a reader: Alice, human.
-    let shown =
+    // What git shows a reader: Alice, human (as trailers, or above the
+    // last paragraph).
+    let log = w.git(["log", "-1", "--format=%B"]);
+    assert!(log.contains("Authorship: human\n") && log.contains(&understood_by_alice()), "{log}");
+    let trailers =
         w.git(["log", "-1", "--format=%(trailers:key=Understood-by,valueonly)%(trailers:key=Authorship,valueonly)"]);
-    assert_eq!(shown, format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>\nhuman\n"));
+    let expected = if tail.is_empty() { format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>\nhuman\n") } else { String::new() };
+    assert_eq!(trailers, expected);
     (w, bob)
 }
 
@@ -994,6 +1005,47 @@ fn note_by_bob_under_a_message_naming_alice() {
         text.ends_with(warning.trim_start_matches("warning: ").trim_end_matches(" [message.unsigned-statement]")),
         "{text}"
     );
+    strict_policy_refuses_it_until_bob_amends(
+        &w,
+        &bob,
+        "Speed up the parser: rejected attestation.change understood-by message.unsigned-statement",
+    );
+}
+
+/// Entry 105: entry 97's message with a last paragraph that is not
+/// trailers ("Thanks to …"), so that git reads no trailer block and Alice's
+/// statement — still shown by `git log` above it — was no statement to the
+/// rule: Bob's note passed without a word, even under
+/// `unsigned-statement = "deny"`. Every line that reads as a statement
+/// trailer is what the message displays.
+#[test]
+fn note_by_bob_under_alices_statement_outside_the_trailer_block() {
+    let (w, bob) = note_under_another_persons_statement_then("\nThanks to everyone who benchmarked it.\n");
+    assert_eq!(
+        verdicts(&w, &["trusted..HEAD"], 0),
+        ["Alice's change: accepted", "Speed up the parser: accepted warning message.unsigned-statement"]
+    );
+    let out = w.verify("trusted..HEAD").stdout;
+    assert!(
+        out.contains(&format!(
+            "warning: the message displays a statement nobody signed for this commit (Authorship: human; \
+             Rationale: I read every line of the new fast path; the bounds checks hold.; Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>); \
+             the signed statement is the note in refs/notes/avow, by {BOB_NAME} <{BOB_EMAIL}>"
+        )),
+        "{out}"
+    );
+    // The message's own findings differ (its statement is out of place).
+    strict_policy_refuses_it_until_bob_amends(
+        &w,
+        &bob,
+        "Speed up the parser: rejected attestation.statement attestation.statement attestation.statement attestation.misplaced attestation.missing message.unsigned-statement",
+    );
+}
+
+/// A policy with `unsigned-statement = "deny"` (tag `strict`) refuses the
+/// note-attested HEAD of `main` (its verdict: `rejected`); following its hint, Bob amends the commit
+/// with the statement he signs, and it passes.
+fn strict_policy_refuses_it_until_bob_amends(w: &World, bob: &Path, rejected: &str) {
     // A project that wants what it displays signed refuses it.
     let policy = w.git(["show", "trusted:.avow/policy.toml"]);
     w.git(["checkout", "-q", "trusted"]);
@@ -1003,22 +1055,16 @@ fn note_by_bob_under_a_message_naming_alice() {
         .expect(0);
     w.git(["tag", "strict"]);
     w.git(["checkout", "-q", "main"]);
-    assert_eq!(
-        verdicts(&w, &["trusted..main", "--trust", "strict"], 1),
-        [
-            "Alice's change: accepted",
-            "Speed up the parser: rejected attestation.change understood-by message.unsigned-statement"
-        ]
-    );
+    assert_eq!(verdicts(w, &["trusted..main", "--trust", "strict"], 1), ["Alice's change: accepted", rejected]);
     let out = w.avow(["verify", "trusted..main", "--trust", "strict"]).stdout;
     assert!(out.contains("the policy refuses a note under another statement (`unsigned-statement = \"deny\"`): put the statement in the commit itself (`git commit --amend`)"), "{out}");
     // Following that: Bob amends the commit with the statement he signs.
-    let mut amend = as_bob(&bob);
+    let mut amend = as_bob(bob);
     amend.extend(["commit", "--amend", "-q"].map(str::to_owned));
     amend.extend(msg("Speed up the parser", "generated", &[]));
     w.git_notty(&amend).expect(0);
     assert_eq!(
-        verdicts(&w, &["trusted..main", "--trust", "strict"], 0),
+        verdicts(w, &["trusted..main", "--trust", "strict"], 0),
         ["Alice's change: accepted", "Speed up the parser: accepted"]
     );
 }

@@ -178,3 +178,52 @@ fn default_branch_deleted_through_a_symbolic_ref() {
     let out = push(&w, &["main"], 1);
     assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
 }
+
+/// Entry 104. A bare repository made with `git init --bare` keeps `HEAD` at
+/// `refs/heads/master` (or whatever `init.defaultBranch` said) however
+/// many times `main` is pushed: `git push` never moves a server's `HEAD`.
+/// The hook's default branch is then a branch that does not exist, so it
+/// protected nothing from deletion: anyone with push access deleted
+/// `main`, and the repository, with no branch left, took the next push of
+/// `main` — unattested — as the "first push" that sets it up, unverified.
+/// A deletion is now refused while the default branch does not exist, with
+/// the hint that sets `HEAD`; followed, `main` is the default branch and is
+/// never deleted.
+#[test]
+fn deleting_every_branch_while_head_names_a_missing_branch() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    assert_eq!(w.git(["--git-dir", remote.to_str().unwrap(), "symbolic-ref", "HEAD"]), "refs/heads/master");
+    w.change("a.txt", "a\n", "Add a");
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    let main = remote_rev(&w, &remote, "main");
+    let out = push(&w, &[":main"], 1);
+    let first = out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "remote: avow: refs/heads/main: refused: the default branch refs/heads/master does not exist, so no branch may be deleted (one of them is the default branch in all but name); point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository",
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), main, "main was deleted");
+    // Had the deletion gone through, this would have been the first push.
+    w.git(["switch", "-q", "-c", "loot"]);
+    unattested(&w, "loot.txt", "Unattested work");
+    push(&w, &["--force", "loot:main"], 1);
+    assert_eq!(remote_rev(&w, &remote, "main"), main);
+
+    // The hint, followed literally in the receiving repository.
+    let hint = first.split('`').nth(1).unwrap();
+    assert_eq!(hint, "git symbolic-ref HEAD refs/heads/main");
+    let args: Vec<&str> = hint.split(' ').skip(1).collect();
+    let out = w.command("git").args(&args).current_dir(&remote).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        push(&w, &[":main"], 1).lines().next().unwrap(),
+        "remote: avow: refs/heads/main: refused: it is the default branch, whose keyring and policy new branches are verified against"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), main);
+}

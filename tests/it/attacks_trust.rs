@@ -181,11 +181,12 @@ fn avow_dir_submodule_at_the_trust_base() {
 #[test]
 fn adoption_point_moved_by_a_tag() {
     let w = World::bare();
-    w.commit_all("Old work");
+    let old = w.commit_all("Old work");
     w.git(["tag", "v1"]);
     w.avow(["init"]).expect(0);
+    // init names the adoption point by its id; the maintainer prefers the tag.
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
-    w.write(".avow/policy.toml", policy.replace("# since = \"v1.4.0\"", "since = \"v1\""));
+    w.write(".avow/policy.toml", policy.replace(&format!("since = \"{old}\""), "since = \"v1\""));
     w.git(["add", ".avow"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow"]);
     w.git(["tag", "trusted"]);

@@ -32,6 +32,11 @@ fn path_with_avow() -> String {
 fn run_script(w: &World, dir: &Path, script: &str, env: &[(&str, String)]) -> Run {
     let mut c = w.command("bash");
     c.args(["--noprofile", "--norc", "-e", "-c", script]).current_dir(dir);
+    // What the scripts make with mktemp goes where the test cleans up (a
+    // step's env may still name another).
+    let tmp = w.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    c.env("TMPDIR", &tmp);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -839,4 +844,80 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
         format!("::error title=avow::{name}.tar.gz does not match its checksum in SHA256SUMS of release v{version}; not installing it\n")
     );
     assert!(!installed.exists());
+}
+
+/// A project with history adopts avow: the pull request that adds .avow/,
+/// and the push that merges it, have no keyring at their base to be
+/// verified against. The action says so and passes (as the server hook
+/// does); the next pull request is verified against the new keyring.
+#[test]
+fn the_action_passes_the_change_that_adopts_avow_and_verifies_the_next() {
+    let repo = TestRepo::new();
+    repo.commit_all("Initial");
+    let w = World::bare_in(repo);
+    publish(&w, "main");
+    let before = w.git(["rev-parse", "main"]);
+    w.git(["checkout", "-q", "-b", "adopt"]);
+    w.avow(["init", "--preset", "disclose"]).expect(0);
+    w.avow(["install"]).expect(0);
+    w.git(["add", ".avow"]);
+    w.commit(&[&["-m", "Adopt avow"][..], &HUMAN].concat()).expect(0);
+    let adoption = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "adopt");
+    let notice = format!(
+        "::notice title=avow::{before} has no .avow/: avow is not adopted there yet, so nothing is verified; once .avow/ is on the branch, every later change is\n"
+    );
+    let run = run_action(&w, &checkout(&w, &adoption), &pull_request_event(&adoption), &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
+    assert!(run.stdout.ends_with(&notice), "{}", run.stdout);
+    // Merged with a fast-forward: the push to main.
+    publish(&w, "adopt:refs/heads/main");
+    let push = ctx(&[
+        ("event_name", "push"),
+        ("ref", "refs/heads/main"),
+        ("sha", &adoption),
+        ("event.before", &before),
+        ("event.after", &adoption),
+    ]);
+    let run = run_action(&w, &checkout(&w, &adoption), &push, &[]);
+    assert_eq!((run.code, counts(&run)), (0, ("0".into(), "0".into())), "{}", run.stdout);
+    assert!(run.stdout.ends_with(&notice), "{}", run.stdout);
+    // From now on pull requests are verified: an unattested commit fails.
+    w.write("b.txt", "b\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Sneak b in"]);
+    let sneak = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "adopt:refs/heads/feature");
+    let run = run_action(&w, &checkout(&w, &sneak), &pull_request_event(&sneak), &[]);
+    assert_eq!((run.code, counts(&run)), (1, ("0".into(), "1".into())), "{}", run.stdout);
+}
+
+/// The GitLab template on the merge request that adopts avow: its target
+/// branch has no keyring yet, so it says so and passes.
+#[test]
+fn the_gitlab_template_passes_the_merge_request_that_adopts_avow() {
+    let repo = TestRepo::new();
+    repo.commit_all("Initial");
+    let w = World::bare_in(repo);
+    publish(&w, "main");
+    let target = w.git(["rev-parse", "main"]);
+    w.git(["checkout", "-q", "-b", "adopt"]);
+    w.avow(["init", "--preset", "disclose"]).expect(0);
+    w.git(["add", ".avow"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Adopt avow"]);
+    let head = w.git(["rev-parse", "HEAD"]);
+    publish(&w, "adopt");
+    let checkout = checkout_depth(&w, &head, None);
+    let (mut env, script) = gitlab_script();
+    env.extend([
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_owned()),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", head.clone()),
+        ("CI_COMMIT_SHA", head),
+        ("PATH", path_with_avow()),
+    ]);
+    let run = run_script(&w, &checkout, &script, &env).expect(0);
+    assert_eq!(
+        after_install(&run.stdout).1,
+        format!("avow: main has no .avow/ at {target}: avow is not adopted there yet, so nothing is verified; once .avow/ is on the branch, every later merge request is\n")
+    );
 }

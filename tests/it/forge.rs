@@ -162,19 +162,19 @@ fn a_note_attests_a_commit_made_without_the_hook() {
     w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit a in the web editor"]);
     let r = w.verify("base..HEAD").expect(1);
     assert!(r.stdout.contains("[attestation.missing]"), "{}", r.stdout);
-    // Without a terminal or a statement, attest says how to give one.
+    // Without a terminal or a statement, attest says how to give one: the
+    // command as typed, with what it lacks; followed as printed, it attests.
     let r = w.avow(["attest", "HEAD"]).expect(2);
-    assert!(r.stderr.contains("git avow attest REV --authorship human --rationale"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: no statement given and no terminal to ask for one\n\
+         hint: give it on the command line: `git avow attest HEAD --authorship human --rationale \"<why the change is right>\"`\n"
+    );
     let head = w.git(["rev-parse", "HEAD"]);
-    w.avow([
-        "attest",
-        "HEAD",
-        "--authorship",
-        "human",
-        "--rationale",
-        "I read the web edit; it fixes the typo the docs had.",
-    ])
-    .expect(0);
+    let command = quoted_commands(&r.stderr)[0]
+        .replace("<why the change is right>", "I read the web edit; it fixes the typo the docs had.");
+    let done: Run = w.shell(&command).output().unwrap().into();
+    done.expect(0);
     assert_eq!(w.git(["rev-parse", "HEAD"]), head, "the commit is not rewritten");
     let r = w.verify("base..HEAD").expect(0);
     assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
@@ -269,8 +269,8 @@ fn a_maintainer_vouches_for_a_forge_squash_with_a_note() {
     assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
 }
 
-/// GitHub's "commit details" squash copies the last commit's statement
-/// into the message; a maintainer's note vouching for the squash (here
+/// GitHub's "commit details" squash copies every commit's statement into
+/// the message (the last one's as its trailer block); a maintainer's note vouching for the squash (here
 /// with a line the merger added) still makes it pass — with a warning that
 /// the message displays a statement the note did not sign, and the note's
 /// statement beside it (docs/workflows.md).
@@ -287,10 +287,14 @@ fn a_note_on_a_commit_details_squash_passes_with_a_warning() {
     w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
     let r = w.verify("before-merge..main").expect(0);
     assert!(r.stdout.contains("attested by a note"), "{}", r.stdout);
-    let shown = w.trailer("HEAD", "Rationale").unwrap();
+    // Every statement the message shows: the squashed commits' (in the
+    // body) and the last one's (its trailer block).
+    let statement_keys = ["Authorship:", "Assisted-by:", "Rationale:", "Understood-by:"];
+    let shown: Vec<&str> = message.lines().filter(|l| statement_keys.iter().any(|k| l.starts_with(k))).collect();
+    assert_eq!(shown.len(), 6, "{message}");
+    let shown = shown.join("; ");
     let warning = format!(
-        "warning: the message displays a statement nobody signed for this commit (Authorship: human; Rationale: {shown}; \
-         Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>); the signed statement is the note in refs/notes/avow, by \
+        "warning: the message displays a statement nobody signed for this commit ({shown}); the signed statement is the note in refs/notes/avow, by \
          {AUTHOR_NAME} <{AUTHOR_EMAIL}>: Authorship: human; Rationale: {rationale}; Understood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>"
     );
     assert!(r.stdout.contains(&warning), "{}", r.stdout);
@@ -429,4 +433,60 @@ fn a_note_cannot_sign_off_for_the_author() {
     w.git(["notes", "--ref", "avow", "add", "-f", "-m", &forged, "HEAD"]);
     let r = w.verify("base..HEAD").expect(1);
     assert!(r.stdout.contains("[dco.required]"), "{}", r.stdout);
+}
+
+/// A maintainer's clone has the squash but not the pull request's branch:
+/// verify says which pull request the squash names and how to fetch it,
+/// and the command it prints, run as printed, makes the squash verify.
+#[test]
+fn a_squash_without_its_pull_ref_names_the_fetch_that_verifies_it() {
+    let w = pull_request();
+    squash_feature(&w);
+    forge_commit(&w, "Widgets (#7)\n\nThe widget learns to count to three.\n", GITHUB);
+    w.remote("origin");
+    w.git(["push", "-q", "--no-verify", "origin", "refs/pull/7/head:refs/pull/7/head"]);
+    w.git(["update-ref", "-d", "refs/pull/7/head"]);
+    let r = w.verify("before-merge..main").expect(1);
+    let line = r.stdout.lines().find(|l| l.contains("[squash.missing]")).unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        line.trim_start(),
+        "it names pull request #7, whose branch is not in this repository: if it is that request's squash merge, fetch the branch with `git fetch origin refs/pull/7/head:refs/pull/7/head` and verify again (or name it with --squash-source REV) [squash.missing]"
+    );
+    let fetch = quoted_commands(line);
+    assert_eq!(fetch.len(), 1, "{line}");
+    let done: Run = w.shell(&fetch[0]).output().unwrap().into();
+    done.expect(0);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("(squash of refs/pull/7/head: its 2 commit(s) verify"), "{}", r.stdout);
+}
+
+/// attest's hint keeps what was given on the command line: the commit,
+/// quoted for the shell, and the authorship and tool. Several commits
+/// under one rationale are refused up front, since the reuse rule would
+/// reject every note after the first; one at a time, they verify.
+#[test]
+fn attests_hint_repeats_the_command_with_what_it_lacks() {
+    let w = World::adopted("disclose");
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "One"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "Two"]);
+    w.git(["tag", "it's"]);
+    let tool = ["--authorship", "assisted", "--assisted-by", "Claude:claude-opus-4-5"];
+    let rationale = "I asked the assistant for this empty commit and read what it made.";
+    let r = w.avow([&["attest", "HEAD~1", "it's"][..], &tool, &["--rationale", rationale]].concat()).expect(2);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: one statement for 2 commits, but .avow/policy.toml refuses the same rationale on two commits (rationale.reject-reuse)\n\
+         hint: attest one commit at a time, each with its own rationale: `git avow attest HEAD~1 …`, then the next\n"
+    );
+    let r = w.avow([&["attest", "it's"][..], &tool].concat()).expect(2);
+    assert_eq!(
+        r.stderr.lines().nth(1).unwrap(),
+        "hint: give it on the command line: `git avow attest 'it'\\''s' --authorship assisted --assisted-by Claude:claude-opus-4-5 --rationale \"<why the change is right>\"`"
+    );
+    let command = quoted_commands(&r.stderr)[0].replace("<why the change is right>", rationale);
+    let done: Run = w.shell(&command).output().unwrap().into();
+    done.expect(0);
+    let first = format!("Before it, {rationale}");
+    w.avow([&["attest", "HEAD~1"][..], &tool, &["--rationale", &first]].concat()).expect(0);
+    w.verify("base..HEAD").expect(0);
 }

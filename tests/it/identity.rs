@@ -303,3 +303,31 @@ fn human_beside_agent_markers_is_flagged_when_committing_and_by_verify() {
     assert_eq!(v[0], "Add b: accepted");
     assert!(v[1].starts_with("Add c: rejected"), "{v:?}");
 }
+
+/// Bob commits from a machine whose git has his work email: the hook
+/// warns that verification will refuse it, and its fix — the keyring's
+/// email, then an amend that takes the statement (and, as the author must
+/// vouch, the authorship) over — works as printed.
+#[test]
+fn an_email_other_than_the_keyrings_warns_and_the_printed_fix_works() {
+    let w = bob_added_as_in_the_readme("Bob");
+    w.git(["config", "user.email", "bob@work.example"]);
+    let r = bob_commits(&w, "b.txt");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "avow: warning: your key belongs to Bob <bob@example.org> in .avow/keyring.toml, but you sign as <bob@work.example>; \
+         verification will refuse it [understood-by.signer]: `git config user.email bob@example.org`, then \
+         `git -c avow.takeOver=true commit --amend --no-edit --reset-author`\n"
+    );
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 1), ["Fix the parser: rejected understood-by.signer"]);
+    let fixes = quoted_commands(&r.stderr);
+    assert_eq!(fixes.len(), 2, "{}", r.stderr);
+    for command in &fixes {
+        let r = sh(&w, command);
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{command}");
+    }
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("Bob <{BOB}>"));
+    assert_eq!(w.git(["log", "-1", "--format=%ae"]), BOB);
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}

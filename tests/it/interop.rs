@@ -59,7 +59,7 @@ fn ssh_keygen_verifies_avows_signature_with_the_exported_keyring() {
 /// `ssh-keygen -Y verify` of HEAD's attestation against the exported
 /// keyring, in `namespace`, as `AUTHOR_EMAIL`. Returns the signature's
 /// base64 (from the trailer) and ssh-keygen's output.
-fn ssh_keygen_verifies_head(w: &World, namespace: &str) -> (String, std::process::Output) {
+pub(crate) fn ssh_keygen_verifies_head(w: &World, namespace: &str) -> (String, std::process::Output) {
     let v = show_json(w, "HEAD");
     let dir = w.scratch();
     std::fs::write(dir.join("payload"), v["payload"].as_str().unwrap()).unwrap();

@@ -427,3 +427,114 @@ hint: check the name with `git rev-parse`; in CI, fetch the base branch first (e
 "
     );
 }
+
+/// Runs `line` with `sh -c` in the work tree, no terminal, git-avow on PATH.
+fn sh(w: &World, line: &str) -> Run {
+    w.shell(line).output().unwrap().into()
+}
+
+/// `git commit -v` without a terminal is refused for the missing
+/// statement; the kept message has git's scissors line and the diff under
+/// it. The command the refusal prints commits it, statement added, and
+/// the diff stays out of the message.
+#[test]
+fn the_message_kept_from_commit_v_commits_as_printed() {
+    let w = World::adopted("disclose");
+    w.write("src/a.rs", "fn a() {}\n");
+    w.git(["add", "-A"]);
+    let editor = w.scratch().join("write-subject");
+    std::fs::write(&editor, "#!/bin/sh\n{ echo 'Add a'; cat \"$1\"; } > \"$1.new\" && mv \"$1.new\" \"$1\"\n").unwrap();
+    w.repo.command("chmod").arg("+x").arg(&editor).status().unwrap();
+    let r = sh(&w, &format!("GIT_EDITOR='{}' git commit -v", editor.display()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let kept = std::fs::read_to_string(w.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    assert!(kept.contains("diff --git a/src/a.rs"), "{kept}");
+    let hint = r.stderr.lines().find(|l| l.starts_with("Your message is kept")).unwrap();
+    assert_eq!(
+        hint,
+        "Your message is kept in .git/COMMIT_EDITMSG: reuse it with `git commit -v -e -F .git/COMMIT_EDITMSG --trailer …`."
+    );
+    let rationale = "Rationale: The parser needs a function a; it is empty until the caller lands.";
+    let command = hint
+        .split('`')
+        .nth(1)
+        .unwrap()
+        .replace("--trailer …", &format!("--trailer 'Authorship: human' --trailer '{rationale}'"));
+    sh(&w, &command).expect(0);
+    let message = w.message("HEAD");
+    assert!(message.starts_with(&format!("Add a\n\nAuthorship: human\n{rationale}\nUnderstood-by: ")), "{message}");
+    w.verify("base..HEAD").expect(0);
+}
+
+/// The passphrase is not echoed, but Enter still ends its line: what
+/// follows (git's summary) starts on a line of its own instead of running
+/// on from `Enter passphrase for …: `.
+#[test]
+fn enter_after_a_hidden_passphrase_ends_the_line() {
+    let w = World::adopted("disclose");
+    let key = w.key.display().to_string();
+    w.repo.command("ssh-keygen").args(["-q", "-p", "-P", "", "-N", "correct horse", "-f", &key]).status().unwrap();
+    w.write("a.txt", "x\n");
+    w.git(["add", "-A"]);
+    let command = format!("git commit -m 'Add a' {}", HUMAN.map(|a| format!("'{a}'")).join(" "));
+    let (code, screen) = w.on_terminal(&command, "correct horse\n", &[]);
+    assert_eq!(code, 0, "{screen}");
+    // Carriage returns move nothing here; the line ends are what matter.
+    let screen = screen.replace('\r', "");
+    let prompt = format!("Enter passphrase for {key}: ");
+    let after = screen.split_once(&prompt).unwrap_or_else(|| panic!("{screen}")).1;
+    assert!(after.starts_with("\n[main "), "{screen:?}");
+    assert!(!screen.contains("correct horse"), "{screen}");
+}
+
+/// The line `git avow init` writes for `adoption.since`, if any.
+fn since_line(w: &World) -> Option<String> {
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    policy.lines().find(|l| l.starts_with("since = ")).map(str::to_owned)
+}
+
+/// A maintainer adopts avow in a project with history: init exempts the
+/// commits before adoption (`adoption.since`), so that a check of the whole
+/// branch — the Action's scheduled audit, `verify main --trust main` —
+/// judges only what came after. With unpublished commits on top, the
+/// adoption point is where HEAD leaves its upstream: a forge's squash or
+/// rebase of the adoption keeps that commit in the default branch.
+#[test]
+fn init_in_a_project_with_history_exempts_the_history() {
+    for preset in ["disclose", "no-ai", "no-autonomous"] {
+        let repo = TestRepo::new();
+        repo.commit_all("Existing 1");
+        let published = repo.commit_all("Existing 2");
+        let w = World::bare_in(repo);
+        w.remote("origin");
+        w.write("local.txt", "not pushed yet\n");
+        w.git(["add", "-A"]);
+        w.git(["commit", "-q", "-m", "Local work"]);
+        let r = w.avow(["init", "--preset", preset]).expect(0);
+        assert_eq!(
+            r.stdout.lines().nth(1).unwrap(),
+            format!(
+                "avow: commits up to {} (the history before adopting) are exempt: adoption.since in .avow/policy.toml",
+                &published[..12]
+            )
+        );
+        assert_eq!(since_line(&w), Some(format!("since = \"{published}\"")), "{preset}");
+    }
+    // Everything published: the history up to HEAD, and an audit of the
+    // whole branch after adoption passes.
+    let repo = TestRepo::new();
+    repo.commit_all("Existing 1");
+    repo.commit_all("Existing 2");
+    let w = World::adopted_in(repo, "disclose");
+    w.change("a.txt", "a\n", "Add a");
+    let r = w.avow(["verify", "main", "--trust", "main"]).expect(0);
+    assert!(
+        r.stdout.ends_with("avow: 4 commits: 2 accepted, 0 rejected, 2 exempt (range main, trust main)\n"),
+        "{}",
+        r.stdout
+    );
+    // Without history, and on `init --force` after adoption: nothing exempt.
+    assert_eq!(since_line(&World::adopted("disclose")), None);
+    w.avow(["init", "--force"]).expect(0);
+    assert_eq!(since_line(&w), None);
+}

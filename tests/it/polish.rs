@@ -277,3 +277,17 @@ fn output_to_a_closed_pipe_or_a_full_disk_never_panics() {
         assert_eq!(full.stdout, "rc=2\n", "{command}");
     }
 }
+
+/// `git avow --help` (and so the manual page) names the key types README
+/// promises, not ed25519 alone: an RSA or ECDSA user must not read that
+/// their key will not do.
+#[test]
+fn the_help_names_the_key_types_the_readme_does() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let types = "(ed25519, ECDSA or RSA, from a file or ssh-agent)";
+    assert!(readme.replace('\n', " ").contains(&format!("SSH key {types}")), "README changed");
+    let w = World::bare();
+    let help = w.avow(["--help"]).expect(0).stdout.replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains(&format!("sign that statement with their SSH key {types}.")), "{help}");
+}

@@ -50,7 +50,7 @@ fn with_pre_commit() -> World {
     w.write(
         ".pre-commit-config.yaml",
         format!(
-            "default_install_hook_types: [prepare-commit-msg, commit-msg, post-commit, pre-push]\n\
+            "default_install_hook_types: [prepare-commit-msg, commit-msg, post-commit, post-rewrite, pre-push]\n\
              repos:\n\
              \x20 - repo: {}\n\
              \x20   rev: {rev}\n\
@@ -58,6 +58,7 @@ fn with_pre_commit() -> World {
              \x20     - id: avow-prepare-commit-msg\n\
              \x20     - id: avow-commit-msg\n\
              \x20     - id: avow-post-commit\n\
+             \x20     - id: avow-post-rewrite\n\
              \x20 - repo: local\n\
              \x20   hooks:\n\
              \x20     - id: log-push\n\
@@ -82,6 +83,7 @@ fn with_pre_commit() -> World {
         "pre-commit installed at .git/hooks/prepare-commit-msg\n\
          pre-commit installed at .git/hooks/commit-msg\n\
          pre-commit installed at .git/hooks/post-commit\n\
+         pre-commit installed at .git/hooks/post-rewrite\n\
          pre-commit installed at .git/hooks/pre-push\n"
     );
     w
@@ -142,23 +144,73 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
             "ok    hook post-commit: run by pre-commit (.pre-commit-config.yaml)",
         ]
     );
-    // It does not run post-rewrite and post-applypatch: doctor warns and
-    // names the install of avow's own beside it, which, followed, leaves
-    // pre-commit's hooks as they were.
-    assert_eq!(
-        crate::doctor::follow_install_fixes(&w),
-        ["git avow install --hook post-rewrite", "git avow install --hook post-applypatch"]
-    );
+    // It has no post-applypatch stage: doctor warns and names the install
+    // of avow's own beside it, which, followed, leaves pre-commit's hooks
+    // as they were.
+    assert_eq!(crate::doctor::follow_install_fixes(&w), ["git avow install --hook post-applypatch"]);
     assert_eq!(
         crate::doctor::hook_lines(&w),
         [
             "ok    hook commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook prepare-commit-msg: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook post-commit: run by pre-commit (.pre-commit-config.yaml)",
-            "ok    hook post-rewrite: avow's",
+            "ok    hook post-rewrite: run by pre-commit (.pre-commit-config.yaml)",
             "ok    hook post-applypatch: avow's",
         ]
     );
+}
+
+/// `avow-post-rewrite` under pre-commit (which passes no standard input
+/// to post-rewrite hooks): an autosquash of your own fixup into your own
+/// commit is re-signed at the end of the rebase, and a rebase with a
+/// conflict names the one command that re-signs, which works.
+#[test]
+fn pre_commit_runs_avows_post_rewrite() {
+    let w = with_pre_commit();
+    let rebase = |args: &[&str]| {
+        let mut c = w.command("setsid");
+        c.args(["-w", "git", "-c", "sequence.editor=true", "rebase", "-q"])
+            .args(args)
+            .env("PATH", path_with("pre-commit"))
+            .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
+        Run::from(c.output().unwrap())
+    };
+    let attested = |file: &str, contents: &str, subject: &str| {
+        w.write(file, contents);
+        w.git(["add", "-A"]);
+        let mut args = vec!["-m", subject];
+        args.extend_from_slice(&HUMAN);
+        commit(&w, &args).expect(0);
+    };
+    attested("a.txt", "first\n", "Add a");
+    w.write("a.txt", "first, fixed\n");
+    w.git(["add", "a.txt"]);
+    commit(&w, &["--fixup", "HEAD"]).expect(0);
+    let r = rebase(&["-i", "--autosquash", "base"]).expect(0);
+    assert!(r.stderr.contains("avow re-sign after a rebase"), "{}", r.stderr);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-list", "--count", "base..HEAD"]), "1");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+    // A conflict: the end of the rebase names the command.
+    w.git(["switch", "-q", "-c", "topic"]);
+    attested("a.txt", "first, from topic\n", "Change a on topic");
+    w.git(["switch", "-q", "main"]);
+    attested("a.txt", "first, from main\n", "Change a on main");
+    w.git(["switch", "-q", "topic"]);
+    assert_ne!(rebase(&["main"]).code, 0, "the rebase conflicts");
+    w.write("a.txt", "first, from both\n");
+    w.git(["add", "a.txt"]);
+    let mut c = w.command("setsid");
+    c.args(["-w", "git", "rebase", "--continue"])
+        .env("PATH", path_with("pre-commit"))
+        .env("PRE_COMMIT_HOME", w.scratch().join("pre-commit-cache"));
+    let r = Run::from(c.output().unwrap()).expect(0);
+    let named: Vec<&str> = r.stderr.lines().map(str::trim).filter(|l| l.starts_with("git avow reattest")).collect();
+    assert_eq!(named.len(), 1, "{}", r.stderr);
+    w.verify("main..topic").expect(1);
+    let args: Vec<&str> = named[0].split(' ').skip(2).collect();
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
 }
 
 /// pre-commit's output with each `- duration: …` value replaced by `<d>`.

@@ -247,3 +247,77 @@ fn user_signing_key_paths_may_start_with_the_home_directory() {
     commit_with(&w, None, "a.txt").expect(0);
     signed_by(&w, &w.key);
 }
+
+/// A passphrase-protected key and no terminal (an IDE, a script): the key
+/// is the right one, so the hint is not to point at another but the
+/// `ssh-add` that unlocks it; run as printed (the passphrase typed to
+/// ssh-add), the next commit signs through the agent.
+#[test]
+fn a_locked_key_without_a_terminal_names_the_ssh_add_that_unlocks_it() {
+    let w = World::adopted("disclose");
+    let key = w.key.display().to_string();
+    let r: Run = w
+        .command("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "correct horse", "-f", &key])
+        .output()
+        .unwrap()
+        .into();
+    r.expect(0);
+    let agent = Agent::start(&w);
+    let r = commit_with(&w, Some(&agent), "a.txt");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.replace(&key, "KEY"),
+        "git-avow: error: cannot use the key from avow.signingKey (KEY): KEY is protected by a passphrase and none was given (no terminal to ask on); add the key to ssh-agent with ssh-add KEY, or run the command from a terminal\n\
+         hint: add the key to ssh-agent once per session, `ssh-add KEY`, and avow signs without asking (in IDEs and scripts too); `git avow doctor` checks the set-up\n"
+    );
+    let hint = r.stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    let add = hint.split('`').nth(1).unwrap();
+    // The user types the passphrase to ssh-add; here through SSH_ASKPASS.
+    let askpass = w.scratch().join("askpass");
+    std::fs::write(&askpass, "#!/bin/sh\necho 'correct horse'\n").unwrap();
+    w.command("chmod").arg("+x").arg(&askpass).status().unwrap();
+    let r: Run = w
+        .shell(add)
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .output()
+        .unwrap()
+        .into();
+    r.expect(0);
+    commit_with(&w, Some(&agent), "a.txt").expect(0);
+    signed_by(&w, &w.key);
+}
+
+/// Someone with only an RSA key in `~/.ssh` (ssh's other defaults are not
+/// avow's): the refusal names that key and the setting that uses it, and
+/// following it as printed, the commit signs with it.
+#[test]
+fn without_a_key_the_hint_names_the_rsa_key_in_ssh() {
+    let w = configured(&[]);
+    let ssh = w.home().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    let rsa = ssh.join("id_rsa");
+    let r: Run = w
+        .command("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "3072", "-N", "", "-f"])
+        .arg(&rsa)
+        .output()
+        .unwrap()
+        .into();
+    r.expect(0);
+    let r = commit_with(&w, None, "a.txt").expect(1);
+    assert_eq!(
+        r.stderr,
+        "git-avow: error: no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)\n\
+         hint: sign with the key you have: `git config avow.signingKey ~/.ssh/id_rsa` (or create an ed25519 one with `ssh-keygen -t ed25519`)\n"
+    );
+    let hint = r.stderr.lines().nth(1).unwrap();
+    let set: Run = w.shell(hint.split('`').nth(1).unwrap()).env("HOME", w.home()).output().unwrap().into();
+    set.expect(0);
+    let r = commit_with(&w, None, "a.txt").expect(0);
+    assert!(r.stderr.contains("is not in .avow/keyring.toml"), "signed with the RSA key: {}", r.stderr);
+    let out = w.avow(["doctor"]).stdout;
+    assert!(out.contains(&format!("ok    signing key: {} from avow.signingKey", fingerprint(&w, &rsa))), "{out}");
+}

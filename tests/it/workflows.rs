@@ -100,6 +100,28 @@ fn cherry_pick_conflict_of_your_own_commit() {
     w.verify("base..main").expect(0);
 }
 
+/// Cherry-picks of your own attested commits, one with a conflict resolved
+/// without a terminal: git runs no post-rewrite after a cherry-pick, so
+/// commit-msg recorded what the resolved one was picked from, and
+/// reattest re-signs it without asking, as after a rebase.
+#[test]
+fn reattest_re_signs_a_resolved_cherry_pick_of_your_own_commit() {
+    let w = diverged();
+    w.git(["switch", "-q", "main"]);
+    assert_ne!(w.git_notty(["cherry-pick", "base..topic"]).code, 0, "the first pick conflicts");
+    resolve(&w);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    assert_eq!(w.git(["show", "-s", "--format=%s", "HEAD"]), "Add g");
+    let v = w.verify("base..main").expect(1);
+    assert!(v.stdout.contains("[attestation.change]"), "{}", v.stdout);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let r = w.avow(["reattest", "base..main"]).expect(0);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_ne!(w.git(["rev-parse", "HEAD"]), before);
+    w.avow(["verify", "base..main", "--no-fast-path"]).expect(0);
+    assert_eq!(w.git(["rev-list", "--count", "base..main"]), "3");
+}
+
 /// Your own commit (your key signed its statement) is yours to re-sign:
 /// on a terminal the hook asks, and `y` signs the resolution.
 #[test]
@@ -201,18 +223,39 @@ fn cherry_pick_conflict_never_re_signs_another_persons_statement() {
     assert!(r.stderr.contains("understood-by = \"keyring\""), "{}", r.stderr);
 }
 
+/// The policy in the work tree (not committed) lets keyring people vouch.
+fn let_keyring_people_vouch(w: &World) {
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
+    assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
+    std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
+}
+
+/// A resolved cherry-pick the hook recorded is a recorded rewrite of the
+/// commit it was picked from, which Bob's key attested for its own
+/// change: `--vouch` takes it over without asking, as after a rebase.
+#[test]
+fn vouching_for_a_recorded_cherry_pick_needs_no_question() {
+    let w = bobs_topic();
+    assert_ne!(w.git_notty(["cherry-pick", "topic"]).code, 0);
+    resolve(&w);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    let_keyring_people_vouch(&w);
+    let r = w.avow(["reattest", "base..main", "--vouch"]).expect(0);
+    assert!(r.stderr.contains("now vouched for by you"), "{}", r.stderr);
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), "Alice Example <alice@example.org>");
+}
+
 #[test]
 fn vouching_for_others_when_the_policy_allows_it() {
     let w = bobs_topic();
     assert_ne!(w.git_notty(["cherry-pick", "topic"]).code, 0);
     resolve(&w);
-    w.git_notty(["cherry-pick", "--continue"]).expect(0);
-    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
-    let policy = policy.replace("understood-by = \"author\"", "understood-by = \"keyring\"");
-    assert!(policy.contains("understood-by = \"keyring\""), "{policy}");
-    std::fs::write(w.path().join(".avow/policy.toml"), policy).unwrap();
-    // A cherry-pick is no rewrite post-rewrite records: what you would
-    // vouch for is listed, with the command that signs it explicitly.
+    // Committed where the hooks do not run: nothing records the pick.
+    w.git_notty(["-c", "core.hooksPath=/nonexistent", "cherry-pick", "--continue"]).expect(0);
+    let_keyring_people_vouch(&w);
+    // What you would vouch for is listed, with the command that signs it
+    // explicitly.
     let r = w.avow(["reattest", "base..main", "--vouch"]).expect(1);
     assert!(
         r.stderr.contains("Bob changes two\n      author: Bob Example <bob@example.org>\n      files:  M f.txt"),

@@ -139,6 +139,9 @@ rules! {
     SQUASH_CHANGE = "squash.change", Merge, "A squash carries more than the change of the branch it squashes.";
     /// A commit of a squashed branch does not verify.
     SQUASH_SOURCE = "squash.source", Merge, "A commit of the branch a squash comes from does not verify.";
+    /// A rejected commit names a pull or merge request whose branch is
+    /// not in the repository, so it cannot be checked as that squash.
+    SQUASH_MISSING = "squash.missing", Merge, "A commit names a pull or merge request (a forge's squash) whose branch is not in the repository.";
     /// The `Avow-Signature:` trailer is malformed.
     SIGNATURE_MALFORMED = "signature.malformed", Attestation, "The Avow-Signature trailer is malformed.";
     /// The signature does not verify.

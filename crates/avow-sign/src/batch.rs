@@ -10,7 +10,8 @@
 //! signatures over SSHSIG signed data with an empty reserved field take the
 //! batch; anything else (security-key signatures, whose signed message
 //! carries the authenticator data, or a signature whose namespace or key
-//! type [`verify`] refuses) is answered by [`verify`] itself.
+//! type [`verify`] refuses, or one whose `R` is not written canonically) is
+//! answered by [`verify`] itself.
 //!
 //! A batch that passes means every signature in it satisfies the ed25519
 //! equation for its key and message (the batch's random coefficients are
@@ -27,7 +28,8 @@
 //! eight; whoever makes the signature can try again until it is). Making
 //! such a signature takes the key's secret — `s = r + H(R‖A‖M)·a` — so it
 //! still proves that the key's holder signed that payload; no one else can
-//! make one, and honest signers (ssh-keygen, ssh-agent) never do.
+//! make one, and honest signers (ssh-keygen, ssh-agent) never do
+//! (docs/threat-model.md, entry 102).
 
 use ssh_key::public::KeyData;
 use ssh_key::{PublicKey, SshSig};
@@ -80,8 +82,29 @@ fn prepare(payload: &[u8], sig: &SshSig, keys: &mut Keys) -> Option<Prepared> {
     }
     let key = keys.get(&pk.0)?;
     let signature = ed25519_dalek::Signature::try_from(sig.signature()).ok()?;
+    if !canonical(signature.r_bytes()) {
+        return None;
+    }
     let signed_data = SshSig::signed_data(NAMESPACE, sig.hash_alg(), payload).ok()?;
     Some(Prepared { key, signed_data, signature })
+}
+
+/// Whether `bytes` are the one encoding of their point: `y` below the
+/// field's prime `p = 2²⁵⁵ − 19`, and the sign bit of `x` clear when `x` is 0
+/// (the points `y = ±1`). Single verification (and `ssh-keygen -Y verify`)
+/// compares `R`'s bytes with the encoding of `sB − hA`, which is always
+/// canonical, so it refuses any other `R`; the batch decompresses `R`, which
+/// reduces `y`, and would accept the identity written as `y = p + 1` with
+/// `s = h·a` (avow-sign's `batch_adversarial` tests). Such an `R` goes to
+/// [`verify`].
+fn canonical(bytes: &[u8; 32]) -> bool {
+    let sign = bytes[31] & 0x80 != 0;
+    let top = bytes[31] & 0x7f;
+    let middle_all_ones = bytes[1..31].iter().all(|&b| b == 0xff);
+    let y_at_least_p = top == 0x7f && middle_all_ones && bytes[0] >= 0xed;
+    let y_is_one = bytes[0] == 1 && top == 0 && bytes[1..31].iter().all(|&b| b == 0);
+    let y_is_p_minus_one = top == 0x7f && middle_all_ones && bytes[0] == 0xec;
+    !y_at_least_p && !(sign && (y_is_one || y_is_p_minus_one))
 }
 
 /// Verifies each `(payload, signature)` pair, as [`verify`] does one: the
@@ -233,6 +256,39 @@ impl rand_core::CryptoRng for ZeroRng {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `canonical` is "decompresses and compresses back to the same bytes"
+    /// on every encoding near the edges (y around 0, 1, p − 1, p and 2²⁵⁵ − 1,
+    /// each sign) and on points of the curve.
+    #[test]
+    fn canonical_is_a_round_trip() {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        let mut cases: Vec<[u8; 32]> = Vec::new();
+        for low in 0u8..=255 {
+            for (middle, top) in [(0u8, 0u8), (0xff, 0x7f)] {
+                for sign in [0u8, 0x80] {
+                    let mut b = [middle; 32];
+                    b[0] = low;
+                    b[31] = top | sign;
+                    cases.push(b);
+                }
+            }
+        }
+        let points = (1u64..200).map(|i| {
+            (curve25519_dalek::constants::ED25519_BASEPOINT_POINT * curve25519_dalek::Scalar::from(i))
+                .compress()
+                .to_bytes()
+        });
+        cases.extend(points);
+        let mut decodable = 0;
+        for b in cases {
+            if let Some(p) = CompressedEdwardsY(b).decompress() {
+                decodable += 1;
+                assert_eq!(canonical(&b), p.compress().to_bytes() == b, "{b:02x?}");
+            }
+        }
+        assert!(decodable > 200);
+    }
 
     #[test]
     fn an_empty_list_has_no_answers() {

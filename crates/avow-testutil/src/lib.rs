@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 pub use tempfile::TempDir;
 
 pub mod by_hand;
+pub mod forge;
 
 /// Fixed identity used for every test commit unless a test overrides it.
 pub const AUTHOR_NAME: &str = "Alice Example";

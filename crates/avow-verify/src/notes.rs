@@ -56,6 +56,39 @@ fn statement_trailers(text: &str) -> Vec<Trailer> {
         .collect()
 }
 
+/// The statement trailers `message` displays: those of its trailer block,
+/// and every other line after the subject that reads as one (`Key: value`
+/// as git would read it in a block) — a paragraph that is not the last, or
+/// text after the block. git reads only the block as trailers, but `git
+/// log` shows a reader every line alike. In message order.
+fn displayed_statement(message: &str) -> Vec<Trailer> {
+    let block = trailer::block(message, &ParseOptions::default());
+    let mut shown = Vec::new();
+    // Blank lines, then the subject's paragraph, then the rest.
+    let mut seen_subject = false;
+    let mut in_subject = false;
+    let mut at = 0;
+    for line in message.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let blank = line.trim().is_empty();
+        if !seen_subject || in_subject {
+            seen_subject |= !blank;
+            in_subject = !blank;
+            continue;
+        }
+        if start == block.start && block.start < block.end {
+            shown.extend(statement_trailers(message));
+        }
+        if (block.start..block.end).contains(&start) {
+            continue;
+        }
+        let alone = format!("subject\n\n{}\n", line.trim_end_matches(['\n', '\r']));
+        shown.extend(statement_trailers(&alone));
+    }
+    shown
+}
+
 /// What a commit's message displays beside the statement its note signs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Displayed {
@@ -72,7 +105,7 @@ pub struct Displayed {
 /// into its message; an attacker writes someone else's). `None` when the
 /// message displays no statement trailer, or exactly the note's statement.
 pub fn unsigned_display(message: &str, subject: &str, note: &str) -> Option<Displayed> {
-    let shown = statement_trailers(message);
+    let shown = displayed_statement(message);
     if shown.is_empty() {
         return None;
     }
@@ -123,6 +156,30 @@ mod tests {
         // The same statement in another case and order, another signature.
         let same = "Edit\n\nunderstood-by: Bob <bob@example.org>\nauthorship: human\nRationale: Checked.\nAvow-Signature: v2 y\n";
         assert_eq!(unsigned_display(same, "Edit", NOTE), None);
+    }
+
+    /// A statement outside the trailer block (a paragraph that is not the
+    /// last, or lines after a non-trailer line) is displayed all the same.
+    #[test]
+    fn a_statement_outside_the_trailer_block_is_displayed() {
+        let body = "Authorship: human\nRationale: Checked.\nUnderstood-by: Alice <alice@example.org>\n";
+        for message in [
+            format!("Edit\n\n{body}\nThanks to everyone who benchmarked it.\n"),
+            format!("Edit\n\nSome prose.\n{body}"),
+            format!("Edit\n\n{body}\nThanks.\n\nSigned-off-by: B <b@example.org>\n"),
+        ] {
+            assert!(statement_trailers(&message).is_empty(), "git reads no statement trailers in {message:?}");
+            let d = unsigned_display(&message, "Edit", NOTE).expect(&message);
+            assert_eq!(d.shown.len(), 3, "{message:?}");
+        }
+        // The note's own statement, outside the block, is the note's.
+        let own = format!("Edit\n\n{}\nThanks.\n", NOTE.replace("Avow-Signature: v2 x\n", ""));
+        assert_eq!(unsigned_display(&own, "Edit", NOTE), None);
+        // The same statement twice (in the block and above it) is not one statement.
+        let twice = format!("Edit\n\n{0}\n{0}", NOTE.replace("Avow-Signature: v2 x\n", ""));
+        assert!(unsigned_display(&twice, "Edit", NOTE).is_some());
+        // A subject that reads as a statement line is the subject.
+        assert_eq!(unsigned_display("\nAuthorship: human\n", "Authorship: human", NOTE), None);
     }
 
     #[test]

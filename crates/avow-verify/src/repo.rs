@@ -20,6 +20,7 @@ use git2::Repository;
 /// to its object database.
 pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
     let repo = Repository::open(git_dir)?;
+    writes_in_memory(&repo)?;
     let dirs = environment_object_dirs();
     if !dirs.is_empty() {
         let odb = repo.odb()?;
@@ -30,6 +31,18 @@ pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
         }
     }
     Ok(repo)
+}
+
+/// Makes every object libgit2 writes through `repo` from now on stay in
+/// memory, for the life of the handle. Verifying never keeps an object, yet
+/// libgit2 writes some while it checks (a merge's merged files and trees),
+/// and where it writes to disk it creates loose-object directories with the
+/// process's umask, ignoring `core.sharedRepository`: in a repository
+/// shared by group, a directory made by one user would lock the others out
+/// of every object whose id starts with its name. Reading is unchanged.
+/// Call it once per handle (each call adds a backend).
+pub fn writes_in_memory(repo: &Repository) -> Result<(), git2::Error> {
+    repo.odb()?.add_new_mempack_backend(1000).map(drop)
 }
 
 /// The object directories git's environment names, in git's order.

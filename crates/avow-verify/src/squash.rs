@@ -64,6 +64,21 @@ pub fn candidates(repo: &Repository, subject: &str, message: &str, explicit: &[S
     out
 }
 
+/// For a commit that names a pull or merge request none of whose refs is
+/// in the repository: what it names and how to fetch the branch, so that
+/// it can be checked as that request's squash.
+pub fn fetch_hint(subject: &str, message: &str) -> Option<String> {
+    let (github, gitlab) = request_numbers(subject, message);
+    let (what, r) = match (github, gitlab) {
+        (Some(n), _) => (format!("pull request #{n}"), format!("refs/pull/{n}/head")),
+        (None, Some(n)) => (format!("merge request !{n}"), format!("refs/merge-requests/{n}/head")),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "it names {what}, whose branch is not in this repository: if it is that request's squash merge, fetch the branch with `git fetch origin {r}:{r}` and verify again (or name it with --squash-source REV)"
+    ))
+}
+
 /// A squash source's commits and cumulative change, for `squash` (a
 /// commit with one parent).
 pub struct Source {
@@ -131,5 +146,18 @@ mod tests {
         let gl = "Fix the parser\n\nSquashed.\n\nSee merge request group/sub/project!17";
         assert_eq!(request_numbers("Fix the parser", gl), (None, Some(17)));
         assert_eq!(request_numbers("x", "See merge request g/p!1/../2"), (None, None));
+    }
+
+    #[test]
+    fn fetch_hints_name_the_forge_ref() {
+        use super::fetch_hint;
+        assert_eq!(fetch_hint("Fix", "Fix\n"), None);
+        let gl = fetch_hint("Fix", "Fix\n\nSee merge request g/p!17\n").unwrap();
+        assert!(
+            gl.starts_with("it names merge request !17, ")
+                && gl.contains("`git fetch origin refs/merge-requests/17/head:refs/merge-requests/17/head`"),
+            "{gl}"
+        );
+        assert!(fetch_hint("Fix (#7)", "").unwrap().contains("`git fetch origin refs/pull/7/head:refs/pull/7/head`"));
     }
 }

@@ -148,7 +148,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let amend = invocation::is_amend(invocation.as_ref());
-    if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend)? {
+    let reused = invocation.as_ref().and_then(|i| i.reused.as_deref());
+    if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend, reused)? {
         return Ok(outcome);
     }
     let policy = crate::local::policy(&repo)?;
@@ -272,7 +273,8 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
         let Some(mut tty) = tty else {
             let file = draft.message.path().display().to_string();
-            crate::output::errprint!("{}", missing_statement_help(&missing, policy, &file));
+            let cut = super::cleanup::scissors_at(&draft.message.text, &draft.rules.comment).is_some();
+            crate::output::errprint!("{}", missing_statement_help(&missing, policy, &file, cut));
             return Ok(Err(Outcome::Failed));
         };
         let mut answers = Vec::new();

@@ -26,8 +26,11 @@ fn meaning(a: Authorship) -> &'static str {
 pub const ASSISTED_BY_EXAMPLE: &str = "Claude:claude-opus-4-5";
 
 /// The help printed when the statement is incomplete and there is no
-/// terminal to ask on: examples for what the policy accepts only.
-pub fn missing_statement_help(missing: &[&str], policy: &Policy, file: &str) -> String {
+/// terminal to ask on: examples for what the policy accepts only. `cut`:
+/// the kept file has git's scissors line (`git commit -v`, `--cleanup=scissors`)
+/// with the diff below it, which only `-v` cuts off again when the file
+/// is reused (`-F` alone would commit the diff as message text).
+pub fn missing_statement_help(missing: &[&str], policy: &Policy, file: &str, cut: bool) -> String {
     let allowed = &policy.authorship.allowed;
     let mut out = format!(
         "avow: commit refused: the message lacks {}.\n\
@@ -45,7 +48,10 @@ pub fn missing_statement_help(missing: &[&str], policy: &Policy, file: &str) -> 
              \n  git commit --trailer \"Authorship: {ai}\" --trailer \"Assisted-by: AGENT:MODEL\" --trailer \"Rationale: …\"\n"
         ));
     }
-    out.push_str(&format!("\nYour message is kept in {file}: reuse it with `git commit -e -F {file} --trailer …`.\n"));
+    let verbose = if cut { "-v " } else { "" };
+    out.push_str(&format!(
+        "\nYour message is kept in {file}: reuse it with `git commit {verbose}-e -F {file} --trailer …`.\n"
+    ));
     out
 }
 

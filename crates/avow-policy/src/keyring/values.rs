@@ -8,6 +8,7 @@ pub(super) enum KeyProblem {
     ControlCharacter,
     Unsupported(String),
     RsaSize(usize),
+    SmallOrder,
     Malformed { excerpt: String, detail: String },
 }
 
@@ -32,6 +33,9 @@ impl fmt::Display for KeyProblem {
                 f,
                 "an RSA key of {bits} bits is not accepted: RSA keys must have {RSA_MIN_BITS} to {RSA_MAX_BITS} bits (ssh-keygen -t rsa -b 3072, or better -t ed25519)"
             ),
+            KeyProblem::SmallOrder => f.write_str(
+                "this ed25519 key is a point of small order, for which anyone can make a valid signature without any secret: it is no one's key; generate a real one with ssh-keygen -t ed25519"
+            ),
             KeyProblem::Malformed { excerpt, detail } => {
                 write!(f, "{excerpt:?} is not an OpenSSH public key (expected \"ssh-ed25519 AAAA… comment\"): {detail}")
             }
@@ -49,15 +53,35 @@ pub fn rsa_bits(key: &PublicKey) -> Option<usize> {
     Some(avow_core::key_types::bit_length(rsa.n.as_positive_bytes().unwrap_or_default()))
 }
 
-/// A key of an accepted type, and for RSA of an accepted size.
+/// A key of an accepted type, for RSA of an accepted size, and for ed25519
+/// not of small order.
 pub(super) fn check_accepted(key: &PublicKey) -> Result<(), KeyProblem> {
     if !is_accepted(&key.algorithm()) {
         return Err(KeyProblem::Unsupported(key.algorithm().as_str().to_owned()));
+    }
+    if is_small_order(key) {
+        return Err(KeyProblem::SmallOrder);
     }
     match rsa_bits(key) {
         Some(bits) if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) => Err(KeyProblem::RsaSize(bits)),
         _ => Ok(()),
     }
+}
+
+/// Whether `key` is an ed25519 key (plain or security-key) whose point has
+/// small order: then `H(R‖A‖M)·A` is (nearly) the identity and `R = sB`
+/// with any `s` is a signature by it that both avow and `ssh-keygen -Y
+/// verify` accept (threat-model entry 103). A point that does not decode at
+/// all is left to signature verification, which refuses every signature by
+/// it.
+fn is_small_order(key: &PublicKey) -> bool {
+    use ssh_key::public::KeyData;
+    let bytes = match key.key_data() {
+        KeyData::Ed25519(k) => k.0,
+        KeyData::SkEd25519(k) => k.public_key().0,
+        _ => return false,
+    };
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes).is_ok_and(|k| k.is_weak())
 }
 
 /// Parses `keytype base64 [comment]`, accepting only [`ACCEPTED_KEY_TYPES`].

@@ -3,6 +3,7 @@
 
 mod agent;
 mod batch;
+mod batch_adversarial;
 mod hygiene;
 mod interop;
 mod key_types;

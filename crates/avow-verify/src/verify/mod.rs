@@ -38,6 +38,7 @@ use crate::Error;
 
 mod attestation;
 mod avow_change;
+pub use avow_change::is_avow_path;
 mod records;
 mod report;
 mod retry;

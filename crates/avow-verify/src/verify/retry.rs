@@ -55,7 +55,13 @@ impl Verifier<'_> {
     /// A rejected commit as a squash of one of its candidate sources.
     fn squash(&self, repo: &Repository, c: &Commit<'_>, mut report: Report) -> Result<Report, Error> {
         let message = commit::message_text(c).unwrap_or_default();
-        for (name, tip) in crate::squash::candidates(repo, &report.subject, &message, &self.squash_sources) {
+        let candidates = crate::squash::candidates(repo, &report.subject, &message, &self.squash_sources);
+        if candidates.is_empty() {
+            if let Some(fetch) = crate::squash::fetch_hint(&report.subject, &message) {
+                report.findings.push(deny(&findings::SQUASH_MISSING, fetch));
+            }
+        }
+        for (name, tip) in candidates {
             let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
             if !source.same_change {
                 report.findings.push(deny(

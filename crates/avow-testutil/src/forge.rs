@@ -1,0 +1,133 @@
+//! ed25519 signatures made by hand with a key ssh-keygen generated: the
+//! attacker's side of the verifier tests. A key's holder can put any `R`
+//! and `s` in a signature; these helpers make the ones a verifier must
+//! judge exactly as `ssh-keygen -Y verify` does (small-order and
+//! non-canonical points, `s` not reduced).
+
+use std::path::Path;
+
+pub use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
+pub use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+pub use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity as _;
+use sha2::{Digest as _, Sha512};
+use ssh_key::private::KeypairData;
+use ssh_key::public::{Ed25519PublicKey, KeyData};
+use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey, SshSig};
+
+/// avow's SSHSIG namespace, spelt out here (avow-testutil depends on no
+/// avow crate).
+pub const NAMESPACE: &str = "avow-attestation@v1";
+
+/// An ed25519 key's secret scalar and public bytes.
+pub struct Ed25519Key {
+    /// The secret scalar `a` (`A = aB`).
+    pub a: Scalar,
+    /// `A`'s encoding, as the key file and the signature carry it.
+    pub public: [u8; 32],
+}
+
+impl Ed25519Key {
+    /// Reads an unencrypted OpenSSH ed25519 private key file.
+    pub fn read(path: &Path) -> Self {
+        let private = PrivateKey::read_openssh_file(path).unwrap();
+        let KeypairData::Ed25519(pair) = private.key_data() else { panic!("{} is not ed25519", path.display()) };
+        let signing = ed25519_dalek::SigningKey::from_bytes(&pair.private.to_bytes());
+        assert_eq!(signing.verifying_key().to_bytes(), pair.public.0);
+        Ed25519Key { a: signing.to_scalar(), public: pair.public.0 }
+    }
+
+    /// The `ssh-ed25519 …` line of the public key.
+    pub fn openssh(&self) -> String {
+        PublicKey::from(KeyData::Ed25519(Ed25519PublicKey(self.public))).to_openssh().unwrap()
+    }
+
+    /// `H(R‖A‖M)` over SSHSIG's signed data for `payload` (SHA-512).
+    pub fn hram(&self, r: &[u8; 32], payload: &[u8]) -> Scalar {
+        let m = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, payload).unwrap();
+        let mut h = Sha512::new();
+        h.update(r);
+        h.update(self.public);
+        h.update(&m);
+        Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+    }
+
+    /// A signature with nonce `scalar(n)` whose `R` carries `extra` too:
+    /// `R = rB + extra`, `s = r + h·a` (honest when `extra` is the identity).
+    pub fn sign_with(&self, payload: &[u8], n: u64, extra: EdwardsPoint) -> SshSig {
+        let r = scalar(b"nonce", n);
+        let big_r = (r * B + extra).compress().to_bytes();
+        let s = r + self.hram(&big_r, payload) * self.a;
+        self.sshsig(big_r, s.to_bytes())
+    }
+
+    /// A signature whose `R` is the identity written as `r` (any encoding),
+    /// `s = h·a` — which gives away the secret (`a = s/h`) to whoever reads it.
+    pub fn sign_identity_r(&self, payload: &[u8], r: [u8; 32]) -> SshSig {
+        assert!(CompressedEdwardsY(r).decompress().unwrap().is_identity());
+        self.sshsig(r, (self.hram(&r, payload) * self.a).to_bytes())
+    }
+
+    /// The SSHSIG signature (SHA-512, avow's namespace) by this key whose
+    /// ed25519 signature is `r ‖ s`.
+    pub fn sshsig(&self, r: [u8; 32], s: [u8; 32]) -> SshSig {
+        let mut bytes = r.to_vec();
+        bytes.extend_from_slice(&s);
+        let inner = ssh_key::Signature::new(Algorithm::Ed25519, bytes).unwrap();
+        SshSig::new(KeyData::Ed25519(Ed25519PublicKey(self.public)), NAMESPACE, HashAlg::Sha512, inner).unwrap()
+    }
+}
+
+/// A scalar from a tag and a counter (a nonce that a test can vary).
+pub fn scalar(tag: &[u8], n: u64) -> Scalar {
+    let mut h = Sha512::new();
+    h.update(tag);
+    h.update(n.to_le_bytes());
+    Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+}
+
+/// A point of order `order` (2, 4 or 8): from RFC 8032's order-8 encoding,
+/// doubled.
+pub fn torsion(order: u32) -> EdwardsPoint {
+    const ORDER_8: [u8; 32] = [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf,
+        0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ];
+    let double = |p: EdwardsPoint, times: u32| (0..times).fold(p, |q, _| q + q);
+    let p = double(CompressedEdwardsY(ORDER_8).decompress().unwrap(), 3 - order.trailing_zeros());
+    assert!(!p.is_identity() && double(p, order.trailing_zeros()).is_identity(), "order {order}");
+    p
+}
+
+/// The identity encoded with `y = p + 1` (y not reduced): non-canonical.
+pub fn identity_y_plus_p() -> [u8; 32] {
+    let mut b = [0xff; 32];
+    b[0] = 0xee;
+    b[31] = 0x7f;
+    b
+}
+
+/// The identity (x = 0) with the sign bit of x set: non-canonical.
+pub fn identity_negative_zero() -> [u8; 32] {
+    let mut b = [0; 32];
+    b[0] = 1;
+    b[31] = 0x80;
+    b
+}
+
+/// `s + ℓ` as 32 bytes (its top three bits stay clear for any `s < ℓ`, so
+/// ssh-keygen reads it and reduces it).
+pub fn plus_l(s: &[u8; 32]) -> [u8; 32] {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for (i, (x, y)) in s.iter().zip(L).enumerate() {
+        let sum = u16::from(*x) + u16::from(y) + carry;
+        out[i] = sum.to_le_bytes()[0];
+        carry = sum >> 8;
+    }
+    out
+}

@@ -1,0 +1,159 @@
+//! avow's ed25519 checks attacked through the real binary. A contributor
+//! replaces the signature the hook made with one made by hand with the same
+//! ssh-keygen key, one that `ssh-keygen -Y verify` refuses, and counts on
+//! `git avow verify`, which checks a range's signatures in batches
+//! (avow-sign's batch.rs), accepting it; or gets a small-order "key" into
+//! the keyring, for which anyone can sign.
+
+use avow_sign::Signature;
+use avow_testutil::forge::{identity_negative_zero, identity_y_plus_p, torsion, Ed25519Key};
+
+use crate::attacks::{payload, set_sig_field};
+use crate::interop::ssh_keygen_verifies_head;
+use crate::support::{World, AUTHOR_EMAIL};
+
+/// HEAD: a commit by Alice, attested by the hook, on top of `base`.
+fn attested_commit() -> (World, Ed25519Key) {
+    let w = World::adopted("disclose");
+    w.change("src/lib.rs", "pub fn answer() -> u32 { 42 }\n", "Add the answer");
+    w.verify("base..HEAD").expect(0);
+    let key = Ed25519Key::read(&w.key);
+    (w, key)
+}
+
+/// Entry 101: `R` is the identity written non-canonically (y = p + 1, or
+/// x's sign bit set on x = 0) and `s = H(R‖A‖M)·a`. ssh-keygen compares
+/// `R`'s bytes with the encoding of `sB − hA`, always canonical, and
+/// refuses it; a batch decompresses `R` and its equation holds whatever
+/// the coefficients, so every batch accepted it. Now the batch leaves such
+/// an `R` to single verification, which refuses it as ssh-keygen does.
+#[test]
+fn non_canonical_identity_r_is_refused_as_ssh_keygen_refuses_it() {
+    for r in [identity_y_plus_p(), identity_negative_zero()] {
+        let (w, key) = attested_commit();
+        let payload = payload(&w);
+        let forged = Signature::from_sshsig(&key.sign_identity_r(payload.as_bytes(), r)).unwrap();
+        set_sig_field(&w, "s", &forged.to_base64());
+        let (_, out) = ssh_keygen_verifies_head(&w, "avow-attestation@v1");
+        assert!(!out.status.success(), "ssh-keygen accepted R = {r:02x?}");
+        let run = w.verify("base..HEAD").expect(1);
+        assert!(run.stdout.contains("signature.invalid"), "{}", run.stdout);
+        // The same, among good commits in one batch.
+        w.change("src/more.rs", "pub fn more() {}\n", "Add more");
+        w.verify("base..HEAD").expect(1);
+    }
+}
+
+/// Entry 102, a limit: `R = rB + T` with `T` of small order, made (by the
+/// key's holder: `s = r + h·a`) and retried until the coefficient a batch
+/// of this one signature draws is a multiple of `T`'s order. ssh-keygen
+/// refuses it; `git avow verify` of a range in which it is the only
+/// signature accepts it, and single verification (a batch that fails for
+/// another commit's bad signature) refuses it. What it proves is still
+/// that the key's holder signed this payload.
+#[test]
+fn small_order_r_ground_for_a_batch_of_one_is_the_stated_limit() {
+    let (w, key) = attested_commit();
+    let payload = payload(&w);
+    let sig = (0..400u64)
+        .map(|n| Signature::from_sshsig(&key.sign_with(payload.as_bytes(), n, torsion(8))).unwrap())
+        .find(|sig| avow_sign::verify_many(&[(payload.as_bytes(), sig)])[0].is_ok())
+        .expect("one try in eight passes");
+    assert!(avow_sign::verify(payload.as_bytes(), &sig).is_err());
+    set_sig_field(&w, "s", &sig.to_base64());
+    let (_, out) = ssh_keygen_verifies_head(&w, "avow-attestation@v1");
+    assert!(!out.status.success(), "ssh-keygen accepted a small-order R");
+    w.verify("base..HEAD").expect(0);
+}
+
+/// Entry 103: a "key" that is a point of small order (the identity, or a
+/// point of order 8) in the keyring. `hA` is then the identity (or a
+/// multiple of a small-order point), so `R = sB` with any `s` is a valid
+/// signature by it: anyone can sign as the person it is listed for, and
+/// that person can deny every signature. `ssh-keygen -Y verify` does not
+/// refuse such keys, and `keyring add` took them; the line reads like any
+/// other key. Shown here first as the attack (the key written into the
+/// keyring file by hand, a keyless signature), then refused by `keyring
+/// add` with a hint that, followed, adds a real key.
+#[test]
+fn a_small_order_key_is_refused_by_the_keyring() {
+    use avow_testutil::forge::{scalar, EdwardsPoint, Scalar, B};
+    let order_8 = torsion(8).compress().to_bytes();
+    for public in [EdwardsPoint::default().compress().to_bytes(), order_8] {
+        let (w, _) = attested_commit();
+        let weak = Ed25519Key { a: Scalar::ZERO, public };
+        let pub_file = w.scratch().join("mallory.pub");
+        std::fs::write(&pub_file, format!("{} mallory\n", weak.openssh())).unwrap();
+        let add = |file: &std::path::Path| {
+            w.avow([
+                "keyring",
+                "add",
+                "--name",
+                "Mallory",
+                "--email",
+                "mallory@example.org",
+                "--key",
+                file.to_str().unwrap(),
+            ])
+        };
+        let run = add(&pub_file).expect(2);
+        assert!(run.stderr.contains("small order"), "{}", run.stderr);
+        assert!(w.git(["status", "--porcelain"]).is_empty(), "the keyring was changed");
+
+        // Written into the keyring by hand: avow refuses the keyring itself.
+        let keyring = w.path().join(".avow/keyring.toml");
+        let before = std::fs::read_to_string(&keyring).unwrap();
+        let line = format!(
+            "\n[[person]]\nname = \"Mallory\"\nemail = \"mallory@example.org\"\nrole = \"contributor\"\n\n[[person.key]]\nkey = \"{}\"\n",
+            weak.openssh()
+        );
+        std::fs::write(&keyring, format!("{before}{line}")).unwrap();
+        w.git(["commit", "-q", "--no-verify", "-am", "Add Mallory"]);
+        w.git(["tag", "trusted"]);
+        w.change("src/b.rs", "pub fn b() {}\n", "Add b");
+        w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit", "--author=Mallory <mallory@example.org>"]);
+        w.tamper_message(|m| {
+            m.replace(
+                &format!("Understood-by: Alice Example <{AUTHOR_EMAIL}>"),
+                "Understood-by: Mallory <mallory@example.org>",
+            )
+        });
+        let payload = payload(&w);
+        // No secret at all: R = sB. For the order-8 point, hA = h·T, so
+        // try s until h is a multiple of 8.
+        let sig = (0..400u64)
+            .map(|n| {
+                let s = scalar(b"anyone", n);
+                Signature::from_sshsig(&weak.sshsig((s * B).compress().to_bytes(), s.to_bytes())).unwrap()
+            })
+            .find(|sig| avow_sign::verify(payload.as_bytes(), sig).is_ok())
+            .expect("one s in eight");
+        set_sig_field(&w, "s", &sig.to_base64());
+        let dir = w.scratch();
+        std::fs::write(dir.join("weak-signers"), format!("mallory@example.org {}\n", weak.openssh())).unwrap();
+        std::fs::write(dir.join("weak.sig"), sig.to_armored()).unwrap();
+        std::fs::write(dir.join("weak.payload"), &payload).unwrap();
+        let out = w
+            .command("ssh-keygen")
+            .args(["-Y", "verify", "-n", "avow-attestation@v1", "-I", "mallory@example.org", "-f"])
+            .arg(dir.join("weak-signers"))
+            .arg("-s")
+            .arg(dir.join("weak.sig"))
+            .stdin(std::fs::File::open(dir.join("weak.payload")).unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ssh-keygen accepts signatures by a small-order key");
+        let run = w.verify("trusted..HEAD").expect(2);
+        assert!(run.stderr.contains("small order"), "{}", run.stderr);
+
+        // The hint, followed literally.
+        let hint =
+            run.stderr.lines().next().unwrap().split("generate a real one with ").nth(1).expect("the hint").trim();
+        assert_eq!(hint.split_whitespace().collect::<Vec<_>>(), ["ssh-keygen", "-t", "ed25519"]);
+        let real = w.scratch().join("mallory-real");
+        let out = w.command("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&real).output().unwrap();
+        assert!(out.status.success());
+        std::fs::write(&keyring, &before).unwrap();
+        add(&real.with_extension("pub")).expect(0);
+    }
+}

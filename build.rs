@@ -2,7 +2,7 @@
 //!
 //! Why: git starts avow once per commit hook, three times per commit, and
 //! starting a dynamically linked `git-avow` costs more than the hook's own
-//! work: the dynamic loader maps libc, libm, libgcc_s and libz, resolves
+//! work: the dynamic loader maps `libc`, `libm`, `libgcc_s` and `libz`, resolves
 //! their symbols and applies 15,000 relocations to a position-independent
 //! binary before `main` (about twice the page faults and CPU time of a
 //! static, non-position-independent build; docs/performance.md, "the hook

@@ -43,6 +43,40 @@ pub struct Args {
     pub force: bool,
 }
 
+/// One rationale for several commits is what the reuse rule refuses:
+/// verify would reject every note after the first.
+fn one_rationale_each(repo: &git2::Repository, args: &Args, commits: &[git2::Commit<'_>]) -> Result<()> {
+    let distinct: std::collections::HashSet<git2::Oid> = commits.iter().map(git2::Commit::id).collect();
+    if distinct.len() > 1 && crate::local::policy(repo)?.rationale.reject_reuse {
+        return Err(CliError::new(format!(
+            "one statement for {} commits, but .avow/policy.toml refuses the same rationale on two commits (rationale.reject-reuse)",
+            distinct.len()
+        ))
+        .hint(format!(
+            "attest one commit at a time, each with its own rationale: `git avow attest {} …`, then the next",
+            crate::cmd::keyring::shell_quote(&args.revs[0])
+        )));
+    }
+    Ok(())
+}
+
+/// The command as typed, with what it lacks for a statement.
+fn completed_command(args: &Args) -> String {
+    let quote = crate::cmd::keyring::shell_quote;
+    let mut command = vec!["git avow attest".to_owned()];
+    command.extend(args.revs.iter().map(|r| quote(r)));
+    command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));
+    command.extend(args.assisted_by.iter().map(|t| format!("--assisted-by {}", quote(t))));
+    command.push(match &args.rationale {
+        Some(r) => format!("--rationale {}", quote(r)),
+        None => "--rationale \"<why the change is right>\"".to_owned(),
+    });
+    if args.force {
+        command.push("--force".to_owned());
+    }
+    command.join(" ")
+}
+
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
@@ -55,19 +89,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    // One rationale for several commits is what the reuse rule refuses:
-    // verify would reject every note after the first.
-    let distinct: std::collections::HashSet<git2::Oid> = commits.iter().map(git2::Commit::id).collect();
-    if distinct.len() > 1 && crate::local::policy(&repo)?.rationale.reject_reuse {
-        return Err(CliError::new(format!(
-            "one statement for {} commits, but .avow/policy.toml refuses the same rationale on two commits (rationale.reject-reuse)",
-            distinct.len()
-        ))
-        .hint(format!(
-            "attest one commit at a time, each with its own rationale: `git avow attest {} …`, then the next",
-            crate::cmd::keyring::shell_quote(&args.revs[0])
-        )));
-    }
+    one_rationale_each(&repo, args, &commits)?;
     let mut trailers = Vec::new();
     if let Some(a) = &args.authorship {
         let a: Authorship = a.parse().map_err(|_| {
@@ -84,20 +106,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if !complete {
         let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { crate::tty::Tty::open() };
         let Some(mut tty) = tty else {
-            // The command as typed, with what it lacks.
-            let quote = crate::cmd::keyring::shell_quote;
-            let mut command: Vec<String> = args.revs.iter().map(|r| quote(r)).collect();
-            command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));
-            command.extend(args.assisted_by.iter().map(|t| format!("--assisted-by {}", quote(t))));
-            command.push(match &args.rationale {
-                Some(r) => format!("--rationale {}", quote(r)),
-                None => "--rationale \"<why the change is right>\"".to_owned(),
-            });
-            if args.force {
-                command.push("--force".to_owned());
-            }
             return Err(CliError::new("no statement given and no terminal to ask for one")
-                .hint(format!("give it on the command line: `git avow attest {}`", command.join(" "))));
+                .hint(format!("give it on the command line: `{}`", completed_command(args))));
         };
         let policy = crate::local::policy(&repo)?;
         let mut add = Vec::new();
@@ -145,20 +155,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         for t in trailers.iter().chain(std::iter::once(&Trailer::new(SIGNATURE, value))) {
             note.push_str(&format!("{}: {}\n", t.key, t.value));
         }
-        // The note's text exactly: `git notes -C` takes a blob as it is.
-        let id = c.id().to_string();
-        let written =
-            crate::git::git_with_input(&repo, &["hash-object", "-w", "--stdin"], note.as_bytes()).and_then(|blob| {
-                let mut notes = vec!["notes", "--ref", NOTES_REF, "add", "-C", blob.as_str(), id.as_str()];
-                if args.force {
-                    notes.insert(4, "-f");
-                }
-                crate::git::git_with_input(&repo, &notes, b"")
-            });
-        written.map_err(|why| {
-            CliError::new(format!("git could not write the note for {}: {why}", resign::short(&repo, c.id())))
-                .hint("check that you may write to the repository (`git fsck` shows what is wrong), then run the command again")
-        })?;
+        write_note(&repo, c.id(), &note, args.force)?;
         crate::output::errln!("avow: attested {} {subject} in {NOTES_REF}", resign::short(&repo, c.id()));
         if let Some(d) = avow_verify::notes::unsigned_display(&text, &subject, &note) {
             let shown: Vec<String> = d.shown.iter().map(ToString::to_string).collect();
@@ -171,4 +168,27 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     crate::output::errln!("avow: share the notes with `git push origin {NOTES_REF}`");
     Ok(Outcome::Ok)
+}
+
+/// Writes `note` as `commit`'s note in [`NOTES_REF`] through git, which
+/// gives a shared repository's objects its modes
+/// (`crate::git::write_objects_with_git` says why libgit2 may not), and
+/// as the committer git knows. The text is kept exactly: `git notes -C`
+/// takes a blob as it is.
+fn write_note(repo: &git2::Repository, commit: git2::Oid, note: &str, force: bool) -> Result<()> {
+    let id = commit.to_string();
+    let written =
+        crate::git::git_with_input(repo, &["hash-object", "-w", "--stdin"], note.as_bytes()).and_then(|blob| {
+            let mut notes = vec!["notes", "--ref", NOTES_REF, "add", "-C", blob.as_str(), id.as_str()];
+            if force {
+                notes.insert(4, "-f");
+            }
+            crate::git::git_with_input(repo, &notes, b"")
+        });
+    written.map_err(|why| {
+        CliError::new(format!("git could not write the note for {}: {why}", resign::short(repo, commit))).hint(
+            "check that you may write to the repository (`git fsck` shows what is wrong), then run the command again",
+        )
+    })?;
+    Ok(())
 }

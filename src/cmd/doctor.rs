@@ -12,8 +12,8 @@ use crate::error::{Outcome, Result};
 use crate::git::{expand_home, open_repo, Config};
 use crate::keys;
 
-/// Check git, the hooks, the signing key and the keyring, and say how to
-/// fix each problem.
+/// Check git, the hooks, the signing key, the keyring and the policy, and
+/// say how to fix each problem.
 ///
 /// Exit 0 when every check passes (warnings allowed), 1 when one fails.
 #[derive(Debug, clap::Args)]
@@ -361,6 +361,32 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
 /// The verifier trusts the base, not the work tree: a key added only
 /// locally (or on an unmerged branch) is not trusted yet. Checked against
 /// the current branch's upstream, when there is one.
+/// The work tree's policy, which the hook applies to every commit: a
+/// file verify cannot read at the base either (a typo, an unknown field)
+/// refuses every commit. Not checked before adoption (the keyring check
+/// says so).
+fn check_policy(repo: &Repository) -> Option<Check> {
+    let work = repo.workdir()?;
+    if !work.join(avow_verify::trust::KEYRING_PATH).exists() {
+        return None;
+    }
+    let path = avow_verify::trust::POLICY_PATH;
+    if !work.join(path).exists() {
+        return Some(Check::fail(
+            "policy",
+            format!("{path} does not exist, and verify needs it beside the keyring"),
+            format!("restore it from git: `git checkout HEAD -- {path}`"),
+        ));
+    }
+    Some(match crate::local::policy(repo) {
+        Ok(policy) => {
+            let allowed: Vec<&str> = policy.authorship.allowed.iter().map(|a| a.as_str()).collect();
+            Check::ok("policy", format!("{path} accepts {}", allowed.join(", ")))
+        }
+        Err(e) => Check::fail("policy", e.message, e.hint.unwrap_or_default()),
+    })
+}
+
 fn check_upstream_keyring(repo: &Repository, key: Option<&PublicKey>) -> Option<Check> {
     let key = key?;
     let upstream = repo.revparse_single("@{upstream}").ok()?.peel_to_commit().ok()?;
@@ -441,6 +467,7 @@ pub fn run(_args: &Args) -> Result<Outcome> {
             let (key_check, key) = check_key(&repo, &cfg);
             checks.push(key_check);
             checks.push(check_keyring(&repo, &cfg, key.as_ref()));
+            checks.extend(check_policy(&repo));
             checks.extend(check_upstream_keyring(&repo, key.as_ref()));
             checks.push(check_allowed_signers(&cfg, key.as_ref()));
         }

@@ -158,11 +158,35 @@ fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
     if tip == current || repo.graph_descendant_of(tip, current)? {
         return Ok(false);
     }
-    let avow = |id: Oid| -> Result<Option<Oid>> {
+    // `.avow` under every name a checkout writes there (`.AVOW`, …), as
+    // the verifier counts a change to it.
+    let avow = |id: Oid| -> Result<Vec<(Vec<u8>, Oid)>> {
         let tree = repo.find_commit(id)?.tree()?;
-        Ok(tree.get_path(std::path::Path::new(avow_policy::AVOW_DIR)).ok().map(|e| e.id()))
+        let named =
+            |e: &git2::TreeEntry<'_>| avow_verify::verify::is_avow_path(&String::from_utf8_lossy(e.name_bytes()));
+        Ok(tree.iter().filter(named).map(|e| (e.name_bytes().to_vec(), e.id())).collect())
     };
     Ok(avow(tip)? != avow(current)?)
+}
+
+/// The ref that `refname` names in another letter case, when that is a
+/// reason to refuse it: the default branch, always; for a ref this
+/// repository does not have yet, any ref it has or this push writes
+/// (`names`). On a case-insensitive file system — the server's, or a
+/// clone's — `refs/heads/MAIN` *is* `refs/heads/main` (a loose ref is a
+/// file), while the rules here, like git's packed refs, would take it for
+/// another ref: a new one, judged against the default branch and not
+/// refused for rewinding it or for deleting the default branch. Twins that
+/// are both there already keep being updated, each judged as itself.
+fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_name: &'a str) -> Option<&'a str> {
+    let twin = |other: &&str| *other != refname && other.eq_ignore_ascii_case(refname);
+    if twin(&default_name) {
+        return Some(default_name);
+    }
+    if repo.find_reference(refname).is_ok() {
+        return None;
+    }
+    names.iter().map(String::as_str).find(twin)
 }
 
 /// The tips of every branch the repository has now.
@@ -209,9 +233,21 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     let rules = Rules::read(&cfg)?;
     let (default_name, default_tip) = default_branch(&repo, &rules)?;
     let branches = branch_tips(&repo)?;
+    // Every ref name there is, and those this push writes.
+    let mut names: Vec<String> =
+        repo.references()?.flatten().filter_map(|r| r.name().ok().map(str::to_owned)).collect();
+    names.extend(updates.iter().map(|u| u.refname.clone()));
     let mut refused = false;
     let mut resign = Vec::new();
     for u in updates {
+        if let Some(twin) = case_twin(&repo, &u.refname, &names, &default_name) {
+            crate::output::errln!(
+                "avow: {}: refused: it differs from {twin} only in letter case, and on a case-insensitive file system (this server's or a clone's) the two are one ref",
+                u.refname
+            );
+            refused = true;
+            continue;
+        }
         if let Judged::Refused(command) = judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)? {
             refused = true;
             resign.extend(command);

@@ -1012,7 +1012,7 @@ fn note_by_bob_under_a_message_naming_alice() {
     );
 }
 
-/// Entry 107: entry 97's message with a last paragraph that is not
+/// Entry 105: entry 97's message with a last paragraph that is not
 /// trailers ("Thanks to …"), so that git reads no trailer block and Alice's
 /// statement — still shown by `git log` above it — was no statement to the
 /// rule: Bob's note passed without a word, even under

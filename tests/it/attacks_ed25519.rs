@@ -21,7 +21,7 @@ fn attested_commit() -> (World, Ed25519Key) {
     (w, key)
 }
 
-/// Entry 103: `R` is the identity written non-canonically (y = p + 1, or
+/// Entry 101: `R` is the identity written non-canonically (y = p + 1, or
 /// x's sign bit set on x = 0) and `s = H(R‖A‖M)·a`. ssh-keygen compares
 /// `R`'s bytes with the encoding of `sB − hA`, always canonical, and
 /// refuses it; a batch decompresses `R` and its equation holds whatever
@@ -44,7 +44,7 @@ fn non_canonical_identity_r_is_refused_as_ssh_keygen_refuses_it() {
     }
 }
 
-/// Entry 104, a limit: `R = rB + T` with `T` of small order, made (by the
+/// Entry 102, a limit: `R = rB + T` with `T` of small order, made (by the
 /// key's holder: `s = r + h·a`) and retried until the coefficient a batch
 /// of this one signature draws is a multiple of `T`'s order. ssh-keygen
 /// refuses it; `git avow verify` of a range in which it is the only
@@ -66,7 +66,7 @@ fn small_order_r_ground_for_a_batch_of_one_is_the_stated_limit() {
     w.verify("base..HEAD").expect(0);
 }
 
-/// Entry 105: a "key" that is a point of small order (the identity, or a
+/// Entry 103: a "key" that is a point of small order (the identity, or a
 /// point of order 8) in the keyring. `hA` is then the identity (or a
 /// multiple of a small-order point), so `R = sB` with any `s` is a valid
 /// signature by it: anyone can sign as the person it is listed for, and

@@ -19,11 +19,17 @@ fn pull_request_naming_the_maintainer(w: &World) -> std::path::PathBuf {
     let message = format!(
         "Tidy the keyring\n\nAuthorship: human\nRationale: The keyring's entries are sorted and reviewed.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
     );
-    let file = w.scratch().join("pr-message");
-    std::fs::write(&file, message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    commit_by_hand(w, &message);
     assert_eq!(refused(w, "base..pr"), ["Tidy the keyring: rejected attestation.change trust.avow-change"]);
     public
+}
+
+/// Commits what is staged with `message` exactly as given, without the
+/// hooks: the attacker's side.
+fn commit_by_hand(w: &World, message: &str) {
+    let file = w.scratch().join("hand-written-message");
+    std::fs::write(&file, message).unwrap();
+    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
 }
 
 /// Adds Mallory's new key to the work tree's keyring as a maintainer (not
@@ -83,28 +89,7 @@ fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
 #[test]
 fn cherry_pick_conflict_never_offers_to_sign_a_statement_that_only_names_you() {
     let w = World::adopted("disclose");
-    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
-    w.git(["tag", "-f", "before"]);
-    let alices_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
-    // The attacker's branch: a change to f.txt, Alice's name on it.
-    w.git(["switch", "-q", "-c", "pr"]);
-    w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
-    w.git(["add", "f.txt"]);
-    let message = format!(
-        "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\nAvow-Signature: {alices_signature}\n"
-    );
-    let file = w.scratch().join("pr-message");
-    std::fs::write(&file, message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
-    // Alice changed the same line meanwhile; she picks the commit up.
-    w.git(["switch", "-q", "main"]);
-    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
-    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
-    w.write("f.txt", "one\ntwo, from main, and a backdoor\nthree\n");
-    w.git(["add", "f.txt"]);
-    // On a terminal, where the hook could ask: it does not.
-    let (code, screen) = w.on_terminal("git cherry-pick --continue", "", &[]);
-    assert_eq!(code, 0, "{screen}");
+    let (alices_signature, screen) = pick_with_a_conflict(&w, |sig| format!("Avow-Signature: {sig}\n"));
     assert!(!screen.contains("Re-sign your statement"), "asked to sign the attacker's statement:\n{screen}");
     assert!(
         screen.contains(&format!(
@@ -120,6 +105,35 @@ fn cherry_pick_conflict_never_offers_to_sign_a_statement_that_only_names_you() {
     w.verify("before..main").expect(0);
 }
 
+/// The attacker's commit on branch `pr` — a change to f.txt with a
+/// statement naming Alice, then `signature(Alice's signature of HEAD)` as
+/// its last lines — cherry-picked onto `main` (tag `before`), which changed
+/// the same line; the conflict resolved keeping the backdoor and
+/// `git cherry-pick --continue` run on a terminal, where the hook could
+/// ask: answered with nothing. Returns Alice's signature and the screen.
+fn pick_with_a_conflict(w: &World, signature: impl Fn(&str) -> String) -> (String, String) {
+    w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+    w.git(["tag", "-f", "before"]);
+    let alices_signature = w.trailer("HEAD", "Avow-Signature").unwrap();
+    w.git(["switch", "-q", "-c", "pr"]);
+    w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    let message = format!(
+        "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n{}",
+        signature(&alices_signature)
+    );
+    commit_by_hand(w, &message);
+    // Alice changed the same line meanwhile; she picks the commit up.
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "one\ntwo, from main\nthree\n", "Change two on main");
+    assert_ne!(w.git_notty(["cherry-pick", "pr"]).code, 0, "the cherry-pick conflicts");
+    w.write("f.txt", "one\ntwo, from main, and a backdoor\nthree\n");
+    w.git(["add", "f.txt"]);
+    let (code, screen) = w.on_terminal("git cherry-pick --continue", "", &[]);
+    assert_eq!(code, 0, "{screen}");
+    (alices_signature, screen)
+}
+
 /// The pull request of the copied-message attack: one commit, made
 /// without any key, that makes Mallory a maintainer and carries the whole
 /// message of the maintainer's earlier commit "Update dependencies" (its
@@ -132,9 +146,7 @@ fn pull_request_copying_your_earlier_message(w: &World) -> String {
     mallory_as_maintainer(w);
     w.write("deps.txt", "serde 1.0.201\n");
     w.git(["add", "-A"]);
-    let file = w.scratch().join("copied-message");
-    std::fs::write(&file, &message).unwrap();
-    w.git(["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", file.to_str().unwrap()]);
+    commit_by_hand(w, &message);
     assert_eq!(
         refused(w, &format!("{earlier}..pr")),
         ["Update dependencies: rejected attestation.change trust.avow-change"]
@@ -378,4 +390,80 @@ fn a_fetched_fixup_of_your_commit_is_not_folded_in_unasked() {
     let r = w.avow(["reattest", "base..HEAD"]).expect(1);
     assert!(r.stderr.contains("--sign"), "{}", r.stderr);
     assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
+}
+
+/// Entry 109. Entry 98's attack with no signature avow can check: the
+/// attacker's commit carries a statement naming the maintainer and either
+/// no `Avow-Signature:` at all or one of another version (`v1 s=…` with a
+/// signature of theirs copied from anywhere). commit-msg, at the
+/// cherry-pick's `--continue`, took that statement as one the committer
+/// wrote and signed it with their key, without a question — the attacker's
+/// change and words under the maintainer's signature, which verify
+/// accepted. A statement carried over from the picked commit is now kept
+/// as it is and named; the hint, followed, signs it on purpose.
+#[test]
+fn cherry_pick_conflict_never_signs_a_picked_statement_without_a_signature() {
+    let no_signature = |_: &str| String::new();
+    let another_version = |sig: &str| {
+        let s = sig.split(' ').find_map(|f| f.strip_prefix("s=")).unwrap();
+        format!("Avow-Signature: v1 s={s}\n")
+    };
+    for signature in [&no_signature as &dyn Fn(&str) -> String, &another_version] {
+        let w = World::adopted("disclose");
+        let (_, screen) = pick_with_a_conflict(&w, signature);
+        let ours = w.trailer("HEAD", "Avow-Signature");
+        assert!(
+            ours.as_deref().is_none_or(|v| !v.starts_with("v2 ")),
+            "signed with the maintainer's key: {ours:?}\n{screen}"
+        );
+        assert!(
+            screen.contains(&format!(
+                "avow: the statement names you ({AUTHOR_NAME} <{AUTHOR_EMAIL}>), but your key did not sign it; it is kept as it is"
+            )),
+            "{screen}"
+        );
+        let refused = refused(&w, "before..main");
+        assert_eq!(refused[0], "Change two on main: accepted");
+        assert!(refused[1].starts_with("Tidy two: rejected attestation."), "{refused:?}");
+        // The hint, literally: a maintainer who read it and stands behind it.
+        assert!(screen.contains("sign it with `git commit --amend --no-edit`"), "{screen}");
+        w.commit(&["--amend", "--no-edit"]).expect(0);
+        w.verify("before..main").expect(0);
+    }
+}
+
+/// Entry 109 by git's other way to pick a commit by hand: `git cherry-pick
+/// -n` then `git commit -C` (or `-c`) with the picked commit's message. The
+/// hook signed the statement it carried, naming the maintainer but signed by
+/// no one, without a word. It is now kept unsigned and named, as at a
+/// cherry-pick's `--continue`.
+#[test]
+fn a_reused_message_is_not_signed_for_its_statement_alone() {
+    for reuse in ["-C", "-c"] {
+        let w = World::adopted("disclose");
+        w.change("f.txt", "one\ntwo\nthree\n", "Add f");
+        w.git(["tag", "-f", "before"]);
+        w.git(["switch", "-q", "-c", "pr"]);
+        w.write("f.txt", "one\ntwo, and a backdoor\nthree\n");
+        w.git(["add", "f.txt"]);
+        let message = format!(
+            "Tidy two\n\nAuthorship: human\nRationale: Two reads better this way; nothing else changes.\nUnderstood-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>\n"
+        );
+        commit_by_hand(&w, &message);
+        w.git(["switch", "-q", "main"]);
+        w.git_notty(["cherry-pick", "-n", "pr"]).expect(0);
+        let r = w.git_notty(["-c", "core.editor=true", "commit", "-q", reuse, "pr"]).expect(0);
+        assert!(w.trailer("HEAD", "Avow-Signature").is_none(), "{reuse}: signed: {}", w.message("HEAD"));
+        assert!(
+            r.stderr.contains(&format!(
+                "avow: the statement names you ({AUTHOR_NAME} <{AUTHOR_EMAIL}>), but your key did not sign it; it is kept as it is"
+            )),
+            "{reuse}: {}",
+            r.stderr
+        );
+        assert_eq!(refused(&w, "before..main"), ["Tidy two: rejected attestation.missing"]);
+        // The hint, literally.
+        w.commit(&["--amend", "--no-edit"]).expect(0);
+        w.verify("before..main").expect(0);
+    }
 }

@@ -179,7 +179,7 @@ fn default_branch_deleted_through_a_symbolic_ref() {
     assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
 }
 
-/// Entry 106. A bare repository made with `git init --bare` keeps `HEAD` at
+/// Entry 104. A bare repository made with `git init --bare` keeps `HEAD` at
 /// `refs/heads/master` (or whatever `init.defaultBranch` said) however
 /// many times `main` is pushed: `git push` never moves a server's `HEAD`.
 /// The hook's default branch is then a branch that does not exist, so it

@@ -32,6 +32,11 @@ fn path_with_avow() -> String {
 fn run_script(w: &World, dir: &Path, script: &str, env: &[(&str, String)]) -> Run {
     let mut c = w.command("bash");
     c.args(["--noprofile", "--norc", "-e", "-c", script]).current_dir(dir);
+    // What the scripts make with mktemp goes where the test cleans up (a
+    // step's env may still name another).
+    let tmp = w.scratch().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    c.env("TMPDIR", &tmp);
     for (k, v) in env {
         c.env(k, v);
     }

@@ -112,6 +112,7 @@ fn all_good_in_an_adopted_repository() {
          ok    hook post-applypatch: avow's\n\
          ok    signing key: <fpr> from avow.signingKey (<scratch>/alice), signing from the key file\n\
          ok    keyring: <fpr> belongs to Alice Example <alice@example.org> (maintainer)\n\
+         ok    policy: .avow/policy.toml accepts human, assisted, generated\n\
          -     allowed_signers: gpg.ssh.allowedSignersFile is not set (optional: lets `ssh-keygen -Y verify` and git check signatures)\n\
          avow doctor: all good\n"
     );
@@ -449,4 +450,44 @@ fn a_key_trusted_only_in_the_work_tree_fails_against_the_upstream() {
          avow doctor: 1 problem to fix\n"
     );
     assert_eq!(code, 1);
+}
+
+/// A typo in the work tree's policy refuses every commit; doctor names the
+/// file, line and field with the hook's own hint, and a deleted policy
+/// with the command that restores it, which works as printed.
+#[test]
+fn a_broken_or_missing_policy_is_a_problem_with_its_fix() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let good = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, good.replace("merges = \"skip\"", "merge = \"skip\"")).unwrap();
+    let line = |out: &str| out.lines().skip_while(|l| !l.contains(" policy: ")).take(2).collect::<Vec<_>>().join("\n");
+    let (code, out) = doctor(&w);
+    assert_eq!(code, 1);
+    assert_eq!(
+        line(&out),
+        "FAIL  policy: .avow/policy.toml:9: merge: unknown field; expected one of version, merges, understood-by, binding, understood-by-name, unsigned-statement, keys, authorship, markers, adoption, exempt, dco, rationale, size, path, newcomer\n\
+         \x20     fix: fix .avow/policy.toml (docs/policy.md describes every field)"
+    );
+    // The hook refuses a commit with the same words.
+    let r = w.commit(&[&["--allow-empty", "-m", "Nothing yet"][..], &HUMAN].concat());
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("git-avow: error: .avow/policy.toml:9: merge: unknown field"), "{}", r.stderr);
+    std::fs::remove_file(&policy).unwrap();
+    let (code, out) = doctor(&w);
+    assert_eq!(code, 1);
+    assert_eq!(
+        line(&out),
+        "FAIL  policy: .avow/policy.toml does not exist, and verify needs it beside the keyring\n\
+         \x20     fix: restore it from git: `git checkout HEAD -- .avow/policy.toml`"
+    );
+    let fix = quoted_commands(&out);
+    assert_eq!(fix, ["git checkout HEAD -- .avow/policy.toml"]);
+    let done: Run = w.shell(&fix[0]).output().unwrap().into();
+    done.expect(0);
+    let (code, out) = doctor(&w);
+    assert_eq!(
+        (code, line(&out).lines().next().unwrap()),
+        (0, "ok    policy: .avow/policy.toml accepts human, assisted, generated")
+    );
 }

@@ -99,6 +99,58 @@ fn a_name_other_than_the_keyrings_warns_and_the_printed_fix_works() {
     assert!(sh(&w, "git avow doctor").stdout.ends_with("avow doctor: all good\n"));
 }
 
+/// The name warning on a commit that is not HEAD: verify's hint names that
+/// commit and an interactive rebase that stops at it (a plain amend would
+/// re-attest HEAD, not it). Followed as printed — the person's only part is
+/// changing `pick` to `edit` on the named line — the warning is gone and
+/// the later commit still verifies.
+#[test]
+fn the_name_warning_on_an_older_commit_names_a_fix_that_reaches_it() {
+    let w = bob_added_as_in_the_readme("Bob Contributor");
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    let older = w.git(["rev-parse", "HEAD"]).trim().to_owned();
+    w.git(["config", "user.name", "Bob"]);
+    let r = sh(&w, "echo more > c.txt && git add c.txt && git commit -q -m 'Test the parser' --trailer 'Authorship: human' --trailer 'Rationale: The last item was never parsed; this test keeps it parsed.'");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        verdicts(&w, &["with-bob..HEAD"], 0),
+        ["Fix the parser: accepted warning understood-by.name", "Test the parser: accepted"]
+    );
+    let out = w.verify("with-bob..HEAD").expect(0).stdout;
+    let fixes = quoted_commands(&out);
+    let short = &older[..12];
+    assert_eq!(
+        fixes,
+        [
+            "git config user.name \"Bob\"",
+            "git commit --amend --no-edit",
+            &format!("git rebase -i {short}~1"),
+            "git commit --amend --no-edit",
+            "git rebase --continue"
+        ],
+        "{out}"
+    );
+    assert!(out.contains(&format!("change `pick` to `edit` on the line of {short}")), "{out}");
+    // user.name is already "Bob". An amend re-attests HEAD, not the older
+    // commit: the warning stays.
+    assert_eq!(sh(&w, &fixes[1]).code, 0);
+    assert_eq!(
+        verdicts(&w, &["with-bob..HEAD"], 0),
+        ["Fix the parser: accepted warning understood-by.name", "Test the parser: accepted"]
+    );
+    // The commit is not HEAD: the rebase.
+    let mark = format!("awk '$1 == \"pick\" && index(\"{older}\", $2) == 1 {{ $1 = \"edit\" }} {{ print }}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"");
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\n{mark}\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    for command in &fixes[2..] {
+        let r = sh(&w, command);
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    assert_eq!(w.trailer("HEAD~1", "Understood-by").unwrap(), format!("Bob <{BOB}>"));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted", "Test the parser: accepted"]);
+}
+
 /// Doctor's fix, followed before the first commit, prevents the warning.
 #[test]
 fn doctors_name_fix_works_as_printed() {

@@ -664,3 +664,25 @@ fn latin1_editor_template_gets_the_guidance_in_latin1() {
         ]
     );
 }
+
+/// reattest and attest store what they write through git (a pack of the
+/// new objects, `git notes`): in a SHA-256 repository too.
+#[test]
+fn reattest_and_attest_write_their_objects_in_a_sha256_repository() {
+    let w = World::adopted_in(avow_testutil::TestRepo::new_sha256(), "disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.write("a.txt", "a, amended without the hook\n");
+    w.git(["commit", "-q", "-a", "--amend", "--no-edit", "--no-verify"]);
+    w.verify("base..HEAD").expect(1);
+    let stale = w.git(["rev-parse", "HEAD"]);
+    w.avow(["reattest", "--sign", &stale, "base..HEAD"]).expect(0);
+    w.verify("base..HEAD").expect(0);
+    w.git(["fsck", "--no-progress", "--strict"]);
+    w.write("b.txt", "b\n");
+    w.git(["add", "b.txt"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Add b"]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "Added without the hook, attested by note."])
+        .expect(0);
+    w.verify("base..HEAD").expect(0);
+    w.git(["fsck", "--no-progress", "--strict"]);
+}

@@ -381,3 +381,92 @@ fn the_pushers_global_config_does_not_weaken_the_server() {
     remote_config(&w, &remote, "avow.enabled", "false");
     assert_eq!(push(&w, &["main"], 0), "");
 }
+
+/// On a case-insensitive file system — the server's, or a clone's —
+/// `refs/heads/MAIN` is `refs/heads/main` (a loose ref is a file). Taken
+/// for another ref, it would be a new branch judged against main, and
+/// pushing an old commit there would rewind main past a revocation on
+/// such a server, or deleting it delete main: every such name is refused.
+#[test]
+fn a_ref_named_like_the_default_branch_in_another_case_is_refused() {
+    let (w, remote) = with_server();
+    w.change("a.txt", "a\n", "Add a");
+    push(&w, &["main"], 0);
+    let tip = w.git(["rev-parse", "HEAD"]);
+    let refusal = |name: &str| {
+        format!(
+            "remote: avow: {name}: refused: it differs from refs/heads/main only in letter case, and on a case-insensitive file system (this server's or a clone's) the two are one ref"
+        )
+    };
+    for (spec, name) in [
+        ("HEAD~1:refs/heads/MAIN", "refs/heads/MAIN"),
+        ("HEAD:refs/heads/Main", "refs/heads/Main"),
+        (":refs/heads/MAIN", "refs/heads/MAIN"),
+    ] {
+        let out = push(&w, &[spec], 1);
+        assert_eq!(out.lines().next().unwrap(), refusal(name), "{spec}:\n{out}");
+        assert_eq!(remote_rev(&w, &remote, name), "", "{spec}");
+    }
+    assert_eq!(remote_rev(&w, &remote, "main"), tip);
+    // Two new refs that differ only in case, in one push: both refused.
+    w.git(["branch", "topic"]);
+    let out = push(&w, &["topic:refs/heads/topic", "topic:refs/heads/TOPIC"], 1);
+    assert!(out.contains("remote: avow: refs/heads/TOPIC: refused: it differs from refs/heads/topic only"), "{out}");
+    assert!(out.contains("remote: avow: refs/heads/topic: refused: it differs from refs/heads/TOPIC only"), "{out}");
+    // One at a time: the first is a branch like any other, the second a twin.
+    push(&w, &["topic"], 0);
+    let out = push(&w, &["topic:refs/heads/Topic"], 1);
+    assert!(out.starts_with("remote: avow: refs/heads/Topic: refused: it differs from refs/heads/topic only"), "{out}");
+    // Twins that are both there already (made on the server) are each
+    // judged as themselves.
+    w.git(["--git-dir", remote.to_str().unwrap(), "update-ref", "refs/heads/Topic", &tip]);
+    w.change("b.txt", "b\n", "Add b");
+    assert_eq!(
+        push(&w, &["HEAD:refs/heads/Topic"], 0),
+        "remote: avow: refs/heads/Topic: 1 commit: 1 accepted, 0 rejected (trust refs/heads/Topic)\n"
+    );
+}
+
+/// `.AVOW/` is `.avow/` in a case-insensitive checkout: a non-maintainer's
+/// keyring there is refused as a change to `.avow/`, and a force push may
+/// not drop a change to it any more than one to `.avow/`.
+#[test]
+fn avow_in_another_case_follows_the_avow_rules() {
+    let (w, remote) = with_server();
+    let keyring = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
+    // A stranger's keyring under .AVOW/.
+    w.git(["checkout", "-q", "-b", "mallory"]);
+    let mallory = w.keygen("mallory");
+    w.write(".AVOW/keyring.toml", format!("{keyring}\n# mallory was here\n"));
+    w.git(["add", "-A"]);
+    let rationale = "Rationale: The keyring under this name is read by case-insensitive checkouts too.";
+    let key = format!("avow.signingKey={}", mallory.display());
+    w.git_notty([
+        "-c",
+        &key,
+        "commit",
+        "-q",
+        "-m",
+        "Add a keyring",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        rationale,
+    ])
+    .expect(0);
+    let out = push(&w, &["mallory"], 1);
+    assert!(out.contains("[trust.avow-change]"), "{out}");
+    assert_eq!(remote_rev(&w, &remote, "mallory"), "");
+    // The maintainer's own change to .AVOW/ on main, then a rewind dropping it.
+    w.git(["checkout", "-q", "main"]);
+    w.change(".AVOW/keyring.toml", &format!("{keyring}\n# the maintainer's\n"), "Add the keyring in capitals");
+    push(&w, &["main"], 0);
+    let tip = w.git(["rev-parse", "HEAD"]);
+    w.git(["reset", "-q", "--hard", "HEAD~1"]);
+    let out = push(&w, &["--force", "main"], 1);
+    assert!(
+        out.starts_with("remote: avow: refs/heads/main: refused: this push replaces the branch's .avow/ (keyring and policy) with another"),
+        "{out}"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), tip);
+}

@@ -29,7 +29,7 @@
 //! such a signature takes the key's secret — `s = r + H(R‖A‖M)·a` — so it
 //! still proves that the key's holder signed that payload; no one else can
 //! make one, and honest signers (ssh-keygen, ssh-agent) never do
-//! (docs/threat-model.md, entry 104).
+//! (docs/threat-model.md, entry 102).
 
 use ssh_key::public::KeyData;
 use ssh_key::{PublicKey, SshSig};

@@ -27,6 +27,9 @@ pub struct Invocation {
     pub edit: Option<bool>,
     /// `--fixup=COMMIT` without `amend:`/`reword:` (no editor by default).
     pub plain_fixup: bool,
+    /// `-C`/`-c COMMIT` (`--reuse-message`, `--reedit-message`): the commit
+    /// whose message this one starts from, the last one given.
+    pub reused: Option<String>,
     /// git itself was started with `GIT_EDITOR=:` (so the `:` the hook
     /// sees does not say "no editor").
     pub own_editor_is_colon: bool,
@@ -197,7 +200,13 @@ fn apply_long(inv: &mut Invocation, name: &str, negated: bool, value: Option<&st
         "cleanup" => inv.cleanup = value.map(str::to_owned),
         "verbose" => inv.verbose = Some(!negated),
         "allow-empty-message" => inv.allow_empty_message = !negated,
-        "message" | "file" | "reuse-message" if !negated => inv.message_given = true,
+        "message" | "file" | "reuse-message" if !negated => {
+            inv.message_given = true;
+            if name == "reuse-message" {
+                inv.reused = value.map(str::to_owned);
+            }
+        }
+        "reedit-message" if !negated => inv.reused = value.map(str::to_owned),
         "edit" => inv.edit = Some(!negated),
         "fixup" => {
             inv.plain_fixup = value.is_some_and(|v| !v.starts_with("amend:") && !v.starts_with("reword:"));
@@ -207,13 +216,15 @@ fn apply_long(inv: &mut Invocation, name: &str, negated: bool, value: Option<&st
 }
 
 fn apply_short(inv: &mut Invocation, c: char, value: Option<&str>) {
+    if matches!(c, 'C' | 'c') {
+        inv.reused = value.map(str::to_owned);
+    }
     match c {
         'm' | 'F' | 'C' => inv.message_given = true,
         'v' => inv.verbose = Some(true),
         'e' => inv.edit = Some(true),
         _ => {}
     }
-    let _ = value;
 }
 
 /// The command lines of this process's ancestors, nearest first (at most

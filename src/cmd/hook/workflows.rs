@@ -33,18 +33,48 @@ pub fn is_unattested_fixup(subject: &str, trailers: &[Trailer]) -> bool {
 /// their key signed it ([`resign::mine`]) — and they confirm on the
 /// terminal: the resolution is theirs to stand behind; otherwise the
 /// message is kept as it is and the finishing command named.
-pub fn commit_msg_in_operation(repo: &Repository, cfg: &Config, text: &str, amend: bool) -> Result<Option<Outcome>> {
+pub fn commit_msg_in_operation(
+    repo: &Repository,
+    cfg: &Config,
+    text: &str,
+    amend: bool,
+    reused: Option<&str>,
+) -> Result<Option<Outcome>> {
     let in_op = ["CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"]
         .iter()
         .any(|f| repo.path().join(f).exists());
     // `text` is the message as git will store it: read it as the verifier does.
     let trailers = trailer::parse(text, &ParseOptions::default());
-    let Some(sig) = trailers.iter().find(|t| t.is(SIGNATURE)) else { return Ok(None) };
-    if !in_op || amend {
+    if !(in_op || reused.is_some()) || amend {
         return Ok(None);
     }
-    // A signature avow cannot read (another version) is re-signed as usual.
-    let Ok(signed) = SignatureTrailer::parse(&sig.value) else { return Ok(None) };
+    // Without a signature avow can check (none, or another version's), a
+    // statement is signed as usual — unless it is the one the commit being
+    // picked carries: then nobody here wrote it, and signing it would put
+    // your key under whatever statement and change that commit brought
+    // (threat-model entry 109). One you typed or edited is yours.
+    let signed = trailers.iter().find(|t| t.is(SIGNATURE)).and_then(|sig| SignatureTrailer::parse(&sig.value).ok());
+    let Some(signed) = signed else {
+        let Ok(statement) = avow_core::attestation::Statement::from_trailers(&trailers) else { return Ok(None) };
+        if picked_statement(repo, reused).as_ref() != Some(&statement) {
+            return Ok(None);
+        }
+        let author = std::env::var("GIT_AUTHOR_EMAIL").or_else(|_| cfg.user().map(|(_, e)| e))?;
+        if resign::mine(repo, cfg, &statement, text, &author)? == Some(false) {
+            crate::output::errln!(
+                "avow: the statement is {}'s and carries no signature avow can check; it is kept as it is (avow never signs another person's statement as yours)",
+                statement.understood_by
+            );
+        } else {
+            crate::output::errln!("avow: {}", not_signed_by_you(&statement));
+        }
+        return Ok(Some(Outcome::Ok));
+    };
+    // A message reused outside an operation (`git commit -C`) with a
+    // signature avow can check is signed as before.
+    if !in_op {
+        return Ok(None);
+    }
     let parent_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
     let mut index = match std::env::var_os("GIT_INDEX_FILE") {
         Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
@@ -110,6 +140,19 @@ pub fn post_commit_quiet(repo: &Repository, head: &git2::Commit<'_>) -> bool {
 }
 
 /// Why a statement naming you is not re-signed: your key did not sign it.
+/// The statement of the commit whose message this one starts from: the
+/// one `git commit -C`/`-c` reuses, else the one a cherry-pick, rebase or
+/// revert is applying (`CHERRY_PICK_HEAD`, `REBASE_HEAD`, `REVERT_HEAD`), if
+/// it carries one.
+fn picked_statement(repo: &Repository, reused: Option<&str>) -> Option<avow_core::attestation::Statement> {
+    let picked = reused
+        .into_iter()
+        .chain(["CHERRY_PICK_HEAD", "REBASE_HEAD", "REVERT_HEAD"])
+        .find_map(|name| repo.revparse_single(name).ok().and_then(|o| o.peel_to_commit().ok()))?;
+    let (text, _) = resign::message_of(&picked).ok()?;
+    resign::statement_of(&text)
+}
+
 fn not_signed_by_you(statement: &avow_core::attestation::Statement) -> String {
     format!(
         "the statement names you ({}), but your key did not sign it; it is kept as it is: read the commit, and if you stand behind it, sign it with `git commit --amend --no-edit`",

@@ -71,7 +71,7 @@ pub(super) fn check_accepted(key: &PublicKey) -> Result<(), KeyProblem> {
 /// Whether `key` is an ed25519 key (plain or security-key) whose point has
 /// small order: then `H(R‖A‖M)·A` is (nearly) the identity and `R = sB`
 /// with any `s` is a signature by it that both avow and `ssh-keygen -Y
-/// verify` accept (threat-model entry 105). A point that does not decode at
+/// verify` accept (threat-model entry 103). A point that does not decode at
 /// all is left to signature verification, which refuses every signature by
 /// it.
 fn is_small_order(key: &PublicKey) -> bool {

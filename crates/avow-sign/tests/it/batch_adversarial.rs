@@ -6,7 +6,7 @@
 //! What must hold: whatever avow accepts, in a batch or alone, ssh-keygen
 //! accepts too; and the batch answers as [`verify`] does — except for the
 //! one documented difference of every ed25519 batch check (batch.rs,
-//! threat-model entry 104): an `R` with a small-order component, which
+//! threat-model entry 102): an `R` with a small-order component, which
 //! only the key's holder can make.
 
 use avow_sign::ssh_key::SshSig;

@@ -13,7 +13,7 @@ use crate::trust::AVOW_DIR;
 /// any ASCII letter case (case-insensitive file systems), with trailing
 /// dots and spaces or as the 8.3 short name `AVOW~1`…`AVOW~4` (NTFS), and
 /// with the code points HFS+ ignores in names (as git guards `.git`).
-fn is_avow_path(path: &str) -> bool {
+pub fn is_avow_path(path: &str) -> bool {
     const HFS_IGNORED: [char; 16] = [
         '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}',
         '\u{206A}', '\u{206B}', '\u{206C}', '\u{206D}', '\u{206E}', '\u{206F}', '\u{FEFF}',

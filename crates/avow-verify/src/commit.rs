@@ -281,7 +281,7 @@ mod tests {
         /// included.
         #[test]
         fn the_same_names_pair_as_sorting_pairs_them(names in proptest::collection::vec("[ab./-]{0,3}", 0..8), same: bool) {
-            let old: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+            let old: Vec<&[u8]> = names.iter().map(String::as_bytes).collect();
             let mut sorted = old.clone();
             sorted.sort_unstable();
             sorted.dedup();

@@ -1,6 +1,6 @@
 //! `git avow keyring …`: who may attest, in `.avow/keyring.toml` of the
-//! work tree. Changes take effect for verification once committed and
-//! part of the trusted base.
+//! work tree. Changes take effect for verification once committed in a
+//! commit a maintainer signs and part of the trusted base.
 
 use std::path::{Path, PathBuf};
 
@@ -199,10 +199,13 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
         KeyringCommand::Revoke { fingerprint, reason, at } => {
             let mut k = load(&path)?;
             let fingerprint = key_argument(&k, &fingerprint)?;
+            let maintainer = signs_as_maintainer(&k);
+            let at_arg = at.as_deref().map(|a| format!(" --at {}", shell_quote(a))).unwrap_or_default();
             let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(now);
             k.revoke(&fingerprint, &reason, at).map_err(keyring_error)?;
             save(&path, &k)?;
-            crate::output::outln!("avow: revoked {fingerprint}; commit .avow/keyring.toml for it to take effect")?;
+            let command = format!("git avow keyring revoke {fingerprint} --reason {}{at_arg}", shell_quote(&reason));
+            crate::output::outln!("avow: revoked {fingerprint}{}", take_effect(maintainer, &command))?;
         }
         KeyringCommand::Rotate { fingerprint, key } => rotate(&path, &fingerprint, &key)?,
         KeyringCommand::List { format } => {
@@ -285,6 +288,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
     let valid_after = args.valid_after.as_deref().map(parse_date).transpose()?;
     let role = args.role.as_deref().map(parse_role).transpose()?;
     let existing = k.find_person_by_email(&args.email).cloned();
+    let maintainer = signs_as_maintainer(&k);
     let new = NewKey {
         key: &line,
         email: &args.email,
@@ -312,10 +316,21 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
         0 => String::new(),
         n => format!(" (their key number {})", n + 1),
     };
-    crate::output::outln!(
-        "avow: added {fpr} for {name} <{}>{note}; commit .avow/keyring.toml for it to take effect",
-        args.email
-    )?;
+    let mut command = String::from("git avow keyring add");
+    let given = [
+        ("name", args.name.as_deref()),
+        ("email", Some(args.email.as_str())),
+        ("key", Some(line.as_str())),
+        ("role", args.role.as_deref()),
+        ("expires", args.expires.as_deref()),
+        ("valid-after", args.valid_after.as_deref()),
+    ];
+    for (flag, value) in given {
+        if let Some(value) = value {
+            command.push_str(&format!(" --{flag} {}", shell_quote(value)));
+        }
+    }
+    crate::output::outln!("avow: added {fpr} for {name} <{}>{note}{}", args.email, take_effect(maintainer, &command))?;
     if let Some(end) = expires.filter(|e| *e < crate::clock::now()) {
         crate::output::errln!(
             "avow: warning: the key expired on {} (before now): it verifies only what it signed until then",
@@ -323,6 +338,32 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Whether the key you sign with is a maintainer's in `keyring` (as it is
+/// before the change): only a maintainer's attestation makes a change to
+/// `.avow/` take effect.
+fn signs_as_maintainer(keyring: &Keyring) -> bool {
+    let Ok(repo) = open_repo() else { return false };
+    let cfg = crate::git::Config::new(Some(&repo));
+    crate::keys::public_key(&cfg, Some(keyring))
+        .and_then(|key| keyring.find_by_key(&key).map(|(p, _)| p.role == Role::Maintainer))
+        .unwrap_or(false)
+}
+
+/// What makes a keyring change take effect, after "avow: added …": a
+/// commit a maintainer signs. Yours when your key is a maintainer's; else
+/// `command` (which makes the same change) is for a maintainer to run.
+fn take_effect(maintainer: bool, command: &str) -> String {
+    if maintainer {
+        "; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)".to_owned()
+    } else {
+        format!(
+            " in this work tree only: a change to .avow/ takes effect only in a commit a maintainer signs, and your signing key is not a maintainer's in .avow/keyring.toml. \
+             Send a maintainer this command, which makes the same change in their clone for them to commit:\n  {command}\n\
+             and drop it here: `git restore .avow/keyring.toml`"
+        )
+    }
 }
 
 /// `keyring rotate`, saying which key must sign the commit that records it.

@@ -102,7 +102,10 @@ pub fn plan(
             continue;
         }
         let Some(statement) = resign::statement_of(&text) else {
-            blocked.push(block("no complete statement to re-sign: give it one with `git rebase -i` (reword)".into()));
+            blocked.push(block(format!(
+                "no complete statement to re-sign: give it one with {}",
+                give_statement(repo, id, &text)
+            )));
             continue;
         };
         if me.is_none() {
@@ -139,6 +142,33 @@ pub fn plan(
             .collect();
     }
     Ok(Plan { to_sign, unproven, blocked, me })
+}
+
+/// The simplest command line that gives commit `id` (message `text`) the
+/// statement it lacks: an amend with the missing trailers, which the
+/// commit-msg hook completes and signs without a terminal, on HEAD; the
+/// same amend inside an interactive rebase that stops at an older commit.
+fn give_statement(repo: &Repository, id: Oid, text: &str) -> String {
+    use avow_core::attestation::{AUTHORSHIP, RATIONALE};
+    let trailers = avow_core::trailer::parse(text, &avow_core::trailer::ParseOptions::default());
+    let has = |key: &str| trailers.iter().any(|t| t.is(key));
+    let mut amend = "git commit --amend --no-edit".to_owned();
+    if !has(AUTHORSHIP) {
+        amend.push_str(" --trailer \"Authorship: human\"");
+    }
+    if !has(RATIONALE) {
+        amend.push_str(" --trailer \"Rationale: <why the change is needed and how it works>\"");
+    }
+    let ai = if has(AUTHORSHIP) {
+        ""
+    } else {
+        " (for AI-assisted work declare `assisted` or `generated` and add `--trailer \"Assisted-by: AGENT:MODEL\"`)"
+    };
+    if repo.head().ok().and_then(|h| h.target()) == Some(id) {
+        format!("`{amend}`{ai}")
+    } else {
+        format!("{}{ai}", avow_verify::verify::amend_older_hint(&resign::short(repo, id), &amend))
+    }
 }
 
 /// Carries out a plan with nothing blocked: rewrites `commits` and moves HEAD.

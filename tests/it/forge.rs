@@ -490,3 +490,32 @@ fn attests_hint_repeats_the_command_with_what_it_lacks() {
     w.avow([&["attest", "HEAD~1"][..], &tool, &["--rationale", &first]].concat()).expect(0);
     w.verify("base..HEAD").expect(0);
 }
+
+#[test]
+fn a_rationale_first_given_in_a_note_is_not_given_again() {
+    // The reuse rule keeps a tag per rationale, not its text, and confirms
+    // a match by verifying the earlier commit again: the statement found
+    // then must be the note's, as it was the first time.
+    let w = World::adopted("disclose");
+    let why = "The web editor dropped the trailing newline; restore it so diffs stay clean.";
+    w.write("a.txt", "web editor\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit a in the web editor"]);
+    let noted = w.git(["rev-parse", "HEAD"]);
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", why]).expect(0);
+    w.write("b.txt", "b\n");
+    w.git(["add", "b.txt"]);
+    let rationale = format!("Rationale: {}", why.to_uppercase());
+    w.commit(&["-m", "Add b", "--trailer", "Authorship: human", "--trailer", &rationale]).expect(0);
+    let r = w.verify("base..HEAD").expect(1);
+    let short = &noted[..12];
+    assert!(
+        r.stdout.contains(&format!("gave the same rationale on commit {short}")),
+        "the later commit names the noted one: {}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("[rationale.reject-reuse]"), "{}", r.stdout);
+    // Given once, in the note only, the rationale is nobody's reuse.
+    w.git(["reset", "-q", "--hard", "HEAD~1"]);
+    w.verify("base..HEAD").expect(0);
+}

@@ -99,6 +99,58 @@ fn a_name_other_than_the_keyrings_warns_and_the_printed_fix_works() {
     assert!(sh(&w, "git avow doctor").stdout.ends_with("avow doctor: all good\n"));
 }
 
+/// The name warning on a commit that is not HEAD: verify's hint names that
+/// commit and an interactive rebase that stops at it (a plain amend would
+/// re-attest HEAD, not it). Followed as printed — the person's only part is
+/// changing `pick` to `edit` on the named line — the warning is gone and
+/// the later commit still verifies.
+#[test]
+fn the_name_warning_on_an_older_commit_names_a_fix_that_reaches_it() {
+    let w = bob_added_as_in_the_readme("Bob Contributor");
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    let older = w.git(["rev-parse", "HEAD"]).trim().to_owned();
+    w.git(["config", "user.name", "Bob"]);
+    let r = sh(&w, "echo more > c.txt && git add c.txt && git commit -q -m 'Test the parser' --trailer 'Authorship: human' --trailer 'Rationale: The last item was never parsed; this test keeps it parsed.'");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        verdicts(&w, &["with-bob..HEAD"], 0),
+        ["Fix the parser: accepted warning understood-by.name", "Test the parser: accepted"]
+    );
+    let out = w.verify("with-bob..HEAD").expect(0).stdout;
+    let fixes = quoted_commands(&out);
+    let short = &older[..12];
+    assert_eq!(
+        fixes,
+        [
+            "git config user.name \"Bob\"",
+            "git commit --amend --no-edit",
+            &format!("git rebase -i {short}~1"),
+            "git commit --amend --no-edit",
+            "git rebase --continue"
+        ],
+        "{out}"
+    );
+    assert!(out.contains(&format!("change `pick` to `edit` on the line of {short}")), "{out}");
+    // user.name is already "Bob". An amend re-attests HEAD, not the older
+    // commit: the warning stays.
+    assert_eq!(sh(&w, &fixes[1]).code, 0);
+    assert_eq!(
+        verdicts(&w, &["with-bob..HEAD"], 0),
+        ["Fix the parser: accepted warning understood-by.name", "Test the parser: accepted"]
+    );
+    // The commit is not HEAD: the rebase.
+    let mark = format!("awk '$1 == \"pick\" && index(\"{older}\", $2) == 1 {{ $1 = \"edit\" }} {{ print }}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"");
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\n{mark}\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    for command in &fixes[2..] {
+        let r = sh(&w, command);
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    assert_eq!(w.trailer("HEAD~1", "Understood-by").unwrap(), format!("Bob <{BOB}>"));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted", "Test the parser: accepted"]);
+}
+
 /// Doctor's fix, followed before the first commit, prevents the warning.
 #[test]
 fn doctors_name_fix_works_as_printed() {
@@ -330,4 +382,118 @@ fn an_email_other_than_the_keyrings_warns_and_the_printed_fix_works() {
     assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("Bob <{BOB}>"));
     assert_eq!(w.git(["log", "-1", "--format=%ae"]), BOB);
     assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}
+
+/// Makes the repository's configured person the one given (as on their
+/// own machine).
+fn be(w: &World, name: &str, email: &str, key: &std::path::Path) {
+    w.git(["config", "user.name", name]);
+    w.git(["config", "user.email", email]);
+    w.git(["config", "avow.signingKey", key.to_str().unwrap()]);
+}
+
+/// The rest of a contributor's keyring change as printed: Bob drops it
+/// from his work tree (`git restore`), Alice (maintainer) runs `command`
+/// he sent her and commits the file as her output says, with the hook.
+fn bob_drops_it_and_alice_commits(w: &World, command: &str, subject: &str, rationale: &str) {
+    assert_eq!(sh(w, "git restore .avow/keyring.toml").code, 0);
+    assert_eq!(w.git(["status", "--porcelain"]).trim(), "", "nothing left to commit");
+    be(w, AUTHOR_NAME, AUTHOR_EMAIL, &w.key);
+    let r = sh(w, command);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.ends_with(
+            "; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = sh(
+        w,
+        &format!("git commit -q -a -m \"{subject}\" --trailer 'Authorship: human' --trailer 'Rationale: {rationale}'"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// README's "Ask a maintainer to add your public key (`git avow keyring
+/// add`)", run by the contributor in their clone: the change cannot take
+/// effect by their commit (verify refuses a change to .avow/ they sign), so
+/// the output says so and gives the command for a maintainer. Followed as
+/// printed — the contributor drops the change, the maintainer runs the
+/// command and commits as her output says — Bob's next commit verifies.
+#[test]
+fn keyring_add_by_a_contributor_says_a_maintainer_must_commit_it() {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    be(&w, "Bob", BOB, &bob);
+    let r = sh(&w, &format!("git avow keyring add --name Bob --email {BOB} --key {}.pub", bob.display()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            " in this work tree only: a change to .avow/ takes effect only in a commit a maintainer signs, and your signing key is not a maintainer's in .avow/keyring.toml."
+        ),
+        "{}",
+        r.stdout
+    );
+    let for_maintainer = indented_commands(&r.stdout);
+    let line = std::fs::read_to_string(format!("{}.pub", bob.display())).unwrap();
+    assert_eq!(
+        for_maintainer,
+        [format!("git avow keyring add --name Bob --email {BOB} --key '{}'", line.trim())],
+        "{}",
+        r.stdout
+    );
+    assert_eq!(quoted_commands(&r.stdout), ["git restore .avow/keyring.toml"]);
+
+    // What the output says not to rely on: Bob's own commit of the change
+    // is refused by verify. (Undone afterwards, keeping the change.)
+    let r = sh(&w, &format!("git commit -q -a -m 'Add my key' --trailer 'Authorship: human' --trailer '{RATIONALE}'"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 1), ["Add my key: rejected signature.unknown-key trust.avow-change"]);
+    w.git(["reset", "-q", "HEAD~1"]);
+
+    bob_drops_it_and_alice_commits(
+        &w,
+        &for_maintainer[0],
+        "Add Bob's key",
+        "Bob contributes from now on; his commits must verify.",
+    );
+    w.git(["tag", "with-bob"]);
+    assert_eq!(verdicts(&w, &["base..with-bob"], 0), ["Add Bob's key: accepted"]);
+    be(&w, "Bob", BOB, &bob);
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}
+
+/// A contributor revoking their own key (a stolen laptop) gets the same
+/// advice: the revocation takes effect only in a maintainer's commit, and
+/// the command they send her, run and committed as printed, revokes it.
+#[test]
+fn keyring_revoke_by_a_contributor_gives_the_command_for_a_maintainer() {
+    let w = bob_added_as_in_the_readme("Bob");
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    let bob = w.git(["config", "avow.signingKey"]).trim().to_owned();
+    let r = sh(&w, &format!("git avow keyring revoke {bob}.pub --reason 'laptop stolen'"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(" in this work tree only: a change to .avow/ takes effect only in a commit a maintainer signs"),
+        "{}",
+        r.stdout
+    );
+    let for_maintainer = indented_commands(&r.stdout);
+    assert_eq!(for_maintainer.len(), 1, "{}", r.stdout);
+    assert!(for_maintainer[0].starts_with("git avow keyring revoke SHA256:"), "{}", r.stdout);
+    assert!(for_maintainer[0].ends_with(" --reason 'laptop stolen'"), "{}", r.stdout);
+    assert_eq!(quoted_commands(&r.stdout), ["git restore .avow/keyring.toml"]);
+    bob_drops_it_and_alice_commits(
+        &w,
+        &for_maintainer[0],
+        "Revoke Bob's key",
+        "The laptop of Bob was stolen; nothing his key signs may verify.",
+    );
+    assert_eq!(
+        verdicts(&w, &["with-bob..HEAD", "--trust", "HEAD"], 1),
+        ["Fix the parser: rejected signature.key-status", "Revoke Bob's key: accepted"]
+    );
 }

@@ -175,7 +175,7 @@ pub fn with_bob() -> (World, std::path::PathBuf) {
         .expect(0);
     assert_eq!(
         r.stdout.replace(&fingerprint(&w, &bob), "BOB"),
-        "avow: added BOB for Bob Example <bob@example.org>; commit .avow/keyring.toml for it to take effect\n"
+        "avow: added BOB for Bob Example <bob@example.org>; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)\n"
     );
     hook_accepts(&w, &[], &msg("Add Bob to the keyring", "human", &["-a"]), &[]);
     w.git(["tag", "with-bob"]);
@@ -232,7 +232,7 @@ fn revocation_refuses_signatures_made_before_the_revocation_date_too() {
     let r = w.avow(["keyring", "revoke", &bob_fpr, "--reason", "laptop stolen", "--at", &day(1)]).expect(0);
     assert_eq!(
         r.stdout.replace(&bob_fpr, "BOB"),
-        "avow: revoked BOB; commit .avow/keyring.toml for it to take effect\n"
+        "avow: revoked BOB; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)\n"
     );
     hook_accepts(&w, &[], &msg("Revoke Bob's stolen key", "human", &["-a"]), &[]);
     w.git(["tag", "revoked"]);
@@ -413,13 +413,13 @@ fn revoke_by_fingerprint_prefix_or_public_key_file() {
     assert!(r.stderr.contains("is too short to name a key"), "{}", r.stderr);
     let prefix = &fpr["SHA256:".len().."SHA256:".len() + 8];
     let r = w.avow(["keyring", "revoke", prefix, "--reason", "laptop stolen"]).expect(0);
-    assert_eq!(r.stdout, format!("avow: revoked {fpr}; commit .avow/keyring.toml for it to take effect\n"));
+    assert_eq!(r.stdout, format!("avow: revoked {fpr}; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)\n"));
     let (w, bob) = with_bob();
     let r = w.avow(["keyring", "revoke", &format!("{}.pub", bob.display()), "--reason", "laptop stolen"]).expect(0);
     assert_eq!(
         r.stdout,
         format!(
-            "avow: revoked {fpr2}; commit .avow/keyring.toml for it to take effect\n",
+            "avow: revoked {fpr2}; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)\n",
             fpr2 = fingerprint(&w, &bob)
         )
     );

@@ -538,3 +538,77 @@ fn init_in_a_project_with_history_exempts_the_history() {
     w.avow(["init", "--force"]).expect(0);
     assert_eq!(since_line(&w), None);
 }
+
+/// The statement `reattest` asks for, with the placeholder of its Rationale
+/// filled in as the person would.
+fn fill_rationale(command: &str) -> String {
+    command.replace(
+        "<why the change is needed and how it works>",
+        "The parser needs a function a; it is empty until the caller lands.",
+    )
+}
+
+/// An adopted repository whose HEAD, "Add a", was committed without the
+/// hook (`--no-verify`).
+fn unattested_add_a() -> World {
+    let w = World::adopted("disclose");
+    w.write("src/a.rs", "fn a() {}\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Add a"]);
+    w
+}
+
+/// A commit made without the hook (`--no-verify`) has no statement for
+/// reattest to re-sign. On HEAD its hint is one amend with the trailers,
+/// which works without a terminal (an interactive rebase needs one).
+#[test]
+fn reattest_on_an_unattested_last_commit_names_an_amend_that_works() {
+    let w = unattested_add_a();
+    let r = sh(&w, "git avow reattest base..HEAD");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let fixes = quoted_commands(&r.stderr);
+    assert_eq!(
+        fixes,
+        [
+            "git commit --amend --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why the change is needed and how it works>\"",
+        ],
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--trailer \"Assisted-by: AGENT:MODEL\""), "{}", r.stderr);
+    let r = sh(&w, &fill_rationale(&fixes[0]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(crate::policy::verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted"]);
+}
+
+/// On an older commit the amend must happen where the commit is: the hint
+/// names it and an interactive rebase that stops there (the person marks
+/// its line `edit`); the commit after it keeps its attestation.
+#[test]
+fn reattest_on_an_older_unattested_commit_names_a_rebase_that_works() {
+    let w = unattested_add_a();
+    let older = w.git(["rev-parse", "HEAD"]).trim().to_owned();
+    w.write("src/b.rs", "fn b() {}\n");
+    w.git(["add", "-A"]);
+    w.commit(&[&["-m", "Add b"][..], &HUMAN].concat()).expect(0);
+    let r = sh(&w, "git avow reattest base..HEAD");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let short = w.git(["rev-parse", "--short", &older]).trim().to_owned();
+    let amend = "git commit --amend --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why the change is needed and how it works>\"";
+    let fixes = quoted_commands(&r.stderr);
+    assert_eq!(
+        fixes,
+        [format!("git rebase -i {short}~1"), amend.to_owned(), "git rebase --continue".to_owned()],
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(&format!("change `pick` to `edit` on the line of {short}")), "{}", r.stderr);
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^pick {short} /edit {short} /' \"$1\"\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    for command in &fixes {
+        let r = sh(&w, &fill_rationale(command));
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    assert_eq!(crate::policy::verdicts(&w, &["base..HEAD"], 0), ["Add a: accepted", "Add b: accepted"]);
+}

@@ -79,12 +79,24 @@ impl Digest {
         }
         Some(Digest(out))
     }
+
+    /// The 64 lowercase hex digits, without going through the formatter
+    /// (every verified commit's payload spells two digests).
+    pub fn hex(&self) -> [u8; 64] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0; 64];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
+        }
+        out
+    }
 }
 
 impl fmt::Display for Digest {
     /// 64 lowercase hex digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        f.pad(hex_str(&self.hex()))
     }
 }
 
@@ -145,6 +157,11 @@ pub struct Payload<'a> {
     pub statement: &'a Statement,
 }
 
+/// A digest's hex digits as text.
+fn hex_str(hex: &[u8; 64]) -> &str {
+    std::str::from_utf8(hex).expect("hex digits are ASCII")
+}
+
 fn line(out: &mut Vec<u8>, field: &'static str, prefix: &str, value: &str) -> Result<(), PayloadError> {
     if value.contains(['\n', '\r', '\0']) {
         return Err(PayloadError::LineBreak { field });
@@ -176,10 +193,10 @@ impl<'a> Payload<'a> {
     pub fn to_bytes(&self) -> Result<Vec<u8>, PayloadError> {
         let s = self.statement;
         let mut out = Vec::with_capacity(320 + s.rationale.len());
-        let change = self.binding.change.map_or_else(|| "none".to_owned(), |d| d.to_string());
+        let change = self.binding.change.map(|d| d.hex());
         line(&mut out, "header", "", HEADER)?;
-        line(&mut out, "change digest", "change ", &change)?;
-        line(&mut out, "tree binding", "tree-binding ", &self.binding.trees.to_string())?;
+        line(&mut out, "change digest", "change ", change.as_ref().map_or("none", |d| hex_str(d)))?;
+        line(&mut out, "tree binding", "tree-binding ", hex_str(&self.binding.trees.hex()))?;
         line(&mut out, "author email", "author-email ", self.author_email)?;
         line(&mut out, "subject", "subject ", self.subject)?;
         line(&mut out, "signing time", "signed-at ", &self.signed_at.to_string())?;

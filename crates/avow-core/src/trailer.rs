@@ -98,7 +98,7 @@ fn is_space(b: u8) -> bool {
 
 /// Offset of the line after the one starting at `i` (or the end).
 fn next_line(s: &[u8], i: usize) -> usize {
-    match s[i..].iter().position(|&b| b == b'\n') {
+    match memchr::memchr(b'\n', &s[i..]) {
         Some(p) => i + p + 1,
         None => s.len(),
     }
@@ -110,19 +110,8 @@ fn last_line(s: &[u8], len: usize) -> Option<usize> {
     if len == 0 {
         return None;
     }
-    if len == 1 {
-        return Some(0);
-    }
-    let mut i = len - 2;
-    loop {
-        if s[i] == b'\n' {
-            return Some(i + 1);
-        }
-        if i == 0 {
-            return Some(0);
-        }
-        i -= 1;
-    }
+    // The newline before the last line, not counting one at `len - 1`.
+    Some(memchr::memrchr(b'\n', &s[..len - 1]).map_or(0, |i| i + 1))
 }
 
 /// A line of white space only (or empty).

@@ -152,6 +152,14 @@ impl Signer {
                 let signature = sign_rsa(key, payload).map_err(|reason| Error::Sign { fingerprint: fpr(), reason })?;
                 from_parts(self.public.key_data(), HASH, signature)?
             }
+            Backend::Key(key, _) if matches!(key.key_data(), KeypairData::Ed25519(_)) => {
+                let KeypairData::Ed25519(pair) = key.key_data() else { unreachable!() };
+                // Made from the key's own halves, checked against each other
+                // when it was read: not verified again below.
+                let signature =
+                    sign_ed25519(pair, payload).map_err(|reason| Error::Sign { fingerprint: fpr(), reason })?;
+                return from_parts(self.public.key_data(), HASH, signature);
+            }
             Backend::Key(key, _) => {
                 let sig = key
                     .sign(NAMESPACE, HASH, payload)
@@ -178,6 +186,26 @@ impl Signer {
         })?;
         Ok(sig)
     }
+}
+
+/// An Ed25519 signature over the SSHSIG signed data of `payload`, as
+/// ssh-key (and `ssh-keygen -Y sign`) make it, byte for byte (Ed25519 is
+/// deterministic), with one scalar multiplication instead of four: the
+/// commit-msg hook signs once per commit, and ssh-key derives the public
+/// half from the private one again for each signature (it already did when
+/// the key was read: `Ed25519Keypair::decode` refuses a key whose halves do
+/// not match), and [`Signer::sign`] would verify the result. The check
+/// after signing is there for signatures made elsewhere (an agent, a
+/// security key); this one is computed here from a consistent key pair by
+/// ed25519-dalek, whose signatures verify by construction.
+fn sign_ed25519(pair: &ssh_key::private::Ed25519Keypair, payload: &[u8]) -> Result<ssh_key::Signature, String> {
+    use ed25519_dalek::hazmat::{raw_sign, ExpandedSecretKey};
+    let data = ssh_key::SshSig::signed_data(NAMESPACE, HASH, payload).map_err(|e| e.to_string())?;
+    // Zeroized when dropped (ed25519-dalek's `zeroize` feature).
+    let expanded = ExpandedSecretKey::from(pair.private.as_ref());
+    let public = ed25519_dalek::VerifyingKey::from_bytes(&pair.public.0).map_err(|e| e.to_string())?;
+    let signature = raw_sign::<sha2::Sha512>(&expanded, &data, &public);
+    ssh_key::Signature::new(Algorithm::Ed25519, signature.to_bytes().to_vec()).map_err(|e| e.to_string())
 }
 
 /// An `rsa-sha2-512` signature over the SSHSIG signed data of `payload`
@@ -541,6 +569,24 @@ mod tests {
         assert!(matches!(parse_public_key(""), Err(Error::PublicKeyFormat { .. })));
         assert!(matches!(parse_public_key("hello world"), Err(Error::PublicKeyFormat { .. })));
         assert!(matches!(parse_public_key("ssh-ed25519 AAAA"), Err(Error::PublicKeyFormat { .. })));
+    }
+
+    /// The in-process Ed25519 signature is ssh-key's own, byte for byte,
+    /// and verifies.
+    #[test]
+    fn ed25519_signatures_are_ssh_keys() {
+        let mut rng = rand_core::OsRng;
+        for payload in [&b""[..], b"avow payload\n", &[0xff; 300]] {
+            let key = PrivateKey::random(&mut rng, Algorithm::Ed25519).unwrap();
+            let KeypairData::Ed25519(pair) = key.key_data() else { unreachable!() };
+            let ours = from_parts(key.public_key().key_data(), HASH, sign_ed25519(pair, payload).unwrap()).unwrap();
+            let theirs = Signature::from_sshsig(&key.sign(NAMESPACE, HASH, payload).unwrap()).unwrap();
+            assert_eq!(ours, theirs);
+            verify(payload, &ours).unwrap();
+            let signer =
+                Signer { public: key.public_key().clone(), backend: Backend::Key(Box::new(key), PathBuf::new()) };
+            assert_eq!(signer.sign(payload).unwrap(), theirs);
+        }
     }
 
     #[test]

@@ -127,6 +127,18 @@ fn names<'e>(entries: &'e [git2::TreeEntry<'_>]) -> Vec<&'e [u8]> {
 /// is not byte order once a name is a directory's), not by a lookup per
 /// name, which in libgit2 allocates and searches.
 fn counterparts(old: &[&[u8]], new: &[&[u8]]) -> (Vec<Option<usize>>, Vec<bool>) {
+    // Most commits change files without adding or removing any: both trees
+    // list the same names in the same order. Names in strictly increasing
+    // byte order are each given once, so each pairs with the entry at its
+    // own index, which is what sorting would find.
+    if old == new && old.windows(2).all(|w| w[0] < w[1]) {
+        return ((0..old.len()).map(Some).collect(), vec![true; new.len()]);
+    }
+    counterparts_sorted(old, new)
+}
+
+/// [`counterparts`] by sorting both sides' names.
+fn counterparts_sorted(old: &[&[u8]], new: &[&[u8]]) -> (Vec<Option<usize>>, Vec<bool>) {
     let sorted = |names: &[&[u8]]| {
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_unstable_by(|&a, &b| names[a].cmp(names[b]));
@@ -248,7 +260,7 @@ pub fn facts(commit: &Commit<'_>, message: String, change: ChangeStats) -> Commi
 
 #[cfg(test)]
 mod tests {
-    use super::counterparts;
+    use super::{counterparts, counterparts_sorted};
 
     #[test]
     fn counterparts_pair_names_in_any_order_and_never_a_name_given_twice() {
@@ -261,5 +273,22 @@ mod tests {
         assert_eq!(new_paired, [true, true, false, false, true]);
         assert_eq!(counterparts(&[], &new), (vec![], vec![false; 5]));
         assert_eq!(counterparts(&old, &[]), (vec![None; 5], vec![]));
+    }
+
+    proptest::proptest! {
+        /// The shortcut for two trees with the same names in the same
+        /// order pairs exactly as sorting does, duplicates and odd orders
+        /// included.
+        #[test]
+        fn the_same_names_pair_as_sorting_pairs_them(names in proptest::collection::vec("[ab./-]{0,3}", 0..8), same: bool) {
+            let old: Vec<&[u8]> = names.iter().map(String::as_bytes).collect();
+            let mut sorted = old.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            for old in [old, sorted] {
+                let new = if same { old.clone() } else { old.iter().rev().copied().collect() };
+                proptest::prop_assert_eq!(counterparts(&old, &new), counterparts_sorted(&old, &new));
+            }
+        }
     }
 }

@@ -7,8 +7,8 @@
 //! commit ids: commits are verified in batches of [`avow_sign::BATCH`] on
 //! all cores, at most [`CHUNK`] commits ahead of the oldest one not yet
 //! handed out; each batch's reports are handed to the caller in range
-//! order and dropped, and the reuse rule keeps a 16-byte digest per
-//! distinct rationale ([`ReuseCheck`]).
+//! order and dropped, and the reuse rule keeps 8 bytes per distinct
+//! rationale ([`ReuseCheck`]).
 
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
@@ -16,13 +16,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use avow_policy::policy::{ReuseCheck, Severity};
+use avow_core::attestation::Statement;
+use avow_policy::policy::{reuse_finding, ReuseCheck, Severity};
 use git2::{Oid, Repository};
 
 use crate::cache::Cache;
 use crate::resolve::{adoption_exempt, Range};
 use crate::trust::Trusted;
 use crate::verify::{Options, Report, Verdict, Verifier};
+use crate::walk::Ids;
 use crate::Error;
 
 /// Commits verified ahead of the oldest one not yet handed out: about the
@@ -80,7 +82,18 @@ pub fn verify_range<E: From<Error>>(
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
     let git_dir = repo.path();
-    let mut reuse = ReuseCheck::new(&trusted.policy);
+    // The reuse rule numbers the range's commits with `u32`s.
+    if u32::try_from(range.commits.len()).is_err() {
+        return Err(E::from(Error::git("verifying".into(), git2::Error::from_str("a range of 2^32 commits or more"))));
+    }
+    let mut reuse = ReuseCheck::new(&trusted.policy, range.commits.len());
+    let mut at = 0;
+    // An earlier commit's statement, read again by verifying it again.
+    let earlier = |p: u32| {
+        let Some(id) = range.commits.get(p as usize) else { return Ok(None) };
+        let reports = with_repo(git_dir, |repo| verifier.verify_commits(repo, &[id]))?;
+        Ok(reports.first().and_then(reuse_statement).map(|s| (s.understood_by.email.clone(), s.rationale.clone())))
+    };
     // Each task verifies one signature batch's worth of commits, on the
     // pool's threads; this thread hands their reports out in range order as
     // each batch is done, while the pool goes on with the batches after it
@@ -118,7 +131,8 @@ pub fn verify_range<E: From<Error>>(
             let Ok(reports) = rx.recv() else { return Ok(()) };
             let emitted = reports.map_err(E::from).and_then(|reports| {
                 reports.into_iter().try_for_each(|mut r| {
-                    apply_reuse(&mut reuse, &mut r);
+                    apply_reuse(&mut reuse, at, &mut r, &range.commits, earlier).map_err(E::from)?;
+                    at += 1;
                     each(r)
                 })
             });
@@ -132,18 +146,35 @@ pub fn verify_range<E: From<Error>>(
     result
 }
 
-/// The range-level rule on one report, in range order: the first use of a
-/// rationale is kept, every later one by the same person is reported.
-fn apply_reuse(reuse: &mut ReuseCheck<Oid>, r: &mut Report) {
-    if !matches!(r.verdict, Verdict::Accepted | Verdict::Rejected) {
-        return;
+/// The range-level rule on the report of the range's commit number `at`,
+/// in range order: the first use of a rationale is kept, every later one
+/// by the same person is reported. `earlier` reads an earlier commit's
+/// statement again when its tag matches ([`ReuseCheck`]).
+fn apply_reuse(
+    reuse: &mut ReuseCheck,
+    at: u32,
+    r: &mut Report,
+    commits: &Ids,
+    earlier: impl FnMut(u32) -> Result<Option<(String, String)>, Error>,
+) -> Result<(), Error> {
+    let Some(s) = reuse_statement(r) else { return Ok(()) };
+    let Some(first) = reuse.check(at, &s.understood_by.email, &s.rationale, earlier)? else { return Ok(()) };
+    let first = commits.get(first as usize).map_or_else(String::new, |id| id.to_string());
+    let finding = reuse_finding(&s.understood_by.email, first);
+    if finding.severity == Severity::Deny {
+        r.verdict = Verdict::Rejected;
     }
-    let Some(s) = &r.statement else { return };
-    if let Some(finding) = reuse.check(r.id, &s.understood_by.email, &s.rationale) {
-        if finding.severity == Severity::Deny {
-            r.verdict = Verdict::Rejected;
-        }
-        r.findings.push(finding);
+    r.findings.push(finding);
+    Ok(())
+}
+
+/// The statement the reuse rule takes from a report, as (email,
+/// rationale): only of commits whose verdict it can change.
+fn reuse_statement(r: &Report) -> Option<&Statement> {
+    if matches!(r.verdict, Verdict::Accepted | Verdict::Rejected) {
+        r.statement.as_ref()
+    } else {
+        None
     }
 }
 

@@ -164,7 +164,7 @@ pub fn run(file: &Path) -> Result<Outcome> {
     let completed = complete(&mut draft, &cfg, &policy);
     let outcome = match completed {
         Ok(Ok(statement)) => (|| {
-            let staged = stage(&repo, invocation::is_amend(invocation.as_ref()))?;
+            let staged = stage(&repo, invocation::is_amend(invocation.as_ref()), &policy)?;
             let author = author(&cfg)?;
             step!(check(&repo, &policy, &draft, &statement, &staged, &author));
             let keyring = crate::local::keyring(&repo);
@@ -318,7 +318,7 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
 
 /// The change being committed: the index git is about to commit against
 /// the parent it will have (HEAD, or HEAD's parent when amending).
-fn stage(repo: &Repository, amend: bool) -> Result<Staged> {
+fn stage(repo: &Repository, amend: bool, policy: &Policy) -> Result<Staged> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parent = if amend { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
     let parent_tree = parent.as_ref().map(git2::Commit::tree).transpose()?;
@@ -336,7 +336,9 @@ fn stage(repo: &Repository, amend: bool) -> Result<Staged> {
     let tree = repo.find_tree(tree_id)?;
     let binding = change::binding(repo, parent_tree.as_ref(), &tree)
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
-    let change = change_stats(repo, parent_tree.as_ref(), &tree, true)
+    // Lines are counted (a diff of every changed file, with its
+    // attributes) only for a policy with a limit on them, as the verifier does.
+    let change = change_stats(repo, parent_tree.as_ref(), &tree, policy.needs_line_counts())
         .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
     Ok(Staged { parent: parent.map(|p| p.id()), tree: tree_id, binding, change })
 }

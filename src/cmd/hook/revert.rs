@@ -10,12 +10,19 @@ use crate::error::{Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::resign;
 
+/// What git's message for a revert says (`revert.reference` too).
+const REVERTS: &[u8] = b"This reverts commit ";
+
 /// prepare-commit-msg during `git revert`, which runs no commit-msg hook:
 /// on a terminal, ask for the statement and sign; without one, refuse,
 /// keeping the revert staged and its message, and name the command that
 /// finishes it. `None` when this is not a revert.
 pub fn prepare(file: &Path, source: Option<&str>) -> Result<Option<Outcome>> {
-    if source != Some("message") || super::invocation::git_command().as_deref() != Some("revert") {
+    // Git's revert message always says "This reverts commit": a message
+    // without it (`git commit -m`, on every such commit) is not a revert's,
+    // and needs no look at the parent processes (as the shell hook tests it).
+    let says_reverts = || std::fs::read(file).is_ok_and(|m| m.windows(REVERTS.len()).any(|w| w == REVERTS));
+    if source != Some("message") || !says_reverts() || super::invocation::git_command().as_deref() != Some("revert") {
         return Ok(None);
     }
     let repo = open_repo()?;

@@ -13,7 +13,9 @@ pub(super) enum Matcher {
     Bot(String),
     /// Value pattern; `None` for any value. The key is in `trailer_keys`.
     Trailer(Option<Wildcard>),
-    Line(Wildcard),
+    /// A footer pattern, and a searcher for its longest literal piece
+    /// ([`Wildcard::longest_part`]), which every matching line contains.
+    Line(Wildcard, Box<memchr::memmem::Finder<'static>>),
     Prefix(String),
     Suffix(String),
     Generic(Generic),
@@ -74,7 +76,9 @@ pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), 
             if p.trim().trim_matches('*').trim().is_empty() {
                 return Err("a footer pattern must contain some literal text".into());
             }
-            (Matcher::Line(Wildcard::new(p.trim())), None)
+            let w = Wildcard::new(p.trim());
+            let finder = Box::new(memchr::memmem::Finder::new(w.longest_part()).into_owned());
+            (Matcher::Line(w, finder), None)
         }
         MarkerKind::SubjectPrefix | MarkerKind::BranchPrefix => (Matcher::Prefix(p.to_owned()), None),
         MarkerKind::NameSuffix => (Matcher::Suffix(p.to_owned()), None),

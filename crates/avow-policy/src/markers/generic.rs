@@ -3,7 +3,7 @@
 //! was found.
 
 use super::compile::{Generic, Matcher};
-use super::identity::{github_login, is_bot, Who};
+use super::identity::{github_login, Who};
 use super::wildcard::ends_with_ci;
 use super::{MarkerClass, Markers};
 use crate::facts::CommitFacts;
@@ -46,9 +46,10 @@ const NOREPLY_NOT_AGENTS: &[&str] = &[
     "transifex.com",
 ];
 
-/// Words of `s`: runs of ASCII letters and digits, lowercased.
-fn words(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase)
+/// Words of `s`: runs of ASCII letters and digits (compared ASCII
+/// case-insensitively by the callers).
+fn words(s: &str) -> impl Iterator<Item = &str> + '_ {
+    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty())
 }
 
 /// `agent-account`: `agent` is a word of the name or of the email's local
@@ -56,7 +57,7 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
 /// inside a word (`TheRAWagent`, `truffleagent`).
 fn is_agent_account(name: &str, email: &str) -> bool {
     let local = github_login(email).unwrap_or_else(|| email.split('@').next().unwrap_or(""));
-    words(name).chain(words(local)).any(|w| w == "agent")
+    words(name).chain(words(local)).any(|w| w.eq_ignore_ascii_case("agent"))
 }
 
 /// `ai-bot-login`: a `name[bot]` login (in the name or the no-reply email)
@@ -69,7 +70,7 @@ fn is_ai_bot(name: &str, email: &str) -> bool {
     };
     let Some(login) = login else { return false };
     let bare = &login[..login.len() - "[bot]".len()];
-    words(bare).any(|w| AI_LOGIN_WORDS.contains(&w.as_str()))
+    words(bare).any(|w| AI_LOGIN_WORDS.iter().any(|a| w.eq_ignore_ascii_case(a)))
 }
 
 /// `vendor-noreply`: `noreply@DOMAIN` or `no-reply@DOMAIN` of a domain that
@@ -128,7 +129,7 @@ impl Markers {
                     self.entries[i].class == MarkerClass::Automation
                         && match m {
                             Matcher::Email(w) => w.is_match(&p.email),
-                            Matcher::Bot(login) => is_bot(login, &p.name, &p.email),
+                            Matcher::Bot(login) => p.is_bot(login),
                             Matcher::Name(n) => p.name.trim().eq_ignore_ascii_case(n),
                             _ => false,
                         }

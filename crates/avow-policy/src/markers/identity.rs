@@ -13,6 +13,28 @@ pub(super) struct Who<'f> {
     pub(super) name: std::borrow::Cow<'f, str>,
     pub(super) email: std::borrow::Cow<'f, str>,
     pub(super) evidence: String,
+    /// Whether [`is_bot`] can hold for this identity at all: its name ends
+    /// with `[bot]` or its email is a GitHub no-reply address. Most
+    /// identities are neither, and are then not compared with each of the
+    /// list's app logins.
+    pub(super) bot_like: bool,
+}
+
+impl<'f> Who<'f> {
+    pub(super) fn new(
+        name: impl Into<std::borrow::Cow<'f, str>>,
+        email: impl Into<std::borrow::Cow<'f, str>>,
+        evidence: String,
+    ) -> Self {
+        let (name, email) = (name.into(), email.into());
+        let bot_like = ends_with_ci(name.trim(), "[bot]") || github_login(&email).is_some();
+        Who { name, email, evidence, bot_like }
+    }
+
+    /// [`is_bot`] for this identity.
+    pub(super) fn is_bot(&self, login: &str) -> bool {
+        self.bot_like && is_bot(login, &self.name, &self.email)
+    }
 }
 
 /// The local part of a GitHub no-reply address without its numeric id
@@ -35,7 +57,7 @@ pub(super) fn github_login(email: &str) -> Option<&str> {
 /// the numeric id, as Sweep's nightly app writes it: a person's no-reply
 /// address never has a `[bot]`-named owner, and the id-less form would be
 /// a person's login).
-pub(super) fn is_bot(login: &str, name: &str, email: &str) -> bool {
+fn is_bot(login: &str, name: &str, email: &str) -> bool {
     if name.trim().eq_ignore_ascii_case(login) {
         return true;
     }

@@ -4,7 +4,7 @@
 use avow_core::attestation::{Person, AUTHORSHIP};
 
 use super::compile::{is_trailer_key, Matcher};
-use super::identity::{is_bot, Who};
+use super::identity::Who;
 use super::wildcard::{ends_with_ci, starts_with_ci};
 use super::{MarkerClass, MarkerHit, MarkerKind, Markers};
 use crate::facts::{CommitFacts, Ident};
@@ -80,16 +80,12 @@ impl Markers {
     pub fn scan_all(&self, facts: &CommitFacts) -> Vec<MarkerHit> {
         let mut found: Vec<Option<String>> = vec![None; self.entries.len()];
         let mut who: Vec<Who<'_>> = vec![
-            Who {
-                name: facts.author.name.as_str().into(),
-                email: facts.author.email.as_str().into(),
-                evidence: ident_evidence("author", &facts.author),
-            },
-            Who {
-                name: facts.committer.name.as_str().into(),
-                email: facts.committer.email.as_str().into(),
-                evidence: ident_evidence("committer", &facts.committer),
-            },
+            Who::new(facts.author.name.as_str(), facts.author.email.as_str(), ident_evidence("author", &facts.author)),
+            Who::new(
+                facts.committer.name.as_str(),
+                facts.committer.email.as_str(),
+                ident_evidence("committer", &facts.committer),
+            ),
         ];
 
         // Trailers: git's parse, and any message line that starts with a
@@ -111,7 +107,7 @@ impl Markers {
             }
             if value.contains('<') {
                 if let Some(person) = Person::parse(value) {
-                    who.push(Who { name: person.name.into(), email: person.email.into(), evidence: evidence() });
+                    who.push(Who::new(person.name, person.email, evidence()));
                 }
             }
         }
@@ -125,6 +121,7 @@ impl Markers {
         let footer_lines: Vec<&str> =
             facts.message.lines().map(str::trim).filter(|l| l.len() <= MAX_MARKER_LINE).collect();
         let mut generic = Vec::new();
+        let mut lower: Option<String> = None;
         for (i, matcher) in self.matchers.iter().enumerate() {
             if found[i].is_some() {
                 continue;
@@ -142,10 +139,19 @@ impl Markers {
                 (_, Matcher::Name(n)) => {
                     who.iter().find(|p| p.name.trim().eq_ignore_ascii_case(n)).map(|p| p.evidence.clone())
                 }
-                (_, Matcher::Bot(login)) => {
-                    who.iter().find(|p| is_bot(login, &p.name, &p.email)).map(|p| p.evidence.clone())
+                (_, Matcher::Bot(login)) => who.iter().find(|p| p.is_bot(login)).map(|p| p.evidence.clone()),
+                (_, Matcher::Line(w, longest)) => {
+                    // A line that matches holds each literal part of the
+                    // pattern, so a message without the longest one has no
+                    // such line: most messages are answered by one search
+                    // per pattern rather than a match per line.
+                    let lower = lower.get_or_insert_with(|| facts.message.to_ascii_lowercase());
+                    if longest.find(lower.as_bytes()).is_none() {
+                        None
+                    } else {
+                        footer_lines.iter().find(|l| w.is_match(l)).map(|l| (*l).to_owned())
+                    }
                 }
-                (_, Matcher::Line(w)) => footer_lines.iter().find(|l| w.is_match(l)).map(|l| (*l).to_owned()),
                 (MarkerKind::SubjectPrefix, Matcher::Prefix(p)) => {
                     starts_with_ci(subject, p).then(|| subject.to_owned())
                 }

@@ -92,3 +92,44 @@ fn bad_lists() {
          `generic`"
     );
 }
+
+/// Every footer and bot-login entry of the list is found in any letter
+/// case and wherever its line stands, through the scan's shortcuts (a
+/// footer's longest piece searched in the whole message first; identities
+/// that cannot be an app's never compared with the logins).
+#[test]
+fn footers_and_bot_logins_are_found_in_any_case_past_the_shortcuts() {
+    let m = Markers::builtin();
+    let flip = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .collect::<String>()
+    };
+    let signature = format!("Avow-Signature: v2 s={}", "Zm9vYmFy".repeat(40));
+    for (i, e) in m.entries().iter().enumerate() {
+        match e.kind {
+            MarkerKind::Footer => {
+                let line = e.pattern.replace('*', "x");
+                for line in [line.clone(), flip(&line)] {
+                    let message = format!("Subject\n\nBody text.\n\n  {line}  \n{signature}\n");
+                    let hits = m.scan_all(&facts(("Bob", "bob@example.org"), &message));
+                    assert!(
+                        hits.iter().any(|h| h.source == e.source && h.evidence == line),
+                        "entry {i} ({}) not found in {message:?}: {hits:?}",
+                        e.pattern
+                    );
+                }
+            }
+            MarkerKind::BotLogin => {
+                for name in [e.pattern.clone(), flip(&e.pattern)] {
+                    let hits = m.scan_all(&facts((&name, "someone@example.org"), "Fix\n"));
+                    assert!(hits.iter().any(|h| h.kind == "bot-login"), "entry {i} ({name}) not found: {hits:?}");
+                    let email = format!("12345+{name}@users.noreply.github.com");
+                    let hits = m.scan_all(&facts(("Someone", &email), "Fix\n"));
+                    assert!(hits.iter().any(|h| h.kind == "bot-login"), "entry {i} ({email}) not found: {hits:?}");
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -37,6 +37,12 @@ impl Wildcard {
         self.parts.len() == 1
     }
 
+    /// The longest literal piece between `*`s, ASCII-lowercased: every
+    /// input that matches contains it.
+    pub(super) fn longest_part(&self) -> &[u8] {
+        self.parts.iter().max_by_key(|p| p.len()).map_or(&[][..], |p| &p[..])
+    }
+
     /// Whether `input` matches the whole pattern.
     pub fn is_match(&self, input: &str) -> bool {
         let s = input.as_bytes();

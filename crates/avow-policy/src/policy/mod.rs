@@ -20,8 +20,6 @@
 //! assert!(policy.markers.refuse);
 //! ```
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -46,11 +44,13 @@ pub use crate::POLICY_PATH;
 mod check;
 mod error;
 mod parse;
+mod reuse;
 #[cfg(test)]
 mod tests;
 
 pub use self::check::*;
 pub use self::error::*;
+pub use self::reuse::*;
 
 /// The policy format version this crate reads and writes.
 pub const VERSION: u32 = 1;

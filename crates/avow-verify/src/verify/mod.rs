@@ -48,8 +48,8 @@ use attestation::fast_path_failed;
 pub use attestation::REATTEST_HINT;
 pub use records::Records;
 pub use report::{Options, Report, SignerInfo, Verdict};
-pub use signer::name_finding;
 use signer::signer_info;
+pub use signer::{amend_older_hint, name_finding};
 
 fn finding(rule: &Rule, severity: Severity, message: String) -> Finding {
     Finding::new(rule, severity, message)

@@ -82,7 +82,16 @@ pub(super) fn check_signer(
                 statement.understood_by, person.name, person.email
             ),
         ));
-    } else if let Some(finding) = name_finding(policy, &statement.understood_by.name, person) {
+    } else if let Some(mut finding) = name_finding(policy, &statement.understood_by.name, person) {
+        // The hook's warning is about the commit being made (HEAD); verify's
+        // may be about any commit of the range, which a plain amend misses.
+        let id = report.id.to_string();
+        let amend = "git commit --amend --no-edit";
+        finding.message = format!(
+            "{}: `{amend}` if it is the last commit (HEAD), else {}",
+            finding.message,
+            amend_older_hint(&id[..12], amend)
+        );
         report.findings.push(finding);
     }
     report.findings.extend(policy.check_key(&k.public));
@@ -104,10 +113,17 @@ pub fn name_finding(
         &findings::UNDERSTOOD_BY_NAME,
         policy.understood_by_name,
         format!(
-            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest with `git commit --amend --no-edit`",
+            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest the commit",
             person.name, person.email, person.name
         ),
     ))
+}
+
+/// How to run `amend` (a `git commit --amend …` command line) on the
+/// commit `id` when it is not HEAD: an interactive rebase that stops at it.
+/// Its descendants keep their attestations (their changes are the same).
+pub fn amend_older_hint(id: &str, amend: &str) -> String {
+    format!("`git rebase -i {id}~1`, change `pick` to `edit` on the line of {id}, then `{amend}` and `git rebase --continue`")
 }
 
 pub(super) fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {

@@ -25,7 +25,6 @@ pub fn write_message_bytes(file: &Path, contents: &[u8]) -> Result<()> {
 }
 
 fn replace_file(file: &Path, contents: &[u8], durable: bool) -> Result<()> {
-    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| {
         let hint = match e.kind() {
@@ -39,23 +38,31 @@ fn replace_file(file: &Path, contents: &[u8], durable: bool) -> Result<()> {
         };
         CliError::new(format!("cannot write {}: {e}", file.display())).hint(hint)
     };
-    let original = std::fs::metadata(file).ok();
     // Created as a new file would be (0666 less the umask), then given the
     // original's mode and group: the rename must not turn a shared
     // repository's group-writable file into one only its last writer can
-    // open again.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".avow-tmp")
-        .permissions(std::fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    if let Some(meta) = &original {
-        if meta.gid() != tmp.as_file().metadata().map_err(fail)?.gid() {
-            // Best effort: only a member of the group may hand the file to it.
-            let _ = std::os::unix::fs::fchown(tmp.as_file(), None, Some(meta.gid()));
+    // open again. (Windows has neither: the new file inherits the
+    // directory's access control list.)
+    #[cfg(unix)]
+    let mut tmp = {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let original = std::fs::metadata(file).ok();
+        let tmp = tempfile::Builder::new()
+            .prefix(".avow-tmp")
+            .permissions(std::fs::Permissions::from_mode(0o666))
+            .tempfile_in(dir)
+            .map_err(fail)?;
+        if let Some(meta) = &original {
+            if meta.gid() != tmp.as_file().metadata().map_err(fail)?.gid() {
+                // Best effort: only a member of the group may hand the file to it.
+                let _ = std::os::unix::fs::fchown(tmp.as_file(), None, Some(meta.gid()));
+            }
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777)).map_err(fail)?;
         }
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777)).map_err(fail)?;
-    }
+        tmp
+    };
+    #[cfg(not(unix))]
+    let mut tmp = tempfile::Builder::new().prefix(".avow-tmp").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(contents).map_err(fail)?;
     if durable {
         tmp.as_file().sync_all().map_err(fail)?;

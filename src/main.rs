@@ -17,6 +17,8 @@ mod progress;
 mod resign;
 mod rewrites;
 mod shallow;
+// Prompts need a Unix terminal; elsewhere avow asks nothing (tty_none.rs).
+#[cfg_attr(not(unix), path = "tty_none.rs")]
 mod tty;
 
 use std::process::ExitCode;

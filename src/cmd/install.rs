@@ -103,11 +103,15 @@ fn script(hook: &str, exe: &Path) -> String {
 /// path cannot stand on a `#!` line (a blank or control character ends
 /// it; older Linux kernels read only 127 bytes of it) and for pre-push,
 /// whose standard input both the chained hook and avow read (the shell
-/// script keeps a copy; it runs once per push, not per commit).
+/// script keeps a copy; it runs once per push, not per commit). Always
+/// `None` on Windows: Git for Windows reads a `#!` line itself, keeps only
+/// the interpreter's file name, drops its argument (`hook-direct`) and
+/// looks the name up on PATH (compat/mingw.c, `parse_interpreter`).
 fn direct_script(hook: &str, exe: &Path) -> Option<String> {
     let path = exe.to_str()?;
     let fits = exe.is_absolute() && path.len() + DIRECT.len() + 3 <= 127;
-    if !matches!(hook, "commit-msg" | "prepare-commit-msg" | "post-commit")
+    if cfg!(windows)
+        || !matches!(hook, "commit-msg" | "prepare-commit-msg" | "post-commit")
         || !fits
         || path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
     {
@@ -167,19 +171,31 @@ pub fn run_direct(mut args: impl Iterator<Item = std::ffi::OsString>) -> Result<
                 .hint("fix the hook (a `#!` line and an executable bit), or remove it")
         })?;
         if !status.success() {
-            use std::os::unix::process::ExitStatusExt as _;
             // As the shell script's `|| exit $?` did: 128 + the signal.
-            let code = status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(1);
-            std::process::exit(code);
+            #[cfg(unix)]
+            let code = {
+                use std::os::unix::process::ExitStatusExt as _;
+                status.code().or_else(|| status.signal().map(|s| 128 + s))
+            };
+            #[cfg(not(unix))]
+            let code = status.code();
+            std::process::exit(code.unwrap_or(1));
         }
     }
     crate::cmd::hook::run(hook)
 }
 
 /// What `[ -x PATH ]` tests: something there that may be executed.
+#[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Windows has no executable bit: a file is what `[ -x PATH ]` accepts.
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// The shell script avow writes for `hook` when git cannot run the binary
@@ -236,6 +252,7 @@ fn io_err(path: &Path, e: &std::io::Error) -> CliError {
 
 /// Windows has no executable bit: Git for Windows runs any hook file.
 #[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps, reason = "the Unix version can fail")]
 fn make_executable(_path: &Path) -> Result<()> {
     Ok(())
 }

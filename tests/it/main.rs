@@ -1,5 +1,9 @@
 //! End-to-end tests: the real `git-avow` binary, real git and real
 //! ssh-keygen, in temporary repositories. One test binary (linked once).
+// Unix only: the tests drive real git with ptys (script(1)), setsid,
+// ssh-agent sockets and file modes (on Windows avow is compiled and
+// linted, never run: docs/install.md).
+#![cfg(unix)]
 
 mod golden;
 mod support;

@@ -114,6 +114,7 @@ pub fn write_key(h: &History) -> Result<(PrivateKey, String, Signer), Fail> {
     let pem = key.to_openssh(LineEnding::LF).map_err(|e| Fail(format!("encoding the key: {e}")))?;
     std::fs::write(&h.key, pem.as_bytes()).map_err(|e| Fail(format!("writing {}: {e}", h.key.display())))?;
     // A private key readable by others would make the hook warn on every commit.
+    #[cfg(unix)]
     std::fs::set_permissions(&h.key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .map_err(|e| Fail(format!("restricting {}: {e}", h.key.display())))?;
     let public = key.public_key().to_openssh().map_err(|e| Fail(format!("encoding the public key: {e}")))?;

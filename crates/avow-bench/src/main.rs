@@ -69,6 +69,11 @@ struct Args {
 
 fn main() -> ExitCode {
     let mut args = Args::parse();
+    if cfg!(not(unix)) {
+        // It reads /proc, runs /usr/bin/time and symlinks hooks to `true`.
+        eprintln!("avow-bench: runs on Linux only");
+        return ExitCode::from(2);
+    }
     if args.smoke {
         args.commits = args.commits.min(40);
         args.compare = args.compare.min(10);

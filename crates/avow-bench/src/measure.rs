@@ -535,10 +535,12 @@ impl<'h> Bench<'h> {
         for d in [&dir, &no_hooks, &empty_hooks] {
             std::fs::create_dir_all(d).map_err(|e| Fail(format!("creating {}: {e}", d.display())))?;
         }
+        #[cfg(unix)]
         let true_bin = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
             .map(|p| p.join("true"))
             .find(|p| p.is_file())
             .ok_or_else(|| Fail("no `true` on PATH, for the empty hooks".into()))?;
+        #[cfg(unix)]
         for hook in ["prepare-commit-msg", "commit-msg", "post-commit"] {
             let link = empty_hooks.join(hook);
             let _ = std::fs::remove_file(&link);

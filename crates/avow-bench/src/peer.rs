@@ -76,6 +76,7 @@ pub fn gnupg_home(h: &History) -> PathBuf {
 fn build(h: &History, commits: usize) -> Result<(), Fail> {
     let home = gnupg_home(h);
     std::fs::create_dir_all(&home).map_err(|e| Fail(format!("creating {}: {e}", home.display())))?;
+    #[cfg(unix)]
     std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .map_err(|e| Fail(format!("restricting {}: {e}", home.display())))?;
     run(

@@ -240,6 +240,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn talks_to_a_fake_agent() {
         use std::os::unix::net::UnixListener;
         let dir = tempfile::tempdir().unwrap();

@@ -63,7 +63,7 @@ fn path_of(bytes: Vec<u8>) -> PathBuf {
 
 #[cfg(not(unix))]
 fn path_of(bytes: Vec<u8>) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    PathBuf::from(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Splits `GIT_ALTERNATE_OBJECT_DIRECTORIES` as git does: entries separated
@@ -121,7 +121,8 @@ pub fn split_alternates(list: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-#[cfg(test)]
+// Unix separators (`;` on Windows).
+#[cfg(all(test, not(windows)))]
 mod tests {
     use super::split_alternates;
 
@@ -130,7 +131,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(not(windows))]
     fn splits_like_git() {
         assert_eq!(split(""), Vec::<String>::new());
         assert_eq!(split("/a/objects"), ["/a/objects"]);

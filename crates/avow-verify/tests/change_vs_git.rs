@@ -6,6 +6,8 @@
 //! changes, symlinks, submodules, CRLF, whitespace-only edits, no newline
 //! at the end of a file, paths that need quoting, odd tree modes, SHA-256
 //! repositories, and random trees and edits.
+// Unix only: symlinks and the executable bit.
+#![cfg(unix)]
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt as _};

@@ -1,6 +1,8 @@
 //! `commit::changed_paths` (the tree walk that skips equal subtrees) against
 //! real git: for every commit built here it must list exactly what
 //! `git diff-tree -r --no-renames --name-only PARENT COMMIT` lists.
+// Unix only: symlinks and the executable bit.
+#![cfg(unix)]
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt as _};

@@ -1,5 +1,7 @@
 //! avow-sign's integration tests: real `ssh-keygen` and `ssh-agent`, keys
 //! generated per test, hermetic environment from avow-testutil.
+// Unix only: ssh-agent sockets and key file modes.
+#![cfg(unix)]
 
 mod agent;
 mod batch;

@@ -37,6 +37,5 @@ fn main() -> ExitCode {
     // so that a long verification does not keep the whole pack resident
     // (docs/performance.md). The hooks above read a commit or two.
     avow_mwindow::bound_pack_windows();
-    avow_mwindow::one_malloc_arena();
     cli::run()
 }

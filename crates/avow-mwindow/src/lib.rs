@@ -1,8 +1,7 @@
-//! The workspace's audited `unsafe` calls, made once at start-up before
+//! The workspace's audited `unsafe` call, made once at start-up before
 //! any thread exists: bounding how much of the pack files libgit2 keeps
 //! mapped ([`bound_pack_windows`]), so that verifying a long range does not
-//! keep every page of the pack it touched resident, and keeping glibc's
-//! allocator to one arena ([`one_malloc_arena`]).
+//! keep every page of the pack it touched resident.
 //!
 //! libgit2 reads packs through mapped windows: by default windows of
 //! 1 GiB and up to 8 GiB of them mapped at once (on 64-bit systems), so a
@@ -55,38 +54,6 @@ pub fn bound_pack_windows() -> bool {
     }
 }
 
-/// Makes glibc's `malloc` serve every thread from one arena, when this
-/// process has a single thread; returns whether it did. Call it first
-/// thing in `main`. Elsewhere (other C libraries, other systems) it does
-/// nothing.
-///
-/// By default each thread that allocates gets an arena of its own (up to
-/// eight per core), and memory freed in one stays resident there for its
-/// next allocations only. libgit2's cache of delta bases (up to 16 MiB per
-/// pack, emptied whole when full) is filled by whichever thread reads, so
-/// each arena of a long verification ends up holding its own 16 MiB of
-/// freed blocks: one arena measured 8 MiB less resident memory at 200,000
-/// commits and no measurable CPU time (allocations mostly come from each
-/// thread's own cache of small blocks, which takes no lock).
-pub fn one_malloc_arena() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        if !single_threaded() {
-            return false;
-        }
-        // SAFETY: `mallopt` takes two integers and touches no memory of
-        // ours; glibc documents `M_ARENA_MAX` as settable at any time (it
-        // is read when a thread first needs an arena, under glibc's own
-        // lock). No thread but this one exists yet (checked just above),
-        // so none has an arena other than the main one.
-        #[expect(unsafe_code, reason = "an audited call: see the SAFETY comment")]
-        let set = unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
-        set == 1
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    false
-}
-
 /// Whether the kernel counts one thread in this process.
 fn single_threaded() -> bool {
     std::fs::read_to_string("/proc/self/status")
@@ -103,7 +70,6 @@ mod tests {
         let other = std::thread::spawn(move || wait.recv());
         assert!(!super::single_threaded());
         assert!(!super::bound_pack_windows());
-        assert!(!super::one_malloc_arena());
         drop(stop);
         let _ = other.join();
     }

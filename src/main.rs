@@ -14,6 +14,7 @@ mod local;
 mod message;
 mod output;
 mod progress;
+mod reply;
 mod resign;
 mod rewrites;
 mod shallow;

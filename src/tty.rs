@@ -66,18 +66,7 @@ pub fn die_of_interrupt() -> ! {
     std::process::exit(130)
 }
 
-/// What came back from a question.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// An answer (trimmed; pasted lines joined by a space).
-    Text(String),
-    /// End of input (Ctrl-D on an empty line, or the terminal went away).
-    End,
-    /// Ctrl-C or Ctrl-\.
-    Interrupted,
-    /// An answer avow cannot take, and why (said to the person).
-    Invalid(String),
-}
+pub use crate::reply::Reply;
 
 /// The controlling terminal.
 pub struct Tty {

@@ -6,14 +6,7 @@
 
 #![allow(dead_code, reason = "the interface of tty.rs, whose values no terminal here produces")]
 
-/// What came back from a question (as in `tty.rs`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    Text(String),
-    End,
-    Interrupted,
-    Invalid(String),
-}
+pub use crate::reply::Reply;
 
 /// A terminal, which never exists here.
 pub struct Tty(std::convert::Infallible);

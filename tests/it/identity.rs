@@ -139,10 +139,7 @@ fn the_name_warning_on_an_older_commit_names_a_fix_that_reaches_it() {
         ["Fix the parser: accepted warning understood-by.name", "Test the parser: accepted"]
     );
     // The commit is not HEAD: the rebase.
-    let mark = format!("awk '$1 == \"pick\" && index(\"{older}\", $2) == 1 {{ $1 = \"edit\" }} {{ print }}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"");
-    let editor = w.scratch().join("mark-edit");
-    std::fs::write(&editor, format!("#!/bin/sh\n{mark}\n")).unwrap();
-    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.mark_edit_in_rebase(&older);
     for command in &fixes[2..] {
         let r = sh(&w, command);
         assert_eq!(r.code, 0, "{command}: {}", r.stderr);

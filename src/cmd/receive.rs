@@ -147,6 +147,64 @@ fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oi
     Ok((name, id))
 }
 
+/// `install --server`'s check of the receiving repository: a warning when
+/// the default branch (what `HEAD` or `avow.receive.defaultBranch` names)
+/// does not exist — `git init --bare` leaves `HEAD` at `master` whatever
+/// the project pushes — with the command that names the branch the project
+/// uses. Without it, new branches and tags have nothing to be verified
+/// against and are refused, and so are deletions (see [`judge_update`]).
+pub fn default_branch_warning(repo: &Repository) -> Option<String> {
+    let cfg = Config::for_server(repo);
+    // A setting the hook cannot read is reported by the hook, on every push.
+    let rules = Rules::read(&cfg).ok()?;
+    let (name, tip) = match default_branch(repo, &rules) {
+        Ok(found) => found,
+        Err(e) => return Some(e.hint.map_or_else(|| e.message.clone(), |hint| format!("{}; {hint}", e.message))),
+    };
+    if tip.is_some() {
+        return None;
+    }
+    // The branch to name: the one with a keyring and policy, `main` or
+    // `master` among several, else the only one there is.
+    let (mut with_avow, mut all) = (Vec::new(), Vec::new());
+    for r in repo.references_glob("refs/heads/*").ok()?.flatten() {
+        let (Some(branch), Ok(c)) = (r.name().ok().and_then(|n| n.strip_prefix("refs/heads/")), r.peel_to_commit())
+        else {
+            continue;
+        };
+        if has_avow(repo, c.id()) {
+            with_avow.push(branch.to_owned());
+        }
+        all.push(branch.to_owned());
+    }
+    let branches = if with_avow.is_empty() { all } else { with_avow };
+    let fix = |branch: &str| {
+        if rules.default_branch.is_some() {
+            format!("`git config avow.receive.defaultBranch {branch}`")
+        } else {
+            format!("`git symbolic-ref HEAD refs/heads/{branch}`")
+        }
+    };
+    let what = if rules.default_branch.is_some() { "avow.receive.defaultBranch" } else { "HEAD" };
+    Some(if branches.is_empty() {
+        format!(
+            "the default branch {name} ({what}) does not exist yet: the first push sets up the repository unverified, and until {name} exists, pushes of any other new branch or of a tag are refused (they have nothing to be verified against), and so are deletions; if the project's default branch is another, name it before the first push: {}",
+            fix("main")
+        )
+    } else {
+        let to = match branches.as_slice() {
+            [one] => fix(one),
+            several => match ["main", "master"].iter().find(|b| several.iter().any(|s| s == *b)) {
+                Some(b) => fix(b),
+                None => format!("{}, BRANCH being one of {}", fix("BRANCH"), several.join(", ")),
+            },
+        };
+        format!(
+            "the default branch {name} ({what}) does not exist: pushes of new branches and of tags are refused (they have nothing to be verified against), and so are deletions; name the project's default branch: {to}"
+        )
+    })
+}
+
 /// Whether moving a ref from `current` to `tip` changes the `.avow/` it
 /// will be judged against next time without a commit that changes it: a
 /// push that is not a fast-forward (a rewind, a rewrite) and whose tip's

@@ -76,6 +76,8 @@ struct Rules {
     other: Rule,
     deletions: Rule,
     default_branch: Option<String>,
+    /// The verifier's options (`avow.batch`).
+    options: avow_verify::verify::Options,
 }
 
 fn rule(cfg: &Config, key: &str, default: Rule, verify_allowed: bool) -> Result<Rule> {
@@ -108,6 +110,7 @@ impl Rules {
             other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
             deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
             default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),
+            options: crate::cmd::verify::options_of(cfg, false)?,
         })
     }
 
@@ -427,7 +430,9 @@ fn judge_update(
         _ => None,
     };
     let revocations = default_keyring.as_ref().map(|k| (default_name, k));
-    let Some(refused) = judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations)? else {
+    let Some(refused) =
+        judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations, rules.options)?
+    else {
         return Ok(Judged::Passed);
     };
     // The pusher names the base by its id: the ref's value here (or the

@@ -332,8 +332,13 @@ pub fn move_head(repo: &Repository, old: Oid, new: Oid, why: &str) -> Result<()>
         Ok(Some(n)) => n.to_owned(),
         _ => "HEAD".to_owned(),
     };
-    repo.reference_matching(&name, new, true, old, why).map_err(|e| {
-        CliError::new(format!("cannot update {name}: {}", e.message()))
+    // Through git, which writes the ref and its reflogs (the branch's and
+    // HEAD's) as every other update of them: with a shared repository's
+    // modes (libgit2 uses the umask) and the reference-transaction hook.
+    // The update happens only if the ref is still at `old`.
+    let (new, old) = (new.to_string(), old.to_string());
+    crate::git::git_with_input(repo, &["update-ref", "-m", why, &name, &new, &old], b"").map_err(|e| {
+        CliError::new(format!("cannot update {name}: {e}"))
             .hint("something else moved the branch meanwhile; run the command again")
     })?;
     Ok(())

@@ -88,13 +88,14 @@ fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
     for (o, n) in keep {
         text.push_str(&format!("{o} {n}\n"));
     }
-    write_record(&path, &text)
+    write_record(repo, &path, &text)
 }
 
-/// Replaces a record file whole, creating `.git/avow/` if needed.
-fn write_record(path: &std::path::Path, text: &str) -> Result<()> {
+/// Replaces a record file whole, creating `.git/avow/` if needed (with
+/// the modes a shared repository's other users need to write there too).
+fn write_record(repo: &Repository, path: &std::path::Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        crate::shared::create_dir_all(repo, dir).map_err(|e| {
             crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))
                 .hint("check that you may write to the repository's git directory")
         })?;
@@ -135,7 +136,7 @@ pub fn record_pick(repo: &Repository, source: Oid, parent_tree: Oid, tree: Oid) 
     let mut all: Vec<&str> = old.lines().filter(|l| *l != line && pick(l).is_some()).collect();
     all.push(&line);
     let keep = &all[all.len().saturating_sub(KEEP)..];
-    write_record(&path, &(keep.join("\n") + "\n"))
+    write_record(repo, &path, &(keep.join("\n") + "\n"))
 }
 
 /// The recorded cherry-picks: (source, parent tree, tree); other lines skipped.

@@ -42,6 +42,7 @@ fn parse(value: Option<&str>) -> Perm {
 
 /// The mode git gives a directory of mode `mode` (`calc_shared_perm`,
 /// then what `adjust_shared_perm` adds for directories).
+#[cfg_attr(not(unix), allow(dead_code, reason = "Windows has no modes; the unit tests still check it"))]
 fn directory_mode(perm: Perm, mode: u32) -> u32 {
     let (mut tweak, exact) = match perm {
         Perm::Umask => return mode,

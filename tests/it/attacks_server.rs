@@ -227,3 +227,77 @@ fn deleting_every_branch_while_head_names_a_missing_branch() {
     );
     assert_eq!(remote_rev(&w, &remote, "main"), main);
 }
+
+/// The processor time (user + system, in seconds) that `git push origin
+/// ARGS` takes with everything it waits for (the server's hook included),
+/// and what git printed. Processor time, not wall time: the same on a
+/// loaded machine.
+fn push_cpu(w: &World, args: &[&str], code: i32) -> (f64, String) {
+    let out = w
+        .command("bash")
+        .args(["-c", r#"TIMEFORMAT="%3U %3S"; { time git push -q origin "$@" 2>"$0"; } 2>&1"#])
+        .arg(w.scratch().join("push.err"))
+        .args(args)
+        .output()
+        .expect("bash");
+    let printed = std::fs::read_to_string(w.scratch().join("push.err")).unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).into_owned();
+    let times: Vec<f64> = status.split_whitespace().map(|t| t.parse().expect("seconds")).collect();
+    assert_eq!(times.len(), 2, "{status}");
+    // The shell's status is the push's.
+    assert_eq!(out.status.code(), Some(code), "{printed}");
+    (times[0] + times[1], printed)
+}
+
+/// Entry 110. Anyone who may push makes one huge commit (here 20 files of
+/// 20,000 lines) and gives its statement — copied, with its signature, from
+/// any commit of the project — to 60 small commits after it. Each is refused,
+/// but the rationale-reuse rule confirmed each reuse by verifying the huge
+/// commit again: the server spent 60 times the huge commit's cost on a push
+/// that carried it once, quadratic in what the pusher sends. Each earlier
+/// commit is now verified again at most once: the push costs what the same
+/// push with 60 different rationales costs.
+#[test]
+fn one_huge_commits_statement_reused_by_many_small_commits_is_verified_again_once() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let message = w.message("base");
+    let statement = message.split_once("\n\n").unwrap().1;
+    for f in 0..20 {
+        let text: String = (0..20_000).map(|l| format!("entry {f} {l} of the generated parser tables\n")).collect();
+        w.write(&format!("tables/{f}.txt"), text);
+    }
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--no-verify", "-m", &format!("Vendor the parser tables\n\n{statement}")]);
+    let huge = w.git(["rev-parse", "HEAD"]);
+    // 60 small commits on top, with the huge commit's statement or (to
+    // compare) each with a rationale of its own.
+    let small = |branch: &str, reuse: bool| {
+        let mut head = huge.clone();
+        for i in 0..60 {
+            w.write("small.txt", format!("{i}\n"));
+            w.git(["add", "small.txt"]);
+            let tree = w.git(["write-tree"]);
+            let own = statement.replace("Rationale: ", &format!("Rationale: Small change number {i}. "));
+            let msg = format!("Small change {i}\n\n{}", if reuse { statement } else { &own });
+            head = w.git(["commit-tree", &tree, "-p", &head, "-m", &msg]);
+        }
+        w.git(["update-ref", &format!("refs/heads/{branch}"), &head]);
+    };
+    small("distinct", false);
+    small("reused", true);
+    let (distinct, out) = push_cpu(&w, &["distinct:main"], 1);
+    assert!(out.contains("61 commits: 0 accepted, 61 rejected"), "{out}");
+    assert!(!out.contains("[rationale.reject-reuse]"), "{out}");
+    let (reused, out) = push_cpu(&w, &["reused:main"], 1);
+    assert!(out.contains("61 commits: 0 accepted, 61 rejected"), "{out}");
+    assert_eq!(out.matches("[rationale.reject-reuse]").count(), 60, "{out}");
+    // One more verification of the huge commit, not 60 (which took four
+    // times the whole push).
+    assert!(
+        reused < 1.5 * distinct,
+        "the push took {reused:.2} s of processor time, with distinct rationales {distinct:.2} s"
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "base"]));
+}

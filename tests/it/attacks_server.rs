@@ -301,3 +301,41 @@ fn one_huge_commits_statement_reused_by_many_small_commits_is_verified_again_onc
     );
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "base"]));
 }
+
+/// Entry 111. One commit that changes every eighth line of a file of
+/// 60,000 lines (7,500 hunks), pushed with any copied statement: the change
+/// digest numbers each hunk by the occurrences of its pre-image before it,
+/// which was a search of the file from its start for each hunk — hunks ×
+/// lines, eight seconds at 80,000 lines and hours at a few megabytes, for
+/// one refused push (36 times the cost of the same lines changed in one
+/// block, here). It costs now a small multiple of that (the 7,500 hunks are
+/// more diff output).
+#[test]
+fn a_file_of_many_hunks_costs_about_what_one_block_costs() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let message = w.message("base");
+    let statement = message.split_once("\n\n").unwrap().1;
+    let file = |changed: &dyn Fn(usize) -> bool| -> String {
+        (0..60_000).map(|i| if changed(i) { format!("changed {i}\n") } else { format!("line {i}\n") }).collect()
+    };
+    w.write("data.txt", file(&|_| false));
+    w.git(["add", "data.txt"]);
+    w.git(["commit", "-q", "--no-verify", "-m", &format!("Add the data\n\n{statement}")]);
+    w.git(["tag", "data"]);
+    for (branch, changed) in [("spread", &(|i: usize| i % 8 == 0) as &dyn Fn(usize) -> bool), ("block", &|i| i < 7_500)]
+    {
+        w.git(["switch", "-q", "-c", branch, "data"]);
+        w.write("data.txt", file(changed));
+        w.git(["commit", "-q", "--no-verify", "-a", "-m", &format!("Change the data\n\n{statement}")]);
+    }
+    let (block, out) = push_cpu(&w, &["block:main"], 1);
+    assert!(out.contains("2 commits: 0 accepted, 2 rejected"), "{out}");
+    let (spread, out) = push_cpu(&w, &["spread:main"], 1);
+    assert!(out.contains("2 commits: 0 accepted, 2 rejected"), "{out}");
+    assert!(
+        spread < 6.0 * block,
+        "the push took {spread:.2} s of processor time, the same lines changed in one block {block:.2} s"
+    );
+}

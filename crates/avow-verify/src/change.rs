@@ -33,6 +33,10 @@
 use git2::{Blob, DiffOptions, Oid, Patch, Repository, Tree};
 use sha2::{Digest as _, Sha256};
 
+mod occurrence;
+#[cfg(test)]
+use occurrence::occurrence;
+
 pub use avow_core::payload::{Binding, Digest};
 
 /// The change digest (a [`Digest`]), by the name the session plan uses.
@@ -322,35 +326,39 @@ impl<'r> Walk<'r, '_> {
         let diff_err = |source| Error::Diff { path: lossy(), source };
         let diff = Patch::from_blobs(old, None, new, None, Some(&mut self.opts)).map_err(diff_err)?;
         let old_lines: Vec<&[u8]> = split_lines(old.content()).collect();
-        let mut pre: Vec<&[u8]> = Vec::new();
+        // Each hunk's lines, and its pre-image (context and removed lines)
+        // as where it starts in the old file and how many lines it has;
+        // then the records, once every hunk's occurrence number is known.
         let mut lines: Vec<(u8, &[u8])> = Vec::new();
+        let mut ends = Vec::with_capacity(diff.num_hunks());
+        let mut pres = Vec::with_capacity(diff.num_hunks());
         for h in 0..diff.num_hunks() {
             let (hunk, count) = diff.hunk(h).map_err(diff_err)?;
-            pre.clear();
-            lines.clear();
+            let start = lines.len();
             for l in 0..count {
                 let line = diff.line_in_hunk(h, l).map_err(diff_err)?;
                 // Other origins mark a missing newline at the end of the
                 // file, which the content itself shows.
                 if let c @ ('+' | '-' | ' ') = line.origin() {
-                    let origin = u8::try_from(c).unwrap_or(b' ');
-                    lines.push((origin, line.content()));
+                    lines.push((u8::try_from(c).unwrap_or(b' '), line.content()));
                 }
             }
-            for &(origin, content) in &lines {
-                if origin != b'+' {
-                    pre.push(content);
-                }
-            }
-            let at =
-                usize::try_from(hunk.old_start()).unwrap_or(usize::MAX).saturating_sub(usize::from(!pre.is_empty()));
-            if old_lines.get(at..at.saturating_add(pre.len())) != Some(&pre[..]) {
+            let pre = lines[start..].iter().filter(|&&(origin, _)| origin != b'+').map(|&(_, content)| content);
+            let len = pre.clone().count();
+            let at = usize::try_from(hunk.old_start()).unwrap_or(usize::MAX).saturating_sub(usize::from(len > 0));
+            if !old_lines.get(at..at.saturating_add(len)).is_some_and(|old| old.iter().copied().eq(pre)) {
                 return Err(Error::Hunk { path: lossy() });
             }
-            push_hunk_header(record, occurrence(&old_lines, &pre, at));
-            for &(origin, content) in &lines {
+            ends.push(lines.len());
+            pres.push((at, len));
+        }
+        let mut start = 0;
+        for (end, occurrence) in ends.into_iter().zip(occurrence::occurrences(&old_lines, &pres)) {
+            push_hunk_header(record, occurrence);
+            for &(origin, content) in &lines[start..end] {
                 push_line(record, origin, content);
             }
+            start = end;
         }
         Ok(())
     }
@@ -386,45 +394,6 @@ fn push_line(record: &mut Vec<u8>, origin: u8, content: &[u8]) {
     if !content.ends_with(b"\n") {
         record.extend_from_slice(b"\n\\ No newline at end of file\n");
     }
-}
-
-/// Which occurrence (1 for the first) of the line sequence `pre` in `old`
-/// starts at line `at`: one more than the number of (possibly
-/// overlapping) places before `at` where all of `pre` occurs. Knuth–Morris–
-/// Pratt over lines, so a file of many equal lines costs linear time.
-fn occurrence(old: &[&[u8]], pre: &[&[u8]], at: usize) -> usize {
-    if pre.is_empty() {
-        return at + 1;
-    }
-    let mut fail = vec![0usize; pre.len()];
-    let mut k = 0;
-    for i in 1..pre.len() {
-        while k > 0 && pre[i] != pre[k] {
-            k = fail[k - 1];
-        }
-        if pre[i] == pre[k] {
-            k += 1;
-        }
-        fail[i] = k;
-    }
-    let mut found = 0;
-    let mut k = 0;
-    // Matches that start before `at` end before `at + pre.len() - 1`.
-    for (i, line) in old.iter().enumerate().take(at + pre.len() - 1) {
-        while k > 0 && *line != pre[k] {
-            k = fail[k - 1];
-        }
-        if *line == pre[k] {
-            k += 1;
-        }
-        if k == pre.len() {
-            if i + 1 - pre.len() < at {
-                found += 1;
-            }
-            k = fail[k - 1];
-        }
-    }
-    found + 1
 }
 
 /// git's `diff_filespec_is_binary` without attributes: a NUL in the first

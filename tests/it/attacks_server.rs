@@ -249,6 +249,16 @@ fn push_cpu(w: &World, args: &[&str], code: i32) -> (f64, String) {
     (times[0] + times[1], printed)
 }
 
+/// A server with avow's hook, and the statement (with its signature) of
+/// the commit that adopted avow, which anyone can copy from the history.
+fn server_and_a_copied_statement() -> (World, PathBuf, String) {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let statement = w.message("base").split_once("\n\n").unwrap().1.to_owned();
+    (w, remote, statement)
+}
+
 /// Entry 110. Anyone who may push makes one huge commit (here 20 files of
 /// 20,000 lines) and gives its statement — copied, with its signature, from
 /// any commit of the project — to 60 small commits after it. Each is refused,
@@ -259,11 +269,8 @@ fn push_cpu(w: &World, args: &[&str], code: i32) -> (f64, String) {
 /// push with 60 different rationales costs.
 #[test]
 fn one_huge_commits_statement_reused_by_many_small_commits_is_verified_again_once() {
-    let w = World::adopted("disclose");
-    let remote = origin(&w);
-    w.avow_in(&remote, ["install", "--server"]).expect(0);
-    let message = w.message("base");
-    let statement = message.split_once("\n\n").unwrap().1;
+    let (w, remote, statement) = server_and_a_copied_statement();
+    let statement = statement.as_str();
     for f in 0..20 {
         let text: String = (0..20_000).map(|l| format!("entry {f} {l} of the generated parser tables\n")).collect();
         w.write(&format!("tables/{f}.txt"), text);
@@ -312,11 +319,8 @@ fn one_huge_commits_statement_reused_by_many_small_commits_is_verified_again_onc
 /// more diff output).
 #[test]
 fn a_file_of_many_hunks_costs_about_what_one_block_costs() {
-    let w = World::adopted("disclose");
-    let remote = origin(&w);
-    w.avow_in(&remote, ["install", "--server"]).expect(0);
-    let message = w.message("base");
-    let statement = message.split_once("\n\n").unwrap().1;
+    let (w, remote, statement) = server_and_a_copied_statement();
+    let statement = statement.as_str();
     let file = |changed: &dyn Fn(usize) -> bool| -> String {
         (0..60_000).map(|i| if changed(i) { format!("changed {i}\n") } else { format!("line {i}\n") }).collect()
     };
@@ -338,4 +342,5 @@ fn a_file_of_many_hunks_costs_about_what_one_block_costs() {
         spread < 6.0 * block,
         "the push took {spread:.2} s of processor time, the same lines changed in one block {block:.2} s"
     );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "base"]));
 }

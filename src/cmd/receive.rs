@@ -73,6 +73,7 @@ enum Rule {
 struct Rules {
     tags: Rule,
     notes: Rule,
+    replace: Rule,
     other: Rule,
     deletions: Rule,
     default_branch: Option<String>,
@@ -105,6 +106,10 @@ impl Rules {
             // A note's attestation is checked with the commit it attests;
             // a notes ref's own commits hold no code, so there is nothing to verify.
             notes: rule(cfg, "avow.receive.notes", Rule::Allow, false)?,
+            // A replacement makes git show another commit (another tree)
+            // wherever the replaced one is named — on this server and in
+            // mirrors — while avow verifies the objects themselves.
+            replace: rule(cfg, "avow.receive.replace", Rule::Refuse, false)?,
             other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
             deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
             default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),
@@ -114,7 +119,9 @@ impl Rules {
     /// The rule for updates (not deletions) of `refname`. Branches are
     /// always verified.
     fn for_ref(&self, refname: &str) -> Rule {
-        if refname.starts_with("refs/heads/") {
+        if is_replace(refname) {
+            self.replace
+        } else if refname.starts_with("refs/heads/") {
             Rule::Verify
         } else if refname.starts_with("refs/tags/") {
             self.tags
@@ -124,6 +131,13 @@ impl Rules {
             self.other
         }
     }
+}
+
+/// Whether `refname` is a replacement (`refs/replace/*`), in any letter
+/// case: on a case-insensitive file system `refs/REPLACE/ID` is the file
+/// git reads as `refs/replace/ID`.
+fn is_replace(refname: &str) -> bool {
+    refname.get(..13).is_some_and(|p| p.eq_ignore_ascii_case("refs/replace/"))
 }
 
 /// How to name the default branch when `HEAD` does not.
@@ -311,6 +325,12 @@ fn judge_update(
     }
     match rules.for_ref(refname) {
         Rule::Allow => return Ok(Judged::Passed),
+        Rule::Refuse if is_replace(refname) => {
+            crate::output::errln!(
+                "avow: {refname}: refused: a replacement makes git on this server (and in mirrors of it) show another commit wherever the replaced one is named, which nobody verified as that commit (avow.receive.replace)"
+            );
+            return Ok(Judged::Refused(None));
+        }
         Rule::Refuse => {
             let key = if refname.starts_with("refs/tags/") {
                 "avow.receive.tags"

@@ -3,6 +3,7 @@
 //! stolen contributor key, pushing with real `git push` into a bare
 //! repository that carries `git avow install --server`.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::keyring::{as_bob, fingerprint, with_bob};
@@ -272,7 +273,10 @@ fn one_huge_commits_statement_reused_by_many_small_commits_is_verified_again_onc
     let (w, remote, statement) = server_and_a_copied_statement();
     let statement = statement.as_str();
     for f in 0..20 {
-        let text: String = (0..20_000).map(|l| format!("entry {f} {l} of the generated parser tables\n")).collect();
+        let text = (0..20_000).fold(String::new(), |mut text, l| {
+            _ = writeln!(text, "entry {f} {l} of the generated parser tables");
+            text
+        });
         w.write(&format!("tables/{f}.txt"), text);
     }
     w.git(["add", "-A"]);
@@ -343,4 +347,34 @@ fn a_file_of_many_hunks_costs_about_what_one_block_costs() {
         "the push took {spread:.2} s of processor time, the same lines changed in one block {block:.2} s"
     );
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "base"]));
+}
+
+/// Entry 112. Anyone who may push sends `refs/replace/<main's tip>` naming
+/// an older commit of main (or any commit the server took on another
+/// branch): the ref adds no commit, so it passed, and from then on git on
+/// the server — `git log main`, `git archive`, what a mirror clone checks
+/// out — showed the other commit as main's tip, while `git avow verify`
+/// (which reads the objects themselves) judged the real one. Replacements
+/// are refused unless `avow.receive.replace = allow`, in any letter case.
+#[test]
+fn a_replacement_of_mains_tip_is_refused() {
+    let (w, remote, _) = server_and_a_copied_statement();
+    let tip = w.change("greeting.txt", "hello\n", "Greet the user");
+    push(&w, &["main"], 0);
+    let base = w.git(["rev-parse", "base"]);
+    for name in [format!("refs/replace/{tip}"), format!("refs/REPLACE/{tip}")] {
+        let out = push(&w, &[&format!("base:{name}")], 1);
+        assert!(
+            out.starts_with(&format!(
+                "remote: avow: {name}: refused: a replacement makes git on this server (and in mirrors of it) show another commit wherever the replaced one is named"
+            )),
+            "{out}"
+        );
+    }
+    let shown = w.git(["--git-dir", remote.to_str().unwrap(), "ls-tree", "--name-only", "main"]);
+    assert!(shown.contains("greeting.txt"), "{shown}");
+    // Where a project wants them, it says so.
+    w.git(["--git-dir", remote.to_str().unwrap(), "config", "avow.receive.replace", "allow"]);
+    push(&w, &[&format!("base:refs/replace/{tip}")], 0);
+    assert_eq!(remote_rev(&w, &remote, &format!("refs/replace/{tip}")), base);
 }

@@ -378,3 +378,27 @@ fn a_replacement_of_mains_tip_is_refused() {
     push(&w, &[&format!("base:refs/replace/{tip}")], 0);
     assert_eq!(remote_rev(&w, &remote, &format!("refs/replace/{tip}")), base);
 }
+
+/// Entry 113. A commit whose tree nests a file 8,000 directories deep
+/// (made with `git fast-import`; the pusher's git sends it with
+/// `-c core.maxTreeDepth=…`): the verifier walked trees by recursion, and
+/// the server's hook died of a stack overflow (signal 6) instead of
+/// judging the push; `git avow verify` in CI did the same. The walks keep
+/// their own stack: the hook gives its verdict.
+#[test]
+fn a_tree_nested_eight_thousand_directories_deep_gets_a_verdict() {
+    let (w, remote, statement) = server_and_a_copied_statement();
+    let path = format!("{}file.txt", "d/".repeat(8_000));
+    let message = format!("Nest the data\n\n{statement}");
+    let stream = format!(
+        "commit refs/heads/deep\ncommitter {AUTHOR_NAME} <{AUTHOR_EMAIL}> 1700000000 +0000\ndata {}\n{message}\nfrom refs/heads/main^0\nM 100644 inline {path}\ndata 5\ndeep\n\n",
+        message.len()
+    );
+    w.git_stdin(["fast-import", "--quiet"], stream.as_bytes());
+    let verify = w.verify("main..deep").expect(1);
+    assert!(verify.stdout.contains("[attestation.change]"), "{}{}", verify.stdout, verify.stderr);
+    let out = w.git_notty(["-c", "core.maxTreeDepth=100000", "push", "-q", "origin", "deep:main"]);
+    assert!(out.stderr.contains("avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{}", out.stderr);
+    assert!(!out.stderr.contains("signal"), "{}", out.stderr);
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "base"]));
+}

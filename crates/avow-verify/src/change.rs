@@ -206,54 +206,74 @@ impl<'r> Walk<'r, '_> {
         self.repo.find_blob(id).map_err(|source| Error::Read { what: "blob", id, source })
     }
 
-    /// git's tree diff: merge two sorted trees, recursing where subtrees
-    /// differ, skipping equal entries without reading them.
+    /// git's tree diff: merge two sorted trees, descending where subtrees
+    /// differ, skipping equal entries without reading them. The trees being
+    /// walked are kept on a stack of their own, not the thread's: a pushed
+    /// tree nested thousands of directories deep overflowed the thread's
+    /// stack and killed the verifier (threat-model entry 113).
     fn trees(&mut self, old: Option<&Tree<'_>>, new: Option<&Tree<'_>>, prefix: &mut Vec<u8>) -> Result<(), Error> {
-        let (mut i, mut j) = (0, 0);
-        loop {
-            let a = old.and_then(|t| t.get(i));
-            let b = new.and_then(|t| t.get(j));
-            let (a, b) = match (a, b) {
-                (None, None) => return Ok(()),
-                (Some(a), Some(b)) => {
-                    let (am, bm) = (canon_mode(a.filemode_raw()), canon_mode(b.filemode_raw()));
-                    match base_name_compare(a.name_bytes(), am, b.name_bytes(), bm) {
-                        std::cmp::Ordering::Less => (Some(a), None),
-                        std::cmp::Ordering::Greater => (None, Some(b)),
-                        std::cmp::Ordering::Equal => (Some(a), Some(b)),
+        /// A directory being walked: both sides, the next entry of each,
+        /// and where its path starts in `prefix`.
+        struct Level<'t> {
+            old: Option<Tree<'t>>,
+            new: Option<Tree<'t>>,
+            i: usize,
+            j: usize,
+            base: usize,
+        }
+        let mut stack = vec![Level { old: old.cloned(), new: new.cloned(), i: 0, j: 0, base: prefix.len() }];
+        while let Some(level) = stack.last_mut() {
+            // The next changed entry of this directory, its name pushed on
+            // `prefix`; `None` when the directory is done.
+            let changed = loop {
+                let a = level.old.as_ref().and_then(|t| t.get(level.i));
+                let b = level.new.as_ref().and_then(|t| t.get(level.j));
+                let (a, b) = match (a, b) {
+                    (None, None) => break None,
+                    (Some(a), Some(b)) => {
+                        let (am, bm) = (canon_mode(a.filemode_raw()), canon_mode(b.filemode_raw()));
+                        match base_name_compare(a.name_bytes(), am, b.name_bytes(), bm) {
+                            std::cmp::Ordering::Less => (Some(a), None),
+                            std::cmp::Ordering::Greater => (None, Some(b)),
+                            std::cmp::Ordering::Equal => (Some(a), Some(b)),
+                        }
+                    }
+                    other => other,
+                };
+                level.i += usize::from(a.is_some());
+                level.j += usize::from(b.is_some());
+                let side = |e: &git2::TreeEntry<'_>| Side { mode: canon_mode(e.filemode_raw()), id: e.id() };
+                let (a_side, b_side) = (a.as_ref().map(side), b.as_ref().map(side));
+                if let (Some(x), Some(y)) = (a_side, b_side) {
+                    if x.id == y.id && x.mode == y.mode {
+                        continue;
                     }
                 }
-                other => other,
+                let Some(entry) = a.as_ref().or(b.as_ref()) else { continue };
+                let base = prefix.len();
+                prefix.extend_from_slice(entry.name_bytes());
+                break Some((a_side, b_side, base));
             };
-            i += usize::from(a.is_some());
-            j += usize::from(b.is_some());
-            let side = |e: &git2::TreeEntry<'_>| Side { mode: canon_mode(e.filemode_raw()), id: e.id() };
-            let (a_side, b_side) = (a.as_ref().map(side), b.as_ref().map(side));
-            if let (Some(x), Some(y)) = (a_side, b_side) {
-                if x.id == y.id && x.mode == y.mode {
-                    continue;
-                }
+            let Some((a, b, base)) = changed else {
+                prefix.truncate(level.base);
+                stack.pop();
+                continue;
+            };
+            let is_dir = |s: Option<Side>| s.is_some_and(|s| s.kind() == S_IFDIR);
+            if is_dir(a) || is_dir(b) {
+                // A name compares equal only to one of the same kind, so
+                // both sides (when present) are trees here.
+                let old = a.map(|s| self.find_tree(s.id)).transpose()?;
+                let new = b.map(|s| self.find_tree(s.id)).transpose()?;
+                prefix.push(b'/');
+                stack.push(Level { old, new, i: 0, j: 0, base });
+            } else {
+                let result = self.file(prefix, a, b);
+                prefix.truncate(base);
+                result?;
             }
-            let Some(entry) = a.as_ref().or(b.as_ref()) else { continue };
-            let base = prefix.len();
-            prefix.extend_from_slice(entry.name_bytes());
-            let result = self.entry(a_side, b_side, prefix);
-            prefix.truncate(base);
-            result?;
         }
-    }
-
-    fn entry(&mut self, a: Option<Side>, b: Option<Side>, path: &mut Vec<u8>) -> Result<(), Error> {
-        let is_dir = |s: Option<Side>| s.is_some_and(|s| s.kind() == S_IFDIR);
-        if is_dir(a) || is_dir(b) {
-            // A name compares equal only to one of the same kind, so both
-            // sides (when present) are trees here.
-            let old = a.map(|s| self.find_tree(s.id)).transpose()?;
-            let new = b.map(|s| self.find_tree(s.id)).transpose()?;
-            path.push(b'/');
-            return self.trees(old.as_ref(), new.as_ref(), path);
-        }
-        self.file(path, a, b)
+        Ok(())
     }
 
     /// Builds and hands on the record of one changed path.

@@ -192,8 +192,14 @@ fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
 /// another ref: a new one, judged against the default branch and not
 /// refused for rewinding it or for deleting the default branch. Twins that
 /// are both there already keep being updated, each judged as itself.
+/// Names are compared as macOS's file systems compare them: Unicode
+/// canonical decomposition and case folding, not ASCII case alone —
+/// `refs/heads/maſter` (a long s) and `refs/heads/\u{212a}eep` (the Kelvin
+/// sign) are the files `refs/heads/master` and `refs/heads/keep` there
+/// (threat-model entry 114).
 fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_name: &'a str) -> Option<&'a str> {
-    let twin = |other: &&str| *other != refname && other.eq_ignore_ascii_case(refname);
+    let folded = fold(refname);
+    let twin = |other: &&str| *other != refname && fold(other) == folded;
     if twin(&default_name) {
         return Some(default_name);
     }
@@ -201,6 +207,14 @@ fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_
         return None;
     }
     names.iter().map(String::as_str).find(twin)
+}
+
+/// `name` as a case-insensitive file system keys it: canonically
+/// decomposed (HFS+ stores names so), then case-folded (upper, then lower
+/// case: `ſ` and `S` both give `s`, the Kelvin sign and `K` both `k`).
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    name.nfd().collect::<String>().to_uppercase().to_lowercase().nfd().collect()
 }
 
 /// The tips of every branch the repository has now.

@@ -402,3 +402,37 @@ fn a_tree_nested_eight_thousand_directories_deep_gets_a_verdict() {
     assert!(!out.stderr.contains("signal"), "{}", out.stderr);
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "base"]));
 }
+
+/// Entry 114. Entry 108 compared ref names ignoring ASCII case only, but
+/// macOS's file systems fold Unicode case (and HFS+ decomposes names):
+/// there `refs/heads/maſter` (a long s) is the file `refs/heads/master`.
+/// Pushed to a server whose default branch is `master`, it was a new
+/// branch adding no commit — and every macOS clone that fetched it wrote
+/// it over its `origin/master`, which then named whatever commit the
+/// pusher chose (one from before a revocation) as the trusted base of
+/// `git avow verify origin/master..HEAD`. Names are now compared folded.
+#[test]
+fn a_ref_named_like_the_default_branch_under_unicode_case_folding_is_refused() {
+    let (w, remote, _) = server_and_a_copied_statement();
+    w.git(["branch", "-m", "main", "master"]);
+    w.git(["--git-dir", remote.to_str().unwrap(), "branch", "-m", "main", "master"]);
+    w.git(["--git-dir", remote.to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/master"]);
+    w.change("a.txt", "a\n", "Add a");
+    push(&w, &["master"], 0);
+    w.change("keep.txt", "k\n", "Keep a file");
+    push(&w, &["HEAD:refs/heads/keep"], 0);
+    for (spec, name, twin) in [
+        ("HEAD~1:refs/heads/ma\u{17f}ter", "refs/heads/ma\u{17f}ter", "refs/heads/master"),
+        ("HEAD~1:refs/heads/\u{212a}eep", "refs/heads/\u{212a}eep", "refs/heads/keep"),
+    ] {
+        let out = push(&w, &[spec], 1);
+        assert_eq!(
+            out.lines().next().unwrap(),
+            format!(
+                "remote: avow: {name}: refused: it differs from {twin} only in letter case, and on a case-insensitive file system (this server's or a clone's) the two are one ref"
+            ),
+            "{out}"
+        );
+        assert_eq!(remote_rev(&w, &remote, name), "");
+    }
+}

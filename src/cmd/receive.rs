@@ -73,6 +73,7 @@ enum Rule {
 struct Rules {
     tags: Rule,
     notes: Rule,
+    replace: Rule,
     other: Rule,
     deletions: Rule,
     default_branch: Option<String>,
@@ -107,6 +108,10 @@ impl Rules {
             // A note's attestation is checked with the commit it attests;
             // a notes ref's own commits hold no code, so there is nothing to verify.
             notes: rule(cfg, "avow.receive.notes", Rule::Allow, false)?,
+            // A replacement makes git show another commit (another tree)
+            // wherever the replaced one is named — on this server and in
+            // mirrors — while avow verifies the objects themselves.
+            replace: rule(cfg, "avow.receive.replace", Rule::Refuse, false)?,
             other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
             deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
             default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),
@@ -117,7 +122,9 @@ impl Rules {
     /// The rule for updates (not deletions) of `refname`. Branches are
     /// always verified.
     fn for_ref(&self, refname: &str) -> Rule {
-        if refname.starts_with("refs/heads/") {
+        if is_replace(refname) {
+            self.replace
+        } else if refname.starts_with("refs/heads/") {
             Rule::Verify
         } else if refname.starts_with("refs/tags/") {
             self.tags
@@ -127,6 +134,13 @@ impl Rules {
             self.other
         }
     }
+}
+
+/// Whether `refname` is a replacement (`refs/replace/*`), in any letter
+/// case: on a case-insensitive file system `refs/REPLACE/ID` is the file
+/// git reads as `refs/replace/ID`.
+fn is_replace(refname: &str) -> bool {
+    refname.get(..13).is_some_and(|p| p.eq_ignore_ascii_case("refs/replace/"))
 }
 
 /// How to name the default branch when `HEAD` does not.
@@ -239,8 +253,14 @@ fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
 /// another ref: a new one, judged against the default branch and not
 /// refused for rewinding it or for deleting the default branch. Twins that
 /// are both there already keep being updated, each judged as itself.
+/// Names are compared as macOS's file systems compare them: Unicode
+/// canonical decomposition and case folding, not ASCII case alone —
+/// `refs/heads/maſter` (a long s) and `refs/heads/\u{212a}eep` (the Kelvin
+/// sign) are the files `refs/heads/master` and `refs/heads/keep` there
+/// (threat-model entry 114).
 fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_name: &'a str) -> Option<&'a str> {
-    let twin = |other: &&str| *other != refname && other.eq_ignore_ascii_case(refname);
+    let folded = fold(refname);
+    let twin = |other: &&str| *other != refname && fold(other) == folded;
     if twin(&default_name) {
         return Some(default_name);
     }
@@ -248,6 +268,14 @@ fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_
         return None;
     }
     names.iter().map(String::as_str).find(twin)
+}
+
+/// `name` as a case-insensitive file system keys it: canonically
+/// decomposed (HFS+ stores names so), then case-folded (upper, then lower
+/// case: `ſ` and `S` both give `s`, the Kelvin sign and `K` both `k`).
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    name.nfd().collect::<String>().to_uppercase().to_lowercase().nfd().collect()
 }
 
 /// The tips of every branch the repository has now.
@@ -372,6 +400,12 @@ fn judge_update(
     }
     match rules.for_ref(refname) {
         Rule::Allow => return Ok(Judged::Passed),
+        Rule::Refuse if is_replace(refname) => {
+            crate::output::errln!(
+                "avow: {refname}: refused: a replacement makes git on this server (and in mirrors of it) show another commit wherever the replaced one is named, which nobody verified as that commit (avow.receive.replace)"
+            );
+            return Ok(Judged::Refused(None));
+        }
         Rule::Refuse => {
             let key = if refname.starts_with("refs/tags/") {
                 "avow.receive.tags"

@@ -47,7 +47,7 @@ fn file(repo: &Repository) -> PathBuf {
 fn pairs(text: &str) -> impl Iterator<Item = (Oid, Oid)> + '_ {
     text.lines().filter_map(|line| {
         let mut f = line.split(' ');
-        match (f.next().map(Oid::from_str), f.next().map(Oid::from_str), f.next()) {
+        match (f.next().map(avow_verify::parse_oid), f.next().map(avow_verify::parse_oid), f.next()) {
             (Some(Ok(old)), Some(Ok(new)), None) if old != new => Some((old, new)),
             _ => None,
         }
@@ -146,7 +146,7 @@ fn picks(repo: &Repository) -> Vec<(Oid, Oid, Oid)> {
 
 /// One line of the pick record, or `None` for anything else.
 fn pick(line: &str) -> Option<(Oid, Oid, Oid)> {
-    let ids: Vec<Oid> = line.split(' ').map(Oid::from_str).collect::<Result<_, _>>().ok()?;
+    let ids: Vec<Oid> = line.split(' ').map(avow_verify::parse_oid).collect::<Result<_, _>>().ok()?;
     match ids[..] {
         [source, parent_tree, tree] => Some((source, parent_tree, tree)),
         _ => None,

@@ -13,7 +13,12 @@ const BOB_EMAIL: &str = "bob@example.org";
 /// `base` on main, then `main` changes `f.txt` one way and `topic` (from
 /// base) the other way: rebasing topic onto main conflicts.
 fn diverged() -> World {
-    let w = World::adopted("disclose");
+    diverged_in(TestRepo::new())
+}
+
+/// [`diverged`] in a given repository (e.g. a SHA-256 one).
+fn diverged_in(repo: TestRepo) -> World {
+    let w = World::adopted_in(repo, "disclose");
     w.change("f.txt", "one\ntwo\nthree\n", "Add f");
     w.git(["tag", "-f", "base"]);
     w.git(["switch", "-q", "-c", "topic"]);
@@ -98,6 +103,33 @@ fn cherry_pick_conflict_of_your_own_commit() {
     w.verify("base..main").expect(1);
     w.commit(&["--amend", "--no-edit"]).expect(0);
     w.verify("base..main").expect(0);
+}
+
+/// The same rebase in a SHA-256 repository: post-rewrite's record of
+/// which commit git made from which holds 64-digit ids. avow read them as
+/// SHA-1 ids, found no record, and treated your own rebased commit as a
+/// stranger's (`reattest --sign`, "not made here from a commit you signed").
+#[test]
+fn rebase_conflict_in_a_sha256_repository_is_re_signed_from_the_record() {
+    let w = diverged_in(TestRepo::new_sha256());
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0, "the rebase stops at the conflict");
+    resolve(&w);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    assert!(!r.stderr.contains("not made here"), "{}", r.stderr);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..2], ["reattest".to_owned(), format!("{}..topic", w.git(["rev-parse", "--short", "main"]))]);
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
+    // A resolved cherry-pick is recorded and re-signed the same way.
+    w.git(["switch", "-q", "-c", "picked", "main"]);
+    w.git(["reset", "-q", "--hard", "main~1"]);
+    w.change("f.txt", "one\ntwo, picked\nthree\n", "Change two for the pick");
+    assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0, "the pick conflicts");
+    resolve(&w);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    w.verify("main~1..picked").expect(1);
+    w.avow(["reattest", "main~1..picked"]).expect(0);
+    w.avow(["verify", "main~1..picked", "--no-fast-path"]).expect(0);
 }
 
 /// Cherry-picks of your own attested commits, one with a conflict resolved

@@ -32,6 +32,20 @@ use git2::Oid;
 pub fn canonical(id: Oid) -> Oid {
     Oid::from_bytes(id.as_bytes()).unwrap_or(id)
 }
+
+/// A hex object id of either format, as git prints it: 64 digits are a
+/// SHA-256 id, anything else is read as a SHA-1 id. git2's `Oid::from_str`
+/// reads SHA-1 only, so it refuses every whole id of a SHA-256 repository
+/// (`git init --object-format=sha256`), which git hands hooks and writes
+/// into files such as `shallow`.
+///
+/// # Errors
+/// When `hex` is not a (possibly abbreviated) object id.
+pub fn parse_oid(hex: &str) -> Result<Oid, git2::Error> {
+    let format = if hex.len() == 64 { git2::ObjectFormat::Sha256 } else { git2::ObjectFormat::Sha1 };
+    Oid::from_str_ext(hex, format)
+}
+
 use avow_policy::policy::PolicyError;
 
 /// What stops verification from giving verdicts at all (as opposed to a

@@ -83,7 +83,9 @@ pub fn candidates(repo: &Repository, rev: &str) -> Vec<String> {
         .filter(|full| repo.find_reference(full).is_ok())
         .collect();
     if !found.is_empty() && hex && name.len() >= 4 {
-        let object = Oid::from_str(name).ok().and_then(|short| repo.odb().ok()?.exists_prefix(short, name.len()).ok());
+        let object = Oid::from_str_ext(name, repo.object_format())
+            .ok()
+            .and_then(|short| repo.odb().ok()?.exists_prefix(short, name.len()).ok());
         found.extend(object.map(|id| format!("commit id {id}")));
     }
     found

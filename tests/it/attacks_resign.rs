@@ -66,6 +66,36 @@ fn reattest_never_signs_a_statement_that_only_names_you() {
     w.verify("base..HEAD").expect(0);
 }
 
+/// The same commit under one of the maintainer's own: the hint's
+/// `git commit --amend` would reach HEAD, not the commit it names, so it
+/// names the interactive rebase that stops there; followed literally (the
+/// person marks the line `edit`, reads the message and saves it), the
+/// branch verifies.
+#[test]
+fn the_hint_for_an_older_statement_that_only_names_you_reaches_it() {
+    let w = World::adopted("disclose");
+    pull_request_naming_the_maintainer(&w);
+    let older = w.git(["rev-parse", "--short", "HEAD"]);
+    w.change("later.txt", "later\n", "Add a later file");
+    let r = w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "{older} Tidy the keyring: the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with `git rebase -i {older}~1`, change `pick` to `edit` on the line of {older}, then `git commit --amend` and `git rebase --continue`\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^pick {older} /edit {older} /' \"$1\"\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.git(["config", "core.editor", "true"]);
+    for command in quoted_commands(&r.stderr) {
+        let r: Run = w.shell(&command).output().unwrap().into();
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    w.verify("base..HEAD").expect(0);
+}
+
 #[test]
 fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
     let w = World::adopted("disclose");

@@ -362,6 +362,38 @@ fn fixup_commits_need_no_statement_and_autosquash_re_signs() {
     w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
 }
 
+/// `git commit --fixup=amend:REV` rewords an older commit's statement
+/// (and brings a change), then `rebase --autosquash` folds it in. The
+/// hook signed the amend! commit's statement under its own subject
+/// `amend! Add a`, which git drops when it folds; post-rewrite then took
+/// the folded statement for one that only names you ("you did not sign
+/// it") and named `git commit --amend`, which reaches HEAD, not the
+/// folded commit. It is your own amend! commit, made here: re-signed
+/// without asking, as for `--fixup`.
+#[test]
+fn fixup_amend_rewords_an_older_statement_and_autosquash_re_signs() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.write("a.txt", "first, fixed\n");
+    w.git(["add", "a.txt"]);
+    let reworded = "Rationale: Add a with the fix folded in; the file must end fixed for the reader.";
+    let editor = w.scratch().join("reword");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^Rationale: .*/{reworded}/' \"$1\"\n")).unwrap();
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "--fixup=amend:HEAD~1"]).env("GIT_EDITOR", format!("sh {}", editor.display()));
+    Run::from(c.output().unwrap()).expect(0);
+    let v = w.verify("base..HEAD").expect(1);
+    assert!(v.stdout.contains("[attestation.fixup]"), "{}", v.stdout);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_eq!(w.git(["log", "--format=%s", "base..HEAD"]), "Add b\nAdd a");
+    assert_eq!(w.trailer("HEAD~1", "Rationale").as_deref(), reworded.strip_prefix("Rationale: "));
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
 #[test]
 fn a_revert_without_a_terminal_is_refused_and_the_named_command_finishes_it() {
     let w = World::adopted("disclose");

@@ -60,7 +60,7 @@ fn format_patch_and_am_keep_attestations_valid() {
 fn a_mailed_series_applied_with_am_signoff_and_message_id_verifies() {
     let w = World::adopted("disclose");
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
-    w.write(".avow/policy.toml", &policy.replacen("required = false", "required = true", 1));
+    w.write(".avow/policy.toml", policy.replacen("required = false", "required = true", 1));
     w.git(["add", "-A"]);
     let sob = format!("Signed-off-by: {AUTHOR_NAME} <{AUTHOR_EMAIL}>");
     let args = [
@@ -77,7 +77,7 @@ fn a_mailed_series_applied_with_am_signoff_and_message_id_verifies() {
     w.git(["tag", "-f", "base"]);
     w.git(["checkout", "-q", "-b", "series"]);
     for n in 1..=2 {
-        w.write("drv.c", &"line\n".repeat(n));
+        w.write("drv.c", "line\n".repeat(n));
         w.git(["add", "-A"]);
         let rationale = format!("Rationale: the driver needs line {n} so that the device initialises step {n}.");
         let args = [

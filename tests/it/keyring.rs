@@ -425,6 +425,34 @@ fn revoke_by_fingerprint_prefix_or_public_key_file() {
     );
 }
 
+/// A maintainer with a key on each of two machines rotates the laptop's
+/// from the desktop, where the laptop's key is not: the advice named only
+/// the old key. Her desktop key, which the keyring trusts, signs the
+/// rotation as well, and the advice says so; that commit verifies.
+#[test]
+fn rotating_from_a_second_machine_names_its_key_and_that_works() {
+    let w = adopt("disclose", None);
+    let laptop = w.key.clone();
+    let desktop = w.keygen("alice-desktop");
+    let add = ["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key"];
+    w.avow(add.iter().copied().chain([format!("{}.pub", desktop.display()).as_str()])).expect(0);
+    hook_accepts(&w, &[], &msg("Add Alice's desktop key", "human", &["-a"]), &[]);
+    w.git(["tag", "-f", "trusted"]);
+    w.git(["config", "avow.signingKey", desktop.to_str().unwrap()]);
+    let new = w.keygen("alice-new");
+    let fprs =
+        [(fingerprint(&w, &laptop), "LAPTOP"), (fingerprint(&w, &desktop), "DESKTOP"), (fingerprint(&w, &new), "NEW")];
+    let r = w.avow(["keyring", "rotate", &fprs[0].0, "--key", &format!("{}.pub", new.display())]).expect(0);
+    let shown = fprs.iter().fold(r.stdout, |s, (f, n)| s.replace(f.as_str(), n));
+    assert_eq!(
+        shown,
+        "avow: NEW now succeeds LAPTOP; commit .avow/keyring.toml for it to take effect\n\
+         avow: sign that commit with a maintainer's key that the current keyring already trusts — for Alice Example that is the old key LAPTOP (or their DESKTOP), not the new one, which is trusted only once this commit is in the base\n"
+    );
+    hook_accepts(&w, &[], &msg("Rotate Alice's laptop key", "human", &["-a"]), &[]);
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Rotate Alice's laptop key: accepted".to_owned()]);
+}
+
 /// A maintainer rotating her own key is told to sign the rotation commit
 /// with the old key; doing so verifies, and the new key would not.
 #[test]

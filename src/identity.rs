@@ -4,7 +4,7 @@
 
 use avow_core::attestation::{Person, Statement, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::Trailer;
-use avow_policy::keyring::Keyring;
+use avow_policy::keyring::{KeyStatus, Keyring};
 use avow_policy::policy::{Policy, Severity, UnderstoodBy};
 use avow_sign::ssh_key::PublicKey;
 
@@ -79,6 +79,25 @@ pub fn reattest(
     }
 }
 
+/// The fix for a signing key `.avow/keyring.toml` no longer trusts
+/// (expired by a rotation, revoked, not yet valid): the person's keys that
+/// are good now (another machine's, the rotation's new one), by
+/// fingerprint, or else a new key for a maintainer to add.
+pub fn stale_key_fix(person: &avow_policy::keyring::Person) -> String {
+    let now = crate::clock::now();
+    let valid: Vec<&str> =
+        person.keys.iter().filter(|k| k.status_at(now) == KeyStatus::Valid).map(|k| k.fingerprint.as_str()).collect();
+    if valid.is_empty() {
+        "create a new key (`ssh-keygen -t ed25519`) and ask a maintainer to add it (`git avow keyring rotate`)"
+            .to_owned()
+    } else {
+        format!(
+            "sign with your key that it trusts ({}): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file",
+            valid.join(", ")
+        )
+    }
+}
+
 /// Checks the signing key against the work tree's keyring and policy
 /// before signing, printing a warning or refusal for each problem; `true`
 /// when the commit must be refused (a finding the verifier would deny).
@@ -89,6 +108,16 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
         refuse = true;
     }
     let Some(keyring) = keyring else { return refuse };
+    if let Some((person, entry)) = keyring.find_by_key(key) {
+        let status = entry.status_at(crate::clock::now());
+        if status != KeyStatus::Valid {
+            crate::output::errln!(
+                "avow: warning: your key {} is {status} in .avow/keyring.toml; verification will refuse what it signs [signature.key-status]: {}, then `git commit --amend --no-edit`",
+                entry.fingerprint,
+                stale_key_fix(person)
+            );
+        }
+    }
     match keyring.find_by_key(key) {
         None => crate::output::errln!(
             "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",

@@ -329,7 +329,7 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
         return Check::fail(
             "keyring",
             format!("your key {fpr} ({} <{}>) is {status}", person.name, person.email),
-            "create a new key (`ssh-keygen -t ed25519`) and ask a maintainer to add it (`git avow keyring rotate`)",
+            crate::identity::stale_key_fix(person),
         );
     }
     if !person.email.eq_ignore_ascii_case(&email) {

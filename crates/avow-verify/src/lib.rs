@@ -151,6 +151,17 @@ pub enum Error {
         /// The trusted revision.
         rev: String,
     },
+    /// The policy's adoption point names no commit this repository has
+    /// (a shallow clone cut it off, or it was never fetched).
+    #[error("adoption.since = {since:?} in .avow/policy.toml at {rev} names no commit in this repository{}", if *shallow { " (it is past this shallow clone's boundary)" } else { "" })]
+    AdoptionUnknown {
+        /// The revision as the policy names it.
+        since: String,
+        /// The trusted revision.
+        rev: String,
+        /// Whether the repository is a shallow clone.
+        shallow: bool,
+    },
     /// A shallow clone lacks history the walk needs.
     #[error("this is a shallow clone and commit history the range needs is missing ({detail})")]
     Shallow {
@@ -213,6 +224,12 @@ impl Error {
             ),
             Error::AdoptionOutsideTrust { .. } => {
                 "name the adoption commit by its full id in .avow/policy.toml (a commit a maintainer attests), and check where the tag points".into()
+            }
+            Error::AdoptionUnknown { shallow: true, .. } => {
+                "fetch the history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` on actions/checkout, GitLab CI: `GIT_DEPTH: 0`)".into()
+            }
+            Error::AdoptionUnknown { shallow: false, .. } => {
+                "fetch the branch that has it (`git fetch origin`), or name a commit of the trusted history by its full id in .avow/policy.toml".into()
             }
             Error::Shallow { .. } => {
                 "fetch the whole range and its base: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0`"

@@ -105,22 +105,11 @@ fn a_range_inside_the_shallow_history_verifies() {
 /// the fetch that does; followed, the range verifies.
 #[test]
 fn an_adoption_point_past_the_boundary_names_the_fetch_that_brings_it() {
-    let w = World::bare();
-    w.write("old.txt", "history before avow\n");
-    w.git(["add", "-A"]);
-    w.git(["commit", "-q", "-m", "History before avow"]);
-    w.avow(["init"]).expect(0);
-    w.avow(["install"]).expect(0);
-    w.git(["add", ".avow"]);
-    let adopt = [
-        "-m",
-        "Adopt avow",
-        "--trailer",
-        "Authorship: human",
-        "--trailer",
-        "Rationale: Every commit from here on carries a signed attestation.",
-    ];
-    w.commit(&adopt).expect(0);
+    let repo = TestRepo::new();
+    repo.write("old.txt", "history before avow\n");
+    repo.git(["add", "-A"]);
+    repo.git(["commit", "-q", "-m", "History before avow"]);
+    let w = World::adopted_in(repo, "disclose");
     w.change("src/a.rs", "fn a() {}\n", "Add a");
     w.change("src/b.rs", "fn b() {}\n", "Add b");
     let since = w.git(["rev-parse", "HEAD~3"]);

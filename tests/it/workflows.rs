@@ -394,6 +394,33 @@ fn fixup_amend_rewords_an_older_statement_and_autosquash_re_signs() {
     w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
 }
 
+/// A `--squash` and a `--fixup=reword:` of the same commit: git keeps the
+/// commit's own message (statement and signature) in the body and puts the
+/// reworded statement after it. post-rewrite re-signed the trailer block
+/// and said so, leaving the old signature in the body, where verify
+/// refuses it for good (`attestation.misplaced`). The re-signing drops a
+/// signature left in the body, as the hook does after a squash.
+#[test]
+fn squash_and_reword_of_one_commit_autosquash_to_a_commit_that_verifies() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.write("a.txt", "first, fixed\n");
+    w.git(["add", "a.txt"]);
+    let editor = [("GIT_EDITOR", "true"), ("GIT_SEQUENCE_EDITOR", "true")];
+    let git = |args: &[&str]| {
+        let mut c = w.repo.command("setsid");
+        c.arg("-w").arg("git").args(args).envs(editor);
+        Run::from(c.output().unwrap()).expect(0)
+    };
+    git(&["commit", "-q", "--squash", "HEAD~1"]);
+    git(&["commit", "-q", "--fixup=reword:HEAD~2"]);
+    let r = git(&["rebase", "-q", "-i", "--autosquash", "base"]);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_eq!(w.git(["log", "--format=%s", "base..HEAD"]), "Add b\nAdd a");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
 #[test]
 fn a_revert_without_a_terminal_is_refused_and_the_named_command_finishes_it() {
     let w = World::adopted("disclose");

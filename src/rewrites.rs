@@ -292,6 +292,27 @@ pub fn folded_own_amend(
     })
 }
 
+/// The subject under which `key` made `new`'s very signature, over its
+/// statement and author, when the record shows `new` was made from that
+/// commit: a squash (`rebase -i`) kept a later commit's statement under
+/// the first commit's subject.
+pub fn signed_as(
+    repo: &Repository,
+    sources: &Sources,
+    key: &avow_sign::ssh_key::PublicKey,
+    new: Oid,
+) -> Option<String> {
+    let c = repo.find_commit(new).ok()?;
+    let signature = signature_of(&c)?;
+    sources.get(&new)?.iter().find_map(|&o| {
+        let oc = repo.find_commit(o).ok()?;
+        let (text, _) = resign::message_of(&oc).ok()?;
+        let author = String::from_utf8_lossy(oc.author().email_bytes()).into_owned();
+        (signature_of(&oc).as_ref() == Some(&signature) && resign::signed_by(key, &text, &author))
+            .then(|| trailer::subject(&text, &ParseOptions::default(), false))
+    })
+}
+
 /// The value of a commit's one `Avow-Signature:` trailer.
 fn signature_of(commit: &Commit<'_>) -> Option<String> {
     let (text, _) = resign::message_of(commit).ok()?;

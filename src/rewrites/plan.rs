@@ -129,9 +129,15 @@ pub fn plan(
             } else {
                 avow_verify::verify::amend_older_hint(&resign::short(repo, id), "git commit --amend")
             };
-            blocked.push(block(format!(
-                "the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with {how}"
-            )));
+            let why = match super::signed_as(repo, &sources, signer.public_key(), id) {
+                Some(earlier) => format!(
+                    "your key signed this statement for another subject ({earlier:?}; commits were squashed together): read the message as it now reads; if you stand behind it, sign it with {how}"
+                ),
+                None => format!(
+                    "the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with {how}"
+                ),
+            };
+            blocked.push(block(why));
         } else {
             blocked.push(block(format!(
                 "the statement is {}'s, not yours; they re-sign it with `git avow reattest`",

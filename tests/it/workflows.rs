@@ -421,6 +421,43 @@ fn squash_and_reword_of_one_commit_autosquash_to_a_commit_that_verifies() {
     w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
 }
 
+/// `git rebase -i` squashing two of your commits (the editor kept both
+/// messages): the later commit's statement now stands under the first
+/// one's subject. post-rewrite said "you did not sign it (no signature of
+/// your key over it)", which was not true; it says which subject your key
+/// signed it for, and its hint, followed on the squashed commit (not
+/// HEAD), makes the branch verify.
+#[test]
+fn a_squash_in_rebase_i_names_the_subject_you_signed_and_the_fix_works() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.change("c.txt", "c\n", "Add c");
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "base"])
+        .env("GIT_EDITOR", "true")
+        .env("GIT_SEQUENCE_EDITOR", "sed -i '2s/^pick/squash/'");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    let squashed = w.git(["rev-parse", "--short", "HEAD~1"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "{squashed} Add a: your key signed this statement for another subject (\"Add b\"; commits were squashed together): read the message as it now reads; if you stand behind it, sign it with `git rebase -i {squashed}~1`, change `pick` to `edit` on the line of {squashed}, then `git commit --amend` and `git rebase --continue`\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    w.verify("base..HEAD").expect(1);
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^pick {squashed} /edit {squashed} /' \"$1\"\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.git(["config", "core.editor", "true"]);
+    for command in quoted_commands(&r.stderr) {
+        let r: Run = w.shell(&command).output().unwrap().into();
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
 #[test]
 fn a_revert_without_a_terminal_is_refused_and_the_named_command_finishes_it() {
     let w = World::adopted("disclose");

@@ -112,7 +112,7 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
         let status = entry.status_at(crate::clock::now());
         if status != KeyStatus::Valid {
             crate::output::errln!(
-                "avow: warning: your key {} is {status} in .avow/keyring.toml; verification will refuse what it signs [signature.key-status]: {}, then `git commit --amend --no-edit`",
+                "avow: warning: .avow/keyring.toml says your key {} is {status}; verification will refuse what it signs [signature.key-status]: {}, then `git commit --amend --no-edit`",
                 entry.fingerprint,
                 stale_key_fix(person)
             );

@@ -188,7 +188,7 @@ pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
 }
 
 /// [`as_bob`] with the hook's clock at `now` (seconds since the epoch).
-fn as_bob_at(w: &World, key: &std::path::Path, file: &str, subject: &str, now: i64) -> String {
+pub fn as_bob_at(w: &World, key: &std::path::Path, file: &str, subject: &str, now: i64) -> String {
     let sign = format!("avow.signingKey={}", key.display());
     let author = format!("--author={BOB_NAME} <{BOB_EMAIL}>");
     w.write(file, subject);
@@ -315,7 +315,7 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
     let warned = as_bob_at(&w, &old, "three.c", "Bob's work with his old key after the rotation", NOW + 1);
     assert_eq!(
         warned.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW").replace(&at, "AT"),
-        "avow: warning: your key OLD is expired on AT in .avow/keyring.toml; verification will refuse what it signs [signature.key-status]: \
+        "avow: warning: .avow/keyring.toml says your key OLD is expired on AT; verification will refuse what it signs [signature.key-status]: \
          sign with your key that it trusts (NEW): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file, then `git commit --amend --no-edit`\n"
     );
     let names = [(alice_fpr.as_str(), "ALICE"), (old_fpr.as_str(), "OLD"), (new_fpr.as_str(), "NEW")];
@@ -471,7 +471,7 @@ fn rotating_from_a_second_machine_names_its_key_and_that_works() {
     let r = later("git commit -q -m 'Later laptop work' --trailer 'Authorship: human' --trailer 'Rationale: Work done on the laptop after its key was rotated.'");
     let shown = fprs.iter().fold(r.stderr, |s, (f, n)| s.replace(f.as_str(), n));
     let (warning, fix) = shown.split_once("[signature.key-status]: ").unwrap();
-    assert!(warning.starts_with("avow: warning: your key LAPTOP is expired on "), "{shown}");
+    assert!(warning.starts_with("avow: warning: .avow/keyring.toml says your key LAPTOP is expired on "), "{shown}");
     assert_eq!(
         fix,
         "sign with your key that it trusts (DESKTOP, NEW): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file, then `git commit --amend --no-edit`\n"

@@ -79,6 +79,32 @@ pub fn reattest(
     }
 }
 
+/// The `git avow keyring add` a maintainer runs to add `key` for the
+/// person `name <email>`, to copy as it is: the key as its public line,
+/// and `--name` only for a person the keyring does not have yet (it
+/// refuses another name for a person it has). An empty name or email
+/// (which `keyring add` refuses) is a placeholder to fill in.
+pub fn keyring_add_command(keyring: &Keyring, key: &PublicKey, name: &str, email: &str) -> String {
+    let name = if name.trim().is_empty() { "YOUR NAME" } else { name };
+    let email = if email.trim().is_empty() { "YOU@EXAMPLE.ORG" } else { email };
+    // In double quotes, as people write them, unless the shell would read into them.
+    let quoted = |s: &str| {
+        if s.contains(['"', '$', '`', '\\', '!']) {
+            crate::cmd::keyring::shell_quote(s)
+        } else {
+            format!("\"{s}\"")
+        }
+    };
+    let line = key.to_openssh().unwrap_or_default();
+    let name_arg =
+        if keyring.find_person_by_email(email).is_some() { String::new() } else { format!("--name {} ", quoted(name)) };
+    format!(
+        "git avow keyring add {name_arg}--email {} --key {}",
+        crate::cmd::keyring::shell_quote(email),
+        quoted(&line)
+    )
+}
+
 /// The fix for a signing key `.avow/keyring.toml` no longer trusts
 /// (expired by a rotation, revoked, not yet valid): the person's keys that
 /// are good now (another machine's, the rotation's new one), by
@@ -120,8 +146,9 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
     }
     match keyring.find_by_key(key) {
         None => crate::output::errln!(
-            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
-            avow_sign::fingerprint(key)
+            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `{}`",
+            avow_sign::fingerprint(key),
+            keyring_add_command(keyring, key, &statement.understood_by.name, &statement.understood_by.email)
         ),
         Some((person, _)) if Person::same_email(&statement.understood_by.email, &person.email) => {
             if let Some(f) = avow_verify::verify::name_finding(policy, &statement.understood_by.name, person) {

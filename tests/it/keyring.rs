@@ -145,15 +145,17 @@ fn work_signed_before_keyring_add_verifies_once_the_key_is_added() {
     args.extend(msg("Bob's first change", "human", &[]));
     let r = w.git_notty(&args).expect(0);
     assert!(
-        r.stderr.contains("is not in .avow/keyring.toml; verification will fail until a maintainer adds it"),
+        r.stderr.contains("is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `git avow keyring add --name \"Bob Example\" --email bob@example.org --key \"ssh-ed25519 "),
         "{}",
         r.stderr
     );
-    // The maintainer adds the key a day later.
+    // The maintainer runs the command the warning printed (it said only
+    // `git avow keyring add`, which lacks every argument), a day later.
     w.git(["checkout", "-q", "main"]);
-    let mut c = w.command("setsid");
-    c.arg("-w").arg(avow_bin()).env("AVOW_TEST_NOW", (NOW + 86_400).to_string());
-    c.args(["keyring", "add", "--name", BOB_NAME, "--email", BOB_EMAIL, "--key", &format!("{}.pub", bob.display())]);
+    let command = quoted_commands(&r.stderr);
+    assert_eq!(command.len(), 1, "{}", r.stderr);
+    let mut c = w.shell(&command[0]);
+    c.env("AVOW_TEST_NOW", (NOW + 86_400).to_string());
     Run::from(c.output().unwrap()).expect(0);
     hook_accepts(&w, &[], &msg("Add Bob to the keyring", "human", &["-a"]), &[]);
     let text = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();

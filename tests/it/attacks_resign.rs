@@ -422,6 +422,49 @@ fn a_fetched_fixup_of_your_commit_is_not_folded_in_unasked() {
     assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
 }
 
+/// Entry 100, for `--fixup=amend:`: post-rewrite re-signs unasked a
+/// statement folded in from an `amend!` commit of yours only when
+/// `git commit` made that amend! commit here. The maintainer pushes a
+/// shared branch with their own amend! commit (their key signed its
+/// statement under `amend! Update dependencies`); the collaborator swaps
+/// its change for their own, keeping the message and signature, and
+/// force-pushes; the maintainer takes the branch (`reset --hard`: HEAD's
+/// reflog does not say `commit`) and autosquashes. Nothing is signed
+/// unasked, and reattest refuses without a terminal.
+#[test]
+fn a_fetched_amend_commit_carrying_your_signature_is_not_folded_in_unasked() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    w.git(["switch", "-q", "-c", "shared"]);
+    w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
+    w.write("deps.txt", "serde 1.0.201\n");
+    w.git(["add", "deps.txt"]);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "--fixup=amend:HEAD"]).env("GIT_EDITOR", "true");
+    Run::from(c.output().unwrap()).expect(0);
+    w.git(["push", "-q", "--no-verify", "-u", "origin", "shared"]);
+    let theirs = w.scratch().join("collaborator");
+    let clone = w.command("git").arg("clone").arg("-q").arg(&remote).arg(&theirs).output().unwrap();
+    assert!(clone.status.success(), "{}", String::from_utf8_lossy(&clone.stderr));
+    let in_theirs = |args: &[&str]| {
+        let out = w.command("git").args(args).current_dir(&theirs).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    in_theirs(&["switch", "-q", "shared"]);
+    std::fs::write(theirs.join("deps.txt"), "serde 1.0.201\nevil 0.1\n").unwrap();
+    in_theirs(&["commit", "-q", "--no-verify", "-a", "--amend", "--no-edit"]);
+    in_theirs(&["push", "-q", "--no-verify", "--force", "origin", "shared"]);
+    w.git(["fetch", "-q", "origin"]);
+    w.git(["reset", "-q", "--hard", "origin/shared"]);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", "base"]).expect(0);
+    assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
+    assert_eq!(w.git(["show", "HEAD:deps.txt"]), "serde 1.0.201\nevil 0.1");
+    assert_eq!(refused(&w, "base..HEAD"), ["Update dependencies: rejected attestation.change"]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
+}
+
 /// Entry 109. Entry 98's attack with no signature avow can check: the
 /// attacker's commit carries a statement naming the maintainer and either
 /// no `Avow-Signature:` at all or one of another version (`v1 s=…` with a

@@ -61,16 +61,31 @@ pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config
 /// Applies [`reattestation`] to the trailers the message has: drops the
 /// `Understood-by:` to refresh (returns `true`: the rewrite must drop it
 /// too), or prints the refusal and ends the hook.
+///
+/// An `amend!` commit (`git commit --fixup=amend:REV`) of someone else's
+/// commit carries their statement because git copied it: it waits to be
+/// folded in, as a `fixup!` does, so it ends the hook with the message as
+/// it is (their statement, unsigned by this key; verify refuses it until
+/// it is folded in, `attestation.fixup`).
 pub fn reattest(
     existing: &mut Vec<Trailer>,
     cfg: &Config,
     policy: &Policy,
+    subject: &str,
 ) -> crate::error::Result<std::result::Result<bool, crate::error::Outcome>> {
     match reattestation(existing, &cfg.user()?, cfg, policy) {
         Reattest::Keep => Ok(Ok(false)),
         Reattest::Refresh => {
             existing.retain(|t| !t.is(UNDERSTOOD_BY));
             Ok(Ok(true))
+        }
+        Reattest::Refuse(_) if subject.starts_with("amend! ") => {
+            let theirs = existing.iter().find(|t| t.is(UNDERSTOOD_BY)).map_or_else(String::new, |t| t.value.clone());
+            crate::output::errln!(
+                "avow: an amend! commit carries {}'s statement as it is, not signed by you; after `git rebase -i --autosquash`, they re-sign the commit it is folded into if its change changed",
+                avow_policy::text::visible(&theirs)
+            );
+            Ok(Err(crate::error::Outcome::Ok))
         }
         Reattest::Refuse(why) => {
             crate::output::errprint!("{why}");

@@ -255,6 +255,51 @@ fn cherry_pick_conflict_never_re_signs_another_persons_statement() {
     assert!(r.stderr.contains("understood-by = \"keyring\""), "{}", r.stderr);
 }
 
+/// `git commit --fixup=amend:REV` of Bob's commit copies Bob's statement
+/// and signature into the amend! commit. The hook refused it as an attempt
+/// to sign Bob's statement and advised `git commit --amend`, which would
+/// have amended Alice's own HEAD. An amend! commit waits to be folded in,
+/// as a fixup! does: the hook lets it through with Bob's statement as it
+/// is, unsigned by Alice, and after the autosquash Bob re-signs the
+/// changed commit, as post-rewrite says.
+#[test]
+fn fixup_amend_of_another_persons_commit_waits_like_a_fixup() {
+    let w = bobs_topic();
+    w.git(["switch", "-q", "topic"]);
+    let bobs = w.git(["rev-parse", "HEAD"]);
+    w.write("f.txt", "one\ntwo, by Bob\nthree, fixed by Alice\n");
+    w.git(["add", "f.txt"]);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "--fixup=amend:HEAD"]).env("GIT_EDITOR", "true");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: an amend! commit carries Bob Example <bob@example.org>'s statement as it is, not signed by you; after `git rebase -i --autosquash`, they re-sign the commit it is folded into if its change changed\n"
+    );
+    assert_eq!(w.git(["rev-parse", "HEAD~1"]), bobs, "the amend! commit was made");
+    let v = w.verify("base..topic").expect(1);
+    assert!(v.stdout.contains("[attestation.fixup]"), "{}", v.stdout);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert!(
+        r.stderr.contains("Bob changes two: the statement is Bob Example <bob@example.org>'s, not yours"),
+        "{}",
+        r.stderr
+    );
+    let bob = w.scratch().join("bob");
+    // Bob reads what Alice folded into his commit (reattest lists it:
+    // no rewrite of his recorded it) and signs it with the command shown.
+    let as_bob =
+        format!("git -c 'user.name={BOB_NAME}' -c user.email={BOB_EMAIL} -c avow.signingKey={}", bob.display());
+    let r = Run::from(w.shell(&format!("{as_bob} avow reattest base..topic")).output().unwrap()).expect(1);
+    assert!(r.stderr.contains("files:  M f.txt"), "{}", r.stderr);
+    let sign = named_command(&r.stderr).join(" ");
+    assert!(sign.starts_with("reattest --sign "), "{sign}");
+    Run::from(w.shell(&format!("{as_bob} avow {sign}")).output().unwrap()).expect(0);
+    w.avow(["verify", "base..topic", "--no-fast-path"]).expect(0);
+}
+
 /// The policy in the work tree (not committed) lets keyring people vouch.
 fn let_keyring_people_vouch(w: &World) {
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();

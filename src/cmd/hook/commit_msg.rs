@@ -160,7 +160,7 @@ pub fn run(file: &Path) -> Result<Outcome> {
     }
     // The committer's own earlier attestation is re-attested with their
     // current identity; someone else's is refused (crate::identity).
-    let refresh = step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy)?);
+    let refresh = step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy, &draft.subject)?);
     let completed = complete(&mut draft, &cfg, &policy);
     let outcome = match completed {
         Ok(Ok(statement)) => (|| {

@@ -26,12 +26,33 @@ pub enum Reattest {
     Refuse(String),
 }
 
+/// How the commit the hook is judging was made, for the command that
+/// retries it ([`reattestation`]).
+pub enum Retry {
+    /// `git commit --amend`.
+    Amend,
+    /// A new commit reusing a commit's message (`-c REV`, `-C REV`).
+    Reuse(String),
+    /// Anything else (a message file, an editor).
+    Same,
+}
+
 /// Decides [`Reattest`] for a message's trailers and the person committing
 /// (`user`: name, email). `avow.takeOver=true` makes someone else's
 /// attestation the committer's own (their `Understood-by:` is replaced);
 /// under `understood-by = "author"` the advice resets the author too, so
 /// that the result verifies.
-pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config, policy: &Policy) -> Reattest {
+///
+/// `retry` is how the committer runs the commit again with the statement
+/// taken over: [`Retry::Amend`], the same `git commit -C REV` for a new
+/// commit reusing `REV`'s message, or the same `git commit` otherwise.
+pub fn reattestation(
+    existing: &[Trailer],
+    user: &(String, String),
+    cfg: &Config,
+    policy: &Policy,
+    retry: &Retry,
+) -> Reattest {
     if !existing.iter().any(|t| t.is(SIGNATURE)) {
         return Reattest::Keep;
     }
@@ -40,13 +61,20 @@ pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config
     if Person::same_email(&prior_email, &user.1) || cfg.get_bool("avow.takeOver") == Some(true) {
         return Reattest::Refresh;
     }
-    let (example, author) = if policy.understood_by == UnderstoodBy::Author {
-        (
-            "git -c avow.takeOver=true commit --amend --no-edit --reset-author",
-            " and, as this project wants the author to vouch (understood-by = \"author\"), as its author",
-        )
+    let by_author = policy.understood_by == UnderstoodBy::Author;
+    let reset = if by_author { " --reset-author" } else { "" };
+    let author = if by_author {
+        " and, as this project wants the author to vouch (understood-by = \"author\"), as its author"
     } else {
-        ("git -c avow.takeOver=true commit --amend --no-edit", "")
+        ""
+    };
+    // `git commit --amend` reaches HEAD: right for an amend only.
+    let example = match retry {
+        Retry::Amend => format!("git -c avow.takeOver=true commit --amend --no-edit{reset}"),
+        Retry::Reuse(rev) => format!("git -c avow.takeOver=true commit -C {rev}{reset}"),
+        Retry::Same => {
+            format!("git -c avow.takeOver=true commit{reset} …   (… being the arguments you gave git commit)")
+        }
     };
     Reattest::Refuse(format!(
         "avow: commit refused: the message carries the attestation of {}, and you are <{}>: signing it would put your key under their statement.\n\
@@ -72,8 +100,9 @@ pub fn reattest(
     cfg: &Config,
     policy: &Policy,
     subject: &str,
+    retry: &Retry,
 ) -> crate::error::Result<std::result::Result<bool, crate::error::Outcome>> {
-    match reattestation(existing, &cfg.user()?, cfg, policy) {
+    match reattestation(existing, &cfg.user()?, cfg, policy, retry) {
         Reattest::Keep => Ok(Ok(false)),
         Reattest::Refresh => {
             existing.retain(|t| !t.is(UNDERSTOOD_BY));

@@ -160,7 +160,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
     }
     // The committer's own earlier attestation is re-attested with their
     // current identity; someone else's is refused (crate::identity).
-    let refresh = step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy, &draft.subject)?);
+    let refresh =
+        step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy, &draft.subject, &retry(amend, reused))?);
     let completed = complete(&mut draft, &cfg, &policy);
     let outcome = match completed {
         Ok(Ok(statement)) => (|| {
@@ -406,6 +407,15 @@ fn sign(
 }
 
 use crate::resign::without_stray_signatures;
+
+/// How the committer runs this commit again (for the take-over advice).
+fn retry(amend: bool, reused: Option<&str>) -> crate::identity::Retry {
+    match (amend, reused) {
+        (true, _) => crate::identity::Retry::Amend,
+        (false, Some(rev)) => crate::identity::Retry::Reuse(crate::cmd::keyring::shell_quote(rev)),
+        (false, None) => crate::identity::Retry::Same,
+    }
+}
 
 /// Writes the message back as git will store it: any old signature
 /// removed (in the trailer block, and a stray one left in the body by a

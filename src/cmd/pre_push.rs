@@ -247,7 +247,8 @@ pub fn run(remote: &str) -> Result<Outcome> {
         if is_zero(&update.local) {
             continue; // a deletion brings no commits
         }
-        let Some(tip) = Oid::from_str(&update.local).ok().and_then(|id| repo.find_object(id, None).ok()) else {
+        let Some(tip) = avow_verify::parse_oid(&update.local).ok().and_then(|id| repo.find_object(id, None).ok())
+        else {
             return Err(CliError::new(format!("{}: {} is not in this repository", update.local_ref, update.local))
                 .hint("run the hook through `git push`"));
         };
@@ -262,7 +263,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
             };
             (name, id, tracking_tips(&repo, remote))
         } else {
-            let id = Oid::from_str(&update.remote)
+            let id = avow_verify::parse_oid(&update.remote)
                 .ok()
                 .and_then(|id| repo.find_object(id, None).ok())
                 .and_then(|o| o.peel_to_commit().ok())

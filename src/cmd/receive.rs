@@ -419,7 +419,7 @@ fn judge_update(
         }
         Rule::Verify => {}
     }
-    let tip = Oid::from_str(&u.new).ok().and_then(|id| repo.find_object(id, None).ok()).ok_or_else(|| {
+    let tip = avow_verify::parse_oid(&u.new).ok().and_then(|id| repo.find_object(id, None).ok()).ok_or_else(|| {
         CliError::new(format!("{refname}: {} is not in this repository", u.new))
             .hint("run the hook through `git push` (git passes the pushed objects in GIT_OBJECT_DIRECTORY)")
     })?;

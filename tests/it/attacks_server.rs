@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::keyring::{as_bob, fingerprint, with_bob};
+use crate::keyring::{as_bob, as_bob_at, fingerprint, with_bob};
 use crate::server::{origin, push, remote_rev, unattested};
 use crate::support::*;
 
@@ -58,7 +58,9 @@ fn force_push_that_rewinds_the_keyring_to_before_a_revocation() {
     assert!(out.starts_with("remote: avow: refs/heads/main: refused: this push replaces the branch's .avow/"), "{out}");
     // On top of main, the revocation refuses it.
     w.git(["switch", "-q", "-c", "theft-on-main", "revoked"]);
-    as_bob(&w, &bob, "loot.c", "Bob's stolen work");
+    // The hook tells the committer the key is revoked; the server refuses.
+    let warned = as_bob_at(&w, &bob, "loot.c", "Bob's stolen work", avow_testutil::NOW);
+    assert!(warned.contains("is revoked on ") && warned.contains("[signature.key-status]"), "{warned}");
     let out = push(&w, &["theft-on-main:main"], 1);
     assert!(out.contains("revoked on") && out.contains("laptop stolen [signature.key-status]"), "{out}");
     assert_eq!(remote_rev(&w, &remote, "main"), revoked, "main did not move");

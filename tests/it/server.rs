@@ -541,3 +541,38 @@ fn avow_in_another_case_follows_the_avow_rules() {
     );
     assert_eq!(remote_rev(&w, &remote, "main"), tip);
 }
+
+/// A SHA-256 project (`git init --object-format=sha256`) on a SHA-256
+/// server, with the pre-push hook too: both read git's 64-digit ids from
+/// their input. They took them for SHA-1 ids and refused every push with
+/// "… is not in this repository".
+#[test]
+fn a_sha256_repository_pushes_through_pre_push_and_the_server() {
+    let w = World::adopted_in(TestRepo::new_sha256(), "disclose");
+    let remote = w.scratch().join("origin.git");
+    w.git(["init", "-q", "--bare", "--object-format=sha256", "-b", "main", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "-u", "origin", "main"]);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    w.avow(["install", "--pre-push"]).expect(0);
+    w.change("a.txt", "a\n", "Add a");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    let shown: Vec<&str> = r.stderr.lines().map(str::trim_end).collect();
+    assert_eq!(
+        shown,
+        [
+            "avow: refs/heads/main → refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust origin's refs/heads/main)",
+            "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)"
+        ]
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+    // An unattested commit: refused by pre-push, and by the server when
+    // pre-push is skipped.
+    let before = w.git(["rev-parse", "HEAD"]);
+    unattested(&w, "b.txt", "Sneak a change in");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert!(r.stderr.contains("[attestation.missing]"), "{}", r.stderr);
+    let out = push(&w, &["--no-verify", "main"], 1);
+    assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
+    assert_eq!(remote_rev(&w, &remote, "main"), before);
+}

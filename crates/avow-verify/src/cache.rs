@@ -173,7 +173,7 @@ impl Cache {
             if sum != check(&self.key, id, fpr) || !fpr.starts_with("SHA256:") {
                 return Err(bad());
             }
-            let oid = Oid::from_str(id).ok().filter(|o| o.to_string() == id).ok_or_else(bad)?;
+            let oid = crate::parse_oid(id).ok().filter(|o| o.to_string() == id).ok_or_else(bad)?;
             let slot = *index.entry(fpr).or_insert_with(|| {
                 self.fingerprints.push(fpr.to_owned());
                 self.fingerprints.len() - 1

@@ -305,6 +305,23 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
         Ok(k) => k,
         Err(e) => return Check::fail("keyring", e.to_string(), "fix .avow/keyring.toml (docs/keyring.md)"),
     };
+    // What loading leaves out for its cost: a prime RSA modulus (entry 115).
+    if let Some((person, k, why)) = keyring.weak_keys().into_iter().next() {
+        return Check::fail(
+            "keyring",
+            format!(
+                "{}: key {} of {} <{}>: {why}",
+                avow_verify::trust::KEYRING_PATH,
+                k.fingerprint,
+                person.name,
+                person.email
+            ),
+            format!(
+                "a maintainer removes the key: git avow keyring revoke {} --reason \"not a real key\"",
+                k.fingerprint
+            ),
+        );
+    }
     let Some(key) = key else { return Check::skip("keyring", "no signing key to look up") };
     let fpr = avow_sign::fingerprint(key);
     let (name, email) = cfg.user().unwrap_or_default();

@@ -14,6 +14,7 @@ mod attacks_binding;
 mod attacks_ed25519;
 mod attacks_forge;
 mod attacks_resign;
+mod attacks_rsa;
 mod attacks_server;
 mod attacks_trust;
 mod attest;

@@ -131,3 +131,60 @@ pub fn plus_l(s: &[u8; 32]) -> [u8; 32] {
     }
     out
 }
+
+/// A 2048-bit prime (`openssl prime -generate -bits 2048 -hex`): as an RSA
+/// modulus, `φ(n) = n − 1`, so anyone can compute a private exponent.
+pub const PRIME_2048: &str = "EF3B91A139A2DE235F300361648AE1646A38EDF8F63C5D29E7D54A075E4CF3C44D9231381FF84AB754624F427948A7D7CA9C9B73CD168732474A3879DEEB4DF3676FACDA07C755C177A542E109FF32244A9272BB5918E079A1F573D1EF7088E468B751DCF0F98CC1324232E13F4CE55BF69E3589446497001E8061237CDB76D92ED0564B62AF01A6ACF9132A019F618D86F38E640E9912318C942C543E2D2BE753764762AB49BE0F5F68CB76AA03D275D27CA233AB038F6932144CD0F89E53AB00BFB6BE85DBC42335DC230E4DF7D66EB11397012302123231CB6B86C53541C8F598B163DA5297A4549071B4BCDB11A2A6086D5E87BD35680A7FA361187BB775";
+
+/// An `ssh-rsa` "key" `(n, e)` with `n` prime (or anything whose `φ` the
+/// caller knows): the private exponent anyone computes, and SSHSIG
+/// signatures made with it.
+pub struct WeakRsaKey {
+    n: num_bigint_dig::BigUint,
+    e: num_bigint_dig::BigUint,
+    d: num_bigint_dig::BigUint,
+}
+
+impl WeakRsaKey {
+    /// The key `(p, 65537)` for a prime `p` given in hex: `d = e⁻¹ mod (p − 1)`.
+    pub fn prime(hex: &str) -> Self {
+        use num_bigint_dig::{BigUint, ModInverse as _};
+        let n = BigUint::parse_bytes(hex.as_bytes(), 16).unwrap();
+        let e = BigUint::from(65537u32);
+        let phi = &n - 1u32;
+        let d = (&e).mod_inverse(&phi).unwrap().to_biguint().unwrap();
+        WeakRsaKey { n, e, d }
+    }
+
+    /// The public key.
+    pub fn public(&self) -> KeyData {
+        let mpint = |x: &num_bigint_dig::BigUint| ssh_key::Mpint::from_positive_bytes(&x.to_bytes_be()).unwrap();
+        KeyData::Rsa(ssh_key::public::RsaPublicKey { e: mpint(&self.e), n: mpint(&self.n) })
+    }
+
+    /// The `ssh-rsa …` line of the public key.
+    pub fn openssh(&self) -> String {
+        PublicKey::from(self.public()).to_openssh().unwrap()
+    }
+
+    /// An `rsa-sha2-512` SSHSIG signature (avow's namespace) of `payload`:
+    /// EMSA-PKCS1-v1_5 of SHA-512 over the signed data, raised to `d`.
+    pub fn sign(&self, payload: &[u8]) -> SshSig {
+        const SHA512_DIGEST_INFO: [u8; 19] = [
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04,
+            0x40,
+        ];
+        let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, payload).unwrap();
+        let k = self.n.to_bytes_be().len();
+        let mut em = vec![0x00, 0x01];
+        em.resize(k - SHA512_DIGEST_INFO.len() - 64 - 1, 0xff);
+        em.push(0);
+        em.extend_from_slice(&SHA512_DIGEST_INFO);
+        em.extend_from_slice(&Sha512::digest(&data));
+        let s = num_bigint_dig::BigUint::from_bytes_be(&em).modpow(&self.d, &self.n).to_bytes_be();
+        let mut bytes = vec![0; k - s.len()];
+        bytes.extend_from_slice(&s);
+        let inner = ssh_key::Signature::new(Algorithm::Rsa { hash: Some(HashAlg::Sha512) }, bytes).unwrap();
+        SshSig::new(self.public(), NAMESPACE, HashAlg::Sha512, inner).unwrap()
+    }
+}

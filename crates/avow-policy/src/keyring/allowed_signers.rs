@@ -318,7 +318,7 @@ impl Keyring {
                 return Err(refuse(format!("principal {email:?} is a pattern; avow needs one email address per key")));
             }
             check_email(email).map_err(|m| refuse(format!("principal {m}")))?;
-            check_accepted(&entry.key).map_err(|p| refuse(p.to_string()))?;
+            check_thoroughly(&entry.key).map_err(|p| refuse(p.to_string()))?;
             let mut key = Key::new(entry.key.clone());
             if next.position(&key.fingerprint).is_some() {
                 continue;

@@ -27,6 +27,7 @@ impl Keyring {
     /// [`KeyringError::PersonDiffers`].
     pub fn add(&mut self, new: &NewKey<'_>) -> Result<&Key, KeyringError> {
         let mut key = Key::from_openssh(new.key)?;
+        key.check_thoroughly()?;
         check_email(new.email).map_err(|message| KeyringError::BadValue { field: "email", message })?;
         if let (Some(after), Some(expires)) = (new.valid_after, new.expires) {
             if expires < after {
@@ -123,6 +124,7 @@ impl Keyring {
             .position(&old_fingerprint)
             .ok_or_else(|| KeyringError::UnknownKey { fingerprint: old_fingerprint.clone() })?;
         let mut new = Key::from_openssh(new_key)?;
+        new.check_thoroughly()?;
         self.refuse_duplicate(&new)?;
         let old = &mut self.people[p].keys[k];
         if old.valid_after.is_some_and(|after| at < after) {

@@ -9,7 +9,12 @@ pub(super) enum KeyProblem {
     Unsupported(String),
     RsaSize(usize),
     SmallOrder,
-    Malformed { excerpt: String, detail: String },
+    /// An RSA key anyone can make a private key for (threat-model entry 115).
+    WeakRsa(&'static str),
+    Malformed {
+        excerpt: String,
+        detail: String,
+    },
 }
 
 impl KeyProblem {
@@ -35,6 +40,10 @@ impl fmt::Display for KeyProblem {
             ),
             KeyProblem::SmallOrder => f.write_str(
                 "this ed25519 key is a point of small order, for which anyone can make a valid signature without any secret: it is no one's key; generate a real one with ssh-keygen -t ed25519"
+            ),
+            KeyProblem::WeakRsa(why) => write!(
+                f,
+                "this RSA key's {why}, so anyone can compute a private key for it and sign as its holder: it is no one's key; generate a real one with ssh-keygen -t ed25519"
             ),
             KeyProblem::Malformed { excerpt, detail } => {
                 write!(f, "{excerpt:?} is not an OpenSSH public key (expected \"ssh-ed25519 AAAA… comment\"): {detail}")
@@ -64,8 +73,85 @@ pub(super) fn check_accepted(key: &PublicKey) -> Result<(), KeyProblem> {
     }
     match rsa_bits(key) {
         Some(bits) if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) => Err(KeyProblem::RsaSize(bits)),
-        _ => Ok(()),
+        _ => rsa_weakness(key, SMALL_PRIMES_ON_LOAD).map_or(Ok(()), |why| Err(KeyProblem::WeakRsa(why))),
     }
+}
+
+/// Trial division on every load stops at primes below this (172 primes,
+/// microseconds for a 4096-bit modulus); where a key enters the keyring it
+/// goes on to [`SMALL_PRIMES_ON_ENTRY`].
+const SMALL_PRIMES_ON_LOAD: u32 = 1 << 10;
+/// Trial division where a key enters the keyring (`keyring add`, `rotate`,
+/// `import`, `doctor`): primes below 2^16.
+const SMALL_PRIMES_ON_ENTRY: u32 = 1 << 16;
+
+/// Why an RSA key's modulus or exponent lets anyone sign as it, by the
+/// cheap checks (`None` also for keys that are not RSA): `e` must be odd,
+/// at least 3 and below 2^33 (what the `rsa` crate verifies with), `n`
+/// odd and without a prime factor below `below`. A modulus with a factor
+/// anyone finds is factored by anyone, and with its factors comes the
+/// private exponent (threat-model entry 115).
+fn rsa_weakness(key: &PublicKey, below: u32) -> Option<&'static str> {
+    let ssh_key::public::KeyData::Rsa(rsa) = key.key_data() else { return None };
+    let e = rsa.e.as_positive_bytes().unwrap_or_default();
+    let n = rsa.n.as_positive_bytes().unwrap_or_default();
+    let e = if e.len() > 5 { u64::MAX } else { e.iter().fold(0u64, |v, &b| v << 8 | u64::from(b)) };
+    if e >= 1 << 33 {
+        return Some("public exponent is too large (over 2^33)");
+    }
+    if e & 1 == 0 || e < 3 {
+        return Some("public exponent is not an odd number of at least 3");
+    }
+    if n.last().is_none_or(|b| b & 1 == 0) {
+        return Some("modulus is even");
+    }
+    has_small_factor(n, below).then_some("modulus has a small prime factor")
+}
+
+/// Whether the big-endian number `n` (above `below`) has a prime factor
+/// below `below`: `n` is reduced modulo products of primes that fit in 64
+/// bits, then each prime divides the remainder or not.
+fn has_small_factor(n: &[u8], below: u32) -> bool {
+    let mut group: Vec<u64> = Vec::new();
+    let mut product = 1u64;
+    let test = |group: &[u64], product: u64| {
+        let r = n.iter().fold(0u128, |r, &b| (r << 8 | u128::from(b)) % u128::from(product));
+        group.iter().any(|&p| (r % u128::from(p)) == 0)
+    };
+    for p in (3..below).step_by(2).filter(|&c| (3..).step_by(2).take_while(|d| d * d <= c).all(|d| c % d != 0)) {
+        let p = u64::from(p);
+        if product.checked_mul(p).is_none() {
+            if test(&group, product) {
+                return true;
+            }
+            group.clear();
+            product = 1;
+        }
+        product *= p;
+        group.push(p);
+    }
+    test(&group, product)
+}
+
+/// The checks too costly for every load, made where a key enters the
+/// keyring (`keyring add`, `rotate`, `import`) and by `doctor`: trial
+/// division up to 2^16 and a probable-prime test (Miller-Rabin and
+/// Lucas, as Go's `ProbablyPrime`) of an RSA key's modulus. A prime
+/// modulus `n` has `φ(n) = n − 1`, so `d = e⁻¹ mod (n − 1)` signs for it.
+/// The test costs one modular exponentiation as large as the modulus
+/// (about 10 ms for 2048 bits, 100 ms for 4096 in release on a loaded
+/// machine), so it is not made on every load (threat-model entry 115).
+pub(super) fn check_thoroughly(key: &PublicKey) -> Result<(), KeyProblem> {
+    check_accepted(key)?;
+    if let Some(why) = rsa_weakness(key, SMALL_PRIMES_ON_ENTRY) {
+        return Err(KeyProblem::WeakRsa(why));
+    }
+    let ssh_key::public::KeyData::Rsa(rsa) = key.key_data() else { return Ok(()) };
+    let n = num_bigint_dig::BigUint::from_bytes_be(rsa.n.as_positive_bytes().unwrap_or_default());
+    if num_bigint_dig::prime::probably_prime(&n, 20) {
+        return Err(KeyProblem::WeakRsa("modulus is a prime"));
+    }
+    Ok(())
 }
 
 /// Whether `key` is an ed25519 key (plain or security-key) whose point has
@@ -224,5 +310,30 @@ pub(super) fn check_reason(reason: &str) -> Result<(), String> {
         Err("a revocation reason must be one line".to_owned())
     } else {
         Ok(())
+    }
+}
+
+impl Key {
+    /// The checks made where a key enters the keyring, in full: for an RSA
+    /// key, also a probable-prime test of its modulus (one modular
+    /// exponentiation as large as the modulus), which loading leaves out.
+    /// `verify` makes it once per run for each RSA key that signed
+    /// (threat-model entry 115).
+    pub fn check_thoroughly(&self) -> Result<(), KeyringError> {
+        check_thoroughly(&self.public).map_err(|p| KeyringError::BadKey { kind: p.kind(), message: p.to_string() })
+    }
+}
+
+impl Keyring {
+    /// The keys that fail the checks made where keys enter (a prime RSA
+    /// modulus, a small factor), which loading does not make in full:
+    /// each with the person it is listed for and why; revoked keys sign
+    /// nothing and are left out. For `doctor`.
+    pub fn weak_keys(&self) -> Vec<(&Person, &Key, String)> {
+        self.people
+            .iter()
+            .flat_map(|p| p.keys.iter().filter(|k| k.revoked.is_none()).map(move |k| (p, k)))
+            .filter_map(|(p, k)| check_thoroughly(&k.public).err().map(|why| (p, k, why.to_string())))
+            .collect()
     }
 }

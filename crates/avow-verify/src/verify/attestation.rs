@@ -167,6 +167,7 @@ impl Verifier<'_> {
         report.cached = true;
         report.change = st.binding.change;
         check_signer(&self.trusted.policy, person, k, st, statement, report);
+        self.check_weak_rsa(person, k, report);
         report.signer = Some(self.signer(person, k));
         true
     }

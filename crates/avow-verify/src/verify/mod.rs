@@ -115,6 +115,10 @@ pub struct Verifier<'t> {
     signers: HashMap<&'t str, Arc<SignerInfo>>,
     /// Revisions to try as the source of a squash (`--squash-source`).
     squash_sources: Vec<String>,
+    /// Why an RSA key that signed fails the keyring's full checks (a prime
+    /// modulus: entry 115), or `None`, by fingerprint: too costly for
+    /// every load, so made once per run for the keys that sign.
+    weak_rsa: std::sync::Mutex<HashMap<String, Option<String>>>,
     /// The `[newcomer]` track records, when the policy has the section.
     newcomers: Option<&'t Records>,
 }
@@ -137,6 +141,7 @@ impl<'t> Verifier<'t> {
             cache: None,
             signers,
             squash_sources: Vec::new(),
+            weak_rsa: std::sync::Mutex::default(),
             newcomers: None,
         }
     }

@@ -41,7 +41,38 @@ impl Verifier<'_> {
             return;
         };
         check_signer(&self.trusted.policy, person, k, st, statement, report);
+        self.check_weak_rsa(person, k, report);
         report.signer = Some(self.signer(person, k));
+    }
+
+    /// Entry 115: an RSA key whose modulus is prime (or has a small
+    /// factor) is no one's key, since anyone computes a private exponent
+    /// for it. Loading the keyring leaves the probable-prime test out for
+    /// its cost; it is made here, once per run for each RSA key that
+    /// signed, on cache hits too.
+    pub(super) fn check_weak_rsa(
+        &self,
+        person: &avow_policy::keyring::Person,
+        k: &avow_policy::keyring::Key,
+        report: &mut Report,
+    ) {
+        if !matches!(k.public.key_data(), avow_sign::ssh_key::public::KeyData::Rsa(_)) {
+            return;
+        }
+        let known = self.weak_rsa.lock().ok().and_then(|m| m.get(&k.fingerprint).cloned());
+        let why = known.unwrap_or_else(|| {
+            let why = k.check_thoroughly().err().map(|e| e.to_string());
+            if let Ok(mut m) = self.weak_rsa.lock() {
+                m.insert(k.fingerprint.clone(), why.clone());
+            }
+            why
+        });
+        if let Some(why) = why {
+            report.findings.push(deny(
+                &findings::SIGNATURE_KEY_STATUS,
+                format!("signed with {} of {} <{}>: {why}", k.fingerprint, person.name, person.email),
+            ));
+        }
     }
 
     /// The shared [`SignerInfo`] of a keyring key.

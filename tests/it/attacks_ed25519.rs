@@ -177,22 +177,7 @@ fn a_small_order_key_is_refused_by_the_keyring() {
 
         // Written into the keyring by hand: avow refuses the keyring itself.
         let keyring = w.path().join(".avow/keyring.toml");
-        let before = std::fs::read_to_string(&keyring).unwrap();
-        let line = format!(
-            "\n[[person]]\nname = \"Mallory\"\nemail = \"mallory@example.org\"\nrole = \"contributor\"\n\n[[person.key]]\nkey = \"{}\"\n",
-            weak.openssh()
-        );
-        std::fs::write(&keyring, format!("{before}{line}")).unwrap();
-        w.git(["commit", "-q", "--no-verify", "-am", "Add Mallory"]);
-        w.git(["tag", "trusted"]);
-        w.change("src/b.rs", "pub fn b() {}\n", "Add b");
-        w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit", "--author=Mallory <mallory@example.org>"]);
-        w.tamper_message(|m| {
-            m.replace(
-                &format!("Understood-by: Alice Example <{AUTHOR_EMAIL}>"),
-                "Understood-by: Mallory <mallory@example.org>",
-            )
-        });
+        let before = mallory_signs_head(&w, &weak.openssh());
         let payload = payload(&w);
         // No secret at all: R = sB. For the order-8 point, hA = h·T, so
         // try s until h is a multiple of 8.
@@ -204,19 +189,7 @@ fn a_small_order_key_is_refused_by_the_keyring() {
             .find(|sig| avow_sign::verify(payload.as_bytes(), sig).is_ok())
             .expect("one s in eight");
         set_sig_field(&w, "s", &sig.to_base64());
-        let dir = w.scratch();
-        std::fs::write(dir.join("weak-signers"), format!("mallory@example.org {}\n", weak.openssh())).unwrap();
-        std::fs::write(dir.join("weak.sig"), sig.to_armored()).unwrap();
-        std::fs::write(dir.join("weak.payload"), &payload).unwrap();
-        let out = w
-            .command("ssh-keygen")
-            .args(["-Y", "verify", "-n", "avow-attestation@v1", "-I", "mallory@example.org", "-f"])
-            .arg(dir.join("weak-signers"))
-            .arg("-s")
-            .arg(dir.join("weak.sig"))
-            .stdin(std::fs::File::open(dir.join("weak.payload")).unwrap())
-            .output()
-            .unwrap();
+        let out = ssh_keygen_verifies_as_mallory(&w, &weak.openssh(), &sig, &payload);
         assert!(out.status.success(), "ssh-keygen accepts signatures by a small-order key");
         let run = w.verify("trusted..HEAD").expect(2);
         assert!(run.stderr.contains("small order"), "{}", run.stderr);
@@ -231,4 +204,51 @@ fn a_small_order_key_is_refused_by_the_keyring() {
         std::fs::write(&keyring, &before).unwrap();
         add(&real.with_extension("pub")).expect(0);
     }
+}
+
+/// Lists Mallory (a contributor) with `key_line` in the keyring, written by
+/// hand, commits that as the trusted base (tag `trusted`), and makes HEAD a
+/// commit by Mallory whose statement names her, still signed by Alice's
+/// key (the caller puts the forged signature in). Returns the keyring as it
+/// was before.
+pub(crate) fn mallory_signs_head(w: &World, key_line: &str) -> String {
+    let keyring = w.path().join(".avow/keyring.toml");
+    let before = std::fs::read_to_string(&keyring).unwrap();
+    let entry = format!(
+        "\n[[person]]\nname = \"Mallory\"\nemail = \"mallory@example.org\"\nrole = \"contributor\"\n\n[[person.key]]\nkey = \"{key_line}\"\n"
+    );
+    std::fs::write(&keyring, format!("{before}{entry}")).unwrap();
+    w.git(["commit", "-q", "--no-verify", "-am", "Add Mallory"]);
+    w.git(["tag", "trusted"]);
+    w.change("src/b.rs", "pub fn b() {}\n", "Add b");
+    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit", "--author=Mallory <mallory@example.org>"]);
+    w.tamper_message(|m| {
+        m.replace(
+            &format!("Understood-by: Alice Example <{AUTHOR_EMAIL}>"),
+            "Understood-by: Mallory <mallory@example.org>",
+        )
+    });
+    before
+}
+
+/// `ssh-keygen -Y verify` of `sig` over `payload` with `key_line` listed
+/// for mallory@example.org.
+pub(crate) fn ssh_keygen_verifies_as_mallory(
+    w: &World,
+    key_line: &str,
+    sig: &Signature,
+    payload: &str,
+) -> std::process::Output {
+    let dir = w.scratch();
+    std::fs::write(dir.join("weak-signers"), format!("mallory@example.org {key_line}\n")).unwrap();
+    std::fs::write(dir.join("weak.sig"), sig.to_armored()).unwrap();
+    std::fs::write(dir.join("weak.payload"), payload).unwrap();
+    w.command("ssh-keygen")
+        .args(["-Y", "verify", "-n", "avow-attestation@v1", "-I", "mallory@example.org", "-f"])
+        .arg(dir.join("weak-signers"))
+        .arg("-s")
+        .arg(dir.join("weak.sig"))
+        .stdin(std::fs::File::open(dir.join("weak.payload")).unwrap())
+        .output()
+        .unwrap()
 }

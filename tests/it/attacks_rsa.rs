@@ -8,7 +8,8 @@ use avow_sign::Signature;
 use avow_testutil::forge::{WeakRsaKey, PRIME_2048};
 
 use crate::attacks::{payload, set_sig_field};
-use crate::support::{World, AUTHOR_EMAIL};
+use crate::attacks_ed25519::{mallory_signs_head, ssh_keygen_verifies_as_mallory};
+use crate::support::World;
 
 #[test]
 fn a_prime_rsa_modulus_is_refused_by_the_keyring_and_verify() {
@@ -37,41 +38,13 @@ fn a_prime_rsa_modulus_is_refused_by_the_keyring_and_verify() {
     // Written into the keyring by hand (a maintainer tricked into it, or a
     // keyring older than the check): loading takes it, as the test costs
     // too much for every load.
-    let keyring = w.path().join(".avow/keyring.toml");
-    let before = std::fs::read_to_string(&keyring).unwrap();
-    let entry = format!(
-        "\n[[person]]\nname = \"Mallory\"\nemail = \"mallory@example.org\"\nrole = \"contributor\"\n\n[[person.key]]\nkey = \"{}\"\n",
-        weak.openssh()
-    );
-    std::fs::write(&keyring, format!("{before}{entry}")).unwrap();
-    w.git(["commit", "-q", "--no-verify", "-am", "Add Mallory"]);
-    w.git(["tag", "trusted"]);
-    w.change("src/b.rs", "pub fn b() {}\n", "Add b");
-    w.git(["commit", "-q", "--amend", "--no-verify", "--no-edit", "--author=Mallory <mallory@example.org>"]);
-    w.tamper_message(|m| {
-        m.replace(
-            &format!("Understood-by: Alice Example <{AUTHOR_EMAIL}>"),
-            "Understood-by: Mallory <mallory@example.org>",
-        )
-    });
+    mallory_signs_head(&w, &weak.openssh());
     // Anyone's signature: only the public key went into it.
     let payload = payload(&w);
     let sig = Signature::from_sshsig(&weak.sign(payload.as_bytes())).unwrap();
     avow_sign::verify(payload.as_bytes(), &sig).expect("the signature by the prime modulus verifies");
     set_sig_field(&w, "s", &sig.to_base64());
-    let dir = w.scratch();
-    std::fs::write(dir.join("weak-signers"), format!("mallory@example.org {}\n", weak.openssh())).unwrap();
-    std::fs::write(dir.join("weak.sig"), sig.to_armored()).unwrap();
-    std::fs::write(dir.join("weak.payload"), &payload).unwrap();
-    let out = w
-        .command("ssh-keygen")
-        .args(["-Y", "verify", "-n", "avow-attestation@v1", "-I", "mallory@example.org", "-f"])
-        .arg(dir.join("weak-signers"))
-        .arg("-s")
-        .arg(dir.join("weak.sig"))
-        .stdin(std::fs::File::open(dir.join("weak.payload")).unwrap())
-        .output()
-        .unwrap();
+    let out = ssh_keygen_verifies_as_mallory(&w, &weak.openssh(), &sig, &payload);
     assert!(out.status.success(), "ssh-keygen accepts signatures by a prime modulus");
 
     // verify refuses what the key signed, on a second (cached) run too.

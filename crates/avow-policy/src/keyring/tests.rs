@@ -751,3 +751,81 @@ fn ssh_times() {
 
 /// An RSA public key (public, harmless), to show it is refused.
 const RSA: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDGmNsD0mVxXCx5MdWvl0VP3Gq8iKHN0+C1xbWRfIkVsH0xsJ/qPGUZ3G8CXRJ5Htn6mHQGdZFXwcTDPHp7DVhHiK0tFz5pO0jvA0ZkzHpJ2XnTBhdj0lR2ib7KQ1b5lJj4k6mjhHbjT3l0wJ3cZVp3yZjvpDn0t5o3e8X3kOvx5w== rsa@example";
+
+/// An `ssh-rsa` line with modulus `n` and exponent `e`.
+fn rsa_line(n: &num_bigint_dig::BigUint, e: u64) -> String {
+    let mpint = |b: Vec<u8>| ssh_key::Mpint::from_positive_bytes(&b).unwrap();
+    let key = ssh_key::public::RsaPublicKey {
+        e: mpint(num_bigint_dig::BigUint::from(e).to_bytes_be()),
+        n: mpint(n.to_bytes_be()),
+    };
+    PublicKey::new(KeyData::Rsa(key), "").to_openssh().unwrap()
+}
+
+/// Entry 115: the RSA keys anyone can sign for. Loading refuses a bad
+/// exponent, an even modulus and a factor below 2^10; where a key enters,
+/// a factor below 2^16 and a prime modulus too. A real modulus (from
+/// `openssl genrsa 2048`) passes both.
+#[test]
+fn rsa_keys_anyone_can_sign_for_are_refused() {
+    use num_bigint_dig::BigUint;
+    let real = BigUint::parse_bytes(b"A649324752B3629EB866621D953AECE11900B4B731F6AE9BE9269A754E65274E94A9B30210B1216F969BFD07D1D16FAADEA3930D9D932429FAF9C720BC8C05D217A3DD0FB8F17B37B0A2E5349274F89784C6CBE98F106D41008C95CBA985C78153B5558CFBBB9C59A8BA49316A59AD1F0AB9ECCAABB0528A6FBC5D14B5B9D9EBBFD8EC951914B02E5275D9B8F7355FBADEE08180534BB0A70064D604FD292E3E8306AB7690475A93DF9F0841050388CB6C736D82A9662203615F10581C986351CDFD166FF39A702F5C30570718B5764A2551B89AE10E6B739CCE0C83D9FCF94C2FB73FCD233BC199BF6911F1C242306FFC3BF5199B39B3C32B01908439860E71", 16).unwrap();
+    let loads = |line: &str| Key::from_openssh(line).map(|_| ()).map_err(|e| e.to_string());
+    let enters = |line: &str| Key::from_openssh(line).and_then(|k| k.check_thoroughly()).map_err(|e| e.to_string());
+    assert_eq!(enters(&rsa_line(&real, 65537)), Ok(()));
+    assert_eq!(enters(&rsa_line(&real, 3)), Ok(()));
+    for e in [1, 2, 65536, 1 << 33, (1 << 33) + 1] {
+        assert!(loads(&rsa_line(&real, e)).unwrap_err().contains("public exponent"), "e = {e}");
+    }
+    assert!(loads(&rsa_line(&(&real + 1u32), 65537)).unwrap_err().contains("modulus is even"));
+    // An odd multiple of a small prime, as long as the real modulus.
+    let multiple = |p: u32| {
+        let q = &real / p;
+        let q = if &q % 2u32 == BigUint::from(1u32) { q } else { q - 1u32 };
+        q * p
+    };
+    let small = "modulus has a small prime factor";
+    assert!(loads(&rsa_line(&multiple(1021), 65537)).unwrap_err().contains(small));
+    // 65521 times a cofactor without a factor below 2^10 (the next odd
+    // one that loads): loading leaves it to the checks where keys enter.
+    let big_factor = (0..1000u32)
+        .map(|i| rsa_line(&(multiple(65521) + BigUint::from(2 * 65521 * i)), 65537))
+        .find(|line| loads(line).is_ok())
+        .unwrap();
+    assert!(enters(&big_factor).unwrap_err().contains(small));
+    let prime = avow_testutil::forge::WeakRsaKey::prime(avow_testutil::forge::PRIME_2048).openssh();
+    assert_eq!(loads(&prime), Ok(()), "left to the checks where keys enter");
+    assert!(enters(&prime).unwrap_err().contains("modulus is a prime"));
+    // keyring add and import refuse it.
+    let mut k = Keyring::default();
+    let err = k.add(&new_key("Mallory", "mallory@example.org", Role::Contributor, &prime)).unwrap_err();
+    assert!(err.to_string().contains("modulus is a prime"), "{err}");
+    let entries = Keyring::from_allowed_signers(&format!("mallory@example.org {prime}\n"), Path::new("s")).unwrap();
+    let err = k.import_allowed_signers(&entries, Role::Contributor).unwrap_err();
+    assert!(err.to_string().contains("modulus is a prime"), "{err}");
+    assert!(k.people().is_empty());
+}
+
+/// An ECDSA key that is no point of its curve is refused; the identity
+/// (SEC1's single zero byte) does not even read as a key.
+#[test]
+fn ecdsa_keys_off_the_curve_or_the_identity_are_refused() {
+    use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+    use ssh_key::public::EcdsaPublicKey;
+    let secret = p256::SecretKey::from_slice(&[7; 32]).unwrap();
+    let point = secret.public_key().to_encoded_point(false);
+    let good = PublicKey::new(KeyData::Ecdsa(EcdsaPublicKey::NistP256(point)), "").to_openssh().unwrap();
+    Key::from_openssh(&good).unwrap();
+    let mut bytes = point.as_bytes().to_vec();
+    *bytes.last_mut().unwrap() ^= 1;
+    let off = p256::EncodedPoint::from_bytes(&bytes).unwrap();
+    let off = PublicKey::new(KeyData::Ecdsa(EcdsaPublicKey::NistP256(off)), "").to_openssh().unwrap();
+    let err = Key::from_openssh(&off).unwrap_err().to_string();
+    assert!(err.contains("not a point of its curve"), "{err}");
+    let wire = |parts: &[&[u8]]| -> Vec<u8> {
+        parts.iter().flat_map(|p| (p.len() as u32).to_be_bytes().into_iter().chain(p.iter().copied())).collect()
+    };
+    let identity = wire(&[b"ecdsa-sha2-nistp256", b"nistp256", &[0]]);
+    assert!(PublicKey::from_bytes(&identity).is_err());
+    assert!(PublicKey::from_bytes(&wire(&[b"ecdsa-sha2-nistp256", b"nistp256", point.as_bytes()])).is_ok());
+}

@@ -9,6 +9,8 @@ pub(super) enum KeyProblem {
     Unsupported(String),
     RsaSize(usize),
     SmallOrder,
+    /// An ECDSA key that is no point of its curve.
+    NotOnCurve,
     /// An RSA key anyone can make a private key for (threat-model entry 115).
     WeakRsa(&'static str),
     Malformed {
@@ -41,6 +43,9 @@ impl fmt::Display for KeyProblem {
             KeyProblem::SmallOrder => f.write_str(
                 "this ed25519 key is a point of small order, for which anyone can make a valid signature without any secret: it is no one's key; generate a real one with ssh-keygen -t ed25519"
             ),
+            KeyProblem::NotOnCurve => f.write_str(
+                "this ECDSA key is not a point of its curve, so no signature can be checked against it; generate a real one with ssh-keygen -t ed25519"
+            ),
             KeyProblem::WeakRsa(why) => write!(
                 f,
                 "this RSA key's {why}, so anyone can compute a private key for it and sign as its holder: it is no one's key; generate a real one with ssh-keygen -t ed25519"
@@ -70,6 +75,9 @@ pub(super) fn check_accepted(key: &PublicKey) -> Result<(), KeyProblem> {
     }
     if is_small_order(key) {
         return Err(KeyProblem::SmallOrder);
+    }
+    if !is_on_curve(key) {
+        return Err(KeyProblem::NotOnCurve);
     }
     match rsa_bits(key) {
         Some(bits) if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) => Err(KeyProblem::RsaSize(bits)),
@@ -114,8 +122,14 @@ fn rsa_weakness(key: &PublicKey, below: u32) -> Option<&'static str> {
 fn has_small_factor(n: &[u8], below: u32) -> bool {
     let mut group: Vec<u64> = Vec::new();
     let mut product = 1u64;
+    // Big-endian 64-bit limbs, the first one possibly short.
+    let (head, rest) = n.split_at(n.len() % 8);
+    let limbs: Vec<u64> = std::iter::once(head)
+        .chain(rest.chunks_exact(8))
+        .map(|c| c.iter().fold(0u64, |v, &b| v << 8 | u64::from(b)))
+        .collect();
     let test = |group: &[u64], product: u64| {
-        let r = n.iter().fold(0u128, |r, &b| (r << 8 | u128::from(b)) % u128::from(product));
+        let r = limbs.iter().fold(0u128, |r, &l| (r << 64 | u128::from(l)) % u128::from(product));
         group.iter().any(|&p| (r % u128::from(p)) == 0)
     };
     for p in (3..below).step_by(2).filter(|&c| (3..).step_by(2).take_while(|d| d * d <= c).all(|d| c % d != 0)) {
@@ -168,6 +182,25 @@ fn is_small_order(key: &PublicKey) -> bool {
         _ => return false,
     };
     ed25519_dalek::VerifyingKey::from_bytes(&bytes).is_ok_and(|k| k.is_weak())
+}
+
+/// Whether an ECDSA key (plain or security-key) is a point of its curve
+/// other than the identity (which SEC1 writes as one zero byte, refused
+/// already when the key is read); `true` for other keys. Signature
+/// verification would refuse every signature by such a key; the keyring
+/// refuses the key itself, so that the mistake shows where it is made.
+fn is_on_curve(key: &PublicKey) -> bool {
+    use ssh_key::public::{EcdsaPublicKey, KeyData};
+    let point = match key.key_data() {
+        KeyData::Ecdsa(k) => k,
+        KeyData::SkEcdsaSha2NistP256(k) => &EcdsaPublicKey::NistP256(*k.ec_point()),
+        _ => return true,
+    };
+    match point {
+        EcdsaPublicKey::NistP256(_) => p256::ecdsa::VerifyingKey::try_from(point).is_ok(),
+        EcdsaPublicKey::NistP384(_) => p384::ecdsa::VerifyingKey::try_from(point).is_ok(),
+        EcdsaPublicKey::NistP521(_) => p521::ecdsa::VerifyingKey::try_from(point).is_ok(),
+    }
 }
 
 /// Parses `keytype base64 [comment]`, accepting only [`ACCEPTED_KEY_TYPES`].

@@ -341,3 +341,23 @@ fn verdicts_come_in_range_order_across_batches() {
     let short: Vec<&str> = ids.iter().map(|id| &id[..12]).collect();
     assert_eq!(shown, short);
 }
+
+/// avow's own pack reader (used for large packs; `AVOW_PACK_READER=avow`
+/// uses it for every pack) gives exactly libgit2's output, with objects
+/// both in a pack (deltas included) and loose.
+#[test]
+fn avows_pack_reader_changes_no_output() {
+    let w = mixed_history();
+    w.git(["repack", "-adq", "--depth=20"]);
+    // One more commit, left loose: read by libgit2 beside the reader.
+    w.change("after.txt", "after\n", "Add a file after packing");
+    for range in ["base..before-rebase", "base2..topic"] {
+        for format in ["human", "json"] {
+            let args = ["verify", range, "--format", format];
+            let ours = avow_env(&w, &[("AVOW_PACK_READER", "avow")], &args);
+            let theirs = avow_env(&w, &[("AVOW_PACK_READER", "libgit2")], &args);
+            assert_eq!(ours.code, 1, "{}", ours.stderr);
+            assert_eq!((ours.code, &ours.stdout, &ours.stderr), (theirs.code, &theirs.stdout, &theirs.stderr));
+        }
+    }
+}

@@ -88,23 +88,27 @@ pub struct Packs {
 }
 
 impl Packs {
-    /// The packs in `pack_dir` (an `objects/pack` directory) whose index is
-    /// at least `min_index_bytes` long, in the directory's order; a pack
-    /// whose files cannot be opened or whose index or header this reader
-    /// does not accept is left out (whoever reads objects with another
-    /// reader still finds it there). A directory that cannot be listed
-    /// gives no packs.
+    /// The packs in `pack_dir` (an `objects/pack` directory), in the
+    /// directory's order, when their indexes are at least
+    /// `min_index_bytes` long together (else none: small indexes are
+    /// better left to a reader that maps them). A pack whose files cannot
+    /// be opened, or whose index or header this reader does not accept, is
+    /// left out (whoever reads objects with another reader still finds it
+    /// there). A directory that cannot be listed gives no packs.
     #[must_use]
     pub fn open(pack_dir: &Path, min_index_bytes: u64) -> Packs {
         let Ok(entries) = std::fs::read_dir(pack_dir) else { return Packs::default() };
-        let mut idx: Vec<PathBuf> = entries
+        let mut idx: Vec<(PathBuf, u64)> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "idx"))
-            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() >= min_index_bytes))
+            .filter_map(|p| std::fs::metadata(&p).ok().filter(std::fs::Metadata::is_file).map(|m| (p, m.len())))
             .collect();
+        if idx.iter().map(|(_, len)| len).sum::<u64>() < min_index_bytes {
+            return Packs::default();
+        }
         idx.sort();
-        Packs { packs: idx.iter().filter_map(|p| Pack::open(p).ok()).collect() }
+        Packs { packs: idx.iter().filter_map(|(p, _)| Pack::open(p).ok()).collect() }
     }
 
     /// How many packs are served.

@@ -46,9 +46,10 @@ pub fn writes_in_memory(repo: &Repository) -> Result<(), git2::Error> {
     repo.odb()?.add_new_mempack_backend(1000).map(drop)
 }
 
-/// Packs whose index is at least this long are read by avow's own reader
-/// (`avow_pack`) rather than libgit2's; `AVOW_PACK_READER=avow` reads
-/// every pack so, `AVOW_PACK_READER=libgit2` none.
+/// When the repository's pack indexes are at least this long together,
+/// its packs are read by avow's own reader (`avow_pack`) rather than
+/// libgit2's; `AVOW_PACK_READER=avow` reads every repository's packs so,
+/// `AVOW_PACK_READER=libgit2` none.
 ///
 /// libgit2 maps a pack's index whole, and a long verification touches
 /// nearly every page of it, all counted in the process's resident set
@@ -58,8 +59,8 @@ pub fn writes_in_memory(repo: &Repository) -> Result<(), git2::Error> {
 /// objects (docs/performance.md).
 pub const OWN_READER_MIN_INDEX: u64 = 16 << 20;
 
-/// Serves the objects of the repository's large packs (see
-/// [`OWN_READER_MIN_INDEX`]) through avow's own pack reader, asked before
+/// Serves the objects of the repository's packs, when their indexes are
+/// large (see [`OWN_READER_MIN_INDEX`]), through avow's own pack reader, asked before
 /// libgit2's backends (after the in-memory one for writes): libgit2 still
 /// answers for every object the reader does not hold or cannot read, from
 /// the same files. SHA-1 repositories only.
@@ -71,8 +72,8 @@ fn read_large_packs(repo: &Repository) -> Result<(), git2::Error> {
     }
 }
 
-/// Serves the objects of the repository's packs whose index is at least
-/// `min_index_bytes` long through avow's own pack reader (see
+/// Serves the objects of the repository's packs through avow's own pack
+/// reader when their indexes are at least `min_index_bytes` long together (see
 /// [`read_large_packs`]); nothing in a SHA-256 repository.
 pub fn read_packs(repo: &Repository, min_index_bytes: u64) -> Result<(), git2::Error> {
     if repo.object_format() != git2::ObjectFormat::Sha1 {

@@ -108,12 +108,13 @@ impl Pack {
             let e = self.entry(at)?;
             match e.base {
                 None => {
+                    let kind = kind_of(e.code).ok_or_else(|| self.corrupt("an unknown object type"))?;
                     let data = self.inflate(e.data, e.size)?;
-                    break (
-                        kind_of(e.code).ok_or_else(|| self.corrupt("an unknown object type"))?,
-                        Arc::from(data),
-                        false,
-                    );
+                    if chain.is_empty() {
+                        // Not a delta: nothing to keep.
+                        return Ok(Object { kind, data });
+                    }
+                    break (kind, Arc::from(data), false);
                 }
                 Some(Base::Offset(base)) => at = base,
                 Some(Base::Id(id)) => {
@@ -131,7 +132,7 @@ impl Pack {
         if !cached {
             self.bases.put(at, kind, Arc::clone(&data));
         }
-        for e in chain.iter().rev() {
+        for (i, e) in chain.iter().enumerate().rev() {
             let delta = self.inflate(e.data, e.size)?;
             match delta::header(&delta) {
                 Some((_, size, _)) if size > MAX_OBJECT as u64 => {
@@ -142,6 +143,12 @@ impl Pack {
             }
             let out = delta::apply(&data, &delta, MAX_OBJECT)
                 .ok_or_else(|| self.corrupt("a delta that does not fit its base"))?;
+            if i == 0 {
+                // The object asked for: kept too (the next version of a
+                // tree is often a delta against it), and returned.
+                self.bases.put(e.offset, kind, Arc::from(out.as_slice()));
+                return Ok(Object { kind, data: out });
+            }
             data = Arc::from(out);
             self.bases.put(e.offset, kind, Arc::clone(&data));
         }

@@ -93,10 +93,14 @@ impl Ids {
 
     /// The ids in runs of `n` (the last one shorter), each as a `Vec`.
     pub fn chunks(&self, n: usize) -> impl Iterator<Item = Vec<Oid>> + '_ {
-        let n = n.max(1);
-        (0..self.len())
-            .step_by(n)
-            .map(move |start| (start..(start + n).min(self.len())).filter_map(|i| self.get(i)).collect())
+        self.chunks_until(n, self.len())
+    }
+
+    /// The first `end` ids in runs of `n` (the last one shorter), each as a
+    /// `Vec`.
+    pub fn chunks_until(&self, n: usize, end: usize) -> impl Iterator<Item = Vec<Oid>> + '_ {
+        let (n, end) = (n.max(1), end.min(self.len()));
+        (0..end).step_by(n).map(move |start| (start..(start + n).min(end)).filter_map(|i| self.get(i)).collect())
     }
 
     /// Reverses the order in place.
@@ -186,6 +190,13 @@ pub fn range_commits(repo: &Repository, tip: Oid, base: Option<Oid>) -> Result<I
 /// cannot be read (libgit2's walk then says why, as before).
 #[must_use]
 pub fn linear(repo: &Repository, tip: Oid, base: Option<Oid>) -> Option<Ids> {
+    linear_with(repo, tip, base, |_| {})
+}
+
+/// [`linear`], calling `found` with the ids met so far (tip first, not yet
+/// reversed) after each one, so that a caller can start on the commits
+/// nearest the tip while the walk goes on towards the base.
+pub fn linear_with(repo: &Repository, tip: Oid, base: Option<Oid>, mut found: impl FnMut(&Ids)) -> Option<Ids> {
     // `info/grafts` may give any commit any parents, cycles included; a
     // walk without a record of what it has seen must not run there.
     if repo.commondir().join("info").join("grafts").exists() {
@@ -200,6 +211,7 @@ pub fn linear(repo: &Repository, tip: Oid, base: Option<Oid>) -> Option<Ids> {
         }
         let commit = repo.find_commit(at).ok()?;
         ids.push(at);
+        found(&ids);
         match commit.parent_count() {
             // A root: the whole history when there is no base; else the
             // base was not on this chain, and what it hides depends on its

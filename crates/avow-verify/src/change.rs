@@ -31,8 +31,6 @@
 //! `binding = "trees"` in the policy accepts nothing else.
 
 use git2::{Blob, DiffOptions, Oid, Patch, Repository, Tree};
-
-use crate::tree::Entry;
 use sha2::{Digest as _, Sha256};
 
 pub use avow_core::payload::{Binding, Digest};
@@ -164,7 +162,7 @@ fn each_record(
         return Ok(());
     }
     let mut walk = Walk { repo, opts: diff_options(), record: Vec::with_capacity(4096), sink };
-    crate::tree::of_tree(old, |old| crate::tree::of_tree(Some(new), |new| walk.trees(old, new, &mut Vec::new())))
+    walk.trees(old, Some(new), &mut Vec::new())
 }
 
 /// libgit2's xdiff configured as git's default diff.
@@ -196,28 +194,26 @@ struct Walk<'r, 's> {
 }
 
 impl<'r> Walk<'r, '_> {
+    fn find_tree(&self, id: Oid) -> Result<Tree<'r>, Error> {
+        self.repo.find_tree(id).map_err(|source| Error::Read { what: "tree", id, source })
+    }
+
     fn find_blob(&self, id: Oid) -> Result<Blob<'r>, Error> {
         self.repo.find_blob(id).map_err(|source| Error::Read { what: "blob", id, source })
     }
 
     /// git's tree diff: merge two sorted trees, recursing where subtrees
     /// differ, skipping equal entries without reading them.
-    fn trees(
-        &mut self,
-        old: Option<&[Entry<'_>]>,
-        new: Option<&[Entry<'_>]>,
-        prefix: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let (old, new) = (old.unwrap_or_default(), new.unwrap_or_default());
+    fn trees(&mut self, old: Option<&Tree<'_>>, new: Option<&Tree<'_>>, prefix: &mut Vec<u8>) -> Result<(), Error> {
         let (mut i, mut j) = (0, 0);
         loop {
-            let a = old.get(i);
-            let b = new.get(j);
+            let a = old.and_then(|t| t.get(i));
+            let b = new.and_then(|t| t.get(j));
             let (a, b) = match (a, b) {
                 (None, None) => return Ok(()),
                 (Some(a), Some(b)) => {
-                    let (am, bm) = (canon_mode(i32::from(a.attr)), canon_mode(i32::from(b.attr)));
-                    match base_name_compare(a.name, am, b.name, bm) {
+                    let (am, bm) = (canon_mode(a.filemode_raw()), canon_mode(b.filemode_raw()));
+                    match base_name_compare(a.name_bytes(), am, b.name_bytes(), bm) {
                         std::cmp::Ordering::Less => (Some(a), None),
                         std::cmp::Ordering::Greater => (None, Some(b)),
                         std::cmp::Ordering::Equal => (Some(a), Some(b)),
@@ -227,21 +223,17 @@ impl<'r> Walk<'r, '_> {
             };
             i += usize::from(a.is_some());
             j += usize::from(b.is_some());
-            if let (Some(x), Some(y)) = (a, b) {
-                if x.id == y.id && canon_mode(i32::from(x.attr)) == canon_mode(i32::from(y.attr)) {
+            let side = |e: &git2::TreeEntry<'_>| Side { mode: canon_mode(e.filemode_raw()), id: e.id() };
+            let (a_side, b_side) = (a.as_ref().map(side), b.as_ref().map(side));
+            if let (Some(x), Some(y)) = (a_side, b_side) {
+                if x.id == y.id && x.mode == y.mode {
                     continue;
                 }
             }
-            let Some(entry) = a.or(b) else { continue };
+            let Some(entry) = a.as_ref().or(b.as_ref()) else { continue };
             let base = prefix.len();
-            prefix.extend_from_slice(entry.name);
-            let side = |e: &Entry<'_>| -> Result<Side, Error> {
-                let id = Oid::from_bytes(e.id)
-                    .map_err(|source| Error::Diff { path: String::from_utf8_lossy(prefix).into_owned(), source })?;
-                Ok(Side { mode: canon_mode(i32::from(e.attr)), id })
-            };
-            let sides = a.map(side).transpose().and_then(|a| Ok((a, b.map(side).transpose()?)));
-            let result = sides.and_then(|(a_side, b_side)| self.entry(a_side, b_side, prefix));
+            prefix.extend_from_slice(entry.name_bytes());
+            let result = self.entry(a_side, b_side, prefix);
             prefix.truncate(base);
             result?;
         }
@@ -252,24 +244,12 @@ impl<'r> Walk<'r, '_> {
         if is_dir(a) || is_dir(b) {
             // A name compares equal only to one of the same kind, so both
             // sides (when present) are trees here.
+            let old = a.map(|s| self.find_tree(s.id)).transpose()?;
+            let new = b.map(|s| self.find_tree(s.id)).transpose()?;
             path.push(b'/');
-            return self.with_tree(a.map(|s| s.id), |walk, old| {
-                walk.with_tree(b.map(|s| s.id), |walk, new| walk.trees(old, new, path))
-            });
+            return self.trees(old.as_ref(), new.as_ref(), path);
         }
         self.file(path, a, b)
-    }
-
-    /// Runs `f` with the entries of the tree `id` (none for `None`),
-    /// [`crate::tree::read`].
-    fn with_tree(
-        &mut self,
-        id: Option<Oid>,
-        f: impl FnOnce(&mut Self, Option<&[Entry<'_>]>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let Some(id) = id else { return f(self, None) };
-        let repo = self.repo;
-        crate::tree::read(repo, id, |source| Error::Read { what: "tree", id, source }, |entries| f(self, Some(entries)))
     }
 
     /// Builds and hands on the record of one changed path.

@@ -14,7 +14,6 @@ pub mod repo;
 pub mod resolve;
 pub mod signals;
 pub mod squash;
-mod tree;
 pub mod trust;
 pub mod verify;
 pub mod walk;

@@ -310,6 +310,11 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         make_executable(&path)?;
     }
     crate::output::outln!("avow: installed {} in {}", hooks.join(", "), dir.display())?;
+    if hooks.iter().any(|h| SERVER.contains(h)) {
+        if let Some(warning) = crate::cmd::receive::default_branch_warning(&repo) {
+            crate::output::errln!("avow: warning: {warning}");
+        }
+    }
     if let Some(scope) = global_hooks_path(&repo) {
         crate::output::outln!(
             "avow: note: core.hooksPath is set in your {scope} git configuration, so these hooks run in every repository that uses it (they do nothing where there is no .avow/); for this repository only: `git config core.hooksPath .git/hooks && git avow install`"

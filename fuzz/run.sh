@@ -10,7 +10,7 @@ seconds="${1:-240}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(trailer payload signature keyring policy allowed_signers)
+  targets=(trailer payload signature keyring policy allowed_signers pack)
 fi
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do

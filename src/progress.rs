@@ -4,6 +4,7 @@
 //! off; never in CI logs or pipes.
 
 use std::io::IsTerminal as _;
+use std::sync::{Mutex, OnceLock};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -53,6 +54,55 @@ impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(pb) = &self.0 {
             pb.finish_and_clear();
+        }
+    }
+}
+
+/// A bar for a range whose length is known only once it is walked, while
+/// its commits are already being verified: those done before the bar
+/// starts are counted, and the bar starts from them.
+pub struct Later {
+    verb: &'static str,
+    bar: OnceLock<Progress>,
+    /// Commits done before the bar started.
+    early: Mutex<u64>,
+}
+
+impl Later {
+    /// No bar yet.
+    pub fn new(verb: &'static str) -> Later {
+        Later { verb, bar: OnceLock::new(), early: Mutex::new(0) }
+    }
+
+    /// Starts the bar for `total` commits (when one should be drawn).
+    pub fn start(&self, total: usize) {
+        let mut early = self.early.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bar = Progress::commits(total, self.verb);
+        if let Some(pb) = &bar.0 {
+            pb.inc(*early);
+        }
+        _ = self.bar.set(bar);
+        *early = 0;
+    }
+
+    /// One more commit done.
+    pub fn inc(&self) {
+        if let Some(bar) = self.bar.get() {
+            return bar.inc();
+        }
+        let mut early = self.early.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The bar is set under the lock: a commit is counted once.
+        match self.bar.get() {
+            Some(bar) => bar.inc(),
+            None => *early += 1,
+        }
+    }
+
+    /// Runs `f` (which writes to the terminal) with the bar hidden.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match self.bar.get() {
+            Some(bar) => bar.suspend(f),
+            None => f(),
         }
     }
 }

@@ -305,7 +305,7 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
         Ok(k) => k,
         Err(e) => return Check::fail("keyring", e.to_string(), "fix .avow/keyring.toml (docs/keyring.md)"),
     };
-    // What loading leaves out for its cost: a prime RSA modulus (entry 115).
+    // What loading leaves out for its cost: a prime RSA modulus (entry 116).
     if let Some((person, k, why)) = keyring.weak_keys().into_iter().next() {
         return Check::fail(
             "keyring",

@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // markers, identities, bursts and sizes need no keyring.
     let adopted = Trusted::is_adopted(&repo, &trust_rev)?;
     let trusted = if adopted {
-        load_trusted(&repo, &range, &trust_rev, args.trust.as_deref())?
+        load_trusted(&repo, range.base_rev.as_deref(), &trust_rev, args.trust.as_deref())?
     } else {
         Trusted::unadopted(&repo, &trust_rev)?
     };

@@ -1,7 +1,7 @@
 //! `git avow verify`: the authority. Every commit of a range against the
 //! keyring and policy of a trusted revision.
 
-use avow_verify::resolve::{resolve_range, Range};
+use avow_verify::resolve::{resolve_ends, Ends, Range};
 use avow_verify::trust::Trusted;
 use avow_verify::verify::{Options, Report};
 use git2::Repository;
@@ -9,7 +9,6 @@ use git2::Repository;
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::output::{self, Format};
-use crate::progress::Progress;
 
 /// Verify the attestation of every commit in a range.
 ///
@@ -52,19 +51,6 @@ pub struct Args {
     pub cache: crate::cache::CacheArgs,
 }
 
-/// Resolves the range and the trust base the way `verify` and `report` do;
-/// `command` (`verify`, `report`) is named in the hints.
-pub fn prepare(
-    command: &str,
-    repo: &Repository,
-    range: Option<&str>,
-    trust: Option<&str>,
-) -> Result<(String, Range, Trusted)> {
-    let (spec, range, trust_rev) = resolve(command, repo, range, trust)?;
-    let trusted = load_trusted(repo, &range, &trust_rev, trust)?;
-    Ok((spec, range, trusted))
-}
-
 /// The range and the revision to trust: the range's base unless `--trust`
 /// names one.
 pub fn resolve(
@@ -73,6 +59,19 @@ pub fn resolve(
     range: Option<&str>,
     trust: Option<&str>,
 ) -> Result<(String, Range, String)> {
+    let (spec, ends, trust_rev) = resolve_unwalked(command, repo, range, trust)?;
+    let range = ends.walk(repo)?;
+    crate::shallow::check(repo, &spec, &range)?;
+    Ok((spec, range, trust_rev))
+}
+
+/// [`resolve`] without the walk: the range's ends.
+fn resolve_unwalked(
+    command: &str,
+    repo: &Repository,
+    range: Option<&str>,
+    trust: Option<&str>,
+) -> Result<(String, Ends, String)> {
     let spec = if let Some(r) = range {
         r.to_owned()
     } else {
@@ -82,9 +81,8 @@ pub fn resolve(
         }
         "@{upstream}..HEAD".to_owned()
     };
-    let range = resolve_range(repo, &spec).map_err(|e| crate::shallow::explain_unknown(repo, e.into()))?;
-    crate::shallow::check(repo, &spec, &range)?;
-    let trust_rev = match (trust, &range.base_rev) {
+    let ends = resolve_ends(repo, &spec).map_err(|e| crate::shallow::explain_unknown(repo, e.into()))?;
+    let trust_rev = match (trust, &ends.base_rev) {
         (Some(t), _) => t.to_owned(),
         (None, Some(base)) => base.clone(),
         (None, None) => {
@@ -92,14 +90,19 @@ pub fn resolve(
                 .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
         }
     };
-    Ok((spec, range, trust_rev))
+    Ok((spec, ends, trust_rev))
 }
 
 /// The keyring and policy of `trust_rev`; a `--trust` other than the base
 /// must be reachable from it through maintainer-attested `.avow/` changes.
-pub fn load_trusted(repo: &Repository, range: &Range, trust_rev: &str, trust: Option<&str>) -> Result<Trusted> {
+pub fn load_trusted(
+    repo: &Repository,
+    base_rev: Option<&str>,
+    trust_rev: &str,
+    trust: Option<&str>,
+) -> Result<Trusted> {
     let trusted = Trusted::load(repo, trust_rev)?;
-    if let (Some(_), Some(base)) = (trust, &range.base_rev) {
+    if let (Some(_), Some(base)) = (trust, base_rev) {
         avow_verify::chain::check(repo, base, &trusted)?;
     }
     Ok(trusted)
@@ -143,7 +146,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     // What libgit2 writes while checking merges stays in memory.
     avow_verify::repo::writes_in_memory(&repo)?;
-    let (spec, range, trusted) = prepare("verify", &repo, args.range.as_deref(), args.trust.as_deref())?;
+    // The range is walked while its commits are verified
+    // (`walk_and_verify`); the trust base needs only its ends.
+    let (spec, ends, trust_rev) = resolve_unwalked("verify", &repo, args.range.as_deref(), args.trust.as_deref())?;
+    let trusted = load_trusted(&repo, ends.base_rev.as_deref(), &trust_rev, args.trust.as_deref())?;
     // The human form prints no trailers: leave them out of long ranges' reports.
     let drop_trailers = matches!(args.format, Format::Human);
     // GitHub annotations name a file the commit changes.
@@ -157,18 +163,23 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // An audit without the fast path or without batches does not take the
     // cache's word either: batched runs filled it.
     let cache = if options.no_fast_path || options.no_batch { None } else { args.cache.open(&repo, &trusted)? };
-    let progress = Progress::commits(range.commits.len(), "verifying");
+    let progress = crate::progress::Later::new("verifying");
     // Human and JSON output are written as the verdicts come, so memory
     // stays flat however long the range; GitHub and SARIF output are built
     // from all reports.
     let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
-    avow_verify::range::verify_range(
+    avow_verify::range::walk_and_verify(
         &repo,
-        &range,
+        ends,
         &trusted,
         options,
         cache.as_ref(),
         &args.squash_source,
+        |range| {
+            crate::shallow::check(&repo, &spec, range)?;
+            progress.start(range.commits.len());
+            Ok(())
+        },
         &|| progress.inc(),
         |r| {
             progress.suspend(|| out.push(r));

@@ -1,4 +1,4 @@
-//! Entry 115: an RSA "key" whose modulus is prime. `φ(n) = n − 1`, so
+//! Entry 116: an RSA "key" whose modulus is prime. `φ(n) = n − 1`, so
 //! anyone computes `d = e⁻¹ mod (n − 1)` and signs as the person it is
 //! listed for, and that person can deny everything it signed. `ssh-keygen
 //! -Y verify` accepts such signatures; avow refuses the key where it enters

@@ -341,3 +341,90 @@ fn verdicts_come_in_range_order_across_batches() {
     let short: Vec<&str> = ids.iter().map(|id| &id[..12]).collect();
     assert_eq!(shown, short);
 }
+
+/// avow's own pack reader (used for large packs; `AVOW_PACK_READER=avow`
+/// uses it for every pack) gives exactly libgit2's output, with objects
+/// both in a pack (deltas included) and loose.
+#[test]
+fn avows_pack_reader_changes_no_output() {
+    let w = mixed_history();
+    w.git(["repack", "-adq", "--depth=20"]);
+    // One more commit, left loose: read by libgit2 beside the reader.
+    w.change("after.txt", "after\n", "Add a file after packing");
+    for range in ["base..before-rebase", "base2..topic"] {
+        for format in ["human", "json"] {
+            let args = ["verify", range, "--format", format];
+            let ours = avow_env(&w, &[("AVOW_PACK_READER", "avow")], &args);
+            let theirs = avow_env(&w, &[("AVOW_PACK_READER", "libgit2")], &args);
+            assert_eq!(ours.code, 1, "{}", ours.stderr);
+            assert_eq!((ours.code, &ours.stdout, &ours.stderr), (theirs.code, &theirs.stdout, &theirs.stderr));
+        }
+    }
+}
+
+#[test]
+fn verdicts_and_the_reuse_rule_hold_while_the_walk_runs_and_after_a_merge() {
+    // `verify` verifies a linear range's last commits while it is still
+    // walking towards the base, and hands their reports out after the
+    // others; a merge on the way makes it walk again with libgit2. Either
+    // way: range order, and a rationale first given before the commits
+    // verified ahead is reused by one among them.
+    let w = World::adopted("disclose");
+    let reused = |subject: &str| {
+        let rationale = "Rationale: Keep the fixture in step with the parser, as the release notes promise users.";
+        w.repo.write(&format!("{subject}.txt"), "x\n");
+        w.git(["add", "-A"]);
+        w.commit(&["-m", subject, "--trailer", "Authorship: human", "--trailer", rationale]).expect(0);
+        w.git(["rev-parse", "HEAD"])
+    };
+    let empty = |i: usize| w.git(["commit", "-q", "--no-verify", "--allow-empty", "-m", &format!("Unattested {i}")]);
+    let check = |first: &str, later: &str| {
+        let ids: Vec<String> =
+            w.git(["rev-list", "--reverse", "--topo-order", "base..HEAD"]).lines().map(str::to_owned).collect();
+        let r = w.avow(["verify", "base..HEAD", "--format", "json"]).expect(1);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let commits = v["commits"].as_array().unwrap();
+        let shown: Vec<&str> = commits.iter().map(|c| c["commit"].as_str().unwrap()).collect();
+        assert_eq!(shown, ids);
+        for c in commits {
+            let problems = c["problems"].to_string();
+            let id = c["commit"].as_str().unwrap();
+            // The policy skips the clean merge.
+            let expected = match id {
+                _ if c["subject"] == "Merge side" => "skipped",
+                _ if id == first => "accepted",
+                _ => "rejected",
+            };
+            assert_eq!(c["verdict"], expected, "{id}: {problems}");
+            assert_eq!(id == later, problems.contains("same rationale"), "{id}: {problems}");
+            if id == later {
+                assert!(problems.contains(&first[..12]), "{problems}");
+            }
+        }
+    };
+    for i in 0..3 {
+        empty(i);
+    }
+    let first = reused("first");
+    for i in 3..40 {
+        empty(i);
+    }
+    let later = reused("later");
+    for i in 40..140 {
+        empty(i);
+    }
+    // 142 commits: the last 128, two batches, are verified while the walk
+    // goes on; the reuse is found in the earlier of them.
+    check(&first, &later);
+    // A merge, then 70 commits: the walk meets the merge after verifying
+    // 64 commits ahead and starts again.
+    w.git(["branch", "side", "HEAD~2"]);
+    w.git(["checkout", "-q", "side"]);
+    empty(1000);
+    w.git(["checkout", "-q", "-"]);
+    w.git(["merge", "-q", "--no-verify", "--no-ff", "-m", "Merge side", "side"]);
+    for i in 140..210 {
+        empty(i);
+    }
+    check(&first, &later);
+}

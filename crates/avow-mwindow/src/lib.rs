@@ -1,7 +1,10 @@
-//! The workspace's audited `unsafe` call, made once at start-up before
-//! any thread exists: bounding how much of the pack files libgit2 keeps
-//! mapped ([`bound_pack_windows`]), so that verifying a long range does not
-//! keep every page of the pack it touched resident.
+//! The workspace's audited `unsafe` code: a call made once at start-up
+//! before any thread exists, bounding how much of the pack files libgit2
+//! keeps mapped ([`bound_pack_windows`]), so that verifying a long range
+//! does not keep every page of the pack it touched resident; and the glue
+//! that makes avow's own pack reader a libgit2 object-database backend
+//! ([`odb::add_pack_reader`]), so that large packs' indexes are not
+//! mapped whole either.
 //!
 //! libgit2 reads packs through mapped windows: by default windows of
 //! 1 GiB and up to 8 GiB of them mapped at once (on 64-bit systems), so a
@@ -18,6 +21,8 @@
 //! avow calls them, and it calls them only when it can show that no other
 //! thread exists (so none can be inside libgit2): the rest of the workspace
 //! keeps `unsafe_code = "forbid"`.
+
+pub mod odb;
 
 /// Bytes of a pack file mapped in one window.
 ///

@@ -149,7 +149,7 @@ rules! {
     /// The signing key is not in the trusted keyring.
     SIGNATURE_UNKNOWN_KEY = "signature.unknown-key", Key, "The signing key is not in the trusted keyring.";
     /// The key was expired, revoked or not yet valid at signing time, or is
-    /// a key anyone can sign for (an RSA key with a prime modulus: entry 115).
+    /// a key anyone can sign for (an RSA key with a prime modulus: entry 116).
     SIGNATURE_KEY_STATUS = "signature.key-status", Key, "The signing key was expired, revoked or not yet valid when it signed, or is a key anyone can sign for.";
     /// `Understood-by:` does not name the signer.
     UNDERSTOOD_BY_SIGNER = "understood-by.signer", Signer, POLICY_RULE;

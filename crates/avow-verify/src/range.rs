@@ -6,8 +6,9 @@
 //! Memory does not grow with the range's length beyond the list of its
 //! commit ids: commits are verified in batches of [`avow_sign::BATCH`] on
 //! all cores, at most [`CHUNK`] commits ahead of the oldest one not yet
-//! handed out; each batch's reports are handed to the caller in range
-//! order and dropped, and the reuse rule keeps 8 bytes per distinct
+//! handed out (and, by [`walk_and_verify`], the range's last [`AHEAD`]
+//! while it is walked); each batch's reports are handed to the caller in
+//! range order and dropped, and the reuse rule keeps 8 bytes per distinct
 //! rationale ([`ReuseCheck`]).
 
 use std::cell::RefCell;
@@ -21,9 +22,9 @@ use avow_policy::policy::{reuse_finding, ReuseCheck, Severity};
 use git2::{Oid, Repository};
 
 use crate::cache::Cache;
-use crate::resolve::{adoption_exempt, Range};
+use crate::resolve::{adoption_exempt, Ends, Range};
 use crate::trust::Trusted;
-use crate::verify::{Options, Report, Verdict, Verifier};
+use crate::verify::{Options, Records, Report, Verdict, Verifier};
 use crate::walk::Ids;
 use crate::Error;
 
@@ -65,15 +66,95 @@ pub fn verify_range<E: From<Error>>(
     cache: Option<&Cache>,
     squash_sources: &[String],
     progress: &(dyn Fn() + Sync),
-    mut each: impl FnMut(Report) -> Result<(), E>,
+    each: impl FnMut(Report) -> Result<(), E>,
 ) -> Result<(), E> {
+    let records = crate::newcomer::track_records(repo, trusted, range)?;
+    let verifier = verifier(repo, range.base, trusted, options, cache, squash_sources, records.as_ref())?;
+    let pool = Pool::new(&verifier, trusted, repo.path(), progress);
+    rayon::in_place_scope(|scope| hand_out(scope, &pool, range, Vec::new(), each))
+}
+
+/// Walks the range between `ends` and verifies it, as [`resolve::Ends::walk`]
+/// and then [`verify_range`] do, with the same verdicts in the same order,
+/// but without waiting for the walk: a linear range ([`crate::walk::linear`])
+/// is walked from the tip down, on this thread, and its first [`AHEAD`]
+/// commits, the range's last, are verified on the pool meanwhile, so that
+/// both cores work from the start. Their reports wait until the commits
+/// before them have been handed out. `walked` is called with the range
+/// once it is walked, before any report is handed out; an error from it
+/// ends the verification.
+///
+/// A range the linear walk gives up on (a merge on the way, grafts) is
+/// walked again by libgit2 and verified in its order; the commits verified
+/// ahead are then verified again (at most [`AHEAD`]). So is every range when the
+/// policy has `[newcomer]` rules, whose track records need the whole range
+/// first.
+///
+/// [`resolve::Ends::walk`]: crate::resolve::Ends::walk
+#[allow(clippy::too_many_arguments)]
+pub fn walk_and_verify<E: From<Error>>(
+    repo: &Repository,
+    ends: Ends,
+    trusted: &Trusted,
+    options: Options,
+    cache: Option<&Cache>,
+    squash_sources: &[String],
+    walked: impl FnOnce(&Range) -> Result<(), E>,
+    progress: &(dyn Fn() + Sync),
+    each: impl FnMut(Report) -> Result<(), E>,
+) -> Result<(), E> {
+    if trusted.policy.newcomer.is_some() {
+        let range = ends.walk(repo)?;
+        walked(&range)?;
+        return verify_range(repo, &range, trusted, options, cache, squash_sources, progress, each);
+    }
+    let verifier = verifier(repo, ends.base, trusted, options, cache, squash_sources, None)?;
+    let pool = Pool::new(&verifier, trusted, repo.path(), progress);
+    rayon::in_place_scope(|scope| {
+        // Batches of the range's end, the one nearest the tip first, each
+        // in range order.
+        let mut ahead = Vec::new();
+        let linear = crate::walk::linear_with(repo, ends.tip, ends.base, |ids| {
+            let n = ids.len();
+            if n % avow_sign::BATCH == 0 && n <= AHEAD {
+                let batch: Vec<Oid> = (n - avow_sign::BATCH..n).rev().filter_map(|i| ids.get(i)).collect();
+                ahead.push(pool.spawn(scope, batch, true));
+            }
+        });
+        let range = if let Some(ids) = linear {
+            ends.with(ids)
+        } else {
+            // Not a linear range: what was verified ahead is dropped, and
+            // the batches not started yet are not verified.
+            pool.dropped.store(true, Ordering::Relaxed);
+            ahead.clear();
+            ends.walk_libgit2(repo)?
+        };
+        if let Err(e) = walked(&range) {
+            pool.stop.store(true, Ordering::Relaxed);
+            return Err(e);
+        }
+        hand_out(scope, &pool, &range, ahead, each)
+    })
+}
+
+/// The verifier of a range: the policy's adoption point, track records,
+/// squash sources and cache.
+fn verifier<'t>(
+    repo: &Repository,
+    base: Option<Oid>,
+    trusted: &'t Trusted,
+    options: Options,
+    cache: Option<&'t Cache>,
+    squash_sources: &[String],
+    records: Option<&'t Records>,
+) -> Result<Verifier<'t>, Error> {
     let exempt = match trusted.policy.adoption_since() {
-        Some(since) => adoption_exempt(repo, since, range.base)?,
+        Some(since) => adoption_exempt(repo, since, base)?,
         None => HashSet::new(),
     };
-    let records = crate::newcomer::track_records(repo, trusted, range)?;
     let mut verifier = Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec());
-    if let Some(r) = &records {
+    if let Some(r) = records {
         verifier = verifier.with_newcomers(r);
     }
     if let Some(c) = cache {
@@ -81,69 +162,127 @@ pub fn verify_range<E: From<Error>>(
     }
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
-    let git_dir = repo.path();
+    Ok(verifier)
+}
+
+/// Commits verified ahead while a linear range is still being walked (see
+/// [`walk_and_verify`]); with the [`CHUNK`] of [`hand_out`], about the most
+/// reports that exist at once.
+pub const AHEAD: usize = CHUNK / 2;
+
+/// The answer of one batch's task.
+type Answer = mpsc::Receiver<Result<Vec<Report>, Error>>;
+
+/// What the pool's tasks share.
+struct Pool<'a, 't> {
+    verifier: &'a Verifier<'t>,
+    trusted: &'a Trusted,
+    git_dir: &'a Path,
+    progress: &'a (dyn Fn() + Sync),
+    /// Set when the tasks not started yet need not run.
+    stop: AtomicBool,
+    /// Set when those of the batches verified ahead need not run.
+    dropped: AtomicBool,
+}
+
+impl<'a, 't> Pool<'a, 't> {
+    fn new(
+        verifier: &'a Verifier<'t>,
+        trusted: &'a Trusted,
+        git_dir: &'a Path,
+        progress: &'a (dyn Fn() + Sync),
+    ) -> Self {
+        Pool { verifier, trusted, git_dir, progress, stop: AtomicBool::new(false), dropped: AtomicBool::new(false) }
+    }
+
+    /// Verifies `ids` (one signature batch's worth) on a thread of the
+    /// pool; `ahead` when they are verified while the walk goes on.
+    fn spawn<'s>(&'s self, scope: &rayon::Scope<'s>, ids: Vec<Oid>, ahead: bool) -> Answer
+    where
+        'a: 's,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        scope.spawn(move |_| {
+            let dropped = ahead && self.dropped.load(Ordering::Relaxed);
+            if !dropped && !self.stop.load(Ordering::Relaxed) {
+                // The receiver is gone only when this thread stopped.
+                _ = tx.send(self.verify(&ids));
+            }
+        });
+        rx
+    }
+
+    fn verify(&self, ids: &[Oid]) -> Result<Vec<Report>, Error> {
+        with_repo(self.git_dir, |repo| {
+            let reports = self.verifier.verify_commits(repo, ids)?;
+            for _ in ids {
+                (self.progress)();
+            }
+            Ok(reports)
+        })
+    }
+}
+
+/// Verifies the commits of `range` before the ones `ahead` answers for (the
+/// range's end, verified already or being verified, its last batch first)
+/// and hands every report to `each` in range order, with the reuse rule
+/// applied.
+fn hand_out<'s, E: From<Error>>(
+    scope: &rayon::Scope<'s>,
+    pool: &'s Pool<'s, '_>,
+    range: &Range,
+    mut ahead: Vec<Answer>,
+    mut each: impl FnMut(Report) -> Result<(), E>,
+) -> Result<(), E> {
     // The reuse rule numbers the range's commits with `u32`s.
     if u32::try_from(range.commits.len()).is_err() {
         return Err(E::from(Error::git("verifying".into(), git2::Error::from_str("a range of 2^32 commits or more"))));
     }
-    let mut reuse = ReuseCheck::new(&trusted.policy, range.commits.len());
+    let mut reuse = ReuseCheck::new(&pool.trusted.policy, range.commits.len());
     let mut at = 0;
     // An earlier commit's statement, read again by verifying it again.
     let earlier = |p: u32| {
         let Some(id) = range.commits.get(p as usize) else { return Ok(None) };
-        let reports = with_repo(git_dir, |repo| verifier.verify_commits(repo, &[id]))?;
+        let reports = with_repo(pool.git_dir, |repo| pool.verifier.verify_commits(repo, &[id]))?;
         Ok(reports.first().and_then(reuse_statement).map(|s| (s.understood_by.email.clone(), s.rationale.clone())))
     };
     // Each task verifies one signature batch's worth of commits, on the
     // pool's threads; this thread hands their reports out in range order as
     // each batch is done, while the pool goes on with the batches after it
     // (no barrier: a core never waits for the other to finish a chunk, nor
-    // for the reports to be written). At most `CHUNK` commits are in flight.
-    let verify = |ids: &[Oid]| {
-        with_repo(git_dir, |repo| {
-            let reports = verifier.verify_commits(repo, ids)?;
-            for _ in ids {
-                progress();
-            }
-            Ok(reports)
-        })
-    };
-    let stop = AtomicBool::new(false);
-    let result = rayon::in_place_scope(|scope| {
-        let mut batches = range.commits.chunks(avow_sign::BATCH);
-        let mut in_flight = VecDeque::new();
-        loop {
-            while in_flight.len() < CHUNK / avow_sign::BATCH {
-                let Some(ids) = batches.next() else { break };
-                let (tx, rx) = mpsc::sync_channel::<Result<Vec<Report>, Error>>(1);
-                let (verify, stop) = (&verify, &stop);
-                scope.spawn(move |_| {
-                    if !stop.load(Ordering::Relaxed) {
-                        // The receiver is gone only when this thread stopped.
-                        _ = tx.send(verify(&ids));
-                    }
-                });
+    // for the reports to be written). At most `CHUNK` commits are in flight
+    // besides those verified ahead.
+    // Every batch verified ahead is a whole one.
+    let before = range.commits.len() - ahead.len() * avow_sign::BATCH;
+    let mut batches = range.commits.chunks_until(avow_sign::BATCH, before);
+    let mut in_flight = VecDeque::new();
+    loop {
+        while in_flight.len() < CHUNK / avow_sign::BATCH {
+            if let Some(ids) = batches.next() {
+                in_flight.push_back(pool.spawn(scope, ids, false));
+            } else if let Some(rx) = ahead.pop() {
                 in_flight.push_back(rx);
-            }
-            let Some(rx) = in_flight.pop_front() else { return Ok(()) };
-            // Only a task that panicked sends nothing; the scope raises its
-            // panic when it ends.
-            let Ok(reports) = rx.recv() else { return Ok(()) };
-            let emitted = reports.map_err(E::from).and_then(|reports| {
-                reports.into_iter().try_for_each(|mut r| {
-                    apply_reuse(&mut reuse, at, &mut r, &range.commits, earlier).map_err(E::from)?;
-                    at += 1;
-                    each(r)
-                })
-            });
-            if emitted.is_err() {
-                // The tasks not started yet need not run.
-                stop.store(true, Ordering::Relaxed);
-                return emitted;
+            } else {
+                break;
             }
         }
-    });
-    result
+        let Some(rx) = in_flight.pop_front() else { return Ok(()) };
+        // Only a task that panicked sends nothing; the scope raises its
+        // panic when it ends.
+        let Ok(reports) = rx.recv() else { return Ok(()) };
+        let emitted = reports.map_err(E::from).and_then(|reports| {
+            reports.into_iter().try_for_each(|mut r| {
+                apply_reuse(&mut reuse, at, &mut r, &range.commits, earlier).map_err(E::from)?;
+                at += 1;
+                each(r)
+            })
+        });
+        if emitted.is_err() {
+            // The tasks not started yet need not run.
+            pool.stop.store(true, Ordering::Relaxed);
+            return emitted;
+        }
+    }
 }
 
 /// The range-level rule on the report of the range's commit number `at`,

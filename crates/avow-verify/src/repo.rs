@@ -21,6 +21,7 @@ use git2::Repository;
 pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
     let repo = Repository::open(git_dir)?;
     writes_in_memory(&repo)?;
+    read_large_packs(&repo)?;
     let dirs = environment_object_dirs();
     if !dirs.is_empty() {
         let odb = repo.odb()?;
@@ -43,6 +44,43 @@ pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
 /// Call it once per handle (each call adds a backend).
 pub fn writes_in_memory(repo: &Repository) -> Result<(), git2::Error> {
     repo.odb()?.add_new_mempack_backend(1000).map(drop)
+}
+
+/// When the repository's pack indexes are at least this long together,
+/// its packs are read by avow's own reader (`avow_pack`) rather than
+/// libgit2's; `AVOW_PACK_READER=avow` reads every repository's packs so,
+/// `AVOW_PACK_READER=libgit2` none.
+///
+/// libgit2 maps a pack's index whole, and a long verification touches
+/// nearly every page of it, all counted in the process's resident set
+/// (94 MB of a 118 MB index at a million commits). avow's reader keeps
+/// its memory flat with `pread`, at the cost of a few system calls per
+/// object, which only pays off for large indexes: 16 MiB is about 600,000
+/// objects (docs/performance.md).
+pub const OWN_READER_MIN_INDEX: u64 = 16 << 20;
+
+/// Serves the objects of the repository's packs, when their indexes are
+/// large (see [`OWN_READER_MIN_INDEX`]), through avow's own pack reader, asked before
+/// libgit2's backends (after the in-memory one for writes): libgit2 still
+/// answers for every object the reader does not hold or cannot read, from
+/// the same files. SHA-1 repositories only.
+fn read_large_packs(repo: &Repository) -> Result<(), git2::Error> {
+    match std::env::var("AVOW_PACK_READER").as_deref() {
+        Ok("libgit2") => Ok(()),
+        Ok("avow") => read_packs(repo, 0),
+        _ => read_packs(repo, OWN_READER_MIN_INDEX),
+    }
+}
+
+/// Serves the objects of the repository's packs through avow's own pack
+/// reader when their indexes are at least `min_index_bytes` long together (see
+/// [`read_large_packs`]); nothing in a SHA-256 repository.
+pub fn read_packs(repo: &Repository, min_index_bytes: u64) -> Result<(), git2::Error> {
+    if repo.object_format() != git2::ObjectFormat::Sha1 {
+        return Ok(());
+    }
+    let packs = avow_pack::Packs::open(&repo.commondir().join("objects").join("pack"), min_index_bytes);
+    avow_mwindow::odb::add_pack_reader(&repo.odb()?, packs, 500)
 }
 
 /// The object directories git's environment names, in git's order.

@@ -32,9 +32,63 @@ pub struct Range {
     pub commits: crate::walk::Ids,
 }
 
+/// A range's ends resolved, its commits not yet walked: what
+/// [`crate::range::walk_and_verify`] starts from, walking and verifying at
+/// once.
+#[derive(Debug, Clone)]
+pub struct Ends {
+    /// The base revision as written (`A` in `A..B`).
+    pub base_rev: Option<String>,
+    /// The base commit.
+    pub base: Option<Oid>,
+    /// The tip commit.
+    pub tip: Oid,
+}
+
+impl Ends {
+    /// The range's commits, walked ([`crate::walk::range_commits`]).
+    pub fn walk(self, repo: &Repository) -> Result<Range, Error> {
+        self.walk_by(repo, crate::walk::range_commits)
+    }
+
+    /// The range's commits by libgit2's walk, when [`crate::walk::linear`]
+    /// has given up on them already.
+    pub(crate) fn walk_libgit2(self, repo: &Repository) -> Result<Range, Error> {
+        self.walk_by(repo, crate::walk::libgit2_walk)
+    }
+
+    fn walk_by(
+        self,
+        repo: &Repository,
+        walk: fn(&Repository, Oid, Option<Oid>) -> Result<crate::walk::Ids, Error>,
+    ) -> Result<Range, Error> {
+        // On a thread of the pool that verifies the commits, with its own
+        // handle: when the walk is libgit2's (ranges with merges), its memory
+        // (tens of MB for 100,000 commits), freed but kept by that thread's
+        // allocator, then holds reports instead of adding to the peak.
+        let path = repo.path().to_owned();
+        let commits = rayon::scope(|_| {
+            let repo = crate::repo::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
+            walk(&repo, self.tip, self.base)
+        })?;
+        Ok(self.with(commits))
+    }
+
+    /// The range of these ends with `commits`.
+    pub(crate) fn with(self, commits: crate::walk::Ids) -> Range {
+        Range { base_rev: self.base_rev, base: self.base, commits }
+    }
+}
+
 /// Resolves `A..B` (commits reachable from B and not from A) or a single
 /// revision (it and all its ancestors).
 pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
+    resolve_ends(repo, spec)?.walk(repo)
+}
+
+/// Resolves the ends of `A..B` or of a single revision, as
+/// [`resolve_range`] does, without walking the commits between them.
+pub fn resolve_ends(repo: &Repository, spec: &str) -> Result<Ends, Error> {
     if spec.contains("...") {
         return Err(Error::BadRange { spec: spec.to_owned() });
     }
@@ -51,15 +105,5 @@ pub fn resolve_range(repo: &Repository, spec: &str) -> Result<Range, Error> {
     // Nor are the objects re-hashed as they are read (see
     // `range::verify_range`): the walk reads every commit of the range.
     git2::opts::strict_hash_verification(false);
-    let (tip, base_id) = (tip.id(), base.map(|b| b.id()));
-    // On a thread of the pool that verifies the commits, with its own
-    // handle: when the walk is libgit2's (ranges with merges), its memory
-    // (tens of MB for 100,000 commits), freed but kept by that thread's
-    // allocator, then holds reports instead of adding to the peak.
-    let path = repo.path().to_owned();
-    let commits = rayon::scope(|_| {
-        let repo = crate::repo::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
-        crate::walk::range_commits(&repo, tip, base_id)
-    })?;
-    Ok(Range { base_rev: base_rev.map(str::to_owned), base: base_id, commits })
+    Ok(Ends { base_rev: base_rev.map(str::to_owned), base: base.map(|b| b.id()), tip: tip.id() })
 }

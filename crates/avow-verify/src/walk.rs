@@ -22,9 +22,11 @@
 //! make a cycle) — [`linear`] gives up and [`range_commits`] takes
 //! libgit2's walk, whose memory is as before.
 //!
-//! Parents are read as libgit2 reads a commit for verification: a shallow
-//! clone's boundary commits have none (`src/shallow.rs` says what to
-//! fetch). libgit2's own walk reads them from a commit-graph file when
+//! [`linear`] reads only each commit's header, up to its `parent` lines
+//! (the whole commit is read again when it is verified). Parents are read
+//! as libgit2 reads a commit for verification: in a shallow clone, whose
+//! boundary commits have none (`src/shallow.rs` says what to fetch), by
+//! libgit2 itself. libgit2's own walk reads them from a commit-graph file when
 //! there is one, which git writes only for repositories that are neither
 //! shallow nor grafted; there both agree.
 
@@ -93,10 +95,14 @@ impl Ids {
 
     /// The ids in runs of `n` (the last one shorter), each as a `Vec`.
     pub fn chunks(&self, n: usize) -> impl Iterator<Item = Vec<Oid>> + '_ {
-        let n = n.max(1);
-        (0..self.len())
-            .step_by(n)
-            .map(move |start| (start..(start + n).min(self.len())).filter_map(|i| self.get(i)).collect())
+        self.chunks_until(n, self.len())
+    }
+
+    /// The first `end` ids in runs of `n` (the last one shorter), each as a
+    /// `Vec`.
+    pub fn chunks_until(&self, n: usize, end: usize) -> impl Iterator<Item = Vec<Oid>> + '_ {
+        let (n, end) = (n.max(1), end.min(self.len()));
+        (0..end).step_by(n).map(move |start| (start..(start + n).min(end)).filter_map(|i| self.get(i)).collect())
     }
 
     /// Reverses the order in place.
@@ -186,6 +192,13 @@ pub fn range_commits(repo: &Repository, tip: Oid, base: Option<Oid>) -> Result<I
 /// cannot be read (libgit2's walk then says why, as before).
 #[must_use]
 pub fn linear(repo: &Repository, tip: Oid, base: Option<Oid>) -> Option<Ids> {
+    linear_with(repo, tip, base, |_| {})
+}
+
+/// [`linear`], calling `found` with the ids met so far (tip first, not yet
+/// reversed) after each one, so that a caller can start on the commits
+/// nearest the tip while the walk goes on towards the base.
+pub fn linear_with(repo: &Repository, tip: Oid, base: Option<Oid>, mut found: impl FnMut(&Ids)) -> Option<Ids> {
     // `info/grafts` may give any commit any parents, cycles included; a
     // walk without a record of what it has seen must not run there.
     if repo.commondir().join("info").join("grafts").exists() {
@@ -194,23 +207,66 @@ pub fn linear(repo: &Repository, tip: Oid, base: Option<Oid>) -> Option<Ids> {
     let base = base.map(crate::canonical);
     let mut ids = Ids::new();
     let mut at = crate::canonical(tip);
+    // A shallow clone's boundary commits have the parents libgit2 gives
+    // them, not those their header names.
+    let odb = if repo.is_shallow() { None } else { repo.odb().ok() };
     loop {
         if Some(at) == base {
             break;
         }
-        let commit = repo.find_commit(at).ok()?;
+        let (count, first) = if let Some(odb) = &odb {
+            first_parent(odb, at)?
+        } else {
+            let commit = repo.find_commit(at).ok()?;
+            (commit.parent_count(), commit.parent_id(0).ok())
+        };
         ids.push(at);
-        match commit.parent_count() {
+        found(&ids);
+        match count {
             // A root: the whole history when there is no base; else the
             // base was not on this chain, and what it hides depends on its
             // own history.
             0 if base.is_none() => break,
-            1 => at = crate::canonical(commit.parent_id(0).ok()?),
+            1 => at = crate::canonical(first?),
             _ => return None,
         }
     }
     ids.reverse();
     Some(ids)
+}
+
+/// How many parents the commit `id` names and the first, read from its
+/// stored header (`tree ID`, then a `parent ID` line for each parent, as
+/// libgit2 parses it) without parsing the rest of the commit; `None` when
+/// it is not a commit or its header is not of that form (libgit2's walk
+/// then says why). The rest of the commit is read when it is verified.
+fn first_parent(odb: &git2::Odb<'_>, id: Oid) -> Option<(usize, Option<Oid>)> {
+    let object = odb.read(id).ok()?;
+    if object.kind() != git2::ObjectType::Commit {
+        return None;
+    }
+    let hex = id.as_bytes().len() * 2;
+    // `NAME ID\n` at the start of `data`: the id and the length of the line.
+    let line = |data: &[u8], name: &[u8]| -> Option<(Oid, usize)> {
+        let end = name.len() + hex;
+        let id = data.strip_prefix(name)?.get(..hex).filter(|_| data.get(end) == Some(&b'\n'))?;
+        // Hex digits of either case, as libgit2 reads them.
+        let digit = |c: u8| char::from(c).to_digit(16);
+        let mut bytes = [0_u8; 32];
+        for (b, pair) in bytes.iter_mut().zip(id.chunks_exact(2)) {
+            *b = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+        }
+        Some((Oid::from_bytes(bytes.get(..hex / 2)?).ok()?, end + 1))
+    };
+    let data = object.data();
+    let (_, mut at) = line(data, b"tree ")?;
+    let (mut count, mut first) = (0, None);
+    while let Some((parent, next)) = line(&data[at..], b"parent ") {
+        first = first.or(Some(parent));
+        count += 1;
+        at += next;
+    }
+    Some((count, first))
 }
 
 /// libgit2's revision walk, sorted as verification always has been.

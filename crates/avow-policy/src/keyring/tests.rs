@@ -762,7 +762,7 @@ fn rsa_line(n: &num_bigint_dig::BigUint, e: u64) -> String {
     PublicKey::new(KeyData::Rsa(key), "").to_openssh().unwrap()
 }
 
-/// Entry 115: the RSA keys anyone can sign for. Loading refuses a bad
+/// Entry 116: the RSA keys anyone can sign for. Loading refuses a bad
 /// exponent, an even modulus and a factor below 2^10; where a key enters,
 /// a factor below 2^16 and a prime modulus too. A real modulus (from
 /// `openssl genrsa 2048`) passes both.
@@ -823,7 +823,10 @@ fn ecdsa_keys_off_the_curve_or_the_identity_are_refused() {
     let err = Key::from_openssh(&off).unwrap_err().to_string();
     assert!(err.contains("not a point of its curve"), "{err}");
     let wire = |parts: &[&[u8]]| -> Vec<u8> {
-        parts.iter().flat_map(|p| (p.len() as u32).to_be_bytes().into_iter().chain(p.iter().copied())).collect()
+        parts
+            .iter()
+            .flat_map(|p| u32::try_from(p.len()).unwrap().to_be_bytes().into_iter().chain(p.iter().copied()))
+            .collect()
     };
     let identity = wire(&[b"ecdsa-sha2-nistp256", b"nistp256", &[0]]);
     assert!(PublicKey::from_bytes(&identity).is_err());

@@ -11,7 +11,7 @@ pub(super) enum KeyProblem {
     SmallOrder,
     /// An ECDSA key that is no point of its curve.
     NotOnCurve,
-    /// An RSA key anyone can make a private key for (threat-model entry 115).
+    /// An RSA key anyone can make a private key for (threat-model entry 116).
     WeakRsa(&'static str),
     Malformed {
         excerpt: String,
@@ -98,7 +98,7 @@ const SMALL_PRIMES_ON_ENTRY: u32 = 1 << 16;
 /// at least 3 and below 2^33 (what the `rsa` crate verifies with), `n`
 /// odd and without a prime factor below `below`. A modulus with a factor
 /// anyone finds is factored by anyone, and with its factors comes the
-/// private exponent (threat-model entry 115).
+/// private exponent (threat-model entry 116).
 fn rsa_weakness(key: &PublicKey, below: u32) -> Option<&'static str> {
     let ssh_key::public::KeyData::Rsa(rsa) = key.key_data() else { return None };
     let e = rsa.e.as_positive_bytes().unwrap_or_default();
@@ -154,7 +154,7 @@ fn has_small_factor(n: &[u8], below: u32) -> bool {
 /// modulus `n` has `φ(n) = n − 1`, so `d = e⁻¹ mod (n − 1)` signs for it.
 /// The test costs one modular exponentiation as large as the modulus
 /// (about 10 ms for 2048 bits, 100 ms for 4096 in release on a loaded
-/// machine), so it is not made on every load (threat-model entry 115).
+/// machine), so it is not made on every load (threat-model entry 116).
 pub(super) fn check_thoroughly(key: &PublicKey) -> Result<(), KeyProblem> {
     check_accepted(key)?;
     if let Some(why) = rsa_weakness(key, SMALL_PRIMES_ON_ENTRY) {
@@ -351,7 +351,7 @@ impl Key {
     /// key, also a probable-prime test of its modulus (one modular
     /// exponentiation as large as the modulus), which loading leaves out.
     /// `verify` makes it once per run for each RSA key that signed
-    /// (threat-model entry 115).
+    /// (threat-model entry 116).
     pub fn check_thoroughly(&self) -> Result<(), KeyringError> {
         check_thoroughly(&self.public).map_err(|p| KeyringError::BadKey { kind: p.kind(), message: p.to_string() })
     }

@@ -116,7 +116,7 @@ pub struct Verifier<'t> {
     /// Revisions to try as the source of a squash (`--squash-source`).
     squash_sources: Vec<String>,
     /// Why an RSA key that signed fails the keyring's full checks (a prime
-    /// modulus: entry 115), or `None`, by fingerprint: too costly for
+    /// modulus: entry 116), or `None`, by fingerprint: too costly for
     /// every load, so made once per run for the keys that sign.
     weak_rsa: std::sync::Mutex<HashMap<String, Option<String>>>,
     /// The `[newcomer]` track records, when the policy has the section.

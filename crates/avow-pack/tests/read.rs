@@ -1,0 +1,218 @@
+//! The reader against git itself: every object of packs that git wrote
+//! (offset deltas, reference deltas, 64-bit offsets) reads as `git
+//! cat-file` prints it, ids that are not there are not found, and damaged
+//! packs and indexes give errors, never a panic.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use avow_pack::{Kind, Packs};
+
+fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.org")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@example.org")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// A repository of a few hundred commits whose files change a little at a
+/// time (so that git stores most trees and blobs as deltas), packed
+/// whole; and every object in it as git reads it.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    repo: PathBuf,
+    objects: HashMap<Vec<u8>, (Kind, Vec<u8>)>,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("r");
+        std::fs::create_dir(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        let mut text = String::new();
+        for i in 0..200_u32 {
+            text.push_str(&format!("line {i}: {}\n", "x".repeat(i as usize % 37)));
+            std::fs::create_dir_all(repo.join(format!("d{}/e", i % 5))).unwrap();
+            std::fs::write(repo.join(format!("d{}/e/f.txt", i % 5)), &text).unwrap();
+            let binary: Vec<u8> = (0..2000_u32).map(|b| u8::try_from((b * 31 + i) % 251).unwrap()).collect();
+            std::fs::write(repo.join("blob.bin"), binary).unwrap();
+            git(&repo, &["add", "-A"]);
+            git(&repo, &["commit", "-q", "-m", &format!("commit {i}\n\nbody {i}")]);
+        }
+        git(&repo, &["tag", "-a", "-m", "a tag", "v1"]);
+        git(&repo, &["repack", "-adfq", "--depth=50", "--window=50"]);
+        let mut objects = HashMap::new();
+        let all = git(&repo, &["cat-file", "--batch-all-objects", "--batch"]);
+        let mut rest = &all[..];
+        while !rest.is_empty() {
+            let nl = rest.iter().position(|&b| b == b'\n').unwrap();
+            let head = String::from_utf8(rest[..nl].to_vec()).unwrap();
+            let mut parts = head.split(' ');
+            let (id, kind, size) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+            let size: usize = size.parse().unwrap();
+            let data = rest[nl + 1..nl + 1 + size].to_vec();
+            rest = &rest[nl + 2 + size..];
+            let kind = match kind {
+                "commit" => Kind::Commit,
+                "tree" => Kind::Tree,
+                "blob" => Kind::Blob,
+                "tag" => Kind::Tag,
+                other => panic!("{other}"),
+            };
+            objects.insert(hex(id), (kind, data));
+        }
+        Fixture { _dir: dir, repo, objects }
+    })
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn pack_dir(repo: &Path) -> PathBuf {
+    repo.join(".git/objects/pack")
+}
+
+/// Reads every object of the fixture through `packs` and compares.
+fn reads_all(packs: &mut Packs) {
+    let f = fixture();
+    for (id, (kind, data)) in &f.objects {
+        let o = packs.read(id).unwrap().expect("found");
+        assert_eq!((o.kind, &o.data), (*kind, data));
+        assert!(packs.contains(id).unwrap());
+    }
+}
+
+/// Copies the fixture's pack directory to a new one, `reindex` given the
+/// pack's path and the new index's path to write the index.
+fn copy_packs(to: &Path, reindex: Option<&[&str]>) -> PathBuf {
+    let f = fixture();
+    let dir = to.join("pack");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(pack_dir(&f.repo)).unwrap() {
+        let p = e.unwrap().path();
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or_default().to_owned();
+        if ext == "pack" || (ext == "idx" && reindex.is_none()) {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+        if let (Some(args), "pack") = (reindex, ext.as_str()) {
+            let pack = dir.join(p.file_name().unwrap());
+            let idx = pack.with_extension("idx");
+            let mut all = vec!["index-pack"];
+            all.extend_from_slice(args);
+            all.extend(["-o", idx.to_str().unwrap(), pack.to_str().unwrap()]);
+            git(to, &all);
+        }
+    }
+    dir
+}
+
+#[test]
+fn reads_every_object_as_git_does() {
+    let f = fixture();
+    let mut packs = Packs::open(&pack_dir(&f.repo), 0);
+    assert_eq!(packs.len(), 1);
+    reads_all(&mut packs);
+    // Read again, in another order: from the caches this time.
+    reads_all(&mut packs);
+}
+
+#[test]
+fn a_small_index_is_left_out_under_a_threshold() {
+    let f = fixture();
+    assert!(Packs::open(&pack_dir(&f.repo), 1 << 40).is_empty());
+}
+
+#[test]
+fn reads_64_bit_offsets() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Every object past byte 256 gets a 64-bit offset.
+    let dir = copy_packs(tmp.path(), Some(&["--index-version=2,256"]));
+    let mut packs = Packs::open(&dir, 0);
+    assert_eq!(packs.len(), 1);
+    reads_all(&mut packs);
+}
+
+#[test]
+fn reads_reference_deltas() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("r");
+    git(tmp.path(), &["clone", "-q", "--no-local", f.repo.to_str().unwrap(), repo.to_str().unwrap()]);
+    git(&repo, &["-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=50"]);
+    let mut packs = Packs::open(&pack_dir(&repo), 0);
+    assert_eq!(packs.len(), 1);
+    // The clone has every object the fixture has (the tag included).
+    reads_all(&mut packs);
+}
+
+#[test]
+fn ids_not_in_the_pack_are_not_found() {
+    let f = fixture();
+    let mut packs = Packs::open(&pack_dir(&f.repo), 0);
+    let mut n = 0;
+    for id in f.objects.keys() {
+        for delta in [1_u8, 0x80] {
+            let mut other = id.clone();
+            other[19] ^= delta;
+            if !f.objects.contains_key(&other) {
+                assert_eq!(packs.read(&other).unwrap(), None);
+                assert!(!packs.contains(&other).unwrap());
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 100);
+    for edge in [[0_u8; 20], [0xff; 20]] {
+        assert_eq!(packs.read(&edge).unwrap(), None);
+    }
+    assert_eq!(packs.read(&[1, 2, 3]).unwrap(), None, "not a SHA-1 id");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+    /// Bytes changed anywhere in the pack or its index, or either cut
+    /// short: opening and reading every object gives objects or errors,
+    /// never a panic.
+    #[test]
+    fn damaged_packs_give_errors_not_panics(
+        in_index: bool,
+        changes in proptest::collection::vec((proptest::num::usize::ANY, 1_u8..=255), 1..8),
+        cut in proptest::option::of(proptest::num::usize::ANY),
+    ) {
+        let f = fixture();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = copy_packs(tmp.path(), None);
+        let target = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == if in_index { "idx" } else { "pack" })).unwrap();
+        let mut bytes = std::fs::read(&target).unwrap();
+        for (at, xor) in changes {
+            let len = bytes.len();
+            bytes[at % len] ^= xor;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut % bytes.len());
+        }
+        std::fs::write(&target, &bytes).unwrap();
+        let mut packs = Packs::open(&dir, 0);
+        for id in f.objects.keys() {
+            _ = packs.read(id);
+            _ = packs.contains(id);
+        }
+    }
+}

@@ -45,6 +45,14 @@ impl CacheArgs {
     pub fn open(&self, repo: &Repository, trusted: &Trusted) -> Result<Option<Cache>> {
         let Some(dir) = self.dir(repo) else { return Ok(None) };
         refuse_work_tree(repo, &dir)?;
+        // In the git directory (the default), as git makes its directories
+        // there: a shared repository's other users can add their runs.
+        if dir.starts_with(repo.commondir()) {
+            crate::shared::create_dir_all(repo, &dir).map_err(|e| {
+                CliError::new(format!("cannot create {}: {e}", dir.display()))
+                    .hint(format!("point --cache=DIR (or {ENV}) at a writable directory, or pass --no-cache"))
+            })?;
+        }
         let (cache, warning) = Cache::open(&dir, repo, trusted.commit).map_err(|e| {
             CliError::new(e.to_string())
                 .hint(format!("point --cache=DIR (or {ENV}) at a writable directory, or pass --no-cache"))

@@ -4,7 +4,7 @@
 
 use avow_core::attestation::{Person, Statement, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::Trailer;
-use avow_policy::keyring::Keyring;
+use avow_policy::keyring::{KeyStatus, Keyring};
 use avow_policy::policy::{Policy, Severity, UnderstoodBy};
 use avow_sign::ssh_key::PublicKey;
 
@@ -26,12 +26,33 @@ pub enum Reattest {
     Refuse(String),
 }
 
+/// How the commit the hook is judging was made, for the command that
+/// retries it ([`reattestation`]).
+pub enum Retry {
+    /// `git commit --amend`.
+    Amend,
+    /// A new commit reusing a commit's message (`-c REV`, `-C REV`).
+    Reuse(String),
+    /// Anything else (a message file, an editor).
+    Same,
+}
+
 /// Decides [`Reattest`] for a message's trailers and the person committing
 /// (`user`: name, email). `avow.takeOver=true` makes someone else's
 /// attestation the committer's own (their `Understood-by:` is replaced);
 /// under `understood-by = "author"` the advice resets the author too, so
 /// that the result verifies.
-pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config, policy: &Policy) -> Reattest {
+///
+/// `retry` is how the committer runs the commit again with the statement
+/// taken over: [`Retry::Amend`], the same `git commit -C REV` for a new
+/// commit reusing `REV`'s message, or the same `git commit` otherwise.
+pub fn reattestation(
+    existing: &[Trailer],
+    user: &(String, String),
+    cfg: &Config,
+    policy: &Policy,
+    retry: &Retry,
+) -> Reattest {
     if !existing.iter().any(|t| t.is(SIGNATURE)) {
         return Reattest::Keep;
     }
@@ -40,13 +61,20 @@ pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config
     if Person::same_email(&prior_email, &user.1) || cfg.get_bool("avow.takeOver") == Some(true) {
         return Reattest::Refresh;
     }
-    let (example, author) = if policy.understood_by == UnderstoodBy::Author {
-        (
-            "git -c avow.takeOver=true commit --amend --no-edit --reset-author",
-            " and, as this project wants the author to vouch (understood-by = \"author\"), as its author",
-        )
+    let by_author = policy.understood_by == UnderstoodBy::Author;
+    let reset = if by_author { " --reset-author" } else { "" };
+    let author = if by_author {
+        " and, as this project wants the author to vouch (understood-by = \"author\"), as its author"
     } else {
-        ("git -c avow.takeOver=true commit --amend --no-edit", "")
+        ""
+    };
+    // `git commit --amend` reaches HEAD: right for an amend only.
+    let example = match retry {
+        Retry::Amend => format!("git -c avow.takeOver=true commit --amend --no-edit{reset}"),
+        Retry::Reuse(rev) => format!("git -c avow.takeOver=true commit -C {rev}{reset}"),
+        Retry::Same => {
+            format!("git -c avow.takeOver=true commit{reset} …   (… being the arguments you gave git commit)")
+        }
     };
     Reattest::Refuse(format!(
         "avow: commit refused: the message carries the attestation of {}, and you are <{}>: signing it would put your key under their statement.\n\
@@ -61,21 +89,82 @@ pub fn reattestation(existing: &[Trailer], user: &(String, String), cfg: &Config
 /// Applies [`reattestation`] to the trailers the message has: drops the
 /// `Understood-by:` to refresh (returns `true`: the rewrite must drop it
 /// too), or prints the refusal and ends the hook.
+///
+/// An `amend!` commit (`git commit --fixup=amend:REV`) of someone else's
+/// commit carries their statement because git copied it: it waits to be
+/// folded in, as a `fixup!` does, so it ends the hook with the message as
+/// it is (their statement, unsigned by this key; verify refuses it until
+/// it is folded in, `attestation.fixup`).
 pub fn reattest(
     existing: &mut Vec<Trailer>,
     cfg: &Config,
     policy: &Policy,
+    subject: &str,
+    retry: &Retry,
 ) -> crate::error::Result<std::result::Result<bool, crate::error::Outcome>> {
-    match reattestation(existing, &cfg.user()?, cfg, policy) {
+    match reattestation(existing, &cfg.user()?, cfg, policy, retry) {
         Reattest::Keep => Ok(Ok(false)),
         Reattest::Refresh => {
             existing.retain(|t| !t.is(UNDERSTOOD_BY));
             Ok(Ok(true))
         }
+        Reattest::Refuse(_) if subject.starts_with("amend! ") => {
+            let theirs = existing.iter().find(|t| t.is(UNDERSTOOD_BY)).map_or_else(String::new, |t| t.value.clone());
+            crate::output::errln!(
+                "avow: an amend! commit carries {}'s statement as it is, not signed by you; after `git rebase -i --autosquash`, they re-sign the commit it is folded into if its change changed",
+                avow_policy::text::visible(&theirs)
+            );
+            Ok(Err(crate::error::Outcome::Ok))
+        }
         Reattest::Refuse(why) => {
             crate::output::errprint!("{why}");
             Ok(Err(crate::error::Outcome::Failed))
         }
+    }
+}
+
+/// The `git avow keyring add` a maintainer runs to add `key` for the
+/// person `name <email>`, to copy as it is: the key as its public line,
+/// and `--name` only for a person the keyring does not have yet (it
+/// refuses another name for a person it has). An empty name or email
+/// (which `keyring add` refuses) is a placeholder to fill in.
+pub fn keyring_add_command(keyring: &Keyring, key: &PublicKey, name: &str, email: &str) -> String {
+    let name = if name.trim().is_empty() { "YOUR NAME" } else { name };
+    let email = if email.trim().is_empty() { "YOU@EXAMPLE.ORG" } else { email };
+    // In double quotes, as people write them, unless the shell would read into them.
+    let quoted = |s: &str| {
+        if s.contains(['"', '$', '`', '\\', '!']) {
+            crate::cmd::keyring::shell_quote(s)
+        } else {
+            format!("\"{s}\"")
+        }
+    };
+    let line = key.to_openssh().unwrap_or_default();
+    let name_arg =
+        if keyring.find_person_by_email(email).is_some() { String::new() } else { format!("--name {} ", quoted(name)) };
+    format!(
+        "git avow keyring add {name_arg}--email {} --key {}",
+        crate::cmd::keyring::shell_quote(email),
+        quoted(&line)
+    )
+}
+
+/// The fix for a signing key `.avow/keyring.toml` no longer trusts
+/// (expired by a rotation, revoked, not yet valid): the person's keys that
+/// are good now (another machine's, the rotation's new one), by
+/// fingerprint, or else a new key for a maintainer to add.
+pub fn stale_key_fix(person: &avow_policy::keyring::Person) -> String {
+    let now = crate::clock::now();
+    let valid: Vec<&str> =
+        person.keys.iter().filter(|k| k.status_at(now) == KeyStatus::Valid).map(|k| k.fingerprint.as_str()).collect();
+    if valid.is_empty() {
+        "create a new key (`ssh-keygen -t ed25519`) and ask a maintainer to add it (`git avow keyring rotate`)"
+            .to_owned()
+    } else {
+        format!(
+            "sign with your key that it trusts ({}): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file",
+            valid.join(", ")
+        )
     }
 }
 
@@ -89,10 +178,21 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
         refuse = true;
     }
     let Some(keyring) = keyring else { return refuse };
+    if let Some((person, entry)) = keyring.find_by_key(key) {
+        let status = entry.status_at(crate::clock::now());
+        if status != KeyStatus::Valid {
+            crate::output::errln!(
+                "avow: warning: .avow/keyring.toml says your key {} is {status}; verification will refuse what it signs [signature.key-status]: {}, then `git commit --amend --no-edit`",
+                entry.fingerprint,
+                stale_key_fix(person)
+            );
+        }
+    }
     match keyring.find_by_key(key) {
         None => crate::output::errln!(
-            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it (`git avow keyring add`)",
-            avow_sign::fingerprint(key)
+            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `{}`",
+            avow_sign::fingerprint(key),
+            keyring_add_command(keyring, key, &statement.understood_by.name, &statement.understood_by.email)
         ),
         Some((person, _)) if Person::same_email(&statement.understood_by.email, &person.email) => {
             if let Some(f) = avow_verify::verify::name_finding(policy, &statement.understood_by.name, person) {

@@ -18,6 +18,7 @@ mod reply;
 mod resign;
 mod rewrites;
 mod shallow;
+mod shared;
 // Prompts need a Unix terminal; elsewhere avow asks nothing (tty_none.rs).
 #[cfg_attr(not(unix), path = "tty_none.rs")]
 mod tty;

@@ -202,12 +202,26 @@ pub fn resign_text(
         append.push(Trailer::new(understood, p.to_string()));
     }
     append.push(Trailer::new(SIGNATURE, value));
-    Ok(trailer::rewrite(
+    let rewritten = trailer::rewrite(
         text,
         &opts,
         |item| !item.trailer.as_ref().is_some_and(|t| t.is(SIGNATURE) || (replace.is_some() && t.is(understood))),
         &append,
-    ))
+    );
+    Ok(without_stray_signatures(&rewritten, &opts))
+}
+
+/// `text` without `Avow-Signature:` lines outside its trailer block (a
+/// squash leaves the first commit's signature in the body, where it would
+/// make the message fail verification forever). The hook's commit-msg and
+/// every re-signing drop them.
+pub fn without_stray_signatures(text: &str, opts: &ParseOptions) -> String {
+    let start = trailer::block(text, opts).start;
+    let is_signature =
+        |line: &str| line.split_once(':').is_some_and(|(key, _)| key.trim_end().eq_ignore_ascii_case(SIGNATURE));
+    let mut out: String = text[..start].split_inclusive('\n').filter(|l| !is_signature(l)).collect();
+    out.push_str(&text[start..]);
+    out
 }
 
 /// git's committer identity for a commit made now (`git var
@@ -332,8 +346,13 @@ pub fn move_head(repo: &Repository, old: Oid, new: Oid, why: &str) -> Result<()>
         Ok(Some(n)) => n.to_owned(),
         _ => "HEAD".to_owned(),
     };
-    repo.reference_matching(&name, new, true, old, why).map_err(|e| {
-        CliError::new(format!("cannot update {name}: {}", e.message()))
+    // Through git, which writes the ref and its reflogs (the branch's and
+    // HEAD's) as every other update of them: with a shared repository's
+    // modes (libgit2 uses the umask) and the reference-transaction hook.
+    // The update happens only if the ref is still at `old`.
+    let (new, old) = (new.to_string(), old.to_string());
+    crate::git::git_with_input(repo, &["update-ref", "-m", why, &name, &new, &old], b"").map_err(|e| {
+        CliError::new(format!("cannot update {name}: {e}"))
             .hint("something else moved the branch meanwhile; run the command again")
     })?;
     Ok(())

@@ -47,7 +47,7 @@ fn file(repo: &Repository) -> PathBuf {
 fn pairs(text: &str) -> impl Iterator<Item = (Oid, Oid)> + '_ {
     text.lines().filter_map(|line| {
         let mut f = line.split(' ');
-        match (f.next().map(Oid::from_str), f.next().map(Oid::from_str), f.next()) {
+        match (f.next().map(avow_verify::parse_oid), f.next().map(avow_verify::parse_oid), f.next()) {
             (Some(Ok(old)), Some(Ok(new)), None) if old != new => Some((old, new)),
             _ => None,
         }
@@ -88,13 +88,14 @@ fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
     for (o, n) in keep {
         text.push_str(&format!("{o} {n}\n"));
     }
-    write_record(&path, &text)
+    write_record(repo, &path, &text)
 }
 
-/// Replaces a record file whole, creating `.git/avow/` if needed.
-fn write_record(path: &std::path::Path, text: &str) -> Result<()> {
+/// Replaces a record file whole, creating `.git/avow/` if needed (with
+/// the modes a shared repository's other users need to write there too).
+fn write_record(repo: &Repository, path: &std::path::Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        crate::shared::create_dir_all(repo, dir).map_err(|e| {
             crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))
                 .hint("check that you may write to the repository's git directory")
         })?;
@@ -135,7 +136,7 @@ pub fn record_pick(repo: &Repository, source: Oid, parent_tree: Oid, tree: Oid) 
     let mut all: Vec<&str> = old.lines().filter(|l| *l != line && pick(l).is_some()).collect();
     all.push(&line);
     let keep = &all[all.len().saturating_sub(KEEP)..];
-    write_record(&path, &(keep.join("\n") + "\n"))
+    write_record(repo, &path, &(keep.join("\n") + "\n"))
 }
 
 /// The recorded cherry-picks: (source, parent tree, tree); other lines skipped.
@@ -146,7 +147,7 @@ fn picks(repo: &Repository) -> Vec<(Oid, Oid, Oid)> {
 
 /// One line of the pick record, or `None` for anything else.
 fn pick(line: &str) -> Option<(Oid, Oid, Oid)> {
-    let ids: Vec<Oid> = line.split(' ').map(Oid::from_str).collect::<Result<_, _>>().ok()?;
+    let ids: Vec<Oid> = line.split(' ').map(avow_verify::parse_oid).collect::<Result<_, _>>().ok()?;
     match ids[..] {
         [source, parent_tree, tree] => Some((source, parent_tree, tree)),
         _ => None,
@@ -222,7 +223,7 @@ impl Evidence<'_> {
                 return false;
             }
             let attested = if by_me {
-                self.own_attested(repo, from)
+                self.own_attested(repo, from) || own_amend(repo, &self.made_here, self.signer.public_key(), from)
             } else {
                 repo.find_commit(from).is_ok_and(|c| crate::resign::self_check(repo, &c).is_none())
             };
@@ -249,6 +250,68 @@ impl Evidence<'_> {
                 .find_commit(id)
                 .is_ok_and(|c| resign::is_autosquash(&String::from_utf8_lossy(c.summary_bytes().unwrap_or_default())))
     }
+}
+
+/// Whether `id` is an `amend!` commit `git commit` made here (`--fixup=amend:`)
+/// whose statement `key` signed, under the commit's own subject `amend! …`.
+fn own_amend(repo: &Repository, made_here: &HashSet<Oid>, key: &avow_sign::ssh_key::PublicKey, id: Oid) -> bool {
+    let Ok(c) = repo.find_commit(id) else { return false };
+    let Ok((text, _)) = resign::message_of(&c) else { return false };
+    let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
+    made_here.contains(&id)
+        && trailer::subject(&text, &ParseOptions::default(), false).starts_with("amend! ")
+        && resign::signed_by(key, &text, &author)
+}
+
+/// Whether `new` carries, by the record, the very statement, author and
+/// signature of one of your own `amend!` commits ([`own_amend`]) that
+/// `rebase --autosquash` folded into it. git drops the `amend! …` subject
+/// the statement was signed under, so [`resign::signed_by`] cannot see
+/// that the statement is yours; git's record of the fold can.
+pub fn folded_own_amend(
+    repo: &Repository,
+    sources: &Sources,
+    made_here: &HashSet<Oid>,
+    key: &avow_sign::ssh_key::PublicKey,
+    new: Oid,
+) -> bool {
+    let Ok(c) = repo.find_commit(new) else { return false };
+    let Some(signature) = signature_of(&c) else { return false };
+    let Ok((text, _)) = resign::message_of(&c) else { return false };
+    let statement = resign::statement_of(&text);
+    let author = c.author().email_bytes().to_vec();
+    sources.get(&new).is_some_and(|olds| {
+        olds.iter().any(|&o| {
+            repo.find_commit(o).is_ok_and(|oc| {
+                signature_of(&oc).as_ref() == Some(&signature)
+                    && oc.author().email_bytes() == author.as_slice()
+                    && resign::message_of(&oc)
+                        .is_ok_and(|(t, _)| statement.is_some() && resign::statement_of(&t) == statement)
+                    && own_amend(repo, made_here, key, o)
+            })
+        })
+    })
+}
+
+/// The subject under which `key` made `new`'s very signature, over its
+/// statement and author, when the record shows `new` was made from that
+/// commit: a squash (`rebase -i`) kept a later commit's statement under
+/// the first commit's subject.
+pub fn signed_as(
+    repo: &Repository,
+    sources: &Sources,
+    key: &avow_sign::ssh_key::PublicKey,
+    new: Oid,
+) -> Option<String> {
+    let c = repo.find_commit(new).ok()?;
+    let signature = signature_of(&c)?;
+    sources.get(&new)?.iter().find_map(|&o| {
+        let oc = repo.find_commit(o).ok()?;
+        let (text, _) = resign::message_of(&oc).ok()?;
+        let author = String::from_utf8_lossy(oc.author().email_bytes()).into_owned();
+        (signature_of(&oc).as_ref() == Some(&signature) && resign::signed_by(key, &text, &author))
+            .then(|| trailer::subject(&text, &ParseOptions::default(), false))
+    })
 }
 
 /// The value of a commit's one `Avow-Signature:` trailer.

@@ -4,6 +4,7 @@
 
 use avow_core::attestation::{Authorship, Statement, ASSISTED_BY, AUTHORSHIP, RATIONALE, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::{self, ParseOptions, Trailer};
+use avow_policy::policy::UnderstoodBy;
 use avow_verify::notes::NOTES_REF;
 
 use crate::error::{CliError, Outcome, Result};
@@ -133,6 +134,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
         CliError::new(format!("the statement is not complete: {}", text.join("; ")))
             .hint("give --authorship, --rationale and, unless human, --assisted-by AGENT:MODEL")
     })?;
+    // Under `understood-by = "author"` only a commit's author can vouch for
+    // it: a note by anyone else is rejected whatever it says.
+    let has_policy = repo.workdir().is_some_and(|d| d.join(avow_verify::trust::POLICY_PATH).exists());
+    let author_only = has_policy && crate::local::policy(&repo)?.understood_by == UnderstoodBy::Author;
     // git writes the notes (with a shared repository's modes; see
     // `crate::git::write_objects_with_git`) as the committer it knows.
     repo.signature()?;
@@ -156,7 +161,16 @@ pub fn run(args: &Args) -> Result<Outcome> {
             note.push_str(&format!("{}: {}\n", t.key, t.value));
         }
         write_note(&repo, c.id(), &note, args.force)?;
-        crate::output::errln!("avow: attested {} {subject} in {NOTES_REF}", resign::short(&repo, c.id()));
+        let short = resign::short(&repo, c.id());
+        crate::output::errln!("avow: attested {short} {subject} in {NOTES_REF}");
+        if author_only && !avow_core::attestation::Person::same_email(&author, &me.email) {
+            let who = format!("{} <{author}>", String::from_utf8_lossy(c.author().name_bytes()));
+            crate::output::errln!(
+                "avow: warning: {short} is {}'s commit, and .avow/policy.toml has understood-by = \"author\": verify rejects a note by anyone else [{}]; the author attests it (`git avow attest {short}` in their clone, then `git push origin {NOTES_REF}`), or a project where maintainers vouch for others' changes sets understood-by = \"keyring\"",
+                avow_policy::text::visible(&who),
+                avow_policy::findings::UNDERSTOOD_BY.id
+            );
+        }
         if let Some(d) = avow_verify::notes::unsigned_display(&text, &subject, &note) {
             let shown: Vec<String> = d.shown.iter().map(ToString::to_string).collect();
             crate::output::errln!(

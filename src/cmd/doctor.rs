@@ -308,19 +308,13 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
     let Some(key) = key else { return Check::skip("keyring", "no signing key to look up") };
     let fpr = avow_sign::fingerprint(key);
     let (name, email) = cfg.user().unwrap_or_default();
-    // A command to copy: `keyring add` refuses an empty name or email.
-    let name = if name.trim().is_empty() { "YOUR NAME".to_owned() } else { name };
-    let email = if email.trim().is_empty() { "YOU@EXAMPLE.ORG".to_owned() } else { email };
     let Some((person, entry)) = keyring.find_by_key(key) else {
-        let line = key.to_openssh().unwrap_or_default();
-        // A person the keyring has keeps their name: `keyring add` refuses another.
-        let name_arg =
-            if keyring.find_person_by_email(&email).is_some() { String::new() } else { format!("--name \"{name}\" ") };
         return Check::fail(
             "keyring",
             format!("your key {fpr} is not in .avow/keyring.toml, so the verifier will reject your commits"),
             format!(
-                "send your public key to a maintainer, who runs `git avow keyring add {name_arg}--email {email} --key \"{line}\"`"
+                "send your public key to a maintainer, who runs `{}`",
+                crate::identity::keyring_add_command(&keyring, key, &name, &email)
             ),
         );
     };
@@ -329,7 +323,7 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
         return Check::fail(
             "keyring",
             format!("your key {fpr} ({} <{}>) is {status}", person.name, person.email),
-            "create a new key (`ssh-keygen -t ed25519`) and ask a maintainer to add it (`git avow keyring rotate`)",
+            crate::identity::stale_key_fix(person),
         );
     }
     if !person.email.eq_ignore_ascii_case(&email) {

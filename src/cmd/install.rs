@@ -323,6 +323,11 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
             if restored { "; your own post-commit hook is back in its place" } else { "" }
         )?;
     }
+    if hooks.iter().any(|h| SERVER.contains(h)) {
+        if let Some(warning) = crate::cmd::receive::default_branch_warning(&repo) {
+            crate::output::errln!("avow: warning: {warning}");
+        }
+    }
     if let Some(scope) = global_hooks_path(&repo) {
         crate::output::outln!(
             "avow: note: core.hooksPath is set in your {scope} git configuration, so these hooks run in every repository that uses it (they do nothing where there is no .avow/); for this repository only: `git config core.hooksPath .git/hooks && git avow install`"

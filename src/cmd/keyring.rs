@@ -374,6 +374,18 @@ fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
     // Whole seconds, like the signing time in Avow-Signature: a commit signed
     // in the same second as the rotation must count as after it.
     let at = now();
+    // The person's other keys the current keyring trusts now (a second
+    // machine's): any of them may sign the commit too.
+    let others: Vec<String> = k
+        .find_by_fingerprint(&old)
+        .map(|(p, _)| {
+            p.keys
+                .iter()
+                .filter(|o| o.fingerprint != old && o.status_at(at) == avow_policy::keyring::KeyStatus::Valid)
+                .map(|o| o.fingerprint.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let new = k.rotate(&old, &line, at).map_err(keyring_error)?.fingerprint.clone();
     save(path, &k)?;
     let (name, role) =
@@ -382,8 +394,9 @@ fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
     // The commit changes .avow/, so verify checks it against the keyring
     // *before* it, where only the old key is known.
     let signer = if role == Role::Maintainer {
+        let also = if others.is_empty() { String::new() } else { format!(" (or their {})", others.join(", ")) };
         format!(
-            "a maintainer's key that the current keyring already trusts — for {name} that is the old key {old}, not the new one, which is trusted only once this commit is in the base",
+            "a maintainer's key that the current keyring already trusts — for {name} that is the old key {old}{also}, not the new one, which is trusted only once this commit is in the base",
         )
     } else {
         "a maintainer's key that the current keyring already trusts (a change to .avow/ needs a maintainer)".to_owned()

@@ -134,7 +134,9 @@ pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<V
 /// A trusted revision without `.avow/` verifies nothing (a note says so).
 /// The pre-push hook and the server hooks judge a ref update alike; the
 /// server also passes the default branch's keyring as `revocations`, whose
-/// revoked keys are refused whatever the trusted keyring says.
+/// revoked keys are refused whatever the trusted keyring says. `options`
+/// are the verifier's ([`crate::cmd::verify::options_of`]'s settings).
+#[expect(clippy::too_many_arguments, reason = "the ref, its tip, what it is judged against, and how")]
 pub(crate) fn judge(
     repo: &Repository,
     refname: &str,
@@ -143,6 +145,7 @@ pub(crate) fn judge(
     (trust_name, trust): (&str, Oid),
     hide: &[Oid],
     revocations: Option<(&str, &Keyring)>,
+    options: Options,
 ) -> Result<Option<Refused>> {
     if !has_avow(repo, trust) {
         crate::output::errln!("avow: {trust_name} has no .avow/ yet; {refname} is not verified");
@@ -153,7 +156,7 @@ pub(crate) fn judge(
     let commits = new_commits(repo, tip, hide)?;
     let base = repo.merge_base(tip, trust).ok();
     let range = Range { base_rev: Some(trust_name.to_owned()), base, commits: commits.into() };
-    let mut reports = crate::cmd::verify::verify_range(repo, &range, &trusted, Options::default(), &|| {})?;
+    let mut reports = crate::cmd::verify::verify_range(repo, &range, &trusted, options, &|| {})?;
     if let Some((name, keyring)) = revocations {
         for r in &mut reports {
             refuse_revoked(r, name, keyring);
@@ -232,6 +235,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
     if cfg.get_bool("avow.enabled") == Some(false) {
         return Ok(Outcome::Ok);
     }
+    let options = crate::cmd::verify::options_of(&cfg, false)?;
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input).map_err(|e| {
         CliError::new(format!("cannot read the refs git is pushing from standard input: {e}"))
@@ -243,7 +247,8 @@ pub fn run(remote: &str) -> Result<Outcome> {
         if is_zero(&update.local) {
             continue; // a deletion brings no commits
         }
-        let Some(tip) = Oid::from_str(&update.local).ok().and_then(|id| repo.find_object(id, None).ok()) else {
+        let Some(tip) = avow_verify::parse_oid(&update.local).ok().and_then(|id| repo.find_object(id, None).ok())
+        else {
             return Err(CliError::new(format!("{}: {} is not in this repository", update.local_ref, update.local))
                 .hint("run the hook through `git push`"));
         };
@@ -258,7 +263,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
             };
             (name, id, tracking_tips(&repo, remote))
         } else {
-            let id = Oid::from_str(&update.remote)
+            let id = avow_verify::parse_oid(&update.remote)
                 .ok()
                 .and_then(|id| repo.find_object(id, None).ok())
                 .and_then(|o| o.peel_to_commit().ok())
@@ -273,7 +278,8 @@ pub fn run(remote: &str) -> Result<Outcome> {
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
         let label = format!("{} → {}", update.local_ref, update.remote_ref);
-        let Some(refusal) = judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide, None)?
+        let Some(refusal) =
+            judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide, None, options)?
         else {
             continue;
         };

@@ -73,9 +73,12 @@ enum Rule {
 struct Rules {
     tags: Rule,
     notes: Rule,
+    replace: Rule,
     other: Rule,
     deletions: Rule,
     default_branch: Option<String>,
+    /// The verifier's options (`avow.batch`).
+    options: avow_verify::verify::Options,
 }
 
 fn rule(cfg: &Config, key: &str, default: Rule, verify_allowed: bool) -> Result<Rule> {
@@ -105,16 +108,23 @@ impl Rules {
             // A note's attestation is checked with the commit it attests;
             // a notes ref's own commits hold no code, so there is nothing to verify.
             notes: rule(cfg, "avow.receive.notes", Rule::Allow, false)?,
+            // A replacement makes git show another commit (another tree)
+            // wherever the replaced one is named — on this server and in
+            // mirrors — while avow verifies the objects themselves.
+            replace: rule(cfg, "avow.receive.replace", Rule::Refuse, false)?,
             other: rule(cfg, "avow.receive.otherRefs", Rule::Verify, true)?,
             deletions: rule(cfg, "avow.receive.deletions", Rule::Allow, false)?,
             default_branch: cfg.get("avow.receive.defaultBranch").filter(|b| !b.is_empty()),
+            options: crate::cmd::verify::options_of(cfg, false)?,
         })
     }
 
     /// The rule for updates (not deletions) of `refname`. Branches are
     /// always verified.
     fn for_ref(&self, refname: &str) -> Rule {
-        if refname.starts_with("refs/heads/") {
+        if is_replace(refname) {
+            self.replace
+        } else if refname.starts_with("refs/heads/") {
             Rule::Verify
         } else if refname.starts_with("refs/tags/") {
             self.tags
@@ -124,6 +134,13 @@ impl Rules {
             self.other
         }
     }
+}
+
+/// Whether `refname` is a replacement (`refs/replace/*`), in any letter
+/// case: on a case-insensitive file system `refs/REPLACE/ID` is the file
+/// git reads as `refs/replace/ID`.
+fn is_replace(refname: &str) -> bool {
+    refname.get(..13).is_some_and(|p| p.eq_ignore_ascii_case("refs/replace/"))
 }
 
 /// How to name the default branch when `HEAD` does not.
@@ -145,6 +162,64 @@ fn default_branch(repo: &Repository, rules: &Rules) -> Result<(String, Option<Oi
     };
     let id = repo.refname_to_id(&name).ok().and_then(|id| repo.find_commit(id).ok()).map(|c| c.id());
     Ok((name, id))
+}
+
+/// `install --server`'s check of the receiving repository: a warning when
+/// the default branch (what `HEAD` or `avow.receive.defaultBranch` names)
+/// does not exist — `git init --bare` leaves `HEAD` at `master` whatever
+/// the project pushes — with the command that names the branch the project
+/// uses. Without it, new branches and tags have nothing to be verified
+/// against and are refused, and so are deletions (see [`judge_update`]).
+pub fn default_branch_warning(repo: &Repository) -> Option<String> {
+    let cfg = Config::for_server(repo);
+    // A setting the hook cannot read is reported by the hook, on every push.
+    let rules = Rules::read(&cfg).ok()?;
+    let (name, tip) = match default_branch(repo, &rules) {
+        Ok(found) => found,
+        Err(e) => return Some(e.hint.map_or_else(|| e.message.clone(), |hint| format!("{}; {hint}", e.message))),
+    };
+    if tip.is_some() {
+        return None;
+    }
+    // The branch to name: the one with a keyring and policy, `main` or
+    // `master` among several, else the only one there is.
+    let (mut with_avow, mut all) = (Vec::new(), Vec::new());
+    for r in repo.references_glob("refs/heads/*").ok()?.flatten() {
+        let (Some(branch), Ok(c)) = (r.name().ok().and_then(|n| n.strip_prefix("refs/heads/")), r.peel_to_commit())
+        else {
+            continue;
+        };
+        if has_avow(repo, c.id()) {
+            with_avow.push(branch.to_owned());
+        }
+        all.push(branch.to_owned());
+    }
+    let branches = if with_avow.is_empty() { all } else { with_avow };
+    let fix = |branch: &str| {
+        if rules.default_branch.is_some() {
+            format!("`git config avow.receive.defaultBranch {branch}`")
+        } else {
+            format!("`git symbolic-ref HEAD refs/heads/{branch}`")
+        }
+    };
+    let what = if rules.default_branch.is_some() { "avow.receive.defaultBranch" } else { "HEAD" };
+    Some(if branches.is_empty() {
+        format!(
+            "the default branch {name} ({what}) does not exist yet: the first push sets up the repository unverified, and until {name} exists, pushes of any other new branch or of a tag are refused (they have nothing to be verified against), and so are deletions; if the project's default branch is another, name it before the first push: {}",
+            fix("main")
+        )
+    } else {
+        let to = match branches.as_slice() {
+            [one] => fix(one),
+            several => match ["main", "master"].iter().find(|b| several.iter().any(|s| s == *b)) {
+                Some(b) => fix(b),
+                None => format!("{}, BRANCH being one of {}", fix("BRANCH"), several.join(", ")),
+            },
+        };
+        format!(
+            "the default branch {name} ({what}) does not exist: pushes of new branches and of tags are refused (they have nothing to be verified against), and so are deletions; name the project's default branch: {to}"
+        )
+    })
 }
 
 /// Whether moving a ref from `current` to `tip` changes the `.avow/` it
@@ -178,8 +253,14 @@ fn rewrites_avow(repo: &Repository, current: Oid, tip: Oid) -> Result<bool> {
 /// another ref: a new one, judged against the default branch and not
 /// refused for rewinding it or for deleting the default branch. Twins that
 /// are both there already keep being updated, each judged as itself.
+/// Names are compared as macOS's file systems compare them: Unicode
+/// canonical decomposition and case folding, not ASCII case alone —
+/// `refs/heads/maſter` (a long s) and `refs/heads/\u{212a}eep` (the Kelvin
+/// sign) are the files `refs/heads/master` and `refs/heads/keep` there
+/// (threat-model entry 114).
 fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_name: &'a str) -> Option<&'a str> {
-    let twin = |other: &&str| *other != refname && other.eq_ignore_ascii_case(refname);
+    let folded = fold(refname);
+    let twin = |other: &&str| *other != refname && fold(other) == folded;
     if twin(&default_name) {
         return Some(default_name);
     }
@@ -187,6 +268,14 @@ fn case_twin<'a>(repo: &Repository, refname: &str, names: &'a [String], default_
         return None;
     }
     names.iter().map(String::as_str).find(twin)
+}
+
+/// `name` as a case-insensitive file system keys it: canonically
+/// decomposed (HFS+ stores names so), then case-folded (upper, then lower
+/// case: `ſ` and `S` both give `s`, the Kelvin sign and `K` both `k`).
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    name.nfd().collect::<String>().to_uppercase().to_lowercase().nfd().collect()
 }
 
 /// The tips of every branch the repository has now.
@@ -311,6 +400,12 @@ fn judge_update(
     }
     match rules.for_ref(refname) {
         Rule::Allow => return Ok(Judged::Passed),
+        Rule::Refuse if is_replace(refname) => {
+            crate::output::errln!(
+                "avow: {refname}: refused: a replacement makes git on this server (and in mirrors of it) show another commit wherever the replaced one is named, which nobody verified as that commit (avow.receive.replace)"
+            );
+            return Ok(Judged::Refused(None));
+        }
         Rule::Refuse => {
             let key = if refname.starts_with("refs/tags/") {
                 "avow.receive.tags"
@@ -324,7 +419,7 @@ fn judge_update(
         }
         Rule::Verify => {}
     }
-    let tip = Oid::from_str(&u.new).ok().and_then(|id| repo.find_object(id, None).ok()).ok_or_else(|| {
+    let tip = avow_verify::parse_oid(&u.new).ok().and_then(|id| repo.find_object(id, None).ok()).ok_or_else(|| {
         CliError::new(format!("{refname}: {} is not in this repository", u.new))
             .hint("run the hook through `git push` (git passes the pushed objects in GIT_OBJECT_DIRECTORY)")
     })?;
@@ -369,7 +464,9 @@ fn judge_update(
         _ => None,
     };
     let revocations = default_keyring.as_ref().map(|k| (default_name, k));
-    let Some(refused) = judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations)? else {
+    let Some(refused) =
+        judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations, rules.options)?
+    else {
         return Ok(Judged::Passed);
     };
     // The pusher names the base by its id: the ref's value here (or the

@@ -71,7 +71,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
     } else {
         Trusted::unadopted(&repo, &trust_rev)?
     };
-    let options = Options { keep_facts: true, count_lines: true, ..Options::default() };
+    let options = Options {
+        keep_facts: true,
+        count_lines: true,
+        ..crate::cmd::verify::options_of(&crate::git::Config::new(Some(&repo)), false)?
+    };
     let progress = Progress::commits(range.commits.len(), "reading");
     let reports = verify_range(&repo, &range, &trusted, options, &|| progress.inc())?;
     drop(progress);

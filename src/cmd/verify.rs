@@ -7,7 +7,7 @@ use avow_verify::verify::{Options, Report};
 use git2::Repository;
 
 use crate::error::{CliError, Outcome, Result};
-use crate::git::open_repo;
+use crate::git::{open_repo, Config};
 use crate::output::{self, Format};
 use crate::progress::Progress;
 
@@ -35,6 +35,12 @@ pub struct Args {
     /// binding (slower; the result is the same).
     #[arg(long)]
     pub no_fast_path: bool,
+    /// Verify each signature alone, never in a batch (or set `git config
+    /// avow.batch false`): verdicts then agree with `ssh-keygen -Y verify`
+    /// on every signature, including one its key's holder made to pass a
+    /// batch only (docs/threat-model.md, entry 102). Slower; no cache.
+    #[arg(long)]
+    pub no_batch: bool,
     /// A branch to check a rejected commit against as a squash of it
     /// (repeatable): accepted when its commits verify and their change
     /// together is the commit's. The forge's pull refs named in a squash's
@@ -99,6 +105,23 @@ pub fn load_trusted(repo: &Repository, range: &Range, trust_rev: &str, trust: Op
     Ok(trusted)
 }
 
+/// The verifier's options that git configuration sets: `avow.batch =
+/// false` (or `no_batch`, from `--no-batch`) verifies each signature alone
+/// ([`Options::no_batch`]). A value git would not read as a boolean is an
+/// error, not the default: it is a setting someone made to be stricter.
+pub fn options_of(cfg: &Config, no_batch: bool) -> Result<Options> {
+    const KEY: &str = "avow.batch";
+    let batch = match (cfg.get(KEY), cfg.get_bool(KEY)) {
+        (None, _) => true,
+        (Some(_), Some(b)) => b,
+        (Some(v), None) => {
+            return Err(CliError::new(format!("{KEY} is {v:?}, which is not a boolean"))
+                .hint(format!("set it to true or false: `git config {KEY} false` verifies each signature alone")))
+        }
+    };
+    Ok(Options { no_batch: no_batch || !batch, ..Options::default() })
+}
+
 /// Verifies a resolved range, with the range-level rules applied, and
 /// collects the reports (`report` and the pre-push hook need them all).
 pub fn verify_range(
@@ -125,9 +148,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let drop_trailers = matches!(args.format, Format::Human);
     // GitHub annotations name a file the commit changes.
     let keep_facts = args.format == Format::Github;
-    let options = Options { no_fast_path: args.no_fast_path, drop_trailers, keep_facts, ..Options::default() };
-    // An audit without the fast path does not take the cache's word either.
-    let cache = if args.no_fast_path { None } else { args.cache.open(&repo, &trusted)? };
+    let options = Options {
+        no_fast_path: args.no_fast_path,
+        drop_trailers,
+        keep_facts,
+        ..options_of(&Config::new(Some(&repo)), args.no_batch)?
+    };
+    // An audit without the fast path or without batches does not take the
+    // cache's word either: batched runs filled it.
+    let cache = if options.no_fast_path || options.no_batch { None } else { args.cache.open(&repo, &trusted)? };
     let progress = Progress::commits(range.commits.len(), "verifying");
     // Human and JSON output are written as the verdicts come, so memory
     // stays flat however long the range; GitHub and SARIF output are built

@@ -87,6 +87,7 @@ pub fn plan(
     let mut blocked = Vec::new();
     let mut to_sign: HashMap<Oid, bool> = HashMap::new();
     let mut me: Option<(avow_sign::Signer, Me)> = None;
+    let made_here = super::committed_here(repo);
     for &id in commits {
         let c = repo.find_commit(id)?;
         if crate::resign::self_check(repo, &c).is_none() {
@@ -115,14 +116,28 @@ pub fn plan(
         }
         let (signer, who) = me.as_ref().expect("just set");
         let author = String::from_utf8_lossy(c.author().email_bytes()).into_owned();
-        if who.owns(&statement) && resign::signed_by(signer.public_key(), &text, &author) {
+        let key_signed = resign::signed_by(signer.public_key(), &text, &author)
+            || super::folded_own_amend(repo, &sources, &made_here, signer.public_key(), id);
+        if who.owns(&statement) && key_signed {
             to_sign.insert(id, false);
         } else if vouch {
             to_sign.insert(id, true);
         } else if who.owns(&statement) {
-            blocked.push(block(
-                "the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with `git commit --amend` (or reword it in `git rebase -i`)".into(),
-            ));
+            // `git commit --amend` reaches HEAD only.
+            let how = if repo.head().ok().and_then(|h| h.target()) == Some(id) {
+                "`git commit --amend` (or reword it in `git rebase -i`)".to_owned()
+            } else {
+                avow_verify::verify::amend_older_hint(&resign::short(repo, id), "git commit --amend")
+            };
+            let why = match super::signed_as(repo, &sources, signer.public_key(), id) {
+                Some(earlier) => format!(
+                    "your key signed this statement for another subject ({earlier:?}; commits were squashed together): read the message as it now reads; if you stand behind it, sign it with {how}"
+                ),
+                None => format!(
+                    "the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with {how}"
+                ),
+            };
+            blocked.push(block(why));
         } else {
             blocked.push(block(format!(
                 "the statement is {}'s, not yours; they re-sign it with `git avow reattest`",
@@ -132,7 +147,7 @@ pub fn plan(
     }
     let mut unproven = Vec::new();
     if let Some((signer, _)) = &me {
-        let evidence = Evidence { sources, made_here: super::committed_here(repo), signer };
+        let evidence = Evidence { sources, made_here, signer };
         unproven = commits
             .iter()
             .copied()

@@ -10,7 +10,8 @@ use avow_testutil::forge::{identity_negative_zero, identity_y_plus_p, torsion, E
 
 use crate::attacks::{payload, set_sig_field};
 use crate::interop::ssh_keygen_verifies_head;
-use crate::support::{World, AUTHOR_EMAIL};
+use crate::policy::verdicts;
+use crate::support::{quoted_commands, Run, World, AUTHOR_EMAIL};
 
 /// HEAD: a commit by Alice, attested by the hook, on top of `base`.
 fn attested_commit() -> (World, Ed25519Key) {
@@ -54,16 +55,90 @@ fn non_canonical_identity_r_is_refused_as_ssh_keygen_refuses_it() {
 #[test]
 fn small_order_r_ground_for_a_batch_of_one_is_the_stated_limit() {
     let (w, key) = attested_commit();
-    let payload = payload(&w);
+    sign_head_with_small_order_r(&w, &key);
+    let (_, out) = ssh_keygen_verifies_head(&w, "avow-attestation@v1");
+    assert!(!out.status.success(), "ssh-keygen accepted a small-order R");
+    w.verify("base..HEAD").expect(0);
+}
+
+/// Replaces HEAD's signature with one whose `R` has a component of order
+/// 8, ground (by the key's holder) until a batch of it alone accepts it.
+fn sign_head_with_small_order_r(w: &World, key: &Ed25519Key) {
+    let payload = payload(w);
     let sig = (0..400u64)
         .map(|n| Signature::from_sshsig(&key.sign_with(payload.as_bytes(), n, torsion(8))).unwrap())
         .find(|sig| avow_sign::verify_many(&[(payload.as_bytes(), sig)])[0].is_ok())
         .expect("one try in eight passes");
     assert!(avow_sign::verify(payload.as_bytes(), &sig).is_err());
-    set_sig_field(&w, "s", &sig.to_base64());
-    let (_, out) = ssh_keygen_verifies_head(&w, "avow-attestation@v1");
-    assert!(!out.status.success(), "ssh-keygen accepted a small-order R");
-    w.verify("base..HEAD").expect(0);
+    set_sig_field(w, "s", &sig.to_base64());
+}
+
+/// Entry 102's way out: with batching off — `--no-batch`, or `git config
+/// avow.batch false` for verify, report, pre-push and the server hook —
+/// each signature is verified alone, and the small-order `R` that a batch
+/// accepts is refused, as ssh-keygen refuses it. A value that is not a
+/// boolean is an error whose hint, followed, turns batching off.
+#[test]
+fn with_batching_off_a_small_order_r_is_refused_as_ssh_keygen_refuses_it() {
+    let (w, key) = attested_commit();
+    sign_head_with_small_order_r(&w, &key);
+    let refused = ["Add the answer: rejected signature.invalid"];
+    assert_eq!(verdicts(&w, &["base..HEAD"], 0), ["Add the answer: accepted"]);
+    assert_eq!(verdicts(&w, &["base..HEAD", "--no-batch"], 1), refused);
+
+    w.git(["config", "avow.batch", "flase"]);
+    let run = w.verify("base..HEAD").expect(2);
+    assert_eq!(
+        run.stderr,
+        "git-avow: error: avow.batch is \"flase\", which is not a boolean\n\
+         hint: set it to true or false: `git config avow.batch false` verifies each signature alone\n"
+    );
+    let fix = quoted_commands(&run.stderr);
+    assert_eq!(fix, ["git config avow.batch false"]);
+    Run::from(w.shell(&fix[0]).output().unwrap()).expect(0);
+    assert_eq!(verdicts(&w, &["base..HEAD"], 1), refused);
+    let report = w.avow(["report", "base..HEAD", "--format", "json"]).expect(0).stdout;
+    assert!(report.contains("signature.invalid"), "{report}");
+    w.git(["config", "--unset", "avow.batch"]);
+    let report = w.avow(["report", "base..HEAD", "--format", "json"]).expect(0).stdout;
+    assert!(!report.contains("signature.invalid"), "{report}");
+}
+
+/// The pre-push hook reads `avow.batch` from the pusher's repository, the
+/// server hook from the receiving one: the same push is refused with
+/// batching off in either, and accepted with it on.
+#[test]
+fn the_push_hooks_verify_each_signature_alone_with_batching_off() {
+    let w = World::adopted("disclose");
+    let remote = crate::server::origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    w.avow(["install", "--pre-push"]).expect(0);
+    w.change("src/lib.rs", "pub fn answer() -> u32 { 42 }\n", "Add the answer");
+    sign_head_with_small_order_r(&w, &Ed25519Key::read(&w.key));
+    w.git(["config", "avow.batch", "false"]);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert!(
+        r.stderr.contains(
+            "avow: refs/heads/main → refs/heads/main: 1 commit: 0 accepted, 1 rejected (trust origin's refs/heads/main)\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("[signature.invalid]"), "{}", r.stderr);
+    w.git(["config", "avow.batch", "true"]);
+    crate::server::remote_config(&w, &remote, "avow.batch", "false");
+    let out = crate::server::push(&w, &["main"], 1);
+    assert!(
+        out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected (trust refs/heads/main)\n"),
+        "{out}"
+    );
+    assert!(out.contains("[signature.invalid]"), "{out}");
+    crate::server::remote_config(&w, &remote, "avow.batch", "true");
+    assert_eq!(
+        crate::server::push(&w, &["main"], 0),
+        "avow: refs/heads/main → refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust origin's refs/heads/main)\n\
+         remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
 }
 
 /// Entry 103: a "key" that is a point of small order (the identity, or a

@@ -66,6 +66,36 @@ fn reattest_never_signs_a_statement_that_only_names_you() {
     w.verify("base..HEAD").expect(0);
 }
 
+/// The same commit under one of the maintainer's own: the hint's
+/// `git commit --amend` would reach HEAD, not the commit it names, so it
+/// names the interactive rebase that stops there; followed literally (the
+/// person marks the line `edit`, reads the message and saves it), the
+/// branch verifies.
+#[test]
+fn the_hint_for_an_older_statement_that_only_names_you_reaches_it() {
+    let w = World::adopted("disclose");
+    pull_request_naming_the_maintainer(&w);
+    let older = w.git(["rev-parse", "--short", "HEAD"]);
+    w.change("later.txt", "later\n", "Add a later file");
+    let r = w.avow(["reattest", "base..HEAD"]).expect(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "{older} Tidy the keyring: the statement names you, but you did not sign it (no signature of your key over it): read the commit; if you stand behind it, sign it with `git rebase -i {older}~1`, change `pick` to `edit` on the line of {older}, then `git commit --amend` and `git rebase --continue`\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^pick {older} /edit {older} /' \"$1\"\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.git(["config", "core.editor", "true"]);
+    for command in quoted_commands(&r.stderr) {
+        let r: Run = w.shell(&command).output().unwrap().into();
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    w.verify("base..HEAD").expect(0);
+}
+
 #[test]
 fn autosquash_never_signs_a_fetched_statement_that_only_names_you() {
     let w = World::adopted("disclose");
@@ -389,6 +419,49 @@ fn a_fetched_fixup_of_your_commit_is_not_folded_in_unasked() {
     let before = w.git(["rev-parse", "HEAD"]);
     let r = w.avow(["reattest", "base..HEAD"]).expect(1);
     assert!(r.stderr.contains("--sign"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
+}
+
+/// Entry 100, for `--fixup=amend:`: post-rewrite re-signs unasked a
+/// statement folded in from an `amend!` commit of yours only when
+/// `git commit` made that amend! commit here. The maintainer pushes a
+/// shared branch with their own amend! commit (their key signed its
+/// statement under `amend! Update dependencies`); the collaborator swaps
+/// its change for their own, keeping the message and signature, and
+/// force-pushes; the maintainer takes the branch (`reset --hard`: HEAD's
+/// reflog does not say `commit`) and autosquashes. Nothing is signed
+/// unasked, and reattest refuses without a terminal.
+#[test]
+fn a_fetched_amend_commit_carrying_your_signature_is_not_folded_in_unasked() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    w.git(["switch", "-q", "-c", "shared"]);
+    w.change("deps.txt", "serde 1.0.200\n", "Update dependencies");
+    w.write("deps.txt", "serde 1.0.201\n");
+    w.git(["add", "deps.txt"]);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "--fixup=amend:HEAD"]).env("GIT_EDITOR", "true");
+    Run::from(c.output().unwrap()).expect(0);
+    w.git(["push", "-q", "--no-verify", "-u", "origin", "shared"]);
+    let theirs = w.scratch().join("collaborator");
+    let clone = w.command("git").arg("clone").arg("-q").arg(&remote).arg(&theirs).output().unwrap();
+    assert!(clone.status.success(), "{}", String::from_utf8_lossy(&clone.stderr));
+    let in_theirs = |args: &[&str]| {
+        let out = w.command("git").args(args).current_dir(&theirs).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    in_theirs(&["switch", "-q", "shared"]);
+    std::fs::write(theirs.join("deps.txt"), "serde 1.0.201\nevil 0.1\n").unwrap();
+    in_theirs(&["commit", "-q", "--no-verify", "-a", "--amend", "--no-edit"]);
+    in_theirs(&["push", "-q", "--no-verify", "--force", "origin", "shared"]);
+    w.git(["fetch", "-q", "origin"]);
+    w.git(["reset", "-q", "--hard", "origin/shared"]);
+    let r = w.git_notty(["-c", "sequence.editor=true", "rebase", "-q", "-i", "--autosquash", "base"]).expect(0);
+    assert!(!r.stderr.contains("re-signed"), "{}", r.stderr);
+    assert_eq!(w.git(["show", "HEAD:deps.txt"]), "serde 1.0.201\nevil 0.1");
+    assert_eq!(refused(&w, "base..HEAD"), ["Update dependencies: rejected attestation.change"]);
+    let before = w.git(["rev-parse", "HEAD"]);
+    w.avow(["reattest", "base..HEAD"]).expect(1);
     assert_eq!(w.git(["rev-parse", "HEAD"]), before, "nothing was signed");
 }
 

@@ -519,3 +519,80 @@ fn a_rationale_first_given_in_a_note_is_not_given_again() {
     w.git(["reset", "-q", "--hard", "HEAD~1"]);
     w.verify("base..HEAD").expect(0);
 }
+
+/// A maintainer rebases a contributor's commit onto main ("rebase then
+/// fast-forward"), the change moves, and — as this page's forge table
+/// said — attests the landed commit with `git avow attest`. Under the
+/// default `understood-by = "author"` that note can never verify, and
+/// verify said nothing about it: the commit failed as if no note were
+/// there. attest now warns and names who can attest it; verify says why
+/// the note is rejected; the contributor's note, made as the warning
+/// says, verifies.
+#[test]
+fn a_maintainers_note_on_a_contributors_commit_needs_the_author_under_the_default_policy() {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    let key = format!("{}.pub", bob.display());
+    w.avow(["keyring", "add", "--name", "Bob Example", "--email", "bob@example.org", "--key", &key]).expect(0);
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Add Bob",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Bob contributes from now on.",
+    ])
+    .expect(0);
+    w.change("f.txt", "1\n2\n3\n4\n5\n6\n", "Add f");
+    w.git(["tag", "-f", "base"]);
+    let as_bob = |c: &mut std::process::Command| {
+        c.env("GIT_AUTHOR_NAME", "Bob Example")
+            .env("GIT_AUTHOR_EMAIL", "bob@example.org")
+            .env("GIT_CONFIG_COUNT", "3")
+            .env("GIT_CONFIG_KEY_0", "user.name")
+            .env("GIT_CONFIG_VALUE_0", "Bob Example")
+            .env("GIT_CONFIG_KEY_1", "user.email")
+            .env("GIT_CONFIG_VALUE_1", "bob@example.org")
+            .env("GIT_CONFIG_KEY_2", "avow.signingKey")
+            .env("GIT_CONFIG_VALUE_2", bob.to_str().unwrap());
+    };
+    w.git(["switch", "-q", "-c", "feature"]);
+    w.write("f.txt", "1\n2\n3\n4 bob\n5\n6\n");
+    let mut c = w.shell(
+        "git commit -q -a -m 'Mark four' --trailer 'Authorship: human' --trailer 'Rationale: Line four carries the mark.'",
+    );
+    as_bob(&mut c);
+    Run::from(c.output().unwrap()).expect(0);
+    w.git(["switch", "-q", "main"]);
+    w.change("f.txt", "1 alice\n2\n3\n4\n5\n6\n", "Mark one");
+    w.git(["switch", "-q", "feature"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "rebase", "-q", "main"]);
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let r =
+        w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", "I rebased Bob's mark onto main."]).expect(0);
+    assert!(
+        r.stderr.contains(&format!(
+            "avow: warning: {short} is Bob Example <bob@example.org>'s commit, and .avow/policy.toml has understood-by = \"author\": verify rejects a note by anyone else [understood-by]; the author attests it (`git avow attest {short}` in their clone, then `git push origin refs/notes/avow`), or a project where maintainers vouch for others' changes sets understood-by = \"keyring\"\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    let v = w.verify("main..feature").expect(1);
+    assert!(
+        v.stdout.contains(
+            "the note in refs/notes/avow is rejected too: `Understood-by: Alice Example <alice@example.org>` is not the commit author <bob@example.org>"
+        ),
+        "{}",
+        v.stdout
+    );
+    // Bob attests it, as the warning says (in his clone; here with his
+    // identity and key), replacing the maintainer's note.
+    let mut c = w.shell(&format!(
+        "git avow attest {short} --force --authorship human --rationale 'Line four carries the mark, on the new main too.'"
+    ));
+    as_bob(&mut c);
+    Run::from(c.output().unwrap()).expect(0);
+    let v = w.verify("main..feature").expect(0);
+    assert!(v.stdout.contains("attested by a note"), "{}", v.stdout);
+}

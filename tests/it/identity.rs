@@ -139,10 +139,7 @@ fn the_name_warning_on_an_older_commit_names_a_fix_that_reaches_it() {
         ["Fix the parser: accepted warning understood-by.name", "Test the parser: accepted"]
     );
     // The commit is not HEAD: the rebase.
-    let mark = format!("awk '$1 == \"pick\" && index(\"{older}\", $2) == 1 {{ $1 = \"edit\" }} {{ print }}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"");
-    let editor = w.scratch().join("mark-edit");
-    std::fs::write(&editor, format!("#!/bin/sh\n{mark}\n")).unwrap();
-    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.mark_edit_in_rebase(&older);
     for command in &fixes[2..] {
         let r = sh(&w, command);
         assert_eq!(r.code, 0, "{command}: {}", r.stderr);
@@ -205,18 +202,24 @@ fn with_understood_by_name_deny_the_refusal_says_what_works() {
     assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
 }
 
+/// Bob's attested commit (its id returned), then Alice (the maintainer)
+/// on the same clone.
+fn bobs_commit_then_alice() -> (World, String) {
+    let w = bob_added_as_in_the_readme("Bob");
+    assert_eq!(bob_commits(&w, "b.txt").code, 0);
+    let bobs = w.git(["rev-parse", "HEAD"]);
+    w.git(["config", "user.name", AUTHOR_NAME]);
+    w.git(["config", "user.email", AUTHOR_EMAIL]);
+    w.git(["config", "avow.signingKey", w.key.to_str().unwrap()]);
+    (w, bobs)
+}
+
 /// A maintainer amending a contributor's commit does not re-sign Bob's
 /// statement with her key: refused, HEAD unchanged; the take-over the
 /// refusal prints works as printed and verifies.
 #[test]
 fn a_maintainer_amending_a_contributors_commit_is_refused_and_can_take_it_over() {
-    let w = bob_added_as_in_the_readme("Bob");
-    assert_eq!(bob_commits(&w, "b.txt").code, 0);
-    let bobs = w.git(["rev-parse", "HEAD"]);
-    // Alice, on the same clone.
-    w.git(["config", "user.name", AUTHOR_NAME]);
-    w.git(["config", "user.email", AUTHOR_EMAIL]);
-    w.git(["config", "avow.signingKey", w.key.to_str().unwrap()]);
+    let (w, bobs) = bobs_commit_then_alice();
     let r = sh(&w, "git commit -q --amend --no-edit");
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(w.git(["rev-parse", "HEAD"]), bobs, "Bob's commit is untouched");
@@ -229,6 +232,29 @@ fn a_maintainer_amending_a_contributors_commit_is_refused_and_can_take_it_over()
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
     assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
     assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);
+}
+
+/// The same refusal for a new commit that reuses Bob's message (`git
+/// commit -C BOBS`): the take-over it printed was the amend above, which
+/// would fold Alice's staged change into HEAD under HEAD's message. It
+/// repeats the command she ran, taking the statement over; run as printed
+/// it makes the new commit, which verifies.
+#[test]
+fn reusing_a_contributors_message_is_refused_and_the_take_over_makes_the_new_commit() {
+    let (w, bobs) = bobs_commit_then_alice();
+    w.write("c.txt", "Alice's follow-up\n");
+    w.git(["add", "c.txt"]);
+    let r = sh(&w, &format!("git commit -q -C {bobs}"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), bobs, "nothing committed");
+    let take_over = indented_commands(&r.stderr);
+    assert_eq!(take_over, [format!("git -c avow.takeOver=true commit -C {bobs} --reset-author")]);
+    let r = sh(&w, &take_over[0]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(w.git(["rev-parse", "HEAD~1"]), bobs, "a new commit on top of Bob's");
+    assert_eq!(w.git(["show", "-s", "--format=%ae", "HEAD"]), AUTHOR_EMAIL);
+    assert_eq!(w.trailer("HEAD", "Understood-by").unwrap(), format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}>"));
+    assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted", "Fix the parser: accepted"]);
 }
 
 /// Amending one's own commit after a name change refreshes the name; the

@@ -145,15 +145,17 @@ fn work_signed_before_keyring_add_verifies_once_the_key_is_added() {
     args.extend(msg("Bob's first change", "human", &[]));
     let r = w.git_notty(&args).expect(0);
     assert!(
-        r.stderr.contains("is not in .avow/keyring.toml; verification will fail until a maintainer adds it"),
+        r.stderr.contains("is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `git avow keyring add --name \"Bob Example\" --email bob@example.org --key \"ssh-ed25519 "),
         "{}",
         r.stderr
     );
-    // The maintainer adds the key a day later.
+    // The maintainer runs the command the warning printed (it said only
+    // `git avow keyring add`, which lacks every argument), a day later.
     w.git(["checkout", "-q", "main"]);
-    let mut c = w.command("setsid");
-    c.arg("-w").arg(avow_bin()).env("AVOW_TEST_NOW", (NOW + 86_400).to_string());
-    c.args(["keyring", "add", "--name", BOB_NAME, "--email", BOB_EMAIL, "--key", &format!("{}.pub", bob.display())]);
+    let command = quoted_commands(&r.stderr);
+    assert_eq!(command.len(), 1, "{}", r.stderr);
+    let mut c = w.shell(&command[0]);
+    c.env("AVOW_TEST_NOW", (NOW + 86_400).to_string());
     Run::from(c.output().unwrap()).expect(0);
     hook_accepts(&w, &[], &msg("Add Bob to the keyring", "human", &["-a"]), &[]);
     let text = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
@@ -184,11 +186,11 @@ pub fn with_bob() -> (World, std::path::PathBuf) {
 
 /// Commits as Bob, signing with `key`.
 pub fn as_bob(w: &World, key: &std::path::Path, file: &str, subject: &str) {
-    as_bob_at(w, key, file, subject, NOW);
+    assert_eq!(as_bob_at(w, key, file, subject, NOW), "");
 }
 
 /// [`as_bob`] with the hook's clock at `now` (seconds since the epoch).
-fn as_bob_at(w: &World, key: &std::path::Path, file: &str, subject: &str, now: i64) {
+pub fn as_bob_at(w: &World, key: &std::path::Path, file: &str, subject: &str, now: i64) -> String {
     let sign = format!("avow.signingKey={}", key.display());
     let author = format!("--author={BOB_NAME} <{BOB_EMAIL}>");
     w.write(file, subject);
@@ -201,8 +203,7 @@ fn as_bob_at(w: &World, key: &std::path::Path, file: &str, subject: &str, now: i
     args.extend(msg(subject, "human", &[]));
     let mut c = w.command("setsid");
     c.arg("-w").arg("git").args(&args).env("AVOW_TEST_NOW", now.to_string());
-    let r = Run::from(c.output().unwrap()).expect(0);
-    assert_eq!(r.stderr, "");
+    Run::from(c.output().unwrap()).expect(0).stderr
 }
 
 fn list(w: &World, format: &str, names: &[(&str, &str)]) -> String {
@@ -311,8 +312,14 @@ fn rotation_keeps_earlier_signatures_valid_and_moves_on_to_the_new_key() {
     assert_eq!(at, "2025-11-24T16:00:00Z");
     assert!(keyring.contains(&format!("expires = \"{at}\"")), "{keyring}");
     // A second later, the new key signs and the old one is past its end.
-    as_bob_at(&w, &new, "two.c", "Bob's work with his new key", NOW + 1);
-    as_bob_at(&w, &old, "three.c", "Bob's work with his old key after the rotation", NOW + 1);
+    assert_eq!(as_bob_at(&w, &new, "two.c", "Bob's work with his new key", NOW + 1), "");
+    // The hook warns, naming the key to sign with instead.
+    let warned = as_bob_at(&w, &old, "three.c", "Bob's work with his old key after the rotation", NOW + 1);
+    assert_eq!(
+        warned.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW").replace(&at, "AT"),
+        "avow: warning: .avow/keyring.toml says your key OLD is expired on AT; verification will refuse what it signs [signature.key-status]: \
+         sign with your key that it trusts (NEW): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file, then `git commit --amend --no-edit`\n"
+    );
     let names = [(alice_fpr.as_str(), "ALICE"), (old_fpr.as_str(), "OLD"), (new_fpr.as_str(), "NEW")];
     assert_eq!(
         verify_filtered(&w, &["with-bob..HEAD", "--trust", "rotated"], 1, &names).replace(&at, "AT"),
@@ -423,6 +430,63 @@ fn revoke_by_fingerprint_prefix_or_public_key_file() {
             fpr2 = fingerprint(&w, &bob)
         )
     );
+}
+
+/// A maintainer with a key on each of two machines rotates the laptop's
+/// from the desktop, where the laptop's key is not: the advice named only
+/// the old key. Her desktop key, which the keyring trusts, signs the
+/// rotation as well, and the advice says so; that commit verifies.
+#[test]
+fn rotating_from_a_second_machine_names_its_key_and_that_works() {
+    let w = adopt("disclose", None);
+    let laptop = w.key.clone();
+    let desktop = w.keygen("alice-desktop");
+    let add = ["keyring", "add", "--name", AUTHOR_NAME, "--email", AUTHOR_EMAIL, "--key"];
+    w.avow(add.iter().copied().chain([format!("{}.pub", desktop.display()).as_str()])).expect(0);
+    hook_accepts(&w, &[], &msg("Add Alice's desktop key", "human", &["-a"]), &[]);
+    w.git(["tag", "-f", "trusted"]);
+    w.git(["config", "avow.signingKey", desktop.to_str().unwrap()]);
+    let new = w.keygen("alice-new");
+    let fprs =
+        [(fingerprint(&w, &laptop), "LAPTOP"), (fingerprint(&w, &desktop), "DESKTOP"), (fingerprint(&w, &new), "NEW")];
+    let r = w.avow(["keyring", "rotate", &fprs[0].0, "--key", &format!("{}.pub", new.display())]).expect(0);
+    let shown = fprs.iter().fold(r.stdout, |s, (f, n)| s.replace(f.as_str(), n));
+    assert_eq!(
+        shown,
+        "avow: NEW now succeeds LAPTOP; commit .avow/keyring.toml for it to take effect\n\
+         avow: sign that commit with a maintainer's key that the current keyring already trusts — for Alice Example that is the old key LAPTOP (or their DESKTOP), not the new one, which is trusted only once this commit is in the base\n"
+    );
+    hook_accepts(&w, &[], &msg("Rotate Alice's laptop key", "human", &["-a"]), &[]);
+    assert_eq!(verdicts(&w, &["trusted..HEAD"], 0), vec!["Rotate Alice's laptop key: accepted".to_owned()]);
+    w.git(["tag", "rotated"]);
+    // Back on the laptop a second later, still configured with its old
+    // key: the hook warns and names the keys to sign with; the fix,
+    // followed with the new key's file, makes the commit verify.
+    w.git(["config", "avow.signingKey", laptop.to_str().unwrap()]);
+    w.write("later.txt", "later\n");
+    w.git(["add", "-A"]);
+    let later = |line: &str| {
+        let mut c = w.shell(line);
+        c.env("AVOW_TEST_NOW", (NOW + 1).to_string());
+        Run::from(c.output().unwrap()).expect(0)
+    };
+    let r = later("git commit -q -m 'Later laptop work' --trailer 'Authorship: human' --trailer 'Rationale: Work done on the laptop after its key was rotated.'");
+    let shown = fprs.iter().fold(r.stderr, |s, (f, n)| s.replace(f.as_str(), n));
+    let (warning, fix) = shown.split_once("[signature.key-status]: ").unwrap();
+    assert!(warning.starts_with("avow: warning: .avow/keyring.toml says your key LAPTOP is expired on "), "{shown}");
+    assert_eq!(
+        fix,
+        "sign with your key that it trusts (DESKTOP, NEW): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file, then `git commit --amend --no-edit`\n"
+    );
+    assert_eq!(
+        verdicts(&w, &["rotated..HEAD"], 1),
+        vec!["Later laptop work: rejected signature.key-status".to_owned()]
+    );
+    let commands = quoted_commands(fix);
+    assert_eq!(commands.len(), 2, "{fix}");
+    later(&commands[0].replace("~/.ssh/KEY", new.to_str().unwrap()));
+    assert_eq!(later(&commands[1]).stderr, "");
+    assert_eq!(verdicts(&w, &["rotated..HEAD"], 0), vec!["Later laptop work: accepted".to_owned()]);
 }
 
 /// A maintainer rotating her own key is told to sign the rotation commit

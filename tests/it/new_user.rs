@@ -603,9 +603,7 @@ fn reattest_on_an_older_unattested_commit_names_a_rebase_that_works() {
         r.stderr
     );
     assert!(r.stderr.contains(&format!("change `pick` to `edit` on the line of {short}")), "{}", r.stderr);
-    let editor = w.scratch().join("mark-edit");
-    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^pick {short} /edit {short} /' \"$1\"\n")).unwrap();
-    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.mark_edit_in_rebase(&older);
     for command in &fixes {
         let r = sh(&w, &fill_rationale(command));
         assert_eq!(r.code, 0, "{command}: {}", r.stderr);

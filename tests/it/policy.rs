@@ -459,6 +459,72 @@ fn merges_require() {
     );
 }
 
+/// `binding = "trees"`: a rebased branch needs a new attestation on every
+/// commit, and each commit's refusal names what reaches it — an amend on
+/// HEAD, an interactive rebase that stops at an older one. Followed as
+/// printed (the person's part is marking the line `edit`), one commit at
+/// a time, the branch verifies.
+#[test]
+fn binding_trees_hints_reach_every_commit_of_a_rebased_branch() {
+    let w = with_policy("version = 1\nbinding = \"trees\"\n");
+    w.git(["checkout", "-q", "-b", "feature"]);
+    hook_accepts(&w, &[("a.txt", "a\n")], &msg("Feature part one", "human", &[]), &[]);
+    hook_accepts(&w, &[("b.txt", "b\n")], &msg("Feature part two", "human", &[]), &[]);
+    w.git(["checkout", "-q", "main"]);
+    hook_accepts(&w, &[("main.txt", "m\n")], &msg("Main work", "human", &[]), &[]);
+    w.git(["checkout", "-q", "feature"]);
+    w.git_notty(["rebase", "-q", "main"]).expect(0);
+    let rejected = "rejected attestation.trees";
+    assert_eq!(
+        verdicts(&w, &["trusted..HEAD"], 1),
+        strs(&[
+            "Main work: accepted",
+            &format!("Feature part one: {rejected}"),
+            &format!("Feature part two: {rejected}")
+        ])
+    );
+    let hint_of = |subject: &str| -> Vec<String> {
+        let doc: serde_json::Value =
+            serde_json::from_str(&w.avow(["verify", "trusted..HEAD", "--format", "json"]).expect(1).stdout).unwrap();
+        let c = doc["commits"].as_array().unwrap().iter().find(|c| c["subject"] == subject).unwrap().clone();
+        quoted_commands(c["problems"][0]["message"].as_str().unwrap())
+    };
+    let sh = |line: &str| Run::from(w.shell(line).output().unwrap());
+
+    // The older commit: a plain amend would re-attest HEAD instead.
+    let older = w.git(["rev-parse", "HEAD~1"]).trim().to_owned();
+    let short = &older[..12];
+    let fixes = hint_of("Feature part one");
+    assert_eq!(
+        fixes,
+        [
+            "git commit --amend --no-edit",
+            &format!("git rebase -i {short}~1"),
+            "git commit --amend --no-edit",
+            "git rebase --continue"
+        ]
+    );
+    w.mark_edit_in_rebase(&older);
+    for command in &fixes[1..] {
+        let r = sh(command);
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
+    assert_eq!(
+        verdicts(&w, &["trusted..HEAD"], 1),
+        strs(&["Main work: accepted", "Feature part one: accepted", &format!("Feature part two: {rejected}")])
+    );
+
+    // HEAD: the amend alone.
+    let fixes = hint_of("Feature part two");
+    assert_eq!(fixes[0], "git commit --amend --no-edit");
+    let r = sh(&fixes[0]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        verdicts(&w, &["trusted..HEAD"], 0),
+        strs(&["Main work: accepted", "Feature part one: accepted", "Feature part two: accepted"])
+    );
+}
+
 #[test]
 fn dco_required() {
     let w = with_policy("version = 1\n[dco]\nrequired = true\n");

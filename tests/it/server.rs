@@ -122,6 +122,77 @@ fn following_the_servers_refusal_lets_the_push_through() {
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
 
+/// Runs `line` with `sh -c` in the bare repository `remote`, as its
+/// administrator types a command `install --server` printed.
+fn in_remote(w: &World, remote: &Path, line: &str) -> Run {
+    w.command("sh").args(["-c", line]).current_dir(remote).output().unwrap().into()
+}
+
+/// `git init --bare` leaves `HEAD` at `master`; the project pushed `main`.
+/// The hook then has no default branch to verify a new branch against and
+/// refuses it. `install --server` says so, and the command it prints, run
+/// in the repository, makes `main` the default branch: the same push is
+/// verified and accepted, and install has nothing more to say.
+#[test]
+fn install_server_warns_of_a_missing_default_branch_and_its_fix_works() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    let out = w.avow_in(&remote, ["install", "--server"]).expect(0);
+    assert_eq!(
+        out.stderr,
+        "avow: warning: the default branch refs/heads/master (HEAD) does not exist: pushes of new branches and of tags are refused (they have nothing to be verified against), and so are deletions; name the project's default branch: `git symbolic-ref HEAD refs/heads/main`\n"
+    );
+    w.git(["checkout", "-q", "-b", "feature"]);
+    w.change("f.txt", "f\n", "Add f");
+    assert_eq!(
+        push(&w, &["feature"], 1),
+        "remote: git-avow: error: the default branch refs/heads/master does not exist, so refs/heads/feature has nothing to be verified against\n\
+         remote: hint: point HEAD at the default branch (`git symbolic-ref HEAD refs/heads/main`) or set `git config avow.receive.defaultBranch main` in the receiving repository\n\
+         To <scratch>/origin.git\n ! [remote rejected] feature -> feature (pre-receive hook declined)\n\
+         error: failed to push some refs to '<scratch>/origin.git'\n"
+    );
+    assert_eq!(remote_rev(&w, &remote, "feature"), "");
+    let fix = quoted_commands(&out.stderr);
+    assert_eq!(fix.len(), 1);
+    assert_eq!(in_remote(&w, &remote, &fix[0]).expect(0).stderr, "");
+    assert_eq!(
+        push(&w, &["feature"], 0),
+        "remote: avow: refs/heads/feature: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    assert_eq!(w.avow_in(&remote, ["install", "--server"]).expect(0).stderr, "");
+}
+
+/// Before the first push, the repository has no branch at all: the
+/// warning cannot know the project's branch, says what the first push
+/// does, and names `main`; followed before pushing `main`, the next new
+/// branch is verified against it.
+#[test]
+fn install_server_in_an_empty_repository_names_the_default_branch_before_the_first_push() {
+    let w = World::adopted("disclose");
+    let remote = w.scratch().join("empty.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    let out = w.avow_in(&remote, ["install", "--server"]).expect(0);
+    assert_eq!(
+        out.stderr,
+        "avow: warning: the default branch refs/heads/master (HEAD) does not exist yet: the first push sets up the repository unverified, and until refs/heads/master exists, pushes of any other new branch or of a tag are refused (they have nothing to be verified against), and so are deletions; if the project's default branch is another, name it before the first push: `git symbolic-ref HEAD refs/heads/main`\n"
+    );
+    let fix = quoted_commands(&out.stderr);
+    assert_eq!(fix.len(), 1);
+    in_remote(&w, &remote, &fix[0]).expect(0);
+    assert_eq!(
+        push(&w, &["main"], 0),
+        "remote: avow: refs/heads/main does not exist yet; refs/heads/main is not verified (the first push sets up the repository)\n"
+    );
+    w.git(["checkout", "-q", "-b", "feature"]);
+    w.change("f.txt", "f\n", "Add f");
+    assert_eq!(
+        push(&w, &["feature"], 0),
+        "remote: avow: refs/heads/feature: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+    assert_eq!(w.avow_in(&remote, ["install", "--server"]).expect(0).stderr, "");
+}
+
 #[test]
 fn a_new_branch_is_verified_against_the_default_branch() {
     let (w, remote) = with_server();
@@ -469,4 +540,39 @@ fn avow_in_another_case_follows_the_avow_rules() {
         "{out}"
     );
     assert_eq!(remote_rev(&w, &remote, "main"), tip);
+}
+
+/// A SHA-256 project (`git init --object-format=sha256`) on a SHA-256
+/// server, with the pre-push hook too: both read git's 64-digit ids from
+/// their input. They took them for SHA-1 ids and refused every push with
+/// "… is not in this repository".
+#[test]
+fn a_sha256_repository_pushes_through_pre_push_and_the_server() {
+    let w = World::adopted_in(TestRepo::new_sha256(), "disclose");
+    let remote = w.scratch().join("origin.git");
+    w.git(["init", "-q", "--bare", "--object-format=sha256", "-b", "main", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "-u", "origin", "main"]);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    w.avow(["install", "--pre-push"]).expect(0);
+    w.change("a.txt", "a\n", "Add a");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    let shown: Vec<&str> = r.stderr.lines().map(str::trim_end).collect();
+    assert_eq!(
+        shown,
+        [
+            "avow: refs/heads/main → refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust origin's refs/heads/main)",
+            "remote: avow: refs/heads/main: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)"
+        ]
+    );
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+    // An unattested commit: refused by pre-push, and by the server when
+    // pre-push is skipped.
+    let before = w.git(["rev-parse", "HEAD"]);
+    unattested(&w, "b.txt", "Sneak a change in");
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert!(r.stderr.contains("[attestation.missing]"), "{}", r.stderr);
+    let out = push(&w, &["--no-verify", "main"], 1);
+    assert!(out.contains("remote: avow: refs/heads/main: 1 commit: 0 accepted, 1 rejected"), "{out}");
+    assert_eq!(remote_rev(&w, &remote, "main"), before);
 }

@@ -97,3 +97,36 @@ fn a_range_inside_the_shallow_history_verifies() {
     let run = w.avow_in(&clone, ["verify", "-q", "HEAD~1..HEAD"]).expect(0);
     assert_eq!(run.stdout, "avow: 1 commit: 1 accepted, 0 rejected (range HEAD~1..HEAD, trust HEAD~1)\n");
 }
+
+/// A project that adopted avow with history behind it has `adoption.since`
+/// (written by `git avow init`) naming a commit a shallow clone cuts off:
+/// verify stopped at "unknown revision <id>" with a hint to fetch the base
+/// branch, which does not bring it. The error names adoption.since and
+/// the fetch that does; followed, the range verifies.
+#[test]
+fn an_adoption_point_past_the_boundary_names_the_fetch_that_brings_it() {
+    let repo = TestRepo::new();
+    repo.write("old.txt", "history before avow\n");
+    repo.git(["add", "-A"]);
+    repo.git(["commit", "-q", "-m", "History before avow"]);
+    let w = World::adopted_in(repo, "disclose");
+    w.change("src/a.rs", "fn a() {}\n", "Add a");
+    w.change("src/b.rs", "fn b() {}\n", "Add b");
+    let since = w.git(["rev-parse", "HEAD~3"]);
+    let clone = w.scratch().join("clone");
+    let url = format!("file://{}", w.path().display());
+    git_in(&w, &w.scratch(), &["clone", "-q", "--depth", "2", &url, clone.to_str().unwrap()]);
+    let run = w.avow_in(&clone, ["verify", "HEAD~1..HEAD"]).expect(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "git-avow: error: adoption.since = {since:?} in .avow/policy.toml at HEAD~1 names no commit in this repository (it is past this shallow clone's boundary)\n\
+             hint: fetch the history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` on actions/checkout, GitLab CI: `GIT_DEPTH: 0`)\n"
+        )
+    );
+    let fetch = quoted_commands(&run.stderr);
+    assert_eq!(fetch, ["git fetch --unshallow"]);
+    let args: Vec<&str> = fetch[0].split(' ').skip(1).collect();
+    git_in(&w, &clone, &args);
+    w.avow_in(&clone, ["verify", "HEAD~1..HEAD"]).expect(0);
+}

@@ -298,3 +298,60 @@ fn verifying_a_merge_writes_no_object() {
     assert!(r.stdout.contains("[merge.unclean]"), "the merge was not checked:\n{}{}", r.stdout, r.stderr);
     assert_eq!(s.assert_objects_shared("verify"), 0, "verify wrote objects");
 }
+
+/// The permission bits of `rel` in the repository's git directory.
+fn mode(s: &Shared, rel: &str) -> u32 {
+    std::fs::metadata(s.w.path().join(".git").join(rel)).unwrap().mode() & 0o7777
+}
+
+/// What avow writes in the git directory besides objects — the branch
+/// reattest moves and its reflogs, `.git/avow/` where post-rewrite keeps
+/// its record, the verification cache under it — gets the modes git gives
+/// a shared repository even under a umask of 022, and the second user goes
+/// on: commits (moving the branch, appending to its reflogs), amends
+/// (post-rewrite's record) and verifies with the cache.
+#[test]
+fn refs_reflogs_and_avows_own_directories_stay_the_groups() {
+    let Some(s) = Shared::new() else { return };
+    let w = &s.w;
+    s.run(false, "002", &["git", "add", ".avow"]).expect(0);
+    s.commit(false, "002", "Adopt avow", &[]).expect(0);
+    s.run(false, "002", &["git", "tag", "trusted"]).expect(0);
+    s.change("a.txt", "first\n", "Add a");
+    s.run(false, "002", &["git", "tag", "base"]).expect(0);
+    s.change("a.txt", "second\n", "Change a");
+    // An amend without the hook: post-rewrite records it, in `.git/avow/`.
+    w.write("a.txt", "third\n");
+    s.run(false, "022", &["git", "commit", "-q", "-a", "--amend", "--no-edit", "--no-verify"]).expect(0);
+    assert_eq!(mode(&s, "avow"), 0o2775, ".git/avow");
+    let stale = w.git(["rev-parse", "HEAD"]);
+    let r = s.avow("022", &["reattest", "--sign", &stale, "base..HEAD"]);
+    assert_eq!(r.code, 0, "reattest failed:\n{}", r.stderr);
+    assert_eq!(w.git(["reflog", "-1", "--format=%gs", "main"]), "avow reattest: re-signed statements");
+    assert_eq!(w.git(["reflog", "-1", "--format=%gs", "HEAD"]), "avow reattest: re-signed statements");
+    for file in ["refs/heads/main", "logs/refs/heads/main", "logs/HEAD"] {
+        assert_eq!(mode(&s, file) & 0o060, 0o060, "{file} is {:o}", mode(&s, file));
+    }
+    // Root's verification fills the cache with "Add a"; the second
+    // user's adds "Change a".
+    let bin = crate::support::avow_bin();
+    let verify = |range| [bin.to_str().unwrap(), "verify", "--cache", range];
+    let r = s.run(false, "022", &verify("trusted..base"));
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(mode(&s, "avow/cache"), 0o2775, ".git/avow/cache");
+
+    // The second user, whose umask lets the group write.
+    w.write("b.txt", "b\n");
+    s.run(true, "002", &["git", "add", "b.txt"]).expect(0);
+    let r = s.commit(true, "002", "Add b", &[]);
+    assert_eq!(r.code, 0, "the second user's commit failed:\n{}", r.stderr);
+    w.write("b.txt", "bb\n");
+    s.run(true, "002", &["git", "add", "b.txt"]).expect(0);
+    let r = s.run(true, "002", &["git", "commit", "-q", "--amend", "--no-edit", "--no-verify"]).expect(0);
+    assert!(!r.stderr.contains("not recorded"), "{}", r.stderr);
+    assert!(std::fs::read_to_string(w.path().join(".git/avow/rewritten")).unwrap().lines().count() >= 2);
+    let r = s.run(true, "002", &verify("base..HEAD~1"));
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{}", r.stdout);
+    let cache = std::fs::read_dir(w.path().join(".git/avow/cache")).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(std::fs::read_to_string(cache).unwrap().lines().count(), 3, "a header and two commits");
+}

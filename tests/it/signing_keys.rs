@@ -321,3 +321,25 @@ fn without_a_key_the_hint_names_the_rsa_key_in_ssh() {
     let out = w.avow(["doctor"]).stdout;
     assert!(out.contains(&format!("ok    signing key: {} from avow.signingKey", fingerprint(&w, &rsa))), "{out}");
 }
+
+/// git's own SSH commit signing (`commit.gpgsign`, `gpg.format=ssh`) with
+/// the same key at the same time: git signs the commit object after the
+/// hook wrote the attestation, and an amend (which re-attests) gets both
+/// again. `git verify-commit` and `git avow verify` both accept.
+#[test]
+fn git_commit_signing_and_avow_sign_the_same_commit() {
+    let w = configured(&[("gpg.format", "ssh"), ("commit.gpgsign", "true")]);
+    w.git(["config", "user.signingKey", &format!("{}.pub", w.key.display())]);
+    let allowed = w.scratch().join("allowed_signers");
+    std::fs::write(&allowed, format!("{AUTHOR_EMAIL} {}\n", public_line(&w.key))).unwrap();
+    w.git(["config", "gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()]);
+    commit_with(&w, None, "a.txt").expect(0);
+    w.write("a.txt", "amended\n");
+    w.git(["add", "-A"]);
+    w.commit(&["--amend", "--no-edit"]).expect(0);
+    assert!(w.git(["cat-file", "commit", "HEAD"]).contains("\ngpgsig -----BEGIN SSH SIGNATURE-----"));
+    let r = w.git_output(["verify-commit", "HEAD"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    signed_by(&w, &w.key);
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}

@@ -206,6 +206,19 @@ impl World {
         self.avow(["verify", range])
     }
 
+    /// Sets `sequence.editor` so that an interactive rebase marks the line
+    /// of commit `rev` `edit`: the part of a printed `git rebase -i` hint
+    /// that the person does in the editor.
+    pub fn mark_edit_in_rebase(&self, rev: &str) {
+        let full = self.git(["rev-parse", rev]).trim().to_owned();
+        let mark = format!(
+            "awk '$1 == \"pick\" && index(\"{full}\", $2) == 1 {{ $1 = \"edit\" }} {{ print }}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\""
+        );
+        let editor = self.scratch().join("mark-edit");
+        std::fs::write(&editor, format!("#!/bin/sh\n{mark}\n")).unwrap();
+        self.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    }
+
     /// `sh -c LINE` in the work tree as a person types a hint avow printed:
     /// `git-avow` on PATH (so `git avow …` works), no terminal.
     pub fn shell(&self, line: &str) -> std::process::Command {

@@ -13,7 +13,12 @@ const BOB_EMAIL: &str = "bob@example.org";
 /// `base` on main, then `main` changes `f.txt` one way and `topic` (from
 /// base) the other way: rebasing topic onto main conflicts.
 fn diverged() -> World {
-    let w = World::adopted("disclose");
+    diverged_in(TestRepo::new())
+}
+
+/// [`diverged`] in a given repository (e.g. a SHA-256 one).
+fn diverged_in(repo: TestRepo) -> World {
+    let w = World::adopted_in(repo, "disclose");
     w.change("f.txt", "one\ntwo\nthree\n", "Add f");
     w.git(["tag", "-f", "base"]);
     w.git(["switch", "-q", "-c", "topic"]);
@@ -98,6 +103,33 @@ fn cherry_pick_conflict_of_your_own_commit() {
     w.verify("base..main").expect(1);
     w.commit(&["--amend", "--no-edit"]).expect(0);
     w.verify("base..main").expect(0);
+}
+
+/// The same rebase in a SHA-256 repository: post-rewrite's record of
+/// which commit git made from which holds 64-digit ids. avow read them as
+/// SHA-1 ids, found no record, and treated your own rebased commit as a
+/// stranger's (`reattest --sign`, "not made here from a commit you signed").
+#[test]
+fn rebase_conflict_in_a_sha256_repository_is_re_signed_from_the_record() {
+    let w = diverged_in(TestRepo::new_sha256());
+    assert_ne!(w.git_notty(["rebase", "main"]).code, 0, "the rebase stops at the conflict");
+    resolve(&w);
+    let r = w.git_notty(["rebase", "--continue"]).expect(0);
+    assert!(!r.stderr.contains("not made here"), "{}", r.stderr);
+    let args = named_command(&r.stderr);
+    assert_eq!(args[..2], ["reattest".to_owned(), format!("{}..topic", w.git(["rev-parse", "--short", "main"]))]);
+    w.avow(&args).expect(0);
+    w.avow(["verify", "main..topic", "--no-fast-path"]).expect(0);
+    // A resolved cherry-pick is recorded and re-signed the same way.
+    w.git(["switch", "-q", "-c", "picked", "main"]);
+    w.git(["reset", "-q", "--hard", "main~1"]);
+    w.change("f.txt", "one\ntwo, picked\nthree\n", "Change two for the pick");
+    assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0, "the pick conflicts");
+    resolve(&w);
+    w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    w.verify("main~1..picked").expect(1);
+    w.avow(["reattest", "main~1..picked"]).expect(0);
+    w.avow(["verify", "main~1..picked", "--no-fast-path"]).expect(0);
 }
 
 /// Cherry-picks of your own attested commits, one with a conflict resolved
@@ -257,6 +289,51 @@ fn cherry_pick_conflict_never_re_signs_another_persons_statement() {
     assert!(r.stderr.contains("understood-by = \"keyring\""), "{}", r.stderr);
 }
 
+/// `git commit --fixup=amend:REV` of Bob's commit copies Bob's statement
+/// and signature into the amend! commit. The hook refused it as an attempt
+/// to sign Bob's statement and advised `git commit --amend`, which would
+/// have amended Alice's own HEAD. An amend! commit waits to be folded in,
+/// as a fixup! does: the hook lets it through with Bob's statement as it
+/// is, unsigned by Alice, and after the autosquash Bob re-signs the
+/// changed commit, as post-rewrite says.
+#[test]
+fn fixup_amend_of_another_persons_commit_waits_like_a_fixup() {
+    let w = bobs_topic();
+    w.git(["switch", "-q", "topic"]);
+    let bobs = w.git(["rev-parse", "HEAD"]);
+    w.write("f.txt", "one\ntwo, by Bob\nthree, fixed by Alice\n");
+    w.git(["add", "f.txt"]);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "--fixup=amend:HEAD"]).env("GIT_EDITOR", "true");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: an amend! commit carries Bob Example <bob@example.org>'s statement as it is, not signed by you; after `git rebase -i --autosquash`, they re-sign the commit it is folded into if its change changed\n"
+    );
+    assert_eq!(w.git(["rev-parse", "HEAD~1"]), bobs, "the amend! commit was made");
+    let v = w.verify("base..topic").expect(1);
+    assert!(v.stdout.contains("[attestation.fixup]"), "{}", v.stdout);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert!(
+        r.stderr.contains("Bob changes two: the statement is Bob Example <bob@example.org>'s, not yours"),
+        "{}",
+        r.stderr
+    );
+    let bob = w.scratch().join("bob");
+    // Bob reads what Alice folded into his commit (reattest lists it:
+    // no rewrite of his recorded it) and signs it with the command shown.
+    let as_bob =
+        format!("git -c 'user.name={BOB_NAME}' -c user.email={BOB_EMAIL} -c avow.signingKey={}", bob.display());
+    let r = Run::from(w.shell(&format!("{as_bob} avow reattest base..topic")).output().unwrap()).expect(1);
+    assert!(r.stderr.contains("files:  M f.txt"), "{}", r.stderr);
+    let sign = named_command(&r.stderr).join(" ");
+    assert!(sign.starts_with("reattest --sign "), "{sign}");
+    Run::from(w.shell(&format!("{as_bob} avow {sign}")).output().unwrap()).expect(0);
+    w.avow(["verify", "base..topic", "--no-fast-path"]).expect(0);
+}
+
 /// The policy in the work tree (not committed) lets keyring people vouch.
 fn let_keyring_people_vouch(w: &World) {
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
@@ -361,6 +438,102 @@ fn fixup_commits_need_no_statement_and_autosquash_re_signs() {
     let r = r.expect(0);
     assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
     assert_eq!(w.git(["rev-list", "--count", "base..HEAD"]), "2");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
+/// `git commit --fixup=amend:REV` rewords an older commit's statement
+/// (and brings a change), then `rebase --autosquash` folds it in. The
+/// hook signed the amend! commit's statement under its own subject
+/// `amend! Add a`, which git drops when it folds; post-rewrite then took
+/// the folded statement for one that only names you ("you did not sign
+/// it") and named `git commit --amend`, which reaches HEAD, not the
+/// folded commit. It is your own amend! commit, made here: re-signed
+/// without asking, as for `--fixup`.
+#[test]
+fn fixup_amend_rewords_an_older_statement_and_autosquash_re_signs() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.write("a.txt", "first, fixed\n");
+    w.git(["add", "a.txt"]);
+    let reworded = "Rationale: Add a with the fix folded in; the file must end fixed for the reader.";
+    let editor = w.scratch().join("reword");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^Rationale: .*/{reworded}/' \"$1\"\n")).unwrap();
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "commit", "-q", "--fixup=amend:HEAD~1"]).env("GIT_EDITOR", format!("sh {}", editor.display()));
+    Run::from(c.output().unwrap()).expect(0);
+    let v = w.verify("base..HEAD").expect(1);
+    assert!(v.stdout.contains("[attestation.fixup]"), "{}", v.stdout);
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "--autosquash", "base"]).env("GIT_SEQUENCE_EDITOR", "true");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_eq!(w.git(["log", "--format=%s", "base..HEAD"]), "Add b\nAdd a");
+    assert_eq!(w.trailer("HEAD~1", "Rationale").as_deref(), reworded.strip_prefix("Rationale: "));
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
+/// A `--squash` and a `--fixup=reword:` of the same commit: git keeps the
+/// commit's own message (statement and signature) in the body and puts the
+/// reworded statement after it. post-rewrite re-signed the trailer block
+/// and said so, leaving the old signature in the body, where verify
+/// refuses it for good (`attestation.misplaced`). The re-signing drops a
+/// signature left in the body, as the hook does after a squash.
+#[test]
+fn squash_and_reword_of_one_commit_autosquash_to_a_commit_that_verifies() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "first\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.write("a.txt", "first, fixed\n");
+    w.git(["add", "a.txt"]);
+    let editor = [("GIT_EDITOR", "true"), ("GIT_SEQUENCE_EDITOR", "true")];
+    let git = |args: &[&str]| {
+        let mut c = w.repo.command("setsid");
+        c.arg("-w").arg("git").args(args).envs(editor);
+        Run::from(c.output().unwrap()).expect(0)
+    };
+    git(&["commit", "-q", "--squash", "HEAD~1"]);
+    git(&["commit", "-q", "--fixup=reword:HEAD~2"]);
+    let r = git(&["rebase", "-q", "-i", "--autosquash", "base"]);
+    assert!(r.stderr.contains("re-signed 1 statement"), "{}", r.stderr);
+    assert_eq!(w.git(["log", "--format=%s", "base..HEAD"]), "Add b\nAdd a");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}
+
+/// `git rebase -i` squashing two of your commits (the editor kept both
+/// messages): the later commit's statement now stands under the first
+/// one's subject. post-rewrite said "you did not sign it (no signature of
+/// your key over it)", which was not true; it says which subject your key
+/// signed it for, and its hint, followed on the squashed commit (not
+/// HEAD), makes the branch verify.
+#[test]
+fn a_squash_in_rebase_i_names_the_subject_you_signed_and_the_fix_works() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    w.change("c.txt", "c\n", "Add c");
+    let mut c = w.repo.command("setsid");
+    c.args(["-w", "git", "rebase", "-q", "-i", "base"])
+        .env("GIT_EDITOR", "true")
+        .env("GIT_SEQUENCE_EDITOR", "sed -i '2s/^pick/squash/'");
+    let r = Run::from(c.output().unwrap()).expect(0);
+    let squashed = w.git(["rev-parse", "--short", "HEAD~1"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "{squashed} Add a: your key signed this statement for another subject (\"Add b\"; commits were squashed together): read the message as it now reads; if you stand behind it, sign it with `git rebase -i {squashed}~1`, change `pick` to `edit` on the line of {squashed}, then `git commit --amend` and `git rebase --continue`\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    w.verify("base..HEAD").expect(1);
+    let editor = w.scratch().join("mark-edit");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/^pick {squashed} /edit {squashed} /' \"$1\"\n")).unwrap();
+    w.git(["config", "sequence.editor", &format!("sh {}", editor.display())]);
+    w.git(["config", "core.editor", "true"]);
+    for command in quoted_commands(&r.stderr) {
+        let r: Run = w.shell(&command).output().unwrap().into();
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+    }
     w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
 }
 

@@ -173,7 +173,7 @@ impl Cache {
             if sum != check(&self.key, id, fpr) || !fpr.starts_with("SHA256:") {
                 return Err(bad());
             }
-            let oid = Oid::from_str(id).ok().filter(|o| o.to_string() == id).ok_or_else(bad)?;
+            let oid = crate::parse_oid(id).ok().filter(|o| o.to_string() == id).ok_or_else(bad)?;
             let slot = *index.entry(fpr).or_insert_with(|| {
                 self.fingerprints.push(fpr.to_owned());
                 self.fingerprints.len() - 1
@@ -221,7 +221,14 @@ impl Cache {
             out.push_str(&format!("{id} {fpr} {sum}\n"));
         }
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new().prefix(".avow-cache").tempfile_in(dir).map_err(fail)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".avow-cache");
+        // Readable as git's own files are (0666 less the umask), not only
+        // by whoever wrote it last: the other users of a shared repository
+        // use the same cache, and the ids and fingerprints are no secret.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
         // The file itself: its errors do not name the temporary file.
         tmp.as_file_mut().write_all(out.as_bytes()).map_err(fail)?;
         tmp.persist(&self.path).map_err(|e| fail(e.error))?;

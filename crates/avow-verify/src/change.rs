@@ -33,6 +33,10 @@
 use git2::{Blob, DiffOptions, Oid, Patch, Repository, Tree};
 use sha2::{Digest as _, Sha256};
 
+mod occurrence;
+#[cfg(test)]
+use occurrence::occurrence;
+
 pub use avow_core::payload::{Binding, Digest};
 
 /// The change digest (a [`Digest`]), by the name the session plan uses.
@@ -202,54 +206,74 @@ impl<'r> Walk<'r, '_> {
         self.repo.find_blob(id).map_err(|source| Error::Read { what: "blob", id, source })
     }
 
-    /// git's tree diff: merge two sorted trees, recursing where subtrees
-    /// differ, skipping equal entries without reading them.
+    /// git's tree diff: merge two sorted trees, descending where subtrees
+    /// differ, skipping equal entries without reading them. The trees being
+    /// walked are kept on a stack of their own, not the thread's: a pushed
+    /// tree nested thousands of directories deep overflowed the thread's
+    /// stack and killed the verifier (threat-model entry 113).
     fn trees(&mut self, old: Option<&Tree<'_>>, new: Option<&Tree<'_>>, prefix: &mut Vec<u8>) -> Result<(), Error> {
-        let (mut i, mut j) = (0, 0);
-        loop {
-            let a = old.and_then(|t| t.get(i));
-            let b = new.and_then(|t| t.get(j));
-            let (a, b) = match (a, b) {
-                (None, None) => return Ok(()),
-                (Some(a), Some(b)) => {
-                    let (am, bm) = (canon_mode(a.filemode_raw()), canon_mode(b.filemode_raw()));
-                    match base_name_compare(a.name_bytes(), am, b.name_bytes(), bm) {
-                        std::cmp::Ordering::Less => (Some(a), None),
-                        std::cmp::Ordering::Greater => (None, Some(b)),
-                        std::cmp::Ordering::Equal => (Some(a), Some(b)),
+        /// A directory being walked: both sides, the next entry of each,
+        /// and where its path starts in `prefix`.
+        struct Level<'t> {
+            old: Option<Tree<'t>>,
+            new: Option<Tree<'t>>,
+            i: usize,
+            j: usize,
+            base: usize,
+        }
+        let mut stack = vec![Level { old: old.cloned(), new: new.cloned(), i: 0, j: 0, base: prefix.len() }];
+        while let Some(level) = stack.last_mut() {
+            // The next changed entry of this directory, its name pushed on
+            // `prefix`; `None` when the directory is done.
+            let changed = loop {
+                let a = level.old.as_ref().and_then(|t| t.get(level.i));
+                let b = level.new.as_ref().and_then(|t| t.get(level.j));
+                let (a, b) = match (a, b) {
+                    (None, None) => break None,
+                    (Some(a), Some(b)) => {
+                        let (am, bm) = (canon_mode(a.filemode_raw()), canon_mode(b.filemode_raw()));
+                        match base_name_compare(a.name_bytes(), am, b.name_bytes(), bm) {
+                            std::cmp::Ordering::Less => (Some(a), None),
+                            std::cmp::Ordering::Greater => (None, Some(b)),
+                            std::cmp::Ordering::Equal => (Some(a), Some(b)),
+                        }
+                    }
+                    other => other,
+                };
+                level.i += usize::from(a.is_some());
+                level.j += usize::from(b.is_some());
+                let side = |e: &git2::TreeEntry<'_>| Side { mode: canon_mode(e.filemode_raw()), id: e.id() };
+                let (a_side, b_side) = (a.as_ref().map(side), b.as_ref().map(side));
+                if let (Some(x), Some(y)) = (a_side, b_side) {
+                    if x.id == y.id && x.mode == y.mode {
+                        continue;
                     }
                 }
-                other => other,
+                let Some(entry) = a.as_ref().or(b.as_ref()) else { continue };
+                let base = prefix.len();
+                prefix.extend_from_slice(entry.name_bytes());
+                break Some((a_side, b_side, base));
             };
-            i += usize::from(a.is_some());
-            j += usize::from(b.is_some());
-            let side = |e: &git2::TreeEntry<'_>| Side { mode: canon_mode(e.filemode_raw()), id: e.id() };
-            let (a_side, b_side) = (a.as_ref().map(side), b.as_ref().map(side));
-            if let (Some(x), Some(y)) = (a_side, b_side) {
-                if x.id == y.id && x.mode == y.mode {
-                    continue;
-                }
+            let Some((a, b, base)) = changed else {
+                prefix.truncate(level.base);
+                stack.pop();
+                continue;
+            };
+            let is_dir = |s: Option<Side>| s.is_some_and(|s| s.kind() == S_IFDIR);
+            if is_dir(a) || is_dir(b) {
+                // A name compares equal only to one of the same kind, so
+                // both sides (when present) are trees here.
+                let old = a.map(|s| self.find_tree(s.id)).transpose()?;
+                let new = b.map(|s| self.find_tree(s.id)).transpose()?;
+                prefix.push(b'/');
+                stack.push(Level { old, new, i: 0, j: 0, base });
+            } else {
+                let result = self.file(prefix, a, b);
+                prefix.truncate(base);
+                result?;
             }
-            let Some(entry) = a.as_ref().or(b.as_ref()) else { continue };
-            let base = prefix.len();
-            prefix.extend_from_slice(entry.name_bytes());
-            let result = self.entry(a_side, b_side, prefix);
-            prefix.truncate(base);
-            result?;
         }
-    }
-
-    fn entry(&mut self, a: Option<Side>, b: Option<Side>, path: &mut Vec<u8>) -> Result<(), Error> {
-        let is_dir = |s: Option<Side>| s.is_some_and(|s| s.kind() == S_IFDIR);
-        if is_dir(a) || is_dir(b) {
-            // A name compares equal only to one of the same kind, so both
-            // sides (when present) are trees here.
-            let old = a.map(|s| self.find_tree(s.id)).transpose()?;
-            let new = b.map(|s| self.find_tree(s.id)).transpose()?;
-            path.push(b'/');
-            return self.trees(old.as_ref(), new.as_ref(), path);
-        }
-        self.file(path, a, b)
+        Ok(())
     }
 
     /// Builds and hands on the record of one changed path.
@@ -322,35 +346,39 @@ impl<'r> Walk<'r, '_> {
         let diff_err = |source| Error::Diff { path: lossy(), source };
         let diff = Patch::from_blobs(old, None, new, None, Some(&mut self.opts)).map_err(diff_err)?;
         let old_lines: Vec<&[u8]> = split_lines(old.content()).collect();
-        let mut pre: Vec<&[u8]> = Vec::new();
+        // Each hunk's lines, and its pre-image (context and removed lines)
+        // as where it starts in the old file and how many lines it has;
+        // then the records, once every hunk's occurrence number is known.
         let mut lines: Vec<(u8, &[u8])> = Vec::new();
+        let mut ends = Vec::with_capacity(diff.num_hunks());
+        let mut pres = Vec::with_capacity(diff.num_hunks());
         for h in 0..diff.num_hunks() {
             let (hunk, count) = diff.hunk(h).map_err(diff_err)?;
-            pre.clear();
-            lines.clear();
+            let start = lines.len();
             for l in 0..count {
                 let line = diff.line_in_hunk(h, l).map_err(diff_err)?;
                 // Other origins mark a missing newline at the end of the
                 // file, which the content itself shows.
                 if let c @ ('+' | '-' | ' ') = line.origin() {
-                    let origin = u8::try_from(c).unwrap_or(b' ');
-                    lines.push((origin, line.content()));
+                    lines.push((u8::try_from(c).unwrap_or(b' '), line.content()));
                 }
             }
-            for &(origin, content) in &lines {
-                if origin != b'+' {
-                    pre.push(content);
-                }
-            }
-            let at =
-                usize::try_from(hunk.old_start()).unwrap_or(usize::MAX).saturating_sub(usize::from(!pre.is_empty()));
-            if old_lines.get(at..at.saturating_add(pre.len())) != Some(&pre[..]) {
+            let pre = lines[start..].iter().filter(|&&(origin, _)| origin != b'+').map(|&(_, content)| content);
+            let len = pre.clone().count();
+            let at = usize::try_from(hunk.old_start()).unwrap_or(usize::MAX).saturating_sub(usize::from(len > 0));
+            if !old_lines.get(at..at.saturating_add(len)).is_some_and(|old| old.iter().copied().eq(pre)) {
                 return Err(Error::Hunk { path: lossy() });
             }
-            push_hunk_header(record, occurrence(&old_lines, &pre, at));
-            for &(origin, content) in &lines {
+            ends.push(lines.len());
+            pres.push((at, len));
+        }
+        let mut start = 0;
+        for (end, occurrence) in ends.into_iter().zip(occurrence::occurrences(&old_lines, &pres)) {
+            push_hunk_header(record, occurrence);
+            for &(origin, content) in &lines[start..end] {
                 push_line(record, origin, content);
             }
+            start = end;
         }
         Ok(())
     }
@@ -386,45 +414,6 @@ fn push_line(record: &mut Vec<u8>, origin: u8, content: &[u8]) {
     if !content.ends_with(b"\n") {
         record.extend_from_slice(b"\n\\ No newline at end of file\n");
     }
-}
-
-/// Which occurrence (1 for the first) of the line sequence `pre` in `old`
-/// starts at line `at`: one more than the number of (possibly
-/// overlapping) places before `at` where all of `pre` occurs. Knuth–Morris–
-/// Pratt over lines, so a file of many equal lines costs linear time.
-fn occurrence(old: &[&[u8]], pre: &[&[u8]], at: usize) -> usize {
-    if pre.is_empty() {
-        return at + 1;
-    }
-    let mut fail = vec![0usize; pre.len()];
-    let mut k = 0;
-    for i in 1..pre.len() {
-        while k > 0 && pre[i] != pre[k] {
-            k = fail[k - 1];
-        }
-        if pre[i] == pre[k] {
-            k += 1;
-        }
-        fail[i] = k;
-    }
-    let mut found = 0;
-    let mut k = 0;
-    // Matches that start before `at` end before `at + pre.len() - 1`.
-    for (i, line) in old.iter().enumerate().take(at + pre.len() - 1) {
-        while k > 0 && *line != pre[k] {
-            k = fail[k - 1];
-        }
-        if *line == pre[k] {
-            k += 1;
-        }
-        if k == pre.len() {
-            if i + 1 - pre.len() < at {
-                found += 1;
-            }
-            k = fail[k - 1];
-        }
-    }
-    found + 1
 }
 
 /// git's `diff_filespec_is_binary` without attributes: a NUL in the first

@@ -81,35 +81,33 @@ pub fn change_stats(
 /// entry of both trees).
 pub fn changed_paths(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Vec<String>, Error> {
     let mut out = BTreeSet::new();
-    let mut prefix = Vec::new();
-    walk_trees(repo, old, Some(new), &mut prefix, &mut out)?;
+    // The directories still to compare, with their paths: on a stack of
+    // their own, not the thread's, which a pushed tree nested thousands of
+    // directories deep overflowed (threat-model entry 113).
+    let mut todo = vec![(old.cloned(), Some(new.clone()), Vec::new())];
+    while let Some((old, new, mut prefix)) = todo.pop() {
+        if let (Some(o), Some(n)) = (&old, &new) {
+            if o.id() == n.id() {
+                continue;
+            }
+        }
+        let (old_entries, new_entries) = (entries(old.as_ref()), entries(new.as_ref()));
+        let (old_pair, new_paired) = counterparts(&names(&old_entries), &names(&new_entries));
+        for (entry, other) in old_entries.iter().zip(old_pair) {
+            walk_entry(repo, Some(entry), other.map(|j| &new_entries[j]), &mut prefix, &mut out, &mut todo)?;
+        }
+        for (entry, paired) in new_entries.iter().zip(new_paired) {
+            if !paired {
+                walk_entry(repo, None, Some(entry), &mut prefix, &mut out, &mut todo)?;
+            }
+        }
+    }
     Ok(out.into_iter().collect())
 }
 
-fn walk_trees(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
-    prefix: &mut Vec<u8>,
-    out: &mut BTreeSet<String>,
-) -> Result<(), Error> {
-    if let (Some(o), Some(n)) = (old, new) {
-        if o.id() == n.id() {
-            return Ok(());
-        }
-    }
-    let (old_entries, new_entries) = (entries(old), entries(new));
-    let (old_pair, new_paired) = counterparts(&names(&old_entries), &names(&new_entries));
-    for (entry, other) in old_entries.iter().zip(old_pair) {
-        walk_entry(repo, Some(entry), other.map(|j| &new_entries[j]), prefix, out)?;
-    }
-    for (entry, paired) in new_entries.iter().zip(new_paired) {
-        if !paired {
-            walk_entry(repo, None, Some(entry), prefix, out)?;
-        }
-    }
-    Ok(())
-}
+/// Two versions of a directory still to compare, and its path with a
+/// trailing `/`.
+type Todo<'r> = Vec<(Option<Tree<'r>>, Option<Tree<'r>>, Vec<u8>)>;
 
 fn entries<'t>(tree: Option<&'t Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
     tree.map(|t| t.iter().collect()).unwrap_or_default()
@@ -169,14 +167,16 @@ fn counterparts_sorted(old: &[&[u8]], new: &[&[u8]]) -> (Vec<Option<usize>>, Vec
     (old_pair, new_paired)
 }
 
-/// One name on either side: equal entries are skipped, two trees
-/// compared, anything else listed (a tree side with all its files).
-fn walk_entry(
-    repo: &Repository,
+/// One name on either side: equal entries are skipped, two trees left
+/// to compare on `todo`, anything else listed (a tree side with all its
+/// files).
+fn walk_entry<'r>(
+    repo: &'r Repository,
     old: Option<&git2::TreeEntry<'_>>,
     new: Option<&git2::TreeEntry<'_>>,
     prefix: &mut Vec<u8>,
     out: &mut BTreeSet<String>,
+    todo: &mut Todo<'r>,
 ) -> Result<(), Error> {
     if let (Some(o), Some(n)) = (old, new) {
         if o.id() == n.id() && o.filemode() == n.filemode() {
@@ -186,7 +186,7 @@ fn walk_entry(
     let name = old.or(new).map_or(&[][..], git2::TreeEntry::name_bytes);
     let len = prefix.len();
     prefix.extend_from_slice(name);
-    let subtree = |e: Option<&git2::TreeEntry<'_>>| -> Result<Option<Tree<'_>>, Error> {
+    let subtree = |e: Option<&git2::TreeEntry<'_>>| -> Result<Option<Tree<'r>>, Error> {
         match e {
             Some(e) if e.kind() == Some(git2::ObjectType::Tree) => {
                 repo.find_tree(e.id()).map(Some).map_err(|err| Error::git(format!("reading the tree {}", e.id()), err))
@@ -200,8 +200,9 @@ fn walk_entry(
         out.insert(String::from_utf8_lossy(prefix).into_owned());
     }
     if old_tree.is_some() || new_tree.is_some() {
-        prefix.push(b'/');
-        walk_trees(repo, old_tree.as_ref(), new_tree.as_ref(), prefix, out)?;
+        let mut path = prefix.clone();
+        path.push(b'/');
+        todo.push((old_tree, new_tree, path));
     }
     prefix.truncate(len);
     Ok(())

@@ -32,6 +32,20 @@ use git2::Oid;
 pub fn canonical(id: Oid) -> Oid {
     Oid::from_bytes(id.as_bytes()).unwrap_or(id)
 }
+
+/// A hex object id of either format, as git prints it: 64 digits are a
+/// SHA-256 id, anything else is read as a SHA-1 id. git2's `Oid::from_str`
+/// reads SHA-1 only, so it refuses every whole id of a SHA-256 repository
+/// (`git init --object-format=sha256`), which git hands hooks and writes
+/// into files such as `shallow`.
+///
+/// # Errors
+/// When `hex` is not a (possibly abbreviated) object id.
+pub fn parse_oid(hex: &str) -> Result<Oid, git2::Error> {
+    let format = if hex.len() == 64 { git2::ObjectFormat::Sha256 } else { git2::ObjectFormat::Sha1 };
+    Oid::from_str_ext(hex, format)
+}
+
 use avow_policy::policy::PolicyError;
 
 /// What stops verification from giving verdicts at all (as opposed to a
@@ -137,6 +151,17 @@ pub enum Error {
         /// The trusted revision.
         rev: String,
     },
+    /// The policy's adoption point names no commit this repository has
+    /// (a shallow clone cut it off, or it was never fetched).
+    #[error("adoption.since = {since:?} in .avow/policy.toml at {rev} names no commit in this repository{}", if *shallow { " (it is past this shallow clone's boundary)" } else { "" })]
+    AdoptionUnknown {
+        /// The revision as the policy names it.
+        since: String,
+        /// The trusted revision.
+        rev: String,
+        /// Whether the repository is a shallow clone.
+        shallow: bool,
+    },
     /// A shallow clone lacks history the walk needs.
     #[error("this is a shallow clone and commit history the range needs is missing ({detail})")]
     Shallow {
@@ -199,6 +224,12 @@ impl Error {
             ),
             Error::AdoptionOutsideTrust { .. } => {
                 "name the adoption commit by its full id in .avow/policy.toml (a commit a maintainer attests), and check where the tag points".into()
+            }
+            Error::AdoptionUnknown { shallow: true, .. } => {
+                "fetch the history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` on actions/checkout, GitLab CI: `GIT_DEPTH: 0`)".into()
+            }
+            Error::AdoptionUnknown { shallow: false, .. } => {
+                "fetch the branch that has it (`git fetch origin`), or name a commit of the trusted history by its full id in .avow/policy.toml".into()
             }
             Error::Shallow { .. } => {
                 "fetch the whole range and its base: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0`"

@@ -83,7 +83,9 @@ pub fn candidates(repo: &Repository, rev: &str) -> Vec<String> {
         .filter(|full| repo.find_reference(full).is_ok())
         .collect();
     if !found.is_empty() && hex && name.len() >= 4 {
-        let object = Oid::from_str(name).ok().and_then(|short| repo.odb().ok()?.exists_prefix(short, name.len()).ok());
+        let object = Oid::from_str_ext(name, repo.object_format())
+            .ok()
+            .and_then(|short| repo.odb().ok()?.exists_prefix(short, name.len()).ok());
         found.extend(object.map(|id| format!("commit id {id}")));
     }
     found
@@ -148,7 +150,14 @@ impl Trusted {
 /// exempt those instead.
 fn check_adoption_point(repo: &Repository, policy: &Policy, rev: &str, trusted: Oid) -> Result<(), Error> {
     let Some(since) = policy.adoption_since() else { return Ok(()) };
-    let point = resolve_commit(repo, since)?.id();
+    let point = resolve_commit(repo, since)
+        .map_err(|e| match e {
+            Error::UnknownRevision { .. } => {
+                Error::AdoptionUnknown { since: since.to_owned(), rev: rev.to_owned(), shallow: repo.is_shallow() }
+            }
+            e => e,
+        })?
+        .id();
     let in_history = point == trusted
         || repo.graph_descendant_of(trusted, point).map_err(|e| Error::git(format!("placing {since}"), e))?;
     if in_history {

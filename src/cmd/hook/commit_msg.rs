@@ -160,7 +160,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
     }
     // The committer's own earlier attestation is re-attested with their
     // current identity; someone else's is refused (crate::identity).
-    let refresh = step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy)?);
+    let refresh =
+        step!(crate::identity::reattest(&mut draft.existing, &cfg, &policy, &draft.subject, &retry(amend, reused))?);
     let completed = complete(&mut draft, &cfg, &policy);
     let outcome = match completed {
         Ok(Ok(statement)) => (|| {
@@ -411,6 +412,17 @@ fn sign(
     Ok(Trailer::new(SIGNATURE, signature))
 }
 
+use crate::resign::without_stray_signatures;
+
+/// How the committer runs this commit again (for the take-over advice).
+fn retry(amend: bool, reused: Option<&str>) -> crate::identity::Retry {
+    match (amend, reused) {
+        (true, _) => crate::identity::Retry::Amend,
+        (false, Some(rev)) => crate::identity::Retry::Reuse(crate::cmd::keyring::shell_quote(rev)),
+        (false, None) => crate::identity::Retry::Same,
+    }
+}
+
 /// Writes the message back as git will store it: any old signature
 /// removed (in the trailer block, and a stray one left in the body by a
 /// squash), the additions and the new signature appended to the trailer
@@ -463,16 +475,4 @@ fn self_check(
         return Err("an old signature would stay in its body");
     }
     Ok(())
-}
-
-/// `text` without `Avow-Signature:` lines outside its trailer block (a
-/// squash leaves the first commit's signature in the body, where it would
-/// make the message fail verification forever).
-fn without_stray_signatures(text: &str, opts: &ParseOptions) -> String {
-    let start = trailer::block(text, opts).start;
-    let is_signature =
-        |line: &str| line.split_once(':').is_some_and(|(key, _)| key.trim_end().eq_ignore_ascii_case(SIGNATURE));
-    let mut out: String = text[..start].split_inclusive('\n').filter(|l| !is_signature(l)).collect();
-    out.push_str(&text[start..]);
-    out
 }

@@ -93,7 +93,7 @@ impl Signed {
 /// A whole object id (SHA-1 or SHA-256), not an abbreviation.
 fn full_oid(hex: &str) -> Option<Oid> {
     let whole = matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    whole.then(|| Oid::from_str(hex).ok()).flatten()
+    whole.then(|| avow_verify::parse_oid(hex).ok()).flatten()
 }
 
 /// Leaves the record of a signed commit whose message is now in

@@ -14,6 +14,15 @@
 //! tags equal to its own is compared with each (no finding hidden behind a
 //! collision).
 //!
+//! Reading an earlier commit again means verifying it again, which costs
+//! what its change costs: a pusher who gives one huge commit's rationale
+//! to thousands of small commits after it made the verifier read the huge
+//! one once for each (quadratic time; threat-model entry 110). So each
+//! earlier commit is read at most once: what it gave is kept as a SHA-256
+//! digest of the person and the normalized rationale (32 bytes, only for
+//! the commits read again), and every later comparison with it compares
+//! digests.
+//!
 //! The hash is `SipHash` with a key drawn at random for each process (std's
 //! [`RandomState`]): whoever writes rationales cannot tell which of them
 //! share a tag or a slot, so they can neither make the table's probing
@@ -21,7 +30,10 @@
 //! shared by chance cost one extra read each: about n²/2³³ over a range
 //! of n distinct rationales (some 120 at a million).
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::hash::{BuildHasher, Hasher as _, RandomState};
+
+use sha2::{Digest as _, Sha256};
 
 use super::{normalize, short, Policy, RATIONALE_REJECT_REUSE};
 use crate::findings::Finding;
@@ -73,6 +85,19 @@ pub struct ReuseCheck<S = RandomState> {
     on: bool,
     keys: S,
     table: Table,
+    /// What each earlier commit read again gave, as [`digest`] (`None`:
+    /// no statement any more), so that none is read twice.
+    read: HashMap<u32, Option<[u8; 32]>>,
+}
+
+/// The person (lowercased email) and normalized rationale, as one
+/// collision-resistant digest: equal digests are equal pairs.
+fn digest(email: &str, norm: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((email.len() as u64).to_le_bytes());
+    h.update(email.as_bytes());
+    h.update(norm.as_bytes());
+    h.finalize().into()
 }
 
 impl ReuseCheck {
@@ -90,7 +115,7 @@ impl<S: BuildHasher> ReuseCheck<S> {
     /// when `on` (tests force tags to collide with it).
     pub fn with_hasher(on: bool, commits: usize, keys: S) -> Self {
         let table = if on { Table::with_room(commits) } else { Table::default() };
-        ReuseCheck { on, keys, table }
+        ReuseCheck { on, keys, table, read: HashMap::new() }
     }
 
     /// Commit number `at` of the stream (each number used once; `at` below
@@ -100,7 +125,8 @@ impl<S: BuildHasher> ReuseCheck<S> {
     ///
     /// `earlier(p)` must give the email and rationale that commit `p` gave
     /// here (`None` when it has none any more); it is called only when `p`'s
-    /// tag equals this one's, and the texts are then compared in full.
+    /// tag equals this one's, at most once for each `p`, and the pairs are
+    /// then compared by [`digest`].
     pub fn check<E>(
         &mut self,
         at: u32,
@@ -122,11 +148,17 @@ impl<S: BuildHasher> ReuseCheck<S> {
         h.write(norm.as_bytes());
         let tag = (h.finish() >> 32) as u32;
         self.table.make_room();
+        let mut mine = None;
         for p in self.table.candidates(tag) {
-            if let Some((e, r)) = earlier(p)? {
-                if e.eq_ignore_ascii_case(&email) && normalize(&r) == norm {
-                    return Ok(Some(p));
+            let theirs = match self.read.entry(p) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => {
+                    let pair = earlier(p)?;
+                    *e.insert(pair.map(|(e, r)| digest(&e.to_ascii_lowercase(), &normalize(&r))))
                 }
+            };
+            if theirs.is_some() && theirs == Some(*mine.get_or_insert_with(|| digest(&email, &norm))) {
+                return Ok(Some(p));
             }
         }
         self.table.insert(tag, at);
@@ -317,19 +349,37 @@ mod tests {
             ["one", "two", "three"].iter().map(|r| ("a@x.org".to_owned(), (*r).to_owned())).collect();
         let (found, reads) = run(ReuseCheck::with_hasher(true, 0, Colliding(1)), &commits);
         assert_eq!(found, [None, None, None]);
-        // "two" is compared with "one", "three" with both.
-        assert_eq!(reads, 3);
+        // "two" is compared with "one", "three" with both: "one" was
+        // read already, so only "two" is read for it.
+        assert_eq!(reads, 2);
     }
 
     #[test]
     fn a_hidden_earlier_commit_is_not_a_first_use() {
         // An earlier commit whose statement cannot be read again is not
-        // taken as a match.
+        // taken as a match; the next one with it is.
         let mut check = ReuseCheck::with_hasher(true, 0, Colliding(1));
         assert_eq!(check.check(0, "a@x.org", "same", |_| Ok::<_, ()>(None)), Ok(None));
         assert_eq!(check.check(1, "a@x.org", "same", |_| Ok::<_, ()>(None)), Ok(None));
-        let both = |_| Ok::<_, ()>(Some(("a@x.org".to_owned(), "same".to_owned())));
-        assert_eq!(check.check(2, "a@x.org", "Same.", both), Ok(Some(0)));
+        let second = |p| Ok::<_, ()>((p == 1).then(|| ("a@x.org".to_owned(), "same".to_owned())));
+        assert_eq!(check.check(2, "a@x.org", "Same.", second), Ok(Some(1)));
+    }
+
+    /// One huge commit's rationale given again by many small commits after
+    /// it: the huge one is read again (verified again) once, not once for
+    /// each of them, and each is still found (threat-model entry 110).
+    #[test]
+    fn an_earlier_commit_is_read_again_at_most_once() {
+        let commits: Vec<(String, String)> = (0..1000).map(|_| ("a@x.org".to_owned(), "same".to_owned())).collect();
+        let (found, reads) = run(ReuseCheck::new(&super::Policy::default(), 0), &commits);
+        assert_eq!(found, model(&commits));
+        assert_eq!(reads, 1);
+        // With every tag alike, each earlier first use is read once.
+        let distinct: Vec<(String, String)> =
+            (0..200).map(|i| ("a@x.org".to_owned(), format!("reason {}", i % 20))).collect();
+        let (found, reads) = run(ReuseCheck::with_hasher(true, 0, Colliding(1)), &distinct);
+        assert_eq!(found, model(&distinct));
+        assert!(reads <= 20, "{reads}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use avow_policy::findings::{self, Finding};
 use avow_policy::policy::Binding as BindingMode;
 use git2::{Commit, Oid, Repository};
 
-use super::signer::check_signer;
+use super::signer::{amend_hint, check_signer};
 use super::{deny, FastPath, Report, SignatureCheck, Verifier};
 use crate::{change, commit, Error};
 
@@ -89,9 +89,14 @@ impl Verifier<'_> {
         report.signed_at = Some(st.signed_at);
         let trees = change::tree_binding(parent_tree.map(git2::Tree::id), tree.id());
         if self.trusted.policy.binding == BindingMode::Trees && trees != st.binding.trees {
+            // The amend that signs the trees as they are must reach this
+            // commit, which is not always HEAD (a rebased branch: each one).
             report.findings.push(deny(
                 &findings::ATTESTATION_TREES,
-                "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest with `git commit --amend --no-edit`".into(),
+                format!(
+                    "the commit's trees are not the ones that were signed (it was rebased, or edited, whitespace included), and the policy binds attestations to exact trees; re-attest it with {}",
+                    amend_hint(c.id())
+                ),
             ));
             return Ok(None);
         }

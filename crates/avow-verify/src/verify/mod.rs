@@ -193,7 +193,8 @@ impl<'t> Verifier<'t> {
     }
 
     /// Verifies commits, in the order given, with their signatures checked
-    /// in batches ([`avow_sign::verify_many`]); the reports are exactly
+    /// in batches ([`avow_sign::verify_many`]; each alone with
+    /// [`Options::no_batch`]); the reports are exactly
     /// [`Verifier::verify`]'s: only a rejected commit goes on to the note
     /// and squash retries.
     pub fn verify_commits(&self, repo: &Repository, ids: &[Oid]) -> Result<Vec<Report>, Error> {
@@ -218,7 +219,11 @@ impl<'t> Verifier<'t> {
                     Pending::Decided(_) => None,
                 })
                 .collect();
-            avow_sign::verify_many(&items).into_iter()
+            if self.options.no_batch {
+                items.iter().map(|(bytes, sig)| avow_sign::verify(bytes, sig)).collect::<Vec<_>>().into_iter()
+            } else {
+                avow_sign::verify_many(&items).into_iter()
+            }
         };
         pending
             .into_iter()

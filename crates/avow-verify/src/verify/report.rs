@@ -113,6 +113,11 @@ pub struct Options {
     pub keep_facts: bool,
     /// Never take the tree-binding fast path (for tests and audits).
     pub no_fast_path: bool,
+    /// Verify each signature alone, never in a batch: the verdicts are then
+    /// those of `ssh-keygen -Y verify` even for a signature whose `R` has a
+    /// small-order component, which a batch can accept (threat-model
+    /// entry 102). Slower: a scalar multiplication more per signature.
+    pub no_batch: bool,
     /// Count changed lines even if the policy does not need them.
     pub count_lines: bool,
     /// Leave out the trailers and the signature text, which only the full

@@ -44,6 +44,10 @@ impl Verifier<'_> {
                     return Ok(by_note);
                 }
                 report.findings.push(finding);
+            } else if let Some(f) = by_note.findings.iter().find(|f| f.severity == Severity::Deny) {
+                // Say why the note does not count, or it looks ignored.
+                let message = format!("the note in {} is rejected too: {}", crate::notes::NOTES_REF, f.message);
+                report.findings.push(findings::Finding { message, ..f.clone() });
             }
         }
         if squash {

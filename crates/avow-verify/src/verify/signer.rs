@@ -85,13 +85,7 @@ pub(super) fn check_signer(
     } else if let Some(mut finding) = name_finding(policy, &statement.understood_by.name, person) {
         // The hook's warning is about the commit being made (HEAD); verify's
         // may be about any commit of the range, which a plain amend misses.
-        let id = report.id.to_string();
-        let amend = "git commit --amend --no-edit";
-        finding.message = format!(
-            "{}: `{amend}` if it is the last commit (HEAD), else {}",
-            finding.message,
-            amend_older_hint(&id[..12], amend)
-        );
+        finding.message = format!("{}: {}", finding.message, amend_hint(report.id));
         report.findings.push(finding);
     }
     report.findings.extend(policy.check_key(&k.public));
@@ -117,6 +111,15 @@ pub fn name_finding(
             person.name, person.email, person.name
         ),
     ))
+}
+
+/// How to re-attest commit `id` of a verified range, which may or may not
+/// be HEAD: `git commit --amend --no-edit` (the hook signs the commit
+/// afresh) there, or in an interactive rebase that stops at it.
+pub(super) fn amend_hint(id: git2::Oid) -> String {
+    let id = id.to_string();
+    let amend = "git commit --amend --no-edit";
+    format!("`{amend}` if it is the last commit (HEAD), else {}", amend_older_hint(&id[..12], amend))
 }
 
 /// How to run `amend` (a `git commit --amend …` command line) on the

@@ -170,7 +170,7 @@ fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
         )];
     }
     let dir = hooks_dir(repo);
-    let all = ["commit-msg", "prepare-commit-msg", "post-commit"];
+    let all = ["commit-msg", "prepare-commit-msg"];
     if all.iter().all(|h| !dir.join(h).exists()) {
         return vec![Check::fail(
             "hooks",

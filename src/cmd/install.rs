@@ -6,7 +6,13 @@ use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 
 /// The hooks avow installs.
-pub const HOOKS: [&str; 5] = ["commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "post-applypatch"];
+pub const HOOKS: [&str; 4] = ["commit-msg", "prepare-commit-msg", "post-rewrite", "post-applypatch"];
+/// The post-commit hook, only on request (`--hook post-commit`): what it
+/// checked after a commit made without commit-msg, prepare-commit-msg now
+/// checks before it, and on every other commit it only confirmed what
+/// commit-msg had just signed, for a process each commit paid for
+/// (docs/performance.md). Earlier installs wrote it; install removes it.
+pub const POST_COMMIT: &str = "post-commit";
 /// The optional hook `install --pre-push` adds.
 pub const PRE_PUSH: &str = "pre-push";
 /// The server hooks: `install --server` adds pre-receive; `--hook update`
@@ -17,8 +23,8 @@ const MARKER: &str = "# avow-managed:";
 /// An existing hook is kept under this suffix and run first.
 pub const CHAINED: &str = ".avow-chained";
 
-/// Install avow's commit-msg, prepare-commit-msg, post-commit, post-rewrite
-/// and post-applypatch hooks.
+/// Install avow's commit-msg, prepare-commit-msg, post-rewrite and
+/// post-applypatch hooks.
 ///
 /// Respects `core.hooksPath`. An existing hook of the same name is kept
 /// (as `NAME.avow-chained`) and runs first; `git avow uninstall` puts it
@@ -48,7 +54,11 @@ pub struct UninstallArgs {}
 
 /// Where git looks for hooks in this repository.
 pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
-    let cfg = Config::new(Some(repo));
+    hooks_dir_of(repo, &Config::new(Some(repo)))
+}
+
+/// [`hooks_dir`] with the configuration already read.
+pub fn hooks_dir_of(repo: &git2::Repository, cfg: &Config) -> PathBuf {
     if let Some(p) = cfg.get("core.hooksPath").filter(|p| !p.is_empty()) {
         let p = crate::git::expand_home(&p);
         if p.is_absolute() {
@@ -210,17 +220,6 @@ fn shell_script(hook: &str, exe: &Path) -> String {
     } else {
         ("", "")
     };
-    // A message given with -m/-F, a merge, squash or amend gets no
-    // guidance (`hook prepare-commit-msg` would exit at once): skip
-    // starting avow at all, since each process costs every commit time.
-    // A revert (source `message` with "This reverts commit" in it, found
-    // with shell built-ins only) does need avow: `git revert` runs no
-    // commit-msg hook.
-    let skip = if hook == "prepare-commit-msg" {
-        "case \"$2\" in\n''|template) ;;\nmessage) r=; while IFS= read -r l; do case $l in 'This reverts commit '*) r=1 ;; esac; done < \"$1\"; [ -n \"$r\" ] || exit 0 ;;\n*) exit 0 ;;\nesac\n"
-    } else {
-        ""
-    };
     format!(
         "#!/bin/sh\n{MARKER} installed by `git avow install`; `git avow uninstall` removes it and restores any chained hook.\n\
          case $0 in */*) hook_dir=${{0%/*}} ;; *) hook_dir=. ;; esac\n\
@@ -228,7 +227,6 @@ fn shell_script(hook: &str, exe: &Path) -> String {
          if [ -x \"$hook_dir/{hook}{CHAINED}\" ]; then\n\
          \x20   {feed}\"$hook_dir/{hook}{CHAINED}\" \"$@\" || exit $?\n\
          fi\n\
-         {skip}\
          avow='{exe}'\n\
          [ -x \"$avow\" ] || avow=git-avow\n\
          {feed}exec \"$avow\" hook {hook}{args}\n",
@@ -271,7 +269,7 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         CliError::new(format!("cannot find the git-avow binary: {e}"))
             .hint("run `git avow install` from an installed git-avow (`cargo install --path .`)")
     })?;
-    let all = || HOOKS.iter().chain(&[PRE_PUSH]).chain(&SERVER).copied();
+    let all = || HOOKS.iter().chain(&[POST_COMMIT, PRE_PUSH]).chain(&SERVER).copied();
     let mut hooks: Vec<&str> = if !args.only.is_empty() {
         all().filter(|h| args.only.iter().any(|o| o == h)).collect()
     } else if args.server {
@@ -310,6 +308,21 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         make_executable(&path)?;
     }
     crate::output::outln!("avow: installed {} in {}", hooks.join(", "), dir.display())?;
+    // An earlier install's post-commit hook costs every commit a process
+    // for nothing prepare-commit-msg does not now do (POST_COMMIT).
+    let post_commit = dir.join(POST_COMMIT);
+    if args.only.is_empty() && !args.server && is_ours(&post_commit) {
+        std::fs::remove_file(&post_commit).map_err(|e| io_err(&post_commit, &e))?;
+        let chained = dir.join(format!("{POST_COMMIT}{CHAINED}"));
+        let restored = occupied(&chained);
+        if restored {
+            std::fs::rename(&chained, &post_commit).map_err(|e| io_err(&chained, &e))?;
+        }
+        crate::output::outln!(
+            "avow: removed the post-commit hook an earlier install wrote (prepare-commit-msg now does its checks){}",
+            if restored { "; your own post-commit hook is back in its place" } else { "" }
+        )?;
+    }
     if hooks.iter().any(|h| SERVER.contains(h)) {
         if let Some(warning) = crate::cmd::receive::default_branch_warning(&repo) {
             crate::output::errln!("avow: warning: {warning}");
@@ -332,7 +345,7 @@ pub fn uninstall(_args: &UninstallArgs) -> Result<Outcome> {
     let repo = open_repo()?;
     let dir = hooks_dir(&repo);
     let mut removed = 0;
-    for hook in HOOKS.iter().chain(&[PRE_PUSH]).chain(&SERVER) {
+    for hook in HOOKS.iter().chain(&[POST_COMMIT, PRE_PUSH]).chain(&SERVER) {
         let path = dir.join(hook);
         let chained = dir.join(format!("{hook}{CHAINED}"));
         if is_ours(&path) {

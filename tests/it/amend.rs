@@ -54,26 +54,39 @@ fn amend_without_the_hook_is_caught() {
 }
 
 #[test]
-fn post_commit_warns_when_the_new_commit_does_not_verify() {
+fn no_verify_warns_when_the_commit_will_not_verify() {
     let w = World::adopted("disclose");
     w.change("a.txt", "first\n", "Add a");
     w.write("a.txt", "second\n");
     w.git(["add", "-A"]);
-    // commit-msg skipped (--no-verify), post-commit still runs.
+    // commit-msg skipped (--no-verify); prepare-commit-msg still runs and
+    // checks the commit git is about to make.
     let r = w.git_notty(["commit", "-q", "--amend", "--no-verify", "--no-edit"]).expect(0);
-    assert!(r.stderr.contains("the new commit's attestation does not verify"), "{}", r.stderr);
-    assert!(r.stderr.contains("git commit --amend --no-edit"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the commit's attestation will not verify (--no-verify skips avow's commit-msg hook)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("re-sign it with `git commit --amend --no-edit`"), "{}", r.stderr);
+    w.verify("base..HEAD").expect(1);
+    // The hint, followed literally.
+    w.git_notty(["commit", "-q", "--amend", "--no-edit"]).expect(0);
+    w.verify("base..HEAD").expect(0);
+    // Nothing to say when the commit will verify: the same amend again.
+    let r = w.git_notty(["commit", "-q", "--amend", "-n", "--no-edit"]).expect(0);
+    assert_eq!(r.stderr, "");
+    w.verify("base..HEAD").expect(0);
 }
 
 #[test]
-fn post_commit_says_how_to_attest_a_commit_made_without_the_hook() {
+fn no_verify_says_how_to_attest_a_commit_made_without_the_hook() {
     let w = World::adopted("disclose");
     w.write("a.txt", "first\n");
     w.git(["add", "-A"]);
     let r = w.git_notty(["commit", "-q", "--no-verify", "-m", "Add a"]).expect(0);
     assert_eq!(
         r.stderr,
-        "avow: warning: the new commit is not attested (was the commit-msg hook skipped?)\n\
+        "avow: warning: the commit will not be attested (--no-verify skips avow's commit-msg hook)\n\
          avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`\n"
     );
     let mut args = vec!["--amend", "--no-edit"];

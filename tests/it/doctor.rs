@@ -107,7 +107,6 @@ fn all_good_in_an_adopted_repository() {
          ok    identity: Alice Example <alice@example.org>\n\
          ok    hook commit-msg: avow's\n\
          ok    hook prepare-commit-msg: avow's\n\
-         ok    hook post-commit: avow's\n\
          ok    hook post-rewrite: avow's\n\
          ok    hook post-applypatch: avow's\n\
          ok    signing key: <fpr> from avow.signingKey (<scratch>/alice), signing from the key file\n\
@@ -130,7 +129,7 @@ fn a_fresh_repository_lists_every_problem_with_its_fix() {
          warn  git-avow: not on PATH, so `git avow …`, the scripts in hooks/ and the pre-commit hooks cannot find it (hooks from `git avow install` use this binary's path)\n\
          \x20     fix: install it with `cargo install --path .` in avow's repository, or add its directory to PATH\n\
          ok    identity: Alice Example <alice@example.org>\n\
-         FAIL  hooks: none of commit-msg, prepare-commit-msg, post-commit is in <repo>/.git/hooks; commits will not be attested\n\
+         FAIL  hooks: none of commit-msg, prepare-commit-msg is in <repo>/.git/hooks; commits will not be attested\n\
          \x20     fix: `git avow install`, or run `git avow hook …` from your hook manager (docs/integrations.md)\n\
          FAIL  signing key: no SSH signing key found (no avow.signingKey, no agent, no ~/.ssh/id_ed25519)\n\
          \x20     fix: create one with `ssh-keygen -t ed25519` or point to yours with `git config avow.signingKey ~/.ssh/KEY`\n\
@@ -244,8 +243,6 @@ fn disabled_hooks_and_foreign_hooks_fail() {
          \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook commit-msg` from your hook manager (docs/integrations.md)\n\
          warn  hook prepare-commit-msg: no prepare-commit-msg hook in <repo>/.git/hooks\n\
          \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook prepare-commit-msg` from your hook manager (docs/integrations.md)\n\
-         warn  hook post-commit: no post-commit hook in <repo>/.git/hooks\n\
-         \x20     fix: `git avow install` (it keeps and chains a hook that is there), or run `git avow hook post-commit` from your hook manager (docs/integrations.md)\n\
          {POST_REWRITE_MISSING}\
          {POST_APPLYPATCH_MISSING}\
          avow doctor: 1 problem to fix\n")
@@ -331,7 +328,6 @@ fn hooks_run_by_husky_count_when_they_call_avow() {
         [
             "ok    hook commit-msg: run by husky (.husky/commit-msg)",
             "ok    hook prepare-commit-msg: run by husky (.husky/prepare-commit-msg)",
-            "warn  hook post-commit: <repo>/.husky/_/post-commit belongs to husky, and .husky/post-commit does not run avow's post-commit hook",
             "warn  hook post-rewrite: no post-rewrite hook in <repo>/.husky/_; after a rebase that changes your commits' changes (a conflict resolved), nothing re-signs them or names `git avow reattest`",
             "warn  hook post-applypatch: no post-applypatch hook in <repo>/.husky/_; after `git am` with conflicts, nothing names `git avow reattest` for the changed commits",
         ]
@@ -398,7 +394,7 @@ fn a_missing_email_and_a_broken_keyring_fail() {
 fn hooks_whose_binary_is_gone_fail_until_reinstalled() {
     let w = World::adopted("disclose");
     let hooks = w.path().join(".git/hooks");
-    for hook in ["commit-msg", "prepare-commit-msg", "post-commit"] {
+    for hook in ["commit-msg", "prepare-commit-msg"] {
         let path = hooks.join(hook);
         let text = std::fs::read_to_string(&path).unwrap();
         // git runs the binary of the hook's `#!` line directly.
@@ -414,7 +410,6 @@ fn hooks_whose_binary_is_gone_fail_until_reinstalled() {
             [
                 "FAIL  hook commit-msg: <repo>/.git/hooks/commit-msg runs /gone/git-avow, which is gone, and git runs it directly (git-avow on PATH does not stand in); commits will not be attested",
                 "warn  hook prepare-commit-msg: <repo>/.git/hooks/prepare-commit-msg runs /gone/git-avow, which is gone, and git runs it directly (git-avow on PATH does not stand in)",
-                "warn  hook post-commit: <repo>/.git/hooks/post-commit runs /gone/git-avow, which is gone, and git runs it directly (git-avow on PATH does not stand in)",
             ]
         );
         assert_eq!(code, 1);

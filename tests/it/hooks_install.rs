@@ -74,7 +74,7 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
         ""
     };
     let installed_line = format!(
-        "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch in {}\n{note}",
+        "avow: installed commit-msg, prepare-commit-msg, post-rewrite, post-applypatch in {}\n{note}",
         dir.display()
     );
     assert_eq!(
@@ -87,14 +87,7 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     let installed = listing(dir);
     assert_eq!(
         names(&installed),
-        [
-            "commit-msg",
-            "commit-msg.avow-chained",
-            "post-applypatch",
-            "post-commit",
-            "post-rewrite",
-            "prepare-commit-msg"
-        ]
+        ["commit-msg", "commit-msg.avow-chained", "post-applypatch", "post-rewrite", "prepare-commit-msg"]
     );
     assert_eq!(std::fs::read(dir.join("commit-msg.avow-chained")).unwrap(), original);
 
@@ -118,7 +111,7 @@ fn chain_and_restore(w: &World, dir: &Path, log: &Path) {
     let out = w.avow(["uninstall"]).expect(0);
     assert_eq!(
         out.stdout,
-        format!("avow: restored your commit-msg hook\navow: removed 5 hooks from {}\n", dir.display())
+        format!("avow: restored your commit-msg hook\navow: removed 4 hooks from {}\n", dir.display())
     );
     assert_eq!(names(&listing(dir)), ["commit-msg"]);
     assert_eq!(std::fs::read(&hook).unwrap(), original);
@@ -169,7 +162,7 @@ fn install_from_a_subdirectory_and_a_worktree_uses_the_shared_hooks() {
     assert_eq!(
         out.stdout,
         format!(
-            "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch in {}\n",
+            "avow: installed commit-msg, prepare-commit-msg, post-rewrite, post-applypatch in {}\n",
             w.path().join(".git/hooks").display()
         )
     );
@@ -239,7 +232,7 @@ fn uninstall_restores_a_chained_hook_whose_avow_hook_was_deleted() {
     let out = w.avow(["uninstall"]).expect(0);
     assert_eq!(
         out.stdout,
-        format!("avow: restored your commit-msg hook\navow: removed 4 hooks from {}\n", hooks.display())
+        format!("avow: restored your commit-msg hook\navow: removed 3 hooks from {}\n", hooks.display())
     );
     assert_eq!(std::fs::read(hooks.join("commit-msg")).unwrap(), original);
 }
@@ -324,4 +317,34 @@ fn install_names_a_global_hooks_path_and_hooks_do_nothing_without_avow() {
     w.write("a.txt", "a\n");
     w.git(["add", "-A"]);
     w.commit(&["-m", "Add a"]).expect(1);
+}
+
+/// An earlier install wrote a post-commit hook, which now only costs every
+/// commit a process: install removes it and puts back the user's own hook
+/// it had chained; `--hook post-commit` still installs it on request.
+#[test]
+fn install_removes_an_earlier_installs_post_commit_hook() {
+    let (w, log) = adopted_without_hooks();
+    let hooks = w.path().join(".git/hooks");
+    let original = user_hook(&hooks.join("post-commit"), &log, 0, 0o755);
+    w.avow(["install", "--hook", "post-commit"]).expect(0);
+    assert!(hooks.join("post-commit.avow-chained").exists());
+    let out = w.avow(["install"]).expect(0);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "avow: installed commit-msg, prepare-commit-msg, post-rewrite, post-applypatch in {}\n\
+             avow: removed the post-commit hook an earlier install wrote (prepare-commit-msg now does its checks); your own post-commit hook is back in its place\n",
+            hooks.display()
+        )
+    );
+    assert_eq!(std::fs::read(hooks.join("post-commit")).unwrap(), original);
+    assert!(!hooks.join("post-commit.avow-chained").exists());
+    // Without a hook of the user's, nothing is left in its place.
+    std::fs::remove_file(hooks.join("post-commit")).unwrap();
+    w.avow(["install", "--hook", "post-commit"]).expect(0);
+    w.avow(["install"]).expect(0);
+    assert!(!hooks.join("post-commit").exists());
+    attested_commit(&w, "a.txt").expect(0);
+    w.verify("base..HEAD").expect(0);
 }

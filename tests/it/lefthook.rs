@@ -76,11 +76,10 @@ fn lefthook_runs_avow_at_commit_and_push() {
 
     // doctor sees lefthook running avow.
     assert_eq!(
-        crate::doctor::hook_lines(&w)[..3],
+        crate::doctor::hook_lines(&w)[..2],
         [
             "ok    hook commit-msg: run by lefthook (lefthook.yml)",
             "ok    hook prepare-commit-msg: run by lefthook (lefthook.yml)",
-            "ok    hook post-commit: run by lefthook (lefthook.yml)",
         ]
     );
     // It does not run post-rewrite and post-applypatch: doctor warns and
@@ -95,7 +94,6 @@ fn lefthook_runs_avow_at_commit_and_push() {
         [
             "ok    hook commit-msg: run by lefthook (lefthook.yml)",
             "ok    hook prepare-commit-msg: run by lefthook (lefthook.yml)",
-            "ok    hook post-commit: run by lefthook (lefthook.yml)",
             "ok    hook post-rewrite: avow's",
             "ok    hook post-applypatch: avow's",
         ]

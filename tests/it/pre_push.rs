@@ -39,7 +39,7 @@ fn with_remote() -> (World, std::path::PathBuf) {
     assert_eq!(
         out.stdout,
         format!(
-            "avow: installed commit-msg, prepare-commit-msg, post-commit, post-rewrite, post-applypatch, pre-push in {}\n",
+            "avow: installed commit-msg, prepare-commit-msg, post-rewrite, post-applypatch, pre-push in {}\n",
             w.path().join(".git/hooks").display()
         )
     );
@@ -260,7 +260,7 @@ fn malformed_input_and_an_unfetched_remote_tip_are_errors_with_hints() {
 fn uninstall_removes_the_pre_push_hook_too() {
     let (w, _remote) = with_remote();
     let out = w.avow(["uninstall"]).expect(0);
-    assert_eq!(out.stdout, format!("avow: removed 6 hooks from {}\n", w.path().join(".git/hooks").display()));
+    assert_eq!(out.stdout, format!("avow: removed 5 hooks from {}\n", w.path().join(".git/hooks").display()));
     unattested(&w, "c.txt");
     w.git_notty(["push", "-q", "origin", "main"]).expect(0);
 }

@@ -97,8 +97,8 @@ fn cherry_pick_conflict_of_your_own_commit() {
     assert_ne!(w.git_notty(["cherry-pick", "topic~1"]).code, 0);
     resolve(&w);
     let r = w.git_notty(["cherry-pick", "--continue"]).expect(0);
-    // The hook kept the old signature (no terminal to confirm); post-commit
-    // names the one command.
+    // The hook kept the old signature (no terminal to confirm) and names
+    // the one command.
     assert!(r.stderr.contains("git commit --amend --no-edit"), "{}", r.stderr);
     w.verify("base..main").expect(1);
     w.commit(&["--amend", "--no-edit"]).expect(0);
@@ -136,6 +136,40 @@ fn rebase_conflict_in_a_sha256_repository_is_re_signed_from_the_record() {
 /// without a terminal: git runs no post-rewrite after a cherry-pick, so
 /// commit-msg recorded what the resolved one was picked from, and
 /// reattest re-signs it without asking, as after a rebase.
+/// A cherry-pick that applies cleanly runs no commit-msg hook: when part of
+/// the change is already there, the picked statement no longer matches what
+/// is committed. prepare-commit-msg says so before git makes the commit
+/// (avow installs no post-commit hook), and the command it names fixes it.
+#[test]
+fn a_clean_cherry_pick_whose_change_differs_names_the_command() {
+    let w = World::adopted("disclose");
+    w.git(["tag", "-f", "base"]);
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.write("f.txt", "f\n");
+    w.write("g.txt", "g\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add f and g"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    w.change("h.txt", "h\n", "Add h");
+    w.git(["switch", "-q", "main"]);
+    w.change("g.txt", "g\n", "Add g");
+    // The same change as signed: nothing to say.
+    let r = w.git_notty(["cherry-pick", "topic"]).expect(0);
+    assert_eq!(r.stderr, "");
+    // Half of it was already here.
+    let r = w.git_notty(["cherry-pick", "topic~1"]).expect(0);
+    assert!(
+        r.stderr.contains("the commit's attestation will not verify (a cherry-pick runs no commit-msg hook)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("re-sign it with `git commit --amend --no-edit`"), "{}", r.stderr);
+    w.verify("base..main").expect(1);
+    w.git_notty(["commit", "-q", "--amend", "--no-edit"]).expect(0);
+    w.verify("base..main").expect(0);
+}
+
 #[test]
 fn reattest_re_signs_a_resolved_cherry_pick_of_your_own_commit() {
     let w = diverged();

@@ -10,8 +10,6 @@ use std::sync::OnceLock;
 
 use avow_core::attestation::{SIGNATURE, STATEMENT_KEYS};
 use avow_core::trailer::{self, ParseOptions, Trailer};
-use unicode_normalization::char::is_combining_mark;
-use unicode_security::skeleton;
 
 use crate::facts::CommitFacts;
 use crate::findings::{Finding, MESSAGE_DIVIDER, MESSAGE_LOOKALIKE_TRAILER, MESSAGE_UNSAFE_CHARACTERS};
@@ -98,10 +96,37 @@ const ASCII_UPPER: [&str; 128] = [
 /// Character by character, so that a long line is read only as far as it
 /// can still look like a key; the skeleton of a string is the skeletons of
 /// its characters, up to the order of combining marks, which are dropped.
+///
+/// The skeletons come from a table build.rs writes from unicode-security,
+/// each character's with combining marks dropped; a case mapping's
+/// skeleton is its characters' skeletons one after another once the marks
+/// are dropped (normalization only reorders marks), which a test checks for
+/// every character against unicode-security itself.
 fn skeleton_of(c: char, upper: bool) -> Vec<char> {
     let c = if c.is_whitespace() { ' ' } else { c };
-    let cased: String = if upper { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
-    skeleton(&cased).filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    let mut out = Vec::new();
+    let mut add = |c: char| match looks_of(c) {
+        Some(looked) => out.extend(looked.iter().filter_map(|&n| char::from_u32(n)).flat_map(char::to_lowercase)),
+        None => out.extend(c.to_lowercase()),
+    };
+    if upper {
+        c.to_uppercase().for_each(&mut add);
+    } else {
+        c.to_lowercase().for_each(&mut add);
+    }
+    out
+}
+
+// `LOOKS_KEYS`, `LOOKS_AT` and `LOOKS_CHARS`, by build.rs: plain integers,
+// so that no start of the binary relocates them.
+include!(concat!(env!("OUT_DIR"), "/looks.rs"));
+
+/// A character's UTS #39 skeleton with combining marks dropped, when it is
+/// not the character itself.
+fn looks_of(c: char) -> Option<&'static [u32]> {
+    let i = LOOKS_KEYS.binary_search(&u32::from(c)).ok()?;
+    let (at, len) = ((LOOKS_AT[i] >> 8) as usize, (LOOKS_AT[i] & 0xff) as usize);
+    Some(&LOOKS_CHARS[at..at + len])
 }
 
 /// A key and how it looks.
@@ -141,17 +166,33 @@ fn reads_as(line: &str, memo: &mut HashMap<(char, bool), Vec<char>>) -> Option<&
 /// Whether `line` is ASCII and holds no character that looks like `:`
 /// ([`skeleton_of`], either case direction): such a line cannot read as
 /// `Key:` ([`reads_as`] would find no colon), and most lines of a message
-/// are such lines. Which ASCII characters look like `:` is worked out from
-/// the skeletons themselves, once.
+/// are such lines. Which ASCII characters look like `:` is read from the
+/// written-out skeletons (held to [`skeleton_of`] by a unit test): working
+/// them out here cost the commit hook 0.3 M instructions.
 fn ascii_without_colon(line: &str) -> bool {
-    static COLONS: OnceLock<[bool; 128]> = OnceLock::new();
-    let colons = COLONS.get_or_init(|| {
-        std::array::from_fn(|b| {
-            let c = char::from(u8::try_from(b).expect("an ASCII byte"));
-            [false, true].into_iter().any(|upper| skeleton_of(c, upper).contains(&':'))
-        })
-    });
-    line.bytes().all(|b| b.is_ascii() && !colons[usize::from(b)])
+    const COLONS: [bool; 128] = {
+        let mut colons = [false; 128];
+        let mut b = 0;
+        while b < 128 {
+            colons[b] = has_colon(ASCII_LOWER[b]) || has_colon(ASCII_UPPER[b]);
+            b += 1;
+        }
+        colons
+    };
+    line.bytes().all(|b| b.is_ascii() && !COLONS[usize::from(b)])
+}
+
+/// Whether `s` holds a `:` (a `const fn`, for [`ascii_without_colon`]'s table).
+const fn has_colon(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b':' {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether git's trailer syntax reads `line` as the trailer `key`: the key
@@ -291,6 +332,25 @@ fn unsafe_characters(facts: &CommitFacts) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
+    /// The table build.rs wrote gives, for every character and both case
+    /// directions, what unicode-security's skeleton of its case mapping
+    /// gives with combining marks dropped.
+    #[test]
+    fn skeletons_from_the_table_are_unicode_securitys() {
+        use unicode_normalization::char::is_combining_mark;
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            for upper in [false, true] {
+                let w = if c.is_whitespace() { ' ' } else { c };
+                let cased: String = if upper { w.to_uppercase().collect() } else { w.to_lowercase().collect() };
+                let theirs: Vec<char> = unicode_security::skeleton(&cased)
+                    .filter(|c| !is_combining_mark(*c))
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                assert_eq!(super::skeleton_of(c, upper), theirs, "{c:?} upper={upper}");
+            }
+        }
+    }
+
     #[test]
     fn ascii_skeletons_are_written_out_as_worked_out() {
         for upper in [false, true] {

@@ -179,7 +179,13 @@ pub fn run(file: &Path) -> Result<Outcome> {
             }
             let signature = sign(&signer, &draft, &statement, &staged, &author)?;
             let written = write(&draft, &statement, &signature, refresh)?;
-            super::record::save(&repo, draft.message.path(), staged.tree, staged.parent, &author.email);
+            // Only a post-commit hook reads the record; avow installs none
+            // unless asked (`install --hook post-commit`, or an earlier install).
+            if crate::cmd::install::hooks_dir_of(&repo, &cfg).join(crate::cmd::install::POST_COMMIT).exists() {
+                super::record::save(&repo, draft.message.path(), staged.tree, staged.parent, &author.email);
+            } else {
+                super::record::forget(&repo);
+            }
             Ok(written)
         })(),
         Ok(Err(outcome)) => Ok(outcome),

@@ -30,6 +30,9 @@ pub struct Invocation {
     /// `-C`/`-c COMMIT` (`--reuse-message`, `--reedit-message`): the commit
     /// whose message this one starts from, the last one given.
     pub reused: Option<String>,
+    /// `-n`/`--no-verify` (`--verify` undoes it): git skips the commit-msg
+    /// hook, and runs prepare-commit-msg all the same.
+    pub no_verify: bool,
     /// git itself was started with `GIT_EDITOR=:` (so the `:` the hook
     /// sees does not say "no editor").
     pub own_editor_is_colon: bool,
@@ -208,6 +211,8 @@ fn apply_long(inv: &mut Invocation, name: &str, negated: bool, value: Option<&st
         }
         "reedit-message" if !negated => inv.reused = value.map(str::to_owned),
         "edit" => inv.edit = Some(!negated),
+        "no-verify" => inv.no_verify = !negated,
+        "verify" => inv.no_verify = negated,
         "fixup" => {
             inv.plain_fixup = value.is_some_and(|v| !v.starts_with("amend:") && !v.starts_with("reword:"));
         }
@@ -223,6 +228,7 @@ fn apply_short(inv: &mut Invocation, c: char, value: Option<&str>) {
         'm' | 'F' | 'C' => inv.message_given = true,
         'v' => inv.verbose = Some(true),
         'e' => inv.edit = Some(true),
+        'n' => inv.no_verify = true,
         _ => {}
     }
 }
@@ -266,6 +272,16 @@ pub fn git_command() -> Option<String> {
     ancestor_commands().find_map(|args| git_subcommand(&args))
 }
 
+/// The nearest git process among the ancestors: its subcommand and, for
+/// `git commit`, what its command line says.
+pub fn nearest_git() -> Option<(String, Option<Invocation>)> {
+    ancestor_commands().find_map(|args| {
+        let command = git_subcommand(&args)?;
+        let invocation = if command == "commit" { parse_git_commit(&args) } else { None };
+        Some((command, invocation))
+    })
+}
+
 /// For a `git …` command line, its subcommand.
 pub fn git_subcommand(args: &[String]) -> Option<String> {
     let prog = args.first()?;
@@ -307,6 +323,19 @@ mod tests {
         assert_eq!(git_commit_amend(&v("git commit -- --amend")), Some(false));
         assert_eq!(git_commit_amend(&v("git rebase --continue")), None);
         assert_eq!(git_commit_amend(&v("sh .git/hooks/commit-msg")), None);
+    }
+
+    #[test]
+    fn no_verify_detection() {
+        let no_verify = |s: &str| parse_git_commit(&v(s)).map(|i| i.no_verify);
+        assert_eq!(no_verify("git commit --no-verify -m x"), Some(true));
+        assert_eq!(no_verify("git commit -nm x"), Some(true));
+        assert_eq!(no_verify("git commit -qn --amend"), Some(true));
+        assert_eq!(no_verify("git commit --no-verify --verify -m x"), Some(false));
+        assert_eq!(no_verify("git commit --no-ver -m x"), Some(true));
+        assert_eq!(no_verify("git commit -m -n"), Some(false));
+        assert_eq!(no_verify("git commit -m x"), Some(false));
+        assert_eq!(no_verify("git commit -- -n"), Some(false));
     }
 
     #[test]

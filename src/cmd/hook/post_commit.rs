@@ -22,19 +22,12 @@ pub fn run() -> Result<Outcome> {
     if super::workflows::post_commit_quiet(&repo, &head) {
         return Ok(Outcome::Ok);
     }
-    match crate::resign::self_check(&repo, &head) {
-        Some((rule, _)) if rule == avow_policy::findings::ATTESTATION_MISSING.id => {
-            crate::output::errln!("avow: warning: the new commit is not attested (was the commit-msg hook skipped?)");
-            crate::output::errln!(
-                "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
-            );
-        }
-        Some((_, problem)) => {
-            crate::output::errln!("avow: warning: the new commit's attestation does not verify: {problem}");
-            crate::output::errln!("{}", super::workflows::resign_head_advice(&repo, &head));
-        }
-        None => {}
-    }
+    super::workflows::warn_unless_verified(
+        &repo,
+        &head,
+        "the new commit is not attested (was the commit-msg hook skipped?)",
+        "the new commit's attestation does not verify",
+    );
     // A post-commit hook cannot undo the commit; never fail it.
     Ok(Outcome::Ok)
 }

@@ -30,6 +30,11 @@ pub fn run(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outc
     if let Some(outcome) = super::revert::prepare(file, source)? {
         return Ok(outcome);
     }
+    // A commit that runs no commit-msg hook (`--no-verify`, a cherry-pick)
+    // is checked now: avow installs no post-commit hook to do it after.
+    if let Err(e) = super::workflows::check_unverified(file, source) {
+        crate::output::errln!("avow: warning: the commit was not checked: {}", e.message);
+    }
     // Only when an editor will open and strip comments: a message given
     // with -m or -F keeps its lines, so adding comments there would
     // change it.

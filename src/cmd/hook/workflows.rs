@@ -124,10 +124,112 @@ pub fn commit_msg_in_operation(
             return Ok(None);
         }
     }
-    crate::output::errln!(
-        "avow: your statement was kept but no longer matches the resolved change; avow names the command to re-sign it when the operation ends"
-    );
+    // A rebase's post-rewrite names the command when the rebase ends; after
+    // a cherry-pick or revert, git runs no hook of avow's that could.
+    let then = if repo.path().join("rebase-merge").exists() || repo.path().join("rebase-apply").exists() {
+        "avow names the command to re-sign it when the rebase ends"
+    } else if repo.path().join("sequencer").exists() {
+        "when the operation ends, re-sign it with `git avow reattest`"
+    } else {
+        "re-sign it with `git commit --amend --no-edit`"
+    };
+    crate::output::errln!("avow: your statement was kept but no longer matches the resolved change; {then}");
     Ok(Some(Outcome::Ok))
+}
+
+/// prepare-commit-msg for a commit git will make without running
+/// commit-msg: `git commit --no-verify` (`-n`), and a cherry-pick that
+/// applies cleanly. avow installs no post-commit hook (a process costs
+/// every commit time, and on a plain `git commit` it had nothing to say),
+/// so what post-commit checked after such a commit is checked here, before
+/// git makes it: the commit as git will make it (staged tree, parents,
+/// author, the message as git will store it) is built in memory and given
+/// post-commit's self-check. It warns and names the command that fixes
+/// the commit; it never fails one.
+pub fn check_unverified(file: &Path, source: Option<&str>) -> Result<()> {
+    let Some((command, invocation)) = super::invocation::nearest_git() else { return Ok(()) };
+    let (amend, why) = match (command.as_str(), &invocation) {
+        ("commit", Some(inv)) if inv.no_verify => (inv.amend, "--no-verify skips avow's commit-msg hook"),
+        ("cherry-pick", _) if source == Some("message") => (false, "a cherry-pick runs no commit-msg hook"),
+        _ => return Ok(()),
+    };
+    let repo = open_repo()?;
+    let cfg = Config::new(Some(&repo));
+    // Mid-rebase, HEAD is a step about to move: post-rewrite reports.
+    if cfg.get_bool("avow.enabled") == Some(false)
+        || !super::adopted(&repo)
+        || repo.path().join("rebase-merge").exists()
+        || repo.path().join("rebase-apply").exists()
+    {
+        return Ok(());
+    }
+    let message = crate::message::MessageFile::read(file, &cfg)?;
+    let text = super::cleanup::Rules::find(&cfg, invocation.as_ref(), &message.text).apply(&message.text);
+    // A fixup commit is attested when it is folded in.
+    if resign::is_autosquash(text.lines().next().unwrap_or_default()) {
+        return Ok(());
+    }
+    let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let mut parents: Vec<git2::Commit<'_>> = match (&head, amend) {
+        (Some(h), true) => h.parents().collect(),
+        (Some(h), false) => vec![h.clone()],
+        (None, _) => Vec::new(),
+    };
+    if !amend {
+        let merging = std::fs::read_to_string(repo.path().join("MERGE_HEAD")).unwrap_or_default();
+        parents.extend(
+            merging.lines().filter_map(|l| Oid::from_str(l.trim()).ok()).filter_map(|id| repo.find_commit(id).ok()),
+        );
+    }
+    let mut index = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
+        None => repo.index()?,
+    };
+    // The tree and the commit go to memory, never to the object store.
+    avow_verify::repo::writes_in_memory(&repo)?;
+    let tree = repo.find_tree(index.write_tree_to(&repo)?)?;
+    // The author git records: its environment (git exports it to the
+    // hook), else the picked commit's, else the configuration.
+    let picked = repo.revparse_single("CHERRY_PICK_HEAD").ok().and_then(|o| o.peel_to_commit().ok());
+    let (name, email) = match (std::env::var("GIT_AUTHOR_NAME"), std::env::var("GIT_AUTHOR_EMAIL"), &picked) {
+        (Ok(n), Ok(e), _) => (n, e),
+        (_, _, Some(p)) => {
+            let a = p.author();
+            (
+                String::from_utf8_lossy(a.name_bytes()).into_owned(),
+                String::from_utf8_lossy(a.email_bytes()).into_owned(),
+            )
+        }
+        _ => cfg.user()?,
+    };
+    let who = git2::Signature::now(&name, &email)?;
+    let id = repo.commit(None, &who, &who, &text, &tree, &parents.iter().collect::<Vec<_>>())?;
+    warn_unless_verified(
+        &repo,
+        &repo.find_commit(id)?,
+        &format!("the commit will not be attested ({why})"),
+        &format!("the commit's attestation will not verify ({why})"),
+    );
+    Ok(())
+}
+
+/// The self-check of `commit` (made, or about to be made): when its
+/// attestation is missing or does not verify, a warning (`missing`, or
+/// `broken` and the problem) and the command that fixes it.
+pub fn warn_unless_verified(repo: &Repository, commit: &git2::Commit<'_>, missing: &str, broken: &str) {
+    match resign::self_check(repo, commit) {
+        Some((rule, _)) if rule == avow_policy::findings::ATTESTATION_MISSING.id => {
+            crate::output::errln!("avow: warning: {missing}");
+            crate::output::errln!(
+                "avow: attest it with `git commit --amend --trailer \"Authorship: …\" --trailer \"Rationale: …\"`"
+            );
+        }
+        Some((_, problem)) => {
+            crate::output::errln!("avow: warning: {broken}: {problem}");
+            crate::output::errln!("{}", resign_head_advice(repo, commit));
+        }
+        None => {}
+    }
 }
 
 /// Whether post-commit should stay silent: in the middle of a rebase, HEAD

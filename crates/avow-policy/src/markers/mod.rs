@@ -50,6 +50,7 @@ mod compile;
 mod generic;
 mod identity;
 mod scan;
+mod subset;
 #[cfg(test)]
 mod tests;
 mod wildcard;
@@ -250,7 +251,8 @@ impl Markers {
     pub fn builtin() -> &'static Markers {
         static BUILTIN: OnceLock<Markers> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            builtin::entries(BUILTIN_TOML)
+            builtin::generated()
+                .or_else(|| builtin::entries(BUILTIN_TOML))
                 .map_or_else(|| Markers::parse(BUILTIN_TOML), Markers::from_entries)
                 .expect("the embedded agent-markers.toml is valid (tested)")
         })

@@ -114,7 +114,12 @@ pub fn walk_and_verify<E: From<Error>>(
         // Batches of the range's end, the one nearest the tip first, each
         // in range order.
         let mut ahead = Vec::new();
-        let linear = crate::walk::linear_with(repo, ends.tip, ends.base, |ids| {
+        // The walk's own handle, as every verifying thread's: one from
+        // `repo::open` reads a large pack through avow's reader, where the
+        // caller's maps the whole pack index (docs/performance.md).
+        let walker =
+            crate::repo::open(repo.path()).map_err(|e| Error::git(format!("opening {}", repo.path().display()), e))?;
+        let linear = crate::walk::linear_with(&walker, ends.tip, ends.base, |ids| {
             let n = ids.len();
             if n % avow_sign::BATCH == 0 && n <= AHEAD {
                 let batch: Vec<Oid> = (n - avow_sign::BATCH..n).rev().filter_map(|i| ids.get(i)).collect();

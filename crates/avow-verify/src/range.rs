@@ -117,9 +117,9 @@ pub fn walk_and_verify<E: From<Error>>(
         // The walk's own handle, as every verifying thread's: one from
         // `repo::open` reads a large pack through avow's reader, where the
         // caller's maps the whole pack index (docs/performance.md).
-        let walker =
+        let walking =
             crate::repo::open(repo.path()).map_err(|e| Error::git(format!("opening {}", repo.path().display()), e))?;
-        let linear = crate::walk::linear_with(&walker, ends.tip, ends.base, |ids| {
+        let linear = crate::walk::linear_with(&walking, ends.tip, ends.base, |ids| {
             let n = ids.len();
             if n % avow_sign::BATCH == 0 && n <= AHEAD {
                 let batch: Vec<Oid> = (n - avow_sign::BATCH..n).rev().filter_map(|i| ids.get(i)).collect();

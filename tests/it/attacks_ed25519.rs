@@ -159,18 +159,7 @@ fn a_small_order_key_is_refused_by_the_keyring() {
         let weak = Ed25519Key { a: Scalar::ZERO, public };
         let pub_file = w.scratch().join("mallory.pub");
         std::fs::write(&pub_file, format!("{} mallory\n", weak.openssh())).unwrap();
-        let add = |file: &std::path::Path| {
-            w.avow([
-                "keyring",
-                "add",
-                "--name",
-                "Mallory",
-                "--email",
-                "mallory@example.org",
-                "--key",
-                file.to_str().unwrap(),
-            ])
-        };
+        let add = |file: &std::path::Path| add_mallory(&w, file);
         let run = add(&pub_file).expect(2);
         assert!(run.stderr.contains("small order"), "{}", run.stderr);
         assert!(w.git(["status", "--porcelain"]).is_empty(), "the keyring was changed");
@@ -211,6 +200,12 @@ fn a_small_order_key_is_refused_by_the_keyring() {
 /// commit by Mallory whose statement names her, still signed by Alice's
 /// key (the caller puts the forged signature in). Returns the keyring as it
 /// was before.
+/// `git avow keyring add` of the public key in `file` for Mallory, as a
+/// maintainer would run it.
+pub(crate) fn add_mallory(w: &World, file: &std::path::Path) -> Run {
+    w.avow(["keyring", "add", "--name", "Mallory", "--email", "mallory@example.org", "--key", file.to_str().unwrap()])
+}
+
 pub(crate) fn mallory_signs_head(w: &World, key_line: &str) -> String {
     let keyring = w.path().join(".avow/keyring.toml");
     let before = std::fs::read_to_string(&keyring).unwrap();

@@ -8,7 +8,7 @@ use avow_sign::Signature;
 use avow_testutil::forge::{WeakRsaKey, PRIME_2048};
 
 use crate::attacks::{payload, set_sig_field};
-use crate::attacks_ed25519::{mallory_signs_head, ssh_keygen_verifies_as_mallory};
+use crate::attacks_ed25519::{add_mallory, mallory_signs_head, ssh_keygen_verifies_as_mallory};
 use crate::support::World;
 
 #[test]
@@ -18,18 +18,7 @@ fn a_prime_rsa_modulus_is_refused_by_the_keyring_and_verify() {
     let weak = WeakRsaKey::prime(PRIME_2048);
     let pub_file = w.scratch().join("mallory.pub");
     std::fs::write(&pub_file, format!("{} mallory\n", weak.openssh())).unwrap();
-    let add = |file: &std::path::Path| {
-        w.avow([
-            "keyring",
-            "add",
-            "--name",
-            "Mallory",
-            "--email",
-            "mallory@example.org",
-            "--key",
-            file.to_str().unwrap(),
-        ])
-    };
+    let add = |file: &std::path::Path| add_mallory(&w, file);
     let run = add(&pub_file).expect(2);
     assert!(run.stderr.contains("modulus is a prime"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().filter(|l| l.starts_with("git-avow: error:")).count(), 1, "{}", run.stderr);

@@ -82,3 +82,45 @@ fn a_clean_merge_needs_no_statement() {
     let r = w.commit(&["--no-edit"]).expect(1);
     assert!(r.stderr.contains("avow: commit refused: the message lacks"), "{}", r.stderr);
 }
+
+/// The statement for a `git commit` line in a shell.
+const STATEMENT: &str =
+    "--trailer 'Authorship: human' --trailer 'Rationale: Only this part is ready; the rest waits for its own review.'";
+
+/// git commits another index than the one staged for `-p`, `--only`, `-i`
+/// and `-a` (a temporary one, named by `GIT_INDEX_FILE`): the hook must
+/// sign the change git commits, not what is staged, or the commit does
+/// not verify. Each is checked with the change digest recomputed.
+#[test]
+fn partial_commits_sign_the_change_git_commits() {
+    let w = World::adopted("disclose");
+    w.change("f.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n", "Add f");
+    w.git(["tag", "-f", "start"]);
+    let commit = |line: &str| {
+        let r: Run = w.shell(line).output().unwrap().into();
+        r.expect(0);
+        w.avow(["verify", "--no-fast-path", "HEAD~1..HEAD"]).expect(0);
+    };
+    // `-p`: the first hunk of two, and not g.txt.
+    w.write("f.txt", "one\n2\n3\n4\n5\n6\n7\n8\nnine\n");
+    w.write("g.txt", "g\n");
+    w.git(["add", "g.txt"]);
+    w.git(["commit", "-q", "--no-verify", "-m", "Add g, unattested, to modify it next"]);
+    w.write("g.txt", "g, changed\n");
+    commit(&format!("printf 'y\\nn\\nn\\n' | git commit -q -p -m 'Spell out one' {STATEMENT}"));
+    assert_eq!(w.git(["show", "HEAD:f.txt"]), "one\n2\n3\n4\n5\n6\n7\n8\n9");
+    assert_eq!(w.git(["diff", "--name-only"]), "f.txt\ng.txt", "what -p left unstaged");
+    // `--only PATH` while something else is staged: only PATH.
+    w.write("h.txt", "h\n");
+    w.git(["add", "h.txt"]);
+    commit(&format!("git commit -q --only g.txt -m 'Change g only' {STATEMENT}"));
+    assert_eq!(w.git(["show", "--format=", "--name-only", "HEAD"]), "g.txt");
+    // `-i PATH`: PATH with what is staged.
+    commit(&format!("git commit -q -i f.txt -m 'Add h and spell out nine' {STATEMENT}"));
+    assert_eq!(w.git(["show", "--format=", "--name-only", "HEAD"]), "f.txt\nh.txt");
+    // `-a`: every tracked change, not the untracked file.
+    w.write("f.txt", "one\n2\n3\n4\n5\n6\n7\n8\nnine, again\n");
+    w.write("untracked.txt", "u\n");
+    commit(&format!("git commit -q -a -m 'Change f again' {STATEMENT}"));
+    assert_eq!(w.git(["status", "--porcelain"]), "?? untracked.txt");
+}

@@ -33,3 +33,63 @@ pub fn keyring(repo: &Repository) -> Option<Keyring> {
     let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
     Keyring::load(&path).ok()
 }
+
+/// The branches work here is likely verified against, by name, most
+/// likely first: with `upstream`, the current branch's upstream; then
+/// each remote's default branch (`R/HEAD`'s target, else `R/main` or
+/// `R/master`) and local `main` and `master`. Only names of commits, each
+/// once, and never the current branch itself. For advice only (which
+/// range to name, where a key was added): trust is decided by `verify`,
+/// from the base it is given, never from this list.
+pub fn base_branches(repo: &Repository, upstream: bool) -> Vec<String> {
+    let head = repo.head().ok();
+    let current = head.as_ref().filter(|h| h.is_branch()).and_then(|h| h.name().ok().map(str::to_owned));
+    // Full ref names: a local branch may be called like a remote's.
+    let mut refs = Vec::new();
+    if upstream {
+        refs.extend(
+            current
+                .as_deref()
+                .and_then(|b| repo.branch_upstream_name(b).ok())
+                .and_then(|n| n.as_str().ok().map(str::to_owned)),
+        );
+    }
+    let remotes = repo.remotes().ok();
+    for remote in remotes.iter().flat_map(|r| r.iter().flatten().flatten()) {
+        let default = repo
+            .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+            .ok()
+            .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_owned));
+        match default {
+            Some(name) => refs.push(name),
+            None => refs.extend(["main", "master"].map(|b| format!("refs/remotes/{remote}/{b}"))),
+        }
+    }
+    refs.extend(["refs/heads/main", "refs/heads/master"].map(str::to_owned));
+    let mut names: Vec<String> = Vec::new();
+    for full in refs {
+        let is_commit = repo.find_reference(&full).ok().and_then(|r| r.peel_to_commit().ok()).is_some();
+        if !is_commit || Some(&full) == current.as_ref() {
+            continue;
+        }
+        let name = full.strip_prefix("refs/remotes/").or_else(|| full.strip_prefix("refs/heads/")).unwrap_or(&full);
+        // A short name that means another ref too is given in full.
+        let name = if avow_verify::trust::candidates(repo, name).len() > 1 { full.as_str() } else { name };
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+/// Whether `base`'s `.avow/keyring.toml` lists `key`.
+pub fn lists_key(repo: &Repository, base: &str, key: &avow_sign::ssh_key::PublicKey) -> bool {
+    avow_verify::trust::Trusted::load(repo, base).is_ok_and(|t| t.keyring.find_by_key(key).is_some())
+}
+
+/// The first of [`base_branches`] (the upstream first) whose keyring lists
+/// `key`: a key a maintainer added after this branch left the base (the
+/// work tree's keyring does not have it yet, the verifier's does).
+pub fn base_listing(repo: &Repository, key: &avow_sign::ssh_key::PublicKey) -> Option<String> {
+    base_branches(repo, true).into_iter().find(|name| lists_key(repo, name, key))
+}

@@ -76,8 +76,13 @@ fn resolve_unwalked(
         r.to_owned()
     } else {
         if repo.revparse_single("@{upstream}").is_err() {
-            return Err(CliError::new("no range given and the current branch has no upstream")
-                .hint(format!("give a range, e.g. `git avow {command} main..HEAD`")));
+            let hint = match crate::local::base_branches(repo, false).first() {
+                Some(base) => format!("give a range, e.g. `git avow {command} {base}..HEAD`"),
+                None => format!(
+                    "give a range, BASE..HEAD; with no other branch to take as base, check this one whole against its own keyring and policy: `git avow {command} HEAD --trust HEAD`"
+                ),
+            };
+            return Err(CliError::new("no range given and the current branch has no upstream").hint(hint));
         }
         "@{upstream}..HEAD".to_owned()
     };
@@ -86,8 +91,10 @@ fn resolve_unwalked(
         (Some(t), _) => t.to_owned(),
         (None, Some(base)) => base.clone(),
         (None, None) => {
+            // The branch the work goes into, else the revision itself.
+            let trust = crate::local::base_branches(repo, false).into_iter().next().unwrap_or_else(|| spec.clone());
             return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from"))
-                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
+                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust {trust}`")));
         }
     };
     Ok((spec, ends, trust_rev))

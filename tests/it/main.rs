@@ -37,6 +37,7 @@ mod key_hygiene;
 mod keyring;
 mod lefthook;
 mod new_user;
+mod new_user_fork;
 mod new_user_keys;
 mod new_user_workflows;
 mod newcomer;

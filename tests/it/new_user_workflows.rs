@@ -124,3 +124,52 @@ fn partial_commits_sign_the_change_git_commits() {
     commit(&format!("git commit -q -a -m 'Change f again' {STATEMENT}"));
     assert_eq!(w.git(["status", "--porcelain"]), "?? untracked.txt");
 }
+
+/// A maintainer starting a project: `git init`, a branch of their own
+/// name before the first commit (`git switch -c trunk`, no HEAD yet),
+/// avow adopted in the root commit, then an empty commit. With no
+/// upstream and no other branch, the hints of `verify` and `reattest`
+/// name what exists, and work as printed.
+#[test]
+fn the_first_commits_of_a_new_repository_on_a_branch_of_its_own() {
+    let w = World::bare();
+    w.git(["switch", "-q", "-c", "trunk"]);
+    w.avow(["init", "--preset", "disclose"]).expect(0);
+    w.avow(["install"]).expect(0);
+    w.write("README", "A new project\n");
+    w.git(["add", "-A"]);
+    w.commit(&[
+        "-m",
+        "Start the project",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: The project starts with avow adopted, so every commit is attested.",
+    ])
+    .expect(0);
+    assert_eq!(w.git(["rev-list", "--count", "HEAD"]), "1");
+    w.commit(&[
+        "--allow-empty",
+        "-m",
+        "Mark the start",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: An empty commit marks where the first release is cut from.",
+    ])
+    .expect(0);
+    assert!(w.trailer("HEAD", "Avow-Signature").is_some());
+
+    let r = w.avow(["verify"]).expect(2);
+    let printed = quoted_commands(&r.stderr);
+    assert_eq!(printed, ["git avow verify HEAD --trust HEAD"], "{}", r.stderr);
+    let r: Run = w.shell(&printed[0]).output().unwrap().into();
+    assert!(r.expect(0).stdout.contains("2 commits: 2 accepted, 0 rejected"));
+
+    let r = w.avow(["reattest"]).expect(2);
+    let printed = quoted_commands(&r.stderr);
+    assert_eq!(printed, ["git avow reattest HEAD~1..HEAD"], "{}", r.stderr);
+    let r: Run = w.shell(&printed[0]).output().unwrap().into();
+    r.expect(0);
+    assert!(!w.git(["branch", "--list", "main"]).contains("main"), "no main branch was made");
+}

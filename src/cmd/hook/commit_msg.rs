@@ -171,7 +171,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
             step!(check(&repo, &policy, &draft, &statement, &staged, &author));
             let keyring = crate::local::keyring(&repo);
             let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
-            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
+            let at_base = || crate::local::base_listing(&repo, signer.public_key());
+            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement, &at_base) {
                 crate::output::errln!(
                     "avow: commit refused; your message is kept in {}",
                     draft.message.path().display()

@@ -10,28 +10,55 @@ use git2::Repository;
 
 use crate::error::{CliError, Result};
 
+/// The text of `.avow/FILE` (`rel`, as `avow_verify::trust` names it) as
+/// the hook sees it: the work tree's file; or, in a sparse checkout that
+/// leaves `.avow/` out, HEAD's — git keeps such files in the index
+/// unchanged without writing them, and commits them as HEAD has them.
+/// `None` when there is none (not adopted, or deleted from the work tree:
+/// that is for the user to restore, not to read around).
+pub fn avow_text(repo: &Repository, rel: &str) -> Option<std::io::Result<String>> {
+    let path = repo.workdir()?.join(rel);
+    if path.exists() {
+        return Some(std::fs::read_to_string(&path));
+    }
+    // `git sparse-checkout` writes the patterns here (per worktree).
+    if !repo.path().join("info/sparse-checkout").is_file() {
+        return None;
+    }
+    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    let blob = tree.get_path(Path::new(rel)).ok()?.to_object(repo).ok()?.peel_to_blob().ok()?;
+    Some(
+        String::from_utf8(blob.content().to_vec()).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+    )
+}
+
 /// Policy from the work tree, for early feedback. The verifier reads the
 /// trusted one; here a missing or broken file must not block work
 /// silently, so a broken one is an error and a missing one the default.
 pub fn policy(repo: &Repository) -> Result<Policy> {
-    let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
-    let path = dir.join(avow_verify::trust::POLICY_PATH);
-    if !path.exists() {
-        return Ok(Policy::default());
-    }
+    let Some(text) = avow_text(repo, avow_verify::trust::POLICY_PATH) else { return Ok(Policy::default()) };
     // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
     let rel = Path::new(avow_verify::trust::POLICY_PATH);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = text.map_err(|e| {
         CliError::new(format!("cannot read {}: {e}", rel.display())).hint("check the file's permissions")
     })?;
     Policy::parse(&text, rel)
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
 }
 
+/// The keyring in the work tree ([`avow_text`]), read as `Keyring::load`
+/// reads it.
+pub fn keyring_file(repo: &Repository) -> Option<std::result::Result<Keyring, String>> {
+    let rel = avow_verify::trust::KEYRING_PATH;
+    Some(match avow_text(repo, rel)? {
+        Ok(text) => Keyring::parse(&text, Path::new(rel)).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("cannot read {rel}: {e}")),
+    })
+}
+
 /// The keyring in the work tree, if there is one and it reads.
 pub fn keyring(repo: &Repository) -> Option<Keyring> {
-    let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
-    Keyring::load(&path).ok()
+    keyring_file(repo)?.ok()
 }
 
 /// The branches work here is likely verified against, by name, most

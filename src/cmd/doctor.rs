@@ -247,7 +247,7 @@ fn is_executable(path: &Path) -> bool {
 /// The signing key as the hook would find it, without asking for a
 /// passphrase: an encrypted key is reported by its public half.
 fn check_key(repo: &Repository, cfg: &Config) -> (Check, Option<PublicKey>) {
-    let keyring = repo.workdir().and_then(|w| Keyring::load(&w.join(avow_verify::trust::KEYRING_PATH)).ok());
+    let keyring = crate::local::keyring(repo);
     let mut locked: Option<PathBuf> = None;
     let mut no_prompt = |p: &Path| {
         locked = Some(p.to_path_buf());
@@ -292,18 +292,19 @@ fn public_half(private: &Path) -> Option<PublicKey> {
 }
 
 fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Check {
-    let Some(work) = repo.workdir() else { return Check::skip("keyring", "a bare repository has no work tree") };
-    let path = work.join(avow_verify::trust::KEYRING_PATH);
-    if !path.exists() {
+    if repo.workdir().is_none() {
+        return Check::skip("keyring", "a bare repository has no work tree");
+    }
+    let Some(keyring) = crate::local::keyring_file(repo) else {
         return Check::fail(
             "keyring",
             format!("{} does not exist: this repository has not adopted avow", avow_verify::trust::KEYRING_PATH),
             "a maintainer runs `git avow init` and commits .avow/",
         );
-    }
-    let keyring = match Keyring::load(&path) {
+    };
+    let keyring = match keyring {
         Ok(k) => k,
-        Err(e) => return Check::fail("keyring", e.to_string(), "fix .avow/keyring.toml (docs/keyring.md)"),
+        Err(e) => return Check::fail("keyring", e, "fix .avow/keyring.toml (docs/keyring.md)"),
     };
     // What loading leaves out for its cost: a prime RSA modulus (entry 116).
     if let Some((person, k, why)) = keyring.weak_keys().into_iter().next() {
@@ -380,12 +381,10 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
 /// refuses every commit. Not checked before adoption (the keyring check
 /// says so).
 fn check_policy(repo: &Repository) -> Option<Check> {
-    let work = repo.workdir()?;
-    if !work.join(avow_verify::trust::KEYRING_PATH).exists() {
-        return None;
-    }
+    // Not adopted: the keyring check says so.
+    let _keyring = crate::local::avow_text(repo, avow_verify::trust::KEYRING_PATH)?;
     let path = avow_verify::trust::POLICY_PATH;
-    if !work.join(path).exists() {
+    if crate::local::avow_text(repo, path).is_none() {
         return Some(Check::fail(
             "policy",
             format!("{path} does not exist, and verify needs it beside the keyring"),

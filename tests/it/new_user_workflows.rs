@@ -173,3 +173,39 @@ fn the_first_commits_of_a_new_repository_on_a_branch_of_its_own() {
     r.expect(0);
     assert!(!w.git(["branch", "--list", "main"]).contains("main"), "no main branch was made");
 }
+
+/// A monorepo's sparse checkout with a sparse index (`git sparse-checkout
+/// set --sparse-index`, as scalar clones are made), which leaves `.avow/`
+/// out of the work tree: libgit2 cannot read such an index, so git
+/// writes the staged tree, and the project's policy and keyring are read
+/// as HEAD has them (here `no-ai` refuses `assisted`, which the default
+/// policy would let through, for verify to reject later). Commit, revert
+/// and doctor work as in a full checkout.
+#[test]
+fn a_sparse_checkout_with_a_sparse_index_attests_with_the_projects_policy() {
+    let w = crate::policy::adopt("no-ai", None);
+    w.write("src/a.c", "a\n");
+    w.write("docs/a.md", "docs\n");
+    w.git(["add", "-A"]);
+    let line = "git commit -q -s -m 'Add src and docs' --trailer 'Authorship: human' --trailer 'Rationale: Two directories, so that a sparse checkout has one to leave out.'";
+    w.shell(line).output().map(Run::from).unwrap().expect(0);
+    w.git(["sparse-checkout", "set", "--sparse-index", "src"]);
+    assert!(!w.path().join(".avow").exists() && !w.path().join("docs").exists());
+    assert!(w.git(["ls-files", "--sparse"]).lines().any(|l| l == ".avow/"), "the index is sparse");
+
+    w.write("src/a.c", "a, changed\n");
+    let assisted = "git commit -q -s -a -m 'Change a' --trailer 'Authorship: assisted' --trailer 'Assisted-by: Claude:claude-opus-4-5' --trailer 'Rationale: The tool wrote it and I read every line of it before committing.'";
+    let r = w.shell(assisted).output().map(Run::from).unwrap().expect(1);
+    assert!(r.stderr.contains("[authorship.allowed]"), "the project's policy refused it:\n{}", r.stderr);
+    let human = "git commit -q -s -a -m 'Change a' --trailer 'Authorship: human' --trailer 'Rationale: The function changed its output; callers in src expect the new one.'";
+    w.shell(human).output().map(Run::from).unwrap().expect(0);
+    w.verify("trusted..HEAD").expect(0);
+
+    let revert = "git revert --no-commit HEAD && git commit -q -s --no-edit --trailer 'Authorship: human' --trailer 'Rationale: The change broke a caller outside src; revert it until that is fixed.'";
+    w.shell(revert).output().map(Run::from).unwrap().expect(0);
+    w.verify("trusted..HEAD").expect(0);
+
+    let r = w.avow(["doctor"]);
+    assert!(!r.stdout.contains("does not exist"), "{}", r.stdout);
+    assert!(r.stdout.contains("ok    policy: .avow/policy.toml accepts human\n"), "{}", r.stdout);
+}

@@ -341,26 +341,10 @@ fn concluding_clean_merge(repo: &Repository) -> Result<bool> {
         };
         parents.push(commit);
     }
-    let tree = staged_tree(repo)?;
+    let tree = crate::git::staged_tree(repo)?;
     let merged = avow_verify::merge::automatic_merge_of(repo, &parents, "being committed")
         .map_err(|e| CliError::new(format!("merging the parents again: {e}")).hint(crate::error::GIT_HINT))?;
     Ok(merged == Some(tree))
-}
-
-/// The tree of the index git is about to commit (`GIT_INDEX_FILE` for
-/// `commit -a`, `-p`, `--only`, `-i`), written to memory only. The staged
-/// trees go to memory, not the object store: git writes the real ones
-/// itself, with a shared repository's modes, where libgit2 would create
-/// loose-object directories with this process's umask (ignoring
-/// core.sharedRepository) and lock other users out of them.
-fn staged_tree(repo: &Repository) -> Result<git2::Oid> {
-    let mut index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
-        None => repo.index()?,
-    };
-    let odb = repo.odb()?;
-    odb.add_new_mempack_backend(1000)?;
-    Ok(index.write_tree_to(repo)?)
 }
 
 /// The change being committed: the index git is about to commit against
@@ -369,7 +353,7 @@ fn stage(repo: &Repository, amend: bool, policy: &Policy) -> Result<Staged> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parent = if amend { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
     let parent_tree = parent.as_ref().map(git2::Commit::tree).transpose()?;
-    let tree_id = staged_tree(repo)?;
+    let tree_id = crate::git::staged_tree(repo)?;
     let tree = repo.find_tree(tree_id)?;
     let binding = change::binding(repo, parent_tree.as_ref(), &tree)
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;

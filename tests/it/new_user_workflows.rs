@@ -209,3 +209,63 @@ fn a_sparse_checkout_with_a_sparse_index_attests_with_the_projects_policy() {
     assert!(!r.stdout.contains("does not exist"), "{}", r.stdout);
     assert!(r.stdout.contains("ok    policy: .avow/policy.toml accepts human\n"), "{}", r.stdout);
 }
+
+/// `sh -c LINE` in `dir`, as `World::shell` runs it in the work tree.
+fn sh_in(w: &World, dir: &std::path::Path, line: &str) -> Run {
+    w.shell(line).current_dir(dir).output().unwrap().into()
+}
+
+/// A library the project vendors as a submodule, which has adopted avow
+/// too, fixed from inside the submodule's checkout, as people do: its
+/// hooks live in the superproject's `.git/modules/…`, where `git avow
+/// install` in the superproject put none; doctor says so there, its fix
+/// works as printed, and both the library's commit and the bump verify.
+#[test]
+fn a_commit_inside_a_submodule_is_attested_once_doctors_fix_is_run() {
+    let w = World::adopted("disclose");
+    // The key in the global configuration, as a contributor has it, so
+    // that the submodule's checkout finds it too.
+    w.git(["config", "--global", "avow.signingKey", w.key.to_str().unwrap()]);
+    let statement = "--trailer 'Authorship: human' --trailer 'Rationale: The library returned the wrong value; callers need the right one.'";
+    let lib = w.scratch().join("lib");
+    for line in [
+        "git init -q -b main lib".to_owned(),
+        "cd lib && git avow init --preset disclose >/dev/null && git avow install >/dev/null".to_owned(),
+        format!("cd lib && echo 'int lib(void) {{ return 1; }}' > lib.c && git add -A && git commit -q -m 'Start the library' {statement}"),
+    ] {
+        sh_in(&w, &w.scratch(), &line).expect(0);
+    }
+    w.git(["-c", "protocol.file.allow=always", "submodule", "add", "-q", lib.to_str().unwrap(), "vendor/lib"]);
+    w.commit(&[
+        "-m",
+        "Vendor the library",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: The project needs the library; vendored so that its version is pinned.",
+    ])
+    .expect(0);
+
+    let sub = w.path().join("vendor/lib");
+    let r = sh_in(&w, &sub, "git avow doctor").expect(1);
+    let fail = r.stdout.lines().skip_while(|l| !l.starts_with("FAIL  hooks:")).take(2).collect::<Vec<_>>();
+    assert!(fail.len() == 2 && fail[0].contains("/.git/modules/vendor/lib/hooks"), "{}", r.stdout);
+    let fix = quoted_commands(fail[1]);
+    assert_eq!(fix.first().map(String::as_str), Some("git avow install"), "{}", fail[1]);
+    sh_in(&w, &sub, &fix[0]).expect(0);
+
+    std::fs::write(sub.join("lib.c"), "int lib(void) { return 2; }\n").unwrap();
+    sh_in(&w, &sub, &format!("git commit -q -a -m 'Return two' {statement}")).expect(0);
+    sh_in(&w, &sub, "git avow verify HEAD~1..HEAD").expect(0);
+    w.git(["add", "vendor/lib"]);
+    w.commit(&[
+        "-m",
+        "Bump the library",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Take the library's fix: callers of lib() need two, which it now returns.",
+    ])
+    .expect(0);
+    w.verify("base..HEAD").expect(0);
+}

@@ -64,7 +64,8 @@ pub fn keyring(repo: &Repository) -> Option<Keyring> {
 /// The branches work here is likely verified against, by name, most
 /// likely first: with `upstream`, the current branch's upstream; then
 /// each remote's default branch (`R/HEAD`'s target, else `R/main` or
-/// `R/master`) and local `main` and `master`. Only names of commits, each
+/// `R/master`; a remote named `upstream` first) and local `main` and
+/// `master`. Only names of commits, each
 /// once, and never the current branch itself. For advice only (which
 /// range to name, where a key was added): trust is decided by `verify`,
 /// from the base it is given, never from this list.
@@ -82,7 +83,11 @@ pub fn base_branches(repo: &Repository, upstream: bool) -> Vec<String> {
         );
     }
     let remotes = repo.remotes().ok();
-    for remote in remotes.iter().flat_map(|r| r.iter().flatten().flatten()) {
+    let mut remotes: Vec<&str> = remotes.iter().flat_map(|r| r.iter().flatten().flatten()).collect();
+    // A fork's clone: pull requests go into `upstream` (the forges' name
+    // for the project a fork came from), not into the fork's own branches.
+    remotes.sort_by_key(|r| *r != "upstream");
+    for remote in remotes {
         let default = repo
             .find_reference(&format!("refs/remotes/{remote}/HEAD"))
             .ok()

@@ -196,5 +196,22 @@ pub fn run(args: &Args) -> Result<Outcome> {
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
     let summary = out.finish()?;
+    if args.range.is_none() && summary.total == 0 {
+        nothing_since_upstream(&repo);
+    }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+}
+
+/// The default range was empty: HEAD is its upstream — for a topic branch
+/// just pushed (`git push -u origin topic`), the contributor's own copy.
+/// Nothing was checked, so name the range a pull request is checked on.
+fn nothing_since_upstream(repo: &Repository) {
+    let upstream = crate::local::base_branches(repo, true).into_iter().next();
+    let bases = crate::local::base_branches(repo, false);
+    if let Some(base) = bases.iter().find(|b| Some(*b) != upstream.as_ref()) {
+        crate::output::errln!(
+            "avow: note: HEAD is where its upstream ({}) is: nothing was checked; to check the branch as a pull request into {base} is: `git avow verify {base}..HEAD`",
+            upstream.as_deref().unwrap_or("@{upstream}")
+        );
+    }
 }

@@ -95,8 +95,20 @@ fn a_forks_pull_request_signed_before_the_key_was_added_verifies() {
 
     // Bob's commit, signed before the key was added, verifies against
     // the project's keyring.
+    // `git avow verify` alone checks `@{upstream}..HEAD`, and the upstream
+    // of a pushed topic branch is its own copy: nothing to check, which
+    // it says, naming the range the pull request is checked on.
     as_bob(&w, &bob, "git fetch -q upstream").expect(0);
-    as_bob(&w, &bob, "git avow verify upstream/main..HEAD").expect(0);
+    let r = as_bob(&w, &bob, "git avow verify").expect(0);
+    assert!(r.stdout.contains("0 commits"), "{}", r.stdout);
+    let note = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("avow: note: HEAD is where its upstream (origin/fix) is: nothing was checked"));
+    let printed = quoted_commands(note.unwrap_or_else(|| panic!("{}", r.stderr)));
+    assert_eq!(printed, ["git avow verify upstream/main..HEAD"]);
+    let r = as_bob(&w, &bob, &printed[0]).expect(0);
+    assert!(r.stdout.contains("1 commit: 1 accepted, 0 rejected"), "{}", r.stdout);
 
     // His branch's keyring is behind the project's, which has the key: the
     // hook and doctor say so, and do not ask him to send the key again.

@@ -113,13 +113,15 @@ fn other_default_key() -> Option<&'static str> {
 }
 
 /// The key file of an error that only says the key is locked (no
-/// passphrase to be had, or a wrong one) or needs the agent (a security
-/// key's handle): adding it to ssh-agent is the fix.
+/// passphrase to be had, or a wrong one), needs the agent (a security
+/// key's handle) or is not in it: adding it to ssh-agent is the fix.
 fn locked_key(e: &avow_sign::Error) -> Option<&std::path::Path> {
     match e {
         avow_sign::Error::PassphraseUnavailable { path, .. }
         | avow_sign::Error::WrongPassphrase { path }
         | avow_sign::Error::SecurityKeyNeedsAgent { path } => Some(path),
+        // The agent runs but lacks the key, whose file is there to add.
+        avow_sign::Error::KeyNotInAgent { path: Some(path), .. } if path.is_file() => Some(path),
         _ => None,
     }
 }

@@ -98,3 +98,32 @@ fn a_security_key_without_its_authenticator_says_so_and_the_hints_work() {
 fn quoted_commands_any(text: &str) -> Vec<String> {
     text.split('`').skip(1).step_by(2).map(str::to_owned).collect()
 }
+
+/// git's own SSH signing names the public half (`user.signingKey =
+/// ~/.ssh/id_ed25519_sk.pub`, `gpg.format = ssh`). With an agent running
+/// that does not hold the key, avow says that (not "no agent is
+/// running"), and the `ssh-add` it names, run in that session, gets to
+/// the missing authenticator.
+#[test]
+fn a_security_keys_public_half_with_an_agent_that_lacks_it_names_ssh_add() {
+    let w = World::adopted("disclose");
+    let sk = security_key_file(&w);
+    w.git(["config", "--unset", "avow.signingKey"]);
+    w.git(["config", "gpg.format", "ssh"]);
+    w.git(["config", "user.signingKey", &format!("{}.pub", sk.display())]);
+    w.write("s.txt", "s\n");
+    w.git(["add", "s.txt"]);
+    let agent = crate::signing_keys::Agent::start(&w);
+    let in_session = |line: &str| -> Run { w.shell(line).env("SSH_AUTH_SOCK", &agent.socket).output().unwrap().into() };
+
+    let r = in_session(COMMIT).expect(1);
+    let (error, hint) = error_and_hint(&r.stderr);
+    assert!(!error.contains("no agent is running"), "{error}");
+    assert!(error.contains("the ssh-agent does not hold the key SHA256:"), "{error}");
+    let add = quoted_commands_any(&hint);
+    assert_eq!(add.first(), Some(&format!("ssh-add {}", sk.display())), "{hint}");
+    in_session(&add[0]).expect(0);
+    let r = in_session(COMMIT).expect(1);
+    let (error, _) = error_and_hint(&r.stderr);
+    assert!(error.contains("did not sign: it is not plugged in, or was not touched in time"), "{error}");
+}

@@ -299,6 +299,12 @@ fn load_file(path: &Path, passphrase: &mut PassphraseFn<'_>, socket: Option<&Pat
     };
     match (agent_result, private_path) {
         (Ok(signer), _) => Ok(signer),
+        // A security key's file beside it is only a handle for the agent:
+        // what the agent said is the answer.
+        (Err(Error::AgentNotRunning), Some(private)) if is_security_key(public.key_data()) && private.is_file() => {
+            Err(Error::SecurityKeyNeedsAgent { path: private })
+        }
+        (Err(e), _) if is_security_key(public.key_data()) => Err(e),
         // NAME.pub whose private key NAME lies beside it, and no (reachable)
         // agent holds the key: use the file, as long as it is the same key.
         (Err(Error::AgentNotRunning | Error::AgentIo { .. } | Error::KeyNotInAgent { .. }), Some(private))

@@ -16,6 +16,7 @@ mod attacks_forge;
 mod attacks_resign;
 mod attacks_rsa;
 mod attacks_server;
+mod attacks_squash;
 mod attacks_trust;
 mod attest;
 mod avow_aliases;

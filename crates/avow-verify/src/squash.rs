@@ -84,7 +84,8 @@ pub fn fetch_hint(subject: &str, message: &str) -> Option<String> {
 pub struct Source {
     /// The merge base of the squash's parent and the source's tip.
     pub base: Oid,
-    /// The source's commits after the base, parents first.
+    /// The source's commits after the base, parents first (not read, and
+    /// empty, when the changes differ).
     pub commits: Vec<Oid>,
     /// Whether the source's cumulative change is exactly the squash's.
     pub same_change: bool,
@@ -102,6 +103,21 @@ pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid) -> Result<Option
     if base == tip {
         return Ok(None);
     }
+    let tree = |id: Oid| -> Result<git2::Tree<'_>, Error> {
+        repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))
+    };
+    let squash_tree = squash.tree().map_err(|e| Error::git(format!("reading the tree of {}", squash.id()), e))?;
+    let (parent_tree, base_tree, tip_tree) = (tree(parent.id())?, tree(base)?, tree(tip)?);
+    // Equal change digests name the same changed paths. Whoever writes a
+    // message names the source, so a commit of one path may name a branch
+    // that changes thousands: their paths are compared first, the
+    // source's walked only as far as the squash's count (entry 117), and
+    // the source's commits and whole change read only when they agree.
+    let ours = crate::commit::changed_paths(repo, Some(&parent_tree), &squash_tree)?;
+    let theirs = crate::commit::changed_paths_at_most(repo, Some(&base_tree), &tip_tree, ours.len())?;
+    if theirs.as_ref() != Some(&ours) {
+        return Ok(Some(Source { base, commits: Vec::new(), same_change: false }));
+    }
     let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
     walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
     walk.push(tip).map_err(|e| Error::walk(repo, e))?;
@@ -113,12 +129,8 @@ pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid) -> Result<Option
             return Ok(None);
         }
     }
-    let tree = |id: Oid| -> Result<git2::Tree<'_>, Error> {
-        repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))
-    };
-    let squash_tree = squash.tree().map_err(|e| Error::git(format!("reading the tree of {}", squash.id()), e))?;
-    let ours = change(repo, Some(&tree(parent.id())?), &squash_tree)?;
-    let theirs = change(repo, Some(&tree(base)?), &tree(tip)?)?;
+    let ours = change(repo, Some(&parent_tree), &squash_tree)?;
+    let theirs = change(repo, Some(&base_tree), &tip_tree)?;
     Ok(Some(Source { base, commits, same_change: ours == theirs }))
 }
 

@@ -94,3 +94,43 @@ fn many_commits_naming_a_pull_ref_over_a_big_history_cost_what_plain_ones_cost()
     );
     assert_eq!(remote_rev(&w, &remote, "named"), "");
 }
+
+/// Entry 117 with sources that do match: 60 unattested commits forked from
+/// the adoption commit, naming pull request 7 (`main`), that add all of
+/// `main`'s files and take them away again in turn — the same tree objects
+/// each time, so the push carries them once. Every other commit is the
+/// change of `main` since the fork, so it is (rightly) accepted as the
+/// squash of those attested commits; the others change the same paths
+/// back. Each one digested its own change and `main`'s whole change again,
+/// and each accepted one verified `main`'s commits again: sixty times what
+/// the push carries. What a run has learnt about a source (its commits,
+/// its change, their verdicts) and a squash's change is kept for the run.
+#[test]
+fn commits_that_add_and_remove_a_pull_refs_whole_change_in_turn_cost_it_once() {
+    let (w, remote) = server_with_a_big_history();
+    push(&w, &["main:refs/pull/7/head"], 0);
+    let (base, main) = (w.git(["rev-parse", "base^{tree}"]), w.git(["rev-parse", "main^{tree}"]));
+    let chain = |branch: &str, suffix: &str| {
+        let mut head = w.git(["rev-parse", "base"]);
+        for i in 0..60 {
+            let tree = if i % 2 == 0 { &main } else { &base };
+            let subject = format!("{} the parser tables, round {i}{suffix}", if i % 2 == 0 { "Add" } else { "Drop" });
+            head = w.git(["commit-tree", tree, "-p", &head, "-m", &subject]);
+        }
+        w.git(["update-ref", &format!("refs/heads/{branch}"), &head]);
+    };
+    chain("plain", "");
+    chain("named", " (#7)");
+    let (plain, out) = push_cpu(&w, &["plain"], 1);
+    assert!(out.contains("refs/heads/plain: 60 commits: 0 accepted, 60 rejected"), "{out}");
+    let (named, out) = push_cpu(&w, &["named"], 1);
+    assert!(out.contains("refs/heads/named: 60 commits: 30 accepted, 30 rejected"), "{out}");
+    assert_eq!(out.matches("[squash.change]").count(), 30, "{out}");
+    // What the squash checks learn once: two changes of the size of
+    // main's, its commits' verdicts.
+    assert!(
+        named < plain + 3.0,
+        "the push naming the pull request took {named:.2} s of processor time, the same commits without it {plain:.2} s"
+    );
+    assert_eq!(remote_rev(&w, &remote, "named"), "");
+}

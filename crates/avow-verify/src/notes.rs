@@ -33,11 +33,51 @@ const MAX_NOTE: usize = 64 * 1024;
 /// text of a sensible size.
 pub fn read(repo: &Repository, id: Oid) -> Option<String> {
     let note = repo.find_note(Some(NOTES_REF), id).ok()?;
-    let bytes = note.message_bytes();
+    text(note.message_bytes())
+}
+
+/// A note's bytes as its text, when they are UTF-8 of a sensible size.
+fn text(bytes: &[u8]) -> Option<String> {
     if bytes.len() > MAX_NOTE {
         return None;
     }
     String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// The notes under [`NOTES_REF`], read once: the noted commit's id → the
+/// note's blob. libgit2 looks a note up by scanning each level of the
+/// notes tree entry by entry, reading the tree again each time; git fans
+/// a big notes tree out into directories of a few hundred entries, but
+/// anyone who may push the notes ref can push one directory of millions,
+/// and a lookup per rejected commit then cost the whole tree each time
+/// (threat-model entry 120). The index costs the tree once, and is made
+/// only when a run first looks for a note. Where one commit has notes at
+/// two fan-outs, the first in tree order counts, as libgit2's lookup
+/// takes it (a directory `ab/` sorts before a name `abcd…`).
+#[derive(Debug, Default)]
+pub struct Index {
+    notes: std::collections::HashMap<Oid, Oid>,
+}
+
+impl Index {
+    /// Reads every note of `repo`'s [`NOTES_REF`] (none when it does not exist).
+    #[must_use]
+    pub fn of(repo: &Repository) -> Index {
+        let mut notes = std::collections::HashMap::new();
+        if let Ok(all) = repo.notes(Some(NOTES_REF)) {
+            for (blob, noted) in all.flatten() {
+                notes.entry(crate::canonical(noted)).or_insert(blob);
+            }
+        }
+        Index { notes }
+    }
+
+    /// [`read`], from the index.
+    #[must_use]
+    pub fn read(&self, repo: &Repository, id: Oid) -> Option<String> {
+        let blob = self.notes.get(&crate::canonical(id))?;
+        text(repo.find_blob(*blob).ok()?.content())
+    }
 }
 
 /// The note's text as the message whose trailers it holds: the commit's

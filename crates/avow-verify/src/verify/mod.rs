@@ -123,8 +123,8 @@ pub struct Verifier<'t> {
     newcomers: Option<&'t Records>,
     /// What the run has learnt about squash sources (entry 117).
     squash_memo: crate::squash::Memo,
-    /// The notes, read on the first look for one (entry 120).
-    notes: std::sync::OnceLock<crate::notes::Index>,
+    /// The notes, each tree read on the first look into it (entry 120).
+    notes: crate::notes::Index,
 }
 
 impl<'t> Verifier<'t> {
@@ -148,7 +148,7 @@ impl<'t> Verifier<'t> {
             weak_rsa: std::sync::Mutex::default(),
             newcomers: None,
             squash_memo: crate::squash::Memo::default(),
-            notes: std::sync::OnceLock::new(),
+            notes: crate::notes::Index::default(),
         }
     }
 

@@ -25,7 +25,7 @@ impl Verifier<'_> {
         if report.verdict != Verdict::Rejected {
             return Ok(report);
         }
-        if let Some(note) = self.notes.get_or_init(|| crate::notes::Index::of(repo)).read(repo, c.id()) {
+        if let Some(note) = self.notes.read(repo, c.id()) {
             let mut by_note = self.verify_from(repo, c, Some(&note))?;
             if by_note.verdict != Verdict::Rejected {
                 by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));

@@ -21,6 +21,7 @@ mod attest;
 mod avow_aliases;
 mod cache_trust;
 mod ci;
+mod cli_doc;
 mod closed_streams;
 mod doctor;
 mod errors;

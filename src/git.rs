@@ -295,4 +295,42 @@ mod tests {
         assert!(parse_config_parameters("").is_empty());
         assert!(parse_config_parameters("garbage 'unterminated").len() <= 1);
     }
+
+    /// What git itself puts in `GIT_CONFIG_PARAMETERS` for `git -c K=V …`
+    /// (an alias prints it), read back: the same pairs in the same order.
+    fn git_passes_down(pairs: &[(String, String)]) -> String {
+        let repo = avow_testutil::TestRepo::new();
+        let mut git = repo.command("git");
+        git.arg("-c").arg("alias.avowenv=!printf %s \"$GIT_CONFIG_PARAMETERS\"");
+        for (k, v) in pairs {
+            git.arg("-c").arg(format!("{k}={v}"));
+        }
+        let out = git.arg("avowenv").output().expect("run git");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8 in, UTF-8 out")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+        #[test]
+        fn config_parameters_read_as_git_writes_them(
+            pairs in proptest::collection::vec(
+                ("[a-zA-Z][a-zA-Z0-9-]{0,6}\\.[a-zA-Z][a-zA-Z0-9-]{0,6}", "[^\\x00]{0,12}|['\\\\= \n\"a]{0,12}"),
+                0..4,
+            )
+        ) {
+            let env = git_passes_down(&pairs);
+            let got = parse_config_parameters(&env);
+            proptest::prop_assert_eq!(got.len(), pairs.len() + 1, "{:?}", env);
+            for ((k, v), (gk, gv)) in pairs.iter().zip(&got[1..]) {
+                proptest::prop_assert_eq!(&k.to_ascii_lowercase(), gk, "{:?}", env);
+                proptest::prop_assert_eq!(v, gv, "{:?}", env);
+            }
+        }
+
+        #[test]
+        fn config_parameters_never_panic(s in "\\PC{0,40}|['\\\\= a.]{0,40}") {
+            let _ = parse_config_parameters(&s);
+        }
+    }
 }

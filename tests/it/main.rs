@@ -27,6 +27,7 @@ mod doctor;
 mod errors;
 mod forge;
 mod formats;
+mod hints_followed;
 mod history;
 mod hook_fidelity;
 mod hook_record;

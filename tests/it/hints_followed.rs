@@ -1,0 +1,110 @@
+//! Hints that name a command, followed exactly as printed (`sh -c` with
+//! `git-avow` on PATH, no terminal), and the problem seen gone afterwards.
+//! Hints other modules already follow stay with their topic; these are
+//! the ones no test ran before.
+
+use crate::support::*;
+
+/// Runs every backticked `git …` command of `text` as printed; each must
+/// succeed.
+#[track_caller]
+fn follow(w: &World, text: &str) -> Vec<String> {
+    let commands = quoted_commands(text);
+    assert!(!commands.is_empty(), "no command to follow in {text:?}");
+    for c in &commands {
+        let r: Run = w.shell(c).output().expect("run the hint").into();
+        assert_eq!(r.code, 0, "`{c}` failed\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    }
+    commands
+}
+
+/// The one `hint:` line of an error.
+#[track_caller]
+fn hint(r: &Run) -> String {
+    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    lines[1].strip_prefix("hint: ").expect("a hint line").to_owned()
+}
+
+/// On a topic branch without an upstream.
+fn on_topic() -> World {
+    let w = World::adopted("disclose");
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.change("t.txt", "topic\n", "Add the topic file");
+    w
+}
+
+#[test]
+fn verify_and_report_without_an_upstream() {
+    let w = on_topic();
+    for command in ["verify", "report"] {
+        let h = hint(&w.avow([command]));
+        assert_eq!(h, format!("give a range, e.g. `git avow {command} main..HEAD`"));
+        follow(&w, &h);
+    }
+    // And the range it names is the topic's commit.
+    let r = w.avow(["verify", "main..HEAD"]).expect(0);
+    assert!(r.stdout.contains("1 commit: 1 accepted"), "{}", r.stdout);
+}
+
+#[test]
+fn verify_a_single_revision_names_the_trust() {
+    let w = on_topic();
+    let h = hint(&w.avow(["verify", "HEAD"]));
+    assert_eq!(h, "name a trusted revision: `git avow verify HEAD --trust main`");
+    follow(&w, &h);
+}
+
+#[test]
+fn init_again_starts_over_with_the_same_choices() {
+    let w = World::bare();
+    let public = format!("{}.pub", w.key.display());
+    w.avow(["init", "--preset", "no-ai", "--key", &public]).expect(0);
+    std::fs::write(w.path().join(".avow/policy.toml"), "garbage = [\n").unwrap();
+    let h = hint(&w.avow(["init", "--preset", "no-ai", "--key", &public]));
+    assert_eq!(h, format!("edit it, or start over with `git avow init --preset no-ai --key {public} --force`"));
+    follow(&w, &h);
+    // Started over: the preset asked for, not the default one, and it reads.
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    assert!(!policy.contains("garbage"), "{policy}");
+    let again = World::bare();
+    again.avow(["init", "--preset", "no-ai"]).expect(0);
+    assert_eq!(std::fs::read_to_string(again.path().join(".avow/policy.toml")).unwrap(), policy);
+}
+
+#[test]
+fn keyring_before_init() {
+    let w = World::bare();
+    let bob = format!("{}.pub", w.repo.keygen("bob").display());
+    let add = ["keyring", "add", "--name", "Bob", "--email", "bob@example.org", "--key", &bob];
+    let h = hint(&w.avow(add));
+    assert_eq!(h, "create it with `git avow init`");
+    follow(&w, &h);
+    w.avow(add).expect(0);
+}
+
+#[test]
+fn attest_over_a_note_replaces_it_as_printed() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "web editor\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit a in the web editor"]);
+    let first = "I read the web edit; it fixes the typo the docs had.";
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", first]).expect(0);
+    let second = "I read it again: it also fixes the link that went nowhere.";
+    let h = hint(&w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", second]));
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let commands = follow(&w, &h);
+    assert_eq!(
+        commands,
+        [
+            format!("git notes --ref avow show {short}"),
+            format!("git avow attest HEAD --authorship human --rationale '{second}' --force"),
+        ]
+    );
+    let note = w.git(["notes", "--ref", "avow", "show", "HEAD"]);
+    assert!(note.contains(second) && !note.contains(first), "{note}");
+    let r = w.verify("base..HEAD").expect(0);
+    assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
+}

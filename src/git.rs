@@ -105,12 +105,14 @@ impl Config {
 
     /// What `git -c key=value` and `GIT_CONFIG_COUNT` pass down.
     fn overrides() -> Vec<(String, String)> {
-        let mut overrides =
-            std::env::var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
-        if let Some(n) = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse::<usize>().ok()) {
+        // Read lossily: a value that is not UTF-8 must still override (and
+        // then fail to name anything) rather than vanish, with every other
+        // `-c` beside it, and leave a setting from a file in force.
+        let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        let mut overrides = var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
+        if let Some(n) = var("GIT_CONFIG_COUNT").and_then(|n| n.parse::<usize>().ok()) {
             for i in 0..n.min(1000) {
-                if let (Ok(k), Ok(v)) =
-                    (std::env::var(format!("GIT_CONFIG_KEY_{i}")), std::env::var(format!("GIT_CONFIG_VALUE_{i}")))
+                if let (Some(k), Some(v)) = (var(&format!("GIT_CONFIG_KEY_{i}")), var(&format!("GIT_CONFIG_VALUE_{i}")))
                 {
                     overrides.push((k.to_ascii_lowercase(), v));
                 }
@@ -119,13 +121,21 @@ impl Config {
         overrides
     }
 
-    /// The last value of `key` (`section.name`, case-insensitive).
+    /// The last value of `key` (`section.name`, case-insensitive). A value
+    /// that is not UTF-8 comes back with U+FFFD in place of the bad bytes:
+    /// set but unreadable is never taken for unset (a signing key path
+    /// would otherwise fall through to the next key found).
     pub fn get(&self, key: &str) -> Option<String> {
         let lower = key.to_ascii_lowercase();
         if let Some((_, v)) = self.overrides.iter().rev().find(|(k, _)| *k == lower) {
             return Some(v.clone());
         }
-        self.snapshot.as_ref().and_then(|c| c.get_string(key).ok())
+        let config = self.snapshot.as_ref()?;
+        match config.get_string(key) {
+            Ok(v) => Some(v),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(_) => config.get_bytes(key).ok().map(|b| String::from_utf8_lossy(b).into_owned()),
+        }
     }
 
     /// Whether `key` is set on git's command line (`git -c`, which hooks

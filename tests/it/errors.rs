@@ -162,3 +162,15 @@ fn signing_key_path_not_utf8_is_not_skipped() {
     assert!(r.stderr.contains("avow.signingKey (/nonexistent/k\u{fffd})"), "{}", r.stderr);
     assert_eq!(w.git(["rev-list", "--count", "HEAD"]), "1", "nothing was committed");
 }
+
+/// An argument that is not UTF-8 (a range, a value): the usual one line
+/// naming it and a hint, not clap's paragraph that names nothing.
+#[test]
+fn argument_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let w = World::adopted("disclose");
+    let bad = std::ffi::OsStr::from_bytes(b"base..caf\xe9");
+    error(w.avow([std::ffi::OsStr::new("verify"), bad]), "the argument \"base..caf\u{fffd}\" is not UTF-8");
+    let r = w.avow([std::ffi::OsStr::new("report"), std::ffi::OsStr::new("--trust"), bad]);
+    error(r, "the argument \"base..caf\u{fffd}\" is not UTF-8");
+}

@@ -23,6 +23,7 @@ mod cache_trust;
 mod ci;
 mod cli_doc;
 mod closed_streams;
+mod config_values;
 mod doctor;
 mod errors;
 mod forge;

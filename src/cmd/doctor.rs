@@ -260,6 +260,22 @@ fn check_key(repo: &Repository, cfg: &Config) -> (Check, Option<PublicKey>) {
         Ok((signer, from)) => {
             let how = if signer.uses_agent() { "through the ssh-agent" } else { "from the key file" };
             let fpr = avow_sign::fingerprint(signer.public_key());
+            // A key file can read and still not sign (an RSA key whose
+            // parts disagree): the hook's "signing failed" sends people
+            // here, so sign once (a key file only: an agent may ask for a
+            // touch).
+            if !signer.uses_agent() {
+                if let Err(e) = signer.sign(b"git avow doctor") {
+                    return (
+                        Check::fail(
+                            "signing key",
+                            format!("{fpr} from {from} cannot sign: {e}"),
+                            "the key file is damaged: make a new key with `ssh-keygen -t ed25519` and have a maintainer rotate to it (`git avow keyring rotate`)",
+                        ),
+                        None,
+                    );
+                }
+            }
             (Check::ok("signing key", format!("{fpr} from {from}, signing {how}")), Some(signer.public_key().clone()))
         }
         Err(e) => {

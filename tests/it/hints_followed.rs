@@ -108,3 +108,40 @@ fn attest_over_a_note_replaces_it_as_printed() {
     let r = w.verify("base..HEAD").expect(0);
     assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
 }
+
+/// An RSA key file whose parts disagree (n is not p·q) reads, then fails
+/// to sign; the hook's hint sends the user to `git avow doctor`, which
+/// said the key was fine. It now signs once and names the problem.
+#[test]
+fn a_key_that_cannot_sign_fails_in_doctor() {
+    use avow_sign::ssh_key::{private::KeypairData, LineEnding, PrivateKey};
+    let w = World::adopted("disclose");
+    let rsa = w.repo.keygen_typed("rsa", &["-t", "rsa", "-b", "2048"], "");
+    let key = PrivateKey::from_openssh(std::fs::read_to_string(&rsa).unwrap()).unwrap();
+    let KeypairData::Rsa(mut pair) = key.key_data().clone() else { panic!("an RSA key") };
+    pair.private.p = pair.private.q.clone();
+    let damaged = PrivateKey::new(KeypairData::Rsa(pair), "damaged").unwrap();
+    std::fs::write(&rsa, damaged.to_openssh(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    w.git(["config", "avow.signingKey", rsa.to_str().unwrap()]);
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    let r = w.commit(&args).expect(1);
+    assert!(r.stderr.contains("the RSA key is inconsistent"), "{}", r.stderr);
+    let line = r.stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    assert_eq!(line, "hint: `git avow doctor` checks the key set-up");
+    let doctor: Run = w.shell("git avow doctor").output().unwrap().into();
+    assert_eq!(doctor.code, 1, "{}", doctor.stdout);
+    let lines: Vec<&str> = doctor
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL  signing key") || l.contains("fix: the key file"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", doctor.stdout);
+    assert!(lines[0].starts_with("FAIL  signing key: ") && lines[0].contains("cannot sign"), "{}", lines[0]);
+    assert_eq!(
+        lines[1].trim(),
+        "fix: the key file is damaged: make a new key with `ssh-keygen -t ed25519` and have a maintainer rotate to it (`git avow keyring rotate`)"
+    );
+}

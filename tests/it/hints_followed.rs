@@ -145,3 +145,24 @@ fn a_key_that_cannot_sign_fails_in_doctor() {
         "fix: the key file is damaged: make a new key with `ssh-keygen -t ed25519` and have a maintainer rotate to it (`git avow keyring rotate`)"
     );
 }
+
+/// A message in Latin-1 with no encoding declared: the hook refuses it
+/// and names the setting; set as printed, the same commit goes through and
+/// verifies.
+#[test]
+fn a_latin1_message_declares_its_encoding() {
+    let w = World::adopted("disclose");
+    let f = w.scratch().join("latin1");
+    std::fs::write(
+        &f,
+        b"Caf\xe9 menu\n\nAuthorship: human\nRationale: The caf\xe9 menu file needs its accented name kept as Latin-1.\n",
+    )
+    .unwrap();
+    w.write("menu.txt", "menu\n");
+    w.git(["add", "-A"]);
+    let r = w.commit(&["-F", f.to_str().unwrap()]).expect(1);
+    let h = r.stderr.lines().find_map(|l| l.strip_prefix("hint: ")).expect("a hint").to_owned();
+    assert_eq!(follow(&w, &h), ["git config i18n.commitEncoding ISO-8859-1"]);
+    w.commit(&["-F", f.to_str().unwrap()]).expect(0);
+    w.verify("base..HEAD").expect(0);
+}

@@ -166,3 +166,33 @@ fn a_latin1_message_declares_its_encoding() {
     w.commit(&["-F", f.to_str().unwrap()]).expect(0);
     w.verify("base..HEAD").expect(0);
 }
+
+/// The work tree's policy is not UTF-8, or a directory stands in its
+/// place: the hook said "check the file's permissions". It now names the
+/// committed file's restore, which works as printed from a subdirectory.
+#[test]
+fn a_broken_work_tree_policy_is_restored() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let sub = w.path().join("src");
+    std::fs::create_dir_all(&sub).unwrap();
+    let mut args = vec!["--allow-empty", "-m", "Empty"];
+    args.extend_from_slice(&HUMAN);
+    let breakages: [&dyn Fn(); 2] = [&|| std::fs::write(&policy, b"version = \"\xff\"\n").unwrap(), &|| {
+        std::fs::remove_file(&policy).unwrap();
+        std::fs::create_dir_all(policy.join("inner")).unwrap();
+    }];
+    for (i, breakage) in breakages.iter().enumerate() {
+        breakage();
+        let r = w.commit(&args).expect(1);
+        let h = r.stderr.lines().find_map(|l| l.strip_prefix("hint: ")).expect("a hint").to_owned();
+        assert_eq!(h, "restore the committed one: `git checkout HEAD -- :/.avow/policy.toml`", "{}", r.stderr);
+        for c in quoted_commands(&h) {
+            Run::from(w.shell(&c).current_dir(&sub).output().unwrap()).expect(0);
+        }
+        let mut again = args.clone();
+        let subject = format!("Empty {i}");
+        again[2] = &subject;
+        w.commit(&again).expect(0);
+    }
+}

@@ -200,20 +200,20 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
             if let Some(f) = avow_verify::verify::name_finding(policy, &statement.understood_by.name, person) {
                 if f.severity == Severity::Deny {
                     crate::output::errln!(
-                        "avow: refused: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}), which this project refuses [{}]; set `git config user.name {:?}` and run the same `git commit` again (your message is kept in .git/COMMIT_EDITMSG)",
+                        "avow: refused: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}), which this project refuses [{}]; set `git config user.name {}` and run the same `git commit` again (your message is kept in .git/COMMIT_EDITMSG)",
                         statement.understood_by,
                         person.name,
                         findings::UNDERSTOOD_BY_NAME.id,
-                        person.name
+                        avow_verify::shell_word(&person.name)
                     );
                     refuse = true;
                 } else {
                     crate::output::errln!(
-                        "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verify will warn about it [{}]; to use the keyring's name: `git config user.name {:?}`, then `git commit --amend --no-edit`",
+                        "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verify will warn about it [{}]; to use the keyring's name: `git config user.name {}`, then `git commit --amend --no-edit`",
                         statement.understood_by,
                         person.name,
                         findings::UNDERSTOOD_BY_NAME.id,
-                        person.name
+                        avow_verify::shell_word(&person.name)
                     );
                 }
             }
@@ -233,7 +233,7 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
                 person.email,
                 statement.understood_by.email,
                 findings::UNDERSTOOD_BY_SIGNER.id,
-                person.email
+                avow_verify::shell_word(&person.email)
             );
         }
     }

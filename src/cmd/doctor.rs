@@ -366,7 +366,7 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
                 "your key {fpr} belongs to {} <{}>, but user.email is {email:?}; your commits' author must be the key's owner",
                 person.name, person.email
             ),
-            format!("git config user.email {}", person.email),
+            format!("git config user.email {}", avow_verify::shell_word(&person.email)),
         );
     }
     let user_name = cfg.user().map(|(n, _)| n).unwrap_or_default();
@@ -379,7 +379,8 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
                 person.email,
                 person.role.as_str()
             ),
-            format!("git config user.name \"{}\"", person.name),
+            // Single-quoted: the work tree's keyring chose the name.
+            format!("git config user.name {}", avow_verify::shell_word(&person.name)),
         );
     }
     Check::ok("keyring", format!("{fpr} belongs to {} <{}> ({})", person.name, person.email, person.role.as_str()))

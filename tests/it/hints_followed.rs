@@ -196,3 +196,29 @@ fn a_broken_work_tree_policy_is_restored() {
         w.commit(&again).expect(0);
     }
 }
+
+/// A keyring in the work tree (a pull request's branch checked out to
+/// review it) can give a person any name. The hook's warning about a name
+/// that differs printed `git config user.name "…"` with Rust's double
+/// quotes, inside which the shell runs `$(…)`: followed as printed, the
+/// name ran a command. Names in hints are now single-quoted words.
+#[test]
+fn a_keyring_name_in_a_hint_runs_nothing() {
+    let w = World::adopted("disclose");
+    let keyring = w.path().join(".avow/keyring.toml");
+    let text = std::fs::read_to_string(&keyring).unwrap();
+    let evil = "Alice $(touch pwned); touch pwned2";
+    let edited = text.replace(&format!("name = \"{AUTHOR_NAME}\""), &format!("name = \"{evil}\""));
+    assert_ne!(edited, text);
+    std::fs::write(&keyring, edited).unwrap();
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    let r = w.commit(&args).expect(0);
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands[0], "git config user.name 'Alice $(touch pwned); touch pwned2'", "{}", r.stderr);
+    Run::from(w.shell(&commands[0]).output().unwrap()).expect(0);
+    assert!(!w.path().join("pwned").exists() && !w.path().join("pwned2").exists(), "the hint ran a command");
+    assert_eq!(w.git(["config", "user.name"]), evil);
+}

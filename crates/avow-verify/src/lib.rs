@@ -247,8 +247,11 @@ impl Error {
 }
 
 /// `s` as one word for a POSIX shell: as it is when it holds only
-/// characters no shell treats specially, else single-quoted.
-fn shell_word(s: &str) -> String {
+/// characters no shell treats specially, else single-quoted. For every
+/// name a hint's command carries (a ref, a person's name from a keyring):
+/// Rust's `{:?}` gives double quotes, inside which the shell still runs
+/// `$(…)` (docs/threat-model.md, entry 140).
+pub fn shell_word(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c)) {
         s.to_owned()
     } else {

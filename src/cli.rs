@@ -53,6 +53,13 @@ enum Command {
     Man(cmd::man::Args),
 }
 
+/// clap says only that some argument is not UTF-8: name it.
+fn not_utf8_argument() -> CliError {
+    let arg = std::env::args_os().skip(1).find(|a| a.to_str().is_none()).unwrap_or_default();
+    CliError::new(format!("the argument {:?} is not UTF-8", arg.to_string_lossy()))
+        .hint("avow reads revisions, paths and values as UTF-8: name a revision by its commit id (`git rev-parse`), or rename or link the file to a UTF-8 path")
+}
+
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -61,6 +68,9 @@ pub fn run() -> ExitCode {
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::InvalidUtf8 {
+                return output::report_error(&not_utf8_argument());
             }
             let _ = e.print();
             return ExitCode::from(error::ERROR);

@@ -105,12 +105,14 @@ impl Config {
 
     /// What `git -c key=value` and `GIT_CONFIG_COUNT` pass down.
     fn overrides() -> Vec<(String, String)> {
-        let mut overrides =
-            std::env::var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
-        if let Some(n) = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse::<usize>().ok()) {
+        // Read lossily: a value that is not UTF-8 must still override (and
+        // then fail to name anything) rather than vanish, with every other
+        // `-c` beside it, and leave a setting from a file in force.
+        let var = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        let mut overrides = var("GIT_CONFIG_PARAMETERS").map(|s| parse_config_parameters(&s)).unwrap_or_default();
+        if let Some(n) = var("GIT_CONFIG_COUNT").and_then(|n| n.parse::<usize>().ok()) {
             for i in 0..n.min(1000) {
-                if let (Ok(k), Ok(v)) =
-                    (std::env::var(format!("GIT_CONFIG_KEY_{i}")), std::env::var(format!("GIT_CONFIG_VALUE_{i}")))
+                if let (Some(k), Some(v)) = (var(&format!("GIT_CONFIG_KEY_{i}")), var(&format!("GIT_CONFIG_VALUE_{i}")))
                 {
                     overrides.push((k.to_ascii_lowercase(), v));
                 }
@@ -119,13 +121,21 @@ impl Config {
         overrides
     }
 
-    /// The last value of `key` (`section.name`, case-insensitive).
+    /// The last value of `key` (`section.name`, case-insensitive). A value
+    /// that is not UTF-8 comes back with U+FFFD in place of the bad bytes:
+    /// set but unreadable is never taken for unset (a signing key path
+    /// would otherwise fall through to the next key found).
     pub fn get(&self, key: &str) -> Option<String> {
         let lower = key.to_ascii_lowercase();
         if let Some((_, v)) = self.overrides.iter().rev().find(|(k, _)| *k == lower) {
             return Some(v.clone());
         }
-        self.snapshot.as_ref().and_then(|c| c.get_string(key).ok())
+        let config = self.snapshot.as_ref()?;
+        match config.get_string(key) {
+            Ok(v) => Some(v),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(_) => config.get_bytes(key).ok().map(|b| String::from_utf8_lossy(b).into_owned()),
+        }
     }
 
     /// Whether `key` is set on git's command line (`git -c`, which hooks
@@ -135,13 +145,15 @@ impl Config {
         self.overrides.iter().any(|(k, _)| *k == lower)
     }
 
-    /// A boolean the way git reads it.
+    /// A boolean the way git reads it: [`git_bool`] for `git -c` (where a
+    /// key alone reads `true`), libgit2's reading of the files, which also
+    /// takes a key without `=` for true.
     pub fn get_bool(&self, key: &str) -> Option<bool> {
-        self.get(key).and_then(|v| match v.to_ascii_lowercase().as_str() {
-            "" | "true" | "yes" | "on" | "1" => Some(true),
-            "false" | "no" | "off" | "0" => Some(false),
-            _ => None,
-        })
+        let lower = key.to_ascii_lowercase();
+        if let Some((_, v)) = self.overrides.iter().rev().find(|(k, _)| *k == lower) {
+            return git_bool(v);
+        }
+        self.snapshot.as_ref()?.get_bool(key).ok()
     }
 
     /// The person committing: `user.name` and `user.email`; when
@@ -164,6 +176,32 @@ impl Config {
             }
         }
         Err(CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`"))
+    }
+}
+
+/// A boolean as git's `git_config_bool` reads a value: the words (any
+/// case; an empty value is false), or an integer, true when not zero
+/// (`commit.verbose=2` is verbose to git), with git's `k`/`m`/`g` units.
+/// `None` for what git would refuse.
+pub fn git_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Some(true),
+        "" | "false" | "no" | "off" => Some(false),
+        v => {
+            // strtoimax with base 0: a sign, then hex (`0x`), octal (`0`)
+            // or decimal digits.
+            let v = v.strip_suffix(['k', 'm', 'g']).unwrap_or(v);
+            let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+            let (digits, radix) = match unsigned.strip_prefix("0x") {
+                Some(hex) => (hex, 16),
+                None if unsigned.len() > 1 && unsigned.starts_with('0') => (&unsigned[1..], 8),
+                None => (unsigned, 10),
+            };
+            if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+                return None;
+            }
+            Some(digits.chars().any(|c| c != '0'))
+        }
     }
 }
 
@@ -343,5 +381,74 @@ mod tests {
         );
         assert!(parse_config_parameters("").is_empty());
         assert!(parse_config_parameters("garbage 'unterminated").len() <= 1);
+    }
+
+    /// Every value git's own `git config --type=bool` reads, read alike;
+    /// what git refuses is `None`.
+    #[test]
+    fn booleans_as_git_reads_them() {
+        let repo = avow_testutil::TestRepo::new();
+        for v in [
+            "", "true", "YES", "On", "false", "no", "OFF", "0", "1", "2", "-1", "+3", "10k", "0m", "maybe", "1.5",
+            "0x1", "0x0", "010", "00", "08", "0x", "-", "1 ", "k",
+        ] {
+            let out = repo.git_output(["-c", &format!("x.y={v}"), "config", "--type=bool", "x.y"]);
+            let git = out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim() == "true");
+            assert_eq!(git_bool(v), git, "{v:?}");
+            // The same value in a config file, through libgit2 (where
+            // white space around a value is not part of it).
+            if v.trim() != v {
+                continue;
+            }
+            let config = repo.scratch().join(format!("config-{}", v.len()));
+            std::fs::write(&config, format!("[x]\n\ty = {v}\n")).unwrap();
+            let file = git2::Config::open(&config).and_then(|mut c| c.snapshot()).unwrap();
+            assert_eq!(Config { snapshot: Some(file), overrides: Vec::new() }.get_bool("x.y"), git, "file: {v:?}");
+        }
+        // A key alone, on git's command line and in a file, is true.
+        let key_alone = parse_config_parameters("'x.y'");
+        assert_eq!(Config { snapshot: None, overrides: key_alone }.get_bool("x.y"), Some(true));
+        let config = repo.scratch().join("config-alone");
+        std::fs::write(&config, "[x]\n\ty\n").unwrap();
+        let file = git2::Config::open(&config).and_then(|mut c| c.snapshot()).unwrap();
+        assert_eq!(Config { snapshot: Some(file), overrides: Vec::new() }.get_bool("x.y"), Some(true));
+    }
+
+    /// What git itself puts in `GIT_CONFIG_PARAMETERS` for `git -c K=V …`
+    /// (an alias prints it), read back: the same pairs in the same order.
+    fn git_passes_down(pairs: &[(String, String)]) -> String {
+        let repo = avow_testutil::TestRepo::new();
+        let mut git = repo.command("git");
+        git.arg("-c").arg("alias.avowenv=!printf %s \"$GIT_CONFIG_PARAMETERS\"");
+        for (k, v) in pairs {
+            git.arg("-c").arg(format!("{k}={v}"));
+        }
+        let out = git.arg("avowenv").output().expect("run git");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8 in, UTF-8 out")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+        #[test]
+        fn config_parameters_read_as_git_writes_them(
+            pairs in proptest::collection::vec(
+                ("[a-zA-Z][a-zA-Z0-9-]{0,6}\\.[a-zA-Z][a-zA-Z0-9-]{0,6}", "[^\\x00]{0,12}|['\\\\= \n\"a]{0,12}"),
+                0..4,
+            )
+        ) {
+            let env = git_passes_down(&pairs);
+            let got = parse_config_parameters(&env);
+            proptest::prop_assert_eq!(got.len(), pairs.len() + 1, "{:?}", env);
+            for ((k, v), (gk, gv)) in pairs.iter().zip(&got[1..]) {
+                proptest::prop_assert_eq!(&k.to_ascii_lowercase(), gk, "{:?}", env);
+                proptest::prop_assert_eq!(v, gv, "{:?}", env);
+            }
+        }
+
+        #[test]
+        fn config_parameters_never_panic(s in "\\PC{0,40}|['\\\\= a.]{0,40}") {
+            let _ = parse_config_parameters(&s);
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use avow_core::attestation::{Person, Statement, SIGNATURE, UNDERSTOOD_BY};
 use avow_core::trailer::Trailer;
+use avow_policy::findings;
 use avow_policy::keyring::{KeyStatus, Keyring};
 use avow_policy::policy::{Policy, Severity, UnderstoodBy};
 use avow_sign::ssh_key::PublicKey;
@@ -200,8 +201,9 @@ pub fn check_signer(
         let status = entry.status_at(crate::clock::now());
         if status != KeyStatus::Valid {
             crate::output::errln!(
-                "avow: warning: .avow/keyring.toml says your key {} is {status}; verification will refuse what it signs [signature.key-status]: {}, then `git commit --amend --no-edit`",
+                "avow: warning: .avow/keyring.toml says your key {} is {status}; verification will refuse what it signs [{}]: {}, then `git commit --amend --no-edit`",
                 entry.fingerprint,
+                findings::SIGNATURE_KEY_STATUS.id,
                 stale_key_fix(person)
             );
         }
@@ -222,18 +224,20 @@ pub fn check_signer(
             if let Some(f) = avow_verify::verify::name_finding(policy, &statement.understood_by.name, person) {
                 if f.severity == Severity::Deny {
                     crate::output::errln!(
-                        "avow: refused: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}), which this project refuses [understood-by.name]; set `git config user.name {:?}` and run the same `git commit` again (your message is kept in .git/COMMIT_EDITMSG)",
+                        "avow: refused: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}), which this project refuses [{}]; set `git config user.name {}` and run the same `git commit` again (your message is kept in .git/COMMIT_EDITMSG)",
                         statement.understood_by,
                         person.name,
-                        person.name
+                        findings::UNDERSTOOD_BY_NAME.id,
+                        avow_verify::shell_word(&person.name)
                     );
                     refuse = true;
                 } else {
                     crate::output::errln!(
-                        "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verify will warn about it [understood-by.name]; to use the keyring's name: `git config user.name {:?}`, then `git commit --amend --no-edit`",
+                        "avow: warning: `Understood-by: {}` gives another name than .avow/keyring.toml ({:?}); verify will warn about it [{}]; to use the keyring's name: `git config user.name {}`, then `git commit --amend --no-edit`",
                         statement.understood_by,
                         person.name,
-                        person.name
+                        findings::UNDERSTOOD_BY_NAME.id,
+                        avow_verify::shell_word(&person.name)
                     );
                 }
             }
@@ -248,11 +252,12 @@ pub fn check_signer(
                 "git -c avow.takeOver=true commit --amend --no-edit"
             };
             crate::output::errln!(
-                "avow: warning: your key belongs to {} <{}> in .avow/keyring.toml, but you sign as <{}>; verification will refuse it [understood-by.signer]: `git config user.email {}`, then `{amend}`",
+                "avow: warning: your key belongs to {} <{}> in .avow/keyring.toml, but you sign as <{}>; verification will refuse it [{}]: `git config user.email {}`, then `{amend}`",
                 person.name,
                 person.email,
                 statement.understood_by.email,
-                person.email
+                findings::UNDERSTOOD_BY_SIGNER.id,
+                avow_verify::shell_word(&person.email)
             );
         }
     }

@@ -39,9 +39,7 @@ pub fn policy(repo: &Repository) -> Result<Policy> {
     let Some(text) = avow_text(repo, avow_verify::trust::POLICY_PATH) else { return Ok(Policy::default()) };
     // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
     let rel = Path::new(avow_verify::trust::POLICY_PATH);
-    let text = text.map_err(|e| {
-        CliError::new(format!("cannot read {}: {e}", rel.display())).hint("check the file's permissions")
-    })?;
+    let text = text.map_err(|e| unreadable(repo, rel, &e))?;
     Policy::parse(&text, rel)
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
 }
@@ -124,4 +122,25 @@ pub fn lists_key(repo: &Repository, base: &str, key: &avow_sign::ssh_key::Public
 /// work tree's keyring does not have it yet, the verifier's does).
 pub fn base_listing(repo: &Repository, key: &avow_sign::ssh_key::PublicKey) -> Option<String> {
     base_branches(repo, true).into_iter().find(|name| lists_key(repo, name, key))
+}
+
+/// Why the work tree's `rel` cannot be read, with the fix for that cause:
+/// permissions, or (not UTF-8 text, a directory in its place) the
+/// committed file back when HEAD has one (`:/` names it from any
+/// directory of the work tree; git replaces a directory there too).
+fn unreadable(repo: &Repository, rel: &Path, e: &std::io::Error) -> CliError {
+    let error = CliError::new(format!("cannot read {}: {e}", rel.display()));
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        let full = repo.workdir().unwrap_or(Path::new(".")).join(rel);
+        return error.hint(format!(
+            "let yourself read it: `chmod u+r {}`",
+            crate::cmd::keyring::shell_quote(&full.to_string_lossy())
+        ));
+    }
+    let committed = repo.head().ok().and_then(|h| h.peel_to_tree().ok()).is_some_and(|t| t.get_path(rel).is_ok());
+    if committed {
+        error.hint(format!("restore the committed one: `git checkout HEAD -- :/{}`", rel.display()))
+    } else {
+        error.hint(format!("make {} a UTF-8 text file (docs/policy.md describes it)", rel.display()))
+    }
 }

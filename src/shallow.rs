@@ -97,11 +97,39 @@ pub fn check(repo: &Repository, spec: &str, range: &Range) -> Result<()> {
     )))
 }
 
-/// An unknown revision in a shallow clone is most often a base branch that
-/// was not fetched: say how to fetch it.
-pub fn explain_unknown(repo: &Repository, err: CliError) -> CliError {
-    if !repo.is_shallow() || !err.message.starts_with("unknown revision") {
+/// An unknown revision in a shallow clone is most often a base that was
+/// not fetched: name the fetch that brings it. `REMOTE/BRANCH` is fetched
+/// into that remote-tracking ref by name (a single-branch clone's refspec
+/// would not store it); any other name, a tag or a branch, comes with the
+/// remote's tags and whole history.
+pub fn explain_unknown(repo: &Repository, err: avow_verify::Error) -> CliError {
+    let rev = match &err {
+        avow_verify::Error::UnknownRevision { rev } => rev.clone(),
+        _ => return err.into(),
+    };
+    let err = CliError::from(err);
+    if !repo.is_shallow() {
         return err;
     }
-    err.hint("this is a shallow clone: fetch the base first, e.g. `git fetch --unshallow origin main` (GitHub Actions: `fetch-depth: 0`)")
+    let remotes: Vec<String> =
+        repo.remotes().map(|r| r.iter().flatten().flatten().map(str::to_owned).collect()).unwrap_or_default();
+    let name = rev.strip_prefix("refs/remotes/").unwrap_or(&rev);
+    let name = name.split(['~', '^', '@', ':']).next().unwrap_or(name);
+    let quote = crate::cmd::keyring::shell_quote;
+    let fetch = match name.split_once('/') {
+        Some((remote, branch)) if remotes.iter().any(|r| r == remote) && !branch.is_empty() => format!(
+            "git fetch --unshallow {} {}",
+            quote(remote),
+            quote(&format!("refs/heads/{branch}:refs/remotes/{remote}/{branch}"))
+        ),
+        _ => {
+            let remote = remotes.iter().find(|r| *r == "origin").or(remotes.first()).map_or("origin", String::as_str);
+            // A branch name fetched this way is the remote's `REMOTE/NAME`.
+            return err.hint(format!(
+                "this is a shallow clone: fetch the base first, `git fetch --unshallow --tags {}` (a branch is then named as the remote has it, e.g. `{remote}/main`; GitHub Actions: `fetch-depth: 0`)",
+                quote(remote)
+            ));
+        }
+    };
+    err.hint(format!("this is a shallow clone: fetch the base first, `{fetch}` (GitHub Actions: `fetch-depth: 0`)"))
 }

@@ -78,6 +78,24 @@ fn completed_command(args: &Args) -> String {
     command.join(" ")
 }
 
+/// The refusal to replace `short`'s note, with the same command and
+/// `--force` (what the terminal answered written out) so that it runs as
+/// printed.
+fn note_exists(short: &str, args: &Args, trailers: &[Trailer]) -> CliError {
+    let value = |key: &str| trailers.iter().find(|t| t.is(key)).map(|t| t.value.clone());
+    let again = Args {
+        revs: args.revs.clone(),
+        authorship: value(AUTHORSHIP),
+        assisted_by: trailers.iter().filter(|t| t.is(ASSISTED_BY)).map(|t| t.value.clone()).collect(),
+        rationale: value(RATIONALE),
+        force: true,
+    };
+    CliError::new(format!("commit {short} already has a note in {NOTES_REF}")).hint(format!(
+        "look at it with `git notes --ref avow show {short}`; replace it with `{}`",
+        completed_command(&again)
+    ))
+}
+
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
@@ -143,11 +161,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     repo.signature()?;
     for c in &commits {
         if !args.force && repo.find_note(Some(NOTES_REF), c.id()).is_ok() {
-            return Err(CliError::new(format!(
-                "commit {} already has a note in {NOTES_REF}",
-                resign::short(&repo, c.id())
-            ))
-            .hint("look at it with `git notes --ref avow show REV`; replace it with `git avow attest --force REV`"));
+            return Err(note_exists(&resign::short(&repo, c.id()), args, &trailers));
         }
         let (text, _) = resign::message_of(c)?;
         let subject = trailer::subject(&text, &ParseOptions::default(), false);

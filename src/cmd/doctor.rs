@@ -260,6 +260,22 @@ fn check_key(repo: &Repository, cfg: &Config) -> (Check, Option<PublicKey>) {
         Ok((signer, from)) => {
             let how = if signer.uses_agent() { "through the ssh-agent" } else { "from the key file" };
             let fpr = avow_sign::fingerprint(signer.public_key());
+            // A key file can read and still not sign (an RSA key whose
+            // parts disagree): the hook's "signing failed" sends people
+            // here, so sign once (a key file only: an agent may ask for a
+            // touch).
+            if !signer.uses_agent() {
+                if let Err(e) = signer.sign(b"git avow doctor") {
+                    return (
+                        Check::fail(
+                            "signing key",
+                            format!("{fpr} from {from} cannot sign: {e}"),
+                            "the key file is damaged: make a new key with `ssh-keygen -t ed25519` and have a maintainer rotate to it (`git avow keyring rotate`)",
+                        ),
+                        None,
+                    );
+                }
+            }
             (Check::ok("signing key", format!("{fpr} from {from}, signing {how}")), Some(signer.public_key().clone()))
         }
         Err(e) => {
@@ -354,7 +370,7 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
                 "your key {fpr} belongs to {} <{}>, but user.email is {email:?}; your commits' author must be the key's owner",
                 person.name, person.email
             ),
-            format!("git config user.email {}", person.email),
+            format!("git config user.email {}", avow_verify::shell_word(&person.email)),
         );
     }
     let user_name = cfg.user().map(|(n, _)| n).unwrap_or_default();
@@ -367,7 +383,8 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
                 person.email,
                 person.role.as_str()
             ),
-            format!("git config user.name \"{}\"", person.name),
+            // Single-quoted: the work tree's keyring chose the name.
+            format!("git config user.name {}", avow_verify::shell_word(&person.name)),
         );
     }
     Check::ok("keyring", format!("{fpr} belongs to {} <{}> ({})", person.name, person.email, person.role.as_str()))

@@ -40,8 +40,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .map_err(|e| CliError::new(e.to_string()).hint(format!("choose one of: {}", Policy::PRESETS.join(", "))))?;
     for rel in [POLICY_PATH, KEYRING_PATH] {
         if dir.join(rel).exists() && !args.force {
-            return Err(CliError::new(format!("{rel} already exists"))
-                .hint("edit it, or run `git avow init --force` to start over"));
+            // The command as given, with --force: run as printed, it
+            // starts over with the preset and key asked for.
+            let quote = crate::cmd::keyring::shell_quote;
+            let key = args.key.as_deref().map(|k| format!(" --key {}", quote(k))).unwrap_or_default();
+            return Err(CliError::new(format!("{rel} already exists")).hint(format!(
+                "edit it, or start over with `git avow init --preset {}{key} --force`",
+                quote(&args.preset)
+            )));
         }
     }
     let (name, email) = cfg.user()?;

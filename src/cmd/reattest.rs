@@ -80,9 +80,20 @@ pub fn run(args: &Args) -> Result<Outcome> {
         CliError::new("HEAD names no commit").hint("check out the branch to re-sign, then run this again")
     })?;
     let tip = range.commits.last();
-    if tip.is_some_and(|t| t != head.id()) {
+    if let Some(tip) = tip.filter(|t| *t != head.id()) {
+        // Name the branch to switch to when one ends there, so the hint
+        // runs as printed.
+        let branch = repo.branches(Some(git2::BranchType::Local)).ok().and_then(|mut all| {
+            all.find_map(|b| {
+                let (b, _) = b.ok()?;
+                (b.get().target() == Some(tip)).then(|| b.name().ok().flatten().map(str::to_owned)).flatten()
+            })
+        });
+        let switch = branch.map_or_else(|| "BRANCH".to_owned(), |b| crate::cmd::keyring::shell_quote(&b));
         return Err(CliError::new(format!("`{spec}` does not end at HEAD; reattest rewrites the current branch"))
-            .hint("check out the branch first (`git switch BRANCH`), or end the range at HEAD"));
+            .hint(format!(
+                "check out the branch first (`git switch {switch}`) and run it again, or end the range at HEAD"
+            )));
     }
     if args.vouch {
         let policy = crate::local::policy(&repo)?;

@@ -86,7 +86,7 @@ fn resolve_unwalked(
         }
         "@{upstream}..HEAD".to_owned()
     };
-    let ends = resolve_ends(repo, &spec).map_err(|e| crate::shallow::explain_unknown(repo, e.into()))?;
+    let ends = resolve_ends(repo, &spec).map_err(|e| crate::shallow::explain_unknown(repo, e))?;
     let trust_rev = match (trust, &ends.base_rev) {
         (Some(t), _) => t.to_owned(),
         (None, Some(base)) => base.clone(),

@@ -464,7 +464,7 @@ fn understood_by_name_differs_from_the_keyring_through_the_hook() {
     w.write("a.c", "a\n");
     w.git(["add", "-A"]);
     let r = w.commit(&["-m", "Add a", "--trailer", "Authorship: human", "--trailer", RESOLUTION]).expect(0);
-    let hint = format!("`git config user.name \"{AUTHOR_NAME}\"`, then `git commit --amend --no-edit`");
+    let hint = format!("`git config user.name '{AUTHOR_NAME}'`, then `git commit --amend --no-edit`");
     assert_eq!(
         r.stderr,
         format!(

@@ -448,7 +448,7 @@ fn fetched_tag_shadows_the_remote_tracking_branch() {
     let refusal =
         "git-avow: error: `origin/main` is ambiguous: it could name refs/tags/origin/main, refs/remotes/origin/main\n\
          hint: name the one you mean in full (e.g. `refs/remotes/origin/main`) or by its full commit id \
-         (`git rev-parse refs/remotes/origin/main`); a tag you did not make can go: `git tag -d NAME`\n";
+         (`git rev-parse refs/remotes/origin/main`); a tag you did not make can go: `git tag -d origin/main`\n";
     stops(&w, &["origin/main..fork/main"], refusal);
     // Every command that names a trust base refuses it the same way.
     for args in [
@@ -482,8 +482,10 @@ fn fetched_tag_shadows_the_remote_tracking_branch() {
     assert_eq!(verdicts(&w, &[&format!("{tagged}..fork/main")], 0), ["Mallory's work: accepted"]);
     let id = w.git(["rev-parse", "refs/remotes/origin/main"]);
     assert_eq!(refused(&w, &format!("{id}..fork/main")), mallory);
-    // And the other hint: without the stray tag, the short name is fine.
-    w.git(["tag", "-d", "origin/main"]);
+    // And the other hint, run as printed: without the stray tag, the short
+    // name is fine.
+    let delete = quoted_commands(refusal).into_iter().find(|c| c.starts_with("git tag -d ")).unwrap();
+    Run::from(w.shell(&delete).output().unwrap()).expect(0);
     assert_eq!(refused(&w, "origin/main..fork/main"), mallory);
 }
 
@@ -501,7 +503,7 @@ fn tag_named_like_an_abbreviated_commit_id() {
         &format!(
             "git-avow: error: `{short}` is ambiguous: it could name refs/tags/{short}, commit id {base}\n\
              hint: name the one you mean in full (e.g. `refs/tags/{short}`) or by its full commit id \
-             (`git rev-parse refs/tags/{short}`); a tag you did not make can go: `git tag -d NAME`\n"
+             (`git rev-parse refs/tags/{short}`); a tag you did not make can go: `git tag -d {short}`\n"
         ),
     );
     // The full id is never ambiguous.

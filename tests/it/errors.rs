@@ -125,3 +125,52 @@ fn bad_arguments_exit_2() {
     let r = w.avow(["no-such-command"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// A signing key path that is not UTF-8, in the repository's config or
+/// given with `git -c`: refused naming the setting, never skipped for the
+/// next key avow finds (here `~/.ssh/id_ed25519`, which would sign).
+#[test]
+fn signing_key_path_not_utf8_is_not_skipped() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let w = World::adopted("disclose");
+    let ssh = w.home().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::copy(&w.key, ssh.join("id_ed25519")).unwrap();
+    let bad = std::ffi::OsStr::from_bytes(b"/nonexistent/k\xff");
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    w.repo.git([std::ffi::OsStr::new("config"), std::ffi::OsStr::new("avow.signingKey"), bad]);
+    let r = w.commit(&args);
+    assert_eq!(r.code, 1, "the hook refuses: {}", r.stderr);
+    assert!(
+        r.stderr.contains("git-avow: error: cannot use the key from avow.signingKey (/nonexistent/k\u{fffd})"),
+        "{}",
+        r.stderr
+    );
+    // The same through `git -c`, beside another `-c` that is UTF-8.
+    w.git(["config", "avow.signingKey", w.key.to_str().unwrap()]);
+    let mut with_c = vec![std::ffi::OsString::from("-c"), std::ffi::OsString::from("user.name=Alice Example")];
+    with_c.push("-c".into());
+    let mut setting = std::ffi::OsString::from("avow.signingKey=");
+    setting.push(bad);
+    with_c.push(setting);
+    with_c.extend(["commit", "-q"].iter().chain(&args).map(std::ffi::OsString::from));
+    let r = w.git_notty(with_c);
+    assert_eq!(r.code, 1, "the hook refuses: {}", r.stderr);
+    assert!(r.stderr.contains("avow.signingKey (/nonexistent/k\u{fffd})"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-list", "--count", "HEAD"]), "1", "nothing was committed");
+}
+
+/// An argument that is not UTF-8 (a range, a value): the usual one line
+/// naming it and a hint, not clap's paragraph that names nothing.
+#[test]
+fn argument_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let w = World::adopted("disclose");
+    let bad = std::ffi::OsStr::from_bytes(b"base..caf\xe9");
+    error(w.avow([std::ffi::OsStr::new("verify"), bad]), "the argument \"base..caf\u{fffd}\" is not UTF-8");
+    let r = w.avow([std::ffi::OsStr::new("report"), std::ffi::OsStr::new("--trust"), bad]);
+    error(r, "the argument \"base..caf\u{fffd}\" is not UTF-8");
+}

@@ -77,16 +77,16 @@ fn a_name_other_than_the_keyrings_warns_and_the_printed_fix_works() {
     assert_eq!(
         r.stderr,
         "avow: warning: `Understood-by: Bob Contributor <bob@example.org>` gives another name than .avow/keyring.toml (\"Bob\"); \
-         verify will warn about it [understood-by.name]; to use the keyring's name: `git config user.name \"Bob\"`, then `git commit --amend --no-edit`\n"
+         verify will warn about it [understood-by.name]; to use the keyring's name: `git config user.name Bob`, then `git commit --amend --no-edit`\n"
     );
     assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted warning understood-by.name"]);
     let (line, fix) = doctor_check(&w, "keyring");
     assert!(line.starts_with("warn  keyring: ") && line.contains("user.name is \"Bob Contributor\""), "{line}");
-    assert_eq!(fix.as_deref(), Some("git config user.name \"Bob\""));
+    assert_eq!(fix.as_deref(), Some("git config user.name Bob"));
 
     // Follow the hook's advice, literally.
     let fixes = quoted_commands(&r.stderr);
-    assert_eq!(fixes, ["git config user.name \"Bob\"", "git commit --amend --no-edit"]);
+    assert_eq!(fixes, ["git config user.name Bob", "git commit --amend --no-edit"]);
     for command in &fixes {
         let r = sh(&w, command);
         assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{command}");
@@ -122,7 +122,7 @@ fn the_name_warning_on_an_older_commit_names_a_fix_that_reaches_it() {
     assert_eq!(
         fixes,
         [
-            "git config user.name \"Bob\"",
+            "git config user.name Bob",
             "git commit --amend --no-edit",
             &format!("git rebase -i {short}~1"),
             "git commit --amend --no-edit",
@@ -190,13 +190,13 @@ fn with_understood_by_name_deny_the_refusal_says_what_works() {
     assert!(
         r.stderr.starts_with(
             "avow: refused: `Understood-by: Bob Contributor <bob@example.org>` gives another name than .avow/keyring.toml (\"Bob\"), which this project refuses [understood-by.name]; \
-             set `git config user.name \"Bob\"` and run the same `git commit` again"
+             set `git config user.name Bob` and run the same `git commit` again"
         ),
         "{}",
         r.stderr
     );
-    assert_eq!(quoted_commands(&r.stderr), ["git config user.name \"Bob\"", "git commit"]);
-    assert_eq!(sh(&w, "git config user.name \"Bob\"").code, 0);
+    assert_eq!(quoted_commands(&r.stderr), ["git config user.name Bob", "git commit"]);
+    assert_eq!(sh(&w, "git config user.name Bob").code, 0);
     let r = bob_commits(&w, "b.txt");
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
     assert_eq!(verdicts(&w, &["with-bob..HEAD"], 0), ["Fix the parser: accepted"]);

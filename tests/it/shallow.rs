@@ -87,8 +87,34 @@ fn a_base_missing_from_a_shallow_clone_says_to_fetch_it() {
     assert_eq!(
         run.stderr,
         "git-avow: error: unknown revision `base`\n\
-         hint: this is a shallow clone: fetch the base first, e.g. `git fetch --unshallow origin main` (GitHub Actions: `fetch-depth: 0`)\n"
+         hint: this is a shallow clone: fetch the base first, `git fetch --unshallow --tags origin` (a branch is then named as the remote has it, e.g. `origin/main`; GitHub Actions: `fetch-depth: 0`)\n"
     );
+    // Followed as printed in the clone, the range verifies (the hint said
+    // `git fetch --unshallow origin main`, which brings no tag).
+    let fetch = quoted_commands(&run.stderr);
+    assert_eq!(fetch, ["git fetch --unshallow --tags origin"]);
+    let r: Run = w.shell(&fetch[0]).current_dir(&clone).output().unwrap().into();
+    r.expect(0);
+    w.avow_in(&clone, ["verify", "base..HEAD"]).expect(0);
+}
+
+/// A base named as a remote's branch that a single-branch shallow clone
+/// never fetched: the hint fetches exactly it, into that name.
+#[test]
+fn a_remote_branch_missing_from_a_shallow_clone_is_fetched_by_name() {
+    let (w, clone) = shallow_clone("1", false);
+    w.git(["branch", "release", "base"]);
+    let run = w.avow_in(&clone, ["verify", "origin/release..HEAD"]).expect(2);
+    let fetch = quoted_commands(&run.stderr);
+    assert_eq!(
+        fetch,
+        ["git fetch --unshallow origin refs/heads/release:refs/remotes/origin/release"],
+        "{}",
+        run.stderr
+    );
+    let r: Run = w.shell(&fetch[0]).current_dir(&clone).output().unwrap().into();
+    r.expect(0);
+    w.avow_in(&clone, ["verify", "origin/release..HEAD"]).expect(0);
 }
 
 #[test]

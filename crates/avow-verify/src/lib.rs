@@ -188,7 +188,8 @@ impl Error {
         }
     }
 
-    /// How to fix it, when avow knows.
+    /// How to fix it, when avow knows. Names in a command are quoted for a
+    /// POSIX shell where they need it (a ref name may hold `;` or `$`).
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Error::UnknownRevision { .. } => {
@@ -202,8 +203,13 @@ impl Error {
                     .find(|c| c.starts_with("refs/remotes/") || c.starts_with("refs/heads/"))
                     .or(candidates.first())
                     .map_or("refs/heads/NAME", String::as_str);
+                // The tag to delete, named: the hint runs as printed.
+                let tag = candidates.iter().find_map(|c| c.strip_prefix("refs/tags/"));
+                let delete = tag.map(|t| format!("; a tag you did not make can go: `git tag -d {}`", shell_word(t)));
                 format!(
-                    "name the one you mean in full (e.g. `{example}`) or by its full commit id (`git rev-parse {example}`); a tag you did not make can go: `git tag -d NAME`"
+                    "name the one you mean in full (e.g. `{example}`) or by its full commit id (`git rev-parse {}`){}",
+                    shell_word(example),
+                    delete.unwrap_or_default()
                 )
             }
             Error::NoCommitsYet { .. } => "make the first commit, then run this again".into(),
@@ -237,5 +243,43 @@ impl Error {
             }
             _ => return None,
         })
+    }
+}
+
+/// `s` as one word for a POSIX shell: as it is when it holds only
+/// characters no shell treats specially, else single-quoted. For every
+/// name a hint's command carries (a ref, a person's name from a keyring):
+/// Rust's `{:?}` gives double quotes, inside which the shell still runs
+/// `$(…)` (docs/threat-model.md, entry 121).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::Error;
+
+    /// A ref name may hold what a shell reads as syntax; the hint's
+    /// commands quote it.
+    #[test]
+    fn ambiguous_revision_hint_quotes_names() {
+        let e = Error::AmbiguousRevision {
+            rev: "x;id".into(),
+            candidates: vec!["refs/tags/x;id".into(), "refs/heads/x;id".into()],
+        };
+        assert_eq!(
+            e.hint().unwrap(),
+            "name the one you mean in full (e.g. `refs/heads/x;id`) or by its full commit id \
+             (`git rev-parse 'refs/heads/x;id'`); a tag you did not make can go: `git tag -d 'x;id'`"
+        );
+        let e = Error::AmbiguousRevision {
+            rev: "abc".into(),
+            candidates: vec!["refs/heads/abc".into(), "commit id abcd".into()],
+        };
+        assert!(!e.hint().unwrap().contains("git tag -d"), "no tag, no deletion");
     }
 }

@@ -220,4 +220,33 @@ mod tests {
         assert_eq!(auto_comment_prefix("Subject\n"), "#");
         assert_eq!(auto_comment_prefix("#1\n;2\n"), "@");
     }
+
+    /// `git stripspace` (with `-s` and `core.commentChar` when comments go).
+    fn git_stripspace(text: &str, comment: Option<&str>) -> String {
+        let repo = avow_testutil::TestRepo::new();
+        let mut git = repo.command("git");
+        if let Some(c) = comment {
+            git.arg("-c").arg(format!("core.commentChar={c}")).args(["stripspace", "-s"]);
+        } else {
+            git.arg("stripspace");
+        }
+        let input = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(input.path(), text).expect("write");
+        let out = git.stdin(std::fs::File::open(input.path()).expect("open")).output().expect("run git");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8 in, UTF-8 out")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 64, ..Default::default() })]
+        /// The cleanup the hook applies before reading trailers is git's,
+        /// on messages of blank, white-space, comment and CR lines.
+        #[test]
+        fn stripspace_is_gits(
+            text in "([a#;\\t \\r\\x0b\\x0c]{0,6}\\n?){0,8}|\\PC{0,30}",
+            comment in proptest::option::of(proptest::sample::select(vec!["#", ";", "a", "//"])),
+        ) {
+            proptest::prop_assert_eq!(stripspace(&text, comment), git_stripspace(&text, comment), "{:?}", text);
+        }
+    }
 }

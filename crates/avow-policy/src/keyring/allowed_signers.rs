@@ -247,9 +247,9 @@ impl Keyring {
     /// seconds), so that `ssh-keygen -Y verify` agrees with
     /// [`Key::status_at`] about unrevoked keys.
     pub fn to_allowed_signers(&self) -> String {
-        let mut out = String::from(
+        let mut out = format!(
             "# OpenSSH allowed_signers exported from the avow keyring (revoked keys left out).\n\
-             # ssh-keygen -Y verify -f THIS_FILE -I EMAIL -n avow-attestation@v1 -s SIGNATURE < MESSAGE\n",
+             # ssh-keygen -Y verify -f THIS_FILE -I EMAIL -n {NAMESPACE} -s SIGNATURE < MESSAGE\n",
         );
         for (person, key) in self.keys().filter(|(_, k)| k.revoked.is_none()) {
             out.push_str(&person.email);

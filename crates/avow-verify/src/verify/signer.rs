@@ -138,8 +138,10 @@ pub fn name_finding(
         &findings::UNDERSTOOD_BY_NAME,
         policy.understood_by_name,
         format!(
-            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {:?}` (or have a maintainer correct the keyring) and re-attest the commit",
-            person.name, person.email, person.name
+            "`Understood-by:` gives the name {signed_name:?}, but the keyring names the signer {:?} <{}>; set `git config user.name {}` (or have a maintainer correct the keyring) and re-attest the commit",
+            person.name,
+            person.email,
+            crate::shell_word(&person.name)
         ),
     ))
 }

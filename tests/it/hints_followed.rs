@@ -1,0 +1,224 @@
+//! Hints that name a command, followed exactly as printed (`sh -c` with
+//! `git-avow` on PATH, no terminal), and the problem seen gone afterwards.
+//! Hints other modules already follow stay with their topic; these are
+//! the ones no test ran before.
+
+use crate::support::*;
+
+/// Runs every backticked `git …` command of `text` as printed; each must
+/// succeed.
+#[track_caller]
+fn follow(w: &World, text: &str) -> Vec<String> {
+    let commands = quoted_commands(text);
+    assert!(!commands.is_empty(), "no command to follow in {text:?}");
+    for c in &commands {
+        let r: Run = w.shell(c).output().expect("run the hint").into();
+        assert_eq!(r.code, 0, "`{c}` failed\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    }
+    commands
+}
+
+/// The one `hint:` line of an error.
+#[track_caller]
+fn hint(r: &Run) -> String {
+    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    lines[1].strip_prefix("hint: ").expect("a hint line").to_owned()
+}
+
+/// On a topic branch without an upstream.
+fn on_topic() -> World {
+    let w = World::adopted("disclose");
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.change("t.txt", "topic\n", "Add the topic file");
+    w
+}
+
+#[test]
+fn verify_and_report_without_an_upstream() {
+    let w = on_topic();
+    for command in ["verify", "report"] {
+        let h = hint(&w.avow([command]));
+        assert_eq!(h, format!("give a range, e.g. `git avow {command} main..HEAD`"));
+        follow(&w, &h);
+    }
+    // And the range it names is the topic's commit.
+    let r = w.avow(["verify", "main..HEAD"]).expect(0);
+    assert!(r.stdout.contains("1 commit: 1 accepted"), "{}", r.stdout);
+}
+
+#[test]
+fn verify_a_single_revision_names_the_trust() {
+    let w = on_topic();
+    let h = hint(&w.avow(["verify", "HEAD"]));
+    assert_eq!(h, "name a trusted revision: `git avow verify HEAD --trust main`");
+    follow(&w, &h);
+}
+
+#[test]
+fn init_again_starts_over_with_the_same_choices() {
+    let w = World::bare();
+    let public = format!("{}.pub", w.key.display());
+    w.avow(["init", "--preset", "no-ai", "--key", &public]).expect(0);
+    std::fs::write(w.path().join(".avow/policy.toml"), "garbage = [\n").unwrap();
+    let h = hint(&w.avow(["init", "--preset", "no-ai", "--key", &public]));
+    assert_eq!(h, format!("edit it, or start over with `git avow init --preset no-ai --key {public} --force`"));
+    follow(&w, &h);
+    // Started over: the preset asked for, not the default one, and it reads.
+    let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
+    assert!(!policy.contains("garbage"), "{policy}");
+    let again = World::bare();
+    again.avow(["init", "--preset", "no-ai"]).expect(0);
+    assert_eq!(std::fs::read_to_string(again.path().join(".avow/policy.toml")).unwrap(), policy);
+}
+
+#[test]
+fn keyring_before_init() {
+    let w = World::bare();
+    let bob = format!("{}.pub", w.repo.keygen("bob").display());
+    let add = ["keyring", "add", "--name", "Bob", "--email", "bob@example.org", "--key", &bob];
+    let h = hint(&w.avow(add));
+    assert_eq!(h, "create it with `git avow init`");
+    follow(&w, &h);
+    w.avow(add).expect(0);
+}
+
+#[test]
+fn attest_over_a_note_replaces_it_as_printed() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "web editor\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit a in the web editor"]);
+    let first = "I read the web edit; it fixes the typo the docs had.";
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", first]).expect(0);
+    let second = "I read it again: it also fixes the link that went nowhere.";
+    let h = hint(&w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", second]));
+    let short = w.git(["rev-parse", "--short", "HEAD"]);
+    let commands = follow(&w, &h);
+    assert_eq!(
+        commands,
+        [
+            format!("git notes --ref avow show {short}"),
+            format!("git avow attest HEAD --authorship human --rationale '{second}' --force"),
+        ]
+    );
+    let note = w.git(["notes", "--ref", "avow", "show", "HEAD"]);
+    assert!(note.contains(second) && !note.contains(first), "{note}");
+    let r = w.verify("base..HEAD").expect(0);
+    assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
+}
+
+/// An RSA key file whose parts disagree (n is not p·q) reads, then fails
+/// to sign; the hook's hint sends the user to `git avow doctor`, which
+/// said the key was fine. It now signs once and names the problem.
+#[test]
+fn a_key_that_cannot_sign_fails_in_doctor() {
+    use avow_sign::ssh_key::{private::KeypairData, LineEnding, PrivateKey};
+    let w = World::adopted("disclose");
+    let rsa = w.repo.keygen_typed("rsa", &["-t", "rsa", "-b", "2048"], "");
+    let key = PrivateKey::from_openssh(std::fs::read_to_string(&rsa).unwrap()).unwrap();
+    let KeypairData::Rsa(mut pair) = key.key_data().clone() else { panic!("an RSA key") };
+    pair.private.p = pair.private.q.clone();
+    let damaged = PrivateKey::new(KeypairData::Rsa(pair), "damaged").unwrap();
+    std::fs::write(&rsa, damaged.to_openssh(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    w.git(["config", "avow.signingKey", rsa.to_str().unwrap()]);
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    let r = w.commit(&args).expect(1);
+    assert!(r.stderr.contains("the RSA key is inconsistent"), "{}", r.stderr);
+    let line = r.stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    assert_eq!(line, "hint: `git avow doctor` checks the key set-up");
+    let doctor: Run = w.shell("git avow doctor").output().unwrap().into();
+    assert_eq!(doctor.code, 1, "{}", doctor.stdout);
+    let lines: Vec<&str> = doctor
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL  signing key") || l.contains("fix: the key file"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", doctor.stdout);
+    assert!(lines[0].starts_with("FAIL  signing key: ") && lines[0].contains("cannot sign"), "{}", lines[0]);
+    assert_eq!(
+        lines[1].trim(),
+        "fix: the key file is damaged: make a new key with `ssh-keygen -t ed25519` and have a maintainer rotate to it (`git avow keyring rotate`)"
+    );
+}
+
+/// A message in Latin-1 with no encoding declared: the hook refuses it
+/// and names the setting; set as printed, the same commit goes through and
+/// verifies.
+#[test]
+fn a_latin1_message_declares_its_encoding() {
+    let w = World::adopted("disclose");
+    let f = w.scratch().join("latin1");
+    std::fs::write(
+        &f,
+        b"Caf\xe9 menu\n\nAuthorship: human\nRationale: The caf\xe9 menu file needs its accented name kept as Latin-1.\n",
+    )
+    .unwrap();
+    w.write("menu.txt", "menu\n");
+    w.git(["add", "-A"]);
+    let r = w.commit(&["-F", f.to_str().unwrap()]).expect(1);
+    let h = r.stderr.lines().find_map(|l| l.strip_prefix("hint: ")).expect("a hint").to_owned();
+    assert_eq!(follow(&w, &h), ["git config i18n.commitEncoding ISO-8859-1"]);
+    w.commit(&["-F", f.to_str().unwrap()]).expect(0);
+    w.verify("base..HEAD").expect(0);
+}
+
+/// The work tree's policy is not UTF-8, or a directory stands in its
+/// place: the hook said "check the file's permissions". It now names the
+/// committed file's restore, which works as printed from a subdirectory.
+#[test]
+fn a_broken_work_tree_policy_is_restored() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let sub = w.path().join("src");
+    std::fs::create_dir_all(&sub).unwrap();
+    let mut args = vec!["--allow-empty", "-m", "Empty"];
+    args.extend_from_slice(&HUMAN);
+    let breakages: [&dyn Fn(); 2] = [&|| std::fs::write(&policy, b"version = \"\xff\"\n").unwrap(), &|| {
+        std::fs::remove_file(&policy).unwrap();
+        std::fs::create_dir_all(policy.join("inner")).unwrap();
+    }];
+    for (i, breakage) in breakages.iter().enumerate() {
+        breakage();
+        let r = w.commit(&args).expect(1);
+        let h = r.stderr.lines().find_map(|l| l.strip_prefix("hint: ")).expect("a hint").to_owned();
+        assert_eq!(h, "restore the committed one: `git checkout HEAD -- :/.avow/policy.toml`", "{}", r.stderr);
+        for c in quoted_commands(&h) {
+            Run::from(w.shell(&c).current_dir(&sub).output().unwrap()).expect(0);
+        }
+        let mut again = args.clone();
+        let subject = format!("Empty {i}");
+        again[2] = &subject;
+        w.commit(&again).expect(0);
+    }
+}
+
+/// A keyring in the work tree (a pull request's branch checked out to
+/// review it) can give a person any name. The hook's warning about a name
+/// that differs printed `git config user.name "…"` with Rust's double
+/// quotes, inside which the shell runs `$(…)`: followed as printed, the
+/// name ran a command. Names in hints are now single-quoted words.
+#[test]
+fn a_keyring_name_in_a_hint_runs_nothing() {
+    let w = World::adopted("disclose");
+    let keyring = w.path().join(".avow/keyring.toml");
+    let text = std::fs::read_to_string(&keyring).unwrap();
+    let evil = "Alice $(touch pwned); touch pwned2";
+    let edited = text.replace(&format!("name = \"{AUTHOR_NAME}\""), &format!("name = \"{evil}\""));
+    assert_ne!(edited, text);
+    std::fs::write(&keyring, edited).unwrap();
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    let r = w.commit(&args).expect(0);
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands[0], "git config user.name 'Alice $(touch pwned); touch pwned2'", "{}", r.stderr);
+    Run::from(w.shell(&commands[0]).output().unwrap()).expect(0);
+    assert!(!w.path().join("pwned").exists() && !w.path().join("pwned2").exists(), "the hint ran a command");
+    assert_eq!(w.git(["config", "user.name"]), evil);
+}

@@ -29,6 +29,7 @@ mod formats;
 mod history;
 mod hook_fidelity;
 mod hook_record;
+mod hook_start;
 mod hook_terminal;
 mod hooks_install;
 mod identity;

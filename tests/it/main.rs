@@ -35,6 +35,7 @@ mod hooks_install;
 mod identity;
 mod interop;
 mod key_hygiene;
+mod key_record;
 mod keyring;
 mod lefthook;
 mod new_user;

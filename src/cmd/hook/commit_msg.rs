@@ -169,7 +169,12 @@ pub fn run(file: &Path) -> Result<Outcome> {
             let author = author(&cfg)?;
             step!(check(&repo, &policy, &draft, &statement, &staged, &author));
             let keyring = crate::local::keyring(&repo);
-            let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
+            // An unchanged key file read in full at an earlier commit is
+            // not checked again (crate::key_record).
+            let checked = crate::key_record::install(&repo);
+            let signer = keys::signer_knowing(&cfg, keyring.as_ref());
+            crate::key_record::save(&repo, &checked);
+            let signer = signer?;
             if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
                 crate::output::errln!(
                     "avow: commit refused; your message is kept in {}",

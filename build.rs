@@ -74,6 +74,46 @@ fn main() {
     // relocations the binary applies to itself small.
     println!("cargo:rustc-link-arg-bins=-static-pie");
     println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    // The entry point that ends a prepare-commit-msg with nothing to do
+    // before the C library starts (src/hook_start.c says when and why).
+    match hook_start(&PathBuf::from(var("OUT_DIR"))) {
+        Ok(object) => {
+            println!("cargo:rustc-link-arg-bins={}", object.display());
+            println!("cargo:rustc-link-arg-bins=-Wl,-e,avow_start");
+            // For tests/it/hook_start.rs: this build has the early exit.
+            println!("cargo:rustc-env=AVOW_HOOK_START=1");
+        }
+        Err(why) => println!("cargo:warning=src/hook_start.c not used ({why}); every hook starts the C library"),
+    }
+}
+
+/// Compiles `src/hook_start.c` freestanding, and links it alone (with its
+/// `_start` stubbed) to prove it calls nothing else: before the C library
+/// starts, a call to `memset` or the stack protector would crash.
+fn hook_start(out: &Path) -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-changed=src/hook_start.c");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let object = out.join("hook_start.o");
+    let run = |cmd: &mut Command, what: &str| -> Result<(), String> {
+        let status = cmd.status().map_err(|e| format!("{what}: {e}"))?;
+        status.success().then_some(()).ok_or_else(|| format!("{what} failed"))
+    };
+    run(
+        Command::new(&cc)
+            .args(["-c", "-O2", "-fPIE", "-ffreestanding", "-fno-builtin", "-fno-stack-protector"])
+            .args(["-fno-tree-loop-distribute-patterns", "-fno-asynchronous-unwind-tables", "-o"])
+            .arg(&object)
+            .arg("src/hook_start.c"),
+        "compiling src/hook_start.c",
+    )?;
+    run(
+        Command::new(&cc)
+            .args(["-nostdlib", "-static-pie", "-Wl,-e,avow_start", "-Wl,--defsym,_start=avow_start", "-o"])
+            .arg(out.join("hook_start.check"))
+            .arg(&object),
+        "linking src/hook_start.c alone",
+    )?;
+    Ok(object)
 }
 
 /// Writes the linker scripts into `dir`; `None` when an archive is missing.

@@ -9,6 +9,7 @@ mod cmd;
 mod error;
 mod git;
 mod identity;
+mod key_record;
 mod keys;
 mod local;
 mod message;

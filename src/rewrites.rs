@@ -93,7 +93,7 @@ fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
 
 /// Replaces a record file whole, creating `.git/avow/` if needed (with
 /// the modes a shared repository's other users need to write there too).
-fn write_record(repo: &Repository, path: &std::path::Path, text: &str) -> Result<()> {
+pub(crate) fn write_record(repo: &Repository, path: &std::path::Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         crate::shared::create_dir_all(repo, dir).map_err(|e| {
             crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))

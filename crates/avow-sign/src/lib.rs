@@ -35,6 +35,7 @@
 mod agent;
 mod algorithm;
 mod batch;
+mod checked;
 mod ecdsa_scalar;
 mod error;
 mod key;
@@ -43,6 +44,7 @@ mod wire;
 
 pub use algorithm::{check_supported, is_security_key, rsa_bits, KEY_TYPES, RSA_MAX_BITS, RSA_MIN_BITS};
 pub use batch::{verify_many, BATCH};
+pub use checked::{digest as key_digest, remember_checked_keys, CheckedKeys, KeyDigest};
 pub use error::Error;
 pub use key::{
     agent_keys, fingerprint, parse_public_key, permissions_warning, public_key_of, KeySource, PassphraseFn, Signer,

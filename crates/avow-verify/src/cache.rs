@@ -101,7 +101,8 @@ fn trust_key(repo: &Repository, trusted_commit: Oid) -> Result<String, CacheErro
     Ok(hex(&h.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         use std::fmt::Write as _;
         let _ = write!(s, "{b:02x}");

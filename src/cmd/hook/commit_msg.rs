@@ -170,7 +170,12 @@ pub fn run(file: &Path) -> Result<Outcome> {
             let author = author(&cfg)?;
             step!(check(&repo, &policy, &draft, &statement, &staged, &author));
             let keyring = crate::local::keyring(&repo);
-            let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
+            // An unchanged key file read in full at an earlier commit is
+            // not checked again (crate::key_record).
+            let checked = crate::key_record::install(&repo);
+            let signer = keys::signer_knowing(&cfg, keyring.as_ref());
+            crate::key_record::save(&repo, &checked);
+            let signer = signer?;
             let at_base = || crate::local::base_listing(&repo, signer.public_key());
             if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement, &at_base) {
                 crate::output::errln!(

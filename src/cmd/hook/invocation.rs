@@ -49,8 +49,14 @@ impl Invocation {
 pub fn find() -> Option<Invocation> {
     ancestors().find_map(|(pid, args)| {
         let mut inv = parse_git_commit(&args)?;
-        inv.own_editor_is_colon = std::fs::read(format!("/proc/{pid}/environ"))
-            .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == b"GIT_EDITOR=:"));
+        // Read only where it can decide something (cleanup.rs,
+        // `editor_is_used`): git gave the hook `GIT_EDITOR=:` and its
+        // command line says an editor opens. A `-m` commit reads no
+        // environment of git's.
+        inv.own_editor_is_colon = inv.editor()
+            && std::env::var_os("GIT_EDITOR").is_some_and(|e| e == ":")
+            && std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == b"GIT_EDITOR=:"));
         Some(inv)
     })
 }

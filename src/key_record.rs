@@ -1,0 +1,81 @@
+//! The commit-msg hook's record of the key files it has read in full
+//! (`avow_sign::CheckedKeys`), in `.git/avow/checked-keys`: the SHA-256 of
+//! each file's bytes, so that the same unchanged key is not checked again
+//! at every commit (crates/avow-sign/src/checked.rs says what is skipped
+//! and why that is safe). A changed key file has a new digest and is read
+//! in full; a damaged or missing record only means reading in full.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use avow_sign::{CheckedKeys, KeyDigest};
+use git2::Repository;
+
+/// The first line of the record.
+const HEADER: &str = "avow-checked-keys 1";
+/// The most digests kept (the newest).
+const KEEP: usize = 8;
+
+/// The record as read, and what this process adds to it.
+#[derive(Default)]
+pub struct Record {
+    known: Vec<KeyDigest>,
+    added: Mutex<Vec<KeyDigest>>,
+}
+
+struct Handle(Arc<Record>);
+
+impl CheckedKeys for Handle {
+    fn contains(&self, digest: &KeyDigest) -> bool {
+        self.0.known.contains(digest)
+    }
+
+    fn add(&self, digest: KeyDigest) {
+        if let Ok(mut added) = self.0.added.lock() {
+            added.push(digest);
+        }
+    }
+}
+
+fn file(repo: &Repository) -> PathBuf {
+    repo.commondir().join("avow/checked-keys")
+}
+
+fn parse_hex(line: &str) -> Option<KeyDigest> {
+    let bytes = line.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Reads the record and makes it this process's (`avow_sign::remember_checked_keys`).
+pub fn install(repo: &Repository) -> Arc<Record> {
+    let text = std::fs::read_to_string(file(repo)).unwrap_or_default();
+    let mut lines = text.lines();
+    let known = if lines.next() == Some(HEADER) { lines.filter_map(parse_hex).collect() } else { Vec::new() };
+    let record = Arc::new(Record { known, added: Mutex::default() });
+    avow_sign::remember_checked_keys(Box::new(Handle(Arc::clone(&record))));
+    record
+}
+
+/// Writes the digests this process added (best effort: a record that
+/// cannot be written only means reading the key in full next time).
+pub fn save(repo: &Repository, record: &Record) {
+    let added = record.added.lock().map(|a| a.clone()).unwrap_or_default();
+    if added.is_empty() {
+        return;
+    }
+    let mut all: Vec<KeyDigest> = record.known.iter().filter(|d| !added.contains(d)).copied().collect();
+    all.extend(added);
+    let keep = &all[all.len().saturating_sub(KEEP)..];
+    let text: String = std::iter::once(HEADER.to_owned())
+        .chain(keep.iter().map(|d| avow_verify::cache::hex(d)))
+        .map(|l| l + "\n")
+        .collect();
+    let _ = crate::rewrites::write_record(repo, &file(repo), &text);
+}

@@ -1,0 +1,150 @@
+//! The early exit before start-up (`src/hook_start.c`): prepare-commit-msg
+//! of a plain `git commit -m`/`-F` ends before the C library starts, and
+//! every other run — a spelling of `--no-verify`, a cherry-pick, a revert,
+//! a chained hook, an editor — reaches the program and gets its answer, as
+//! before. `AVOW_TRACE_START` makes the early exit say so on standard
+//! error; the builds without it (no static glibc archives: build.rs) are
+//! held to the second half only.
+
+use crate::support::*;
+
+/// What the early exit prints with `AVOW_TRACE_START` set.
+const EARLY: &str = "avow: prepare-commit-msg: nothing to do (before start-up)";
+
+/// Whether this build's binary has the early exit (build.rs says).
+fn built_with_early_exit() -> bool {
+    option_env!("AVOW_HOOK_START") == Some("1")
+}
+
+/// `git ARGS` with hooks, no terminal, and the trace asked for.
+fn git_traced(w: &World, args: &[&str]) -> Run {
+    git_traced_env(w, args, &[])
+}
+
+fn git_traced_env(w: &World, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = w.repo.command("setsid");
+    c.arg("-w").arg("git").args(args).env("AVOW_TRACE_START", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run setsid git").into()
+}
+
+/// Marks a script executable.
+fn executable(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[test]
+fn a_plain_commit_ends_prepare_commit_msg_before_start_up_and_is_signed() {
+    let w = World::adopted("disclose");
+    let forms: [&[&str]; 4] = [
+        &["commit", "-m", "Add a"],
+        &["commit", "-q", "-m", "Add a"],
+        &["commit", "-F", "MSG"],
+        &["-c", "core.abbrev=12", "commit", "-s", "--amend", "-m", "Add a"],
+    ];
+    for (i, form) in forms.into_iter().enumerate() {
+        w.write(&format!("f{i}.txt"), "one\n");
+        w.git(["add", "-A"]);
+        let msg = w.scratch().join("msg");
+        std::fs::write(&msg, "Add a\n").unwrap();
+        let rationale = format!("Rationale: Form {i} of a plain commit, signed by commit-msg after the early exit.");
+        let mut args = Vec::new();
+        args.extend(form.iter().map(|a| if *a == "MSG" { msg.to_str().unwrap() } else { a }));
+        args.extend(["--trailer", "Authorship: human", "--trailer", &rationale]);
+        let r = git_traced(&w, &args).expect(0);
+        let early = r.stderr.lines().filter(|l| *l == EARLY).count();
+        assert_eq!(early, usize::from(built_with_early_exit()), "{form:?}: {}", r.stderr);
+        // commit-msg still ran: the commit is signed and verifies.
+        assert!(w.trailer("HEAD", "Avow-Signature").is_some(), "{form:?}");
+    }
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn every_spelling_of_no_verify_reaches_the_program_and_is_warned() {
+    let w = World::adopted("disclose");
+    let forms: [&[&str]; 8] = [
+        &["commit", "--no-verify", "-m", "Add x"],
+        &["commit", "-n", "-m", "Add x"],
+        &["commit", "-qn", "-m", "Add x"],
+        &["commit", "-nm", "Add x"],
+        &["commit", "--no-ver", "-m", "Add x"],
+        &["commit", "--no-verify=", "-m", "Add x"],
+        &["-c", "core.abbrev=12", "commit", "-q", "--no-verify", "-m", "Add x"],
+        &["-C", ".", "commit", "-n", "-m", "Add x"],
+    ];
+    for (i, form) in forms.into_iter().enumerate() {
+        w.write(&format!("x{i}.txt"), "x\n");
+        w.git(["add", "-A"]);
+        let r = git_traced(&w, form);
+        assert!(!r.stderr.contains(EARLY), "{form:?} ended early: {}", r.stderr);
+        if r.code == 0 {
+            assert!(r.stderr.contains("the commit will not be attested"), "{form:?}: {}", r.stderr);
+        }
+    }
+}
+
+#[test]
+fn what_only_looks_like_no_verify_reaches_the_program_and_is_signed() {
+    // A message `-n` is not --no-verify: the early exit does not parse
+    // git's options exactly, so it leaves this to the program, which
+    // signs as usual (commit-msg runs).
+    let w = World::adopted("disclose");
+    w.write("n.txt", "n\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["commit", "-q", "-m", "-n"];
+    args.extend_from_slice(&HUMAN);
+    let r = git_traced(&w, &args).expect(0);
+    assert!(!r.stderr.contains(EARLY), "{}", r.stderr);
+    assert!(w.trailer("HEAD", "Avow-Signature").is_some());
+    w.verify("base..HEAD").expect(0);
+}
+
+#[test]
+fn cherry_pick_revert_chained_hooks_and_the_editor_reach_the_program() {
+    let w = World::adopted("disclose");
+    // A clean cherry-pick runs no commit-msg: prepare-commit-msg checks
+    // the commit (here one whose statement still verifies: no warning).
+    w.git(["checkout", "-q", "-b", "side"]);
+    let picked = w.change("side.txt", "side\n", "Add a side file");
+    w.git(["checkout", "-q", "main"]);
+    let r = git_traced(&w, &["cherry-pick", &picked]).expect(0);
+    assert!(!r.stderr.contains(EARLY), "{}", r.stderr);
+    // A revert without a terminal is refused by prepare-commit-msg.
+    let r = git_traced(&w, &["revert", "--no-edit", "HEAD"]);
+    assert!(!r.stderr.contains(EARLY), "{}", r.stderr);
+    assert!(r.stderr.contains("revert refused"), "{}", r.stderr);
+    w.git(["reset", "-q", "--hard"]);
+    // A chained hook is run by the program.
+    let hooks = w.path().join(".git/hooks");
+    let chained = hooks.join("prepare-commit-msg.avow-chained");
+    std::fs::write(&chained, "#!/bin/sh\necho chained ran >&2\n").unwrap();
+    executable(&chained);
+    w.write("c.txt", "c\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["commit", "-q", "-m", "Add c"];
+    args.extend_from_slice(&HUMAN);
+    let r = git_traced(&w, &args).expect(0);
+    assert!(!r.stderr.contains(EARLY), "{}", r.stderr);
+    assert!(r.stderr.contains("chained ran"), "{}", r.stderr);
+    std::fs::remove_file(&chained).unwrap();
+    // With an editor (no -m), prepare-commit-msg adds its guidance.
+    w.write("e.txt", "e\n");
+    w.git(["add", "-A"]);
+    let editor = w.scratch().join("editor.sh");
+    let seen = w.scratch().join("seen");
+    std::fs::write(&editor, format!("#!/bin/sh\ncp \"$1\" '{}'\nexit 1\n", seen.display())).unwrap();
+    executable(&editor);
+    let r = git_traced_env(&w, &["commit"], &[("GIT_EDITOR", editor.to_str().unwrap())]);
+    assert!(!r.stderr.contains(EARLY), "{}", r.stderr);
+    let shown = std::fs::read_to_string(&seen).unwrap();
+    assert!(shown.contains("avow: end the message with your attestation"), "{shown}");
+}

@@ -30,6 +30,8 @@
 //! signed change digest without recomputing it (the *fast path*), and
 //! `binding = "trees"` in the policy accepts nothing else.
 
+use std::path::Path;
+
 use git2::{Blob, DiffOptions, Oid, Patch, Repository, Tree};
 use sha2::{Digest as _, Sha256};
 
@@ -344,7 +346,16 @@ impl<'r> Walk<'r, '_> {
     fn hunks(&mut self, record: &mut Vec<u8>, path: &[u8], old: &Blob<'_>, new: &Blob<'_>) -> Result<(), Error> {
         let lossy = || String::from_utf8_lossy(path).into_owned();
         let diff_err = |source| Error::Diff { path: lossy(), source };
-        let diff = Patch::from_blobs(old, None, new, None, Some(&mut self.opts)).map_err(diff_err)?;
+        // An empty path, not the file's: libgit2 then takes its automatic
+        // diff driver without looking up the `diff` attribute of any path
+        // (a blob diff without a path is diffed as a file named `file`,
+        // whose attributes it reads: most of a hook's digest). The driver
+        // could change nothing here anyway: `force_text` overrides its
+        // binary setting, and its function patterns only name hunk
+        // headers, which a record leaves out; but a driver configured with
+        // a bad word pattern failed the diff (`digest_ignores_attributes`).
+        let diff =
+            Patch::from_blobs(old, Some(Path::new("")), new, None, Some(&mut self.opts)).map_err(diff_err)?;
         let old_lines: Vec<&[u8]> = split_lines(old.content()).collect();
         // Each hunk's lines, and its pre-image (context and removed lines)
         // as where it starts in the old file and how many lines it has;

@@ -743,3 +743,26 @@ fn gitlink_replaced_by_directory_and_back() {
     let c = t.git(["rev-parse", "HEAD"]);
     check(&t, &c, "dir -> gitlink");
 }
+
+/// The digest is defined without attributes (docs/payload.md): the
+/// repository's `diff` attributes and diff drivers change nothing, not
+/// even a driver whose word pattern libgit2 cannot compile (which
+/// failed the digest while libgit2 looked up the attributes of the blob
+/// diff's stand-in path).
+#[test]
+fn digest_ignores_attributes() {
+    let t = TestRepo::new();
+    t.write("f.c", "int a(void)\n{\n\treturn 1;\n}\n\nint b(void)\n{\n\treturn 2;\n}\n");
+    commit_check(&t, "base");
+    t.write("f.c", "int a(void)\n{\n\treturn 1;\n}\n\nint b(void)\n{\n\treturn 3;\n}\n");
+    let (c, plain) = commit_check(&t, "change");
+    assert!(plain.is_some());
+    let info = t.path().join(".git/info");
+    fs::create_dir_all(&info).expect("mkdir info");
+    t.git(["config", "diff.broken.wordRegex", "("]);
+    t.git(["config", "diff.funcs.xfuncname", "^int .*"]);
+    for attributes in ["* -diff\n", "* diff=funcs\n", "* diff=broken\n", "*.c diff=broken\nfile diff=broken\n"] {
+        fs::write(info.join("attributes"), attributes).expect("write attributes");
+        assert_eq!(ours(&t, &c), plain, "with {attributes:?}");
+    }
+}

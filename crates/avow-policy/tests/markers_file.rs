@@ -28,7 +28,7 @@ fn instance(pattern: &str, fill: &str) -> String {
 /// A commit that carries `entry`, built from the entry's own pattern
 /// (branch markers: a merge whose subject names such a branch).
 fn synthetic(entry: &MarkerEntry) -> CommitFacts {
-    let p = entry.pattern.as_str();
+    let p = &*entry.pattern;
     let body = "Make the retry loop back off exponentially\n\nThe client hammered the server after a 503.\n";
     match entry.kind {
         MarkerKind::AuthorEmail => commit(("Some Tool", &instance(p, "x")), HUMAN, body),
@@ -102,7 +102,7 @@ fn every_entry_is_documented_and_found_by_its_own_pattern() {
 
 #[test]
 fn every_row_of_the_facts_table_is_covered() {
-    let tools: Vec<&str> = Markers::builtin().entries().iter().map(|e| e.tool.as_str()).collect();
+    let tools: Vec<&str> = Markers::builtin().entries().iter().map(|e| &*e.tool).collect();
     for row in [
         "Claude Code",
         "Claude Code (web)",

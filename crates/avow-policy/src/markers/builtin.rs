@@ -12,6 +12,8 @@
 //! table, both readers and the TOML parser agree on the embedded file, and
 //! the readers on mutations of it that one or both refuse).
 
+use std::borrow::Cow;
+
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::Deserialize as _;
 
@@ -21,20 +23,20 @@ use super::{MarkerClass, MarkerEntry, MarkerKind};
 // `GENERATED: Option<&[Raw<'static>]>`, by build.rs.
 include!(concat!(env!("OUT_DIR"), "/builtin_markers.rs"));
 
-/// The embedded list's entries as the build read them; `None` when it
-/// could not (the list left the plain subset).
+/// The embedded list's entries as the build read them, borrowing its
+/// text; `None` when it could not (the list left the plain subset).
 pub(super) fn generated() -> Option<Vec<MarkerEntry>> {
-    GENERATED?.iter().map(entry).collect()
+    GENERATED?.iter().map(|raw| entry(raw, |s| Cow::Borrowed(s))).collect()
 }
 
 /// The entries of a marker list written in the plain subset, as the TOML
 /// parser would read them; `None` when the text leaves the subset (or is
 /// not a valid list), for the TOML parser to read or refuse.
 pub(super) fn entries(text: &str) -> Option<Vec<MarkerEntry>> {
-    subset::read(text)?.iter().map(entry).collect()
+    subset::read(text)?.iter().map(|raw| entry(raw, |s| Cow::Owned(s.to_owned()))).collect()
 }
 
-fn entry(raw: &Raw<'_>) -> Option<MarkerEntry> {
+fn entry<'t>(raw: &Raw<'t>, text: impl Fn(&'t str) -> Cow<'static, str>) -> Option<MarkerEntry> {
     // The enums are read by their own `Deserialize`, so a name means
     // here exactly what it means in the TOML file.
     let kind = MarkerKind::deserialize(StrDeserializer::<ValueError>::new(raw.kind)).ok()?;
@@ -43,12 +45,12 @@ fn entry(raw: &Raw<'_>) -> Option<MarkerEntry> {
         None => MarkerClass::default(),
     };
     Some(MarkerEntry {
-        tool: raw.tool.to_owned(),
+        tool: text(raw.tool),
         kind,
-        pattern: raw.pattern.to_owned(),
-        source: raw.source.to_owned(),
+        pattern: text(raw.pattern),
+        source: text(raw.source),
         class,
-        note: raw.note.map(str::to_owned),
+        note: raw.note.map(text),
     })
 }
 

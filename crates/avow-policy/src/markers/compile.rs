@@ -1,6 +1,8 @@
 //! How an entry's pattern is read, by its kind: each entry compiled once,
 //! when the list is parsed, into the [`Matcher`] the scan runs.
 
+use std::borrow::Cow;
+
 use super::{MarkerEntry, MarkerKind, Wildcard};
 
 /// A compiled entry.
@@ -21,13 +23,21 @@ pub(super) enum Matcher {
     Generic(Generic),
 }
 
+/// The part `part` of `text` picks, still borrowed when `text` was.
+fn sub(text: &Cow<'static, str>, part: impl for<'a> Fn(&'a str) -> &'a str) -> Cow<'static, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(part(s)),
+        Cow::Owned(s) => Cow::Owned(part(s).to_owned()),
+    }
+}
+
 /// Whether `key` is a possible git trailer key (letters, digits, `-`).
 pub(super) fn is_trailer_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), String> {
-    let p = entry.pattern.as_str();
+    let p = &*entry.pattern;
     if p.trim().is_empty() {
         return Err("empty pattern".into());
     }
@@ -42,7 +52,7 @@ pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), 
             if !p.contains('@') {
                 return Err(format!("{p:?} is not an email address (never match bare display names)"));
             }
-            (Matcher::Email(Wildcard::new(p)), None)
+            (Matcher::Email(Wildcard::from_text(entry.pattern.clone())), None)
         }
         MarkerKind::Name => {
             if p.contains(['*', '<', '>', '@']) || p.trim() != p {
@@ -68,7 +78,9 @@ pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), 
             let value = match value {
                 None | Some("*") => None,
                 Some("") => return Err("empty trailer value; write `Key` alone to match any value".into()),
-                Some(v) => Some(Wildcard::new(v)),
+                Some(_) => {
+                    Some(Wildcard::from_text(sub(&entry.pattern, |p| p.split_once(':').map_or(p, |(_, v)| v).trim())))
+                }
             };
             (Matcher::Trailer(value), Some(key.to_ascii_lowercase()))
         }
@@ -76,7 +88,7 @@ pub(super) fn compile(entry: &MarkerEntry) -> Result<(Matcher, Option<String>), 
             if p.trim().trim_matches('*').trim().is_empty() {
                 return Err("a footer pattern must contain some literal text".into());
             }
-            let w = Wildcard::new(p.trim());
+            let w = Wildcard::from_text(sub(&entry.pattern, str::trim));
             let finder = Box::new(memchr::memmem::Finder::new(w.longest_part()).into_owned());
             (Matcher::Line(w, finder), None)
         }

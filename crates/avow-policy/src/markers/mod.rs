@@ -37,6 +37,7 @@
 //! in `identity.rs`; the rules written in code for agents not yet listed,
 //! `generic.rs`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -158,25 +159,26 @@ impl MarkerClass {
     }
 }
 
-/// One line of the marker list.
+/// One line of the marker list. The built-in list's text is borrowed
+/// from the table the build wrote, so reading it copies no string.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MarkerEntry {
     /// The tool that leaves the marker, e.g. `Claude Code`.
-    pub tool: String,
+    pub tool: Cow<'static, str>,
     /// Where the marker is found.
     pub kind: MarkerKind,
     /// The exact pattern; how it is read depends on `kind`.
-    pub pattern: String,
+    pub pattern: Cow<'static, str>,
     /// Where the marker is documented or seen: a public URL, or a public
     /// repository and commit.
-    pub source: String,
+    pub source: Cow<'static, str>,
     /// Agent (default) or ordinary automation.
     #[serde(default)]
     pub class: MarkerClass,
     /// Remarks (false positives, history).
     #[serde(default)]
-    pub note: Option<String>,
+    pub note: Option<Cow<'static, str>>,
 }
 
 /// A marker found in a commit or a branch name.
@@ -281,7 +283,7 @@ impl Markers {
         for (i, entry) in entries.iter().enumerate() {
             let (matcher, key) = compile(entry).map_err(|message| MarkersError::BadEntry {
                 index: i + 1,
-                tool: entry.tool.clone(),
+                tool: entry.tool.to_string(),
                 kind: entry.kind,
                 message,
             })?;

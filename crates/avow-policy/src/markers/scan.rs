@@ -48,10 +48,10 @@ impl Markers {
     fn hit(&self, i: usize, evidence: String) -> MarkerHit {
         let e = &self.entries[i];
         MarkerHit {
-            tool: e.tool.clone(),
+            tool: e.tool.to_string(),
             kind: e.kind.as_str().to_owned(),
             evidence,
-            source: e.source.clone(),
+            source: e.source.to_string(),
             class: e.class,
         }
     }

@@ -27,6 +27,31 @@ fn wildcard() {
     assert!(Wildcard::new("🤖 *").is_match("🤖 Generated"));
 }
 
+/// A glob by definition: `*` any run, everything else itself, ASCII
+/// case-insensitively, the whole input.
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
+        Some((c, rest)) => s.first().is_some_and(|d| c.eq_ignore_ascii_case(d)) && glob(rest, &s[1..]),
+    }
+}
+
+proptest::proptest! {
+    /// The compiled pattern (borrowed or owned, lowercase or not) matches
+    /// what the definition does, as does its longest part.
+    #[test]
+    fn wildcard_is_a_glob(p in "[aAbB*@.]{0,8}", s in "[aAbB@.]{0,10}") {
+        for w in [Wildcard::new(&p), Wildcard::from_text(std::borrow::Cow::Owned(p.clone()))] {
+            proptest::prop_assert_eq!(w.is_match(&s), glob(p.as_bytes(), s.as_bytes()), "{:?} on {:?}", p, s);
+            proptest::prop_assert!(p.to_ascii_lowercase().split('*').any(|part| part.as_bytes() == w.longest_part()));
+        }
+        let leaked: &'static str = Box::leak(p.clone().into_boxed_str());
+        let w = Wildcard::from_text(std::borrow::Cow::Borrowed(leaked));
+        proptest::prop_assert_eq!(w.is_match(&s), glob(p.as_bytes(), s.as_bytes()));
+    }
+}
+
 #[test]
 fn builtin_parses() {
     assert!(Markers::builtin().entries().len() > 30);
@@ -121,7 +146,7 @@ fn footers_and_bot_logins_are_found_in_any_case_past_the_shortcuts() {
                 }
             }
             MarkerKind::BotLogin => {
-                for name in [e.pattern.clone(), flip(&e.pattern)] {
+                for name in [e.pattern.to_string(), flip(&e.pattern)] {
                     let hits = m.scan_all(&facts((&name, "someone@example.org"), "Fix\n"));
                     assert!(hits.iter().any(|h| h.kind == "bot-login"), "entry {i} ({name}) not found: {hits:?}");
                     let email = format!("12345+{name}@users.noreply.github.com");

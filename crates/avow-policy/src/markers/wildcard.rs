@@ -1,6 +1,7 @@
 //! [`Wildcard`], the pattern of most marker kinds, and the ASCII
 //! case-insensitive comparisons the scan uses.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
@@ -13,18 +14,30 @@ use serde::{Deserialize, Deserializer};
 /// class). The whole input must match.
 #[derive(Clone)]
 pub struct Wildcard {
-    text: String,
-    /// The literal pieces between `*`s, ASCII-lowercased.
-    parts: Vec<Box<[u8]>>,
+    /// The pattern as written: borrowed for the built-in list, so that
+    /// compiling it copies nothing.
+    text: Cow<'static, str>,
+    /// The pattern ASCII-lowercased; `None` when that is `text` itself
+    /// (most patterns). Its pieces between `*`s are the literal parts.
+    lower: Option<Box<[u8]>>,
 }
 
 impl Wildcard {
     /// Compiles a pattern.
     pub fn new(pattern: &str) -> Wildcard {
-        Wildcard {
-            text: pattern.to_owned(),
-            parts: pattern.split('*').map(|p| p.as_bytes().to_ascii_lowercase().into_boxed_slice()).collect(),
-        }
+        Wildcard::from_text(Cow::Owned(pattern.to_owned()))
+    }
+
+    /// Compiles a pattern, borrowing it when it is `'static`.
+    pub(super) fn from_text(text: Cow<'static, str>) -> Wildcard {
+        let lower = text.bytes().any(|b| b.is_ascii_uppercase()).then(|| text.as_bytes().to_ascii_lowercase().into());
+        Wildcard { text, lower }
+    }
+
+    /// The literal pieces between `*`s, ASCII-lowercased (at least one,
+    /// perhaps empty).
+    fn parts(&self) -> std::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
+        self.lower.as_deref().unwrap_or(self.text.as_bytes()).split(|&b| b == b'*')
     }
 
     /// The pattern as written.
@@ -34,23 +47,21 @@ impl Wildcard {
 
     /// Whether the pattern has no `*`.
     pub fn is_literal(&self) -> bool {
-        self.parts.len() == 1
+        !self.text.contains('*')
     }
 
     /// The longest literal piece between `*`s, ASCII-lowercased: every
     /// input that matches contains it.
     pub(super) fn longest_part(&self) -> &[u8] {
-        self.parts.iter().max_by_key(|p| p.len()).map_or(&[][..], |p| &p[..])
+        self.parts().max_by_key(|p| p.len()).unwrap_or(&[])
     }
 
     /// Whether `input` matches the whole pattern.
     pub fn is_match(&self, input: &str) -> bool {
         let s = input.as_bytes();
-        let (first, last) = match self.parts.as_slice() {
-            [only] => return s.eq_ignore_ascii_case(only),
-            [first, .., last] => (first, last),
-            [] => return s.is_empty(),
-        };
+        let mut parts = self.parts();
+        let first = parts.next().unwrap_or(&[]);
+        let Some(last) = parts.next_back() else { return s.eq_ignore_ascii_case(first) };
         if s.len() < first.len() + last.len()
             || !s[..first.len()].eq_ignore_ascii_case(first)
             || !s[s.len() - last.len()..].eq_ignore_ascii_case(last)
@@ -59,7 +70,7 @@ impl Wildcard {
         }
         let end = s.len() - last.len();
         let mut pos = first.len();
-        for mid in &self.parts[1..self.parts.len() - 1] {
+        for mid in parts {
             match find_ci(&s[pos..end], mid) {
                 Some(i) => pos += i + mid.len(),
                 None => return false,

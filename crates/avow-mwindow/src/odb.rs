@@ -350,3 +350,55 @@ extern "C" fn free<S: Source>(backend: *mut raw::git_odb_backend) {
 /// C's `size_t` as libgit2-sys spells it.
 #[allow(non_camel_case_types)]
 type libc_size = usize;
+
+#[cfg(test)]
+mod tests {
+    use super::Handoff;
+
+    fn id(n: usize) -> [u8; 20] {
+        let mut id = [0_u8; 20];
+        id[..8].copy_from_slice(&(n as u64).to_le_bytes());
+        id
+    }
+
+    #[test]
+    fn a_commit_is_given_out_once() {
+        let h = Handoff::default();
+        h.put(&id(1), b"tree x\n");
+        assert_eq!(h.len(), 1);
+        assert_eq!(h.take(&id(1)).as_deref(), Some(&b"tree x\n"[..]));
+        assert_eq!(h.take(&id(1)), None);
+        assert!(h.is_empty());
+        // Not a SHA-1 id, or too large: not kept.
+        h.put(&[1; 32], b"x");
+        h.put(&id(2), &vec![0; Handoff::MAX_COMMIT + 1]);
+        assert!(h.is_empty());
+    }
+
+    #[test]
+    fn when_full_the_first_put_goes_first() {
+        let h = Handoff::default();
+        for n in 0..Handoff::MAX_COMMITS + 10 {
+            h.put(&id(n), b"c");
+        }
+        assert_eq!(h.len(), Handoff::MAX_COMMITS);
+        assert_eq!(h.take(&id(9)), None);
+        assert!(h.take(&id(10)).is_some());
+        assert!(h.take(&id(Handoff::MAX_COMMITS + 9)).is_some());
+        // Bytes are bounded too, and given-out ids do not pile up.
+        let big = vec![7; Handoff::MAX_COMMIT];
+        for n in 0..10 * Handoff::MAX_COMMITS {
+            h.put(&id(n), &big);
+            if n % 2 == 0 {
+                h.take(&id(n));
+            }
+        }
+        let kept = h.kept.lock().unwrap();
+        assert!(kept.bytes <= Handoff::MAX_BYTES);
+        assert_eq!(kept.bytes, kept.commits.values().map(|d| d.len()).sum::<usize>());
+        assert!(kept.order.len() <= 2 * Handoff::MAX_COMMITS + 1);
+        drop(kept);
+        h.clear();
+        assert!(h.is_empty());
+    }
+}

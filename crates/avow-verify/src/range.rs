@@ -56,6 +56,8 @@ pub const CHUNK: usize = 1024;
 /// checked when they entered the repository (`git fetch`, `git
 /// index-pack`), and whoever can rewrite `.git/objects` can rewrite the
 /// refs under test too.
+/// And tells glibc's malloc to keep what the verification frees for its
+/// next allocations ([`avow_mwindow::steady_heap`]).
 // Each argument is one independent input of a range's verdicts; a struct
 // bundling them would only be unpacked here.
 #[allow(clippy::too_many_arguments)]
@@ -173,6 +175,7 @@ fn verifier<'t>(
     }
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
+    avow_mwindow::steady_heap();
     Ok(verifier)
 }
 

@@ -140,13 +140,13 @@ fn with_entries(
     match side {
         None => f(&[]),
         Some(Side::Git(tree)) => tree::of_tree(Some(tree), |entries| f(entries.unwrap_or_default())),
-        Some(Side::Stored(id, object)) => match tree::parse_tree(object.data(), id.as_bytes().len()) {
-            Some(entries) => f(&entries),
-            None => {
-                let tree = repo.find_tree(*id).map_err(|err| Error::git(format!("reading the tree {id}"), err))?;
-                tree::of_tree(Some(&tree), |entries| f(entries.unwrap_or_default()))
+        Some(Side::Stored(id, object)) => {
+            if let Some(entries) = tree::parse_tree(object.data(), id.as_bytes().len()) {
+                return f(&entries);
             }
-        },
+            let tree = repo.find_tree(*id).map_err(|err| Error::git(format!("reading the tree {id}"), err))?;
+            tree::of_tree(Some(&tree), |entries| f(entries.unwrap_or_default()))
+        }
     }
 }
 

@@ -30,6 +30,8 @@ use libgit2_sys as raw;
 enum Answer {
     /// The object: its type and content.
     Object(Kind, Vec<u8>),
+    /// An object's type and length (for a header).
+    Header(Kind, usize),
     /// Not in the backend's files (libgit2 asks its other backends).
     NotFound,
     /// The backend does not answer for it; libgit2 reads it itself.
@@ -40,8 +42,7 @@ enum Answer {
 trait Source: Send + 'static {
     /// The object `id` (a SHA-1 id), read whole.
     fn read(&self, id: &[u8; 20]) -> Answer;
-    /// The object `id`'s type and length, or [`Answer::Pass`] when only
-    /// a whole read would tell.
+    /// The object `id`'s type and length.
     fn header(&self, id: &[u8; 20]) -> Answer;
     /// Whether the source holds the object `id`.
     fn exists(&self, id: &[u8; 20]) -> bool;
@@ -225,8 +226,15 @@ impl Source for Arc<Handoff> {
         self.take(id).map_or(Answer::Pass, |data| Answer::Object(Kind::Commit, data.into_vec()))
     }
 
-    fn header(&self, _: &[u8; 20]) -> Answer {
-        Answer::Pass
+    // Not found, not a pass, when not held: libgit2 answers a header
+    // that no backend passes on with "cannot read header", as it did
+    // before this backend was added, rather than with a whole read.
+    fn header(&self, id: &[u8; 20]) -> Answer {
+        self.kept
+            .lock()
+            .ok()
+            .and_then(|k| k.commits.get(id).map(|d| Answer::Header(Kind::Commit, d.len())))
+            .unwrap_or(Answer::NotFound)
     }
 
     fn exists(&self, _: &[u8; 20]) -> bool {
@@ -317,18 +325,18 @@ extern "C" fn read_header<S: Source>(
     // SAFETY: libgit2 calls `read_header` with a valid id and our backend.
     let Some(id) = (unsafe { sha1(oid) }) else { return raw::GIT_PASSTHROUGH };
     // SAFETY: as above.
-    match unsafe { with_source::<S, _>(backend, |s| s.header(&id)) } {
-        Some(Answer::Object(kind, data)) => {
-            // SAFETY: the out-pointers are libgit2's.
-            unsafe {
-                *len_p = data.len();
-                *type_p = object_type(kind);
-            }
-            0
-        }
-        Some(Answer::NotFound) => raw::GIT_ENOTFOUND,
-        _ => raw::GIT_PASSTHROUGH,
+    let (kind, len) = match unsafe { with_source::<S, _>(backend, |s| s.header(&id)) } {
+        Some(Answer::Object(kind, data)) => (kind, data.len()),
+        Some(Answer::Header(kind, len)) => (kind, len),
+        Some(Answer::NotFound) => return raw::GIT_ENOTFOUND,
+        _ => return raw::GIT_PASSTHROUGH,
+    };
+    // SAFETY: the out-pointers are libgit2's.
+    unsafe {
+        *len_p = len;
+        *type_p = object_type(kind);
     }
+    0
 }
 
 #[expect(unsafe_code, reason = "a libgit2 backend callback; see the SAFETY comments")]

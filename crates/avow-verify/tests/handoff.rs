@@ -37,12 +37,15 @@ fn the_walk_hands_over_what_git_stores_and_each_commit_is_read_once() {
         let hex = id.to_string();
         std::fs::remove_file(git_dir.join("objects").join(&hex[..2]).join(&hex[2..])).unwrap();
     }
+    // A header is answered without giving the commit out.
+    let odb = verifying.odb().unwrap();
+    assert_eq!(odb.read_header(ids[1]).unwrap(), (stored[1].len(), git2::ObjectType::Commit));
+    assert_eq!(handoff.len(), 4);
     for (i, id) in ids[..4].iter().enumerate() {
         let stored = &stored[i];
         // Not there any more for git either: the handoff kept a copy.
         assert!(t.command("git").args(["cat-file", "-e", &id.to_string()]).status().unwrap().code() != Some(0));
         if i == 0 {
-            let odb = verifying.odb().unwrap();
             let object = odb.read(*id).unwrap();
             assert_eq!((object.kind(), object.data()), (git2::ObjectType::Commit, &stored[..]));
         } else {
@@ -55,4 +58,8 @@ fn the_walk_hands_over_what_git_stores_and_each_commit_is_read_once() {
         assert!(verifying.find_commit(*id).is_err(), "given out once");
     }
     assert!(handoff.is_empty());
+    // Once given out, a missing commit's header is libgit2's "cannot read
+    // header" again, as without the backend.
+    let e = odb.read_header(ids[1]).unwrap_err();
+    assert!(e.message().contains("cannot read header"), "{e}");
 }

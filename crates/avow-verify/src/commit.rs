@@ -81,6 +81,19 @@ pub fn change_stats(
 /// reads only the trees on that file's path (a libgit2 diff walks every
 /// entry of both trees).
 pub fn changed_paths(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Vec<String>, Error> {
+    Ok(changed_paths_at_most(repo, old, new, usize::MAX)?.unwrap_or_default())
+}
+
+/// [`changed_paths`], or `None` as soon as more than `limit` paths differ:
+/// the walk stops there, so its cost follows `limit`, not the trees (the
+/// squash check compares a commit's few paths with a branch's whole
+/// change, threat-model entry 117).
+pub fn changed_paths_at_most(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    limit: usize,
+) -> Result<Option<Vec<String>>, Error> {
     let mut out = BTreeSet::new();
     let odb = repo.odb().ok();
     // The directories still to compare, with their paths: on a stack of
@@ -93,23 +106,36 @@ pub fn changed_paths(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) 
                 continue;
             }
         }
+        // Whether more than `limit` paths differ: the walk stops.
+        let mut over = false;
         with_entries(repo, old.as_ref(), |old_entries| {
             with_entries(repo, new.as_ref(), |new_entries| {
                 let (old_pair, new_paired) = counterparts(&names(old_entries), &names(new_entries));
                 let mut walk = Walk { repo, odb: odb.as_ref(), prefix: &mut prefix, out: &mut out, todo: &mut todo };
                 for (entry, other) in old_entries.iter().zip(old_pair) {
                     walk.entry(Some(entry), other.map(|j| &new_entries[j]))?;
+                    if walk.out.len() > limit {
+                        over = true;
+                        return Ok(());
+                    }
                 }
                 for (entry, paired) in new_entries.iter().zip(new_paired) {
                     if !paired {
                         walk.entry(None, Some(entry))?;
+                        if walk.out.len() > limit {
+                            over = true;
+                            return Ok(());
+                        }
                     }
                 }
                 Ok(())
             })
         })?;
+        if over {
+            return Ok(None);
+        }
     }
-    Ok(out.into_iter().collect())
+    Ok(Some(out.into_iter().collect()))
 }
 
 /// One version of a directory still to compare: a tree libgit2 parsed, or

@@ -36,6 +36,7 @@ mod interop;
 mod key_hygiene;
 mod keyring;
 mod lefthook;
+mod memory;
 mod new_user;
 mod newcomer;
 mod no_panic;

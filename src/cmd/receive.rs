@@ -455,6 +455,11 @@ fn judge_update(
         ))
         .hint(format!("{DEFAULT_BRANCH_HINT} in the receiving repository")));
     };
+    // Keys the push lists that anyone can sign with: refused now, rather
+    // than when one of them signs (verify refuses that too).
+    if refuses_weak_keys(repo, refname, trust, tip.id()) {
+        return Ok(Judged::Refused(None));
+    }
     // A branch judged by its own keyring still refuses a key the default
     // branch revoked: its keyring may predate the revocation.
     let default_keyring = match default_tip {
@@ -473,6 +478,61 @@ fn judge_update(
     // default branch's, for a new ref), which their push builds on.
     let command = refused.resign.then(|| resign_command(&short_id(trust), refname.strip_prefix("refs/heads/")));
     Ok(Judged::Refused(command))
+}
+
+/// Says why `refname` is refused when the keyring at `tip` adds keys
+/// anyone can sign with ([`weak_keys_added`]), with the command that takes
+/// each out; whether it is.
+fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> bool {
+    let weak = weak_keys_added(repo, trust, tip);
+    for (fpr, who, why) in &weak {
+        crate::output::errln!(
+            "avow: {refname}: refused: {} at {} adds key {fpr} of {who}: {why}",
+            avow_verify::trust::KEYRING_PATH,
+            short_id(tip)
+        );
+        crate::output::errln!(
+            "avow: {refname}: take the key out of the commit that adds it, or revoke it in a commit on top (`git avow keyring revoke {fpr} --reason \"not a real key\"`, committed by a maintainer)"
+        );
+    }
+    !weak.is_empty()
+}
+
+/// The keys of the keyring at `tip` that the keyring at `trust` does not
+/// list, that are not revoked, and that fail the checks made where keys
+/// enter (a prime or ROCA modulus, close primes, a small factor:
+/// threat-model entries 116 and 130): each with its fingerprint, its
+/// holder and why. Only the tip's keyring matters: the server trusts a
+/// ref's value, never a commit inside a push, and the push's own commits
+/// are verified against the keyring at `trust`. Keys already listed (and
+/// not revoked) there are left to `doctor` and `verify`, so that one weak
+/// key does not stop every push. An unreadable keyring is left to the
+/// verification.
+fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, String, String)> {
+    use avow_policy::keyring::Keyring;
+    use avow_verify::trust::KEYRING_PATH;
+    let keyring_at = |id: Oid| -> Option<(Oid, Keyring)> {
+        let entry = repo.find_commit(id).ok()?.tree().ok()?.get_path(std::path::Path::new(KEYRING_PATH)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        let keyring = Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH));
+        Some((entry.id(), keyring.ok()?))
+    };
+    let Some((blob, keyring)) = keyring_at(tip) else { return Vec::new() };
+    let trusted = keyring_at(trust);
+    if trusted.as_ref().is_some_and(|(b, _)| *b == blob) {
+        return Vec::new();
+    }
+    // Listed and in use there: a revocation the push takes away counts as
+    // adding the key.
+    let listed = |fpr: &str| {
+        trusted.as_ref().and_then(|(_, k)| k.find_by_fingerprint(fpr)).is_some_and(|(_, k)| k.revoked.is_none())
+    };
+    keyring
+        .weak_keys()
+        .into_iter()
+        .filter(|(_, k, _)| !listed(&k.fingerprint))
+        .map(|(p, k, why)| (k.fingerprint.clone(), format!("{} <{}>", p.name, p.email), why))
+        .collect()
 }
 
 #[cfg(test)]

@@ -161,12 +161,14 @@ extern "C" fn read_header(
     // SAFETY: libgit2 calls `read_header` with a valid id and our backend.
     let Some(id) = (unsafe { sha1(oid) }) else { return raw::GIT_PASSTHROUGH };
     // SAFETY: as above.
-    match unsafe { with_packs(backend, |p| p.read(&id)) } {
-        Some(Ok(Some(object))) => {
+    match unsafe { with_packs(backend, |p| p.read_header(&id)) } {
+        Some(Ok(Some((kind, size)))) => {
+            // Below `avow_pack::MAX_OBJECT`, so it fits.
+            let Ok(size) = libc_size::try_from(size) else { return raw::GIT_PASSTHROUGH };
             // SAFETY: the out-pointers are libgit2's.
             unsafe {
-                *len_p = object.data.len();
-                *type_p = object_type(object.kind);
+                *len_p = size;
+                *type_p = object_type(kind);
             }
             0
         }

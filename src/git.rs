@@ -256,6 +256,55 @@ pub fn write_objects_with_git<T>(repo: &Repository, write: impl FnOnce(&Reposito
     Ok(out)
 }
 
+/// The tree of the index git is about to commit — the file
+/// `GIT_INDEX_FILE` names (git sets it for its hooks: a temporary index
+/// for `commit -a`, `-p`, `-i`, `--only`), else the repository's — in
+/// `repo`'s object database, its trees written to memory
+/// (`avow_verify::repo::writes_in_memory`): git writes the real ones with
+/// a shared repository's modes. An index libgit2 cannot read — a sparse
+/// index (`index.sparse`, which `git sparse-checkout --sparse-index` and
+/// scalar set), whose directory entries it does not know — is written by
+/// git itself (`git write-tree`, on a copy, so that no lock git holds on
+/// the index is in the way).
+pub fn staged_tree(repo: &Repository) -> Result<git2::Oid> {
+    let path = std::env::var_os("GIT_INDEX_FILE").map_or_else(|| repo.path().join("index"), PathBuf::from);
+    let index = if path.exists() { git2::Index::open_ext(&path, repo.object_format()) } else { repo.index() };
+    let Ok(mut index) = index else { return tree_by_git(repo, &path) };
+    avow_verify::repo::writes_in_memory(repo)?;
+    Ok(index.write_tree_to(repo)?)
+}
+
+/// `git write-tree` of a copy of the index at `path`.
+fn tree_by_git(repo: &Repository, path: &Path) -> Result<git2::Oid> {
+    let failed = |why: String| {
+        CliError::new(format!("cannot read the index {}: {why}", path.display()))
+            .hint("check it with `git status`; if git reads it, please report this to avow")
+    };
+    let copy = repo.path().join(format!("avow-index-{}", std::process::id()));
+    std::fs::copy(path, &copy).map_err(|e| failed(e.to_string()))?;
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo.path())
+        .arg("write-tree")
+        .env("GIT_INDEX_FILE", &copy)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let _ = std::fs::remove_file(&copy);
+    let out = out.map_err(|e| failed(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(failed(String::from_utf8_lossy(&out.stderr).trim().to_owned()));
+    }
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let tree =
+        git2::Oid::from_str_ext(&id, repo.object_format()).map_err(|e| failed(format!("git printed {id:?}: {e}")))?;
+    // libgit2 reads the index again for the diff (attributes) and would
+    // fail the same way: give this handle an empty one in memory, so that
+    // attributes come from the work tree's files (avow's change digest
+    // reads none; git's sparse checkout keeps the root's in the work tree).
+    repo.set_index(&mut git2::Index::new()?)?;
+    Ok(tree)
+}
+
 /// Runs `git ARGS` on `repo` with `input` on its standard input; its
 /// standard output, or why it failed (git's own words).
 pub fn git_with_input(repo: &Repository, args: &[&str], input: &[u8]) -> Result<String, String> {

@@ -168,10 +168,28 @@ pub fn stale_key_fix(person: &avow_policy::keyring::Person) -> String {
     }
 }
 
+/// What the hook and doctor say of a key that `base`'s keyring lists and
+/// the work tree's does not.
+pub fn added_at_base(key: &PublicKey, base: &str) -> String {
+    format!(
+        "your key {} is in {base}'s .avow/keyring.toml, which `git avow verify {base}..HEAD` trusts, but not in this branch's: a maintainer added it after the branch left {base}",
+        avow_sign::fingerprint(key)
+    )
+}
+
 /// Checks the signing key against the work tree's keyring and policy
 /// before signing, printing a warning or refusal for each problem; `true`
 /// when the commit must be refused (a finding the verifier would deny).
-pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey, statement: &Statement) -> bool {
+/// `listed_at_base` names a base branch whose keyring lists the key
+/// ([`crate::local::base_listing`]), asked only when the work tree's does
+/// not: a key added after the branch left its base needs no maintainer.
+pub fn check_signer(
+    keyring: Option<&Keyring>,
+    policy: &Policy,
+    key: &PublicKey,
+    statement: &Statement,
+    listed_at_base: &dyn Fn() -> Option<String>,
+) -> bool {
     let mut refuse = false;
     if let Some(finding) = policy.check_key(key) {
         crate::output::errln!("avow: refused: {} [{}]", finding.message, finding.rule);
@@ -189,11 +207,17 @@ pub fn check_signer(keyring: Option<&Keyring>, policy: &Policy, key: &PublicKey,
         }
     }
     match keyring.find_by_key(key) {
-        None => crate::output::errln!(
-            "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `{}`",
-            avow_sign::fingerprint(key),
-            keyring_add_command(keyring, key, &statement.understood_by.name, &statement.understood_by.email)
-        ),
+        None => {
+            if let Some(base) = listed_at_base() {
+                crate::output::errln!("avow: note: {}; `git rebase {base}` brings it here", added_at_base(key, &base));
+            } else {
+                crate::output::errln!(
+                    "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `{}`",
+                    avow_sign::fingerprint(key),
+                    keyring_add_command(keyring, key, &statement.understood_by.name, &statement.understood_by.email)
+                );
+            }
+        }
         Some((person, _)) if Person::same_email(&statement.understood_by.email, &person.email) => {
             if let Some(f) = avow_verify::verify::name_finding(policy, &statement.understood_by.name, person) {
                 if f.severity == Severity::Deny {

@@ -113,10 +113,15 @@ fn other_default_key() -> Option<&'static str> {
 }
 
 /// The key file of an error that only says the key is locked (no
-/// passphrase to be had, or a wrong one).
+/// passphrase to be had, or a wrong one), needs the agent (a security
+/// key's handle) or is not in it: adding it to ssh-agent is the fix.
 fn locked_key(e: &avow_sign::Error) -> Option<&std::path::Path> {
     match e {
-        avow_sign::Error::PassphraseUnavailable { path, .. } | avow_sign::Error::WrongPassphrase { path } => Some(path),
+        avow_sign::Error::PassphraseUnavailable { path, .. }
+        | avow_sign::Error::WrongPassphrase { path }
+        | avow_sign::Error::SecurityKeyNeedsAgent { path } => Some(path),
+        // The agent runs but lacks the key, whose file is there to add.
+        avow_sign::Error::KeyNotInAgent { path: Some(path), .. } if path.is_file() => Some(path),
         _ => None,
     }
 }
@@ -277,8 +282,14 @@ pub fn signer_with(
                 // The key is right, only locked: pointing the setting at
                 // another key would not help.
                 if let Some(path) = locked_key(&e) {
+                    // `ssh-add` alone fails where no agent runs: start one first.
+                    let start = if std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()) {
+                        ""
+                    } else {
+                        "start ssh-agent (`eval \"$(ssh-agent)\"`) and "
+                    };
                     return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
-                        "add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
+                        "{start}add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
                         path.display()
                     )));
                 }

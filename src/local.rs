@@ -10,26 +10,118 @@ use git2::Repository;
 
 use crate::error::{CliError, Result};
 
+/// The text of `.avow/FILE` (`rel`, as `avow_verify::trust` names it) as
+/// the hook sees it: the work tree's file; or, in a sparse checkout that
+/// leaves `.avow/` out, HEAD's — git keeps such files in the index
+/// unchanged without writing them, and commits them as HEAD has them.
+/// `None` when there is none (not adopted, or deleted from the work tree:
+/// that is for the user to restore, not to read around).
+pub fn avow_text(repo: &Repository, rel: &str) -> Option<std::io::Result<String>> {
+    let path = repo.workdir()?.join(rel);
+    if path.exists() {
+        return Some(std::fs::read_to_string(&path));
+    }
+    // `git sparse-checkout` writes the patterns here (per worktree).
+    if !repo.path().join("info/sparse-checkout").is_file() {
+        return None;
+    }
+    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    let blob = tree.get_path(Path::new(rel)).ok()?.to_object(repo).ok()?.peel_to_blob().ok()?;
+    Some(
+        String::from_utf8(blob.content().to_vec()).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+    )
+}
+
 /// Policy from the work tree, for early feedback. The verifier reads the
 /// trusted one; here a missing or broken file must not block work
 /// silently, so a broken one is an error and a missing one the default.
 pub fn policy(repo: &Repository) -> Result<Policy> {
-    let Some(dir) = repo.workdir() else { return Ok(Policy::default()) };
-    let path = dir.join(avow_verify::trust::POLICY_PATH);
-    if !path.exists() {
-        return Ok(Policy::default());
-    }
+    let Some(text) = avow_text(repo, avow_verify::trust::POLICY_PATH) else { return Ok(Policy::default()) };
     // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
     let rel = Path::new(avow_verify::trust::POLICY_PATH);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = text.map_err(|e| {
         CliError::new(format!("cannot read {}: {e}", rel.display())).hint("check the file's permissions")
     })?;
     Policy::parse(&text, rel)
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
 }
 
+/// The keyring in the work tree ([`avow_text`]), read as `Keyring::load`
+/// reads it.
+pub fn keyring_file(repo: &Repository) -> Option<std::result::Result<Keyring, String>> {
+    let rel = avow_verify::trust::KEYRING_PATH;
+    Some(match avow_text(repo, rel)? {
+        Ok(text) => Keyring::parse(&text, Path::new(rel)).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("cannot read {rel}: {e}")),
+    })
+}
+
 /// The keyring in the work tree, if there is one and it reads.
 pub fn keyring(repo: &Repository) -> Option<Keyring> {
-    let path = repo.workdir()?.join(avow_verify::trust::KEYRING_PATH);
-    Keyring::load(&path).ok()
+    keyring_file(repo)?.ok()
+}
+
+/// The branches work here is likely verified against, by name, most
+/// likely first: with `upstream`, the current branch's upstream; then
+/// each remote's default branch (`R/HEAD`'s target, else `R/main` or
+/// `R/master`; a remote named `upstream` first) and local `main` and
+/// `master`. Only names of commits, each
+/// once, and never the current branch itself. For advice only (which
+/// range to name, where a key was added): trust is decided by `verify`,
+/// from the base it is given, never from this list.
+pub fn base_branches(repo: &Repository, upstream: bool) -> Vec<String> {
+    let head = repo.head().ok();
+    let current = head.as_ref().filter(|h| h.is_branch()).and_then(|h| h.name().ok().map(str::to_owned));
+    // Full ref names: a local branch may be called like a remote's.
+    let mut refs = Vec::new();
+    if upstream {
+        refs.extend(
+            current
+                .as_deref()
+                .and_then(|b| repo.branch_upstream_name(b).ok())
+                .and_then(|n| n.as_str().ok().map(str::to_owned)),
+        );
+    }
+    let remotes = repo.remotes().ok();
+    let mut remotes: Vec<&str> = remotes.iter().flat_map(|r| r.iter().flatten().flatten()).collect();
+    // A fork's clone: pull requests go into `upstream` (the forges' name
+    // for the project a fork came from), not into the fork's own branches.
+    remotes.sort_by_key(|r| *r != "upstream");
+    for remote in remotes {
+        let default = repo
+            .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+            .ok()
+            .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_owned));
+        match default {
+            Some(name) => refs.push(name),
+            None => refs.extend(["main", "master"].map(|b| format!("refs/remotes/{remote}/{b}"))),
+        }
+    }
+    refs.extend(["refs/heads/main", "refs/heads/master"].map(str::to_owned));
+    let mut names: Vec<String> = Vec::new();
+    for full in refs {
+        let is_commit = repo.find_reference(&full).ok().and_then(|r| r.peel_to_commit().ok()).is_some();
+        if !is_commit || Some(&full) == current.as_ref() {
+            continue;
+        }
+        let name = full.strip_prefix("refs/remotes/").or_else(|| full.strip_prefix("refs/heads/")).unwrap_or(&full);
+        // A short name that means another ref too is given in full.
+        let name = if avow_verify::trust::candidates(repo, name).len() > 1 { full.as_str() } else { name };
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+/// Whether `base`'s `.avow/keyring.toml` lists `key`.
+pub fn lists_key(repo: &Repository, base: &str, key: &avow_sign::ssh_key::PublicKey) -> bool {
+    avow_verify::trust::Trusted::load(repo, base).is_ok_and(|t| t.keyring.find_by_key(key).is_some())
+}
+
+/// The first of [`base_branches`] (the upstream first) whose keyring lists
+/// `key`: a key a maintainer added after this branch left the base (the
+/// work tree's keyring does not have it yet, the verifier's does).
+pub fn base_listing(repo: &Repository, key: &avow_sign::ssh_key::PublicKey) -> Option<String> {
+    base_branches(repo, true).into_iter().find(|name| lists_key(repo, name, key))
 }

@@ -75,9 +75,16 @@ pub fn sign(
         CliError::new(format!("cannot attest this commit: {e}"))
             .hint("remove the line break or NUL from that field of the message or identity")
     })?;
-    let signature = signer
-        .sign(&bytes)
-        .map_err(|e| CliError::new(format!("signing failed: {e}")).hint("`git avow doctor` checks the key set-up"))?;
+    let signature = signer.sign(&bytes).map_err(|e| {
+        let hint = match e {
+            // Nothing to check in the set-up: the authenticator is missing.
+            avow_sign::Error::SecurityKeyAbsent { .. } => {
+                "without the security key at hand, sign with a key file: `git config avow.signingKey ~/.ssh/id_ed25519` (its public key must be in the keyring too)"
+            }
+            _ => "`git avow doctor` checks the key set-up",
+        };
+        CliError::new(format!("signing failed: {e}")).hint(hint)
+    })?;
     Ok(SignatureTrailer::new(&payload, signature.to_base64()).to_string())
 }
 

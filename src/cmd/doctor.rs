@@ -247,7 +247,7 @@ fn is_executable(path: &Path) -> bool {
 /// The signing key as the hook would find it, without asking for a
 /// passphrase: an encrypted key is reported by its public half.
 fn check_key(repo: &Repository, cfg: &Config) -> (Check, Option<PublicKey>) {
-    let keyring = repo.workdir().and_then(|w| Keyring::load(&w.join(avow_verify::trust::KEYRING_PATH)).ok());
+    let keyring = crate::local::keyring(repo);
     let mut locked: Option<PathBuf> = None;
     let mut no_prompt = |p: &Path| {
         locked = Some(p.to_path_buf());
@@ -292,18 +292,19 @@ fn public_half(private: &Path) -> Option<PublicKey> {
 }
 
 fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Check {
-    let Some(work) = repo.workdir() else { return Check::skip("keyring", "a bare repository has no work tree") };
-    let path = work.join(avow_verify::trust::KEYRING_PATH);
-    if !path.exists() {
+    if repo.workdir().is_none() {
+        return Check::skip("keyring", "a bare repository has no work tree");
+    }
+    let Some(keyring) = crate::local::keyring_file(repo) else {
         return Check::fail(
             "keyring",
             format!("{} does not exist: this repository has not adopted avow", avow_verify::trust::KEYRING_PATH),
             "a maintainer runs `git avow init` and commits .avow/",
         );
-    }
-    let keyring = match Keyring::load(&path) {
+    };
+    let keyring = match keyring {
         Ok(k) => k,
-        Err(e) => return Check::fail("keyring", e.to_string(), "fix .avow/keyring.toml (docs/keyring.md)"),
+        Err(e) => return Check::fail("keyring", e, "fix .avow/keyring.toml (docs/keyring.md)"),
     };
     // What loading leaves out for its cost: a prime RSA modulus (entry 116).
     if let Some((person, k, why)) = keyring.weak_keys().into_iter().next() {
@@ -326,6 +327,9 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
     let fpr = avow_sign::fingerprint(key);
     let (name, email) = cfg.user().unwrap_or_default();
     let Some((person, entry)) = keyring.find_by_key(key) else {
+        if let Some(base) = crate::local::base_listing(repo, key) {
+            return Check::warn("keyring", crate::identity::added_at_base(key, &base), format!("git rebase {base}"));
+        }
         return Check::fail(
             "keyring",
             format!("your key {fpr} is not in .avow/keyring.toml, so the verifier will reject your commits"),
@@ -377,12 +381,10 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
 /// refuses every commit. Not checked before adoption (the keyring check
 /// says so).
 fn check_policy(repo: &Repository) -> Option<Check> {
-    let work = repo.workdir()?;
-    if !work.join(avow_verify::trust::KEYRING_PATH).exists() {
-        return None;
-    }
+    // Not adopted: the keyring check says so.
+    let _keyring = crate::local::avow_text(repo, avow_verify::trust::KEYRING_PATH)?;
     let path = avow_verify::trust::POLICY_PATH;
-    if !work.join(path).exists() {
+    if crate::local::avow_text(repo, path).is_none() {
         return Some(Check::fail(
             "policy",
             format!("{path} does not exist, and verify needs it beside the keyring"),
@@ -398,24 +400,30 @@ fn check_policy(repo: &Repository) -> Option<Check> {
     })
 }
 
+/// The keyring CI trusts is the one of the branch the work goes into —
+/// each remote's default branch, or local `main`/`master`
+/// ([`crate::local::base_branches`]) — not the branch's own upstream, which
+/// for a pushed topic branch is the contributor's own copy: a key added
+/// there is not trusted. The upstream counts only when there is no such
+/// branch. Fine when any of them lists the key.
 fn check_upstream_keyring(repo: &Repository, key: Option<&PublicKey>) -> Option<Check> {
     let key = key?;
-    let upstream = repo.revparse_single("@{upstream}").ok()?.peel_to_commit().ok()?;
-    let name = repo
-        .branch_upstream_name(repo.head().ok()?.name().ok()?)
-        .ok()
-        .and_then(|b| b.as_str().ok().map(|s| s.trim_start_matches("refs/remotes/").to_owned()))
-        .unwrap_or_else(|| "@{upstream}".to_owned());
-    let trusted = avow_verify::trust::Trusted::load(repo, &upstream.id().to_string()).ok()?;
+    let mut bases = crate::local::base_branches(repo, false);
+    if bases.is_empty() {
+        bases = crate::local::base_branches(repo, true);
+    }
+    let adopted: Vec<String> =
+        bases.into_iter().filter(|b| avow_verify::trust::Trusted::is_adopted(repo, b).unwrap_or(false)).collect();
     let fpr = avow_sign::fingerprint(key);
-    Some(match trusted.keyring.find_by_key(key) {
-        Some(_) => Check::ok("trusted keyring", format!("{fpr} is in {name}'s .avow/keyring.toml, which CI trusts")),
-        None => Check::fail(
-            "trusted keyring",
-            format!("{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {name}..HEAD` trusts"),
-            "ask a maintainer to add your key on the main branch; a key added only in your own branch is not trusted",
-        ),
-    })
+    if let Some(name) = adopted.iter().find(|b| crate::local::lists_key(repo, b, key)) {
+        return Some(Check::ok("trusted keyring", format!("{fpr} is in {name}'s .avow/keyring.toml, which CI trusts")));
+    }
+    let name = adopted.first()?;
+    Some(Check::fail(
+        "trusted keyring",
+        format!("{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {name}..HEAD` trusts"),
+        "ask a maintainer to add your key on the main branch; a key added only in your own branch is not trusted",
+    ))
 }
 
 /// `gpg.ssh.allowedSignersFile`, which git and `ssh-keygen -Y verify` use:

@@ -51,6 +51,12 @@ pub struct Args {
     pub sign: Vec<String>,
 }
 
+/// A base to name in a hint: the branch the work goes into, else HEAD's
+/// parent (the range that re-signs the last commit).
+fn suggested_base(repo: &Repository) -> String {
+    crate::local::base_branches(repo, false).into_iter().next().unwrap_or_else(|| "HEAD~1".to_owned())
+}
+
 pub fn run(args: &Args) -> Result<Outcome> {
     let repo = open_repo()?;
     if let Some(what) = resign::operation_in_progress(repo.path()) {
@@ -62,13 +68,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
         None if repo.revparse_single("@{upstream}").is_ok() => "@{upstream}..HEAD".into(),
         None => {
             return Err(CliError::new("no range given and the current branch has no upstream")
-                .hint("give the range to re-sign, e.g. `git avow reattest main..HEAD`"))
+                .hint(format!("give the range to re-sign, e.g. `git avow reattest {}..HEAD`", suggested_base(&repo))));
         }
     };
     let range = avow_verify::resolve::resolve_range(&repo, &spec)?;
     if range.base.is_none() {
-        return Err(CliError::new(format!("`{spec}` is not a range: reattest needs BASE..HEAD"))
-            .hint("name the commit below the first one to re-sign, e.g. `git avow reattest main..HEAD`"));
+        return Err(CliError::new(format!("`{spec}` is not a range: reattest needs BASE..HEAD")).hint(format!(
+            "name the commit below the first one to re-sign, e.g. `git avow reattest {}..HEAD`",
+            suggested_base(&repo)
+        )));
     }
     let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|_| {
         CliError::new("HEAD names no commit").hint("check out the branch to re-sign, then run this again")

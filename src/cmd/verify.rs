@@ -76,8 +76,13 @@ fn resolve_unwalked(
         r.to_owned()
     } else {
         if repo.revparse_single("@{upstream}").is_err() {
-            return Err(CliError::new("no range given and the current branch has no upstream")
-                .hint(format!("give a range, e.g. `git avow {command} main..HEAD`")));
+            let hint = match crate::local::base_branches(repo, false).first() {
+                Some(base) => format!("give a range, e.g. `git avow {command} {base}..HEAD`"),
+                None => format!(
+                    "give a range, BASE..HEAD; with no other branch to take as base, check this one whole against its own keyring and policy: `git avow {command} HEAD --trust HEAD`"
+                ),
+            };
+            return Err(CliError::new("no range given and the current branch has no upstream").hint(hint));
         }
         "@{upstream}..HEAD".to_owned()
     };
@@ -86,8 +91,10 @@ fn resolve_unwalked(
         (Some(t), _) => t.to_owned(),
         (None, Some(base)) => base.clone(),
         (None, None) => {
+            // The branch the work goes into, else the revision itself.
+            let trust = crate::local::base_branches(repo, false).into_iter().next().unwrap_or_else(|| spec.clone());
             return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from"))
-                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust main`")))
+                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust {trust}`")));
         }
     };
     Ok((spec, ends, trust_rev))
@@ -189,5 +196,22 @@ pub fn run(args: &Args) -> Result<Outcome> {
     drop(progress);
     crate::cache::CacheArgs::save(cache.as_ref());
     let summary = out.finish()?;
+    if args.range.is_none() && summary.total == 0 {
+        nothing_since_upstream(&repo);
+    }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+}
+
+/// The default range was empty: HEAD is its upstream — for a topic branch
+/// just pushed (`git push -u origin topic`), the contributor's own copy.
+/// Nothing was checked, so name the range a pull request is checked on.
+fn nothing_since_upstream(repo: &Repository) {
+    let upstream = crate::local::base_branches(repo, true).into_iter().next();
+    let bases = crate::local::base_branches(repo, false);
+    if let Some(base) = bases.iter().find(|b| Some(*b) != upstream.as_ref()) {
+        crate::output::errln!(
+            "avow: note: HEAD is where its upstream ({}) is: nothing was checked; to check the branch as a pull request into {base} is: `git avow verify {base}..HEAD`",
+            upstream.as_deref().unwrap_or("@{upstream}")
+        );
+    }
 }

@@ -3,6 +3,9 @@
 
 use crate::support::*;
 
+/// The hints name a branch that exists (the one the work goes into), or,
+/// in a repository with one branch, the branch itself; each works as
+/// printed.
 #[test]
 fn report_without_a_range_suggests_report() {
     let w = World::adopted("disclose");
@@ -10,14 +13,26 @@ fn report_without_a_range_suggests_report() {
     assert_eq!(
         r.stderr,
         "git-avow: error: no range given and the current branch has no upstream\n\
-         hint: give a range, e.g. `git avow report main..HEAD`\n"
+         hint: give a range, BASE..HEAD; with no other branch to take as base, check this one whole against its own keyring and policy: `git avow report HEAD --trust HEAD`\n"
     );
+    sh(&w, &quoted_commands(&r.stderr)[0]).expect(0);
     let r = w.avow(["report", "HEAD"]).expect(2);
     assert_eq!(
         r.stderr,
         "git-avow: error: `HEAD` has no base to take the keyring and policy from\n\
-         hint: name a trusted revision: `git avow report HEAD --trust main`\n"
+         hint: name a trusted revision: `git avow report HEAD --trust HEAD`\n"
     );
+    sh(&w, &quoted_commands(&r.stderr)[0]).expect(0);
+    // On a topic branch, the branch it came from.
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.change("t.txt", "t\n", "Add t");
+    let r = w.avow(["report"]).expect(2);
+    assert_eq!(r.stderr.lines().nth(1), Some("hint: give a range, e.g. `git avow report main..HEAD`"));
+    let r = sh(&w, &quoted_commands(&r.stderr)[0]).expect(0);
+    assert!(r.stdout.contains("Add t"), "{}", r.stdout);
+    let r = w.avow(["verify", "HEAD"]).expect(2);
+    assert_eq!(r.stderr.lines().nth(1), Some("hint: name a trusted revision: `git avow verify HEAD --trust main`"));
+    sh(&w, &quoted_commands(&r.stderr)[0]).expect(0);
 }
 
 /// Runs a keyring command that must fail; returns its stderr with

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use crate::support::*;
 
 /// A real ssh-agent for one test, stopped (by its pid) when dropped.
-struct Agent {
-    socket: PathBuf,
+pub(crate) struct Agent {
+    pub(crate) socket: PathBuf,
     pid: String,
     world_home: PathBuf,
 }
 
 impl Agent {
-    fn start(w: &World) -> Agent {
+    pub(crate) fn start(w: &World) -> Agent {
         let socket = w.scratch().join("agent.sock");
         let out = w.command("ssh-agent").args(["-s", "-a"]).arg(&socket).output().unwrap();
         let out = Run::from(out).expect(0);
@@ -27,7 +27,7 @@ impl Agent {
         Agent { socket, pid, world_home: w.home() }
     }
 
-    fn add(&self, w: &World, key: &Path) {
+    pub(crate) fn add(&self, w: &World, key: &Path) {
         let out = w.command("ssh-add").arg("-q").arg(key).env("SSH_AUTH_SOCK", &self.socket).output().unwrap();
         Run::from(out).expect(0);
     }

@@ -630,10 +630,17 @@ fn reattest_refuses_mid_rebase_and_outside_head() {
     w.git(["switch", "-q", "main"]);
     let r = w.avow(["reattest", "base..main"]).expect(0);
     assert!(r.stderr.contains("nothing to re-sign"), "{}", r.stderr);
-    // No range and no upstream: the hint's range works.
+    // No range and no upstream: the hint names the branch topic goes
+    // into (on main itself, the last commit), and its range works.
+    let r = w.avow(["reattest"]).expect(2);
+    assert!(
+        r.stderr.contains("hint: give the range to re-sign, e.g. `git avow reattest HEAD~1..HEAD`"),
+        "{}",
+        r.stderr
+    );
+    w.git(["switch", "-q", "topic"]);
     let r = w.avow(["reattest"]).expect(2);
     assert!(r.stderr.contains("hint: give the range to re-sign, e.g. `git avow reattest main..HEAD`"), "{}", r.stderr);
-    w.git(["switch", "-q", "topic"]);
     w.avow(["reattest", "main..HEAD"]).expect(0);
 }
 

@@ -527,12 +527,15 @@ impl<'h> Bench<'h> {
     /// drift hits all alike.
     fn hook_overhead(&self, runs: usize) -> Result<[Timing; 3], Fail> {
         let dir = self.work.join("hook-repo");
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| Fail(format!("removing {}: {e}", dir.display())))?;
-        }
         let no_hooks = self.work.join("no-hooks");
         let empty_hooks = self.work.join("empty-hooks");
+        // Made anew each run: a hook left in `empty-hooks` by an older
+        // harness (it once linked post-commit too) would slow the
+        // reference row and flatter the ratio beside it.
         for d in [&dir, &no_hooks, &empty_hooks] {
+            if d.exists() {
+                std::fs::remove_dir_all(d).map_err(|e| Fail(format!("removing {}: {e}", d.display())))?;
+            }
             std::fs::create_dir_all(d).map_err(|e| Fail(format!("creating {}: {e}", d.display())))?;
         }
         #[cfg(unix)]

@@ -146,6 +146,28 @@ pub enum Error {
         fingerprint: String,
     },
 
+    /// A security-key (FIDO, `sk-`) key file, which signs only through
+    /// ssh-agent, and no agent is running.
+    #[error(
+        "{} is a security-key (FIDO) key, which avow signs with through ssh-agent, and no agent is running (SSH_AUTH_SOCK is not set); start one with eval \"$(ssh-agent)\" and add the key with ssh-add {}",
+        path.display(),
+        path.display()
+    )]
+    SecurityKeyNeedsAgent {
+        /// The key file (its private half is a handle to the security key).
+        path: PathBuf,
+    },
+
+    /// The agent holds a security key's handle but could not sign with it:
+    /// the authenticator is not plugged in, or was not touched in time.
+    #[error(
+        "the security key {fingerprint} did not sign: it is not plugged in, or was not touched in time; plug it in, run the same command again and touch it when it blinks"
+    )]
+    SecurityKeyAbsent {
+        /// The security key's public key.
+        fingerprint: String,
+    },
+
     /// The agent does not hold the wanted key.
     #[error("the ssh-agent does not hold the key {fingerprint}; add it with ssh-add{}", hint_path(path.as_ref()))]
     KeyNotInAgent {

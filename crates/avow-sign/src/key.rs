@@ -172,7 +172,14 @@ impl Signer {
                 let blob =
                     self.public.to_bytes().map_err(|e| Error::Sign { fingerprint: fpr(), reason: e.to_string() })?;
                 let flags = if matches!(self.public.key_data(), KeyData::Rsa(_)) { SSH_AGENT_RSA_SHA2_512 } else { 0 };
-                let answer = agent.sign(&blob, &data, flags, &fpr())?;
+                let answer = agent.sign(&blob, &data, flags, &fpr()).map_err(|e| match e {
+                    // The agent holds only a handle to a security key: it fails
+                    // when the authenticator is absent or not touched.
+                    Error::AgentRefused { fingerprint, .. } if is_security_key(self.public.key_data()) => {
+                        Error::SecurityKeyAbsent { fingerprint }
+                    }
+                    e => e,
+                })?;
                 let signature = decode_agent_signature(&answer)
                     .map_err(|reason| Error::AgentProtocol { socket: agent.socket().to_path_buf(), reason })?;
                 from_parts(self.public.key_data(), HASH, signature)?
@@ -292,6 +299,12 @@ fn load_file(path: &Path, passphrase: &mut PassphraseFn<'_>, socket: Option<&Pat
     };
     match (agent_result, private_path) {
         (Ok(signer), _) => Ok(signer),
+        // A security key's file beside it is only a handle for the agent:
+        // what the agent said is the answer.
+        (Err(Error::AgentNotRunning), Some(private)) if is_security_key(public.key_data()) && private.is_file() => {
+            Err(Error::SecurityKeyNeedsAgent { path: private })
+        }
+        (Err(e), _) if is_security_key(public.key_data()) => Err(e),
         // NAME.pub whose private key NAME lies beside it, and no (reachable)
         // agent holds the key: use the file, as long as it is the same key.
         (Err(Error::AgentNotRunning | Error::AgentIo { .. } | Error::KeyNotInAgent { .. }), Some(private))
@@ -378,7 +391,10 @@ fn load_private(
     }
     // The private half lives on the security key; ssh-agent drives it.
     if is_security_key(public.key_data()) {
-        return Signer::from_agent(public, socket, Some(path));
+        return Signer::from_agent(public, socket, Some(path)).map_err(|e| match e {
+            Error::AgentNotRunning => Error::SecurityKeyNeedsAgent { path: path.to_path_buf() },
+            e => e,
+        });
     }
     if !key.is_encrypted() {
         return Ok(Signer { public, backend: Backend::Key(Box::new(key), path.to_path_buf()) });

@@ -19,12 +19,22 @@ fn merge_options() -> MergeOptions {
 /// order (octopus merges one parent after the other, as git does), or
 /// `None` when the parents conflict.
 fn automatic_merge(repo: &Repository, c: &Commit<'_>) -> Result<Option<Oid>, Error> {
-    let git = |what: &str, e| Error::git(format!("{what} the parents of merge {}", c.id()), e);
     // Every parent, or the error of the first that cannot be read
     // (`Commit::parents` would silently stop there).
     let parents = (0..c.parent_count()).map(|i| c.parent(i)).collect::<Result<Vec<Commit<'_>>, _>>();
-    let parents = parents.map_err(|e| git("reading", e))?;
-    let [first, second, rest @ ..] = parents.as_slice() else { return Ok(None) };
+    let parents = parents.map_err(|e| Error::git(format!("reading the parents of merge {}", c.id()), e))?;
+    automatic_merge_of(repo, &parents, &c.id().to_string())
+}
+
+/// The tree a conflict-free automatic merge of `parents` gives, in order,
+/// or `None` when they conflict (or are fewer than two). `what` names the
+/// merge in errors. The hook asks it of a merge about to be committed,
+/// whose parents are HEAD and `MERGE_HEAD`: it writes trees, so a caller
+/// that must not write to the object store gives the repository an
+/// in-memory backend first.
+pub fn automatic_merge_of(repo: &Repository, parents: &[Commit<'_>], what: &str) -> Result<Option<Oid>, Error> {
+    let git = |action: &str, e| Error::git(format!("{action} the parents of merge {what}"), e);
+    let [first, second, rest @ ..] = parents else { return Ok(None) };
     let mut index = repo.merge_commits(first, second, Some(&merge_options())).map_err(|e| git("merging", e))?;
     // The parents merged so far, less those that are ancestors of another
     // (what they reach, it reaches): the merge base of the next parent with

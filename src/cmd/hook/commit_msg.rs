@@ -155,7 +155,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
     let policy = crate::local::policy(&repo)?;
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
-    if policy.merges == MergeMode::Skip && !draft.has(AUTHORSHIP) && repo.path().join("MERGE_HEAD").exists() {
+    // Only a clean one: a resolved conflict is checked like any commit.
+    if policy.merges == MergeMode::Skip && !draft.has(AUTHORSHIP) && concluding_clean_merge(&repo)? {
         return Ok(Outcome::Ok);
     }
     // The committer's own earlier attestation is re-attested with their
@@ -170,7 +171,8 @@ pub fn run(file: &Path) -> Result<Outcome> {
             step!(check(&repo, &policy, &draft, &statement, &staged, &author));
             let keyring = crate::local::keyring(&repo);
             let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
-            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement) {
+            let at_base = || crate::local::base_listing(&repo, signer.public_key());
+            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement, &at_base) {
                 crate::output::errln!(
                     "avow: commit refused; your message is kept in {}",
                     draft.message.path().display()
@@ -323,23 +325,36 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
     }
 }
 
+/// Whether git is concluding a merge (`MERGE_HEAD`: `git merge`, or
+/// `git commit` / `git merge --continue` after a conflict) whose staged
+/// tree is exactly the automatic merge of HEAD and the merged commits —
+/// what the verifier skips under `merges = "skip"` (avow-verify's
+/// `merge::is_clean`). A resolved conflict or a change of the merge's own
+/// is not, and needs a statement like any commit.
+fn concluding_clean_merge(repo: &Repository) -> Result<bool> {
+    let Ok(merging) = std::fs::read_to_string(repo.path().join("MERGE_HEAD")) else { return Ok(false) };
+    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else { return Ok(false) };
+    let mut parents = vec![head];
+    for line in merging.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some(commit) = git2::Oid::from_str(line).ok().and_then(|id| repo.find_commit(id).ok()) else {
+            return Ok(false);
+        };
+        parents.push(commit);
+    }
+    let tree = crate::git::staged_tree(repo)?;
+    // A merge libgit2 cannot redo is not known to be clean: it needs a
+    // statement (the verifier would say `merge.unclean` too), no error.
+    let merged = avow_verify::merge::automatic_merge_of(repo, &parents, "being committed").ok().flatten();
+    Ok(merged == Some(tree))
+}
+
 /// The change being committed: the index git is about to commit against
 /// the parent it will have (HEAD, or HEAD's parent when amending).
 fn stage(repo: &Repository, amend: bool, policy: &Policy) -> Result<Staged> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parent = if amend { head.as_ref().and_then(|h| h.parent(0).ok()) } else { head.clone() };
     let parent_tree = parent.as_ref().map(git2::Commit::tree).transpose()?;
-    let mut index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
-        None => repo.index()?,
-    };
-    // The staged trees go to memory, not the object store: git writes the
-    // real ones itself, with a shared repository's modes, where libgit2
-    // would create loose-object directories with this process's umask
-    // (ignoring core.sharedRepository) and lock other users out of them.
-    let odb = repo.odb()?;
-    odb.add_new_mempack_backend(1000)?;
-    let tree_id = index.write_tree_to(repo)?;
+    let tree_id = crate::git::staged_tree(repo)?;
     let tree = repo.find_tree(tree_id)?;
     let binding = change::binding(repo, parent_tree.as_ref(), &tree)
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;

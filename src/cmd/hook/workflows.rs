@@ -76,14 +76,9 @@ pub fn commit_msg_in_operation(
         return Ok(None);
     }
     let parent_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
-    let mut index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
-        None => repo.index()?,
-    };
     // Staged in memory: git writes the real tree itself, with a shared
     // repository's modes (see `avow_verify::repo::writes_in_memory`).
-    avow_verify::repo::writes_in_memory(repo)?;
-    let tree = repo.find_tree(index.write_tree_to(repo)?)?;
+    let tree = repo.find_tree(crate::git::staged_tree(repo)?)?;
     if resign::binding_of(repo, parent_tree.as_ref(), &tree)?.change == signed.binding.change {
         return Ok(Some(Outcome::Ok));
     }
@@ -181,13 +176,9 @@ pub fn check_unverified(file: &Path, source: Option<&str>) -> Result<()> {
             merging.lines().filter_map(|l| Oid::from_str(l.trim()).ok()).filter_map(|id| repo.find_commit(id).ok()),
         );
     }
-    let mut index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(p) => git2::Index::open_ext(Path::new(&p), repo.object_format())?,
-        None => repo.index()?,
-    };
     // The tree and the commit go to memory, never to the object store.
+    let tree = repo.find_tree(crate::git::staged_tree(&repo)?)?;
     avow_verify::repo::writes_in_memory(&repo)?;
-    let tree = repo.find_tree(index.write_tree_to(&repo)?)?;
     // The author git records: its environment (git exports it to the
     // hook), else the picked commit's, else the configuration.
     let picked = repo.revparse_single("CHERRY_PICK_HEAD").ok().and_then(|o| o.peel_to_commit().ok());

@@ -511,28 +511,33 @@ fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> 
 fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, String, String)> {
     use avow_policy::keyring::Keyring;
     use avow_verify::trust::KEYRING_PATH;
-    let keyring_at = |id: Oid| -> Option<(Oid, Keyring)> {
-        let entry = repo.find_commit(id).ok()?.tree().ok()?.get_path(std::path::Path::new(KEYRING_PATH)).ok()?;
-        let blob = repo.find_blob(entry.id()).ok()?;
-        let keyring = Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH));
-        Some((entry.id(), keyring.ok()?))
+    let blob_at = |id: Oid| -> Option<Oid> {
+        repo.find_commit(id).ok()?.tree().ok()?.get_path(std::path::Path::new(KEYRING_PATH)).ok().map(|e| e.id())
     };
-    let Some((blob, keyring)) = keyring_at(tip) else { return Vec::new() };
-    let trusted = keyring_at(trust);
-    if trusted.as_ref().is_some_and(|(b, _)| *b == blob) {
+    let parse = |blob: Oid| -> Option<Keyring> {
+        let blob = repo.find_blob(blob).ok()?;
+        Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH)).ok()
+    };
+    let (Some(new), old) = (blob_at(tip), blob_at(trust)) else { return Vec::new() };
+    if old == Some(new) {
         return Vec::new();
     }
+    let Some(keyring) = parse(new) else { return Vec::new() };
+    let trusted = old.and_then(parse);
     // Listed and in use there: a revocation the push takes away counts as
-    // adding the key.
-    let listed = |fpr: &str| {
-        trusted.as_ref().and_then(|(_, k)| k.find_by_fingerprint(fpr)).is_some_and(|(_, k)| k.revoked.is_none())
-    };
-    keyring
-        .weak_keys()
-        .into_iter()
-        .filter(|(_, k, _)| !listed(&k.fingerprint))
-        .map(|(p, k, why)| (k.fingerprint.clone(), format!("{} <{}>", p.name, p.email), why))
-        .collect()
+    // adding the key. Only the others are checked: the probable-prime test
+    // costs a modular exponentiation per RSA key.
+    let listed =
+        |fpr: &str| trusted.as_ref().and_then(|k| k.find_by_fingerprint(fpr)).is_some_and(|(_, k)| k.revoked.is_none());
+    let mut weak = Vec::new();
+    for p in keyring.people() {
+        for k in p.keys.iter().filter(|k| k.revoked.is_none() && !listed(&k.fingerprint)) {
+            if let Err(why) = k.check_thoroughly() {
+                weak.push((k.fingerprint.clone(), format!("{} <{}>", p.name, p.email), why.to_string()));
+            }
+        }
+    }
+    weak
 }
 
 #[cfg(test)]

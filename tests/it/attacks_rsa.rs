@@ -182,6 +182,28 @@ fn a_roca_key_is_refused_where_it_enters_and_when_a_push_adds_it() {
         w.git_notty(["push", "-q", remote, "main"]).expect(0);
         assert_eq!(crate::server::remote_rev(&w, path, "main"), w.git(["rev-parse", "HEAD"]).trim());
     }
+
+    // Taking the revocation away gives the key back: refused as adding it.
+    let revoked = std::fs::read_to_string(&keyring).unwrap();
+    let unrevoked: String = revoked.lines().filter(|l| !l.starts_with("revoked")).map(|l| format!("{l}\n")).collect();
+    assert_ne!(unrevoked, revoked);
+    std::fs::write(&keyring, unrevoked).unwrap();
+    w.git(["add", "-A"]);
+    w.commit(&[
+        "-m",
+        "Restore Mallory's key",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Mallory asked for her key back, and the maintainer did not look closely enough.",
+    ])
+    .expect(0);
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    assert!(
+        r.stderr.contains(" of Mallory <mallory@example.org>: this RSA key's modulus has the ROCA fingerprint"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// The checks of an RSA signer's key cost a modular exponentiation as

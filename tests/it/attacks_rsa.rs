@@ -185,7 +185,7 @@ fn a_roca_key_is_refused_where_it_enters_and_when_a_push_adds_it() {
 
     // Taking the revocation away gives the key back: refused as adding it.
     let revoked = std::fs::read_to_string(&keyring).unwrap();
-    let unrevoked: String = revoked.lines().filter(|l| !l.starts_with("revoked")).map(|l| format!("{l}\n")).collect();
+    let unrevoked: String = revoked.lines().filter(|l| !l.starts_with("revoked")).flat_map(|l| [l, "\n"]).collect();
     assert_ne!(unrevoked, revoked);
     std::fs::write(&keyring, unrevoked).unwrap();
     w.git(["add", "-A"]);

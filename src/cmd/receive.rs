@@ -337,7 +337,15 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
             refused = true;
             continue;
         }
-        if let Judged::Refused(command) = judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)? {
+        // Once a ref is refused the push is refused whole (pre-receive
+        // decides for every ref), so the refs after it are not verified
+        // again: one commit pushed to many refs would otherwise be
+        // verified once per ref, for a push the server refuses (threat-model
+        // entry 119). Their other rules still apply and are reported.
+        let verify = !refused;
+        if let Judged::Refused(command) =
+            judge_update(&repo, &rules, u, (&default_name, default_tip), &branches, verify)?
+        {
             refused = true;
             resign.extend(command);
         }
@@ -358,12 +366,14 @@ enum Judged {
 }
 
 /// Judges one ref update.
+#[expect(clippy::too_many_lines, reason = "one ref's rules in the order they apply, each a few lines")]
 fn judge_update(
     repo: &Repository,
     rules: &Rules,
     u: &RefUpdate,
     (default_name, default_tip): (&str, Option<Oid>),
     branches: &[Oid],
+    verify: bool,
 ) -> Result<Judged> {
     let refname = u.refname.as_str();
     if is_zero(&u.new) {
@@ -455,8 +465,10 @@ fn judge_update(
         ))
         .hint(format!("{DEFAULT_BRANCH_HINT} in the receiving repository")));
     };
-    // Keys the push lists that anyone can sign with: refused now, rather
-    // than when one of them signs (verify refuses that too).
+    if !verify {
+        crate::output::errln!("avow: {refname}: not verified: the push is refused already (see above)");
+        return Ok(Judged::Passed);
+    }
     if refuses_weak_keys(repo, refname, trust, tip.id()) {
         return Ok(Judged::Refused(None));
     }
@@ -482,7 +494,8 @@ fn judge_update(
 
 /// Says why `refname` is refused when the keyring at `tip` adds keys
 /// anyone can sign with ([`weak_keys_added`]), with the command that takes
-/// each out; whether it is.
+/// each out; whether it is. Such a key is refused when the push adds it,
+/// rather than only when it signs (`verify` refuses that too).
 fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> bool {
     let weak = weak_keys_added(repo, trust, tip);
     for (fpr, who, why) in &weak {

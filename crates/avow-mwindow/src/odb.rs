@@ -58,7 +58,13 @@ impl Source for Mutex<Packs> {
     }
 
     fn header(&self, id: &[u8; 20]) -> Answer {
-        self.read(id)
+        // Type and size from the entry headers alone (and a delta's first
+        // bytes), not the whole object.
+        match self.lock().map(|mut p| p.read_header(id)) {
+            Ok(Ok(Some((kind, size)))) => usize::try_from(size).map_or(Answer::Pass, |len| Answer::Header(kind, len)),
+            Ok(Ok(None)) => Answer::NotFound,
+            _ => Answer::Pass,
+        }
     }
 
     fn exists(&self, id: &[u8; 20]) -> bool {

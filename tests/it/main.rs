@@ -36,6 +36,7 @@ mod interop;
 mod key_hygiene;
 mod keyring;
 mod lefthook;
+mod maintainer;
 mod new_user;
 mod new_user_fork;
 mod new_user_keys;

@@ -172,7 +172,15 @@ pub fn run(file: &Path) -> Result<Outcome> {
             let keyring = crate::local::keyring(&repo);
             let signer = keys::signer_knowing(&cfg, keyring.as_ref())?;
             let at_base = || crate::local::base_listing(&repo, signer.public_key());
-            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement, &at_base) {
+            let replaced = || crate::local::keyring_replaced(&repo, staged.parent, staged.tree);
+            if crate::identity::check_signer(
+                keyring.as_ref(),
+                &replaced,
+                &policy,
+                signer.public_key(),
+                &statement,
+                &at_base,
+            ) {
                 crate::output::errln!(
                     "avow: commit refused; your message is kept in {}",
                     draft.message.path().display()

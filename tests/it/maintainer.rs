@@ -5,8 +5,8 @@
 
 use avow_testutil::NOW;
 
-use crate::keyring::fingerprint;
-use crate::policy::verdicts;
+use crate::keyring::{as_bob, as_bob_at, fingerprint, with_bob};
+use crate::policy::{hook_accepts, msg, verdicts};
 use crate::support::*;
 
 /// `sh -c LINE` at the test clock plus `later` seconds, expecting success.
@@ -38,7 +38,10 @@ fn committing_ones_own_rotation_is_not_told_to_amend_with_the_new_key() {
     let said = r.stderr.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW");
     assert!(!said.contains("warning"), "{said}");
     let (note, fix) = said.split_once("; for the commits after it, ").expect(&said);
-    assert!(note.starts_with("avow: note: this commit makes .avow/keyring.toml say your key OLD is expired on "), "{said}");
+    assert!(
+        note.starts_with("avow: note: this commit makes .avow/keyring.toml say your key OLD is expired on "),
+        "{said}"
+    );
     assert_eq!(
         fix,
         "sign with your key that it trusts (NEW): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file\n"
@@ -58,4 +61,54 @@ fn committing_ones_own_rotation_is_not_told_to_amend_with_the_new_key() {
     );
     assert_eq!(r.stderr, "");
     assert_eq!(verdicts(&w, &["rotated..HEAD"], 0), vec!["Work after the rotation: accepted".to_owned()]);
+}
+
+/// A contributor leaves. The maintainer's first reach is `revoke`, which
+/// refuses everything the key ever signed — Bob's merged work would fail
+/// every later audit. `revoke` now says which commits on HEAD the key
+/// signed and, for a key that is only retired, names `keyring expire`;
+/// followed as printed, Bob's earlier work still verifies and anything he
+/// signs afterwards does not.
+#[test]
+fn a_contributor_leaving_is_expired_not_revoked_and_their_work_still_verifies() {
+    let (w, bob) = with_bob();
+    as_bob(&w, &bob, "bob.c", "Bob's last change");
+    let bob_fpr = fingerprint(&w, &bob);
+    let r = w.avow(["keyring", "revoke", &bob_fpr[..16], "--reason", "left the project"]).expect(0);
+    let head = w.git(["rev-parse", "--short=12", "HEAD"]);
+    assert_eq!(
+        r.stderr.replace(&bob_fpr, "BOB"),
+        format!(
+            "avow: warning: this key signed 1 commit on HEAD ({} \"Bob's last change\"); once the revocation is committed they no longer verify, whenever they were signed. \
+             If the key is not in someone else's hands (its owner left the project, a machine was retired), expire it instead, which keeps them valid: \
+             `git restore .avow/keyring.toml`, then `git avow keyring expire BOB`\n",
+            head.trim()
+        )
+    );
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands.len(), 2, "{}", r.stderr);
+    for c in &commands {
+        at(&w, 1, c);
+    }
+    let listed = w.avow(["keyring", "list"]).expect(0).stdout;
+    assert!(listed.contains(&format!("{bob_fpr}  ssh-ed25519  valid")), "expires one second later:\n{listed}");
+    hook_accepts(&w, &[], &msg("Bob left the project", "human", &["-a"]), &[]);
+    w.git(["tag", "bob-left"]);
+    // An audit of the whole history against the new keyring: Bob's work stands.
+    let all = verdicts(&w, &["trusted..HEAD", "--trust", "HEAD"], 0);
+    assert!(all.contains(&"Bob's last change: accepted".to_owned()), "{all:?}");
+    // What his key signs after it expired is refused.
+    as_bob_at(&w, &bob, "late.c", "Bob signs after leaving", NOW + 2);
+    assert_eq!(
+        verdicts(&w, &["bob-left..HEAD"], 1),
+        vec!["Bob signs after leaving: rejected signature.key-status".to_owned()]
+    );
+}
+
+/// A key that signed nothing here: `revoke` says nothing more.
+#[test]
+fn revoking_a_key_that_signed_nothing_here_warns_of_nothing() {
+    let (w, bob) = with_bob();
+    let r = w.avow(["keyring", "revoke", &format!("{}.pub", bob.display()), "--reason", "token lost"]).expect(0);
+    assert_eq!(r.stderr, "");
 }

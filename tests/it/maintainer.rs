@@ -112,3 +112,47 @@ fn revoking_a_key_that_signed_nothing_here_warns_of_nothing() {
     let r = w.avow(["keyring", "revoke", &format!("{}.pub", bob.display()), "--reason", "token lost"]).expect(0);
     assert_eq!(r.stderr, "");
 }
+
+/// A release check across the adoption: `verify v0.9..v1.1`, where v0.9
+/// predates `.avow/`. The error's generic hint (`git avow init`, or
+/// `--trust REV`, which the base cannot vouch for either) led in a circle;
+/// it now names the commit that adopted avow and the range after it, with
+/// the release as the trusted revision (a contributor added during the
+/// release is known there). Followed as printed, the release verifies.
+#[test]
+fn a_release_range_from_before_adoption_names_the_range_that_verifies() {
+    let w = World::bare();
+    for n in 1..=3 {
+        w.write(&format!("old{n}.txt"), "old\n");
+        w.git(["add", "-A"]);
+        w.git(["commit", "-q", "-m", &format!("Old work {n}")]);
+    }
+    w.git(["tag", "v0.9"]);
+    w.avow(["init", "--preset", "disclose"]).expect(0);
+    w.avow(["install"]).expect(0);
+    w.git(["add", ".avow"]);
+    hook_accepts(&w, &[], &msg("Adopt avow", "human", &[]), &[]);
+    let bob = w.keygen("bob");
+    let pubkey = format!("{}.pub", bob.display());
+    w.avow(["keyring", "add", "--name", "Bob Example", "--email", "bob@example.org", "--key", &pubkey]).expect(0);
+    hook_accepts(&w, &[], &msg("Add Bob", "human", &["-a"]), &[]);
+    as_bob(&w, &bob, "bob.c", "Bob's feature");
+    w.git(["tag", "v1.1"]);
+    let r = w.avow(["verify", "v0.9..v1.1"]).expect(2);
+    let adoption = w.git(["rev-parse", "--short=12", "HEAD~2"]);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "git-avow: error: there is no .avow/keyring.toml at v0.9\n\
+             hint: v0.9 is from before this project adopted avow: {a} (\"Adopt avow\") added .avow/; verify what came after it: `git avow verify {a}..v1.1 --trust v1.1`\n",
+            a = adoption.trim()
+        )
+    );
+    // `--trust` names the same way out.
+    let r = w.avow(["verify", "v0.9..v1.1", "--trust", "v1.1"]).expect(2);
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands, vec![format!("git avow verify {}..v1.1 --trust v1.1", adoption.trim())], "{}", r.stderr);
+    let out = Run::from(w.shell(&commands[0]).output().unwrap()).expect(0).stdout;
+    let summary = format!("avow: 2 commits: 2 accepted, 0 rejected (range {}..v1.1, trust v1.1)\n", adoption.trim());
+    assert!(out.ends_with(&summary), "{out}");
+}

@@ -502,9 +502,35 @@ fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
             .hint("give --allowed-signers the path of an OpenSSH allowed_signers file")
     })?;
     let entries = Keyring::from_allowed_signers(&text, allowed_signers).map_err(keyring_error)?;
+    let maintainer = signs_as_maintainer(&k);
+    let before = k.clone();
     let n = k.import_allowed_signers(&entries, parse_role(role)?).map_err(keyring_error)?;
     save(path, &k)?;
-    crate::output::outln!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display())
+    // An allowed_signers file kept for git's own signatures limits its keys
+    // to `namespaces="git"`: say which entries that left out, and how to
+    // take one on purpose.
+    for entry in entries.iter().filter(|e| !e.allows_avow() && before.find_by_key(&e.key).is_none()) {
+        let email = entry.principals.first().map_or("", String::as_str);
+        let name = email.split('@').next().unwrap_or(email);
+        crate::output::errln!(
+            "avow: skipped line {} ({email}): its namespaces=\"{}\" do not include {}; if the key should sign attestations here too, add it: `{}`",
+            entry.line,
+            entry.namespaces.as_deref().unwrap_or_default().join(","),
+            avow_policy::keyring::NAMESPACE,
+            crate::identity::keyring_add_command(&k, &entry.key, name, email)
+        );
+    }
+    let command = format!(
+        "git avow keyring import --allowed-signers {} --role {}",
+        shell_quote(&allowed_signers.to_string_lossy()),
+        shell_quote(role)
+    );
+    let effect = if n == 0 { String::new() } else { take_effect(maintainer, &command) };
+    crate::output::outln!(
+        "avow: imported {n} key{} from {}{effect}",
+        if n == 1 { "" } else { "s" },
+        allowed_signers.display()
+    )
 }
 
 /// Reads a public key given as a file path or a literal line.

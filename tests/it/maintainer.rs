@@ -156,3 +156,46 @@ fn a_release_range_from_before_adoption_names_the_range_that_verifies() {
     let summary = format!("avow: 2 commits: 2 accepted, 0 rejected (range {}..v1.1, trust v1.1)\n", adoption.trim());
     assert!(out.ends_with(&summary), "{out}");
 }
+
+/// Adopting avow with the `allowed_signers` file the project already keeps
+/// for git's SSH commit signatures: its lines say `namespaces="git"`, which
+/// import rightly skips — but it used to skip them silently ("imported 0
+/// keys"). Each skipped entry is now named with the `keyring add` that
+/// takes the key on purpose; followed as printed, it is in the keyring.
+#[test]
+fn importing_gits_allowed_signers_names_each_skipped_key_and_how_to_add_it() {
+    let w = World::adopted("disclose");
+    let (bob, carol) = (w.keygen("bob"), w.keygen("carol"));
+    let line = |k: &std::path::Path| std::fs::read_to_string(format!("{}.pub", k.display())).unwrap().trim().to_owned();
+    let file = w.scratch().join("allowed_signers");
+    std::fs::write(
+        &file,
+        format!("bob@example.org {}\ncarol@example.org namespaces=\"git\" {}\n", line(&bob), line(&carol)),
+    )
+    .unwrap();
+    let r = w.avow(["keyring", "import", "--allowed-signers", file.to_str().unwrap()]).expect(0);
+    assert_eq!(
+        r.stdout.replace(file.to_str().unwrap(), "FILE"),
+        "avow: imported 1 key from FILE; commit .avow/keyring.toml for it to take effect (signed by your key: a change to .avow/ needs a maintainer's)\n"
+    );
+    let (said, command) = r.stderr.split_once(": `").unwrap();
+    assert_eq!(
+        said,
+        "avow: skipped line 2 (carol@example.org): its namespaces=\"git\" do not include avow-attestation@v1; if the key should sign attestations here too, add it"
+    );
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands.len(), 1, "{command}");
+    at(&w, 0, &commands[0]);
+    let listed = w.avow(["keyring", "list"]).expect(0).stdout;
+    assert!(
+        listed.contains(&format!(
+            "carol <carol@example.org> (contributor)\n  {}  ssh-ed25519  valid",
+            fingerprint(&w, &carol)
+        )),
+        "{listed}"
+    );
+    // Importing again: nothing new, nothing skipped that is already there.
+    let r = w.avow(["keyring", "import", "--allowed-signers", file.to_str().unwrap()]).expect(0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.stdout.replace(file.to_str().unwrap(), "FILE"), "avow: imported 0 keys from FILE\n");
+}

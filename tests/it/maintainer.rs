@@ -199,3 +199,39 @@ fn importing_gits_allowed_signers_names_each_skipped_key_and_how_to_add_it() {
     assert_eq!(r.stderr, "");
     assert_eq!(r.stdout.replace(file.to_str().unwrap(), "FILE"), "avow: imported 0 keys from FILE\n");
 }
+
+/// The maintainer adds a contributor's key and merges their work, then
+/// pushes both to the server: the work is judged against the branch as it
+/// is, without the key, and refused — with only "fix what each line above
+/// names". The server now says that the key is added by a commit of the
+/// same push and how to push in two steps; followed as printed, both land.
+#[test]
+fn the_server_says_when_a_key_is_added_in_the_same_push_and_two_pushes_land() {
+    let w = World::adopted("disclose");
+    let remote = crate::server::origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let erin = w.keygen("erin");
+    let pubkey = format!("{}.pub", erin.display());
+    w.avow(["keyring", "add", "--name", "Erin", "--email", "erin@example.org", "--key", &pubkey]).expect(0);
+    hook_accepts(&w, &[], &msg("Add Erin", "human", &["-a"]), &[]);
+    let adder = w.git(["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
+    w.write("erin.c", "erin\n");
+    w.git(["add", "erin.c"]);
+    let sign = format!("avow.signingKey={}", erin.display());
+    let args = ["-c", "user.name=Erin", "-c", "user.email=erin@example.org", "-c", &sign, "commit", "-q"];
+    let mut args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    args.push("--author=Erin <erin@example.org>".to_owned());
+    args.extend(msg("Erin's first change", "human", &[]));
+    w.git_notty(&args).expect(0);
+    let work = w.git(["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    let note = format!(
+        "remote: avow: note: the key of {work} is added by {adder} (\"Add Erin\") in this same push, and a key counts only once the commit adding it is on the branch: push up to it first, `git push origin {adder}:refs/heads/main` (origin: the remote you push to), then push again"
+    );
+    assert!(r.stderr.lines().any(|l| l.trim_end() == note), "{}", r.stderr);
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands, vec![format!("git push origin {adder}:refs/heads/main")], "{}", r.stderr);
+    at(&w, 0, &commands[0]);
+    at(&w, 0, "git push -q origin main");
+    assert_eq!(crate::server::remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]).trim());
+}

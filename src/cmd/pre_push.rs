@@ -213,7 +213,7 @@ fn key_added_in_this_push(repo: &Repository, refname: &str, reports: &[Report]) 
 }
 
 /// The public key a commit's `Avow-Signature:` carries (not yet trusted).
-fn signing_key(repo: &Repository, id: Oid) -> Option<avow_sign::ssh_key::PublicKey> {
+pub(crate) fn signing_key(repo: &Repository, id: Oid) -> Option<avow_sign::ssh_key::PublicKey> {
     let commit = repo.find_commit(id).ok()?;
     let text = avow_verify::commit::message_text(&commit)?;
     let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());

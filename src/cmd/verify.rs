@@ -212,6 +212,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // stays flat however long the range; GitHub and SARIF output are built
     // from all reports.
     let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
+    // The first commit refused for a key the trusted keyring lacks: a key
+    // a maintainer added within the range (a release check) is named after.
+    let mut unknown_key = None;
+    let tip = ends.tip;
     avow_verify::range::walk_and_verify(
         &repo,
         ends,
@@ -226,6 +230,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         },
         &|| progress.inc(),
         |r| {
+            if unknown_key.is_none()
+                && r.findings.iter().any(|f| f.rule == avow_policy::findings::SIGNATURE_UNKNOWN_KEY.id)
+            {
+                unknown_key = Some(r.id);
+            }
             progress.suspend(|| out.push(r));
             Ok::<(), CliError>(())
         },
@@ -236,7 +245,31 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if args.range.is_none() && summary.total == 0 {
         nothing_since_upstream(&repo);
     }
+    if let (Some(id), None) = (unknown_key, args.trust.as_deref()) {
+        key_added_in_range(&repo, &spec, &trusted, id, tip);
+    }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+}
+
+/// A commit refused for a key the base's keyring lacks, where the range's
+/// tip lists the key and `--trust TIP` would be accepted (every `.avow/`
+/// change on the way a maintainer's, [`avow_verify::chain`]): a key a
+/// maintainer added during a release. Verified against the base alone,
+/// the release's new contributors fail; name the check that judges merged
+/// history against the keyring it shipped with.
+fn key_added_in_range(repo: &Repository, spec: &str, trusted: &Trusted, id: git2::Oid, tip: git2::Oid) {
+    let Some((_, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.')) else {
+        return;
+    };
+    let Some(key) = crate::cmd::pre_push::signing_key(repo, id) else { return };
+    let Ok(at_tip) = Trusted::load(repo, &tip.to_string()) else { return };
+    if at_tip.keyring.find_by_key(&key).is_none() || avow_verify::chain::check(repo, &trusted.rev, &at_tip).is_err() {
+        return;
+    }
+    crate::output::errln!(
+        "avow: note: the key of {} is in .avow/keyring.toml at {tip_rev}, added by a maintainer within the range; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {spec} --trust {tip_rev}`",
+        &id.to_string()[..12]
+    );
 }
 
 /// The default range was empty: HEAD is its upstream — for a topic branch

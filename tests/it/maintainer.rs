@@ -6,7 +6,7 @@
 use avow_testutil::NOW;
 
 use crate::keyring::{as_bob, as_bob_at, fingerprint, with_bob};
-use crate::policy::{hook_accepts, msg, verdicts};
+use crate::policy::{hook_accepts, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::support::*;
 
 /// `sh -c LINE` at the test clock plus `later` seconds, expecting success.
@@ -216,13 +216,7 @@ fn the_server_says_when_a_key_is_added_in_the_same_push_and_two_pushes_land() {
     hook_accepts(&w, &[], &msg("Add Erin", "human", &["-a"]), &[]);
     let adder = w.git(["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
     w.write("erin.c", "erin\n");
-    w.git(["add", "erin.c"]);
-    let sign = format!("avow.signingKey={}", erin.display());
-    let args = ["-c", "user.name=Erin", "-c", "user.email=erin@example.org", "-c", &sign, "commit", "-q"];
-    let mut args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    args.push("--author=Erin <erin@example.org>".to_owned());
-    args.extend(msg("Erin's first change", "human", &[]));
-    w.git_notty(&args).expect(0);
+    commit_as(&w, "Erin", "erin@example.org", &erin, "Erin's first change", &[]);
     let work = w.git(["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
     let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
     let note = format!(
@@ -234,4 +228,58 @@ fn the_server_says_when_a_key_is_added_in_the_same_push_and_two_pushes_land() {
     at(&w, 0, &commands[0]);
     at(&w, 0, "git push -q origin main");
     assert_eq!(crate::server::remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]).trim());
+}
+
+/// A release check, `verify v1.0..v1.1`, where a maintainer added a
+/// contributor's key during the release: against v1.0's keyring alone the
+/// contributor's work is `signature.unknown-key`, and the finding says
+/// only that a maintainer adds keys in a trusted commit — which one did.
+/// verify now notes that v1.1's keyring has the key and names
+/// `--trust v1.1`; followed as printed, the release verifies. A key that
+/// no maintainer added (a pull request adding its own) gets no such note.
+#[test]
+fn a_release_with_a_contributor_added_during_it_names_the_trust_that_verifies() {
+    let (w, bob) = with_bob();
+    w.git(["tag", "v1.0"]);
+    let erin = w.keygen("erin");
+    let pubkey = format!("{}.pub", erin.display());
+    w.avow(["keyring", "add", "--name", "Erin", "--email", "erin@example.org", "--key", &pubkey]).expect(0);
+    hook_accepts(&w, &[], &msg("Add Erin", "human", &["-a"]), &[]);
+    w.write("erin.c", "erin\n");
+    commit_as(&w, "Erin", "erin@example.org", &erin, "Erin's first change", &[]);
+    w.git(["tag", "v1.1"]);
+    let r = w.avow(["verify", "v1.0..v1.1"]).expect(1);
+    let erins = w.git(["rev-parse", "--short=12", "v1.1"]).trim().to_owned();
+    assert_eq!(
+        r.stderr,
+        format!("avow: note: the key of {erins} is in .avow/keyring.toml at v1.1, added by a maintainer within the range; to judge history already merged (a release) against the keyring it shipped with: `git avow verify v1.0..v1.1 --trust v1.1`\n")
+    );
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands.len(), 1);
+    let out = Run::from(w.shell(&commands[0]).output().unwrap()).expect(0).stdout;
+    assert!(out.ends_with("avow: 2 commits: 2 accepted, 0 rejected (range v1.0..v1.1, trust v1.1)\n"), "{out}");
+    // Bob adds Carol's key himself and she commits: no maintainer did, so
+    // `--trust` would be refused, and verify does not suggest it.
+    let carol = w.keygen("carol");
+    let pubkey = format!("{}.pub", carol.display());
+    w.avow(["keyring", "add", "--name", "Carol", "--email", "carol@example.org", "--key", &pubkey]).expect(0);
+    commit_as(&w, BOB_NAME, BOB_EMAIL, &bob, "Bob adds Carol", &["-a"]);
+    w.write("carol.c", "carol\n");
+    commit_as(&w, "Carol", "carol@example.org", &carol, "Carol's first change", &[]);
+    let r = w.avow(["verify", "v1.1..HEAD"]).expect(1);
+    assert!(r.stdout.contains("[trust.avow-change]") && r.stdout.contains("[signature.unknown-key]"), "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+}
+
+/// Commits what is staged (and `extra`, e.g. `-a`) as `name <email>`,
+/// signing with `key`, through the hook.
+fn commit_as(w: &World, name: &str, email: &str, key: &std::path::Path, subject: &str, extra: &[&str]) {
+    w.git(["add", "-A"]);
+    let (user, mail, sign) =
+        (format!("user.name={name}"), format!("user.email={email}"), format!("avow.signingKey={}", key.display()));
+    let mut args: Vec<String> =
+        ["-c", &user, "-c", &mail, "-c", &sign, "commit", "-q"].iter().map(|s| (*s).to_owned()).collect();
+    args.push(format!("--author={name} <{email}>"));
+    args.extend(msg(subject, "human", extra));
+    w.git_notty(&args).expect(0);
 }

@@ -337,7 +337,15 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
             refused = true;
             continue;
         }
-        if let Judged::Refused(command) = judge_update(&repo, &rules, u, (&default_name, default_tip), &branches)? {
+        // Once a ref is refused the push is refused whole (pre-receive
+        // decides for every ref), so the refs after it are not verified
+        // again: one commit pushed to many refs would otherwise be
+        // verified once per ref, for a push the server refuses (threat-model
+        // entry 119). Their other rules still apply and are reported.
+        let verify = !refused;
+        if let Judged::Refused(command) =
+            judge_update(&repo, &rules, u, (&default_name, default_tip), &branches, verify)?
+        {
             refused = true;
             resign.extend(command);
         }
@@ -364,6 +372,7 @@ fn judge_update(
     u: &RefUpdate,
     (default_name, default_tip): (&str, Option<Oid>),
     branches: &[Oid],
+    verify: bool,
 ) -> Result<Judged> {
     let refname = u.refname.as_str();
     if is_zero(&u.new) {
@@ -455,6 +464,10 @@ fn judge_update(
         ))
         .hint(format!("{DEFAULT_BRANCH_HINT} in the receiving repository")));
     };
+    if !verify {
+        crate::output::errln!("avow: {refname}: not verified: the push is refused already (see above)");
+        return Ok(Judged::Passed);
+    }
     // A branch judged by its own keyring still refuses a key the default
     // branch revoked: its keyring may predate the revocation.
     let default_keyring = match default_tip {

@@ -80,6 +80,19 @@ pub fn change_stats(
 /// reads only the trees on that file's path (a libgit2 diff walks every
 /// entry of both trees).
 pub fn changed_paths(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<Vec<String>, Error> {
+    Ok(changed_paths_at_most(repo, old, new, usize::MAX)?.unwrap_or_default())
+}
+
+/// [`changed_paths`], or `None` as soon as more than `limit` paths differ:
+/// the walk stops there, so its cost follows `limit`, not the trees (the
+/// squash check compares a commit's few paths with a branch's whole
+/// change, threat-model entry 117).
+pub fn changed_paths_at_most(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    limit: usize,
+) -> Result<Option<Vec<String>>, Error> {
     let mut out = BTreeSet::new();
     // The directories still to compare, with their paths: on a stack of
     // their own, not the thread's, which a pushed tree nested thousands of
@@ -95,14 +108,20 @@ pub fn changed_paths(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) 
         let (old_pair, new_paired) = counterparts(&names(&old_entries), &names(&new_entries));
         for (entry, other) in old_entries.iter().zip(old_pair) {
             walk_entry(repo, Some(entry), other.map(|j| &new_entries[j]), &mut prefix, &mut out, &mut todo)?;
+            if out.len() > limit {
+                return Ok(None);
+            }
         }
         for (entry, paired) in new_entries.iter().zip(new_paired) {
             if !paired {
                 walk_entry(repo, None, Some(entry), &mut prefix, &mut out, &mut todo)?;
+                if out.len() > limit {
+                    return Ok(None);
+                }
             }
         }
     }
-    Ok(out.into_iter().collect())
+    Ok(Some(out.into_iter().collect()))
 }
 
 /// Two versions of a directory still to compare, and its path with a

@@ -33,11 +33,98 @@ const MAX_NOTE: usize = 64 * 1024;
 /// text of a sensible size.
 pub fn read(repo: &Repository, id: Oid) -> Option<String> {
     let note = repo.find_note(Some(NOTES_REF), id).ok()?;
-    let bytes = note.message_bytes();
+    text(note.message_bytes())
+}
+
+/// A note's bytes as its text, when they are UTF-8 of a sensible size.
+fn text(bytes: &[u8]) -> Option<String> {
     if bytes.len() > MAX_NOTE {
         return None;
     }
     String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// Notes looked up as libgit2 looks them up, each notes tree read at most
+/// once per run. libgit2 reads the notes tree again for every lookup and
+/// scans each level entry by entry: git fans a big notes tree out into
+/// directories of a few hundred entries, but anyone who may push the notes
+/// ref can push one directory of millions, and a lookup per rejected
+/// commit then cost the whole tree each time (threat-model entry 120).
+/// Here a level's entries are indexed by name the first time a lookup
+/// reaches it; only the trees on the looked-up paths are read.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// The notes commit's tree, once read.
+    root: std::sync::OnceLock<Option<Oid>>,
+    levels: std::sync::Mutex<std::collections::HashMap<Oid, std::sync::Arc<Level>>>,
+}
+
+/// One notes tree: for each name, its first entry and its first
+/// directory entry, with their positions in tree order.
+#[derive(Debug, Default)]
+struct Level {
+    names: std::collections::HashMap<Vec<u8>, Named>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Named {
+    first: Option<(usize, Oid)>,
+    first_dir: Option<(usize, Oid)>,
+}
+
+impl Level {
+    fn read(repo: &Repository, tree: Oid) -> Option<Level> {
+        let tree = repo.find_tree(tree).ok()?;
+        let mut names: std::collections::HashMap<Vec<u8>, Named> = std::collections::HashMap::new();
+        for (i, e) in tree.iter().enumerate() {
+            let slot = names.entry(e.name_bytes().to_vec()).or_default();
+            slot.first.get_or_insert((i, e.id()));
+            if e.kind() == Some(git2::ObjectType::Tree) {
+                slot.first_dir.get_or_insert((i, e.id()));
+            }
+        }
+        Some(Level { names })
+    }
+}
+
+impl Index {
+    /// The tree of a level, indexed the first time it is asked for.
+    fn level(&self, repo: &Repository, tree: Oid) -> Option<std::sync::Arc<Level>> {
+        if let Some(known) = self.levels.lock().ok().and_then(|l| l.get(&tree).cloned()) {
+            return Some(known);
+        }
+        let level = std::sync::Arc::new(Level::read(repo, tree)?);
+        if let Ok(mut levels) = self.levels.lock() {
+            levels.insert(tree, level.clone());
+        }
+        Some(level)
+    }
+
+    /// [`read`], as libgit2 finds the note (`note_lookup`): at each level,
+    /// from the start of the hex id not yet consumed, the first entry in
+    /// tree order that is either a directory named by its next two digits
+    /// (go down) or named by all of them (the note); none: no note.
+    #[must_use]
+    pub fn read(&self, repo: &Repository, id: Oid) -> Option<String> {
+        let root = *self.root.get_or_init(|| {
+            let commit = repo.refname_to_id(NOTES_REF).ok()?;
+            repo.find_commit(commit).ok().map(|c| c.tree_id())
+        });
+        let target = id.to_string();
+        let (mut tree, mut at) = (root?, 0);
+        loop {
+            let level = self.level(repo, tree)?;
+            let rest = target.get(at..)?;
+            let exact = level.names.get(rest.as_bytes()).and_then(|n| n.first);
+            let down = rest.get(..2).and_then(|d| level.names.get(d.as_bytes())).and_then(|n| n.first_dir);
+            match (exact, down) {
+                (Some((i, _)), Some((j, sub))) if j < i => (tree, at) = (sub, at + 2),
+                (None, Some((_, sub))) => (tree, at) = (sub, at + 2),
+                (Some((_, blob)), _) => return text(repo.find_blob(blob).ok()?.content()),
+                (None, None) => return None,
+            }
+        }
+    }
 }
 
 /// The note's text as the message whose trailers it holds: the commit's

@@ -10,6 +10,9 @@
 //! does not — a line the merger added — makes the digests differ, and the
 //! squash is refused. docs/workflows.md describes the merge methods.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use git2::{Commit, Oid, Repository};
 
 use crate::Error;
@@ -84,24 +87,111 @@ pub fn fetch_hint(subject: &str, message: &str) -> Option<String> {
 pub struct Source {
     /// The merge base of the squash's parent and the source's tip.
     pub base: Oid,
-    /// The source's commits after the base, parents first.
-    pub commits: Vec<Oid>,
     /// Whether the source's cumulative change is exactly the squash's.
     pub same_change: bool,
+    /// The source as read (not read when the changed paths differ).
+    read: Option<Arc<Read>>,
 }
 
-/// Reads `tip` as the source of `squash`; `None` when it cannot be one
-/// (no common history, nothing after the merge base, the squash itself or
-/// one of its ancestors, too many commits).
-pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid) -> Result<Option<Source>, Error> {
-    if squash.parent_count() != 1 || tip == squash.id() {
-        return Ok(None);
+impl Source {
+    /// How many commits the source has after the base.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.read.as_ref().map_or(0, |r| r.commits.len())
     }
-    let parent = squash.parent(0).map_err(|e| Error::git(format!("reading the parent of {}", squash.id()), e))?;
-    let Ok(base) = repo.merge_base(parent.id(), tip) else { return Ok(None) };
-    if base == tip {
-        return Ok(None);
+
+    /// Whether the source has no commits after the base.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
+
+    /// The source's commits that `rejected` rejects, parents first; asked
+    /// of each commit only the first time the run needs this source's.
+    pub fn rejected(&self, mut rejected: impl FnMut(Oid) -> Result<bool, Error>) -> Result<Vec<Oid>, Error> {
+        let Some(read) = &self.read else { return Ok(Vec::new()) };
+        if let Some(known) = read.rejected.lock().ok().and_then(|r| r.clone()) {
+            return Ok(known);
+        }
+        let mut out = Vec::new();
+        for id in &read.commits {
+            if rejected(*id)? {
+                out.push(*id);
+            }
+        }
+        if let Ok(mut known) = read.rejected.lock() {
+            *known = Some(out.clone());
+        }
+        Ok(out)
+    }
+}
+
+/// A source's commits after a base and their cumulative change.
+#[derive(Debug)]
+struct Read {
+    commits: Vec<Oid>,
+    change: Option<crate::change::Digest>,
+    /// Those of `commits` that are rejected, once verified.
+    rejected: Mutex<Option<Vec<Oid>>>,
+}
+
+/// Sources read, by merge base and tip; `None`: more than
+/// [`MAX_SOURCE_COMMITS`] commits.
+type Sources = HashMap<(Oid, Oid), Option<Arc<Read>>>;
+
+/// At most this many sources' commits are kept at once by a [`Memo`].
+const KEPT_SOURCES: usize = 64;
+
+/// What one verification run has learnt about squash sources, so that a
+/// source tried again (every commit whose message names the same pull
+/// request, entry 117) costs no walk, digest or verification again: each
+/// source read by merge base and tip (its commits, its change, which of
+/// them are rejected), and each squash's change by its two trees.
+#[derive(Debug, Default)]
+pub struct Memo {
+    sources: Mutex<Sources>,
+    changes: Mutex<HashMap<(Oid, Oid), Option<crate::change::Digest>>>,
+}
+
+impl Memo {
+    /// The source `base..tip`, read the first time it is asked for.
+    fn source(&self, repo: &Repository, base: Oid, tip: Oid) -> Result<Option<Arc<Read>>, Error> {
+        if let Some(known) = self.sources.lock().ok().and_then(|s| s.get(&(base, tip)).cloned()) {
+            return Ok(known);
+        }
+        let read = read_source(repo, base, tip)?.map(Arc::new);
+        if let Ok(mut sources) = self.sources.lock() {
+            if sources.len() >= KEPT_SOURCES {
+                sources.clear();
+            }
+            sources.insert((base, tip), read.clone());
+        }
+        Ok(read)
+    }
+
+    /// The change digest from tree `old` to tree `new`, digested the first
+    /// time it is asked for.
+    fn change(
+        &self,
+        repo: &Repository,
+        old: &git2::Tree<'_>,
+        new: &git2::Tree<'_>,
+    ) -> Result<Option<crate::change::Digest>, Error> {
+        let key = (old.id(), new.id());
+        if let Some(known) = self.changes.lock().ok().and_then(|c| c.get(&key).copied()) {
+            return Ok(known);
+        }
+        let digest = change(repo, Some(old), new)?;
+        if let Ok(mut changes) = self.changes.lock() {
+            changes.insert(key, digest);
+        }
+        Ok(digest)
+    }
+}
+
+/// The commits of `base..tip` (`None` over [`MAX_SOURCE_COMMITS`]) and the
+/// change from `base`'s tree to `tip`'s.
+fn read_source(repo: &Repository, base: Oid, tip: Oid) -> Result<Option<Read>, Error> {
     let mut walk = repo.revwalk().map_err(|e| Error::git("starting a revision walk".into(), e))?;
     walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(|e| Error::git("sorting".into(), e))?;
     walk.push(tip).map_err(|e| Error::walk(repo, e))?;
@@ -113,13 +203,42 @@ pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid) -> Result<Option
             return Ok(None);
         }
     }
-    let tree = |id: Oid| -> Result<git2::Tree<'_>, Error> {
-        repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))
-    };
+    let change = change(repo, Some(&tree_of(repo, base)?), &tree_of(repo, tip)?)?;
+    Ok(Some(Read { commits, change, rejected: Mutex::new(None) }))
+}
+
+fn tree_of(repo: &Repository, id: Oid) -> Result<git2::Tree<'_>, Error> {
+    repo.find_commit(id).and_then(|c| c.tree()).map_err(|e| Error::git(format!("reading the tree of {id}"), e))
+}
+
+/// Reads `tip` as the source of `squash`; `None` when it cannot be one
+/// (no common history, nothing after the merge base, the squash itself or
+/// one of its ancestors, too many commits). What `memo` knows is not read
+/// again.
+pub fn source(repo: &Repository, squash: &Commit<'_>, tip: Oid, memo: &Memo) -> Result<Option<Source>, Error> {
+    if squash.parent_count() != 1 || tip == squash.id() {
+        return Ok(None);
+    }
+    let parent = squash.parent(0).map_err(|e| Error::git(format!("reading the parent of {}", squash.id()), e))?;
+    let Ok(base) = repo.merge_base(parent.id(), tip) else { return Ok(None) };
+    if base == tip {
+        return Ok(None);
+    }
     let squash_tree = squash.tree().map_err(|e| Error::git(format!("reading the tree of {}", squash.id()), e))?;
-    let ours = change(repo, Some(&tree(parent.id())?), &squash_tree)?;
-    let theirs = change(repo, Some(&tree(base)?), &tree(tip)?)?;
-    Ok(Some(Source { base, commits, same_change: ours == theirs }))
+    let (parent_tree, base_tree, tip_tree) = (tree_of(repo, parent.id())?, tree_of(repo, base)?, tree_of(repo, tip)?);
+    // Equal change digests name the same changed paths. Whoever writes a
+    // message names the source, so a commit of one path may name a branch
+    // that changes thousands: their paths are compared first, the
+    // source's walked only as far as the squash's count (entry 117), and
+    // the source's commits and whole change read only when they agree.
+    let ours = crate::commit::changed_paths(repo, Some(&parent_tree), &squash_tree)?;
+    let theirs = crate::commit::changed_paths_at_most(repo, Some(&base_tree), &tip_tree, ours.len())?;
+    if theirs.as_ref() != Some(&ours) {
+        return Ok(Some(Source { base, same_change: false, read: None }));
+    }
+    let Some(read) = memo.source(repo, base, tip)? else { return Ok(None) };
+    let ours = memo.change(repo, &parent_tree, &squash_tree)?;
+    Ok(Some(Source { base, same_change: ours == read.change, read: Some(read) }))
 }
 
 /// The change digest between two trees ([`crate::change::digest`]).

@@ -121,6 +121,10 @@ pub struct Verifier<'t> {
     weak_rsa: std::sync::Mutex<HashMap<String, Option<String>>>,
     /// The `[newcomer]` track records, when the policy has the section.
     newcomers: Option<&'t Records>,
+    /// What the run has learnt about squash sources (entry 117).
+    squash_memo: crate::squash::Memo,
+    /// The notes, each tree read on the first look into it (entry 120).
+    notes: crate::notes::Index,
 }
 
 impl<'t> Verifier<'t> {
@@ -143,6 +147,8 @@ impl<'t> Verifier<'t> {
             squash_sources: Vec::new(),
             weak_rsa: std::sync::Mutex::default(),
             newcomers: None,
+            squash_memo: crate::squash::Memo::default(),
+            notes: crate::notes::Index::default(),
         }
     }
 

@@ -25,7 +25,7 @@ impl Verifier<'_> {
         if report.verdict != Verdict::Rejected {
             return Ok(report);
         }
-        if let Some(note) = crate::notes::read(repo, c.id()) {
+        if let Some(note) = self.notes.read(repo, c.id()) {
             let mut by_note = self.verify_from(repo, c, Some(&note))?;
             if by_note.verdict != Verdict::Rejected {
                 by_note.via = Some(format!("attested by a note in {}", crate::notes::NOTES_REF));
@@ -66,7 +66,7 @@ impl Verifier<'_> {
             }
         }
         for (name, tip) in candidates {
-            let Some(source) = crate::squash::source(repo, c, tip)? else { continue };
+            let Some(source) = crate::squash::source(repo, c, tip, &self.squash_memo)? else { continue };
             if !source.same_change {
                 report.findings.push(deny(
                     &findings::SQUASH_CHANGE,
@@ -78,15 +78,13 @@ impl Verifier<'_> {
                 ));
                 continue;
             }
-            let mut rejected = Vec::new();
-            for id in &source.commits {
-                let sc = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-                if self.verify_with(repo, &sc, false)?.verdict == Verdict::Rejected {
-                    rejected.push(id.to_string()[..12].to_owned());
-                }
-            }
+            let rejected = source.rejected(|id| {
+                let sc = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
+                Ok(self.verify_with(repo, &sc, false)?.verdict == Verdict::Rejected)
+            })?;
+            let rejected: Vec<String> = rejected.iter().map(|id| id.to_string()[..12].to_owned()).collect();
             if rejected.is_empty() {
-                let n = source.commits.len();
+                let n = source.len();
                 return Ok(Report {
                     verdict: Verdict::Accepted,
                     findings: Vec::new(),

@@ -1,0 +1,136 @@
+//! Attacks through the squash check (docs/workflows.md, "squash merges";
+//! docs/threat-model.md): a rejected commit whose message names a pull
+//! request (`(#N)`, `See merge request …!N`) is tried as the squash of
+//! the pull ref's branch. Whoever writes the message chooses the ref, and
+//! with push access whoever pushes chooses where the ref points.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::server::{origin, push, remote_rev};
+use crate::support::*;
+
+/// A server with avow's hook whose `main` carries, after the adoption
+/// commit `base`, a big attested commit (`tables/`, 20 files of 20,000
+/// lines) and a few small ones; pushed through the hook.
+fn server_with_a_big_history() -> (World, PathBuf) {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    for f in 0..20 {
+        let text = (0..20_000).fold(String::new(), |mut text, l| {
+            _ = writeln!(text, "entry {f} {l} of the generated parser tables");
+            text
+        });
+        w.write(&format!("tables/{f}.txt"), text);
+    }
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Vendor the parser tables"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    for i in 0..3 {
+        w.change(&format!("notes/{i}.txt"), "a note\n", &format!("Add note {i}"));
+    }
+    push(&w, &["main"], 0);
+    (w, remote)
+}
+
+/// Processor time (user + system, seconds) of `git push origin ARGS`,
+/// which is the server hook's; and what the push printed.
+fn push_cpu(w: &World, args: &[&str], code: i32) -> (f64, String) {
+    let out = w
+        .command("bash")
+        .args(["-c", r#"TIMEFORMAT="%3U %3S"; { time git push -q origin "$@" 2>"$0"; } 2>&1"#])
+        .arg(w.scratch().join("push.err"))
+        .args(args)
+        .output()
+        .expect("bash");
+    let printed = std::fs::read_to_string(w.scratch().join("push.err")).unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).into_owned();
+    let times: Vec<f64> = status.split_whitespace().map(|t| t.parse().expect("seconds")).collect();
+    assert_eq!(times.len(), 2, "{status}");
+    assert_eq!(out.status.code(), Some(code), "{printed}");
+    (times[0] + times[1], printed)
+}
+
+/// `n` unattested one-line commits on top of `base`, each with `suffix`
+/// after its subject, as branch `branch` (made without the hooks).
+fn small_commits(w: &World, branch: &str, n: usize, suffix: &str) {
+    w.git(["switch", "-q", "-c", branch, "base"]);
+    for i in 0..n {
+        w.write("small.txt", format!("{i}\n"));
+        w.git(["add", "small.txt"]);
+        w.git(["commit", "-q", "--no-verify", "-m", &format!("Small change {i}{suffix}")]);
+    }
+    w.git(["switch", "-q", "main"]);
+}
+
+/// Anyone who may push points `refs/pull/7/head` at `main` (the push adds
+/// no commit, so nothing refuses it), then pushes 60 unattested one-line
+/// commits forked from the adoption commit, each subject ending in `(#7)`.
+/// Each is rejected, and each was then tried as the squash of pull request
+/// 7: the cumulative change of `main` since the fork — the whole history,
+/// a big vendored commit included — was digested again for every one of
+/// them, though a one-file commit cannot be the squash of a branch that
+/// changes two dozen files. The push cost sixty times that history; now a
+/// source whose changed paths outnumber the squash's is given up after a
+/// tree walk that stops there.
+#[test]
+fn many_commits_naming_a_pull_ref_over_a_big_history_cost_what_plain_ones_cost() {
+    let (w, remote) = server_with_a_big_history();
+    let main = w.git(["rev-parse", "main"]);
+    push(&w, &["main:refs/pull/7/head"], 0);
+    assert_eq!(remote_rev(&w, &remote, "refs/pull/7/head"), main);
+    small_commits(&w, "plain", 60, "");
+    small_commits(&w, "named", 60, " (#7)");
+    let (plain, out) = push_cpu(&w, &["plain"], 1);
+    assert!(out.contains("refs/heads/plain: 60 commits: 0 accepted, 60 rejected"), "{out}");
+    let (named, out) = push_cpu(&w, &["named"], 1);
+    assert!(out.contains("refs/heads/named: 60 commits: 0 accepted, 60 rejected"), "{out}");
+    assert_eq!(out.matches("[squash.change]").count(), 60, "{out}");
+    assert!(
+        named < 1.5 * plain + 0.5,
+        "the push naming the pull request took {named:.2} s of processor time, the same commits without it {plain:.2} s"
+    );
+    assert_eq!(remote_rev(&w, &remote, "named"), "");
+}
+
+/// Entry 117 with sources that do match: 60 unattested commits forked from
+/// the adoption commit, naming pull request 7 (`main`), that add all of
+/// `main`'s files and take them away again in turn — the same tree objects
+/// each time, so the push carries them once. Every other commit is the
+/// change of `main` since the fork, so it is (rightly) accepted as the
+/// squash of those attested commits; the others change the same paths
+/// back. Each one digested its own change and `main`'s whole change again,
+/// and each accepted one verified `main`'s commits again: sixty times what
+/// the push carries. What a run has learnt about a source (its commits,
+/// its change, their verdicts) and a squash's change is kept for the run.
+#[test]
+fn commits_that_add_and_remove_a_pull_refs_whole_change_in_turn_cost_it_once() {
+    let (w, remote) = server_with_a_big_history();
+    push(&w, &["main:refs/pull/7/head"], 0);
+    let (base, main) = (w.git(["rev-parse", "base^{tree}"]), w.git(["rev-parse", "main^{tree}"]));
+    let chain = |branch: &str, suffix: &str| {
+        let mut head = w.git(["rev-parse", "base"]);
+        for i in 0..60 {
+            let tree = if i % 2 == 0 { &main } else { &base };
+            let subject = format!("{} the parser tables, round {i}{suffix}", if i % 2 == 0 { "Add" } else { "Drop" });
+            head = w.git(["commit-tree", tree, "-p", &head, "-m", &subject]);
+        }
+        w.git(["update-ref", &format!("refs/heads/{branch}"), &head]);
+    };
+    chain("plain", "");
+    chain("named", " (#7)");
+    let (plain, out) = push_cpu(&w, &["plain"], 1);
+    assert!(out.contains("refs/heads/plain: 60 commits: 0 accepted, 60 rejected"), "{out}");
+    let (named, out) = push_cpu(&w, &["named"], 1);
+    assert!(out.contains("refs/heads/named: 60 commits: 30 accepted, 30 rejected"), "{out}");
+    assert_eq!(out.matches("[squash.change]").count(), 30, "{out}");
+    // What the squash checks learn once: two changes of the size of
+    // main's, its commits' verdicts.
+    assert!(
+        named < plain + 3.0,
+        "the push naming the pull request took {named:.2} s of processor time, the same commits without it {plain:.2} s"
+    );
+    assert_eq!(remote_rev(&w, &remote, "named"), "");
+}

@@ -44,6 +44,7 @@ mod key_record;
 mod keyring;
 mod lefthook;
 mod memory;
+mod maintainer;
 mod new_user;
 mod new_user_fork;
 mod new_user_keys;

@@ -269,7 +269,7 @@ fn a_release_with_a_contributor_added_during_it_names_the_trust_that_verifies() 
     let r = w.avow(["verify", "v1.1..HEAD"]).expect(1);
     assert!(r.stdout.contains("[trust.avow-change]") && r.stdout.contains("[signature.unknown-key]"), "{}", r.stdout);
     assert_eq!(r.stderr, "");
-    // Trusting that tip anyway is refused (threat model, entry 149).
+    // Trusting that tip anyway is refused (threat model, entry 126).
     let r = w.avow(["verify", "v1.1..HEAD", "--trust", "HEAD"]).expect(2);
     assert!(r.stderr.contains("is not reachable from the base v1.1 through trusted changes"), "{}", r.stderr);
 }

@@ -184,8 +184,13 @@ pub fn added_at_base(key: &PublicKey, base: &str) -> String {
 /// `listed_at_base` names a base branch whose keyring lists the key
 /// ([`crate::local::base_listing`]), asked only when the work tree's does
 /// not: a key added after the branch left its base needs no maintainer.
+/// `replaced` gives the keyring before this commit when the commit changes
+/// it ([`crate::local::keyring_replaced`]), asked only for a key the work
+/// tree's does not call valid: a rotation that retires the key signing it
+/// is checked against that one, where the key is good.
 pub fn check_signer(
     keyring: Option<&Keyring>,
+    replaced: &dyn Fn() -> Option<Keyring>,
     policy: &Policy,
     key: &PublicKey,
     statement: &Statement,
@@ -198,8 +203,20 @@ pub fn check_signer(
     }
     let Some(keyring) = keyring else { return refuse };
     if let Some((person, entry)) = keyring.find_by_key(key) {
-        let status = entry.status_at(crate::clock::now());
-        if status != KeyStatus::Valid {
+        let now = crate::clock::now();
+        let status = entry.status_at(now);
+        let good_before = status != KeyStatus::Valid
+            && replaced()
+                .is_some_and(|k| k.find_by_key(key).is_some_and(|(_, e)| e.status_at(now) == KeyStatus::Valid));
+        if status != KeyStatus::Valid && good_before {
+            // Switching keys and amending, as the warning below says, would
+            // sign this change to .avow/ with a key its base does not know.
+            crate::output::errln!(
+                "avow: note: this commit makes .avow/keyring.toml say your key {} is {status}; it is verified against the keyring before it, which trusts that key, so sign it as you do now; for the commits after it, {}",
+                entry.fingerprint,
+                stale_key_fix(person)
+            );
+        } else if status != KeyStatus::Valid {
             crate::output::errln!(
                 "avow: warning: .avow/keyring.toml says your key {} is {status}; verification will refuse what it signs [{}]: {}, then `git commit --amend --no-edit`",
                 entry.fingerprint,

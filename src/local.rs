@@ -54,6 +54,22 @@ pub fn keyring_file(repo: &Repository) -> Option<std::result::Result<Keyring, St
     })
 }
 
+/// The keyring a commit of `tree` on `parent` is checked against when it
+/// changes `.avow/keyring.toml` itself (a rotation, a revocation): the
+/// parent's, which verification reads from the base before the commit.
+/// `None` when the commit leaves the keyring as the parent has it, or the
+/// parent has none that reads.
+pub fn keyring_replaced(repo: &Repository, parent: Option<git2::Oid>, tree: git2::Oid) -> Option<Keyring> {
+    let rel = Path::new(avow_verify::trust::KEYRING_PATH);
+    let before = repo.find_commit(parent?).ok()?.tree().ok()?.get_path(rel).ok()?;
+    let after = repo.find_tree(tree).ok()?.get_path(rel).ok().map(|e| e.id());
+    if after == Some(before.id()) {
+        return None;
+    }
+    let blob = repo.find_blob(before.id()).ok()?;
+    Keyring::parse(std::str::from_utf8(blob.content()).ok()?, rel).ok()
+}
+
 /// The keyring in the work tree, if there is one and it reads.
 pub fn keyring(repo: &Repository) -> Option<Keyring> {
     keyring_file(repo)?.ok()

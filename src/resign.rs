@@ -37,9 +37,19 @@ pub fn binding_of(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> 
 /// mechanical part (trailers, change, signature); trust is the verifier's
 /// business. Returns the first problem's rule and message.
 pub fn self_check(repo: &Repository, head: &git2::Commit<'_>) -> Option<(String, String)> {
+    self_check_bound(repo, head, avow_policy::policy::Binding::Change)
+}
+
+/// [`self_check`] under a policy's `binding`: with `trees`, a commit whose
+/// trees are not the signed ones (a rebase moved it) fails too.
+pub fn self_check_bound(
+    repo: &Repository,
+    head: &git2::Commit<'_>,
+    binding: avow_policy::policy::Binding,
+) -> Option<(String, String)> {
     let trusted = Trusted {
         keyring: avow_policy::keyring::Keyring::default(),
-        policy: avow_policy::policy::Policy::default(),
+        policy: avow_policy::policy::Policy { binding, ..avow_policy::policy::Policy::default() },
         rev: "HEAD".into(),
         commit: head.id(),
     };

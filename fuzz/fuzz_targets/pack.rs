@@ -1,7 +1,8 @@
 //! The pack reader (avow-pack): an index and a pack made of the input's
 //! bytes (the first two bytes say where the index ends), every name the
 //! index lists and a few others looked up and read. Never panics, never
-//! returns an object over the size limit.
+//! returns an object over the size limit, and an object's type and size
+//! read from headers alone are those of the object read whole.
 #![no_main]
 
 use std::path::PathBuf;
@@ -32,8 +33,13 @@ fuzz_target!(|input: &[u8]| {
     // The names where a version 2 index lists them, whatever it says.
     let names = idx.get(8 + 1024..).unwrap_or_default();
     for id in names.chunks_exact(ID_LEN).take(64).chain([&[0_u8; ID_LEN][..], &[0xff; ID_LEN][..]]) {
+        let header = packs.read_header(id);
         if let Ok(Some(o)) = packs.read(id) {
             assert!(o.data.len() <= MAX_OBJECT);
+            // What the headers say is what reading the object gave.
+            if let Ok(Some(header)) = header {
+                assert_eq!(header, (o.kind, o.data.len() as u64));
+            }
         }
         _ = packs.contains(id);
     }

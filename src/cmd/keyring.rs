@@ -58,6 +58,22 @@ pub enum KeyringCommand {
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
     },
+    /// Retire a key that is not compromised: it signs nothing after now,
+    /// and what it signed until then stays valid.
+    ///
+    /// For a contributor who leaves the project or a machine that is
+    /// decommissioned. A key that may be in someone else's hands is
+    /// revoked instead (`keyring revoke`).
+    Expire {
+        /// The key: its fingerprint (`SHA256:…` as `keyring list` shows,
+        /// or a unique prefix of it), its `.pub` file, or its public key line.
+        #[arg(value_name = "KEY")]
+        fingerprint: String,
+        /// The last day the key may sign, UTC, inclusive (YYYY-MM-DD), or an
+        /// RFC 3339 instant (default: now).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
     /// Replace a key by a new one for the same person, now: the old key
     /// expires and the new one is added at this second, so what the old key
     /// signed until now stays valid.
@@ -206,6 +222,23 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             save(&path, &k)?;
             let command = format!("git avow keyring revoke {fingerprint} --reason {}{at_arg}", shell_quote(&reason));
             crate::output::outln!("avow: revoked {fingerprint}{}", take_effect(maintainer, &command))?;
+            warn_signed_history(&k, &fingerprint);
+        }
+        KeyringCommand::Expire { fingerprint, at } => {
+            let mut k = load(&path)?;
+            let fingerprint = key_argument(&k, &fingerprint)?;
+            let maintainer = signs_as_maintainer(&k);
+            let at_arg = at.as_deref().map(|a| format!(" --at {}", shell_quote(a))).unwrap_or_default();
+            let at = at.as_deref().map(parse_expires).transpose()?.unwrap_or_else(now);
+            k.expire(&fingerprint, at).map_err(keyring_error)?;
+            save(&path, &k)?;
+            let until = k.find_by_fingerprint(&fingerprint).and_then(|(_, key)| key.expires).unwrap_or(at);
+            let command = format!("git avow keyring expire {fingerprint}{at_arg}");
+            crate::output::outln!(
+                "avow: {fingerprint} expires on {}: what it signed until then still verifies{}",
+                format_date(until),
+                take_effect(maintainer, &command)
+            )?;
         }
         KeyringCommand::Rotate { fingerprint, key } => rotate(&path, &fingerprint, &key)?,
         KeyringCommand::List { format } => {
@@ -366,6 +399,53 @@ fn take_effect(maintainer: bool, command: &str) -> String {
     }
 }
 
+/// After a revocation: the commits on HEAD the key signed, which stop
+/// verifying once it is committed, and — for a key that is merely retired —
+/// the expiry that keeps them valid. Advice only; nothing is printed when
+/// the key signed nothing here (or the history cannot be read).
+fn warn_signed_history(keyring: &Keyring, fingerprint: &str) {
+    let Some((person, key)) = keyring.find_by_fingerprint(fingerprint) else { return };
+    let signed = signed_on_head(&key.public, &person.email);
+    let Some((first, rest)) = signed.split_first() else { return };
+    let more = match rest.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    crate::output::errln!(
+        "avow: warning: this key signed {} commit{} on HEAD ({first}{more}); once the revocation is committed they no longer verify, whenever they were signed. \
+         If the key is not in someone else's hands (its owner left the project, a machine was retired), expire it instead, which keeps them valid: \
+         `git restore .avow/keyring.toml`, then `git avow keyring expire {fingerprint}`",
+        signed.len(),
+        if signed.len() == 1 { "" } else { "s" },
+    );
+}
+
+/// The commits reachable from HEAD whose `Avow-Signature:` `key` made, as
+/// `1a2b3c4d5e6f "subject"`, newest first. Only messages naming `email`
+/// are checked (an attestation names its signer's email).
+fn signed_on_head(key: &avow_sign::ssh_key::PublicKey, email: &str) -> Vec<String> {
+    let Ok(repo) = open_repo() else { return Vec::new() };
+    let Ok(mut walk) = repo.revwalk() else { return Vec::new() };
+    if walk.push_head().is_err() {
+        return Vec::new();
+    }
+    let email = email.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for id in walk.flatten() {
+        let Ok(commit) = repo.find_commit(id) else { continue };
+        let Some(text) = avow_verify::commit::message_text(&commit) else { continue };
+        if !text.contains(avow_core::attestation::SIGNATURE) || !text.to_ascii_lowercase().contains(&email) {
+            continue;
+        }
+        let author = commit.author().email().unwrap_or_default().to_owned();
+        if crate::resign::signed_by(key, &text, &author) {
+            let subject = commit.summary().ok().flatten().unwrap_or_default().to_owned();
+            found.push(format!("{} {subject:?}", &id.to_string()[..12]));
+        }
+    }
+    found
+}
+
 /// `keyring rotate`, saying which key must sign the commit that records it.
 fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
     let mut k = load(path)?;
@@ -422,9 +502,35 @@ fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
             .hint("give --allowed-signers the path of an OpenSSH allowed_signers file")
     })?;
     let entries = Keyring::from_allowed_signers(&text, allowed_signers).map_err(keyring_error)?;
+    let maintainer = signs_as_maintainer(&k);
+    let before = k.clone();
     let n = k.import_allowed_signers(&entries, parse_role(role)?).map_err(keyring_error)?;
     save(path, &k)?;
-    crate::output::outln!("avow: imported {n} key{} from {}", if n == 1 { "" } else { "s" }, allowed_signers.display())
+    // An allowed_signers file kept for git's own signatures limits its keys
+    // to `namespaces="git"`: say which entries that left out, and how to
+    // take one on purpose.
+    for entry in entries.iter().filter(|e| !e.allows_avow() && before.find_by_key(&e.key).is_none()) {
+        let email = entry.principals.first().map_or("", String::as_str);
+        let name = email.split('@').next().unwrap_or(email);
+        crate::output::errln!(
+            "avow: skipped line {} ({email}): its namespaces=\"{}\" do not include {}; if the key should sign attestations here too, add it: `{}`",
+            entry.line,
+            entry.namespaces.as_deref().unwrap_or_default().join(","),
+            avow_policy::keyring::NAMESPACE,
+            crate::identity::keyring_add_command(&k, &entry.key, name, email)
+        );
+    }
+    let command = format!(
+        "git avow keyring import --allowed-signers {} --role {}",
+        shell_quote(&allowed_signers.to_string_lossy()),
+        shell_quote(role)
+    );
+    let effect = if n == 0 { String::new() } else { take_effect(maintainer, &command) };
+    crate::output::outln!(
+        "avow: imported {n} key{} from {}{effect}",
+        if n == 1 { "" } else { "s" },
+        allowed_signers.display()
+    )
 }
 
 /// Reads a public key given as a file path or a literal line.

@@ -174,7 +174,52 @@ pub(crate) fn judge(
     }
     crate::output::errprint!("{out}");
     crate::output::errln!("avow: {label}: {} (trust {trust_name})", summary.line());
+    if let Some(note) = key_added_in_this_push(repo, refname, &reports) {
+        crate::output::errln!("{note}");
+    }
     Ok((summary.rejected > 0).then_some(Refused { resign }))
+}
+
+/// A maintainer who adds a contributor's key and merges their work pushes
+/// both at once; the work is verified against the branch as it is, without
+/// the key, and refused as `signature.unknown-key`. When an accepted
+/// commit of the same push adds the refused commit's key to
+/// `.avow/keyring.toml`, say so and how to push in two steps.
+fn key_added_in_this_push(repo: &Repository, refname: &str, reports: &[Report]) -> Option<String> {
+    let unknown = |r: &&Report| {
+        r.verdict == Verdict::Rejected && r.findings.iter().any(|f| f.rule == findings::SIGNATURE_UNKNOWN_KEY.id)
+    };
+    let rejected = reports.iter().find(unknown)?;
+    let key = signing_key(repo, rejected.id)?;
+    let rel = std::path::Path::new(avow_verify::trust::KEYRING_PATH);
+    let adder = reports.iter().filter(|r| r.verdict == Verdict::Accepted).find(|r| {
+        let Ok(c) = repo.find_commit(r.id) else { return false };
+        let Some(entry) = c.tree().ok().and_then(|t| t.get_path(rel).ok()) else { return false };
+        let before = c.parent(0).ok().and_then(|p| p.tree().ok()?.get_path(rel).ok()).map(|e| e.id());
+        before != Some(entry.id())
+            && repo.graph_descendant_of(rejected.id, r.id).unwrap_or(false)
+            && repo
+                .find_blob(entry.id())
+                .ok()
+                .and_then(|b| Keyring::parse(std::str::from_utf8(b.content()).ok()?, rel).ok())
+                .is_some_and(|k| k.find_by_key(&key).is_some())
+    })?;
+    let id = short_id(adder.id);
+    Some(format!(
+        "avow: note: the key of {} is added by {id} ({:?}) in this same push, and a key counts only once the commit adding it is on the branch: push up to it first, `git push origin {id}:{refname}` (origin: the remote you push to), then push again",
+        short_id(rejected.id),
+        adder.subject
+    ))
+}
+
+/// The public key a commit's `Avow-Signature:` carries (not yet trusted).
+pub(crate) fn signing_key(repo: &Repository, id: Oid) -> Option<avow_sign::ssh_key::PublicKey> {
+    let commit = repo.find_commit(id).ok()?;
+    let text = avow_verify::commit::message_text(&commit)?;
+    let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
+    let value = &trailers.iter().find(|t| t.is(avow_core::attestation::SIGNATURE))?.value;
+    let st = avow_core::payload::SignatureTrailer::parse(value).ok()?;
+    Some(avow_sign::Signature::from_base64(&st.signature).ok()?.public_key())
 }
 
 /// The command that re-signs the commits a push of `local_ref` brings on

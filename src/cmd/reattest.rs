@@ -15,7 +15,9 @@ use crate::rewrites::{self, plan};
 ///
 /// After resolving a conflict (rebase, `pull --rebase`, cherry-pick, am),
 /// squashing fixups, or for an attestation of an older version, a commit's
-/// change is not the one its statement was signed for. reattest rewrites
+/// change is not the one its statement was signed for; under a policy with
+/// `binding = "trees"` (at RANGE's base, else in the work tree), any
+/// rebase moves a commit off its signed trees. reattest rewrites
 /// RANGE in place — same trees, authors and statements, a new signature
 /// where one is needed — and moves the current branch. Only statements whose
 /// `Understood-by:` names you are re-signed; a commit that needs re-signing

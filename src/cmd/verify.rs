@@ -115,6 +115,42 @@ pub fn load_trusted(
     Ok(trusted)
 }
 
+/// A range whose base is from before the project adopted avow (a release
+/// check, `verify v0.9..v1.1`, across the adoption) has no keyring to trust:
+/// the error's generic hint (`git avow init`, or `--trust`, which the base
+/// cannot vouch for either) leads nowhere. When one commit of the range
+/// added `.avow/`, the hint names the range after it, trusting its tip
+/// (or the `--trust` given): the keys added after the adoption, within the
+/// range, are known there, and every `.avow/` change on the way must be a
+/// maintainer's (`avow_verify::chain`).
+fn before_adoption(repo: &Repository, spec: &str, ends: &Ends, trust: Option<&str>, e: CliError) -> CliError {
+    let (Some(base_rev), Some(base)) = (ends.base_rev.as_deref(), ends.base) else { return e };
+    let Some((_, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.starts_with('.') && !t.is_empty()) else {
+        return e;
+    };
+    if Trusted::is_adopted(repo, &base.to_string()).unwrap_or(true) {
+        return e;
+    }
+    let has_keyring = |c: &git2::Commit<'_>| {
+        c.tree().is_ok_and(|t| t.get_path(std::path::Path::new(avow_verify::trust::KEYRING_PATH)).is_ok())
+    };
+    let Ok(mut walk) = repo.revwalk() else { return e };
+    if walk.push(ends.tip).is_err() || walk.hide(base).is_err() {
+        return e;
+    }
+    let mut adoptions = walk
+        .flatten()
+        .filter_map(|id| repo.find_commit(id).ok())
+        .filter(|c| has_keyring(c) && c.parents().all(|p| !has_keyring(&p)));
+    let (Some(adoption), None) = (adoptions.next(), adoptions.next()) else { return e };
+    let id = &adoption.id().to_string()[..12];
+    let subject = adoption.summary().ok().flatten().unwrap_or_default().to_owned();
+    let trust = trust.unwrap_or(tip_rev);
+    e.hint(format!(
+        "{base_rev} is from before this project adopted avow: {id} ({subject:?}) added .avow/; verify what came after it: `git avow verify {id}..{tip_rev} --trust {trust}`"
+    ))
+}
+
 /// The verifier's options that git configuration sets: `avow.batch =
 /// false` (or `no_batch`, from `--no-batch`) verifies each signature alone
 /// ([`Options::no_batch`]). A value git would not read as a boolean is an
@@ -156,7 +192,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // The range is walked while its commits are verified
     // (`walk_and_verify`); the trust base needs only its ends.
     let (spec, ends, trust_rev) = resolve_unwalked("verify", &repo, args.range.as_deref(), args.trust.as_deref())?;
-    let trusted = load_trusted(&repo, ends.base_rev.as_deref(), &trust_rev, args.trust.as_deref())?;
+    let trusted = load_trusted(&repo, ends.base_rev.as_deref(), &trust_rev, args.trust.as_deref())
+        .map_err(|e| before_adoption(&repo, &spec, &ends, args.trust.as_deref(), e))?;
     // The human form prints no trailers: leave them out of long ranges' reports.
     let drop_trailers = matches!(args.format, Format::Human);
     // GitHub annotations name a file the commit changes.
@@ -175,6 +212,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // stays flat however long the range; GitHub and SARIF output are built
     // from all reports.
     let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
+    // The first commit refused for a key the trusted keyring lacks: a key
+    // a maintainer added within the range (a release check) is named after.
+    let mut unknown_key = None;
+    let tip = ends.tip;
     avow_verify::range::walk_and_verify(
         &repo,
         ends,
@@ -189,6 +230,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         },
         &|| progress.inc(),
         |r| {
+            if unknown_key.is_none()
+                && r.findings.iter().any(|f| f.rule == avow_policy::findings::SIGNATURE_UNKNOWN_KEY.id)
+            {
+                unknown_key = Some(r.id);
+            }
             progress.suspend(|| out.push(r));
             Ok::<(), CliError>(())
         },
@@ -199,7 +245,31 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if args.range.is_none() && summary.total == 0 {
         nothing_since_upstream(&repo);
     }
+    if let (Some(id), None) = (unknown_key, args.trust.as_deref()) {
+        key_added_in_range(&repo, &spec, &trusted, id, tip);
+    }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
+}
+
+/// A commit refused for a key the base's keyring lacks, where the range's
+/// tip lists the key and `--trust TIP` would be accepted (every `.avow/`
+/// change on the way a maintainer's, [`avow_verify::chain`]): a key a
+/// maintainer added during a release. Verified against the base alone,
+/// the release's new contributors fail; name the check that judges merged
+/// history against the keyring it shipped with.
+fn key_added_in_range(repo: &Repository, spec: &str, trusted: &Trusted, id: git2::Oid, tip: git2::Oid) {
+    let Some((_, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.')) else {
+        return;
+    };
+    let Some(key) = crate::cmd::pre_push::signing_key(repo, id) else { return };
+    let Ok(at_tip) = Trusted::load(repo, &tip.to_string()) else { return };
+    if at_tip.keyring.find_by_key(&key).is_none() || avow_verify::chain::check(repo, &trusted.rev, &at_tip).is_err() {
+        return;
+    }
+    crate::output::errln!(
+        "avow: note: the key of {} is in .avow/keyring.toml at {tip_rev}, added by a maintainer within the range; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {spec} --trust {tip_rev}`",
+        &id.to_string()[..12]
+    );
 }
 
 /// The default range was empty: HEAD is its upstream — for a topic branch

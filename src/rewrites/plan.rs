@@ -88,9 +88,10 @@ pub fn plan(
     let mut to_sign: HashMap<Oid, bool> = HashMap::new();
     let mut me: Option<(avow_sign::Signer, Me)> = None;
     let made_here = super::committed_here(repo);
+    let binding = binding(repo, commits);
     for &id in commits {
         let c = repo.find_commit(id)?;
-        if crate::resign::self_check(repo, &c).is_none() {
+        if crate::resign::self_check_bound(repo, &c, binding).is_none() {
             continue;
         }
         let (text, _) = resign::message_of(&c)?;
@@ -157,6 +158,22 @@ pub fn plan(
             .collect();
     }
     Ok(Plan { to_sign, unproven, blocked, me })
+}
+
+/// What `verify BASE..` binds the range's attestations to: the `binding`
+/// of the policy at the range's base (the revision it trusts unless told
+/// otherwise), else of the work tree's policy, else `change`. Under
+/// `trees`, a commit a rebase moved needs a new signature, though its
+/// change still matches; the post-rewrite hook only looks at commits
+/// whose change no longer matches, so after a clean rebase nothing is
+/// re-signed until the contributor asks (`git avow reattest`, which the
+/// refusal names).
+fn binding(repo: &Repository, commits: &[Oid]) -> avow_policy::policy::Binding {
+    let base = commits.first().and_then(|&id| repo.find_commit(id).ok()).and_then(|c| c.parent_id(0).ok());
+    base.and_then(|b| avow_verify::trust::Trusted::load(repo, &b.to_string()).ok())
+        .map(|t| t.policy.binding)
+        .or_else(|| crate::local::policy(repo).ok().map(|p| p.binding))
+        .unwrap_or(avow_policy::policy::Binding::Change)
 }
 
 /// The simplest command line that gives commit `id` (message `text`) the

@@ -126,7 +126,7 @@ fn a_signature_made_in_namespace_git_is_refused() {
 /// An adopted repository whose maintainer signs with a key of `kind`
 /// (ssh-keygen's type arguments) instead of ed25519: the keyring lists it,
 /// `avow.signingKey` names it, and `base` is moved past that change.
-fn adopted_with_key(name: &str, kind: &[&str]) -> World {
+pub(crate) fn adopted_with_key(name: &str, kind: &[&str]) -> World {
     let mut w = World::adopted("disclose");
     let key = w.repo.keygen_typed(name, kind, "");
     let path = w.path().join(".avow/keyring.toml");

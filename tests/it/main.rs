@@ -43,6 +43,8 @@ mod key_hygiene;
 mod key_record;
 mod keyring;
 mod lefthook;
+mod maintainer;
+mod memory;
 mod new_user;
 mod new_user_fork;
 mod new_user_keys;

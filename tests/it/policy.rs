@@ -525,6 +525,46 @@ fn binding_trees_hints_reach_every_commit_of_a_rebased_branch() {
     );
 }
 
+/// `binding = "trees"`, at the server: a rebased branch is refused and the
+/// refusal names `git avow reattest`. Followed literally, reattest reads
+/// the binding from the policy the range is verified against and re-signs
+/// every commit the rebase moved (their change still matches; the
+/// post-rewrite hook recorded the rebase, so without asking), and the push
+/// goes through. A clean rebase alone re-signs nothing: re-attesting is
+/// the contributor's step.
+#[test]
+fn binding_trees_a_rebased_branch_is_re_signed_by_the_reattest_the_server_names() {
+    let w = with_policy("version = 1\nbinding = \"trees\"\n");
+    let origin = crate::server::origin(&w);
+    w.avow_in(&origin, ["install", "--server"]).expect(0);
+    w.git(["checkout", "-q", "-b", "feature"]);
+    hook_accepts(&w, &[("a.txt", "a\n")], &msg("Feature part one", "human", &[]), &[]);
+    hook_accepts(&w, &[("b.txt", "b\n")], &msg("Feature part two", "human", &[]), &[]);
+    w.git_notty(["push", "-q", "origin", "feature"]).expect(0);
+    w.git(["checkout", "-q", "main"]);
+    hook_accepts(&w, &[("main.txt", "m\n")], &msg("Main work", "human", &[]), &[]);
+    w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    w.git(["checkout", "-q", "feature"]);
+    w.git_notty(["rebase", "-q", "main"]).expect(0);
+    let rejected = "rejected attestation.trees";
+    let moved = [format!("Feature part one: {rejected}"), format!("Feature part two: {rejected}")];
+    assert_eq!(verdicts(&w, &["main..HEAD"], 1), moved);
+
+    let r = w.git_notty(["push", "-q", "-f", "origin", "feature"]).expect(1);
+    let hint = r.stderr.lines().find(|l| l.contains("push refused: re-sign your statements with")).expect(&r.stderr);
+    let command = hint.split('`').nth(1).unwrap();
+    assert!(command.starts_with("git switch feature && git avow reattest "), "{command}");
+    let out = w.shell(command).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{command}: {stderr}");
+    assert!(stderr.contains("avow: re-signed 2 statement(s):"), "{stderr}");
+    assert_eq!(verdicts(&w, &["main..HEAD"], 0), strs(&["Feature part one: accepted", "Feature part two: accepted"]));
+    w.git_notty(["push", "-q", "-f", "origin", "feature"]).expect(0);
+    // Once re-signed, nothing is left to do.
+    let again = w.avow(["reattest", "main..HEAD"]).expect(0);
+    assert_eq!(again.stderr, "avow: every commit in the range verifies; nothing to re-sign\n");
+}
+
 #[test]
 fn dco_required() {
     let w = with_policy("version = 1\n[dco]\nrequired = true\n");

@@ -115,7 +115,7 @@ fn man_dir_writes_a_page_per_command() {
     let w = World::bare();
     let dir = w.scratch().join("man1");
     let run = w.avow(["man", "--dir", dir.to_str().unwrap()]).expect(0);
-    assert_eq!(run.stdout.replace(dir.to_str().unwrap(), "<dir>"), "avow: wrote 29 manual pages to <dir>\n");
+    assert_eq!(run.stdout.replace(dir.to_str().unwrap(), "<dir>"), "avow: wrote 30 manual pages to <dir>\n");
     let mut files: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     files.sort();
@@ -123,7 +123,7 @@ fn man_dir_writes_a_page_per_command() {
         files.join(" "),
         "git-avow-attest.1 git-avow-completions.1 git-avow-demo.1 git-avow-doctor.1 git-avow-hook-commit-msg.1 \
          git-avow-hook-post-applypatch.1 git-avow-hook-post-commit.1 git-avow-hook-post-rewrite.1 git-avow-hook-pre-push.1 git-avow-hook-pre-receive.1 git-avow-hook-prepare-commit-msg.1 git-avow-hook-update.1 git-avow-hook.1 git-avow-init.1 git-avow-install.1 \
-         git-avow-keyring-add.1 git-avow-keyring-export.1 git-avow-keyring-import.1 git-avow-keyring-list.1 \
+         git-avow-keyring-add.1 git-avow-keyring-expire.1 git-avow-keyring-export.1 git-avow-keyring-import.1 git-avow-keyring-list.1 \
          git-avow-keyring-revoke.1 git-avow-keyring-rotate.1 git-avow-keyring.1 git-avow-man.1 \
          git-avow-reattest.1 git-avow-report.1 git-avow-show.1 git-avow-uninstall.1 git-avow-verify.1 git-avow.1"
     );

@@ -133,6 +133,17 @@ impl Packs {
         Ok(false)
     }
 
+    /// The type and size of the object `id`, without reading it whole
+    /// ([`Pack::header_at`]), or `None` when no pack holds it.
+    pub fn read_header(&mut self, id: &[u8]) -> Result<Option<(Kind, u64)>, Error> {
+        for p in &mut self.packs {
+            if let Some(offset) = p.find(id)? {
+                return p.header_at(offset).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
     /// The object `id`, or `None` when no pack holds it.
     pub fn read(&mut self, id: &[u8]) -> Result<Option<Object>, Error> {
         for p in &mut self.packs {

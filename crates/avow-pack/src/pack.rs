@@ -155,6 +155,55 @@ impl Pack {
         Ok(Object { kind, data: data.to_vec() })
     }
 
+    /// The type and size of the object whose entry starts at `offset`,
+    /// read as git's `cat-file -t`/`-s` read them, without the object: a
+    /// whole object's header says its size; a delta's result size is the
+    /// second number at the start of the delta, so only those first bytes
+    /// of its stream are inflated, and its type is that of the object at
+    /// the end of its chain, whose entry header alone is read. The sizes
+    /// are the pack's word for them, as libgit2's reader takes it; the
+    /// content is checked against them when the object is read.
+    pub fn header_at(&mut self, offset: u64) -> Result<(Kind, u64), Error> {
+        if let Some((kind, data)) = self.bases.get(offset) {
+            return Ok((kind, data.len() as u64));
+        }
+        let first = self.entry(offset)?;
+        let Some(mut base) = first.base else {
+            let kind = kind_of(first.code).ok_or_else(|| self.corrupt("an unknown object type"))?;
+            return Ok((kind, first.size));
+        };
+        // The delta's header: two base-128 numbers of at most 10 bytes.
+        let start = self.inflate_start(first.data, first.size, 20)?;
+        let size = match delta::header(&start) {
+            Some((_, size, _)) if size > MAX_OBJECT as u64 => {
+                return Err(Error::TooLarge { path: self.path.clone(), size })
+            }
+            Some((_, size, _)) => size,
+            None => return Err(self.corrupt("a malformed delta")),
+        };
+        for _ in 0..=MAX_DEPTH {
+            let at = match base {
+                Base::Offset(at) => at,
+                Base::Id(id) => self.find(&id)?.ok_or_else(|| Error::Unsupported {
+                    path: self.path.clone(),
+                    what: "a delta whose base is in another pack".into(),
+                })?,
+            };
+            if let Some((kind, _)) = self.bases.get(at) {
+                return Ok((kind, size));
+            }
+            let e = self.entry(at)?;
+            match e.base {
+                None => {
+                    let kind = kind_of(e.code).ok_or_else(|| self.corrupt("an unknown object type"))?;
+                    return Ok((kind, size));
+                }
+                Some(next) => base = next,
+            }
+        }
+        Err(self.corrupt("a delta chain too long (or a cycle)"))
+    }
+
     /// Reads the header of the entry at `offset`.
     fn entry(&mut self, offset: u64) -> Result<Entry, Error> {
         if offset < 12 || offset >= self.end {
@@ -220,15 +269,30 @@ impl Pack {
 
     /// Inflates the zlib stream at `at`, which must give exactly `size`
     /// bytes (at most [`MAX_OBJECT`], checked by [`Pack::entry`]).
-    fn inflate(&mut self, mut at: u64, size: u64) -> Result<Vec<u8>, Error> {
+    fn inflate(&mut self, at: u64, size: u64) -> Result<Vec<u8>, Error> {
+        self.inflate_part(at, size, None)
+    }
+
+    /// The first `want` bytes (fewer when `size`, the stream's whole
+    /// inflated size, is smaller) of the zlib stream at `at`.
+    fn inflate_start(&mut self, at: u64, size: u64, want: usize) -> Result<Vec<u8>, Error> {
+        self.inflate_part(at, size, Some(want))
+    }
+
+    /// Inflates the zlib stream at `at`, whose inflated size is `size`:
+    /// all of it, which must be exactly `size` bytes, or only its first
+    /// `want` bytes (those of them it has).
+    fn inflate_part(&mut self, mut at: u64, size: u64, want: Option<usize>) -> Result<Vec<u8>, Error> {
         let Pack { file, path, end, blocks, inflater, .. } = self;
         let corrupt = |what: &str| Error::Corrupt { path: path.clone(), what: what.to_owned() };
         let size = usize::try_from(size).map_err(|_| Error::TooLarge { path: path.clone(), size })?;
+        let want = want.map_or(size, |w| w.min(size));
+        let whole = want == size;
         // One byte more than expected, so that a stream giving more than it
         // should shows.
-        let mut out = Vec::with_capacity(size + 1);
+        let mut out = Vec::with_capacity(want + 1);
         inflater.reset(true);
-        loop {
+        while whole || out.len() < want {
             let block = block(blocks, file, path, *end, at)?;
             let skip = usize::try_from(at % BLOCK as u64).unwrap_or(0);
             let input = block.get(skip..).unwrap_or_default();
@@ -251,7 +315,7 @@ impl Pack {
                 return Err(corrupt("an object's data does not inflate"));
             }
         }
-        if out.len() != size {
+        if out.len() < want || (whole && out.len() != size) {
             return Err(corrupt("an object's data is shorter than its header says"));
         }
         Ok(out)

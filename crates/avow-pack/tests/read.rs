@@ -88,13 +88,71 @@ fn pack_dir(repo: &Path) -> PathBuf {
     repo.join(".git/objects/pack")
 }
 
-/// Reads every object of the fixture through `packs` and compares.
+/// Reads every object of the fixture through `packs` and compares: each
+/// one's type and size alone first (nothing is cached yet), then whole,
+/// then its type and size again (from the cache of delta bases where it
+/// is kept).
 fn reads_all(packs: &mut Packs) {
     let f = fixture();
+    for (id, (kind, data)) in &f.objects {
+        assert_eq!(packs.read_header(id).unwrap(), Some((*kind, data.len() as u64)));
+    }
     for (id, (kind, data)) in &f.objects {
         let o = packs.read(id).unwrap().expect("found");
         assert_eq!((o.kind, &o.data), (*kind, data));
         assert!(packs.contains(id).unwrap());
+        assert_eq!(packs.read_header(id).unwrap(), Some((*kind, data.len() as u64)));
+    }
+}
+
+/// `git verify-pack -v`'s lines for the fixture's pack: id, whether the
+/// entry is a delta, its size in the pack and its offset.
+fn entries(dir: &Path) -> Vec<(Vec<u8>, bool, u64, u64)> {
+    let idx =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "idx"));
+    let out = git(dir, &["verify-pack", "-v", idx.unwrap().to_str().unwrap()]);
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 5 && f[0].len() == 40)
+                .then(|| (hex(f[0]), f.len() == 7, f[3].parse().unwrap(), f[4].parse().unwrap()))
+        })
+        .collect()
+}
+
+/// A type and size come from headers alone: with the end of an object's
+/// zlib stream damaged (a whole object's, and a delta's past the two sizes
+/// it starts with), the object no longer reads, and its type and size
+/// still do.
+#[test]
+fn type_and_size_are_read_without_the_object() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_packs(tmp.path(), None);
+    let all = entries(&dir);
+    let largest = |delta: bool| all.iter().filter(|e| e.1 == delta).max_by_key(|e| e.2).unwrap().clone();
+    let damaged: Vec<_> = [largest(false), largest(true)].into();
+    assert!(damaged.iter().all(|e| e.2 > 40), "{damaged:?}");
+    let pack = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    for (_, _, in_pack, offset) in &damaged {
+        // The stream's last bytes: its Adler-32 checksum and what precedes.
+        for at in offset + in_pack - 6..offset + in_pack {
+            bytes[usize::try_from(at).unwrap()] ^= 0x55;
+        }
+    }
+    std::fs::write(&pack, &bytes).unwrap();
+    let mut packs = Packs::open(&dir, 0);
+    for (id, delta, _, _) in &damaged {
+        let (kind, data) = &f.objects[id];
+        assert_eq!(packs.read_header(id).unwrap(), Some((*kind, data.len() as u64)), "delta: {delta}");
+        assert!(packs.read(id).is_err(), "delta: {delta}");
     }
 }
 
@@ -211,6 +269,7 @@ proptest::proptest! {
         std::fs::write(&target, &bytes).unwrap();
         let mut packs = Packs::open(&dir, 0);
         for id in f.objects.keys() {
+            _ = packs.read_header(id);
             _ = packs.read(id);
             _ = packs.contains(id);
         }

@@ -136,6 +136,22 @@ pub fn plus_l(s: &[u8; 32]) -> [u8; 32] {
 /// modulus, `φ(n) = n − 1`, so anyone can compute a private exponent.
 pub const PRIME_2048: &str = "EF3B91A139A2DE235F300361648AE1646A38EDF8F63C5D29E7D54A075E4CF3C44D9231381FF84AB754624F427948A7D7CA9C9B73CD168732474A3879DEEB4DF3676FACDA07C755C177A542E109FF32244A9272BB5918E079A1F573D1EF7088E468B751DCF0F98CC1324232E13F4CE55BF69E3589446497001E8061237CDB76D92ED0564B62AF01A6ACF9132A019F618D86F38E640E9912318C942C543E2D2BE753764762AB49BE0F5F68CB76AA03D275D27CA233AB038F6932144CD0F89E53AB00BFB6BE85DBC42335DC230E4DF7D66EB11397012302123231CB6B86C53541C8F598B163DA5297A4549071B4BCDB11A2A6086D5E87BD35680A7FA361187BB775";
 
+/// A 2049-bit `ssh-rsa` key from the ROCA generator (CVE-2017-15361),
+/// `roca/tests/data/ssh06.pub` of the ROCA authors' detector
+/// (github.com/crocs-muni/roca), which its tests flag: factoring it costs
+/// CPU-years, so no test signs with it.
+pub const ROCA_SSH: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQGpxaaH24+yow+C3/jdoVTCke8nsEsl4YW4qyDExqX2BIWf5Z7eVKCvfA5yiIAK1xk7tzGlvx4RcNehxmkw1B6j6yHe33uK9dQqkcNPcgRblu/VfLGCMB3cwmln5VCOmriJmG1X6Dff5w+Z/DfEmPQ8F8O5sGTPcERD16Az4DqCFpeqvzD7Ke59M7N2eWWokFjjs5dUvTocAH0oojsM+nn51xGsbkxLT3ewY0sezWhZGvA8fVO2Kl8tkRY9TvT48mgxrkYe2F7F94jFEj/8Esh0IP3P6h0bSlLDUhgk+zmYNIc5tiqYbY52siibwuuLwG0TgUeFG4OgcYPSEFWfkGMh";
+
+/// A 2048-bit modulus whose two primes are neighbours: the first prime
+/// after the top half of [`PRIME_2048`], and the next one (the flaw Böck
+/// found in 2022 in keys of some printers).
+pub fn close_primes_2048() -> num_bigint_dig::BigUint {
+    use num_bigint_dig::prime::next_prime;
+    let p = next_prime(&num_bigint_dig::BigUint::parse_bytes(&PRIME_2048.as_bytes()[..256], 16).unwrap());
+    let q = next_prime(&(&p + 1u32));
+    p * q
+}
+
 /// An `ssh-rsa` "key" `(n, e)` with `n` prime (or anything whose `φ` the
 /// caller knows): the private exponent anyone computes, and SSHSIG
 /// signatures made with it.
@@ -154,6 +170,32 @@ impl WeakRsaKey {
         let phi = &n - 1u32;
         let d = (&e).mod_inverse(&phi).unwrap().to_biguint().unwrap();
         WeakRsaKey { n, e, d }
+    }
+
+    /// The key of `n`, factored as anyone factors it when its two primes
+    /// are close: Fermat's method, `a` from `⌈√n⌉` up until `a² − n` is a
+    /// square `b²`, and then `n = (a − b)(a + b)`; `d = e⁻¹ mod φ(n)` with
+    /// `e = 65537`. Only the public modulus goes in.
+    pub fn fermat(modulus: &num_bigint_dig::BigUint) -> Self {
+        use num_bigint_dig::{BigUint, ModInverse as _};
+        let mut half_sum = modulus.sqrt();
+        if &half_sum * &half_sum < *modulus {
+            half_sum += 1u32;
+        }
+        let half_gap = loop {
+            let square = &half_sum * &half_sum - modulus;
+            let root = square.sqrt();
+            if &root * &root == square {
+                break root;
+            }
+            half_sum += 1u32;
+        };
+        let (p, q) = (&half_sum - &half_gap, &half_sum + &half_gap);
+        assert_eq!(&p * &q, *modulus);
+        let e = BigUint::from(65537u32);
+        let phi = (p - 1u32) * (q - 1u32);
+        let d = (&e).mod_inverse(&phi).unwrap().to_biguint().unwrap();
+        WeakRsaKey { n: modulus.clone(), e, d }
     }
 
     /// The public key.

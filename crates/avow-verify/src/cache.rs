@@ -74,6 +74,7 @@ pub struct Cache {
     known: HashMap<Oid, usize>,
     added: Mutex<Vec<(Oid, String)>>,
     rewrite: bool,
+    rsa: RsaRecords,
 }
 
 /// The hash naming a trust state: avow's version and the exact bytes of
@@ -135,6 +136,7 @@ impl Cache {
             known: HashMap::new(),
             added: Mutex::new(Vec::new()),
             rewrite: false,
+            rsa: RsaRecords::new(dir),
         };
         let text = match std::fs::read(&cache.path) {
             Ok(bytes) => bytes,
@@ -201,15 +203,33 @@ impl Cache {
         }
     }
 
+    /// Whether the RSA key with `fingerprint` passed the checks made where
+    /// keys enter ([`avow_policy::keyring::RSA_CHECKS`]) in an earlier run
+    /// (see [`RsaRecords`]).
+    pub fn rsa_key_checked(&self, fingerprint: &str) -> bool {
+        self.rsa.contains(fingerprint)
+    }
+
+    /// Records that the RSA key with `fingerprint` passed those checks
+    /// (kept until [`Cache::save`]).
+    pub fn record_rsa_key_checked(&self, fingerprint: &str) {
+        self.rsa.record(fingerprint);
+    }
+
     /// Writes the file when this run learnt something (or the old one was
     /// damaged): to a temporary file beside it, then renamed over it, so a
-    /// reader never sees half a file.
+    /// reader never sees half a file. So are the RSA keys' records.
     pub fn save(&self) -> Result<(), CacheError> {
+        let entries = self.save_entries();
+        let rsa = self.rsa.save();
+        entries.and(rsa)
+    }
+
+    fn save_entries(&self) -> Result<(), CacheError> {
         let added = self.added.lock().map(|a| a.clone()).unwrap_or_default();
         if added.is_empty() && !self.rewrite {
             return Ok(());
         }
-        let fail = |source| CacheError::Write { path: self.path.clone(), source };
         let mut out = String::with_capacity((self.known.len() + added.len()) * 100);
         out.push_str(&format!("{HEADER} {}\n", self.key));
         let old = self.known.iter().map(|(id, &i)| (*id, self.fingerprints[i].as_str()));
@@ -221,23 +241,153 @@ impl Cache {
             let sum = check(&self.key, &id, fpr);
             out.push_str(&format!("{id} {fpr} {sum}\n"));
         }
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".avow-cache");
-        // Readable as git's own files are (0666 less the umask), not only
-        // by whoever wrote it last: the other users of a shared repository
-        // use the same cache, and the ids and fingerprints are no secret.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
-        // The file itself: its errors do not name the temporary file.
-        tmp.as_file_mut().write_all(out.as_bytes()).map_err(fail)?;
-        tmp.persist(&self.path).map_err(|e| fail(e.error))?;
-        Ok(())
+        replace_file(&self.path, &out)
     }
 
     /// The cache file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Writes `path` with `text`: to a temporary file beside it, then renamed
+/// over it, so a reader never sees half a file.
+fn replace_file(path: &Path, text: &str) -> Result<(), CacheError> {
+    let fail = |source| CacheError::Write { path: path.to_path_buf(), source };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".avow-cache");
+    // Readable as git's own files are (0666 less the umask), not only
+    // by whoever wrote it last: the other users of a shared repository
+    // use the same cache, and the ids and fingerprints are no secret.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
+    // The file itself: its errors do not name the temporary file.
+    tmp.as_file_mut().write_all(text.as_bytes()).map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// The RSA keys that passed the checks made where keys enter
+/// ([`avow_policy::keyring::RSA_CHECKS`]): `verify` makes them once per
+/// run for each RSA key that signed, and the probable-prime test among
+/// them costs a modular exponentiation as large as the modulus (about 10
+/// ms at 2048 bits, 100 ms at 4096; threat-model entries 116 and 124).
+///
+/// One file for the cache directory, `rsa-keys.v1`, whatever the trust
+/// state: a record names the key by its fingerprint, the SHA-256 of the
+/// key's encoding (its exponent and modulus), so it holds for that key in
+/// any keyring. The file's first line names the checks; a file made by
+/// other checks (another avow) is ignored and rewritten, as is a damaged
+/// one (without a warning: it only costs the checks again). Only keys that
+/// passed are recorded. A record lets a weak key through, as an entry of
+/// the trust state's file lets a forged signature through: the cache is as
+/// trusted as the verifier (docs/performance.md).
+#[derive(Debug)]
+struct RsaRecords {
+    path: PathBuf,
+    /// Read on the first question: most ranges have no RSA signer.
+    known: std::sync::OnceLock<std::collections::HashSet<String>>,
+    added: Mutex<Vec<String>>,
+}
+
+/// The RSA records' file name in the cache directory.
+const RSA_FILE: &str = "rsa-keys.v1";
+
+impl RsaRecords {
+    fn new(dir: &Path) -> Self {
+        RsaRecords { path: dir.join(RSA_FILE), known: std::sync::OnceLock::new(), added: Mutex::new(Vec::new()) }
+    }
+
+    fn header() -> String {
+        format!("avow-rsa-keys v1 {}", avow_policy::keyring::RSA_CHECKS)
+    }
+
+    /// The records of the file; none when it is missing, damaged or made
+    /// by other checks.
+    fn known(&self) -> &std::collections::HashSet<String> {
+        self.known.get_or_init(|| {
+            let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+            let mut lines = text.split_terminator('\n');
+            if lines.next() != Some(Self::header().as_str()) {
+                return std::collections::HashSet::new();
+            }
+            let mut known = std::collections::HashSet::new();
+            for line in lines {
+                match line.split_once(' ') {
+                    Some((fpr, sum)) if fpr.starts_with("SHA256:") && sum == check(RSA_FILE, fpr, "") => {
+                        known.insert(fpr.to_owned());
+                    }
+                    _ => return std::collections::HashSet::new(),
+                }
+            }
+            known
+        })
+    }
+
+    fn contains(&self, fingerprint: &str) -> bool {
+        self.known().contains(fingerprint)
+    }
+
+    fn record(&self, fingerprint: &str) {
+        if self.contains(fingerprint) {
+            return;
+        }
+        if let Ok(mut added) = self.added.lock() {
+            added.push(fingerprint.to_owned());
+        }
+    }
+
+    /// Writes the file when this run checked a key it did not hold.
+    fn save(&self) -> Result<(), CacheError> {
+        let added = self.added.lock().map(|a| a.clone()).unwrap_or_default();
+        if added.is_empty() {
+            return Ok(());
+        }
+        let mut all: Vec<&str> =
+            self.known().iter().map(String::as_str).chain(added.iter().map(String::as_str)).collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut out = Self::header() + "\n";
+        for fpr in all {
+            out.push_str(&format!("{fpr} {}\n", check(RSA_FILE, fpr, "")));
+        }
+        replace_file(&self.path, &out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "SHA256:OFfa1gXCYHfEpqnvHi7vVj7vRi3NEVv47EO8Y3yIF34";
+    const B: &str = "SHA256:AAAa1gXCYHfEpqnvHi7vVj7vRi3NEVv47EO8Y3yIF34";
+
+    #[test]
+    fn rsa_records_are_kept_across_runs_and_dropped_when_damaged_or_made_by_other_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RsaRecords::new(dir.path());
+        assert!(!first.contains(A));
+        first.record(A);
+        first.save().unwrap();
+        let second = RsaRecords::new(dir.path());
+        assert!(second.contains(A) && !second.contains(B));
+        second.record(A);
+        second.record(B);
+        second.save().unwrap();
+        let path = dir.path().join(RSA_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(RsaRecords::new(dir.path()).contains(B));
+        // A line whose checksum does not match; a file of other checks.
+        std::fs::write(&path, text.replace(&B[8..12], "ZZZZ")).unwrap();
+        assert!(!RsaRecords::new(dir.path()).contains(A));
+        std::fs::write(&path, text.replace("rsa-checks v2", "rsa-checks v1")).unwrap();
+        let other = RsaRecords::new(dir.path());
+        assert!(!other.contains(A));
+        other.record(A);
+        other.save().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
     }
 }

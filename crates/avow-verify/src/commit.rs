@@ -9,6 +9,7 @@ use avow_core::trailer::{self, ParseOptions};
 use avow_policy::facts::{ChangeStats, CommitFacts, Ident};
 use git2::{Commit, Diff, DiffOptions, Oid, Repository, Tree};
 
+use crate::tree::{self, Entry};
 use crate::Error;
 
 /// The subject prefixes of commits made to be folded into another by `git
@@ -94,46 +95,146 @@ pub fn changed_paths_at_most(
     limit: usize,
 ) -> Result<Option<Vec<String>>, Error> {
     let mut out = BTreeSet::new();
+    let odb = repo.odb().ok();
     // The directories still to compare, with their paths: on a stack of
     // their own, not the thread's, which a pushed tree nested thousands of
     // directories deep overflowed (threat-model entry 113).
-    let mut todo = vec![(old.cloned(), Some(new.clone()), Vec::new())];
+    let mut todo: Todo<'_, '_> = vec![(old.cloned().map(Side::Git), Some(Side::Git(new.clone())), Vec::new())];
     while let Some((old, new, mut prefix)) = todo.pop() {
         if let (Some(o), Some(n)) = (&old, &new) {
             if o.id() == n.id() {
                 continue;
             }
         }
-        let (old_entries, new_entries) = (entries(old.as_ref()), entries(new.as_ref()));
-        let (old_pair, new_paired) = counterparts(&names(&old_entries), &names(&new_entries));
-        for (entry, other) in old_entries.iter().zip(old_pair) {
-            walk_entry(repo, Some(entry), other.map(|j| &new_entries[j]), &mut prefix, &mut out, &mut todo)?;
-            if out.len() > limit {
-                return Ok(None);
-            }
-        }
-        for (entry, paired) in new_entries.iter().zip(new_paired) {
-            if !paired {
-                walk_entry(repo, None, Some(entry), &mut prefix, &mut out, &mut todo)?;
-                if out.len() > limit {
-                    return Ok(None);
+        // Whether more than `limit` paths differ: the walk stops.
+        let mut over = false;
+        with_entries(repo, old.as_ref(), |old_entries| {
+            with_entries(repo, new.as_ref(), |new_entries| {
+                let (old_pair, new_paired) = counterparts(&names(old_entries), &names(new_entries));
+                let mut walk = Walk { repo, odb: odb.as_ref(), prefix: &mut prefix, out: &mut out, todo: &mut todo };
+                for (entry, other) in old_entries.iter().zip(old_pair) {
+                    walk.entry(Some(entry), other.map(|j| &new_entries[j]))?;
+                    if walk.out.len() > limit {
+                        over = true;
+                        return Ok(());
+                    }
                 }
-            }
+                for (entry, paired) in new_entries.iter().zip(new_paired) {
+                    if !paired {
+                        walk.entry(None, Some(entry))?;
+                        if walk.out.len() > limit {
+                            over = true;
+                            return Ok(());
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })?;
+        if over {
+            return Ok(None);
         }
     }
     Ok(Some(out.into_iter().collect()))
 }
 
-/// Two versions of a directory still to compare, and its path with a
-/// trailing `/`.
-type Todo<'r> = Vec<(Option<Tree<'r>>, Option<Tree<'r>>, Vec<u8>)>;
-
-fn entries<'t>(tree: Option<&'t Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
-    tree.map(|t| t.iter().collect()).unwrap_or_default()
+/// One version of a directory still to compare: a tree libgit2 parsed, or
+/// one's stored bytes read from the object database.
+enum Side<'r, 'o> {
+    Git(Tree<'r>),
+    Stored(Oid, git2::OdbObject<'o>),
 }
 
-fn names<'e>(entries: &'e [git2::TreeEntry<'_>]) -> Vec<&'e [u8]> {
-    entries.iter().map(git2::TreeEntry::name_bytes).collect()
+impl Side<'_, '_> {
+    fn id(&self) -> Oid {
+        match self {
+            Side::Git(t) => t.id(),
+            Side::Stored(id, _) => *id,
+        }
+    }
+}
+
+/// Runs `f` with the entries of `side` (none for `None`): a stored tree's
+/// parsed here ([`tree::parse_tree`]) when its bytes are in git's
+/// canonical form, else by libgit2, whose error (a malformed tree) is
+/// reported.
+fn with_entries(
+    repo: &Repository,
+    side: Option<&Side<'_, '_>>,
+    f: impl FnOnce(&[Entry<'_>]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    match side {
+        None => f(&[]),
+        Some(Side::Git(tree)) => tree::of_tree(Some(tree), |entries| f(entries.unwrap_or_default())),
+        Some(Side::Stored(id, object)) => {
+            if let Some(entries) = tree::parse_tree(object.data(), id.as_bytes().len()) {
+                return f(&entries);
+            }
+            let tree = repo.find_tree(*id).map_err(|err| Error::git(format!("reading the tree {id}"), err))?;
+            tree::of_tree(Some(&tree), |entries| f(entries.unwrap_or_default()))
+        }
+    }
+}
+
+/// Two versions of a directory still to compare, and its path with a
+/// trailing `/`.
+type Todo<'r, 'o> = Vec<(Option<Side<'r, 'o>>, Option<Side<'r, 'o>>, Vec<u8>)>;
+
+/// The walk of two trees: where subtrees are read, the path so far, the
+/// paths found and the directories still to compare.
+struct Walk<'w, 'r, 'o> {
+    repo: &'r Repository,
+    odb: Option<&'o git2::Odb<'r>>,
+    prefix: &'w mut Vec<u8>,
+    out: &'w mut BTreeSet<String>,
+    todo: &'w mut Todo<'r, 'o>,
+}
+
+impl<'r, 'o> Walk<'_, 'r, 'o> {
+    /// One name on either side: equal entries are skipped, two trees left
+    /// to compare on `todo`, anything else listed (a tree side with all
+    /// its files).
+    fn entry(&mut self, old: Option<&Entry<'_>>, new: Option<&Entry<'_>>) -> Result<(), Error> {
+        if let (Some(o), Some(n)) = (old, new) {
+            if o.id == n.id && o.filemode() == n.filemode() {
+                return Ok(());
+            }
+        }
+        let name = old.or(new).map_or(&[][..], |e| e.name);
+        let len = self.prefix.len();
+        self.prefix.extend_from_slice(name);
+        let (old_tree, new_tree) = (self.subtree(old)?, self.subtree(new)?);
+        let leaf = (old.is_some() && old_tree.is_none()) || (new.is_some() && new_tree.is_none());
+        if leaf {
+            self.out.insert(String::from_utf8_lossy(self.prefix).into_owned());
+        }
+        if old_tree.is_some() || new_tree.is_some() {
+            let mut path = self.prefix.clone();
+            path.push(b'/');
+            self.todo.push((old_tree, new_tree, path));
+        }
+        self.prefix.truncate(len);
+        Ok(())
+    }
+
+    /// The tree `e` names, when it names one: its stored bytes (parsed when
+    /// its turn comes: [`with_entries`]), else libgit2's read, whose error
+    /// (a missing tree, or not a tree) is reported.
+    fn subtree(&self, e: Option<&Entry<'_>>) -> Result<Option<Side<'r, 'o>>, Error> {
+        let Some(id) = e.map(Entry::tree_id).transpose()?.flatten() else { return Ok(None) };
+        let stored = self.odb.and_then(|odb| odb.read(id).ok()).filter(|o| o.kind() == git2::ObjectType::Tree);
+        if let Some(object) = stored {
+            return Ok(Some(Side::Stored(id, object)));
+        }
+        self.repo
+            .find_tree(id)
+            .map(|t| Some(Side::Git(t)))
+            .map_err(|err| Error::git(format!("reading the tree {id}"), err))
+    }
+}
+
+fn names<'e>(entries: &'e [Entry<'_>]) -> Vec<&'e [u8]> {
+    entries.iter().map(|e| e.name).collect()
 }
 
 /// For each name of `old`, the index of the same name in `new`, and for
@@ -184,47 +285,6 @@ fn counterparts_sorted(old: &[&[u8]], new: &[&[u8]]) -> (Vec<Option<usize>>, Vec
         }
     }
     (old_pair, new_paired)
-}
-
-/// One name on either side: equal entries are skipped, two trees left
-/// to compare on `todo`, anything else listed (a tree side with all its
-/// files).
-fn walk_entry<'r>(
-    repo: &'r Repository,
-    old: Option<&git2::TreeEntry<'_>>,
-    new: Option<&git2::TreeEntry<'_>>,
-    prefix: &mut Vec<u8>,
-    out: &mut BTreeSet<String>,
-    todo: &mut Todo<'r>,
-) -> Result<(), Error> {
-    if let (Some(o), Some(n)) = (old, new) {
-        if o.id() == n.id() && o.filemode() == n.filemode() {
-            return Ok(());
-        }
-    }
-    let name = old.or(new).map_or(&[][..], git2::TreeEntry::name_bytes);
-    let len = prefix.len();
-    prefix.extend_from_slice(name);
-    let subtree = |e: Option<&git2::TreeEntry<'_>>| -> Result<Option<Tree<'r>>, Error> {
-        match e {
-            Some(e) if e.kind() == Some(git2::ObjectType::Tree) => {
-                repo.find_tree(e.id()).map(Some).map_err(|err| Error::git(format!("reading the tree {}", e.id()), err))
-            }
-            _ => Ok(None),
-        }
-    };
-    let (old_tree, new_tree) = (subtree(old)?, subtree(new)?);
-    let leaf = (old.is_some() && old_tree.is_none()) || (new.is_some() && new_tree.is_none());
-    if leaf {
-        out.insert(String::from_utf8_lossy(prefix).into_owned());
-    }
-    if old_tree.is_some() || new_tree.is_some() {
-        let mut path = prefix.clone();
-        path.push(b'/');
-        todo.push((old_tree, new_tree, path));
-    }
-    prefix.truncate(len);
-    Ok(())
 }
 
 fn ident(sig: &git2::Signature<'_>) -> Ident {

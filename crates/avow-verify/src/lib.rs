@@ -14,6 +14,7 @@ pub mod repo;
 pub mod resolve;
 pub mod signals;
 pub mod squash;
+mod tree;
 pub mod trust;
 pub mod verify;
 pub mod walk;

@@ -36,12 +36,14 @@ pub fn automatic_merge_of(repo: &Repository, parents: &[Commit<'_>], what: &str)
     let git = |action: &str, e| Error::git(format!("{action} the parents of merge {what}"), e);
     let [first, second, rest @ ..] = parents else { return Ok(None) };
     let mut index = repo.merge_commits(first, second, Some(&merge_options())).map_err(|e| git("merging", e))?;
+    // The parents merged so far, less those that are ancestors of another
+    // (what they reach, it reaches): the merge base of the next parent with
+    // them is the same, and each one costs a walk from it.
     let mut merged: Vec<Oid> = vec![first.id(), second.id()];
     for next in rest {
         if index.has_conflicts() {
             return Ok(None);
         }
-        let ours = index.write_tree_to(repo).map_err(|e| git("writing a merge of", e))?;
         let mut bases = vec![next.id()];
         bases.extend(&merged);
         let base = match repo.merge_base_many(&bases) {
@@ -50,12 +52,19 @@ pub fn automatic_merge_of(repo: &Repository, parents: &[Commit<'_>], what: &str)
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(git("finding the merge base of", e)),
         };
+        // Already merged (git: "Already up to date with …"): nothing to do.
+        if base == next.id() {
+            continue;
+        }
+        let ours = index.write_tree_to(repo).map_err(|e| git("writing a merge of", e))?;
         let tree = |id: Oid| repo.find_tree(id).map_err(|e| git("reading", e));
         let base_tree = repo.find_commit(base).and_then(|b| b.tree()).map_err(|e| git("reading", e))?;
         let next_tree = next.tree().map_err(|e| git("reading", e))?;
         index = repo
             .merge_trees(&base_tree, &tree(ours)?, &next_tree, Some(&merge_options()))
             .map_err(|e| git("merging", e))?;
+        // A merged parent that is the base is an ancestor of `next`.
+        merged.retain(|&m| m != base);
         merged.push(next.id());
     }
     if index.has_conflicts() {
@@ -64,13 +73,22 @@ pub fn automatic_merge_of(repo: &Repository, parents: &[Commit<'_>], what: &str)
     index.write_tree_to(repo).map(Some).map_err(|e| git("writing a merge of", e))
 }
 
+/// The most parents a merge may have for [`is_clean`] to merge them: each
+/// parent after the second costs a merge-base walk from every parent
+/// merged before it, so the time grows with the square of their number
+/// (600 parents took seconds), and the parents are the pusher's to choose.
+/// The largest octopus merges in well-known histories have a few dozen
+/// (Linux's largest, 66).
+pub const MAX_MERGED_PARENTS: usize = 100;
+
 /// Whether merge commit `c`'s tree is exactly the conflict-free automatic
-/// merge of its parents. `false` for a commit with fewer than two parents.
+/// merge of its parents. `false` for a commit with fewer than two parents,
+/// or more than [`MAX_MERGED_PARENTS`] (not merged at all).
 /// Where libgit2's merge differs from the one git made (rare rename cases),
 /// the answer is `false`: the merge then needs an attestation, which is the
 /// safe side.
 pub fn is_clean(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
-    if c.parent_count() < 2 {
+    if c.parent_count() < 2 || c.parent_count() > MAX_MERGED_PARENTS {
         return Ok(false);
     }
     Ok(automatic_merge(repo, c)? == Some(c.tree_id()))

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use avow_core::attestation::Statement;
+use avow_mwindow::odb::Handoff;
 use avow_policy::policy::{reuse_finding, ReuseCheck, Severity};
 use git2::{Oid, Repository};
 
@@ -55,6 +56,8 @@ pub const CHUNK: usize = 1024;
 /// checked when they entered the repository (`git fetch`, `git
 /// index-pack`), and whoever can rewrite `.git/objects` can rewrite the
 /// refs under test too.
+/// And tells glibc's malloc to keep what the verification frees for its
+/// next allocations ([`avow_mwindow::steady_heap`]).
 // Each argument is one independent input of a range's verdicts; a struct
 // bundling them would only be unpacked here.
 #[allow(clippy::too_many_arguments)]
@@ -119,7 +122,12 @@ pub fn walk_and_verify<E: From<Error>>(
         // caller's maps the whole pack index (docs/performance.md).
         let walking =
             crate::repo::open(repo.path()).map_err(|e| Error::git(format!("opening {}", repo.path().display()), e))?;
-        let linear = crate::walk::linear_with(&walking, ends.tip, ends.base, |ids| {
+        // The verifying threads take each commit the walk read from here
+        // rather than inflating it again (`with_repo`); cleared at the end.
+        let handoff = crate::repo::handoff(repo.path());
+        handoff.clear();
+        let _cleared = Cleared(&handoff);
+        let linear = crate::walk::linear_with(&walking, ends.tip, ends.base, Some(&handoff), |ids| {
             let n = ids.len();
             if n % avow_sign::BATCH == 0 && n <= AHEAD {
                 let batch: Vec<Oid> = (n - avow_sign::BATCH..n).rev().filter_map(|i| ids.get(i)).collect();
@@ -167,6 +175,7 @@ fn verifier<'t>(
     }
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
+    avow_mwindow::steady_heap();
     Ok(verifier)
 }
 
@@ -174,6 +183,11 @@ fn verifier<'t>(
 /// [`walk_and_verify`]); with the [`CHUNK`] of [`hand_out`], about the most
 /// reports that exist at once.
 pub const AHEAD: usize = CHUNK / 2;
+
+/// The priority of the verifying handles' [`Handoff`] backend: before the
+/// pack backends (libgit2's 1 and 2, avow's reader's 500), after the
+/// in-memory one for writes (1000).
+const HANDOFF_PRIORITY: i32 = 800;
 
 /// The answer of one batch's task.
 type Answer = mpsc::Receiver<Result<Vec<Report>, Error>>;
@@ -322,8 +336,19 @@ fn reuse_statement(r: &Report) -> Option<&Statement> {
     }
 }
 
+/// Clears the walk's [`Handoff`] when dropped: what the verification has
+/// not taken by its end is not kept.
+struct Cleared<'h>(&'h Handoff);
+
+impl Drop for Cleared<'_> {
+    fn drop(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// Runs `f` with this thread's handle on the repository at `git_dir`,
-/// opened on first use.
+/// opened on first use, which takes the commits the range's walk read
+/// from its [`Handoff`] ([`crate::repo::handoff`]).
 fn with_repo<T>(git_dir: &Path, f: impl FnOnce(&Repository) -> Result<T, Error>) -> Result<T, Error> {
     thread_local! {
         static REPO: RefCell<Option<(PathBuf, Repository)>> = const { RefCell::new(None) };
@@ -331,8 +356,12 @@ fn with_repo<T>(git_dir: &Path, f: impl FnOnce(&Repository) -> Result<T, Error>)
     REPO.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
-            let repo =
-                crate::repo::open(git_dir).map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
+            let repo = crate::repo::open(git_dir)
+                .and_then(|r| {
+                    avow_mwindow::odb::add_handoff(&r.odb()?, crate::repo::handoff(git_dir), HANDOFF_PRIORITY)?;
+                    Ok(r)
+                })
+                .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
             *slot = Some((git_dir.to_path_buf(), repo));
         }
         let (_, repo) = slot.as_ref().expect("just set");

@@ -12,7 +12,9 @@
 //! received, and the environment is git's, not the pusher's.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use avow_mwindow::odb::Handoff;
 use git2::Repository;
 
 /// Opens the repository at `git_dir` and adds the object directories of
@@ -81,6 +83,21 @@ pub fn read_packs(repo: &Repository, min_index_bytes: u64) -> Result<(), git2::E
     }
     let packs = avow_pack::Packs::open(&repo.commondir().join("objects").join("pack"), min_index_bytes);
     avow_mwindow::odb::add_pack_reader(&repo.odb()?, packs, 500)
+}
+
+/// The commits the range walk of `verify` read whole from the repository
+/// at `git_dir`, for the verifying threads' handles on it to take instead
+/// of reading them again ([`avow_mwindow::odb::Handoff`]): one per
+/// repository path for the life of the process.
+pub fn handoff(git_dir: &Path) -> Arc<Handoff> {
+    static HANDOFFS: Mutex<Vec<(PathBuf, Arc<Handoff>)>> = Mutex::new(Vec::new());
+    let mut all = HANDOFFS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, h)) = all.iter().find(|(p, _)| p == git_dir) {
+        return Arc::clone(h);
+    }
+    let h = Arc::new(Handoff::default());
+    all.push((git_dir.to_path_buf(), Arc::clone(&h)));
+    h
 }
 
 /// The object directories git's environment names, in git's order.

@@ -30,6 +30,7 @@
 //! there is one, which git writes only for repositories that are neither
 //! shallow nor grafted; there both agree.
 
+use avow_mwindow::odb::Handoff;
 use git2::{Oid, Repository, Sort};
 
 use crate::Error;
@@ -192,13 +193,21 @@ pub fn range_commits(repo: &Repository, tip: Oid, base: Option<Oid>) -> Result<I
 /// cannot be read (libgit2's walk then says why, as before).
 #[must_use]
 pub fn linear(repo: &Repository, tip: Oid, base: Option<Oid>) -> Option<Ids> {
-    linear_with(repo, tip, base, |_| {})
+    linear_with(repo, tip, base, None, |_| {})
 }
 
 /// [`linear`], calling `found` with the ids met so far (tip first, not yet
 /// reversed) after each one, so that a caller can start on the commits
-/// nearest the tip while the walk goes on towards the base.
-pub fn linear_with(repo: &Repository, tip: Oid, base: Option<Oid>, mut found: impl FnMut(&Ids)) -> Option<Ids> {
+/// nearest the tip while the walk goes on towards the base; each commit
+/// read whole goes to `keep`, when given, for the next reader (see
+/// [`Handoff`]).
+pub fn linear_with(
+    repo: &Repository,
+    tip: Oid,
+    base: Option<Oid>,
+    keep: Option<&Handoff>,
+    mut found: impl FnMut(&Ids),
+) -> Option<Ids> {
     // `info/grafts` may give any commit any parents, cycles included; a
     // walk without a record of what it has seen must not run there.
     if repo.commondir().join("info").join("grafts").exists() {
@@ -215,7 +224,7 @@ pub fn linear_with(repo: &Repository, tip: Oid, base: Option<Oid>, mut found: im
             break;
         }
         let (count, first) = if let Some(odb) = &odb {
-            first_parent(odb, at)?
+            first_parent(odb, at, keep)?
         } else {
             let commit = repo.find_commit(at).ok()?;
             (commit.parent_count(), commit.parent_id(0).ok())
@@ -239,8 +248,9 @@ pub fn linear_with(repo: &Repository, tip: Oid, base: Option<Oid>, mut found: im
 /// stored header (`tree ID`, then a `parent ID` line for each parent, as
 /// libgit2 parses it) without parsing the rest of the commit; `None` when
 /// it is not a commit or its header is not of that form (libgit2's walk
-/// then says why). The rest of the commit is read when it is verified.
-fn first_parent(odb: &git2::Odb<'_>, id: Oid) -> Option<(usize, Option<Oid>)> {
+/// then says why). The rest of the commit is read when it is verified:
+/// from `keep`, when given, which gets the bytes read here.
+fn first_parent(odb: &git2::Odb<'_>, id: Oid, keep: Option<&Handoff>) -> Option<(usize, Option<Oid>)> {
     let object = odb.read(id).ok()?;
     if object.kind() != git2::ObjectType::Commit {
         return None;
@@ -265,6 +275,9 @@ fn first_parent(odb: &git2::Odb<'_>, id: Oid) -> Option<(usize, Option<Oid>)> {
         first = first.or(Some(parent));
         count += 1;
         at += next;
+    }
+    if let Some(keep) = keep {
+        keep.put(id.as_bytes(), data);
     }
     Some((count, first))
 }

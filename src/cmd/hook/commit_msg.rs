@@ -177,7 +177,15 @@ pub fn run(file: &Path) -> Result<Outcome> {
             crate::key_record::save(&repo, &checked);
             let signer = signer?;
             let at_base = || crate::local::base_listing(&repo, signer.public_key());
-            if crate::identity::check_signer(keyring.as_ref(), &policy, signer.public_key(), &statement, &at_base) {
+            let replaced = || crate::local::keyring_replaced(&repo, staged.parent, staged.tree);
+            if crate::identity::check_signer(
+                keyring.as_ref(),
+                &replaced,
+                &policy,
+                signer.public_key(),
+                &statement,
+                &at_base,
+            ) {
                 crate::output::errln!(
                     "avow: commit refused; your message is kept in {}",
                     draft.message.path().display()

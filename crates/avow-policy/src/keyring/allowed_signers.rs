@@ -304,7 +304,7 @@ impl Keyring {
         let mut added = 0;
         for entry in entries {
             let refuse = |message: String| KeyringError::Import { line: entry.line, message };
-            if entry.namespaces.as_ref().is_some_and(|ns| !match_pattern_list(NAMESPACE, ns)) {
+            if !entry.allows_avow() {
                 continue;
             }
             if entry.cert_authority {
@@ -337,5 +337,14 @@ impl Keyring {
         }
         *self = next;
         Ok(added)
+    }
+}
+
+impl AllowedSigner {
+    /// Whether the entry's `namespaces` (OpenSSH pattern rules) take avow's
+    /// signatures; an entry without the option takes every namespace.
+    /// `import` skips the others (a key given only for git's signatures).
+    pub fn allows_avow(&self) -> bool {
+        self.namespaces.as_ref().is_none_or(|ns| match_pattern_list(NAMESPACE, ns))
     }
 }

@@ -99,10 +99,9 @@ impl Keyring {
         }
     }
 
-    /// Revokes a key: from now on it is refused for every signature, also
-    /// those made before `at`.
-    pub fn revoke(&mut self, fingerprint: &str, reason: &str, at: DateTime<Utc>) -> Result<(), KeyringError> {
-        check_reason(reason).map_err(|message| KeyringError::BadValue { field: "reason", message })?;
+    /// The key a fingerprint (or unique prefix) names, to change; refused
+    /// when it is unknown or already revoked.
+    fn unrevoked_mut(&mut self, fingerprint: &str) -> Result<&mut Key, KeyringError> {
         let fingerprint = self.resolve_fingerprint(fingerprint)?;
         let (p, k) =
             self.position(&fingerprint).ok_or_else(|| KeyringError::UnknownKey { fingerprint: fingerprint.clone() })?;
@@ -110,7 +109,30 @@ impl Keyring {
         if let Some(r) = &key.revoked {
             return Err(KeyringError::AlreadyRevoked { fingerprint, at: r.at });
         }
+        Ok(key)
+    }
+
+    /// Revokes a key: from now on it is refused for every signature, also
+    /// those made before `at`.
+    pub fn revoke(&mut self, fingerprint: &str, reason: &str, at: DateTime<Utc>) -> Result<(), KeyringError> {
+        check_reason(reason).map_err(|message| KeyringError::BadValue { field: "reason", message })?;
+        let key = self.unrevoked_mut(fingerprint)?;
         key.revoked = Some(Revocation { at, reason: reason.to_owned() });
+        Ok(())
+    }
+
+    /// Retires a key that is not compromised (its owner left, a machine was
+    /// decommissioned): it expires at `at`, or keeps an earlier expiry, so
+    /// what it signed until then stays valid. A revoked key stays revoked.
+    pub fn expire(&mut self, fingerprint: &str, at: DateTime<Utc>) -> Result<(), KeyringError> {
+        let key = self.unrevoked_mut(fingerprint)?;
+        if key.valid_after.is_some_and(|after| at < after) {
+            return Err(KeyringError::BadValue {
+                field: "at",
+                message: format!("the expiry {} is before the key's valid-after", format_date(at)),
+            });
+        }
+        key.expires = Some(key.expires.map_or(at, |e| e.min(at)));
         Ok(())
     }
 

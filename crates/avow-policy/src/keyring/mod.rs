@@ -57,6 +57,7 @@ mod allowed_signers;
 mod edit;
 mod error;
 mod parse;
+pub mod rsa;
 #[cfg(test)]
 mod tests;
 mod values;

@@ -580,6 +580,32 @@ fn rotate() {
 }
 
 #[test]
+fn expire() {
+    let mut k = parse(&sample()).unwrap();
+    let alice = fpr(&key_line(1, ""));
+    // Alice's key already expires 2027-01-10T12:30:00Z: a later date keeps it.
+    let before = k.find_by_fingerprint(&alice).unwrap().1.expires;
+    k.expire(&alice, date("2030-01-01")).unwrap();
+    assert_eq!(k.find_by_fingerprint(&alice).unwrap().1.expires, before);
+    let at = date("2026-09-01T10:00:00Z");
+    k.expire(&alice[..20], at).unwrap();
+    let key = k.find_by_fingerprint(&alice).unwrap().1;
+    assert_eq!(key.expires, Some(at));
+    assert!(key.revoked.is_none());
+    assert!(key.status_at(at).is_valid(), "inclusive");
+    assert_eq!(key.status_at(date("2026-09-01T10:00:01Z")), KeyStatus::Expired { at });
+    // Before valid-after (2026-01-10) the key could never have signed.
+    let e = k.clone().expire(&alice, date("2025-12-31")).unwrap_err();
+    assert!(matches!(e, KeyringError::BadValue { field: "at", .. }), "{e}");
+    let revoked = k.keys().find(|(_, key)| key.revoked.is_some()).unwrap().1.fingerprint.clone();
+    let mut k2 = k.clone();
+    assert!(matches!(k2.expire(&revoked, at).unwrap_err(), KeyringError::AlreadyRevoked { .. }));
+    assert_eq!(k2, k);
+    assert!(matches!(k2.expire("SHA256:nosuchkey", at).unwrap_err(), KeyringError::UnknownKey { .. }));
+    assert_eq!(parse(&k.to_toml()).unwrap(), k);
+}
+
+#[test]
 fn allowed_signers_export() {
     let k = parse(&sample()).unwrap();
     let out = k.to_allowed_signers();

@@ -148,25 +148,43 @@ fn has_small_factor(n: &[u8], below: u32) -> bool {
 }
 
 /// The checks too costly for every load, made where a key enters the
-/// keyring (`keyring add`, `rotate`, `import`) and by `doctor`: trial
-/// division up to 2^16 and a probable-prime test (Miller-Rabin and
-/// Lucas, as Go's `ProbablyPrime`) of an RSA key's modulus. A prime
-/// modulus `n` has `φ(n) = n − 1`, so `d = e⁻¹ mod (n − 1)` signs for it.
-/// The test costs one modular exponentiation as large as the modulus
-/// (about 10 ms for 2048 bits, 100 ms for 4096 in release on a loaded
-/// machine), so it is not made on every load (threat-model entry 116).
+/// keyring (`keyring add`, `rotate`, `import`) and by `doctor`: for an RSA
+/// key's modulus, trial division up to 2^16, the ROCA fingerprint and
+/// Fermat's method for close primes (entry 124, [`super::rsa`]), and a
+/// probable-prime test (Miller-Rabin and Lucas, as Go's `ProbablyPrime`).
+/// A prime modulus `n` has `φ(n) = n − 1`, so `d = e⁻¹ mod (n − 1)` signs
+/// for it. That test costs one modular exponentiation as large as the
+/// modulus (about 10 ms for 2048 bits, 100 ms for 4096 in release on a
+/// loaded machine), so it is not made on every load (threat-model entry
+/// 116). [`RSA_CHECKS`] names this set of checks.
 pub(super) fn check_thoroughly(key: &PublicKey) -> Result<(), KeyProblem> {
     check_accepted(key)?;
     if let Some(why) = rsa_weakness(key, SMALL_PRIMES_ON_ENTRY) {
         return Err(KeyProblem::WeakRsa(why));
     }
     let ssh_key::public::KeyData::Rsa(rsa) = key.key_data() else { return Ok(()) };
-    let n = num_bigint_dig::BigUint::from_bytes_be(rsa.n.as_positive_bytes().unwrap_or_default());
+    let bytes = rsa.n.as_positive_bytes().unwrap_or_default();
+    if super::rsa::has_roca_fingerprint(bytes) {
+        return Err(KeyProblem::WeakRsa(
+            "modulus has the ROCA fingerprint (CVE-2017-15361: it was made by the flawed generator of Infineon chips, in YubiKey 4 and some TPMs and smart cards, whose keys can be factored with rented computers)",
+        ));
+    }
+    let n = num_bigint_dig::BigUint::from_bytes_be(bytes);
+    if super::rsa::fermat_factors(&n) {
+        return Err(KeyProblem::WeakRsa(
+            "two primes are so close together that Fermat's method factors the modulus at once",
+        ));
+    }
     if num_bigint_dig::prime::probably_prime(&n, 20) {
         return Err(KeyProblem::WeakRsa("modulus is a prime"));
     }
     Ok(())
 }
+
+/// The name of the checks [`Key::check_thoroughly`] makes of an RSA key,
+/// for a record that a key passed them (`verify`'s cache): a record made
+/// under another name was made by other checks and is not taken.
+pub const RSA_CHECKS: &str = "rsa-checks v2 (small factors, ROCA, Fermat 1024, prime)";
 
 /// Whether `key` is an ed25519 key (plain or security-key) whose point has
 /// small order: then `H(R‖A‖M)·A` is (nearly) the identity and `R = sB`

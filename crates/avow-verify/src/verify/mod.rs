@@ -326,11 +326,16 @@ impl<'t> Verifier<'t> {
                 report.verdict = Verdict::Skipped("merge commit (the policy skips merges)".into());
                 return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
             }
-            report.findings.push(finding(
-                &findings::MERGE_UNCLEAN,
-                Severity::Warn,
-                "the merge's tree is not the automatic merge of its parents (a conflict resolution or a change of its own), so it is checked like any commit and needs an attestation".into(),
-            ));
+            let why = if c.parent_count() > crate::merge::MAX_MERGED_PARENTS {
+                format!(
+                    "a merge of {} parents (more than {}) is not merged again to see whether it only merges, so it is checked like any commit and needs an attestation",
+                    c.parent_count(),
+                    crate::merge::MAX_MERGED_PARENTS
+                )
+            } else {
+                "the merge's tree is not the automatic merge of its parents (a conflict resolution or a change of its own), so it is checked like any commit and needs an attestation".into()
+            };
+            report.findings.push(finding(&findings::MERGE_UNCLEAN, Severity::Warn, why));
         }
         if non_utf8 {
             let message = match commit::unreadable_encoding(c) {

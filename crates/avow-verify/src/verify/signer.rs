@@ -45,11 +45,13 @@ impl Verifier<'_> {
         report.signer = Some(self.signer(person, k));
     }
 
-    /// Entry 115: an RSA key whose modulus is prime (or has a small
-    /// factor) is no one's key, since anyone computes a private exponent
-    /// for it. Loading the keyring leaves the probable-prime test out for
-    /// its cost; it is made here, once per run for each RSA key that
-    /// signed, on cache hits too.
+    /// Entries 116 and 124: an RSA key whose modulus is prime, has a small
+    /// factor, close primes or the ROCA fingerprint is no one's key, since
+    /// others can compute a private exponent for it. Loading the keyring
+    /// leaves these checks out for their cost; they are made here, once
+    /// per run for each RSA key that signed, on cache hits too, unless the
+    /// verification cache records that the key passed them in an earlier
+    /// run.
     pub(super) fn check_weak_rsa(
         &self,
         person: &avow_policy::keyring::Person,
@@ -59,9 +61,15 @@ impl Verifier<'_> {
         if !matches!(k.public.key_data(), avow_sign::ssh_key::public::KeyData::Rsa(_)) {
             return;
         }
+        if self.cache.is_some_and(|c| c.rsa_key_checked(&k.fingerprint)) {
+            return;
+        }
         let known = self.weak_rsa.lock().ok().and_then(|m| m.get(&k.fingerprint).cloned());
         let why = known.unwrap_or_else(|| {
             let why = k.check_thoroughly().err().map(|e| e.to_string());
+            if let (None, Some(cache)) = (&why, self.cache) {
+                cache.record_rsa_key_checked(&k.fingerprint);
+            }
             if let Ok(mut m) = self.weak_rsa.lock() {
                 m.insert(k.fingerprint.clone(), why.clone());
             }

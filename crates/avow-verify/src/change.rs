@@ -354,8 +354,7 @@ impl<'r> Walk<'r, '_> {
         // binary setting, and its function patterns only name hunk
         // headers, which a record leaves out; but a driver configured with
         // a bad word pattern failed the diff (`digest_ignores_attributes`).
-        let diff =
-            Patch::from_blobs(old, Some(Path::new("")), new, None, Some(&mut self.opts)).map_err(diff_err)?;
+        let diff = Patch::from_blobs(old, Some(Path::new("")), new, None, Some(&mut self.opts)).map_err(diff_err)?;
         let old_lines: Vec<&[u8]> = split_lines(old.content()).collect();
         // Each hunk's lines, and its pre-image (context and removed lines)
         // as where it starts in the old file and how many lines it has;

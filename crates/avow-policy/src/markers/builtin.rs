@@ -26,7 +26,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_markers.rs"));
 /// The embedded list's entries as the build read them, borrowing its
 /// text; `None` when it could not (the list left the plain subset).
 pub(super) fn generated() -> Option<Vec<MarkerEntry>> {
-    GENERATED?.iter().map(|raw| entry(raw, |s| Cow::Borrowed(s))).collect()
+    GENERATED?.iter().map(|raw| entry(raw, Cow::Borrowed)).collect()
 }
 
 /// The entries of a marker list written in the plain subset, as the TOML

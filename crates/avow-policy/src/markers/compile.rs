@@ -24,6 +24,7 @@ pub(super) enum Matcher {
 }
 
 /// The part `part` of `text` picks, still borrowed when `text` was.
+#[expect(clippy::ptr_arg, reason = "whether the text is borrowed is what this looks at")]
 fn sub(text: &Cow<'static, str>, part: impl for<'a> Fn(&'a str) -> &'a str) -> Cow<'static, str> {
     match text {
         Cow::Borrowed(s) => Cow::Borrowed(part(s)),

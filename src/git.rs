@@ -365,6 +365,16 @@ pub fn git_with_input(repo: &Repository, args: &[&str], input: &[u8]) -> Result<
     Ok(String::from_utf8_lossy(&done.stdout).trim().to_owned())
 }
 
+/// The public key a commit's `Avow-Signature:` carries (not yet trusted).
+pub(crate) fn signing_key(repo: &git2::Repository, id: git2::Oid) -> Option<avow_sign::ssh_key::PublicKey> {
+    let commit = repo.find_commit(id).ok()?;
+    let text = avow_verify::commit::message_text(&commit)?;
+    let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
+    let value = &trailers.iter().find(|t| t.is(avow_core::attestation::SIGNATURE))?.value;
+    let st = avow_core::payload::SignatureTrailer::parse(value).ok()?;
+    Some(avow_sign::Signature::from_base64(&st.signature).ok()?.public_key())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

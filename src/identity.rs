@@ -135,7 +135,7 @@ pub fn keyring_add_command(keyring: &Keyring, key: &PublicKey, name: &str, email
     // In double quotes, as people write them, unless the shell would read into them.
     let quoted = |s: &str| {
         if s.contains(['"', '$', '`', '\\', '!']) {
-            crate::cmd::keyring::shell_quote(s)
+            avow_verify::shell_word(s)
         } else {
             format!("\"{s}\"")
         }
@@ -143,11 +143,7 @@ pub fn keyring_add_command(keyring: &Keyring, key: &PublicKey, name: &str, email
     let line = key.to_openssh().unwrap_or_default();
     let name_arg =
         if keyring.find_person_by_email(email).is_some() { String::new() } else { format!("--name {} ", quoted(name)) };
-    format!(
-        "git avow keyring add {name_arg}--email {} --key {}",
-        crate::cmd::keyring::shell_quote(email),
-        quoted(&line)
-    )
+    format!("git avow keyring add {name_arg}--email {} --key {}", avow_verify::shell_word(email), quoted(&line))
 }
 
 /// The fix for a signing key `.avow/keyring.toml` no longer trusts

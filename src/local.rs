@@ -148,10 +148,8 @@ fn unreadable(repo: &Repository, rel: &Path, e: &std::io::Error) -> CliError {
     let error = CliError::new(format!("cannot read {}: {e}", rel.display()));
     if e.kind() == std::io::ErrorKind::PermissionDenied {
         let full = repo.workdir().unwrap_or(Path::new(".")).join(rel);
-        return error.hint(format!(
-            "let yourself read it: `chmod u+r {}`",
-            crate::cmd::keyring::shell_quote(&full.to_string_lossy())
-        ));
+        return error
+            .hint(format!("let yourself read it: `chmod u+r {}`", avow_verify::shell_word(&full.to_string_lossy())));
     }
     let committed = repo.head().ok().and_then(|h| h.peel_to_tree().ok()).is_some_and(|t| t.get_path(rel).is_ok());
     if committed {

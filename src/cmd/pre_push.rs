@@ -190,7 +190,7 @@ fn key_added_in_this_push(repo: &Repository, refname: &str, reports: &[Report]) 
         r.verdict == Verdict::Rejected && r.findings.iter().any(|f| f.rule == findings::SIGNATURE_UNKNOWN_KEY.id)
     };
     let rejected = reports.iter().find(unknown)?;
-    let key = signing_key(repo, rejected.id)?;
+    let key = crate::git::signing_key(repo, rejected.id)?;
     let rel = std::path::Path::new(avow_verify::trust::KEYRING_PATH);
     let adder = reports.iter().filter(|r| r.verdict == Verdict::Accepted).find(|r| {
         let Ok(c) = repo.find_commit(r.id) else { return false };
@@ -210,16 +210,6 @@ fn key_added_in_this_push(repo: &Repository, refname: &str, reports: &[Report]) 
         short_id(rejected.id),
         adder.subject
     ))
-}
-
-/// The public key a commit's `Avow-Signature:` carries (not yet trusted).
-pub(crate) fn signing_key(repo: &Repository, id: Oid) -> Option<avow_sign::ssh_key::PublicKey> {
-    let commit = repo.find_commit(id).ok()?;
-    let text = avow_verify::commit::message_text(&commit)?;
-    let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
-    let value = &trailers.iter().find(|t| t.is(avow_core::attestation::SIGNATURE))?.value;
-    let st = avow_core::payload::SignatureTrailer::parse(value).ok()?;
-    Some(avow_sign::Signature::from_base64(&st.signature).ok()?.public_key())
 }
 
 /// The command that re-signs the commits a push of `local_ref` brings on

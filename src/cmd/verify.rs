@@ -261,7 +261,7 @@ fn key_added_in_range(repo: &Repository, spec: &str, trusted: &Trusted, id: git2
     let Some((_, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.')) else {
         return;
     };
-    let Some(key) = crate::cmd::pre_push::signing_key(repo, id) else { return };
+    let Some(key) = crate::git::signing_key(repo, id) else { return };
     let Ok(at_tip) = Trusted::load(repo, &tip.to_string()) else { return };
     if at_tip.keyring.find_by_key(&key).is_none() || avow_verify::chain::check(repo, &trusted.rev, &at_tip).is_err() {
         return;

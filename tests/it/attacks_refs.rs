@@ -4,26 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::server::{origin, push, remote_rev, unattested};
+use crate::server::{origin, push, push_cpu, remote_rev, unattested};
 use crate::support::*;
-
-/// Processor time (user + system, seconds) of `git push origin ARGS`,
-/// the server hook's included; and what the push printed.
-fn push_cpu(w: &World, args: &[String], code: i32) -> (f64, String) {
-    let out = w
-        .command("bash")
-        .args(["-c", r#"TIMEFORMAT="%3U %3S"; { time git push -q origin "$@" 2>"$0"; } 2>&1"#])
-        .arg(w.scratch().join("push.err"))
-        .args(args)
-        .output()
-        .expect("bash");
-    let printed = std::fs::read_to_string(w.scratch().join("push.err")).unwrap();
-    let status = String::from_utf8_lossy(&out.stdout).into_owned();
-    let times: Vec<f64> = status.split_whitespace().map(|t| t.parse().expect("seconds")).collect();
-    assert_eq!(times.len(), 2, "{status}");
-    assert_eq!(out.status.code(), Some(code), "{printed}");
-    (times[0] + times[1], printed)
-}
 
 /// Anyone who may push makes one huge commit (20 files of 20,000 lines)
 /// with a statement copied from the project's history and pushes it to 60

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::keyring::{as_bob, as_bob_at, fingerprint, with_bob};
-use crate::server::{origin, push, remote_rev, unattested};
+use crate::server::{origin, push, push_cpu, remote_rev, unattested};
 use crate::support::*;
 
 /// Alice (maintainer) and Bob (contributor) share a bare `origin` with
@@ -229,27 +229,6 @@ fn deleting_every_branch_while_head_names_a_missing_branch() {
         "remote: avow: refs/heads/main: refused: it is the default branch, whose keyring and policy new branches are verified against"
     );
     assert_eq!(remote_rev(&w, &remote, "main"), main);
-}
-
-/// The processor time (user + system, in seconds) that `git push origin
-/// ARGS` takes with everything it waits for (the server's hook included),
-/// and what git printed. Processor time, not wall time: the same on a
-/// loaded machine.
-fn push_cpu(w: &World, args: &[&str], code: i32) -> (f64, String) {
-    let out = w
-        .command("bash")
-        .args(["-c", r#"TIMEFORMAT="%3U %3S"; { time git push -q origin "$@" 2>"$0"; } 2>&1"#])
-        .arg(w.scratch().join("push.err"))
-        .args(args)
-        .output()
-        .expect("bash");
-    let printed = std::fs::read_to_string(w.scratch().join("push.err")).unwrap();
-    let status = String::from_utf8_lossy(&out.stdout).into_owned();
-    let times: Vec<f64> = status.split_whitespace().map(|t| t.parse().expect("seconds")).collect();
-    assert_eq!(times.len(), 2, "{status}");
-    // The shell's status is the push's.
-    assert_eq!(out.status.code(), Some(code), "{printed}");
-    (times[0] + times[1], printed)
 }
 
 /// A server with avow's hook, and the statement (with its signature) of

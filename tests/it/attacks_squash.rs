@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::server::{origin, push, remote_rev};
+use crate::server::{origin, push, push_cpu, remote_rev};
 use crate::support::*;
 
 /// A server with avow's hook whose `main` carries, after the adoption
@@ -33,24 +33,6 @@ fn server_with_a_big_history() -> (World, PathBuf) {
     }
     push(&w, &["main"], 0);
     (w, remote)
-}
-
-/// Processor time (user + system, seconds) of `git push origin ARGS`,
-/// which is the server hook's; and what the push printed.
-fn push_cpu(w: &World, args: &[&str], code: i32) -> (f64, String) {
-    let out = w
-        .command("bash")
-        .args(["-c", r#"TIMEFORMAT="%3U %3S"; { time git push -q origin "$@" 2>"$0"; } 2>&1"#])
-        .arg(w.scratch().join("push.err"))
-        .args(args)
-        .output()
-        .expect("bash");
-    let printed = std::fs::read_to_string(w.scratch().join("push.err")).unwrap();
-    let status = String::from_utf8_lossy(&out.stdout).into_owned();
-    let times: Vec<f64> = status.split_whitespace().map(|t| t.parse().expect("seconds")).collect();
-    assert_eq!(times.len(), 2, "{status}");
-    assert_eq!(out.status.code(), Some(code), "{printed}");
-    (times[0] + times[1], printed)
 }
 
 /// `n` unattested one-line commits on top of `base`, each with `suffix`

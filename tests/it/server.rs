@@ -67,6 +67,26 @@ fn refused_resign(branch: &str, base: &str) -> String {
     )
 }
 
+/// Processor time (user + system, seconds) of `git push origin ARGS`,
+/// the server hook's included; and what the push printed (the attack
+/// tests compare it between a push that costs the server and one that
+/// does not, never against a fixed time).
+pub fn push_cpu<S: AsRef<std::ffi::OsStr>>(w: &World, args: &[S], code: i32) -> (f64, String) {
+    let out = w
+        .command("bash")
+        .args(["-c", r#"TIMEFORMAT="%3U %3S"; { time git push -q origin "$@" 2>"$0"; } 2>&1"#])
+        .arg(w.scratch().join("push.err"))
+        .args(args)
+        .output()
+        .expect("bash");
+    let printed = std::fs::read_to_string(w.scratch().join("push.err")).unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).into_owned();
+    let times: Vec<f64> = status.split_whitespace().map(|t| t.parse().expect("seconds")).collect();
+    assert_eq!(times.len(), 2, "{status}");
+    assert_eq!(out.status.code(), Some(code), "{printed}");
+    (times[0] + times[1], printed)
+}
+
 #[test]
 fn an_attested_push_is_accepted_and_an_unattested_one_refused_with_the_reason() {
     let (w, remote) = with_server();

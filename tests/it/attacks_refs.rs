@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::server::{origin, push, push_cpu, remote_rev, unattested};
+use crate::server::{origin, push, push_cpu, remote_rev, unattested, write_parser_tables};
 use crate::support::*;
 
 /// Anyone who may push makes one huge commit (20 files of 20,000 lines)
@@ -21,13 +21,7 @@ fn one_huge_commit_pushed_to_many_new_branches_is_verified_once() {
     w.avow_in(&remote, ["install", "--server"]).expect(0);
     let statement = w.message("base").split_once("\n\n").unwrap().1.to_owned();
     w.git(["switch", "-q", "-c", "tables"]);
-    for f in 0..20 {
-        let text = (0..20_000).fold(String::new(), |mut text, l| {
-            _ = writeln!(text, "entry {f} {l} of the generated parser tables");
-            text
-        });
-        w.write(&format!("tables/{f}.txt"), text);
-    }
+    write_parser_tables(&w);
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", &format!("Vendor the parser tables\n\n{statement}")]);
     let (one, out) = push_cpu(&w, &["HEAD:refs/heads/tables".to_owned()], 1);

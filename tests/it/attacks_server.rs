@@ -3,11 +3,10 @@
 //! stolen contributor key, pushing with real `git push` into a bare
 //! repository that carries `git avow install --server`.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::keyring::{as_bob, as_bob_at, fingerprint, with_bob};
-use crate::server::{origin, push, push_cpu, remote_rev, unattested};
+use crate::server::{origin, push, push_cpu, remote_rev, unattested, write_parser_tables};
 use crate::support::*;
 
 /// Alice (maintainer) and Bob (contributor) share a bare `origin` with
@@ -253,13 +252,7 @@ fn server_and_a_copied_statement() -> (World, PathBuf, String) {
 fn one_huge_commits_statement_reused_by_many_small_commits_is_verified_again_once() {
     let (w, remote, statement) = server_and_a_copied_statement();
     let statement = statement.as_str();
-    for f in 0..20 {
-        let text = (0..20_000).fold(String::new(), |mut text, l| {
-            _ = writeln!(text, "entry {f} {l} of the generated parser tables");
-            text
-        });
-        w.write(&format!("tables/{f}.txt"), text);
-    }
+    write_parser_tables(&w);
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", &format!("Vendor the parser tables\n\n{statement}")]);
     let huge = w.git(["rev-parse", "HEAD"]);

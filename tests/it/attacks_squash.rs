@@ -4,10 +4,9 @@
 //! the pull ref's branch. Whoever writes the message chooses the ref, and
 //! with push access whoever pushes chooses where the ref points.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::server::{origin, push, push_cpu, remote_rev};
+use crate::server::{origin, push, push_cpu, remote_rev, write_parser_tables};
 use crate::support::*;
 
 /// A server with avow's hook whose `main` carries, after the adoption
@@ -17,13 +16,7 @@ fn server_with_a_big_history() -> (World, PathBuf) {
     let w = World::adopted("disclose");
     let remote = origin(&w);
     w.avow_in(&remote, ["install", "--server"]).expect(0);
-    for f in 0..20 {
-        let text = (0..20_000).fold(String::new(), |mut text, l| {
-            _ = writeln!(text, "entry {f} {l} of the generated parser tables");
-            text
-        });
-        w.write(&format!("tables/{f}.txt"), text);
-    }
+    write_parser_tables(&w);
     w.git(["add", "-A"]);
     let mut args = vec!["-m", "Vendor the parser tables"];
     args.extend_from_slice(&HUMAN);

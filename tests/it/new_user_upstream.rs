@@ -3,8 +3,9 @@
 //! your commits, a stacked branch rebased after the branch below it was
 //! squash-merged, a pull request with the forge's "Update branch" merge
 //! and a reviewer's suggestion committed in the web UI, a commit from an
-//! IDE that has no terminal. Real git, real hooks; every printed hint is
-//! run as printed.
+//! IDE that has no terminal, and a hotfix branch started from a tag made
+//! before the project adopted avow. Real git, real hooks; every printed
+//! hint is run as printed.
 
 use std::path::{Path, PathBuf};
 
@@ -240,4 +241,42 @@ fn an_ide_commit_without_a_terminal_gives_the_statement_in_the_message() {
     std::fs::write(&box_text, format!("Add a\n\n{statement}\n")).unwrap();
     sh_in(&w, &w.path(), &ide).expect(0);
     w.verify("base..HEAD").expect(0);
+}
+
+/// The project adopted avow after release 1.0; a hotfix for 1.0 starts at
+/// its tag (`git switch -c hotfix v1.0`), where there is no `.avow/`. The
+/// hook signed nothing and said nothing, and the fix's pull request into
+/// `main` failed verification. It now says so and names the note that
+/// attests the commit; followed as printed, the range it names verifies.
+#[test]
+fn a_hotfix_branch_from_a_tag_before_adoption_names_how_to_attest() {
+    let repo = TestRepo::new();
+    repo.write("f.txt", "1.0\n");
+    repo.commit_all("Release 1.0");
+    repo.git(["tag", "v1.0"]);
+    repo.write("f.txt", "1.1-dev\n");
+    repo.commit_all("Start 1.1");
+    let w = World::adopted_in(repo, "disclose");
+    w.git(["switch", "-q", "-c", "hotfix", "v1.0"]);
+    assert!(!w.path().join(".avow").exists());
+    w.write("f.txt", "1.0.1\n");
+    let r = sh_in(&w, &w.path(), "git commit -q -am 'Fix the release'").expect(0);
+    let printed = quoted_commands(&r.stderr);
+    assert_eq!(
+        printed,
+        [
+            "git avow verify main..HEAD",
+            "git avow attest HEAD --authorship human --rationale \"<why the change is needed and how it works>\""
+        ],
+        "{}",
+        r.stderr
+    );
+    sh_in(&w, &w.path(), &printed[0]).expect(1);
+    let attest = printed[1].replace(
+        "<why the change is needed and how it works>",
+        "Release 1.0 printed the wrong version; 1.0.1 says what it is.",
+    );
+    sh_in(&w, &w.path(), &attest).expect(0);
+    let r = sh_in(&w, &w.path(), &printed[0]).expect(0);
+    assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
 }

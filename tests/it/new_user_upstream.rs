@@ -3,9 +3,9 @@
 //! your commits, a stacked branch rebased after the branch below it was
 //! squash-merged, a pull request with the forge's "Update branch" merge
 //! and a reviewer's suggestion committed in the web UI, a commit from an
-//! IDE that has no terminal, and a hotfix branch started from a tag made
-//! before the project adopted avow. Real git, real hooks; every printed
-//! hint is run as printed.
+//! IDE that has no terminal, a hotfix branch started from a tag made
+//! before the project adopted avow, and a bot's pull request. Real git,
+//! real hooks; every printed hint is run as printed.
 
 use std::path::{Path, PathBuf};
 
@@ -279,4 +279,87 @@ fn a_hotfix_branch_from_a_tag_before_adoption_names_how_to_attest() {
     sh_in(&w, &w.path(), &attest).expect(0);
     let r = sh_in(&w, &w.path(), &printed[0]).expect(0);
     assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
+}
+
+/// Every text between backticks in `text`.
+fn backticked(text: &str) -> Vec<String> {
+    text.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+/// Commits what is staged as a forge's bot does: author `email`, committer
+/// GitHub, no hook.
+fn bot_commit(w: &World, name: &str, email: &str, subject: &str) {
+    let mut c = w.repo.command("git");
+    c.args(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", subject])
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_COMMITTER_NAME", GITHUB.0)
+        .env("GIT_COMMITTER_EMAIL", GITHUB.1);
+    Run::from(c.output().unwrap()).expect(0);
+}
+
+/// Dependabot opens a pull request: one commit by `dependabot[bot]`,
+/// made by the forge, no hook. verify told the maintainer to install the
+/// hook and re-commit, which nobody can do for a bot. It now says it is a
+/// bot's and names the two ways: a maintainer's own re-commit, or the
+/// bot's exact email in the policy's exempt list; the second, done as
+/// printed on main, makes the pull request verify.
+#[test]
+fn a_dependabot_pull_request_names_the_exemption_that_verifies_it() {
+    let w = World::adopted("disclose");
+    w.change("deps.txt", "lodash 4.17.20\n", "Pin lodash");
+    let bot = "49699333+dependabot[bot]@users.noreply.github.com";
+    w.git(["switch", "-q", "-c", "dependabot/npm_and_yarn/lodash-4.17.21"]);
+    w.write("deps.txt", "lodash 4.17.21\n");
+    w.git(["add", "deps.txt"]);
+    bot_commit(&w, "dependabot[bot]", bot, "Bump lodash from 4.17.20 to 4.17.21");
+    w.git(["switch", "-q", "main"]);
+    let r = w.verify("main..dependabot/npm_and_yarn/lodash-4.17.21").expect(1);
+    let finding =
+        r.stdout.lines().find(|l| l.contains("[attestation.missing]")).unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(!finding.contains("git avow install"), "{finding}");
+    assert!(finding.contains(&format!("its author {bot} is a bot")), "{finding}");
+    let entry = backticked(finding).into_iter().find(|t| t.contains(bot)).unwrap();
+    assert_eq!(entry, format!("\"{bot}\","));
+    // The maintainer adds it to the `emails` list under `[exempt]`, on main.
+    let path = w.path().join(".avow/policy.toml");
+    let policy = std::fs::read_to_string(&path).unwrap();
+    let exempt = policy.find("\n[exempt]\n").expect("an [exempt] table");
+    let list = exempt + policy[exempt..].find("\nemails = [\n").expect("an emails list") + "\nemails = [\n".len();
+    std::fs::write(&path, format!("{}    {entry}\n{}", &policy[..list], &policy[list..])).unwrap();
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Exempt dependabot",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Dependabot's bumps are reviewed in their pull requests; no hook can run for them.",
+    ])
+    .expect(0);
+    let r = w.verify("main..dependabot/npm_and_yarn/lodash-4.17.21").expect(0);
+    assert!(r.stdout.contains("is exempt by the policy"), "{}", r.stdout);
+}
+
+/// Threat-model entry 146. Anyone can author a commit under any email,
+/// and `*` in `exempt.emails` matches any run of characters: a pull
+/// request whose commit claims the author `*[bot]@users.noreply.github.com`
+/// got advice to exempt that "bot", which would have exempted every
+/// GitHub bot, coding agents included. An email that is not one plain
+/// address gets the ordinary advice.
+#[test]
+fn a_bot_email_with_a_wildcard_is_not_offered_for_exemption() {
+    let w = World::adopted("disclose");
+    w.git(["switch", "-q", "-c", "topic"]);
+    for (i, email) in ["*[bot]@users.noreply.github.com", "evil\"[bot]@example.org"].iter().enumerate() {
+        w.write(&format!("b{i}.txt"), "b\n");
+        w.git(["add", "-A"]);
+        bot_commit(&w, "helpful[bot]", email, &format!("Bump b{i}"));
+    }
+    let r = w.verify("main..topic").expect(1);
+    let findings: Vec<&str> = r.stdout.lines().filter(|l| l.contains("[attestation.missing]")).collect();
+    assert_eq!(findings.len(), 2, "{}", r.stdout);
+    for f in findings {
+        assert!(!f.contains("exempt") && f.contains("install the hook with `git avow install`"), "{f}");
+    }
 }

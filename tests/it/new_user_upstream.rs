@@ -4,8 +4,9 @@
 //! squash-merged, a pull request with the forge's "Update branch" merge
 //! and a reviewer's suggestion committed in the web UI, a commit from an
 //! IDE that has no terminal, a hotfix branch started from a tag made
-//! before the project adopted avow, and a bot's pull request. Real git,
-//! real hooks; every printed hint is run as printed.
+//! before the project adopted avow, a bot's pull request, and a
+//! maintainer's second machine with another email. Real git, real hooks;
+//! every printed hint is run as printed.
 
 use std::path::{Path, PathBuf};
 
@@ -354,4 +355,137 @@ fn a_bot_email_with_a_wildcard_is_not_offered_for_exemption() {
     for f in findings {
         assert!(!f.contains("exempt") && f.contains("install the hook with `git avow install`"), "{f}");
     }
+}
+
+/// `line` in the laptop's clone `dir`: the identity is the clone's
+/// `user.name`/`user.email`, as on a machine of one's own.
+fn on_laptop(w: &World, dir: &Path, line: &str) -> Run {
+    let mut c = w.shell(line);
+    c.current_dir(dir);
+    for var in ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"] {
+        c.env_remove(var);
+    }
+    c.output().unwrap().into()
+}
+
+/// Alice, the maintainer, also works on her laptop: a new key, and her
+/// home address as `user.email`. The hook's warning named a `keyring add`
+/// for `Alice Example <alice@home.example>`, which makes a second person
+/// of her — a contributor, a newcomer, whose commits are not the
+/// maintainer's. It now also names the other way: commit as the
+/// keyring's Alice there too and add the laptop's key to her entry.
+/// Followed as printed (the maintainer's part on her desktop, pushed to
+/// main), the laptop's commit verifies as hers.
+#[test]
+fn a_second_machine_with_another_email_joins_the_keyrings_person() {
+    let w = World::adopted("disclose");
+    let origin = w.remote("origin");
+    let laptop = w.scratch().join("laptop");
+    w.git(["clone", "-q", "-b", "main", origin.to_str().unwrap(), laptop.to_str().unwrap()]);
+    let key = w.keygen("laptop-key");
+    for line in [
+        format!("git config user.name '{AUTHOR_NAME}'"),
+        "git config user.email alice@home.example".to_owned(),
+        format!("git config avow.signingKey {}", key.display()),
+        "git avow install".to_owned(),
+    ] {
+        on_laptop(&w, &laptop, &line).expect(0);
+    }
+    std::fs::write(laptop.join("l.txt"), "from the laptop\n").unwrap();
+    let r = on_laptop(&w, &laptop, &commit_line("Add l")).expect(0);
+    let note = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("avow: note: the keyring has"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    let printed = quoted_commands(note);
+    assert_eq!(printed.len(), 3, "{note}");
+    assert_eq!(printed[0], "git config user.email alice@example.org");
+    assert!(printed[1].starts_with("git avow keyring add --email alice@example.org --key \"ssh-ed25519 "), "{note}");
+    assert_eq!(printed[2], "git -c avow.takeOver=true commit --amend --no-edit --reset-author");
+
+    on_laptop(&w, &laptop, &printed[0]).expect(0);
+    // The maintainer's part, on her desktop (her key there signs it): a
+    // key of her own, so no warning.
+    let r = Run::from(w.shell(&printed[1]).output().unwrap()).expect(0);
+    assert!(!r.stderr.contains("is a maintainer"), "{}", r.stderr);
+    w.git(["add", ".avow"]);
+    w.commit(&[
+        "-m",
+        "Add Alice's laptop key",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Alice works on her laptop too; its key signs as her.",
+    ])
+    .expect(0);
+    w.git(["push", "-q", "--no-verify", "origin", "main"]);
+    on_laptop(&w, &laptop, "git pull -q --rebase").expect(0);
+    on_laptop(&w, &laptop, &printed[2]).expect(0);
+    let r = on_laptop(&w, &laptop, "git avow verify origin/main..HEAD").expect(0);
+    assert!(r.stdout.contains(&format!("[human, {AUTHOR_NAME} <{AUTHOR_EMAIL}>]")), "{}", r.stdout);
+    assert_eq!(w.avow(["keyring", "list"]).stdout.matches(AUTHOR_NAME).count(), 1, "one Alice");
+}
+
+/// Threat-model entry 147. Mallory gives herself the maintainer's name
+/// (`user.name 'Alice Example'`) and her own key and email: the hook's
+/// second-machine note tells her to ask a maintainer to add her key to
+/// Alice's entry, and hands her the exact command. Bob, another
+/// maintainer, runs it: the key would sign as Alice, `.avow/` changes
+/// included. `keyring add` of a key to a maintainer other than yourself
+/// now warns, naming the fingerprint to compare and the restore; followed,
+/// Alice keeps her one key.
+#[test]
+fn a_namesake_asking_for_a_maintainers_entry_is_flagged_where_the_key_is_added() {
+    let w = World::adopted("disclose");
+    let bob = w.keygen("bob");
+    let bob_pub = format!("{}.pub", bob.display());
+    w.avow([
+        "keyring",
+        "add",
+        "--name",
+        "Bob Example",
+        "--email",
+        "bob@example.org",
+        "--key",
+        &bob_pub,
+        "--role",
+        "maintainer",
+    ])
+    .expect(0);
+    w.git(["add", ".avow"]);
+    w.commit(&[&["-m", "Make Bob a maintainer"][..], &HUMAN].concat()).expect(0);
+    let mallory = w.keygen("mallory");
+    w.git(["switch", "-q", "-c", "mallory"]);
+    w.write("m.txt", "m\n");
+    let mut c = w.shell(&commit_line("Add m"));
+    c.env("GIT_AUTHOR_EMAIL", "mallory@example.net")
+        .env("GIT_COMMITTER_EMAIL", "mallory@example.net")
+        .env("GIT_CONFIG_COUNT", "2")
+        .env("GIT_CONFIG_KEY_0", "user.email")
+        .env("GIT_CONFIG_VALUE_0", "mallory@example.net")
+        .env("GIT_CONFIG_KEY_1", "avow.signingKey")
+        .env("GIT_CONFIG_VALUE_1", mallory.to_str().unwrap());
+    let r = Run::from(c.output().unwrap()).expect(0);
+    let note = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("avow: note: the keyring has"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    let add = quoted_commands(note).into_iter().find(|c| c.starts_with("git avow keyring add")).unwrap();
+    w.git(["switch", "-q", "main"]);
+    let mut c = w.shell(&add);
+    c.env("GIT_CONFIG_COUNT", "1").env("GIT_CONFIG_KEY_0", "avow.signingKey").env("GIT_CONFIG_VALUE_0", &bob);
+    let r = Run::from(c.output().unwrap()).expect(0);
+    let warning = r.stderr.lines().find(|l| l.contains("is a maintainer")).unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(
+        warning.starts_with(&format!(
+            "avow: warning: {AUTHOR_NAME} <{AUTHOR_EMAIL}> is a maintainer: whoever holds this key signs as them"
+        )),
+        "{warning}"
+    );
+    let restore = quoted_commands(warning);
+    assert_eq!(restore, ["git restore .avow/keyring.toml"]);
+    Run::from(w.shell(&restore[0]).output().unwrap()).expect(0);
+    assert_eq!(w.git(["status", "--porcelain"]), "");
 }

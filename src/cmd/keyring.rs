@@ -367,7 +367,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
     crate::output::outln!("avow: added {fpr} for {name} <{}>{note}{}", args.email, take_effect(maintainer, &command))?;
     // A second key for a maintainer is a second way to sign as them,
     // `.avow/` changes included; the hook's second-machine note asks for
-    // exactly this, and anyone can give a maintainer's name (entry 147).
+    // exactly this, and anyone can give a maintainer's name (entry 129).
     if let Some(person) = existing.filter(|p| p.role == Role::Maintainer && !yours) {
         crate::output::errln!(
             "avow: warning: {} <{}> is a maintainer: whoever holds this key signs as them, changes to .avow/ included; keep it only if they gave you the key themselves (compare {fpr} with them), else `git restore .avow/keyring.toml`",

@@ -77,7 +77,7 @@ fn pull_rebase_after_the_forge_squash_merged_your_commits_says_nothing() {
     assert!(r.stdout.contains("1 commit: 1 accepted, 0 rejected"), "{}", r.stdout);
 }
 
-/// Threat-model entry 145. Mallory, who can push to the project's `main`
+/// Threat-model entry 127. Mallory, who can push to the project's `main`
 /// (or whose commit a maintainer merges), sees Alice's pull request and
 /// pushes a commit carrying its message — subject, statement, Alice's
 /// signature, Alice as author — over Alice's change plus a file of his.
@@ -334,7 +334,7 @@ fn a_dependabot_pull_request_names_the_exemption_that_verifies_it() {
     assert!(r.stdout.contains("is exempt by the policy"), "{}", r.stdout);
 }
 
-/// Threat-model entry 146. Anyone can author a commit under any email,
+/// Threat-model entry 128. Anyone can author a commit under any email,
 /// and `*` in `exempt.emails` matches any run of characters: a pull
 /// request whose commit claims the author `*[bot]@users.noreply.github.com`
 /// got advice to exempt that "bot", which would have exempted every
@@ -427,7 +427,7 @@ fn a_second_machine_with_another_email_joins_the_keyrings_person() {
     assert_eq!(w.avow(["keyring", "list"]).stdout.matches(AUTHOR_NAME).count(), 1, "one Alice");
 }
 
-/// Threat-model entry 147. Mallory gives herself the maintainer's name
+/// Threat-model entry 129. Mallory gives herself the maintainer's name
 /// (`user.name 'Alice Example'`) and her own key and email: the hook's
 /// second-machine note tells her to ask a maintainer to add her key to
 /// Alice's entry, and hands her the exact command. Bob, another

@@ -305,7 +305,7 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     // into the commit HEAD was at: the upstream's own commit, which this
     // rebase did not make. It is neither yours to re-sign nor evidence
     // that a commit carrying your signature came from yours (threat-model
-    // entry 145).
+    // entry 127).
     let onto = rebase_onto(&repo);
     if let Some(onto) = onto {
         pairs.retain(|&(_, new)| !made_before(&repo, onto, new));

@@ -32,7 +32,7 @@ fn signature_lines(message: &str) -> usize {
 /// matches that one address only. An email with `*` (a wildcard there:
 /// git accepts any bytes but `<>` and newlines) or with quotes, spaces,
 /// backslashes or control characters gets no such advice (threat-model
-/// entry 146).
+/// entry 128).
 fn bot_email(email: &str) -> Option<&str> {
     let plain = email.chars().all(|ch| ch.is_ascii_graphic() && !matches!(ch, '*' | '"' | '\\' | '\'' | '`'));
     (plain && email.to_ascii_lowercase().contains("[bot]@")).then_some(email)

@@ -223,7 +223,7 @@ static int parent_is_plain_commit(long ppid) {
         }
         /* No stop at `--`: it ends git's options only where it is not an
          * option's value (`git commit -m -- -n` is --no-verify with the
-         * message `--`; threat-model entry 128). Pathspecs after a real
+         * message `--`; threat-model entry 131). Pathspecs after a real
          * `--` that look like options only send the hook to the program. */
         if (may_skip_verify(arg)) {
             return 0;

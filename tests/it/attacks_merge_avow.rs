@@ -3,7 +3,7 @@
 //! chain check of `--trust` counted a merge that takes one parent's
 //! `.avow/` as writing nothing — so a merge of `main` into an old commit
 //! of `main`, keeping the old commit's `.avow/`, rolled `main`'s keyring
-//! and policy back without any maintainer (threat-model entry 130).
+//! and policy back without any maintainer (threat-model entry 133).
 
 use std::path::{Path, PathBuf};
 

@@ -154,7 +154,7 @@ fn cherry_pick_revert_chained_hooks_and_the_editor_reach_the_program() {
 /// (git runs no commit-msg hook). The early exit stopped reading at any
 /// `--`, took the commit for a plain one and ended prepare-commit-msg
 /// before it could warn that the commit is not attested (threat-model
-/// entry 128); now a `--` does not end its reading, and the program,
+/// entry 131); now a `--` does not end its reading, and the program,
 /// which parses git's options exactly, warns.
 #[test]
 fn no_verify_after_a_double_dash_that_is_an_options_value_reaches_the_program() {

@@ -80,7 +80,7 @@ fn a_damaged_record_only_means_reading_in_full() {
 /// halves agree: the file is recorded. The record's reader found the
 /// first `BEGIN` line, trimmed, and read the broken block instead, so the
 /// next commit was signed with a public half that is not the key's —
-/// what entry 122 refuses (threat-model entry 129). Now it reads the file
+/// what entry 122 refuses (threat-model entry 132). Now it reads the file
 /// as ssh-key does: the key after the text.
 #[test]
 fn a_broken_copy_before_the_key_never_signs_from_the_record() {

@@ -106,7 +106,7 @@ pub(crate) fn read_known(text: &str) -> Option<PrivateKey> {
 /// text before it, up to the end of the file. A file where another reader
 /// would find another block — a first `BEGIN` line indented, which ssh-key
 /// takes for text before the key — must not be read otherwise here than
-/// ssh-key read it when it was recorded (threat-model entry 129).
+/// ssh-key read it when it was recorded (threat-model entry 132).
 fn pem_body(text: &str) -> Option<Zeroizing<Vec<u8>>> {
     let mut decoder = ssh_encoding::pem::Decoder::new_wrapped(text.as_bytes(), 70).ok()?;
     if decoder.type_label() != "OPENSSH PRIVATE KEY" {

@@ -32,7 +32,7 @@ fn avow_entry(c: &Commit<'_>) -> Result<Option<(Oid, i32)>, Error> {
 /// one side's `.avow/` wrote nothing of its own only when that side's is
 /// what the merge gives: a merge of the base's line into a commit older
 /// than the base, keeping that commit's `.avow/`, rolls the base's back
-/// (threat-model entry 130); the commits that wrote `.avow/` on either
+/// (threat-model entry 133); the commits that wrote `.avow/` on either
 /// side are checked on their own.
 fn writes_avow(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
     let mine = avow_entry(c)?;

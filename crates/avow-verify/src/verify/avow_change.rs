@@ -54,7 +54,7 @@ fn avow_of(repo: &Repository, commit: Oid) -> Result<Vec<(Vec<u8>, Oid, i32)>, E
 /// diff, which misses a merge *into an old commit* that keeps that commit's
 /// `.avow/` — `main` merged into a commit from before a key was revoked or
 /// a maintainer demoted, keeping the old keyring: its first parent has the
-/// same `.avow/`, yet it rolls `main`'s back (threat-model entry 130). The
+/// same `.avow/`, yet it rolls `main`'s back (threat-model entry 133). The
 /// parents' `.avow/` is merged as git would: when all but the merge base's
 /// agree (or no parent changed it since), that is the result; when parents
 /// changed it in different ways, the automatic merge of the parents says

@@ -104,7 +104,7 @@ impl Verifier<'_> {
     /// subject, look-alike trailers, a divider: entries 45, 49, 69), and a
     /// statement the message displays that none of its commits carries is
     /// `message.unsigned-statement`, at the policy's severity, as for a
-    /// note (entry 97; threat-model entry 127).
+    /// note (entry 97; threat-model entry 130).
     fn squash_accepted(
         &self,
         repo: &Repository,

@@ -97,6 +97,21 @@ fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<St
     }
 }
 
+/// What a hint naming `ssh-add` says first: `ssh-add` alone fails where no
+/// agent runs, so start one.
+fn agent_start() -> &'static str {
+    if std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()) {
+        ""
+    } else {
+        "start ssh-agent (`eval \"$(ssh-agent)\"`) and "
+    }
+}
+
+/// A key file's path as one shell word, for a command in a hint.
+fn shell_path(path: &std::path::Path) -> String {
+    avow_verify::shell_word(&path.display().to_string())
+}
+
 /// The reason given when the terminal read end of input at the
 /// passphrase prompt.
 const ON_TERMINAL_EOF: &str = "end of input at the terminal";
@@ -274,23 +289,19 @@ pub fn signer_with(
                     path.display()
                 ))
                 .hint(format!(
-                    "commit again and type the passphrase, or add the key to ssh-agent with `ssh-add {}`",
-                    path.display()
+                    "run it again and type the passphrase, or {}add the key to ssh-agent with `ssh-add {}`",
+                    agent_start(),
+                    shell_path(&path)
                 )));
             }
             Err(e) if explicit => {
                 // The key is right, only locked: pointing the setting at
                 // another key would not help.
                 if let Some(path) = locked_key(&e) {
-                    // `ssh-add` alone fails where no agent runs: start one first.
-                    let start = if std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()) {
-                        ""
-                    } else {
-                        "start ssh-agent (`eval \"$(ssh-agent)\"`) and "
-                    };
                     return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
-                        "{start}add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
-                        path.display()
+                        "{}add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
+                        agent_start(),
+                        shell_path(path)
                     )));
                 }
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");

@@ -222,3 +222,79 @@ fn a_keyring_name_in_a_hint_runs_nothing() {
     assert!(!w.path().join("pwned").exists() && !w.path().join("pwned2").exists(), "the hint ran a command");
     assert_eq!(w.git(["config", "user.name"]), evil);
 }
+
+/// Reverting two commits without a terminal: git stops at each, and the
+/// refusal names `git commit -F …` and then `git revert --continue`.
+/// Followed as printed at each stop (the placeholder filled in), both
+/// reverts are committed and signed, and the sequence is over.
+#[test]
+fn a_revert_sequence_goes_on_with_revert_continue() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.change("b.txt", "b\n", "Add b");
+    let rationale = "The two changes broke the release build; take them out until the parser is fixed.";
+    let mut r = w.git_notty(["revert", "--no-edit", "HEAD~1", "HEAD"]);
+    for stop in 0..2 {
+        assert_ne!(r.code, 0, "stop {stop}: {}", r.stderr);
+        assert!(r.stderr.starts_with("avow: revert refused"), "{}", r.stderr);
+        assert!(!r.stderr.contains("--no-commit"), "{}", r.stderr);
+        let line = r.stderr.lines().map(str::trim).find(|l| l.starts_with("git commit -F")).unwrap();
+        let why = format!("{rationale} ({} of 2)", stop + 1);
+        Run::from(w.shell(&line.replace("<why it is reverted>", &why)).output().unwrap()).expect(0);
+        let then: Vec<String> = quoted_commands(&r.stderr).into_iter().filter(|c| c.contains("--continue")).collect();
+        assert_eq!(then, ["git revert --continue"]);
+        r = w.shell(&then[0]).output().unwrap().into();
+    }
+    r.expect(0);
+    assert!(!w.path().join(".git/sequencer").exists());
+    assert_eq!(w.git(["log", "-2", "--format=%s"]), "Revert \"Add b\"\nRevert \"Add a\"");
+    assert_eq!(w.git(["status", "--porcelain"]), "");
+    let v = w.verify("base..HEAD").expect(0);
+    assert!(v.stdout.contains("4 commits: 4 accepted"), "{}", v.stdout);
+}
+
+/// Standard output that cannot take the output (a full disk): the hint
+/// repeats the command run with its output redirected to a file, and that
+/// command, as printed, writes the whole output there.
+#[test]
+fn a_full_standard_output_names_the_command_redirected() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    let r: Run = w.shell("git avow verify --trust base 'base..HEAD' > /dev/full").output().unwrap().into();
+    let h = hint(&r);
+    assert_eq!(
+        h,
+        "redirect the output to a file or pipe that can take it, e.g. `git avow verify --trust base base..HEAD > avow-output.txt`"
+    );
+    follow(&w, &h);
+    let written = std::fs::read_to_string(w.path().join("avow-output.txt")).unwrap();
+    assert_eq!(written, w.avow(["verify", "--trust", "base", "base..HEAD"]).expect(0).stdout);
+    assert!(written.contains("1 commit: 1 accepted"), "{written}");
+}
+
+/// `git avow hook update` run by hand (no arguments from git): the hint
+/// names the install that makes git's update hook run it. Run as printed
+/// in the server's repository, a push is judged: an unattested commit is
+/// refused, an attested one goes in.
+#[test]
+fn the_update_command_by_hand_names_its_install() {
+    let w = World::adopted("disclose");
+    let remote = crate::server::origin(&w);
+    let r: Run =
+        w.shell("git avow hook update refs/heads/main main HEAD").current_dir(&remote).output().unwrap().into();
+    let h = hint(&r);
+    assert_eq!(
+        h,
+        "this command is run by git's update hook (`git avow install --hook update`), which passes these arguments"
+    );
+    let commands = quoted_commands(&h);
+    assert_eq!(commands, ["git avow install --hook update"]);
+    Run::from(w.shell(&commands[0]).current_dir(&remote).output().unwrap()).expect(0);
+    crate::server::unattested(&w, "b.txt", "Sneak a change in");
+    let out = crate::server::push(&w, &["main"], 1);
+    assert!(out.contains(" ! [remote rejected] main -> main (hook declined)\n"), "{out}");
+    w.git(["reset", "-q", "--hard", "HEAD~1"]);
+    w.change("a.txt", "a\n", "Add a");
+    crate::server::push(&w, &["main"], 0);
+    assert_eq!(crate::server::remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}

@@ -298,3 +298,85 @@ fn the_update_command_by_hand_names_its_install() {
     crate::server::push(&w, &["main"], 0);
     assert_eq!(crate::server::remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 }
+
+/// `git avow init` ends with the next steps; done as printed (the commit
+/// with a statement, as any commit), the adopting commit is signed and the
+/// hook signs the commits after it.
+#[test]
+fn init_names_the_next_steps() {
+    let w = World::bare();
+    let out = w.avow(["init"]).expect(0).stdout;
+    let last = out.lines().last().unwrap();
+    assert_eq!(last, "avow: next: `git avow install`, then commit .avow/ — the first attested commit");
+    assert_eq!(follow(&w, last), ["git avow install"]);
+    w.git(["add", ".avow"]);
+    let mut args = vec!["-m", "Adopt avow"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    assert!(w.trailer("HEAD", "Avow-Signature").is_some(), "{}", w.message("HEAD"));
+    w.change("a.txt", "a\n", "Add a");
+    let r = w.verify("HEAD~1..HEAD").expect(0);
+    assert!(r.stdout.contains("1 commit: 1 accepted"), "{}", r.stdout);
+}
+
+/// A second key for a person already in the keyring, under another name:
+/// the refusal names the `keyring add` that adds the key to them as they
+/// are; run as printed, the person has both keys, named as before.
+#[test]
+fn a_second_key_under_another_name_is_added_as_printed() {
+    let w = World::adopted("disclose");
+    let laptop = format!("{}.pub", w.repo.keygen("alice-laptop").display());
+    let h = hint(&w.avow(["keyring", "add", "--name", "Alice E.", "--email", AUTHOR_EMAIL, "--key", &laptop]));
+    assert_eq!(follow(&w, &h), [format!("git avow keyring add --email {AUTHOR_EMAIL} --key {laptop}")], "{h}");
+    let keyring = std::fs::read_to_string(w.path().join(".avow/keyring.toml")).unwrap();
+    assert_eq!(keyring.matches(&format!("name = \"{AUTHOR_NAME}\"")).count(), 1, "{keyring}");
+    assert!(!keyring.contains("Alice E."), "{keyring}");
+    let listed = w.avow(["keyring", "list"]).expect(0).stdout;
+    assert!(listed.starts_with(&format!("{AUTHOR_NAME} <{AUTHOR_EMAIL}> (maintainer)\n")), "{listed}");
+    assert_eq!(listed.matches("  ssh-ed25519  valid").count(), 2, "{listed}");
+}
+
+/// `git avow attest` ends by naming the push that shares the notes, to
+/// the branch's remote; run as printed, the remote has the notes (and a
+/// clone that fetches them verifies the commit). Without a remote it names
+/// none that would fail.
+#[test]
+fn attest_names_the_push_that_shares_the_notes() {
+    let w = World::adopted("disclose");
+    w.write("a.txt", "web editor\n");
+    w.git(["add", "a.txt"]);
+    w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Edit a in the web editor"]);
+    let rationale = "I read the web edit; it fixes the typo the docs had.";
+    let r = w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale]).expect(0);
+    assert_eq!(
+        r.stderr.lines().last().unwrap(),
+        "avow: share the notes once the repository has a remote: `git push REMOTE refs/notes/avow`"
+    );
+    let remote = w.scratch().join("fork.git");
+    w.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    w.git(["remote", "add", "fork", remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", "-u", "fork", "main"]);
+    let r = w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", rationale, "--force"]).expect(0);
+    let last = r.stderr.lines().last().unwrap();
+    assert_eq!(follow(&w, last), ["git push fork refs/notes/avow"]);
+    assert_eq!(
+        w.git(["--git-dir", remote.to_str().unwrap(), "rev-parse", "refs/notes/avow"]),
+        w.git(["rev-parse", "refs/notes/avow"])
+    );
+    let clone = w.scratch().join("clone");
+    w.git(["clone", "-q", "-b", "main", remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    w.git(["-C", clone.to_str().unwrap(), "fetch", "-q", "origin", "refs/notes/avow:refs/notes/avow"]);
+    let v = w.avow_in(&clone, ["verify", "HEAD~1..HEAD", "--trust", "HEAD~1"]).expect(0);
+    assert!(v.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", v.stdout);
+}
+
+/// `reattest` given one revision, not a range: the hint names the range
+/// from the branch the work goes into; run as printed, it re-signs.
+#[test]
+fn reattest_of_one_revision_names_the_range() {
+    let w = on_topic();
+    let h = hint(&w.avow(["reattest", "HEAD"]));
+    assert_eq!(h, "name the commit below the first one to re-sign, e.g. `git avow reattest main..HEAD`");
+    follow(&w, &h);
+    w.verify("main..HEAD").expect(0);
+}

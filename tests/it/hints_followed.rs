@@ -380,3 +380,27 @@ fn reattest_of_one_revision_names_the_range() {
     follow(&w, &h);
     w.verify("main..HEAD").expect(0);
 }
+
+/// A cherry-picked series of your own commits whose first pick conflicts,
+/// resolved without a terminal: the hook keeps your statement and names
+/// the reattest to run when the sequence ends, from where the picks
+/// started (a bare `git avow reattest` needs an upstream, which this
+/// branch lacks). Run as printed after the sequence, the branch verifies.
+#[test]
+fn a_resolved_pick_in_a_sequence_names_the_reattest_range() {
+    let w = crate::workflows::diverged();
+    w.git(["switch", "-q", "main"]);
+    let start = w.git(["rev-parse", "HEAD"]);
+    assert_ne!(w.git_notty(["cherry-pick", "base..topic"]).code, 0, "the first pick conflicts");
+    crate::workflows::resolve(&w);
+    let r = w.git_notty(["cherry-pick", "--continue"]).expect(0);
+    let line = r.stderr.lines().find(|l| l.contains("no longer matches the resolved change")).unwrap();
+    let commands = quoted_commands(line);
+    assert_eq!(commands.len(), 1, "{line}");
+    let range = commands[0].strip_prefix("git avow reattest ").unwrap();
+    let (from, to) = range.split_once("..").unwrap();
+    assert!(start.starts_with(from) && to == "HEAD", "{line}");
+    w.verify("base..main").expect(1);
+    follow(&w, line);
+    w.avow(["verify", "base..main", "--no-fast-path"]).expect(0);
+}

@@ -128,7 +128,7 @@ pub fn commit_msg_in_operation(
         // those after it (a bare `reattest` needs an upstream).
         let start = std::fs::read_to_string(repo.path().join("sequencer/head"))
             .ok()
-            .and_then(|hex| avow_verify::parse_oid(hex.trim()).ok())
+            .and_then(|hex| avow_verify::parse_whole_oid(hex.trim()))
             .map_or_else(|| "BASE".to_owned(), |id| resign::short(repo, id));
         format!("when the operation ends, re-sign it with `git avow reattest {start}..HEAD`")
     } else {

@@ -267,6 +267,7 @@ pub fn signer_with(
         });
     }
     let mut last = None;
+    let mut locked = None;
     for (source, label) in candidates {
         if let avow_sign::KeySource::File(p) = &source {
             if let Some(w) = avow_sign::permissions_warning(p) {
@@ -315,12 +316,24 @@ pub fn signer_with(
                 };
                 return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(fix));
             }
-            Err(e) => last = Some(format!("{label}: {e}")),
+            Err(e) => {
+                // A default key that is only locked: pointing the setting
+                // at it would fail the same way; unlocking it works.
+                locked = locked.or_else(|| locked_key(&e).map(shell_path));
+                last = Some(format!("{label}: {e}"));
+            }
         }
     }
-    Err(CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default())).hint(
-        "set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519, ECDSA or RSA key), or add one to ssh-agent",
-    ))
+    let error = CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default()));
+    Err(match locked {
+        Some(path) => error.hint(format!(
+            "{}add the key to ssh-agent once per session, `ssh-add {path}`, and avow signs without asking (in IDEs and scripts too)",
+            agent_start()
+        )),
+        None => error.hint(
+            "set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519, ECDSA or RSA key), or add one to ssh-agent",
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -404,3 +404,53 @@ fn a_resolved_pick_in_a_sequence_names_the_reattest_range() {
     follow(&w, line);
     w.avow(["verify", "base..main", "--no-fast-path"]).expect(0);
 }
+
+/// The only key is the default `~/.ssh/id_ed25519`, passphrase-protected,
+/// and there is no terminal: the hint said to set avow.signingKey to that
+/// very key, which then fails the same way. It now names the `ssh-add`
+/// that unlocks it, after starting an agent (none runs); run as printed
+/// (the passphrase given to ssh-add) in the shell that commits, the commit
+/// is signed.
+#[test]
+fn a_locked_default_key_names_the_ssh_add_that_unlocks_it() {
+    let w = World::adopted("disclose");
+    let default = w.home().join(".ssh/id_ed25519");
+    std::fs::copy(&w.key, &default).unwrap();
+    std::fs::copy(format!("{}.pub", w.key.display()), w.home().join(".ssh/id_ed25519.pub")).unwrap();
+    let locked: Run = w
+        .command("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "correct horse", "-f"])
+        .arg(&default)
+        .output()
+        .unwrap()
+        .into();
+    locked.expect(0);
+    w.git(["config", "--unset", "avow.signingKey"]);
+    w.write("a.txt", "a\n");
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Add a"];
+    args.extend_from_slice(&HUMAN);
+    let r = w.commit(&args).expect(1);
+    let h = r.stderr.lines().find_map(|l| l.strip_prefix("hint: ")).expect("a hint");
+    assert_eq!(
+        h,
+        format!(
+            "start ssh-agent (`eval \"$(ssh-agent)\"`) and add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
+            default.display()
+        ),
+        "{}",
+        r.stderr
+    );
+    let steps: Vec<&str> = h.split('`').skip(1).step_by(2).take(2).collect();
+    let askpass = w.scratch().join("askpass");
+    std::fs::write(&askpass, "#!/bin/sh\necho 'correct horse'\n").unwrap();
+    std::fs::set_permissions(&askpass, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let line = format!(
+        "{} >/dev/null && trap 'ssh-agent -k >/dev/null' EXIT && {} && git commit -q -m 'Add a' --trailer '{}' --trailer '{}'",
+        steps[0], steps[1], HUMAN[1], HUMAN[3]
+    );
+    let run: Run =
+        w.shell(&line).env("SSH_ASKPASS", &askpass).env("SSH_ASKPASS_REQUIRE", "force").output().unwrap().into();
+    run.expect(0);
+    w.verify("base..HEAD").expect(0);
+}

@@ -454,3 +454,60 @@ fn a_locked_default_key_names_the_ssh_add_that_unlocks_it() {
     run.expect(0);
     w.verify("base..HEAD").expect(0);
 }
+
+/// Junk on `git avow hook pre-receive`'s standard input (run by hand, or
+/// by a hand-written hook): the hint names the install that makes git run
+/// it with git's lines; run as printed in the server's repository, a push
+/// is judged.
+#[test]
+fn the_pre_receive_command_by_hand_names_its_install() {
+    let w = World::adopted("disclose");
+    let remote = crate::server::origin(&w);
+    let r: Run = w.shell("echo main | git avow hook pre-receive").current_dir(&remote).output().unwrap().into();
+    let h = hint(&r);
+    let commands = quoted_commands(&h);
+    assert_eq!(commands, ["git avow install --server"], "{h}");
+    Run::from(w.shell(&commands[0]).current_dir(&remote).output().unwrap()).expect(0);
+    crate::server::unattested(&w, "b.txt", "Sneak a change in");
+    let out = crate::server::push(&w, &["main"], 1);
+    assert!(out.contains(" ! [remote rejected] main -> main (pre-receive hook declined)\n"), "{out}");
+}
+
+/// A server whose HEAD names no existing branch refuses a new branch and
+/// offers two fixes; the second, `git config avow.receive.defaultBranch
+/// main` (the first is followed in server.rs), run as printed in the
+/// receiving repository, lets the same push through, verified.
+#[test]
+fn the_default_branch_setting_the_server_names_works() {
+    let w = World::adopted("disclose");
+    let remote = w.remote("origin");
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    w.git(["checkout", "-q", "-b", "feature"]);
+    w.change("f.txt", "f\n", "Add f");
+    let out = crate::server::push(&w, &["feature"], 1);
+    let hint = out.lines().find_map(|l| l.strip_prefix("remote: hint: ")).expect("a hint");
+    let commands = quoted_commands(hint);
+    assert_eq!(commands, ["git symbolic-ref HEAD refs/heads/main", "git config avow.receive.defaultBranch main"]);
+    crate::server::in_remote(&w, &remote, &commands[1]).expect(0);
+    assert_eq!(
+        crate::server::push(&w, &["feature"], 0),
+        "remote: avow: refs/heads/feature: 1 commit: 1 accepted, 0 rejected (trust refs/heads/main)\n"
+    );
+}
+
+/// doctor with no user.name: its fix, run as printed, names you.
+#[test]
+fn doctor_without_a_name_sets_it_as_printed() {
+    let w = World::adopted("disclose");
+    w.git(["config", "--unset", "user.name"]);
+    let before = w.avow(["doctor"]);
+    let fix = before
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("FAIL  identity"))
+        .find_map(|l| l.trim().strip_prefix("fix: "))
+        .unwrap_or_else(|| panic!("{}", before.stdout));
+    assert_eq!(follow(&w, fix), ["git config --global user.name \"Your Name\""]);
+    let after = w.avow(["doctor"]).stdout;
+    assert!(after.lines().any(|l| l == format!("ok    identity: Your Name <{AUTHOR_EMAIL}>")), "{after}");
+}

@@ -272,6 +272,36 @@ fn a_full_standard_output_names_the_command_redirected() {
     assert!(written.contains("1 commit: 1 accepted"), "{written}");
 }
 
+/// The command a hint repeats carries its arguments, and a ref name is the
+/// pusher's choice: git allows a branch named ``x$(touch${IFS}pwned)``.
+/// A CI job verifying `base..BRANCH` into a full disk prints the hint with
+/// the range as one quoted word; copied and run, it writes the output and
+/// runs nothing.
+#[test]
+fn a_repeated_command_line_runs_nothing_a_ref_name_holds() {
+    let w = World::adopted("disclose");
+    let branch = "x$(touch${IFS}pwned)`touch${IFS}pwned2`";
+    w.git(["switch", "-q", "-c", branch]);
+    w.change("a.txt", "a\n", "Add a");
+    let range = format!("base..{branch}");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = w.repo.command(avow_bin()).args(["verify", &range]).stdout(full).output().unwrap();
+    let h = hint(&Run::from(out));
+    assert_eq!(
+        h,
+        "redirect the output to a file or pipe that can take it, e.g. `git avow verify 'base..x$(touch${IFS}pwned)`touch${IFS}pwned2`' > avow-output.txt`"
+    );
+    // The backticks inside the quoted word end the hint's own quoting:
+    // what is copied is the whole command, up to the last backtick.
+    let start = h.find("`git avow").unwrap() + 1;
+    let command = &h[start..h.len() - 1];
+    let r: Run = w.shell(command).output().unwrap().into();
+    r.expect(0);
+    assert!(!w.path().join("pwned").exists() && !w.path().join("pwned2").exists(), "the hint ran a command");
+    let written = std::fs::read_to_string(w.path().join("avow-output.txt")).unwrap();
+    assert!(written.contains("1 commit: 1 accepted"), "{written}");
+}
+
 /// `git avow hook update` run by hand (no arguments from git): the hint
 /// names the install that makes git's update hook run it. Run as printed
 /// in the server's repository, a push is judged: an unattested commit is

@@ -564,3 +564,43 @@ fn an_unattested_commit_is_fixed_by_install_and_recommit() {
     assert_eq!(code, 0, "{screen}");
     w.verify("base..HEAD").expect(0);
 }
+
+/// Under `unsigned-statement = "deny"`, a note attests a commit whose
+/// message displays another statement nobody signed: verify refuses it and
+/// says to put the statement in the commit itself with `git commit
+/// --amend`. Run as printed (no terminal: the message's statement is
+/// complete), the commit is attested by its own signature and verifies.
+#[test]
+fn a_note_under_another_statement_is_fixed_by_amend_under_deny() {
+    let w = World::adopted("disclose");
+    let policy = w.path().join(".avow/policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let denied = text.replace("unsigned-statement = \"warn\"", "unsigned-statement = \"deny\"");
+    assert_ne!(denied, text, "{text}");
+    std::fs::write(&policy, denied).unwrap();
+    w.git(["add", "-A"]);
+    let mut args = vec!["-m", "Refuse notes under another statement"];
+    args.extend_from_slice(&HUMAN);
+    w.commit(&args).expect(0);
+    w.git(["tag", "deny"]);
+    w.write("a.txt", "web editor\n");
+    w.git(["add", "a.txt"]);
+    w.git([
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "Edit a\n\nAuthorship: human\nRationale: The web editor's fix of the typo in a, read and kept as it is.",
+    ]);
+    let note = "I read the web edit and it fixes the typo the docs had, nothing else.";
+    w.avow(["attest", "HEAD", "--authorship", "human", "--rationale", note]).expect(0);
+    let v = w.verify("deny..HEAD").expect(1);
+    let line =
+        v.stdout.lines().find(|l| l.contains("[message.unsigned-statement]")).unwrap_or_else(|| panic!("{}", v.stdout));
+    assert!(line.contains("put the statement in the commit itself (`git commit --amend`)"), "{line}");
+    let commands: Vec<String> = quoted_commands(line).into_iter().filter(|c| c.starts_with("git commit")).collect();
+    assert_eq!(commands, ["git commit --amend"]);
+    follow(&w, &format!("`{}`", commands[0]));
+    w.verify("deny..HEAD").expect(0);
+}

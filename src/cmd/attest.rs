@@ -194,11 +194,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
             );
         }
     }
-    match push_remote(&repo) {
-        Some(remote) => crate::output::errln!("avow: share the notes with `git push {remote} {NOTES_REF}`"),
-        None => crate::output::errln!(
-            "avow: share the notes once the repository has a remote: `git push REMOTE {NOTES_REF}`"
-        ),
+    if let Some(remote) = push_remote(&repo) {
+        crate::output::errln!("avow: share the notes with `git push {remote} {NOTES_REF}`");
+    } else {
+        crate::output::errln!("avow: share the notes once the repository has a remote: `git push REMOTE {NOTES_REF}`");
     }
     Ok(Outcome::Ok)
 }

@@ -356,7 +356,7 @@ mod tests {
             updates in proptest::collection::vec((REF, ID, REF, ID), 0..5),
             junk in "\\PC{0,300}",
         ) {
-            let text: String = updates.iter().map(|(lr, l, rr, r)| format!("{lr} {l} {rr} {r}\n")).collect();
+            let text = updates.iter().map(|(lr, l, rr, r)| format!("{lr} {l} {rr} {r}\n")).collect::<Vec<_>>().concat();
             let read = parse_updates(&text).unwrap();
             let expected: Vec<Update> = updates
                 .iter()

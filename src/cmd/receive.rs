@@ -574,7 +574,7 @@ mod tests {
             updates in proptest::collection::vec((ID, ID, REF), 0..5),
             junk in "\\PC{0,300}",
         ) {
-            let text: String = updates.iter().map(|(o, n, r)| format!("{o} {n} {r}\n")).collect();
+            let text = updates.iter().map(|(o, n, r)| format!("{o} {n} {r}\n")).collect::<Vec<_>>().concat();
             let read = parse_input(&text).unwrap();
             let expected: Vec<RefUpdate> = updates
                 .iter()

@@ -280,7 +280,7 @@ mod oid_props {
         #[test]
         fn only_whole_ids_read(bytes in proptest::collection::vec(any::<u8>(), 20..32), sha256 in any::<bool>(), noise in ".{0,70}") {
             let len = if sha256 { 32 } else { 20 };
-            let hex: String = bytes.iter().cycle().take(len).map(|b| format!("{b:02x}")).collect();
+            let hex = crate::cache::hex(&bytes.iter().copied().cycle().take(len).collect::<Vec<u8>>());
             let id = super::parse_whole_oid(&hex).expect("a whole id");
             prop_assert_eq!(id.to_string(), hex.clone());
             prop_assert_eq!(super::parse_whole_oid(&hex.to_ascii_uppercase()), Some(id));

@@ -258,3 +258,72 @@ fn the_early_exit_never_ends_a_hook_the_program_would_warn_in() {
     assert!(hook_run(&["-m", "x"]).stderr.contains(EARLY));
     assert!(early_seen.get() > 0);
 }
+
+/// Words a `git commit` command line may carry after `-m MSG`: every way
+/// to ask for `--no-verify` (grouped, abbreviated, stuck to a value, after
+/// a negation) and words that only look like it (values of options).
+const WORDS: &[&[&str]] = &[
+    &["--no-verify"],
+    &["--no-veri"],
+    &["--no-v"],
+    &["--verify"],
+    &["-n"],
+    &["-qn"],
+    &["-nq"],
+    &["-nm", "n"],
+    &["-mn"],
+    &["-m", "-n"],
+    &["-m", "--no-verify"],
+    &["--message=--no-verify"],
+    &["--trailer", "Ack: -n"],
+    &["-q"],
+    &["--amend"],
+    &["--no-edit"],
+    &["--cleanup=strip"],
+    &["-C", "HEAD"],
+    &["--allow-empty"],
+];
+
+/// The C parser of git's command line against git itself: on random
+/// `git commit` command lines run through real git with avow's hooks,
+/// whenever prepare-commit-msg ended before start-up, git ran commit-msg
+/// (which signs); so a commit that skips commit-msg always reaches the
+/// program, which warns.
+#[test]
+fn the_early_exit_never_answers_for_a_commit_that_skips_commit_msg() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let w = World::adopted("disclose");
+    let early_seen = std::cell::Cell::new(0);
+    let case = std::cell::Cell::new(0);
+    let mut runner = TestRunner::new(Config { cases: 40, failure_persistence: None, ..Config::default() });
+    let words = proptest::collection::vec(proptest::sample::select(WORDS), 0..4);
+    runner
+        .run(&words, |chosen| {
+            case.set(case.get() + 1);
+            let subject = format!("Commit {}", case.get());
+            let rationale =
+                format!("Rationale: Case {} of the command lines the early exit must read right.", case.get());
+            let mut args = vec![
+                "commit",
+                "--allow-empty",
+                "-m",
+                &subject,
+                "--trailer",
+                "Authorship: human",
+                "--trailer",
+                &rationale,
+            ];
+            args.extend(chosen.iter().flat_map(|w| w.iter()));
+            let r = git_traced_env(&w, &args, &[("GIT_TRACE", "1")]);
+            let early = r.stderr.lines().any(|l| l == EARLY);
+            let commit_msg =
+                r.stderr.lines().any(|l| l.contains("trace: run_command:") && l.contains("hooks/commit-msg "));
+            early_seen.set(early_seen.get() + usize::from(early));
+            prop_assert!(!early || commit_msg, "{:?} ended early, and git ran no commit-msg:\n{}", args, r.stderr);
+            Ok(())
+        })
+        .unwrap();
+    // The property was put to the test: some lines did end early.
+    assert_eq!(early_seen.get() > 0, built_with_early_exit());
+}

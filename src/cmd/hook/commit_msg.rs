@@ -152,7 +152,7 @@ pub fn run(file: &Path) -> Result<Outcome> {
     if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend, reused)? {
         return Ok(outcome);
     }
-    let policy = crate::local::policy(&repo)?;
+    let policy = crate::local::policy_cached(&repo)?;
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
     // Only a clean one: a resolved conflict is checked like any commit.

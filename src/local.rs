@@ -50,7 +50,7 @@ pub fn policy(repo: &Repository) -> Result<Policy> {
 /// whole), and it is read through the same field checks as the file
 /// (`Policy::from_record`); a damaged one is ignored. The policy read here
 /// is for early feedback only (verify reads the trusted one from git):
-/// threat-model entry 155.
+/// threat-model entry 135.
 pub fn policy_cached(repo: &Repository) -> Result<Policy> {
     let Some(Ok(text)) = avow_text(repo, avow_verify::trust::POLICY_PATH) else { return policy(repo) };
     let record = PolicyRecord::read(repo);

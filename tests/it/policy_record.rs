@@ -2,7 +2,7 @@
 //! `src/local.rs`): it keeps each policy text it parsed with the parsed
 //! policy, and is used only for those very bytes — a changed policy is
 //! parsed again at the next commit, and a damaged record is ignored
-//! (threat-model entry 155).
+//! (threat-model entry 135).
 
 use crate::support::*;
 

@@ -254,22 +254,36 @@ pub fn ancestors() -> impl Iterator<Item = (u32, Vec<String>)> {
     let mut pid: Option<u32> = None;
     std::iter::from_fn(move || {
         let p = pid.take()?;
-        let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).ok()?;
+        let cmdline = read_proc(p, "cmdline")?;
         let args = cmdline
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok();
+        let stat = read_proc(p, "stat");
         pid = stat
             .as_deref()
-            .and_then(|s| s.rsplit_once(')'))
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|s| s.iter().rposition(|&b| b == b')').map(|at| &s[at + 1..]))
+            .and_then(|rest| std::str::from_utf8(rest).ok())
+            .and_then(|rest| rest.split_whitespace().nth(1))
             .and_then(|n| n.parse::<u32>().ok())
             .filter(|&n| n > 1);
         Some((p, args))
     })
     .take(8)
+}
+
+/// `/proc/PID/NAME`: `/proc` reports these files as empty, so `fs::read`
+/// (and `File`'s own `read_to_end`) would ask their size and position and
+/// then read them in growing pieces from 32 bytes (up to eight system
+/// calls for a `stat` line). Read through `Take`, which asks nothing, into
+/// a page of spare capacity: one read takes the file and the next sees
+/// its end.
+fn read_proc(pid: u32, name: &str) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(format!("/proc/{pid}/{name}")).ok()?;
+    let mut buf = Vec::with_capacity(4096);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, u64::MAX), &mut buf).ok()?;
+    Some(buf)
 }
 
 /// The subcommand of the nearest git process among the ancestors

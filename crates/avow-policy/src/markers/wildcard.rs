@@ -123,6 +123,12 @@ impl PartialEq for Wildcard {
 
 impl Eq for Wildcard {}
 
+impl serde::Serialize for Wildcard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 impl<'de> Deserialize<'de> for Wildcard {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

@@ -123,7 +123,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let complete = trailers.iter().any(|t| t.is(AUTHORSHIP)) && trailers.iter().any(|t| t.is(RATIONALE));
     if !complete {
-        let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { crate::tty::Tty::open() };
+        let tty = crate::tty::terminal(&cfg)?;
         let Some(mut tty) = tty else {
             return Err(CliError::new("no statement given and no terminal to ask for one")
                 .hint(format!("give it on the command line: `{}`", completed_command(args))));

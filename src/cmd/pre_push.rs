@@ -332,7 +332,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
     // What libgit2 writes while checking merges stays in memory.
     avow_verify::repo::writes_in_memory(&repo)?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled")? == Some(false) {
         return Ok(Outcome::Ok);
     }
     let options = crate::cmd::verify::options_of(&cfg, false)?;

@@ -143,7 +143,7 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, exp
     }
     if !plan.unproven.is_empty() {
         let cfg = Config::new(Some(repo));
-        let asked = crate::tty::terminal(&cfg).map(|mut tty| plan::confirm_unproven(repo, &plan, &mut tty));
+        let asked = crate::tty::terminal(&cfg)?.map(|mut tty| plan::confirm_unproven(repo, &plan, &mut tty));
         match asked.transpose()? {
             Some(true) => {}
             Some(false) => {

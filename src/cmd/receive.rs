@@ -318,7 +318,7 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     avow_verify::repo::writes_in_memory(&repo)?;
     // Never the pusher's ~/.gitconfig (docs/server.md, "Configuration").
     let cfg = Config::for_server(&repo);
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled")? == Some(false) {
         return Ok(Outcome::Ok);
     }
     let rules = Rules::read(&cfg)?;

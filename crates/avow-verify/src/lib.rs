@@ -172,6 +172,12 @@ pub enum Error {
     /// Computing a change digest failed.
     #[error(transparent)]
     Change(#[from] change::Error),
+    /// `AVOW_PACK_READER` names no reader ([`repo::pack_reader`]).
+    #[error("{} is {value:?} in the environment, which names no pack reader (avow or libgit2)", repo::PACK_READER)]
+    PackReader {
+        /// The value as set.
+        value: String,
+    },
 }
 
 impl Error {
@@ -214,6 +220,10 @@ impl Error {
                 )
             }
             Error::NoCommitsYet { .. } => "make the first commit, then run this again".into(),
+            Error::PackReader { .. } => format!(
+                "set it to avow or libgit2, or leave the choice to avow: `unset {}`",
+                repo::PACK_READER
+            ),
             Error::NotACommit { .. } => "name a commit: a branch, a tag of a commit, or a commit id".into(),
             Error::BadRange { .. } => "give `BASE..TIP` or a single revision, with `--trust REV` for the latter".into(),
             Error::MissingTrustFile { .. } => {

@@ -30,7 +30,6 @@ use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::keys;
 use crate::message::MessageFile;
-use crate::tty::Tty;
 
 /// The message being attested and what avow adds to it.
 struct Draft {
@@ -109,6 +108,31 @@ fn keep_answers(message: &MessageFile, text: &str, opts: &ParseOptions, answers:
     }
 }
 
+/// Whether avow is enabled (`avow.enabled`), after checking every setting
+/// the hook reads (`avow.prompt`, `avow.takeOver`, `AVOW_AMEND`) before
+/// anything else, so that a value avow cannot read stops the commit at
+/// once with one error naming it — never after the person has answered
+/// the prompt — and the hint says how to commit again with the message,
+/// which git leaves in `file`.
+fn settings_read(cfg: &Config, file: &Path) -> Result<bool> {
+    let read = || -> Result<bool> {
+        cfg.get_bool("avow.prompt")?;
+        cfg.get_bool("avow.takeOver")?;
+        invocation::amend_override()?;
+        Ok(cfg.get_bool("avow.enabled")? != Some(false))
+    };
+    read().map_err(|e| {
+        let file = file.display();
+        let fix = e.hint.unwrap_or_default();
+        CliError {
+            hint: Some(format!(
+                "{fix}; then commit again with your message, kept in {file}: `git commit -e -F {file}`"
+            )),
+            ..e
+        }
+    })
+}
+
 /// The change being committed and what binds a signature to it.
 struct Staged {
     /// The commit's (first) parent: HEAD, or HEAD's parent when amending.
@@ -137,7 +161,7 @@ type Step<T> = Result<std::result::Result<T, Outcome>>;
 pub fn run(file: &Path) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
+    if !settings_read(&cfg, file)? || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let invocation = invocation::find();
@@ -292,7 +316,7 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
         missing.push("a `Rationale:` trailer");
     }
     if !missing.is_empty() {
-        let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
+        let tty = crate::tty::terminal(cfg)?;
         let Some(mut tty) = tty else {
             let file = draft.message.path().display().to_string();
             let cut = super::cleanup::scissors_at(&draft.message.text, &draft.rules.comment).is_some();

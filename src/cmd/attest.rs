@@ -55,7 +55,7 @@ fn one_rationale_each(repo: &git2::Repository, args: &Args, commits: &[git2::Com
         ))
         .hint(format!(
             "attest one commit at a time, each with its own rationale: `git avow attest {} …`, then the next",
-            crate::cmd::keyring::shell_quote(&args.revs[0])
+            avow_verify::shell_word(&args.revs[0])
         )));
     }
     Ok(())
@@ -63,7 +63,7 @@ fn one_rationale_each(repo: &git2::Repository, args: &Args, commits: &[git2::Com
 
 /// The command as typed, with what it lacks for a statement.
 fn completed_command(args: &Args) -> String {
-    let quote = crate::cmd::keyring::shell_quote;
+    let quote = avow_verify::shell_word;
     let mut command = vec!["git avow attest".to_owned()];
     command.extend(args.revs.iter().map(|r| quote(r)));
     command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));

@@ -470,7 +470,7 @@ use crate::resign::without_stray_signatures;
 fn retry(amend: bool, reused: Option<&str>) -> crate::identity::Retry {
     match (amend, reused) {
         (true, _) => crate::identity::Retry::Amend,
-        (false, Some(rev)) => crate::identity::Retry::Reuse(crate::cmd::keyring::shell_quote(rev)),
+        (false, Some(rev)) => crate::identity::Retry::Reuse(avow_verify::shell_word(rev)),
         (false, None) => crate::identity::Retry::Same,
     }
 }

@@ -218,6 +218,9 @@ pub fn run(file: &Path) -> Result<Outcome> {
             }
             let signature = sign(&signer, &draft, &statement, &staged, &author)?;
             let written = write(&draft, &statement, &signature, refresh)?;
+            if written == Outcome::Ok {
+                warn_if_not_yours(&repo, amend, reused, &statement, signer.public_key());
+            }
             // Only a post-commit hook reads the record; avow installs none
             // unless asked (`install --hook post-commit`, or an earlier install).
             if crate::cmd::install::hooks_dir_of(&repo, &cfg).join(crate::cmd::install::POST_COMMIT).exists() {
@@ -467,6 +470,47 @@ fn sign(
 use crate::resign::without_stray_signatures;
 
 /// How the committer runs this commit again (for the take-over advice).
+/// Warns when the statement just signed is the one the commit's message
+/// came with — the amended HEAD's, or `git commit -C/-c REV`'s — and the
+/// signer's key had not signed it there (threat-model entry 141): an
+/// `Understood-by:` naming the committer proves nothing, anyone can write
+/// it with a signature of theirs copied from another commit, and amending
+/// a pull request's commit (to fix a typo, `--no-edit`) would otherwise
+/// put their key under the attacker's words without a word said. Not a
+/// refusal: amending is also how a person signs a statement they read and
+/// stand behind (the advice for one avow will not re-sign by itself). A
+/// statement edited in the editor is the committer's own, and one taken
+/// over with `avow.takeOver` was taken knowingly.
+fn warn_if_not_yours(
+    repo: &Repository,
+    amend: bool,
+    reused: Option<&str>,
+    statement: &Statement,
+    key: &avow_sign::ssh_key::PublicKey,
+) {
+    let source = if amend { Some("HEAD") } else { reused };
+    let Some(source) = source.and_then(|rev| repo.revparse_single(rev).ok()?.peel_to_commit().ok()) else { return };
+    let Ok((text, _)) = crate::resign::message_of(&source) else { return };
+    let Some(carried) = crate::resign::statement_of(&text) else { return };
+    // Another person's statement reaches here only taken over knowingly
+    // (`avow.takeOver`, which replaced their `Understood-by:`).
+    let names_you =
+        avow_core::attestation::Person::same_email(&carried.understood_by.email, &statement.understood_by.email);
+    let same_words = names_you
+        && carried.authorship == statement.authorship
+        && carried.assisted_by == statement.assisted_by
+        && carried.rationale == statement.rationale;
+    let author = source.author().email().unwrap_or_default().to_owned();
+    if !same_words || crate::resign::signed_by(key, &text, &author) {
+        return;
+    }
+    crate::output::errln!(
+        "avow: warning: you signed the statement that came with {} ({:?}), which your key had not signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`",
+        crate::cmd::pre_push::short_id(source.id()),
+        source.summary().ok().flatten().unwrap_or_default()
+    );
+}
+
 fn retry(amend: bool, reused: Option<&str>) -> crate::identity::Retry {
     match (amend, reused) {
         (true, _) => crate::identity::Retry::Amend,

@@ -558,7 +558,7 @@ fn amending_a_statement_your_key_never_signed_warns_and_the_undo_works() {
     assert_eq!(
         r.stderr,
         format!(
-            "avow: warning: you signed the statement that came with {short} (\"Tidy the keyring\"), which your key had not signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`\n"
+            "avow: warning: you signed the statement that came with {short} (\"Tidy the keyring\"), which no key of yours had signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`\n"
         )
     );
     let commands: Vec<&str> = r.stderr.split('`').skip(1).step_by(2).collect();

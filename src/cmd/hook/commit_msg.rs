@@ -471,8 +471,8 @@ use crate::resign::without_stray_signatures;
 
 /// How the committer runs this commit again (for the take-over advice).
 /// Warns when the statement just signed is the one the commit's message
-/// came with — the amended HEAD's, or `git commit -C/-c REV`'s — and the
-/// signer's key had not signed it there (threat-model entry 141): an
+/// came with — the amended HEAD's, or `git commit -C/-c REV`'s — and no
+/// key of the signer's had signed it there (threat-model entry 141): an
 /// `Understood-by:` naming the committer proves nothing, anyone can write
 /// it with a signature of theirs copied from another commit, and amending
 /// a pull request's commit (to fix a typo, `--no-edit`) would otherwise
@@ -501,11 +501,30 @@ fn warn_if_not_yours(
         && carried.assisted_by == statement.assisted_by
         && carried.rationale == statement.rationale;
     let author = source.author().email().unwrap_or_default().to_owned();
-    if !same_words || crate::resign::signed_by(key, &text, &author) {
+    if !same_words {
         return;
     }
+    // Signed there by this key, or by another key of the same person as
+    // the keyring the commit was made on lists them (a key rotated away
+    // from, another machine's): not the work tree's, which the commit
+    // itself may change.
+    let Some(made_by) = crate::resign::signer_of(&text, &author) else { return warn_not_yours(&source) };
+    let keyring = source.parent(0).ok().and_then(|p| avow_verify::trust::Trusted::load(repo, &p.id().to_string()).ok());
+    let person_of = |k: &avow_sign::ssh_key::PublicKey| {
+        keyring.as_ref().and_then(|t| t.keyring.find_by_key(k).map(|(p, _)| p.email.clone()))
+    };
+    let same_person = made_by.key_data() == key.key_data()
+        || person_of(&made_by)
+            .zip(person_of(key))
+            .is_some_and(|(a, b)| avow_core::attestation::Person::same_email(&a, &b));
+    if !same_person {
+        warn_not_yours(&source);
+    }
+}
+
+fn warn_not_yours(source: &git2::Commit<'_>) {
     crate::output::errln!(
-        "avow: warning: you signed the statement that came with {} ({:?}), which your key had not signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`",
+        "avow: warning: you signed the statement that came with {} ({:?}), which no key of yours had signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`",
         crate::cmd::pre_push::short_id(source.id()),
         source.summary().ok().flatten().unwrap_or_default()
     );

@@ -161,7 +161,11 @@ type Step<T> = Result<std::result::Result<T, Outcome>>;
 pub fn run(file: &Path) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if !settings_read(&cfg, file)? || !super::adopted(&repo) {
+    if !settings_read(&cfg, file)? {
+        return Ok(Outcome::Ok);
+    }
+    if !super::adopted(&repo) {
+        super::note_unadopted_branch(&repo);
         return Ok(Outcome::Ok);
     }
     let invocation = invocation::find();
@@ -472,7 +476,7 @@ use crate::resign::without_stray_signatures;
 /// How the committer runs this commit again (for the take-over advice).
 /// Warns when the statement just signed is the one the commit's message
 /// came with — the amended HEAD's, or `git commit -C/-c REV`'s — and no
-/// key of the signer's had signed it there (threat-model entry 141): an
+/// key of the signer's had signed it there (threat-model entry 136): an
 /// `Understood-by:` naming the committer proves nothing, anyone can write
 /// it with a signature of theirs copied from another commit, and amending
 /// a pull request's commit (to fix a typo, `--no-edit`) would otherwise

@@ -122,11 +122,17 @@ pub fn commit_msg_in_operation(
     // A rebase's post-rewrite names the command when the rebase ends; after
     // a cherry-pick or revert, git runs no hook of avow's that could.
     let then = if repo.path().join("rebase-merge").exists() || repo.path().join("rebase-apply").exists() {
-        "avow names the command to re-sign it when the rebase ends"
+        "avow names the command to re-sign it when the rebase ends".to_owned()
     } else if repo.path().join("sequencer").exists() {
-        "when the operation ends, re-sign it with `git avow reattest`"
+        // git keeps where the sequence started: the commits it makes are
+        // those after it (a bare `reattest` needs an upstream).
+        let start = std::fs::read_to_string(repo.path().join("sequencer/head"))
+            .ok()
+            .and_then(|hex| avow_verify::parse_whole_oid(hex.trim()))
+            .map_or_else(|| "BASE".to_owned(), |id| resign::short(repo, id));
+        format!("when the operation ends, re-sign it with `git avow reattest {start}..HEAD`")
     } else {
-        "re-sign it with `git commit --amend --no-edit`"
+        "re-sign it with `git commit --amend --no-edit`".to_owned()
     };
     crate::output::errln!("avow: your statement was kept but no longer matches the resolved change; {then}");
     Ok(Some(Outcome::Ok))
@@ -300,6 +306,16 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
         let list = std::fs::read_to_string(repo.path().join("rebase-merge/rewritten-list")).unwrap_or_default();
         pairs = crate::rewrites::parse(&list);
     }
+    // A commit the rebase dropped (its change was already upstream, as
+    // after the forge squash-merged your branch) is listed as rewritten
+    // into the commit HEAD was at: the upstream's own commit, which this
+    // rebase did not make. It is neither yours to re-sign nor evidence
+    // that a commit carrying your signature came from yours (threat-model
+    // entry 127).
+    let onto = rebase_onto(&repo);
+    if let Some(onto) = onto {
+        pairs.retain(|&(_, new)| !made_before(&repo, onto, new));
+    }
     if let Err(e) = crate::rewrites::record(&repo, &pairs) {
         crate::output::errln!(
             "avow: warning: the rewrite was not recorded ({}); reattest will ask about it",
@@ -318,8 +334,26 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     // its old tip in ORIG_HEAD, and what HEAD has that it had not is new.
     if sources.is_empty() {
         sources = rebased_since_orig_head(&repo)?;
+        if let Some(onto) = onto {
+            sources.retain(|&new, _| !made_before(&repo, onto, new));
+        }
     }
     settle(&repo, &cfg, &sources, "this rebase")
+}
+
+/// The commit a rebase in progress replays onto (`onto` in its state
+/// directory, which git removes only after post-rewrite has run).
+fn rebase_onto(repo: &Repository) -> Option<Oid> {
+    ["rebase-merge/onto", "rebase-apply/onto"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(repo.path().join(f)).ok())
+        .and_then(|text| avow_verify::parse_oid(text.trim()).ok())
+}
+
+/// Whether `id` existed before the rebase onto `onto` made anything:
+/// `onto` itself or one of its ancestors.
+fn made_before(repo: &Repository, onto: Oid, id: Oid) -> bool {
+    id == onto || repo.graph_descendant_of(onto, id).unwrap_or(false)
 }
 
 /// The commits of HEAD not in `ORIG_HEAD` (the tip before a rebase, or

@@ -541,7 +541,7 @@ fn a_reused_message_is_not_signed_for_its_statement_alone() {
     }
 }
 
-/// Entry 136: the maintainer amends the pull request's commit of entry 83
+/// Entry 137: the maintainer amends the pull request's commit of entry 83
 /// (its statement names them, with a signature of theirs copied from
 /// another commit) to fix something small, with `--no-edit`: their key
 /// signs the attacker's words, as an amend signs what the message says.

@@ -219,7 +219,7 @@ fn follow_the_revoke_advice(w: &World, stderr: &str) {
     .expect(0);
 }
 
-/// Entry 135: entry 124's push, to a remote that runs no avow hook (a
+/// Entry 136: entry 124's push, to a remote that runs no avow hook (a
 /// forge, whose CI verifies ranges based on the pushed branch): the
 /// pusher's pre-push hook refuses it, for an existing branch and a new
 /// one alike, before the key reaches the remote. Its advice, followed

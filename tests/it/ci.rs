@@ -137,7 +137,7 @@ fn the_gitlab_template_verifies_a_merge_request() {
     assert_golden("gitlab.human-quiet.txt", &normalise(&w, &after_install(&quiet.stdout).1));
 }
 
-/// Entry 137: the GitLab cache is shared with other pipelines of the
+/// Entry 138: the GitLab cache is shared with other pipelines of the
 /// project, and cargo never checks again what its home holds (a
 /// `config.toml` naming a rustc wrapper, edited sources under
 /// `registry/src`). The template caches only release archives, which it

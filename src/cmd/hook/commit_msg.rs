@@ -476,7 +476,7 @@ use crate::resign::without_stray_signatures;
 /// How the committer runs this commit again (for the take-over advice).
 /// Warns when the statement just signed is the one the commit's message
 /// came with — the amended HEAD's, or `git commit -C/-c REV`'s — and no
-/// key of the signer's had signed it there (threat-model entry 136): an
+/// key of the signer's had signed it there (threat-model entry 137): an
 /// `Understood-by:` naming the committer proves nothing, anyone can write
 /// it with a signature of theirs copied from another commit, and amending
 /// a pull request's commit (to fix a typo, `--no-edit`) would otherwise

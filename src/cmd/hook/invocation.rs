@@ -9,6 +9,8 @@
 //! short options, stuck values, unambiguous long-option prefixes). The
 //! same walk tells prepare-commit-msg that `git revert` runs it.
 
+use crate::error::CliError;
+
 /// What the hook needs to know about the `git commit` that runs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[expect(clippy::struct_excessive_bools, reason = "one flag per git option, as git's own parse-options variables")]
@@ -64,11 +66,27 @@ pub fn find() -> Option<Invocation> {
 /// Whether the git process that runs this hook is `git commit --amend`
 /// (`AVOW_AMEND=1`/`0` overrides, for callers that know better).
 pub fn is_amend(invocation: Option<&Invocation>) -> bool {
-    if let Ok(v) = std::env::var("AVOW_AMEND") {
-        return v == "1";
-    }
-    invocation.is_some_and(|i| i.amend)
+    amend_override().ok().flatten().unwrap_or_else(|| invocation.is_some_and(|i| i.amend))
 }
+
+/// What `AVOW_AMEND` says: `1` an amend, `0` not, unset nothing; any other
+/// value is an error (the commit-msg hook reads it first, through
+/// `settings_read`), not a guess that might sign the wrong parent.
+pub fn amend_override() -> Result<Option<bool>, CliError> {
+    match std::env::var_os(AMEND) {
+        None => Ok(None),
+        Some(v) if v == "1" => Ok(Some(true)),
+        Some(v) if v == "0" => Ok(Some(false)),
+        Some(v) => Err(CliError::new(format!(
+            "{AMEND} is {:?} in the environment, which is neither 1 nor 0",
+            v.to_string_lossy()
+        ))
+        .hint(format!("set it to 1 for an amend or 0 for a new commit, or leave it to the hook: `unset {AMEND}`"))),
+    }
+}
+
+/// The variable that tells the hook whether the commit is an amend.
+const AMEND: &str = "AVOW_AMEND";
 
 /// git commit's long options (git 2.4x), for resolving abbreviations.
 const LONG: &[&str] = &[

@@ -390,6 +390,7 @@ impl<'t> Verifier<'t> {
                 cache.record(report.id, &signer.fingerprint);
             }
         }
+        self.forgive_own_expiry(repo, &facts, &mut report)?;
         self.check_avow_change(&facts, &mut report);
         let policy = &self.trusted.policy;
         report.findings.extend(policy.check(&facts, &self.markers));

@@ -1,0 +1,222 @@
+//! Changes to the keyring inside the range verified: a maintainer's key
+//! rotation, a contributor added, a keyring change replayed from elsewhere.
+//! Trust comes from the range's base only (docs/keyring.md, "Changes to
+//! the keyring inside a range"): a change in the range vouches for nothing
+//! after it until it is in the base. Each failure says what to do, and
+//! following it literally works; an outsider's ways around the rule
+//! (threat model, entries 137-139) fail.
+
+use avow_testutil::NOW;
+
+use crate::keyring::{as_bob_at, fingerprint, with_bob};
+use crate::maintainer::commit_as;
+use crate::policy::{hook_accepts, msg, verdicts, BOB_EMAIL, BOB_NAME};
+use crate::server::{origin, push, remote_rev};
+use crate::support::*;
+
+/// `sh -c LINE` at the test clock plus `later` seconds, expecting `code`.
+fn at(w: &World, later: i64, line: &str, code: i32) -> Run {
+    let mut c = w.shell(line);
+    c.env("AVOW_TEST_NOW", (NOW + later).to_string());
+    Run::from(c.output().unwrap()).expect(code)
+}
+
+fn short(w: &World, rev: &str) -> String {
+    w.git(["rev-parse", "--short=12", rev]).trim().to_owned()
+}
+
+/// Alice, the only maintainer, rotates her key on a topic branch (the
+/// rotation committed with the old key a second later, as `rotate` says)
+/// and goes on working there with the new key: the rotation, then one
+/// commit of work.
+fn rotation_then_work(w: &World) -> std::path::PathBuf {
+    let new = w.keygen("alice-new");
+    w.git(["switch", "-q", "-c", "topic"]);
+    let old_fpr = fingerprint(w, &w.key);
+    w.avow(["keyring", "rotate", &old_fpr, "--key", &format!("{}.pub", new.display())]).expect(0);
+    at(
+        w,
+        1,
+        "git commit -q -a -m 'Rotate my key' --trailer 'Authorship: human' --trailer 'Rationale: The laptop is retired; the new key signs from now on.'",
+        0,
+    );
+    w.git(["config", "avow.signingKey", new.to_str().unwrap()]);
+    w.write("work.txt", "work\n");
+    w.git(["add", "work.txt"]);
+    at(
+        w,
+        2,
+        "git commit -q -m 'Work after the rotation' --trailer 'Authorship: human' --trailer 'Rationale: The first change signed with the new key, in the same pull request.'",
+        0,
+    );
+    new
+}
+
+/// The pull request's check, `verify origin/main..topic` (and CI's form,
+/// `--trust` the base's id): the work after the rotation is refused, since
+/// the base does not know the new key, and the note names the rotation
+/// and the two ways that verify. Both, followed as printed, verify: the
+/// release form (`--trust` the tip, which needs the rotation itself to
+/// verify against the keyring it wrote: entry 137), and landing the
+/// rotation first, then checking again.
+#[test]
+fn a_rotation_in_a_pull_request_verifies_once_landed_as_the_note_says() {
+    let w = World::adopted("disclose");
+    origin(&w);
+    rotation_then_work(&w);
+    let (rot, work) = (short(&w, "topic~1"), short(&w, "topic"));
+    let r = w.avow(["verify", "origin/main..topic"]).expect(1);
+    let note = format!(
+        "avow: note: the key of {work} is added by {rot} (\"Rotate my key\") within the range and a key counts only once the commit adding it is in the trusted base. \
+         For work not merged yet (a pull request), land that commit first, alone: `git push origin {rot}:refs/heads/main && git fetch origin` (or a pull request of its own); \
+         then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify origin/main..topic --trust topic`\n"
+    );
+    assert_eq!(r.stderr, note);
+    assert_eq!(
+        verdicts(&w, &["origin/main..topic"], 1),
+        vec!["Rotate my key: accepted".to_owned(), "Work after the rotation: rejected signature.unknown-key".to_owned()]
+    );
+    // CI names the base by id and trusts it: the same note, without the
+    // remote to push to.
+    let base = w.git(["rev-parse", "origin/main"]).trim().to_owned();
+    let r = w.avow(["verify", &format!("{base}..topic"), "--trust", &base]).expect(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "land that commit first, alone: a pull request of its own or a push of it to the target branch; then run this check again; \
+             to judge history already merged (a release) against the keyring it shipped with: `git avow verify {base}..topic --trust topic`"
+        )),
+        "{}",
+        r.stderr
+    );
+    let commands = quoted_commands(&note);
+    assert_eq!(commands.len(), 2, "{note}");
+    // The release form verifies: the rotation, signed after the expiry it
+    // writes, is not refused for it.
+    let out = at(&w, 3, &commands[1], 0).stdout;
+    assert!(out.ends_with("avow: 2 commits: 2 accepted, 0 rejected (range origin/main..topic, trust topic)\n"), "{out}");
+    // Landing the rotation first, then checking again: the work verifies.
+    at(&w, 3, &commands[0], 0);
+    assert_eq!(w.git(["rev-parse", "--short=12", "origin/main"]).trim(), rot);
+    assert_eq!(verdicts(&w, &["origin/main..topic"], 0), vec!["Work after the rotation: accepted".to_owned()]);
+}
+
+/// The same maintainer pushes the rotation and the work in one push to a
+/// server with avow's hook: refused, with the two pushes that land; both,
+/// as printed, do. An audit of the whole history against the tip (CI's
+/// scheduled run) then accepts the rotation, which was signed after the
+/// expiry it wrote (entry 137).
+#[test]
+fn the_server_takes_a_rotation_and_the_work_after_it_in_the_two_pushes_it_names() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    rotation_then_work(&w);
+    let (rot, work) = (short(&w, "topic~1"), short(&w, "topic"));
+    let r = w.git_notty(["push", "-q", "origin", "topic:main"]).expect(1);
+    let note = format!(
+        "remote: avow: note: the key of {work} is added by {rot} (\"Rotate my key\") in this same push, and a key counts only once the commit adding it is on the branch: push up to it first, `git push origin {rot}:refs/heads/main` (origin: the remote you push to), then push again"
+    );
+    assert!(r.stderr.lines().any(|l| l.trim_end() == note), "{}", r.stderr);
+    assert!(r.stderr.contains("[signature.unknown-key]"), "{}", r.stderr);
+    let commands = quoted_commands(&note);
+    assert_eq!(commands.len(), 1);
+    at(&w, 3, &commands[0], 0);
+    at(&w, 3, "git push -q origin topic:main", 0);
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "topic"]).trim());
+    assert_eq!(
+        verdicts(&w, &["topic", "--trust", "topic"], 0),
+        vec![
+            "Adopt avow: accepted".to_owned(),
+            "Rotate my key: accepted".to_owned(),
+            "Work after the rotation: accepted".to_owned()
+        ]
+    );
+}
+
+/// Entry 137: the rotation's own expiry is not held against the rotation
+/// commit, and nothing else. A clone still signing with the old key after
+/// the rotation is refused, also when its commit changes the keyring; so
+/// is a key that revokes itself; and an expiry moved earlier by a later
+/// commit refuses the commit that wrote the first one.
+#[test]
+fn only_the_commit_that_writes_its_keys_expiry_is_spared_it() {
+    let w = World::adopted("disclose");
+    let old = w.key.clone();
+    rotation_then_work(&w);
+    // A stale clone, still on the old key, adds a contributor a second
+    // after the rotation: the keyring before it already expired the key.
+    w.git(["config", "avow.signingKey", old.to_str().unwrap()]);
+    let erin = w.keygen("erin");
+    w.avow(["keyring", "add", "--name", "Erin", "--email", "erin@example.org", "--key", &format!("{}.pub", erin.display())])
+        .expect(0);
+    at(
+        &w,
+        3,
+        "git commit -q -a -m 'Add Erin from the old laptop' --trailer 'Authorship: human' --trailer 'Rationale: Erin joins; signed on the laptop whose key was rotated.'",
+        0,
+    );
+    let audit = verdicts(&w, &["topic", "--trust", "topic"], 1);
+    assert_eq!(
+        audit[1..],
+        [
+            "Rotate my key: accepted".to_owned(),
+            "Work after the rotation: accepted".to_owned(),
+            "Add Erin from the old laptop: rejected signature.key-status".to_owned()
+        ]
+    );
+    // A maintainer's key that revokes itself: refused whatever it wrote.
+    let w = World::adopted("disclose");
+    let fpr = fingerprint(&w, &w.key);
+    let second = w.keygen("alice-desktop");
+    let add = ["keyring", "add", "--email", AUTHOR_EMAIL, "--key"];
+    w.avow(add.iter().copied().chain([format!("{}.pub", second.display()).as_str()])).expect(0);
+    hook_accepts(&w, &[], &msg("Add Alice's desktop key", "human", &["-a"]), &[]);
+    w.avow(["keyring", "revoke", &fpr, "--reason", "laptop stolen"]).expect(0);
+    at(
+        &w,
+        1,
+        "git commit -q -a -m 'Revoke my laptop key' --trailer 'Authorship: human' --trailer 'Rationale: The laptop was stolen; its key must sign nothing more.'",
+        0,
+    );
+    assert_eq!(
+        verdicts(&w, &["base..HEAD", "--trust", "HEAD"], 1),
+        vec![
+            "Add Alice's desktop key: rejected signature.key-status".to_owned(),
+            "Revoke my laptop key: rejected signature.key-status".to_owned()
+        ]
+    );
+    // An expiry moved earlier by a later commit: the commit that wrote
+    // the first expiry is judged by the one the trusted keyring holds.
+    let w = World::adopted("disclose");
+    let fpr = fingerprint(&w, &w.key);
+    let second = w.keygen("alice-desktop");
+    w.avow(add.iter().copied().chain([format!("{}.pub", second.display()).as_str()])).expect(0);
+    hook_accepts(&w, &[], &msg("Add Alice's desktop key", "human", &["-a"]), &[]);
+    w.git(["tag", "desk"]);
+    at(&w, 10, &format!("git avow keyring expire {fpr}"), 0);
+    at(
+        &w,
+        11,
+        "git commit -q -a -m 'Retire my laptop key' --trailer 'Authorship: human' --trailer 'Rationale: The laptop is retired; the desktop key signs from now on.'",
+        0,
+    );
+    assert_eq!(
+        verdicts(&w, &["desk..HEAD", "--trust", "HEAD"], 0),
+        vec!["Retire my laptop key: accepted".to_owned()]
+    );
+    w.git(["config", "avow.signingKey", second.to_str().unwrap()]);
+    at(&w, 12, &format!("git avow keyring expire {fpr} --at 2025-11-24T16:00:05Z"), 0);
+    at(
+        &w,
+        13,
+        "git commit -q -a -m 'Retire it earlier' --trailer 'Authorship: human' --trailer 'Rationale: The laptop was retired before the record said; correct the date.'",
+        0,
+    );
+    assert_eq!(
+        verdicts(&w, &["desk..HEAD", "--trust", "HEAD"], 1),
+        vec![
+            "Retire my laptop key: rejected signature.key-status".to_owned(),
+            "Retire it earlier: accepted".to_owned()
+        ]
+    );
+}

@@ -8,7 +8,7 @@
 
 use avow_testutil::NOW;
 
-use crate::keyring::{as_bob_at, fingerprint, with_bob};
+use crate::keyring::fingerprint;
 use crate::maintainer::commit_as;
 use crate::policy::{hook_accepts, msg, verdicts, BOB_EMAIL, BOB_NAME};
 use crate::server::{origin, push, remote_rev};
@@ -219,4 +219,167 @@ fn only_the_commit_that_writes_its_keys_expiry_is_spared_it() {
             "Retire it earlier: accepted".to_owned()
         ]
     );
+}
+
+/// Mallory's block, cut out of the keyring by hand (no `keyring remove`
+/// exists: a maintainer deletes the lines), as a maintainer commit.
+fn remove_person_by_hand(w: &World, email: &str, subject: &str) {
+    let path = w.path().join(".avow/keyring.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let blocks: Vec<&str> = text.split("\n[[person]]").collect();
+    let kept: Vec<&str> = blocks.into_iter().filter(|b| !b.contains(&format!("email = \"{email}\""))).collect();
+    std::fs::write(&path, kept.join("\n[[person]]")).unwrap();
+    hook_accepts(w, &[], &msg(subject, "human", &["-a"]), &[]);
+}
+
+fn add_person(w: &World, name: &str, email: &str, key: &std::path::Path, role: &str) {
+    let pubkey = format!("{}.pub", key.display());
+    w.avow(["keyring", "add", "--name", name, "--email", email, "--key", &pubkey, "--role", role]).expect(0);
+}
+
+/// Entry 138: an outsider replays a maintainer's signed keyring change
+/// into their own pull request — an attestation binds the change, not its
+/// place, so it survives `git cherry-pick` — and signs the rest with the
+/// key it adds: the commit that once added Mallory, whose block a
+/// maintainer later deleted by hand; or, merged in, the side branch of a
+/// pull request the maintainers closed, which adds her again with a new
+/// key (a merge whose parents carry different keyrings). The replayed
+/// change verifies, and vouches for nothing: her commits are refused by
+/// verify, CI's form and the server, and the note tells the reviewer the
+/// change was moved from where it was signed.
+#[test]
+fn a_replayed_keyring_change_vouches_for_nothing_in_its_pull_request() {
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let (mallory, mallory2) = (w.keygen("mallory"), w.keygen("mallory2"));
+    add_person(&w, "Mallory", "mallory@example.org", &mallory, "contributor");
+    hook_accepts(&w, &[], &msg("Add Mallory", "human", &["-a"]), &[]);
+    w.git(["tag", "add-mallory"]);
+    remove_person_by_hand(&w, "mallory@example.org", "Remove Mallory");
+    // A pull request the maintainers closed: Alice had added Mallory back
+    // with a new key on a branch of her own.
+    w.git(["switch", "-q", "-c", "closed-pr"]);
+    add_person(&w, "Mallory", "mallory@example.org", &mallory2, "contributor");
+    hook_accepts(&w, &[], &msg("Add Mallory again", "human", &["-a"]), &[]);
+    w.git(["switch", "-q", "main"]);
+    hook_accepts(&w, &[("docs.txt", "docs\n")], &msg("Document the keyring", "human", &[]), &[]);
+    at(&w, 0, "git push -q origin main", 0);
+    w.git(["fetch", "-q", "origin"]);
+
+    // The cherry-pick: the maintainer's attestation still verifies.
+    w.git(["switch", "-q", "-c", "mallory", "main"]);
+    w.git(["cherry-pick", "add-mallory"]);
+    w.write("mallory.c", "mallory\n");
+    commit_as(&w, "Mallory", "mallory@example.org", &mallory, "Mallory's change", &[]);
+    assert_eq!(
+        verdicts(&w, &["origin/main..mallory"], 1),
+        vec!["Add Mallory: accepted".to_owned(), "Mallory's change: rejected signature.unknown-key".to_owned()]
+    );
+    let r = w.avow(["verify", "origin/main..mallory"]).expect(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "is added by {} (\"Add Mallory\") within the range — it was moved here from where its maintainer signed it (rebased or cherry-picked): make sure they made it for this branch — and a key counts only once",
+            short(&w, "mallory~1")
+        )),
+        "{}",
+        r.stderr
+    );
+    let base = w.git(["rev-parse", "origin/main"]).trim().to_owned();
+    let ci = verdicts(&w, &[&format!("{base}..mallory"), "--trust", &base], 1);
+    assert_eq!(ci[1], "Mallory's change: rejected signature.unknown-key");
+    let out = push(&w, &["mallory:refs/heads/main"], 1);
+    assert!(out.contains("[signature.unknown-key]"), "{out}");
+    let out = push(&w, &["mallory"], 1);
+    assert!(out.contains("[signature.unknown-key]"), "{out}");
+
+    // The closed pull request merged in: a merge of two keyrings.
+    w.git(["switch", "-q", "-c", "mallory-merge", "main"]);
+    w.git(["merge", "-q", "--no-edit", "closed-pr"]);
+    w.write("mallory2.c", "mallory\n");
+    commit_as(&w, "Mallory", "mallory@example.org", &mallory2, "Mallory's second change", &[]);
+    assert_eq!(
+        verdicts(&w, &["origin/main..mallory-merge"], 1),
+        vec![
+            "Add Mallory again: accepted".to_owned(),
+            "Merge branch 'closed-pr' into mallory-merge: skipped".to_owned(),
+            "Mallory's second change: rejected signature.unknown-key".to_owned()
+        ]
+    );
+    // That commit sits at the trees it was signed at, so nothing can say
+    // it was replayed: the note names it like any other.
+    let r = w.avow(["verify", "origin/main..mallory-merge"]).expect(1);
+    assert!(r.stderr.contains("(\"Add Mallory again\") within the range and a key counts"), "{}", r.stderr);
+    let out = push(&w, &["mallory-merge:refs/heads/main"], 1);
+    assert!(out.contains("[signature.unknown-key]"), "{out}");
+    assert_eq!(remote_rev(&w, &remote, "main"), base);
+}
+
+/// Entry 139: a maintainer the base no longer trusts extends nothing, and
+/// a push of several refs is judged ref by ref against what the server
+/// already trusts. Bob, a maintainer when his branch forked, is demoted on
+/// `main` (or his key revoked); his branch adds Carol, signed by him, and
+/// carries her work: refused in CI's form with no note (the chain check
+/// fails), `--trust` his tip is refused, and so is his push. Alice pushes
+/// `main` adding Erin together with a new branch holding Erin's work: the
+/// branch is judged against `main` as the server has it, not as the same
+/// push would leave it; the two pushes the note names land.
+#[test]
+fn a_maintainer_the_base_no_longer_trusts_extends_nothing_nor_does_another_ref_of_the_push() {
+    for revoke in [false, true] {
+        let w = World::adopted("disclose");
+        let remote = origin(&w);
+        w.avow_in(&remote, ["install", "--server"]).expect(0);
+        let (bob, carol) = (w.keygen("bob"), w.keygen("carol"));
+        add_person(&w, BOB_NAME, BOB_EMAIL, &bob, "maintainer");
+        hook_accepts(&w, &[], &msg("Add Bob as a maintainer", "human", &["-a"]), &[]);
+        w.git(["branch", "bob-topic"]);
+        if revoke {
+            w.avow(["keyring", "revoke", &fingerprint(&w, &bob), "--reason", "laptop stolen"]).expect(0);
+        } else {
+            let path = w.path().join(".avow/keyring.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let at = text.rfind("role = \"maintainer\"").unwrap();
+            std::fs::write(&path, format!("{}role = \"contributor\"{}", &text[..at], &text[at + 19..])).unwrap();
+        }
+        hook_accepts(&w, &[], &msg("Bob steps down", "human", &["-a"]), &[]);
+        at(&w, 0, "git push -q origin main", 0);
+        w.git(["switch", "-q", "bob-topic"]);
+        add_person(&w, "Carol", "carol@example.org", &carol, "contributor");
+        commit_as(&w, BOB_NAME, BOB_EMAIL, &bob, "Bob adds Carol", &["-a"]);
+        w.write("carol.c", "carol\n");
+        commit_as(&w, "Carol", "carol@example.org", &carol, "Carol's change", &[]);
+        let base = w.git(["rev-parse", "main"]).trim().to_owned();
+        let bob_refused = if revoke { "signature.key-status" } else { "trust.avow-change" };
+        assert_eq!(
+            verdicts(&w, &[&format!("{base}..bob-topic"), "--trust", &base], 1),
+            vec![format!("Bob adds Carol: rejected {bob_refused}"), "Carol's change: rejected signature.unknown-key".to_owned()]
+        );
+        let r = w.avow(["verify", &format!("{base}..bob-topic"), "--trust", &base]).expect(1);
+        assert_eq!(r.stderr, "", "no note names a way around");
+        let r = w.avow(["verify", &format!("{base}..bob-topic"), "--trust", "bob-topic"]).expect(2);
+        assert!(r.stderr.contains("is not reachable from the base"), "{}", r.stderr);
+        let out = push(&w, &["bob-topic"], 1);
+        assert!(out.contains(&format!("[{bob_refused}]")) && out.contains("[signature.unknown-key]"), "{out}");
+        assert_eq!(remote_rev(&w, &remote, "bob-topic"), "");
+    }
+
+    let w = World::adopted("disclose");
+    let remote = origin(&w);
+    w.avow_in(&remote, ["install", "--server"]).expect(0);
+    let erin = w.keygen("erin");
+    add_person(&w, "Erin", "erin@example.org", &erin, "contributor");
+    hook_accepts(&w, &[], &msg("Add Erin", "human", &["-a"]), &[]);
+    w.git(["switch", "-q", "-c", "erin"]);
+    w.write("erin.c", "erin\n");
+    commit_as(&w, "Erin", "erin@example.org", &erin, "Erin's change", &[]);
+    let before = remote_rev(&w, &remote, "main");
+    let r = w.git_notty(["push", "-q", "origin", "main", "erin"]).expect(1);
+    assert!(r.stderr.contains("[signature.unknown-key]"), "{}", r.stderr);
+    assert_eq!((remote_rev(&w, &remote, "main"), remote_rev(&w, &remote, "erin")), (before, String::new()));
+    let commands = quoted_commands(&r.stderr);
+    assert_eq!(commands, vec![format!("git push origin {}:refs/heads/erin", short(&w, "main"))], "{}", r.stderr);
+    at(&w, 0, &commands[0], 0);
+    at(&w, 0, "git push -q origin main erin", 0);
+    assert_eq!(remote_rev(&w, &remote, "erin"), w.git(["rev-parse", "erin"]).trim());
 }

@@ -204,7 +204,10 @@ fn end_of_input_at_the_prompt_ends_the_line() {
     w.git(["add", "-A"]);
     // `script` gives the commit a terminal; its standard input is empty, so
     // the terminal reads end of input.
-    let out = w.command("script").args(["-qec", "git commit -q -m 'Add a'", "/dev/null"]).output().unwrap();
+    // `timeout` bounds it: a prompt that missed the end of input fails the
+    // test instead of hanging it.
+    let out =
+        w.command("timeout").args(["60", "script", "-qec", "git commit -q -m 'Add a'", "/dev/null"]).output().unwrap();
     // What the screen shows: carriage returns move nothing here. Whether
     // the end of input reaches avow before it asks (a newline through the
     // terminal's output processing, "\r\n") or while it waits in raw mode

@@ -32,8 +32,10 @@ fn bash(w: &World, script: &str) -> Run {
 /// Runs `command` under `script(1)`, so that it has a terminal; returns the
 /// transcript (standard output and error as the terminal saw them).
 fn on_terminal(w: &World, command: &str, env: &[(&str, &str)]) -> String {
-    let mut c = w.command("script");
-    c.args(["-qec", command, "/dev/null"]).env("SHELL", "/bin/sh").env("TERM", "xterm");
+    // `timeout` bounds it, so a prompt that waits fails the test instead of
+    // hanging it.
+    let mut c = w.command("timeout");
+    c.args(["60", "script", "-qec", command, "/dev/null"]).env("SHELL", "/bin/sh").env("TERM", "xterm");
     for (k, v) in env {
         c.env(k, v);
     }

@@ -270,8 +270,7 @@ fn key_added_in_range(
     base: git2::Oid,
     tip: git2::Oid,
 ) {
-    let Some((base_rev, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.'))
-    else {
+    let Some((base_rev, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.')) else {
         return;
     };
     let Some(key) = crate::git::signing_key(repo, id) else { return };
@@ -281,7 +280,8 @@ fn key_added_in_range(
     }
     let short = |id: git2::Oid| id.to_string()[..12].to_owned();
     let Some(adder) = avow_verify::chain::key_added_by(repo, base, id, &key) else { return };
-    let subject = repo.find_commit(adder).ok().and_then(|c| c.summary().ok().flatten().map(str::to_owned)).unwrap_or_default();
+    let subject =
+        repo.find_commit(adder).ok().and_then(|c| c.summary().ok().flatten().map(str::to_owned)).unwrap_or_default();
     let moved = if avow_verify::chain::at_signed_trees(repo, adder) {
         ""
     } else {

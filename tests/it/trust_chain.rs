@@ -74,7 +74,10 @@ fn a_rotation_in_a_pull_request_verifies_once_landed_as_the_note_says() {
     assert_eq!(r.stderr, note);
     assert_eq!(
         verdicts(&w, &["origin/main..topic"], 1),
-        vec!["Rotate my key: accepted".to_owned(), "Work after the rotation: rejected signature.unknown-key".to_owned()]
+        vec![
+            "Rotate my key: accepted".to_owned(),
+            "Work after the rotation: rejected signature.unknown-key".to_owned()
+        ]
     );
     // CI names the base by id and trusts it: the same note, without the
     // remote to push to.
@@ -93,7 +96,10 @@ fn a_rotation_in_a_pull_request_verifies_once_landed_as_the_note_says() {
     // The release form verifies: the rotation, signed after the expiry it
     // writes, is not refused for it.
     let out = at(&w, 3, &commands[1], 0).stdout;
-    assert!(out.ends_with("avow: 2 commits: 2 accepted, 0 rejected (range origin/main..topic, trust topic)\n"), "{out}");
+    assert!(
+        out.ends_with("avow: 2 commits: 2 accepted, 0 rejected (range origin/main..topic, trust topic)\n"),
+        "{out}"
+    );
     // Landing the rotation first, then checking again: the work verifies.
     at(&w, 3, &commands[0], 0);
     assert_eq!(w.git(["rev-parse", "--short=12", "origin/main"]).trim(), rot);
@@ -147,8 +153,17 @@ fn only_the_commit_that_writes_its_keys_expiry_is_spared_it() {
     // after the rotation: the keyring before it already expired the key.
     w.git(["config", "avow.signingKey", old.to_str().unwrap()]);
     let erin = w.keygen("erin");
-    w.avow(["keyring", "add", "--name", "Erin", "--email", "erin@example.org", "--key", &format!("{}.pub", erin.display())])
-        .expect(0);
+    w.avow([
+        "keyring",
+        "add",
+        "--name",
+        "Erin",
+        "--email",
+        "erin@example.org",
+        "--key",
+        &format!("{}.pub", erin.display()),
+    ])
+    .expect(0);
     at(
         &w,
         3,
@@ -200,10 +215,7 @@ fn only_the_commit_that_writes_its_keys_expiry_is_spared_it() {
         "git commit -q -a -m 'Retire my laptop key' --trailer 'Authorship: human' --trailer 'Rationale: The laptop is retired; the desktop key signs from now on.'",
         0,
     );
-    assert_eq!(
-        verdicts(&w, &["desk..HEAD", "--trust", "HEAD"], 0),
-        vec!["Retire my laptop key: accepted".to_owned()]
-    );
+    assert_eq!(verdicts(&w, &["desk..HEAD", "--trust", "HEAD"], 0), vec!["Retire my laptop key: accepted".to_owned()]);
     w.git(["config", "avow.signingKey", second.to_str().unwrap()]);
     at(&w, 12, &format!("git avow keyring expire {fpr} --at 2025-11-24T16:00:05Z"), 0);
     at(
@@ -353,7 +365,10 @@ fn a_maintainer_the_base_no_longer_trusts_extends_nothing_nor_does_another_ref_o
         let bob_refused = if revoke { "signature.key-status" } else { "trust.avow-change" };
         assert_eq!(
             verdicts(&w, &[&format!("{base}..bob-topic"), "--trust", &base], 1),
-            vec![format!("Bob adds Carol: rejected {bob_refused}"), "Carol's change: rejected signature.unknown-key".to_owned()]
+            vec![
+                format!("Bob adds Carol: rejected {bob_refused}"),
+                "Carol's change: rejected signature.unknown-key".to_owned()
+            ]
         );
         let r = w.avow(["verify", &format!("{base}..bob-topic"), "--trust", &base]).expect(1);
         assert_eq!(r.stderr, "", "no note names a way around");

@@ -94,9 +94,8 @@ pub fn key_added_by(repo: &Repository, base: Oid, upto: Oid, key: &avow_sign::ss
     walk.push(upto).ok()?;
     walk.hide(base).ok()?;
     let lists = |c: &Commit<'_>| crate::trust::keyring_of(repo, c).is_some_and(|k| k.find_by_key(key).is_some());
-    walk.filter_map(Result::ok).find(|id| {
-        repo.find_commit(*id).is_ok_and(|c| lists(&c) && !c.parent(0).is_ok_and(|p| lists(&p)))
-    })
+    walk.filter_map(Result::ok)
+        .find(|id| repo.find_commit(*id).is_ok_and(|c| lists(&c) && !c.parent(0).is_ok_and(|p| lists(&p))))
 }
 
 /// Whether commit `id` carries an attestation bound to its own pair of

@@ -233,6 +233,48 @@ fn only_the_commit_that_writes_its_keys_expiry_is_spared_it() {
     );
 }
 
+/// Entry 139, the rotation undone: once a rotation is in the base, a
+/// revert of it made with the retired key (a stale clone, or whoever has
+/// the old laptop) is refused for the key's expiry — the revert writes no
+/// expiry of its own, so entry 137's exception does not reach it — and the
+/// old key's later work is refused with it. The same revert made with the
+/// new key is a maintainer's change like any other, and still vouches for
+/// nothing in its own range: the old key stays expired there.
+#[test]
+fn a_revert_of_a_landed_rotation_vouches_for_nothing_after_it() {
+    let w = World::adopted("disclose");
+    let old = w.key.clone();
+    let new = rotation_then_work(&w);
+    w.git(["tag", "rotated"]);
+    for (key, code, revert) in [(&old, 1, "rejected signature.key-status"), (&new, 1, "accepted")] {
+        w.git(["switch", "-q", "--detach", "rotated"]);
+        w.git(["config", "avow.signingKey", key.to_str().unwrap()]);
+        w.git(["revert", "--no-commit", "rotated~1"]);
+        at(
+            &w,
+            5,
+            "git commit -q -m 'Revert \"Rotate my key\"' --trailer 'Authorship: human' --trailer 'Rationale: Undo the rotation: the old laptop key signs again.'",
+            0,
+        );
+        w.git(["config", "avow.signingKey", old.to_str().unwrap()]);
+        w.write("old.txt", "old\n");
+        w.git(["add", "old.txt"]);
+        at(
+            &w,
+            6,
+            "git commit -q -m 'Old laptop work' --trailer 'Authorship: human' --trailer 'Rationale: Work signed with the old key once the rotation is undone.'",
+            0,
+        );
+        assert_eq!(
+            verdicts(&w, &["rotated..HEAD"], code),
+            vec![
+                format!("Revert \"Rotate my key\": {revert}"),
+                "Old laptop work: rejected signature.key-status".to_owned()
+            ]
+        );
+    }
+}
+
 /// Mallory's block, cut out of the keyring by hand (no `keyring remove`
 /// exists: a maintainer deletes the lines), as a maintainer commit.
 fn remove_person_by_hand(w: &World, email: &str, subject: &str) {

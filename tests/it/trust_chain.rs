@@ -139,6 +139,37 @@ fn the_server_takes_a_rotation_and_the_work_after_it_in_the_two_pushes_it_names(
     );
 }
 
+/// A forge's squash of the pull request (rotation and work in one
+/// unattested commit, `(#7)`): verified as a squash of the pull request's
+/// commits against the same base, whose keyring lacks the new key, so it
+/// is refused, as the commits would be. Landing the rotation first, as
+/// verify's note says, and squashing the rest: accepted.
+#[test]
+fn a_squash_of_a_rotation_and_its_work_is_refused_until_the_rotation_lands() {
+    let w = World::adopted("disclose");
+    rotation_then_work(&w);
+    w.git(["update-ref", "refs/pull/7/head", "topic"]);
+    w.git(["switch", "-q", "main"]);
+    w.git(["tag", "before-merge"]);
+    w.git(["merge", "-q", "--squash", "topic"]);
+    crate::forge::forge_commit(&w, "Rotate my key and work (#7)\n", crate::forge::GITHUB);
+    let out = w.verify("before-merge..main").expect(1).stdout;
+    assert!(out.contains("[squash.source]"), "{out}");
+    // Merged anyway, it is history: the audit against the tip (CI's
+    // scheduled run) judges the squash's commits by the keyring that has
+    // the new key, and accepts it.
+    let out = w.avow(["verify", "main", "--trust", "main"]).expect(0).stdout;
+    assert!(out.contains("squash of refs/pull/7/head"), "{out}");
+    // The rotation alone first, then the rest squashed.
+    w.git(["reset", "-q", "--hard", "before-merge"]);
+    w.git(["merge", "-q", "--ff-only", "topic~1"]);
+    w.git(["tag", "rotated"]);
+    w.git(["merge", "-q", "--squash", "topic"]);
+    crate::forge::forge_commit(&w, "Work after the rotation (#7)\n", crate::forge::GITHUB);
+    let out = w.verify("rotated..main").expect(0).stdout;
+    assert!(out.contains("squash of refs/pull/7/head"), "{out}");
+}
+
 /// Entry 137: the rotation's own expiry is not held against the rotation
 /// commit, and nothing else. A clone still signing with the old key after
 /// the rotation is refused, also when its commit changes the keyring; so

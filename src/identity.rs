@@ -146,6 +146,40 @@ pub fn keyring_add_command(keyring: &Keyring, key: &PublicKey, name: &str, email
     format!("git avow keyring add {name_arg}--email {} --key {}", avow_verify::shell_word(email), quoted(&line))
 }
 
+/// The keyring's person with the name `who` gives under another email, if
+/// any: quite likely the same person on another machine (a new key, a
+/// home `user.email`), for whom a second keyring entry would be a second
+/// identity — a contributor, not the maintainer they are, a newcomer.
+fn namesake<'k>(keyring: &'k Keyring, who: &Person) -> Option<&'k avow_policy::keyring::Person> {
+    keyring.people().iter().find(|p| Person::same_name(&who.name, &p.name) && !Person::same_email(&who.email, &p.email))
+}
+
+/// The amend that re-signs HEAD's statement after `user.email` changed:
+/// the statement names the old email, which the hook takes for someone
+/// else's unless told it is yours; under `understood-by = "author"` the
+/// author must change too.
+fn take_over_amend(policy: &Policy) -> &'static str {
+    if policy.understood_by == UnderstoodBy::Author {
+        "git -c avow.takeOver=true commit --amend --no-edit --reset-author"
+    } else {
+        "git -c avow.takeOver=true commit --amend --no-edit"
+    }
+}
+
+/// What a person on a second machine does instead of a second entry:
+/// commit as the keyring's person there too, have this key added to that
+/// entry, and re-sign the commit (its statement names the other email).
+fn second_machine_note(keyring: &Keyring, key: &PublicKey, policy: &Policy, person: &avow_policy::keyring::Person) {
+    let amend = take_over_amend(policy);
+    crate::output::errln!(
+        "avow: note: the keyring has {} <{}>: if that is you on another machine, commit as that person here too, `git config user.email {}`, and ask a maintainer to add this key to your entry instead, `{}`; once it is on your branch, re-sign this commit with `{amend}`",
+        person.name,
+        person.email,
+        avow_verify::shell_word(&person.email),
+        keyring_add_command(keyring, key, &person.name, &person.email)
+    );
+}
+
 /// The fix for a signing key `.avow/keyring.toml` no longer trusts
 /// (expired by a rotation, revoked, not yet valid): the person's keys that
 /// are good now (another machine's, the rotation's new one), by
@@ -231,6 +265,9 @@ pub fn check_signer(
                     avow_sign::fingerprint(key),
                     keyring_add_command(keyring, key, &statement.understood_by.name, &statement.understood_by.email)
                 );
+                if let Some(namesake) = namesake(keyring, &statement.understood_by) {
+                    second_machine_note(keyring, key, policy, namesake);
+                }
             }
         }
         Some((person, _)) if Person::same_email(&statement.understood_by.email, &person.email) => {
@@ -256,14 +293,7 @@ pub fn check_signer(
             }
         }
         Some((person, _)) => {
-            // The amend re-signs a statement that names the old email, which
-            // the hook takes for someone else's unless told it is yours;
-            // under `understood-by = "author"` the author must change too.
-            let amend = if policy.understood_by == UnderstoodBy::Author {
-                "git -c avow.takeOver=true commit --amend --no-edit --reset-author"
-            } else {
-                "git -c avow.takeOver=true commit --amend --no-edit"
-            };
+            let amend = take_over_amend(policy);
             crate::output::errln!(
                 "avow: warning: your key belongs to {} <{}> in .avow/keyring.toml, but you sign as <{}>; verification will refuse it [{}]: `git config user.email {}`, then `{amend}`",
                 person.name,

@@ -322,6 +322,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
     let role = args.role.as_deref().map(parse_role).transpose()?;
     let existing = k.find_person_by_email(&args.email).cloned();
     let maintainer = signs_as_maintainer(&k);
+    let yours = signer(&k).is_some_and(|p| avow_core::attestation::Person::same_email(&p.email, &args.email));
     let new = NewKey {
         key: &line,
         email: &args.email,
@@ -344,7 +345,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
     };
     save(path, &k)?;
     let name = k.find_by_fingerprint(&fpr).map(|(p, _)| p.name.clone()).unwrap_or_default();
-    let others = existing.map(|p| p.keys.len()).unwrap_or_default();
+    let others = existing.as_ref().map(|p| p.keys.len()).unwrap_or_default();
     let note = match others {
         0 => String::new(),
         n => format!(" (their key number {})", n + 1),
@@ -364,6 +365,16 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
         }
     }
     crate::output::outln!("avow: added {fpr} for {name} <{}>{note}{}", args.email, take_effect(maintainer, &command))?;
+    // A second key for a maintainer is a second way to sign as them,
+    // `.avow/` changes included; the hook's second-machine note asks for
+    // exactly this, and anyone can give a maintainer's name (entry 129).
+    if let Some(person) = existing.filter(|p| p.role == Role::Maintainer && !yours) {
+        crate::output::errln!(
+            "avow: warning: {} <{}> is a maintainer: whoever holds this key signs as them, changes to .avow/ included; keep it only if they gave you the key themselves (compare {fpr} with them), else `git restore .avow/keyring.toml`",
+            person.name,
+            person.email
+        );
+    }
     if let Some(end) = expires.filter(|e| *e < crate::clock::now()) {
         crate::output::errln!(
             "avow: warning: the key expired on {} (before now): it verifies only what it signed until then",
@@ -377,11 +388,15 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
 /// before the change): only a maintainer's attestation makes a change to
 /// `.avow/` take effect.
 fn signs_as_maintainer(keyring: &Keyring) -> bool {
-    let Ok(repo) = open_repo() else { return false };
+    signer(keyring).is_some_and(|p| p.role == Role::Maintainer)
+}
+
+/// The person of `keyring` whose key you sign with, if it lists it.
+fn signer(keyring: &Keyring) -> Option<&avow_policy::keyring::Person> {
+    let repo = open_repo().ok()?;
     let cfg = crate::git::Config::new(Some(&repo));
-    crate::keys::public_key(&cfg, Some(keyring))
-        .and_then(|key| keyring.find_by_key(&key).map(|(p, _)| p.role == Role::Maintainer))
-        .unwrap_or(false)
+    let key = crate::keys::public_key(&cfg, Some(keyring))?;
+    keyring.find_by_key(&key).map(|(p, _)| p)
 }
 
 /// What makes a keyring change take effect, after "avow: added …": a

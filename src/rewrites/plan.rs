@@ -128,7 +128,11 @@ pub fn plan(
             let how = if repo.head().ok().and_then(|h| h.target()) == Some(id) {
                 "`git commit --amend` (or reword it in `git rebase -i`)".to_owned()
             } else {
-                avow_verify::verify::amend_older_hint(&resign::short(repo, id), "git commit --amend")
+                avow_verify::verify::amend_older_hint(
+                    &resign::short(repo, id),
+                    "git commit --amend",
+                    merge_after(repo, id),
+                )
             };
             let why = match super::signed_as(repo, &sources, signer.public_key(), id) {
                 Some(earlier) => format!(
@@ -199,8 +203,20 @@ fn give_statement(repo: &Repository, id: Oid, text: &str) -> String {
     if repo.head().ok().and_then(|h| h.target()) == Some(id) {
         format!("`{amend}`{ai}")
     } else {
-        format!("{}{ai}", avow_verify::verify::amend_older_hint(&resign::short(repo, id), &amend))
+        format!(
+            "{}{ai}",
+            avow_verify::verify::amend_older_hint(&resign::short(repo, id), &amend, merge_after(repo, id))
+        )
     }
+}
+
+/// Whether a merge commit lies between `id` and HEAD (`id..HEAD`).
+fn merge_after(repo: &Repository, id: Oid) -> bool {
+    let Ok(mut walk) = repo.revwalk() else { return false };
+    if walk.push_head().and_then(|()| walk.hide(id)).is_err() {
+        return false;
+    }
+    walk.filter_map(std::result::Result::ok).any(|c| repo.find_commit(c).is_ok_and(|c| c.parent_count() > 1))
 }
 
 /// Carries out a plan with nothing blocked: rewrites `commits` and moves HEAD.

@@ -48,6 +48,7 @@ mod memory;
 mod new_user;
 mod new_user_fork;
 mod new_user_keys;
+mod new_user_upstream;
 mod new_user_workflows;
 mod newcomer;
 mod no_panic;

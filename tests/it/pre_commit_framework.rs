@@ -112,6 +112,8 @@ fn pre_commit_runs_avow_refusing_an_unattested_commit_and_signing_an_attested_on
          \n  git commit --trailer \"Authorship: human\" --trailer \"Rationale: <why the change is needed and how it works>\"\n\
          \nWith AI assistance (every line read and understood):\n\
          \n  git commit --trailer \"Authorship: assisted\" --trailer \"Assisted-by: AGENT:MODEL\" --trailer \"Rationale: …\"\n\
+         \nIn an IDE or other GUI (no terminal), end the commit message itself with the statement, a blank line before it:\n\
+         \n  Authorship: human\n  Rationale: <why the change is needed and how it works>\n\
          \nYour message is kept in .git/COMMIT_EDITMSG: reuse it with `git commit -e -F .git/COMMIT_EDITMSG --trailer …`.\n\
          \n"
     );

@@ -137,7 +137,11 @@ type Step<T> = Result<std::result::Result<T, Outcome>>;
 pub fn run(file: &Path) -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
+    if cfg.get_bool("avow.enabled") == Some(false) {
+        return Ok(Outcome::Ok);
+    }
+    if !super::adopted(&repo) {
+        super::note_unadopted_branch(&repo);
         return Ok(Outcome::Ok);
     }
     let invocation = invocation::find();

@@ -108,3 +108,23 @@ pub fn adopted(repo: &git2::Repository) -> bool {
         .and_then(|h| h.peel_to_tree())
         .is_ok_and(|t| t.get_name(dir).is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree)))
 }
+
+/// A branch without `.avow/` in a repository whose other branches have it
+/// — a maintenance branch started from a tag before the project adopted
+/// avow: nothing is signed here (there is no policy to sign under), but
+/// the commit goes to a project that checks it. Says so, naming the base
+/// that has adopted and the note that attests the commit without
+/// rewriting it (a rebase mid-way stays quiet: its commits are old ones).
+pub fn note_unadopted_branch(repo: &git2::Repository) {
+    if repo.path().join("rebase-merge").exists() || repo.path().join("rebase-apply").exists() {
+        return;
+    }
+    let bases = crate::local::base_branches(repo, true);
+    let Some(base) = bases.iter().find(|b| avow_verify::trust::Trusted::is_adopted(repo, b).unwrap_or(false)) else {
+        return;
+    };
+    crate::output::errln!(
+        "avow: warning: this branch has no .avow/ (it starts before the project adopted avow, which {base} has), so the commit is not attested and `git avow verify {base}..HEAD` will reject it; once it is made, attest it in a note: `git avow attest HEAD --authorship human --rationale \"<why the change is needed and how it works>\"`",
+        base = avow_verify::shell_word(base)
+    );
+}

@@ -48,6 +48,16 @@ pub fn missing_statement_help(missing: &[&str], policy: &Policy, file: &str, cut
              \n  git commit --trailer \"Authorship: {ai}\" --trailer \"Assisted-by: AGENT:MODEL\" --trailer \"Rationale: …\"\n"
         ));
     }
+    // An IDE or GUI commits with `git commit -F` and shows this text, but
+    // has no command line to add `--trailer`s to: the same trailers at the
+    // end of the message it sends are read as they are.
+    if let Some(first) = allowed.iter().min_by_key(|a| **a != Authorship::Human) {
+        let tool = if *first == Authorship::Human { "" } else { "\n  Assisted-by: AGENT:MODEL" };
+        out.push_str(&format!(
+            "\nIn an IDE or other GUI (no terminal), end the commit message itself with the statement, a blank line before it:\n\
+             \n  Authorship: {first}{tool}\n  Rationale: <why the change is needed and how it works>\n"
+        ));
+    }
     let verbose = if cut { "-v " } else { "" };
     out.push_str(&format!(
         "\nYour message is kept in {file}: reuse it with `git commit {verbose}-e -F {file} --trailer …`.\n"

@@ -300,6 +300,16 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
         let list = std::fs::read_to_string(repo.path().join("rebase-merge/rewritten-list")).unwrap_or_default();
         pairs = crate::rewrites::parse(&list);
     }
+    // A commit the rebase dropped (its change was already upstream, as
+    // after the forge squash-merged your branch) is listed as rewritten
+    // into the commit HEAD was at: the upstream's own commit, which this
+    // rebase did not make. It is neither yours to re-sign nor evidence
+    // that a commit carrying your signature came from yours (threat-model
+    // entry 127).
+    let onto = rebase_onto(&repo);
+    if let Some(onto) = onto {
+        pairs.retain(|&(_, new)| !made_before(&repo, onto, new));
+    }
     if let Err(e) = crate::rewrites::record(&repo, &pairs) {
         crate::output::errln!(
             "avow: warning: the rewrite was not recorded ({}); reattest will ask about it",
@@ -318,8 +328,26 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     // its old tip in ORIG_HEAD, and what HEAD has that it had not is new.
     if sources.is_empty() {
         sources = rebased_since_orig_head(&repo)?;
+        if let Some(onto) = onto {
+            sources.retain(|&new, _| !made_before(&repo, onto, new));
+        }
     }
     settle(&repo, &cfg, &sources, "this rebase")
+}
+
+/// The commit a rebase in progress replays onto (`onto` in its state
+/// directory, which git removes only after post-rewrite has run).
+fn rebase_onto(repo: &Repository) -> Option<Oid> {
+    ["rebase-merge/onto", "rebase-apply/onto"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(repo.path().join(f)).ok())
+        .and_then(|text| avow_verify::parse_oid(text.trim()).ok())
+}
+
+/// Whether `id` existed before the rebase onto `onto` made anything:
+/// `onto` itself or one of its ancestors.
+fn made_before(repo: &Repository, onto: Oid, id: Oid) -> bool {
+    id == onto || repo.graph_descendant_of(onto, id).unwrap_or(false)
 }
 
 /// The commits of HEAD not in `ORIG_HEAD` (the tip before a rebase, or

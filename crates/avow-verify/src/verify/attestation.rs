@@ -26,6 +26,18 @@ fn signature_lines(message: &str) -> usize {
         .count()
 }
 
+/// The author email of a forge's bot account (`49699333+dependabot[bot]@
+/// users.noreply.github.com`, `renovate[bot]@…`), when it can be written
+/// into `[exempt] emails` as it is: a string of TOML without escapes that
+/// matches that one address only. An email with `*` (a wildcard there:
+/// git accepts any bytes but `<>` and newlines) or with quotes, spaces,
+/// backslashes or control characters gets no such advice (threat-model
+/// entry 128).
+fn bot_email(email: &str) -> Option<&str> {
+    let plain = email.chars().all(|ch| ch.is_ascii_graphic() && !matches!(ch, '*' | '"' | '\\' | '\'' | '`'));
+    (plain && email.to_ascii_lowercase().contains("[bot]@")).then_some(email)
+}
+
 impl Verifier<'_> {
     #[expect(clippy::too_many_arguments, reason = "the commit, its two trees, the facts and where they come from")]
     pub(super) fn check_attestation(
@@ -51,10 +63,14 @@ impl Verifier<'_> {
         // missing trailer.
         let attested = facts.trailers.iter().any(|t| t.is(SIGNATURE) || STATEMENT_KEYS.iter().any(|k| t.is(k)));
         if !attested && signature_lines(&facts.message) == 0 {
-            report.findings.push(deny(
-                &findings::ATTESTATION_MISSING,
-                "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit".into(),
-            ));
+            let what = "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers)";
+            let message = match bot_email(&facts.author.email) {
+                Some(email) => format!(
+                    "{what}; its author {email} is a bot, for which no hook runs: a maintainer who reviewed it re-commits it with their own statement, or the policy exempts this bot by its exact email: add `\"{email}\",` to the `emails` list under `[exempt]` in .avow/policy.toml and commit that on the trusted branch (anyone can write a commit under that email: docs/threat-model.md, exempt identities)"
+                ),
+                None => format!("{what}; install the hook with `git avow install` and re-commit"),
+            };
+            report.findings.push(deny(&findings::ATTESTATION_MISSING, message));
             return Ok(None);
         }
         let statement = match Statement::from_trailers(&facts.trailers) {

@@ -169,14 +169,19 @@ pub fn name_finding(
 pub(super) fn amend_hint(id: git2::Oid) -> String {
     let id = id.to_string();
     let amend = "git commit --amend --no-edit";
-    format!("`{amend}` if it is the last commit (HEAD), else {}", amend_older_hint(&id[..12], amend))
+    format!("`{amend}` if it is the last commit (HEAD), else {}", amend_older_hint(&id[..12], amend, false))
 }
 
 /// How to run `amend` (a `git commit --amend …` command line) on the
 /// commit `id` when it is not HEAD: an interactive rebase that stops at it.
 /// Its descendants keep their attestations (their changes are the same).
-pub fn amend_older_hint(id: &str, amend: &str) -> String {
-    format!("`git rebase -i {id}~1`, change `pick` to `edit` on the line of {id}, then `{amend}` and `git rebase --continue`")
+/// With `merges` (a merge commit lies between it and HEAD, as a forge's
+/// "Update branch" makes), the rebase keeps the merges: a plain `rebase
+/// -i` would flatten them and copy the merged branch's commits into this
+/// one.
+pub fn amend_older_hint(id: &str, amend: &str, merges: bool) -> String {
+    let keep = if merges { " --rebase-merges" } else { "" };
+    format!("`git rebase -i{keep} {id}~1`, change `pick` to `edit` on the line of {id}, then `{amend}` and `git rebase --continue`")
 }
 
 pub(super) fn signer_info(person: &avow_policy::keyring::Person, k: &avow_policy::keyring::Key) -> SignerInfo {

@@ -28,9 +28,10 @@
  *     it is neither `git revert` nor a cherry-pick (the two commands whose
  *     prepare-commit-msg does work), and its command line has nothing that
  *     could mean `--no-verify`: no short-option word with an `n` in it and
- *     no long option named like `--no-v…` or a prefix of `--no-verify`
- *     (a value that merely looks so sends the hook to the program, which
- *     parses git's options exactly: src/cmd/hook/invocation.rs).
+ *     no long option named like `--no-v…` or a prefix of `--no-verify`,
+ *     anywhere after `commit`, after a `--` too (a value that merely looks
+ *     so sends the hook to the program, which parses git's options
+ *     exactly: src/cmd/hook/invocation.rs).
  *
  * In that case the program would read the same files and exit 0 with no
  * output; tests/it/hook_start.rs holds the two to the same answers.
@@ -220,9 +221,10 @@ static int parent_is_plain_commit(long ppid) {
             seen_command = 1;
             continue;
         }
-        if (eq(arg, "--")) {
-            break;
-        }
+        /* No stop at `--`: it ends git's options only where it is not an
+         * option's value (`git commit -m -- -n` is --no-verify with the
+         * message `--`; threat-model entry 131). Pathspecs after a real
+         * `--` that look like options only send the hook to the program. */
         if (may_skip_verify(arg)) {
             return 0;
         }

@@ -41,9 +41,11 @@ fn file(repo: &Repository) -> PathBuf {
     repo.commondir().join("avow/checked-keys")
 }
 
+/// One digest as [`avow_verify::cache::hex`] writes it: 64 lower-case hex
+/// digits (`u8::from_str_radix` alone would also take `+f`).
 fn parse_hex(line: &str) -> Option<KeyDigest> {
     let bytes = line.as_bytes();
-    if bytes.len() != 64 {
+    if bytes.len() != 64 || !bytes.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     let mut out = [0u8; 32];
@@ -78,4 +80,26 @@ pub fn save(repo: &Repository, record: &Record) {
         .map(|l| l + "\n")
         .collect();
     let _ = crate::rewrites::write_record(repo, &file(repo), &text);
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A digest reads back as written; any other line of 64 characters
+        /// (upper case, a sign, a stray byte) reads as none.
+        #[test]
+        fn digests_read_back_and_nothing_else(digest in any::<[u8; 32]>(), other in "[0-9a-fA-F+ -]{64}") {
+            let line = avow_verify::cache::hex(&digest);
+            prop_assert_eq!(super::parse_hex(&line), Some(digest));
+            let written = other.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            prop_assert_eq!(super::parse_hex(&other).is_some(), written);
+        }
+
+        #[test]
+        fn any_line_never_panics(line in "\\PC{0,70}") {
+            let _ = super::parse_hex(&line);
+        }
+    }
 }

@@ -97,6 +97,21 @@ fn prompt_passphrase(path: &std::path::Path) -> std::result::Result<Zeroizing<St
     }
 }
 
+/// What a hint naming `ssh-add` says first: `ssh-add` alone fails where no
+/// agent runs, so start one.
+fn agent_start() -> &'static str {
+    if std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()) {
+        ""
+    } else {
+        "start ssh-agent (`eval \"$(ssh-agent)\"`) and "
+    }
+}
+
+/// A key file's path as one shell word, for a command in a hint.
+fn shell_path(path: &std::path::Path) -> String {
+    avow_verify::shell_word(&path.display().to_string())
+}
+
 /// The reason given when the terminal read end of input at the
 /// passphrase prompt.
 const ON_TERMINAL_EOF: &str = "end of input at the terminal";
@@ -252,6 +267,7 @@ pub fn signer_with(
         });
     }
     let mut last = None;
+    let mut locked = None;
     for (source, label) in candidates {
         if let avow_sign::KeySource::File(p) = &source {
             if let Some(w) = avow_sign::permissions_warning(p) {
@@ -274,23 +290,19 @@ pub fn signer_with(
                     path.display()
                 ))
                 .hint(format!(
-                    "commit again and type the passphrase, or add the key to ssh-agent with `ssh-add {}`",
-                    path.display()
+                    "run it again and type the passphrase, or {}add the key to ssh-agent with `ssh-add {}`",
+                    agent_start(),
+                    shell_path(&path)
                 )));
             }
             Err(e) if explicit => {
                 // The key is right, only locked: pointing the setting at
                 // another key would not help.
                 if let Some(path) = locked_key(&e) {
-                    // `ssh-add` alone fails where no agent runs: start one first.
-                    let start = if std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()) {
-                        ""
-                    } else {
-                        "start ssh-agent (`eval \"$(ssh-agent)\"`) and "
-                    };
                     return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(format!(
-                        "{start}add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
-                        path.display()
+                        "{}add the key to ssh-agent once per session, `ssh-add {}`, and avow signs without asking (in IDEs and scripts too)",
+                        agent_start(),
+                        shell_path(path)
                     )));
                 }
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");
@@ -304,12 +316,24 @@ pub fn signer_with(
                 };
                 return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(fix));
             }
-            Err(e) => last = Some(format!("{label}: {e}")),
+            Err(e) => {
+                // A default key that is only locked: pointing the setting
+                // at it would fail the same way; unlocking it works.
+                locked = locked.or_else(|| locked_key(&e).map(shell_path));
+                last = Some(format!("{label}: {e}"));
+            }
         }
     }
-    Err(CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default())).hint(
-        "set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519, ECDSA or RSA key), or add one to ssh-agent",
-    ))
+    let error = CliError::new(format!("no usable SSH signing key ({})", last.unwrap_or_default()));
+    Err(match locked {
+        Some(path) => error.hint(format!(
+            "{}add the key to ssh-agent once per session, `ssh-add {path}`, and avow signs without asking (in IDEs and scripts too)",
+            agent_start()
+        )),
+        None => error.hint(
+            "set `git config avow.signingKey ~/.ssh/id_ed25519` (an ed25519, ECDSA or RSA key), or add one to ssh-agent",
+        ),
+    })
 }
 
 #[cfg(test)]

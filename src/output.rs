@@ -431,9 +431,21 @@ impl<'a, W: std::io::Write> VerifyStream<'a, W> {
 /// (`| head`) is none, as in [`write_stdout`].
 fn write_error(e: &std::io::Error) -> Option<CliError> {
     (e.kind() != std::io::ErrorKind::BrokenPipe).then(|| {
-        CliError::new(format!("cannot write to standard output: {e}"))
-            .hint("redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`")
+        CliError::new(format!("cannot write to standard output: {e}")).hint(format!(
+            "redirect the output to a file or pipe that can take it, e.g. `{} > avow-output.txt`",
+            this_command()
+        ))
     })
+}
+
+/// The command line being run, as a shell reads it back (`git avow ARGS`,
+/// each argument one quoted word), for a hint that repeats it; `git avow
+/// COMMAND` where an argument is not UTF-8.
+fn this_command() -> String {
+    let args: Option<Vec<String>> = std::env::args_os().skip(1).map(|a| a.into_string().ok()).collect();
+    let words =
+        args.map_or_else(|| vec!["COMMAND".to_owned()], |a| a.iter().map(|w| avow_verify::shell_word(w)).collect());
+    std::iter::once("git avow".to_owned()).chain(words).collect::<Vec<_>>().join(" ")
 }
 
 /// `verify`'s output in `format`. Human output honours the verbosity:

@@ -47,8 +47,12 @@ fn file(repo: &Repository) -> PathBuf {
 fn pairs(text: &str) -> impl Iterator<Item = (Oid, Oid)> + '_ {
     text.lines().filter_map(|line| {
         let mut f = line.split(' ');
-        match (f.next().map(avow_verify::parse_oid), f.next().map(avow_verify::parse_oid), f.next()) {
-            (Some(Ok(old)), Some(Ok(new)), None) if old != new => Some((old, new)),
+        match (
+            f.next().and_then(avow_verify::parse_whole_oid),
+            f.next().and_then(avow_verify::parse_whole_oid),
+            f.next(),
+        ) {
+            (Some(old), Some(new), None) if old != new => Some((old, new)),
             _ => None,
         }
     })
@@ -147,7 +151,7 @@ fn picks(repo: &Repository) -> Vec<(Oid, Oid, Oid)> {
 
 /// One line of the pick record, or `None` for anything else.
 fn pick(line: &str) -> Option<(Oid, Oid, Oid)> {
-    let ids: Vec<Oid> = line.split(' ').map(avow_verify::parse_oid).collect::<Result<_, _>>().ok()?;
+    let ids: Vec<Oid> = line.split(' ').map(avow_verify::parse_whole_oid).collect::<Option<_>>()?;
     match ids[..] {
         [source, parent_tree, tree] => Some((source, parent_tree, tree)),
         _ => None,
@@ -365,6 +369,45 @@ fn shown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn sha1(b: [u8; 20]) -> Oid {
+        Oid::from_bytes(&b).unwrap()
+    }
+
+    proptest! {
+        /// git's `OLD NEW` lines read back pair for pair (a pair that is no
+        /// rewrite, OLD = NEW, is skipped); a line with an abbreviated id
+        /// is no pair (an abbreviation would read as another, zero-padded
+        /// id); and the pick record's lines read back likewise. Any text
+        /// reads without a panic.
+        #[test]
+        fn whole_id_lines_read_back_and_nothing_else(
+            pairs_in in proptest::collection::vec((any::<[u8; 20]>(), any::<[u8; 20]>()), 0..6),
+            cut in 1usize..40,
+            junk in "\\PC{0,200}",
+        ) {
+            let pairs_in: Vec<(Oid, Oid)> = pairs_in.into_iter().map(|(a, b)| (sha1(a), sha1(b))).collect();
+            let text = pairs_in.iter().map(|(a, b)| format!("{a} {b}\n")).collect::<Vec<_>>().concat();
+            let expected: Vec<(Oid, Oid)> = pairs_in.iter().copied().filter(|(a, b)| a != b).collect();
+            prop_assert_eq!(parse(&text), expected);
+            for (a, b) in &pairs_in {
+                let a = a.to_string();
+                let abbreviated = format!("{} {b}\n", &a[..cut]);
+                prop_assert_eq!(parse(&abbreviated), Vec::new());
+                prop_assert_eq!(pick(&format!("{a} {b} {b}")), Some((sha1_of(&a), *b, *b)));
+                prop_assert_eq!(pick(&format!("{a} {b} {}", &a[..cut])), None);
+            }
+            let _ = parse(&junk);
+            for line in junk.lines() {
+                let _ = pick(line);
+            }
+        }
+    }
+
+    fn sha1_of(hex: &str) -> Oid {
+        Oid::from_str(hex).unwrap()
+    }
 
     #[test]
     fn pairs_skip_what_is_not_two_ids() {

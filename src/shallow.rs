@@ -15,7 +15,7 @@ use crate::output::short;
 /// missing), from `shallow` in the common git directory.
 fn boundary(repo: &Repository) -> HashSet<Oid> {
     let text = std::fs::read_to_string(repo.commondir().join("shallow")).unwrap_or_default();
-    text.lines().filter_map(|l| avow_verify::parse_oid(l.trim()).ok()).collect()
+    text.lines().filter_map(|l| avow_verify::parse_whole_oid(l.trim())).collect()
 }
 
 /// The parents a commit object names, whatever the shallow file says.
@@ -24,13 +24,7 @@ fn recorded_parents(repo: &Repository, id: Oid) -> Option<Vec<Oid>> {
     let object = odb.read(id).ok()?;
     let text = std::str::from_utf8(object.data()).ok()?;
     let header = text.split("\n\n").next()?;
-    Some(
-        header
-            .lines()
-            .filter_map(|l| l.strip_prefix("parent "))
-            .filter_map(|h| avow_verify::parse_oid(h).ok())
-            .collect(),
-    )
+    Some(header.lines().filter_map(|l| l.strip_prefix("parent ")).filter_map(avow_verify::parse_whole_oid).collect())
 }
 
 /// Distance from the range's tip (1) to every commit of the range, along

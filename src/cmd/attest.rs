@@ -194,8 +194,34 @@ pub fn run(args: &Args) -> Result<Outcome> {
             );
         }
     }
-    crate::output::errln!("avow: share the notes with `git push origin {NOTES_REF}`");
+    if let Some(remote) = push_remote(&repo) {
+        crate::output::errln!("avow: share the notes with `git push {remote} {NOTES_REF}`");
+    } else {
+        crate::output::errln!("avow: share the notes once the repository has a remote: `git push REMOTE {NOTES_REF}`");
+    }
     Ok(Outcome::Ok)
+}
+
+/// The remote to push the notes to, as a shell word: the current branch's
+/// upstream's, else the only remote, else `origin` among several; `None`
+/// without a remote (a printed `git push origin` would fail).
+fn push_remote(repo: &git2::Repository) -> Option<String> {
+    let upstream = repo
+        .head()
+        .ok()
+        .filter(git2::Reference::is_branch)
+        .and_then(|h| h.name().ok().map(str::to_owned))
+        .and_then(|b| repo.branch_upstream_remote(&b).ok())
+        .and_then(|r| r.as_str().ok().map(str::to_owned));
+    let remotes = repo.remotes().ok()?;
+    let names: Vec<&str> = remotes.iter().flatten().flatten().collect();
+    let remote = match (upstream, names.as_slice()) {
+        (Some(r), _) => r,
+        (None, []) => return None,
+        (None, [only]) => (*only).to_owned(),
+        (None, _) => "origin".to_owned(),
+    };
+    Some(avow_verify::shell_word(&remote))
 }
 
 /// Writes `note` as `commit`'s note in [`NOTES_REF`] through git, which

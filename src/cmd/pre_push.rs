@@ -338,6 +338,41 @@ pub fn run(remote: &str) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A whole id as git writes one: SHA-1 or SHA-256, or the zero id.
+    const ID: &str = "[0-9a-f]{40}|[0-9a-f]{64}|0{40}";
+    /// A ref name as `git check-ref-format` allows (no space or control
+    /// character; the rest of its rules do not matter here).
+    const REF: &str = "refs/(heads|tags|notes)/[^\\s\\x00-\\x1f\\x7f~^:?*\\[\\\\]{1,30}";
+
+    proptest! {
+        /// git's pre-push lines (any ref name git allows, SHA-1 or SHA-256
+        /// ids, the zero id of a new branch or a deletion) read back update
+        /// for update; any text reads or is refused with an error, never a
+        /// panic, and what reads has whole ids only.
+        #[test]
+        fn gits_lines_read_back_and_any_text_is_safe(
+            updates in proptest::collection::vec((REF, ID, REF, ID), 0..5),
+            junk in "\\PC{0,300}",
+        ) {
+            let text = updates.iter().map(|(lr, l, rr, r)| format!("{lr} {l} {rr} {r}\n")).collect::<Vec<_>>().concat();
+            let read = parse_updates(&text).unwrap();
+            let expected: Vec<Update> = updates
+                .iter()
+                .map(|(lr, l, rr, r)| Update {
+                    local_ref: lr.clone(),
+                    local: l.clone(),
+                    remote_ref: rr.clone(),
+                    remote: r.clone(),
+                })
+                .collect();
+            prop_assert_eq!(read, expected);
+            if let Ok(read) = parse_updates(&junk) {
+                prop_assert!(read.iter().all(|u| is_object_id(&u.local) && is_object_id(&u.remote)));
+            }
+        }
+    }
 
     #[test]
     fn parses_gits_lines_and_refuses_anything_else() {

@@ -261,7 +261,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
 /// name the two ways that verify — land the commit that adds the key
 /// first, for work not merged yet; the keyring the tip shipped with, for
 /// history already merged. An adder that was moved from where it was
-/// signed (rebased or cherry-picked: a replay, entry 138) is named so.
+/// signed (rebased or cherry-picked: a replay, entry 136) is named so.
 fn key_added_in_range(
     repo: &Repository,
     spec: &str,

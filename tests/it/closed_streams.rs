@@ -185,6 +185,6 @@ fn full_disk_on_stdout_is_an_error() {
     assert_eq!(
         r.stderr,
         "git-avow: error: cannot write to standard output: No space left on device (os error 28)\n\
-         hint: redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`\n"
+         hint: redirect the output to a file or pipe that can take it, e.g. `git avow keyring list > avow-output.txt`\n"
     );
 }

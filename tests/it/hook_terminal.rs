@@ -206,6 +206,60 @@ fn end_of_input_at_the_passphrase_says_so_on_a_terminal() {
     assert!(screen.contains("exit=1"), "{screen}");
 }
 
+/// End of input at the passphrase prompt: the hint offers running the
+/// command again and typing the passphrase, or the `ssh-add` that unlocks
+/// the key for the session (starting an agent first: none runs). Each is
+/// followed as printed on the terminal, and the commit is signed.
+#[test]
+fn end_of_input_at_the_passphrase_names_two_ways_that_work() {
+    let w = World::adopted("disclose");
+    let key = locked_key(&w);
+    let commit = |subject: &str| {
+        format!("git commit -q -m '{subject}' --trailer 'Authorship: human' --trailer 'Rationale: End of input at the passphrase prompt, then {subject}.'")
+    };
+    let hint = |screen: &str| -> String {
+        let line = screen.lines().find_map(|l| l.strip_prefix("hint: ")).unwrap_or_else(|| panic!("{screen}"));
+        line.trim_end().to_owned()
+    };
+    staged(&w);
+    let screen = on_pty(&w, &format!("{}\necho \"exit=$?\"\n", commit("Add a")), &[(2000, b"\x04"), (2000, b"")]);
+    assert!(screen.contains("exit=1"), "{screen}");
+    let printed = hint(&screen);
+    assert_eq!(
+        printed,
+        format!(
+            "run it again and type the passphrase, or start ssh-agent (`eval \"$(ssh-agent)\"`) and add the key to ssh-agent with `ssh-add {}`",
+            key.display()
+        )
+    );
+    // Run it again and type the passphrase.
+    let screen =
+        on_pty(&w, &format!("{}\necho \"exit=$?\"\n", commit("Add a")), &[(2000, b"correct horse\n"), (4000, b"")]);
+    assert!(screen.contains("exit=0"), "{screen}");
+    w.verify("HEAD~1..HEAD").expect(0);
+
+    // Or the two commands, in the shell that commits next; the passphrase
+    // is typed once, to ssh-add, and the commit asks for nothing.
+    w.write("b.txt", "b\n");
+    w.git(["add", "-A"]);
+    let screen = on_pty(&w, &format!("{}\necho \"exit=$?\"\n", commit("Add b")), &[(2000, b"\x04"), (2000, b"")]);
+    assert!(screen.contains("exit=1"), "{screen}");
+    let printed = hint(&screen);
+    let steps: Vec<&str> = printed.split('`').skip(1).step_by(2).collect();
+    assert_eq!(steps, [r#"eval "$(ssh-agent)""#.to_owned(), format!("ssh-add {}", key.display())]);
+    let script = format!(
+        "{}\ntrap 'ssh-agent -k >/dev/null' EXIT\n{}\n{}\necho \"exit=$?\"\n",
+        steps[0],
+        steps[1],
+        commit("Add b")
+    );
+    let screen = on_pty(&w, &script, &[(2000, b"correct horse\n"), (4000, b"")]);
+    assert!(screen.contains("exit=0"), "{screen}");
+    assert_eq!(screen.matches("Enter passphrase for").count(), 1, "only ssh-add asks:\n{screen}");
+    w.verify("HEAD~2..HEAD").expect(0);
+    assert_eq!(w.git(["log", "-1", "--format=%s"]), "Add b");
+}
+
 #[test]
 fn the_prompt_offers_what_the_policy_accepts_and_checks_each_answer_at_once() {
     let w = World::adopted("no-autonomous");

@@ -72,3 +72,31 @@ fn a_damaged_record_only_means_reading_in_full() {
     assert_eq!(record(&w), format!("avow-checked-keys 1\n{digest}\n"));
     w.verify("base..HEAD").expect(0);
 }
+
+/// Entry 122 with a key file whose broken copy stands *before* the key:
+/// the same private half with another public half, its first line
+/// indented, then the key as it was. ssh-key reads that first block as
+/// text before the key (RFC 7468 allows any) and the key after it, whose
+/// halves agree: the file is recorded. The record's reader found the
+/// first `BEGIN` line, trimmed, and read the broken block instead, so the
+/// next commit was signed with a public half that is not the key's —
+/// what entry 122 refuses (threat-model entry 132). Now it reads the file
+/// as ssh-key does: the key after the text.
+#[test]
+fn a_broken_copy_before_the_key_never_signs_from_the_record() {
+    let w = World::adopted("disclose");
+    let good = std::fs::read_to_string(&w.key).unwrap();
+    let key = PrivateKey::from_openssh(&good).unwrap();
+    let KeypairData::Ed25519(pair) = key.key_data() else { panic!("an ed25519 test key") };
+    let other = Ed25519Keypair::from_seed(&[9; 32]);
+    let broken = Ed25519Keypair { public: other.public, private: pair.private.clone() };
+    let broken = PrivateKey::new(KeypairData::Ed25519(broken), "alice").unwrap().to_openssh(LineEnding::LF).unwrap();
+    let file = format!("  {}{good}", broken.as_str());
+    std::fs::write(&w.key, file.as_bytes()).unwrap();
+    // Read in full: the key after the text, and recorded.
+    commit_file(&w, "a.txt").expect(0);
+    assert!(record(&w).contains(&hex(&file)), "{}", record(&w));
+    // From the record: still the key's own public half.
+    commit_file(&w, "b.txt").expect(0);
+    w.verify("base..HEAD").expect(0);
+}

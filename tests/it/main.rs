@@ -13,6 +13,7 @@ mod attacks;
 mod attacks_binding;
 mod attacks_ed25519;
 mod attacks_forge;
+mod attacks_merge_avow;
 mod attacks_refs;
 mod attacks_resign;
 mod attacks_rsa;

@@ -243,8 +243,10 @@ fn a_full_standard_output_is_an_error_not_a_panic() {
         assert_eq!(run.stdout, "rc=2\n", "{command}: {}", run.stderr);
         assert_eq!(
             run.stderr,
-            "git-avow: error: cannot write to standard output: No space left on device (os error 28)\n\
-             hint: redirect the output to a file or pipe that can take it, e.g. `git avow man > git-avow.1`\n"
+            format!(
+                "git-avow: error: cannot write to standard output: No space left on device (os error 28)\n\
+                 hint: redirect the output to a file or pipe that can take it, e.g. `git avow {command} > avow-output.txt`\n"
+            )
         );
     }
 }

@@ -157,7 +157,7 @@ fn following_the_servers_refusal_lets_the_push_through() {
 
 /// Runs `line` with `sh -c` in the bare repository `remote`, as its
 /// administrator types a command `install --server` printed.
-fn in_remote(w: &World, remote: &Path, line: &str) -> Run {
+pub(crate) fn in_remote(w: &World, remote: &Path, line: &str) -> Run {
     w.command("sh").args(["-c", line]).current_dir(remote).output().unwrap().into()
 }
 

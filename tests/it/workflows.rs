@@ -12,7 +12,7 @@ const BOB_EMAIL: &str = "bob@example.org";
 
 /// `base` on main, then `main` changes `f.txt` one way and `topic` (from
 /// base) the other way: rebasing topic onto main conflicts.
-fn diverged() -> World {
+pub(crate) fn diverged() -> World {
     diverged_in(TestRepo::new())
 }
 
@@ -37,7 +37,7 @@ fn named_command(stderr: &str) -> Vec<String> {
     lines[0].split(' ').skip(2).map(str::to_owned).collect()
 }
 
-fn resolve(w: &World) {
+pub(crate) fn resolve(w: &World) {
     w.write("f.txt", "one\ntwo, from both\nthree\n");
     w.git(["add", "f.txt"]);
 }

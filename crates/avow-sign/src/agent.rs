@@ -232,6 +232,44 @@ mod tests {
         assert!(decode_reply(&[14, 0, 0, 0, 9, 1]).is_err(), "truncated signature");
     }
 
+    proptest::proptest! {
+        /// What an agent answers (a forwarded agent is another machine's
+        /// program): any identities answer or signature reads back as
+        /// encoded, the same with a byte more is refused, and any bytes
+        /// read or are refused, never a panic or an allocation the reply
+        /// does not pay for.
+        #[test]
+        fn replies_read_back_and_any_bytes_are_safe(
+            ids in proptest::collection::vec(
+                (proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), "\\PC{0,20}"),
+                0..5,
+            ),
+            sig in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let mut body = vec![SSH_AGENT_IDENTITIES_ANSWER];
+            crate::wire::put_u32(&mut body, u32::try_from(ids.len()).unwrap());
+            for (blob, comment) in &ids {
+                put_string(&mut body, blob).unwrap();
+                put_string(&mut body, comment.as_bytes()).unwrap();
+            }
+            let expected: Vec<Identity> =
+                ids.iter().map(|(blob, comment)| Identity { blob: blob.clone(), comment: comment.clone() }).collect();
+            proptest::prop_assert_eq!(decode_reply(&body).unwrap(), Reply::Identities(expected));
+            body.push(0);
+            proptest::prop_assert!(decode_reply(&body).is_err());
+            let mut body = vec![SSH_AGENT_SIGN_RESPONSE];
+            put_string(&mut body, &sig).unwrap();
+            proptest::prop_assert_eq!(decode_reply(&body).unwrap(), Reply::Signature(sig));
+            let _ = decode_reply(&junk);
+            for kind in [SSH_AGENT_IDENTITIES_ANSWER, SSH_AGENT_SIGN_RESPONSE] {
+                let mut framed = vec![kind];
+                framed.extend_from_slice(&junk);
+                let _ = decode_reply(&framed);
+            }
+        }
+    }
+
     #[test]
     fn missing_socket_is_an_io_error() {
         let dir = tempfile::tempdir().unwrap();

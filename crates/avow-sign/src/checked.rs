@@ -64,7 +64,7 @@ pub fn digest(text: &str) -> KeyDigest {
 /// full before (the caller checks the record). `None` for anything else
 /// (encrypted, another type, another layout), which ssh-key then reads.
 pub(crate) fn read_known(text: &str) -> Option<PrivateKey> {
-    let raw = crate::ecdsa_scalar::container(text)?;
+    let raw = pem_body(text)?;
     let mut r = Reader::new(&raw);
     if r.take(15)? != b"openssh-key-v1\0"
         || r.string()? != b"none"
@@ -101,6 +101,22 @@ pub(crate) fn read_known(text: &str) -> Option<PrivateKey> {
     PrivateKey::new(KeypairData::Ed25519(pair), comment).ok()
 }
 
+/// The bytes of the one `OPENSSH PRIVATE KEY` block in `text`, found as
+/// ssh-key finds it (its PEM decoder, lines of 70 characters): after any
+/// text before it, up to the end of the file. A file where another reader
+/// would find another block — a first `BEGIN` line indented, which ssh-key
+/// takes for text before the key — must not be read otherwise here than
+/// ssh-key read it when it was recorded (threat-model entry 132).
+fn pem_body(text: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let mut decoder = ssh_encoding::pem::Decoder::new_wrapped(text.as_bytes(), 70).ok()?;
+    if decoder.type_label() != "OPENSSH PRIVATE KEY" {
+        return None;
+    }
+    let mut body = Zeroizing::new(Vec::new());
+    decoder.decode_to_end(&mut body).ok()?;
+    Some(body)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -119,6 +135,62 @@ mod tests {
     fn reads_what_ssh_key_reads() {
         let text = key_text();
         assert_eq!(read_known(&text), Some(PrivateKey::from_openssh(&text).unwrap()));
+    }
+
+    /// A file that holds, before the key ssh-key reads, another block that
+    /// reads as a key: with its first line indented, ssh-key takes it for
+    /// text before the key (RFC 7468 allows any) and reads the key after
+    /// it, whose halves agree — so a record names the file — while a reader
+    /// that looks for the first `BEGIN` line, trimmed, read the block
+    /// before: the seed with another key's public half (threat-model entry
+    /// 129). Whatever ssh-key reads in a file, `read_known` reads the same
+    /// or nothing.
+    #[test]
+    fn reads_the_key_ssh_key_reads_not_a_block_before_it() {
+        use ssh_key::private::{Ed25519Keypair, KeypairData};
+        let text = key_text();
+        let seven = Ed25519Keypair::from_seed(&[7; 32]);
+        let eight = Ed25519Keypair::from_seed(&[8; 32]);
+        let mixed = Ed25519Keypair { public: eight.public, private: seven.private.clone() };
+        let block = PrivateKey::new(KeypairData::Ed25519(mixed), "alice@example.org")
+            .unwrap()
+            .to_openssh(ssh_key::LineEnding::LF)
+            .unwrap()
+            .to_string();
+        for before in [format!("  {block}"), format!("\t{block}"), format!("text\n {block}")] {
+            let file = format!("{before}{text}");
+            let full = PrivateKey::from_openssh(&file).unwrap();
+            assert_eq!(full.public_key(), PrivateKey::from_openssh(&text).unwrap().public_key(), "{file}");
+            assert_eq!(read_known(&file), Some(full), "{file}");
+        }
+    }
+
+    /// Text before the key, a broken block of the same layout inside it
+    /// or not, in every combination of a few shapes: whatever ssh-key
+    /// reads, `read_known` reads too, or nothing.
+    #[test]
+    fn text_before_the_key_is_read_as_ssh_key_reads_it() {
+        use ssh_key::private::{Ed25519Keypair, KeypairData};
+        let text = key_text();
+        let mixed = Ed25519Keypair {
+            public: Ed25519Keypair::from_seed(&[8; 32]).public,
+            private: Ed25519Keypair::from_seed(&[7; 32]).private,
+        };
+        let block =
+            PrivateKey::new(KeypairData::Ed25519(mixed), "x").unwrap().to_openssh(ssh_key::LineEnding::LF).unwrap();
+        let mut accepted = 0;
+        for before in ["", " ", "\t", "\r", "text\n ", "\n  ", "x", "\n"] {
+            for between in ["", "\n", "x\n", " "] {
+                for block in ["", block.as_str(), &block.replace('\n', "\r\n")] {
+                    let file = format!("{before}{block}{between}{text}");
+                    if let (Some(quick), Ok(full)) = (read_known(&file), PrivateKey::from_openssh(&file)) {
+                        assert_eq!(quick, full, "{file:?}");
+                        accepted += 1;
+                    }
+                }
+            }
+        }
+        assert!(accepted > 0);
     }
 
     #[test]

@@ -358,6 +358,94 @@ impl RsaRecords {
 }
 
 #[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A cache for trust key `key` in `dir`, as [`Cache::open`] makes one.
+    fn empty(dir: &Path, key: &str) -> Cache {
+        Cache {
+            path: dir.join(format!("{key}.v2")),
+            key: key.to_owned(),
+            fingerprints: Vec::new(),
+            known: HashMap::new(),
+            added: Mutex::new(Vec::new()),
+            rewrite: false,
+            rsa: RsaRecords::new(dir),
+        }
+    }
+
+    fn entries() -> impl Strategy<Value = Vec<(Oid, String)>> {
+        let id = prop_oneof![
+            any::<[u8; 20]>().prop_map(|b| Oid::from_bytes(&b).unwrap()),
+            any::<[u8; 32]>().prop_map(|b| crate::parse_oid(&hex(&b)).unwrap()),
+        ];
+        proptest::collection::vec((id, "SHA256:[A-Za-z0-9+/]{43}"), 0..6)
+    }
+
+    fn known(cache: &Cache) -> Vec<(Oid, String)> {
+        let mut all: Vec<(Oid, String)> =
+            cache.known.iter().map(|(id, &i)| (*id, cache.fingerprints[i].clone())).collect();
+        all.sort();
+        all
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// What a run records reads back in the next; the file changed at
+        /// any one byte, or cut anywhere, reads as damaged or as some of
+        /// what was recorded — never as an entry nobody recorded, and
+        /// never under another trust key.
+        #[test]
+        fn entries_read_back_and_a_damaged_file_vouches_for_nothing_new(
+            recorded in entries(),
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let cache = empty(dir.path(), "k1");
+            for (id, fpr) in &recorded {
+                cache.record(*id, fpr);
+            }
+            cache.save_entries().unwrap();
+            // One entry per commit (the same commit recorded twice keeps one).
+            let mut expected = recorded.clone();
+            expected.sort();
+            expected.dedup_by_key(|e| e.0);
+            let bytes = std::fs::read(&cache.path).unwrap_or_default();
+            let mut again = empty(dir.path(), "k1");
+            prop_assert!(bytes.is_empty() || again.load(&bytes).is_ok());
+            prop_assert_eq!(known(&again), if bytes.is_empty() { Vec::new() } else { expected.clone() });
+            prop_assert!(bytes.is_empty() || empty(dir.path(), "k2").load(&bytes).is_err());
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            let i = at.index(bytes.len());
+            let mut changed = bytes.clone();
+            changed[i] = byte;
+            for damaged in [changed, bytes[..i].to_vec()] {
+                let mut c = empty(dir.path(), "k1");
+                if c.load(&damaged).is_ok() {
+                    for entry in known(&c) {
+                        prop_assert!(expected.contains(&entry), "{:?} read from {:?}", entry, String::from_utf8_lossy(&damaged));
+                    }
+                }
+            }
+        }
+
+        /// Any bytes as a cache file: read or refused, never a panic.
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400), header in any::<bool>()) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut text = if header { format!("{HEADER} k1\n").into_bytes() } else { Vec::new() };
+            text.extend_from_slice(&bytes);
+            let _ = empty(dir.path(), "k1").load(&text);
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -16,6 +16,7 @@ use avow_policy::keyring::Role;
 use git2::{Commit, Oid, Repository, Sort};
 
 use crate::trust::Trusted;
+use crate::verify::merge_writes_avow;
 use crate::verify::{Options, Verifier};
 use crate::Error;
 
@@ -25,21 +26,24 @@ fn avow_entry(c: &Commit<'_>) -> Result<Option<(Oid, i32)>, Error> {
     Ok(tree.get_path(Path::new(crate::trust::AVOW_DIR)).ok().map(|e| (e.id(), e.filemode())))
 }
 
-/// Whether `c` writes `.avow/`: its `.avow` entry differs from every
-/// parent's. A merge that takes one side's `.avow/`, or whose whole tree is
-/// the automatic merge of its parents, writes nothing of its own; the
-/// commits that wrote `.avow/` on either side are checked on their own.
+/// Whether `c` writes `.avow/`: a root that has one, a commit whose `.avow`
+/// entry differs from its parent's, or a merge whose `.avow/` is not what
+/// merging its parents gives ([`merge_writes_avow`]). A merge that took
+/// one side's `.avow/` wrote nothing of its own only when that side's is
+/// what the merge gives: a merge of the base's line into a commit older
+/// than the base, keeping that commit's `.avow/`, rolls the base's back
+/// (threat-model entry 133); the commits that wrote `.avow/` on either
+/// side are checked on their own.
 fn writes_avow(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
     let mine = avow_entry(c)?;
-    if c.parent_count() == 0 {
-        return Ok(mine.is_some());
-    }
-    for p in c.parents() {
-        if avow_entry(&p)? == mine {
-            return Ok(false);
+    match c.parent_count() {
+        0 => Ok(mine.is_some()),
+        1 => {
+            let parent = c.parent(0).map_err(|e| Error::git(format!("reading the parent of {}", c.id()), e))?;
+            Ok(avow_entry(&parent)? != mine)
         }
+        _ => merge_writes_avow(repo, c),
     }
-    Ok(!crate::merge::is_clean(repo, c)?)
 }
 
 /// Checks that `trusted` (loaded from `--trust`) descends from the base
@@ -102,7 +106,7 @@ pub fn key_added_by(repo: &Repository, base: Oid, upto: Oid, key: &avow_sign::ss
 /// trees (the tree binding, docs/payload.md): it sits where its signer
 /// signed it, not rebased or cherry-picked from elsewhere. An attestation
 /// binds a change, not its place in history, so a maintainer's signed
-/// change to `.avow/` can be replayed onto any branch (entry 138).
+/// change to `.avow/` can be replayed onto any branch (entry 136).
 pub fn at_signed_trees(repo: &Repository, id: Oid) -> bool {
     let Ok(c) = repo.find_commit(id) else { return false };
     let Some(text) = crate::commit::message_text(&c) else { return false };

@@ -47,6 +47,16 @@ pub fn parse_oid(hex: &str) -> Result<Oid, git2::Error> {
     Oid::from_str_ext(hex, format)
 }
 
+/// A whole object id, as git writes one into a file or hands it to a hook:
+/// 40 or 64 hex digits, nothing else. [`parse_oid`] also reads an
+/// abbreviation as the id it starts (`abc` is `abc000…`), which a reader
+/// of a record or of git's hook input must not take for an id.
+#[must_use]
+pub fn parse_whole_oid(hex: &str) -> Option<Oid> {
+    let whole = matches!(hex.len(), 40 | 64) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    whole.then(|| parse_oid(hex).ok()).flatten()
+}
+
 use avow_policy::policy::PolicyError;
 
 /// What stops verification from giving verdicts at all (as opposed to a
@@ -257,6 +267,27 @@ pub fn shell_word(s: &str) -> String {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod oid_props {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Exactly whole ids read, as the id they spell; any other text
+        /// (an abbreviation, a stray byte, a sign) reads as none.
+        #[test]
+        fn only_whole_ids_read(bytes in proptest::collection::vec(any::<u8>(), 20..32), sha256 in any::<bool>(), noise in ".{0,70}") {
+            let len = if sha256 { 32 } else { 20 };
+            let hex = crate::cache::hex(&bytes.iter().copied().cycle().take(len).collect::<Vec<u8>>());
+            let id = super::parse_whole_oid(&hex).expect("a whole id");
+            prop_assert_eq!(id.to_string(), hex.clone());
+            prop_assert_eq!(super::parse_whole_oid(&hex.to_ascii_uppercase()), Some(id));
+            prop_assert_eq!(super::parse_whole_oid(&hex[..len * 2 - 1]), None);
+            let whole = matches!(noise.len(), 40 | 64) && noise.bytes().all(|b| b.is_ascii_hexdigit());
+            prop_assert_eq!(super::parse_whole_oid(&noise).is_some(), whole);
+        }
     }
 }
 

@@ -81,6 +81,16 @@ pub fn automatic_merge_of(repo: &Repository, parents: &[Commit<'_>], what: &str)
 /// (Linux's largest, 66).
 pub const MAX_MERGED_PARENTS: usize = 100;
 
+/// The tree a conflict-free automatic merge of `c`'s parents gives, or
+/// `None` when they conflict, are fewer than two or more than
+/// [`MAX_MERGED_PARENTS`].
+pub(crate) fn automatic_merge_tree(repo: &Repository, c: &Commit<'_>) -> Result<Option<Oid>, Error> {
+    if c.parent_count() < 2 || c.parent_count() > MAX_MERGED_PARENTS {
+        return Ok(None);
+    }
+    automatic_merge(repo, c)
+}
+
 /// Whether merge commit `c`'s tree is exactly the conflict-free automatic
 /// merge of its parents. `false` for a commit with fewer than two parents,
 /// or more than [`MAX_MERGED_PARENTS`] (not merged at all).

@@ -204,6 +204,26 @@ pub fn unsigned_display(message: &str, subject: &str, note: &str) -> Option<Disp
     (!same).then_some(Displayed { shown, signed })
 }
 
+/// When a squash merge (`message`) is accepted for the commits it squashes
+/// (their messages, `sources`): the statement lines it displays that none
+/// of those commits carries as a statement trailer. A forge's squash
+/// displays none (title and description) or copies its commits' own
+/// (GitHub's "commit details"); anything else — `Authorship: human` and a
+/// maintainer's `Understood-by:` written into the squash's message — was
+/// signed by nobody, and `git log` shows it as the commit's statement.
+/// Keys are compared ignoring ASCII case, values exactly. Empty when every
+/// displayed line is one of theirs.
+pub fn unsigned_squash_display<'a>(message: &str, sources: impl IntoIterator<Item = &'a str>) -> Vec<Trailer> {
+    let shown = displayed_statement(message);
+    if shown.is_empty() {
+        return shown;
+    }
+    let key = |t: &Trailer| (t.key.to_ascii_lowercase(), t.value.clone());
+    let signed: std::collections::HashSet<(String, String)> =
+        sources.into_iter().flat_map(statement_trailers).map(|t| key(&t)).collect();
+    shown.into_iter().filter(|t| !signed.contains(&key(t))).collect()
+}
+
 impl Displayed {
     /// The `message.unsigned-statement` finding for commit `id`, signed by
     /// `signer` (`Name <email>`), at the policy's `severity`: both
@@ -267,6 +287,22 @@ mod tests {
         assert!(unsigned_display(&twice, "Edit", NOTE).is_some());
         // A subject that reads as a statement line is the subject.
         assert_eq!(unsigned_display("\nAuthorship: human\n", "Authorship: human", NOTE), None);
+    }
+
+    #[test]
+    fn a_squash_displays_unsigned_only_lines_none_of_its_commits_carries() {
+        let alice = "Add a\n\nAuthorship: human\nRationale: Checked.\nUnderstood-by: Alice <alice@example.org>\nAvow-Signature: v2 x\n";
+        let bob = "Add b\n\nAuthorship: generated\nRationale: Asked for.\nUnderstood-by: Bob <bob@example.org>\nAvow-Signature: v2 y\n";
+        // Title and description; commit details (each commit's own lines).
+        assert!(unsigned_squash_display("Ab (#7)\n\nAdds a and b.\n", [alice, bob]).is_empty());
+        let details = format!("Ab (#7)\n\n* Add a\n\n{}\n* Add b\n\n{}", &alice[7..], &bob[7..]);
+        assert!(unsigned_squash_display(&details, [alice, bob]).is_empty());
+        // A line nobody signed, in the block or above it; a value changed.
+        let lie = "Ab (#7)\n\nRationale: Reviewed by the security team.\n\nThanks.\n";
+        assert_eq!(unsigned_squash_display(lie, [alice, bob]).len(), 1);
+        let changed = "Ab (#7)\n\nauthorship: HUMAN\nUnderstood-by: Bob <bob@example.org>\n";
+        let shown = unsigned_squash_display(changed, [alice, bob]);
+        assert_eq!(shown, vec![Trailer::new("authorship", "HUMAN")]);
     }
 
     #[test]

@@ -100,6 +100,13 @@ impl Source {
         self.read.as_ref().map_or(0, |r| r.commits.len())
     }
 
+    /// The source's commits after the base, parents first (none when its
+    /// changed paths differ from the squash's: it was not read).
+    #[must_use]
+    pub fn commits(&self) -> &[Oid] {
+        self.read.as_ref().map_or(&[], |r| r.commits.as_slice())
+    }
+
     /// Whether the source has no commits after the base.
     #[must_use]
     pub fn is_empty(&self) -> bool {

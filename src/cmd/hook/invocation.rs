@@ -352,4 +352,65 @@ mod tests {
         assert_eq!(git_subcommand(&v("sh .git/hooks/prepare-commit-msg")), None);
         assert_eq!(git_subcommand(&v("git -C")), None);
     }
+
+    /// Pieces of a `git commit` command line: what avow reads (`--amend`,
+    /// `--no-verify`, their short forms, abbreviations and negations), in
+    /// groups of short options, and as the values of options that take
+    /// one, where they are no option.
+    fn piece() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(vec!["--no-verify"]),
+            Just(vec!["--verify"]),
+            Just(vec!["--no-veri"]),
+            Just(vec!["-n"]),
+            Just(vec!["-qn"]),
+            Just(vec!["-nq"]),
+            Just(vec!["-nm", "two"]),
+            Just(vec!["-mn"]),
+            Just(vec!["-m", "-n"]),
+            Just(vec!["-m", "--no-verify"]),
+            Just(vec!["--message", "--amend"]),
+            Just(vec!["--message=--no-verify"]),
+            Just(vec!["-F", "-"]),
+            Just(vec!["--amend"]),
+            Just(vec!["--amen"]),
+            Just(vec!["--no-amend"]),
+            Just(vec!["-q"]),
+            Just(vec!["--no-edit"]),
+            Just(vec!["--cleanup", "verbatim"]),
+            Just(vec!["--cleanup=strip"]),
+            Just(vec!["--allow-empty"]),
+            Just(vec!["-C", "HEAD"]),
+            Just(vec!["--trailer", "Ack: -n"]),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// What avow reads from a `git commit` command line is what git
+        /// does with it: the commit-msg hook runs exactly when avow sees no
+        /// `--no-verify`, and HEAD is replaced exactly when it sees
+        /// `--amend` (command lines git refuses are skipped).
+        #[test]
+        fn agrees_with_git(pieces in proptest::collection::vec(piece(), 0..5)) {
+            let repo = avow_testutil::TestRepo::new();
+            repo.commit_all("First");
+            let hook = repo.path().join(".git/hooks/commit-msg");
+            std::fs::write(&hook, "#!/bin/sh\ntouch ran\n").unwrap();
+            std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            let mut args = vec!["git", "commit", "--allow-empty", "-m", "one"];
+            args.extend(pieces.iter().flatten());
+            let mut c = repo.command("git");
+            c.args(&args[1..]).stdin(std::process::Stdio::null());
+            let out = c.output().unwrap();
+            proptest::prop_assume!(out.status.success());
+            let inv = parse_git_commit(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>()).unwrap();
+            let ran = repo.path().join("ran").exists();
+            proptest::prop_assert_eq!(!inv.no_verify, ran, "{:?}", args);
+            let count = repo.git(["rev-list", "--count", "HEAD"]);
+            proptest::prop_assert_eq!(inv.amend, count == "1", "{:?}", args);
+        }
+    }
 }

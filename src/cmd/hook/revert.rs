@@ -69,7 +69,20 @@ pub fn prepare(file: &Path, source: Option<&str>) -> Result<Option<Outcome>> {
         .workdir()
         .and_then(|w| msg.strip_prefix(w).ok())
         .map_or_else(|| msg.display().to_string(), |p| p.display().to_string());
-    let more = if repo.path().join("sequencer").exists() { "\nthen go on with `git revert --continue`." } else { "" };
+    let refused = format!(
+        "avow: revert refused: a revert needs your statement too, and `git revert` runs no hook that could ask for it.\n\
+         The revert is staged and its message kept in {shown}; finish it with:\n\
+         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"\n"
+    );
+    if repo.path().join("sequencer").exists() {
+        // Reverting several commits: git stops at each. The up-front form
+        // below does not fit here: its commit can end git's sequence, after
+        // which `git revert --continue` fails.
+        crate::output::errln!(
+            "{refused}then go on with `git revert --continue`; git stops again at each commit left to revert."
+        );
+        return Ok(Some(Outcome::Failed));
+    }
     // The commit being reverted, as git's message names it, for the
     // up-front form (git sets no REVERT_HEAD before the commit).
     let reverted = message
@@ -80,10 +93,7 @@ pub fn prepare(file: &Path, source: Option<&str>) -> Result<Option<Outcome>> {
         .and_then(|hex| repo.revparse_single(&hex).ok())
         .map_or_else(|| "REV".to_owned(), |o| resign::short(&repo, o.id()));
     crate::output::errln!(
-        "avow: revert refused: a revert needs your statement too, and `git revert` runs no hook that could ask for it.\n\
-         The revert is staged and its message kept in {shown}; finish it with:\n\
-         \n  git commit -F {shown} --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\"{more}\n\
-         \nTo give the statement with the revert (no terminal needed), stage it with --no-commit and commit with git's message:\n\
+        "{refused}\nTo give the statement with the revert (no terminal needed), stage it with --no-commit and commit with git's message:\n\
          \n  git revert --no-commit {reverted} && git commit --no-edit --trailer \"Authorship: human\" --trailer \"Rationale: <why it is reverted>\""
     );
     Ok(Some(Outcome::Failed))

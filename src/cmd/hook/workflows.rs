@@ -122,11 +122,17 @@ pub fn commit_msg_in_operation(
     // A rebase's post-rewrite names the command when the rebase ends; after
     // a cherry-pick or revert, git runs no hook of avow's that could.
     let then = if repo.path().join("rebase-merge").exists() || repo.path().join("rebase-apply").exists() {
-        "avow names the command to re-sign it when the rebase ends"
+        "avow names the command to re-sign it when the rebase ends".to_owned()
     } else if repo.path().join("sequencer").exists() {
-        "when the operation ends, re-sign it with `git avow reattest`"
+        // git keeps where the sequence started: the commits it makes are
+        // those after it (a bare `reattest` needs an upstream).
+        let start = std::fs::read_to_string(repo.path().join("sequencer/head"))
+            .ok()
+            .and_then(|hex| avow_verify::parse_whole_oid(hex.trim()))
+            .map_or_else(|| "BASE".to_owned(), |id| resign::short(repo, id));
+        format!("when the operation ends, re-sign it with `git avow reattest {start}..HEAD`")
     } else {
-        "re-sign it with `git commit --amend --no-edit`"
+        "re-sign it with `git commit --amend --no-edit`".to_owned()
     };
     crate::output::errln!("avow: your statement was kept but no longer matches the resolved change; {then}");
     Ok(Some(Outcome::Ok))

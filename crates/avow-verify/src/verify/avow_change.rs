@@ -5,7 +5,7 @@
 use avow_policy::facts::CommitFacts;
 use avow_policy::findings;
 use avow_policy::keyring::{KeyStatus, Role};
-use git2::Repository;
+use git2::{Commit, Oid, Repository};
 
 use super::signer::status_finding;
 use super::{deny, Report, Verifier};
@@ -32,11 +32,71 @@ pub fn is_avow_path(path: &str) -> bool {
         || matches!(name.as_bytes(), [a, v, o, w, b'~', b'1'..=b'4'] if [*a, *v, *o, *w].eq_ignore_ascii_case(b"avow"))
 }
 
+/// The root entries of `tree` that a checkout writes to `.avow/` (any name
+/// [`is_avow_path`] takes for it), with their ids and modes, in tree order.
+pub(crate) fn avow_entries(tree: &git2::Tree<'_>) -> Vec<(Vec<u8>, Oid, i32)> {
+    tree.iter()
+        .filter(|e| is_avow_path(&String::from_utf8_lossy(e.name_bytes())))
+        .map(|e| (e.name_bytes().to_vec(), e.id(), e.filemode()))
+        .collect()
+}
+
+fn avow_of(repo: &Repository, commit: Oid) -> Result<Vec<(Vec<u8>, Oid, i32)>, Error> {
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| Error::git(format!("reading the tree of {commit}"), e))?;
+    Ok(avow_entries(&tree))
+}
+
+/// Whether the merge `c` writes `.avow/` of its own: its `.avow/` is not the
+/// one merging its parents gives. A merge is judged by its first-parent
+/// diff, which misses a merge *into an old commit* that keeps that commit's
+/// `.avow/` — `main` merged into a commit from before a key was revoked or
+/// a maintainer demoted, keeping the old keyring: its first parent has the
+/// same `.avow/`, yet it rolls `main`'s back (threat-model entry 133). The
+/// parents' `.avow/` is merged as git would: when all but the merge base's
+/// agree (or no parent changed it since), that is the result; when parents
+/// changed it in different ways, the automatic merge of the parents says
+/// (a conflict: changed). `false` for a commit with one parent or none.
+pub(crate) fn merge_writes_avow(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
+    if c.parent_count() < 2 {
+        return Ok(false);
+    }
+    let tree = c.tree().map_err(|e| Error::git(format!("reading the tree of {}", c.id()), e))?;
+    let mine = avow_entries(&tree);
+    let parents: Vec<Oid> = c.parent_ids().collect();
+    let theirs = parents.iter().map(|p| avow_of(repo, *p)).collect::<Result<Vec<_>, _>>()?;
+    // The common case: every parent has this very `.avow/`.
+    if theirs.iter().all(|t| *t == mine) {
+        return Ok(false);
+    }
+    let base = match repo.merge_base_many(&parents) {
+        Ok(b) => Some(avow_of(repo, b)?),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        Err(e) => return Err(Error::git(format!("finding the merge base of the parents of {}", c.id()), e)),
+    };
+    let mut changed: Vec<&Vec<(Vec<u8>, Oid, i32)>> = theirs.iter().filter(|t| Some(*t) != base.as_ref()).collect();
+    changed.dedup();
+    let merged = match (changed.as_slice(), &base) {
+        ([], Some(b)) => b.clone(),
+        ([one], _) => (*one).clone(),
+        // Changed on several sides: what the automatic merge makes of it.
+        _ => match crate::merge::automatic_merge_tree(repo, c)? {
+            Some(t) => avow_entries(&repo.find_tree(t).map_err(|e| Error::git("reading a merged tree".into(), e))?),
+            None => return Ok(true),
+        },
+    };
+    Ok(merged != mine)
+}
+
 impl Verifier<'_> {
     /// A change to `.avow/` (in any letter case, which a case-insensitive
-    /// checkout would write to the same files) needs a maintainer.
-    pub(super) fn check_avow_change(&self, facts: &CommitFacts, report: &mut Report) {
-        if facts.change.paths.iter().any(|p| is_avow_path(p)) {
+    /// checkout would write to the same files) needs a maintainer; for a
+    /// merge, also one whose `.avow/` is not what merging its parents gives
+    /// (`merge_writes`, [`merge_writes_avow`]).
+    pub(super) fn check_avow_change(&self, facts: &CommitFacts, merge_writes: bool, report: &mut Report) {
+        if merge_writes || facts.change.paths.iter().any(|p| is_avow_path(p)) {
             let by_maintainer = report.signer.as_ref().is_some_and(|s| s.role == Role::Maintainer);
             if !by_maintainer {
                 report.findings.push(deny(
@@ -50,7 +110,7 @@ impl Verifier<'_> {
         }
     }
 
-    /// Entry 137: a commit that records its own signing key's expiry — a
+    /// Entry 135: a commit that records its own signing key's expiry — a
     /// rotation, or `keyring expire`, committed with the key it retires, as
     /// `keyring rotate` advises a maintainer rotating her own key — is
     /// signed after the instant it writes. Judged against a keyring that

@@ -39,6 +39,7 @@ use crate::Error;
 mod attestation;
 mod avow_change;
 pub use avow_change::is_avow_path;
+pub(crate) use avow_change::merge_writes_avow;
 mod records;
 mod report;
 mod retry;
@@ -314,7 +315,8 @@ impl<'t> Verifier<'t> {
         if policy.is_exempt(&facts.author.email) {
             report.verdict = Verdict::Exempt(format!("author {} is exempt by the policy", facts.author.email));
             // Anyone can write an exempt author; it never reaches .avow/.
-            self.check_avow_change(&facts, &mut report);
+            let merge_writes = avow_change::merge_writes_avow(repo, c)?;
+            self.check_avow_change(&facts, merge_writes, &mut report);
             return Ok(Pending::Decided(Box::new(self.finish(report, facts))));
         }
         if self.exempt.contains(&crate::canonical(c.id())) {
@@ -391,7 +393,11 @@ impl<'t> Verifier<'t> {
             }
         }
         self.forgive_own_expiry(repo, &facts, &mut report)?;
-        self.check_avow_change(&facts, &mut report);
+        let merge_writes = match repo.find_commit(report.id) {
+            Ok(c) => avow_change::merge_writes_avow(repo, &c)?,
+            Err(e) => return Err(Error::git(format!("reading commit {}", report.id), e)),
+        };
+        self.check_avow_change(&facts, merge_writes, &mut report);
         let policy = &self.trusted.policy;
         report.findings.extend(policy.check(&facts, &self.markers));
         if let Some(records) = self.newcomers {

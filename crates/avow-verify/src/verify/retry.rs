@@ -84,14 +84,7 @@ impl Verifier<'_> {
             })?;
             let rejected: Vec<String> = rejected.iter().map(|id| id.to_string()[..12].to_owned()).collect();
             if rejected.is_empty() {
-                let n = source.len();
-                return Ok(Report {
-                    verdict: Verdict::Accepted,
-                    findings: Vec::new(),
-                    signer: None,
-                    via: Some(format!("squash of {name}: its {n} commit(s) verify and their change is the squash's")),
-                    ..report
-                });
+                return self.squash_accepted(repo, &name, &message, source.commits(), report);
             }
             report.findings.push(deny(
                 &findings::SQUASH_SOURCE,
@@ -102,5 +95,66 @@ impl Verifier<'_> {
             ));
         }
         Ok(report)
+    }
+
+    /// The squash `report` of `name`, whose commits (`sources`) verify and
+    /// whose change is the squash's: accepted for them, except for what its
+    /// own message shows, which is the squash's and nobody signed. The
+    /// findings about the message itself stand (terminal escapes in the
+    /// subject, look-alike trailers, a divider: entries 45, 49, 69), and a
+    /// statement the message displays that none of its commits carries is
+    /// `message.unsigned-statement`, at the policy's severity, as for a
+    /// note (entry 97; threat-model entry 130).
+    fn squash_accepted(
+        &self,
+        repo: &Repository,
+        name: &str,
+        message: &str,
+        sources: &[git2::Oid],
+        report: Report,
+    ) -> Result<Report, Error> {
+        let n = sources.len();
+        let mut findings: Vec<findings::Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.known_rule().is_some_and(|r| r.concern == findings::Concern::Message))
+            .cloned()
+            .collect();
+        let mut texts = Vec::with_capacity(n);
+        for id in sources {
+            let sc = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
+            texts.push(commit::message_text(&sc).unwrap_or_default());
+        }
+        let unsigned = crate::notes::unsigned_squash_display(message, texts.iter().map(String::as_str));
+        let displays_unsigned = !unsigned.is_empty();
+        if displays_unsigned && !findings.iter().any(|f| f.rule == findings::MESSAGE_UNSIGNED_STATEMENT.id) {
+            let lines: Vec<String> = unsigned.iter().map(ToString::to_string).collect();
+            let severity = self.trusted.policy.unsigned_statement;
+            let fix = if severity == Severity::Deny {
+                "; the policy refuses it (`unsigned-statement = \"deny\"`): squash with the pull request's title and description, or its commits' own messages"
+            } else {
+                ""
+            };
+            findings.push(findings::Finding::new(
+                &findings::MESSAGE_UNSIGNED_STATEMENT,
+                severity,
+                format!(
+                    "the squash's message displays statement lines none of the {n} commit(s) of {name} carries, so nobody signed them ({}); what was signed is those commits' own statements (`git log {name}`){fix}",
+                    lines.join("; ")
+                ),
+            ));
+        }
+        let verdict =
+            if findings.iter().any(|f| f.severity == Severity::Deny) { Verdict::Rejected } else { Verdict::Accepted };
+        Ok(Report {
+            verdict,
+            findings,
+            signer: None,
+            // What the message states is not what was signed.
+            statement: if displays_unsigned { None } else { report.statement.clone() },
+            authorship: if displays_unsigned { None } else { report.authorship },
+            via: Some(format!("squash of {name}: its {n} commit(s) verify and their change is the squash's")),
+            ..report
+        })
     }
 }

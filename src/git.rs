@@ -60,6 +60,9 @@ pub fn workdir(repo: &Repository) -> Result<PathBuf> {
 pub struct Config {
     snapshot: Option<git2::Config>,
     overrides: Vec<(String, String)>,
+    /// Where a hint's `git config` is to be run, when that is not where
+    /// the person reading it is (a server hook's repository).
+    run_in: Option<&'static str>,
 }
 
 impl Config {
@@ -68,7 +71,7 @@ impl Config {
             Some(r) => r.config().and_then(|mut c| c.snapshot()).ok(),
             None => git2::Config::open_default().and_then(|mut c| c.snapshot()).ok(),
         };
-        Config { snapshot, overrides: Self::overrides() }
+        Config { snapshot, overrides: Self::overrides(), run_in: None }
     }
 
     /// The configuration a server hook (pre-receive, update) decides from:
@@ -100,7 +103,7 @@ impl Config {
             }
             cfg.snapshot()
         };
-        Config { snapshot: read().ok(), overrides: Self::overrides() }
+        Config { snapshot: read().ok(), overrides: Self::overrides(), run_in: Some("in the receiving repository") }
     }
 
     /// What `git -c key=value` and `GIT_CONFIG_COUNT` pass down.
@@ -147,13 +150,77 @@ impl Config {
 
     /// A boolean the way git reads it: [`git_bool`] for `git -c` (where a
     /// key alone reads `true`), libgit2's reading of the files, which also
-    /// takes a key without `=` for true.
-    pub fn get_bool(&self, key: &str) -> Option<bool> {
+    /// takes a key without `=` for true. `None` when unset. A value git
+    /// would not read as a boolean is an error naming it and where it is
+    /// set, with the command that sets it right ([`Config::bad_value`]), as
+    /// git dies on a bad boolean: taking the default instead would quietly
+    /// do what the setting was made to stop (`avow.enabled`,
+    /// `avow.prompt`, `avow.batch`).
+    pub fn get_bool(&self, key: &str) -> Result<Option<bool>> {
+        match (self.read_bool(key), self.get(key)) {
+            (Some(b), _) => Ok(Some(b)),
+            (None, None) => Ok(None),
+            (None, Some(v)) => Err(self.bad_value(key, &v, "a boolean", "true or false", strict_value(key))),
+        }
+    }
+
+    fn read_bool(&self, key: &str) -> Option<bool> {
         let lower = key.to_ascii_lowercase();
         if let Some((_, v)) = self.overrides.iter().rev().find(|(k, _)| *k == lower) {
             return git_bool(v);
         }
         self.snapshot.as_ref()?.get_bool(key).ok()
+    }
+
+    /// The error for `key`'s value `value`, which is not `what` (`a
+    /// boolean`): it names where the value is set, and the hint the command
+    /// that sets it to `example` there (one of `allowed`).
+    pub fn bad_value(&self, key: &str, value: &str, what: &str, allowed: &str, example: &str) -> CliError {
+        let (from, fix) = self.origin(key, example);
+        let run_in = self.run_in.map(|w| format!(" {w}")).unwrap_or_default();
+        CliError::new(format!("{key} is {value:?} {from}, which is not {what}"))
+            .hint(format!("set it to {allowed}: {fix}{run_in}"))
+    }
+
+    /// Where the value of `key` in force comes from, and how to set it to
+    /// `value` there (a command in backticks, or where to edit).
+    fn origin(&self, key: &str, value: &str) -> (String, String) {
+        let lower = key.to_ascii_lowercase();
+        if self.is_overridden(key) {
+            // GIT_CONFIG_COUNT's pairs are read after git -c's, so they win.
+            let count = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+            let from_env = (0..count.min(1000)).rev().find(|i| {
+                std::env::var_os(format!("GIT_CONFIG_KEY_{i}"))
+                    .is_some_and(|k| k.to_string_lossy().eq_ignore_ascii_case(&lower))
+            });
+            return match from_env {
+                Some(i) => (
+                    format!("in the environment (GIT_CONFIG_VALUE_{i})"),
+                    format!("`export GIT_CONFIG_VALUE_{i}={value}`"),
+                ),
+                None => (
+                    "given with `git -c`".to_owned(),
+                    format!("`git -c {key}={value} …` (… being the rest of the command you ran)"),
+                ),
+            };
+        }
+        let entry = self.snapshot.as_ref().and_then(|c| c.get_entry(key).ok());
+        let scope = entry.as_ref().filter(|e| e.include_depth() == 0).and_then(|e| match e.level() {
+            git2::ConfigLevel::Local => Some(("in the repository's configuration", "")),
+            git2::ConfigLevel::Worktree => Some(("in the worktree's configuration", " --worktree")),
+            // `git config --global` writes ~/.gitconfig, read after the
+            // XDG file: a value set there overrides the XDG file's too.
+            git2::ConfigLevel::Global | git2::ConfigLevel::XDG => Some(("in your global configuration", " --global")),
+            git2::ConfigLevel::System => Some(("in the system configuration", " --system")),
+            _ => None,
+        });
+        match scope {
+            Some((from, flag)) => (from.to_owned(), format!("`git config{flag} {key} {value}`")),
+            None => (
+                "in an included configuration file".to_owned(),
+                format!("in the file `git config --show-origin --get-all {key}` names"),
+            ),
+        }
     }
 
     /// The person committing: `user.name` and `user.email`; when
@@ -176,6 +243,17 @@ impl Config {
             }
         }
         Err(CliError::new("user.email is not set").hint("set it with `git config user.email you@example.org`"))
+    }
+}
+
+/// The value a hint suggests for a boolean setting whose value git would
+/// not read: the one that keeps avow strict (hooks on, each signature
+/// verified alone, another person's statement never taken over), which
+/// the person can still change knowingly.
+fn strict_value(key: &str) -> &'static str {
+    match key.to_ascii_lowercase().as_str() {
+        "avow.batch" | "avow.takeover" => "false",
+        _ => "true",
     }
 }
 
@@ -413,15 +491,25 @@ mod tests {
             let config = repo.scratch().join(format!("config-{}", v.len()));
             std::fs::write(&config, format!("[x]\n\ty = {v}\n")).unwrap();
             let file = git2::Config::open(&config).and_then(|mut c| c.snapshot()).unwrap();
-            assert_eq!(Config { snapshot: Some(file), overrides: Vec::new() }.get_bool("x.y"), git, "file: {v:?}");
+            assert_eq!(
+                Config { snapshot: Some(file), overrides: Vec::new(), run_in: None }.get_bool("x.y").ok().flatten(),
+                git,
+                "file: {v:?}"
+            );
         }
         // A key alone, on git's command line and in a file, is true.
         let key_alone = parse_config_parameters("'x.y'");
-        assert_eq!(Config { snapshot: None, overrides: key_alone }.get_bool("x.y"), Some(true));
+        assert_eq!(
+            Config { snapshot: None, overrides: key_alone, run_in: None }.get_bool("x.y").ok().flatten(),
+            Some(true)
+        );
         let config = repo.scratch().join("config-alone");
         std::fs::write(&config, "[x]\n\ty\n").unwrap();
         let file = git2::Config::open(&config).and_then(|mut c| c.snapshot()).unwrap();
-        assert_eq!(Config { snapshot: Some(file), overrides: Vec::new() }.get_bool("x.y"), Some(true));
+        assert_eq!(
+            Config { snapshot: Some(file), overrides: Vec::new(), run_in: None }.get_bool("x.y").ok().flatten(),
+            Some(true)
+        );
     }
 
     /// What git itself puts in `GIT_CONFIG_PARAMETERS` for `git -c K=V …`

@@ -53,14 +53,14 @@ pub fn reattestation(
     cfg: &Config,
     policy: &Policy,
     retry: &Retry,
-) -> Reattest {
+) -> crate::error::Result<Reattest> {
     if !existing.iter().any(|t| t.is(SIGNATURE)) {
-        return Reattest::Keep;
+        return Ok(Reattest::Keep);
     }
-    let Some(prior) = existing.iter().find(|t| t.is(UNDERSTOOD_BY)) else { return Reattest::Keep };
+    let Some(prior) = existing.iter().find(|t| t.is(UNDERSTOOD_BY)) else { return Ok(Reattest::Keep) };
     let prior_email = Person::parse(&prior.value).map(|p| p.email).unwrap_or_default();
-    if Person::same_email(&prior_email, &user.1) || cfg.get_bool("avow.takeOver") == Some(true) {
-        return Reattest::Refresh;
+    if Person::same_email(&prior_email, &user.1) || cfg.get_bool("avow.takeOver")? == Some(true) {
+        return Ok(Reattest::Refresh);
     }
     let by_author = policy.understood_by == UnderstoodBy::Author;
     let reset = if by_author { " --reset-author" } else { "" };
@@ -77,14 +77,14 @@ pub fn reattestation(
             format!("git -c avow.takeOver=true commit{reset} …   (… being the arguments you gave git commit)")
         }
     };
-    Reattest::Refuse(format!(
+    Ok(Reattest::Refuse(format!(
         "avow: commit refused: the message carries the attestation of {}, and you are <{}>: signing it would put your key under their statement.\n\
          To keep their attestation, leave the commit as it is (or ask them to amend it).\n\
          To take the commit over, its statement as yours{author}:\n\
          \n  {example}\n\
          \nYour message is kept in .git/COMMIT_EDITMSG.\n",
         prior.value, user.1
-    ))
+    )))
 }
 
 /// Applies [`reattestation`] to the trailers the message has: drops the
@@ -103,7 +103,7 @@ pub fn reattest(
     subject: &str,
     retry: &Retry,
 ) -> crate::error::Result<std::result::Result<bool, crate::error::Outcome>> {
-    match reattestation(existing, &cfg.user()?, cfg, policy, retry) {
+    match reattestation(existing, &cfg.user()?, cfg, policy, retry)? {
         Reattest::Keep => Ok(Ok(false)),
         Reattest::Refresh => {
             existing.retain(|t| !t.is(UNDERSTOOD_BY));

@@ -37,11 +37,103 @@ pub fn avow_text(repo: &Repository, rel: &str) -> Option<std::io::Result<String>
 /// silently, so a broken one is an error and a missing one the default.
 pub fn policy(repo: &Repository) -> Result<Policy> {
     let Some(text) = avow_text(repo, avow_verify::trust::POLICY_PATH) else { return Ok(Policy::default()) };
-    // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
     let rel = Path::new(avow_verify::trust::POLICY_PATH);
     let text = text.map_err(|e| unreadable(repo, rel, &e))?;
-    Policy::parse(&text, rel)
+    parse_policy(&text)
+}
+
+/// [`policy`], for the commit-msg hook, which reads the same file at every
+/// commit: a policy text parsed before is taken from the parsed-policy
+/// record (`.git/avow/parsed-policy`, [`PolicyRecord`]) instead of being
+/// parsed again, and one parsed now is recorded. A record is used only for
+/// the very bytes it was made from (it keeps them, and they are compared
+/// whole), and it is read through the same field checks as the file
+/// (`Policy::from_record`); a damaged one is ignored. The policy read here
+/// is for early feedback only (verify reads the trusted one from git):
+/// threat-model entry 135.
+pub fn policy_cached(repo: &Repository) -> Result<Policy> {
+    let Some(Ok(text)) = avow_text(repo, avow_verify::trust::POLICY_PATH) else { return policy(repo) };
+    let record = PolicyRecord::read(repo);
+    if let Some(policy) = record.find(&text) {
+        return Ok(policy);
+    }
+    let policy = parse_policy(&text)?;
+    record.save(repo, &text, &policy.to_record());
+    Ok(policy)
+}
+
+fn parse_policy(text: &str) -> Result<Policy> {
+    // Errors name the file as the repository does (`.avow/policy.toml:7: …`).
+    Policy::parse(text, Path::new(avow_verify::trust::POLICY_PATH))
         .map_err(|e| CliError::new(e.to_string()).hint("fix .avow/policy.toml (docs/policy.md describes every field)"))
+}
+
+/// `.git/avow/parsed-policy`: the policy files the commit-msg hook parsed,
+/// each with its parsed form, newest last (a few, for worktrees on
+/// different policies): a header line, then per entry a line `TEXT-LENGTH
+/// RECORD-LENGTH` followed by the file's text, the record
+/// (`Policy::to_record`) and a newline.
+struct PolicyRecord {
+    /// (the policy file's text, its record).
+    entries: Vec<(String, String)>,
+}
+
+impl PolicyRecord {
+    const HEADER: &'static str = "avow-parsed-policy 1\n";
+    const KEEP: usize = 4;
+
+    fn file(repo: &Repository) -> std::path::PathBuf {
+        repo.commondir().join("avow/parsed-policy")
+    }
+
+    fn read(repo: &Repository) -> PolicyRecord {
+        let bytes = std::fs::read(Self::file(repo)).unwrap_or_default();
+        PolicyRecord { entries: Self::parse(&bytes).unwrap_or_default() }
+    }
+
+    /// The entries of a record file; `None` for anything that is not one.
+    fn parse(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+        let mut rest = bytes.strip_prefix(Self::HEADER.as_bytes())?;
+        let mut entries = Vec::new();
+        while !rest.is_empty() {
+            let eol = rest.iter().position(|&b| b == b'\n')?;
+            let (text_len, record_len) = std::str::from_utf8(&rest[..eol]).ok()?.split_once(' ')?;
+            let (text_len, record_len): (usize, usize) = (text_len.parse().ok()?, record_len.parse().ok()?);
+            let body = &rest[eol + 1..];
+            let end = text_len.checked_add(record_len)?;
+            if body.get(end) != Some(&b'\n') {
+                return None;
+            }
+            let text = std::str::from_utf8(&body[..text_len]).ok()?;
+            let record = std::str::from_utf8(&body[text_len..end]).ok()?;
+            entries.push((text.to_owned(), record.to_owned()));
+            rest = &body[end + 1..];
+        }
+        Some(entries)
+    }
+
+    /// The policy recorded for exactly this text, if its record reads.
+    fn find(&self, text: &str) -> Option<Policy> {
+        let (_, record) = self.entries.iter().rev().find(|(t, _)| t == text)?;
+        Policy::from_record(record)
+    }
+
+    /// Records `record` (a `Policy::to_record`) for `text`, replacing any
+    /// entry for it (best effort: an unwritten record only means parsing
+    /// again).
+    fn save(&self, repo: &Repository, text: &str, record: &str) {
+        if record.is_empty() {
+            return;
+        }
+        let mut entries: Vec<(&str, &str)> =
+            self.entries.iter().filter(|(t, _)| t != text).map(|(t, r)| (t.as_str(), r.as_str())).collect();
+        entries.push((text, record));
+        let mut out = String::from(Self::HEADER);
+        for (t, r) in &entries[entries.len().saturating_sub(Self::KEEP)..] {
+            out.push_str(&format!("{} {}\n{t}{r}\n", t.len(), r.len()));
+        }
+        let _ = crate::rewrites::write_record(repo, &Self::file(repo), &out);
+    }
 }
 
 /// The keyring in the work tree ([`avow_text`]), read as `Keyring::load`
@@ -156,5 +248,34 @@ fn unreadable(repo: &Repository, rel: &Path, e: &std::io::Error) -> CliError {
         error.hint(format!("restore the committed one: `git checkout HEAD -- :/{}`", rel.display()))
     } else {
         error.hint(format!("make {} a UTF-8 text file (docs/policy.md describes it)", rel.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PolicyRecord;
+
+    /// Record files read back entry by entry, and nothing else reads as one.
+    #[test]
+    fn policy_records_read_back_and_damaged_ones_do_not() {
+        let one = format!("{}5 2\nabcde{{}}\n", PolicyRecord::HEADER);
+        assert_eq!(PolicyRecord::parse(one.as_bytes()), Some(vec![("abcde".to_owned(), "{}".to_owned())]));
+        let two = format!("{one}0 3\nxyz\n");
+        assert_eq!(PolicyRecord::parse(two.as_bytes()).map(|e| e.len()), Some(2));
+        assert_eq!(PolicyRecord::parse(PolicyRecord::HEADER.as_bytes()), Some(Vec::new()));
+        for bad in [
+            String::new(),
+            one.replace("avow-parsed-policy 1", "avow-parsed-policy 2"),
+            one.replace("5 2", "6 2"),
+            one.replace("5 2", "4 2"),
+            one.replace("5 2", "5"),
+            one.replace("5 2", "99999999999999999999 2"),
+            one.replace("5 2", "18446744073709551615 2"),
+            one.trim_end().to_owned(),
+            format!("{one}junk"),
+            one.replace("abcde", "ab\u{e9}"),
+        ] {
+            assert_eq!(PolicyRecord::parse(bad.as_bytes()), None, "{bad:?}");
+        }
     }
 }

@@ -144,19 +144,24 @@ pub fn mine(repo: &Repository, cfg: &Config, statement: &Statement, text: &str, 
 /// A `v1` attestation's payload bound git's patch-id and is no longer
 /// rebuilt; for one, the signature must be an avow signature by this key.
 pub fn signed_by(key: &avow_sign::ssh_key::PublicKey, text: &str, author_email: &str) -> bool {
+    signer_of(text, author_email).is_some_and(|k| k.key_data() == key.key_data())
+}
+
+/// The key that made the one `Avow-Signature:` of `text` over this same
+/// statement, author and subject (for a `v1` attestation: the key of an
+/// avow signature), as [`signed_by`] decides; `None` when there is no such
+/// signature.
+pub fn signer_of(text: &str, author_email: &str) -> Option<avow_sign::ssh_key::PublicKey> {
     let opts = ParseOptions::default();
     let trailers = trailer::parse(text, &opts);
     let sigs: Vec<&Trailer> = trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
-    let ([sig], Ok(statement)) = (sigs.as_slice(), Statement::from_trailers(&trailers)) else { return false };
-    let mine = |k: &avow_sign::ssh_key::PublicKey| k.key_data() == key.key_data();
+    let ([sig], Ok(statement)) = (sigs.as_slice(), Statement::from_trailers(&trailers)) else { return None };
     match SignatureTrailer::parse(&sig.value) {
         Ok(st) => {
             let subject = trailer::subject(text, &opts, false);
             let payload = Payload::new(&st.binding, author_email, &subject, st.signed_at, &statement);
-            let Ok(bytes) = payload.to_bytes() else { return false };
-            avow_sign::Signature::from_base64(&st.signature)
-                .and_then(|s| avow_sign::verify(&bytes, &s))
-                .is_ok_and(|key| mine(&key))
+            let bytes = payload.to_bytes().ok()?;
+            avow_sign::Signature::from_base64(&st.signature).and_then(|s| avow_sign::verify(&bytes, &s)).ok()
         }
         Err(PayloadError::Version { .. }) => sig
             .value
@@ -164,8 +169,9 @@ pub fn signed_by(key: &avow_sign::ssh_key::PublicKey, text: &str, author_email: 
             .next()
             .and_then(|f| f.strip_prefix("s="))
             .and_then(|b| avow_sign::Signature::from_base64(b).ok())
-            .is_some_and(|s| s.namespace() == avow_sign::NAMESPACE && mine(&s.public_key())),
-        Err(_) => false,
+            .filter(|s| s.namespace() == avow_sign::NAMESPACE)
+            .map(|s| s.public_key()),
+        Err(_) => None,
     }
 }
 

@@ -109,7 +109,7 @@ pub fn explain_unknown(repo: &Repository, err: avow_verify::Error) -> CliError {
         repo.remotes().map(|r| r.iter().flatten().flatten().map(str::to_owned).collect()).unwrap_or_default();
     let name = rev.strip_prefix("refs/remotes/").unwrap_or(&rev);
     let name = name.split(['~', '^', '@', ':']).next().unwrap_or(name);
-    let quote = crate::cmd::keyring::shell_quote;
+    let quote = avow_verify::shell_word;
     let fetch = match name.split_once('/') {
         Some((remote, branch)) if remotes.iter().any(|r| r == remote) && !branch.is_empty() => format!(
             "git fetch --unshallow {} {}",

@@ -197,13 +197,10 @@ fn enter(file: File, saved: Termios, t: &Termios, paste: bool) -> Option<Mode> {
     Some(Mode { file, saved, paste, depth })
 }
 
-/// The terminal, unless `avow.prompt` is false.
-pub(crate) fn terminal(cfg: &crate::git::Config) -> Option<Tty> {
-    if cfg.get_bool("avow.prompt") == Some(false) {
-        None
-    } else {
-        Tty::open()
-    }
+/// The terminal, unless `avow.prompt` is false (an error when it is not a
+/// boolean).
+pub(crate) fn terminal(cfg: &crate::git::Config) -> crate::error::Result<Option<Tty>> {
+    Ok(if cfg.get_bool("avow.prompt")? == Some(false) { None } else { Tty::open() })
 }
 
 impl Tty {

@@ -37,9 +37,11 @@ impl Tty {
     }
 }
 
-/// No terminal, so never a terminal.
-pub(crate) fn terminal(_cfg: &crate::git::Config) -> Option<Tty> {
-    None
+/// No terminal, so never a terminal (`avow.prompt` is still read: a value
+/// that is not a boolean is an error everywhere).
+pub(crate) fn terminal(cfg: &crate::git::Config) -> crate::error::Result<Option<Tty>> {
+    cfg.get_bool("avow.prompt")?;
+    Ok(None)
 }
 
 pub struct Quiet(std::convert::Infallible);

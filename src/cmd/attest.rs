@@ -55,7 +55,7 @@ fn one_rationale_each(repo: &git2::Repository, args: &Args, commits: &[git2::Com
         ))
         .hint(format!(
             "attest one commit at a time, each with its own rationale: `git avow attest {} …`, then the next",
-            crate::cmd::keyring::shell_quote(&args.revs[0])
+            avow_verify::shell_word(&args.revs[0])
         )));
     }
     Ok(())
@@ -63,7 +63,7 @@ fn one_rationale_each(repo: &git2::Repository, args: &Args, commits: &[git2::Com
 
 /// The command as typed, with what it lacks for a statement.
 fn completed_command(args: &Args) -> String {
-    let quote = crate::cmd::keyring::shell_quote;
+    let quote = avow_verify::shell_word;
     let mut command = vec!["git avow attest".to_owned()];
     command.extend(args.revs.iter().map(|r| quote(r)));
     command.push(format!("--authorship {}", quote(args.authorship.as_deref().unwrap_or("human"))));
@@ -123,7 +123,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let complete = trailers.iter().any(|t| t.is(AUTHORSHIP)) && trailers.iter().any(|t| t.is(RATIONALE));
     if !complete {
-        let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { crate::tty::Tty::open() };
+        let tty = crate::tty::terminal(&cfg)?;
         let Some(mut tty) = tty else {
             return Err(CliError::new("no statement given and no terminal to ask for one")
                 .hint(format!("give it on the command line: `{}`", completed_command(args))));

@@ -162,7 +162,11 @@ fn runs_avow(repo: &Repository, path: &Path, hook: &str) -> std::result::Result<
 }
 
 fn check_hooks(repo: &Repository, cfg: &Config) -> Vec<Check> {
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    let enabled = match cfg.get_bool("avow.enabled") {
+        Ok(enabled) => enabled,
+        Err(e) => return vec![Check::fail("hooks", e.message, e.hint.unwrap_or_default())],
+    };
+    if enabled == Some(false) {
         return vec![Check::fail(
             "hooks",
             "avow.enabled is false, so the hooks do nothing",

@@ -42,7 +42,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         if dir.join(rel).exists() && !args.force {
             // The command as given, with --force: run as printed, it
             // starts over with the preset and key asked for.
-            let quote = crate::cmd::keyring::shell_quote;
+            let quote = avow_verify::shell_word;
             let key = args.key.as_deref().map(|k| format!(" --key {}", quote(k))).unwrap_or_default();
             return Err(CliError::new(format!("{rel} already exists")).hint(format!(
                 "edit it, or start over with `git avow init --preset {}{key} --force`",

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use avow_policy::keyring::{format_date, Keyring, KeyringError, NewKey, Role};
+use avow_verify::shell_word;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
@@ -216,11 +217,11 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let mut k = load(&path)?;
             let fingerprint = key_argument(&k, &fingerprint)?;
             let maintainer = signs_as_maintainer(&k);
-            let at_arg = at.as_deref().map(|a| format!(" --at {}", shell_quote(a))).unwrap_or_default();
+            let at_arg = at.as_deref().map(|a| format!(" --at {}", shell_word(a))).unwrap_or_default();
             let at = at.as_deref().map(parse_date).transpose()?.unwrap_or_else(now);
             k.revoke(&fingerprint, &reason, at).map_err(keyring_error)?;
             save(&path, &k)?;
-            let command = format!("git avow keyring revoke {fingerprint} --reason {}{at_arg}", shell_quote(&reason));
+            let command = format!("git avow keyring revoke {fingerprint} --reason {}{at_arg}", shell_word(&reason));
             crate::output::outln!("avow: revoked {fingerprint}{}", take_effect(maintainer, &command))?;
             warn_signed_history(&k, &fingerprint);
         }
@@ -228,7 +229,7 @@ pub fn run(cmd: KeyringCommand) -> Result<Outcome> {
             let mut k = load(&path)?;
             let fingerprint = key_argument(&k, &fingerprint)?;
             let maintainer = signs_as_maintainer(&k);
-            let at_arg = at.as_deref().map(|a| format!(" --at {}", shell_quote(a))).unwrap_or_default();
+            let at_arg = at.as_deref().map(|a| format!(" --at {}", shell_word(a))).unwrap_or_default();
             let at = at.as_deref().map(parse_expires).transpose()?.unwrap_or_else(now);
             k.expire(&fingerprint, at).map_err(keyring_error)?;
             save(&path, &k)?;
@@ -335,7 +336,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
     let fpr = match k.add(&new) {
         Ok(key) => key.fingerprint.clone(),
         Err(e @ KeyringError::PersonDiffers { .. }) => {
-            let quoted = shell_quote(&args.key);
+            let quoted = shell_word(&args.key);
             return Err(CliError::new(e.to_string()).hint(format!(
                 "to add the key to them as they are, leave out --name and --role: `git avow keyring add --email {} --key {quoted}`; to rename them or change their role, edit .avow/keyring.toml in a commit of its own",
                 args.email
@@ -361,7 +362,7 @@ fn add(path: &Path, args: &AddArgs) -> Result<()> {
     ];
     for (flag, value) in given {
         if let Some(value) = value {
-            command.push_str(&format!(" --{flag} {}", shell_quote(value)));
+            command.push_str(&format!(" --{flag} {}", shell_word(value)));
         }
     }
     crate::output::outln!("avow: added {fpr} for {name} <{}>{note}{}", args.email, take_effect(maintainer, &command))?;
@@ -500,15 +501,6 @@ fn rotate(path: &Path, old: &str, key: &str) -> Result<()> {
     Ok(())
 }
 
-/// Quotes a command-line word for a POSIX shell when it needs it.
-pub(crate) fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_~".contains(c)) {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 /// `keyring import`: adds the keys of an `allowed_signers` file.
 fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
     let mut k = load(path)?;
@@ -537,8 +529,8 @@ fn import(path: &Path, allowed_signers: &Path, role: &str) -> Result<()> {
     }
     let command = format!(
         "git avow keyring import --allowed-signers {} --role {}",
-        shell_quote(&allowed_signers.to_string_lossy()),
-        shell_quote(role)
+        shell_word(&allowed_signers.to_string_lossy()),
+        shell_word(role)
     );
     let effect = if n == 0 { String::new() } else { take_effect(maintainer, &command) };
     crate::output::outln!(

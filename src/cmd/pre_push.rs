@@ -180,6 +180,71 @@ pub(crate) fn judge(
     Ok((summary.rejected > 0).then_some(Refused { resign }))
 }
 
+/// Says why `refname` (the ref, or the hook's label for it) is refused
+/// when the keyring at `tip` adds keys anyone can sign with
+/// ([`weak_keys_added`]), with the command that takes each out; whether
+/// it is. Such a key is refused when a push adds it, rather than only when
+/// it signs (`verify` refuses that too): by the server hooks, and by the
+/// pre-push hook before the key reaches a remote that runs no avow hook
+/// (a forge whose CI verifies ranges based on the pushed branch).
+pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> bool {
+    let weak = weak_keys_added(repo, trust, tip);
+    for (fpr, who, why) in &weak {
+        crate::output::errln!(
+            "avow: {refname}: refused: {} at {} adds key {fpr} of {who}: {why}",
+            avow_verify::trust::KEYRING_PATH,
+            short_id(tip)
+        );
+        crate::output::errln!(
+            "avow: {refname}: take the key out of the commit that adds it, or revoke it in a commit on top (`git avow keyring revoke {fpr} --reason \"not a real key\"`, committed by a maintainer)"
+        );
+    }
+    !weak.is_empty()
+}
+
+/// The keys of the keyring at `tip` that the keyring at `trust` does not
+/// list, that are not revoked, and that fail the checks made where keys
+/// enter (a prime or ROCA modulus, close primes, a small factor:
+/// threat-model entries 116 and 124): each with its fingerprint, its
+/// holder and why. Only the tip's keyring matters: a ref's value is what
+/// is trusted later (by the server, and by ranges based on the ref), never
+/// a commit inside a push, and the push's own commits are verified against
+/// the keyring at `trust`. Keys already listed (and
+/// not revoked) there are left to `doctor` and `verify`, so that one weak
+/// key does not stop every push. An unreadable keyring is left to the
+/// verification.
+fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, String, String)> {
+    use avow_policy::keyring::Keyring;
+    use avow_verify::trust::KEYRING_PATH;
+    let blob_at = |id: Oid| -> Option<Oid> {
+        repo.find_commit(id).ok()?.tree().ok()?.get_path(std::path::Path::new(KEYRING_PATH)).ok().map(|e| e.id())
+    };
+    let parse = |blob: Oid| -> Option<Keyring> {
+        let blob = repo.find_blob(blob).ok()?;
+        Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH)).ok()
+    };
+    let (Some(new), old) = (blob_at(tip), blob_at(trust)) else { return Vec::new() };
+    if old == Some(new) {
+        return Vec::new();
+    }
+    let Some(keyring) = parse(new) else { return Vec::new() };
+    let trusted = old.and_then(parse);
+    // Listed and in use there: a revocation the push takes away counts as
+    // adding the key. Only the others are checked: the probable-prime test
+    // costs a modular exponentiation per RSA key.
+    let listed =
+        |fpr: &str| trusted.as_ref().and_then(|k| k.find_by_fingerprint(fpr)).is_some_and(|(_, k)| k.revoked.is_none());
+    let mut weak = Vec::new();
+    for p in keyring.people() {
+        for k in p.keys.iter().filter(|k| k.revoked.is_none() && !listed(&k.fingerprint)) {
+            if let Err(why) = k.check_thoroughly() {
+                weak.push((k.fingerprint.clone(), format!("{} <{}>", p.name, p.email), why.to_string()));
+            }
+        }
+    }
+    weak
+}
+
 /// A maintainer who adds a contributor's key and merges their work pushes
 /// both at once; the work is verified against the branch as it is, without
 /// the key, and refused as `signature.unknown-key`. When an accepted
@@ -267,7 +332,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
     // What libgit2 writes while checking merges stays in memory.
     avow_verify::repo::writes_in_memory(&repo)?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled")? == Some(false) {
         return Ok(Outcome::Ok);
     }
     let options = crate::cmd::verify::options_of(&cfg, false)?;
@@ -313,6 +378,10 @@ pub fn run(remote: &str) -> Result<Outcome> {
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
         let label = format!("{} → {}", update.local_ref, update.remote_ref);
+        if refuses_weak_keys(&repo, &label, trust, tip.id()) {
+            refused = true;
+            continue;
+        }
         let Some(refusal) =
             judge(&repo, &update.remote_ref, &label, tip.id(), (&trust_name, trust), &hide, None, options)?
         else {

@@ -91,7 +91,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 (b.get().target() == Some(tip)).then(|| b.name().ok().flatten().map(str::to_owned)).flatten()
             })
         });
-        let switch = branch.map_or_else(|| "BRANCH".to_owned(), |b| crate::cmd::keyring::shell_quote(&b));
+        let switch = branch.map_or_else(|| "BRANCH".to_owned(), |b| avow_verify::shell_word(&b));
         return Err(CliError::new(format!("`{spec}` does not end at HEAD; reattest rewrites the current branch"))
             .hint(format!(
                 "check out the branch first (`git switch {switch}`) and run it again, or end the range at HEAD"
@@ -143,7 +143,7 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, exp
     }
     if !plan.unproven.is_empty() {
         let cfg = Config::new(Some(repo));
-        let asked = crate::tty::terminal(&cfg).map(|mut tty| plan::confirm_unproven(repo, &plan, &mut tty));
+        let asked = crate::tty::terminal(&cfg)?.map(|mut tty| plan::confirm_unproven(repo, &plan, &mut tty));
         match asked.transpose()? {
             Some(true) => {}
             Some(false) => {

@@ -21,7 +21,9 @@ use std::io::Read as _;
 
 use git2::{Oid, Repository};
 
-use crate::cmd::pre_push::{has_avow, is_object_id, is_zero, judge, refused_hint, resign_command, short_id};
+use crate::cmd::pre_push::{
+    has_avow, is_object_id, is_zero, judge, refused_hint, refuses_weak_keys, resign_command, short_id,
+};
 use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 
@@ -316,7 +318,7 @@ fn receive(updates: &[RefUpdate]) -> Result<Outcome> {
     avow_verify::repo::writes_in_memory(&repo)?;
     // Never the pusher's ~/.gitconfig (docs/server.md, "Configuration").
     let cfg = Config::for_server(&repo);
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled")? == Some(false) {
         return Ok(Outcome::Ok);
     }
     let rules = Rules::read(&cfg)?;
@@ -490,67 +492,6 @@ fn judge_update(
     // default branch's, for a new ref), which their push builds on.
     let command = refused.resign.then(|| resign_command(&short_id(trust), refname.strip_prefix("refs/heads/")));
     Ok(Judged::Refused(command))
-}
-
-/// Says why `refname` is refused when the keyring at `tip` adds keys
-/// anyone can sign with ([`weak_keys_added`]), with the command that takes
-/// each out; whether it is. Such a key is refused when the push adds it,
-/// rather than only when it signs (`verify` refuses that too).
-fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> bool {
-    let weak = weak_keys_added(repo, trust, tip);
-    for (fpr, who, why) in &weak {
-        crate::output::errln!(
-            "avow: {refname}: refused: {} at {} adds key {fpr} of {who}: {why}",
-            avow_verify::trust::KEYRING_PATH,
-            short_id(tip)
-        );
-        crate::output::errln!(
-            "avow: {refname}: take the key out of the commit that adds it, or revoke it in a commit on top (`git avow keyring revoke {fpr} --reason \"not a real key\"`, committed by a maintainer)"
-        );
-    }
-    !weak.is_empty()
-}
-
-/// The keys of the keyring at `tip` that the keyring at `trust` does not
-/// list, that are not revoked, and that fail the checks made where keys
-/// enter (a prime or ROCA modulus, close primes, a small factor:
-/// threat-model entries 116 and 124): each with its fingerprint, its
-/// holder and why. Only the tip's keyring matters: the server trusts a
-/// ref's value, never a commit inside a push, and the push's own commits
-/// are verified against the keyring at `trust`. Keys already listed (and
-/// not revoked) there are left to `doctor` and `verify`, so that one weak
-/// key does not stop every push. An unreadable keyring is left to the
-/// verification.
-fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, String, String)> {
-    use avow_policy::keyring::Keyring;
-    use avow_verify::trust::KEYRING_PATH;
-    let blob_at = |id: Oid| -> Option<Oid> {
-        repo.find_commit(id).ok()?.tree().ok()?.get_path(std::path::Path::new(KEYRING_PATH)).ok().map(|e| e.id())
-    };
-    let parse = |blob: Oid| -> Option<Keyring> {
-        let blob = repo.find_blob(blob).ok()?;
-        Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH)).ok()
-    };
-    let (Some(new), old) = (blob_at(tip), blob_at(trust)) else { return Vec::new() };
-    if old == Some(new) {
-        return Vec::new();
-    }
-    let Some(keyring) = parse(new) else { return Vec::new() };
-    let trusted = old.and_then(parse);
-    // Listed and in use there: a revocation the push takes away counts as
-    // adding the key. Only the others are checked: the probable-prime test
-    // costs a modular exponentiation per RSA key.
-    let listed =
-        |fpr: &str| trusted.as_ref().and_then(|k| k.find_by_fingerprint(fpr)).is_some_and(|(_, k)| k.revoked.is_none());
-    let mut weak = Vec::new();
-    for p in keyring.people() {
-        for k in p.keys.iter().filter(|k| k.revoked.is_none() && !listed(&k.fingerprint)) {
-            if let Err(why) = k.check_thoroughly() {
-                weak.push((k.fingerprint.clone(), format!("{} <{}>", p.name, p.email), why.to_string()));
-            }
-        }
-    }
-    weak
 }
 
 #[cfg(test)]

@@ -156,15 +156,7 @@ fn before_adoption(repo: &Repository, spec: &str, ends: &Ends, trust: Option<&st
 /// ([`Options::no_batch`]). A value git would not read as a boolean is an
 /// error, not the default: it is a setting someone made to be stricter.
 pub fn options_of(cfg: &Config, no_batch: bool) -> Result<Options> {
-    const KEY: &str = "avow.batch";
-    let batch = match (cfg.get(KEY), cfg.get_bool(KEY)) {
-        (None, _) => true,
-        (Some(_), Some(b)) => b,
-        (Some(v), None) => {
-            return Err(CliError::new(format!("{KEY} is {v:?}, which is not a boolean"))
-                .hint(format!("set it to true or false: `git config {KEY} false` verifies each signature alone")))
-        }
-    };
+    let batch = cfg.get_bool("avow.batch")?.unwrap_or(true);
     Ok(Options { no_batch: no_batch || !batch, ..Options::default() })
 }
 
@@ -261,7 +253,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
 /// name the two ways that verify — land the commit that adds the key
 /// first, for work not merged yet; the keyring the tip shipped with, for
 /// history already merged. An adder that was moved from where it was
-/// signed (rebased or cherry-picked: a replay, entry 136) is named so.
+/// signed (rebased or cherry-picked: a replay, entry 140) is named so.
 fn key_added_in_range(
     repo: &Repository,
     spec: &str,

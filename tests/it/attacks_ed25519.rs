@@ -90,8 +90,8 @@ fn with_batching_off_a_small_order_r_is_refused_as_ssh_keygen_refuses_it() {
     let run = w.verify("base..HEAD").expect(2);
     assert_eq!(
         run.stderr,
-        "git-avow: error: avow.batch is \"flase\", which is not a boolean\n\
-         hint: set it to true or false: `git config avow.batch false` verifies each signature alone\n"
+        "git-avow: error: avow.batch is \"flase\" in the repository's configuration, which is not a boolean\n\
+         hint: set it to true or false: `git config avow.batch false`\n"
     );
     let fix = quoted_commands(&run.stderr);
     assert_eq!(fix, ["git config avow.batch false"]);

@@ -540,3 +540,41 @@ fn a_reused_message_is_not_signed_for_its_statement_alone() {
         w.verify("before..main").expect(0);
     }
 }
+
+/// Entry 137: the maintainer amends the pull request's commit of entry 83
+/// (its statement names them, with a signature of theirs copied from
+/// another commit) to fix something small, with `--no-edit`: their key
+/// signs the attacker's words, as an amend signs what the message says.
+/// The hook warns, naming the commit, and the undo it prints, followed
+/// literally, gives the commit back as it was. Amending a commit your key
+/// attested, or `git commit -C` of one, says nothing.
+#[test]
+fn amending_a_statement_your_key_never_signed_warns_and_the_undo_works() {
+    let w = World::adopted("disclose");
+    pull_request_naming_the_maintainer(&w);
+    let before = w.git(["rev-parse", "HEAD"]);
+    let short = w.git(["rev-parse", "--short=12", "HEAD"]);
+    let r = w.commit(&["--amend", "--no-edit"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: warning: you signed the statement that came with {short} (\"Tidy the keyring\"), which no key of yours had signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`\n"
+        )
+    );
+    let commands: Vec<&str> = r.stderr.split('`').skip(1).step_by(2).collect();
+    assert_eq!(commands[1], "git show -s HEAD");
+    Run::from(w.shell(commands[2]).output().unwrap()).expect(0);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), before, "the undo gives the commit back");
+
+    // Your own commit, amended or reused: no warning.
+    w.git(["switch", "-q", "main"]);
+    w.change("own.txt", "own\n", "Add a file of my own");
+    let own = w.git(["rev-parse", "HEAD"]);
+    w.write("own.txt", "own, amended\n");
+    w.git(["add", "own.txt"]);
+    assert_eq!(w.commit(&["--amend", "--no-edit"]).expect(0).stderr, "");
+    w.write("again.txt", "again\n");
+    w.git(["add", "again.txt"]);
+    let r = w.commit(&["-C", &own]).expect(0);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -133,23 +133,7 @@ fn a_roca_key_is_refused_where_it_enters_and_when_a_push_adds_it() {
     assert!(run.stderr.contains("modulus has the ROCA fingerprint (CVE-2017-15361"), "{}", run.stderr);
 
     // The maintainer lists it by hand, in an attested commit.
-    let keyring = w.path().join(".avow/keyring.toml");
-    let before = std::fs::read_to_string(&keyring).unwrap();
-    std::fs::write(
-        &keyring,
-        format!("{before}\n[[person]]\nname = \"Mallory\"\nemail = \"mallory@example.org\"\nrole = \"contributor\"\n\n[[person.key]]\nkey = \"{ROCA_SSH}\"\n"),
-    )
-    .unwrap();
-    w.git(["add", "-A"]);
-    w.commit(&[
-        "-m",
-        "Add Mallory",
-        "--trailer",
-        "Authorship: human",
-        "--trailer",
-        "Rationale: Mallory joins the project and signs her own work from now on.",
-    ])
-    .expect(0);
+    let keyring = list_mallory_by_hand(&w, ROCA_SSH);
     for (remote, path) in [("origin", &origin), ("update", &update)] {
         let r = w.git_notty(["push", "-q", remote, "main"]).expect(1);
         assert!(
@@ -164,20 +148,7 @@ fn a_roca_key_is_refused_where_it_enters_and_when_a_push_adds_it() {
 
     // The advice: the command in backticks, then a maintainer's commit.
     let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
-    let advice = r.stderr.lines().find(|l| l.contains("revoke it in a commit on top")).expect("advice");
-    let command = advice.split('`').nth(1).unwrap();
-    let out = w.shell(command).output().unwrap();
-    assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
-    w.git(["add", "-A"]);
-    w.commit(&[
-        "-m",
-        "Revoke Mallory's key",
-        "--trailer",
-        "Authorship: human",
-        "--trailer",
-        "Rationale: The key came from a generator with a known flaw and must not sign anything.",
-    ])
-    .expect(0);
+    follow_the_revoke_advice(&w, &r.stderr);
     for (remote, path) in [("origin", &origin), ("update", &update)] {
         w.git_notty(["push", "-q", remote, "main"]).expect(0);
         assert_eq!(crate::server::remote_rev(&w, path, "main"), w.git(["rev-parse", "HEAD"]).trim());
@@ -204,6 +175,87 @@ fn a_roca_key_is_refused_where_it_enters_and_when_a_push_adds_it() {
         "{}",
         r.stderr
     );
+}
+
+/// The maintainer writes Mallory and her key `key_line` into the keyring
+/// by hand, in an attested commit; returns the keyring's path.
+fn list_mallory_by_hand(w: &World, key_line: &str) -> std::path::PathBuf {
+    let keyring = w.path().join(".avow/keyring.toml");
+    let before = std::fs::read_to_string(&keyring).unwrap();
+    std::fs::write(
+        &keyring,
+        format!("{before}\n[[person]]\nname = \"Mallory\"\nemail = \"mallory@example.org\"\nrole = \"contributor\"\n\n[[person.key]]\nkey = \"{key_line}\"\n"),
+    )
+    .unwrap();
+    w.git(["add", "-A"]);
+    w.commit(&[
+        "-m",
+        "Add Mallory",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: Mallory joins the project and signs her own work from now on.",
+    ])
+    .expect(0);
+    keyring
+}
+
+/// Runs the command in backticks of a refused push's advice (`stderr`),
+/// as printed, and commits its change as a maintainer.
+fn follow_the_revoke_advice(w: &World, stderr: &str) {
+    let advice = stderr.lines().find(|l| l.contains("revoke it in a commit on top")).expect("advice");
+    let command = advice.split('`').nth(1).unwrap();
+    let out = w.shell(command).output().unwrap();
+    assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+    w.git(["add", "-A"]);
+    w.commit(&[
+        "-m",
+        "Revoke Mallory's key",
+        "--trailer",
+        "Authorship: human",
+        "--trailer",
+        "Rationale: The key came from a generator with a known flaw and must not sign anything.",
+    ])
+    .expect(0);
+}
+
+/// Entry 136: entry 124's push, to a remote that runs no avow hook (a
+/// forge, whose CI verifies ranges based on the pushed branch): the
+/// pusher's pre-push hook refuses it, for an existing branch and a new
+/// one alike, before the key reaches the remote. Its advice, followed
+/// literally, lets the push through.
+#[test]
+fn the_pre_push_hook_refuses_a_push_that_adds_a_weak_key() {
+    let w = World::adopted("disclose");
+    let origin = w.remote("origin");
+    w.avow(["install", "--pre-push"]).expect(0);
+    let weak = WeakRsaKey::fermat(&close_primes_2048());
+    list_mallory_by_hand(&w, &weak.openssh());
+    let pushed = crate::server::remote_rev(&w, &origin, "main");
+    for (to, label) in [("main", "refs/heads/main → refs/heads/main"), ("HEAD:feature", "HEAD → refs/heads/feature")]
+    {
+        let r = w.git_notty(["push", "-q", "origin", to]).expect(1);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 4, "{}", r.stderr);
+        assert!(
+            lines[0].starts_with(&format!("avow: {label}: refused: .avow/keyring.toml at "))
+                && lines[0].contains(
+                    " of Mallory <mallory@example.org>: this RSA key's two primes are so close together that Fermat's method factors the modulus at once"
+                ),
+            "{}",
+            r.stderr
+        );
+        assert!(lines[1].starts_with(&format!("avow: {label}: take the key out")), "{}", r.stderr);
+        assert_eq!(lines[2], "avow: push refused: fix what each line above names, then push again");
+        assert!(lines[3].starts_with("error: failed to push some refs"), "{}", r.stderr);
+    }
+    assert_eq!(crate::server::remote_rev(&w, &origin, "main"), pushed);
+    assert_eq!(crate::server::remote_rev(&w, &origin, "feature"), "");
+
+    let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
+    follow_the_revoke_advice(&w, &r.stderr);
+    w.git_notty(["push", "-q", "origin", "main"]).expect(0);
+    assert_eq!(crate::server::remote_rev(&w, &origin, "main"), w.git(["rev-parse", "HEAD"]).trim());
 }
 
 /// The checks of an RSA signer's key cost a modular exponentiation as

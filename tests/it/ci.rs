@@ -137,6 +137,26 @@ fn the_gitlab_template_verifies_a_merge_request() {
     assert_golden("gitlab.human-quiet.txt", &normalise(&w, &after_install(&quiet.stdout).1));
 }
 
+/// Entry 138: the GitLab cache is shared with other pipelines of the
+/// project, and cargo never checks again what its home holds (a
+/// `config.toml` naming a rustc wrapper, edited sources under
+/// `registry/src`). The template caches only release archives, which it
+/// checks against SHA256SUMS on every run (the test below), and a source
+/// build runs with a fresh `CARGO_HOME` in the job's temporary directory.
+#[test]
+fn the_gitlab_template_caches_nothing_cargo_would_trust() {
+    let template = load("ci/gitlab/avow.gitlab-ci.yml");
+    let job = &template["avow-verify"];
+    let paths: Vec<&str> =
+        job["cache"]["paths"].as_vec().expect("cache paths").iter().map(|p| str_of(p, "path")).collect();
+    assert_eq!(paths, [".avow-cache/releases/"]);
+    let (_, script) = gitlab_script();
+    let cargo: Vec<&str> = script.lines().filter(|l| l.contains("cargo ")).map(str::trim).collect();
+    assert_eq!(cargo.len(), 1, "{cargo:?}");
+    assert!(cargo[0].starts_with("CARGO_HOME=\"$avow_tmp/cargo\" cargo install --locked "), "{}", cargo[0]);
+    assert!(script.contains("avow_tmp=$(mktemp -d)\n"), "a fresh directory per job");
+}
+
 /// Splits the GitLab job's output into the install section's lines (inside
 /// GitLab's collapsible-section markers) and what follows it.
 fn after_install(stdout: &str) -> (Vec<String>, String) {

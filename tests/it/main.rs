@@ -55,6 +55,7 @@ mod newcomer;
 mod no_panic;
 mod odd_repos;
 mod policy;
+mod policy_record;
 mod polish;
 mod pre_commit_framework;
 mod pre_push;

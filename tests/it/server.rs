@@ -324,6 +324,26 @@ fn a_branch_that_adds_its_own_key_is_refused() {
     assert_eq!(remote_rev(&w, &remote, "mallory"), "");
 }
 
+/// `avow.enabled` that is not a boolean refuses the push (it never turns
+/// the server off quietly), and the hint names where to run its command.
+#[test]
+fn a_server_setting_avow_cannot_read_refuses_the_push_with_a_hint_that_works() {
+    let (w, remote) = with_server();
+    w.change("a.txt", "a\n", "Add a");
+    remote_config(&w, &remote, "avow.enabled", "flase");
+    assert_eq!(
+        push(&w, &["main"], 1).lines().take(2).collect::<Vec<_>>(),
+        [
+            "remote: git-avow: error: avow.enabled is \"flase\" in the repository's configuration, which is not a boolean",
+            "remote: hint: set it to true or false: `git config avow.enabled true` in the receiving repository",
+        ]
+    );
+    let r = w.shell("git config avow.enabled true").current_dir(&remote).output().unwrap();
+    assert!(r.status.success());
+    push(&w, &["main"], 0);
+    assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
+}
+
 #[test]
 fn tags_are_verified_unless_the_rule_says_otherwise() {
     let (w, remote) = with_server();

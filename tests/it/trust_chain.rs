@@ -4,7 +4,7 @@
 //! the keyring inside a range"): a change in the range vouches for nothing
 //! after it until it is in the base. Each failure says what to do, and
 //! following it literally works; an outsider's ways around the rule
-//! (threat model, entries 135-137) fail.
+//! (threat model, entries 139-141) fail.
 
 use avow_testutil::NOW;
 
@@ -57,7 +57,7 @@ fn rotation_then_work(w: &World) -> std::path::PathBuf {
 /// the base does not know the new key, and the note names the rotation
 /// and the two ways that verify. Both, followed as printed, verify: the
 /// release form (`--trust` the tip, which needs the rotation itself to
-/// verify against the keyring it wrote: entry 135), and landing the
+/// verify against the keyring it wrote: entry 139), and landing the
 /// rotation first, then checking again.
 #[test]
 fn a_rotation_in_a_pull_request_verifies_once_landed_as_the_note_says() {
@@ -110,7 +110,7 @@ fn a_rotation_in_a_pull_request_verifies_once_landed_as_the_note_says() {
 /// server with avow's hook: refused, with the two pushes that land; both,
 /// as printed, do. An audit of the whole history against the tip (CI's
 /// scheduled run) then accepts the rotation, which was signed after the
-/// expiry it wrote (entry 135).
+/// expiry it wrote (entry 139).
 #[test]
 fn the_server_takes_a_rotation_and_the_work_after_it_in_the_two_pushes_it_names() {
     let w = World::adopted("disclose");
@@ -170,7 +170,7 @@ fn a_squash_of_a_rotation_and_its_work_is_refused_until_the_rotation_lands() {
     assert!(out.contains("squash of refs/pull/7/head"), "{out}");
 }
 
-/// Entry 135: the rotation's own expiry is not held against the rotation
+/// Entry 139: the rotation's own expiry is not held against the rotation
 /// commit, and nothing else. A clone still signing with the old key after
 /// the rotation is refused, also when its commit changes the keyring; so
 /// is a key that revokes itself; and an expiry moved earlier by a later
@@ -264,10 +264,10 @@ fn only_the_commit_that_writes_its_keys_expiry_is_spared_it() {
     );
 }
 
-/// Entry 137, the rotation undone: once a rotation is in the base, a
+/// Entry 141, the rotation undone: once a rotation is in the base, a
 /// revert of it made with the retired key (a stale clone, or whoever has
 /// the old laptop) is refused for the key's expiry — the revert writes no
-/// expiry of its own, so entry 135's exception does not reach it — and the
+/// expiry of its own, so entry 139's exception does not reach it — and the
 /// old key's later work is refused with it. The same revert made with the
 /// new key is a maintainer's change like any other, and still vouches for
 /// nothing in its own range: the old key stays expired there.
@@ -322,7 +322,7 @@ fn add_person(w: &World, name: &str, email: &str, key: &std::path::Path, role: &
     w.avow(["keyring", "add", "--name", name, "--email", email, "--key", &pubkey, "--role", role]).expect(0);
 }
 
-/// Entry 136: an outsider replays a maintainer's signed keyring change
+/// Entry 140: an outsider replays a maintainer's signed keyring change
 /// into their own pull request — an attestation binds the change, not its
 /// place, so it survives `git cherry-pick` — and signs the rest with the
 /// key it adds: the commit that once added Mallory, whose block a
@@ -400,7 +400,7 @@ fn a_replayed_keyring_change_vouches_for_nothing_in_its_pull_request() {
     assert_eq!(remote_rev(&w, &remote, "main"), base);
 }
 
-/// Entry 137: a maintainer the base no longer trusts extends nothing, and
+/// Entry 141: a maintainer the base no longer trusts extends nothing, and
 /// a push of several refs is judged ref by ref against what the server
 /// already trusts. Bob, a maintainer when his branch forked, is demoted on
 /// `main` (or his key revoked); his branch adds Carol, signed by him, and

@@ -165,7 +165,7 @@ fn ignored_bytes(s: &str, len: usize, prefix: &str) -> usize {
     let mut in_conflicts = false;
     let mut bol = 0;
     while bol < cutoff {
-        let next = match b[bol..cutoff].iter().position(|&c| c == b'\n') {
+        let next = match memchr::memchr(b'\n', &b[bol..cutoff]) {
             Some(p) => bol + p + 1,
             None => cutoff,
         };
@@ -278,6 +278,10 @@ fn trim(s: &str) -> &str {
 /// Collapses each line break and the white space after it to one space,
 /// then trims, as git's `unfold_value`.
 fn unfold(value: &str) -> String {
+    // Most values are one line: nothing to collapse.
+    if memchr::memchr(b'\n', value.as_bytes()).is_none() {
+        return trim(value).to_owned();
+    }
     let b = value.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

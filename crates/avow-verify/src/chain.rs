@@ -106,7 +106,7 @@ pub fn key_added_by(repo: &Repository, base: Oid, upto: Oid, key: &avow_sign::ss
 /// trees (the tree binding, docs/payload.md): it sits where its signer
 /// signed it, not rebased or cherry-picked from elsewhere. An attestation
 /// binds a change, not its place in history, so a maintainer's signed
-/// change to `.avow/` can be replayed onto any branch (entry 136).
+/// change to `.avow/` can be replayed onto any branch (entry 140).
 pub fn at_signed_trees(repo: &Repository, id: Oid) -> bool {
     let Ok(c) = repo.find_commit(id) else { return false };
     let Some(text) = crate::commit::message_text(&c) else { return false };

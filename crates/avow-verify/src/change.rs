@@ -108,14 +108,28 @@ pub fn binding(repo: &Repository, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Res
 pub fn tree_binding(parent_tree: Option<Oid>, tree: Oid) -> Digest {
     let mut h = Sha256::new();
     h.update(b"avow-tree-binding v2\n");
+    let mut buf = [0; 64];
     match parent_tree {
-        Some(p) => h.update(p.to_string().as_bytes()),
+        Some(p) => h.update(oid_hex(p, &mut buf)),
         None => h.update(b"none"),
     }
     h.update(b"\n");
-    h.update(tree.to_string().as_bytes());
+    h.update(oid_hex(tree, &mut buf));
     h.update(b"\n");
     Digest(h.finalize().into())
+}
+
+/// An id's lowercase hex digits, what `Oid`'s `Display` writes, without
+/// the formatter or an allocation (the tree binding is made per commit).
+fn oid_hex(id: Oid, buf: &mut [u8; 64]) -> &[u8] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut n = 0;
+    for (b, out) in id.as_bytes().iter().zip(buf.chunks_exact_mut(2)) {
+        out[0] = DIGITS[usize::from(b >> 4)];
+        out[1] = DIGITS[usize::from(b & 0xf)];
+        n += 2;
+    }
+    &buf[..n]
 }
 
 /// One changed path's file record, as hashed into the change digest.
@@ -474,6 +488,15 @@ fn push_mode(buf: &mut Vec<u8>, side: Option<Side>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn oid_hex_is_oids_display() {
+        let mut buf = [0; 64];
+        for text in ["0000000000000000000000000000000000000000", "0123456789abcdeffedcba9876543210a5f00f5a"] {
+            let id = git2::Oid::from_str(text).unwrap();
+            assert_eq!(super::oid_hex(id, &mut buf), id.to_string().as_bytes());
+        }
+    }
+
     use super::*;
 
     fn lines(s: &str) -> Vec<&[u8]> {

@@ -30,19 +30,6 @@ pub fn parent_tree<'r>(commit: &Commit<'r>) -> Result<Option<Tree<'r>>, Error> {
     parent.tree().map(Some).map_err(|e| Error::git(format!("reading the tree of {}", parent.id()), e))
 }
 
-/// [`parent_tree`], given the commit read just before (its id and tree):
-/// when that commit is the first parent, as it is for each commit but the
-/// first of a linear range read oldest first, its tree is the parent tree,
-/// and neither the parent commit nor that tree is read again.
-pub fn parent_tree_after<'r>(commit: &Commit<'r>, before: Option<&(Oid, Tree<'r>)>) -> Result<Option<Tree<'r>>, Error> {
-    match before {
-        Some((id, tree)) if commit.parent_count() > 0 && commit.parent_id(0).is_ok_and(|p| p == *id) => {
-            Ok(Some(tree.clone()))
-        }
-        _ => parent_tree(commit),
-    }
-}
-
 /// The diff options that make git2's tree diff match `git diff-tree
 /// --no-renames` for listing changed paths.
 fn diff_options() -> DiffOptions {
@@ -94,12 +81,86 @@ pub fn changed_paths_at_most(
     new: &Tree<'_>,
     limit: usize,
 ) -> Result<Option<Vec<String>>, Error> {
-    let mut out = BTreeSet::new();
     let odb = repo.odb().ok();
+    let (old, new) = (old.cloned().map(Root::Git), Root::Git(new.clone()));
+    changed_paths_of_roots(repo, odb.as_ref(), old.as_ref(), &new, limit)
+}
+
+/// A commit's root tree, read by id: its stored bytes when the object
+/// database holds it as a tree (split by [`tree::parse_tree`] when they are
+/// in git's canonical form, as subtrees are), else libgit2's tree, to
+/// parse or refuse.
+pub(crate) enum Root<'r, 'o> {
+    Stored(Oid, git2::OdbObject<'o>),
+    Git(Tree<'r>),
+}
+
+impl<'r> Root<'r, '_> {
+    pub(crate) fn id(&self) -> Oid {
+        match self {
+            Root::Stored(id, _) => *id,
+            Root::Git(t) => t.id(),
+        }
+    }
+
+    /// libgit2's tree, for what needs one (the change digest, line counts).
+    pub(crate) fn git(&self, repo: &'r Repository) -> Result<Tree<'r>, Error> {
+        match self {
+            Root::Git(t) => Ok(t.clone()),
+            Root::Stored(id, _) => repo.find_tree(*id).map_err(|err| Error::git(format!("reading the tree {id}"), err)),
+        }
+    }
+
+    fn side(&self) -> Side<'r, '_, '_> {
+        match self {
+            Root::Stored(id, object) => Side::Held(*id, object.data()),
+            Root::Git(t) => Side::Git(t.clone()),
+        }
+    }
+}
+
+/// The root tree `id` ([`Root`]); `git` reads it through libgit2 when the
+/// object database does not hold it as a tree, and says why it cannot.
+pub(crate) fn read_root<'r, 'o>(
+    odb: Option<&'o git2::Odb<'r>>,
+    id: Oid,
+    git: impl FnOnce() -> Result<Tree<'r>, Error>,
+) -> Result<Root<'r, 'o>, Error> {
+    match odb.and_then(|odb| odb.read(id).ok()).filter(|o| o.kind() == git2::ObjectType::Tree) {
+        Some(object) => Ok(Root::Stored(id, object)),
+        None => git().map(Root::Git),
+    }
+}
+
+/// [`change_stats`] of two root trees read by id.
+pub(crate) fn change_stats_of_roots<'r>(
+    repo: &'r Repository,
+    odb: Option<&git2::Odb<'r>>,
+    old: Option<&Root<'r, '_>>,
+    new: &Root<'r, '_>,
+    count_lines: bool,
+) -> Result<ChangeStats, Error> {
+    if count_lines {
+        let old = old.map(|t| t.git(repo)).transpose()?;
+        return change_stats(repo, old.as_ref(), &new.git(repo)?, true);
+    }
+    let paths = changed_paths_of_roots(repo, odb, old, new, usize::MAX)?.unwrap_or_default();
+    Ok(ChangeStats { lines_added: 0, lines_removed: 0, paths })
+}
+
+/// [`changed_paths_at_most`] of two root trees read by id.
+fn changed_paths_of_roots<'r>(
+    repo: &'r Repository,
+    odb: Option<&git2::Odb<'r>>,
+    old: Option<&Root<'r, '_>>,
+    new: &Root<'r, '_>,
+    limit: usize,
+) -> Result<Option<Vec<String>>, Error> {
+    let mut out = BTreeSet::new();
     // The directories still to compare, with their paths: on a stack of
     // their own, not the thread's, which a pushed tree nested thousands of
     // directories deep overflowed (threat-model entry 113).
-    let mut todo: Todo<'_, '_> = vec![(old.cloned().map(Side::Git), Some(Side::Git(new.clone())), Vec::new())];
+    let mut todo: Todo<'_, '_, '_> = vec![(old.map(Root::side), Some(new.side()), Vec::new())];
     while let Some((old, new, mut prefix)) = todo.pop() {
         if let (Some(o), Some(n)) = (&old, &new) {
             if o.id() == n.id() {
@@ -111,7 +172,7 @@ pub fn changed_paths_at_most(
         with_entries(repo, old.as_ref(), |old_entries| {
             with_entries(repo, new.as_ref(), |new_entries| {
                 let (old_pair, new_paired) = counterparts(&names(old_entries), &names(new_entries));
-                let mut walk = Walk { repo, odb: odb.as_ref(), prefix: &mut prefix, out: &mut out, todo: &mut todo };
+                let mut walk = Walk { repo, odb, prefix: &mut prefix, out: &mut out, todo: &mut todo };
                 for (entry, other) in old_entries.iter().zip(old_pair) {
                     walk.entry(Some(entry), other.map(|j| &new_entries[j]))?;
                     if walk.out.len() > limit {
@@ -139,17 +200,19 @@ pub fn changed_paths_at_most(
 }
 
 /// One version of a directory still to compare: a tree libgit2 parsed, or
-/// one's stored bytes read from the object database.
-enum Side<'r, 'o> {
+/// one's stored bytes read from the object database (by the walk, or a
+/// root tree the caller holds).
+enum Side<'r, 'o, 'h> {
     Git(Tree<'r>),
     Stored(Oid, git2::OdbObject<'o>),
+    Held(Oid, &'h [u8]),
 }
 
-impl Side<'_, '_> {
+impl Side<'_, '_, '_> {
     fn id(&self) -> Oid {
         match self {
             Side::Git(t) => t.id(),
-            Side::Stored(id, _) => *id,
+            Side::Stored(id, _) | Side::Held(id, _) => *id,
         }
     }
 }
@@ -160,37 +223,37 @@ impl Side<'_, '_> {
 /// reported.
 fn with_entries(
     repo: &Repository,
-    side: Option<&Side<'_, '_>>,
+    side: Option<&Side<'_, '_, '_>>,
     f: impl FnOnce(&[Entry<'_>]) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    match side {
-        None => f(&[]),
-        Some(Side::Git(tree)) => tree::of_tree(Some(tree), |entries| f(entries.unwrap_or_default())),
-        Some(Side::Stored(id, object)) => {
-            if let Some(entries) = tree::parse_tree(object.data(), id.as_bytes().len()) {
-                return f(&entries);
-            }
-            let tree = repo.find_tree(*id).map_err(|err| Error::git(format!("reading the tree {id}"), err))?;
-            tree::of_tree(Some(&tree), |entries| f(entries.unwrap_or_default()))
-        }
+    let (id, data) = match side {
+        None => return f(&[]),
+        Some(Side::Git(tree)) => return tree::of_tree(Some(tree), |entries| f(entries.unwrap_or_default())),
+        Some(Side::Stored(id, object)) => (id, object.data()),
+        Some(Side::Held(id, data)) => (id, *data),
+    };
+    if let Some(entries) = tree::parse_tree(data, id.as_bytes().len()) {
+        return f(&entries);
     }
+    let tree = repo.find_tree(*id).map_err(|err| Error::git(format!("reading the tree {id}"), err))?;
+    tree::of_tree(Some(&tree), |entries| f(entries.unwrap_or_default()))
 }
 
 /// Two versions of a directory still to compare, and its path with a
 /// trailing `/`.
-type Todo<'r, 'o> = Vec<(Option<Side<'r, 'o>>, Option<Side<'r, 'o>>, Vec<u8>)>;
+type Todo<'r, 'o, 'h> = Vec<(Option<Side<'r, 'o, 'h>>, Option<Side<'r, 'o, 'h>>, Vec<u8>)>;
 
 /// The walk of two trees: where subtrees are read, the path so far, the
 /// paths found and the directories still to compare.
-struct Walk<'w, 'r, 'o> {
+struct Walk<'w, 'r, 'o, 'h> {
     repo: &'r Repository,
     odb: Option<&'o git2::Odb<'r>>,
     prefix: &'w mut Vec<u8>,
     out: &'w mut BTreeSet<String>,
-    todo: &'w mut Todo<'r, 'o>,
+    todo: &'w mut Todo<'r, 'o, 'h>,
 }
 
-impl<'r, 'o> Walk<'_, 'r, 'o> {
+impl<'r, 'o, 'h> Walk<'_, 'r, 'o, 'h> {
     /// One name on either side: equal entries are skipped, two trees left
     /// to compare on `todo`, anything else listed (a tree side with all
     /// its files).
@@ -220,7 +283,7 @@ impl<'r, 'o> Walk<'_, 'r, 'o> {
     /// The tree `e` names, when it names one: its stored bytes (parsed when
     /// its turn comes: [`with_entries`]), else libgit2's read, whose error
     /// (a missing tree, or not a tree) is reported.
-    fn subtree(&self, e: Option<&Entry<'_>>) -> Result<Option<Side<'r, 'o>>, Error> {
+    fn subtree(&self, e: Option<&Entry<'_>>) -> Result<Option<Side<'r, 'o, 'h>>, Error> {
         let Some(id) = e.map(Entry::tree_id).transpose()?.flatten() else { return Ok(None) };
         let stored = self.odb.and_then(|odb| odb.read(id).ok()).filter(|o| o.kind() == git2::ObjectType::Tree);
         if let Some(object) = stored {

@@ -182,6 +182,12 @@ pub enum Error {
     /// Computing a change digest failed.
     #[error(transparent)]
     Change(#[from] change::Error),
+    /// `AVOW_PACK_READER` names no reader ([`repo::pack_reader`]).
+    #[error("{} is {value:?} in the environment, which names no pack reader (avow or libgit2)", repo::PACK_READER)]
+    PackReader {
+        /// The value as set.
+        value: String,
+    },
 }
 
 impl Error {
@@ -224,6 +230,10 @@ impl Error {
                 )
             }
             Error::NoCommitsYet { .. } => "make the first commit, then run this again".into(),
+            Error::PackReader { .. } => format!(
+                "set it to avow or libgit2, or leave the choice to avow: `unset {}`",
+                repo::PACK_READER
+            ),
             Error::NotACommit { .. } => "name a commit: a branch, a tag of a commit, or a commit id".into(),
             Error::BadRange { .. } => "give `BASE..TIP` or a single revision, with `--trust REV` for the latter".into(),
             Error::MissingTrustFile { .. } => {
@@ -258,12 +268,20 @@ impl Error {
 }
 
 /// `s` as one word for a POSIX shell: as it is when it holds only
-/// characters no shell treats specially, else single-quoted. For every
-/// name a hint's command carries (a ref, a person's name from a keyring):
-/// Rust's `{:?}` gives double quotes, inside which the shell still runs
-/// `$(…)` (docs/threat-model.md, entry 121).
+/// characters no shell treats specially, else single-quoted. The one
+/// function every command a hint prints quotes its words with (a ref, a
+/// person's name from a keyring, a path): Rust's `{:?}` gives double
+/// quotes, inside which the shell still runs `$(…)` (docs/threat-model.md,
+/// entry 121).
+///
+/// `~` is left as it is inside a word (`HEAD~1`), where no shell expands
+/// it, and quoted at the start of one, or after `=` or `:` (bash expands
+/// `name=~/x`, zsh `--opt=~/x`), where a shell would put a home directory
+/// in its place.
 pub fn shell_word(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c)) {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./-_~".contains(c);
+    let tilde_expands = s.starts_with('~') || s.contains("=~") || s.contains(":~");
+    if !s.is_empty() && s.chars().all(plain) && !tilde_expands {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -313,5 +331,46 @@ mod hint_tests {
             candidates: vec!["refs/heads/abc".into(), "commit id abcd".into()],
         };
         assert!(!e.hint().unwrap().contains("git tag -d"), "no tag, no deletion");
+    }
+
+    /// Words a hint carries, as printed: `~` inside a word stays (the
+    /// forge tests run `git avow verify HEAD~1..HEAD` as printed), and is
+    /// quoted where a shell would expand it.
+    #[test]
+    fn shell_words_quote_only_what_a_shell_would_change() {
+        use super::shell_word;
+        for (word, printed) in [
+            ("HEAD~1", "HEAD~1"),
+            ("main~2..HEAD", "main~2..HEAD"),
+            ("alice@example.org", "alice@example.org"),
+            ("~/.ssh/id_ed25519", "'~/.ssh/id_ed25519'"),
+            ("~", "'~'"),
+            ("a=~/x", "'a=~/x'"),
+            ("--key=~/k", "'--key=~/k'"),
+            ("PATH:~/bin", "'PATH:~/bin'"),
+            ("", "''"),
+            ("Alice $(touch pwned)", "'Alice $(touch pwned)'"),
+            ("O'Brien", "'O'\\''Brien'"),
+        ] {
+            assert_eq!(shell_word(word), printed, "{word:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+        /// What `sh` and `bash` read back from a printed word is the word,
+        /// whatever it holds (tildes, `=`, quotes, `$`, spaces).
+        #[test]
+        fn shells_read_back_the_word(word in "[a-z~=:'\"$ ;\\\\*?!{}()@%+,./-]{0,12}") {
+            let printed = super::shell_word(&word);
+            for shell in ["sh", "bash"] {
+                let out = std::process::Command::new(shell)
+                    .args(["-c", &format!("printf %s {printed}")])
+                    .env("HOME", "/nonexistent-home")
+                    .output()
+                    .expect("a shell");
+                proptest::prop_assert_eq!(String::from_utf8_lossy(&out.stdout), word.as_str(), "{} read {}", shell, printed);
+            }
+        }
     }
 }

@@ -120,8 +120,7 @@ pub fn walk_and_verify<E: From<Error>>(
         // The walk's own handle, as every verifying thread's: one from
         // `repo::open` reads a large pack through avow's reader, where the
         // caller's maps the whole pack index (docs/performance.md).
-        let walking =
-            crate::repo::open(repo.path()).map_err(|e| Error::git(format!("opening {}", repo.path().display()), e))?;
+        let walking = crate::repo::open(repo.path())?;
         // The verifying threads take each commit the walk read from here
         // rather than inflating it again (`with_repo`); cleared at the end.
         let handoff = crate::repo::handoff(repo.path());
@@ -356,11 +355,9 @@ fn with_repo<T>(git_dir: &Path, f: impl FnOnce(&Repository) -> Result<T, Error>)
     REPO.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|(p, _)| p != git_dir) {
-            let repo = crate::repo::open(git_dir)
-                .and_then(|r| {
-                    avow_mwindow::odb::add_handoff(&r.odb()?, crate::repo::handoff(git_dir), HANDOFF_PRIORITY)?;
-                    Ok(r)
-                })
+            let repo = crate::repo::open(git_dir)?;
+            repo.odb()
+                .and_then(|odb| avow_mwindow::odb::add_handoff(&odb, crate::repo::handoff(git_dir), HANDOFF_PRIORITY))
                 .map_err(|e| Error::git(format!("opening {}", git_dir.display()), e))?;
             *slot = Some((git_dir.to_path_buf(), repo));
         }

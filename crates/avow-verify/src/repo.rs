@@ -19,11 +19,19 @@ use git2::Repository;
 
 /// Opens the repository at `git_dir` and adds the object directories of
 /// `GIT_OBJECT_DIRECTORY` and `GIT_ALTERNATE_OBJECT_DIRECTORIES`, when set,
-/// to its object database.
-pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
+/// to its object database. A value of `AVOW_PACK_READER` it does not know
+/// is an error ([`crate::Error::PackReader`]).
+pub fn open(git_dir: &Path) -> Result<Repository, crate::Error> {
+    let reader = pack_reader()?;
+    open_with(git_dir, reader).map_err(|e| crate::Error::git(format!("opening {}", git_dir.display()), e))
+}
+
+fn open_with(git_dir: &Path, reader: Option<u64>) -> Result<Repository, git2::Error> {
     let repo = Repository::open(git_dir)?;
     writes_in_memory(&repo)?;
-    read_large_packs(&repo)?;
+    if let Some(min_index_bytes) = reader {
+        read_packs(&repo, min_index_bytes)?;
+    }
     let dirs = environment_object_dirs();
     if !dirs.is_empty() {
         let odb = repo.odb()?;
@@ -61,22 +69,31 @@ pub fn writes_in_memory(repo: &Repository) -> Result<(), git2::Error> {
 /// objects (docs/performance.md).
 pub const OWN_READER_MIN_INDEX: u64 = 16 << 20;
 
-/// Serves the objects of the repository's packs, when their indexes are
-/// large (see [`OWN_READER_MIN_INDEX`]), through avow's own pack reader, asked before
-/// libgit2's backends (after the in-memory one for writes): libgit2 still
-/// answers for every object the reader does not hold or cannot read, from
-/// the same files. SHA-1 repositories only.
-fn read_large_packs(repo: &Repository) -> Result<(), git2::Error> {
-    match std::env::var("AVOW_PACK_READER").as_deref() {
-        Ok("libgit2") => Ok(()),
-        Ok("avow") => read_packs(repo, 0),
-        _ => read_packs(repo, OWN_READER_MIN_INDEX),
+/// The variable that picks the pack reader.
+pub const PACK_READER: &str = "AVOW_PACK_READER";
+
+/// Whose reader serves the objects of the repository's packs: avow's own,
+/// when their indexes are at least this long together (see
+/// [`OWN_READER_MIN_INDEX`]; asked before libgit2's backends, after the
+/// in-memory one for writes: libgit2 still answers for every object the
+/// reader does not hold or cannot read, from the same files; SHA-1
+/// repositories only), or only libgit2's (`None`). `AVOW_PACK_READER`
+/// unset or empty is the default; a value other than `avow` or `libgit2`
+/// is an error, not the default: someone set it to measure or to work
+/// around one of the readers, and would otherwise measure the wrong one.
+pub fn pack_reader() -> Result<Option<u64>, crate::Error> {
+    match std::env::var_os(PACK_READER) {
+        None => Ok(Some(OWN_READER_MIN_INDEX)),
+        Some(v) if v.is_empty() => Ok(Some(OWN_READER_MIN_INDEX)),
+        Some(v) if v == "avow" => Ok(Some(0)),
+        Some(v) if v == "libgit2" => Ok(None),
+        Some(v) => Err(crate::Error::PackReader { value: v.to_string_lossy().into_owned() }),
     }
 }
 
 /// Serves the objects of the repository's packs through avow's own pack
 /// reader when their indexes are at least `min_index_bytes` long together (see
-/// [`read_large_packs`]); nothing in a SHA-256 repository.
+/// [`pack_reader`]); nothing in a SHA-256 repository.
 pub fn read_packs(repo: &Repository, min_index_bytes: u64) -> Result<(), git2::Error> {
     if repo.object_format() != git2::ObjectFormat::Sha1 {
         return Ok(());

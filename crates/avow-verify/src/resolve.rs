@@ -68,7 +68,7 @@ impl Ends {
         // allocator, then holds reports instead of adding to the peak.
         let path = repo.path().to_owned();
         let commits = rayon::scope(|_| {
-            let repo = crate::repo::open(&path).map_err(|e| Error::git(format!("opening {}", path.display()), e))?;
+            let repo = crate::repo::open(&path)?;
             walk(&repo, self.tip, self.base)
         })?;
         Ok(self.with(commits))

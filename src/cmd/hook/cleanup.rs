@@ -66,7 +66,8 @@ impl Rules {
         };
         let verbose = match invocation.and_then(|i| i.verbose) {
             Some(v) => v,
-            None => cfg.get_bool("commit.verbose").unwrap_or(false),
+            // git refuses a value it cannot read before hooks run.
+            None => cfg.get_bool("commit.verbose").ok().flatten().unwrap_or(false),
         };
         let configured = configured_comment(cfg);
         // git picks a character for the message only when an editor opens;

@@ -30,7 +30,6 @@ use crate::error::{CliError, Outcome, Result};
 use crate::git::{open_repo, Config};
 use crate::keys;
 use crate::message::MessageFile;
-use crate::tty::Tty;
 
 /// The message being attested and what avow adds to it.
 struct Draft {
@@ -109,6 +108,31 @@ fn keep_answers(message: &MessageFile, text: &str, opts: &ParseOptions, answers:
     }
 }
 
+/// Whether avow is enabled (`avow.enabled`), after checking every setting
+/// the hook reads (`avow.prompt`, `avow.takeOver`, `AVOW_AMEND`) before
+/// anything else, so that a value avow cannot read stops the commit at
+/// once with one error naming it — never after the person has answered
+/// the prompt — and the hint says how to commit again with the message,
+/// which git leaves in `file`.
+fn settings_read(cfg: &Config, file: &Path) -> Result<bool> {
+    let read = || -> Result<bool> {
+        cfg.get_bool("avow.prompt")?;
+        cfg.get_bool("avow.takeOver")?;
+        invocation::amend_override()?;
+        Ok(cfg.get_bool("avow.enabled")? != Some(false))
+    };
+    read().map_err(|e| {
+        let file = file.display();
+        let fix = e.hint.unwrap_or_default();
+        CliError {
+            hint: Some(format!(
+                "{fix}; then commit again with your message, kept in {file}: `git commit -e -F {file}`"
+            )),
+            ..e
+        }
+    })
+}
+
 /// The change being committed and what binds a signature to it.
 struct Staged {
     /// The commit's (first) parent: HEAD, or HEAD's parent when amending.
@@ -135,9 +159,14 @@ macro_rules! step {
 type Step<T> = Result<std::result::Result<T, Outcome>>;
 
 pub fn run(file: &Path) -> Result<Outcome> {
+    // The objects read here (HEAD, the parent's and the staged trees, the
+    // changed blobs) are not hashed again as they are read, as git reads
+    // them and as verify does (`avow_verify::range`): about 10,000
+    // instructions an object.
+    git2::opts::strict_hash_verification(false);
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if !settings_read(&cfg, file)? {
         return Ok(Outcome::Ok);
     }
     if !super::adopted(&repo) {
@@ -156,7 +185,7 @@ pub fn run(file: &Path) -> Result<Outcome> {
     if let Some(outcome) = super::workflows::commit_msg_in_operation(&repo, &cfg, &draft.text, amend, reused)? {
         return Ok(outcome);
     }
-    let policy = crate::local::policy(&repo)?;
+    let policy = crate::local::policy_cached(&repo)?;
     // A merge the policy skips needs no statement: the verifier does not
     // check it, so the hook must not refuse it (an attested one is signed).
     // Only a clean one: a resolved conflict is checked like any commit.
@@ -198,6 +227,9 @@ pub fn run(file: &Path) -> Result<Outcome> {
             }
             let signature = sign(&signer, &draft, &statement, &staged, &author)?;
             let written = write(&draft, &statement, &signature, refresh)?;
+            if written == Outcome::Ok {
+                warn_if_not_yours(&repo, amend, reused, &statement, signer.public_key());
+            }
             // Only a post-commit hook reads the record; avow installs none
             // unless asked (`install --hook post-commit`, or an earlier install).
             if crate::cmd::install::hooks_dir_of(&repo, &cfg).join(crate::cmd::install::POST_COMMIT).exists() {
@@ -296,7 +328,7 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
         missing.push("a `Rationale:` trailer");
     }
     if !missing.is_empty() {
-        let tty = if cfg.get_bool("avow.prompt") == Some(false) { None } else { Tty::open() };
+        let tty = crate::tty::terminal(cfg)?;
         let Some(mut tty) = tty else {
             let file = draft.message.path().display().to_string();
             let cut = super::cleanup::scissors_at(&draft.message.text, &draft.rules.comment).is_some();
@@ -447,10 +479,70 @@ fn sign(
 use crate::resign::without_stray_signatures;
 
 /// How the committer runs this commit again (for the take-over advice).
+/// Warns when the statement just signed is the one the commit's message
+/// came with — the amended HEAD's, or `git commit -C/-c REV`'s — and no
+/// key of the signer's had signed it there (threat-model entry 137): an
+/// `Understood-by:` naming the committer proves nothing, anyone can write
+/// it with a signature of theirs copied from another commit, and amending
+/// a pull request's commit (to fix a typo, `--no-edit`) would otherwise
+/// put their key under the attacker's words without a word said. Not a
+/// refusal: amending is also how a person signs a statement they read and
+/// stand behind (the advice for one avow will not re-sign by itself). A
+/// statement edited in the editor is the committer's own, and one taken
+/// over with `avow.takeOver` was taken knowingly.
+fn warn_if_not_yours(
+    repo: &Repository,
+    amend: bool,
+    reused: Option<&str>,
+    statement: &Statement,
+    key: &avow_sign::ssh_key::PublicKey,
+) {
+    let source = if amend { Some("HEAD") } else { reused };
+    let Some(source) = source.and_then(|rev| repo.revparse_single(rev).ok()?.peel_to_commit().ok()) else { return };
+    let Ok((text, _)) = crate::resign::message_of(&source) else { return };
+    let Some(carried) = crate::resign::statement_of(&text) else { return };
+    // Another person's statement reaches here only taken over knowingly
+    // (`avow.takeOver`, which replaced their `Understood-by:`).
+    let names_you =
+        avow_core::attestation::Person::same_email(&carried.understood_by.email, &statement.understood_by.email);
+    let same_words = names_you
+        && carried.authorship == statement.authorship
+        && carried.assisted_by == statement.assisted_by
+        && carried.rationale == statement.rationale;
+    let author = source.author().email().unwrap_or_default().to_owned();
+    if !same_words {
+        return;
+    }
+    // Signed there by this key, or by another key of the same person as
+    // the keyring the commit was made on lists them (a key rotated away
+    // from, another machine's): not the work tree's, which the commit
+    // itself may change.
+    let Some(made_by) = crate::resign::signer_of(&text, &author) else { return warn_not_yours(&source) };
+    let keyring = source.parent(0).ok().and_then(|p| avow_verify::trust::Trusted::load(repo, &p.id().to_string()).ok());
+    let person_of = |k: &avow_sign::ssh_key::PublicKey| {
+        keyring.as_ref().and_then(|t| t.keyring.find_by_key(k).map(|(p, _)| p.email.clone()))
+    };
+    let same_person = made_by.key_data() == key.key_data()
+        || person_of(&made_by)
+            .zip(person_of(key))
+            .is_some_and(|(a, b)| avow_core::attestation::Person::same_email(&a, &b));
+    if !same_person {
+        warn_not_yours(&source);
+    }
+}
+
+fn warn_not_yours(source: &git2::Commit<'_>) {
+    crate::output::errln!(
+        "avow: warning: you signed the statement that came with {} ({:?}), which no key of yours had signed: an `Understood-by:` naming you proves nothing, anyone can write it; read what you signed with `git show -s HEAD`, and if it is not yours, undo the commit with `git reset --soft HEAD@{{1}}`",
+        crate::cmd::pre_push::short_id(source.id()),
+        source.summary().ok().flatten().unwrap_or_default()
+    );
+}
+
 fn retry(amend: bool, reused: Option<&str>) -> crate::identity::Retry {
     match (amend, reused) {
         (true, _) => crate::identity::Retry::Amend,
-        (false, Some(rev)) => crate::identity::Retry::Reuse(crate::cmd::keyring::shell_quote(rev)),
+        (false, Some(rev)) => crate::identity::Retry::Reuse(avow_verify::shell_word(rev)),
         (false, None) => crate::identity::Retry::Same,
     }
 }

@@ -9,6 +9,8 @@
 //! short options, stuck values, unambiguous long-option prefixes). The
 //! same walk tells prepare-commit-msg that `git revert` runs it.
 
+use crate::error::CliError;
+
 /// What the hook needs to know about the `git commit` that runs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[expect(clippy::struct_excessive_bools, reason = "one flag per git option, as git's own parse-options variables")]
@@ -64,11 +66,27 @@ pub fn find() -> Option<Invocation> {
 /// Whether the git process that runs this hook is `git commit --amend`
 /// (`AVOW_AMEND=1`/`0` overrides, for callers that know better).
 pub fn is_amend(invocation: Option<&Invocation>) -> bool {
-    if let Ok(v) = std::env::var("AVOW_AMEND") {
-        return v == "1";
-    }
-    invocation.is_some_and(|i| i.amend)
+    amend_override().ok().flatten().unwrap_or_else(|| invocation.is_some_and(|i| i.amend))
 }
+
+/// What `AVOW_AMEND` says: `1` an amend, `0` not, unset nothing; any other
+/// value is an error (the commit-msg hook reads it first, through
+/// `settings_read`), not a guess that might sign the wrong parent.
+pub fn amend_override() -> Result<Option<bool>, CliError> {
+    match std::env::var_os(AMEND) {
+        None => Ok(None),
+        Some(v) if v == "1" => Ok(Some(true)),
+        Some(v) if v == "0" => Ok(Some(false)),
+        Some(v) => Err(CliError::new(format!(
+            "{AMEND} is {:?} in the environment, which is neither 1 nor 0",
+            v.to_string_lossy()
+        ))
+        .hint(format!("set it to 1 for an amend or 0 for a new commit, or leave it to the hook: `unset {AMEND}`"))),
+    }
+}
+
+/// The variable that tells the hook whether the commit is an amend.
+const AMEND: &str = "AVOW_AMEND";
 
 /// git commit's long options (git 2.4x), for resolving abbreviations.
 const LONG: &[&str] = &[
@@ -254,22 +272,36 @@ pub fn ancestors() -> impl Iterator<Item = (u32, Vec<String>)> {
     let mut pid: Option<u32> = None;
     std::iter::from_fn(move || {
         let p = pid.take()?;
-        let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).ok()?;
+        let cmdline = read_proc(p, "cmdline")?;
         let args = cmdline
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok();
+        let stat = read_proc(p, "stat");
         pid = stat
             .as_deref()
-            .and_then(|s| s.rsplit_once(')'))
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|s| s.iter().rposition(|&b| b == b')').map(|at| &s[at + 1..]))
+            .and_then(|rest| std::str::from_utf8(rest).ok())
+            .and_then(|rest| rest.split_whitespace().nth(1))
             .and_then(|n| n.parse::<u32>().ok())
             .filter(|&n| n > 1);
         Some((p, args))
     })
     .take(8)
+}
+
+/// `/proc/PID/NAME`: `/proc` reports these files as empty, so `fs::read`
+/// (and `File`'s own `read_to_end`) would ask their size and position and
+/// then read them in growing pieces from 32 bytes (up to eight system
+/// calls for a `stat` line). Read through `Take`, which asks nothing, into
+/// a page of spare capacity: one read takes the file and the next sees
+/// its end.
+fn read_proc(pid: u32, name: &str) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(format!("/proc/{pid}/{name}")).ok()?;
+    let mut buf = Vec::with_capacity(4096);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, u64::MAX), &mut buf).ok()?;
+    Some(buf)
 }
 
 /// The subcommand of the nearest git process among the ancestors

@@ -16,7 +16,7 @@ pub fn run() -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
+    if cfg.get_bool("avow.enabled")? == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     if super::workflows::post_commit_quiet(&repo, &head) {

@@ -43,7 +43,7 @@ pub fn run(file: &Path, source: Option<&str>, _sha: Option<&str>) -> Result<Outc
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
+    if cfg.get_bool("avow.enabled")? == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let message = MessageFile::read(file, &cfg)?;

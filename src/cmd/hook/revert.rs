@@ -27,7 +27,7 @@ pub fn prepare(file: &Path, source: Option<&str>) -> Result<Option<Outcome>> {
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled")? == Some(false) {
         return Ok(Some(Outcome::Ok));
     }
     let message = crate::message::MessageFile::read(file, &cfg)?;
@@ -36,7 +36,7 @@ pub fn prepare(file: &Path, source: Option<&str>) -> Result<Option<Outcome>> {
     if existing.iter().any(|t| t.is(AUTHORSHIP)) {
         return super::commit_msg::run(file).map(Some);
     }
-    if let Some(mut tty) = crate::tty::terminal(&cfg) {
+    if let Some(mut tty) = crate::tty::terminal(&cfg)? {
         let policy = crate::local::policy(&repo)?;
         tty.say("avow: a revert is a change too.\n");
         let subject = trailer::subject(&message.text, &opts, true);

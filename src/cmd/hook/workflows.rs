@@ -111,7 +111,7 @@ pub fn commit_msg_in_operation(
             return Ok(Some(Outcome::Ok));
         }
     }
-    if let Some(mut tty) = crate::tty::terminal(cfg) {
+    if let Some(mut tty) = crate::tty::terminal(cfg)? {
         tty.say("avow: the change differs from the one you signed (you resolved a conflict).\n");
         let reply = tty.ask("Re-sign your statement for the change as it is now? [y/N] ");
         tty.discard_input();
@@ -157,7 +157,7 @@ pub fn check_unverified(file: &Path, source: Option<&str>) -> Result<()> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
     // Mid-rebase, HEAD is a step about to move: post-rewrite reports.
-    if cfg.get_bool("avow.enabled") == Some(false)
+    if cfg.get_bool("avow.enabled")? == Some(false)
         || !super::adopted(&repo)
         || repo.path().join("rebase-merge").exists()
         || repo.path().join("rebase-apply").exists()
@@ -294,7 +294,7 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
     }
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) || !super::adopted(&repo) {
+    if cfg.get_bool("avow.enabled")? == Some(false) || !super::adopted(&repo) {
         return Ok(Outcome::Ok);
     }
     let mut input = String::new();
@@ -373,7 +373,7 @@ fn rebased_since_orig_head(repo: &Repository) -> Result<HashMap<Oid, Vec<Oid>>> 
 pub fn post_applypatch() -> Result<Outcome> {
     let repo = open_repo()?;
     let cfg = Config::new(Some(&repo));
-    if cfg.get_bool("avow.enabled") == Some(false) {
+    if cfg.get_bool("avow.enabled")? == Some(false) {
         return Ok(Outcome::Ok);
     }
     let state = repo.path().join("rebase-apply");
@@ -438,7 +438,7 @@ fn settle(repo: &Repository, cfg: &Config, sources: &HashMap<Oid, Vec<Oid>>, wha
     let squashed = |id: &Oid| sources.get(id).is_some_and(|olds| olds.len() > 1);
     let automatic = plan.unproven.is_empty() && plan.to_sign.keys().all(squashed);
     let confirmed = automatic
-        || crate::tty::terminal(cfg).is_some_and(|mut tty| {
+        || crate::tty::terminal(cfg)?.is_some_and(|mut tty| {
             tty.say(&format!(
                 "avow: {} of your commits changed in {what} (a conflict resolved, or the code around them moved), so their signatures no longer match.\n",
                 plan.to_sign.len()

@@ -858,3 +858,84 @@ fn ecdsa_keys_off_the_curve_or_the_identity_are_refused() {
     assert!(PublicKey::from_bytes(&identity).is_err());
     assert!(PublicKey::from_bytes(&wire(&[b"ecdsa-sha2-nistp256", b"nistp256", point.as_bytes()])).is_ok());
 }
+
+/// ed25519-dalek's answer to "does this encoding decode to a point of
+/// small order", which `is_small_order_encoding` answers without decoding.
+fn dalek_small_order(bytes: &[u8; 32]) -> bool {
+    ed25519_dalek::VerifyingKey::from_bytes(bytes).is_ok_and(|k| k.is_weak())
+}
+
+/// Every encoding of the eight points of small order (both sign bits, and
+/// the non-canonical y + p where it fits in 255 bits), and their
+/// neighbours, read as ed25519-dalek reads them.
+#[test]
+fn small_order_encodings_are_dalek_s() {
+    // p = 2^255 - 19, little-endian.
+    let mut p = [0xff_u8; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    let add = |a: &[u8; 32], b: &[u8; 32]| -> Option<[u8; 32]> {
+        let (mut out, mut carry) = ([0u8; 32], 0u16);
+        for i in 0..32 {
+            let v = u16::from(a[i]) + u16::from(b[i]) + carry;
+            out[i] = (v & 0xff) as u8;
+            carry = v >> 8;
+        }
+        (carry == 0 && out[31] & 0x80 == 0).then_some(out)
+    };
+    let small = |v: u8| {
+        let mut b = [0u8; 32];
+        b[0] = v;
+        b
+    };
+    let mut weak_seen = 0;
+    for point in curve25519_dalek::constants::EIGHT_TORSION {
+        let y = point.compress().to_bytes();
+        let mut canonical = y;
+        canonical[31] &= 0x7f;
+        let mut encodings = vec![canonical];
+        encodings.extend(add(&canonical, &p));
+        for e in encodings.clone() {
+            // Neighbours of every encoding, above and below.
+            encodings.extend(add(&e, &small(1)));
+            encodings.extend(add(&e, &small(2)));
+            let below = (0..32).fold((e, true), |(mut out, borrow), i| {
+                let (v, b1) = out[i].overflowing_sub(u8::from(borrow));
+                out[i] = v;
+                (out, b1)
+            });
+            if !below.1 {
+                encodings.push(below.0);
+            }
+        }
+        for e in encodings {
+            for sign in [0, 0x80] {
+                let mut bytes = e;
+                bytes[31] |= sign;
+                let expected = dalek_small_order(&bytes);
+                weak_seen += usize::from(expected);
+                assert_eq!(values::is_small_order_encoding(&bytes), expected, "{bytes:02x?}");
+            }
+        }
+    }
+    // Each of the eight points, with both sign bits, and the two
+    // non-canonical encodings (p and p + 1) with both: no fewer.
+    assert!(weak_seen >= 20, "{weak_seen}");
+}
+
+proptest::proptest! {
+    #[test]
+    fn small_order_check_is_dalek_s(bytes in proptest::array::uniform32(proptest::num::u8::ANY)) {
+        proptest::prop_assert_eq!(values::is_small_order_encoding(&bytes), dalek_small_order(&bytes));
+    }
+
+    /// Values at the top of the field (from p − 40 to 2^255 − 1), where
+    /// the reduction modulo p decides.
+    #[test]
+    fn small_order_check_near_p(low in 0xc5_u8.., sign in proptest::bool::ANY) {
+        let mut bytes = [0xff_u8; 32];
+        bytes[0] = low;
+        bytes[31] = if sign { 0xff } else { 0x7f };
+        proptest::prop_assert_eq!(values::is_small_order_encoding(&bytes), dalek_small_order(&bytes));
+    }
+}

@@ -199,7 +199,57 @@ fn is_small_order(key: &PublicKey) -> bool {
         KeyData::SkEd25519(k) => k.public_key().0,
         _ => return false,
     };
-    ed25519_dalek::VerifyingKey::from_bytes(&bytes).is_ok_and(|k| k.is_weak())
+    is_small_order_encoding(&bytes)
+}
+
+/// The y-coordinates of the eight points of small order (the 8-torsion:
+/// the identity, one point of order 2, two of order 4 and four of order
+/// 8), little-endian: 0, 1, p − 1, and ±c for the points of order 8.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    [0; 32],
+    {
+        let mut one = [0; 32];
+        one[0] = 1;
+        one
+    },
+    {
+        let mut p_minus_one = [0xff; 32];
+        p_minus_one[0] = 0xec;
+        p_minus_one[31] = 0x7f;
+        p_minus_one
+    },
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf,
+        0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20,
+        0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ],
+];
+
+/// Whether the 32 bytes of an ed25519 public key decode (as
+/// ed25519-dalek decodes them) to a point of small order, without
+/// decoding them: such a point has one of five y-coordinates, and every
+/// encoding of one of them decodes, whatever its sign bit (their x is 0,
+/// or its negation is a point of small order too). The y field is read
+/// as ed25519-dalek reads it: the top bit is the sign, and a value from p
+/// up is taken modulo p = 2^255 − 19. Decoding the point costs a field
+/// inversion (about 40,000 instructions, on every keyring load for every
+/// key); this compares bytes. The tests hold it to ed25519-dalek's
+/// `VerifyingKey::from_bytes(..).is_weak()` on every encoding of the
+/// eight points and on random and neighbouring values.
+pub(super) fn is_small_order_encoding(bytes: &[u8; 32]) -> bool {
+    let mut y = *bytes;
+    y[31] &= 0x7f;
+    // p = 2^255 − 19 is 0xed, thirty 0xff and 0x7f, little-endian; the
+    // values from p to 2^255 − 1 differ from it in their first byte only.
+    if y[0] >= 0xed && y[1..31].iter().all(|&b| b == 0xff) && y[31] == 0x7f {
+        let low = y[0] - 0xed;
+        y = [0; 32];
+        y[0] = low;
+    }
+    SMALL_ORDER_Y.contains(&y)
 }
 
 /// Whether an ECDSA key (plain or security-key) is a point of its curve

@@ -140,14 +140,16 @@ impl Markers {
         for &i in generic {
             let Matcher::Generic(rule) = self.matchers[i] else { continue };
             found[i] = match rule {
+                // Only a line with a character outside ASCII can be one.
+                Generic::EmojiGeneratedFooter if facts.message.is_ascii() => None,
                 Generic::EmojiGeneratedFooter => {
                     facts.message.lines().find(|l| is_emoji_generated_footer(l.trim())).map(|l| l.trim().to_owned())
                 }
                 Generic::AgentAccount => {
-                    people().find(|p| is_agent_account(&p.name, &p.email)).map(|p| p.evidence.clone())
+                    people().find(|p| is_agent_account(&p.name, &p.email)).map(|p| p.evidence.text())
                 }
-                Generic::AiBotLogin => people().find(|p| is_ai_bot(&p.name, &p.email)).map(|p| p.evidence.clone()),
-                Generic::VendorNoreply => people().find(|p| is_vendor_noreply(&p.email)).map(|p| p.evidence.clone()),
+                Generic::AiBotLogin => people().find(|p| is_ai_bot(&p.name, &p.email)).map(|p| p.evidence.text()),
+                Generic::VendorNoreply => people().find(|p| is_vendor_noreply(&p.email)).map(|p| p.evidence.text()),
             };
         }
     }

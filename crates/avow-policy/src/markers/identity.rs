@@ -3,16 +3,40 @@
 //! no-reply address `[ID+]login@users.noreply.github.com`.
 
 use super::wildcard::ends_with_ci;
+use crate::facts::Ident;
 
 /// The GitHub domain under which apps and users get no-reply addresses.
 const GITHUB_NOREPLY: &str = "@users.noreply.github.com";
+
+/// What a hit on an identity shows, written out only for a hit
+/// ([`Evidence::text`]): most identities match nothing.
+#[derive(Clone, Copy)]
+pub(super) enum Evidence<'f> {
+    /// The author or the committer: `ROLE NAME <EMAIL>`.
+    Ident(&'static str, &'f Ident),
+    /// A parsed trailer: `KEY: VALUE`.
+    Trailer(&'f str, &'f str),
+    /// A message line, without its trailing whitespace.
+    Line(&'f str),
+}
+
+impl Evidence<'_> {
+    /// The evidence as a hit shows it.
+    pub(super) fn text(self) -> String {
+        match self {
+            Evidence::Ident(role, who) => format!("{role} {} <{}>", who.name, who.email),
+            Evidence::Trailer(key, value) => format!("{key}: {value}"),
+            Evidence::Line(line) => line.trim_end().to_owned(),
+        }
+    }
+}
 
 /// An identity of a commit: the author, the committer, or a `Name <email>`
 /// trailer, with the evidence to show for it.
 pub(super) struct Who<'f> {
     pub(super) name: std::borrow::Cow<'f, str>,
     pub(super) email: std::borrow::Cow<'f, str>,
-    pub(super) evidence: String,
+    pub(super) evidence: Evidence<'f>,
     /// Whether [`is_bot`] can hold for this identity at all: its name ends
     /// with `[bot]` or its email is a GitHub no-reply address. Most
     /// identities are neither, and are then not compared with each of the
@@ -24,7 +48,7 @@ impl<'f> Who<'f> {
     pub(super) fn new(
         name: impl Into<std::borrow::Cow<'f, str>>,
         email: impl Into<std::borrow::Cow<'f, str>>,
-        evidence: String,
+        evidence: Evidence<'f>,
     ) -> Self {
         let (name, email) = (name.into(), email.into());
         let bot_like = ends_with_ci(name.trim(), "[bot]") || github_login(&email).is_some();

@@ -42,7 +42,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{line_of, one_line};
 
@@ -65,7 +65,7 @@ pub use wildcard::Wildcard;
 pub const BUILTIN_TOML: &str = include_str!("../../data/agent-markers.toml");
 
 /// Where a marker is found, and so how its pattern is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MarkerKind {
     /// The author's email matches the pattern (a [`Wildcard`]).
@@ -131,7 +131,7 @@ impl fmt::Display for MarkerKind {
 }
 
 /// What kind of tool leaves a marker.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MarkerClass {
     /// An AI agent or AI service (the default).
@@ -161,7 +161,7 @@ impl MarkerClass {
 
 /// One line of the marker list. The built-in list's text is borrowed
 /// from the table the build wrote, so reading it copies no string.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MarkerEntry {
     /// The tool that leaves the marker, e.g. `Claude Code`.

@@ -4,7 +4,7 @@
 use avow_core::attestation::{Person, AUTHORSHIP};
 
 use super::compile::{is_trailer_key, Matcher};
-use super::identity::Who;
+use super::identity::{Evidence, Who};
 use super::wildcard::{ends_with_ci, starts_with_ci};
 use super::{MarkerClass, MarkerHit, MarkerKind, Markers};
 use crate::facts::{CommitFacts, Ident};
@@ -45,6 +45,20 @@ fn ident_evidence(role: &str, who: &Ident) -> String {
 }
 
 impl Markers {
+    /// The entries of a trailer key, ASCII case-insensitively; without
+    /// allocating for the usual short key.
+    fn entries_of_trailer_key(&self, key: &str) -> Option<&Vec<usize>> {
+        let mut buf = [0u8; 64];
+        let Some(lower) = buf.get_mut(..key.len()) else {
+            return self.trailer_keys.get(&key.to_ascii_lowercase());
+        };
+        lower.copy_from_slice(key.as_bytes());
+        lower.make_ascii_lowercase();
+        // ASCII lowercasing keeps UTF-8 valid.
+        std::str::from_utf8(lower)
+            .map_or_else(|_| self.trailer_keys.get(&key.to_ascii_lowercase()), |lower| self.trailer_keys.get(lower))
+    }
+
     fn hit(&self, i: usize, evidence: String) -> MarkerHit {
         let e = &self.entries[i];
         MarkerHit {
@@ -79,47 +93,15 @@ impl Markers {
     /// order; generic rules only when no listed agent marker is found.
     pub fn scan_all(&self, facts: &CommitFacts) -> Vec<MarkerHit> {
         let mut found: Vec<Option<String>> = vec![None; self.entries.len()];
-        let mut who: Vec<Who<'_>> = vec![
-            Who::new(facts.author.name.as_str(), facts.author.email.as_str(), ident_evidence("author", &facts.author)),
-            Who::new(
-                facts.committer.name.as_str(),
-                facts.committer.email.as_str(),
-                ident_evidence("committer", &facts.committer),
-            ),
-        ];
-
-        // Trailers: git's parse, and any message line that starts with a
-        // trailer key (squash merges and quoted footers put them anywhere).
-        let message_trailers = facts.message.lines().filter_map(|l| split_trailer_line(l).map(|(k, v)| (k, v, l)));
-        let parsed = facts.trailers.iter().map(|t| (t.key.as_str(), t.value.as_str(), ""));
-        for (key, value, line) in parsed.chain(message_trailers) {
-            let evidence = || if line.is_empty() { format!("{key}: {value}") } else { line.trim_end().to_owned() };
-            if let Some(ids) = self.trailer_keys.get(&key.to_ascii_lowercase()) {
-                for &i in ids {
-                    if found[i].is_some() {
-                        continue;
-                    }
-                    let Matcher::Trailer(pattern) = &self.matchers[i] else { continue };
-                    if pattern.as_ref().is_none_or(|p| p.is_match(value)) {
-                        found[i] = Some(evidence());
-                    }
-                }
-            }
-            if value.contains('<') {
-                if let Some(person) = Person::parse(value) {
-                    who.push(Who::new(person.name, person.email, evidence()));
-                }
-            }
-        }
+        let who = self.identities(facts, &mut found);
 
         let subject =
             if facts.subject.is_empty() { facts.message.lines().next().unwrap_or("") } else { &facts.subject };
         let merged =
             if facts.parent_count > 1 || subject.starts_with("Merge ") { merged_branch(subject) } else { None };
         // The message's lines as footers are matched, split once for all
-        // footer patterns.
-        let footer_lines: Vec<&str> =
-            facts.message.lines().map(str::trim).filter(|l| l.len() <= MAX_MARKER_LINE).collect();
+        // footer patterns, when one of them may match.
+        let mut footer_lines: Option<Vec<&str>> = None;
         let mut generic = Vec::new();
         let mut lower: Option<String> = None;
         for (i, matcher) in self.matchers.iter().enumerate() {
@@ -134,12 +116,12 @@ impl Markers {
                     w.is_match(&facts.committer.email).then(|| ident_evidence("committer", &facts.committer))
                 }
                 (MarkerKind::Identity, Matcher::Email(w)) => {
-                    who.iter().find(|p| w.is_match(&p.email)).map(|p| p.evidence.clone())
+                    who.iter().find(|p| w.is_match(&p.email)).map(|p| p.evidence.text())
                 }
                 (_, Matcher::Name(n)) => {
-                    who.iter().find(|p| p.name.trim().eq_ignore_ascii_case(n)).map(|p| p.evidence.clone())
+                    who.iter().find(|p| p.name.trim().eq_ignore_ascii_case(n)).map(|p| p.evidence.text())
                 }
-                (_, Matcher::Bot(login)) => who.iter().find(|p| p.is_bot(login)).map(|p| p.evidence.clone()),
+                (_, Matcher::Bot(login)) => who.iter().find(|p| p.is_bot(login)).map(|p| p.evidence.text()),
                 (_, Matcher::Line(w, longest)) => {
                     // A line that matches holds each literal part of the
                     // pattern, so a message without the longest one has no
@@ -149,7 +131,10 @@ impl Markers {
                     if longest.find(lower.as_bytes()).is_none() {
                         None
                     } else {
-                        footer_lines.iter().find(|l| w.is_match(l)).map(|l| (*l).to_owned())
+                        let lines = footer_lines.get_or_insert_with(|| {
+                            facts.message.lines().map(str::trim).filter(|l| l.len() <= MAX_MARKER_LINE).collect()
+                        });
+                        lines.iter().find(|l| w.is_match(l)).map(|l| (*l).to_owned())
                     }
                 }
                 (MarkerKind::SubjectPrefix, Matcher::Prefix(p)) => {
@@ -182,6 +167,56 @@ impl Markers {
             self.scan_generic(facts, &who, &generic, &mut found);
         }
         found.into_iter().enumerate().filter_map(|(i, ev)| ev.map(|ev| self.hit(i, ev))).collect()
+    }
+
+    /// The commit's identities, each (name, email) once: its author and
+    /// committer and every `Name <email>` trailer or trailer-like line,
+    /// whose trailer markers are recorded in `found` on the way.
+    fn identities<'f>(&self, facts: &'f CommitFacts, found: &mut [Option<String>]) -> Vec<Who<'f>> {
+        let mut who: Vec<Who<'_>> = vec![
+            Who::new(facts.author.name.as_str(), facts.author.email.as_str(), Evidence::Ident("author", &facts.author)),
+            Who::new(
+                facts.committer.name.as_str(),
+                facts.committer.email.as_str(),
+                Evidence::Ident("committer", &facts.committer),
+            ),
+        ];
+
+        // Trailers: git's parse, and any message line that starts with a
+        // trailer key (squash merges and quoted footers put them anywhere).
+        let message_trailers = facts.message.lines().filter_map(|l| split_trailer_line(l).map(|(k, v)| (k, v, l)));
+        let parsed = facts.trailers.iter().map(|t| (t.key.as_str(), t.value.as_str(), ""));
+        for (key, value, line) in parsed.chain(message_trailers) {
+            let evidence = if line.is_empty() { Evidence::Trailer(key, value) } else { Evidence::Line(line) };
+            if let Some(ids) = self.entries_of_trailer_key(key) {
+                for &i in ids {
+                    if found[i].is_some() {
+                        continue;
+                    }
+                    let Matcher::Trailer(pattern) = &self.matchers[i] else { continue };
+                    if pattern.as_ref().is_none_or(|p| p.is_match(value)) {
+                        found[i] = Some(evidence.text());
+                    }
+                }
+            }
+            if value.contains('<') {
+                if let Some(person) = Person::parse(value) {
+                    who.push(Who::new(person.name, person.email, evidence));
+                }
+            }
+        }
+        // Each identity once: the author is usually the committer and the
+        // person a trailer names. Every test of an identity (`scan_all`,
+        // the generic rules) depends on its name and email alone and takes
+        // the first identity that passes, so it takes the same one among
+        // the first of each (name, email).
+        let mut distinct: Vec<Who<'_>> = Vec::with_capacity(who.len());
+        for w in who {
+            if !distinct.iter().any(|d| d.name == w.name && d.email == w.email) {
+                distinct.push(w);
+            }
+        }
+        distinct
     }
 
     /// The branch-name markers of `branch` (`claude/…`, `copilot/…`). A

@@ -74,6 +74,24 @@ fn claude_code_commit() {
 }
 
 #[test]
+fn an_identity_given_again_shows_its_first_evidence() {
+    // The agent is the author, and a parsed trailer and a message line
+    // name it again: each identity marker shows the author, once.
+    let m = "Fix typo\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+    let mut f = facts(("Claude", "noreply@anthropic.com"), m);
+    f.trailers = avow_core::trailer::parse(m, &avow_core::trailer::ParseOptions::default());
+    let hits = Markers::builtin().scan(&f);
+    let identity: Vec<_> = hits.iter().filter(|h| h.kind == "identity").map(|h| h.evidence.as_str()).collect();
+    assert_eq!(identity, ["author Claude <noreply@anthropic.com>"]);
+    // A human author: the trailer as git parsed it comes first.
+    let mut f = facts(("Bob", "bob@example.org"), m);
+    f.trailers = avow_core::trailer::parse(m, &avow_core::trailer::ParseOptions::default());
+    let hits = Markers::builtin().scan(&f);
+    let identity: Vec<_> = hits.iter().filter(|h| h.kind == "identity").map(|h| h.evidence.as_str()).collect();
+    assert_eq!(identity, ["Co-Authored-By: Claude <noreply@anthropic.com>"]);
+}
+
+#[test]
 fn bot_identities_by_login_and_numeric_email() {
     let m = Markers::builtin();
     let f = facts(("claude[bot]", "209825114+claude[bot]@users.noreply.github.com"), "Fix typo\n");

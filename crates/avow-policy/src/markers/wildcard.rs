@@ -20,6 +20,9 @@ pub struct Wildcard {
     /// The pattern ASCII-lowercased; `None` when that is `text` itself
     /// (most patterns). Its pieces between `*`s are the literal parts.
     lower: Option<Box<[u8]>>,
+    /// Where its `*`s are, found once here rather than at every match (a
+    /// scan matches each identity against dozens of patterns).
+    stars: Box<[usize]>,
 }
 
 impl Wildcard {
@@ -31,13 +34,19 @@ impl Wildcard {
     /// Compiles a pattern, borrowing it when it is `'static`.
     pub(super) fn from_text(text: Cow<'static, str>) -> Wildcard {
         let lower = text.bytes().any(|b| b.is_ascii_uppercase()).then(|| text.as_bytes().to_ascii_lowercase().into());
-        Wildcard { text, lower }
+        let stars = memchr::memchr_iter(b'*', text.as_bytes()).collect();
+        Wildcard { text, lower, stars }
+    }
+
+    /// The pattern ASCII-lowercased.
+    fn lowered(&self) -> &[u8] {
+        self.lower.as_deref().unwrap_or(self.text.as_bytes())
     }
 
     /// The literal pieces between `*`s, ASCII-lowercased (at least one,
     /// perhaps empty).
     fn parts(&self) -> std::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
-        self.lower.as_deref().unwrap_or(self.text.as_bytes()).split(|&b| b == b'*')
+        self.lowered().split(|&b| b == b'*')
     }
 
     /// The pattern as written.
@@ -59,9 +68,11 @@ impl Wildcard {
     /// Whether `input` matches the whole pattern.
     pub fn is_match(&self, input: &str) -> bool {
         let s = input.as_bytes();
-        let mut parts = self.parts();
-        let first = parts.next().unwrap_or(&[]);
-        let Some(last) = parts.next_back() else { return s.eq_ignore_ascii_case(first) };
+        let p = self.lowered();
+        let (Some(&first_star), Some(&last_star)) = (self.stars.first(), self.stars.last()) else {
+            return s.eq_ignore_ascii_case(p);
+        };
+        let (first, last) = (&p[..first_star], &p[last_star + 1..]);
         if s.len() < first.len() + last.len()
             || !s[..first.len()].eq_ignore_ascii_case(first)
             || !s[s.len() - last.len()..].eq_ignore_ascii_case(last)
@@ -70,7 +81,8 @@ impl Wildcard {
         }
         let end = s.len() - last.len();
         let mut pos = first.len();
-        for mid in parts {
+        for w in self.stars.windows(2) {
+            let mid = &p[w[0] + 1..w[1]];
             match find_ci(&s[pos..end], mid) {
                 Some(i) => pos += i + mid.len(),
                 None => return false,
@@ -122,6 +134,12 @@ impl PartialEq for Wildcard {
 }
 
 impl Eq for Wildcard {}
+
+impl serde::Serialize for Wildcard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
 
 impl<'de> Deserialize<'de> for Wildcard {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

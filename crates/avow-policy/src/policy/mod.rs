@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use avow_core::attestation::{Authorship, Person, Statement};
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::diagnostics::{line_of, locate_in_document, one_line, Invalid};
 use crate::facts::CommitFacts;
@@ -207,6 +207,12 @@ impl PartialEq for PathGlob {
 
 impl Eq for PathGlob {}
 
+impl Serialize for PathGlob {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 impl<'de> Deserialize<'de> for PathGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -239,6 +245,17 @@ fn parse_authorships<E: serde::de::Error>(values: Vec<String>) -> Result<Vec<Aut
     Ok(out)
 }
 
+/// Authorship values as the policy file writes them (what
+/// [`de_authorships`] reads back), for the parsed-policy record.
+fn ser_authorships<S: Serializer>(values: &[Authorship], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(values.iter().map(|a| a.as_str()))
+}
+
+#[expect(clippy::ref_option, reason = "the signature serde's `serialize_with` calls")]
+fn ser_opt_authorships<S: Serializer>(values: &Option<Vec<Authorship>>, s: S) -> Result<S::Ok, S::Error> {
+    ser_authorships(values.as_deref().unwrap_or_default(), s)
+}
+
 fn de_authorships<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Authorship>, D::Error> {
     parse_authorships(Vec::<String>::deserialize(d)?)
 }
@@ -268,11 +285,11 @@ fn default_true() -> bool {
 }
 
 /// `[authorship]`: what `Authorship:` may say and how `Assisted-by:` looks.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AuthorshipRules {
     /// `allowed`: the accepted `Authorship:` values. Default: all three.
-    #[serde(default = "all_authorships", deserialize_with = "de_authorships")]
+    #[serde(default = "all_authorships", deserialize_with = "de_authorships", serialize_with = "ser_authorships")]
     pub allowed: Vec<Authorship>,
     /// `assisted-by-format`: default `kernel`.
     #[serde(default = "kernel_format")]
@@ -294,7 +311,7 @@ impl Default for AuthorshipRules {
 }
 
 /// `[markers]`: known AI-agent markers (see [`crate::markers`]).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MarkerRules {
     /// `refuse`: reject commits that carry a marker. Default `false`.
@@ -319,7 +336,7 @@ impl Default for MarkerRules {
 
 /// `[keys]`: which signing keys the project accepts, within what the
 /// keyring accepts (docs/keyring.md).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct KeyRules {
     /// `types`: the accepted key types (OpenSSH names, e.g.
@@ -371,17 +388,17 @@ fn de_rsa_min_bits<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
 }
 
 /// `[adoption]`: where attestation starts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Adoption {
     /// `since`: a commit id or ref; it and its ancestors are exempt (the
     /// verifier evaluates ancestry). Default: none, every commit is checked.
-    #[serde(default, deserialize_with = "de_since")]
+    #[serde(default, deserialize_with = "de_since", skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
 }
 
 /// `[exempt]`: identities whose commits need no attestation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Exempt {
     /// `emails`: author emails or [`Wildcard`] patterns (`*` = any run;
@@ -391,7 +408,7 @@ pub struct Exempt {
 }
 
 /// `[dco]`: the Developer Certificate of Origin sign-off.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Dco {
     /// `required`: a `Signed-off-by:` trailer whose email is the author's
@@ -401,7 +418,7 @@ pub struct Dco {
 }
 
 /// `[rationale]`: the quality of `Rationale:`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RationaleRules {
     /// `min-length`: fewest characters (whitespace runs count as one);
@@ -416,7 +433,11 @@ pub struct RationaleRules {
     /// `boilerplate`: phrases refused as the whole rationale (compared after
     /// [`normalize`]). Default [`DEFAULT_BOILERPLATE`]; an explicit list
     /// replaces it (`[]` disables).
-    #[serde(default = "default_boilerplate", deserialize_with = "de_boilerplate")]
+    #[serde(
+        default = "default_boilerplate",
+        deserialize_with = "de_boilerplate",
+        skip_serializing_if = "is_default_boilerplate"
+    )]
     pub boilerplate: Vec<String>,
     /// `reject-reuse`: refuse the same person's identical rationale on two
     /// commits of a range ([`Policy::check_reuse`]). Default `true`.
@@ -426,6 +447,10 @@ pub struct RationaleRules {
 
 fn default_min_length() -> usize {
     20
+}
+
+fn is_default_boilerplate(phrases: &[String]) -> bool {
+    phrases.iter().map(String::as_str).eq(DEFAULT_BOILERPLATE.iter().copied())
 }
 
 fn default_boilerplate() -> Vec<String> {
@@ -444,7 +469,7 @@ impl Default for RationaleRules {
 }
 
 /// `[size]`: limits for smaller, auditable commits.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SizeRules {
     /// `max-lines`: most changed lines (added + removed). Default: no limit.
@@ -470,14 +495,19 @@ impl Default for SizeRules {
 
 /// A `[[path]]` entry: stricter rules for commits that touch matching
 /// paths. Its violations are always [`Severity::Deny`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PathRule {
     /// `glob`: which paths (required).
     pub glob: PathGlob,
     /// `authorship`: the accepted `Authorship:` values. Default: as
     /// `[authorship] allowed`.
-    #[serde(default, deserialize_with = "de_opt_authorships")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_authorships",
+        serialize_with = "ser_opt_authorships",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub authorship: Option<Vec<Authorship>>,
     /// `max-lines`: most changed lines of the whole commit. Default: none.
     #[serde(default)]
@@ -508,7 +538,7 @@ impl PathRule {
 }
 
 /// The parsed `.avow/policy.toml`. `Default` is the `disclose` preset.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Policy {
     /// `version`: must be 1 (required).
@@ -562,7 +592,7 @@ pub struct Policy {
     #[serde(default, rename = "path")]
     pub paths: Vec<PathRule>,
     /// `[newcomer]`: stricter limits until a person has a track record.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newcomer: Option<NewcomerRules>,
 }
 
@@ -581,7 +611,7 @@ fn de_record<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
 /// new contributors to start below 150 added lines). The verifier counts
 /// the record from the trust base only, so a pull request cannot raise its
 /// own count; its findings are always [`Severity::Deny`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NewcomerRules {
     /// `attested-commits`: the track record that ends the newcomer rules
@@ -597,7 +627,12 @@ pub struct NewcomerRules {
     pub max_files: Option<usize>,
     /// `authorship`: the `Authorship:` a newcomer may declare. Default: as
     /// `[authorship] allowed`.
-    #[serde(default, deserialize_with = "de_opt_authorships")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_authorships",
+        serialize_with = "ser_opt_authorships",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub authorship: Option<Vec<Authorship>>,
 }
 

@@ -53,6 +53,27 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The policy as a parsed-policy record keeps it (one line of JSON,
+    /// fields as the policy file names them, defaults the file would not
+    /// need left out), for a hook that would otherwise parse the same
+    /// TOML at every commit; [`Policy::from_record`] reads it back. Empty
+    /// if it cannot be written (nothing is then recorded).
+    pub fn to_record(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A policy from [`Policy::to_record`]'s text: read through the same
+    /// field checks as the policy file (and its `[[markers.extra]]` checked
+    /// as [`Policy::parse`] checks them), so that a record says nothing a
+    /// policy file could not; `None` for anything else.
+    pub fn from_record(text: &str) -> Option<Policy> {
+        let policy: Policy = serde_json::from_str(text).ok()?;
+        if !policy.markers.extra.is_empty() && Markers::builtin().with_extra(&policy.markers.extra).is_err() {
+            return None;
+        }
+        Some(policy)
+    }
+
     /// The markers in force: the built-in list plus the project's
     /// `[[markers.extra]]` (checked when the policy was parsed).
     pub fn markers(&self) -> std::borrow::Cow<'static, Markers> {

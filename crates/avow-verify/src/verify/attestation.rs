@@ -40,12 +40,12 @@ fn bot_email(email: &str) -> Option<&str> {
 
 impl Verifier<'_> {
     #[expect(clippy::too_many_arguments, reason = "the commit, its two trees, the facts and where they come from")]
-    pub(super) fn check_attestation(
+    pub(super) fn check_attestation<'r>(
         &self,
-        repo: &Repository,
+        repo: &'r Repository,
         c: &Commit<'_>,
-        parent_tree: Option<&git2::Tree<'_>>,
-        tree: &git2::Tree<'_>,
+        parent_tree: Option<&commit::Root<'r, '_>>,
+        tree: &commit::Root<'r, '_>,
         facts: &CommitFacts,
         report: &mut Report,
         cacheable: bool,
@@ -103,7 +103,7 @@ impl Verifier<'_> {
             }
         };
         report.signed_at = Some(st.signed_at);
-        let trees = change::tree_binding(parent_tree.map(git2::Tree::id), tree.id());
+        let trees = change::tree_binding(parent_tree.map(commit::Root::id), tree.id());
         if self.trusted.policy.binding == BindingMode::Trees && trees != st.binding.trees {
             // The amend that signs the trees as they are must reach this
             // commit, which is not always HEAD (a rebased branch: each one).
@@ -120,7 +120,8 @@ impl Verifier<'_> {
             return Ok(None);
         }
         if self.options.no_fast_path || trees != st.binding.trees {
-            let computed = change::digest(repo, parent_tree, tree)?;
+            let parent_tree = parent_tree.map(|t| t.git(repo)).transpose()?;
+            let computed = change::digest(repo, parent_tree.as_ref(), &tree.git(repo)?)?;
             report.change = computed;
             if computed != st.binding.change {
                 report.findings.push(change_mismatch(computed, st.binding.change));
@@ -136,10 +137,11 @@ impl Verifier<'_> {
         report.fast_path = true;
         report.change = st.binding.change;
         let before = report.findings.len();
-        let fast = FastPath { before, parent_tree: parent_tree.map(git2::Tree::id), tree: tree.id() };
+        let fast = FastPath { before, parent_tree: parent_tree.map(commit::Root::id), tree: tree.id() };
         let check = statement.and_then(|s| self.signed(st.clone(), s, facts, Some(fast), report));
         if check.is_none() {
-            fast_path_failed(repo, parent_tree, tree, &st, before, report)?;
+            let parent_tree = parent_tree.map(|t| t.git(repo)).transpose()?;
+            fast_path_failed(repo, parent_tree.as_ref(), &tree.git(repo)?, &st, before, report)?;
         }
         Ok(check)
     }

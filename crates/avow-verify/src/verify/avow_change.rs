@@ -110,7 +110,7 @@ impl Verifier<'_> {
         }
     }
 
-    /// Entry 135: a commit that records its own signing key's expiry — a
+    /// Entry 139: a commit that records its own signing key's expiry — a
     /// rotation, or `keyring expire`, committed with the key it retires, as
     /// `keyring rotate` advises a maintainer rotating her own key — is
     /// signed after the instant it writes. Judged against a keyring that

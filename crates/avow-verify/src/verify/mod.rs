@@ -211,14 +211,20 @@ impl<'t> Verifier<'t> {
     /// and squash retries.
     pub fn verify_commits(&self, repo: &Repository, ids: &[Oid]) -> Result<Vec<Report>, Error> {
         let mut pending = Vec::with_capacity(ids.len());
+        // Root trees are read by id, not through libgit2's parse of every
+        // entry ([`commit::Root`]).
+        let odb = repo.odb().ok();
         // The commit read just before and its tree: usually the next one's
-        // parent.
-        let mut before: Option<(Oid, git2::Tree<'_>)> = None;
+        // parent, whose tree is then neither looked up nor read again.
+        let mut before: Option<(Oid, commit::Root<'_, '_>)> = None;
         for id in ids {
             let c = repo.find_commit(*id).map_err(|e| Error::walk(repo, e))?;
-            let parent_tree = commit::parent_tree_after(&c, before.as_ref())?;
-            let tree = commit_tree(&c)?;
-            pending.push(self.prepare_with(repo, &c, parent_tree.as_ref(), &tree, None)?);
+            let tree = commit::read_root(odb.as_ref(), c.tree_id(), || commit_tree(&c))?;
+            let parent_tree = match before.take() {
+                Some((id, tree)) if c.parent_count() > 0 && c.parent_id(0).is_ok_and(|p| p == id) => Some(tree),
+                _ => commit::parent_tree(&c)?.map(commit::Root::Git),
+            };
+            pending.push(self.prepare_with(repo, odb.as_ref(), &c, parent_tree.as_ref(), &tree, None)?);
             before = Some((c.id(), tree));
         }
         let mut keys = {
@@ -259,23 +265,25 @@ impl<'t> Verifier<'t> {
     /// Everything but the signature check, which the caller may batch;
     /// with the attestation in `note` (a note's text) when given.
     fn prepare(&self, repo: &Repository, c: &Commit<'_>, note: Option<&str>) -> Result<Pending, Error> {
-        let parent_tree = commit::parent_tree(c)?;
-        let tree = commit_tree(c)?;
-        self.prepare_with(repo, c, parent_tree.as_ref(), &tree, note)
+        let parent_tree = commit::parent_tree(c)?.map(commit::Root::Git);
+        let tree = commit::Root::Git(commit_tree(c)?);
+        let odb = repo.odb().ok();
+        self.prepare_with(repo, odb.as_ref(), c, parent_tree.as_ref(), &tree, note)
     }
 
     /// [`Verifier::prepare`] with the commit's parent tree and tree.
-    fn prepare_with(
+    fn prepare_with<'r>(
         &self,
-        repo: &Repository,
+        repo: &'r Repository,
+        odb: Option<&git2::Odb<'r>>,
         c: &Commit<'_>,
-        parent_tree: Option<&git2::Tree<'_>>,
-        tree: &git2::Tree<'_>,
+        parent_tree: Option<&commit::Root<'r, '_>>,
+        tree: &commit::Root<'r, '_>,
         note: Option<&str>,
     ) -> Result<Pending, Error> {
         let policy = &self.trusted.policy;
         let count_lines = self.options.count_lines || policy.needs_line_counts();
-        let change = commit::change_stats(repo, parent_tree, tree, count_lines)?;
+        let change = commit::change_stats_of_roots(repo, odb, parent_tree, tree, count_lines)?;
         let message = commit::message_text(c);
         let non_utf8 = message.is_none();
         let mut facts = commit::facts(c, message.unwrap_or_default(), change);

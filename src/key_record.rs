@@ -79,7 +79,7 @@ pub fn save(repo: &Repository, record: &Record) {
         .chain(keep.iter().map(|d| avow_verify::cache::hex(d)))
         .map(|l| l + "\n")
         .collect();
-    let _ = crate::rewrites::write_record(repo, &file(repo), &text);
+    let _ = crate::shared::write_record(repo, &file(repo), &text);
 }
 
 #[cfg(test)]

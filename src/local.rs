@@ -132,7 +132,7 @@ impl PolicyRecord {
         for (t, r) in &entries[entries.len().saturating_sub(Self::KEEP)..] {
             out.push_str(&format!("{} {}\n{t}{r}\n", t.len(), r.len()));
         }
-        let _ = crate::rewrites::write_record(repo, &Self::file(repo), &out);
+        let _ = crate::shared::write_record(repo, &Self::file(repo), &out);
     }
 }
 

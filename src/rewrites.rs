@@ -92,20 +92,7 @@ fn append(repo: &Repository, new_pairs: &[(Oid, Oid)]) -> Result<()> {
     for (o, n) in keep {
         text.push_str(&format!("{o} {n}\n"));
     }
-    write_record(repo, &path, &text)
-}
-
-/// Replaces a record file whole, creating `.git/avow/` if needed (with
-/// the modes a shared repository's other users need to write there too).
-pub(crate) fn write_record(repo: &Repository, path: &std::path::Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        crate::shared::create_dir_all(repo, dir).map_err(|e| {
-            crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))
-                .hint("check that you may write to the repository's git directory")
-        })?;
-    }
-    // Not synced to disk: a record lost in a crash only means being asked.
-    crate::atomic::write_message_bytes(path, text.as_bytes())
+    crate::shared::write_record(repo, &path, &text)
 }
 
 /// The record: each rewritten commit with the commits it was made from.
@@ -140,7 +127,7 @@ pub fn record_pick(repo: &Repository, source: Oid, parent_tree: Oid, tree: Oid) 
     let mut all: Vec<&str> = old.lines().filter(|l| *l != line && pick(l).is_some()).collect();
     all.push(&line);
     let keep = &all[all.len().saturating_sub(KEEP)..];
-    write_record(repo, &path, &(keep.join("\n") + "\n"))
+    crate::shared::write_record(repo, &path, &(keep.join("\n") + "\n"))
 }
 
 /// The recorded cherry-picks: (source, parent tree, tree); other lines skipped.

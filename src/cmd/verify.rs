@@ -207,7 +207,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // The first commit refused for a key the trusted keyring lacks: a key
     // a maintainer added within the range (a release check) is named after.
     let mut unknown_key = None;
-    let tip = ends.tip;
+    let (tip, base) = (ends.tip, ends.base);
     avow_verify::range::walk_and_verify(
         &repo,
         ends,
@@ -237,20 +237,32 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if args.range.is_none() && summary.total == 0 {
         nothing_since_upstream(&repo);
     }
-    if let (Some(id), None) = (unknown_key, args.trust.as_deref()) {
-        key_added_in_range(&repo, &spec, &trusted, id, tip);
+    // Trusting the base itself, as CI does (`--trust BASE`), is the same check.
+    let trusts_base = args.trust.is_none() || base == Some(trusted.commit);
+    if let (Some(id), Some(base), true) = (unknown_key, base, trusts_base) {
+        key_added_in_range(&repo, &spec, &trusted, id, base, tip);
     }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
 }
 
-/// A commit refused for a key the base's keyring lacks, where the range's
-/// tip lists the key and `--trust TIP` would be accepted (every `.avow/`
-/// change on the way a maintainer's, [`avow_verify::chain`]): a key a
-/// maintainer added during a release. Verified against the base alone,
-/// the release's new contributors fail; name the check that judges merged
-/// history against the keyring it shipped with.
-fn key_added_in_range(repo: &Repository, spec: &str, trusted: &Trusted, id: git2::Oid, tip: git2::Oid) {
-    let Some((_, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.')) else {
+/// A commit refused for a key the base's keyring lacks, where a commit of
+/// the range adds the key — a maintainer's key rotation, a contributor
+/// added — and `--trust TIP` would be accepted (every `.avow/` change on
+/// the way a maintainer's, [`avow_verify::chain`]). Trust comes from the
+/// base only (docs/keyring.md, "Changes to the keyring inside a range"):
+/// name the two ways that verify — land the commit that adds the key
+/// first, for work not merged yet; the keyring the tip shipped with, for
+/// history already merged. An adder that was moved from where it was
+/// signed (rebased or cherry-picked: a replay, entry 140) is named so.
+fn key_added_in_range(
+    repo: &Repository,
+    spec: &str,
+    trusted: &Trusted,
+    id: git2::Oid,
+    base: git2::Oid,
+    tip: git2::Oid,
+) {
+    let Some((base_rev, tip_rev)) = spec.split_once("..").filter(|(_, t)| !t.is_empty() && !t.starts_with('.')) else {
         return;
     };
     let Some(key) = crate::git::signing_key(repo, id) else { return };
@@ -258,9 +270,31 @@ fn key_added_in_range(repo: &Repository, spec: &str, trusted: &Trusted, id: git2
     if at_tip.keyring.find_by_key(&key).is_none() || avow_verify::chain::check(repo, &trusted.rev, &at_tip).is_err() {
         return;
     }
+    let short = |id: git2::Oid| id.to_string()[..12].to_owned();
+    let Some(adder) = avow_verify::chain::key_added_by(repo, base, id, &key) else { return };
+    let subject =
+        repo.find_commit(adder).ok().and_then(|c| c.summary().ok().flatten().map(str::to_owned)).unwrap_or_default();
+    let moved = if avow_verify::chain::at_signed_trees(repo, adder) {
+        ""
+    } else {
+        " — it was moved here from where its maintainer signed it (rebased or cherry-picked): make sure they made it for this branch —"
+    };
+    // A remote-tracking base names the branch to land it on.
+    let remote = base_rev.split_once('/').filter(|(r, _)| repo.find_remote(r).is_ok());
+    let land = match remote.filter(|_| repo.find_reference(&format!("refs/remotes/{base_rev}")).is_ok()) {
+        Some((remote, branch)) => format!(
+            "`git push {} {}:refs/heads/{} && git fetch {}` (or a pull request of its own)",
+            avow_verify::shell_word(remote),
+            short(adder),
+            avow_verify::shell_word(branch),
+            avow_verify::shell_word(remote)
+        ),
+        None => "a pull request of its own or a push of it to the target branch".to_owned(),
+    };
     crate::output::errln!(
-        "avow: note: the key of {} is in .avow/keyring.toml at {tip_rev}, added by a maintainer within the range; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {spec} --trust {tip_rev}`",
-        &id.to_string()[..12]
+        "avow: note: the key of {} is added by {} ({subject:?}) within the range{moved} and a key counts only once the commit adding it is in the trusted base. For work not merged yet (a pull request), land that commit first, alone: {land}; then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {spec} --trust {tip_rev}`",
+        short(id),
+        short(adder)
     );
 }
 

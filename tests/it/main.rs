@@ -68,4 +68,5 @@ mod shared_repo;
 mod signing_keys;
 mod speed;
 mod tamper;
+mod trust_chain;
 mod workflows;

@@ -250,9 +250,12 @@ fn a_release_with_a_contributor_added_during_it_names_the_trust_that_verifies() 
     w.git(["tag", "v1.1"]);
     let r = w.avow(["verify", "v1.0..v1.1"]).expect(1);
     let erins = w.git(["rev-parse", "--short=12", "v1.1"]).trim().to_owned();
+    let adder = w.git(["rev-parse", "--short=12", "v1.1~1"]).trim().to_owned();
     assert_eq!(
         r.stderr,
-        format!("avow: note: the key of {erins} is in .avow/keyring.toml at v1.1, added by a maintainer within the range; to judge history already merged (a release) against the keyring it shipped with: `git avow verify v1.0..v1.1 --trust v1.1`\n")
+        format!("avow: note: the key of {erins} is added by {adder} (\"Add Erin\") within the range and a key counts only once the commit adding it is in the trusted base. \
+                 For work not merged yet (a pull request), land that commit first, alone: a pull request of its own or a push of it to the target branch; then run this check again; \
+                 to judge history already merged (a release) against the keyring it shipped with: `git avow verify v1.0..v1.1 --trust v1.1`\n")
     );
     let commands = quoted_commands(&r.stderr);
     assert_eq!(commands.len(), 1);
@@ -276,7 +279,7 @@ fn a_release_with_a_contributor_added_during_it_names_the_trust_that_verifies() 
 
 /// Commits what is staged (and `extra`, e.g. `-a`) as `name <email>`,
 /// signing with `key`, through the hook.
-fn commit_as(w: &World, name: &str, email: &str, key: &std::path::Path, subject: &str, extra: &[&str]) {
+pub(crate) fn commit_as(w: &World, name: &str, email: &str, key: &std::path::Path, subject: &str, extra: &[&str]) {
     w.git(["add", "-A"]);
     let (user, mail, sign) =
         (format!("user.name={name}"), format!("user.email={email}"), format!("avow.signingKey={}", key.display()));

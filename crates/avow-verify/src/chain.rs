@@ -87,3 +87,37 @@ pub fn check(repo: &Repository, base_rev: &str, trusted: &Trusted) -> Result<(),
     }
     Ok(())
 }
+
+/// The commit of `base..upto`, oldest first, that puts `key` into
+/// `.avow/keyring.toml`: its keyring lists the key and its first parent's
+/// does not. For advice (which commit to land first), never for trust: a
+/// key counts only once such a commit is in the trusted base.
+pub fn key_added_by(repo: &Repository, base: Oid, upto: Oid, key: &avow_sign::ssh_key::PublicKey) -> Option<Oid> {
+    let mut walk = repo.revwalk().ok()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).ok()?;
+    walk.push(upto).ok()?;
+    walk.hide(base).ok()?;
+    let lists = |c: &Commit<'_>| crate::trust::keyring_of(repo, c).is_some_and(|k| k.find_by_key(key).is_some());
+    walk.filter_map(Result::ok)
+        .find(|id| repo.find_commit(*id).is_ok_and(|c| lists(&c) && !c.parent(0).is_ok_and(|p| lists(&p))))
+}
+
+/// Whether commit `id` carries an attestation bound to its own pair of
+/// trees (the tree binding, docs/payload.md): it sits where its signer
+/// signed it, not rebased or cherry-picked from elsewhere. An attestation
+/// binds a change, not its place in history, so a maintainer's signed
+/// change to `.avow/` can be replayed onto any branch (entry 140).
+pub fn at_signed_trees(repo: &Repository, id: Oid) -> bool {
+    let Ok(c) = repo.find_commit(id) else { return false };
+    let Some(text) = crate::commit::message_text(&c) else { return false };
+    let trailers = avow_core::trailer::parse(&text, &avow_core::trailer::ParseOptions::default());
+    let Some(st) = trailers
+        .iter()
+        .find(|t| t.is(avow_core::attestation::SIGNATURE))
+        .and_then(|t| avow_core::payload::SignatureTrailer::parse(&t.value).ok())
+    else {
+        return false;
+    };
+    let parent_tree = c.parent(0).ok().map(|p| p.tree_id());
+    crate::change::tree_binding(parent_tree, c.tree_id()) == st.binding.trees
+}

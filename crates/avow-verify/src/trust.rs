@@ -40,6 +40,16 @@ fn read_file(repo: &Repository, tree: &git2::Tree<'_>, path: &str, rev: &str) ->
         .map_err(|_| Error::TrustFileNotUtf8 { path: path.to_owned(), rev: rev.to_owned() })
 }
 
+/// The keyring a commit's tree holds, when it holds one that loads: for
+/// comparing a commit's own `.avow/keyring.toml` with its parent's, never
+/// for trusting it.
+pub(crate) fn keyring_of(repo: &Repository, commit: &git2::Commit<'_>) -> Option<Keyring> {
+    let tree = commit.tree().ok()?;
+    let rev = commit.id().to_string();
+    let text = read_file(repo, &tree, KEYRING_PATH, &rev).ok()?;
+    Keyring::parse(&text, Path::new(&format!("{KEYRING_PATH}@{rev}"))).ok()
+}
+
 /// git's rules for completing a short ref name (`ref_rev_parse_rules` in
 /// git's refs.c), in git's order: `X`, `refs/X`, `refs/tags/X`,
 /// `refs/heads/X`, `refs/remotes/X`, `refs/remotes/X/HEAD`.

@@ -4,12 +4,12 @@
 
 use avow_policy::facts::CommitFacts;
 use avow_policy::findings;
-use avow_policy::keyring::Role;
-
+use avow_policy::keyring::{KeyStatus, Role};
 use git2::{Commit, Oid, Repository};
 
+use super::signer::status_finding;
 use super::{deny, Report, Verifier};
-use crate::trust::AVOW_DIR;
+use crate::trust::{keyring_of, AVOW_DIR, KEYRING_PATH};
 use crate::Error;
 
 /// `.avow` or a path under it, under any name a checkout may write there:
@@ -108,6 +108,58 @@ impl Verifier<'_> {
                 ));
             }
         }
+    }
+
+    /// Entry 139: a commit that records its own signing key's expiry — a
+    /// rotation, or `keyring expire`, committed with the key it retires, as
+    /// `keyring rotate` advises a maintainer rotating her own key — is
+    /// signed after the instant it writes. Judged against a keyring that
+    /// holds that change (an audit of the history against its tip, a
+    /// `--trust` past it) the key was expired when it signed, and the
+    /// commit would be refused for good. The expiry is not held against
+    /// the one commit that wrote it: a single-parent commit that changes
+    /// `.avow/keyring.toml`, where the trusted keyring's expiry of the
+    /// signing key is exactly the one this commit's keyring gives it, and
+    /// its parent's keyring held the same person's key valid at the signing
+    /// time. This grants nothing: whoever holds the key writes the signing
+    /// time and could have signed at the expiry instant. A revocation, and
+    /// any other expiry (a later commit that moves it earlier), still refuse.
+    pub(super) fn forgive_own_expiry(
+        &self,
+        repo: &Repository,
+        facts: &CommitFacts,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        let (Some(signer), Some(t)) = (&report.signer, report.signed_at) else { return Ok(()) };
+        let Some((person, key)) = self.trusted.keyring.find_by_fingerprint(&signer.fingerprint) else {
+            return Ok(());
+        };
+        let at = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+        let status = key.status_at(at);
+        let KeyStatus::Expired { at: expired } = status else { return Ok(()) };
+        let refusal = status_finding(person, key, &status);
+        if !facts.change.paths.iter().any(|p| p == KEYRING_PATH)
+            || !report.findings.iter().any(|f| f.rule == refusal.rule && f.message == refusal.message)
+        {
+            return Ok(());
+        }
+        let c = repo.find_commit(report.id).map_err(|e| Error::walk(repo, e))?;
+        if c.parent_count() != 1 {
+            return Ok(());
+        }
+        let parent = c.parent(0).map_err(|e| Error::walk(repo, e))?;
+        let (Some(own), Some(before)) = (keyring_of(repo, &c), keyring_of(repo, &parent)) else { return Ok(()) };
+        let same = |p: &avow_policy::keyring::Person| p.email.eq_ignore_ascii_case(&person.email);
+        let wrote_it = own
+            .find_by_fingerprint(&key.fingerprint)
+            .is_some_and(|(p, k)| same(p) && k.revoked.is_none() && k.expires == Some(expired));
+        let held_valid = before
+            .find_by_fingerprint(&key.fingerprint)
+            .is_some_and(|(p, k)| same(p) && k.status_at(at) == KeyStatus::Valid);
+        if wrote_it && held_valid {
+            report.findings.retain(|f| !(f.rule == refusal.rule && f.message == refusal.message));
+        }
+        Ok(())
     }
 }
 

@@ -400,6 +400,7 @@ impl<'t> Verifier<'t> {
                 cache.record(report.id, &signer.fingerprint);
             }
         }
+        self.forgive_own_expiry(repo, &facts, &mut report)?;
         let merge_writes = match repo.find_commit(report.id) {
             Ok(c) => avow_change::merge_writes_avow(repo, &c)?,
             Err(e) => return Err(Error::git(format!("reading commit {}", report.id), e)),

@@ -93,6 +93,18 @@ impl Verifier<'_> {
     }
 }
 
+/// The finding for a key that was not valid when it signed.
+pub(super) fn status_finding(
+    person: &avow_policy::keyring::Person,
+    k: &avow_policy::keyring::Key,
+    status: &KeyStatus,
+) -> Finding {
+    deny(
+        &findings::SIGNATURE_KEY_STATUS,
+        format!("signed with {} of {} <{}>: {status}", k.fingerprint, person.name, person.email),
+    )
+}
+
 /// The keyring's part: was the signer's key valid at signing time, is it a
 /// key the policy accepts (`[keys]`), and does `Understood-by` name them.
 /// Runs on cache hits too.
@@ -108,10 +120,7 @@ pub(super) fn check_signer(
     let signed_at = chrono::DateTime::from_timestamp(st.signed_at, 0).unwrap_or_default();
     match k.status_at(signed_at) {
         KeyStatus::Valid => {}
-        status => report.findings.push(deny(
-            &findings::SIGNATURE_KEY_STATUS,
-            format!("signed with {fpr} of {} <{}>: {status}", person.name, person.email),
-        )),
+        status => report.findings.push(status_finding(person, k, &status)),
     }
     if !Person::same_email(&statement.understood_by.email, &person.email) {
         report.findings.push(deny(

@@ -153,16 +153,3 @@ mod tests {
         assert_eq!(directory_mode(Perm::Exactly(0o660), 0o700), 0o2770);
     }
 }
-
-/// Replaces a record file whole, creating `.git/avow/` if needed (with
-/// the modes a shared repository's other users need to write there too).
-pub(crate) fn write_record(repo: &Repository, path: &std::path::Path, text: &str) -> crate::error::Result<()> {
-    if let Some(dir) = path.parent() {
-        create_dir_all(repo, dir).map_err(|e| {
-            crate::error::CliError::new(format!("cannot create {}: {e}", dir.display()))
-                .hint("check that you may write to the repository's git directory")
-        })?;
-    }
-    // Not synced to disk: a record lost in a crash only means being asked.
-    crate::atomic::write_message_bytes(path, text.as_bytes())
-}

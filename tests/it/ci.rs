@@ -304,6 +304,18 @@ fn the_action_cache_key_fingerprints_the_source() {
     assert_eq!(key(&w), first, "build output and docs must not change the key");
     std::fs::write(source.join("src/main file.rs"), "fn main() { println!(); }\n").unwrap();
     assert_ne!(key(&w), first, "a source change must change the key");
+    // A fingerprint that cannot be made fails the step: an empty hash would
+    // give every source the same cache key.
+    std::fs::write(source.join("ci/source-fingerprint.sh"), "#!/bin/sh\nexit 3\n").unwrap();
+    let out = w.scratch().join("github-output");
+    let _ = std::fs::remove_file(&out);
+    let env = [
+        ("GITHUB_ACTION_PATH", source.to_str().unwrap().to_owned()),
+        ("GITHUB_OUTPUT", out.to_str().unwrap().to_owned()),
+    ];
+    let failed = run_script(&w, &w.path(), script, &env);
+    assert_ne!(failed.code, 0, "stdout:\n{}", failed.stdout);
+    assert!(std::fs::read_to_string(&out).unwrap_or_default().is_empty(), "a hash was written");
 }
 
 /// What a run of the action's steps left behind.

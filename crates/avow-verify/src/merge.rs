@@ -103,3 +103,60 @@ pub fn is_clean(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
     }
     Ok(automatic_merge(repo, c)? == Some(c.tree_id()))
 }
+
+/// The paths where a merge keeps another version than a parent's own
+/// change, out of sight of its first-parent diff (threat-model entry 142):
+/// for each parent after the first, the paths that parent changed since
+/// its merge base with the first parent, where the merge's `tree` is not
+/// that parent's version, less the paths of the first-parent diff
+/// (`first_parent_paths`, already judged). A merge into an old commit that
+/// keeps the old version of a file `main` fixed — `main` merged into a
+/// commit from before the fix, taking the commit's side — shows no change
+/// there against its first parent, yet undoes the fix; these paths are
+/// what `[[path]]` rules must see too. Where the merge's version is the
+/// first parent's and not the automatic merge's, the other parent changed
+/// that path and its version is not the merge's: so this holds every path
+/// the automatic merge of a clean merge would show, and also the conflicts
+/// and the octopus merges too large to merge again, with tree diffs only
+/// (no content merge). A merge the usual way — the merged side's changes
+/// taken — keeps none. Empty for a commit with fewer than two parents.
+pub fn kept_paths(
+    repo: &Repository,
+    parents: &[Commit<'_>],
+    tree: &git2::Tree<'_>,
+    first_parent_paths: &[String],
+) -> Result<Vec<String>, Error> {
+    let [first, others @ ..] = parents else { return Ok(Vec::new()) };
+    let git = |action: String, e| Error::git(action, e);
+    let judged: std::collections::HashSet<&str> = first_parent_paths.iter().map(String::as_str).collect();
+    let mut kept: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for other in others {
+        let base = match repo.merge_base(first.id(), other.id()) {
+            // Already merged into the first parent: nothing of its own.
+            Ok(base) if base == other.id() => continue,
+            Ok(base) => Some(
+                repo.find_commit(base)
+                    .and_then(|b| b.tree())
+                    .map_err(|e| git(format!("reading the tree of {base}"), e))?,
+            ),
+            // Unrelated histories: everything the other parent holds is
+            // its own change.
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(git(format!("finding the merge base of {} and {}", first.id(), other.id()), e)),
+        };
+        let theirs = other.tree().map_err(|e| git(format!("reading the tree of {}", other.id()), e))?;
+        let changed = crate::commit::changed_paths(repo, base.as_ref(), &theirs)?;
+        if changed.is_empty() {
+            continue;
+        }
+        let differs: std::collections::HashSet<String> =
+            crate::commit::changed_paths(repo, Some(&theirs), tree)?.into_iter().collect();
+        for p in changed {
+            if differs.contains(&p) && !judged.contains(p.as_str()) && seen.insert(p.clone()) {
+                kept.push(p);
+            }
+        }
+    }
+    Ok(kept)
+}

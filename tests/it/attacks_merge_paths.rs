@@ -8,20 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::attacks_merge_avow::git_as_bob;
 use crate::policy::{msg, BOB_EMAIL, BOB_NAME};
 use crate::server::{origin, push, remote_rev};
 use crate::support::*;
-
-/// `git ARGS` as Bob, signing with `key` (the hook runs).
-fn git_as_bob(w: &World, key: &Path, args: &[&str]) -> Run {
-    let mut c = w.command("setsid");
-    c.arg("-w")
-        .arg("git")
-        .args(["-c", &format!("user.name={BOB_NAME}"), "-c", &format!("user.email={BOB_EMAIL}")])
-        .args(["-c", &format!("avow.signingKey={}", key.display())])
-        .args(args);
-    c.output().unwrap().into()
-}
 
 /// Bob commits what is staged as a merge (or a commit), declaring
 /// `authorship`.

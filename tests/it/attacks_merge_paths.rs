@@ -23,6 +23,17 @@ fn bob_commits(w: &World, bob: &Path, subject: &str, authorship: &str) -> Run {
     git_as_bob(w, bob, &args)
 }
 
+/// Runs `f` with the `[[path]]` rule out of the work tree's
+/// `.avow/policy.toml` (what the commit-msg hook reads), unstaged.
+fn without_the_rule<T>(w: &World, f: impl FnOnce() -> T) -> T {
+    let policy = w.path().join(".avow/policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, &text[..text.find("[[path]]").expect("the rule")]).unwrap();
+    let out = f();
+    std::fs::write(&policy, text).unwrap();
+    out
+}
+
 /// A server with avow's hook; a policy (every merge attested) whose
 /// `[[path]]` rule takes only `Authorship: human` under `crypto/`; Bob a
 /// contributor; `crypto/aes.c` added (tag `old`), then fixed by Alice, and
@@ -61,7 +72,12 @@ fn a_merge_into_an_old_commit_cannot_roll_a_protected_path_back() {
     w.git(["switch", "-q", "-c", "rollback", "old"]);
     w.git(["merge", "-q", "--no-ff", "--no-commit", "main"]);
     w.git(["checkout", "old", "--", "crypto"]);
-    bob_commits(&w, &bob, "Merge main", "assisted").expect(0);
+    // Bob's own hook sees it (early feedback) and keeps his message …
+    let r = bob_commits(&w, &bob, "Merge main", "assisted").expect(1);
+    assert!(r.stderr.contains("[path[crypto/**].authorship]"), "{}", r.stderr);
+    // … but the hook is his: he drops the rule from his work tree's policy
+    // (not from what he commits) to get his merge signed.
+    without_the_rule(&w, || bob_commits(&w, &bob, "Merge main", "assisted").expect(0));
     assert_eq!(w.git(["show", "-s", "--format=%p", "HEAD"]).split(' ').count(), 2, "a merge");
     assert_eq!(w.git(["show", "HEAD:crypto/aes.c"]), "int rounds = 1;", "the merge keeps the old file");
     assert_eq!(w.git(["diff", "--name-only", "HEAD^1", "HEAD"]), "work.txt", "its first-parent diff");
@@ -82,7 +98,9 @@ fn a_merge_into_an_old_commit_cannot_roll_a_protected_path_back() {
     w.git_output(["merge", "-q", "--no-ff", "--no-commit", "main"]);
     w.git(["checkout", "--ours", "--", "crypto/aes.c"]);
     w.git(["add", "crypto/aes.c"]);
-    bob_commits(&w, &bob, "Merge main", "assisted").expect(0);
+    let r = bob_commits(&w, &bob, "Merge main", "assisted").expect(1);
+    assert!(r.stderr.contains("[path[crypto/**].authorship]"), "{}", r.stderr);
+    without_the_rule(&w, || bob_commits(&w, &bob, "Merge main", "assisted").expect(0));
     assert_eq!(w.git(["show", "HEAD:crypto/aes.c"]), "int rounds = 2;");
     let r = w.verify("main..conflict").expect(1);
     assert!(r.stdout.contains("[path[crypto/**].authorship]"), "{}", r.stdout);

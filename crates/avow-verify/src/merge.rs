@@ -146,17 +146,49 @@ pub fn kept_paths(
             Err(e) => return Err(git(format!("finding the merge base of {} and {}", first.id(), other.id()), e)),
         };
         let theirs = other.tree().map_err(|e| git(format!("reading the tree of {}", other.id()), e))?;
-        let changed = crate::commit::changed_paths(repo, base.as_ref(), &theirs)?;
+        let changed = diff_paths(repo, base.as_ref(), &theirs, &[])?;
         if changed.is_empty() {
             continue;
         }
-        let differs: std::collections::HashSet<String> =
-            crate::commit::changed_paths(repo, Some(&theirs), tree)?.into_iter().collect();
-        for p in changed {
-            if differs.contains(&p) && !judged.contains(p.as_str()) && seen.insert(p.clone()) {
+        // Only those paths are compared with the merge's: the diff walks
+        // no directory that holds none of them, so a merge of an old
+        // branch into `main` costs that branch's change, not `main`'s.
+        for p in diff_paths(repo, Some(&theirs), tree, &changed)? {
+            let p = String::from_utf8_lossy(&p).into_owned();
+            if !judged.contains(p.as_str()) && seen.insert(p.clone()) {
                 kept.push(p);
             }
         }
     }
     Ok(kept)
+}
+
+/// The paths (both sides, as bytes) that differ between `old` and `new`,
+/// as `git diff-tree -r --no-renames` lists them; only among `only` (exact
+/// paths) when it is not empty.
+fn diff_paths(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    only: &[Vec<u8>],
+) -> Result<Vec<Vec<u8>>, Error> {
+    let mut opts = git2::DiffOptions::new();
+    opts.ignore_submodules(false).include_typechange(false);
+    if !only.is_empty() {
+        opts.disable_pathspec_match(true);
+        for p in only {
+            opts.pathspec(p.clone());
+        }
+    }
+    let diff =
+        repo.diff_tree_to_tree(old, Some(new), Some(&mut opts)).map_err(|e| Error::git("diffing trees".into(), e))?;
+    let mut out: Vec<Vec<u8>> = diff
+        .deltas()
+        .flat_map(|d| [d.old_file().path_bytes(), d.new_file().path_bytes()])
+        .flatten()
+        .map(<[u8]>::to_vec)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }

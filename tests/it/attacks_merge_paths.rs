@@ -104,6 +104,20 @@ fn a_merge_into_an_old_commit_cannot_roll_a_protected_path_back() {
     assert_eq!(w.git(["show", "HEAD:crypto/aes.c"]), "int rounds = 2;");
     let r = w.verify("main..conflict").expect(1);
     assert!(r.stdout.contains("[path[crypto/**].authorship]"), "{}", r.stdout);
+    // Or a merge made as a human (taking the fix), then amended to keep
+    // the old file and say `assisted`: the hook judges the amended merge
+    // against the parents it keeps.
+    w.git(["switch", "-q", "-c", "amended", "old"]);
+    w.git(["merge", "-q", "--no-ff", "--no-commit", "main"]);
+    bob_commits(&w, &bob, "Merge main", "human").expect(0);
+    w.git(["checkout", "old", "--", "crypto"]);
+    let author = format!("{BOB_NAME} <{BOB_EMAIL}>");
+    let mut args = vec!["commit", "-q", "--amend", "--author", &author];
+    let m = msg("Merge main", "assisted", &[]);
+    args.extend(m.iter().map(String::as_str));
+    let r = git_as_bob(&w, &bob, &args).expect(1);
+    assert!(r.stderr.contains("[path[crypto/**].authorship]"), "{}", r.stderr);
+    assert_eq!(w.git(["show", "HEAD:crypto/aes.c"]), "int rounds = 14;", "not amended");
 }
 
 /// Controls: normal merges, either way round, that take the merged side's

@@ -117,8 +117,8 @@ pub fn is_clean(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
 /// first parent's and not the automatic merge's, the other parent changed
 /// that path and its version is not the merge's: so this holds every path
 /// the automatic merge of a clean merge would show, and also the conflicts
-/// and the octopus merges too large to merge again, with tree diffs only
-/// (no content merge). A merge the usual way — the merged side's changes
+/// with tree diffs only (no content merge); a merge of more than
+/// [`MAX_MERGED_PARENTS`] parents counts every path it holds. A merge the usual way — the merged side's changes
 /// taken — keeps none. Empty for a commit with fewer than two parents.
 pub fn kept_paths(
     repo: &Repository,
@@ -128,6 +128,13 @@ pub fn kept_paths(
 ) -> Result<Vec<String>, Error> {
     let [first, others @ ..] = parents else { return Ok(Vec::new()) };
     let git = |action: String, e| Error::git(action, e);
+    // Each parent costs a merge-base walk, and whoever pushes chooses how
+    // many there are: a merge too large to merge again (no project makes
+    // one) counts every path it holds.
+    if parents.len() > MAX_MERGED_PARENTS {
+        let all = diff_paths(repo, None, tree, &[])?;
+        return Ok(all.into_iter().map(|p| String::from_utf8_lossy(&p).into_owned()).collect());
+    }
     let judged: std::collections::HashSet<&str> = first_parent_paths.iter().map(String::as_str).collect();
     let mut kept: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();

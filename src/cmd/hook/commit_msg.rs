@@ -417,7 +417,13 @@ fn stage(repo: &Repository, amend: bool, policy: &Policy) -> Result<Staged> {
         .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
     // A merge's paths kept against a merged parent's change count for the
     // `[[path]]` rules, as the verifier counts them (threat-model entry 142).
-    if let (false, false, Some(parents)) = (amend, policy.paths.is_empty(), merge_parents(repo)) {
+    // Amending a merge: the parents it keeps.
+    let parents = if amend {
+        head.as_ref().filter(|h| h.parent_count() > 1).map(|h| h.parents().collect::<Vec<_>>())
+    } else {
+        merge_parents(repo)
+    };
+    if let (false, Some(parents)) = (policy.paths.is_empty(), parents) {
         change.kept = avow_verify::merge::kept_paths(repo, &parents, &tree, &change.paths)
             .map_err(|e| CliError::new(format!("reading the merge: {e}")).hint(crate::error::GIT_HINT))?;
     }

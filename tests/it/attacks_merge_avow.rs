@@ -13,7 +13,7 @@ use crate::server::{origin, push, remote_rev};
 use crate::support::*;
 
 /// `git ARGS` as Bob, signing with `key` (the hook runs).
-fn git_as_bob(w: &World, key: &Path, args: &[&str]) -> Run {
+pub(crate) fn git_as_bob(w: &World, key: &Path, args: &[&str]) -> Run {
     let mut c = w.command("setsid");
     c.arg("-w")
         .arg("git")

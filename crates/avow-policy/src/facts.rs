@@ -25,6 +25,13 @@ pub struct ChangeStats {
     /// Paths changed (added, deleted, modified), `/`-separated, relative to
     /// the repository root, in git's order.
     pub paths: Vec<String>,
+    /// For a merge, the paths its first-parent diff does not show where it
+    /// keeps another version than a later parent's change (a rollback of
+    /// that change: threat-model entry 142). They count as changed for the
+    /// `[[path]]` rules, and nothing else: not in `paths`, not counted by
+    /// the size rules. Empty for other commits, and when nobody computed
+    /// them (the policy has no `[[path]]`).
+    pub kept: Vec<String>,
 }
 
 impl ChangeStats {

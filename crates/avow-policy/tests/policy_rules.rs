@@ -38,7 +38,12 @@ fn commit_by(author: (&str, &str), message: &str) -> CommitFacts {
         trailers,
         statement,
         parent_count: 1,
-        change: ChangeStats { lines_added: 40, lines_removed: 12, paths: vec!["src/http/client.rs".into()] },
+        change: ChangeStats {
+            lines_added: 40,
+            lines_removed: 12,
+            paths: vec!["src/http/client.rs".into()],
+            kept: Vec::new(),
+        },
         author_time: 1_764_000_000,
     }
 }

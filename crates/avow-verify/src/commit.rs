@@ -57,7 +57,7 @@ pub fn change_stats(
     } else {
         (0, 0)
     };
-    Ok(ChangeStats { lines_added, lines_removed, paths })
+    Ok(ChangeStats { lines_added, lines_removed, paths, kept: Vec::new() })
 }
 
 /// The paths that differ between two trees, sorted — what
@@ -145,7 +145,7 @@ pub(crate) fn change_stats_of_roots<'r>(
         return change_stats(repo, old.as_ref(), &new.git(repo)?, true);
     }
     let paths = changed_paths_of_roots(repo, odb, old, new, usize::MAX)?.unwrap_or_default();
-    Ok(ChangeStats { lines_added: 0, lines_removed: 0, paths })
+    Ok(ChangeStats { lines_added: 0, lines_removed: 0, paths, kept: Vec::new() })
 }
 
 /// [`changed_paths_at_most`] of two root trees read by id.

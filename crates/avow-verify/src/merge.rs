@@ -103,3 +103,99 @@ pub fn is_clean(repo: &Repository, c: &Commit<'_>) -> Result<bool, Error> {
     }
     Ok(automatic_merge(repo, c)? == Some(c.tree_id()))
 }
+
+/// The paths where a merge keeps another version than a parent's own
+/// change, out of sight of its first-parent diff (threat-model entry 142):
+/// for each parent after the first, the paths that parent changed since
+/// its merge base with the first parent, where the merge's `tree` is not
+/// that parent's version, less the paths of the first-parent diff
+/// (`first_parent_paths`, already judged). A merge into an old commit that
+/// keeps the old version of a file `main` fixed — `main` merged into a
+/// commit from before the fix, taking the commit's side — shows no change
+/// there against its first parent, yet undoes the fix; these paths are
+/// what `[[path]]` rules must see too. Where the merge's version is the
+/// first parent's and not the automatic merge's, the other parent changed
+/// that path and its version is not the merge's: so this holds every path
+/// the automatic merge of a clean merge would show, and also the conflicts
+/// with tree diffs only (no content merge); a merge of more than
+/// [`MAX_MERGED_PARENTS`] parents counts every path it holds. A merge the usual way — the merged side's changes
+/// taken — keeps none. Empty for a commit with fewer than two parents.
+pub fn kept_paths(
+    repo: &Repository,
+    parents: &[Commit<'_>],
+    tree: &git2::Tree<'_>,
+    first_parent_paths: &[String],
+) -> Result<Vec<String>, Error> {
+    let [first, others @ ..] = parents else { return Ok(Vec::new()) };
+    let git = |action: String, e| Error::git(action, e);
+    // Each parent costs a merge-base walk, and whoever pushes chooses how
+    // many there are: a merge too large to merge again (no project makes
+    // one) counts every path it holds.
+    if parents.len() > MAX_MERGED_PARENTS {
+        let all = diff_paths(repo, None, tree, &[])?;
+        return Ok(all.into_iter().map(|p| String::from_utf8_lossy(&p).into_owned()).collect());
+    }
+    let judged: std::collections::HashSet<&str> = first_parent_paths.iter().map(String::as_str).collect();
+    let mut kept: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for other in others {
+        let base = match repo.merge_base(first.id(), other.id()) {
+            // Already merged into the first parent: nothing of its own.
+            Ok(base) if base == other.id() => continue,
+            Ok(base) => Some(
+                repo.find_commit(base)
+                    .and_then(|b| b.tree())
+                    .map_err(|e| git(format!("reading the tree of {base}"), e))?,
+            ),
+            // Unrelated histories: everything the other parent holds is
+            // its own change.
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(git(format!("finding the merge base of {} and {}", first.id(), other.id()), e)),
+        };
+        let theirs = other.tree().map_err(|e| git(format!("reading the tree of {}", other.id()), e))?;
+        let changed = diff_paths(repo, base.as_ref(), &theirs, &[])?;
+        if changed.is_empty() {
+            continue;
+        }
+        // Only those paths are compared with the merge's: the diff walks
+        // no directory that holds none of them, so a merge of an old
+        // branch into `main` costs that branch's change, not `main`'s.
+        for p in diff_paths(repo, Some(&theirs), tree, &changed)? {
+            let p = String::from_utf8_lossy(&p).into_owned();
+            if !judged.contains(p.as_str()) && seen.insert(p.clone()) {
+                kept.push(p);
+            }
+        }
+    }
+    Ok(kept)
+}
+
+/// The paths (both sides, as bytes) that differ between `old` and `new`,
+/// as `git diff-tree -r --no-renames` lists them; only among `only` (exact
+/// paths) when it is not empty.
+fn diff_paths(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    only: &[Vec<u8>],
+) -> Result<Vec<Vec<u8>>, Error> {
+    let mut opts = git2::DiffOptions::new();
+    opts.ignore_submodules(false).include_typechange(false);
+    if !only.is_empty() {
+        opts.disable_pathspec_match(true);
+        for p in only {
+            opts.pathspec(p.clone());
+        }
+    }
+    let diff =
+        repo.diff_tree_to_tree(old, Some(new), Some(&mut opts)).map_err(|e| Error::git("diffing trees".into(), e))?;
+    let mut out: Vec<Vec<u8>> = diff
+        .deltas()
+        .flat_map(|d| [d.old_file().path_bytes(), d.new_file().path_bytes()])
+        .flatten()
+        .map(<[u8]>::to_vec)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}

@@ -381,20 +381,24 @@ fn complete(draft: &mut Draft, cfg: &Config, policy: &Policy) -> Step<Statement>
 /// `merge::is_clean`). A resolved conflict or a change of the merge's own
 /// is not, and needs a statement like any commit.
 fn concluding_clean_merge(repo: &Repository) -> Result<bool> {
-    let Ok(merging) = std::fs::read_to_string(repo.path().join("MERGE_HEAD")) else { return Ok(false) };
-    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else { return Ok(false) };
-    let mut parents = vec![head];
-    for line in merging.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let Some(commit) = git2::Oid::from_str(line).ok().and_then(|id| repo.find_commit(id).ok()) else {
-            return Ok(false);
-        };
-        parents.push(commit);
-    }
+    let Some(parents) = merge_parents(repo) else { return Ok(false) };
     let tree = crate::git::staged_tree(repo)?;
     // A merge libgit2 cannot redo is not known to be clean: it needs a
     // statement (the verifier would say `merge.unclean` too), no error.
     let merged = avow_verify::merge::automatic_merge_of(repo, &parents, "being committed").ok().flatten();
     Ok(merged == Some(tree))
+}
+
+/// The parents of the merge git is concluding: HEAD, then the commits of
+/// `MERGE_HEAD`; `None` when git is not merging, or one of them cannot be
+/// read.
+fn merge_parents(repo: &Repository) -> Option<Vec<git2::Commit<'_>>> {
+    let merging = std::fs::read_to_string(repo.path().join("MERGE_HEAD")).ok()?;
+    let mut parents = vec![repo.head().ok()?.peel_to_commit().ok()?];
+    for line in merging.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        parents.push(git2::Oid::from_str(line).ok().and_then(|id| repo.find_commit(id).ok())?);
+    }
+    Some(parents)
 }
 
 /// The change being committed: the index git is about to commit against
@@ -409,8 +413,20 @@ fn stage(repo: &Repository, amend: bool, policy: &Policy) -> Result<Staged> {
         .map_err(|e| CliError::new(format!("computing the change digest: {e}")).hint(crate::error::GIT_HINT))?;
     // Lines are counted (a diff of every changed file, with its
     // attributes) only for a policy with a limit on them, as the verifier does.
-    let change = change_stats(repo, parent_tree.as_ref(), &tree, policy.needs_line_counts())
+    let mut change = change_stats(repo, parent_tree.as_ref(), &tree, policy.needs_line_counts())
         .map_err(|e| CliError::new(format!("reading the change: {e}")).hint(crate::error::GIT_HINT))?;
+    // A merge's paths kept against a merged parent's change count for the
+    // `[[path]]` rules, as the verifier counts them (threat-model entry 142).
+    // Amending a merge: the parents it keeps.
+    let parents = if amend {
+        head.as_ref().filter(|h| h.parent_count() > 1).map(|h| h.parents().collect::<Vec<_>>())
+    } else {
+        merge_parents(repo)
+    };
+    if let (false, Some(parents)) = (policy.paths.is_empty(), parents) {
+        change.kept = avow_verify::merge::kept_paths(repo, &parents, &tree, &change.paths)
+            .map_err(|e| CliError::new(format!("reading the merge: {e}")).hint(crate::error::GIT_HINT))?;
+    }
     Ok(Staged { parent: parent.map(|p| p.id()), tree: tree_id, binding, change })
 }
 

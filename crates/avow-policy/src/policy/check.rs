@@ -148,8 +148,12 @@ impl Policy {
     /// then each `[[path]]`.
     pub fn check(&self, facts: &CommitFacts, markers: &Markers) -> Vec<Finding> {
         let mut out = crate::text::check(facts);
-        let touched: Vec<(&PathRule, &str)> =
-            self.paths.iter().filter_map(|r| r.touched(&facts.change.paths).map(|p| (r, p))).collect();
+        // A merge's kept paths (entry 142) are changes of its own too.
+        let touched: Vec<(&PathRule, &str)> = self
+            .paths
+            .iter()
+            .filter_map(|r| r.touched(&facts.change.paths).or_else(|| r.touched(&facts.change.kept)).map(|p| (r, p)))
+            .collect();
 
         if let Some(st) = &facts.statement {
             self.check_statement(st, facts, &mut out);

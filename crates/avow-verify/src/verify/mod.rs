@@ -377,7 +377,7 @@ impl<'t> Verifier<'t> {
         open: Open,
         verified: Option<Result<PublicKey, avow_sign::Error>>,
     ) -> Result<Report, Error> {
-        let Open { mut report, facts, signature, cacheable } = open;
+        let Open { mut report, mut facts, signature, cacheable } = open;
         if let Some(s) = signature {
             let key = match s.signature {
                 Err(e) => Err(e),
@@ -401,12 +401,18 @@ impl<'t> Verifier<'t> {
             }
         }
         self.forgive_own_expiry(repo, &facts, &mut report)?;
-        let merge_writes = match repo.find_commit(report.id) {
-            Ok(c) => avow_change::merge_writes_avow(repo, &c)?,
-            Err(e) => return Err(Error::git(format!("reading commit {}", report.id), e)),
-        };
+        let c = repo.find_commit(report.id).map_err(|e| Error::git(format!("reading commit {}", report.id), e))?;
+        let merge_writes = avow_change::merge_writes_avow(repo, &c)?;
         self.check_avow_change(&facts, merge_writes, &mut report);
         let policy = &self.trusted.policy;
+        // What a merge keeps against a merged parent's change is a change
+        // of its own for the `[[path]]` rules (entry 142); only looked for
+        // when there are such rules.
+        if c.parent_count() > 1 && !policy.paths.is_empty() {
+            let parents = (0..c.parent_count()).map(|i| c.parent(i)).collect::<Result<Vec<_>, _>>();
+            let parents = parents.map_err(|e| Error::git(format!("reading the parents of merge {}", c.id()), e))?;
+            facts.change.kept = crate::merge::kept_paths(repo, &parents, &commit_tree(&c)?, &facts.change.paths)?;
+        }
         report.findings.extend(policy.check(&facts, &self.markers));
         if let Some(records) = self.newcomers {
             // The person who stands behind the change: the verified signer,

@@ -431,6 +431,7 @@ mod tests {
             repo.commit_all("First");
             let hook = repo.path().join(".git/hooks/commit-msg");
             std::fs::write(&hook, "#!/bin/sh\ntouch ran\n").unwrap();
+            #[cfg(unix)]
             std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
             let mut args = vec!["git", "commit", "--allow-empty", "-m", "one"];
             args.extend(pieces.iter().flatten());

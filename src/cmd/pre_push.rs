@@ -133,8 +133,10 @@ pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<V
 /// rejected.
 /// A trusted revision without `.avow/` verifies nothing (a note says so).
 /// The pre-push hook and the server hooks judge a ref update alike; the
-/// server also passes the default branch's keyring as `revocations`, whose
-/// revoked keys are refused whatever the trusted keyring says. `options`
+/// server also passes, for a ref judged by its own keyring, the default
+/// branch's as `default_keyring`: its revoked keys are refused whatever the
+/// trusted keyring says, and a change to `.avow/` needs one of its
+/// maintainers too (entries 91 and 149). `options`
 /// are the verifier's ([`crate::cmd::verify::options_of`]'s settings).
 #[expect(clippy::too_many_arguments, reason = "the ref, its tip, what it is judged against, and how")]
 pub(crate) fn judge(
@@ -144,7 +146,7 @@ pub(crate) fn judge(
     tip: Oid,
     (trust_name, trust): (&str, Oid),
     hide: &[Oid],
-    revocations: Option<(&str, &Keyring)>,
+    default_keyring: Option<(&str, &Keyring)>,
     options: Options,
 ) -> Result<Option<Refused>> {
     if !has_avow(repo, trust) {
@@ -157,9 +159,10 @@ pub(crate) fn judge(
     let base = repo.merge_base(tip, trust).ok();
     let range = Range { base_rev: Some(trust_name.to_owned()), base, commits: commits.into() };
     let mut reports = crate::cmd::verify::verify_range(repo, &range, &trusted, options, &|| {})?;
-    if let Some((name, keyring)) = revocations {
+    if let Some((name, keyring)) = default_keyring {
         for r in &mut reports {
             refuse_revoked(r, name, keyring);
+            refuse_demoted(repo, r, name, keyring)?;
         }
     }
     let summary = Summary::of(&reports);
@@ -325,6 +328,35 @@ fn refuse_revoked(report: &mut Report, name: &str, keyring: &Keyring) {
         ),
     ));
     report.verdict = Verdict::Rejected;
+}
+
+/// Rejects `report` when its commit changes `.avow/` and its signer, a
+/// maintainer of the keyring it was verified against (a branch's own), is
+/// not a maintainer in `keyring` (the default branch's, named `name`). A
+/// branch's keyring may predate a demotion: a branch created at a commit
+/// from before it adds no commit when it is pushed, and a release branch
+/// forked before it keeps it, so the demoted maintainer could still
+/// change that branch's trust — add keys whose work every later push to
+/// the branch takes (entry 149). The person is found by the signer's
+/// email; their key is the branch keyring's to judge.
+fn refuse_demoted(repo: &Repository, report: &mut Report, name: &str, keyring: &Keyring) -> Result<()> {
+    let Some(signer) = &report.signer else { return Ok(()) };
+    if signer.role != avow_policy::keyring::Role::Maintainer
+        || report.findings.iter().any(|f| f.rule == findings::TRUST_AVOW_CHANGE.id)
+        || keyring.find_person_by_email(&signer.email).is_some_and(|p| p.role == avow_policy::keyring::Role::Maintainer)
+        || !avow_verify::verify::writes_avow(repo, report.id)?
+    {
+        return Ok(());
+    }
+    report.findings.push(Finding::deny(
+        &findings::TRUST_AVOW_CHANGE,
+        format!(
+            "the commit changes .avow/ (keyring or policy), signed by {} <{}>, who is not a maintainer in the keyring of {name} (a change to .avow/ on any ref needs a maintainer the default branch trusts)",
+            signer.name, signer.email
+        ),
+    ));
+    report.verdict = Verdict::Rejected;
+    Ok(())
 }
 
 pub fn run(remote: &str) -> Result<Outcome> {

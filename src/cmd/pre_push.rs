@@ -190,7 +190,7 @@ pub(crate) fn judge(
 /// it signs (`verify` refuses that too): by the server hooks, and by the
 /// pre-push hook before the key reaches a remote that runs no avow hook
 /// (a forge whose CI verifies ranges based on the pushed branch).
-pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> bool {
+pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Option<Oid>, tip: Oid) -> bool {
     let weak = weak_keys_added(repo, trust, tip);
     for (fpr, who, why) in &weak {
         crate::output::errln!(
@@ -205,8 +205,9 @@ pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, ti
     !weak.is_empty()
 }
 
-/// The keys of the keyring at `tip` that the keyring at `trust` does not
-/// list, that are not revoked, and that fail the checks made where keys
+/// The keys of the keyring at `tip` that the keyring at `trust` (none: a
+/// remote whose keyring the pre-push hook cannot see) does not list, that
+/// are not revoked, and that fail the checks made where keys
 /// enter (a prime or ROCA modulus, close primes, a small factor:
 /// threat-model entries 116 and 124): each with its fingerprint, its
 /// holder and why. Only the tip's keyring matters: a ref's value is what
@@ -216,7 +217,7 @@ pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, ti
 /// not revoked) there are left to `doctor` and `verify`, so that one weak
 /// key does not stop every push. An unreadable keyring is left to the
 /// verification.
-fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, String, String)> {
+fn weak_keys_added(repo: &Repository, trust: Option<Oid>, tip: Oid) -> Vec<(String, String, String)> {
     use avow_policy::keyring::Keyring;
     use avow_verify::trust::KEYRING_PATH;
     let blob_at = |id: Oid| -> Option<Oid> {
@@ -226,7 +227,7 @@ fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, Stri
         let blob = repo.find_blob(blob).ok()?;
         Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH)).ok()
     };
-    let (Some(new), old) = (blob_at(tip), blob_at(trust)) else { return Vec::new() };
+    let (Some(new), old) = (blob_at(tip), trust.and_then(blob_at)) else { return Vec::new() };
     if old == Some(new) {
         return Vec::new();
     }
@@ -385,8 +386,16 @@ pub fn run(remote: &str) -> Result<Outcome> {
                 .hint("run the hook through `git push`"));
         };
         let Ok(tip) = tip.peel_to_commit() else { continue }; // a tag of a tree or blob
+        let label = format!("{} → {}", update.local_ref, update.remote_ref);
         let (trust_name, trust, hide) = if is_zero(&update.remote) {
             let Some((name, id)) = remote_default(&repo, remote) else {
+                // Nothing fetched to compare with (a push by URL, a remote
+                // just added): every key anyone can sign with counts as
+                // added (entry 150).
+                if refuses_weak_keys(&repo, &label, None, tip.id()) {
+                    refused = true;
+                    continue;
+                }
                 crate::output::errln!(
                     "avow: {remote} has no branch fetched here to take the keyring and policy from; {} is not verified",
                     update.remote_ref
@@ -409,8 +418,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
                 })?;
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
-        let label = format!("{} → {}", update.local_ref, update.remote_ref);
-        if refuses_weak_keys(&repo, &label, trust, tip.id()) {
+        if refuses_weak_keys(&repo, &label, Some(trust), tip.id()) {
             refused = true;
             continue;
         }

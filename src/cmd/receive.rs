@@ -471,7 +471,7 @@ fn judge_update(
         crate::output::errln!("avow: {refname}: not verified: the push is refused already (see above)");
         return Ok(Judged::Passed);
     }
-    if refuses_weak_keys(repo, refname, trust, tip.id()) {
+    if refuses_weak_keys(repo, refname, Some(trust), tip.id()) {
         return Ok(Judged::Refused(None));
     }
     // A branch judged by its own keyring still refuses a key the default

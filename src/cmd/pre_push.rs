@@ -294,9 +294,11 @@ fn reattest_command(repo: &Repository, local_ref: &str, base: &str) -> String {
 /// The command that re-signs the pusher's statements over `base..HEAD`,
 /// after switching to `branch` when it is not the one checked out (the
 /// client hook knows; the server hook does not, so it always names it).
+/// Both are shell words: a branch name may hold `$(…)` (entry 152).
 pub(crate) fn resign_command(base: &str, branch: Option<&str>) -> String {
-    let command = format!("git avow reattest {base}..HEAD");
-    branch.map_or(command.clone(), |b| format!("git switch {b} && {command}"))
+    use avow_verify::shell_word;
+    let command = format!("git avow reattest {}", shell_word(&format!("{base}..HEAD")));
+    branch.map_or(command.clone(), |b| format!("git switch {} && {command}", shell_word(b)))
 }
 
 /// How the pusher names `id`, the remote's `remote_ref` as git reported

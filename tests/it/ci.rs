@@ -807,6 +807,32 @@ fn fake_release(w: &World, dir: &Path, fingerprint: &str, target: &str) -> Strin
     name
 }
 
+/// What whoever can write the Action's cache entry puts there: a
+/// `git-avow` that passes everything, where the install step used to keep
+/// its binary, and packed as the release archive `name` (from `release`,
+/// the real one).
+fn plant_a_git_avow_that_passes_everything(w: &World, cache: &Path, release: &Path, name: &str) {
+    let pwned = "#!/bin/sh\necho pwned\n";
+    std::fs::create_dir_all(cache.join("bin")).unwrap();
+    std::fs::write(cache.join("bin/git-avow"), pwned).unwrap();
+    w.command("chmod").args(["+x", cache.join("bin/git-avow").to_str().unwrap()]).output().unwrap();
+    let unpacked = w.scratch().join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    w.command("tar").arg("-xzf").arg(release).arg("-C").arg(&unpacked).output().unwrap();
+    std::fs::write(unpacked.join(format!("{name}/bin/git-avow")), pwned).unwrap();
+    std::fs::create_dir_all(cache.join("releases")).unwrap();
+    let tarred = w
+        .command("tar")
+        .arg("-czf")
+        .arg(cache.join(format!("releases/{name}.tar.gz")))
+        .arg("-C")
+        .arg(&unpacked)
+        .arg(name)
+        .output()
+        .unwrap();
+    assert!(tarred.status.success());
+}
+
 #[test]
 fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum() {
     let action = action_steps(&load("action.yml"));
@@ -872,26 +898,8 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
     // everything, as a binary where the step used to keep one, and packed
     // as the release archive. Neither runs: the archive is checked against
     // SHA256SUMS and downloaded again.
-    let pwned = "#!/bin/sh\necho pwned\n";
-    std::fs::create_dir_all(cache.join("bin")).unwrap();
-    std::fs::write(cache.join("bin/git-avow"), pwned).unwrap();
-    w.command("chmod").args(["+x", cache.join("bin/git-avow").to_str().unwrap()]).output().unwrap();
-    let unpacked = w.scratch().join("unpacked");
-    std::fs::create_dir_all(&unpacked).unwrap();
     let archive = |dir: &Path| dir.join(format!("v{version}/{name}.tar.gz"));
-    w.command("tar").arg("-xzf").arg(archive(&releases)).arg("-C").arg(&unpacked).output().unwrap();
-    std::fs::write(unpacked.join(format!("{name}/bin/git-avow")), pwned).unwrap();
-    std::fs::create_dir_all(cache.join("releases")).unwrap();
-    let tarred = w
-        .command("tar")
-        .arg("-czf")
-        .arg(cache.join(format!("releases/{name}.tar.gz")))
-        .arg("-C")
-        .arg(&unpacked)
-        .arg(&name)
-        .output()
-        .unwrap();
-    assert!(tarred.status.success());
+    plant_a_git_avow_that_passes_everything(&w, &cache, &archive(&releases), &name);
     let again = run_with("auto", "0123456789abcdef", true).expect(0);
     assert!(again.stdout.ends_with(", checksum checked\n"), "{}", again.stdout);
     let v = w.command(installed()).arg("--version").output().unwrap();

@@ -136,7 +136,7 @@ pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<V
 /// server also passes, for a ref judged by its own keyring, the default
 /// branch's as `default_keyring`: its revoked keys are refused whatever the
 /// trusted keyring says, and a change to `.avow/` needs one of its
-/// maintainers too (entries 91 and 149). `options`
+/// maintainers too (entries 91 and 143). `options`
 /// are the verifier's ([`crate::cmd::verify::options_of`]'s settings).
 #[expect(clippy::too_many_arguments, reason = "the ref, its tip, what it is judged against, and how")]
 pub(crate) fn judge(
@@ -294,7 +294,7 @@ fn reattest_command(repo: &Repository, local_ref: &str, base: &str) -> String {
 /// The command that re-signs the pusher's statements over `base..HEAD`,
 /// after switching to `branch` when it is not the one checked out (the
 /// client hook knows; the server hook does not, so it always names it).
-/// Both are shell words: a branch name may hold `$(…)` (entry 152).
+/// Both are shell words: a branch name may hold `$(…)` (entry 146).
 pub(crate) fn resign_command(base: &str, branch: Option<&str>) -> String {
     use avow_verify::shell_word;
     let command = format!("git avow reattest {}", shell_word(&format!("{base}..HEAD")));
@@ -340,7 +340,7 @@ fn refuse_revoked(report: &mut Report, name: &str, keyring: &Keyring) {
 /// from before it adds no commit when it is pushed, and a release branch
 /// forked before it keeps it, so the demoted maintainer could still
 /// change that branch's trust — add keys whose work every later push to
-/// the branch takes (entry 149). The person is found by the signer's
+/// the branch takes (entry 143). The person is found by the signer's
 /// email; their key is the branch keyring's to judge.
 fn refuse_demoted(repo: &Repository, report: &mut Report, name: &str, keyring: &Keyring) -> Result<()> {
     let Some(signer) = &report.signer else { return Ok(()) };
@@ -393,7 +393,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
             let Some((name, id)) = remote_default(&repo, remote) else {
                 // Nothing fetched to compare with (a push by URL, a remote
                 // just added): every key anyone can sign with counts as
-                // added (entry 150).
+                // added (entry 144).
                 if refuses_weak_keys(&repo, &label, None, tip.id()) {
                     refused = true;
                     continue;

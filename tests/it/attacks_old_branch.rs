@@ -1,6 +1,6 @@
 //! An outsider's attacks on what a branch of the server is judged by,
 //! where that is the branch's own `.avow/` rather than the default
-//! branch's (docs/server.md, threat-model entries 91 and 149).
+//! branch's (docs/server.md, threat-model entries 91 and 143).
 
 use crate::attacks_merge_avow::{bob_demoted_on_the_server, git_as_bob};
 use crate::policy::{msg, BOB_EMAIL, BOB_NAME};

@@ -258,7 +258,7 @@ fn the_pre_push_hook_refuses_a_push_that_adds_a_weak_key() {
     assert_eq!(crate::server::remote_rev(&w, &origin, "main"), w.git(["rev-parse", "HEAD"]).trim());
 }
 
-/// Entry 150: entry 136's push to a remote whose default branch this
+/// Entry 144: entry 136's push to a remote whose default branch this
 /// repository has not fetched — pushed by URL (`git push URL
 /// HEAD:refs/heads/feature`, where git names the remote by its URL) or to a
 /// remote just added (`git remote add forge URL`, then a push): a new ref

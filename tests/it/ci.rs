@@ -893,7 +893,7 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
     assert!(installed().starts_with(&runner_temp), "installed where no cache reaches: {}", installed().display());
     assert!(installed().with_file_name("../share/man/man1/git-avow-verify.1").exists());
 
-    // Entry 151: whoever can run code in a workflow of the cache's scope
+    // Entry 145: whoever can run code in a workflow of the cache's scope
     // writes the cache entry (after evicting it): a git-avow that passes
     // everything, as a binary where the step used to keep one, and packed
     // as the release archive. Neither runs: the archive is checked against

@@ -170,7 +170,7 @@ fn the_hint_for_a_branch_not_checked_out_switches_to_it() {
     assert_eq!(remote_rev(&w, &remote, "feature"), w.git(["rev-parse", "feature"]));
 }
 
-/// Entry 152: entry 134 in the pre-push hook's hint. A contributor names
+/// Entry 146: entry 134 in the pre-push hook's hint. A contributor names
 /// their pull request's branch `pr$(touch${IFS}pwned)` (git allows `$`,
 /// parentheses and braces); the maintainer checks it out under that name,
 /// as `gh pr checkout` does, and pushes it from another branch. The

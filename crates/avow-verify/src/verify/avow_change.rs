@@ -95,7 +95,7 @@ pub(crate) fn merge_writes_avow(repo: &Repository, c: &Commit<'_>) -> Result<boo
 /// that merging its parents does not give ([`merge_writes_avow`]): the
 /// commits `trust.avow-change` asks a maintainer for. The server hooks ask
 /// it of commits judged by a branch's own keyring, whose maintainers must
-/// be the default branch's too (threat-model entry 149).
+/// be the default branch's too (threat-model entry 143).
 pub fn writes_avow(repo: &Repository, id: Oid) -> Result<bool, Error> {
     let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
     let first = match c.parent_ids().next() {

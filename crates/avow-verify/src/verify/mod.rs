@@ -413,8 +413,7 @@ impl<'t> Verifier<'t> {
             // looked for when there are such rules.
             if !policy.paths.is_empty() {
                 let parents = (0..c.parent_count()).map(|i| c.parent(i)).collect::<Result<Vec<_>, _>>();
-                let parents =
-                    parents.map_err(|e| Error::git(format!("reading the parents of merge {}", c.id()), e))?;
+                let parents = parents.map_err(|e| Error::git(format!("reading the parents of merge {}", c.id()), e))?;
                 facts.change.kept = crate::merge::kept_paths(repo, &parents, &commit_tree(&c)?, &facts.change.paths)?;
             }
             merge_writes

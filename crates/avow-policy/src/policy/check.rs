@@ -8,12 +8,20 @@ use super::*;
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     if text.is_ascii() {
-        // The same result without Unicode case tables (most messages).
-        for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
-            if !out.is_empty() {
-                out.push(' ');
+        // The same result without Unicode case tables (most messages), a
+        // byte at a time: a space goes in before a letter or digit that
+        // follows anything else, unless nothing went in yet.
+        let mut gap = false;
+        for &b in text.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(char::from(b.to_ascii_lowercase()));
+            } else {
+                gap = true;
             }
-            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
         }
         return out;
     }
@@ -343,7 +351,10 @@ impl Policy {
                     .into(),
             ));
         }
-        if let Some(phrase) = r.boilerplate.iter().find(|p| normalized(p).eq(norm.chars())) {
+        // An ASCII phrase normalizes to ASCII no longer than itself, so it
+        // cannot equal a longer rationale: most are told apart by length.
+        let may_equal = |p: &String| !(p.is_ascii() && p.len() < norm.len());
+        if let Some(phrase) = r.boilerplate.iter().filter(|p| may_equal(p)).find(|p| normalized(p).eq(norm.chars())) {
             out.push(Finding::deny(
                 &RATIONALE_BOILERPLATE,
                 format!("the rationale is the boilerplate {phrase:?}; say in your own words why the change is needed and how it works"),

@@ -74,6 +74,19 @@ proptest::proptest! {
         proptest::prop_assert_eq!(normalize(&text), slow);
     }
 
+    /// What the boilerplate check's length test relies on: an ASCII
+    /// phrase normalizes to no more bytes than it has, so a longer
+    /// rationale never equals it; and a phrase that does equal a rationale
+    /// passes the test.
+    #[test]
+    fn ascii_phrase_normalizes_no_longer(phrase in "[ -~\t\n]{0,60}", text in "(\\PC|[\t\n]){0,60}") {
+        let norm = normalize(&phrase);
+        proptest::prop_assert!(norm.len() <= phrase.len());
+        if normalized(&phrase).eq(normalize(&text).chars()) {
+            proptest::prop_assert!(normalize(&text).len() <= phrase.len());
+        }
+    }
+
     #[test]
     fn normalized_yields_normalize(text in "(\\PC|[\t\n])*") {
         proptest::prop_assert_eq!(normalized(&text).collect::<String>(), normalize(&text));

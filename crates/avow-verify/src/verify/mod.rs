@@ -401,18 +401,26 @@ impl<'t> Verifier<'t> {
             }
         }
         self.forgive_own_expiry(repo, &facts, &mut report)?;
-        let c = repo.find_commit(report.id).map_err(|e| Error::git(format!("reading commit {}", report.id), e))?;
-        let merge_writes = avow_change::merge_writes_avow(repo, &c)?;
-        self.check_avow_change(&facts, merge_writes, &mut report);
         let policy = &self.trusted.policy;
-        // What a merge keeps against a merged parent's change is a change
-        // of its own for the `[[path]]` rules (entry 142); only looked for
-        // when there are such rules.
-        if c.parent_count() > 1 && !policy.paths.is_empty() {
-            let parents = (0..c.parent_count()).map(|i| c.parent(i)).collect::<Result<Vec<_>, _>>();
-            let parents = parents.map_err(|e| Error::git(format!("reading the parents of merge {}", c.id()), e))?;
-            facts.change.kept = crate::merge::kept_paths(repo, &parents, &commit_tree(&c)?, &facts.change.paths)?;
-        }
+        // Only a merge needs the commit again (its parents' `.avow/` and
+        // trees): caching is off while a range is verified, so reading
+        // every commit a second time here would inflate it again.
+        let merge_writes = if facts.parent_count > 1 {
+            let c = repo.find_commit(report.id).map_err(|e| Error::git(format!("reading commit {}", report.id), e))?;
+            let merge_writes = avow_change::merge_writes_avow(repo, &c)?;
+            // What a merge keeps against a merged parent's change is a
+            // change of its own for the `[[path]]` rules (entry 142); only
+            // looked for when there are such rules.
+            if !policy.paths.is_empty() {
+                let parents = (0..c.parent_count()).map(|i| c.parent(i)).collect::<Result<Vec<_>, _>>();
+                let parents = parents.map_err(|e| Error::git(format!("reading the parents of merge {}", c.id()), e))?;
+                facts.change.kept = crate::merge::kept_paths(repo, &parents, &commit_tree(&c)?, &facts.change.paths)?;
+            }
+            merge_writes
+        } else {
+            false
+        };
+        self.check_avow_change(&facts, merge_writes, &mut report);
         report.findings.extend(policy.check(&facts, &self.markers));
         if let Some(records) = self.newcomers {
             // The person who stands behind the change: the verified signer,

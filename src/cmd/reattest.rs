@@ -135,6 +135,17 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, exp
             "avow: reattest refused; nothing was changed. These commits need a new signature avow cannot give:"
         );
         plan::print_blocked(repo, &plan);
+        // A maintainer taking over others' commits (a resolved conflict in
+        // their work) may vouch for them where the policy lets them.
+        if !vouch
+            && plan.blocks_theirs()
+            && crate::local::policy(repo).is_ok_and(|p| p.understood_by == UnderstoodBy::Keyring)
+        {
+            crate::output::errln!(
+                "hint: .avow/policy.toml lets keyring people vouch (understood-by = \"keyring\"): if you read and stand behind those statements, sign them in your name with `git avow reattest --vouch {}`",
+                avow_verify::shell_word(spec)
+            );
+        }
         return Ok(false);
     }
     if plan.to_sign.is_empty() {

@@ -221,8 +221,7 @@ fn reattest_names_vouch_where_the_policy_lets_keyring_people_vouch() {
     )
     .unwrap();
     let r = w.avow(["reattest", "base..main"]).expect(1);
-    let vouch: Vec<String> =
-        r.stderr.lines().filter(|l| l.starts_with("hint: ")).flat_map(hint_commands).collect();
+    let vouch: Vec<String> = r.stderr.lines().filter(|l| l.starts_with("hint: ")).flat_map(hint_commands).collect();
     assert_eq!(vouch, ["git avow reattest --vouch base..main"], "{}", r.stderr);
     let r = run_in(&w, &w.path(), &vouch[0]).expect(1);
     let sign: Vec<&str> = r.stderr.lines().map(str::trim).filter(|l| l.starts_with("git avow reattest")).collect();

@@ -51,6 +51,7 @@ mod new_user;
 mod new_user_fork;
 mod new_user_hints;
 mod new_user_keys;
+mod new_user_terminal;
 mod new_user_upstream;
 mod new_user_workflows;
 mod newcomer;

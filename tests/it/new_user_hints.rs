@@ -269,3 +269,26 @@ fn a_printed_reattest_range_runs_nothing_a_branch_name_holds() {
     assert!(!w.path().join("pwned").exists(), "the branch name ran a command");
     w.avow(["verify", &format!("main..{hostile}"), "--no-fast-path"]).expect(0);
 }
+
+/// verify's refusal of a `fixup!` commit named `git rebase -i --autosquash
+/// BASE`, which fails as pasted (`invalid upstream 'BASE'`). It names the
+/// range's base by id now; run as printed (the editor keeps git's todo
+/// list), the fixup is folded in, post-rewrite re-signs, and the range
+/// verifies.
+#[test]
+fn a_fixup_commit_is_folded_in_with_the_rebase_verify_prints() {
+    let w = World::adopted("disclose");
+    w.change("a.txt", "a\n", "Add a");
+    w.write("a.txt", "a, fixed\n");
+    w.git(["add", "a.txt"]);
+    w.commit(&["--fixup", "HEAD"]).expect(0);
+    let v = w.verify("base..HEAD").expect(1);
+    assert!(v.stdout.contains("[attestation.fixup]"), "{}", v.stdout);
+    let commands = quoted_commands(&v.stdout);
+    let base = w.git(["rev-parse", "--short=12", "base"]);
+    assert_eq!(commands, [format!("git rebase -i --autosquash {base}")], "{}", v.stdout);
+    run_in(&w, &w.path(), &commands[0]).expect(0);
+    assert_eq!(w.git(["log", "--format=%s", "base..HEAD"]), "Add a");
+    assert_eq!(w.git(["show", "HEAD:a.txt"]), "a, fixed");
+    w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
+}

@@ -292,3 +292,22 @@ fn a_fixup_commit_is_folded_in_with_the_rebase_verify_prints() {
     assert_eq!(w.git(["show", "HEAD:a.txt"]), "a, fixed");
     w.avow(["verify", "base..HEAD", "--no-fast-path"]).expect(0);
 }
+
+/// A project whose default branch is `trunk`, checked out as CI does
+/// (the pull request's commits, no `origin/trunk`): verify's hint named
+/// `git fetch origin main`, which fails there. It names the branch of the
+/// missing remote-tracking name now; as printed, the range verifies.
+#[test]
+fn a_missing_remote_base_is_fetched_by_its_own_name() {
+    let w = World::adopted("disclose");
+    w.git(["branch", "-m", "trunk"]);
+    let clone = w.scratch().join("ci");
+    w.git(["clone", "-q", "--single-branch", "--branch", "trunk", w.path().to_str().unwrap(), clone.to_str().unwrap()]);
+    run_in(&w, &clone, "git switch -q -c pr && git update-ref -d refs/remotes/origin/trunk").expect(0);
+    let r = w.avow_in(&clone, ["verify", "origin/trunk..HEAD"]).expect(2);
+    assert!(r.stderr.starts_with("git-avow: error: unknown revision `origin/trunk`"), "{}", r.stderr);
+    let commands = hint_commands(&r.stderr);
+    assert_eq!(commands, ["git rev-parse", "git fetch origin trunk"], "{}", r.stderr);
+    run_in(&w, &clone, &commands[1]).expect(0);
+    w.avow_in(&clone, ["verify", "origin/trunk..HEAD"]).expect(0);
+}

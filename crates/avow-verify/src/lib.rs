@@ -209,9 +209,18 @@ impl Error {
     /// POSIX shell where they need it (a ref name may hold `;` or `$`).
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::UnknownRevision { .. } => {
-                "check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)"
-                    .into()
+            Error::UnknownRevision { rev } => {
+                // A remote-tracking name (`origin/trunk`) names the fetch
+                // that makes it: a default branch is not always `main`.
+                let fetch = trust::leading_name(rev)
+                    .map(|n| n.strip_prefix("refs/remotes/").unwrap_or(n))
+                    .and_then(|n| n.split_once('/'))
+                    .filter(|(remote, branch)| !remote.is_empty() && !branch.is_empty() && *remote != "refs")
+                    .map_or_else(
+                        || "git fetch origin main".to_owned(),
+                        |(remote, branch)| format!("git fetch {} {}", shell_word(remote), shell_word(branch)),
+                    );
+                format!("check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `{fetch}`)")
             }
             Error::AmbiguousRevision { candidates, .. } => {
                 // A branch is the likelier meaning than a tag someone fetched.

@@ -49,6 +49,7 @@ mod maintainer;
 mod memory;
 mod new_user;
 mod new_user_fork;
+mod new_user_git_dir;
 mod new_user_hints;
 mod new_user_keys;
 mod new_user_terminal;

@@ -203,8 +203,9 @@ pub fn stale_key_fix(person: &avow_policy::keyring::Person) -> String {
 /// the work tree's does not.
 pub fn added_at_base(key: &PublicKey, base: &str) -> String {
     format!(
-        "your key {} is in {base}'s .avow/keyring.toml, which `git avow verify {base}..HEAD` trusts, but not in this branch's: a maintainer added it after the branch left {base}",
-        avow_sign::fingerprint(key)
+        "your key {} is in {base}'s .avow/keyring.toml, which `git avow verify {}` trusts, but not in this branch's: a maintainer added it after the branch left {base}",
+        avow_sign::fingerprint(key),
+        avow_verify::shell_word(&format!("{base}..HEAD"))
     )
 }
 

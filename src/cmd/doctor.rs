@@ -442,7 +442,10 @@ fn check_upstream_keyring(repo: &Repository, key: Option<&PublicKey>) -> Option<
     let name = adopted.first()?;
     Some(Check::fail(
         "trusted keyring",
-        format!("{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {name}..HEAD` trusts"),
+        format!(
+            "{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {}` trusts",
+            avow_verify::shell_word(&format!("{name}..HEAD"))
+        ),
         "ask a maintainer to add your key on the main branch; a key added only in your own branch is not trusted",
     ))
 }

@@ -291,8 +291,8 @@ fn reattest_command(repo: &Repository, local_ref: &str, base: &str) -> String {
 /// after switching to `branch` when it is not the one checked out (the
 /// client hook knows; the server hook does not, so it always names it).
 pub(crate) fn resign_command(base: &str, branch: Option<&str>) -> String {
-    let command = format!("git avow reattest {base}..HEAD");
-    branch.map_or(command.clone(), |b| format!("git switch {b} && {command}"))
+    let command = format!("git avow reattest {}", avow_verify::shell_word(&format!("{base}..HEAD")));
+    branch.map_or(command.clone(), |b| format!("git switch {} && {command}", avow_verify::shell_word(b)))
 }
 
 /// How the pusher names `id`, the remote's `remote_ref` as git reported

@@ -77,7 +77,12 @@ fn resolve_unwalked(
     } else {
         if repo.revparse_single("@{upstream}").is_err() {
             let hint = match crate::local::base_branches(repo, false).first() {
-                Some(base) => format!("give a range, e.g. `git avow {command} {base}..HEAD`"),
+                // A remote's default branch is named by whoever runs it,
+                // and may hold `$(…)`: one quoted word (entry 157).
+                Some(base) => format!(
+                    "give a range, e.g. `git avow {command} {}`",
+                    avow_verify::shell_word(&format!("{base}..HEAD"))
+                ),
                 None => format!(
                     "give a range, BASE..HEAD; with no other branch to take as base, check this one whole against its own keyring and policy: `git avow {command} HEAD --trust HEAD`"
                 ),
@@ -93,8 +98,13 @@ fn resolve_unwalked(
         (None, None) => {
             // The branch the work goes into, else the revision itself.
             let trust = crate::local::base_branches(repo, false).into_iter().next().unwrap_or_else(|| spec.clone());
-            return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from"))
-                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust {trust}`")));
+            return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from")).hint(
+                format!(
+                    "name a trusted revision: `git avow {command} {} --trust {}`",
+                    avow_verify::shell_word(&spec),
+                    avow_verify::shell_word(&trust)
+                ),
+            ));
         }
     };
     Ok((spec, ends, trust_rev))
@@ -147,7 +157,9 @@ fn before_adoption(repo: &Repository, spec: &str, ends: &Ends, trust: Option<&st
     let subject = adoption.summary().ok().flatten().unwrap_or_default().to_owned();
     let trust = trust.unwrap_or(tip_rev);
     e.hint(format!(
-        "{base_rev} is from before this project adopted avow: {id} ({subject:?}) added .avow/; verify what came after it: `git avow verify {id}..{tip_rev} --trust {trust}`"
+        "{base_rev} is from before this project adopted avow: {id} ({subject:?}) added .avow/; verify what came after it: `git avow verify {} --trust {}`",
+        avow_verify::shell_word(&format!("{id}..{tip_rev}")),
+        avow_verify::shell_word(trust)
     ))
 }
 
@@ -306,8 +318,9 @@ fn nothing_since_upstream(repo: &Repository) {
     let bases = crate::local::base_branches(repo, false);
     if let Some(base) = bases.iter().find(|b| Some(*b) != upstream.as_ref()) {
         crate::output::errln!(
-            "avow: note: HEAD is where its upstream ({}) is: nothing was checked; to check the branch as a pull request into {base} is: `git avow verify {base}..HEAD`",
-            upstream.as_deref().unwrap_or("@{upstream}")
+            "avow: note: HEAD is where its upstream ({}) is: nothing was checked; to check the branch as a pull request into {base} is: `git avow verify {}`",
+            upstream.as_deref().unwrap_or("@{upstream}"),
+            avow_verify::shell_word(&format!("{base}..HEAD"))
         );
     }
 }

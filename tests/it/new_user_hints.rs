@@ -311,3 +311,28 @@ fn a_missing_remote_base_is_fetched_by_its_own_name() {
     run_in(&w, &clone, &commands[1]).expect(0);
     w.avow_in(&clone, ["verify", "origin/trunk..HEAD"]).expect(0);
 }
+
+/// A clone's `origin/HEAD` names the remote's default branch, which whoever
+/// runs the remote chose, and git allows `$(…)` in it. verify's and
+/// reattest's "give a range" hints, the pre-adoption and doctor advice
+/// named it unquoted; pasted, the command in the name ran. Now one quoted
+/// word: as printed, the commands run and nothing else does
+/// (docs/threat-model.md, entry 157).
+#[test]
+fn a_remote_default_branch_name_in_a_hint_runs_nothing() {
+    let w = World::adopted("disclose");
+    let hostile = "x$(touch${IFS}pwned)";
+    let remote = w.scratch().join("upstream.git");
+    w.git(["init", "-q", "--bare", "-b", hostile, remote.to_str().unwrap()]);
+    w.git(["push", "-q", "--no-verify", remote.to_str().unwrap(), &format!("main:{hostile}")]);
+    let clone = w.scratch().join("clone");
+    w.git(["clone", "-q", remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    run_in(&w, &clone, "git switch -q -c topic").expect(0);
+    for command in ["verify", "reattest"] {
+        let r = w.avow_in(&clone, [command]).expect(2);
+        let printed = hint_commands(&r.stderr);
+        assert_eq!(printed, [format!("git avow {command} 'origin/{hostile}..HEAD'")], "{}", r.stderr);
+        run_in(&w, &clone, &printed[0]).expect(0);
+    }
+    assert!(!clone.join("pwned").exists(), "a remote's branch name ran a command");
+}

@@ -336,3 +336,23 @@ fn a_remote_default_branch_name_in_a_hint_runs_nothing() {
     }
     assert!(!clone.join("pwned").exists(), "a remote's branch name ran a command");
 }
+
+/// A project on `trunk`, no remote yet: verify without a range on a topic
+/// branch offered only `HEAD --trust HEAD` (the branch judged by its own
+/// keyring). With `init.defaultBranch = trunk` set, as people who name
+/// their default branch so do, it names `trunk..HEAD`, which verifies.
+#[test]
+fn a_topic_branch_off_trunk_is_offered_the_trunk_range() {
+    let w = World::adopted("disclose");
+    w.git(["branch", "-m", "trunk"]);
+    w.git(["switch", "-q", "-c", "topic"]);
+    w.change("a.txt", "a\n", "Add a");
+    let r = w.avow(["verify"]).expect(2);
+    assert_eq!(hint_commands(&r.stderr), ["git avow verify HEAD --trust HEAD"], "{}", r.stderr);
+    w.git(["config", "--global", "init.defaultBranch", "trunk"]);
+    let r = w.avow(["verify"]).expect(2);
+    let printed = hint_commands(&r.stderr);
+    assert_eq!(printed, ["git avow verify trunk..HEAD"], "{}", r.stderr);
+    let v = run_in(&w, &w.path(), &printed[0]).expect(0);
+    assert!(v.stdout.contains("1 commit: 1 accepted"), "{}", v.stdout);
+}

@@ -78,7 +78,7 @@ fn resolve_unwalked(
         if repo.revparse_single("@{upstream}").is_err() {
             let hint = match crate::local::base_branches(repo, false).first() {
                 // A remote's default branch is named by whoever runs it,
-                // and may hold `$(…)`: one quoted word (entry 157).
+                // and may hold `$(…)`: one quoted word (entry 148).
                 Some(base) => format!(
                     "give a range, e.g. `git avow {command} {}`",
                     avow_verify::shell_word(&format!("{base}..HEAD"))

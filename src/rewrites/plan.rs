@@ -29,7 +29,7 @@ pub fn sign_command(repo: &Repository, plan: &Plan, spec: &str, vouch: bool) -> 
     let vouch = if vouch { " --vouch" } else { "" };
     // The range may end in a branch name, which a pull request's author
     // chose (`gh pr checkout` names the local branch after theirs) and
-    // which may hold `;` or `$(…)`: one quoted word (entry 156).
+    // which may hold `;` or `$(…)`: one quoted word (entry 147).
     let spec = avow_verify::shell_word(spec);
     if ids.is_empty() {
         format!("git avow reattest{vouch} {spec}")

@@ -249,7 +249,7 @@ fn reattest_names_vouch_where_the_policy_lets_keyring_people_vouch() {
 /// with a conflict, post-rewrite printed `git avow reattest BASE..BRANCH`
 /// with the name as it is, so pasting it ran the author's command. The
 /// range is one quoted word now: as printed, it re-signs and runs nothing
-/// else (docs/threat-model.md, entry 156).
+/// else (docs/threat-model.md, entry 147).
 #[test]
 fn a_printed_reattest_range_runs_nothing_a_branch_name_holds() {
     let w = crate::workflows::diverged();
@@ -317,7 +317,7 @@ fn a_missing_remote_base_is_fetched_by_its_own_name() {
 /// reattest's "give a range" hints, the pre-adoption and doctor advice
 /// named it unquoted; pasted, the command in the name ran. Now one quoted
 /// word: as printed, the commands run and nothing else does
-/// (docs/threat-model.md, entry 157).
+/// (docs/threat-model.md, entry 148).
 #[test]
 fn a_remote_default_branch_name_in_a_hint_runs_nothing() {
     let w = World::adopted("disclose");

@@ -9,14 +9,41 @@ use crate::error::{CliError, Result};
 /// Opens the repository the way git does: `$GIT_DIR` if set (as it is
 /// inside hooks), otherwise discovered from the current directory.
 pub fn open_repo() -> Result<Repository> {
-    Repository::open_from_env().map_err(|_| {
+    let repo = Repository::open_from_env().map_err(|_| {
         if let Some(err) = unsupported_object_format() {
             return err;
         }
         let cwd = std::env::current_dir().map_or_else(|_| "the current directory".into(), |p| p.display().to_string());
         CliError::new(format!("not a git repository: {cwd}"))
             .hint("run this inside a git repository (or create one with `git init`)")
-    })
+    })?;
+    work_tree_from_env(&repo)?;
+    Ok(repo)
+}
+
+/// `GIT_WORK_TREE` (what `git --work-tree=DIR` passes to `git avow` and to
+/// hooks) as git reads it: over `core.bare`, as with a bare repository of
+/// dotfiles (`git --git-dir=~/.dotfiles --work-tree=~`), and relative to
+/// the current directory. libgit2 ignores it in a bare repository, and
+/// reads a relative one from the git directory.
+fn work_tree_from_env(repo: &Repository) -> Result<()> {
+    let Some(value) = std::env::var_os("GIT_WORK_TREE").filter(|v| !v.is_empty()) else { return Ok(()) };
+    let given = PathBuf::from(&value);
+    let dir = match std::env::current_dir() {
+        Ok(cwd) if given.is_relative() => cwd.join(given),
+        _ => given,
+    };
+    let dir = dir.canonicalize().map_err(|e| {
+        CliError::new(format!("GIT_WORK_TREE ({}): {e}", dir.display()))
+            .hint("name an existing directory with `git --work-tree=DIR`, or unset GIT_WORK_TREE")
+    })?;
+    if repo.workdir().and_then(|w| w.canonicalize().ok()).as_deref() != Some(dir.as_path()) {
+        repo.set_workdir(&dir, false).map_err(|e| {
+            CliError::new(format!("cannot use {} as the work tree: {}", dir.display(), e.message()))
+                .hint("name the work tree with `git --work-tree=DIR`, or unset GIT_WORK_TREE")
+        })?;
+    }
+    Ok(())
 }
 
 /// The error for a repository libgit2 could not open because it uses an

@@ -44,7 +44,10 @@ pub fn resolve(cfg: &Config) -> Result<(Vec<(KeySource, String)>, bool)> {
             // pick some other key.
             let line = run_default_key_command(&cmd).map_err(|why| {
                 CliError::new(format!("gpg.ssh.defaultKeyCommand ({cmd}) {why}"))
-                    .hint("fix the command (its first output line must be an SSH public key, e.g. `ssh-add -L`) or set user.signingKey")
+                    .hint(format!(
+                        "fix the command (its first output line must be an SSH public key, e.g. `ssh-add -L`), or name a key file, which avow takes first: {}",
+                        use_a_key("avow.signingKey", None)
+                    ))
             })?;
             candidates.push((source_from_setting(&line), format!("gpg.ssh.defaultKeyCommand ({cmd})")));
             return Ok((candidates, true));
@@ -125,6 +128,42 @@ fn other_default_key() -> Option<&'static str> {
     ["id_ecdsa", "id_rsa", "id_ed25519_sk", "id_ecdsa_sk"]
         .into_iter()
         .find(|name| ssh.join(name).is_file() && ssh.join(format!("{name}.pub")).is_file())
+}
+
+/// The commands that point `setting` at a key avow signs with, each in
+/// backticks, runnable as printed: `~/.ssh/id_ed25519` when it is there
+/// and is not `refused` (the key just turned down), else one made for it
+/// first (under another name when a refused key holds that one). A
+/// placeholder such as `~/.ssh/KEY` cannot be pasted.
+pub fn use_a_key(setting: &str, refused: Option<&std::path::Path>) -> String {
+    let (name, make) = fresh_ed25519(refused);
+    let point = format!("`git config {setting} ~/.ssh/{name}`");
+    if make {
+        format!("make one with `ssh-keygen -t ed25519 -f ~/.ssh/{name}`, then {point}")
+    } else {
+        point
+    }
+}
+
+/// The file name in `~/.ssh` of an ed25519 key to use, and whether
+/// `ssh-keygen` must make it first: `id_ed25519` when it exists and is
+/// not `refused`; otherwise a name free for a new key.
+pub fn fresh_ed25519(refused: Option<&std::path::Path>) -> (&'static str, bool) {
+    let Some(ssh) = dirs::home_dir().map(|h| h.join(".ssh")) else { return ("id_ed25519", true) };
+    let default = ssh.join("id_ed25519");
+    let is_refused = |p: &std::path::Path| {
+        refused.is_some_and(|r| {
+            let r = r.canonicalize().unwrap_or_else(|_| r.to_path_buf());
+            [p.to_path_buf(), p.with_extension("pub")].iter().any(|c| c.canonicalize().is_ok_and(|c| c == r))
+        })
+    };
+    if default.is_file() && default.with_extension("pub").is_file() && !is_refused(&default) {
+        ("id_ed25519", false)
+    } else if !default.exists() {
+        ("id_ed25519", true)
+    } else {
+        ("id_ed25519_avow", !ssh.join("id_ed25519_avow").exists())
+    }
 }
 
 /// The key file of an error that only says the key is locked (no
@@ -307,12 +346,19 @@ pub fn signer_with(
                 }
                 let setting = label.split(" (").next().unwrap_or("avow.signingKey");
                 // The setting in force, and how to point it at another key.
+                let refused = match &source {
+                    avow_sign::KeySource::File(p) => Some(p.as_path()),
+                    _ => None,
+                };
                 let fix = match setting {
                     "gpg.ssh.defaultKeyCommand" => {
-                        "fix the command, or name a key with `git config avow.signingKey ~/.ssh/KEY`".to_owned()
+                        format!("fix the command, or name a key file, which avow takes first: {}", use_a_key("avow.signingKey", refused))
                     }
-                    "user.signingKey" => "point user.signingKey at an ed25519, ECDSA or RSA key (`git config user.signingKey ~/.ssh/KEY`; git signs with it too), or give avow its own: `git config avow.signingKey ~/.ssh/KEY`".to_owned(),
-                    s => format!("point {s} at an ed25519, ECDSA or RSA key: `git config {s} ~/.ssh/KEY`"),
+                    "user.signingKey" => format!(
+                        "point user.signingKey at an ed25519, ECDSA or RSA key (git signs with it too): {}; or give avow its own with avow.signingKey",
+                        use_a_key("user.signingKey", refused)
+                    ),
+                    s => format!("point {s} at an ed25519, ECDSA or RSA key: {}", use_a_key(s, refused)),
                 };
                 return Err(CliError::new(format!("cannot use the key from {label}: {e}")).hint(fix));
             }

@@ -170,8 +170,9 @@ pub fn keyring(repo: &Repository) -> Option<Keyring> {
 /// The branches work here is likely verified against, by name, most
 /// likely first: with `upstream`, the current branch's upstream; then
 /// each remote's default branch (`R/HEAD`'s target, else `R/main` or
-/// `R/master`; a remote named `upstream` first) and local `main` and
-/// `master`. Only names of commits, each
+/// `R/master`; a remote named `upstream` first), the local branch
+/// `init.defaultBranch` names, and local `main` and `master`. Only names
+/// of commits, each
 /// once, and never the current branch itself. For advice only (which
 /// range to name, where a key was added): trust is decided by `verify`,
 /// from the base it is given, never from this list.
@@ -203,6 +204,11 @@ pub fn base_branches(repo: &Repository, upstream: bool) -> Vec<String> {
             None => refs.extend(["main", "master"].map(|b| format!("refs/remotes/{remote}/{b}"))),
         }
     }
+    // A project whose default branch is called otherwise (`trunk`,
+    // `develop`) and has no remote yet: the name git gives new
+    // repositories here is the likeliest.
+    let default = repo.config().ok().and_then(|c| c.get_string("init.defaultBranch").ok());
+    refs.extend(default.filter(|b| !b.is_empty()).map(|b| format!("refs/heads/{b}")));
     refs.extend(["refs/heads/main", "refs/heads/master"].map(str::to_owned));
     let mut names: Vec<String> = Vec::new();
     for full in refs {

@@ -67,10 +67,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             added: Some(crate::cmd::keyring::now()),
             ..NewKey::default()
         })
-        .map_err(|e| {
-            CliError::new(e.to_string())
-                .hint("give an ed25519, ECDSA or RSA (2048+ bits) key: `ssh-keygen -t ed25519` makes one")
-        })?;
+        .map_err(|e| CliError::new(e.to_string()).hint(other_key_hint(args)))?;
     // A project with history adopts avow from now on: its earlier commits
     // carry no attestation and are exempt (docs/policy.md, `adoption.since`).
     let since = adoption_point(&repo);
@@ -99,6 +96,20 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     crate::output::outln!("avow: next: `git avow install`, then commit .avow/ — the first attested commit")?;
     Ok(Outcome::Ok)
+}
+
+/// For a key the keyring refuses: the commands that adopt avow with an
+/// ed25519 key instead, as printed (yours when `~/.ssh/id_ed25519` is there
+/// and is not the refused one, else one made first), and sign with it.
+fn other_key_hint(args: &Args) -> String {
+    let refused = args.key.as_deref().map(Path::new).filter(|p| p.is_file());
+    let (name, make) = keys::fresh_ed25519(refused);
+    let make =
+        if make { format!("make one with `ssh-keygen -t ed25519 -f ~/.ssh/{name}`, then ") } else { String::new() };
+    format!(
+        "give an ed25519, ECDSA or RSA (2048+ bits) key: {make}`git avow init --preset {} --key ~/.ssh/{name}.pub`, and sign with it: `git config avow.signingKey ~/.ssh/{name}`",
+        avow_verify::shell_word(&args.preset)
+    )
 }
 
 /// The presets' commented-out `adoption.since` line.

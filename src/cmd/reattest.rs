@@ -67,15 +67,17 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Some(r) => r.clone(),
         None if repo.revparse_single("@{upstream}").is_ok() => "@{upstream}..HEAD".into(),
         None => {
-            return Err(CliError::new("no range given and the current branch has no upstream")
-                .hint(format!("give the range to re-sign, e.g. `git avow reattest {}..HEAD`", suggested_base(&repo))));
+            return Err(CliError::new("no range given and the current branch has no upstream").hint(format!(
+                "give the range to re-sign, e.g. `git avow reattest {}`",
+                avow_verify::shell_word(&format!("{}..HEAD", suggested_base(&repo)))
+            )));
         }
     };
     let range = avow_verify::resolve::resolve_range(&repo, &spec)?;
     if range.base.is_none() {
         return Err(CliError::new(format!("`{spec}` is not a range: reattest needs BASE..HEAD")).hint(format!(
-            "name the commit below the first one to re-sign, e.g. `git avow reattest {}..HEAD`",
-            suggested_base(&repo)
+            "name the commit below the first one to re-sign, e.g. `git avow reattest {}`",
+            avow_verify::shell_word(&format!("{}..HEAD", suggested_base(&repo)))
         )));
     }
     let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|_| {
@@ -135,6 +137,17 @@ pub fn reattest(repo: &Repository, commits: &[Oid], vouch: bool, spec: &str, exp
             "avow: reattest refused; nothing was changed. These commits need a new signature avow cannot give:"
         );
         plan::print_blocked(repo, &plan);
+        // A maintainer taking over others' commits (a resolved conflict in
+        // their work) may vouch for them where the policy lets them.
+        if !vouch
+            && plan.blocks_theirs()
+            && crate::local::policy(repo).is_ok_and(|p| p.understood_by == UnderstoodBy::Keyring)
+        {
+            crate::output::errln!(
+                "hint: .avow/policy.toml lets keyring people vouch (understood-by = \"keyring\"): if you read and stand behind those statements, sign them in your name with `git avow reattest --vouch {}`",
+                avow_verify::shell_word(spec)
+            );
+        }
         return Ok(false);
     }
     if plan.to_sign.is_empty() {

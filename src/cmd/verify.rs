@@ -77,7 +77,12 @@ fn resolve_unwalked(
     } else {
         if repo.revparse_single("@{upstream}").is_err() {
             let hint = match crate::local::base_branches(repo, false).first() {
-                Some(base) => format!("give a range, e.g. `git avow {command} {base}..HEAD`"),
+                // A remote's default branch is named by whoever runs it,
+                // and may hold `$(…)`: one quoted word (entry 148).
+                Some(base) => format!(
+                    "give a range, e.g. `git avow {command} {}`",
+                    avow_verify::shell_word(&format!("{base}..HEAD"))
+                ),
                 None => format!(
                     "give a range, BASE..HEAD; with no other branch to take as base, check this one whole against its own keyring and policy: `git avow {command} HEAD --trust HEAD`"
                 ),
@@ -93,8 +98,13 @@ fn resolve_unwalked(
         (None, None) => {
             // The branch the work goes into, else the revision itself.
             let trust = crate::local::base_branches(repo, false).into_iter().next().unwrap_or_else(|| spec.clone());
-            return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from"))
-                .hint(format!("name a trusted revision: `git avow {command} {spec} --trust {trust}`")));
+            return Err(CliError::new(format!("`{spec}` has no base to take the keyring and policy from")).hint(
+                format!(
+                    "name a trusted revision: `git avow {command} {} --trust {}`",
+                    avow_verify::shell_word(&spec),
+                    avow_verify::shell_word(&trust)
+                ),
+            ));
         }
     };
     Ok((spec, ends, trust_rev))

@@ -19,12 +19,18 @@ struct Blocked {
     id: Oid,
     subject: String,
     why: String,
+    /// Blocked as someone else's statement: `--vouch` can sign it.
+    theirs: bool,
 }
 
 /// The command that re-signs a plan, naming its unproven commits.
 pub fn sign_command(repo: &Repository, plan: &Plan, spec: &str, vouch: bool) -> String {
     let ids: Vec<String> = plan.unproven.iter().map(|&id| resign::short(repo, id)).collect();
     let vouch = if vouch { " --vouch" } else { "" };
+    // The range may end in a branch name, which a pull request's author
+    // chose (`gh pr checkout` names the local branch after theirs) and
+    // which may hold `;` or `$(…)`: one quoted word (entry 147).
+    let spec = avow_verify::shell_word(spec);
     if ids.is_empty() {
         format!("git avow reattest{vouch} {spec}")
     } else {
@@ -62,6 +68,12 @@ impl Plan {
     pub fn is_blocked(&self) -> bool {
         !self.blocked.is_empty()
     }
+
+    /// Whether some commit is blocked only as someone else's statement,
+    /// which `--vouch` signs where the policy allows it.
+    pub fn blocks_theirs(&self) -> bool {
+        self.blocked.iter().any(|b| b.theirs)
+    }
 }
 
 /// Prints the commits that stop a plan, one per line.
@@ -96,7 +108,7 @@ pub fn plan(
         }
         let (text, _) = resign::message_of(&c)?;
         let subject = avow_core::trailer::subject(&text, &avow_core::trailer::ParseOptions::default(), false);
-        let block = |why: String| Blocked { id, subject: subject.clone(), why };
+        let block = |why: String| Blocked { id, subject: subject.clone(), why, theirs: false };
         if resign::is_autosquash(&subject) {
             blocked.push(block(
                 "a fixup!/squash!/amend! commit: fold it in first with `git rebase -i --autosquash`".into(),
@@ -144,10 +156,13 @@ pub fn plan(
             };
             blocked.push(block(why));
         } else {
-            blocked.push(block(format!(
-                "the statement is {}'s, not yours; they re-sign it with `git avow reattest`",
-                statement.understood_by
-            )));
+            blocked.push(Blocked {
+                theirs: true,
+                ..block(format!(
+                    "the statement is {}'s, not yours; they re-sign it with `git avow reattest`",
+                    statement.understood_by
+                ))
+            });
         }
     }
     let mut unproven = Vec::new();

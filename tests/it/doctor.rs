@@ -208,7 +208,7 @@ fn a_broken_key_setting_fails_and_a_locked_key_is_not_prompted_for() {
         "{p}"
     );
     // Doctor's own advice does not send its reader to doctor.
-    assert!(p.ends_with("      fix: point avow.signingKey at an ed25519, ECDSA or RSA key: `git config avow.signingKey ~/.ssh/KEY`\navow doctor: 1 problem to fix\n"), "{p}");
+    assert!(p.ends_with("      fix: point avow.signingKey at an ed25519, ECDSA or RSA key: make one with `ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519`, then `git config avow.signingKey ~/.ssh/id_ed25519`\navow doctor: 1 problem to fix\n"), "{p}");
     assert_eq!(code, 1);
 
     let locked = w.keygen_with_passphrase("locked", "secret words");

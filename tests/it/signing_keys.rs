@@ -137,7 +137,7 @@ fn a_literal_key_without_an_agent_or_not_in_it_refuses_the_commit_with_a_hint() 
     let line = public_line(&w.key);
     w.git(["config", "user.signingKey", &format!("key::{line}")]);
     let before = w.git(["rev-parse", "HEAD"]);
-    let hint = "hint: point user.signingKey at an ed25519, ECDSA or RSA key (`git config user.signingKey ~/.ssh/KEY`; git signs with it too), or give avow its own: `git config avow.signingKey ~/.ssh/KEY`; `git avow doctor` checks the set-up";
+    let hint = "hint: point user.signingKey at an ed25519, ECDSA or RSA key (git signs with it too): make one with `ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519`, then `git config user.signingKey ~/.ssh/id_ed25519`; or give avow its own with avow.signingKey; `git avow doctor` checks the set-up";
     let r = commit_with(&w, None, "a.txt").expect(1);
     assert_eq!(
         r.stderr,
@@ -231,7 +231,7 @@ fn default_key_command_may_print_the_key_form_and_its_failure_is_an_error() {
     assert_eq!(
         r.stderr,
         "git-avow: error: gpg.ssh.defaultKeyCommand (exit 3) failed (exit status: 3)\n\
-         hint: fix the command (its first output line must be an SSH public key, e.g. `ssh-add -L`) or set user.signingKey\n"
+         hint: fix the command (its first output line must be an SSH public key, e.g. `ssh-add -L`), or name a key file, which avow takes first: make one with `ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519`, then `git config avow.signingKey ~/.ssh/id_ed25519`\n"
     );
     w.git(["config", "gpg.ssh.defaultKeyCommand", "true"]);
     let r = commit_with(&w, Some(&agent), "b.txt").expect(1);

@@ -236,7 +236,7 @@ fn as_bob(w: &World, bob: &std::path::Path, args: &[&str]) -> Run {
 }
 
 /// Bob's commit on `topic` and a conflicting one of Alice's on main.
-fn bobs_topic() -> World {
+pub(crate) fn bobs_topic() -> World {
     let w = World::adopted("disclose");
     let bob = add_bob(&w);
     w.change("f.txt", "one\ntwo\nthree\n", "Add f");

@@ -209,9 +209,18 @@ impl Error {
     /// POSIX shell where they need it (a ref name may hold `;` or `$`).
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::UnknownRevision { .. } => {
-                "check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `git fetch origin main`)"
-                    .into()
+            Error::UnknownRevision { rev } => {
+                // A remote-tracking name (`origin/trunk`) names the fetch
+                // that makes it: a default branch is not always `main`.
+                let fetch = trust::leading_name(rev)
+                    .map(|n| n.strip_prefix("refs/remotes/").unwrap_or(n))
+                    .and_then(|n| n.split_once('/'))
+                    .filter(|(remote, branch)| !remote.is_empty() && !branch.is_empty() && *remote != "refs")
+                    .map_or_else(
+                        || "git fetch origin main".to_owned(),
+                        |(remote, branch)| format!("git fetch {} {}", shell_word(remote), shell_word(branch)),
+                    );
+                format!("check the name with `git rev-parse`; in CI, fetch the base branch first (e.g. `{fetch}`)")
             }
             Error::AmbiguousRevision { candidates, .. } => {
                 // A branch is the likelier meaning than a tag someone fetched.
@@ -255,9 +264,17 @@ impl Error {
             Error::AdoptionUnknown { shallow: true, .. } => {
                 "fetch the history: `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0` on actions/checkout, GitLab CI: `GIT_DEPTH: 0`)".into()
             }
-            Error::AdoptionUnknown { shallow: false, .. } => {
-                "fetch the branch that has it (`git fetch origin`), or name a commit of the trusted history by its full id in .avow/policy.toml".into()
-            }
+            // Not shallow, the trusted revision's whole history is here: a
+            // commit id missing is not in it, and only a name (a tag: `git
+            // clone --no-tags`, `remote.origin.tagOpt`) can be fetched, which
+            // a plain `git fetch origin` does not do for tags then.
+            Error::AdoptionUnknown { since, rev, shallow: false } if looks_like_an_id(since) => format!(
+                "the commit is not in the history of {rev}, so it exempts nothing there: a maintainer names a commit of that history by its full id in .avow/policy.toml"
+            ),
+            Error::AdoptionUnknown { since, shallow: false, .. } => format!(
+                "fetch the tag it names: `git fetch origin tag {}` (a clone made with --no-tags has none), or have a maintainer name the commit by its full id in .avow/policy.toml",
+                shell_word(since)
+            ),
             Error::Shallow { .. } => {
                 "fetch the whole range and its base: `git fetch --unshallow`, or in GitHub Actions `fetch-depth: 0`"
                     .into()
@@ -265,6 +282,12 @@ impl Error {
             _ => return None,
         })
     }
+}
+
+/// Whether a revision is written as a commit id (at least 7 hex digits),
+/// not a name: something `git fetch` can bring by name.
+fn looks_like_an_id(rev: &str) -> bool {
+    rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `s` as one word for a POSIX shell: as it is when it holds only

@@ -165,7 +165,8 @@ fn verifier<'t>(
         Some(since) => adoption_exempt(repo, since, base)?,
         None => HashSet::new(),
     };
-    let mut verifier = Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec());
+    let mut verifier =
+        Verifier::new(trusted, exempt, options).with_squash_sources(squash_sources.to_vec()).with_base(base);
     if let Some(r) = records {
         verifier = verifier.with_newcomers(r);
     }

@@ -65,7 +65,7 @@ const REV_PARSE_RULES: [(&str, &str); 6] = [
 /// The ref name a revision starts with: what comes before its first `^`,
 /// `~`, `:` or `@{` (`origin/main~2` → `origin/main`; `@` is `HEAD`).
 /// `None` for a form with no name of its own (`@{upstream}`, `:/text`).
-fn leading_name(rev: &str) -> Option<&str> {
+pub(crate) fn leading_name(rev: &str) -> Option<&str> {
     let end = rev.find(['^', '~', ':']).unwrap_or(rev.len());
     let name = &rev[..end];
     let name = name.find("@{").map_or(name, |at| &name[..at]);

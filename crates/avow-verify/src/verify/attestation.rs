@@ -53,9 +53,15 @@ impl Verifier<'_> {
         // A fixup!/squash!/amend! commit exists to be folded into another;
         // in a verified range it means the branch was not autosquashed.
         if commit::is_autosquash(&facts.subject) {
+            // The range's base, by id: the printed rebase runs as it is
+            // (onto where the branch already starts, so it only folds).
+            let onto = self.base.map_or_else(
+                || "BASE` (BASE being the commit the branch starts from)".to_owned(),
+                |id| format!("{}`", &id.to_string()[..12]),
+            );
             report.findings.push(deny(
                 &findings::ATTESTATION_FIXUP,
-                "a fixup!/squash!/amend! commit, made to be folded into another: fold it in with `git rebase -i --autosquash BASE` first".into(),
+                format!("a fixup!/squash!/amend! commit, made to be folded into another: fold it in with `git rebase -i --autosquash {onto} first"),
             ));
             return Ok(None);
         }

@@ -126,6 +126,9 @@ pub struct Verifier<'t> {
     squash_memo: crate::squash::Memo,
     /// The notes, each tree read on the first look into it (entry 120).
     notes: crate::notes::Index,
+    /// The range's base, when it has one: the commit a hint's `git rebase`
+    /// names, so that it runs as printed.
+    base: Option<Oid>,
 }
 
 impl<'t> Verifier<'t> {
@@ -149,6 +152,7 @@ impl<'t> Verifier<'t> {
             weak_rsa: std::sync::Mutex::default(),
             newcomers: None,
             squash_memo: crate::squash::Memo::default(),
+            base: None,
             notes: crate::notes::Index::default(),
         }
     }
@@ -158,6 +162,13 @@ impl<'t> Verifier<'t> {
     #[must_use]
     pub fn with_squash_sources(mut self, revs: Vec<String>) -> Self {
         self.squash_sources = revs;
+        self
+    }
+
+    /// The range's base (none for a single revision), named by hints.
+    #[must_use]
+    pub fn with_base(mut self, base: Option<Oid>) -> Self {
+        self.base = base;
         self
     }
 

@@ -148,7 +148,7 @@ fn a_squash_of_a_branch_with_an_unattested_commit_is_refused_and_its_commit_atte
         format!(
             "the squash's change is that of refs/pull/7/head, but these of its commits do not verify: {four}; a squash is accepted only on its commits' statements, so nobody vouches for what these changed: \
              `git avow verify {merge_base}..{four}` says why each is rejected and what fixes it (then check this again), \
-             or the squash's author attests the squash as it is: `git avow attest {squash}` (a note; share it with `git push origin refs/notes/avow`) [squash.source]"
+             or the squash's author reads it (`git show {squash}`) and attests it as it is: `git avow attest {squash}` (a note; share it with `git push origin refs/notes/avow`) [squash.source]"
         )
     );
     let commands = quoted_commands(&line);
@@ -158,10 +158,14 @@ fn a_squash_of_a_branch_with_an_unattested_commit_is_refused_and_its_commit_atte
     // Its author's note, as that line prints it (the statement given on
     // the command line, as attest without a terminal says to).
     let fix = quoted_commands(why);
-    assert_eq!(fix[..2], [format!("git avow attest {four}"), "git push origin refs/notes/avow".to_owned()]);
-    let attest = hint_of(&typed(&w, &fix[0], 2));
+    assert_eq!(
+        fix[..3],
+        [format!("git show {four}"), format!("git avow attest {four}"), "git push origin refs/notes/avow".to_owned()]
+    );
+    typed(&w, &fix[0], 0);
+    let attest = hint_of(&typed(&w, &fix[1], 2));
     typed(&w, &attest.replace("<why the change is right>", "Four is the count the widget was missing; I wrote it."), 0);
-    typed(&w, &fix[1], 0);
+    typed(&w, &fix[2], 0);
     typed(&w, &commands[0], 0);
     let r = w.verify("before-merge..main").expect(0);
     assert!(r.stdout.contains("Widgets (#7)  (squash of refs/pull/7/head: its 3 commit(s) verify"), "{}", r.stdout);
@@ -174,17 +178,23 @@ fn a_squash_of_a_branch_with_an_unattested_commit_is_attested_itself_as_printed(
     w.remote("origin");
     let (line, squash, _) = squash_of_an_unattested_commit(&w);
     let commands = quoted_commands(&line);
+    let squash = &squash[..12];
     assert_eq!(
         commands[1..],
-        [format!("git avow attest {}", &squash[..12]), "git push origin refs/notes/avow".to_owned()]
+        [
+            format!("git show {squash}"),
+            format!("git avow attest {squash}"),
+            "git push origin refs/notes/avow".to_owned()
+        ]
     );
-    let attest = hint_of(&typed(&w, &commands[1], 2));
+    typed(&w, &commands[1], 0);
+    let attest = hint_of(&typed(&w, &commands[2], 2));
     typed(
         &w,
         &attest.replace("<why the change is right>", "The widget counts to four now; I read the whole pull request."),
         0,
     );
-    typed(&w, &commands[2], 0);
+    typed(&w, &commands[3], 0);
     let r = w.verify("before-merge..main").expect(0);
     assert!(
         r.stdout.contains(

@@ -13,7 +13,7 @@ use crate::support::*;
 pub(crate) fn missing_without_hook(short: &str) -> String {
     format!(
         "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers): no hook signed it (it was committed with --no-verify, or where the hook was never installed); \
-         its author attests it as it is: `git avow attest {short}` (a note; share it with `git push origin refs/notes/avow`), or re-commits it with a statement after `git avow install`: \
+         its author reads it (`git show {short}`: anyone can write their name) and attests it as it is: `git avow attest {short}` (a note; share it with `git push origin refs/notes/avow`), or re-commits it with a statement after `git avow install`: \
          `git commit --amend --no-edit` if it is the last commit (HEAD), else `git rebase -i {short}~1`, change `pick` to `edit` on the line of {short}, then `git commit --amend --no-edit` and `git rebase --continue` [attestation.missing]"
     )
 }
@@ -94,7 +94,7 @@ fn a_web_editor_commit_is_attested_by_its_author_as_printed() {
         line,
         format!(
             "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers): GitHub <noreply@github.com> committed it, where no hook runs (the forge's web editor, a suggestion applied there, a squash merge); \
-             its author fetches it and attests it as it is: `git fetch origin`, then `git avow attest {short}` (a note; share it with `git push origin refs/notes/avow`) [attestation.missing]"
+             its author fetches and reads it, `git fetch origin` and `git show {short}`, then attests it as it is: `git avow attest {short}` (a note; share it with `git push origin refs/notes/avow`) [attestation.missing]"
         )
     );
     // Alice, in her clone, which has never seen the commit.
@@ -104,13 +104,16 @@ fn a_web_editor_commit_is_attested_by_its_author_as_printed() {
         commands,
         [
             "git fetch origin".to_owned(),
+            format!("git show {short}"),
             format!("git avow attest {short}"),
             "git push origin refs/notes/avow".to_owned()
         ]
     );
     run(&w, &commands[0]);
-    on_terminal(&w, &commands[1], "I made this edit in the browser: the README now says the bug is fixed.");
-    run(&w, &commands[2]);
+    let shown: Run = w.shell(&commands[1]).output().unwrap().into();
+    assert!(shown.expect(0).stdout.contains("+Fixed in the browser."), "it shows the change");
+    on_terminal(&w, &commands[2], "I made this edit in the browser: the README now says the bug is fixed.");
+    run(&w, &commands[3]);
     // CI again, with the notes fetched as the Action fetches them.
     w.git(["-C", ci.to_str().unwrap(), "fetch", "-q", "origin", "+refs/notes/avow:refs/notes/avow"]);
     let r = w.avow_in(&ci, ["verify", &range]).expect(0);
@@ -139,8 +142,13 @@ fn a_no_verify_commit_is_attested_as_printed() {
     assert_eq!(line, missing_without_hook(short));
     // The note route: attest (on a terminal), then share the note.
     let commands = quoted_commands(&line);
-    on_terminal(&w, &commands[0], "The file a holds the letter the tests look for; written by hand.");
-    run(&w, &commands[1]);
+    assert_eq!(
+        commands[..3],
+        [format!("git show {short}"), format!("git avow attest {short}"), "git push origin refs/notes/avow".to_owned()]
+    );
+    run(&w, &commands[0]);
+    on_terminal(&w, &commands[1], "The file a holds the letter the tests look for; written by hand.");
+    run(&w, &commands[2]);
     let r = w.verify("base..HEAD").expect(0);
     assert!(r.stdout.contains("(attested by a note in refs/notes/avow)"), "{}", r.stdout);
     assert_eq!(w.git(["rev-parse", "HEAD~1"]), id, "not rewritten");
@@ -159,7 +167,7 @@ fn a_no_verify_commit_is_recommitted_as_printed() {
     let commands = quoted_commands(&line);
     let short = &id[..12];
     assert_eq!(
-        commands[2..],
+        commands[3..],
         [
             "git avow install".to_owned(),
             "git commit --amend --no-edit".to_owned(),
@@ -168,12 +176,12 @@ fn a_no_verify_commit_is_recommitted_as_printed() {
             "git rebase --continue".to_owned()
         ]
     );
-    run(&w, &commands[2]);
+    run(&w, &commands[3]);
     // Not the last commit: the rebase, with `pick` changed to `edit` on its line.
     w.mark_edit_in_rebase(short);
-    run(&w, &commands[4]);
-    on_terminal(&w, &commands[5], "The file a holds the letter the tests look for; written by hand.");
-    run(&w, &commands[6]);
+    run(&w, &commands[5]);
+    on_terminal(&w, &commands[6], "The file a holds the letter the tests look for; written by hand.");
+    run(&w, &commands[7]);
     let r = w.verify("base..HEAD").expect(0);
     assert!(!r.stdout.contains("refs/notes/avow"), "{}", r.stdout);
 }
@@ -192,9 +200,9 @@ fn a_commit_from_a_clone_without_the_hook_is_recommitted_as_printed() {
     w.commit(&["-m", "Add a"]).expect(0);
     let line = missing_line(&w.verify("base..HEAD").expect(1).stdout);
     let commands = quoted_commands(&line);
-    assert_eq!(commands[2..4], ["git avow install".to_owned(), "git commit --amend --no-edit".to_owned()]);
-    run(&w, &commands[2]);
-    on_terminal(&w, &commands[3], "The file a holds the letter the tests look for; written by hand.");
+    assert_eq!(commands[3..5], ["git avow install".to_owned(), "git commit --amend --no-edit".to_owned()]);
+    run(&w, &commands[3]);
+    on_terminal(&w, &commands[4], "The file a holds the letter the tests look for; written by hand.");
     w.verify("base..HEAD").expect(0);
 }
 
@@ -215,13 +223,13 @@ fn a_statement_nobody_signed_is_signed_as_printed() {
     let short = &id[..12];
     assert!(
         line.starts_with(&format!(
-            "no `Avow-Signature:` trailer, so nobody signed its statement: no hook signed it (it was committed with --no-verify, or where the hook was never installed); its author attests it as it is: `git avow attest {short}`"
+            "no `Avow-Signature:` trailer, so nobody signed its statement: no hook signed it (it was committed with --no-verify, or where the hook was never installed); its author reads it (`git show {short}`: anyone can write their name) and attests it as it is: `git avow attest {short}`"
         )),
         "{line}"
     );
     let commands = quoted_commands(&line);
-    assert_eq!(commands[2..4], ["git avow install".to_owned(), "git commit --amend --no-edit".to_owned()]);
-    run(&w, &commands[2]);
+    assert_eq!(commands[3..5], ["git avow install".to_owned(), "git commit --amend --no-edit".to_owned()]);
     run(&w, &commands[3]);
+    run(&w, &commands[4]);
     w.verify("base..HEAD").expect(0);
 }

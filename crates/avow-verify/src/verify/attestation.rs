@@ -60,11 +60,11 @@ fn no_hook_signed(facts: &CommitFacts, id: Oid) -> String {
     let forge = FORGE_COMMITTERS.iter().find(|(email, _)| facts.committer.email.eq_ignore_ascii_case(email));
     if let Some((_, who)) = forge {
         format!(
-            "{who} committed it, where no hook runs (the forge's web editor, a suggestion applied there, a squash merge); its author fetches it and attests it as it is: `git fetch origin`, then {attest}"
+            "{who} committed it, where no hook runs (the forge's web editor, a suggestion applied there, a squash merge); its author fetches and reads it, `git fetch origin` and `git show {short}`, then attests it as it is: {attest}"
         )
     } else {
         format!(
-            "no hook signed it (it was committed with --no-verify, or where the hook was never installed); its author attests it as it is: {attest}, or re-commits it with a statement after `git avow install`: {}",
+            "no hook signed it (it was committed with --no-verify, or where the hook was never installed); its author reads it (`git show {short}`: anyone can write their name) and attests it as it is: {attest}, or re-commits it with a statement after `git avow install`: {}",
             amend_hint(id)
         )
     }

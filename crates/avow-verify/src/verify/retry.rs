@@ -93,10 +93,11 @@ impl Verifier<'_> {
             report.findings.push(deny(
                 &findings::SQUASH_SOURCE,
                 format!(
-                    "the squash's change is that of {name}, but these of its commits do not verify: {}; a squash is accepted only on its commits' statements, so nobody vouches for what these changed: `git avow verify {}..{}` says why each is rejected and what fixes it (then check this again), or the squash's author attests the squash as it is: `git avow attest {}` (a note; share it with `git push origin refs/notes/avow`)",
+                    "the squash's change is that of {name}, but these of its commits do not verify: {}; a squash is accepted only on its commits' statements, so nobody vouches for what these changed: `git avow verify {}..{}` says why each is rejected and what fixes it (then check this again), or the squash's author reads it (`git show {}`) and attests it as it is: `git avow attest {}` (a note; share it with `git push origin refs/notes/avow`)",
                     rejected.join(", "),
                     &source.base.to_string()[..12],
                     &tip.to_string()[..12],
+                    &c.id().to_string()[..12],
                     &c.id().to_string()[..12]
                 ),
             ));

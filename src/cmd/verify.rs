@@ -204,10 +204,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // stays flat however long the range; GitHub and SARIF output are built
     // from all reports.
     let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
-    // The first commit refused for its key — one the trusted keyring lacks,
-    // or does not accept when it signed (with the signing time): a key a
-    // maintainer added, or made valid again, within the range is named after.
-    let mut refused_key = None;
+    // The first commit refused for a key the trusted keyring lacks, and the
+    // first refused for one it does not accept when it signed (with the
+    // signing time): a key a maintainer added, or made valid again, within
+    // the range is named after.
+    let (mut unknown_key, mut stale_key) = (None, None);
     let (tip, base) = (ends.tip, ends.base);
     avow_verify::range::walk_and_verify(
         &repo,
@@ -224,10 +225,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         &|| progress.inc(),
         |r| {
             let has = |rule: &avow_policy::findings::Rule| r.findings.iter().any(|f| f.rule == rule.id);
-            if refused_key.is_none() && has(&avow_policy::findings::SIGNATURE_UNKNOWN_KEY) {
-                refused_key = Some((r.id, None));
-            } else if refused_key.is_none() && has(&avow_policy::findings::SIGNATURE_KEY_STATUS) {
-                refused_key = r.signed_at.map(|t| (r.id, Some(t)));
+            if unknown_key.is_none() && has(&avow_policy::findings::SIGNATURE_UNKNOWN_KEY) {
+                unknown_key = Some((r.id, None));
+            }
+            if stale_key.is_none() && has(&avow_policy::findings::SIGNATURE_KEY_STATUS) {
+                stale_key = r.signed_at.map(|t| (r.id, Some(t)));
             }
             progress.suspend(|| out.push(r));
             Ok::<(), CliError>(())
@@ -241,8 +243,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     // Trusting the base itself, as CI does (`--trust BASE`), is the same check.
     let trusts_base = args.trust.is_none() || base == Some(trusted.commit);
-    if let (Some((id, signed_at)), Some(base), true) = (refused_key, base, trusts_base) {
-        key_added_in_range(&repo, &spec, &trusted, (id, signed_at), base, tip);
+    if let (Some(base), true) = (base, trusts_base) {
+        for refused in [unknown_key, stale_key].into_iter().flatten() {
+            key_added_in_range(&repo, &spec, &trusted, refused, base, tip);
+        }
     }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
 }

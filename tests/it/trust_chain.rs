@@ -354,6 +354,40 @@ fn the_hook_says_to_land_a_rotation_first_and_the_push_it_names_works() {
     assert_eq!(verdicts(&w, &["origin/main..topic"], 0), vec!["Work after the rotation: accepted".to_owned()]);
 }
 
+/// A commit refused for an expired key (Bob's, expired on `main`, with
+/// nothing in the range making it valid again) ahead of the work a
+/// rotation's new key signs: the note on the rotation is still printed,
+/// for the first commit of each kind is looked at, not the first refused
+/// for its key.
+#[test]
+fn an_expired_key_earlier_in_the_range_keeps_the_rotations_note() {
+    let (w, bob) = crate::keyring::with_bob();
+    let bob_fpr = fingerprint(&w, &bob);
+    at(&w, 0, &format!("git avow keyring expire {bob_fpr}"), 0);
+    hook_accepts(&w, &[], &msg("Bob left the project", "human", &["-a"]), &[]);
+    origin(&w);
+    crate::keyring::as_bob_at(&w, &bob, "late.c", "Bob signs after leaving", NOW + 2);
+    rotation_then_work(&w);
+    let (rot, work) = (short(&w, "topic~1"), short(&w, "topic"));
+    let r = w.avow(["verify", "origin/main..topic"]).expect(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: note: the key of {work} is added by {rot} (\"Rotate my key\") within the range and a key counts only once the commit adding it is in the trusted base. \
+             For work not merged yet (a pull request), land that commit first, alone: `git push origin {rot}:refs/heads/main && git fetch origin` (or a pull request of its own); \
+             then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify origin/main..topic --trust topic`\n"
+        )
+    );
+    assert_eq!(
+        verdicts(&w, &["origin/main..topic"], 1),
+        vec![
+            "Bob signs after leaving: rejected signature.key-status".to_owned(),
+            "Rotate my key: accepted".to_owned(),
+            "Work after the rotation: rejected signature.unknown-key".to_owned()
+        ]
+    );
+}
+
 /// The rotation undone on purpose: once the rotation is on `main`, the
 /// maintainer reverts it on a branch, signing with the new key (a
 /// maintainer's change `main` accepts), and works there with the old key

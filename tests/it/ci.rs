@@ -93,42 +93,6 @@ fn the_action_install_step_checks_its_input() {
     assert_eq!(bad.stdout, "::error title=avow::install must be 'auto', 'release', 'cargo' or 'path', not 'brew'\n");
 }
 
-/// The binary is saved to the cache by a step of its own right after the
-/// install step, never by `actions/cache`'s post-job step, which saves
-/// what the directory holds when the job ends, after steps the workflow
-/// runs later (a pull request's build) could have replaced the binary
-/// (threat-model entry 143).
-#[test]
-fn the_action_saves_the_binary_it_installed_before_any_later_step_runs() {
-    let action = load("action.yml");
-    let steps = action["runs"]["steps"].as_vec().unwrap();
-    let ids: Vec<&str> = steps.iter().map(|s| str_of(&s["id"], "id")).collect();
-    for step in steps {
-        if let Some(uses) = step["uses"].as_str() {
-            assert!(
-                !uses.starts_with("actions/cache@"),
-                "{uses}: its post-job step saves the directory after the workflow's later steps"
-            );
-        }
-    }
-    let by_id = action_steps(&action);
-    let (restore, save) = (&by_id["cache"], &by_id["cache-save"]);
-    assert!(str_of(&restore["uses"], "cache").starts_with("actions/cache/restore@"));
-    assert!(str_of(&save["uses"], "cache-save").starts_with("actions/cache/save@"));
-    let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
-    assert_eq!(at("cache") + 1, at("install"), "restored just before the install step");
-    assert_eq!(at("install") + 1, at("cache-save"), "saved just after the install step");
-    assert_eq!(restore["with"]["path"], save["with"]["path"]);
-    assert_eq!(restore["with"]["key"], save["with"]["key"]);
-    let inputs = |how: &str| HashMap::from([("install".to_owned(), how.to_owned())]);
-    let hit = |v: &str| HashMap::from([("cache.cache-hit".to_owned(), v.to_owned())]);
-    let cond = str_of(&save["if"], "cache-save's condition");
-    assert!(condition(cond, &[], &inputs("auto"), &hit("")), "a miss is saved");
-    assert!(condition(cond, &[], &inputs("cargo"), &hit("false")), "a miss is saved");
-    assert!(!condition(cond, &[], &inputs("auto"), &hit("true")), "a hit is not saved again");
-    assert!(!condition(cond, &[], &inputs("path"), &hit("")), "a git-avow from PATH is not cached");
-}
-
 #[test]
 fn the_gitlab_template_verifies_a_merge_request() {
     let template = load("ci/gitlab/avow.gitlab-ci.yml");

@@ -218,10 +218,12 @@ pub fn added_at_base(key: &PublicKey, base: &str) -> String {
 /// `replaced` gives the keyring before this commit when the commit changes
 /// it ([`crate::local::keyring_replaced`]), asked only for a key the work
 /// tree's does not call valid: a rotation that retires the key signing it
-/// is checked against that one, where the key is good.
+/// is checked against that one, where the key is good; `land` says how to
+/// land such a commit first, alone ([`crate::local::land_first`]).
 pub fn check_signer(
     keyring: Option<&Keyring>,
     replaced: &dyn Fn() -> Option<Keyring>,
+    land: &dyn Fn() -> String,
     policy: &Policy,
     key: &PublicKey,
     statement: &Statement,
@@ -242,9 +244,12 @@ pub fn check_signer(
         if status != KeyStatus::Valid && good_before {
             // Switching keys and amending, as the warning below says, would
             // sign this change to .avow/ with a key its base does not know.
+            // What a key it adds signs verifies once it is in the base:
+            // pushed with the work after it, the work is refused.
             crate::output::errln!(
-                "avow: note: this commit makes .avow/keyring.toml say your key {} is {status}; it is verified against the keyring before it, which trusts that key, so sign it as you do now; for the commits after it, {}",
+                "avow: note: this commit makes .avow/keyring.toml say your key {} is {status}; it is verified against the keyring before it, which trusts that key, so sign it as you do now, and land it first, alone, since what a key it adds signs verifies only once it is in the trusted base: {}; for the commits after it, {}",
                 entry.fingerprint,
+                land(),
                 stale_key_fix(person)
             );
         } else if status != KeyStatus::Valid {

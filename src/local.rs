@@ -226,6 +226,22 @@ pub fn base_branches(repo: &Repository, upstream: bool) -> Vec<String> {
     names
 }
 
+/// How to land the commit being made (HEAD, once made) first, on its own:
+/// a push of it to the first of [`base_branches`] that is a remote's
+/// branch, else in words. For advice only.
+pub fn land_first(repo: &Repository) -> String {
+    let target = base_branches(repo, true).into_iter().find_map(|b| {
+        let (remote, branch) = b.split_once('/')?;
+        repo.find_remote(remote).ok()?;
+        Some(format!(
+            "`git push {} HEAD:refs/heads/{}` once it is committed (or a pull request of its own)",
+            avow_verify::shell_word(remote),
+            avow_verify::shell_word(branch)
+        ))
+    });
+    target.unwrap_or_else(|| "a pull request of its own, or a push of it to the branch it goes into".to_owned())
+}
+
 /// Whether `base`'s `.avow/keyring.toml` lists `key`.
 pub fn lists_key(repo: &Repository, base: &str, key: &avow_sign::ssh_key::PublicKey) -> bool {
     avow_verify::trust::Trusted::load(repo, base).is_ok_and(|t| t.keyring.find_by_key(key).is_some())

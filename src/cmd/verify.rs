@@ -216,9 +216,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
     // stays flat however long the range; GitHub and SARIF output are built
     // from all reports.
     let mut out = output::VerifyStream::new(args.format, &spec, &trusted, output::colour(), output::verbosity());
-    // The first commit refused for a key the trusted keyring lacks: a key
-    // a maintainer added within the range (a release check) is named after.
-    let mut unknown_key = None;
+    // The first commit refused for a key the trusted keyring lacks, and the
+    // first refused for one it does not accept when it signed (with the
+    // signing time): a key a maintainer added, or made valid again, within
+    // the range is named after.
+    let (mut unknown_key, mut stale_key) = (None, None);
     let (tip, base) = (ends.tip, ends.base);
     avow_verify::range::walk_and_verify(
         &repo,
@@ -234,10 +236,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
         },
         &|| progress.inc(),
         |r| {
-            if unknown_key.is_none()
-                && r.findings.iter().any(|f| f.rule == avow_policy::findings::SIGNATURE_UNKNOWN_KEY.id)
-            {
-                unknown_key = Some(r.id);
+            let has = |rule: &avow_policy::findings::Rule| r.findings.iter().any(|f| f.rule == rule.id);
+            if unknown_key.is_none() && has(&avow_policy::findings::SIGNATURE_UNKNOWN_KEY) {
+                unknown_key = Some((r.id, None));
+            }
+            if stale_key.is_none() && has(&avow_policy::findings::SIGNATURE_KEY_STATUS) {
+                stale_key = r.signed_at.map(|t| (r.id, Some(t)));
             }
             progress.suspend(|| out.push(r));
             Ok::<(), CliError>(())
@@ -251,26 +255,30 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     // Trusting the base itself, as CI does (`--trust BASE`), is the same check.
     let trusts_base = args.trust.is_none() || base == Some(trusted.commit);
-    if let (Some(id), Some(base), true) = (unknown_key, base, trusts_base) {
-        key_added_in_range(&repo, &spec, &trusted, id, base, tip);
+    if let (Some(base), true) = (base, trusts_base) {
+        for refused in [unknown_key, stale_key].into_iter().flatten() {
+            key_added_in_range(&repo, &spec, &trusted, refused, base, tip);
+        }
     }
     Ok(if summary.rejected == 0 { Outcome::Ok } else { Outcome::Failed })
 }
 
-/// A commit refused for a key the base's keyring lacks, where a commit of
-/// the range adds the key — a maintainer's key rotation, a contributor
-/// added — and `--trust TIP` would be accepted (every `.avow/` change on
-/// the way a maintainer's, [`avow_verify::chain`]). Trust comes from the
-/// base only (docs/keyring.md, "Changes to the keyring inside a range"):
-/// name the two ways that verify — land the commit that adds the key
-/// first, for work not merged yet; the keyring the tip shipped with, for
-/// history already merged. An adder that was moved from where it was
-/// signed (rebased or cherry-picked: a replay, entry 140) is named so.
+/// A commit refused for its key, where a commit of the range makes the
+/// key good — adds a key the base's keyring lacks (a maintainer's key
+/// rotation, a contributor added), or, when `signed_at` is given, makes
+/// valid at that time a key the base's keyring expired or revoked (a
+/// revert of a rotation) — and `--trust TIP` would be accepted (every
+/// `.avow/` change on the way a maintainer's, [`avow_verify::chain`]).
+/// Trust comes from the base only (docs/keyring.md, "Changes to the
+/// keyring inside a range"): name the two ways that verify — land that
+/// commit first, for work not merged yet; the keyring the tip shipped
+/// with, for history already merged. An adder that was moved from where it
+/// was signed (rebased or cherry-picked: a replay, entry 140) is named so.
 fn key_added_in_range(
     repo: &Repository,
     spec: &str,
     trusted: &Trusted,
-    id: git2::Oid,
+    (id, signed_at): (git2::Oid, Option<i64>),
     base: git2::Oid,
     tip: git2::Oid,
 ) {
@@ -279,11 +287,22 @@ fn key_added_in_range(
     };
     let Some(key) = crate::git::signing_key(repo, id) else { return };
     let Ok(at_tip) = Trusted::load(repo, &tip.to_string()) else { return };
-    if at_tip.keyring.find_by_key(&key).is_none() || avow_verify::chain::check(repo, &trusted.rev, &at_tip).is_err() {
+    let signed_at = match signed_at.map(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        None => None,
+        Some(None) => return,
+        Some(Some(t)) => Some(t),
+    };
+    let good_at_tip =
+        at_tip.keyring.find_by_key(&key).is_some_and(|(_, k)| signed_at.is_none_or(|t| k.status_at(t).is_valid()));
+    if !good_at_tip || avow_verify::chain::check(repo, &trusted.rev, &at_tip).is_err() {
         return;
     }
     let short = |id: git2::Oid| id.to_string()[..12].to_owned();
-    let Some(adder) = avow_verify::chain::key_added_by(repo, base, id, &key) else { return };
+    let adder = match signed_at {
+        None => avow_verify::chain::key_added_by(repo, base, id, &key),
+        Some(t) => avow_verify::chain::key_valid_again_by(repo, base, id, &key, t),
+    };
+    let Some(adder) = adder else { return };
     let subject =
         repo.find_commit(adder).ok().and_then(|c| c.summary().ok().flatten().map(str::to_owned)).unwrap_or_default();
     let moved = if avow_verify::chain::at_signed_trees(repo, adder) {
@@ -303,10 +322,14 @@ fn key_added_in_range(
         ),
         None => "a pull request of its own or a push of it to the target branch".to_owned(),
     };
+    let (id, adder) = (short(id), short(adder));
+    let what = if signed_at.is_none() {
+        format!("the key of {id} is added by {adder} ({subject:?}) within the range{moved} and a key counts only once the commit adding it is in the trusted base")
+    } else {
+        format!("the key of {id} was not valid in the trusted base's keyring when it signed, and {adder} ({subject:?}) within the range{moved} makes it valid again; a key's status counts only once the commit changing it is in the trusted base")
+    };
     crate::output::errln!(
-        "avow: note: the key of {} is added by {} ({subject:?}) within the range{moved} and a key counts only once the commit adding it is in the trusted base. For work not merged yet (a pull request), land that commit first, alone: {land}; then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {} --trust {}`",
-        short(id),
-        short(adder),
+        "avow: note: {what}. For work not merged yet (a pull request), land that commit first, alone: {land}; then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {} --trust {}`",
         avow_verify::shell_word(spec),
         avow_verify::shell_word(tip_rev)
     );

@@ -29,7 +29,7 @@ fn pull_ref_pointing_past_the_squash_itself() {
     let r = w.verify("before-merge..main").expect(1);
     assert!(
         r.stdout.contains(&format!(
-            "the squash's change is that of refs/pull/7/head, but these of its commits do not verify: {} [squash.source]",
+            "the squash's change is that of refs/pull/7/head, but these of its commits do not verify: {}; a squash is accepted only on its commits' statements",
             &squash[..12]
         )),
         "{}",

@@ -106,19 +106,112 @@ fn a_squash_carrying_one_extra_line_is_refused() {
     assert!(r.stdout.contains("the squash's change is not the whole change of refs/pull/7/head"), "{}", r.stdout);
 }
 
-#[test]
-fn a_squash_of_a_branch_with_an_unattested_commit_is_refused() {
-    let w = pull_request();
+/// The pull request's last commit made without the hook, the whole
+/// request squashed by the forge: returns the `squash.source` line, the
+/// squash's id and the unattested commit's.
+fn squash_of_an_unattested_commit(w: &World) -> (String, String, String) {
     w.git(["switch", "-q", "feature"]);
     w.write("widget.txt", "one\ntwo\nthree\nfour\n");
     w.git(["add", "widget.txt"]);
     w.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Count to four"]);
+    let four = w.git(["rev-parse", "HEAD"]);
     w.git(["update-ref", "refs/pull/7/head", "feature"]);
     w.git(["switch", "-q", "main"]);
-    squash_feature(&w);
-    forge_commit(&w, "Widgets (#7)\n", GITHUB);
+    squash_feature(w);
+    forge_commit(w, "Widgets (#7)\n", GITHUB);
+    let squash = w.git(["rev-parse", "HEAD"]);
     let r = w.verify("before-merge..main").expect(1);
-    assert!(r.stdout.contains("[squash.source]"), "{}", r.stdout);
+    let line = r.stdout.lines().find(|l| l.contains("[squash.source]")).unwrap_or_else(|| panic!("{}", r.stdout));
+    (line.trim().to_owned(), squash, four)
+}
+
+/// `sh -c COMMAND` as printed, expecting `code`.
+#[track_caller]
+fn typed(w: &World, command: &str, code: i32) -> Run {
+    let r: Run = w.shell(command).output().unwrap().into();
+    r.expect(code)
+}
+
+/// A squash whose pull request holds a commit that does not verify says
+/// why that matters and the two ways out; the first, followed: the
+/// source's own check names the commit's fix (its author's note), and
+/// with it done the squash verifies as the pull request's.
+#[test]
+fn a_squash_of_a_branch_with_an_unattested_commit_is_refused_and_its_commit_attested_as_printed() {
+    let w = pull_request();
+    w.remote("origin");
+    let (line, squash, four) = squash_of_an_unattested_commit(&w);
+    let merge_base = w.git(["merge-base", "before-merge", "feature"]);
+    let (squash, four, merge_base) = (&squash[..12], &four[..12], &merge_base[..12]);
+    assert_eq!(
+        line,
+        format!(
+            "the squash's change is that of refs/pull/7/head, but these of its commits do not verify: {four}; a squash is accepted only on its commits' statements, so nobody vouches for what these changed: \
+             `git avow verify {merge_base}..{four}` says why each is rejected and what fixes it (then check this again), \
+             or the squash's author reads it (`git show {squash}`) and attests it as it is: `git avow attest {squash}` (a note; share it with `git push origin refs/notes/avow`) [squash.source]"
+        )
+    );
+    let commands = quoted_commands(&line);
+    let out = typed(&w, &commands[0], 1).stdout;
+    let why = out.lines().find(|l| l.contains("[attestation.missing]")).unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(why.trim(), crate::no_hook::missing_without_hook(four));
+    // Its author's note, as that line prints it (the statement given on
+    // the command line, as attest without a terminal says to).
+    let fix = quoted_commands(why);
+    assert_eq!(
+        fix[..3],
+        [format!("git show {four}"), format!("git avow attest {four}"), "git push origin refs/notes/avow".to_owned()]
+    );
+    typed(&w, &fix[0], 0);
+    let attest = hint_of(&typed(&w, &fix[1], 2));
+    typed(&w, &attest.replace("<why the change is right>", "Four is the count the widget was missing; I wrote it."), 0);
+    typed(&w, &fix[2], 0);
+    typed(&w, &commands[0], 0);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(r.stdout.contains("Widgets (#7)  (squash of refs/pull/7/head: its 3 commit(s) verify"), "{}", r.stdout);
+}
+
+/// The second way: the squash's author attests the squash itself.
+#[test]
+fn a_squash_of_a_branch_with_an_unattested_commit_is_attested_itself_as_printed() {
+    let w = pull_request();
+    w.remote("origin");
+    let (line, squash, _) = squash_of_an_unattested_commit(&w);
+    let commands = quoted_commands(&line);
+    let squash = &squash[..12];
+    assert_eq!(
+        commands[1..],
+        [
+            format!("git show {squash}"),
+            format!("git avow attest {squash}"),
+            "git push origin refs/notes/avow".to_owned()
+        ]
+    );
+    typed(&w, &commands[1], 0);
+    let attest = hint_of(&typed(&w, &commands[2], 2));
+    typed(
+        &w,
+        &attest.replace("<why the change is right>", "The widget counts to four now; I read the whole pull request."),
+        0,
+    );
+    typed(&w, &commands[3], 0);
+    let r = w.verify("before-merge..main").expect(0);
+    assert!(
+        r.stdout.contains(
+            "  Widgets (#7)  [human, Alice Example <alice@example.org>]  (attested by a note in refs/notes/avow)"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The command in attest's `hint:` line (no terminal, no statement given).
+#[track_caller]
+fn hint_of(r: &Run) -> String {
+    let hint = r.stderr.lines().find_map(|l| l.strip_prefix("hint: ")).unwrap_or_else(|| panic!("{}", r.stderr));
+    let commands = quoted_commands(hint);
+    assert_eq!(commands.len(), 1, "{hint}");
+    commands[0].clone()
 }
 
 #[test]

@@ -169,14 +169,15 @@ fn github_annotations_name_the_changed_file() {
     w.git(["add", "-A"]);
     w.git(["commit", "-q", "--no-verify", "-m", "Odd name"]);
     let out = output(&w, &["verify", "trusted..HEAD", "--format", "github"], 1);
-    let missing = "the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); \
-                   install the hook with `git avow install` and re-commit [attestation.missing]";
+    let missing = crate::no_hook::missing_without_hook;
     assert_eq!(
         out,
         format!(
-            "::error title=avow%3A commit <short-2> rejected::<commit-2> Empty%0A{missing}\n\
-             ::error file=docs/a%2Cb%3A c.txt,title=avow%3A commit <short-3> rejected::<commit-3> Odd name%0A{missing}\n\
-             avow: 2 commits: 0 accepted, 2 rejected (range trusted..HEAD, trust trusted)\n"
+            "::error title=avow%3A commit <short-2> rejected::<commit-2> Empty%0A{}\n\
+             ::error file=docs/a%2Cb%3A c.txt,title=avow%3A commit <short-3> rejected::<commit-3> Odd name%0A{}\n\
+             avow: 2 commits: 0 accepted, 2 rejected (range trusted..HEAD, trust trusted)\n",
+            missing("<short-2>"),
+            missing("<short-3>")
         )
     );
 }

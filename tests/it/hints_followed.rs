@@ -542,29 +542,6 @@ fn doctor_without_a_name_sets_it_as_printed() {
     assert!(after.lines().any(|l| l == format!("ok    identity: Your Name <{AUTHOR_EMAIL}>")), "{after}");
 }
 
-/// A clone where the hooks were never installed: the commit carries no
-/// attestation and verify says to install the hook and re-commit. Done as
-/// printed — `git avow install`, then the commit again (`--amend`, on a
-/// terminal, where the hook asks for the statement) — it verifies.
-#[test]
-fn an_unattested_commit_is_fixed_by_install_and_recommit() {
-    let w = World::adopted("disclose");
-    for hook in std::fs::read_dir(w.path().join(".git/hooks")).unwrap() {
-        std::fs::remove_file(hook.unwrap().path()).unwrap();
-    }
-    w.write("a.txt", "a\n");
-    w.git(["add", "-A"]);
-    w.commit(&["-m", "Add a"]).expect(0);
-    let v = w.verify("base..HEAD").expect(1);
-    let line = v.stdout.lines().find(|l| l.contains("[attestation.missing]")).unwrap_or_else(|| panic!("{}", v.stdout));
-    assert!(line.ends_with("install the hook with `git avow install` and re-commit [attestation.missing]"), "{line}");
-    follow(&w, line);
-    let answers = "1\nThe file a holds the letter the tests look for; written by hand.\n";
-    let (code, screen) = w.on_terminal("git commit -q --amend --no-edit", answers, &[]);
-    assert_eq!(code, 0, "{screen}");
-    w.verify("base..HEAD").expect(0);
-}
-
 /// Under `unsigned-statement = "deny"`, a note attests a commit whose
 /// message displays another statement nobody signed: verify refuses it and
 /// says to put the statement in the commit itself with `git commit

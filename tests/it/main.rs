@@ -57,6 +57,7 @@ mod new_user_terminal;
 mod new_user_upstream;
 mod new_user_workflows;
 mod newcomer;
+mod no_hook;
 mod no_panic;
 mod odd_repos;
 mod policy;

@@ -71,15 +71,19 @@ fn a_good_push_passes_and_a_bad_one_is_refused() {
 
     let pushed = w.git(["rev-parse", "HEAD"]);
     unattested(&w, "c.txt");
+    let bad = w.git(["rev-parse", "--short=12", "HEAD"]);
     w.change("d.txt", "d\n", "Add d");
     let r = w.git_notty(["push", "-q", "origin", "main"]).expect(1);
     assert_eq!(
         filtered(&w, &r.stderr),
-        "FAIL    <id>  Sneak a change in\n\
-         \x20       the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
-         avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)\n\
-         avow: push refused: re-sign your statements with `git avow reattest origin/main..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again\n\
-         error: failed to push some refs to '<scratch>/origin.git'\n"
+        format!(
+            "FAIL    <id>  Sneak a change in\n\
+             \x20       {}\n\
+             avow: refs/heads/main → refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust origin's refs/heads/main)\n\
+             avow: push refused: re-sign your statements with `git avow reattest origin/main..HEAD` (it names any commit it cannot re-sign, and what that commit needs), then push again\n\
+             error: failed to push some refs to '<scratch>/origin.git'\n",
+            crate::no_hook::missing_without_hook(&bad)
+        )
     );
     assert_eq!(remote_rev(&w, &remote, "main"), pushed, "the remote did not move");
 }

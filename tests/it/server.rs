@@ -112,18 +112,19 @@ fn an_attested_push_is_accepted_and_an_unattested_one_refused_with_the_reason() 
     assert_eq!(remote_rev(&w, &remote, "main"), w.git(["rev-parse", "HEAD"]));
 
     let before = w.git(["rev-parse", "HEAD"]);
-    unattested(&w, "c.txt", "Sneak <b>a change</b> in");
+    let bad = unattested(&w, "c.txt", "Sneak <b>a change</b> in");
     w.change("d.txt", "d\n", "Add d");
     assert_eq!(
         push(&w, &["main"], 1),
         format!(
             "remote: FAIL    <id>  Sneak <b>a change</b> in\n\
-             remote:         the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]\n\
+             remote:         {}\n\
              remote: avow: refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust refs/heads/main)\n\
              {}\
              To <scratch>/origin.git\n\
              \x20! [remote rejected] main -> main (pre-receive hook declined)\n\
              error: failed to push some refs to '<scratch>/origin.git'\n",
+            crate::no_hook::missing_without_hook(&bad[..12]),
             refused_resign("main", &before)
         )
     );
@@ -294,7 +295,7 @@ fn a_force_push_is_judged_on_the_commits_it_adds() {
         out.lines().take(3).collect::<Vec<_>>(),
         [
             "remote: FAIL    <id>  Sneak a change in",
-            "remote:         the commit carries no attestation (no Authorship, Rationale or Avow-Signature trailers); install the hook with `git avow install` and re-commit [attestation.missing]",
+            &format!("remote:         {}", crate::no_hook::missing_without_hook(&bad[..12])),
             "remote: avow: refs/heads/main: 2 commits: 1 accepted, 1 rejected (trust refs/heads/main)",
         ]
     );

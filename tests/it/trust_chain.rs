@@ -30,16 +30,7 @@ fn short(w: &World, rev: &str) -> String {
 /// and goes on working there with the new key: the rotation, then one
 /// commit of work.
 fn rotation_then_work(w: &World) -> std::path::PathBuf {
-    let new = w.keygen("alice-new");
-    w.git(["switch", "-q", "-c", "topic"]);
-    let old_fpr = fingerprint(w, &w.key);
-    w.avow(["keyring", "rotate", &old_fpr, "--key", &format!("{}.pub", new.display())]).expect(0);
-    at(
-        w,
-        1,
-        "git commit -q -a -m 'Rotate my key' --trailer 'Authorship: human' --trailer 'Rationale: The laptop is retired; the new key signs from now on.'",
-        0,
-    );
+    let (new, _) = rotation(w);
     w.git(["config", "avow.signingKey", new.to_str().unwrap()]);
     w.write("work.txt", "work\n");
     w.git(["add", "work.txt"]);
@@ -50,6 +41,44 @@ fn rotation_then_work(w: &World) -> std::path::PathBuf {
         0,
     );
     new
+}
+
+/// The rotation alone, on a new branch `topic`: the new key's file and
+/// the commit's run (the hook's notes on its standard error).
+fn rotation(w: &World) -> (std::path::PathBuf, Run) {
+    let new = w.keygen("alice-new");
+    w.git(["switch", "-q", "-c", "topic"]);
+    let old_fpr = fingerprint(w, &w.key);
+    w.avow(["keyring", "rotate", &old_fpr, "--key", &format!("{}.pub", new.display())]).expect(0);
+    let run = at(
+        w,
+        1,
+        "git commit -q -a -m 'Rotate my key' --trailer 'Authorship: human' --trailer 'Rationale: The laptop is retired; the new key signs from now on.'",
+        0,
+    );
+    (new, run)
+}
+
+/// On HEAD, a revert of the rotation at `rotation` signed with `key`, then
+/// work signed with the `old` key.
+fn revert_then_old_work(w: &World, rotation: &str, key: &std::path::Path, old: &std::path::Path) {
+    w.git(["config", "avow.signingKey", key.to_str().unwrap()]);
+    w.git(["revert", "--no-commit", rotation]);
+    at(
+        w,
+        5,
+        "git commit -q -m 'Revert \"Rotate my key\"' --trailer 'Authorship: human' --trailer 'Rationale: Undo the rotation: the old laptop key signs again.'",
+        0,
+    );
+    w.git(["config", "avow.signingKey", old.to_str().unwrap()]);
+    w.write("old.txt", "old\n");
+    w.git(["add", "old.txt"]);
+    at(
+        w,
+        6,
+        "git commit -q -m 'Old laptop work' --trailer 'Authorship: human' --trailer 'Rationale: Work signed with the old key once the rotation is undone.'",
+        0,
+    );
 }
 
 /// The pull request's check, `verify origin/main..topic` (and CI's form,
@@ -279,23 +308,7 @@ fn a_revert_of_a_landed_rotation_vouches_for_nothing_after_it() {
     w.git(["tag", "rotated"]);
     for (key, code, revert) in [(&old, 1, "rejected signature.key-status"), (&new, 1, "accepted")] {
         w.git(["switch", "-q", "--detach", "rotated"]);
-        w.git(["config", "avow.signingKey", key.to_str().unwrap()]);
-        w.git(["revert", "--no-commit", "rotated~1"]);
-        at(
-            &w,
-            5,
-            "git commit -q -m 'Revert \"Rotate my key\"' --trailer 'Authorship: human' --trailer 'Rationale: Undo the rotation: the old laptop key signs again.'",
-            0,
-        );
-        w.git(["config", "avow.signingKey", old.to_str().unwrap()]);
-        w.write("old.txt", "old\n");
-        w.git(["add", "old.txt"]);
-        at(
-            &w,
-            6,
-            "git commit -q -m 'Old laptop work' --trailer 'Authorship: human' --trailer 'Rationale: Work signed with the old key once the rotation is undone.'",
-            0,
-        );
+        revert_then_old_work(&w, "rotated~1", key, &old);
         assert_eq!(
             verdicts(&w, &["rotated..HEAD"], code),
             vec![
@@ -303,6 +316,120 @@ fn a_revert_of_a_landed_rotation_vouches_for_nothing_after_it() {
                 "Old laptop work: rejected signature.key-status".to_owned()
             ]
         );
+    }
+}
+
+/// The hook's note on the rotation commit says to land it first, alone,
+/// and names the push; followed as printed, the work the new key signs
+/// afterwards on the same branch verifies against `main`, where without
+/// it (the previous test) it is refused until the rotation lands.
+#[test]
+fn the_hook_says_to_land_a_rotation_first_and_the_push_it_names_works() {
+    let w = World::adopted("disclose");
+    origin(&w);
+    let old_fpr = fingerprint(&w, &w.key);
+    let (new, r) = rotation(&w);
+    let new_fpr = fingerprint(&w, &new);
+    let said = r.stderr.replace(&old_fpr, "OLD").replace(&new_fpr, "NEW");
+    let (_, rest) = said.split_once(" so sign it as you do now, ").expect(&said);
+    assert_eq!(
+        rest,
+        "and land it first, alone, since what a key it adds signs verifies only once it is in the trusted base: \
+         `git push origin HEAD:refs/heads/main` once it is committed (or a pull request of its own); \
+         for the commits after it, sign with your key that it trusts (NEW): `git config avow.signingKey ~/.ssh/KEY`, naming its private key file\n"
+    );
+    let commands = quoted_commands(rest);
+    assert_eq!(commands.len(), 2, "{rest}");
+    at(&w, 2, &commands[0], 0);
+    assert_eq!(w.git(["rev-parse", "origin/main"]), w.git(["rev-parse", "HEAD"]));
+    at(&w, 2, &commands[1].replace("~/.ssh/KEY", new.to_str().unwrap()), 0);
+    w.write("work.txt", "work\n");
+    w.git(["add", "work.txt"]);
+    at(
+        &w,
+        3,
+        "git commit -q -m 'Work after the rotation' --trailer 'Authorship: human' --trailer 'Rationale: The first change signed with the new key, in the same pull request.'",
+        0,
+    );
+    assert_eq!(verdicts(&w, &["origin/main..topic"], 0), vec!["Work after the rotation: accepted".to_owned()]);
+}
+
+/// A commit refused for an expired key (Bob's, expired on `main`, with
+/// nothing in the range making it valid again) ahead of the work a
+/// rotation's new key signs: the note on the rotation is still printed,
+/// for the first commit of each kind is looked at, not the first refused
+/// for its key.
+#[test]
+fn an_expired_key_earlier_in_the_range_keeps_the_rotations_note() {
+    let (w, bob) = crate::keyring::with_bob();
+    let bob_fpr = fingerprint(&w, &bob);
+    at(&w, 0, &format!("git avow keyring expire {bob_fpr}"), 0);
+    hook_accepts(&w, &[], &msg("Bob left the project", "human", &["-a"]), &[]);
+    origin(&w);
+    crate::keyring::as_bob_at(&w, &bob, "late.c", "Bob signs after leaving", NOW + 2);
+    rotation_then_work(&w);
+    let (rot, work) = (short(&w, "topic~1"), short(&w, "topic"));
+    let r = w.avow(["verify", "origin/main..topic"]).expect(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "avow: note: the key of {work} is added by {rot} (\"Rotate my key\") within the range and a key counts only once the commit adding it is in the trusted base. \
+             For work not merged yet (a pull request), land that commit first, alone: `git push origin {rot}:refs/heads/main && git fetch origin` (or a pull request of its own); \
+             then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify origin/main..topic --trust topic`\n"
+        )
+    );
+    assert_eq!(
+        verdicts(&w, &["origin/main..topic"], 1),
+        vec![
+            "Bob signs after leaving: rejected signature.key-status".to_owned(),
+            "Rotate my key: accepted".to_owned(),
+            "Work after the rotation: rejected signature.unknown-key".to_owned()
+        ]
+    );
+}
+
+/// The rotation undone on purpose: once the rotation is on `main`, the
+/// maintainer reverts it on a branch, signing with the new key (a
+/// maintainer's change `main` accepts), and works there with the old key
+/// again. That work is refused against `main`, whose keyring expired the
+/// old key, and the note names the revert and the push that lands it
+/// first, alone; followed as printed, the work verifies. The same revert
+/// signed with the retired key (entry 141's attacker) is refused itself,
+/// and no note offers to land it.
+#[test]
+fn the_work_after_a_revert_of_a_rotation_verifies_once_the_revert_lands_as_the_note_says() {
+    let w = World::adopted("disclose");
+    origin(&w);
+    let old = w.key.clone();
+    let new = rotation_then_work(&w);
+    w.git(["push", "-q", "--no-verify", "origin", "topic:main"]);
+    w.git(["fetch", "-q", "origin"]);
+    for (key, note) in [(&old, false), (&new, true)] {
+        w.git(["switch", "-q", "-C", "undo", "origin/main"]);
+        revert_then_old_work(&w, "origin/main~1", key, &old);
+        let r = w.avow(["verify", "origin/main..undo"]).expect(1);
+        if !note {
+            assert_eq!(r.stderr, "", "no note for a revert the base does not accept");
+            continue;
+        }
+        let (revert, work) = (short(&w, "undo~1"), short(&w, "undo"));
+        let expected = format!(
+            "avow: note: the key of {work} was not valid in the trusted base's keyring when it signed, and {revert} (\"Revert \\\"Rotate my key\\\"\") within the range makes it valid again; \
+             a key's status counts only once the commit changing it is in the trusted base. \
+             For work not merged yet (a pull request), land that commit first, alone: `git push origin {revert}:refs/heads/main && git fetch origin` (or a pull request of its own); \
+             then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify origin/main..undo --trust undo`\n"
+        );
+        assert_eq!(r.stderr, expected);
+        assert_eq!(
+            verdicts(&w, &["origin/main..undo"], 1),
+            vec![
+                "Revert \"Rotate my key\": accepted".to_owned(),
+                "Old laptop work: rejected signature.key-status".to_owned()
+            ]
+        );
+        let commands = quoted_commands(&r.stderr);
+        at(&w, 7, &commands[0], 0);
+        assert_eq!(verdicts(&w, &["origin/main..undo"], 0), vec!["Old laptop work: accepted".to_owned()]);
     }
 }
 

@@ -93,13 +93,38 @@ pub fn check(repo: &Repository, base_rev: &str, trusted: &Trusted) -> Result<(),
 /// does not. For advice (which commit to land first), never for trust: a
 /// key counts only once such a commit is in the trusted base.
 pub fn key_added_by(repo: &Repository, base: Oid, upto: Oid, key: &avow_sign::ssh_key::PublicKey) -> Option<Oid> {
+    first_keyring_with(repo, base, upto, |k| k.find_by_key(key).is_some())
+}
+
+/// The commit of `base..upto`, oldest first, whose keyring makes `key`
+/// valid at `signed_at` where its first parent's does not: a revert of a
+/// rotation that expired it, an expiry moved later. For advice only, as
+/// [`key_added_by`].
+pub fn key_valid_again_by(
+    repo: &Repository,
+    base: Oid,
+    upto: Oid,
+    key: &avow_sign::ssh_key::PublicKey,
+    signed_at: chrono::DateTime<chrono::Utc>,
+) -> Option<Oid> {
+    first_keyring_with(repo, base, upto, |k| k.find_by_key(key).is_some_and(|(_, e)| e.status_at(signed_at).is_valid()))
+}
+
+/// The commit of `base..upto`, oldest first, whose keyring satisfies
+/// `holds` and whose first parent's does not.
+fn first_keyring_with(
+    repo: &Repository,
+    base: Oid,
+    upto: Oid,
+    holds: impl Fn(&avow_policy::keyring::Keyring) -> bool,
+) -> Option<Oid> {
     let mut walk = repo.revwalk().ok()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).ok()?;
     walk.push(upto).ok()?;
     walk.hide(base).ok()?;
-    let lists = |c: &Commit<'_>| crate::trust::keyring_of(repo, c).is_some_and(|k| k.find_by_key(key).is_some());
+    let holds = |c: &Commit<'_>| crate::trust::keyring_of(repo, c).is_some_and(|k| holds(&k));
     walk.filter_map(Result::ok)
-        .find(|id| repo.find_commit(*id).is_ok_and(|c| lists(&c) && !c.parent(0).is_ok_and(|p| lists(&p))))
+        .find(|id| repo.find_commit(*id).is_ok_and(|c| holds(&c) && !c.parent(0).is_ok_and(|p| holds(&p))))
 }
 
 /// Whether commit `id` carries an attestation bound to its own pair of

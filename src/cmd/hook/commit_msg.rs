@@ -211,9 +211,11 @@ pub fn run(file: &Path) -> Result<Outcome> {
             let signer = signer?;
             let at_base = || crate::local::base_listing(&repo, signer.public_key());
             let replaced = || crate::local::keyring_replaced(&repo, staged.parent, staged.tree);
+            let land = || crate::local::land_first(&repo);
             if crate::identity::check_signer(
                 keyring.as_ref(),
                 &replaced,
+                &land,
                 &policy,
                 signer.public_key(),
                 &statement,

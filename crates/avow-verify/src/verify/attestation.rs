@@ -38,6 +38,38 @@ fn bot_email(email: &str) -> Option<&str> {
     (plain && email.to_ascii_lowercase().contains("[bot]@")).then_some(email)
 }
 
+/// Committers that are a forge itself, which runs no hook: GitHub commits
+/// its web editor's edits, the suggestions applied in a review and its
+/// merges as `GitHub <noreply@github.com>`. (GitLab's and Gitea's web
+/// editors commit as the user, so nothing tells those apart from a
+/// `--no-verify` commit.) For advice only: the committer is whatever the
+/// commit says.
+const FORGE_COMMITTERS: [(&str, &str); 1] = [("noreply@github.com", "GitHub <noreply@github.com>")];
+
+/// What the author of a commit no hook signed can do, after the colon that
+/// says what it lacks. A commit the forge made (its committer, above) is
+/// fetched first; any other was made with `--no-verify` or where the hook
+/// was never installed. Attesting it in a note works wherever it is (HEAD
+/// or not, merged or not: `verify` reads the note when the commit's own
+/// attestation is rejected); re-committing it with the hook rewrites it,
+/// for a branch not merged yet (docs/workflows.md, "a commit made without
+/// the hook").
+fn no_hook_signed(facts: &CommitFacts, id: Oid) -> String {
+    let short = &id.to_string()[..12];
+    let attest = format!("`git avow attest {short}` (a note; share it with `git push origin refs/notes/avow`)");
+    let forge = FORGE_COMMITTERS.iter().find(|(email, _)| facts.committer.email.eq_ignore_ascii_case(email));
+    if let Some((_, who)) = forge {
+        format!(
+            "{who} committed it, where no hook runs (the forge's web editor, a suggestion applied there, a squash merge); its author fetches and reads it, `git fetch origin` and `git show {short}`, then attests it as it is: {attest}"
+        )
+    } else {
+        format!(
+            "no hook signed it (it was committed with --no-verify, or where the hook was never installed); its author reads it (`git show {short}`: anyone can write their name) and attests it as it is: {attest}, or re-commits it with a statement after `git avow install`: {}",
+            amend_hint(id)
+        )
+    }
+}
+
 impl Verifier<'_> {
     #[expect(clippy::too_many_arguments, reason = "the commit, its two trees, the facts and where they come from")]
     pub(super) fn check_attestation<'r>(
@@ -74,7 +106,7 @@ impl Verifier<'_> {
                 Some(email) => format!(
                     "{what}; its author {email} is a bot, for which no hook runs: a maintainer who reviewed it re-commits it with their own statement, or the policy exempts this bot by its exact email: add `\"{email}\",` to the `emails` list under `[exempt]` in .avow/policy.toml and commit that on the trusted branch (anyone can write a commit under that email: docs/threat-model.md, exempt identities)"
                 ),
-                None => format!("{what}; install the hook with `git avow install` and re-commit"),
+                None => format!("{what}: {}", no_hook_signed(facts, c.id())),
             };
             report.findings.push(deny(&findings::ATTESTATION_MISSING, message));
             return Ok(None);
@@ -88,7 +120,7 @@ impl Verifier<'_> {
                 None
             }
         };
-        let Some(sig_trailer) = the_signature_trailer(facts, report) else { return Ok(None) };
+        let Some(sig_trailer) = the_signature_trailer(facts, c.id(), report) else { return Ok(None) };
         if !self.options.drop_trailers {
             report.signature = Some(sig_trailer.value.clone());
         }
@@ -241,7 +273,7 @@ pub const REATTEST_HINT: &str =
 
 /// The commit's one `Avow-Signature:` trailer, or `None` with the finding
 /// that says why there is not exactly one in the trailer block.
-fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Option<&'f Trailer> {
+fn the_signature_trailer<'f>(facts: &'f CommitFacts, id: Oid, report: &mut Report) -> Option<&'f Trailer> {
     let sigs: Vec<&Trailer> = facts.trailers.iter().filter(|t| t.is(SIGNATURE)).collect();
     if signature_lines(&facts.message) > sigs.len() {
         report.findings.push(deny(
@@ -253,7 +285,7 @@ fn the_signature_trailer<'f>(facts: &'f CommitFacts, report: &mut Report) -> Opt
         [] => {
             report.findings.push(deny(
                 &findings::ATTESTATION_MISSING,
-                "no `Avow-Signature:` trailer: the commit is not attested (install the hook with `git avow install` and re-commit)".into(),
+                format!("no `Avow-Signature:` trailer, so nobody signed its statement: {}", no_hook_signed(facts, id)),
             ));
             None
         }

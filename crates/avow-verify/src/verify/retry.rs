@@ -86,11 +86,19 @@ impl Verifier<'_> {
             if rejected.is_empty() {
                 return self.squash_accepted(repo, &name, &message, source.commits(), report);
             }
+            // Why it matters and the two ways out: the commits' own
+            // verification names what each needs (a note by its author
+            // counts for a pull request's commit as for any); or the
+            // squash gets a statement of its own.
             report.findings.push(deny(
                 &findings::SQUASH_SOURCE,
                 format!(
-                    "the squash's change is that of {name}, but these of its commits do not verify: {}",
-                    rejected.join(", ")
+                    "the squash's change is that of {name}, but these of its commits do not verify: {}; a squash is accepted only on its commits' statements, so nobody vouches for what these changed: `git avow verify {}..{}` says why each is rejected and what fixes it (then check this again), or the squash's author reads it (`git show {}`) and attests it as it is: `git avow attest {}` (a note; share it with `git push origin refs/notes/avow`)",
+                    rejected.join(", "),
+                    &source.base.to_string()[..12],
+                    &tip.to_string()[..12],
+                    &c.id().to_string()[..12],
+                    &c.id().to_string()[..12]
                 ),
             ));
         }

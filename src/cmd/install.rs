@@ -111,9 +111,11 @@ fn script(hook: &str, exe: &Path) -> String {
 /// per hook and no shell, which is most of what a hook costs a commit.
 /// `git-avow` runs a chained hook itself ([`run_direct`]). `None` when the
 /// path cannot stand on a `#!` line (a blank or control character ends
-/// it; older Linux kernels read only 127 bytes of it) and for pre-push,
-/// whose standard input both the chained hook and avow read (the shell
-/// script keeps a copy; it runs once per push, not per commit). Always
+/// it; older Linux kernels read only 127 bytes of it) and for pre-push
+/// (it runs once per push, not per commit; its shell script keeps a copy
+/// of the standard input both the chained hook and avow read).
+/// post-rewrite runs at every `commit --amend` and rebase: [`run_direct`]
+/// keeps the copy of its standard input (git's `OLD NEW` lines) itself. Always
 /// `None` on Windows: Git for Windows reads a `#!` line itself, keeps only
 /// the interpreter's file name, drops its argument (`hook-direct`) and
 /// looks the name up on PATH (compat/mingw.c, `parse_interpreter`).
@@ -121,7 +123,7 @@ fn direct_script(hook: &str, exe: &Path) -> Option<String> {
     let path = exe.to_str()?;
     let fits = exe.is_absolute() && path.len() + DIRECT.len() + 3 <= 127;
     if cfg!(windows)
-        || !matches!(hook, "commit-msg" | "prepare-commit-msg" | "post-commit")
+        || !matches!(hook, "commit-msg" | "prepare-commit-msg" | "post-commit" | "post-rewrite" | "post-applypatch")
         || !fits
         || path.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
     {
@@ -165,6 +167,10 @@ pub fn run_direct(mut args: impl Iterator<Item = std::ffi::OsString>) -> Result<
             sha: given.next().map(|s| s.to_string_lossy().into_owned()),
         }),
         "post-commit" => Some(crate::cmd::hook::HookCommand::PostCommit),
+        "post-rewrite" => Some(crate::cmd::hook::HookCommand::PostRewrite {
+            command: given.next().map(|s| s.to_string_lossy().into_owned()),
+        }),
+        "post-applypatch" => Some(crate::cmd::hook::HookCommand::PostApplypatch),
         _ => None,
     };
     let Some(hook) = hook else {
@@ -175,11 +181,32 @@ pub fn run_direct(mut args: impl Iterator<Item = std::ffi::OsString>) -> Result<
         .hint("reinstall avow's hooks with `git avow install`"));
     };
     let chained = file.with_file_name(format!("{name}{CHAINED}"));
+    // post-rewrite's standard input (git's `OLD NEW` lines) is for both
+    // the chained hook and avow: read once, given to each.
+    let mut input = None;
     if is_executable(&chained) {
-        let status = std::process::Command::new(&chained).args(&rest).status().map_err(|e| {
+        let cant_run = |e: std::io::Error| {
             CliError::new(format!("cannot run {}: {e}", chained.display()))
                 .hint("fix the hook (a `#!` line and an executable bit), or remove it")
-        })?;
+        };
+        let status = if name == "post-rewrite" {
+            let mut lines = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut lines);
+            let mut child = std::process::Command::new(&chained)
+                .args(&rest)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .map_err(cant_run)?;
+            // A hook that does not read its input may exit first: the
+            // write then fails, and is no failure of the hook.
+            if let Some(mut pipe) = child.stdin.take() {
+                let _ = std::io::Write::write_all(&mut pipe, &lines);
+            }
+            input = Some(lines);
+            child.wait().map_err(cant_run)?
+        } else {
+            std::process::Command::new(&chained).args(&rest).status().map_err(cant_run)?
+        };
         if !status.success() {
             // As the shell script's `|| exit $?` did: 128 + the signal.
             #[cfg(unix)]
@@ -192,7 +219,12 @@ pub fn run_direct(mut args: impl Iterator<Item = std::ffi::OsString>) -> Result<
             std::process::exit(code.unwrap_or(1));
         }
     }
-    crate::cmd::hook::run(hook)
+    match (hook, input) {
+        (crate::cmd::hook::HookCommand::PostRewrite { command }, Some(lines)) => {
+            crate::cmd::hook::post_rewrite_of(command, &String::from_utf8_lossy(&lines))
+        }
+        (hook, _) => crate::cmd::hook::run(hook),
+    }
 }
 
 /// What `[ -x PATH ]` tests: something there that may be executed.
@@ -391,6 +423,10 @@ mod tests {
             assert!(script("commit-msg", Path::new(exe)).starts_with("#!/bin/sh\n"), "{exe}");
         }
         assert!(script(PRE_PUSH, Path::new("/bin/git-avow")).starts_with("#!/bin/sh\n"));
+        // Every hook `install` writes by default is direct.
+        for hook in HOOKS {
+            assert!(script(hook, Path::new("/bin/git-avow")).starts_with("#!/bin/git-avow hook-direct\n"), "{hook}");
+        }
     }
 
     #[test]

@@ -348,3 +348,50 @@ fn install_removes_an_earlier_installs_post_commit_hook() {
     attested_commit(&w, "a.txt").expect(0);
     w.verify("base..HEAD").expect(0);
 }
+
+/// post-rewrite and post-applypatch are direct hooks too (no shell at each
+/// `commit --amend`, rebase and `git am`), and post-rewrite's standard
+/// input — git's `OLD NEW` lines — reaches both a chained hook and avow,
+/// which records the rewrite that kept the signature.
+#[test]
+fn a_direct_post_rewrite_gives_git_s_lines_to_a_chained_hook_and_to_avow() {
+    let (w, log) = adopted_without_hooks();
+    let dir = w.path().join(".git/hooks");
+    let copy = w.scratch().join("chained-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let user = format!("#!/bin/sh\necho \"chained: $1\" >> '{}'\ncat > '{}'\n", log.display(), copy.display());
+    std::fs::write(dir.join("post-rewrite"), &user).unwrap();
+    std::fs::set_permissions(dir.join("post-rewrite"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    w.avow(["install"]).expect(0);
+    for hook in ["post-rewrite", "post-applypatch"] {
+        let text = std::fs::read_to_string(dir.join(hook)).unwrap();
+        let first = text.lines().next().unwrap();
+        assert!(first.starts_with("#!/") && first.ends_with(" hook-direct"), "{hook}: {text}");
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("post-rewrite.avow-chained")).unwrap(), user);
+
+    attested_commit(&w, "a.txt").expect(0);
+    let old = w.git(["rev-parse", "HEAD"]);
+    w.write("a.txt", "y\n");
+    w.git(["add", "-A"]);
+    w.git(["commit", "-q", "--amend", "--no-edit", "--no-verify"]);
+    let new = w.git(["rev-parse", "HEAD"]);
+    assert_ne!(old, new);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "chained: amend\n");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), format!("{old} {new}\n"));
+    let record = std::fs::read_to_string(w.path().join(".git/avow/rewritten")).unwrap();
+    assert!(record.contains(&format!("{old} {new}")), "{record}");
+
+    // A chained hook that fails is the hook's failure, as the shell
+    // script's `|| exit $?` made it (git reports it and goes on).
+    std::fs::write(dir.join("post-rewrite.avow-chained"), "#!/bin/sh\nexit 3\n").unwrap();
+    let r: Run = w.shell("git commit -q --amend --no-edit --no-verify; echo \"git: $?\"").output().unwrap().into();
+    assert!(r.stdout.contains("git: 0"), "{}", r.stdout);
+    let newer = w.git(["rev-parse", "HEAD"]);
+    let record = std::fs::read_to_string(w.path().join(".git/avow/rewritten")).unwrap();
+    assert!(!record.contains(&format!("{new} {newer}")), "avow ran after a failed chained hook: {record}");
+
+    // Uninstalling puts the user's hook back as it was.
+    w.avow(["uninstall"]).expect(0);
+    assert_eq!(std::fs::read_to_string(dir.join("post-rewrite")).unwrap(), "#!/bin/sh\nexit 3\n");
+}

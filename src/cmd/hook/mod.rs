@@ -22,6 +22,8 @@ mod record;
 mod revert;
 mod workflows;
 
+pub use workflows::post_rewrite_of;
+
 pub(crate) use prompt::{answers_so_far, prompt_statement};
 
 use std::path::PathBuf;

@@ -288,6 +288,16 @@ const AMEND: &str = "avow: re-sign it with `git commit --amend --no-edit`";
 /// into your own commit: automatically; a conflict resolution: after you
 /// confirm on the terminal) or names the one command that does.
 pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
+    post_rewrite_with(kind, None)
+}
+
+/// [`post_rewrite`] given git's lines (`git-avow hook-direct` read them
+/// from standard input to give a chained hook a copy).
+pub fn post_rewrite_of(kind: Option<String>, lines: &str) -> Result<Outcome> {
+    post_rewrite_with(kind, Some(lines))
+}
+
+fn post_rewrite_with(kind: Option<String>, lines: Option<&str>) -> Result<Outcome> {
     let kind = kind.or_else(|| std::env::var("PRE_COMMIT_REWRITE_COMMAND").ok());
     if !matches!(kind.as_deref(), Some("rebase" | "amend")) {
         return Ok(Outcome::Ok);
@@ -298,7 +308,13 @@ pub fn post_rewrite(kind: Option<String>) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let mut input = String::new();
-    let _ = std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin().lock(), 1 << 22), &mut input);
+    match lines {
+        Some(lines) => input.push_str(lines),
+        None => {
+            let _ =
+                std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin().lock(), 1 << 22), &mut input);
+        }
+    }
     let mut pairs = crate::rewrites::parse(&input);
     // A hook manager that does not pass git's lines on (pre-commit): a
     // rebase's own list of them is still in its state directory.

@@ -335,6 +335,13 @@ fn verdicts_come_in_range_order_across_batches() {
         assert_eq!(c["commit"], id.as_str(), "{i}");
         assert_eq!(c["verdict"], if attested(i) { "accepted" } else { "rejected" }, "{i}");
     }
+    // However many threads verify the three batches — the calling one
+    // alone, or more threads than batches — the same reports come out, in
+    // the same order.
+    for n in ["1", "2", "5"] {
+        let run = avow_env(&w, &[("RAYON_NUM_THREADS", n)], &["verify", "base..HEAD", "--format", "json"]);
+        assert_eq!((run.code, &run.stdout), (1, &r.stdout), "{n} threads: {}", run.stderr);
+    }
     let human = w.avow(["verify", "base..HEAD"]).expect(1).stdout;
     let shown: Vec<&str> =
         human.lines().filter_map(|l| l.split_whitespace().nth(1)).filter(|s| s.len() == 12).collect();

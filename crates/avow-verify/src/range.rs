@@ -12,10 +12,9 @@
 //! rationale ([`ReuseCheck`]).
 
 use std::cell::RefCell;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use avow_core::attestation::Statement;
 use avow_mwindow::odb::Handoff;
@@ -74,7 +73,10 @@ pub fn verify_range<E: From<Error>>(
     let records = crate::newcomer::track_records(repo, trusted, range)?;
     let verifier = verifier(repo, range.base, trusted, options, cache, squash_sources, records.as_ref())?;
     let pool = Pool::new(&verifier, trusted, repo.path(), progress);
-    rayon::in_place_scope(|scope| hand_out(scope, &pool, range, Vec::new(), each))
+    std::thread::scope(|scope| {
+        let _closed = Closed(&pool);
+        hand_out(scope, &pool, range, Vec::new(), each)
+    })
 }
 
 /// Walks the range between `ends` and verifies it, as [`resolve::Ends::walk`]
@@ -113,7 +115,8 @@ pub fn walk_and_verify<E: From<Error>>(
     }
     let verifier = verifier(repo, ends.base, trusted, options, cache, squash_sources, None)?;
     let pool = Pool::new(&verifier, trusted, repo.path(), progress);
-    rayon::in_place_scope(|scope| {
+    std::thread::scope(|scope| {
+        let _closed = Closed(&pool);
         // Batches of the range's end, the one nearest the tip first, each
         // in range order.
         let mut ahead = Vec::new();
@@ -130,7 +133,7 @@ pub fn walk_and_verify<E: From<Error>>(
             let n = ids.len();
             if n % avow_sign::BATCH == 0 && n <= AHEAD {
                 let batch: Vec<Oid> = (n - avow_sign::BATCH..n).rev().filter_map(|i| ids.get(i)).collect();
-                ahead.push(pool.spawn(scope, batch, true));
+                ahead.push(pool.submit(scope, batch, true));
             }
         });
         let range = if let Some(ids) = linear {
@@ -138,12 +141,12 @@ pub fn walk_and_verify<E: From<Error>>(
         } else {
             // Not a linear range: what was verified ahead is dropped, and
             // the batches not started yet are not verified.
-            pool.dropped.store(true, Ordering::Relaxed);
+            pool.drop_ahead();
             ahead.clear();
             ends.walk_libgit2(repo)?
         };
         if let Err(e) = walked(&range) {
-            pool.stop.store(true, Ordering::Relaxed);
+            pool.close();
             return Err(e);
         }
         hand_out(scope, &pool, &range, ahead, each)
@@ -189,19 +192,71 @@ pub const AHEAD: usize = CHUNK / 2;
 /// in-memory one for writes (1000).
 const HANDOFF_PRIORITY: i32 = 800;
 
-/// The answer of one batch's task.
-type Answer = mpsc::Receiver<Result<Vec<Report>, Error>>;
+/// A batch handed to the pool: its place in the order batches were handed
+/// over, by which its reports are taken ([`Pool::take`]).
+type Ticket = usize;
 
-/// What the pool's tasks share.
+/// The threads that verify a range's batches: the calling thread and
+/// [`threads`] − 1 others. Batches wait in one queue, each a whole
+/// signature batch ([`avow_sign::BATCH`] commits), and their reports in
+/// one table until the calling thread takes them, in range order; the
+/// calling thread, waiting for the batch whose reports come next, verifies
+/// that batch itself when no thread has started it, or another one, rather
+/// than sleep. A thread sleeps only when the queue is empty and is woken
+/// only when a batch comes: a handful of wake-ups per range, not one per
+/// batch or per commit (on a virtual machine every wake-up of an idle core
+/// costs far more than taking a lock nobody holds). With one core, no
+/// thread is started and the calling thread verifies every batch.
 struct Pool<'a, 't> {
     verifier: &'a Verifier<'t>,
     trusted: &'a Trusted,
     git_dir: &'a Path,
     progress: &'a (dyn Fn() + Sync),
-    /// Set when the tasks not started yet need not run.
-    stop: AtomicBool,
-    /// Set when those of the batches verified ahead need not run.
-    dropped: AtomicBool,
+    state: Mutex<State>,
+    /// Signalled when a batch is queued or the pool is closed.
+    queued: Condvar,
+    /// Signalled when a batch the calling thread waits for is done.
+    done: Condvar,
+}
+
+/// The batch at hand.
+struct Task {
+    ticket: Ticket,
+    ids: Vec<Oid>,
+    /// Verified while the walk goes on ([`walk_and_verify`]).
+    ahead: bool,
+}
+
+#[derive(Default)]
+struct State {
+    /// Batches not started yet, oldest handed over first.
+    queue: VecDeque<Task>,
+    /// Reports of the batches done and not taken yet; `None` for a batch
+    /// whose thread panicked (the scope raises the panic when it ends).
+    done: HashMap<Ticket, Option<Result<Vec<Report>, Error>>>,
+    /// The next ticket.
+    next: Ticket,
+    /// Whether the other threads were started.
+    started: bool,
+    /// Threads waiting for a batch.
+    idle: usize,
+    /// The batch the calling thread waits for, asleep.
+    waiting: Option<Ticket>,
+    /// Set when no batch comes any more: the threads end once idle.
+    closed: bool,
+    /// Set when the reports of the batches verified ahead are not wanted.
+    dropped: bool,
+}
+
+/// How many threads verify a range, the calling one included: one per
+/// core this process may run on, or `RAYON_NUM_THREADS` when set to a
+/// number (the variable avow has always taken for it).
+fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 impl<'a, 't> Pool<'a, 't> {
@@ -211,24 +266,122 @@ impl<'a, 't> Pool<'a, 't> {
         git_dir: &'a Path,
         progress: &'a (dyn Fn() + Sync),
     ) -> Self {
-        Pool { verifier, trusted, git_dir, progress, stop: AtomicBool::new(false), dropped: AtomicBool::new(false) }
+        Pool {
+            verifier,
+            trusted,
+            git_dir,
+            progress,
+            state: Mutex::new(State::default()),
+            queued: Condvar::new(),
+            done: Condvar::new(),
+        }
     }
 
-    /// Verifies `ids` (one signature batch's worth) on a thread of the
-    /// pool; `ahead` when they are verified while the walk goes on.
-    fn spawn<'s>(&'s self, scope: &rayon::Scope<'s>, ids: Vec<Oid>, ahead: bool) -> Answer
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `ids` (one signature batch's worth) for verification; `ahead`
+    /// when they are verified while the walk goes on. The other threads
+    /// start with the first batch verified ahead, or else the second: a
+    /// range of one batch is verified on the calling thread alone.
+    fn submit<'s>(&'s self, scope: &'s std::thread::Scope<'s, '_>, ids: Vec<Oid>, ahead: bool) -> Ticket
     where
         'a: 's,
     {
-        let (tx, rx) = mpsc::sync_channel(1);
-        scope.spawn(move |_| {
-            let dropped = ahead && self.dropped.load(Ordering::Relaxed);
-            if !dropped && !self.stop.load(Ordering::Relaxed) {
-                // The receiver is gone only when this thread stopped.
-                _ = tx.send(self.verify(&ids));
+        let mut state = self.lock();
+        let ticket = state.next;
+        state.next += 1;
+        state.queue.push_back(Task { ticket, ids, ahead });
+        if state.idle > 0 {
+            self.queued.notify_one();
+        }
+        if (ahead || ticket == 1) && !state.started {
+            state.started = true;
+            drop(state);
+            for _ in 1..threads() {
+                // Fewer threads when the system gives none: the calling
+                // thread verifies what they would have.
+                _ = std::thread::Builder::new().name("avow-verify".into()).spawn_scoped(scope, || self.work());
             }
-        });
-        rx
+        }
+        ticket
+    }
+
+    /// A thread of the pool: verifies queued batches until the pool closes.
+    fn work(&self) {
+        let _reserved = reserve_heap();
+        let mut state = self.lock();
+        loop {
+            if let Some(task) = state.queue.pop_front() {
+                drop(state);
+                let guard = Panicked(self, &task);
+                let reports = self.verify(&task.ids);
+                std::mem::forget(guard);
+                state = self.lock();
+                self.finish(&mut state, &task, Some(reports));
+            } else if state.closed {
+                return;
+            } else {
+                state.idle += 1;
+                state = self.queued.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state.idle -= 1;
+            }
+        }
+    }
+
+    /// Keeps the reports of `task` for the calling thread (`None`: its
+    /// thread panicked), and wakes it if it waits for them.
+    fn finish(&self, state: &mut State, task: &Task, reports: Option<Result<Vec<Report>, Error>>) {
+        if !(task.ahead && state.dropped) {
+            state.done.insert(task.ticket, reports);
+        }
+        if state.waiting == Some(task.ticket) {
+            self.done.notify_one();
+        }
+    }
+
+    /// The reports of the batch `ticket`, once done; on the calling thread,
+    /// which verifies batches meanwhile (that one first) rather than wait.
+    /// `None` when a thread panicked.
+    fn take(&self, ticket: Ticket) -> Option<Result<Vec<Report>, Error>> {
+        let mut state = self.lock();
+        loop {
+            if let Some(reports) = state.done.remove(&ticket) {
+                return reports;
+            }
+            let at = state.queue.iter().position(|t| t.ticket == ticket).unwrap_or(0);
+            if let Some(task) = state.queue.remove(at) {
+                drop(state);
+                let reports = self.verify(&task.ids);
+                state = self.lock();
+                self.finish(&mut state, &task, Some(reports));
+            } else {
+                state.waiting = Some(ticket);
+                state = self.done.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state.waiting = None;
+            }
+        }
+    }
+
+    /// The batches verified ahead are not wanted: those not started are
+    /// not verified, and no reports are kept for the others.
+    fn drop_ahead(&self) {
+        let mut state = self.lock();
+        state.dropped = true;
+        state.queue.retain(|t| !t.ahead);
+        state.done.clear();
+    }
+
+    /// No batch comes any more: the batches not started are not verified,
+    /// and the threads end.
+    fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        state.queue.clear();
+        if state.idle > 0 {
+            self.queued.notify_all();
+        }
     }
 
     fn verify(&self, ids: &[Oid]) -> Result<Vec<Report>, Error> {
@@ -242,15 +395,67 @@ impl<'a, 't> Pool<'a, 't> {
     }
 }
 
+/// Bytes of heap a verifying thread other than the calling one reserves
+/// when it starts ([`reserve_heap`]): about what it holds at most over a
+/// range of 1,000 commits or more (2.4 MB measured at 1,000).
+const HEAP_RESERVE: usize = 4 << 20;
+
+/// Grows this thread's malloc arena by [`HEAP_RESERVE`] at once, and gives
+/// all of it but the returned block back, untouched. glibc's malloc gives
+/// every thread but the first an arena of its own, reserved without access
+/// and made accessible (`mprotect`) as it grows, a page or two at a time:
+/// about 330 calls per 1,000 commits, each a system call that splits or
+/// merges the process's mappings. An arena stays accessible as far as it
+/// ever grew, so after this it grows without them. The returned block, the
+/// arena's last, is kept until the thread ends: freed, it would join the
+/// others to a free top larger than [`avow_mwindow::TRIM_THRESHOLD`], which
+/// malloc would give back to the kernel at once (`madvise`), and the pages
+/// it wrote its bookkeeping on would fault again. Nothing else is touched:
+/// no page is made resident that the verification would not touch anyway.
+/// Blocks are smaller than [`avow_mwindow::MMAP_THRESHOLD`], which malloc
+/// would map by themselves instead. Elsewhere than on glibc it is a few
+/// allocations given back at once, and one kept.
+fn reserve_heap() -> Vec<u8> {
+    const BLOCK: usize = 256 << 10;
+    const _: () = assert!(BLOCK < avow_mwindow::MMAP_THRESHOLD.unsigned_abs() as usize);
+    let mut blocks: Vec<Vec<u8>> = (0..HEAP_RESERVE / BLOCK).map(|_| Vec::with_capacity(BLOCK)).collect();
+    let last = blocks.pop().unwrap_or_default();
+    for b in blocks {
+        drop(std::hint::black_box(b));
+    }
+    std::hint::black_box(last)
+}
+
+/// Closes the pool when dropped, before its scope waits for the threads:
+/// also when the calling thread returns early or panics.
+struct Closed<'p, 'a, 't>(&'p Pool<'a, 't>);
+
+impl Drop for Closed<'_, '_, '_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Tells the calling thread, when dropped while a thread of the pool
+/// unwinds, that the batch it verified never comes.
+struct Panicked<'p, 'a, 't>(&'p Pool<'a, 't>, &'p Task);
+
+impl Drop for Panicked<'_, '_, '_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        self.0.finish(&mut state, self.1, None);
+    }
+}
+
 /// Verifies the commits of `range` before the ones `ahead` answers for (the
 /// range's end, verified already or being verified, its last batch first)
 /// and hands every report to `each` in range order, with the reuse rule
 /// applied.
 fn hand_out<'s, E: From<Error>>(
-    scope: &rayon::Scope<'s>,
+    scope: &'s std::thread::Scope<'s, '_>,
     pool: &'s Pool<'s, '_>,
     range: &Range,
-    mut ahead: Vec<Answer>,
+    mut ahead: Vec<Ticket>,
     mut each: impl FnMut(Report) -> Result<(), E>,
 ) -> Result<(), E> {
     // The reuse rule numbers the range's commits with `u32`s.
@@ -265,12 +470,12 @@ fn hand_out<'s, E: From<Error>>(
         let reports = with_repo(pool.git_dir, |repo| pool.verifier.verify_commits(repo, &[id]))?;
         Ok(reports.first().and_then(reuse_statement).map(|s| (s.understood_by.email.clone(), s.rationale.clone())))
     };
-    // Each task verifies one signature batch's worth of commits, on the
-    // pool's threads; this thread hands their reports out in range order as
-    // each batch is done, while the pool goes on with the batches after it
-    // (no barrier: a core never waits for the other to finish a chunk, nor
-    // for the reports to be written). At most `CHUNK` commits are in flight
-    // besides those verified ahead.
+    // Each batch is one signature batch's worth of commits; this thread
+    // hands their reports out in range order as each batch is done, while
+    // the other threads go on with the batches after it (no barrier: a
+    // core never waits for the other to finish a chunk, nor for the reports
+    // to be written). At most `CHUNK` commits are in flight besides those
+    // verified ahead.
     // Every batch verified ahead is a whole one.
     let before = range.commits.len() - ahead.len() * avow_sign::BATCH;
     let mut batches = range.commits.chunks_until(avow_sign::BATCH, before);
@@ -278,17 +483,17 @@ fn hand_out<'s, E: From<Error>>(
     loop {
         while in_flight.len() < CHUNK / avow_sign::BATCH {
             if let Some(ids) = batches.next() {
-                in_flight.push_back(pool.spawn(scope, ids, false));
-            } else if let Some(rx) = ahead.pop() {
-                in_flight.push_back(rx);
+                in_flight.push_back(pool.submit(scope, ids, false));
+            } else if let Some(ticket) = ahead.pop() {
+                in_flight.push_back(ticket);
             } else {
                 break;
             }
         }
-        let Some(rx) = in_flight.pop_front() else { return Ok(()) };
-        // Only a task that panicked sends nothing; the scope raises its
+        let Some(ticket) = in_flight.pop_front() else { return Ok(()) };
+        // Only a thread that panicked gives nothing; the scope raises its
         // panic when it ends.
-        let Ok(reports) = rx.recv() else { return Ok(()) };
+        let Some(reports) = pool.take(ticket) else { return Ok(()) };
         let emitted = reports.map_err(E::from).and_then(|reports| {
             reports.into_iter().try_for_each(|mut r| {
                 apply_reuse(&mut reuse, at, &mut r, &range.commits, earlier).map_err(E::from)?;
@@ -297,8 +502,8 @@ fn hand_out<'s, E: From<Error>>(
             })
         });
         if emitted.is_err() {
-            // The tasks not started yet need not run.
-            pool.stop.store(true, Ordering::Relaxed);
+            // The batches not started yet need not be verified.
+            pool.close();
             return emitted;
         }
     }

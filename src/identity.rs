@@ -203,8 +203,9 @@ pub fn stale_key_fix(person: &avow_policy::keyring::Person) -> String {
 /// the work tree's does not.
 pub fn added_at_base(key: &PublicKey, base: &str) -> String {
     format!(
-        "your key {} is in {base}'s .avow/keyring.toml, which `git avow verify {base}..HEAD` trusts, but not in this branch's: a maintainer added it after the branch left {base}",
-        avow_sign::fingerprint(key)
+        "your key {} is in {base}'s .avow/keyring.toml, which `git avow verify {}` trusts, but not in this branch's: a maintainer added it after the branch left {base}",
+        avow_sign::fingerprint(key),
+        avow_verify::shell_word(&format!("{base}..HEAD"))
     )
 }
 
@@ -258,7 +259,11 @@ pub fn check_signer(
     match keyring.find_by_key(key) {
         None => {
             if let Some(base) = listed_at_base() {
-                crate::output::errln!("avow: note: {}; `git rebase {base}` brings it here", added_at_base(key, &base));
+                crate::output::errln!(
+                    "avow: note: {}; `git rebase {}` brings it here",
+                    added_at_base(key, &base),
+                    avow_verify::shell_word(&base)
+                );
             } else {
                 crate::output::errln!(
                     "avow: warning: your key {} is not in .avow/keyring.toml; verification will fail until a maintainer adds it: send them your public key, and they run `{}`",

@@ -348,7 +348,11 @@ fn check_keyring(repo: &Repository, cfg: &Config, key: Option<&PublicKey>) -> Ch
     let (name, email) = cfg.user().unwrap_or_default();
     let Some((person, entry)) = keyring.find_by_key(key) else {
         if let Some(base) = crate::local::base_listing(repo, key) {
-            return Check::warn("keyring", crate::identity::added_at_base(key, &base), format!("git rebase {base}"));
+            return Check::warn(
+                "keyring",
+                crate::identity::added_at_base(key, &base),
+                format!("git rebase {}", avow_verify::shell_word(&base)),
+            );
         }
         return Check::fail(
             "keyring",
@@ -442,7 +446,10 @@ fn check_upstream_keyring(repo: &Repository, key: Option<&PublicKey>) -> Option<
     let name = adopted.first()?;
     Some(Check::fail(
         "trusted keyring",
-        format!("{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {name}..HEAD` trusts"),
+        format!(
+            "{fpr} is not in {name}'s .avow/keyring.toml, which `git avow verify {}` trusts",
+            avow_verify::shell_word(&format!("{name}..HEAD"))
+        ),
         "ask a maintainer to add your key on the main branch; a key added only in your own branch is not trusted",
     ))
 }

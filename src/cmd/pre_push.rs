@@ -133,8 +133,10 @@ pub(crate) fn new_commits(repo: &Repository, tip: Oid, hide: &[Oid]) -> Result<V
 /// rejected.
 /// A trusted revision without `.avow/` verifies nothing (a note says so).
 /// The pre-push hook and the server hooks judge a ref update alike; the
-/// server also passes the default branch's keyring as `revocations`, whose
-/// revoked keys are refused whatever the trusted keyring says. `options`
+/// server also passes, for a ref judged by its own keyring, the default
+/// branch's as `default_keyring`: its revoked keys are refused whatever the
+/// trusted keyring says, and a change to `.avow/` needs one of its
+/// maintainers too (entries 91 and 143). `options`
 /// are the verifier's ([`crate::cmd::verify::options_of`]'s settings).
 #[expect(clippy::too_many_arguments, reason = "the ref, its tip, what it is judged against, and how")]
 pub(crate) fn judge(
@@ -144,7 +146,7 @@ pub(crate) fn judge(
     tip: Oid,
     (trust_name, trust): (&str, Oid),
     hide: &[Oid],
-    revocations: Option<(&str, &Keyring)>,
+    default_keyring: Option<(&str, &Keyring)>,
     options: Options,
 ) -> Result<Option<Refused>> {
     if !has_avow(repo, trust) {
@@ -157,9 +159,10 @@ pub(crate) fn judge(
     let base = repo.merge_base(tip, trust).ok();
     let range = Range { base_rev: Some(trust_name.to_owned()), base, commits: commits.into() };
     let mut reports = crate::cmd::verify::verify_range(repo, &range, &trusted, options, &|| {})?;
-    if let Some((name, keyring)) = revocations {
+    if let Some((name, keyring)) = default_keyring {
         for r in &mut reports {
             refuse_revoked(r, name, keyring);
+            refuse_demoted(repo, r, name, keyring)?;
         }
     }
     let summary = Summary::of(&reports);
@@ -187,7 +190,7 @@ pub(crate) fn judge(
 /// it signs (`verify` refuses that too): by the server hooks, and by the
 /// pre-push hook before the key reaches a remote that runs no avow hook
 /// (a forge whose CI verifies ranges based on the pushed branch).
-pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, tip: Oid) -> bool {
+pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Option<Oid>, tip: Oid) -> bool {
     let weak = weak_keys_added(repo, trust, tip);
     for (fpr, who, why) in &weak {
         crate::output::errln!(
@@ -202,8 +205,9 @@ pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, ti
     !weak.is_empty()
 }
 
-/// The keys of the keyring at `tip` that the keyring at `trust` does not
-/// list, that are not revoked, and that fail the checks made where keys
+/// The keys of the keyring at `tip` that the keyring at `trust` (none: a
+/// remote whose keyring the pre-push hook cannot see) does not list, that
+/// are not revoked, and that fail the checks made where keys
 /// enter (a prime or ROCA modulus, close primes, a small factor:
 /// threat-model entries 116 and 124): each with its fingerprint, its
 /// holder and why. Only the tip's keyring matters: a ref's value is what
@@ -213,7 +217,7 @@ pub(crate) fn refuses_weak_keys(repo: &Repository, refname: &str, trust: Oid, ti
 /// not revoked) there are left to `doctor` and `verify`, so that one weak
 /// key does not stop every push. An unreadable keyring is left to the
 /// verification.
-fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, String, String)> {
+fn weak_keys_added(repo: &Repository, trust: Option<Oid>, tip: Oid) -> Vec<(String, String, String)> {
     use avow_policy::keyring::Keyring;
     use avow_verify::trust::KEYRING_PATH;
     let blob_at = |id: Oid| -> Option<Oid> {
@@ -223,7 +227,7 @@ fn weak_keys_added(repo: &Repository, trust: Oid, tip: Oid) -> Vec<(String, Stri
         let blob = repo.find_blob(blob).ok()?;
         Keyring::parse(std::str::from_utf8(blob.content()).ok()?, std::path::Path::new(KEYRING_PATH)).ok()
     };
-    let (Some(new), old) = (blob_at(tip), blob_at(trust)) else { return Vec::new() };
+    let (Some(new), old) = (blob_at(tip), trust.and_then(blob_at)) else { return Vec::new() };
     if old == Some(new) {
         return Vec::new();
     }
@@ -290,9 +294,11 @@ fn reattest_command(repo: &Repository, local_ref: &str, base: &str) -> String {
 /// The command that re-signs the pusher's statements over `base..HEAD`,
 /// after switching to `branch` when it is not the one checked out (the
 /// client hook knows; the server hook does not, so it always names it).
+/// Both are shell words: a branch name may hold `$(…)` (entry 146).
 pub(crate) fn resign_command(base: &str, branch: Option<&str>) -> String {
-    let command = format!("git avow reattest {base}..HEAD");
-    branch.map_or(command.clone(), |b| format!("git switch {b} && {command}"))
+    use avow_verify::shell_word;
+    let command = format!("git avow reattest {}", shell_word(&format!("{base}..HEAD")));
+    branch.map_or(command.clone(), |b| format!("git switch {} && {command}", shell_word(b)))
 }
 
 /// How the pusher names `id`, the remote's `remote_ref` as git reported
@@ -327,6 +333,35 @@ fn refuse_revoked(report: &mut Report, name: &str, keyring: &Keyring) {
     report.verdict = Verdict::Rejected;
 }
 
+/// Rejects `report` when its commit changes `.avow/` and its signer, a
+/// maintainer of the keyring it was verified against (a branch's own), is
+/// not a maintainer in `keyring` (the default branch's, named `name`). A
+/// branch's keyring may predate a demotion: a branch created at a commit
+/// from before it adds no commit when it is pushed, and a release branch
+/// forked before it keeps it, so the demoted maintainer could still
+/// change that branch's trust — add keys whose work every later push to
+/// the branch takes (entry 143). The person is found by the signer's
+/// email; their key is the branch keyring's to judge.
+fn refuse_demoted(repo: &Repository, report: &mut Report, name: &str, keyring: &Keyring) -> Result<()> {
+    let Some(signer) = &report.signer else { return Ok(()) };
+    if signer.role != avow_policy::keyring::Role::Maintainer
+        || report.findings.iter().any(|f| f.rule == findings::TRUST_AVOW_CHANGE.id)
+        || keyring.find_person_by_email(&signer.email).is_some_and(|p| p.role == avow_policy::keyring::Role::Maintainer)
+        || !avow_verify::verify::writes_avow(repo, report.id)?
+    {
+        return Ok(());
+    }
+    report.findings.push(Finding::deny(
+        &findings::TRUST_AVOW_CHANGE,
+        format!(
+            "the commit changes .avow/ (keyring or policy), signed by {} <{}>, who is not a maintainer in the keyring of {name} (a change to .avow/ on any ref needs a maintainer the default branch trusts)",
+            signer.name, signer.email
+        ),
+    ));
+    report.verdict = Verdict::Rejected;
+    Ok(())
+}
+
 pub fn run(remote: &str) -> Result<Outcome> {
     let repo = open_repo()?;
     // What libgit2 writes while checking merges stays in memory.
@@ -353,8 +388,16 @@ pub fn run(remote: &str) -> Result<Outcome> {
                 .hint("run the hook through `git push`"));
         };
         let Ok(tip) = tip.peel_to_commit() else { continue }; // a tag of a tree or blob
+        let label = format!("{} → {}", update.local_ref, update.remote_ref);
         let (trust_name, trust, hide) = if is_zero(&update.remote) {
             let Some((name, id)) = remote_default(&repo, remote) else {
+                // Nothing fetched to compare with (a push by URL, a remote
+                // just added): every key anyone can sign with counts as
+                // added (entry 144).
+                if refuses_weak_keys(&repo, &label, None, tip.id()) {
+                    refused = true;
+                    continue;
+                }
                 crate::output::errln!(
                     "avow: {remote} has no branch fetched here to take the keyring and policy from; {} is not verified",
                     update.remote_ref
@@ -377,8 +420,7 @@ pub fn run(remote: &str) -> Result<Outcome> {
                 })?;
             (format!("{remote}'s {}", update.remote_ref), id, vec![id])
         };
-        let label = format!("{} → {}", update.local_ref, update.remote_ref);
-        if refuses_weak_keys(&repo, &label, trust, tip.id()) {
+        if refuses_weak_keys(&repo, &label, Some(trust), tip.id()) {
             refused = true;
             continue;
         }

@@ -471,20 +471,21 @@ fn judge_update(
         crate::output::errln!("avow: {refname}: not verified: the push is refused already (see above)");
         return Ok(Judged::Passed);
     }
-    if refuses_weak_keys(repo, refname, trust, tip.id()) {
+    if refuses_weak_keys(repo, refname, Some(trust), tip.id()) {
         return Ok(Judged::Refused(None));
     }
     // A branch judged by its own keyring still refuses a key the default
-    // branch revoked: its keyring may predate the revocation.
+    // branch revoked, and a change to .avow/ by one who is no maintainer
+    // there: its keyring may predate the revocation or the demotion.
     let default_keyring = match default_tip {
         Some(d) if trust != d && has_avow(repo, d) => {
             Some(avow_verify::trust::Trusted::load(repo, &d.to_string())?.keyring)
         }
         _ => None,
     };
-    let revocations = default_keyring.as_ref().map(|k| (default_name, k));
+    let default_keyring = default_keyring.as_ref().map(|k| (default_name, k));
     let Some(refused) =
-        judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, revocations, rules.options)?
+        judge(repo, refname, refname, tip.id(), (&trust_name, trust), &hide, default_keyring, rules.options)?
     else {
         return Ok(Judged::Passed);
     };

@@ -147,7 +147,9 @@ fn before_adoption(repo: &Repository, spec: &str, ends: &Ends, trust: Option<&st
     let subject = adoption.summary().ok().flatten().unwrap_or_default().to_owned();
     let trust = trust.unwrap_or(tip_rev);
     e.hint(format!(
-        "{base_rev} is from before this project adopted avow: {id} ({subject:?}) added .avow/; verify what came after it: `git avow verify {id}..{tip_rev} --trust {trust}`"
+        "{base_rev} is from before this project adopted avow: {id} ({subject:?}) added .avow/; verify what came after it: `git avow verify {} --trust {}`",
+        avow_verify::shell_word(&format!("{id}..{tip_rev}")),
+        avow_verify::shell_word(trust)
     ))
 }
 
@@ -292,9 +294,11 @@ fn key_added_in_range(
         None => "a pull request of its own or a push of it to the target branch".to_owned(),
     };
     crate::output::errln!(
-        "avow: note: the key of {} is added by {} ({subject:?}) within the range{moved} and a key counts only once the commit adding it is in the trusted base. For work not merged yet (a pull request), land that commit first, alone: {land}; then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {spec} --trust {tip_rev}`",
+        "avow: note: the key of {} is added by {} ({subject:?}) within the range{moved} and a key counts only once the commit adding it is in the trusted base. For work not merged yet (a pull request), land that commit first, alone: {land}; then run this check again; to judge history already merged (a release) against the keyring it shipped with: `git avow verify {} --trust {}`",
         short(id),
-        short(adder)
+        short(adder),
+        avow_verify::shell_word(spec),
+        avow_verify::shell_word(tip_rev)
     );
 }
 
@@ -306,8 +310,9 @@ fn nothing_since_upstream(repo: &Repository) {
     let bases = crate::local::base_branches(repo, false);
     if let Some(base) = bases.iter().find(|b| Some(*b) != upstream.as_ref()) {
         crate::output::errln!(
-            "avow: note: HEAD is where its upstream ({}) is: nothing was checked; to check the branch as a pull request into {base} is: `git avow verify {base}..HEAD`",
-            upstream.as_deref().unwrap_or("@{upstream}")
+            "avow: note: HEAD is where its upstream ({}) is: nothing was checked; to check the branch as a pull request into {base} is: `git avow verify {}`",
+            upstream.as_deref().unwrap_or("@{upstream}"),
+            avow_verify::shell_word(&format!("{base}..HEAD"))
         );
     }
 }

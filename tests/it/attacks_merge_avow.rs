@@ -27,7 +27,7 @@ pub(crate) fn git_as_bob(w: &World, key: &Path, args: &[&str]) -> Run {
 /// a server with avow's hook, a contributor again; both pushed and
 /// accepted. Bob's key stays valid. Returns the world, the remote and
 /// Bob's key.
-fn bob_demoted_on_the_server() -> (World, PathBuf, PathBuf) {
+pub(crate) fn bob_demoted_on_the_server() -> (World, PathBuf, PathBuf) {
     let w = World::adopted("disclose");
     let remote = origin(&w);
     w.avow_in(&remote, ["install", "--server"]).expect(0);

@@ -258,6 +258,46 @@ fn the_pre_push_hook_refuses_a_push_that_adds_a_weak_key() {
     assert_eq!(crate::server::remote_rev(&w, &origin, "main"), w.git(["rev-parse", "HEAD"]).trim());
 }
 
+/// Entry 144: entry 136's push to a remote whose default branch this
+/// repository has not fetched — pushed by URL (`git push URL
+/// HEAD:refs/heads/feature`, where git names the remote by its URL) or to a
+/// remote just added (`git remote add forge URL`, then a push): a new ref
+/// had no keyring to be judged against, so the pre-push hook said it was
+/// not verified and let the weak key through. The keys anyone can sign
+/// with are refused without a remote keyring too: every one counts as
+/// added.
+#[test]
+fn the_pre_push_hook_refuses_a_weak_key_pushed_where_nothing_was_fetched() {
+    let w = World::adopted("disclose");
+    let origin = w.remote("origin");
+    let url = origin.display().to_string();
+    w.git(["remote", "add", "forge", &url]);
+    w.avow(["install", "--pre-push"]).expect(0);
+    let weak = WeakRsaKey::fermat(&close_primes_2048());
+    list_mallory_by_hand(&w, &weak.openssh());
+    for remote in [url.as_str(), "forge"] {
+        let r = w.git_notty(["push", "-q", remote, "HEAD:refs/heads/feature"]).expect(1);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with("avow: HEAD → refs/heads/feature: refused: .avow/keyring.toml at ")
+                && lines[0].contains(" of Mallory <mallory@example.org>: this RSA key's two primes are so close"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(crate::server::remote_rev(&w, &origin, "feature"), "");
+    }
+    // The advice, followed, lets the push through (nothing to verify it
+    // against: the note says so).
+    let r = w.git_notty(["push", "-q", "forge", "HEAD:refs/heads/feature"]).expect(1);
+    follow_the_revoke_advice(&w, &r.stderr);
+    let r = w.git_notty(["push", "-q", "forge", "HEAD:refs/heads/feature"]).expect(0);
+    assert_eq!(
+        r.stderr,
+        "avow: forge has no branch fetched here to take the keyring and policy from; refs/heads/feature is not verified\n"
+    );
+    assert_eq!(crate::server::remote_rev(&w, &origin, "feature"), w.git(["rev-parse", "HEAD"]).trim());
+}
+
 /// The checks of an RSA signer's key cost a modular exponentiation as
 /// large as the modulus on every run; with a cache, `verify` records the
 /// keys that passed, by fingerprint, once for every trust state.

@@ -807,6 +807,32 @@ fn fake_release(w: &World, dir: &Path, fingerprint: &str, target: &str) -> Strin
     name
 }
 
+/// What whoever can write the Action's cache entry puts there: a
+/// `git-avow` that passes everything, where the install step used to keep
+/// its binary, and packed as the release archive `name` (from `release`,
+/// the real one).
+fn plant_a_git_avow_that_passes_everything(w: &World, cache: &Path, release: &Path, name: &str) {
+    let pwned = "#!/bin/sh\necho pwned\n";
+    std::fs::create_dir_all(cache.join("bin")).unwrap();
+    std::fs::write(cache.join("bin/git-avow"), pwned).unwrap();
+    w.command("chmod").args(["+x", cache.join("bin/git-avow").to_str().unwrap()]).output().unwrap();
+    let unpacked = w.scratch().join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    w.command("tar").arg("-xzf").arg(release).arg("-C").arg(&unpacked).output().unwrap();
+    std::fs::write(unpacked.join(format!("{name}/bin/git-avow")), pwned).unwrap();
+    std::fs::create_dir_all(cache.join("releases")).unwrap();
+    let tarred = w
+        .command("tar")
+        .arg("-czf")
+        .arg(cache.join(format!("releases/{name}.tar.gz")))
+        .arg("-C")
+        .arg(&unpacked)
+        .arg(name)
+        .output()
+        .unwrap();
+    assert!(tarred.status.success());
+}
+
 #[test]
 fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum() {
     let action = action_steps(&load("action.yml"));
@@ -821,34 +847,68 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
     w.command("chmod").args(["+x", bin.join("cargo").to_str().unwrap()]).output().unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.display());
     let action_path = env!("CARGO_MANIFEST_DIR");
-    let run = |how: &str, hash: &str| {
-        let _ = std::fs::remove_dir_all(w.home().join(".cache/avow-action"));
+    let github_path = w.scratch().join("github-path");
+    let runner_temp = w.scratch().join("runner-temp");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let cache = w.home().join(".cache/avow-action");
+    // `keep`: the cache as the last run (or an attacker) left it; the
+    // cache step's `cache-hit` is given as the old install step read it.
+    let run_with = |how: &str, hash: &str, keep: bool| {
+        if !keep {
+            let _ = std::fs::remove_dir_all(&cache);
+        }
+        let _ = std::fs::remove_file(&github_path);
         let env = [
             ("AVOW_INSTALL", how.to_owned()),
             ("AVOW_SOURCE_HASH", hash.to_owned()),
+            ("AVOW_CACHED", keep.to_string()),
             ("AVOW_RELEASE_URL", format!("file://{}", releases.display())),
             ("GITHUB_ACTION_PATH", action_path.to_owned()),
-            ("GITHUB_PATH", w.scratch().join("github-path").to_str().unwrap().to_owned()),
+            ("GITHUB_PATH", github_path.to_str().unwrap().to_owned()),
             ("RUNNER_OS", "Linux".to_owned()),
             ("RUNNER_ARCH", "X64".to_owned()),
+            ("RUNNER_TEMP", runner_temp.to_str().unwrap().to_owned()),
             ("PATH", path.clone()),
         ];
         run_script(&w, &w.path(), install, &env)
     };
-    let installed = w.home().join(".cache/avow-action/bin/git-avow");
+    let run = |how: &str, hash: &str| run_with(how, hash, false);
+    // Where the step put git-avow: the directory it added to the PATH.
+    let installed = || {
+        let dirs = std::fs::read_to_string(&github_path).unwrap_or_default();
+        PathBuf::from(dirs.lines().last().unwrap_or_default()).join("git-avow")
+    };
     let version = env!("CARGO_PKG_VERSION");
 
     let ok = run("auto", "0123456789abcdef").expect(0);
     assert_eq!(
         ok.stdout,
         format!(
-            "avow: installed git-avow v{version} (x86_64-unknown-linux-musl) from file://{}/v{version}\n",
+            "avow: installed git-avow v{version} (x86_64-unknown-linux-musl) from file://{}/v{version}, checksum checked\n",
             releases.display()
         )
     );
-    let v = w.command(&installed).arg("--version").output().unwrap();
+    let v = w.command(installed()).arg("--version").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&v.stdout), format!("git-avow {version}\n"));
-    assert!(w.home().join(".cache/avow-action/share/man/man1/git-avow-verify.1").exists());
+    assert!(installed().starts_with(&runner_temp), "installed where no cache reaches: {}", installed().display());
+    assert!(installed().with_file_name("../share/man/man1/git-avow-verify.1").exists());
+
+    // Entry 145: whoever can run code in a workflow of the cache's scope
+    // writes the cache entry (after evicting it): a git-avow that passes
+    // everything, as a binary where the step used to keep one, and packed
+    // as the release archive. Neither runs: the archive is checked against
+    // SHA256SUMS and downloaded again.
+    let archive = |dir: &Path| dir.join(format!("v{version}/{name}.tar.gz"));
+    plant_a_git_avow_that_passes_everything(&w, &cache, &archive(&releases), &name);
+    let again = run_with("auto", "0123456789abcdef", true).expect(0);
+    assert!(again.stdout.ends_with(", checksum checked\n"), "{}", again.stdout);
+    let v = w.command(installed()).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&v.stdout), format!("git-avow {version}\n"), "the poisoned cache ran");
+    assert_eq!(
+        std::fs::read(cache.join(format!("releases/{name}.tar.gz"))).unwrap(),
+        std::fs::read(archive(&releases)).unwrap(),
+        "the cached archive is the release's again"
+    );
 
     // Another source than the release was built from: build it instead.
     let other = run("auto", "fedcba9876543210").expect(0);
@@ -856,9 +916,9 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
         other.stdout,
         format!(
             "avow: release v{version} was built from other source than this action's (fedcba9876543210)\n\
-             ::notice title=avow::building git-avow from source (a few minutes; cached for later runs)\n\
+             ::notice title=avow::building git-avow from source (a few minutes, on every run: a build is not cached)\n\
              cargo install --locked --root {} --path {action_path}\n",
-            w.home().join(".cache/avow-action").display()
+            installed().parent().unwrap().parent().unwrap().display()
         )
     );
     let refused = run("release", "fedcba9876543210").expect(2);
@@ -875,7 +935,7 @@ fn the_action_installs_the_release_built_from_its_source_and_checks_the_checksum
         bad.stdout,
         format!("::error title=avow::{name}.tar.gz does not match its checksum in SHA256SUMS of release v{version}; not installing it\n")
     );
-    assert!(!installed.exists());
+    assert!(!github_path.exists(), "nothing installed");
 }
 
 /// A project with history adopts avow: the pull request that adds .avow/,

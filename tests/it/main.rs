@@ -15,6 +15,7 @@ mod attacks_ed25519;
 mod attacks_forge;
 mod attacks_merge_avow;
 mod attacks_merge_paths;
+mod attacks_old_branch;
 mod attacks_refs;
 mod attacks_resign;
 mod attacks_rsa;

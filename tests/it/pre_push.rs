@@ -170,6 +170,32 @@ fn the_hint_for_a_branch_not_checked_out_switches_to_it() {
     assert_eq!(remote_rev(&w, &remote, "feature"), w.git(["rev-parse", "feature"]));
 }
 
+/// Entry 146: entry 134 in the pre-push hook's hint. A contributor names
+/// their pull request's branch `pr$(touch${IFS}pwned)` (git allows `$`,
+/// parentheses and braces); the maintainer checks it out under that name,
+/// as `gh pr checkout` does, and pushes it from another branch. The
+/// refusal's `git switch BRANCH && …` carried the name as it was: copied
+/// and run, the shell ran the contributor's command. The branch and the
+/// base are shell words; run as printed, the command switches, re-signs
+/// and runs nothing else, and the push goes through.
+#[test]
+fn the_hint_quotes_a_branch_name_a_shell_would_run() {
+    let (w, remote) = with_remote();
+    let branch = "pr$(touch${IFS}pwned)";
+    w.git(["switch", "-q", "-c", branch]);
+    w.change("f.txt", "f\n", "Add f");
+    w.write("f.txt", "f, finished\n");
+    w.git(["commit", "-q", "-a", "--amend", "--no-edit", "--no-verify"]);
+    w.git(["switch", "-q", "main"]);
+    let r = w.git_notty(["push", "-q", "origin", branch]).expect(1);
+    let (line, commands) = refusal_commands(&r.stderr);
+    assert_eq!(commands, ["git switch 'pr$(touch${IFS}pwned)' && git avow reattest origin/main..HEAD"], "{line}");
+    follow(&w, &commands);
+    assert!(!w.path().join("pwned").exists(), "the hint ran a command");
+    w.git_notty(["push", "-q", "origin", branch]).expect(0);
+    assert_eq!(remote_rev(&w, &remote, branch), w.git(["rev-parse", branch]));
+}
+
 /// Mallory adds her key to the local keyring and signs a commit ("Add my
 /// other key") with it: the local keyring says yes, the receiving side's
 /// says no.

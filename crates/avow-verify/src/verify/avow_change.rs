@@ -90,6 +90,21 @@ pub(crate) fn merge_writes_avow(repo: &Repository, c: &Commit<'_>) -> Result<boo
     Ok(merged != mine)
 }
 
+/// Whether commit `id` changes `.avow/` (any name [`is_avow_path`] takes
+/// for it) against its first parent, or, for a merge, writes a `.avow/`
+/// that merging its parents does not give ([`merge_writes_avow`]): the
+/// commits `trust.avow-change` asks a maintainer for. The server hooks ask
+/// it of commits judged by a branch's own keyring, whose maintainers must
+/// be the default branch's too (threat-model entry 143).
+pub fn writes_avow(repo: &Repository, id: Oid) -> Result<bool, Error> {
+    let c = repo.find_commit(id).map_err(|e| Error::walk(repo, e))?;
+    let first = match c.parent_ids().next() {
+        Some(p) => avow_of(repo, p)?,
+        None => Vec::new(),
+    };
+    Ok(avow_of(repo, id)? != first || merge_writes_avow(repo, &c)?)
+}
+
 impl Verifier<'_> {
     /// A change to `.avow/` (in any letter case, which a case-insensitive
     /// checkout would write to the same files) needs a maintainer; for a

@@ -38,8 +38,8 @@ use crate::Error;
 
 mod attestation;
 mod avow_change;
-pub use avow_change::is_avow_path;
 pub(crate) use avow_change::merge_writes_avow;
+pub use avow_change::{is_avow_path, writes_avow};
 mod records;
 mod report;
 mod retry;

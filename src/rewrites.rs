@@ -436,9 +436,21 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".git/avow")).unwrap();
         let (a, b) = (id(1), id(2));
         std::fs::write(picks_file(&repo), format!("junk\n{a} {b}\n{a} {b} {b} {b}\n{a} {b} zz\n")).unwrap();
-        for n in 0..KEEP + 10 {
-            record_pick(&repo, id(n), id(n + 100_000), id(n + 200_000)).unwrap();
+        let record_n = |n: usize| record_pick(&repo, id(n), id(n + 100_000), id(n + 200_000)).unwrap();
+        // Each pick rewrites the whole record, so recording all KEEP + 10
+        // one by one is quadratic (40 s unoptimised). The first ten are
+        // recorded (the junk goes), the middle is appended in the same
+        // lines, and the last ten are recorded over the bound: every pick
+        // past KEEP goes through the trimming.
+        (0..10).for_each(record_n);
+        let mut text = std::fs::read_to_string(picks_file(&repo)).unwrap();
+        assert_eq!(text.lines().count(), 10, "the junk is dropped");
+        assert_eq!(text.lines().last(), Some(format!("{} {} {}", id(9), id(100_009), id(200_009)).as_str()));
+        for n in 10..KEEP {
+            text += &format!("{} {} {}\n", id(n), id(n + 100_000), id(n + 200_000));
         }
+        std::fs::write(picks_file(&repo), text).unwrap();
+        (KEEP..KEEP + 10).for_each(record_n);
         // The same pick again moves to the end, once.
         record_pick(&repo, id(500), id(100_500), id(200_500)).unwrap();
         let got = picks(&repo);

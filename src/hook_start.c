@@ -208,7 +208,8 @@ static int parent_is_plain_commit(long ppid) {
                 continue;
             }
             if (eq(arg, "-C") || eq(arg, "-c") || eq(arg, "--git-dir") || eq(arg, "--work-tree")
-                || eq(arg, "--namespace") || eq(arg, "--exec-path") || eq(arg, "--config-env")) {
+                || eq(arg, "--namespace") || eq(arg, "--exec-path") || eq(arg, "--config-env")
+                || eq(arg, "--attr-source")) {
                 skip_value = 1;
                 continue;
             }

@@ -92,6 +92,24 @@ fn every_spelling_of_no_verify_reaches_the_program_and_is_warned() {
     }
 }
 
+/// `--attr-source` takes a value as a word of its own (`git --attr-source
+/// TREE-ISH CMD`), like `-C`: a tag named `commit` as that value made the
+/// early exit read a revert as `git commit` and answer for it, and the
+/// revert was made with no statement asked for.
+#[test]
+fn a_value_of_gits_own_options_is_not_read_as_the_command() {
+    let w = World::adopted("disclose");
+    let head = w.change("f.txt", "f\n", "Add f");
+    w.git(["tag", "commit"]);
+    let r = git_traced(&w, &["--attr-source", "commit", "revert", "--no-edit", "HEAD"]);
+    assert!(!r.stderr.contains(EARLY), "{}", r.stderr);
+    // As without the option: with no terminal, the revert is refused
+    // with the way to give the statement, and nothing is committed.
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("git revert --no-commit"), "{}", r.stderr);
+    assert_eq!(w.git(["rev-parse", "HEAD"]), head);
+}
+
 #[test]
 fn what_only_looks_like_no_verify_reaches_the_program_and_is_signed() {
     // A message `-n` is not --no-verify: the early exit does not parse

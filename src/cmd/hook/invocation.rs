@@ -174,7 +174,8 @@ pub fn parse_git_commit(args: &[String]) -> Option<Invocation> {
     let sub = loop {
         let a = rest.next()?;
         match a.as_str() {
-            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env"
+            | "--attr-source" => {
                 rest.next();
             }
             s if s.starts_with('-') => {}
@@ -330,7 +331,8 @@ pub fn git_subcommand(args: &[String]) -> Option<String> {
     loop {
         let a = rest.next()?;
         match a.as_str() {
-            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env"
+            | "--attr-source" => {
                 rest.next();
             }
             s if s.starts_with('-') => {}

@@ -86,17 +86,7 @@ fn init_with_a_refused_key_and_no_other_names_how_to_make_one() {
 /// Installs the hooks, commits .avow/ and a change, and verifies both
 /// against the adoption commit itself.
 fn adopt_and_verify(w: &World) {
-    w.avow(["install"]).expect(0);
-    w.git(["add", ".avow"]);
-    w.commit(&[
-        "-m",
-        "Adopt avow",
-        "--trailer",
-        "Authorship: human",
-        "--trailer",
-        "Rationale: Every commit from here on carries a signed attestation.",
-    ])
-    .expect(0);
+    w.commit_adoption();
     w.change("a.txt", "a\n", "Add a");
     w.avow(["verify", "HEAD", "--trust", "HEAD~1"]).expect(0);
 }
@@ -146,17 +136,7 @@ fn an_adoption_tag_missing_from_a_no_tags_clone_is_fetched_as_printed() {
     let policy = std::fs::read_to_string(w.path().join(".avow/policy.toml")).unwrap();
     let since = policy.lines().find(|l| l.starts_with("since = ")).expect("init set adoption.since").to_owned();
     std::fs::write(w.path().join(".avow/policy.toml"), policy.replace(&since, "since = \"v1.0\"")).unwrap();
-    w.avow(["install"]).expect(0);
-    w.repo.git(["add", ".avow"]);
-    w.commit(&[
-        "-m",
-        "Adopt avow",
-        "--trailer",
-        "Authorship: human",
-        "--trailer",
-        "Rationale: Every commit from here on carries a signed attestation.",
-    ])
-    .expect(0);
+    w.commit_adoption();
     let clone = w.scratch().join("clone");
     w.repo.git(["clone", "-q", "--no-tags", w.path().to_str().unwrap(), clone.to_str().unwrap()]);
     let r = w.avow_in(&clone, ["verify", "HEAD", "--trust", "HEAD"]).expect(2);

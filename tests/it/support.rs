@@ -81,9 +81,17 @@ impl World {
     pub fn adopted_in(repo: TestRepo, preset: &str) -> World {
         let w = World::bare_in(repo);
         w.avow(["init", "--preset", preset]).expect(0);
-        w.avow(["install"]).expect(0);
-        w.repo.git(["add", ".avow"]);
-        w.commit(&[
+        w.commit_adoption();
+        w.repo.git(["tag", "base"]);
+        w
+    }
+
+    /// After `git avow init`: installs the hooks and commits `.avow/`
+    /// through them, signed, as the adoption commit.
+    pub fn commit_adoption(&self) {
+        self.avow(["install"]).expect(0);
+        self.repo.git(["add", ".avow"]);
+        self.commit(&[
             "-m",
             "Adopt avow",
             "--trailer",
@@ -92,8 +100,6 @@ impl World {
             "Rationale: Every commit from here on carries a signed attestation.",
         ])
         .expect(0);
-        w.repo.git(["tag", "base"]);
-        w
     }
 
     /// Runs git without a controlling terminal (so the hook cannot prompt),
